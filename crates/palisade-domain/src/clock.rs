@@ -1,0 +1,71 @@
+//! Time is injected: every rule that depends on "now" receives it from a [`Clock`].
+
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real wall clock; the only place in Palisade that reads system time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that tests move by hand.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(at: OffsetDateTime) -> Self {
+        Self(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        let mut t = self.0.lock().expect("clock poisoned");
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().expect("clock poisoned")
+    }
+}
+
+/// Formats a time as RFC 3339 UTC (`2024-07-14T09:30:00Z`), the API's one time format.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Seconds since the Unix epoch to a UTC time (storage keeps times as integers on both engines).
+pub fn from_unix(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_is_utc_without_fraction() {
+        let t = from_unix(1_720_949_400);
+        assert_eq!(rfc3339(t), "2024-07-14T09:30:00Z");
+    }
+
+    #[test]
+    fn manual_clock_advances() {
+        let c = ManualClock::new(from_unix(0));
+        c.advance(time::Duration::hours(48));
+        assert_eq!(c.now().unix_timestamp(), 48 * 3600);
+    }
+}

@@ -1,0 +1,14 @@
+//! Palisade's pure rules and types.
+//!
+//! Nothing in this crate performs I/O, reads a clock or awaits: every decision takes its inputs
+//! (including `now`) as arguments, so the rules can be tested exhaustively and quickly.
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod org;
+pub mod page;
+pub mod people;
+pub mod policy;
+
+pub use error::{FieldError, FieldErrors};

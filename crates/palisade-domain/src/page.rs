@@ -1,0 +1,89 @@
+//! Pagination shared by pages and the API.
+
+use serde::Serialize;
+
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// A validated page request: `page` counts from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    /// Missing values take defaults; out-of-range values are clamped rather than refused, so a
+    /// hand-edited URL still shows something sensible.
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
+/// One page of results and the totals a caller needs to page on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn total_pages(&self) -> u32 {
+        let pages = self.total.div_ceil(u64::from(self.per_page.max(1)));
+        u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.total_pages()
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamps_and_offsets() {
+        let p = PageRequest::new(Some(0), Some(10_000));
+        assert_eq!((p.page, p.per_page), (1, MAX_PER_PAGE));
+        assert_eq!(PageRequest::new(Some(3), Some(20)).offset(), 40);
+    }
+
+    #[test]
+    fn total_pages_edges() {
+        let page = |total| Page::<u8> { items: vec![], total, page: 1, per_page: 50 };
+        assert_eq!(page(0).total_pages(), 1);
+        assert_eq!(page(50).total_pages(), 1);
+        assert_eq!(page(51).total_pages(), 2);
+        assert!(page(51).has_next());
+        assert!(!page(50).has_next());
+    }
+}

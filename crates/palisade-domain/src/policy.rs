@@ -1,0 +1,244 @@
+//! Authorisation, decided in one place.
+//!
+//! A [`Principal`] is a signed-in person (or API token) with the role grants they hold. Every
+//! question "may this person do X to organisation Y?" is answered by [`Principal::may`] from the
+//! grants and the target's ancestry (the organisation, its parent, its grandparent...). A role held
+//! in an organisation also covers the organisations beneath it: a care group's lead acts for its
+//! homes, an ICB's lead for its practices. Lists are filtered by [`Principal::scope`], which the
+//! store applies in SQL, so a page can never show more than the same question would allow.
+
+use crate::people::Role;
+
+/// Database id of an organisation.
+pub type OrgId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    /// `None` for national roles.
+    pub org_id: Option<OrgId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+/// Things done to one organisation (or what belongs to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgAction {
+    View,
+    Edit,
+    ViewContacts,
+    ManageContacts,
+    ViewPeople,
+    ManagePeople,
+    ViewAudit,
+}
+
+/// Things that are not about one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GlobalAction {
+    CreateOrganisation,
+    ImportOrganisations,
+    ManageAllPeople,
+    ViewWholeAuditLog,
+    GrantNationalRoles,
+}
+
+/// Which organisations a list may include.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// These organisations and everything beneath them. May be empty: then nothing.
+    Within(Vec<OrgId>),
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Scope::Within(v) if v.is_empty())
+    }
+}
+
+/// The one table of who may do what. `true` means the role permits the action on an organisation
+/// where it is held (or on every organisation, for national roles).
+pub fn role_permits(role: Role, action: OrgAction) -> bool {
+    use OrgAction::*;
+    use Role::*;
+    match role {
+        NationalAdmin => true,
+        NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople),
+        OrgLead => true,
+        OrgMember => matches!(action, View | ViewContacts),
+        Auditor => matches!(action, View),
+    }
+}
+
+pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
+    match action {
+        GlobalAction::CreateOrganisation
+        | GlobalAction::ImportOrganisations
+        | GlobalAction::ManageAllPeople
+        | GlobalAction::ViewWholeAuditLog
+        | GlobalAction::GrantNationalRoles => role == Role::NationalAdmin,
+    }
+}
+
+impl Principal {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn is_national(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_national())
+    }
+
+    /// May this principal do `action` to the organisation whose ancestry (itself first, then its
+    /// parent, and so on) is given?
+    pub fn may(&self, action: OrgAction, ancestry: &[OrgId]) -> bool {
+        self.grants.iter().any(|g| {
+            role_permits(g.role, action)
+                && match g.org_id {
+                    None => g.role.is_national(),
+                    Some(id) => ancestry.contains(&id),
+                }
+        })
+    }
+
+    pub fn may_global(&self, action: GlobalAction) -> bool {
+        self.grants.iter().any(|g| g.org_id.is_none() && role_permits_global(g.role, action))
+    }
+
+    /// May this principal give (or take away) `role` in the organisation with this ancestry?
+    /// National roles and auditors are appointed nationally; leads and members by a lead above.
+    pub fn may_grant(&self, role: Role, ancestry: &[OrgId]) -> bool {
+        match role {
+            Role::NationalAdmin | Role::NationalAnalyst => self.may_global(GlobalAction::GrantNationalRoles),
+            Role::Auditor => self.may_global(GlobalAction::ManageAllPeople),
+            Role::OrgLead | Role::OrgMember => {
+                self.may_global(GlobalAction::ManageAllPeople) || self.may(OrgAction::ManagePeople, ancestry)
+            }
+        }
+    }
+
+    /// The organisations a list for `action` may include.
+    pub fn scope(&self, action: OrgAction) -> Scope {
+        if self.grants.iter().any(|g| g.org_id.is_none() && g.role.is_national() && role_permits(g.role, action)) {
+            return Scope::All;
+        }
+        let mut ids: Vec<OrgId> = self
+            .grants
+            .iter()
+            .filter(|g| role_permits(g.role, action))
+            .filter_map(|g| g.org_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Scope::Within(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrgAction::*;
+
+    const PARENT: OrgId = 10;
+    const CHILD: OrgId = 11;
+    const OTHER: OrgId = 20;
+
+    fn who(role: Role, org: Option<OrgId>) -> Principal {
+        Principal { user_id: 1, grants: vec![Grant { role, org_id: org }] }
+    }
+
+    const ALL_ACTIONS: [OrgAction; 7] = [View, Edit, ViewContacts, ManageContacts, ViewPeople, ManagePeople, ViewAudit];
+
+    #[test]
+    fn national_admin_may_everything_everywhere() {
+        let p = who(Role::NationalAdmin, None);
+        for a in ALL_ACTIONS {
+            assert!(p.may(a, &[OTHER]));
+            assert_eq!(p.scope(a), Scope::All);
+        }
+        assert!(p.may_global(GlobalAction::ImportOrganisations));
+        assert!(p.may_grant(Role::NationalAdmin, &[]));
+    }
+
+    #[test]
+    fn analyst_reads_but_never_writes() {
+        let p = who(Role::NationalAnalyst, None);
+        assert!(p.may(View, &[OTHER]) && p.may(ViewContacts, &[OTHER]));
+        for a in [Edit, ManageContacts, ManagePeople, ViewAudit] {
+            assert!(!p.may(a, &[OTHER]), "{a:?}");
+        }
+        assert!(!p.may_global(GlobalAction::CreateOrganisation));
+        assert_eq!(p.scope(ManageContacts), Scope::Within(vec![]));
+    }
+
+    #[test]
+    fn lead_covers_own_org_and_children_but_not_parent_or_others() {
+        let p = who(Role::OrgLead, Some(PARENT));
+        assert!(p.may(ManageContacts, &[PARENT]));
+        assert!(p.may(ManageContacts, &[CHILD, PARENT]));
+        assert!(!p.may(View, &[OTHER]));
+        let child_lead = who(Role::OrgLead, Some(CHILD));
+        assert!(!child_lead.may(View, &[PARENT]));
+        assert_eq!(p.scope(View), Scope::Within(vec![PARENT]));
+        assert!(!p.may_global(GlobalAction::CreateOrganisation));
+    }
+
+    #[test]
+    fn member_reads_contacts_but_cannot_manage() {
+        let p = who(Role::OrgMember, Some(PARENT));
+        assert!(p.may(View, &[PARENT]) && p.may(ViewContacts, &[PARENT]));
+        for a in [Edit, ManageContacts, ViewPeople, ManagePeople, ViewAudit] {
+            assert!(!p.may(a, &[PARENT]), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn auditor_sees_the_organisation_but_not_personal_contacts() {
+        let p = who(Role::Auditor, Some(PARENT));
+        assert!(p.may(View, &[PARENT]));
+        assert!(!p.may(ViewContacts, &[PARENT]));
+        assert!(p.scope(ViewContacts).is_empty());
+    }
+
+    #[test]
+    fn a_national_role_held_with_an_org_is_not_national() {
+        // Defensive: a malformed grant must not widen access.
+        let p = who(Role::NationalAdmin, Some(PARENT));
+        assert!(!p.may_global(GlobalAction::CreateOrganisation));
+        assert!(p.may(View, &[PARENT]));
+        assert!(!p.may(View, &[OTHER]));
+    }
+
+    #[test]
+    fn granting_rules() {
+        let lead = who(Role::OrgLead, Some(PARENT));
+        assert!(lead.may_grant(Role::OrgMember, &[CHILD, PARENT]));
+        assert!(lead.may_grant(Role::OrgLead, &[PARENT]));
+        assert!(!lead.may_grant(Role::OrgMember, &[OTHER]));
+        assert!(!lead.may_grant(Role::Auditor, &[PARENT]));
+        assert!(!lead.may_grant(Role::NationalAdmin, &[]));
+        let member = who(Role::OrgMember, Some(PARENT));
+        assert!(!member.may_grant(Role::OrgMember, &[PARENT]));
+    }
+
+    #[test]
+    fn several_grants_combine() {
+        let p = Principal {
+            user_id: 1,
+            grants: vec![
+                Grant { role: Role::OrgMember, org_id: Some(PARENT) },
+                Grant { role: Role::OrgLead, org_id: Some(OTHER) },
+                Grant { role: Role::OrgLead, org_id: Some(OTHER) },
+            ],
+        };
+        assert!(p.may(ManageContacts, &[OTHER]));
+        assert!(!p.may(ManageContacts, &[PARENT]));
+        assert_eq!(p.scope(View), Scope::Within(vec![PARENT, OTHER]));
+        assert_eq!(p.scope(ManageContacts), Scope::Within(vec![OTHER]));
+    }
+}

@@ -1,0 +1,164 @@
+use crate::db::Sql;
+use crate::model::{AuditFilter, AuditRecord};
+use crate::{AuditStore, Result, SqlStore};
+use async_trait::async_trait;
+use palisade_domain::audit::{AuditDraft, AuditEntry, entry_hash};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::Scope;
+use sqlx::{AnyConnection, FromRow};
+
+/// Appends `draft` to the chain inside the caller's transaction. Taking the head row with an
+/// `UPDATE` first locks it (row lock on PostgreSQL, the write lock on SQLite), so concurrent
+/// appends queue up and every entry links to exactly one predecessor.
+pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i64> {
+    let (seq, prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?;
+    let summary = d.summary.to_string();
+    let hash = entry_hash(
+        &prev_hash,
+        seq,
+        d.at,
+        d.actor_user_id,
+        &d.actor,
+        &d.action,
+        &d.entity_type,
+        &d.entity_id,
+        d.org_id,
+        &summary,
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(seq)
+    .bind(d.at)
+    .bind(d.actor_user_id)
+    .bind(d.actor.clone())
+    .bind(d.action.clone())
+    .bind(d.entity_type.clone())
+    .bind(d.entity_id.clone())
+    .bind(d.org_id)
+    .bind(summary)
+    .bind(prev_hash)
+    .bind(hash.clone())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *conn).await?;
+    Ok(seq)
+}
+
+#[derive(FromRow)]
+struct EntryRow {
+    seq: i64,
+    at: i64,
+    actor_user_id: Option<i64>,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    org_id: Option<i64>,
+    summary: String,
+    prev_hash: String,
+    hash: String,
+}
+
+#[derive(FromRow)]
+struct RecordRow {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    org_code: Option<String>,
+    summary: String,
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn append_audit(&self, draft: AuditDraft) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let seq = append(&mut tx, &draft).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn list_audit(&self, scope: &Scope, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
+        let build = |select: &str| {
+            let mut sql = Sql::default();
+            let scoped = sql.scope_cte(scope);
+            sql.push(select).push(" WHERE 1 = 1");
+            if scoped {
+                sql.push(" AND a.org_id IN (SELECT id FROM visible)");
+            }
+            if let Some(v) = f.action.as_deref().filter(|v| !v.is_empty()) {
+                sql.push(" AND a.action = ").text(v);
+            }
+            if let Some(v) = f.actor.as_deref().filter(|v| !v.is_empty()) {
+                sql.push(" AND a.actor = ").text(&v.to_lowercase());
+            }
+            if let Some(v) = f.entity_type.as_deref().filter(|v| !v.is_empty()) {
+                sql.push(" AND a.entity_type = ").text(v);
+            }
+            if let Some(v) = f.org_id {
+                sql.push(" AND a.org_id = ").i64(v);
+            }
+            sql
+        };
+        let total = build("SELECT COUNT(*) FROM audit_log a").query_scalar::<i64>().fetch_one(&self.read).await?;
+        let mut sql = build(
+            "SELECT a.seq, a.at, a.actor, a.action, a.entity_type, a.entity_id, o.code AS org_code, a.summary \
+             FROM audit_log a LEFT JOIN organisations o ON o.id = a.org_id",
+        );
+        sql.push(" ORDER BY a.seq DESC LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
+        let items = sql
+            .query_as::<RecordRow>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(|r| AuditRecord {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                org_code: r.org_code,
+                summary: r.summary,
+            })
+            .collect();
+        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+    }
+
+    async fn audit_batch(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as::<_, EntryRow>(
+            "SELECT seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash \
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(|r| AuditEntry {
+            seq: r.seq,
+            at: r.at,
+            actor_user_id: r.actor_user_id,
+            actor: r.actor,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            org_id: r.org_id,
+            summary: r.summary,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        })
+        .collect())
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.read).await?)
+    }
+}

@@ -1,0 +1,313 @@
+use crate::{Result, StoreError};
+use palisade_domain::policy::Scope;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::Unsupported(
+                "database URL must start with sqlite:// or postgres://".to_string(),
+            ))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The store over SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) engine: Engine,
+    pub(crate) read: AnyPool,
+    pub(crate) write: AnyPool,
+    pub(crate) sqlite_path: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the URL: it may carry a password.
+        f.debug_struct("SqlStore").field("engine", &self.engine).finish_non_exhaustive()
+    }
+}
+
+type BoxedInit<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// Settings every SQLite connection gets: WAL (readers never block the writer), a generous busy
+/// timeout, NORMAL sync (durable at checkpoints, safe with WAL) and enforced foreign keys.
+fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> BoxedInit<'_> {
+    Box::pin(async move {
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA busy_timeout = 10000").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        Ok(())
+    })
+}
+
+/// Adds `mode=rwc` to an SQLite URL so the file is created when missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// The file path of an SQLite URL (`sqlite://palisade.db` → `palisade.db`).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+impl SqlStore {
+    /// Connects (creating an SQLite file if missing). Does not migrate: call [`SqlStore::migrate`].
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(url)?;
+        match engine {
+            Engine::Sqlite => {
+                let opts = AnyConnectOptions::from_str(&sqlite_url(url))?;
+                // The writer first, so the file and WAL mode exist before readers open it.
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(opts)
+                    .await?;
+                Ok(Self { engine, read, write, sqlite_path: sqlite_path(url) })
+            }
+            Engine::Postgres => {
+                let opts = AnyConnectOptions::from_str(url)?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Self { engine, read: pool.clone(), write: pool, sqlite_path: None })
+            }
+        }
+    }
+
+    /// Applies the engine's pending migrations. Safe to run at every start.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.engine {
+            Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
+            Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    /// The database file, for SQLite.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_path.as_deref()
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// A write transaction: `BEGIN IMMEDIATE` on SQLite (taking the write lock up front), a plain
+    /// `BEGIN` on PostgreSQL (where row locks serialise what must be serialised).
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.write.begin().await?,
+        })
+    }
+}
+
+/// A value to bind in a query built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(i64),
+    Text(String),
+}
+
+/// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both
+/// engines.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_string(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn arg(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    pub fn i64(&mut self, v: i64) -> &mut Self {
+        self.arg(Arg::I64(v))
+    }
+
+    pub fn text(&mut self, v: &str) -> &mut Self {
+        self.arg(Arg::Text(v.to_string()))
+    }
+
+    /// A `WITH RECURSIVE visible(id)` prefix for a scope, or nothing for [`Scope::All`]. Returns
+    /// whether a prefix was written; then `id IN (SELECT id FROM visible)` limits a query.
+    pub fn scope_cte(&mut self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => false,
+            Scope::Within(ids) => {
+                self.push("WITH RECURSIVE visible(id) AS (SELECT id FROM organisations WHERE id IN (");
+                if ids.is_empty() {
+                    self.push("NULL");
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.i64(*id);
+                }
+                self.push(") UNION SELECT o.id FROM organisations o JOIN visible v ON o.parent_id = v.id) ");
+                true
+            }
+        }
+    }
+
+    pub fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, Any, T, sqlx::any::AnyArguments>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_as::<Any, T>(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }
+
+    pub fn query_scalar<'q, T>(&'q self) -> sqlx::query::QueryScalar<'q, Any, T, sqlx::any::AnyArguments>
+    where
+        T: sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any> + Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_scalar::<Any, T>(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wraps it in `%...%`.
+pub(crate) fn like_pattern(q: &str) -> String {
+    let mut s = String::from("%");
+    for c in q.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls() {
+        assert_eq!(sqlite_url("sqlite://palisade.db"), "sqlite://palisade.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
+        assert_eq!(sqlite_path("sqlite://data/p.db?mode=rwc").unwrap(), std::path::PathBuf::from("data/p.db"));
+        assert!(Engine::of_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_pattern(" 50%_A\\ "), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn placeholders_are_numbered() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.i64(1).push(" AND b = ").text("x");
+        assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b = $2");
+        let mut s = Sql::default();
+        assert!(s.scope_cte(&Scope::Within(vec![]))); 
+        assert!(s.text.contains("IN (NULL)"));
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::AdminStore for SqlStore {
+    fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.read).await?;
+        Ok(())
+    }
+
+    async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Unsupported(
+                "online backup here is for SQLite; back up PostgreSQL with pg_dump (see docs/OPERATIONS.md)".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(StoreError::Unsupported(format!("{} exists already: choose a new file", path.display())));
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Unsupported("backup path must be UTF-8".into()))?;
+        // VACUUM INTO writes a consistent, compacted copy while readers and writers carry on.
+        sqlx::query("VACUUM INTO $1").bind(target.to_string()).execute(&self.write).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! Palisade's persistence, behind traits.
+//!
+//! One implementation, [`SqlStore`], serves both engines through sqlx's `Any` driver: SQLite is the
+//! embedded default and PostgreSQL the engine for deployments with several `palisade serve`
+//! processes. Each engine has its own migrations (`migrations/sqlite`, `migrations/postgres`) with
+//! the same tables; the SQL in this crate is written to run unchanged on both (`$1` placeholders,
+//! integer times and flags, `RETURNING`, recursive CTEs). The conformance tests in `tests/` run on
+//! SQLite always and on PostgreSQL when `PALISADE_TEST_POSTGRES_URL` is set.
+//!
+//! SQLite writes go through a single writer connection using `BEGIN IMMEDIATE`, so a
+//! read-then-write transaction can never fail with `SQLITE_BUSY` on upgrade; reads use a pool.
+
+mod audit;
+mod db;
+mod error;
+pub mod model;
+mod orgs;
+mod people;
+mod sessions;
+pub mod testkit;
+
+pub use db::{Engine, SqlStore, sqlite_path};
+pub use error::StoreError;
+pub use model::*;
+
+use async_trait::async_trait;
+use palisade_domain::audit::{AuditDraft, AuditEntry};
+use palisade_domain::org::{OrgCode, OrgFields};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::people::{ContactFields, Email, Role};
+use palisade_domain::policy::{OrgId, Scope};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// The organisation with this code, with its ancestry (its own id first, then its parent's...).
+    async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>>;
+    async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>>;
+    async fn list_orgs(&self, scope: &Scope, filter: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>>;
+    async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>>;
+    async fn regions(&self, scope: &Scope) -> Result<Vec<String>>;
+    async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>>;
+    async fn create_org(&self, fields: &OrgFields, audit: AuditDraft) -> Result<Organisation>;
+    async fn update_org(&self, id: OrgId, fields: &OrgFields, active: bool, audit: AuditDraft) -> Result<Organisation>;
+    /// Upserts every row in one transaction; any bad row (unknown parent, cycle) rolls back all.
+    async fn import_orgs(&self, rows: &[ImportRow], audit: ImportAudit) -> Result<ImportReport>;
+
+    async fn list_contacts(&self, org_id: OrgId) -> Result<Vec<Contact>>;
+    async fn get_contact(&self, org_id: OrgId, id: i64) -> Result<Option<Contact>>;
+    async fn create_contact(&self, org_id: OrgId, fields: &ContactFields, audit: AuditDraft) -> Result<Contact>;
+    async fn update_contact(&self, org_id: OrgId, id: i64, fields: &ContactFields, audit: AuditDraft) -> Result<Contact>;
+    async fn delete_contact(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<()>;
+}
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    async fn create_user(&self, new: &NewUser, audit: AuditDraft) -> Result<User>;
+    async fn get_user(&self, id: i64) -> Result<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>>;
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
+    async fn list_users(&self, scope: &Scope, q: &str, page: PageRequest) -> Result<Page<User>>;
+    async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>>;
+    async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
+    async fn add_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()>;
+    async fn remove_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()>;
+    async fn set_user_active(&self, user_id: i64, active: bool, audit: AuditDraft) -> Result<()>;
+    async fn set_password(&self, user_id: i64, password_hash: &str, audit: AuditDraft) -> Result<()>;
+    /// Counts a failed sign-in; `lock_until` is set when the failure crosses the lockout threshold.
+    async fn record_login_failure(&self, user_id: i64, lock_until: Option<i64>, audit: Option<AuditDraft>) -> Result<i64>;
+    async fn record_login_success(&self, user_id: i64) -> Result<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, s: &NewSession, audit: Option<AuditDraft>) -> Result<()>;
+    async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()>;
+    /// Replaces a session id with a new one (same user, new CSRF token, new auth version).
+    async fn rotate_session(&self, old_id_hash: &str, new: &NewSession) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str, audit: Option<AuditDraft>) -> Result<()>;
+    async fn purge_sessions(&self, now: i64, idle_cutoff: i64) -> Result<u64>;
+
+    async fn create_token(&self, t: &NewToken, audit: AuditDraft) -> Result<ApiToken>;
+    async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
+    async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()>;
+    /// The live (unrevoked) token with this hash, and its owner's id.
+    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, draft: AuditDraft) -> Result<i64>;
+    async fn list_audit(&self, scope: &Scope, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>>;
+    /// Entries with `seq > after`, oldest first, at most `limit`.
+    async fn audit_batch(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    async fn audit_head(&self) -> Result<(i64, String)>;
+}
+
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    fn engine(&self) -> Engine;
+    async fn ping(&self) -> Result<()>;
+    /// A consistent online copy of an SQLite database to `path` (SQLite only).
+    async fn backup_to(&self, path: &std::path::Path) -> Result<()>;
+}
+
+/// Everything Palisade persists.
+pub trait Store: OrgStore + PeopleStore + SessionStore + AuditStore + AdminStore {}
+impl<T: OrgStore + PeopleStore + SessionStore + AuditStore + AdminStore> Store for T {}

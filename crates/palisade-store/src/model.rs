@@ -1,0 +1,165 @@
+//! What the store returns: records with their database ids, already converted to domain types.
+
+use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType};
+use palisade_domain::people::{ContactRole, Role};
+use palisade_domain::policy::OrgId;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub category: Category,
+    pub region: String,
+    pub parent_id: Option<OrgId>,
+    pub parent_code: Option<String>,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    /// Matches code or name, case-insensitively.
+    pub q: Option<String>,
+    pub org_type: Option<OrgType>,
+    pub category: Option<Category>,
+    pub region: Option<String>,
+    pub active: Option<bool>,
+    pub parent_id: Option<OrgId>,
+}
+
+/// One line of an import: its line number (for error messages) and its validated fields.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub line: usize,
+    pub fields: OrgFields,
+}
+
+/// Who imports, when, so each change gets its audit entry.
+#[derive(Debug, Clone)]
+pub struct ImportAudit {
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub org_id: OrgId,
+    pub name: String,
+    pub role: ContactRole,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub auth_version: i64,
+    pub has_password: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GrantRecord {
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub auth_version: i64,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    /// The user's auth version when the session was made; a newer one on the user means their
+    /// roles changed and the session id must rotate.
+    pub auth_version: i64,
+    pub user_auth_version: i64,
+    pub user_active: bool,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub user_id: i64,
+    pub label: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub label: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub org_id: Option<OrgId>,
+    pub entity_type: Option<String>,
+}
+
+/// An audit entry as listed, with the organisation code it concerns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub org_code: Option<String>,
+    pub summary: String,
+}
+
+pub(crate) fn parse_code(code: &str) -> Option<OrgCode> {
+    OrgCode::parse("code", code).ok()
+}

@@ -1,0 +1,506 @@
+use crate::audit::append;
+use crate::db::{Sql, flag, like_pattern};
+use crate::model::*;
+use crate::{OrgStore, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use palisade_domain::FieldErrors;
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::org::{OrgCode, OrgFields, would_cycle};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::people::ContactFields;
+use palisade_domain::policy::{OrgId, Scope};
+use sqlx::{AnyConnection, FromRow};
+use std::collections::HashMap;
+
+const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
+     p.code AS parent_code, o.active, o.created_at, o.updated_at \
+     FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id";
+
+#[derive(FromRow)]
+struct OrgRow {
+    id: i64,
+    code: String,
+    name: String,
+    org_type: String,
+    category: i64,
+    region: String,
+    parent_id: Option<i64>,
+    parent_code: Option<String>,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unsupported(format!("stored {what} '{value}' is not recognised"))
+}
+
+impl TryFrom<OrgRow> for Organisation {
+    type Error = StoreError;
+    fn try_from(r: OrgRow) -> Result<Self> {
+        Ok(Organisation {
+            org_type: r.org_type.parse().map_err(|_| corrupt("organisation type", &r.org_type))?,
+            category: u8::try_from(r.category)
+                .ok()
+                .and_then(|c| c.try_into().ok())
+                .ok_or_else(|| corrupt("category", &r.category.to_string()))?,
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            region: r.region,
+            parent_id: r.parent_id,
+            parent_code: r.parent_code,
+            active: r.active != 0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct ContactRow {
+    id: i64,
+    org_id: i64,
+    name: String,
+    role: String,
+    email: String,
+    mobile: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = StoreError;
+    fn try_from(r: ContactRow) -> Result<Self> {
+        Ok(Contact {
+            role: r.role.parse().map_err(|_| corrupt("contact role", &r.role))?,
+            id: r.id,
+            org_id: r.org_id,
+            name: r.name,
+            email: r.email,
+            mobile: r.mobile,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+async fn org_by_id(conn: &mut AnyConnection, id: OrgId) -> Result<Option<Organisation>> {
+    let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.id = "));
+    sql.i64(id);
+    sql.query_as::<OrgRow>().fetch_optional(conn).await?.map(Organisation::try_from).transpose()
+}
+
+async fn org_id_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<OrgId>> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The organisation's id followed by its ancestors' ids, nearest first.
+async fn ancestry(conn: &mut AnyConnection, id: OrgId) -> Result<Vec<OrgId>> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "WITH RECURSIVE anc(id, parent_id, depth) AS ( \
+           SELECT id, parent_id, 0 FROM organisations WHERE id = $1 \
+           UNION ALL \
+           SELECT o.id, o.parent_id, a.depth + 1 FROM organisations o JOIN anc a ON o.id = a.parent_id \
+           WHERE a.depth < 64) \
+         SELECT id FROM anc ORDER BY depth",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Resolves a parent code to an id, refusing unknown parents and loops.
+async fn resolve_parent(conn: &mut AnyConnection, this: Option<OrgId>, parent: Option<&OrgCode>) -> Result<Option<OrgId>> {
+    let Some(code) = parent else { return Ok(None) };
+    let Some(pid) = org_id_by_code(conn, code.as_str()).await? else {
+        return Err(StoreError::Invalid(
+            palisade_domain::FieldError::new("parent_code", format!("no organisation has code '{code}'")).into(),
+        ));
+    };
+    if let Some(this) = this
+        && ancestry(conn, pid).await?.contains(&this)
+    {
+        return Err(StoreError::Invalid(
+            palisade_domain::FieldError::new("parent_code", format!("'{code}' is beneath this organisation: that would make a loop"))
+                .into(),
+        ));
+    }
+    Ok(Some(pid))
+}
+
+fn org_summary(f: &OrgFields) -> serde_json::Value {
+    serde_json::json!({
+        "code": f.code.as_str(), "name": f.name, "type": f.org_type.as_str(),
+        "category": f.category.number(), "region": f.region,
+        "parent_code": f.parent_code.as_ref().map(OrgCode::as_str),
+    })
+}
+
+fn fields_of(o: &Organisation) -> Option<OrgFields> {
+    Some(OrgFields {
+        code: parse_code(&o.code)?,
+        name: o.name.clone(),
+        org_type: o.org_type,
+        category: o.category,
+        region: o.region.clone(),
+        parent_code: o.parent_code.as_deref().and_then(parse_code),
+    })
+}
+
+#[async_trait]
+impl OrgStore for SqlStore {
+    async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>> {
+        let mut conn = self.read.acquire().await?;
+        let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.code = "));
+        sql.text(code.as_str());
+        let Some(row) = sql.query_as::<OrgRow>().fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
+        let org = Organisation::try_from(row)?;
+        let chain = ancestry(&mut conn, org.id).await?;
+        Ok(Some((org, chain)))
+    }
+
+    async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>> {
+        let mut conn = self.read.acquire().await?;
+        org_by_id(&mut conn, id).await
+    }
+
+    async fn list_orgs(&self, scope: &Scope, f: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>> {
+        let build = |select: &str| {
+            let mut sql = Sql::default();
+            let scoped = sql.scope_cte(scope);
+            sql.push(select).push(" WHERE 1 = 1");
+            if scoped {
+                sql.push(" AND o.id IN (SELECT id FROM visible)");
+            }
+            if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+                let pat = like_pattern(q);
+                sql.push(" AND (LOWER(o.code) LIKE ").text(&pat).push(" ESCAPE '\\' OR LOWER(o.name) LIKE ");
+                sql.text(&pat).push(" ESCAPE '\\')");
+            }
+            if let Some(t) = f.org_type {
+                sql.push(" AND o.org_type = ").text(t.as_str());
+            }
+            if let Some(c) = f.category {
+                sql.push(" AND o.category = ").i64(i64::from(c.number()));
+            }
+            if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+                sql.push(" AND o.region = ").text(r);
+            }
+            if let Some(a) = f.active {
+                sql.push(" AND o.active = ").i64(flag(a));
+            }
+            if let Some(p) = f.parent_id {
+                sql.push(" AND o.parent_id = ").i64(p);
+            }
+            sql
+        };
+        let mut conn = self.read.acquire().await?;
+        let total = build("SELECT COUNT(*) FROM organisations o").query_scalar::<i64>().fetch_one(&mut *conn).await?;
+        let mut sql = build(&format!("SELECT {ORG_COLUMNS}"));
+        sql.push(" ORDER BY LOWER(o.name), o.code LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
+        let items = sql
+            .query_as::<OrgRow>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(Organisation::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+    }
+
+    async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>> {
+        let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.parent_id = "));
+        sql.i64(id).push(" ORDER BY LOWER(o.name), o.code LIMIT 500");
+        sql.query_as::<OrgRow>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(Organisation::try_from)
+            .collect()
+    }
+
+    async fn regions(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut sql = Sql::default();
+        let scoped = sql.scope_cte(scope);
+        sql.push("SELECT DISTINCT region FROM organisations");
+        if scoped {
+            sql.push(" WHERE id IN (SELECT id FROM visible)");
+        }
+        sql.push(" ORDER BY region");
+        Ok(sql.query_scalar::<String>().fetch_all(&self.read).await?)
+    }
+
+    async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
+        let mut sql = Sql::default();
+        let scoped = sql.scope_cte(scope);
+        sql.push("SELECT org_type, COUNT(*) AS n FROM organisations WHERE active = 1");
+        if scoped {
+            sql.push(" AND id IN (SELECT id FROM visible)");
+        }
+        sql.push(" GROUP BY org_type ORDER BY org_type");
+        Ok(sql.query_as::<(String, i64)>().fetch_all(&self.read).await?)
+    }
+
+    async fn create_org(&self, fields: &OrgFields, mut audit: AuditDraft) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        if org_id_by_code(&mut tx, fields.code.as_str()).await?.is_some() {
+            return Err(StoreError::conflict("code", format!("an organisation with code '{}' exists already", fields.code)));
+        }
+        let parent_id = resolve_parent(&mut tx, None, fields.parent_code.as_ref()).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+        )
+        .bind(fields.code.as_str().to_string())
+        .bind(fields.name.clone())
+        .bind(fields.org_type.as_str())
+        .bind(i64::from(fields.category.number()))
+        .bind(fields.region.clone())
+        .bind(parent_id)
+        .bind(audit.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::conflict("code", format!("an organisation with code '{}' exists already", fields.code))
+            } else {
+                e.into()
+            }
+        })?;
+        audit.org_id = Some(id);
+        append(&mut tx, &audit).await?;
+        let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    async fn update_org(&self, id: OrgId, fields: &OrgFields, active: bool, audit: AuditDraft) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        let current = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        if current.code != fields.code.as_str() {
+            return Err(StoreError::Invalid(
+                palisade_domain::FieldError::new("code", "an organisation's code cannot be changed").into(),
+            ));
+        }
+        let parent_id = resolve_parent(&mut tx, Some(id), fields.parent_code.as_ref()).await?;
+        sqlx::query(
+            "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, parent_id = $5, \
+             active = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(fields.name.clone())
+        .bind(fields.org_type.as_str())
+        .bind(i64::from(fields.category.number()))
+        .bind(fields.region.clone())
+        .bind(parent_id)
+        .bind(flag(active))
+        .bind(audit.at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, &audit).await?;
+        let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    async fn import_orgs(&self, rows: &[ImportRow], who: ImportAudit) -> Result<ImportReport> {
+        let mut tx = self.begin().await?;
+        let mut existing: HashMap<String, Organisation> = HashMap::new();
+        {
+            let mut stream = sqlx::query_as::<_, OrgRow>(sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS}")))
+                .fetch_all(&mut *tx)
+                .await?;
+            for r in stream.drain(..) {
+                let o = Organisation::try_from(r)?;
+                existing.insert(o.code.clone(), o);
+            }
+        }
+        // Every parent must exist in the file or the register, and no loop may form.
+        let mut final_parent: HashMap<String, Option<OrgCode>> = existing
+            .values()
+            .map(|o| (o.code.clone(), o.parent_code.as_deref().and_then(parse_code)))
+            .collect();
+        for r in rows {
+            final_parent.insert(r.fields.code.as_str().to_string(), r.fields.parent_code.clone());
+        }
+        let mut errs = FieldErrors::default();
+        for r in rows {
+            if let Some(p) = &r.fields.parent_code {
+                if !final_parent.contains_key(p.as_str()) {
+                    errs.push(
+                        format!("line {}: parent_code", r.line),
+                        format!("'{p}' is not in this file or the register"),
+                    );
+                } else if would_cycle(&r.fields.code, p, |c| final_parent.get(c.as_str()).cloned().flatten()) {
+                    errs.push(format!("line {}: parent_code", r.line), format!("'{p}' would make a loop of parents"));
+                }
+            }
+        }
+        errs.into_result().map_err(StoreError::Invalid)?;
+
+        let mut report = ImportReport::default();
+        let mut ids: HashMap<String, OrgId> = existing.values().map(|o| (o.code.clone(), o.id)).collect();
+        let mut changed: Vec<(&ImportRow, Option<OrgFields>)> = Vec::new();
+        for r in rows {
+            let f = &r.fields;
+            match existing.get(f.code.as_str()) {
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, NULL, 1, $6, $6) RETURNING id",
+                    )
+                    .bind(f.code.as_str().to_string())
+                    .bind(f.name.clone())
+                    .bind(f.org_type.as_str())
+                    .bind(i64::from(f.category.number()))
+                    .bind(f.region.clone())
+                    .bind(who.at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    ids.insert(f.code.as_str().to_string(), id);
+                    report.created += 1;
+                    changed.push((r, None));
+                }
+                Some(o) => {
+                    let before = fields_of(o);
+                    if before.as_ref() == Some(f) {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5 WHERE id = $6",
+                    )
+                    .bind(f.name.clone())
+                    .bind(f.org_type.as_str())
+                    .bind(i64::from(f.category.number()))
+                    .bind(f.region.clone())
+                    .bind(who.at)
+                    .bind(o.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    report.updated += 1;
+                    changed.push((r, before));
+                }
+            }
+        }
+        // Parents second, once every organisation in the file has an id.
+        for (r, _) in &changed {
+            let parent_id = r.fields.parent_code.as_ref().and_then(|p| ids.get(p.as_str()).copied());
+            sqlx::query("UPDATE organisations SET parent_id = $1 WHERE id = $2")
+                .bind(parent_id)
+                .bind(ids[r.fields.code.as_str()])
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (r, before) in &changed {
+            let draft = AuditDraft {
+                at: who.at,
+                actor_user_id: who.actor_user_id,
+                actor: who.actor.clone(),
+                action: if before.is_some() { "organisation.import_update" } else { "organisation.import_create" }.into(),
+                entity_type: "organisation".into(),
+                entity_id: r.fields.code.as_str().to_string(),
+                org_id: ids.get(r.fields.code.as_str()).copied(),
+                summary: serde_json::json!({
+                    "line": r.line,
+                    "before": before.as_ref().map(org_summary),
+                    "after": org_summary(&r.fields),
+                }),
+            };
+            append(&mut tx, &draft).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn list_contacts(&self, org_id: OrgId) -> Result<Vec<Contact>> {
+        sqlx::query_as::<_, ContactRow>(
+            "SELECT id, org_id, name, role, email, mobile, created_at, updated_at FROM contacts \
+             WHERE org_id = $1 ORDER BY role, name",
+        )
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(Contact::try_from)
+        .collect()
+    }
+
+    async fn get_contact(&self, org_id: OrgId, id: i64) -> Result<Option<Contact>> {
+        sqlx::query_as::<_, ContactRow>(
+            "SELECT id, org_id, name, role, email, mobile, created_at, updated_at FROM contacts \
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .map(Contact::try_from)
+        .transpose()
+    }
+
+    async fn create_contact(&self, org_id: OrgId, f: &ContactFields, mut audit: AuditDraft) -> Result<Contact> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query_as::<_, ContactRow>(
+            "INSERT INTO contacts (org_id, name, role, email, mobile, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             RETURNING id, org_id, name, role, email, mobile, created_at, updated_at",
+        )
+        .bind(org_id)
+        .bind(f.name.clone())
+        .bind(f.role.as_str())
+        .bind(f.email.as_str().to_string())
+        .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
+        .bind(audit.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = row.id.to_string();
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Contact::try_from(row)
+    }
+
+    async fn update_contact(&self, org_id: OrgId, id: i64, f: &ContactFields, audit: AuditDraft) -> Result<Contact> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query_as::<_, ContactRow>(
+            "UPDATE contacts SET name = $1, role = $2, email = $3, mobile = $4, updated_at = $5 \
+             WHERE org_id = $6 AND id = $7 \
+             RETURNING id, org_id, name, role, email, mobile, created_at, updated_at",
+        )
+        .bind(f.name.clone())
+        .bind(f.role.as_str())
+        .bind(f.email.as_str().to_string())
+        .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
+        .bind(audit.at)
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Contact::try_from(row)
+    }
+
+    async fn delete_contact(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("DELETE FROM contacts WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+use crate::audit::append;
+use crate::db::{Sql, flag, like_pattern};
+use crate::model::*;
+use crate::{PeopleStore, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::people::{Email, Role};
+use palisade_domain::policy::{OrgId, Scope};
+use sqlx::FromRow;
+
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
+     CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at";
+
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    active: i64,
+    failed_logins: i64,
+    locked_until: Option<i64>,
+    auth_version: i64,
+    has_password: i64,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            active: r.active != 0,
+            failed_logins: r.failed_logins,
+            locked_until: r.locked_until,
+            auth_version: r.auth_version,
+            has_password: r.has_password != 0,
+            created_at: r.created_at,
+        }
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    s.parse().map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
+}
+
+#[async_trait]
+impl PeopleStore for SqlStore {
+    async fn create_user(&self, new: &NewUser, mut audit: AuditDraft) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, active, failed_logins, auth_version, created_at, updated_at) \
+             VALUES ($1, $2, $3, 1, 0, 1, $4, $4) RETURNING id",
+        )
+        .bind(new.email.to_lowercase())
+        .bind(new.name.clone())
+        .bind(new.password_hash.clone())
+        .bind(new.now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::conflict("email", format!("someone with email '{}' exists already", new.email))
+            } else {
+                e.into()
+            }
+        })?;
+        audit.entity_id = id.to_string();
+        append(&mut tx, &audit).await?;
+        let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
+        sql.i64(id);
+        let user = sql.query_as::<UserRow>().fetch_one(&mut *tx).await?.into();
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn get_user(&self, id: i64) -> Result<Option<User>> {
+        let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
+        sql.i64(id);
+        Ok(sql.query_as::<UserRow>().fetch_optional(&self.read).await?.map(User::from))
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = "));
+        sql.text(email.as_str());
+        Ok(sql.query_as::<UserRow>().fetch_optional(&self.read).await?.map(User::from))
+    }
+
+    async fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await?
+            .flatten())
+    }
+
+    async fn list_users(&self, scope: &Scope, q: &str, page: PageRequest) -> Result<Page<User>> {
+        let build = |select: &str| {
+            let mut sql = Sql::default();
+            let scoped = sql.scope_cte(scope);
+            sql.push(select).push(" WHERE 1 = 1");
+            if scoped {
+                sql.push(" AND u.id IN (SELECT g.user_id FROM role_grants g WHERE g.org_id IN (SELECT id FROM visible))");
+            }
+            if !q.trim().is_empty() {
+                let pat = like_pattern(q);
+                sql.push(" AND (LOWER(u.email) LIKE ").text(&pat).push(" ESCAPE '\\' OR LOWER(u.name) LIKE ");
+                sql.text(&pat).push(" ESCAPE '\\')");
+            }
+            sql
+        };
+        let total = build("SELECT COUNT(*) FROM users u").query_scalar::<i64>().fetch_one(&self.read).await?;
+        let mut sql = build(&format!("SELECT {USER_COLUMNS} FROM users u"));
+        sql.push(" ORDER BY LOWER(u.name), u.email LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
+        let items = sql.query_as::<UserRow>().fetch_all(&self.read).await?.into_iter().map(User::from).collect();
+        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+    }
+
+    async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>> {
+        let rows: Vec<(String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id \
+             WHERE g.user_id = $1 ORDER BY g.role, o.code",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(role, org_id, org_code, org_name)| Ok(GrantRecord { role: parse_role(&role)?, org_id, org_code, org_name }))
+            .collect()
+    }
+
+    async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            role: String,
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {USER_COLUMNS}, g.role FROM role_grants g JOIN users u ON u.id = g.user_id WHERE g.org_id = "
+        ));
+        sql.i64(org_id).push(" ORDER BY LOWER(u.name), u.email, g.role");
+        sql.query_as::<Row>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(|r| Ok((User::from(r.user), parse_role(&r.role)?)))
+            .collect()
+    }
+
+    async fn add_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = $2 AND COALESCE(org_id, 0) = $3",
+        )
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(org_id.unwrap_or(0))
+        .fetch_one(&mut *tx)
+        .await?;
+        if exists > 0 {
+            return Err(StoreError::conflict("role", format!("already holds the role {}", role.as_str())));
+        }
+        sqlx::query("INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(user_id)
+            .bind(role.as_str())
+            .bind(org_id)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+        bump_auth_version(&mut tx, user_id, audit.at).await?;
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND COALESCE(org_id, 0) = $3")
+            .bind(user_id)
+            .bind(role.as_str())
+            .bind(org_id.unwrap_or(0))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        bump_auth_version(&mut tx, user_id, audit.at).await?;
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_user_active(&self, user_id: i64, active: bool, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE users SET active = $1, updated_at = $2, auth_version = auth_version + 1 WHERE id = $3")
+            .bind(flag(active))
+            .bind(audit.at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2, \
+             auth_version = auth_version + 1 WHERE id = $3",
+        )
+        .bind(password_hash.to_string())
+        .bind(audit.at)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, user_id: i64, lock_until: Option<i64>, audit: Option<AuditDraft>) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) \
+             WHERE id = $2 RETURNING failed_logins",
+        )
+        .bind(lock_until)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(a) = audit {
+            append(&mut tx, &a).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn record_login_success(&self, user_id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)")
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn bump_auth_version(conn: &mut sqlx::AnyConnection, user_id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET auth_version = auth_version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

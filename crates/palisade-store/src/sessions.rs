@@ -1,0 +1,200 @@
+use crate::audit::append;
+use crate::model::*;
+use crate::{Result, SessionStore, SqlStore, StoreError};
+use async_trait::async_trait;
+use palisade_domain::audit::AuditDraft;
+use sqlx::FromRow;
+
+#[derive(FromRow)]
+struct SessionRow {
+    id_hash: String,
+    user_id: i64,
+    csrf_token: String,
+    auth_version: i64,
+    user_auth_version: i64,
+    user_active: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: i64,
+    user_id: i64,
+    label: String,
+    prefix: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        ApiToken {
+            id: r.id,
+            user_id: r.user_id,
+            label: r.label,
+            prefix: r.prefix,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+async fn insert_session(conn: &mut sqlx::AnyConnection, s: &NewSession) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, auth_version, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6)",
+    )
+    .bind(s.id_hash.clone())
+    .bind(s.user_id)
+    .bind(s.csrf_token.clone())
+    .bind(s.auth_version)
+    .bind(s.now)
+    .bind(s.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const TOKEN_COLUMNS: &str = "id, user_id, label, prefix, created_at, last_used_at, revoked_at";
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn create_session(&self, s: &NewSession, audit: Option<AuditDraft>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_session(&mut tx, s).await?;
+        if let Some(a) = audit {
+            append(&mut tx, &a).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT s.id_hash, s.user_id, s.csrf_token, s.auth_version, u.auth_version AS user_auth_version, \
+             u.active AS user_active, s.created_at, s.last_seen_at, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+        )
+        .bind(id_hash.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| SessionRecord {
+            id_hash: r.id_hash,
+            user_id: r.user_id,
+            csrf_token: r.csrf_token,
+            auth_version: r.auth_version,
+            user_auth_version: r.user_auth_version,
+            user_active: r.user_active != 0,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        }))
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn rotate_session(&self, old_id_hash: &str, new: &NewSession) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(old_id_hash.to_string()).execute(&mut *tx).await?;
+        insert_session(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str, audit: Option<AuditDraft>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_string()).execute(&mut *tx).await?;
+        if let Some(a) = audit {
+            append(&mut tx, &a).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn purge_sessions(&self, now: i64, idle_cutoff: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+            .bind(now)
+            .bind(idle_cutoff)
+            .execute(&self.write)
+            .await?
+            .rows_affected())
+    }
+
+    async fn create_token(&self, t: &NewToken, mut audit: AuditDraft) -> Result<ApiToken> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO api_tokens (user_id, label, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING {TOKEN_COLUMNS}"
+        )))
+        .bind(t.user_id)
+        .bind(t.label.clone())
+        .bind(t.token_hash.clone())
+        .bind(t.prefix.clone())
+        .bind(t.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = row.id.to_string();
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        Ok(sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+        )))
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(ApiToken::from)
+        .collect())
+    }
+
+    async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        Ok(sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+        )))
+        .bind(token_hash.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .map(ApiToken::from))
+    }
+
+    async fn touch_token(&self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
