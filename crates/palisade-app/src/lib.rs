@@ -1,1 +1,101 @@
+//! Palisade's use-cases. Every operation takes the acting [`Actor`], asks the policy in
+//! `palisade_domain::policy` whether it may proceed, and hands the change to the store together
+//! with its audit entry, so the change and its record commit or fail together.
 
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod demo;
+mod error;
+pub mod import;
+pub mod orgs;
+pub mod people;
+
+pub use error::AppError;
+
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::clock::Clock;
+use palisade_domain::people::Role;
+use palisade_domain::policy::{Grant, Principal};
+use palisade_store::Store;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings for sign-in and sessions.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_secs: i64,
+    /// Failed sign-ins in a row before the account is locked.
+    pub lockout_threshold: i64,
+    pub lockout_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { session_idle_secs: 30 * 60, session_absolute_secs: 12 * 3600, lockout_threshold: 5, lockout_secs: 15 * 60 }
+    }
+}
+
+/// The application: the store, the clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub auth: AuthSettings,
+}
+
+/// Who is acting: a signed-in person, an API token's owner, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    /// As written in the audit log: the person's email, or `cli`.
+    pub label: String,
+    pub principal: Principal,
+}
+
+impl Actor {
+    /// The operator at the command line, who holds the machine and so acts as national admin.
+    pub fn cli() -> Self {
+        Self {
+            user_id: None,
+            label: "cli".into(),
+            principal: Principal { user_id: 0, grants: vec![Grant { role: Role::NationalAdmin, org_id: None }] },
+        }
+    }
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Self { store, clock, auth }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+
+    /// An audit entry for `actor` doing `action` now.
+    pub(crate) fn draft(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity_type: &str,
+        entity_id: impl Into<String>,
+        org_id: Option<i64>,
+        summary: serde_json::Value,
+    ) -> AuditDraft {
+        AuditDraft {
+            at: self.now(),
+            actor_user_id: actor.user_id,
+            actor: actor.label.clone(),
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id: entity_id.into(),
+            org_id,
+            summary,
+        }
+    }
+}

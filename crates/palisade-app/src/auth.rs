@@ -1,0 +1,270 @@
+//! Sign-in, sessions and API tokens.
+//!
+//! Passwords are hashed with argon2id. Session ids and API tokens are 256-bit random values; only
+//! their SHA-256 is stored, so a copy of the database lets nobody sign in.
+
+use crate::{Actor, App, AppError, Result};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use palisade_domain::people::{Email, check_password};
+use palisade_domain::policy::{Grant, Principal};
+use palisade_store::{ApiToken, NewSession, NewToken, User};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// How often (seconds) a session's or token's last-use time is written: often enough for idle
+/// expiry, rare enough not to turn every read into a write.
+const TOUCH_EVERY: i64 = 60;
+
+pub const TOKEN_PREFIX: &str = "pal_";
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).expect("the operating system's random source failed");
+    hex::encode(b)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Compares two secrets in constant time.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of a password nobody has, verified against when the email is unknown so that a wrong
+/// email costs the same time as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_hex(16)).unwrap_or_default())
+}
+
+#[derive(Debug)]
+pub struct SignedIn {
+    /// Goes in the cookie; never stored.
+    pub session_token: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// A live session, resolved for one request.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub actor: Actor,
+    pub user: User,
+    pub csrf_token: String,
+    /// Set when the session id was rotated (the person's roles changed): the new cookie value.
+    pub rotated_token: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignInError {
+    #[error("Enter a correct email address and password")]
+    BadCredentials,
+    #[error("This account is locked after too many failed attempts. Try again in {0} minutes.")]
+    Locked(i64),
+}
+
+impl App {
+    /// The grants a person holds, as a policy principal.
+    pub async fn principal_of(&self, user_id: i64) -> Result<Principal> {
+        let grants = self.store.grants_of(user_id).await?;
+        Ok(Principal { user_id, grants: grants.into_iter().map(|g| Grant { role: g.role, org_id: g.org_id }).collect() })
+    }
+
+    pub async fn actor_of(&self, user: &User) -> Result<Actor> {
+        Ok(Actor { user_id: Some(user.id), label: user.email.clone(), principal: self.principal_of(user.id).await? })
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<std::result::Result<SignedIn, SignInError>> {
+        let now = self.now();
+        let user = match Email::parse("email", email) {
+            Ok(e) => self.store.find_user_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let Some(user) = user.filter(|u| u.active) else {
+            verify_password(decoy_hash(), password);
+            return Ok(Err(SignInError::BadCredentials));
+        };
+        if let Some(until) = user.locked_until.filter(|t| *t > now) {
+            return Ok(Err(SignInError::Locked((until - now + 59) / 60)));
+        }
+        let hash = self.store.password_hash(user.id).await?;
+        let ok = match &hash {
+            Some(h) => verify_password(h, password),
+            None => {
+                verify_password(decoy_hash(), password);
+                false
+            }
+        };
+        if !ok {
+            // A lock that has run out starts a fresh count.
+            let failures = if user.locked_until.is_some() { 1 } else { user.failed_logins + 1 };
+            let lock = failures >= self.auth.lockout_threshold;
+            let actor = Actor { user_id: Some(user.id), label: user.email.clone(), principal: Principal { user_id: user.id, grants: vec![] } };
+            let audit = lock.then(|| {
+                self.draft(&actor, "session.locked", "user", user.id.to_string(), None, serde_json::json!({"failed_attempts": failures}))
+            });
+            if user.locked_until.is_some() {
+                self.store.record_login_success(user.id).await?;
+            }
+            self.store.record_login_failure(user.id, lock.then_some(now + self.auth.lockout_secs), audit).await?;
+            tracing::info!(user_id = user.id, failures, locked = lock, "sign-in failed");
+            return Ok(Err(SignInError::BadCredentials));
+        }
+        self.store.record_login_success(user.id).await?;
+        let session_token = random_hex(32);
+        let csrf_token = random_hex(32);
+        let actor = self.actor_of(&user).await?;
+        let audit = self.draft(&actor, "session.sign_in", "user", user.id.to_string(), None, serde_json::json!({}));
+        self.store
+            .create_session(
+                &NewSession {
+                    id_hash: sha256_hex(&session_token),
+                    user_id: user.id,
+                    csrf_token: csrf_token.clone(),
+                    auth_version: user.auth_version,
+                    now,
+                    expires_at: now + self.auth.session_absolute_secs,
+                },
+                Some(audit),
+            )
+            .await?;
+        Ok(Ok(SignedIn { session_token, csrf_token, user }))
+    }
+
+    /// Resolves a session cookie. Expired or unknown sessions give `None` (and are removed).
+    pub async fn session(&self, token: &str) -> Result<Option<SessionContext>> {
+        if token.len() != 64 {
+            return Ok(None);
+        }
+        let id_hash = sha256_hex(token);
+        let Some(s) = self.store.get_session(&id_hash).await? else { return Ok(None) };
+        let now = self.now();
+        if !s.user_active || now >= s.expires_at || now - s.last_seen_at >= self.auth.session_idle_secs {
+            self.store.delete_session(&id_hash, None).await?;
+            return Ok(None);
+        }
+        let Some(user) = self.store.get_user(s.user_id).await? else { return Ok(None) };
+        let mut rotated_token = None;
+        if s.auth_version != s.user_auth_version {
+            // Roles changed since this session began: carry on under a new session id.
+            let new_token = random_hex(32);
+            self.store
+                .rotate_session(
+                    &id_hash,
+                    &NewSession {
+                        id_hash: sha256_hex(&new_token),
+                        user_id: s.user_id,
+                        csrf_token: s.csrf_token.clone(),
+                        auth_version: s.user_auth_version,
+                        now,
+                        expires_at: s.expires_at,
+                    },
+                )
+                .await?;
+            rotated_token = Some(new_token);
+        } else if now - s.last_seen_at >= TOUCH_EVERY {
+            self.store.touch_session(&id_hash, now).await?;
+        }
+        let actor = self.actor_of(&user).await?;
+        Ok(Some(SessionContext { actor, user, csrf_token: s.csrf_token, rotated_token }))
+    }
+
+    pub async fn sign_out(&self, token: &str, actor: &Actor) -> Result<()> {
+        let audit = self.draft(actor, "session.sign_out", "user", actor.user_id.unwrap_or(0).to_string(), None, serde_json::json!({}));
+        self.store.delete_session(&sha256_hex(token), Some(audit)).await?;
+        Ok(())
+    }
+
+    /// The person behind a bearer token, or `None` when it is unknown, revoked or its owner inactive.
+    pub async fn bearer(&self, token: &str) -> Result<Option<Actor>> {
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+            return Ok(None);
+        }
+        let Some(t) = self.store.find_token(&sha256_hex(token)).await? else { return Ok(None) };
+        let Some(user) = self.store.get_user(t.user_id).await?.filter(|u| u.active) else { return Ok(None) };
+        let now = self.now();
+        if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+            self.store.touch_token(t.id, now).await?;
+        }
+        Ok(Some(self.actor_of(&user).await?))
+    }
+
+    /// Makes an API token for the acting person. The plain token is returned once, never stored.
+    pub async fn create_api_token(&self, actor: &Actor, label: &str) -> Result<(ApiToken, String)> {
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        self.create_token_for(actor, user_id, label).await
+    }
+
+    /// Makes an API token for `user_id` (the CLI's `admin create-token`).
+    pub async fn create_token_for(&self, actor: &Actor, user_id: i64, label: &str) -> Result<(ApiToken, String)> {
+        let label = palisade_domain::error::bounded_text("label", label, 1, 80)?;
+        let plain = format!("{TOKEN_PREFIX}{}", random_hex(24));
+        let prefix: String = plain.chars().take(TOKEN_PREFIX.len() + 6).collect();
+        let audit = self.draft(actor, "api_token.create", "api_token", "", None, serde_json::json!({"label": label, "user_id": user_id, "prefix": prefix}));
+        let token = self
+            .store
+            .create_token(&NewToken { user_id, label, token_hash: sha256_hex(&plain), prefix, now: self.now() }, audit)
+            .await?;
+        Ok((token, plain))
+    }
+
+    pub async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        Ok(self.store.list_tokens(user_id).await?)
+    }
+
+    pub async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()> {
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        let audit = self.draft(actor, "api_token.revoke", "api_token", id.to_string(), None, serde_json::json!({}));
+        Ok(self.store.revoke_token(user_id, id, self.now(), audit).await?)
+    }
+
+    /// Sets a person's password (CLI or the person themself).
+    pub async fn set_password(&self, actor: &Actor, user_id: i64, password: &str) -> Result<()> {
+        check_password("password", password)?;
+        let hash = hash_password(password)?;
+        let audit = self.draft(actor, "user.set_password", "user", user_id.to_string(), None, serde_json::json!({}));
+        Ok(self.store.set_password(user_id, &hash, audit).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argon2id_round_trip() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "correct horse battery"));
+        assert!(!verify_password(&h, "correct horse batterY"));
+        assert!(!verify_password("not a hash", "x"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_compare_in_constant_time() {
+        let a = random_hex(32);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_hex(32));
+        assert!(secrets_equal(&a, &a.clone()));
+        assert!(!secrets_equal(&a, &random_hex(32)));
+        assert!(!secrets_equal("ab", "abc"));
+    }
+}

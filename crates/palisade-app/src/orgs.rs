@@ -1,0 +1,179 @@
+//! Organisations and their contacts.
+
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::org::{OrgCode, OrgInput};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::people::ContactInput;
+use palisade_domain::policy::{GlobalAction, OrgAction, OrgId};
+use palisade_store::{Contact, OrgFilter, Organisation};
+use serde::Deserialize;
+
+/// An organisation the actor may see, with its ancestry for further policy questions.
+#[derive(Debug, Clone)]
+pub struct OrgView {
+    pub org: Organisation,
+    pub ancestry: Vec<OrgId>,
+}
+
+/// A partial change: absent fields stay as they are. `parent_code: Some("")` removes the parent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgPatch {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub org_type: Option<String>,
+    pub category: Option<serde_json::Value>,
+    pub region: Option<String>,
+    pub parent_code: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+fn org_json(o: &Organisation) -> serde_json::Value {
+    serde_json::json!({
+        "code": o.code, "name": o.name, "type": o.org_type.as_str(), "category": o.category.number(),
+        "region": o.region, "parent_code": o.parent_code, "active": o.active,
+    })
+}
+
+fn contact_json(c: &Contact) -> serde_json::Value {
+    // Personal details are summarised, not copied, into the permanent log.
+    serde_json::json!({"name": c.name, "role": c.role.as_str(), "has_mobile": c.mobile.is_some()})
+}
+
+impl App {
+    /// Finds an organisation the actor may `action`. An organisation they may not even see is
+    /// reported as not found, so codes cannot be probed.
+    pub async fn org_for(&self, actor: &Actor, code: &str, action: OrgAction) -> Result<OrgView> {
+        let code = OrgCode::parse("code", code).map_err(|_| AppError::NotFound)?;
+        let (org, ancestry) = self.store.find_org(&code).await?.ok_or(AppError::NotFound)?;
+        if !actor.principal.may(OrgAction::View, &ancestry) {
+            return Err(AppError::NotFound);
+        }
+        if !actor.principal.may(action, &ancestry) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(OrgView { org, ancestry })
+    }
+
+    pub async fn list_orgs(&self, actor: &Actor, filter: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>> {
+        let scope = actor.principal.scope(OrgAction::View);
+        Ok(self.store.list_orgs(&scope, filter, page).await?)
+    }
+
+    pub async fn regions(&self, actor: &Actor) -> Result<Vec<String>> {
+        Ok(self.store.regions(&actor.principal.scope(OrgAction::View)).await?)
+    }
+
+    pub async fn org_counts(&self, actor: &Actor) -> Result<Vec<(String, i64)>> {
+        Ok(self.store.count_orgs(&actor.principal.scope(OrgAction::View)).await?)
+    }
+
+    /// The children of an organisation the actor may see.
+    pub async fn children(&self, view: &OrgView) -> Result<Vec<Organisation>> {
+        Ok(self.store.children_of(view.org.id).await?)
+    }
+
+    pub async fn create_org(&self, actor: &Actor, input: &OrgInput) -> Result<Organisation> {
+        if !actor.principal.may_global(GlobalAction::CreateOrganisation) {
+            return Err(AppError::Forbidden);
+        }
+        let fields = input.validate("")?;
+        let audit = self.draft(actor, "organisation.create", "organisation", fields.code.as_str(), None, serde_json::json!({}));
+        let org = self.store.create_org(&fields, audit).await?;
+        tracing::info!(code = %org.code, "organisation created");
+        Ok(org)
+    }
+
+    pub async fn update_org(&self, actor: &Actor, code: &str, patch: &OrgPatch) -> Result<Organisation> {
+        let view = self.org_for(actor, code, OrgAction::Edit).await?;
+        let o = &view.org;
+        let category = match &patch.category {
+            None => o.category.number().to_string(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(_) => return Err(AppError::invalid("category", "must be a number from 1 to 4")),
+        };
+        let input = OrgInput {
+            code: o.code.clone(),
+            name: patch.name.clone().unwrap_or_else(|| o.name.clone()),
+            org_type: patch.org_type.clone().unwrap_or_else(|| o.org_type.as_str().to_string()),
+            category,
+            region: patch.region.clone().unwrap_or_else(|| o.region.clone()),
+            parent_code: match &patch.parent_code {
+                None => o.parent_code.clone().unwrap_or_default(),
+                Some(p) => p.clone().unwrap_or_default(),
+            },
+        };
+        let fields = input.validate("")?;
+        let active = patch.active.unwrap_or(o.active);
+        let before = org_json(o);
+        let mut audit = self.draft(actor, "organisation.update", "organisation", o.code.clone(), Some(o.id), serde_json::json!({}));
+        let updated_preview = Organisation {
+            name: fields.name.clone(),
+            org_type: fields.org_type,
+            category: fields.category,
+            region: fields.region.clone(),
+            parent_code: fields.parent_code.as_ref().map(|c| c.to_string()),
+            active,
+            ..o.clone()
+        };
+        audit.summary = serde_json::json!({"before": before, "after": org_json(&updated_preview)});
+        if active != o.active {
+            audit.action = if active { "organisation.reactivate" } else { "organisation.deactivate" }.into();
+        }
+        Ok(self.store.update_org(o.id, &fields, active, audit).await?)
+    }
+
+    pub async fn list_contacts(&self, actor: &Actor, code: &str) -> Result<(OrgView, Vec<Contact>)> {
+        let view = self.org_for(actor, code, OrgAction::ViewContacts).await?;
+        let contacts = self.store.list_contacts(view.org.id).await?;
+        Ok((view, contacts))
+    }
+
+    pub async fn get_contact(&self, actor: &Actor, code: &str, id: i64) -> Result<(OrgView, Contact)> {
+        let view = self.org_for(actor, code, OrgAction::ViewContacts).await?;
+        let c = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
+        Ok((view, c))
+    }
+
+    pub async fn create_contact(&self, actor: &Actor, code: &str, input: &ContactInput) -> Result<Contact> {
+        let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
+        let fields = input.validate()?;
+        let audit = self.draft(
+            actor,
+            "contact.create",
+            "contact",
+            "",
+            Some(view.org.id),
+            serde_json::json!({"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some()}),
+        );
+        Ok(self.store.create_contact(view.org.id, &fields, audit).await?)
+    }
+
+    pub async fn update_contact(&self, actor: &Actor, code: &str, id: i64, input: &ContactInput) -> Result<Contact> {
+        let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
+        let before = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
+        let fields = input.validate()?;
+        let audit = self.draft(
+            actor,
+            "contact.update",
+            "contact",
+            id.to_string(),
+            Some(view.org.id),
+            serde_json::json!({
+                "before": contact_json(&before),
+                "after": {"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some()},
+                "email_changed": before.email != fields.email.as_str(),
+                "mobile_changed": before.mobile.as_deref() != fields.mobile.as_ref().map(|m| m.as_str()),
+            }),
+        );
+        Ok(self.store.update_contact(view.org.id, id, &fields, audit).await?)
+    }
+
+    pub async fn delete_contact(&self, actor: &Actor, code: &str, id: i64) -> Result<()> {
+        let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
+        let before = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
+        let audit = self.draft(actor, "contact.delete", "contact", id.to_string(), Some(view.org.id), serde_json::json!({"before": contact_json(&before)}));
+        Ok(self.store.delete_contact(view.org.id, id, audit).await?)
+    }
+}
