@@ -1,1 +1,76 @@
+//! Palisade over HTTP: server-rendered pages in the NHS design system (they work without
+//! JavaScript) and the `/api/v1` JSON API with bearer tokens, described by an OpenAPI document.
+//!
+//! Every request passes through the same layers: security headers, identity (a session cookie
+//! for pages, a bearer token for the API), CSRF for every form post, and metrics. Handlers only
+//! translate HTTP to use-cases in `palisade_app`, which hold the authorisation checks.
 
+mod api;
+mod assets;
+mod error;
+mod identity;
+mod metrics;
+mod pages;
+mod views;
+
+pub use api::ApiDoc;
+pub use metrics::Metrics;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use palisade_app::App;
+use std::sync::Arc;
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (serve behind HTTPS). Off only for a local demo over plain HTTP.
+    pub cookie_secure: bool,
+    /// Largest request body accepted, except register imports.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { cookie_secure: true, max_body_bytes: 1024 * 1024 }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(app: App, cfg: WebConfig) -> Self {
+        Self { app, cfg: Arc::new(cfg), metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+/// The whole application as an axum router.
+pub fn router(state: AppState) -> Router {
+    let limit = state.cfg.max_body_bytes;
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(assets::routes())
+        .fallback(error::fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), identity::csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), identity::identify))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(error::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,88 @@
+//! Settings: built-in defaults, then a TOML file, then environment variables and flags.
+
+use anyhow::{Context, Result};
+use palisade_app::AuthSettings;
+use serde::Deserialize;
+use std::path::Path;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://palisade.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The TOML file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<String>,
+    max_connections: Option<u32>,
+    cookie_secure: Option<bool>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
+    lockout_threshold: Option<i64>,
+    lockout_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: String,
+    pub max_connections: u32,
+    pub cookie_secure: bool,
+    auth: AuthSettings,
+}
+
+impl Settings {
+    /// `database` and `listen` come from flags or environment (clap merges those) and win over the file.
+    pub fn load(file: Option<&Path>, database: Option<String>, listen: Option<String>) -> Result<Self> {
+        let fc: FileConfig = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("{} is not valid configuration", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let d = AuthSettings::default();
+        Ok(Self {
+            database_url: database.or(fc.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            listen: listen.or(fc.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            max_connections: fc.max_connections.unwrap_or(8),
+            cookie_secure: fc.cookie_secure.unwrap_or(true),
+            auth: AuthSettings {
+                session_idle_secs: fc.session_idle_minutes.map_or(d.session_idle_secs, |m| m * 60),
+                session_absolute_secs: fc.session_absolute_hours.map_or(d.session_absolute_secs, |h| h * 3600),
+                lockout_threshold: fc.lockout_threshold.unwrap_or(d.lockout_threshold),
+                lockout_secs: fc.lockout_minutes.map_or(d.lockout_secs, |m| m * 60),
+            },
+        })
+    }
+
+    pub fn auth(&self) -> AuthSettings {
+        self.auth.clone()
+    }
+
+    /// The engine's name, for messages: the URL itself may hold a password and is never printed.
+    pub fn engine_name(&self) -> &'static str {
+        palisade_store::Engine::of_url(&self.database_url).map(|e| e.name()).unwrap_or("unknown")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("palisade-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("p.toml");
+        std::fs::write(&f, "database_url = \"sqlite://file.db\"\nlisten = \"0.0.0.0:9\"\nsession_idle_minutes = 5\n").unwrap();
+        let s = Settings::load(Some(&f), None, Some("127.0.0.1:1".into())).unwrap();
+        assert_eq!(s.database_url, "sqlite://file.db");
+        assert_eq!(s.listen, "127.0.0.1:1");
+        assert_eq!(s.auth().session_idle_secs, 300);
+        let d = Settings::load(None, None, None).unwrap();
+        assert_eq!((d.database_url.as_str(), d.listen.as_str()), (DEFAULT_DATABASE, DEFAULT_LISTEN));
+        std::fs::write(&f, "databse_url = \"x\"\n").unwrap();
+        assert!(Settings::load(Some(&f), None, None).is_err(), "unknown keys are refused");
+    }
+}
