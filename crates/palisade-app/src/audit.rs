@@ -9,7 +9,12 @@ use palisade_store::{AuditFilter, AuditRecord};
 impl App {
     /// National admins read the whole log; organisation leads read the entries about the
     /// organisations they lead (and those beneath).
-    pub async fn list_audit(&self, actor: &Actor, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
         let scope = if actor.principal.may_global(GlobalAction::ViewWholeAuditLog) {
             Scope::All
         } else {

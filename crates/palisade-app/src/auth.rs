@@ -4,8 +4,8 @@
 //! their SHA-256 is stored, so a copy of the database lets nobody sign in.
 
 use crate::{Actor, App, AppError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
 use palisade_domain::policy::{Grant, Principal};
 use palisade_store::{ApiToken, NewSession, NewToken, User};
@@ -44,7 +44,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash of a password nobody has, verified against when the email is unknown so that a wrong
@@ -84,14 +88,31 @@ impl App {
     /// The grants a person holds, as a policy principal.
     pub async fn principal_of(&self, user_id: i64) -> Result<Principal> {
         let grants = self.store.grants_of(user_id).await?;
-        Ok(Principal { user_id, grants: grants.into_iter().map(|g| Grant { role: g.role, org_id: g.org_id }).collect() })
+        Ok(Principal {
+            user_id,
+            grants: grants
+                .into_iter()
+                .map(|g| Grant {
+                    role: g.role,
+                    org_id: g.org_id,
+                })
+                .collect(),
+        })
     }
 
     pub async fn actor_of(&self, user: &User) -> Result<Actor> {
-        Ok(Actor { user_id: Some(user.id), label: user.email.clone(), principal: self.principal_of(user.id).await? })
+        Ok(Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            principal: self.principal_of(user.id).await?,
+        })
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<std::result::Result<SignedIn, SignInError>> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<std::result::Result<SignedIn, SignInError>> {
         let now = self.now();
         let user = match Email::parse("email", email) {
             Ok(e) => self.store.find_user_by_email(&e).await?,
@@ -114,16 +135,36 @@ impl App {
         };
         if !ok {
             // A lock that has run out starts a fresh count.
-            let failures = if user.locked_until.is_some() { 1 } else { user.failed_logins + 1 };
+            let failures = if user.locked_until.is_some() {
+                1
+            } else {
+                user.failed_logins + 1
+            };
             let lock = failures >= self.auth.lockout_threshold;
-            let actor = Actor { user_id: Some(user.id), label: user.email.clone(), principal: Principal { user_id: user.id, grants: vec![] } };
+            let actor = Actor {
+                user_id: Some(user.id),
+                label: user.email.clone(),
+                principal: Principal {
+                    user_id: user.id,
+                    grants: vec![],
+                },
+            };
             let audit = lock.then(|| {
-                self.draft(&actor, "session.locked", "user", user.id.to_string(), None, serde_json::json!({"failed_attempts": failures}))
+                self.draft(
+                    &actor,
+                    "session.locked",
+                    "user",
+                    user.id.to_string(),
+                    None,
+                    serde_json::json!({"failed_attempts": failures}),
+                )
             });
             if user.locked_until.is_some() {
                 self.store.record_login_success(user.id).await?;
             }
-            self.store.record_login_failure(user.id, lock.then_some(now + self.auth.lockout_secs), audit).await?;
+            self.store
+                .record_login_failure(user.id, lock.then_some(now + self.auth.lockout_secs), audit)
+                .await?;
             tracing::info!(user_id = user.id, failures, locked = lock, "sign-in failed");
             return Ok(Err(SignInError::BadCredentials));
         }
@@ -131,7 +172,14 @@ impl App {
         let session_token = random_hex(32);
         let csrf_token = random_hex(32);
         let actor = self.actor_of(&user).await?;
-        let audit = self.draft(&actor, "session.sign_in", "user", user.id.to_string(), None, serde_json::json!({}));
+        let audit = self.draft(
+            &actor,
+            "session.sign_in",
+            "user",
+            user.id.to_string(),
+            None,
+            serde_json::json!({}),
+        );
         self.store
             .create_session(
                 &NewSession {
@@ -145,7 +193,11 @@ impl App {
                 Some(audit),
             )
             .await?;
-        Ok(Ok(SignedIn { session_token, csrf_token, user }))
+        Ok(Ok(SignedIn {
+            session_token,
+            csrf_token,
+            user,
+        }))
     }
 
     /// Resolves a session cookie. Expired or unknown sessions give `None` (and are removed).
@@ -154,13 +206,20 @@ impl App {
             return Ok(None);
         }
         let id_hash = sha256_hex(token);
-        let Some(s) = self.store.get_session(&id_hash).await? else { return Ok(None) };
+        let Some(s) = self.store.get_session(&id_hash).await? else {
+            return Ok(None);
+        };
         let now = self.now();
-        if !s.user_active || now >= s.expires_at || now - s.last_seen_at >= self.auth.session_idle_secs {
+        if !s.user_active
+            || now >= s.expires_at
+            || now - s.last_seen_at >= self.auth.session_idle_secs
+        {
             self.store.delete_session(&id_hash, None).await?;
             return Ok(None);
         }
-        let Some(user) = self.store.get_user(s.user_id).await? else { return Ok(None) };
+        let Some(user) = self.store.get_user(s.user_id).await? else {
+            return Ok(None);
+        };
         let mut rotated_token = None;
         if s.auth_version != s.user_auth_version {
             // Roles changed since this session began: carry on under a new session id.
@@ -183,12 +242,26 @@ impl App {
             self.store.touch_session(&id_hash, now).await?;
         }
         let actor = self.actor_of(&user).await?;
-        Ok(Some(SessionContext { actor, user, csrf_token: s.csrf_token, rotated_token }))
+        Ok(Some(SessionContext {
+            actor,
+            user,
+            csrf_token: s.csrf_token,
+            rotated_token,
+        }))
     }
 
     pub async fn sign_out(&self, token: &str, actor: &Actor) -> Result<()> {
-        let audit = self.draft(actor, "session.sign_out", "user", actor.user_id.unwrap_or(0).to_string(), None, serde_json::json!({}));
-        self.store.delete_session(&sha256_hex(token), Some(audit)).await?;
+        let audit = self.draft(
+            actor,
+            "session.sign_out",
+            "user",
+            actor.user_id.unwrap_or(0).to_string(),
+            None,
+            serde_json::json!({}),
+        );
+        self.store
+            .delete_session(&sha256_hex(token), Some(audit))
+            .await?;
         Ok(())
     }
 
@@ -197,8 +270,12 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Ok(None);
         }
-        let Some(t) = self.store.find_token(&sha256_hex(token)).await? else { return Ok(None) };
-        let Some(user) = self.store.get_user(t.user_id).await?.filter(|u| u.active) else { return Ok(None) };
+        let Some(t) = self.store.find_token(&sha256_hex(token)).await? else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.get_user(t.user_id).await?.filter(|u| u.active) else {
+            return Ok(None);
+        };
         let now = self.now();
         if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
             self.store.touch_token(t.id, now).await?;
@@ -213,14 +290,35 @@ impl App {
     }
 
     /// Makes an API token for `user_id` (the CLI's `admin create-token`).
-    pub async fn create_token_for(&self, actor: &Actor, user_id: i64, label: &str) -> Result<(ApiToken, String)> {
+    pub async fn create_token_for(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        label: &str,
+    ) -> Result<(ApiToken, String)> {
         let label = palisade_domain::error::bounded_text("label", label, 1, 80)?;
         let plain = format!("{TOKEN_PREFIX}{}", random_hex(24));
         let prefix: String = plain.chars().take(TOKEN_PREFIX.len() + 6).collect();
-        let audit = self.draft(actor, "api_token.create", "api_token", "", None, serde_json::json!({"label": label, "user_id": user_id, "prefix": prefix}));
+        let audit = self.draft(
+            actor,
+            "api_token.create",
+            "api_token",
+            "",
+            None,
+            serde_json::json!({"label": label, "user_id": user_id, "prefix": prefix}),
+        );
         let token = self
             .store
-            .create_token(&NewToken { user_id, label, token_hash: sha256_hex(&plain), prefix, now: self.now() }, audit)
+            .create_token(
+                &NewToken {
+                    user_id,
+                    label,
+                    token_hash: sha256_hex(&plain),
+                    prefix,
+                    now: self.now(),
+                },
+                audit,
+            )
             .await?;
         Ok((token, plain))
     }
@@ -232,15 +330,32 @@ impl App {
 
     pub async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()> {
         let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
-        let audit = self.draft(actor, "api_token.revoke", "api_token", id.to_string(), None, serde_json::json!({}));
-        Ok(self.store.revoke_token(user_id, id, self.now(), audit).await?)
+        let audit = self.draft(
+            actor,
+            "api_token.revoke",
+            "api_token",
+            id.to_string(),
+            None,
+            serde_json::json!({}),
+        );
+        Ok(self
+            .store
+            .revoke_token(user_id, id, self.now(), audit)
+            .await?)
     }
 
     /// Sets a person's password (CLI or the person themself).
     pub async fn set_password(&self, actor: &Actor, user_id: i64, password: &str) -> Result<()> {
         check_password("password", password)?;
         let hash = hash_password(password)?;
-        let audit = self.draft(actor, "user.set_password", "user", user_id.to_string(), None, serde_json::json!({}));
+        let audit = self.draft(
+            actor,
+            "user.set_password",
+            "user",
+            user_id.to_string(),
+            None,
+            serde_json::json!({}),
+        );
         Ok(self.store.set_password(user_id, &hash, audit).await?)
     }
 }

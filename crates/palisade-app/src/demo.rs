@@ -9,18 +9,108 @@ use palisade_domain::people::{ContactInput, Role};
 use palisade_store::{ImportReport, ImportRow};
 
 const PLACES: &[&str] = &[
-    "Aldbury", "Ashcombe", "Barrowfield", "Bedwyn", "Belford", "Birchwood", "Bramley", "Brackenfield", "Bridgemoor",
-    "Brockley", "Calder", "Carrow", "Castleford", "Chadwell", "Charnwood", "Chesterton", "Clayfield", "Colnbrook",
-    "Coombe", "Cranleigh", "Dalesworth", "Denholme", "Dunmore", "Eastleigh", "Elmstead", "Fairford", "Farnley",
-    "Fenwick", "Fieldhouse", "Foxton", "Garside", "Glenfield", "Greystoke", "Hadley", "Halstow", "Harewood",
-    "Hartfield", "Hawksmoor", "Heathcote", "Helmsley", "Highbury", "Holbrook", "Ingleby", "Kelmscott", "Kingsmead",
-    "Kirkby Vale", "Langford", "Larkhill", "Lea Bridge", "Linthorpe", "Longridge", "Marlow Heath", "Medway Vale",
-    "Merefield", "Millbrook", "Moorside", "Netherfield", "Newbold", "Northgate", "Oakham Vale", "Orchard Hill",
-    "Ottery", "Padstow Cross", "Pemberton", "Penhill", "Queensbury", "Ravenscar", "Redbourne", "Ribbleton",
-    "Rivermead", "Rosedale", "Rushden", "Saltwood", "Sandhurst", "Sedgefield", "Shelford", "Silverdale", "Southwold",
-    "Stainforth", "Stanwell", "Stockbridge", "Stourton", "Sutton Marsh", "Tamworth Green", "Thornbury", "Tilford",
-    "Tolworth", "Upton Magna", "Wakerley", "Walbrook", "Waltham Cross", "Wansford", "Wedmore", "Wellow",
-    "Westcombe", "Whitfield", "Wickham", "Winslow", "Woodhall", "Wrenbury", "Yarwell", "Yeadon",
+    "Aldbury",
+    "Ashcombe",
+    "Barrowfield",
+    "Bedwyn",
+    "Belford",
+    "Birchwood",
+    "Bramley",
+    "Brackenfield",
+    "Bridgemoor",
+    "Brockley",
+    "Calder",
+    "Carrow",
+    "Castleford",
+    "Chadwell",
+    "Charnwood",
+    "Chesterton",
+    "Clayfield",
+    "Colnbrook",
+    "Coombe",
+    "Cranleigh",
+    "Dalesworth",
+    "Denholme",
+    "Dunmore",
+    "Eastleigh",
+    "Elmstead",
+    "Fairford",
+    "Farnley",
+    "Fenwick",
+    "Fieldhouse",
+    "Foxton",
+    "Garside",
+    "Glenfield",
+    "Greystoke",
+    "Hadley",
+    "Halstow",
+    "Harewood",
+    "Hartfield",
+    "Hawksmoor",
+    "Heathcote",
+    "Helmsley",
+    "Highbury",
+    "Holbrook",
+    "Ingleby",
+    "Kelmscott",
+    "Kingsmead",
+    "Kirkby Vale",
+    "Langford",
+    "Larkhill",
+    "Lea Bridge",
+    "Linthorpe",
+    "Longridge",
+    "Marlow Heath",
+    "Medway Vale",
+    "Merefield",
+    "Millbrook",
+    "Moorside",
+    "Netherfield",
+    "Newbold",
+    "Northgate",
+    "Oakham Vale",
+    "Orchard Hill",
+    "Ottery",
+    "Padstow Cross",
+    "Pemberton",
+    "Penhill",
+    "Queensbury",
+    "Ravenscar",
+    "Redbourne",
+    "Ribbleton",
+    "Rivermead",
+    "Rosedale",
+    "Rushden",
+    "Saltwood",
+    "Sandhurst",
+    "Sedgefield",
+    "Shelford",
+    "Silverdale",
+    "Southwold",
+    "Stainforth",
+    "Stanwell",
+    "Stockbridge",
+    "Stourton",
+    "Sutton Marsh",
+    "Tamworth Green",
+    "Thornbury",
+    "Tilford",
+    "Tolworth",
+    "Upton Magna",
+    "Wakerley",
+    "Walbrook",
+    "Waltham Cross",
+    "Wansford",
+    "Wedmore",
+    "Wellow",
+    "Westcombe",
+    "Whitfield",
+    "Wickham",
+    "Winslow",
+    "Woodhall",
+    "Wrenbury",
+    "Yarwell",
+    "Yeadon",
 ];
 
 /// How much of the national register to make.
@@ -72,7 +162,11 @@ fn alnum(mut n: usize, width: usize) -> String {
 fn name_for(t: OrgType, i: usize) -> String {
     let p = place(i);
     let n = i / PLACES.len();
-    let nth = if n == 0 { String::new() } else { format!(" {}", n + 1) };
+    let nth = if n == 0 {
+        String::new()
+    } else {
+        format!(" {}", n + 1)
+    };
     match t {
         OrgType::NationalBody => "National Cyber Security Operations Centre".into(),
         OrgType::ArmsLengthBody => format!("{p} Health Data Agency{nth}"),
@@ -111,19 +205,27 @@ pub fn register(scale: Scale) -> Vec<OrgFields> {
             let (code_s, parent) = match t {
                 OrgType::NationalBody => ("X26".to_string(), None),
                 OrgType::Icb => (icb_codes[i].clone(), None),
-                OrgType::AcuteTrust | OrgType::MentalHealthTrust | OrgType::CommunityTrust | OrgType::AmbulanceTrust => {
+                OrgType::AcuteTrust
+                | OrgType::MentalHealthTrust
+                | OrgType::CommunityTrust
+                | OrgType::AmbulanceTrust => {
                     trust_no += 1;
                     (format!("R{}", alnum(trust_no + 40, 2)), None)
                 }
                 OrgType::GpPractice => {
                     let letter = (b'A' + (i % 26) as u8) as char;
-                    (format!("{letter}{:05}", 81_000 + i), Some(icb_codes[i % icb_codes.len()].clone()))
+                    (
+                        format!("{letter}{:05}", 81_000 + i),
+                        Some(icb_codes[i % icb_codes.len()].clone()),
+                    )
                 }
                 OrgType::AdultSocialCare => {
                     let parent = (i % 10 != 0).then(|| format!("{prefix}{:06}", i - i % 10));
                     (format!("{prefix}{i:06}"), parent)
                 }
-                OrgType::ItSupplier | OrgType::Csu | OrgType::ArmsLengthBody => (format!("{prefix}{}", alnum(i, 3)), None),
+                OrgType::ItSupplier | OrgType::Csu | OrgType::ArmsLengthBody => {
+                    (format!("{prefix}{}", alnum(i, 3)), None)
+                }
                 _ => (format!("{prefix}{:05}", i), None),
             };
             let category = match t {
@@ -167,25 +269,69 @@ pub struct DemoReport {
 
 impl App {
     pub async fn seed_demo(&self, scale: Scale, progress: impl Fn(&str)) -> Result<DemoReport> {
-        let actor = Actor { label: "demo".into(), ..Actor::cli() };
+        let actor = Actor {
+            label: "demo".into(),
+            ..Actor::cli()
+        };
         let orgs = register(scale);
         progress(&format!("writing {} organisations", orgs.len()));
-        let rows: Vec<ImportRow> = orgs.into_iter().enumerate().map(|(i, fields)| ImportRow { line: i + 1, fields }).collect();
+        let rows: Vec<ImportRow> = orgs
+            .into_iter()
+            .enumerate()
+            .map(|(i, fields)| ImportRow {
+                line: i + 1,
+                fields,
+            })
+            .collect();
         let organisations = self.import_orgs(&actor, &rows).await?;
 
         let lead_org = "R41"; // the first acute trust
         let people = [
-            (Role::NationalAdmin, "admin@example.nhs.uk", "Alex Admin", None),
-            (Role::NationalAnalyst, "analyst@example.nhs.uk", "Ana Analyst", None),
-            (Role::OrgLead, "lead@example.nhs.uk", "Lee Lead", Some(lead_org)),
-            (Role::OrgMember, "member@example.nhs.uk", "Mo Member", Some(lead_org)),
-            (Role::Auditor, "auditor@example.nhs.uk", "Aud Itor", Some(lead_org)),
-            (Role::OrgLead, "caregroup@example.nhs.uk", "Cara Group", Some("CH000000")),
+            (
+                Role::NationalAdmin,
+                "admin@example.nhs.uk",
+                "Alex Admin",
+                None,
+            ),
+            (
+                Role::NationalAnalyst,
+                "analyst@example.nhs.uk",
+                "Ana Analyst",
+                None,
+            ),
+            (
+                Role::OrgLead,
+                "lead@example.nhs.uk",
+                "Lee Lead",
+                Some(lead_org),
+            ),
+            (
+                Role::OrgMember,
+                "member@example.nhs.uk",
+                "Mo Member",
+                Some(lead_org),
+            ),
+            (
+                Role::Auditor,
+                "auditor@example.nhs.uk",
+                "Aud Itor",
+                Some(lead_org),
+            ),
+            (
+                Role::OrgLead,
+                "caregroup@example.nhs.uk",
+                "Cara Group",
+                Some("CH000000"),
+            ),
         ];
         progress("creating demo sign-ins");
         let mut sign_ins = Vec::new();
         for (role, email, name, org) in people {
-            let input = crate::people::NewPersonInput { email: email.into(), name: name.into(), password: DEMO_PASSWORD.into() };
+            let input = crate::people::NewPersonInput {
+                email: email.into(),
+                name: name.into(),
+                password: DEMO_PASSWORD.into(),
+            };
             match self.create_person(&actor, &input, role, org).await {
                 Ok(_) => {}
                 Err(AppError::Conflict { .. }) => {
@@ -199,7 +345,11 @@ impl App {
                 }
                 Err(e) => return Err(e),
             }
-            sign_ins.push(DemoSignIn { role, email: email.into(), org: org.map(str::to_string) });
+            sign_ins.push(DemoSignIn {
+                role,
+                email: email.into(),
+                org: org.map(str::to_string),
+            });
         }
 
         progress("adding contacts");
@@ -228,10 +378,12 @@ impl App {
                 self.create_contact(&actor, org_code, &input).await?;
             }
         }
-        Ok(DemoReport { organisations, sign_ins })
+        Ok(DemoReport {
+            organisations,
+            sign_ins,
+        })
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -247,10 +399,18 @@ mod tests {
         let codes: HashSet<_> = full.iter().map(|o| o.code.clone()).collect();
         assert_eq!(codes.len(), full.len(), "codes are unique");
         // Every parent is in the register.
-        assert!(full.iter().filter_map(|o| o.parent_code.as_ref()).all(|p| codes.contains(p)));
+        assert!(
+            full.iter()
+                .filter_map(|o| o.parent_code.as_ref())
+                .all(|p| codes.contains(p))
+        );
         let small = register(Scale::Default);
         assert!((2_500..=3_500).contains(&small.len()), "{}", small.len());
         assert_eq!(small.iter().filter(|o| o.org_type.is_trust()).count(), 210);
-        assert!(small.iter().any(|o| o.code.as_str() == "R41" && o.org_type == OrgType::AcuteTrust));
+        assert!(
+            small
+                .iter()
+                .any(|o| o.code.as_str() == "R41" && o.org_type == OrgType::AcuteTrust)
+        );
     }
 }

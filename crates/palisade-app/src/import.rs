@@ -4,9 +4,9 @@
 //! reason; only a file with no errors is written, in one transaction.
 
 use crate::{Actor, App, AppError, Result};
+use palisade_domain::FieldErrors;
 use palisade_domain::org::{ORG_CSV_HEADER, OrgInput};
 use palisade_domain::policy::GlobalAction;
-use palisade_domain::FieldErrors;
 use palisade_store::{ImportAudit, ImportReport, ImportRow};
 use std::collections::HashMap;
 
@@ -14,14 +14,24 @@ use std::collections::HashMap;
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses and validates a register CSV. `progress` is called with the number of rows read so far.
-pub fn parse_org_csv(data: &[u8], mut progress: impl FnMut(usize)) -> std::result::Result<Vec<ImportRow>, FieldErrors> {
+pub fn parse_org_csv(
+    data: &[u8],
+    mut progress: impl FnMut(usize),
+) -> std::result::Result<Vec<ImportRow>, FieldErrors> {
     let mut errs = FieldErrors::default();
     if data.len() > MAX_IMPORT_BYTES {
-        errs.push("file", format!("is larger than {} MB", MAX_IMPORT_BYTES / (1024 * 1024)));
+        errs.push(
+            "file",
+            format!("is larger than {} MB", MAX_IMPORT_BYTES / (1024 * 1024)),
+        );
         return Err(errs);
     }
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(data);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data);
     let header: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
         Err(e) => {
@@ -29,15 +39,29 @@ pub fn parse_org_csv(data: &[u8], mut progress: impl FnMut(usize)) -> std::resul
             return Err(errs);
         }
     };
-    if header.iter().map(String::as_str).ne(ORG_CSV_HEADER.iter().copied()) {
-        errs.push("line 1", format!("the header must be exactly: {}", ORG_CSV_HEADER.join(",")));
+    if header
+        .iter()
+        .map(String::as_str)
+        .ne(ORG_CSV_HEADER.iter().copied())
+    {
+        errs.push(
+            "line 1",
+            format!("the header must be exactly: {}", ORG_CSV_HEADER.join(",")),
+        );
         return Err(errs);
     }
     // Line numbers come from byte offsets: the reader skips blank lines and its own line count
     // does not always say where a record's text begins.
-    let newlines: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    let newlines: Vec<usize> = data
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let line_at = |pos: Option<&csv::Position>, fallback: usize| -> usize {
-        let Some(mut byte) = pos.map(|p| p.byte() as usize) else { return fallback };
+        let Some(mut byte) = pos.map(|p| p.byte() as usize) else {
+            return fallback;
+        };
         while byte < data.len() && matches!(data[byte], b'\n' | b'\r') {
             byte += 1;
         }
@@ -60,7 +84,14 @@ pub fn parse_org_csv(data: &[u8], mut progress: impl FnMut(usize)) -> std::resul
             continue;
         }
         if rec.len() != ORG_CSV_HEADER.len() {
-            errs.push(format!("line {line}"), format!("has {} fields; expected {}", rec.len(), ORG_CSV_HEADER.len()));
+            errs.push(
+                format!("line {line}"),
+                format!(
+                    "has {} fields; expected {}",
+                    rec.len(),
+                    ORG_CSV_HEADER.len()
+                ),
+            );
             continue;
         }
         let input = OrgInput {
@@ -74,7 +105,10 @@ pub fn parse_org_csv(data: &[u8], mut progress: impl FnMut(usize)) -> std::resul
         match input.validate(&format!("line {line}: ")) {
             Ok(fields) => {
                 if let Some(first) = seen.insert(fields.code.as_str().to_string(), line) {
-                    errs.push(format!("line {line}: code"), format!("'{}' appears also on line {first}", fields.code));
+                    errs.push(
+                        format!("line {line}: code"),
+                        format!("'{}' appears also on line {first}", fields.code),
+                    );
                 } else {
                     rows.push(ImportRow { line, fields });
                 }
@@ -94,10 +128,17 @@ pub fn parse_org_csv(data: &[u8], mut progress: impl FnMut(usize)) -> std::resul
 
 impl App {
     pub async fn import_orgs(&self, actor: &Actor, rows: &[ImportRow]) -> Result<ImportReport> {
-        if !actor.principal.may_global(GlobalAction::ImportOrganisations) {
+        if !actor
+            .principal
+            .may_global(GlobalAction::ImportOrganisations)
+        {
             return Err(AppError::Forbidden);
         }
-        let who = ImportAudit { at: self.now(), actor_user_id: actor.user_id, actor: actor.label.clone() };
+        let who = ImportAudit {
+            at: self.now(),
+            actor_user_id: actor.user_id,
+            actor: actor.label.clone(),
+        };
         Ok(self.store.import_orgs(rows, who).await?)
     }
 }
@@ -116,7 +157,10 @@ mod tests {
                    RX3,Too few,acute_trust\n";
         let errs = parse_org_csv(csv.as_bytes(), |_| {}).unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["line 3: code", "line 4: type", "line 5: code", "line 6"]);
+        assert_eq!(
+            fields,
+            ["line 3: code", "line 4: type", "line 5: code", "line 6"]
+        );
         assert!(errs.0[2].message.contains("line 2"));
     }
 

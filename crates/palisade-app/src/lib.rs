@@ -36,7 +36,12 @@ pub struct AuthSettings {
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { session_idle_secs: 30 * 60, session_absolute_secs: 12 * 3600, lockout_threshold: 5, lockout_secs: 15 * 60 }
+        Self {
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            lockout_threshold: 5,
+            lockout_secs: 15 * 60,
+        }
     }
 }
 
@@ -63,7 +68,13 @@ impl Actor {
         Self {
             user_id: None,
             label: "cli".into(),
-            principal: Principal { user_id: 0, grants: vec![Grant { role: Role::NationalAdmin, org_id: None }] },
+            principal: Principal {
+                user_id: 0,
+                grants: vec![Grant {
+                    role: Role::NationalAdmin,
+                    org_id: None,
+                }],
+            },
         }
     }
 }

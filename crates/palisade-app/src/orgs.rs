@@ -45,7 +45,11 @@ impl App {
     /// reported as not found, so codes cannot be probed.
     pub async fn org_for(&self, actor: &Actor, code: &str, action: OrgAction) -> Result<OrgView> {
         let code = OrgCode::parse("code", code).map_err(|_| AppError::NotFound)?;
-        let (org, ancestry) = self.store.find_org(&code).await?.ok_or(AppError::NotFound)?;
+        let (org, ancestry) = self
+            .store
+            .find_org(&code)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !actor.principal.may(OrgAction::View, &ancestry) {
             return Err(AppError::NotFound);
         }
@@ -55,17 +59,28 @@ impl App {
         Ok(OrgView { org, ancestry })
     }
 
-    pub async fn list_orgs(&self, actor: &Actor, filter: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>> {
+    pub async fn list_orgs(
+        &self,
+        actor: &Actor,
+        filter: &OrgFilter,
+        page: PageRequest,
+    ) -> Result<Page<Organisation>> {
         let scope = actor.principal.scope(OrgAction::View);
         Ok(self.store.list_orgs(&scope, filter, page).await?)
     }
 
     pub async fn regions(&self, actor: &Actor) -> Result<Vec<String>> {
-        Ok(self.store.regions(&actor.principal.scope(OrgAction::View)).await?)
+        Ok(self
+            .store
+            .regions(&actor.principal.scope(OrgAction::View))
+            .await?)
     }
 
     pub async fn org_counts(&self, actor: &Actor) -> Result<Vec<(String, i64)>> {
-        Ok(self.store.count_orgs(&actor.principal.scope(OrgAction::View)).await?)
+        Ok(self
+            .store
+            .count_orgs(&actor.principal.scope(OrgAction::View))
+            .await?)
     }
 
     /// The children of an organisation the actor may see.
@@ -78,25 +93,45 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let fields = input.validate("")?;
-        let audit = self.draft(actor, "organisation.create", "organisation", fields.code.as_str(), None, serde_json::json!({}));
+        let audit = self.draft(
+            actor,
+            "organisation.create",
+            "organisation",
+            fields.code.as_str(),
+            None,
+            serde_json::json!({}),
+        );
         let org = self.store.create_org(&fields, audit).await?;
         tracing::info!(code = %org.code, "organisation created");
         Ok(org)
     }
 
-    pub async fn update_org(&self, actor: &Actor, code: &str, patch: &OrgPatch) -> Result<Organisation> {
+    pub async fn update_org(
+        &self,
+        actor: &Actor,
+        code: &str,
+        patch: &OrgPatch,
+    ) -> Result<Organisation> {
         let view = self.org_for(actor, code, OrgAction::Edit).await?;
         let o = &view.org;
         let category = match &patch.category {
             None => o.category.number().to_string(),
             Some(serde_json::Value::Number(n)) => n.to_string(),
             Some(serde_json::Value::String(s)) => s.clone(),
-            Some(_) => return Err(AppError::invalid("category", "must be a number from 1 to 4")),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "category",
+                    "must be a number from 1 to 4",
+                ));
+            }
         };
         let input = OrgInput {
             code: o.code.clone(),
             name: patch.name.clone().unwrap_or_else(|| o.name.clone()),
-            org_type: patch.org_type.clone().unwrap_or_else(|| o.org_type.as_str().to_string()),
+            org_type: patch
+                .org_type
+                .clone()
+                .unwrap_or_else(|| o.org_type.as_str().to_string()),
             category,
             region: patch.region.clone().unwrap_or_else(|| o.region.clone()),
             parent_code: match &patch.parent_code {
@@ -107,7 +142,14 @@ impl App {
         let fields = input.validate("")?;
         let active = patch.active.unwrap_or(o.active);
         let before = org_json(o);
-        let mut audit = self.draft(actor, "organisation.update", "organisation", o.code.clone(), Some(o.id), serde_json::json!({}));
+        let mut audit = self.draft(
+            actor,
+            "organisation.update",
+            "organisation",
+            o.code.clone(),
+            Some(o.id),
+            serde_json::json!({}),
+        );
         let updated_preview = Organisation {
             name: fields.name.clone(),
             org_type: fields.org_type,
@@ -119,24 +161,47 @@ impl App {
         };
         audit.summary = serde_json::json!({"before": before, "after": org_json(&updated_preview)});
         if active != o.active {
-            audit.action = if active { "organisation.reactivate" } else { "organisation.deactivate" }.into();
+            audit.action = if active {
+                "organisation.reactivate"
+            } else {
+                "organisation.deactivate"
+            }
+            .into();
         }
         Ok(self.store.update_org(o.id, &fields, active, audit).await?)
     }
 
-    pub async fn list_contacts(&self, actor: &Actor, code: &str) -> Result<(OrgView, Vec<Contact>)> {
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<(OrgView, Vec<Contact>)> {
         let view = self.org_for(actor, code, OrgAction::ViewContacts).await?;
         let contacts = self.store.list_contacts(view.org.id).await?;
         Ok((view, contacts))
     }
 
-    pub async fn get_contact(&self, actor: &Actor, code: &str, id: i64) -> Result<(OrgView, Contact)> {
+    pub async fn get_contact(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+    ) -> Result<(OrgView, Contact)> {
         let view = self.org_for(actor, code, OrgAction::ViewContacts).await?;
-        let c = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
+        let c = self
+            .store
+            .get_contact(view.org.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok((view, c))
     }
 
-    pub async fn create_contact(&self, actor: &Actor, code: &str, input: &ContactInput) -> Result<Contact> {
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &ContactInput,
+    ) -> Result<Contact> {
         let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
         let fields = input.validate()?;
         let audit = self.draft(
@@ -147,12 +212,25 @@ impl App {
             Some(view.org.id),
             serde_json::json!({"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some()}),
         );
-        Ok(self.store.create_contact(view.org.id, &fields, audit).await?)
+        Ok(self
+            .store
+            .create_contact(view.org.id, &fields, audit)
+            .await?)
     }
 
-    pub async fn update_contact(&self, actor: &Actor, code: &str, id: i64, input: &ContactInput) -> Result<Contact> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        input: &ContactInput,
+    ) -> Result<Contact> {
         let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
-        let before = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
+        let before = self
+            .store
+            .get_contact(view.org.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let fields = input.validate()?;
         let audit = self.draft(
             actor,
@@ -167,13 +245,27 @@ impl App {
                 "mobile_changed": before.mobile.as_deref() != fields.mobile.as_ref().map(|m| m.as_str()),
             }),
         );
-        Ok(self.store.update_contact(view.org.id, id, &fields, audit).await?)
+        Ok(self
+            .store
+            .update_contact(view.org.id, id, &fields, audit)
+            .await?)
     }
 
     pub async fn delete_contact(&self, actor: &Actor, code: &str, id: i64) -> Result<()> {
         let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
-        let before = self.store.get_contact(view.org.id, id).await?.ok_or(AppError::NotFound)?;
-        let audit = self.draft(actor, "contact.delete", "contact", id.to_string(), Some(view.org.id), serde_json::json!({"before": contact_json(&before)}));
+        let before = self
+            .store
+            .get_contact(view.org.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let audit = self.draft(
+            actor,
+            "contact.delete",
+            "contact",
+            id.to_string(),
+            Some(view.org.id),
+            serde_json::json!({"before": contact_json(&before)}),
+        );
         Ok(self.store.delete_contact(view.org.id, id, audit).await?)
     }
 }

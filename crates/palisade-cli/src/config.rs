@@ -33,23 +33,37 @@ pub struct Settings {
 
 impl Settings {
     /// `database` and `listen` come from flags or environment (clap merges those) and win over the file.
-    pub fn load(file: Option<&Path>, database: Option<String>, listen: Option<String>) -> Result<Self> {
+    pub fn load(
+        file: Option<&Path>,
+        database: Option<String>,
+        listen: Option<String>,
+    ) -> Result<Self> {
         let fc: FileConfig = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("{} is not valid configuration", p.display()))?
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("{} is not valid configuration", p.display()))?
             }
             None => FileConfig::default(),
         };
         let d = AuthSettings::default();
         Ok(Self {
-            database_url: database.or(fc.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
-            listen: listen.or(fc.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: database
+                .or(fc.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            listen: listen
+                .or(fc.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             max_connections: fc.max_connections.unwrap_or(8),
             cookie_secure: fc.cookie_secure.unwrap_or(true),
             auth: AuthSettings {
-                session_idle_secs: fc.session_idle_minutes.map_or(d.session_idle_secs, |m| m * 60),
-                session_absolute_secs: fc.session_absolute_hours.map_or(d.session_absolute_secs, |h| h * 3600),
+                session_idle_secs: fc
+                    .session_idle_minutes
+                    .map_or(d.session_idle_secs, |m| m * 60),
+                session_absolute_secs: fc
+                    .session_absolute_hours
+                    .map_or(d.session_absolute_secs, |h| h * 3600),
                 lockout_threshold: fc.lockout_threshold.unwrap_or(d.lockout_threshold),
                 lockout_secs: fc.lockout_minutes.map_or(d.lockout_secs, |m| m * 60),
             },
@@ -62,7 +76,9 @@ impl Settings {
 
     /// The engine's name, for messages: the URL itself may hold a password and is never printed.
     pub fn engine_name(&self) -> &'static str {
-        palisade_store::Engine::of_url(&self.database_url).map(|e| e.name()).unwrap_or("unknown")
+        palisade_store::Engine::of_url(&self.database_url)
+            .map(|e| e.name())
+            .unwrap_or("unknown")
     }
 }
 
@@ -81,8 +97,14 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:1");
         assert_eq!(s.auth().session_idle_secs, 300);
         let d = Settings::load(None, None, None).unwrap();
-        assert_eq!((d.database_url.as_str(), d.listen.as_str()), (DEFAULT_DATABASE, DEFAULT_LISTEN));
+        assert_eq!(
+            (d.database_url.as_str(), d.listen.as_str()),
+            (DEFAULT_DATABASE, DEFAULT_LISTEN)
+        );
         std::fs::write(&f, "databse_url = \"x\"\n").unwrap();
-        assert!(Settings::load(Some(&f), None, None).is_err(), "unknown keys are refused");
+        assert!(
+            Settings::load(Some(&f), None, None).is_err(),
+            "unknown keys are refused"
+        );
     }
 }

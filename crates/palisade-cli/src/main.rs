@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "palisade", version, about = "Cyber-security assurance and threat response for health and care organisations")]
+#[command(
+    name = "palisade",
+    version,
+    about = "Cyber-security assurance and threat response for health and care organisations"
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -26,7 +30,12 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Common {
     /// Database URL: sqlite://FILE (embedded, the default) or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "PALISADE_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PALISADE_DATABASE_URL",
+        hide_env_values = true
+    )]
     database: Option<String>,
     /// A TOML configuration file (see docs/OPERATIONS.md).
     #[arg(long, global = true, env = "PALISADE_CONFIG")]
@@ -128,14 +137,25 @@ async fn open(settings: &Settings) -> Result<App> {
     let store = SqlStore::connect(&settings.database_url, settings.max_connections)
         .await
         .with_context(|| format!("cannot open the {} database", settings.engine_name()))?;
-    store.migrate().await.context("cannot apply database migrations")?;
-    Ok(App::new(Arc::new(store), Arc::new(SystemClock), settings.auth()))
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(App::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        settings.auth(),
+    ))
 }
 
 fn app_error(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(errs) => {
-            let lines: Vec<String> = errs.0.iter().map(|e| format!("  {}: {}", e.field, e.message)).collect();
+            let lines: Vec<String> = errs
+                .0
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.message))
+                .collect();
             anyhow::anyhow!("{} problem(s):\n{}", errs.0.len(), lines.join("\n"))
         }
         other => anyhow::anyhow!("{other}"),
@@ -147,7 +167,10 @@ async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()>
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let web = palisade_web::WebConfig { cookie_secure, ..Default::default() };
+    let web = palisade_web::WebConfig {
+        cookie_secure,
+        ..Default::default()
+    };
     let state = palisade_web::AppState::new(app.clone(), web);
     tokio::spawn(sweep_sessions(app));
     eprintln!("Palisade is listening on http://{addr}");
@@ -166,7 +189,11 @@ async fn sweep_sessions(app: App) {
     loop {
         tick.tick().await;
         let now = app.now();
-        match app.store.purge_sessions(now, now - app.auth.session_idle_secs).await {
+        match app
+            .store
+            .purge_sessions(now, now - app.auth.session_idle_secs)
+            .await
+        {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
@@ -175,7 +202,11 @@ async fn sweep_sessions(app: App) {
 }
 
 fn spinner(msg: &str) -> indicatif::ProgressBar {
-    let pb = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new_spinner() } else { indicatif::ProgressBar::hidden() };
+    let pb = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb.set_message(msg.to_string());
     pb
@@ -186,30 +217,52 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(a) | Command::Demo { serve: a, .. } => Some(a.clone()),
         _ => None,
     };
-    let settings = Settings::load(cli.common.config.as_deref(), cli.common.database.clone(), serve_args.and_then(|a| a.listen))?;
+    let settings = Settings::load(
+        cli.common.config.as_deref(),
+        cli.common.database.clone(),
+        serve_args.and_then(|a| a.listen),
+    )?;
     match cli.command {
         Command::Serve(_) => {
             let app = open(&settings).await?;
             serve(app, &settings, settings.cookie_secure).await?;
         }
-        Command::Demo { scale, no_serve, .. } => {
+        Command::Demo {
+            scale, no_serve, ..
+        } => {
             let app = open(&settings).await?;
             let pb = spinner("seeding demo data");
             let scale = match scale {
                 DemoScale::Default => palisade_app::demo::Scale::Default,
                 DemoScale::Full => palisade_app::demo::Scale::Full,
             };
-            let report = app.seed_demo(scale, |m| pb.set_message(m.to_string())).await.map_err(app_error)?;
+            let report = app
+                .seed_demo(scale, |m| pb.set_message(m.to_string()))
+                .await
+                .map_err(app_error)?;
             pb.finish_and_clear();
             let r = &report.organisations;
-            println!("Demo data ready: {} organisations created, {} updated, {} unchanged.", r.created, r.updated, r.unchanged);
-            println!("Sign in with any of these (password for all: {}):", palisade_app::demo::DEMO_PASSWORD);
+            println!(
+                "Demo data ready: {} organisations created, {} updated, {} unchanged.",
+                r.created, r.updated, r.unchanged
+            );
+            println!(
+                "Sign in with any of these (password for all: {}):",
+                palisade_app::demo::DEMO_PASSWORD
+            );
             for s in &report.sign_ins {
-                let at = s.org.as_deref().map(|o| format!(" at {o}")).unwrap_or_default();
+                let at = s
+                    .org
+                    .as_deref()
+                    .map(|o| format!(" at {o}"))
+                    .unwrap_or_default();
                 println!("  {:<28} {}{}", s.email, s.role.label(), at);
             }
             if !no_serve {
-                println!("Open http://{} in a browser. Stop with Ctrl+C.", settings.listen);
+                println!(
+                    "Open http://{} in a browser. Stop with Ctrl+C.",
+                    settings.listen
+                );
                 // A local demo runs over plain HTTP, so its cookies cannot be marked Secure.
                 serve(app, &settings, false).await?;
             }
@@ -218,35 +271,65 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             open(&settings).await?;
             println!("Migrations applied ({}).", settings.engine_name());
         }
-        Command::Admin(AdminCommand::CreateUser { email, name, role, org, password_stdin: _ }) => {
-            let role: Role = role.parse().map_err(|m: String| anyhow::anyhow!("--role: {m}"))?;
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            org,
+            password_stdin: _,
+        }) => {
+            let role: Role = role
+                .parse()
+                .map_err(|m: String| anyhow::anyhow!("--role: {m}"))?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             if password.is_empty() {
                 bail!("no password on standard input");
             }
             let app = open(&settings).await?;
-            let input = palisade_app::people::NewPersonInput { email, name, password };
-            let user = app.create_person(&Actor::cli(), &input, role, org.as_deref()).await.map_err(app_error)?;
+            let input = palisade_app::people::NewPersonInput {
+                email,
+                name,
+                password,
+            };
+            let user = app
+                .create_person(&Actor::cli(), &input, role, org.as_deref())
+                .await
+                .map_err(app_error)?;
             println!("Created {} ({}) as {}.", user.email, user.id, role.as_str());
         }
         Command::Admin(AdminCommand::CreateToken { email, label }) => {
             let app = open(&settings).await?;
             let user = app.find_person_by_email(&email).await.map_err(app_error)?;
-            let (t, plain) = app.create_token_for(&Actor::cli(), user.id, &label).await.map_err(app_error)?;
-            println!("Token {} created for {}. It is shown once; store it now:", t.prefix, user.email);
+            let (t, plain) = app
+                .create_token_for(&Actor::cli(), user.id, &label)
+                .await
+                .map_err(app_error)?;
+            println!(
+                "Token {} created for {}. It is shown once; store it now:",
+                t.prefix, user.email
+            );
             println!("{plain}");
         }
         Command::Orgs(OrgsCommand::Import { file }) => {
-            let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let data =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let pb = spinner("reading");
-            let rows = palisade_app::import::parse_org_csv(&data, |n| pb.set_message(format!("checked {n} rows")));
+            let rows = palisade_app::import::parse_org_csv(&data, |n| {
+                pb.set_message(format!("checked {n} rows"))
+            });
             pb.finish_and_clear();
             let rows = match rows {
                 Ok(r) => r,
                 Err(errs) => {
-                    eprintln!("{} has {} problem(s); nothing was imported:", file.display(), errs.0.len());
+                    eprintln!(
+                        "{} has {} problem(s); nothing was imported:",
+                        file.display(),
+                        errs.0.len()
+                    );
                     for e in &errs.0 {
                         eprintln!("  {}: {}", e.field, e.message);
                     }
@@ -258,9 +341,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let result = app.import_orgs(&Actor::cli(), &rows).await;
             pb.finish_and_clear();
             match result {
-                Ok(r) => println!("Imported {}: {} created, {} updated, {} unchanged.", file.display(), r.created, r.updated, r.unchanged),
+                Ok(r) => println!(
+                    "Imported {}: {} created, {} updated, {} unchanged.",
+                    file.display(),
+                    r.created,
+                    r.updated,
+                    r.unchanged
+                ),
                 Err(AppError::Invalid(errs)) => {
-                    eprintln!("{} has {} problem(s); nothing was imported:", file.display(), errs.0.len());
+                    eprintln!(
+                        "{} has {} problem(s); nothing was imported:",
+                        file.display(),
+                        errs.0.len()
+                    );
                     for e in &errs.0 {
                         eprintln!("  {}: {}", e.field, e.message);
                     }
@@ -285,7 +378,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("Backup written to {}.", file.display());
         }
         Command::Backup(BackupCommand::Restore { file }) => {
-            let n = palisade_app::backup::restore(&file, &settings.database_url).await.map_err(app_error)?;
+            let n = palisade_app::backup::restore(&file, &settings.database_url)
+                .await
+                .map_err(app_error)?;
             println!("Restored {} ({n} audit entries verified).", file.display());
         }
     }
@@ -294,11 +389,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG").unwrap_or_else(|_| "warn,palisade=info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
+                .unwrap_or_else(|_| "warn,palisade=info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -111,7 +111,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_string(), checked: 0 }
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+        }
     }
 }
 
@@ -120,14 +124,23 @@ impl ChainVerifier {
         if e.seq != self.expected_seq {
             return Err(ChainBreak {
                 seq: self.expected_seq,
-                reason: format!("expected entry {} but found {} (entries removed or reordered)", self.expected_seq, e.seq),
+                reason: format!(
+                    "expected entry {} but found {} (entries removed or reordered)",
+                    self.expected_seq, e.seq
+                ),
             });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(ChainBreak { seq: e.seq, reason: "does not follow the previous entry".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "does not follow the previous entry".into(),
+            });
         }
         if e.compute_hash() != e.hash {
-            return Err(ChainBreak { seq: e.seq, reason: "content was altered after it was written".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "content was altered after it was written".into(),
+            });
         }
         self.expected_seq += 1;
         self.prev_hash = e.hash.clone();
@@ -140,7 +153,9 @@ impl ChainVerifier {
         if head_seq != last || (head_seq > 0 && head_hash != self.prev_hash) {
             return Err(ChainBreak {
                 seq: last + 1,
-                reason: format!("the log ends at entry {last} but {head_seq} entries were written (newest entries removed)"),
+                reason: format!(
+                    "the log ends at entry {last} but {head_seq} entries were written (newest entries removed)"
+                ),
             });
         }
         Ok(self.checked)

@@ -69,7 +69,12 @@ impl std::fmt::Display for FieldErrors {
 impl std::error::Error for FieldErrors {}
 
 /// Trims `value` and checks it is between `min` and `max` characters.
-pub fn bounded_text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+pub fn bounded_text(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, FieldError> {
     let v = value.trim();
     let n = v.chars().count();
     if n < min {
@@ -83,10 +88,16 @@ pub fn bounded_text(field: &str, value: &str, min: usize, max: usize) -> Result<
         ));
     }
     if n > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(v.to_string())
 }
@@ -98,9 +109,17 @@ mod tests {
     #[test]
     fn bounded_text_trims_and_checks_edges() {
         assert_eq!(bounded_text("name", "  Ab  ", 1, 2).unwrap(), "Ab");
-        assert_eq!(bounded_text("name", "   ", 1, 5).unwrap_err().message, "is required");
+        assert_eq!(
+            bounded_text("name", "   ", 1, 5).unwrap_err().message,
+            "is required"
+        );
         assert!(bounded_text("name", "abc", 1, 2).is_err());
         assert!(bounded_text("name", "a\u{7}b", 1, 5).is_err());
-        assert!(bounded_text("name", "ab", 3, 5).unwrap_err().message.contains("at least 3"));
+        assert!(
+            bounded_text("name", "ab", 3, 5)
+                .unwrap_err()
+                .message
+                .contains("at least 3")
+        );
     }
 }

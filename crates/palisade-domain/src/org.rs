@@ -21,12 +21,19 @@ impl OrgCode {
             return Err(FieldError::new(field, "is required"));
         }
         if !v.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(FieldError::new(field, format!("'{v}' must contain only letters and digits")));
+            return Err(FieldError::new(
+                field,
+                format!("'{v}' must contain only letters and digits"),
+            ));
         }
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&v.len()) {
             return Err(FieldError::new(
                 field,
-                format!("'{v}' must be {} to {} characters", Self::MIN_LEN, Self::MAX_LEN),
+                format!(
+                    "'{v}' must be {} to {} characters",
+                    Self::MIN_LEN,
+                    Self::MAX_LEN
+                ),
             ));
         }
         Ok(Self(v.to_ascii_uppercase()))
@@ -125,7 +132,10 @@ impl OrgType {
     pub fn is_trust(self) -> bool {
         matches!(
             self,
-            OrgType::AcuteTrust | OrgType::MentalHealthTrust | OrgType::CommunityTrust | OrgType::AmbulanceTrust
+            OrgType::AcuteTrust
+                | OrgType::MentalHealthTrust
+                | OrgType::CommunityTrust
+                | OrgType::AmbulanceTrust
         )
     }
 }
@@ -141,7 +151,12 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [Category::One, Category::Two, Category::Three, Category::Four];
+    pub const ALL: [Category; 4] = [
+        Category::One,
+        Category::Two,
+        Category::Three,
+        Category::Four,
+    ];
 
     pub fn number(self) -> u8 {
         self as u8
@@ -235,21 +250,31 @@ impl OrgInput {
         let mut errs = FieldErrors::default();
         let code = errs.take(OrgCode::parse(&f("code"), &self.code));
         let name = errs.take(parse_org_name(&f("name"), &self.name));
-        let org_type = errs.take(
-            self.org_type
-                .parse::<OrgType>()
-                .map_err(|m| FieldError::new(f("type"), if self.org_type.trim().is_empty() { "is required".into() } else { m })),
-        );
+        let org_type = errs.take(self.org_type.parse::<OrgType>().map_err(|m| {
+            FieldError::new(
+                f("type"),
+                if self.org_type.trim().is_empty() {
+                    "is required".into()
+                } else {
+                    m
+                },
+            )
+        }));
         let category = if self.category.trim().is_empty() {
             org_type.map(OrgType::default_category)
         } else {
-            errs.take(self.category.parse::<Category>().map_err(|m| FieldError::new(f("category"), m)))
+            errs.take(
+                self.category
+                    .parse::<Category>()
+                    .map_err(|m| FieldError::new(f("category"), m)),
+            )
         };
         let region = errs.take(parse_region(&f("region"), &self.region));
         let parent_code = if self.parent_code.trim().is_empty() {
             Some(None)
         } else {
-            errs.take(OrgCode::parse(&f("parent_code"), &self.parent_code)).map(Some)
+            errs.take(OrgCode::parse(&f("parent_code"), &self.parent_code))
+                .map(Some)
         };
         if let (Some(c), Some(Some(p))) = (&code, &parent_code)
             && c == p
@@ -257,11 +282,21 @@ impl OrgInput {
             errs.push(f("parent_code"), "an organisation cannot be its own parent");
         }
         match (code, name, org_type, category, region, parent_code) {
-            (Some(code), Some(name), Some(org_type), Some(category), Some(region), Some(parent_code))
-                if errs.is_empty() =>
-            {
-                Ok(OrgFields { code, name, org_type, category, region, parent_code })
-            }
+            (
+                Some(code),
+                Some(name),
+                Some(org_type),
+                Some(category),
+                Some(region),
+                Some(parent_code),
+            ) if errs.is_empty() => Ok(OrgFields {
+                code,
+                name,
+                org_type,
+                category,
+                region,
+                parent_code,
+            }),
             _ => Err(errs),
         }
     }
@@ -272,9 +307,9 @@ pub const ORG_CSV_HEADER: [&str; 6] = ["code", "name", "type", "category", "regi
 
 /// Checks a parent chain for cycles: `parent_of` answers the current parent code of a code.
 /// Returns the offending code when setting `code`'s parent to `new_parent` would close a loop.
-pub fn would_cycle<'a>(
+pub fn would_cycle(
     code: &OrgCode,
-    new_parent: &'a OrgCode,
+    new_parent: &OrgCode,
     mut parent_of: impl FnMut(&OrgCode) -> Option<OrgCode>,
 ) -> bool {
     let mut cursor = Some(new_parent.clone());
@@ -323,7 +358,12 @@ mod tests {
             assert!((1..=4).contains(&t.default_category().number()));
         }
         assert_eq!(OrgType::ALL.len(), 14);
-        assert!("hospital".parse::<OrgType>().unwrap_err().contains("acute_trust"));
+        assert!(
+            "hospital"
+                .parse::<OrgType>()
+                .unwrap_err()
+                .contains("acute_trust")
+        );
     }
 
     #[test]
@@ -343,12 +383,22 @@ mod tests {
         bad.region = String::new();
         let errs = bad.validate("line 3: ").unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["line 3: code", "line 3: type", "line 3: category", "line 3: region"]);
+        assert_eq!(
+            fields,
+            [
+                "line 3: code",
+                "line 3: type",
+                "line 3: category",
+                "line 3: region"
+            ]
+        );
     }
 
     #[test]
     fn validate_defaults_category_from_type() {
-        let ok = input("a81001", "gp_practice", "", "qwe").validate("").unwrap();
+        let ok = input("a81001", "gp_practice", "", "qwe")
+            .validate("")
+            .unwrap();
         assert_eq!(ok.category, Category::Four);
         assert_eq!(ok.code.as_str(), "A81001");
         assert_eq!(ok.parent_code.unwrap().as_str(), "QWE");
@@ -356,7 +406,9 @@ mod tests {
 
     #[test]
     fn own_parent_is_refused() {
-        let errs = input("RX1", "acute_trust", "1", "rx1").validate("").unwrap_err();
+        let errs = input("RX1", "acute_trust", "1", "rx1")
+            .validate("")
+            .unwrap_err();
         assert_eq!(errs.0[0].field, "parent_code");
     }
 

@@ -79,7 +79,12 @@ mod tests {
 
     #[test]
     fn total_pages_edges() {
-        let page = |total| Page::<u8> { items: vec![], total, page: 1, per_page: 50 };
+        let page = |total| Page::<u8> {
+            items: vec![],
+            total,
+            page: 1,
+            per_page: 50,
+        };
         assert_eq!(page(0).total_pages(), 1);
         assert_eq!(page(50).total_pages(), 1);
         assert_eq!(page(51).total_pages(), 2);

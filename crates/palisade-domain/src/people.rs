@@ -47,7 +47,12 @@ impl Email {
         if v.is_empty() {
             return Err(FieldError::new(field, "is required"));
         }
-        let bad = || FieldError::new(field, format!("'{v}' is not an email address like name@example.nhs.uk"));
+        let bad = || {
+            FieldError::new(
+                field,
+                format!("'{v}' is not an email address like name@example.nhs.uk"),
+            )
+        };
         if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -82,8 +87,19 @@ pub struct Mobile(String);
 
 impl Mobile {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-        let bad = || FieldError::new(field, format!("'{}' is not a mobile number like 07700 900123 or +447700900123", raw.trim()));
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        let bad = || {
+            FieldError::new(
+                field,
+                format!(
+                    "'{}' is not a mobile number like 07700 900123 or +447700900123",
+                    raw.trim()
+                ),
+            )
+        };
         let digits = if let Some(rest) = compact.strip_prefix('+') {
             rest.to_string()
         } else if let Some(rest) = compact.strip_prefix("07") {
@@ -95,7 +111,13 @@ impl Mobile {
             return Err(bad());
         }
         if digits.starts_with("44") && !(digits.starts_with("447") && digits.len() == 12) {
-            return Err(FieldError::new(field, format!("'{}' is not a UK mobile number (07 and 9 more digits)", raw.trim())));
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "'{}' is not a UK mobile number (07 and 9 more digits)",
+                    raw.trim()
+                ),
+            ));
         }
         Ok(Self(format!("+{digits}")))
     }
@@ -148,7 +170,14 @@ impl ContactInput {
         let mut errs = FieldErrors::default();
         let name = errs.take(parse_person_name("name", &self.name));
         let role = errs.take(ContactRole::from_str(&self.role).map_err(|m| {
-            FieldError::new("role", if self.role.trim().is_empty() { "is required".into() } else { m })
+            FieldError::new(
+                "role",
+                if self.role.trim().is_empty() {
+                    "is required".into()
+                } else {
+                    m
+                },
+            )
         }));
         let email = errs.take(Email::parse("email", &self.email));
         let mobile = if self.mobile.trim().is_empty() {
@@ -157,7 +186,12 @@ impl ContactInput {
             errs.take(Mobile::parse("mobile", &self.mobile)).map(Some)
         };
         match (name, role, email, mobile) {
-            (Some(name), Some(role), Some(email), Some(mobile)) => Ok(ContactFields { name, role, email, mobile }),
+            (Some(name), Some(role), Some(email), Some(mobile)) => Ok(ContactFields {
+                name,
+                role,
+                email,
+                mobile,
+            }),
             _ => Err(errs),
         }
     }
@@ -169,18 +203,48 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Email::parse("email", " Jo.Bloggs@NHS.net ").unwrap().as_str(), "jo.bloggs@nhs.net");
-        for bad in ["", "jo", "jo@", "@nhs.net", "jo@nhs", "jo@@nhs.net", "jo bloggs@nhs.net", "jo@nhs..net"] {
+        assert_eq!(
+            Email::parse("email", " Jo.Bloggs@NHS.net ")
+                .unwrap()
+                .as_str(),
+            "jo.bloggs@nhs.net"
+        );
+        for bad in [
+            "",
+            "jo",
+            "jo@",
+            "@nhs.net",
+            "jo@nhs",
+            "jo@@nhs.net",
+            "jo bloggs@nhs.net",
+            "jo@nhs..net",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn mobiles_normalise_to_e164() {
-        assert_eq!(Mobile::parse("m", "07700 900123").unwrap().as_str(), "+447700900123");
-        assert_eq!(Mobile::parse("m", "+44 7700-900123").unwrap().as_str(), "+447700900123");
-        assert_eq!(Mobile::parse("m", "+353851234567").unwrap().as_str(), "+353851234567");
-        for bad in ["", "0113 243 3144", "07700 90012", "+44 113 243 3144", "+12", "07700 9001x3"] {
+        assert_eq!(
+            Mobile::parse("m", "07700 900123").unwrap().as_str(),
+            "+447700900123"
+        );
+        assert_eq!(
+            Mobile::parse("m", "+44 7700-900123").unwrap().as_str(),
+            "+447700900123"
+        );
+        assert_eq!(
+            Mobile::parse("m", "+353851234567").unwrap().as_str(),
+            "+353851234567"
+        );
+        for bad in [
+            "",
+            "0113 243 3144",
+            "07700 90012",
+            "+44 113 243 3144",
+            "+12",
+            "07700 9001x3",
+        ] {
             assert!(Mobile::parse("m", bad).is_err(), "{bad}");
         }
     }
@@ -204,10 +268,26 @@ mod tests {
 
     #[test]
     fn contact_validation_names_every_field() {
-        let c = ContactInput { name: "".into(), role: "x".into(), email: "y".into(), mobile: "z".into() };
-        let fields: Vec<String> = c.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        let c = ContactInput {
+            name: "".into(),
+            role: "x".into(),
+            email: "y".into(),
+            mobile: "z".into(),
+        };
+        let fields: Vec<String> = c
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["name", "role", "email", "mobile"]);
-        let ok = ContactInput { name: "Sam Patel".into(), role: "siro".into(), email: "sam@nhs.net".into(), mobile: "".into() };
+        let ok = ContactInput {
+            name: "Sam Patel".into(),
+            role: "siro".into(),
+            email: "sam@nhs.net".into(),
+            mobile: "".into(),
+        };
         assert_eq!(ok.validate().unwrap().mobile, None);
     }
 }

@@ -69,7 +69,8 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
     match role {
         NationalAdmin => true,
         NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople),
-        OrgLead => true,
+        // The register entry itself (type, category, parent) is national data.
+        OrgLead => action != Edit,
         OrgMember => matches!(action, View | ViewContacts),
         Auditor => matches!(action, View),
     }
@@ -107,24 +108,33 @@ impl Principal {
     }
 
     pub fn may_global(&self, action: GlobalAction) -> bool {
-        self.grants.iter().any(|g| g.org_id.is_none() && role_permits_global(g.role, action))
+        self.grants
+            .iter()
+            .any(|g| g.org_id.is_none() && role_permits_global(g.role, action))
     }
 
     /// May this principal give (or take away) `role` in the organisation with this ancestry?
     /// National roles and auditors are appointed nationally; leads and members by a lead above.
     pub fn may_grant(&self, role: Role, ancestry: &[OrgId]) -> bool {
         match role {
-            Role::NationalAdmin | Role::NationalAnalyst => self.may_global(GlobalAction::GrantNationalRoles),
+            Role::NationalAdmin | Role::NationalAnalyst => {
+                self.may_global(GlobalAction::GrantNationalRoles)
+            }
             Role::Auditor => self.may_global(GlobalAction::ManageAllPeople),
             Role::OrgLead | Role::OrgMember => {
-                self.may_global(GlobalAction::ManageAllPeople) || self.may(OrgAction::ManagePeople, ancestry)
+                self.may_global(GlobalAction::ManageAllPeople)
+                    || self.may(OrgAction::ManagePeople, ancestry)
             }
         }
     }
 
     /// The organisations a list for `action` may include.
     pub fn scope(&self, action: OrgAction) -> Scope {
-        if self.grants.iter().any(|g| g.org_id.is_none() && g.role.is_national() && role_permits(g.role, action)) {
+        if self
+            .grants
+            .iter()
+            .any(|g| g.org_id.is_none() && g.role.is_national() && role_permits(g.role, action))
+        {
             return Scope::All;
         }
         let mut ids: Vec<OrgId> = self
@@ -149,10 +159,21 @@ mod tests {
     const OTHER: OrgId = 20;
 
     fn who(role: Role, org: Option<OrgId>) -> Principal {
-        Principal { user_id: 1, grants: vec![Grant { role, org_id: org }] }
+        Principal {
+            user_id: 1,
+            grants: vec![Grant { role, org_id: org }],
+        }
     }
 
-    const ALL_ACTIONS: [OrgAction; 7] = [View, Edit, ViewContacts, ManageContacts, ViewPeople, ManagePeople, ViewAudit];
+    const ALL_ACTIONS: [OrgAction; 7] = [
+        View,
+        Edit,
+        ViewContacts,
+        ManageContacts,
+        ViewPeople,
+        ManagePeople,
+        ViewAudit,
+    ];
 
     #[test]
     fn national_admin_may_everything_everywhere() {
@@ -180,6 +201,10 @@ mod tests {
     fn lead_covers_own_org_and_children_but_not_parent_or_others() {
         let p = who(Role::OrgLead, Some(PARENT));
         assert!(p.may(ManageContacts, &[PARENT]));
+        assert!(
+            !p.may(Edit, &[PARENT]),
+            "the register entry is national data"
+        );
         assert!(p.may(ManageContacts, &[CHILD, PARENT]));
         assert!(!p.may(View, &[OTHER]));
         let child_lead = who(Role::OrgLead, Some(CHILD));
@@ -231,9 +256,18 @@ mod tests {
         let p = Principal {
             user_id: 1,
             grants: vec![
-                Grant { role: Role::OrgMember, org_id: Some(PARENT) },
-                Grant { role: Role::OrgLead, org_id: Some(OTHER) },
-                Grant { role: Role::OrgLead, org_id: Some(OTHER) },
+                Grant {
+                    role: Role::OrgMember,
+                    org_id: Some(PARENT),
+                },
+                Grant {
+                    role: Role::OrgLead,
+                    org_id: Some(OTHER),
+                },
+                Grant {
+                    role: Role::OrgLead,
+                    org_id: Some(OTHER),
+                },
             ],
         };
         assert!(p.may(ManageContacts, &[OTHER]));

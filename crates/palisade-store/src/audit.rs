@@ -45,7 +45,10 @@ pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i
     .bind(hash.clone())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(seq)
 }
 
@@ -85,7 +88,12 @@ impl AuditStore for SqlStore {
         Ok(seq)
     }
 
-    async fn list_audit(&self, scope: &Scope, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
+    async fn list_audit(
+        &self,
+        scope: &Scope,
+        f: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
         let build = |select: &str| {
             let mut sql = Sql::default();
             let scoped = sql.scope_cte(scope);
@@ -107,12 +115,18 @@ impl AuditStore for SqlStore {
             }
             sql
         };
-        let total = build("SELECT COUNT(*) FROM audit_log a").query_scalar::<i64>().fetch_one(&self.read).await?;
+        let total = build("SELECT COUNT(*) FROM audit_log a")
+            .query_scalar::<i64>()
+            .fetch_one(&self.read)
+            .await?;
         let mut sql = build(
             "SELECT a.seq, a.at, a.actor, a.action, a.entity_type, a.entity_id, o.code AS org_code, a.summary \
              FROM audit_log a LEFT JOIN organisations o ON o.id = a.org_id",
         );
-        sql.push(" ORDER BY a.seq DESC LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
+        sql.push(" ORDER BY a.seq DESC LIMIT ")
+            .i64(page.limit())
+            .push(" OFFSET ")
+            .i64(page.offset());
         let items = sql
             .query_as::<RecordRow>()
             .fetch_all(&self.read)
@@ -129,7 +143,12 @@ impl AuditStore for SqlStore {
                 summary: r.summary,
             })
             .collect();
-        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     async fn audit_batch(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
@@ -159,6 +178,10 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_head(&self) -> Result<(i64, String)> {
-        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.read).await?)
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 }

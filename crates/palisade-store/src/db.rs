@@ -47,15 +47,21 @@ pub struct SqlStore {
 impl std::fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the URL: it may carry a password.
-        f.debug_struct("SqlStore").field("engine", &self.engine).finish_non_exhaustive()
+        f.debug_struct("SqlStore")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
     }
 }
 
-type BoxedInit<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+type BoxedInit<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
 
 /// Settings every SQLite connection gets: WAL (readers never block the writer), a generous busy
 /// timeout, NORMAL sync (durable at checkpoints, safe with WAL) and enforced foreign keys.
-fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> BoxedInit<'_> {
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> BoxedInit<'_> {
     Box::pin(async move {
         conn.execute("PRAGMA journal_mode = WAL").await?;
         conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -78,7 +84,9 @@ fn sqlite_url(url: &str) -> String {
 
 /// The file path of an SQLite URL (`sqlite://palisade.db` → `palisade.db`).
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -104,7 +112,12 @@ impl SqlStore {
                     .after_connect(sqlite_pragmas)
                     .connect_with(opts)
                     .await?;
-                Ok(Self { engine, read, write, sqlite_path: sqlite_path(url) })
+                Ok(Self {
+                    engine,
+                    read,
+                    write,
+                    sqlite_path: sqlite_path(url),
+                })
             }
             Engine::Postgres => {
                 let opts = AnyConnectOptions::from_str(url)?;
@@ -113,7 +126,12 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?;
-                Ok(Self { engine, read: pool.clone(), write: pool, sqlite_path: None })
+                Ok(Self {
+                    engine,
+                    read: pool.clone(),
+                    write: pool,
+                    sqlite_path: None,
+                })
             }
         }
     }
@@ -164,7 +182,10 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Self { text: text.to_string(), args: Vec::new() }
+        Self {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -194,7 +215,9 @@ impl Sql {
         match scope {
             Scope::All => false,
             Scope::Within(ids) => {
-                self.push("WITH RECURSIVE visible(id) AS (SELECT id FROM organisations WHERE id IN (");
+                self.push(
+                    "WITH RECURSIVE visible(id) AS (SELECT id FROM organisations WHERE id IN (",
+                );
                 if ids.is_empty() {
                     self.push("NULL");
                 }
@@ -224,7 +247,9 @@ impl Sql {
         q
     }
 
-    pub fn query_scalar<'q, T>(&'q self) -> sqlx::query::QueryScalar<'q, Any, T, sqlx::any::AnyArguments>
+    pub fn query_scalar<'q, T>(
+        &'q self,
+    ) -> sqlx::query::QueryScalar<'q, Any, T, sqlx::any::AnyArguments>
     where
         T: sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any> + Send + Unpin,
         (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
@@ -257,15 +282,58 @@ pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+#[async_trait::async_trait]
+impl crate::AdminStore for SqlStore {
+    fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(())
+    }
+
+    async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Unsupported(
+                "online backup here is for SQLite; back up PostgreSQL with pg_dump (see docs/OPERATIONS.md)".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(StoreError::Unsupported(format!(
+                "{} exists already: choose a new file",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Unsupported("backup path must be UTF-8".into()))?;
+        // VACUUM INTO writes a consistent, compacted copy while readers and writers carry on.
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sqlite_urls() {
-        assert_eq!(sqlite_url("sqlite://palisade.db"), "sqlite://palisade.db?mode=rwc");
+        assert_eq!(
+            sqlite_url("sqlite://palisade.db"),
+            "sqlite://palisade.db?mode=rwc"
+        );
         assert_eq!(sqlite_url("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
-        assert_eq!(sqlite_path("sqlite://data/p.db?mode=rwc").unwrap(), std::path::PathBuf::from("data/p.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/p.db?mode=rwc").unwrap(),
+            std::path::PathBuf::from("data/p.db")
+        );
         assert!(Engine::of_url("mysql://x").is_err());
     }
 
@@ -280,34 +348,7 @@ mod tests {
         s.i64(1).push(" AND b = ").text("x");
         assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b = $2");
         let mut s = Sql::default();
-        assert!(s.scope_cte(&Scope::Within(vec![]))); 
+        assert!(s.scope_cte(&Scope::Within(vec![])));
         assert!(s.text.contains("IN (NULL)"));
-    }
-}
-
-#[async_trait::async_trait]
-impl crate::AdminStore for SqlStore {
-    fn engine(&self) -> Engine {
-        self.engine
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.read).await?;
-        Ok(())
-    }
-
-    async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
-        if self.engine != Engine::Sqlite {
-            return Err(StoreError::Unsupported(
-                "online backup here is for SQLite; back up PostgreSQL with pg_dump (see docs/OPERATIONS.md)".into(),
-            ));
-        }
-        if path.exists() {
-            return Err(StoreError::Unsupported(format!("{} exists already: choose a new file", path.display())));
-        }
-        let target = path.to_str().ok_or_else(|| StoreError::Unsupported("backup path must be UTF-8".into()))?;
-        // VACUUM INTO writes a consistent, compacted copy while readers and writers carry on.
-        sqlx::query("VACUUM INTO $1").bind(target.to_string()).execute(&self.write).await?;
-        Ok(())
     }
 }

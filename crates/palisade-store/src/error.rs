@@ -20,7 +20,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.into(), message: message.into() }
+        Self::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// True when the database refused a row because a unique key exists already.

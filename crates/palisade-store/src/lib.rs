@@ -37,19 +37,41 @@ pub trait OrgStore: Send + Sync {
     /// The organisation with this code, with its ancestry (its own id first, then its parent's...).
     async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>>;
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>>;
-    async fn list_orgs(&self, scope: &Scope, filter: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>>;
+    async fn list_orgs(
+        &self,
+        scope: &Scope,
+        filter: &OrgFilter,
+        page: PageRequest,
+    ) -> Result<Page<Organisation>>;
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>>;
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>>;
     async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>>;
     async fn create_org(&self, fields: &OrgFields, audit: AuditDraft) -> Result<Organisation>;
-    async fn update_org(&self, id: OrgId, fields: &OrgFields, active: bool, audit: AuditDraft) -> Result<Organisation>;
+    async fn update_org(
+        &self,
+        id: OrgId,
+        fields: &OrgFields,
+        active: bool,
+        audit: AuditDraft,
+    ) -> Result<Organisation>;
     /// Upserts every row in one transaction; any bad row (unknown parent, cycle) rolls back all.
     async fn import_orgs(&self, rows: &[ImportRow], audit: ImportAudit) -> Result<ImportReport>;
 
     async fn list_contacts(&self, org_id: OrgId) -> Result<Vec<Contact>>;
     async fn get_contact(&self, org_id: OrgId, id: i64) -> Result<Option<Contact>>;
-    async fn create_contact(&self, org_id: OrgId, fields: &ContactFields, audit: AuditDraft) -> Result<Contact>;
-    async fn update_contact(&self, org_id: OrgId, id: i64, fields: &ContactFields, audit: AuditDraft) -> Result<Contact>;
+    async fn create_contact(
+        &self,
+        org_id: OrgId,
+        fields: &ContactFields,
+        audit: AuditDraft,
+    ) -> Result<Contact>;
+    async fn update_contact(
+        &self,
+        org_id: OrgId,
+        id: i64,
+        fields: &ContactFields,
+        audit: AuditDraft,
+    ) -> Result<Contact>;
     async fn delete_contact(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<()>;
 }
 
@@ -62,12 +84,34 @@ pub trait PeopleStore: Send + Sync {
     async fn list_users(&self, scope: &Scope, q: &str, page: PageRequest) -> Result<Page<User>>;
     async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>>;
     async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
-    async fn add_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()>;
-    async fn remove_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()>;
+    async fn add_grant(
+        &self,
+        user_id: i64,
+        role: Role,
+        org_id: Option<OrgId>,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    async fn remove_grant(
+        &self,
+        user_id: i64,
+        role: Role,
+        org_id: Option<OrgId>,
+        audit: AuditDraft,
+    ) -> Result<()>;
     async fn set_user_active(&self, user_id: i64, active: bool, audit: AuditDraft) -> Result<()>;
-    async fn set_password(&self, user_id: i64, password_hash: &str, audit: AuditDraft) -> Result<()>;
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: AuditDraft,
+    ) -> Result<()>;
     /// Counts a failed sign-in; `lock_until` is set when the failure crosses the lockout threshold.
-    async fn record_login_failure(&self, user_id: i64, lock_until: Option<i64>, audit: Option<AuditDraft>) -> Result<i64>;
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        lock_until: Option<i64>,
+        audit: Option<AuditDraft>,
+    ) -> Result<i64>;
     async fn record_login_success(&self, user_id: i64) -> Result<()>;
 }
 
@@ -92,7 +136,12 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, draft: AuditDraft) -> Result<i64>;
-    async fn list_audit(&self, scope: &Scope, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>>;
+    async fn list_audit(
+        &self,
+        scope: &Scope,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>>;
     /// Entries with `seq > after`, oldest first, at most `limit`.
     async fn audit_batch(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
     async fn audit_head(&self) -> Result<(i64, String)>;

@@ -39,7 +39,10 @@ impl TryFrom<OrgRow> for Organisation {
     type Error = StoreError;
     fn try_from(r: OrgRow) -> Result<Self> {
         Ok(Organisation {
-            org_type: r.org_type.parse().map_err(|_| corrupt("organisation type", &r.org_type))?,
+            org_type: r
+                .org_type
+                .parse()
+                .map_err(|_| corrupt("organisation type", &r.org_type))?,
             category: u8::try_from(r.category)
                 .ok()
                 .and_then(|c| c.try_into().ok())
@@ -73,7 +76,10 @@ impl TryFrom<ContactRow> for Contact {
     type Error = StoreError;
     fn try_from(r: ContactRow) -> Result<Self> {
         Ok(Contact {
-            role: r.role.parse().map_err(|_| corrupt("contact role", &r.role))?,
+            role: r
+                .role
+                .parse()
+                .map_err(|_| corrupt("contact role", &r.role))?,
             id: r.id,
             org_id: r.org_id,
             name: r.name,
@@ -88,14 +94,20 @@ impl TryFrom<ContactRow> for Contact {
 async fn org_by_id(conn: &mut AnyConnection, id: OrgId) -> Result<Option<Organisation>> {
     let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.id = "));
     sql.i64(id);
-    sql.query_as::<OrgRow>().fetch_optional(conn).await?.map(Organisation::try_from).transpose()
+    sql.query_as::<OrgRow>()
+        .fetch_optional(conn)
+        .await?
+        .map(Organisation::try_from)
+        .transpose()
 }
 
 async fn org_id_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<OrgId>> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE code = $1")
-        .bind(code.to_string())
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE code = $1")
+            .bind(code.to_string())
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The organisation's id followed by its ancestors' ids, nearest first.
@@ -114,19 +126,30 @@ async fn ancestry(conn: &mut AnyConnection, id: OrgId) -> Result<Vec<OrgId>> {
 }
 
 /// Resolves a parent code to an id, refusing unknown parents and loops.
-async fn resolve_parent(conn: &mut AnyConnection, this: Option<OrgId>, parent: Option<&OrgCode>) -> Result<Option<OrgId>> {
+async fn resolve_parent(
+    conn: &mut AnyConnection,
+    this: Option<OrgId>,
+    parent: Option<&OrgCode>,
+) -> Result<Option<OrgId>> {
     let Some(code) = parent else { return Ok(None) };
     let Some(pid) = org_id_by_code(conn, code.as_str()).await? else {
         return Err(StoreError::Invalid(
-            palisade_domain::FieldError::new("parent_code", format!("no organisation has code '{code}'")).into(),
+            palisade_domain::FieldError::new(
+                "parent_code",
+                format!("no organisation has code '{code}'"),
+            )
+            .into(),
         ));
     };
     if let Some(this) = this
         && ancestry(conn, pid).await?.contains(&this)
     {
         return Err(StoreError::Invalid(
-            palisade_domain::FieldError::new("parent_code", format!("'{code}' is beneath this organisation: that would make a loop"))
-                .into(),
+            palisade_domain::FieldError::new(
+                "parent_code",
+                format!("'{code}' is beneath this organisation: that would make a loop"),
+            )
+            .into(),
         ));
     }
     Ok(Some(pid))
@@ -170,7 +193,12 @@ impl OrgStore for SqlStore {
         org_by_id(&mut conn, id).await
     }
 
-    async fn list_orgs(&self, scope: &Scope, f: &OrgFilter, page: PageRequest) -> Result<Page<Organisation>> {
+    async fn list_orgs(
+        &self,
+        scope: &Scope,
+        f: &OrgFilter,
+        page: PageRequest,
+    ) -> Result<Page<Organisation>> {
         let build = |select: &str| {
             let mut sql = Sql::default();
             let scoped = sql.scope_cte(scope);
@@ -180,7 +208,9 @@ impl OrgStore for SqlStore {
             }
             if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
                 let pat = like_pattern(q);
-                sql.push(" AND (LOWER(o.code) LIKE ").text(&pat).push(" ESCAPE '\\' OR LOWER(o.name) LIKE ");
+                sql.push(" AND (LOWER(o.code) LIKE ")
+                    .text(&pat)
+                    .push(" ESCAPE '\\' OR LOWER(o.name) LIKE ");
                 sql.text(&pat).push(" ESCAPE '\\')");
             }
             if let Some(t) = f.org_type {
@@ -201,9 +231,15 @@ impl OrgStore for SqlStore {
             sql
         };
         let mut conn = self.read.acquire().await?;
-        let total = build("SELECT COUNT(*) FROM organisations o").query_scalar::<i64>().fetch_one(&mut *conn).await?;
+        let total = build("SELECT COUNT(*) FROM organisations o")
+            .query_scalar::<i64>()
+            .fetch_one(&mut *conn)
+            .await?;
         let mut sql = build(&format!("SELECT {ORG_COLUMNS}"));
-        sql.push(" ORDER BY LOWER(o.name), o.code LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
+        sql.push(" ORDER BY LOWER(o.name), o.code LIMIT ")
+            .i64(page.limit())
+            .push(" OFFSET ")
+            .i64(page.offset());
         let items = sql
             .query_as::<OrgRow>()
             .fetch_all(&mut *conn)
@@ -211,12 +247,18 @@ impl OrgStore for SqlStore {
             .into_iter()
             .map(Organisation::try_from)
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>> {
         let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.parent_id = "));
-        sql.i64(id).push(" ORDER BY LOWER(o.name), o.code LIMIT 500");
+        sql.i64(id)
+            .push(" ORDER BY LOWER(o.name), o.code LIMIT 500");
         sql.query_as::<OrgRow>()
             .fetch_all(&self.read)
             .await?
@@ -244,13 +286,22 @@ impl OrgStore for SqlStore {
             sql.push(" AND id IN (SELECT id FROM visible)");
         }
         sql.push(" GROUP BY org_type ORDER BY org_type");
-        Ok(sql.query_as::<(String, i64)>().fetch_all(&self.read).await?)
+        Ok(sql
+            .query_as::<(String, i64)>()
+            .fetch_all(&self.read)
+            .await?)
     }
 
     async fn create_org(&self, fields: &OrgFields, mut audit: AuditDraft) -> Result<Organisation> {
         let mut tx = self.begin().await?;
-        if org_id_by_code(&mut tx, fields.code.as_str()).await?.is_some() {
-            return Err(StoreError::conflict("code", format!("an organisation with code '{}' exists already", fields.code)));
+        if org_id_by_code(&mut tx, fields.code.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::conflict(
+                "code",
+                format!("an organisation with code '{}' exists already", fields.code),
+            ));
         }
         let parent_id = resolve_parent(&mut tx, None, fields.parent_code.as_ref()).await?;
         let id: i64 = sqlx::query_scalar(
@@ -280,12 +331,22 @@ impl OrgStore for SqlStore {
         Ok(org)
     }
 
-    async fn update_org(&self, id: OrgId, fields: &OrgFields, active: bool, audit: AuditDraft) -> Result<Organisation> {
+    async fn update_org(
+        &self,
+        id: OrgId,
+        fields: &OrgFields,
+        active: bool,
+        audit: AuditDraft,
+    ) -> Result<Organisation> {
         let mut tx = self.begin().await?;
         let current = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         if current.code != fields.code.as_str() {
             return Err(StoreError::Invalid(
-                palisade_domain::FieldError::new("code", "an organisation's code cannot be changed").into(),
+                palisade_domain::FieldError::new(
+                    "code",
+                    "an organisation's code cannot be changed",
+                )
+                .into(),
             ));
         }
         let parent_id = resolve_parent(&mut tx, Some(id), fields.parent_code.as_ref()).await?;
@@ -313,9 +374,10 @@ impl OrgStore for SqlStore {
         let mut tx = self.begin().await?;
         let mut existing: HashMap<String, Organisation> = HashMap::new();
         {
-            let mut stream = sqlx::query_as::<_, OrgRow>(sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS}")))
-                .fetch_all(&mut *tx)
-                .await?;
+            let mut stream =
+                sqlx::query_as::<_, OrgRow>(sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS}")))
+                    .fetch_all(&mut *tx)
+                    .await?;
             for r in stream.drain(..) {
                 let o = Organisation::try_from(r)?;
                 existing.insert(o.code.clone(), o);
@@ -324,10 +386,18 @@ impl OrgStore for SqlStore {
         // Every parent must exist in the file or the register, and no loop may form.
         let mut final_parent: HashMap<String, Option<OrgCode>> = existing
             .values()
-            .map(|o| (o.code.clone(), o.parent_code.as_deref().and_then(parse_code)))
+            .map(|o| {
+                (
+                    o.code.clone(),
+                    o.parent_code.as_deref().and_then(parse_code),
+                )
+            })
             .collect();
         for r in rows {
-            final_parent.insert(r.fields.code.as_str().to_string(), r.fields.parent_code.clone());
+            final_parent.insert(
+                r.fields.code.as_str().to_string(),
+                r.fields.parent_code.clone(),
+            );
         }
         let mut errs = FieldErrors::default();
         for r in rows {
@@ -337,15 +407,21 @@ impl OrgStore for SqlStore {
                         format!("line {}: parent_code", r.line),
                         format!("'{p}' is not in this file or the register"),
                     );
-                } else if would_cycle(&r.fields.code, p, |c| final_parent.get(c.as_str()).cloned().flatten()) {
-                    errs.push(format!("line {}: parent_code", r.line), format!("'{p}' would make a loop of parents"));
+                } else if would_cycle(&r.fields.code, p, |c| {
+                    final_parent.get(c.as_str()).cloned().flatten()
+                }) {
+                    errs.push(
+                        format!("line {}: parent_code", r.line),
+                        format!("'{p}' would make a loop of parents"),
+                    );
                 }
             }
         }
         errs.into_result().map_err(StoreError::Invalid)?;
 
         let mut report = ImportReport::default();
-        let mut ids: HashMap<String, OrgId> = existing.values().map(|o| (o.code.clone(), o.id)).collect();
+        let mut ids: HashMap<String, OrgId> =
+            existing.values().map(|o| (o.code.clone(), o.id)).collect();
         let mut changed: Vec<(&ImportRow, Option<OrgFields>)> = Vec::new();
         for r in rows {
             let f = &r.fields;
@@ -391,7 +467,11 @@ impl OrgStore for SqlStore {
         }
         // Parents second, once every organisation in the file has an id.
         for (r, _) in &changed {
-            let parent_id = r.fields.parent_code.as_ref().and_then(|p| ids.get(p.as_str()).copied());
+            let parent_id = r
+                .fields
+                .parent_code
+                .as_ref()
+                .and_then(|p| ids.get(p.as_str()).copied());
             sqlx::query("UPDATE organisations SET parent_id = $1 WHERE id = $2")
                 .bind(parent_id)
                 .bind(ids[r.fields.code.as_str()])
@@ -403,7 +483,12 @@ impl OrgStore for SqlStore {
                 at: who.at,
                 actor_user_id: who.actor_user_id,
                 actor: who.actor.clone(),
-                action: if before.is_some() { "organisation.import_update" } else { "organisation.import_create" }.into(),
+                action: if before.is_some() {
+                    "organisation.import_update"
+                } else {
+                    "organisation.import_create"
+                }
+                .into(),
                 entity_type: "organisation".into(),
                 entity_id: r.fields.code.as_str().to_string(),
                 org_id: ids.get(r.fields.code.as_str()).copied(),
@@ -445,7 +530,12 @@ impl OrgStore for SqlStore {
         .transpose()
     }
 
-    async fn create_contact(&self, org_id: OrgId, f: &ContactFields, mut audit: AuditDraft) -> Result<Contact> {
+    async fn create_contact(
+        &self,
+        org_id: OrgId,
+        f: &ContactFields,
+        mut audit: AuditDraft,
+    ) -> Result<Contact> {
         let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, ContactRow>(
             "INSERT INTO contacts (org_id, name, role, email, mobile, created_at, updated_at) \
@@ -466,7 +556,13 @@ impl OrgStore for SqlStore {
         Contact::try_from(row)
     }
 
-    async fn update_contact(&self, org_id: OrgId, id: i64, f: &ContactFields, audit: AuditDraft) -> Result<Contact> {
+    async fn update_contact(
+        &self,
+        org_id: OrgId,
+        id: i64,
+        f: &ContactFields,
+        audit: AuditDraft,
+    ) -> Result<Contact> {
         let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, ContactRow>(
             "UPDATE contacts SET name = $1, role = $2, email = $3, mobile = $4, updated_at = $5 \

@@ -42,7 +42,8 @@ impl From<UserRow> for User {
 }
 
 fn parse_role(s: &str) -> Result<Role> {
-    s.parse().map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
+    s.parse()
+        .map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
 }
 
 #[async_trait]
@@ -78,21 +79,35 @@ impl PeopleStore for SqlStore {
     async fn get_user(&self, id: i64) -> Result<Option<User>> {
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
         sql.i64(id);
-        Ok(sql.query_as::<UserRow>().fetch_optional(&self.read).await?.map(User::from))
+        Ok(sql
+            .query_as::<UserRow>()
+            .fetch_optional(&self.read)
+            .await?
+            .map(User::from))
     }
 
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>> {
-        let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = "));
+        let mut sql = Sql::new(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.email = "
+        ));
         sql.text(email.as_str());
-        Ok(sql.query_as::<UserRow>().fetch_optional(&self.read).await?.map(User::from))
+        Ok(sql
+            .query_as::<UserRow>()
+            .fetch_optional(&self.read)
+            .await?
+            .map(User::from))
     }
 
     async fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar::<_, Option<String>>("SELECT password_hash FROM users WHERE id = $1")
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT password_hash FROM users WHERE id = $1",
+            )
             .bind(user_id)
             .fetch_optional(&self.read)
             .await?
-            .flatten())
+            .flatten(),
+        )
     }
 
     async fn list_users(&self, scope: &Scope, q: &str, page: PageRequest) -> Result<Page<User>> {
@@ -105,16 +120,35 @@ impl PeopleStore for SqlStore {
             }
             if !q.trim().is_empty() {
                 let pat = like_pattern(q);
-                sql.push(" AND (LOWER(u.email) LIKE ").text(&pat).push(" ESCAPE '\\' OR LOWER(u.name) LIKE ");
+                sql.push(" AND (LOWER(u.email) LIKE ")
+                    .text(&pat)
+                    .push(" ESCAPE '\\' OR LOWER(u.name) LIKE ");
                 sql.text(&pat).push(" ESCAPE '\\')");
             }
             sql
         };
-        let total = build("SELECT COUNT(*) FROM users u").query_scalar::<i64>().fetch_one(&self.read).await?;
+        let total = build("SELECT COUNT(*) FROM users u")
+            .query_scalar::<i64>()
+            .fetch_one(&self.read)
+            .await?;
         let mut sql = build(&format!("SELECT {USER_COLUMNS} FROM users u"));
-        sql.push(" ORDER BY LOWER(u.name), u.email LIMIT ").i64(page.limit()).push(" OFFSET ").i64(page.offset());
-        let items = sql.query_as::<UserRow>().fetch_all(&self.read).await?.into_iter().map(User::from).collect();
-        Ok(Page { items, total: total.max(0) as u64, page: page.page, per_page: page.per_page })
+        sql.push(" ORDER BY LOWER(u.name), u.email LIMIT ")
+            .i64(page.limit())
+            .push(" OFFSET ")
+            .i64(page.offset());
+        let items = sql
+            .query_as::<UserRow>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect();
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>> {
@@ -126,7 +160,14 @@ impl PeopleStore for SqlStore {
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
-            .map(|(role, org_id, org_code, org_name)| Ok(GrantRecord { role: parse_role(&role)?, org_id, org_code, org_name }))
+            .map(|(role, org_id, org_code, org_name)| {
+                Ok(GrantRecord {
+                    role: parse_role(&role)?,
+                    org_id,
+                    org_code,
+                    org_name,
+                })
+            })
             .collect()
     }
 
@@ -140,7 +181,8 @@ impl PeopleStore for SqlStore {
         let mut sql = Sql::new(&format!(
             "SELECT {USER_COLUMNS}, g.role FROM role_grants g JOIN users u ON u.id = g.user_id WHERE g.org_id = "
         ));
-        sql.i64(org_id).push(" ORDER BY LOWER(u.name), u.email, g.role");
+        sql.i64(org_id)
+            .push(" ORDER BY LOWER(u.name), u.email, g.role");
         sql.query_as::<Row>()
             .fetch_all(&self.read)
             .await?
@@ -149,7 +191,13 @@ impl PeopleStore for SqlStore {
             .collect()
     }
 
-    async fn add_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()> {
+    async fn add_grant(
+        &self,
+        user_id: i64,
+        role: Role,
+        org_id: Option<OrgId>,
+        audit: AuditDraft,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let exists: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = $2 AND COALESCE(org_id, 0) = $3",
@@ -160,30 +208,43 @@ impl PeopleStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         if exists > 0 {
-            return Err(StoreError::conflict("role", format!("already holds the role {}", role.as_str())));
+            return Err(StoreError::conflict(
+                "role",
+                format!("already holds the role {}", role.as_str()),
+            ));
         }
-        sqlx::query("INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(user_id)
-            .bind(role.as_str())
-            .bind(org_id)
-            .bind(audit.at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(org_id)
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
         bump_auth_version(&mut tx, user_id, audit.at).await?;
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn remove_grant(&self, user_id: i64, role: Role, org_id: Option<OrgId>, audit: AuditDraft) -> Result<()> {
+    async fn remove_grant(
+        &self,
+        user_id: i64,
+        role: Role,
+        org_id: Option<OrgId>,
+        audit: AuditDraft,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND COALESCE(org_id, 0) = $3")
-            .bind(user_id)
-            .bind(role.as_str())
-            .bind(org_id.unwrap_or(0))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND COALESCE(org_id, 0) = $3",
+        )
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(org_id.unwrap_or(0))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -206,14 +267,22 @@ impl PeopleStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
         }
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: &str, audit: AuditDraft) -> Result<()> {
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: AuditDraft,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2, \
@@ -233,7 +302,12 @@ impl PeopleStore for SqlStore {
         Ok(())
     }
 
-    async fn record_login_failure(&self, user_id: i64, lock_until: Option<i64>, audit: Option<AuditDraft>) -> Result<i64> {
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        lock_until: Option<i64>,
+        audit: Option<AuditDraft>,
+    ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let n: i64 = sqlx::query_scalar(
             "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) \

@@ -106,7 +106,10 @@ impl SessionStore for SqlStore {
 
     async fn rotate_session(&self, old_id_hash: &str, new: &NewSession) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(old_id_hash.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(old_id_hash.to_string())
+            .execute(&mut *tx)
+            .await?;
         insert_session(&mut tx, new).await?;
         tx.commit().await?;
         Ok(())
@@ -114,7 +117,10 @@ impl SessionStore for SqlStore {
 
     async fn delete_session(&self, id_hash: &str, audit: Option<AuditDraft>) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash.to_string())
+            .execute(&mut *tx)
+            .await?;
         if let Some(a) = audit {
             append(&mut tx, &a).await?;
         }
@@ -123,12 +129,14 @@ impl SessionStore for SqlStore {
     }
 
     async fn purge_sessions(&self, now: i64, idle_cutoff: i64) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
-            .bind(now)
-            .bind(idle_cutoff)
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+                .bind(now)
+                .bind(idle_cutoff)
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
     }
 
     async fn create_token(&self, t: &NewToken, mut audit: AuditDraft) -> Result<ApiToken> {

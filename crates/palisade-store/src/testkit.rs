@@ -45,21 +45,35 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.join("palisade.db").display());
         let store = SqlStore::connect(&url, 4).await?;
         store.migrate().await?;
-        Ok(Self { store, url, admin_url: None, name })
+        Ok(Self {
+            store,
+            url,
+            admin_url: None,
+            name,
+        })
     }
 
     /// A new PostgreSQL database, or `None` when the environment names no server.
     pub async fn postgres() -> Result<Option<Self>> {
-        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else { return Ok(None) };
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            return Ok(None);
+        };
         sqlx::any::install_default_drivers();
         let name = format!("palisade_test_{}", random_suffix());
         let mut admin = sqlx::AnyConnection::connect(&admin_url).await?;
-        admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
         admin.close().await?;
         let url = with_database(&admin_url, &name);
         let store = SqlStore::connect(&url, 4).await?;
         store.migrate().await?;
-        Ok(Some(Self { store, url, admin_url: Some(admin_url), name }))
+        Ok(Some(Self {
+            store,
+            url,
+            admin_url: Some(admin_url),
+            name,
+        }))
     }
 
     /// SQLite, plus PostgreSQL when configured: the engines every store test runs on.
@@ -81,7 +95,10 @@ impl TestDb {
             Some(admin_url) => {
                 if let Ok(mut admin) = sqlx::AnyConnection::connect(&admin_url).await {
                     let _ = admin
-                        .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            self.name
+                        )))
                         .await;
                 }
             }
@@ -100,7 +117,10 @@ mod tests {
             super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(super::with_database("postgres://h/db?sslmode=disable", "y"), "postgres://h/y?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "y"),
+            "postgres://h/y?sslmode=disable"
+        );
         assert_eq!(super::with_database("postgres://h", "z"), "postgres://h/z");
     }
 }

@@ -59,51 +59,154 @@ async fn verify_chain(s: &SqlStore) -> Result<u64, palisade_domain::audit::Chain
 async fn organisations_scope_and_hierarchy() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let icb = s.create_org(&org("QWE", "icb", ""), draft("organisation.create", "organisation")).await.unwrap();
-        let gp = s.create_org(&org("a81001", "gp_practice", "qwe"), draft("organisation.create", "organisation")).await.unwrap();
-        let other = s.create_org(&org("RX1", "acute_trust", ""), draft("organisation.create", "organisation")).await.unwrap();
+        let icb = s
+            .create_org(
+                &org("QWE", "icb", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
+        let gp = s
+            .create_org(
+                &org("a81001", "gp_practice", "qwe"),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_org(
+                &org("RX1", "acute_trust", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
         assert_eq!(gp.code, "A81001");
         assert_eq!(gp.parent_code.as_deref(), Some("QWE"));
 
         // Codes are unique case-insensitively.
-        let dup = s.create_org(&org("rx1", "acute_trust", ""), draft("organisation.create", "organisation")).await;
-        assert!(matches!(dup, Err(StoreError::Conflict { ref field, .. }) if field == "code"), "{:?}", db.engine());
+        let dup = s
+            .create_org(
+                &org("rx1", "acute_trust", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await;
+        assert!(
+            matches!(dup, Err(StoreError::Conflict { ref field, .. }) if field == "code"),
+            "{:?}",
+            db.engine()
+        );
         // Unknown parent is refused.
-        let orphan = s.create_org(&org("ZZZ", "icb", "NOPE"), draft("organisation.create", "organisation")).await;
+        let orphan = s
+            .create_org(
+                &org("ZZZ", "icb", "NOPE"),
+                draft("organisation.create", "organisation"),
+            )
+            .await;
         assert!(matches!(orphan, Err(StoreError::Invalid(_))));
 
         let (_, anc) = s.find_org(&code("a81001")).await.unwrap().unwrap();
         assert_eq!(anc, vec![gp.id, icb.id]);
 
         // A scope covers the organisation and what is beneath it, nothing else.
-        let page = s.list_orgs(&Scope::Within(vec![icb.id]), &OrgFilter::default(), PageRequest::default()).await.unwrap();
+        let page = s
+            .list_orgs(
+                &Scope::Within(vec![icb.id]),
+                &OrgFilter::default(),
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
         let codes: Vec<_> = page.items.iter().map(|o| o.code.as_str()).collect();
         assert_eq!(codes, ["A81001", "QWE"]);
         assert_eq!(page.total, 2);
         assert!(!page.items.iter().any(|o| o.id == other.id));
-        let none = s.list_orgs(&Scope::Within(vec![]), &OrgFilter::default(), PageRequest::default()).await.unwrap();
+        let none = s
+            .list_orgs(
+                &Scope::Within(vec![]),
+                &OrgFilter::default(),
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
         assert_eq!(none.total, 0);
 
         // Filters and search.
-        let f = OrgFilter { q: Some("a810".into()), ..Default::default() };
-        assert_eq!(s.list_orgs(&Scope::All, &f, PageRequest::default()).await.unwrap().total, 1);
-        let f = OrgFilter { q: Some("%".into()), ..Default::default() };
-        assert_eq!(s.list_orgs(&Scope::All, &f, PageRequest::default()).await.unwrap().total, 0, "wildcards are literal");
-        let f = OrgFilter { org_type: Some(palisade_domain::org::OrgType::AcuteTrust), ..Default::default() };
-        assert_eq!(s.list_orgs(&Scope::All, &f, PageRequest::default()).await.unwrap().total, 1);
-        let p2 = s.list_orgs(&Scope::All, &OrgFilter::default(), PageRequest::new(Some(2), Some(2))).await.unwrap();
+        let f = OrgFilter {
+            q: Some("a810".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.list_orgs(&Scope::All, &f, PageRequest::default())
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        let f = OrgFilter {
+            q: Some("%".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.list_orgs(&Scope::All, &f, PageRequest::default())
+                .await
+                .unwrap()
+                .total,
+            0,
+            "wildcards are literal"
+        );
+        let f = OrgFilter {
+            org_type: Some(palisade_domain::org::OrgType::AcuteTrust),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.list_orgs(&Scope::All, &f, PageRequest::default())
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        let p2 = s
+            .list_orgs(
+                &Scope::All,
+                &OrgFilter::default(),
+                PageRequest::new(Some(2), Some(2)),
+            )
+            .await
+            .unwrap();
         assert_eq!((p2.items.len(), p2.total), (1, 3));
 
         // Loops are refused on update; deactivation sticks.
         let mut icb_fields = org("QWE", "icb", "A81001");
-        let looped = s.update_org(icb.id, &icb_fields, true, draft("organisation.update", "organisation")).await;
+        let looped = s
+            .update_org(
+                icb.id,
+                &icb_fields,
+                true,
+                draft("organisation.update", "organisation"),
+            )
+            .await;
         assert!(matches!(looped, Err(StoreError::Invalid(_))));
         icb_fields.parent_code = None;
         icb_fields.name = "Renamed ICB".into();
-        let updated = s.update_org(icb.id, &icb_fields, false, draft("organisation.update", "organisation")).await.unwrap();
-        assert_eq!((updated.name.as_str(), updated.active), ("Renamed ICB", false));
+        let updated = s
+            .update_org(
+                icb.id,
+                &icb_fields,
+                false,
+                draft("organisation.update", "organisation"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (updated.name.as_str(), updated.active),
+            ("Renamed ICB", false)
+        );
 
-        assert_eq!(verify_chain(s).await.unwrap(), 4, "three creations and one update");
+        assert_eq!(
+            verify_chain(s).await.unwrap(),
+            4,
+            "three creations and one update"
+        );
         db.cleanup().await;
     }
 }
@@ -112,19 +215,46 @@ async fn organisations_scope_and_hierarchy() {
 async fn import_is_idempotent_and_all_or_nothing() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let who = ImportAudit { at: 1_700_000_000, actor_user_id: None, actor: "cli".into() };
+        let who = ImportAudit {
+            at: 1_700_000_000,
+            actor_user_id: None,
+            actor: "cli".into(),
+        };
         let rows = vec![
-            ImportRow { line: 2, fields: org("A81001", "gp_practice", "QWE") },
-            ImportRow { line: 3, fields: org("QWE", "icb", "") },
+            ImportRow {
+                line: 2,
+                fields: org("A81001", "gp_practice", "QWE"),
+            },
+            ImportRow {
+                line: 3,
+                fields: org("QWE", "icb", ""),
+            },
         ];
         let r = s.import_orgs(&rows, who.clone()).await.unwrap();
-        assert_eq!(r, ImportReport { created: 2, updated: 0, unchanged: 0 });
+        assert_eq!(
+            r,
+            ImportReport {
+                created: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
         let r = s.import_orgs(&rows, who.clone()).await.unwrap();
-        assert_eq!(r, ImportReport { created: 0, updated: 0, unchanged: 2 });
+        assert_eq!(
+            r,
+            ImportReport {
+                created: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
 
         let mut changed = rows.clone();
         changed[0].fields.name = "New name".into();
-        changed.push(ImportRow { line: 4, fields: org("RX1", "acute_trust", "MISSING") });
+        changed.push(ImportRow {
+            line: 4,
+            fields: org("RX1", "acute_trust", "MISSING"),
+        });
         let err = s.import_orgs(&changed, who.clone()).await.unwrap_err();
         match err {
             StoreError::Invalid(e) => assert_eq!(e.0[0].field, "line 4: parent_code"),
@@ -137,7 +267,14 @@ async fn import_is_idempotent_and_all_or_nothing() {
 
         changed.pop();
         let r = s.import_orgs(&changed, who).await.unwrap();
-        assert_eq!(r, ImportReport { created: 0, updated: 1, unchanged: 1 });
+        assert_eq!(
+            r,
+            ImportReport {
+                created: 0,
+                updated: 1,
+                unchanged: 1
+            }
+        );
         assert_eq!(verify_chain(s).await.unwrap(), 3);
         db.cleanup().await;
     }
@@ -147,18 +284,55 @@ async fn import_is_idempotent_and_all_or_nothing() {
 async fn contacts_are_held_per_organisation() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let a = s.create_org(&org("AAA", "icb", ""), draft("organisation.create", "organisation")).await.unwrap();
-        let b = s.create_org(&org("BBB", "icb", ""), draft("organisation.create", "organisation")).await.unwrap();
-        let input = ContactInput { name: "Sam Patel".into(), role: "siro".into(), email: "sam@nhs.net".into(), mobile: "07700 900123".into() };
-        let c = s.create_contact(a.id, &input.validate().unwrap(), draft("contact.create", "contact")).await.unwrap();
+        let a = s
+            .create_org(
+                &org("AAA", "icb", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .create_org(
+                &org("BBB", "icb", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
+        let input = ContactInput {
+            name: "Sam Patel".into(),
+            role: "siro".into(),
+            email: "sam@nhs.net".into(),
+            mobile: "07700 900123".into(),
+        };
+        let c = s
+            .create_contact(
+                a.id,
+                &input.validate().unwrap(),
+                draft("contact.create", "contact"),
+            )
+            .await
+            .unwrap();
         assert_eq!(c.mobile.as_deref(), Some("+447700900123"));
         // Another organisation's id never reaches it.
         assert!(s.get_contact(b.id, c.id).await.unwrap().is_none());
-        let upd = s.update_contact(b.id, c.id, &input.validate().unwrap(), draft("contact.update", "contact")).await;
+        let upd = s
+            .update_contact(
+                b.id,
+                c.id,
+                &input.validate().unwrap(),
+                draft("contact.update", "contact"),
+            )
+            .await;
         assert!(matches!(upd, Err(StoreError::NotFound)));
-        assert!(matches!(s.delete_contact(b.id, c.id, draft("contact.delete", "contact")).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            s.delete_contact(b.id, c.id, draft("contact.delete", "contact"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
         assert_eq!(s.list_contacts(a.id).await.unwrap().len(), 1);
-        s.delete_contact(a.id, c.id, draft("contact.delete", "contact")).await.unwrap();
+        s.delete_contact(a.id, c.id, draft("contact.delete", "contact"))
+            .await
+            .unwrap();
         assert!(s.list_contacts(a.id).await.unwrap().is_empty());
         db.cleanup().await;
     }
@@ -168,52 +342,145 @@ async fn contacts_are_held_per_organisation() {
 async fn people_grants_sessions_and_tokens() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let a = s.create_org(&org("AAA", "icb", ""), draft("organisation.create", "organisation")).await.unwrap();
-        let new = NewUser { email: "Lead@Example.nhs.uk".into(), name: "Lee Lead".into(), password_hash: Some("h".into()), now: 1 };
-        let u = s.create_user(&new, draft("user.create", "user")).await.unwrap();
+        let a = s
+            .create_org(
+                &org("AAA", "icb", ""),
+                draft("organisation.create", "organisation"),
+            )
+            .await
+            .unwrap();
+        let new = NewUser {
+            email: "Lead@Example.nhs.uk".into(),
+            name: "Lee Lead".into(),
+            password_hash: Some("h".into()),
+            now: 1,
+        };
+        let u = s
+            .create_user(&new, draft("user.create", "user"))
+            .await
+            .unwrap();
         assert_eq!(u.email, "lead@example.nhs.uk");
-        assert!(matches!(s.create_user(&new, draft("user.create", "user")).await, Err(StoreError::Conflict { .. })));
-        assert!(s.find_user_by_email(&Email::parse("e", "LEAD@example.nhs.uk").unwrap()).await.unwrap().is_some());
+        assert!(matches!(
+            s.create_user(&new, draft("user.create", "user")).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert!(
+            s.find_user_by_email(&Email::parse("e", "LEAD@example.nhs.uk").unwrap())
+                .await
+                .unwrap()
+                .is_some()
+        );
 
-        s.add_grant(u.id, Role::OrgLead, Some(a.id), draft("role.grant", "user")).await.unwrap();
-        assert!(s.add_grant(u.id, Role::OrgLead, Some(a.id), draft("role.grant", "user")).await.is_err());
-        s.add_grant(u.id, Role::NationalAnalyst, None, draft("role.grant", "user")).await.unwrap();
-        assert!(s.add_grant(u.id, Role::NationalAnalyst, None, draft("role.grant", "user")).await.is_err());
+        s.add_grant(u.id, Role::OrgLead, Some(a.id), draft("role.grant", "user"))
+            .await
+            .unwrap();
+        assert!(
+            s.add_grant(u.id, Role::OrgLead, Some(a.id), draft("role.grant", "user"))
+                .await
+                .is_err()
+        );
+        s.add_grant(
+            u.id,
+            Role::NationalAnalyst,
+            None,
+            draft("role.grant", "user"),
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.add_grant(
+                u.id,
+                Role::NationalAnalyst,
+                None,
+                draft("role.grant", "user")
+            )
+            .await
+            .is_err()
+        );
         let grants = s.grants_of(u.id).await.unwrap();
         assert_eq!(grants.len(), 2);
         assert_eq!(s.people_of_org(a.id).await.unwrap().len(), 1);
-        let listed = s.list_users(&Scope::Within(vec![a.id]), "", PageRequest::default()).await.unwrap();
+        let listed = s
+            .list_users(&Scope::Within(vec![a.id]), "", PageRequest::default())
+            .await
+            .unwrap();
         assert_eq!(listed.total, 1);
-        assert_eq!(s.list_users(&Scope::Within(vec![]), "", PageRequest::default()).await.unwrap().total, 0);
+        assert_eq!(
+            s.list_users(&Scope::Within(vec![]), "", PageRequest::default())
+                .await
+                .unwrap()
+                .total,
+            0
+        );
 
         let after_grants = s.get_user(u.id).await.unwrap().unwrap().auth_version;
         assert_eq!(after_grants, 3, "each role change bumps the auth version");
 
-        let sess = NewSession { id_hash: "h1".into(), user_id: u.id, csrf_token: "c".into(), auth_version: after_grants, now: 10, expires_at: 100 };
+        let sess = NewSession {
+            id_hash: "h1".into(),
+            user_id: u.id,
+            csrf_token: "c".into(),
+            auth_version: after_grants,
+            now: 10,
+            expires_at: 100,
+        };
         s.create_session(&sess, None).await.unwrap();
         let got = s.get_session("h1").await.unwrap().unwrap();
-        assert_eq!((got.user_id, got.user_active, got.auth_version == got.user_auth_version), (u.id, true, true));
-        let rotated = NewSession { id_hash: "h2".into(), ..sess.clone() };
+        assert_eq!(
+            (
+                got.user_id,
+                got.user_active,
+                got.auth_version == got.user_auth_version
+            ),
+            (u.id, true, true)
+        );
+        let rotated = NewSession {
+            id_hash: "h2".into(),
+            ..sess.clone()
+        };
         s.rotate_session("h1", &rotated).await.unwrap();
         assert!(s.get_session("h1").await.unwrap().is_none());
         assert_eq!(s.purge_sessions(100, 0).await.unwrap(), 1);
 
         let t = s
-            .create_token(&NewToken { user_id: u.id, label: "ci".into(), token_hash: "th".into(), prefix: "pal_ab".into(), now: 5 }, draft("token.create", "api_token"))
+            .create_token(
+                &NewToken {
+                    user_id: u.id,
+                    label: "ci".into(),
+                    token_hash: "th".into(),
+                    prefix: "pal_ab".into(),
+                    now: 5,
+                },
+                draft("token.create", "api_token"),
+            )
             .await
             .unwrap();
         assert_eq!(s.find_token("th").await.unwrap().unwrap().id, t.id);
-        assert!(matches!(s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token")).await, Err(StoreError::NotFound)));
-        s.revoke_token(u.id, t.id, 6, draft("token.revoke", "api_token")).await.unwrap();
+        assert!(matches!(
+            s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        s.revoke_token(u.id, t.id, 6, draft("token.revoke", "api_token"))
+            .await
+            .unwrap();
         assert!(s.find_token("th").await.unwrap().is_none());
 
         assert_eq!(s.record_login_failure(u.id, None, None).await.unwrap(), 1);
-        assert_eq!(s.record_login_failure(u.id, Some(999), None).await.unwrap(), 2);
-        assert_eq!(s.get_user(u.id).await.unwrap().unwrap().locked_until, Some(999));
+        assert_eq!(
+            s.record_login_failure(u.id, Some(999), None).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            s.get_user(u.id).await.unwrap().unwrap().locked_until,
+            Some(999)
+        );
         s.record_login_success(u.id).await.unwrap();
         assert_eq!(s.get_user(u.id).await.unwrap().unwrap().failed_logins, 0);
 
-        s.set_user_active(u.id, false, draft("user.deactivate", "user")).await.unwrap();
+        s.set_user_active(u.id, false, draft("user.deactivate", "user"))
+            .await
+            .unwrap();
         assert!(!s.get_user(u.id).await.unwrap().unwrap().active);
         db.cleanup().await;
     }
@@ -229,16 +496,34 @@ async fn audit_chain_detects_tampering_in_the_database() {
             s.append_audit(d).await.unwrap();
         }
         assert_eq!(verify_chain(s).await.unwrap(), 5);
-        let page = s.list_audit(&Scope::All, &AuditFilter::default(), PageRequest::new(Some(1), Some(2))).await.unwrap();
+        let page = s
+            .list_audit(
+                &Scope::All,
+                &AuditFilter::default(),
+                PageRequest::new(Some(1), Some(2)),
+            )
+            .await
+            .unwrap();
         assert_eq!((page.total, page.items[0].seq), (5, 5));
 
         // Alter one row behind the application's back.
         let conn_url = db.url.clone();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&conn_url).await.unwrap();
-        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").execute(&mut conn).await.unwrap();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&conn_url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+            .execute(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(verify_chain(s).await.unwrap_err().seq, 3);
-        sqlx::query("UPDATE audit_log SET actor = 'test' WHERE seq = 3").execute(&mut conn).await.unwrap();
-        sqlx::query("DELETE FROM audit_log WHERE seq = 5").execute(&mut conn).await.unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'test' WHERE seq = 3")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+            .execute(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(verify_chain(s).await.unwrap_err().seq, 5);
         drop(conn);
         db.cleanup().await;

@@ -19,7 +19,9 @@ use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::org::OrgInput;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{ContactInput, Role};
-use palisade_store::{ApiToken, AuditFilter, AuditRecord, Contact, GrantRecord, OrgFilter, Organisation, User};
+use palisade_store::{
+    ApiToken, AuditFilter, AuditRecord, Contact, GrantRecord, OrgFilter, Organisation, User,
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -32,16 +34,30 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/organisations", get(list_orgs).post(create_org))
         .route(
             "/api/v1/organisations/import",
-            post(import_orgs).layer(axum::extract::DefaultBodyLimit::max(palisade_app::import::MAX_IMPORT_BYTES)),
+            post(import_orgs).layer(axum::extract::DefaultBodyLimit::max(
+                palisade_app::import::MAX_IMPORT_BYTES,
+            )),
         )
-        .route("/api/v1/organisations/{code}", get(get_org).patch(update_org))
+        .route(
+            "/api/v1/organisations/{code}",
+            get(get_org).patch(update_org),
+        )
         .route("/api/v1/organisations/{code}/children", get(children))
-        .route("/api/v1/organisations/{code}/contacts", get(list_contacts).post(create_contact))
-        .route("/api/v1/organisations/{code}/contacts/{id}", get(get_contact).put(update_contact).delete(delete_contact))
+        .route(
+            "/api/v1/organisations/{code}/contacts",
+            get(list_contacts).post(create_contact),
+        )
+        .route(
+            "/api/v1/organisations/{code}/contacts/{id}",
+            get(get_contact).put(update_contact).delete(delete_contact),
+        )
         .route("/api/v1/organisations/{code}/people", get(org_people))
         .route("/api/v1/people", get(list_people).post(create_person))
         .route("/api/v1/people/{id}", get(get_person))
-        .route("/api/v1/people/{id}/roles", post(grant_role).delete(revoke_role))
+        .route(
+            "/api/v1/people/{id}/roles",
+            post(grant_role).delete(revoke_role),
+        )
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/audit", get(list_audit))
@@ -63,14 +79,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     "send the body as application/json",
                     None,
                 ),
-                JsonRejection::JsonSyntaxError(e) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("the body is not valid JSON: {}", e.body_text()), None),
+                JsonRejection::JsonSyntaxError(e) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("the body is not valid JSON: {}", e.body_text()),
+                    None,
+                ),
                 JsonRejection::JsonDataError(e) => {
                     let text = e.body_text();
-                    let field = text.split(": ").nth(1).filter(|f| !f.contains(' ')).map(str::to_string);
+                    let field = text
+                        .split(": ")
+                        .nth(1)
+                        .filter(|f| !f.contains(' '))
+                        .map(str::to_string);
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", text, field)
                 }
-                JsonRejection::BytesRejection(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large", None),
-                other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.body_text(), None),
+                JsonRejection::BytesRejection(_) => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the body is too large",
+                    None,
+                ),
+                other => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    other.body_text(),
+                    None,
+                ),
             }),
         }
     }
@@ -80,11 +115,16 @@ pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text(), None))
+            .map_err(|e: QueryRejection| {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text(), None)
+            })
     }
 }
 
@@ -124,7 +164,12 @@ pub struct ContactList {
 }
 
 fn meta<T>(p: &Page<T>) -> ListMeta {
-    ListMeta { total: p.total, page: p.page, per_page: p.per_page, total_pages: p.total_pages() }
+    ListMeta {
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+        total_pages: p.total_pages(),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,7 +241,10 @@ pub struct RoleDto {
 
 impl From<GrantRecord> for RoleDto {
     fn from(g: GrantRecord) -> Self {
-        Self { role: g.role.as_str().into(), org_code: g.org_code }
+        Self {
+            role: g.role.as_str().into(),
+            org_code: g.org_code,
+        }
     }
 }
 
@@ -254,7 +302,8 @@ impl From<AuditRecord> for AuditEntryDto {
             entity_type: a.entity_type,
             entity_id: a.entity_id,
             org_code: a.org_code,
-            summary: serde_json::from_str(&a.summary).unwrap_or(serde_json::Value::String(a.summary)),
+            summary: serde_json::from_str(&a.summary)
+                .unwrap_or(serde_json::Value::String(a.summary)),
         }
     }
 }
@@ -345,7 +394,10 @@ impl OrgQuery {
                 .transpose()?,
             category: self
                 .category
-                .map(|c| c.try_into().map_err(|m: String| AppError::invalid("category", m)))
+                .map(|c| {
+                    c.try_into()
+                        .map_err(|m: String| AppError::invalid("category", m))
+                })
                 .transpose()?,
             region: self.region.clone().filter(|r| !r.is_empty()),
             active: self.active,
@@ -411,7 +463,12 @@ pub struct ContactBody {
 
 impl From<ContactBody> for ContactInput {
     fn from(b: ContactBody) -> Self {
-        ContactInput { name: b.name, role: b.role, email: b.email, mobile: b.mobile.unwrap_or_default() }
+        ContactInput {
+            name: b.name,
+            role: b.role,
+            email: b.email,
+            mobile: b.mobile.unwrap_or_default(),
+        }
     }
 }
 
@@ -449,10 +506,21 @@ fn parse_role(s: &str) -> Result<Role, AppError> {
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(s): State<AppState>) -> Response {
     match s.app.store.ping().await {
-        Ok(()) => Json(Health { status: "ok".into(), database: "up".into() }).into_response(),
+        Ok(()) => Json(Health {
+            status: "ok".into(),
+            database: "up".into(),
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), database: "down".into() })).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable".into(),
+                    database: "down".into(),
+                }),
+            )
+                .into_response()
         }
     }
 }
@@ -460,7 +528,11 @@ async fn healthz(State(s): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(s): State<AppState>) -> Response {
     let up = s.app.store.ping().await.is_ok();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(up)).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(up),
+    )
+        .into_response()
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
@@ -473,20 +545,38 @@ async fn me(State(s): State<AppState>, ApiUser(actor): ApiUser) -> ApiResult<Jso
         Some(id) => s.app.store.grants_of(id).await.map_err(AppError::from)?,
         None => vec![],
     };
-    Ok(Json(MeDto { id: actor.user_id, email: actor.label.clone(), roles: grants.into_iter().map(RoleDto::from).collect() }))
+    Ok(Json(MeDto {
+        id: actor.user_id,
+        email: actor.label.clone(),
+        roles: grants.into_iter().map(RoleDto::from).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(OrgQuery), security(("bearer" = [])),
     responses((status = 200, body = OrganisationList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_orgs(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<OrgQuery>) -> ApiResult<Json<OrganisationList>> {
-    let page = s.app.list_orgs(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page)).await?;
+async fn list_orgs(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<OrganisationList>> {
+    let page = s
+        .app
+        .list_orgs(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page))
+        .await?;
     let meta = meta(&page);
-    Ok(Json(OrganisationList { items: page.items.into_iter().map(Into::into).collect(), meta }))
+    Ok(Json(OrganisationList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        meta,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = NewOrganisation, security(("bearer" = [])),
     responses((status = 201, body = OrganisationDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_org(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<NewOrganisation>) -> ApiResult<(StatusCode, Json<OrganisationDto>)> {
+async fn create_org(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<NewOrganisation>,
+) -> ApiResult<(StatusCode, Json<OrganisationDto>)> {
     let input = OrgInput {
         code: b.code,
         name: b.name,
@@ -502,71 +592,153 @@ async fn create_org(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiJson(
 #[utoipa::path(post, path = "/api/v1/organisations/import", tag = "organisations", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv", description = "Header: code,name,type,category,region,parent_code"),
     responses((status = 200, body = ImportReportDto), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn import_orgs(State(s): State<AppState>, ApiUser(actor): ApiUser, headers: HeaderMap, body: axum::body::Bytes) -> ApiResult<Json<ImportReportDto>> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+async fn import_orgs(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ImportReportDto>> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct.starts_with("text/csv") {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the register as text/csv", None));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the register as text/csv",
+            None,
+        ));
     }
-    if !actor.principal.may_global(palisade_domain::policy::GlobalAction::ImportOrganisations) {
+    if !actor
+        .principal
+        .may_global(palisade_domain::policy::GlobalAction::ImportOrganisations)
+    {
         return Err(AppError::Forbidden.into());
     }
     let rows = palisade_app::import::parse_org_csv(&body, |_| {}).map_err(AppError::Invalid)?;
     let r = s.app.import_orgs(&actor, &rows).await?;
-    Ok(Json(ImportReportDto { created: r.created, updated: r.updated, unchanged: r.unchanged }))
+    Ok(Json(ImportReportDto {
+        created: r.created,
+        updated: r.updated,
+        unchanged: r.unchanged,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}", tag = "organisations", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrganisationDto), (status = 404, body = ErrorBody)))]
-async fn get_org(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>) -> ApiResult<Json<OrganisationDto>> {
-    let v = s.app.org_for(&actor, &code, palisade_domain::policy::OrgAction::View).await?;
+async fn get_org(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<OrganisationDto>> {
+    let v = s
+        .app
+        .org_for(&actor, &code, palisade_domain::policy::OrgAction::View)
+        .await?;
     Ok(Json(v.org.into()))
 }
 
 #[utoipa::path(patch, path = "/api/v1/organisations/{code}", tag = "organisations", params(("code" = String, Path)), request_body = OrganisationPatch,
     security(("bearer" = [])), responses((status = 200, body = OrganisationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_org(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>, ApiJson(p): ApiJson<OrgPatch>) -> ApiResult<Json<OrganisationDto>> {
+async fn update_org(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(p): ApiJson<OrgPatch>,
+) -> ApiResult<Json<OrganisationDto>> {
     Ok(Json(s.app.update_org(&actor, &code, &p).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/children", tag = "organisations", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrganisationList), (status = 404, body = ErrorBody)))]
-async fn children(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>) -> ApiResult<Json<OrganisationList>> {
-    let v = s.app.org_for(&actor, &code, palisade_domain::policy::OrgAction::View).await?;
-    let items: Vec<OrganisationDto> = s.app.children(&v).await?.into_iter().map(Into::into).collect();
+async fn children(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<OrganisationList>> {
+    let v = s
+        .app
+        .org_for(&actor, &code, palisade_domain::policy::OrgAction::View)
+        .await?;
+    let items: Vec<OrganisationDto> = s
+        .app
+        .children(&v)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let n = items.len() as u64;
-    Ok(Json(OrganisationList { items, meta: ListMeta { total: n, page: 1, per_page: n.max(1) as u32, total_pages: 1 } }))
+    Ok(Json(OrganisationList {
+        items,
+        meta: ListMeta {
+            total: n,
+            page: 1,
+            per_page: n.max(1) as u32,
+            total_pages: 1,
+        },
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/contacts", tag = "contacts", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = ContactList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_contacts(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>) -> ApiResult<Json<ContactList>> {
+async fn list_contacts(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ContactList>> {
     let (_, cs) = s.app.list_contacts(&actor, &code).await?;
-    Ok(Json(ContactList { items: cs.into_iter().map(Into::into).collect() }))
+    Ok(Json(ContactList {
+        items: cs.into_iter().map(Into::into).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{code}/contacts", tag = "contacts", params(("code" = String, Path)), request_body = ContactBody,
     security(("bearer" = [])), responses((status = 201, body = ContactDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_contact(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>, ApiJson(b): ApiJson<ContactBody>) -> ApiResult<(StatusCode, Json<ContactDto>)> {
+async fn create_contact(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<ContactBody>,
+) -> ApiResult<(StatusCode, Json<ContactDto>)> {
     let c = s.app.create_contact(&actor, &code, &b.into()).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/contacts/{id}", tag = "contacts", params(("code" = String, Path), ("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 200, body = ContactDto), (status = 404, body = ErrorBody)))]
-async fn get_contact(State(s): State<AppState>, ApiUser(actor): ApiUser, Path((code, id)): Path<(String, i64)>) -> ApiResult<Json<ContactDto>> {
+async fn get_contact(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<Json<ContactDto>> {
     let (_, c) = s.app.get_contact(&actor, &code, id).await?;
     Ok(Json(c.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{code}/contacts/{id}", tag = "contacts", params(("code" = String, Path), ("id" = i64, Path)),
     request_body = ContactBody, security(("bearer" = [])), responses((status = 200, body = ContactDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_contact(State(s): State<AppState>, ApiUser(actor): ApiUser, Path((code, id)): Path<(String, i64)>, ApiJson(b): ApiJson<ContactBody>) -> ApiResult<Json<ContactDto>> {
-    Ok(Json(s.app.update_contact(&actor, &code, id, &b.into()).await?.into()))
+async fn update_contact(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    ApiJson(b): ApiJson<ContactBody>,
+) -> ApiResult<Json<ContactDto>> {
+    Ok(Json(
+        s.app
+            .update_contact(&actor, &code, id, &b.into())
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/organisations/{code}/contacts/{id}", tag = "contacts", params(("code" = String, Path), ("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_contact(State(s): State<AppState>, ApiUser(actor): ApiUser, Path((code, id)): Path<(String, i64)>) -> ApiResult<StatusCode> {
+async fn delete_contact(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
     s.app.delete_contact(&actor, &code, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -578,81 +750,182 @@ pub struct OrgPeopleList {
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/people", tag = "people", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrgPeopleList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn org_people(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(code): Path<String>) -> ApiResult<Json<OrgPeopleList>> {
+async fn org_people(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<OrgPeopleList>> {
     let people = s.app.people_of_org(&actor, &code).await?;
     Ok(Json(OrgPeopleList {
-        items: people.into_iter().map(|(u, r)| OrgPersonDto { id: u.id, email: u.email, name: u.name, role: r.as_str().into() }).collect(),
+        items: people
+            .into_iter()
+            .map(|(u, r)| OrgPersonDto {
+                id: u.id,
+                email: u.email,
+                name: u.name,
+                role: r.as_str().into(),
+            })
+            .collect(),
     }))
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PageQuery), security(("bearer" = [])), responses((status = 200, body = PersonList)))]
-async fn list_people(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<PersonList>> {
-    let page = s.app.list_people(&actor, q.q.as_deref().unwrap_or(""), PageRequest::new(q.page, q.per_page)).await?;
+async fn list_people(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PersonList>> {
+    let page = s
+        .app
+        .list_people(
+            &actor,
+            q.q.as_deref().unwrap_or(""),
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
     let meta = meta(&page);
-    Ok(Json(PersonList { items: page.items.into_iter().map(|u| person(u, None)).collect(), meta }))
+    Ok(Json(PersonList {
+        items: page.items.into_iter().map(|u| person(u, None)).collect(),
+        meta,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = NewPerson, security(("bearer" = [])),
     responses((status = 201, body = PersonDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_person(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<NewPerson>) -> ApiResult<(StatusCode, Json<PersonDto>)> {
+async fn create_person(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<NewPerson>,
+) -> ApiResult<(StatusCode, Json<PersonDto>)> {
     let role = parse_role(&b.role)?;
-    let input = NewPersonInput { email: b.email, name: b.name, password: b.password.unwrap_or_default() };
-    let u = s.app.create_person(&actor, &input, role, b.org_code.as_deref()).await?;
+    let input = NewPersonInput {
+        email: b.email,
+        name: b.name,
+        password: b.password.unwrap_or_default(),
+    };
+    let u = s
+        .app
+        .create_person(&actor, &input, role, b.org_code.as_deref())
+        .await?;
     let grants = s.app.store.grants_of(u.id).await.map_err(AppError::from)?;
     Ok((StatusCode::CREATED, Json(person(u, Some(grants)))))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = PersonDto), (status = 404, body = ErrorBody)))]
-async fn get_person(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<PersonDto>> {
+async fn get_person(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PersonDto>> {
     let (u, g) = s.app.get_person(&actor, id).await?;
     Ok(Json(person(u, Some(g))))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{id}/roles", tag = "people", params(("id" = i64, Path)), request_body = RoleBody, security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn grant_role(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<RoleBody>) -> ApiResult<StatusCode> {
-    s.app.grant_role(&actor, id, parse_role(&b.role)?, b.org_code.as_deref()).await?;
+async fn grant_role(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RoleBody>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .grant_role(&actor, id, parse_role(&b.role)?, b.org_code.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(delete, path = "/api/v1/people/{id}/roles", tag = "people", params(("id" = i64, Path), RoleBody), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_role(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, ApiQuery(b): ApiQuery<RoleBody>) -> ApiResult<StatusCode> {
-    s.app.revoke_role(&actor, id, parse_role(&b.role)?, b.org_code.as_deref()).await?;
+async fn revoke_role(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiQuery(b): ApiQuery<RoleBody>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .revoke_role(&actor, id, parse_role(&b.role)?, b.org_code.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("bearer" = [])), responses((status = 200, body = TokenList)))]
-async fn list_tokens(State(s): State<AppState>, ApiUser(actor): ApiUser) -> ApiResult<Json<TokenList>> {
-    Ok(Json(TokenList { items: s.app.list_api_tokens(&actor).await?.into_iter().map(Into::into).collect() }))
+async fn list_tokens(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> ApiResult<Json<TokenList>> {
+    Ok(Json(TokenList {
+        items: s
+            .app
+            .list_api_tokens(&actor)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenBody, security(("bearer" = [])),
     responses((status = 201, body = NewTokenDto), (status = 422, body = ErrorBody)))]
-async fn create_token(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<NewTokenBody>) -> ApiResult<(StatusCode, Json<NewTokenDto>)> {
+async fn create_token(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<NewTokenBody>,
+) -> ApiResult<(StatusCode, Json<NewTokenDto>)> {
     let (t, plain) = s.app.create_api_token(&actor, &b.label).await?;
-    Ok((StatusCode::CREATED, Json(NewTokenDto { token: plain, details: t.into() })))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewTokenDto {
+            token: plain,
+            details: t.into(),
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(s): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     s.app.revoke_api_token(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = AuditList), (status = 403, body = ErrorBody)))]
-async fn list_audit(State(s): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<AuditList>> {
+async fn list_audit(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditList>> {
     let org_id = match q.org_code.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => Some(s.app.org_for(&actor, code, palisade_domain::policy::OrgAction::View).await?.org.id),
+        Some(code) => Some(
+            s.app
+                .org_for(&actor, code, palisade_domain::policy::OrgAction::View)
+                .await?
+                .org
+                .id,
+        ),
         None => None,
     };
-    let filter = AuditFilter { action: q.action, actor: q.actor, org_id, entity_type: q.entity_type };
-    let page = s.app.list_audit(&actor, &filter, PageRequest::new(q.page, q.per_page)).await?;
+    let filter = AuditFilter {
+        action: q.action,
+        actor: q.actor,
+        org_id,
+        entity_type: q.entity_type,
+    };
+    let page = s
+        .app
+        .list_audit(&actor, &filter, PageRequest::new(q.page, q.per_page))
+        .await?;
     let meta = meta(&page);
-    Ok(Json(AuditList { items: page.items.into_iter().map(Into::into).collect(), meta }))
+    Ok(Json(AuditList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        meta,
+    }))
 }
 
 struct BearerAuth;

@@ -23,14 +23,31 @@ pub(crate) fn routes() -> Router<AppState> {
 const CACHE: &str = "public, max-age=3600";
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], CSS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        CSS,
+    )
+        .into_response()
 }
 
 fn serve_image(name: &str) -> Response {
     match built::IMAGES.iter().find(|(n, _)| *n == name) {
         Some((n, bytes)) => {
-            let ct = if n.ends_with(".svg") { "image/svg+xml" } else if n.ends_with(".ico") { "image/x-icon" } else { "image/png" };
-            ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, CACHE)], *bytes).into_response()
+            let ct = if n.ends_with(".svg") {
+                "image/svg+xml"
+            } else if n.ends_with(".ico") {
+                "image/x-icon"
+            } else {
+                "image/png"
+            };
+            (
+                [(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, CACHE)],
+                *bytes,
+            )
+                .into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }

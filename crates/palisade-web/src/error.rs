@@ -37,25 +37,67 @@ pub struct FieldDetail {
 pub struct ApiError(pub StatusCode, pub ErrorDetail);
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>, field: Option<String>) -> Self {
-        Self(status, ErrorDetail { code: code.into(), message: message.into(), field, details: vec![] })
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        message: impl Into<String>,
+        field: Option<String>,
+    ) -> Self {
+        Self(
+            status,
+            ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field,
+                details: vec![],
+            },
+        )
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "a valid bearer token is required", None),
-            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", "you do not have permission to do that", None),
+            AppError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "a valid bearer token is required",
+                None,
+            ),
+            AppError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "you do not have permission to do that",
+                None,
+            ),
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "not found", None),
-            AppError::Conflict { field, message } => Self::new(StatusCode::CONFLICT, "conflict", message, Some(field)),
+            AppError::Conflict { field, message } => {
+                Self::new(StatusCode::CONFLICT, "conflict", message, Some(field))
+            }
             AppError::Invalid(errs) => {
                 let field = errs.first().map(|e| e.field.clone());
-                let mut me = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", errs.to_string(), field);
-                me.1.details = errs.0.into_iter().map(|e| FieldDetail { field: e.field, message: e.message }).collect();
+                let mut me = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    errs.to_string(),
+                    field,
+                );
+                me.1.details = errs
+                    .0
+                    .into_iter()
+                    .map(|e| FieldDetail {
+                        field: e.field,
+                        message: e.message,
+                    })
+                    .collect();
                 me
             }
-            AppError::Internal(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side", None),
+            AppError::Internal(_) => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side",
+                None,
+            ),
         }
     }
 }
@@ -115,10 +157,26 @@ pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
-    set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
-    set(h, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(h, header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
-    set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    set(
+        h,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    set(
+        h,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
     if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
         set(h, header::CACHE_CONTROL, "no-store");
     }

@@ -35,13 +35,25 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.cfg.cookie_secure { "; Secure" } else { "" };
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    let secure = if state.cfg.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-pub(crate) async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn identify(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if path.starts_with("/assets/") {
         return next.run(req).await;
@@ -68,7 +80,8 @@ pub(crate) async fn identify(State(state): State<AppState>, mut req: Request, ne
         match state.app.session(&token).await {
             Ok(Some(ctx)) => {
                 rotated = ctx.rotated_token.clone();
-                req.extensions_mut().insert(Identity::Session(Box::new(ctx)));
+                req.extensions_mut()
+                    .insert(Identity::Session(Box::new(ctx)));
             }
             Ok(None) => {}
             Err(e) => return PageError(e).into_response(),
@@ -78,13 +91,18 @@ pub(crate) async fn identify(State(state): State<AppState>, mut req: Request, ne
     if let Some(t) = rotated
         && !res.headers().contains_key(header::SET_COOKIE)
     {
-        res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &t, None));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, SESSION_COOKIE, &t, None),
+        );
     }
     res
 }
 
 fn form_value(body: &[u8], key: &str) -> Option<String> {
-    url::form_urlencoded::parse(body).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn forged() -> Response {
@@ -97,7 +115,11 @@ fn forged() -> Response {
 
 /// Every form post (anything but the bearer-token API) must carry the CSRF token of its session,
 /// or for sign-in the value of the pre-session cookie.
-pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn csrf_guard(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.method() != Method::POST || req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
@@ -109,16 +131,25 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
             _ => return Redirect::to("/sign-in").into_response(),
         }
     };
-    let Some(expected) = expected else { return forged() };
+    let Some(expected) = expected else {
+        return forged();
+    };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, state.cfg.max_body_bytes).await {
         Ok(b) => b,
         Err(_) => {
-            return crate::views::error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large", "Send less at once.");
+            return crate::views::error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The form is too large",
+                "Send less at once.",
+            );
         }
     };
     match form_value(&bytes, "csrf_token") {
-        Some(given) if secrets_equal(&given, &expected) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Some(given) if secrets_equal(&given, &expected) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         _ => {
             tracing::warn!(path = %parts.uri.path(), "form post refused: CSRF token missing or wrong");
             forged()
@@ -135,9 +166,16 @@ impl FromRequestParts<AppState> for PageUser {
         match parts.extensions.get::<Identity>() {
             Some(Identity::Session(s)) => Ok(PageUser(s.clone())),
             _ => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let target = if parts.method == Method::GET && next != "/" {
-                    format!("/sign-in?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+                    format!(
+                        "/sign-in?next={}",
+                        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                    )
                 } else {
                     "/sign-in".to_string()
                 };

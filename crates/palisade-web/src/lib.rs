@@ -33,7 +33,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { cookie_secure: true, max_body_bytes: 1024 * 1024 }
+        Self {
+            cookie_secure: true,
+            max_body_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -46,7 +49,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, cfg: WebConfig) -> Self {
-        Self { app, cfg: Arc::new(cfg), metrics: Arc::new(Metrics::default()) }
+        Self {
+            app,
+            cfg: Arc::new(cfg),
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 }
 
@@ -58,11 +65,20 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(assets::routes())
         .fallback(error::fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), identity::csrf_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), identity::identify))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            identity::csrf_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            identity::identify,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(error::security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -72,5 +88,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

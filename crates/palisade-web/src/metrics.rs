@@ -18,9 +18,17 @@ impl Metrics {
             "# HELP palisade_http_requests_total HTTP requests answered, by status class.\n# TYPE palisade_http_requests_total counter\n",
         );
         for (i, c) in self.by_class.iter().enumerate() {
-            s.push_str(&format!("palisade_http_requests_total{{class=\"{}xx\"}} {}\n", i + 1, c.load(Ordering::Relaxed)));
+            s.push_str(&format!(
+                "palisade_http_requests_total{{class=\"{}xx\"}} {}\n",
+                i + 1,
+                c.load(Ordering::Relaxed)
+            ));
         }
-        let count: u64 = self.by_class.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        let count: u64 = self
+            .by_class
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum();
         s.push_str("# HELP palisade_http_request_duration_seconds Time spent handling requests.\n# TYPE palisade_http_request_duration_seconds summary\n");
         s.push_str(&format!(
             "palisade_http_request_duration_seconds_sum {:.6}\npalisade_http_request_duration_seconds_count {count}\n",
@@ -42,6 +50,9 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     let res = next.run(req).await;
     let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
     state.metrics.by_class[class].fetch_add(1, Ordering::Relaxed);
-    state.metrics.micros_total.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    state
+        .metrics
+        .micros_total
+        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     res
 }

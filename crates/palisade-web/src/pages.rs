@@ -34,8 +34,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/organisations/{code}/edit", get(edit_org).post(update_org))
         .route("/organisations/{code}/contacts", post(create_contact))
         .route("/organisations/{code}/contacts/new", get(new_contact))
-        .route("/organisations/{code}/contacts/{id}/edit", get(edit_contact).post(update_contact))
-        .route("/organisations/{code}/contacts/{id}/delete", post(delete_contact))
+        .route(
+            "/organisations/{code}/contacts/{id}/edit",
+            get(edit_contact).post(update_contact),
+        )
+        .route(
+            "/organisations/{code}/contacts/{id}/delete",
+            post(delete_contact),
+        )
         .route("/people", get(people).post(create_person))
         .route("/people/new", get(new_person))
         .route("/people/{id}", get(person))
@@ -53,27 +59,52 @@ fn see_other(to: &str) -> Response {
 
 /// Only local paths may be a post-sign-in destination (no open redirects).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
 }
 
-fn type_options(with_any: bool) -> Options {
-    let mut v: Options = if with_any { vec![(String::new(), "Any type".into())] } else { vec![] };
-    v.extend(OrgType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())));
-    v
+fn type_options(with_any: bool, selected: &str) -> Options {
+    let any = with_any.then(|| (String::new(), "Any type".to_string()));
+    let types = OrgType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.label().to_string()));
+    options(any.into_iter().chain(types), selected)
 }
 
-fn category_options(with_any: bool) -> Options {
-    let mut v: Options = if with_any { vec![(String::new(), "Any category".into())] } else { vec![(String::new(), "From the type".into())] };
-    v.extend(Category::ALL.iter().map(|c| (c.number().to_string(), format!("Category {}", c.number()))));
-    v
+fn category_options(with_any: bool, selected: &str) -> Options {
+    let first = if with_any {
+        "Any category"
+    } else {
+        "From the type"
+    };
+    let cats = Category::ALL
+        .iter()
+        .map(|c| (c.number().to_string(), format!("Category {}", c.number())));
+    options(
+        std::iter::once((String::new(), first.to_string())).chain(cats),
+        selected,
+    )
 }
 
-fn role_options() -> Options {
-    Role::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect()
+fn role_options(selected: &str) -> Options {
+    options(
+        Role::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), r.label().to_string())),
+        selected,
+    )
 }
 
-fn contact_role_options() -> Options {
-    ContactRole::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect()
+fn contact_role_options(selected: &str) -> Options {
+    options(
+        ContactRole::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), r.label().to_string())),
+        selected,
+    )
 }
 
 /// A form error re-shown on its page, or any other error as an error page.
@@ -92,17 +123,47 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn sign_in_page(status: StatusCode, errors: Errors, email: String, next: String, presession: String, state: &AppState) -> Response {
-    let mut res = render_status(status, &SignIn { l: Layout::default(), errors, email, next, presession: presession.clone() });
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(state, PRESESSION_COOKIE, &presession, Some(3600)));
+fn sign_in_page(
+    status: StatusCode,
+    errors: Errors,
+    email: String,
+    next: String,
+    presession: String,
+    state: &AppState,
+) -> Response {
+    let mut res = render_status(
+        status,
+        &SignIn {
+            l: Layout::default(),
+            errors,
+            email,
+            next,
+            presession: presession.clone(),
+        },
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, PRESESSION_COOKIE, &presession, Some(3600)),
+    );
     res
 }
 
-async fn sign_in_form(State(s): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> Response {
+async fn sign_in_form(
+    State(s): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if user.is_some() {
         return see_other("/");
     }
-    sign_in_page(StatusCode::OK, Errors::default(), String::new(), q.next.unwrap_or_default(), random_hex(32), &s)
+    sign_in_page(
+        StatusCode::OK,
+        Errors::default(),
+        String::new(),
+        q.next.unwrap_or_default(),
+        random_hex(32),
+        &s,
+    )
 }
 
 #[derive(Deserialize)]
@@ -115,50 +176,102 @@ struct SignInForm {
     next: String,
 }
 
-async fn sign_in(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<SignInForm>) -> PageResult {
+async fn sign_in(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> PageResult {
     let presession = cookie(&headers, PRESESSION_COOKIE).unwrap_or_else(|| random_hex(32));
     let mut errors = Vec::new();
     if f.email.trim().is_empty() {
-        errors.push(ShownError { field: "email".into(), message: "Enter your email address".into() });
+        errors.push(ShownError {
+            field: "email".into(),
+            message: "Enter your email address".into(),
+        });
     }
     if f.password.is_empty() {
-        errors.push(ShownError { field: "password".into(), message: "Enter your password".into() });
+        errors.push(ShownError {
+            field: "password".into(),
+            message: "Enter your password".into(),
+        });
     }
     if !errors.is_empty() {
-        return Ok(sign_in_page(StatusCode::UNPROCESSABLE_ENTITY, Errors(errors), f.email, f.next, presession, &s));
+        return Ok(sign_in_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Errors(errors),
+            f.email,
+            f.next,
+            presession,
+            &s,
+        ));
     }
     match s.app.sign_in(&f.email, &f.password).await? {
         Ok(signed) => {
             let mut res = see_other(safe_next(&f.next));
             let h = res.headers_mut();
-            h.append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, &signed.session_token, None));
-            h.append(header::SET_COOKIE, set_cookie(&s, PRESESSION_COOKIE, "", Some(0)));
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(&s, SESSION_COOKIE, &signed.session_token, None),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(&s, PRESESSION_COOKIE, "", Some(0)),
+            );
             Ok(res)
         }
         Err(e) => {
             let msg = e.to_string();
-            let status = if matches!(e, SignInError::Locked(_)) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
-            Ok(sign_in_page(status, Errors::one("email", &msg), f.email, f.next, presession, &s))
+            let status = if matches!(e, SignInError::Locked(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            Ok(sign_in_page(
+                status,
+                Errors::one("email", &msg),
+                f.email,
+                f.next,
+                presession,
+                &s,
+            ))
         }
     }
 }
 
-async fn sign_out(State(s): State<AppState>, PageUser(u): PageUser, headers: HeaderMap) -> PageResult {
+async fn sign_out(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    headers: HeaderMap,
+) -> PageResult {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         s.app.sign_out(&token, &u.actor).await?;
     }
     let mut res = see_other("/sign-in");
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, "", Some(0)));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&s, SESSION_COOKIE, "", Some(0)),
+    );
     Ok(res)
 }
 
 // ---------- home ----------
 
 async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    let grants = s.app.store.grants_of(u.user.id).await.map_err(AppError::from)?;
+    let grants = s
+        .app
+        .store
+        .grants_of(u.user.id)
+        .await
+        .map_err(AppError::from)?;
     let roles = grants
         .into_iter()
-        .map(|g| (g.role.label().to_string(), g.org_code, g.org_name.unwrap_or_default()))
+        .map(|g| {
+            (
+                g.role.label().to_string(),
+                g.org_code,
+                g.org_name.unwrap_or_default(),
+            )
+        })
         .collect();
     let counts: Vec<(String, String, i64)> = s
         .app
@@ -166,12 +279,21 @@ async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> PageResult {
         .await?
         .into_iter()
         .map(|(t, n)| {
-            let label = t.parse::<OrgType>().map(|t| t.label().to_string()).unwrap_or_else(|_| t.clone());
+            let label = t
+                .parse::<OrgType>()
+                .map(|t| t.label().to_string())
+                .unwrap_or_else(|_| t.clone());
             (t, label, n)
         })
         .collect();
     let total = counts.iter().map(|c| c.2).sum();
-    Ok(render(&Home { l: Layout::for_session(&u), name: u.user.name.clone(), roles, counts, total }))
+    Ok(render(&Home {
+        l: Layout::for_session(&u),
+        name: u.user.name.clone(),
+        roles,
+        counts,
+        total,
+    }))
 }
 
 // ---------- organisations ----------
@@ -189,15 +311,35 @@ struct OrgListQuery {
     page: Option<u32>,
 }
 
-async fn orgs(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<OrgListQuery>) -> PageResult {
+async fn orgs(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<OrgListQuery>,
+) -> PageResult {
     let mut errors = Vec::new();
     let org_type = match q.org_type.as_str() {
         "" => None,
-        t => t.parse::<OrgType>().map_err(|m| errors.push(ShownError { field: "type".into(), message: m })).ok(),
+        t => t
+            .parse::<OrgType>()
+            .map_err(|m| {
+                errors.push(ShownError {
+                    field: "type".into(),
+                    message: m,
+                })
+            })
+            .ok(),
     };
     let category = match q.category.as_str() {
         "" => None,
-        c => c.parse::<Category>().map_err(|m| errors.push(ShownError { field: "category".into(), message: m })).ok(),
+        c => c
+            .parse::<Category>()
+            .map_err(|m| {
+                errors.push(ShownError {
+                    field: "category".into(),
+                    message: m,
+                })
+            })
+            .ok(),
     };
     let filter = OrgFilter {
         q: Some(q.q.clone()),
@@ -207,36 +349,64 @@ async fn orgs(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<
         active: None,
         parent_id: None,
     };
-    let page = s.app.list_orgs(&u.actor, &filter, PageRequest::new(q.page, Some(50))).await?;
+    let page = s
+        .app
+        .list_orgs(&u.actor, &filter, PageRequest::new(q.page, Some(50)))
+        .await?;
     let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-    let base = format!("/organisations?q={}&type={}&category={}&region={}", enc(&q.q), enc(&q.org_type), enc(&q.category), enc(&q.region));
-    let mut region_options: Options = vec![(String::new(), "Any region".into())];
-    region_options.extend(s.app.regions(&u.actor).await?.into_iter().map(|r| (r.clone(), r)));
+    let base = format!(
+        "/organisations?q={}&type={}&category={}&region={}",
+        enc(&q.q),
+        enc(&q.org_type),
+        enc(&q.category),
+        enc(&q.region)
+    );
+    let regions = s
+        .app
+        .regions(&u.actor)
+        .await?
+        .into_iter()
+        .map(|r| (r.clone(), r));
+    let any = std::iter::once((String::new(), "Any region".to_string()));
+    let region_options = options(any.chain(regions), &q.region);
     let pager = Pager::new(&page, &base);
     Ok(render(&Orgs {
         l: Layout::for_session(&u),
         errors: Errors(errors),
         q: q.q,
-        type_options: type_options(true),
-        selected_type: q.org_type,
-        category_options: category_options(true),
-        selected_category: q.category,
+        type_options: type_options(true, &q.org_type),
+        category_options: category_options(true, &q.category),
         region_options,
-        selected_region: q.region,
         rows: page.items,
         pager,
-        can_create: u.actor.principal.may_global(GlobalAction::CreateOrganisation),
+        can_create: u
+            .actor
+            .principal
+            .may_global(GlobalAction::CreateOrganisation),
     }))
 }
 
-async fn org(State(s): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>) -> PageResult {
+async fn org(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Path(code): Path<String>,
+) -> PageResult {
     let view = s.app.org_for(&u.actor, &code, OrgAction::View).await?;
     let p = &u.actor.principal;
     let can_contacts = p.may(OrgAction::ViewContacts, &view.ancestry);
-    let contacts = if can_contacts { s.app.list_contacts(&u.actor, &code).await?.1 } else { vec![] };
+    let contacts = if can_contacts {
+        s.app.list_contacts(&u.actor, &code).await?.1
+    } else {
+        vec![]
+    };
     let can_people = p.may(OrgAction::ViewPeople, &view.ancestry);
     let people = if can_people {
-        s.app.people_of_org(&u.actor, &code).await?.into_iter().map(|(u, r)| (u.id, u.name, r.label().to_string())).collect()
+        s.app
+            .people_of_org(&u.actor, &code)
+            .await?
+            .into_iter()
+            .map(|(u, r)| (u.id, u.name, r.label().to_string()))
+            .collect()
     } else {
         vec![]
     };
@@ -259,24 +429,47 @@ fn org_form(u: &PageUser, errors: Errors, is_new: bool, f: OrgFormValues, active
     OrgForm {
         l: Layout::for_session(&u.0),
         errors,
-        heading: if is_new { "Add an organisation".into() } else { format!("Edit {}", f.name) },
-        action: if is_new { "/organisations".into() } else { format!("/organisations/{}/edit", f.code) },
+        heading: if is_new {
+            "Add an organisation".into()
+        } else {
+            format!("Edit {}", f.name)
+        },
+        action: if is_new {
+            "/organisations".into()
+        } else {
+            format!("/organisations/{}/edit", f.code)
+        },
         is_new,
+        type_options: type_options(false, &f.org_type),
+        category_options: category_options(false, &f.category),
         f,
         active,
-        type_options: type_options(false),
-        category_options: category_options(false),
     }
 }
 
 async fn new_org(u: PageUser) -> PageResult {
-    if !u.0.actor.principal.may_global(GlobalAction::CreateOrganisation) {
+    if !u
+        .0
+        .actor
+        .principal
+        .may_global(GlobalAction::CreateOrganisation)
+    {
         return Err(AppError::Forbidden.into());
     }
-    Ok(render(&org_form(&u, Errors::default(), true, OrgFormValues::default(), true)))
+    Ok(render(&org_form(
+        &u,
+        Errors::default(),
+        true,
+        OrgFormValues::default(),
+        true,
+    )))
 }
 
-async fn create_org(State(s): State<AppState>, u: PageUser, Form(f): Form<OrgFormValues>) -> PageResult {
+async fn create_org(
+    State(s): State<AppState>,
+    u: PageUser,
+    Form(f): Form<OrgFormValues>,
+) -> PageResult {
     let input = OrgInput {
         code: f.code.clone(),
         name: f.name.clone(),
@@ -287,7 +480,10 @@ async fn create_org(State(s): State<AppState>, u: PageUser, Form(f): Form<OrgFor
     };
     match s.app.create_org(&u.0.actor, &input).await {
         Ok(o) => Ok(see_other(&format!("/organisations/{}", o.code))),
-        Err(e) => Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &org_form(&u, form_errors(e)?, true, f, true))),
+        Err(e) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &org_form(&u, form_errors(e)?, true, f, true),
+        )),
     }
 }
 
@@ -306,7 +502,12 @@ async fn edit_org(State(s): State<AppState>, u: PageUser, Path(code): Path<Strin
     Ok(render(&org_form(&u, Errors::default(), false, f, o.active)))
 }
 
-async fn update_org(State(s): State<AppState>, u: PageUser, Path(code): Path<String>, Form(f): Form<OrgFormValues>) -> PageResult {
+async fn update_org(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+    Form(f): Form<OrgFormValues>,
+) -> PageResult {
     let active = f.active.as_deref() == Some("true");
     let patch = OrgPatch {
         name: Some(f.name.clone()),
@@ -321,18 +522,32 @@ async fn update_org(State(s): State<AppState>, u: PageUser, Path(code): Path<Str
         Err(e) => {
             let mut f = f;
             f.code = code.to_uppercase();
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &org_form(&u, form_errors(e)?, false, f, active)))
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &org_form(&u, form_errors(e)?, false, f, active),
+            ))
         }
     }
 }
 
 // ---------- contacts ----------
 
-fn contact_form(u: &PageUser, errors: Errors, org_code: &str, org_name: &str, id: Option<i64>, f: ContactFormValues) -> ContactForm {
+fn contact_form(
+    u: &PageUser,
+    errors: Errors,
+    org_code: &str,
+    org_name: &str,
+    id: Option<i64>,
+    f: ContactFormValues,
+) -> ContactForm {
     ContactForm {
         l: Layout::for_session(&u.0),
         errors,
-        heading: if id.is_some() { format!("Change {}", f.name) } else { "Add a contact".into() },
+        heading: if id.is_some() {
+            format!("Change {}", f.name)
+        } else {
+            "Add a contact".into()
+        },
         action: match id {
             Some(id) => format!("/organisations/{org_code}/contacts/{id}/edit"),
             None => format!("/organisations/{org_code}/contacts"),
@@ -340,46 +555,121 @@ fn contact_form(u: &PageUser, errors: Errors, org_code: &str, org_name: &str, id
         delete_action: id.map(|id| format!("/organisations/{org_code}/contacts/{id}/delete")),
         org_code: org_code.into(),
         org_name: org_name.into(),
+        role_options: contact_role_options(&f.role),
         f,
-        role_options: contact_role_options(),
     }
 }
 
-async fn new_contact(State(s): State<AppState>, u: PageUser, Path(code): Path<String>) -> PageResult {
-    let v = s.app.org_for(&u.0.actor, &code, OrgAction::ManageContacts).await?;
-    Ok(render(&contact_form(&u, Errors::default(), &v.org.code, &v.org.name, None, ContactFormValues::default())))
+async fn new_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+) -> PageResult {
+    let v = s
+        .app
+        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
+        .await?;
+    Ok(render(&contact_form(
+        &u,
+        Errors::default(),
+        &v.org.code,
+        &v.org.name,
+        None,
+        ContactFormValues::default(),
+    )))
 }
 
 fn contact_input(f: &ContactFormValues) -> ContactInput {
-    ContactInput { name: f.name.clone(), role: f.role.clone(), email: f.email.clone(), mobile: f.mobile.clone() }
-}
-
-async fn create_contact(State(s): State<AppState>, u: PageUser, Path(code): Path<String>, Form(f): Form<ContactFormValues>) -> PageResult {
-    let v = s.app.org_for(&u.0.actor, &code, OrgAction::ManageContacts).await?;
-    match s.app.create_contact(&u.0.actor, &code, &contact_input(&f)).await {
-        Ok(_) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
-        Err(e) => Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, None, f))),
+    ContactInput {
+        name: f.name.clone(),
+        role: f.role.clone(),
+        email: f.email.clone(),
+        mobile: f.mobile.clone(),
     }
 }
 
-async fn edit_contact(State(s): State<AppState>, u: PageUser, Path((code, id)): Path<(String, i64)>) -> PageResult {
-    let v = s.app.org_for(&u.0.actor, &code, OrgAction::ManageContacts).await?;
+async fn create_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+    Form(f): Form<ContactFormValues>,
+) -> PageResult {
+    let v = s
+        .app
+        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
+        .await?;
+    match s
+        .app
+        .create_contact(&u.0.actor, &code, &contact_input(&f))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
+        Err(e) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, None, f),
+        )),
+    }
+}
+
+async fn edit_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
+    let v = s
+        .app
+        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
+        .await?;
     let (_, c) = s.app.get_contact(&u.0.actor, &code, id).await?;
-    let f = ContactFormValues { name: c.name, role: c.role.as_str().into(), email: c.email, mobile: c.mobile.unwrap_or_default() };
-    Ok(render(&contact_form(&u, Errors::default(), &v.org.code, &v.org.name, Some(id), f)))
+    let f = ContactFormValues {
+        name: c.name,
+        role: c.role.as_str().into(),
+        email: c.email,
+        mobile: c.mobile.unwrap_or_default(),
+    };
+    Ok(render(&contact_form(
+        &u,
+        Errors::default(),
+        &v.org.code,
+        &v.org.name,
+        Some(id),
+        f,
+    )))
 }
 
-async fn update_contact(State(s): State<AppState>, u: PageUser, Path((code, id)): Path<(String, i64)>, Form(f): Form<ContactFormValues>) -> PageResult {
-    let v = s.app.org_for(&u.0.actor, &code, OrgAction::ManageContacts).await?;
-    match s.app.update_contact(&u.0.actor, &code, id, &contact_input(&f)).await {
+async fn update_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<ContactFormValues>,
+) -> PageResult {
+    let v = s
+        .app
+        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
+        .await?;
+    match s
+        .app
+        .update_contact(&u.0.actor, &code, id, &contact_input(&f))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
-        Err(e) => Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, Some(id), f))),
+        Err(e) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, Some(id), f),
+        )),
     }
 }
 
-async fn delete_contact(State(s): State<AppState>, u: PageUser, Path((code, id)): Path<(String, i64)>) -> PageResult {
+async fn delete_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
     s.app.delete_contact(&u.0.actor, &code, id).await?;
-    Ok(see_other(&format!("/organisations/{}", code.to_uppercase())))
+    Ok(see_other(&format!(
+        "/organisations/{}",
+        code.to_uppercase()
+    )))
 }
 
 // ---------- people ----------
@@ -391,22 +681,53 @@ struct PeopleQuery {
     page: Option<u32>,
 }
 
-async fn people(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<PeopleQuery>) -> PageResult {
-    let page = s.app.list_people(&u.actor, &q.q, PageRequest::new(q.page, Some(50))).await?;
-    let base = format!("/people?q={}", url::form_urlencoded::byte_serialize(q.q.as_bytes()).collect::<String>());
+async fn people(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<PeopleQuery>,
+) -> PageResult {
+    let page = s
+        .app
+        .list_people(&u.actor, &q.q, PageRequest::new(q.page, Some(50)))
+        .await?;
+    let base = format!(
+        "/people?q={}",
+        url::form_urlencoded::byte_serialize(q.q.as_bytes()).collect::<String>()
+    );
     let pager = Pager::new(&page, &base);
-    Ok(render(&People { l: Layout::for_session(&u), errors: Errors::default(), q: q.q, rows: page.items, pager }))
+    Ok(render(&People {
+        l: Layout::for_session(&u),
+        errors: Errors::default(),
+        q: q.q,
+        rows: page.items,
+        pager,
+    }))
 }
 
 async fn new_person(u: PageUser) -> PageResult {
-    Ok(render(&PersonForm { l: Layout::for_session(&u.0), errors: Errors::default(), f: PersonFormValues::default(), role_options: role_options() }))
+    Ok(render(&PersonForm {
+        l: Layout::for_session(&u.0),
+        errors: Errors::default(),
+        f: PersonFormValues::default(),
+        role_options: role_options(""),
+    }))
 }
 
-async fn create_person(State(s): State<AppState>, u: PageUser, Form(f): Form<PersonFormValues>) -> PageResult {
+async fn create_person(
+    State(s): State<AppState>,
+    u: PageUser,
+    Form(f): Form<PersonFormValues>,
+) -> PageResult {
     let result = match f.role.parse::<Role>() {
         Ok(role) => {
-            let input = NewPersonInput { email: f.email.clone(), name: f.name.clone(), password: f.password.clone() };
-            s.app.create_person(&u.0.actor, &input, role, Some(f.org_code.as_str())).await
+            let input = NewPersonInput {
+                email: f.email.clone(),
+                name: f.name.clone(),
+                password: f.password.clone(),
+            };
+            s.app
+                .create_person(&u.0.actor, &input, role, Some(f.org_code.as_str()))
+                .await
         }
         Err(m) => Err(AppError::invalid("role", m)),
     };
@@ -414,15 +735,43 @@ async fn create_person(State(s): State<AppState>, u: PageUser, Form(f): Form<Per
         Ok(p) => Ok(see_other(&format!("/people/{}", p.id))),
         Err(e) => {
             let errors = form_errors(e)?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &PersonForm { l: Layout::for_session(&u.0), errors, f, role_options: role_options() }))
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PersonForm {
+                    l: Layout::for_session(&u.0),
+                    errors,
+                    role_options: role_options(&f.role),
+                    f,
+                },
+            ))
         }
     }
 }
 
-async fn person_page(s: &AppState, u: &PageUser, id: i64, errors: Errors, status: StatusCode) -> PageResult {
+async fn person_page(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
     let (user, grants) = s.app.get_person(&u.0.actor, id).await?;
-    let can_deactivate = u.0.actor.principal.may_global(GlobalAction::ManageAllPeople) && u.0.actor.user_id != Some(id);
-    Ok(render_status(status, &PersonPage { l: Layout::for_session(&u.0), errors, user, grants, role_options: role_options(), can_deactivate }))
+    let can_deactivate =
+        u.0.actor
+            .principal
+            .may_global(GlobalAction::ManageAllPeople)
+            && u.0.actor.user_id != Some(id);
+    Ok(render_status(
+        status,
+        &PersonPage {
+            l: Layout::for_session(&u.0),
+            errors,
+            user,
+            grants,
+            role_options: role_options(""),
+            can_deactivate,
+        },
+    ))
 }
 
 async fn person(State(s): State<AppState>, u: PageUser, Path(id): Path<i64>) -> PageResult {
@@ -439,21 +788,48 @@ struct RoleForm {
 
 async fn change_role(s: AppState, u: PageUser, id: i64, f: RoleForm, grant: bool) -> PageResult {
     let result = match f.role.parse::<Role>() {
-        Ok(role) if grant => s.app.grant_role(&u.0.actor, id, role, Some(&f.org_code)).await,
-        Ok(role) => s.app.revoke_role(&u.0.actor, id, role, Some(&f.org_code)).await,
+        Ok(role) if grant => {
+            s.app
+                .grant_role(&u.0.actor, id, role, Some(&f.org_code))
+                .await
+        }
+        Ok(role) => {
+            s.app
+                .revoke_role(&u.0.actor, id, role, Some(&f.org_code))
+                .await
+        }
         Err(m) => Err(AppError::invalid("role", m)),
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/people/{id}"))),
-        Err(e) => person_page(&s, &u, id, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            person_page(
+                &s,
+                &u,
+                id,
+                form_errors(e)?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
-async fn grant_role(State(s): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<RoleForm>) -> PageResult {
+async fn grant_role(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
     change_role(s, u, id, f, true).await
 }
 
-async fn revoke_role(State(s): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<RoleForm>) -> PageResult {
+async fn revoke_role(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
     change_role(s, u, id, f, false).await
 }
 
@@ -462,16 +838,40 @@ struct ActiveForm {
     active: String,
 }
 
-async fn set_active(State(s): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> PageResult {
-    match s.app.set_person_active(&u.0.actor, id, f.active == "true").await {
+async fn set_active(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> PageResult {
+    match s
+        .app
+        .set_person_active(&u.0.actor, id, f.active == "true")
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/people/{id}"))),
-        Err(e) => person_page(&s, &u, id, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            person_page(
+                &s,
+                &u,
+                id,
+                form_errors(e)?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
 // ---------- tokens ----------
 
-async fn tokens_page(s: &AppState, u: &PageUser, errors: Errors, new_token: Option<String>, status: StatusCode) -> PageResult {
+async fn tokens_page(
+    s: &AppState,
+    u: &PageUser,
+    errors: Errors,
+    new_token: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let tokens = s
         .app
         .list_api_tokens(&u.0.actor)
@@ -486,7 +886,15 @@ async fn tokens_page(s: &AppState, u: &PageUser, errors: Errors, new_token: Opti
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    Ok(render_status(status, &Tokens { l: Layout::for_session(&u.0), errors, tokens, new_token }))
+    Ok(render_status(
+        status,
+        &Tokens {
+            l: Layout::for_session(&u.0),
+            errors,
+            tokens,
+            new_token,
+        },
+    ))
 }
 
 async fn tokens(State(s): State<AppState>, u: PageUser) -> PageResult {
@@ -499,10 +907,25 @@ struct TokenForm {
     label: String,
 }
 
-async fn create_token(State(s): State<AppState>, u: PageUser, Form(f): Form<TokenForm>) -> PageResult {
+async fn create_token(
+    State(s): State<AppState>,
+    u: PageUser,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
     match s.app.create_api_token(&u.0.actor, &f.label).await {
-        Ok((_, plain)) => tokens_page(&s, &u, Errors::default(), Some(plain), StatusCode::CREATED).await,
-        Err(e) => tokens_page(&s, &u, form_errors(e)?, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok((_, plain)) => {
+            tokens_page(&s, &u, Errors::default(), Some(plain), StatusCode::CREATED).await
+        }
+        Err(e) => {
+            tokens_page(
+                &s,
+                &u,
+                form_errors(e)?,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -524,7 +947,11 @@ struct AuditQuery {
     page: Option<u32>,
 }
 
-async fn audit(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query<AuditQuery>) -> PageResult {
+async fn audit(
+    State(s): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let mut errors = Errors::default();
     let org_id = if q.org_code.trim().is_empty() {
         None
@@ -544,14 +971,37 @@ async fn audit(State(s): State<AppState>, PageUser(u): PageUser, Query(q): Query
         org_id,
         entity_type: None,
     };
-    let page = s.app.list_audit(&u.actor, &filter, PageRequest::new(q.page, Some(50))).await?;
+    let page = s
+        .app
+        .list_audit(&u.actor, &filter, PageRequest::new(q.page, Some(50)))
+        .await?;
     let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-    let base = format!("/audit?action={}&actor={}&org_code={}", enc(&q.action), enc(&q.actor), enc(&q.org_code));
+    let base = format!(
+        "/audit?action={}&actor={}&org_code={}",
+        enc(&q.action),
+        enc(&q.actor),
+        enc(&q.org_code)
+    );
     let pager = Pager::new(&page, &base);
     let rows = page
         .items
         .into_iter()
-        .map(|r| AuditRow { seq: r.seq, at: when(r.at), actor: r.actor, action: r.action, org: r.org_code.unwrap_or_default(), summary: r.summary })
+        .map(|r| AuditRow {
+            seq: r.seq,
+            at: when(r.at),
+            actor: r.actor,
+            action: r.action,
+            org: r.org_code.unwrap_or_default(),
+            summary: r.summary,
+        })
         .collect();
-    Ok(render(&Audit { l: Layout::for_session(&u), errors, f_action: q.action, f_actor: q.actor, f_org: q.org_code, rows, pager }))
+    Ok(render(&Audit {
+        l: Layout::for_session(&u),
+        errors,
+        f_action: q.action,
+        f_actor: q.actor,
+        f_org: q.org_code,
+        rows,
+        pager,
+    }))
 }

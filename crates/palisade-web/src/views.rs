@@ -23,8 +23,10 @@ impl Layout {
         Self {
             user_name: Some(s.user.name.clone()),
             csrf: s.csrf_token.clone(),
-            can_people: p.may_global(GlobalAction::ManageAllPeople) || !p.scope(OrgAction::ViewPeople).is_empty(),
-            can_audit: p.may_global(GlobalAction::ViewWholeAuditLog) || !p.scope(OrgAction::ViewAudit).is_empty(),
+            can_people: p.may_global(GlobalAction::ManageAllPeople)
+                || !p.scope(OrgAction::ViewPeople).is_empty(),
+            can_audit: p.may_global(GlobalAction::ViewWholeAuditLog)
+                || !p.scope(OrgAction::ViewAudit).is_empty(),
         }
     }
 }
@@ -51,7 +53,10 @@ impl ShownError {
 
 impl Errors {
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -59,13 +64,23 @@ impl Errors {
     }
 
     pub fn one(field: &str, message: &str) -> Self {
-        Self(vec![ShownError { field: field.into(), message: message.into() }])
+        Self(vec![ShownError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 }
 
 impl From<FieldErrors> for Errors {
     fn from(e: FieldErrors) -> Self {
-        Self(e.0.into_iter().map(|e| ShownError { field: e.field, message: e.message }).collect())
+        Self(
+            e.0.into_iter()
+                .map(|e| ShownError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        )
     }
 }
 
@@ -82,7 +97,12 @@ pub struct Pager {
 impl Pager {
     /// `base` is the list's path with its filters as a query string (without `page`).
     pub fn new<T>(p: &palisade_domain::page::Page<T>, base: &str) -> Self {
-        let link = |n: u32| format!("{base}{}page={n}", if base.contains('?') { "&" } else { "?" });
+        let link = |n: u32| {
+            format!(
+                "{base}{}page={n}",
+                if base.contains('?') { "&" } else { "?" }
+            )
+        };
         Self {
             page: p.page,
             total_pages: p.total_pages(),
@@ -102,7 +122,11 @@ pub fn render_status(status: StatusCode, t: &impl Template) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service.",
+            )
+                .into_response()
         }
     }
 }
@@ -116,7 +140,14 @@ pub struct ErrorPage<'a> {
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    render_status(status, &ErrorPage { l: Layout::default(), title, message })
+    render_status(
+        status,
+        &ErrorPage {
+            l: Layout::default(),
+            title,
+            message,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -141,7 +172,27 @@ pub struct Home {
     pub total: i64,
 }
 
-pub type Options = Vec<(String, String)>;
+/// A `<select>` option, with whether it is the chosen one.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: String,
+    pub text: String,
+    pub selected: bool,
+}
+
+pub type Options = Vec<Opt>;
+
+/// Options from (value, text) pairs, marking `selected`.
+pub fn options(pairs: impl IntoIterator<Item = (String, String)>, selected: &str) -> Options {
+    pairs
+        .into_iter()
+        .map(|(value, text)| Opt {
+            selected: value == selected,
+            value,
+            text,
+        })
+        .collect()
+}
 
 #[derive(Template)]
 #[template(path = "orgs.html")]
@@ -150,11 +201,8 @@ pub struct Orgs {
     pub errors: Errors,
     pub q: String,
     pub type_options: Options,
-    pub selected_type: String,
     pub category_options: Options,
-    pub selected_category: String,
     pub region_options: Options,
-    pub selected_region: String,
     pub rows: Vec<Organisation>,
     pub pager: Pager,
     pub can_create: bool,
@@ -320,5 +368,9 @@ pub struct Audit {
 
 /// `2024-07-14 09:30` for pages.
 pub fn when(t: i64) -> String {
-    palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)).replace('T', " ").trim_end_matches(":00Z").trim_end_matches('Z').to_string()
+    palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t))
+        .replace('T', " ")
+        .trim_end_matches(":00Z")
+        .trim_end_matches('Z')
+        .to_string()
 }

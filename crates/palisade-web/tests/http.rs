@@ -1,0 +1,1023 @@
+//! The HTTP surface, driven in-process through the router, on SQLite and (when configured)
+//! PostgreSQL. The cross-tenant matrix walks every API route and page with every role.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use palisade_app::{Actor, App, AuthSettings};
+use palisade_domain::clock::{ManualClock, from_unix};
+use palisade_domain::org::OrgInput;
+use palisade_domain::people::{ContactInput, Role};
+use palisade_store::testkit::TestDb;
+use palisade_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct H {
+    db: TestDb,
+    app: App,
+    router: Router,
+    clock: Arc<ManualClock>,
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+impl H {
+    async fn new(db: TestDb) -> Self {
+        let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
+        let app = App::new(
+            Arc::new(db.store.clone()),
+            clock.clone(),
+            AuthSettings::default(),
+        );
+        let router = palisade_web::router(AppState::new(
+            app.clone(),
+            WebConfig {
+                cookie_secure: false,
+                ..Default::default()
+            },
+        ));
+        Self {
+            db,
+            app,
+            router,
+            clock,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn api(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    async fn org(&self, code: &str, t: &str, parent: &str) {
+        let input = OrgInput {
+            code: code.into(),
+            name: format!("Org {code}"),
+            org_type: t.into(),
+            category: String::new(),
+            region: "London".into(),
+            parent_code: parent.into(),
+        };
+        self.app.create_org(&Actor::cli(), &input).await.unwrap();
+    }
+
+    async fn contact(&self, code: &str) -> i64 {
+        let c = ContactInput {
+            name: "Sam Patel".into(),
+            role: "siro".into(),
+            email: format!("siro@{}.nhs.uk", code.to_lowercase()),
+            mobile: "07700 900123".into(),
+        };
+        self.app
+            .create_contact(&Actor::cli(), code, &c)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// A person with one role and an API token.
+    async fn person(&self, email: &str, role: Role, org: Option<&str>) -> (i64, String) {
+        let input = palisade_app::people::NewPersonInput {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password: PASSWORD.into(),
+        };
+        let u = self
+            .app
+            .create_person(&Actor::cli(), &input, role, org)
+            .await
+            .unwrap();
+        let (_, token) = self
+            .app
+            .create_token_for(&Actor::cli(), u.id, "tests")
+            .await
+            .unwrap();
+        (u.id, token)
+    }
+
+    /// Signs in through the form; returns the session cookie and the page's CSRF token.
+    async fn sign_in(&self, email: &str, password: &str) -> Result<(String, String), Resp> {
+        let form = self
+            .send(Request::get("/sign-in").body(Body::empty()).unwrap())
+            .await;
+        let pre = form.cookie("palisade_presession").unwrap();
+        let body = format!(
+            "csrf_token={pre}&email={}&password={}",
+            urlenc(email),
+            urlenc(password)
+        );
+        let res = self
+            .send(
+                Request::post("/sign-in")
+                    .header(header::COOKIE, format!("palisade_presession={pre}"))
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        let Some(session) = res.cookie("palisade_session") else {
+            return Err(res);
+        };
+        let home = self.page(Method::GET, "/", &session, None).await;
+        Ok((session, csrf_of(&home.text())))
+    }
+
+    async fn page(&self, method: Method, uri: &str, session: &str, form: Option<String>) -> Resp {
+        let b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, format!("palisade_session={session}"));
+        let req = match form {
+            Some(f) => b
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(f))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+}
+
+fn urlenc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let i = html.find(marker).expect("page has a form token") + marker.len();
+    html[i..i + 64].to_string()
+}
+
+/// The organisations of the matrix: an ICB (QAA) with a practice beneath (A81001), and an
+/// unrelated trust (RX1).
+async fn world(h: &H) -> World {
+    h.org("QAA", "icb", "").await;
+    h.org("A81001", "gp_practice", "QAA").await;
+    h.org("RX1", "acute_trust", "").await;
+    let c_rx1 = h.contact("RX1").await;
+    let c_child = h.contact("A81001").await;
+    let admin = h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let analyst = h
+        .person("analyst@x.nhs.uk", Role::NationalAnalyst, None)
+        .await;
+    let lead = h.person("lead@x.nhs.uk", Role::OrgLead, Some("QAA")).await;
+    let member = h
+        .person("member@x.nhs.uk", Role::OrgMember, Some("QAA"))
+        .await;
+    let auditor = h
+        .person("auditor@x.nhs.uk", Role::Auditor, Some("QAA"))
+        .await;
+    let foreign = h
+        .person("foreign@x.nhs.uk", Role::OrgLead, Some("RX1"))
+        .await;
+    World {
+        c_rx1,
+        c_child,
+        admin,
+        analyst,
+        lead,
+        member,
+        auditor,
+        foreign,
+    }
+}
+
+struct World {
+    c_rx1: i64,
+    c_child: i64,
+    admin: (i64, String),
+    analyst: (i64, String),
+    lead: (i64, String),
+    member: (i64, String),
+    auditor: (i64, String),
+    foreign: (i64, String),
+}
+
+impl World {
+    /// Tokens in the matrix's column order.
+    fn tokens(&self) -> [(&'static str, &str); 6] {
+        [
+            ("admin", &self.admin.1),
+            ("analyst", &self.analyst.1),
+            ("lead", &self.lead.1),
+            ("member", &self.member.1),
+            ("auditor", &self.auditor.1),
+            ("foreign", &self.foreign.1),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn cross_tenant_matrix_over_every_api_route() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let contact = json!({"name": "Kim Lee", "role": "alert_contact", "email": "kim@nhs.net", "mobile": "07700 900999"});
+        let new_org = |code: &str| json!({"code": code, "name": "New Org", "type": "pharmacy", "region": "London"});
+        let (rx1c, childc, foreign_id) = (w.c_rx1, w.c_child, w.foreign.0);
+        // Columns: admin, analyst, lead (of QAA), member (of QAA), auditor (of QAA), foreign (lead of RX1).
+        let cases: Vec<(Method, String, Option<Value>, [u16; 6])> = vec![
+            (
+                Method::GET,
+                "/api/v1/me".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/RX1".into(),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/a81001".into(),
+                None,
+                [200, 200, 200, 200, 200, 404],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/QAA/children".into(),
+                None,
+                [200, 200, 200, 200, 200, 404],
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/organisations/RX1".into(),
+                Some(json!({"region": "North West"})),
+                [200, 403, 404, 404, 404, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/RX1/contacts".into(),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/A81001/contacts".into(),
+                None,
+                [200, 200, 200, 200, 403, 404],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/organisations/RX1/contacts/{rx1c}"),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            // A contact id that exists, asked for through the wrong organisation.
+            (
+                Method::GET,
+                format!("/api/v1/organisations/A81001/contacts/{rx1c}"),
+                None,
+                [404, 404, 404, 404, 403, 404],
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/organisations/RX1/contacts/{rx1c}"),
+                Some(contact.clone()),
+                [200, 403, 404, 404, 404, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/organisations/RX1/contacts".into(),
+                Some(contact.clone()),
+                [201, 403, 404, 404, 404, 201],
+            ),
+            (
+                Method::POST,
+                "/api/v1/organisations/A81001/contacts".into(),
+                Some(contact.clone()),
+                [201, 403, 201, 403, 403, 404],
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/organisations/A81001/contacts/{rx1c}"),
+                Some(contact.clone()),
+                [404, 403, 404, 403, 403, 404],
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/organisations/A81001/contacts/{rx1c}"),
+                None,
+                [404, 403, 404, 403, 403, 404],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/RX1/people".into(),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/QAA/people".into(),
+                None,
+                [200, 200, 200, 403, 403, 404],
+            ),
+            (
+                Method::POST,
+                "/api/v1/organisations".into(),
+                Some(new_org("FAB01")),
+                [201, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/people/{foreign_id}"),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/people/{foreign_id}/roles"),
+                Some(json!({"role": "org_member", "org_code": "RX1"})),
+                [204, 403, 422, 422, 422, 409],
+            ),
+            (
+                Method::POST,
+                "/api/v1/people".into(),
+                Some(
+                    json!({"email": "x@rx1.nhs.uk", "name": "X", "role": "org_member", "org_code": "RX1"}),
+                ),
+                [201, 403, 422, 422, 422, 409],
+            ),
+            (
+                Method::GET,
+                "/api/v1/audit?org_code=RX1".into(),
+                None,
+                [200, 403, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/tokens".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/organisations/RX1/contacts/{rx1c}"),
+                None,
+                [204, 403, 404, 404, 404, 404],
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/organisations/A81001/contacts/{childc}"),
+                None,
+                [204, 403, 404, 403, 403, 404],
+            ),
+        ];
+        for (method, uri, body, expected) in &cases {
+            for (i, (who, token)) in w.tokens().iter().enumerate() {
+                let res = h.api(method.clone(), uri, Some(token), body.clone()).await;
+                let exp = expected[i];
+                // Conflicts (409) are what a repeated success looks like after the first column made it.
+                let ok = res.status.as_u16() == exp || (exp == 409 && res.status.as_u16() == 409);
+                assert!(
+                    ok,
+                    "{:?}: {method} {uri} as {who}: expected {exp}, got {} {}",
+                    h.db.engine(),
+                    res.status,
+                    res.text()
+                );
+                if res.status.is_client_error() && res.status != StatusCode::CONFLICT {
+                    let e = res.json();
+                    assert!(
+                        e["error"]["code"].is_string() && e["error"]["message"].is_string(),
+                        "error envelope: {}",
+                        res.text()
+                    );
+                    assert!(
+                        !res.text().contains("+4477"),
+                        "no personal data in an error"
+                    );
+                }
+            }
+        }
+        // Lists are scoped, never filtered after the fact.
+        let listed = h
+            .api(Method::GET, "/api/v1/organisations", Some(&w.lead.1), None)
+            .await
+            .json();
+        let codes: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            ["A81001", "QAA"]
+                .iter()
+                .copied()
+                .filter(|c| codes.contains(c))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(listed["meta"]["total"], 2);
+        let people = h
+            .api(Method::GET, "/api/v1/people", Some(&w.lead.1), None)
+            .await
+            .json();
+        let emails: Vec<&str> = people["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["email"].as_str().unwrap())
+            .collect();
+        assert!(
+            !emails.contains(&"foreign@x.nhs.uk") && emails.contains(&"member@x.nhs.uk"),
+            "{emails:?}"
+        );
+        let audit = h
+            .api(
+                Method::GET,
+                "/api/v1/audit?per_page=200",
+                Some(&w.lead.1),
+                None,
+            )
+            .await
+            .json();
+        assert!(
+            audit["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["org_code"] == "QAA" || e["org_code"] == "A81001"),
+            "{audit}"
+        );
+        // No token, a wrong token, a revoked token.
+        assert_eq!(
+            h.api(Method::GET, "/api/v1/organisations", None, None)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            h.api(Method::GET, "/api/v1/organisations", Some("pal_nope"), None)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn cross_tenant_matrix_over_pages() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (rx1c, foreign_id) = (w.c_rx1, w.foreign.0);
+        let mut sessions = Vec::new();
+        for who in ["admin", "analyst", "lead", "member", "auditor", "foreign"] {
+            sessions.push((
+                who,
+                h.sign_in(&format!("{who}@x.nhs.uk"), PASSWORD)
+                    .await
+                    .unwrap_or_else(|_| panic!("{who} signs in")),
+            ));
+        }
+        let contact_form =
+            "name=Kim+Lee&role=alert_contact&email=kim%40nhs.net&mobile=07700+900999";
+        let cases: Vec<(Method, String, Option<&str>, [u16; 6])> = vec![
+            (
+                Method::GET,
+                "/".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/organisations".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/organisations/RX1".into(),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/organisations/A81001".into(),
+                None,
+                [200, 200, 200, 200, 200, 404],
+            ),
+            (
+                Method::GET,
+                "/organisations/new".into(),
+                None,
+                [200, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/organisations/RX1/edit".into(),
+                None,
+                [200, 403, 404, 404, 404, 403],
+            ),
+            (
+                Method::GET,
+                "/organisations/RX1/contacts/new".into(),
+                None,
+                [200, 403, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                format!("/organisations/RX1/contacts/{rx1c}/edit"),
+                None,
+                [200, 403, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                format!("/organisations/A81001/contacts/{rx1c}/edit"),
+                None,
+                [404, 403, 404, 403, 403, 404],
+            ),
+            (
+                Method::POST,
+                "/organisations/RX1/contacts".into(),
+                Some(contact_form),
+                [303, 403, 404, 404, 404, 303],
+            ),
+            (
+                Method::POST,
+                format!("/organisations/RX1/contacts/{rx1c}/edit"),
+                Some(contact_form),
+                [303, 403, 404, 404, 404, 303],
+            ),
+            (
+                Method::GET,
+                "/people".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/people/{foreign_id}"),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/audit".into(),
+                None,
+                [200, 403, 200, 403, 403, 200],
+            ),
+            (
+                Method::GET,
+                "/tokens".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                format!("/organisations/RX1/contacts/{rx1c}/delete"),
+                Some(""),
+                [303, 403, 404, 404, 404, 404],
+            ),
+        ];
+        for (method, uri, form, expected) in &cases {
+            for (i, (who, (session, csrf))) in sessions.iter().enumerate() {
+                let body = form.map(|f| {
+                    if f.is_empty() {
+                        format!("csrf_token={csrf}")
+                    } else {
+                        format!("csrf_token={csrf}&{f}")
+                    }
+                });
+                let res = h.page(method.clone(), uri, session, body).await;
+                assert_eq!(
+                    res.status.as_u16(),
+                    expected[i],
+                    "{:?}: {method} {uri} as {who}: {}",
+                    h.db.engine(),
+                    res.text().chars().take(300).collect::<String>()
+                );
+                if res.status == StatusCode::NOT_FOUND || res.status == StatusCode::FORBIDDEN {
+                    assert!(
+                        !res.text().contains("siro@rx1"),
+                        "a refusal shows no contact"
+                    );
+                }
+            }
+        }
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sign_in_sessions_csrf_and_lockout() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    h.org("RX1", "acute_trust", "").await;
+    let (uid, _) = h.person("lead@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
+
+    // Pages need a session.
+    let res = h
+        .send(Request::get("/organisations").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers[header::LOCATION],
+        "/sign-in?next=%2Forganisations"
+    );
+
+    // Sign-in without the pre-session value is a forged form.
+    let forged = h
+        .send(
+            Request::post("/sign-in")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("email=lead%40x.nhs.uk&password=x"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let bad = h
+        .sign_in("lead@x.nhs.uk", "wrong password!!")
+        .await
+        .unwrap_err();
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        bad.text()
+            .contains("Enter a correct email address and password")
+    );
+    let unknown = h
+        .sign_in("nobody@x.nhs.uk", "wrong password!!")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNAUTHORIZED,
+        "unknown emails look the same"
+    );
+
+    let (session, csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    // A form post with a wrong or missing token changes nothing.
+    let form = "name=Kim&role=siro&email=kim%40nhs.net";
+    let res = h
+        .page(
+            Method::POST,
+            "/organisations/RX1/contacts",
+            &session,
+            Some(format!("csrf_token={}&{form}", "0".repeat(64))),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = h
+        .page(
+            Method::POST,
+            "/organisations/RX1/contacts",
+            &session,
+            Some(form.to_string()),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(h.app.store.list_contacts(1).await.unwrap().is_empty());
+    // Validation errors come back on the form, naming the field.
+    let res = h
+        .page(
+            Method::POST,
+            "/organisations/RX1/contacts",
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&name=&role=siro&email=bad&mobile=123"
+            )),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text();
+    assert!(
+        page.contains("There is a problem")
+            && page.contains("href=\"#email\"")
+            && page.contains("href=\"#mobile\"")
+    );
+    let res = h
+        .page(
+            Method::POST,
+            "/organisations/RX1/contacts",
+            &session,
+            Some(format!("csrf_token={csrf}&{form}")),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    // A role change rotates the session id.
+    h.app
+        .grant_role(&Actor::cli(), uid, Role::NationalAnalyst, None)
+        .await
+        .unwrap();
+    let res = h.page(Method::GET, "/", &session, None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let rotated = res
+        .cookie("palisade_session")
+        .expect("a new session cookie");
+    assert_ne!(rotated, session);
+    assert_eq!(
+        h.page(Method::GET, "/", &session, None).await.status,
+        StatusCode::SEE_OTHER,
+        "the old id is dead"
+    );
+    assert_eq!(
+        h.page(Method::GET, "/", &rotated, None).await.status,
+        StatusCode::OK
+    );
+
+    // Idle expiry.
+    h.clock.advance(time::Duration::minutes(31));
+    assert_eq!(
+        h.page(Method::GET, "/", &rotated, None).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Sign-out ends the session.
+    let (s2, c2) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    assert_eq!(
+        h.page(
+            Method::POST,
+            "/sign-out",
+            &s2,
+            Some(format!("csrf_token={c2}"))
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        h.page(Method::GET, "/", &s2, None).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Five failures lock the account, even against the right password, until the lock ends.
+    for _ in 0..5 {
+        h.sign_in("lead@x.nhs.uk", "wrong password!!")
+            .await
+            .unwrap_err();
+    }
+    let locked = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap_err();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    h.clock.advance(time::Duration::minutes(16));
+    assert!(h.sign_in("lead@x.nhs.uk", PASSWORD).await.is_ok());
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_4xx_and_changes_nothing() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let (_, admin) = h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let t = Some(admin.as_str());
+    let post = |body: &'static str, ct: &'static str| {
+        Request::post("/api/v1/organisations")
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = h.send(post("{not json", "application/json")).await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let r = h
+        .send(post("code=RX1", "application/x-www-form-urlencoded"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = h.api(Method::POST, "/api/v1/organisations", t, Some(json!({"code": "RX1", "name": "Leeds Hospital", "type": "hospital", "region": "London"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "type");
+    let r = h.api(Method::POST, "/api/v1/organisations", t, Some(json!({"code": "RX1", "name": "Leeds Hospital", "type": "acute_trust", "region": "London", "colour": "red"}))).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown fields are refused: {}",
+        r.text()
+    );
+    let ok = json!({"code": "rx1", "name": "Leeds Teaching Hospitals", "type": "acute_trust", "region": "London"});
+    let r = h
+        .api(Method::POST, "/api/v1/organisations", t, Some(ok.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        (r.json()["code"].as_str(), r.json()["category"].as_u64()),
+        (Some("RX1"), Some(1))
+    );
+    let r = h
+        .api(Method::POST, "/api/v1/organisations", t, Some(ok))
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["field"].as_str()),
+        (StatusCode::CONFLICT, Some("code"))
+    );
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations",
+            t,
+            Some(json!({"code": "RX2", "name": big, "type": "acute_trust", "region": "London"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let r = h
+        .api(Method::GET, "/api/v1/organisations?category=nine", t, None)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = h
+        .api(Method::GET, "/api/v1/organisations?type=castle", t, None)
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("type"))
+    );
+    let r = h.api(Method::GET, "/api/v1/nothing-here", t, None).await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let r = h
+        .send(Request::get("/nothing-here").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("Page not found"));
+
+    // CSV import over the API: every bad line named, nothing written.
+    let csv = "code,name,type,category,region,parent_code\nQAA,NHS Somewhere ICB,icb,1,London,\nB1,Bad,castle,1,London,\nC81001,Practice,gp_practice,4,London,NOPE\n";
+    let r = h
+        .send(
+            Request::post("/api/v1/organisations/import")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(csv))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "line 3: type");
+    let good = "code,name,type,category,region,parent_code\nQAA,NHS Somewhere ICB,icb,1,London,\nC81001,Practice,gp_practice,4,London,QAA\n";
+    let r = h
+        .send(
+            Request::post("/api/v1/organisations/import")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(good))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"created": 2, "updated": 0, "unchanged": 0})
+    );
+    let r = h
+        .api(
+            Method::PATCH,
+            "/api/v1/organisations/QAA",
+            t,
+            Some(json!({"parent_code": "C81001"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("parent_code"))
+    );
+    let r = h
+        .api(
+            Method::PATCH,
+            "/api/v1/organisations/QAA",
+            t,
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(r.json()["active"], false);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tokens_health_metrics_and_headers() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let (_, admin) = h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&admin),
+            Some(json!({"label": "sync"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let new = r.json()["token"].as_str().unwrap().to_string();
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        h.api(Method::GET, "/api/v1/me", Some(&new), None)
+            .await
+            .json()["email"],
+        "admin@x.nhs.uk"
+    );
+    let listed = h
+        .api(Method::GET, "/api/v1/tokens", Some(&admin), None)
+        .await
+        .json();
+    assert!(
+        !listed.to_string().contains(&new),
+        "tokens are never listed in full"
+    );
+    assert_eq!(
+        h.api(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        h.api(Method::GET, "/api/v1/me", Some(&new), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let r = h.api(Method::GET, "/healthz", None, None).await;
+    assert_eq!(r.json(), json!({"status": "ok", "database": "up"}));
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.starts_with("default-src 'self'"));
+    assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY");
+    let m = h.api(Method::GET, "/metrics", None, None).await.text();
+    assert!(
+        m.contains("palisade_http_requests_total{class=\"2xx\"}")
+            && m.contains("palisade_database_up 1")
+    );
+    let css = h.api(Method::GET, "/assets/palisade.css", None, None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.body.len() > 50_000 && !css.text().contains("assets.nhs.uk"),
+        "no font or asset from another host"
+    );
+    h.db.cleanup().await;
+}
+
+#[test]
+fn openapi_document_is_stable() {
+    use utoipa::OpenApi;
+    let doc = palisade_web::ApiDoc::openapi();
+    insta::assert_json_snapshot!("openapi", doc);
+}
