@@ -1,0 +1,122 @@
+// Signs in as a national administrator and as an organisation lead, walks the main journeys in
+// Debian's Chromium, and checks every page with axe-core against WCAG 2.2 AA.
+// Usage: node journey.mjs BASE_URL SCREENSHOT_DIR
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.argv[2];
+const shots = process.argv[3];
+const PASSWORD = 'palisade-demo-password';
+let passed = 0;
+let failed = 0;
+const foreignHosts = new Set();
+
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name} ${detail}`);
+  }
+}
+
+async function axe(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  const summary = result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].html.slice(0, 120)}`);
+  check(`axe: ${name}`, result.violations.length === 0, summary.join(' | '));
+  await page.screenshot({ path: path.join(shots, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+}
+
+async function visit(page, url, name, expectStatus = 200) {
+  const res = await page.goto(base + url);
+  check(`${name}: status ${expectStatus}`, res.status() === expectStatus, `got ${res.status()}`);
+  check(`${name}: not redirected`, page.url() === base + url, `ended at ${page.url()}`);
+  await axe(page, name);
+}
+
+async function signIn(page, email) {
+  await page.goto(base + '/sign-in');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('main button[type=submit]');
+  await page.waitForURL(base + '/');
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+try {
+  // bypassCSP lets the test inject axe-core; the pages themselves keep their strict policy.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  context.on('request', (r) => {
+    const host = new URL(r.url()).host;
+    if (!base.includes(host)) foreignHosts.add(host);
+  });
+  const page = await context.newPage();
+
+  await visit(page, '/sign-in', 'sign-in');
+  await page.fill('#email', 'admin@example.nhs.uk');
+  await page.fill('#password', 'not the password');
+  await page.click('main button[type=submit]');
+  check('wrong password shows an error summary', await page.isVisible('.nhsuk-error-summary'));
+  await axe(page, 'sign-in with error');
+
+  await signIn(page, 'admin@example.nhs.uk');
+  await axe(page, 'home (national admin)');
+  await visit(page, '/organisations', 'organisations');
+  await visit(page, '/organisations?type=acute_trust&region=London', 'organisations filtered');
+  check('filter narrows the list', (await page.locator('tbody tr').count()) > 0);
+  await visit(page, '/organisations/R41', 'organisation detail');
+  await visit(page, '/organisations/R41/edit', 'organisation edit');
+  await visit(page, '/organisations/new', 'organisation new');
+  await page.click('main button[type=submit]');
+  check('empty organisation form names its fields', await page.isVisible('a[href="#code"]'));
+  await axe(page, 'organisation form errors');
+  await visit(page, '/people', 'people');
+  await visit(page, '/people/new', 'person new');
+  await visit(page, '/tokens', 'tokens');
+  await page.fill('#label', 'browser test');
+  await page.click('form[action="/tokens"] button[type=submit]');
+  check('new token is shown once', (await page.textContent('code')).startsWith('pal_'));
+  await visit(page, '/audit', 'audit log');
+  await visit(page, '/no-such-page', 'not found page', 404);
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // The organisation lead's journey: their organisation, a new contact, and nothing foreign.
+  await signIn(page, 'lead@example.nhs.uk');
+  await axe(page, 'home (organisation lead)');
+  await visit(page, '/organisations/R41', 'lead: own organisation');
+  await visit(page, '/organisations/R41/contacts/new', 'contact new');
+  await page.fill('#name', 'Jo Bloggs');
+  await page.selectOption('#role', 'dpo');
+  await page.fill('#email', 'not-an-email');
+  await page.fill('#mobile', '0113 496 0000');
+  await page.click('form[action="/organisations/R41/contacts"] button[type=submit]');
+  check('invalid contact names email and mobile', (await page.isVisible('a[href="#email"]')) && (await page.isVisible('a[href="#mobile"]')));
+  await axe(page, 'contact form errors');
+  await page.fill('#email', 'jo.bloggs@example.nhs.uk');
+  await page.fill('#mobile', '07700 900456');
+  await page.click('form[action="/organisations/R41/contacts"] button[type=submit]');
+  await page.waitForURL(base + '/organisations/R41');
+  check('the new contact is listed', (await page.textContent('main')).includes('Jo Bloggs'));
+  const foreign = await page.goto(base + '/organisations/R42');
+  check('another organisation is not found for the lead', foreign.status() === 404);
+  check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
+} finally {
+  await browser.close();
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Starts the demo on a free local port and runs the browser journey and accessibility checks.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/../.."
+command -v chromium >/dev/null || { echo "Debian's chromium is required (apt-get install chromium)"; exit 1; }
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --locked -p palisade-cli --manifest-path "$root/Cargo.toml"
+bin="$root/target/debug/palisade"
+work="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$bin" demo --database "sqlite://$work/palisade.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 1
+done
+mkdir -p "${SCREENSHOTS:-$work/screenshots}"
+node "$here/journey.mjs" "http://127.0.0.1:$port" "${SCREENSHOTS:-$work/screenshots}"
