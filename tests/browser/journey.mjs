@@ -90,6 +90,15 @@ try {
   await page.click('form[action="/tokens"] button[type=submit]');
   check('new token is shown once', (await page.textContent('code')).startsWith('pal_'));
   await visit(page, '/audit', 'audit log');
+  await visit(page, '/organisations/import', 'register import');
+  await page.setInputFiles('#file', {
+    name: 'register.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('code,name,type,category,region,parent_code\nZZ1,Browser Test Pharmacy,pharmacy,3,London,\n'),
+  });
+  await page.click('main button[type=submit]');
+  check('the register imports through the page', (await page.textContent('main')).includes('Added: 1.'));
+  await axe(page, 'register import result');
   await visit(page, '/no-such-page', 'not found page', 404);
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');

@@ -28,8 +28,7 @@ pub async fn check_backup(path: &Path) -> Result<u64> {
             format!("{} is not a file", path.display()),
         ));
     }
-    let url = format!("sqlite://{}?mode=ro", path.display());
-    let store = SqlStore::connect(&url, 1).await.map_err(|e| {
+    let store = SqlStore::open_sqlite_read_only(path).await.map_err(|e| {
         AppError::invalid(
             "file",
             format!("{} is not a readable database: {e}", path.display()),

@@ -127,6 +127,32 @@ pub fn parse_org_csv(
 }
 
 impl App {
+    /// The register as CSV in the import format, limited to what the actor may see, so an export
+    /// can be edited and imported again.
+    pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
+        let scope = actor
+            .principal
+            .scope(palisade_domain::policy::OrgAction::View);
+        let orgs = self.store.export_orgs(&scope).await?;
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(orgs.len() * 80));
+        let io = |e: csv::Error| AppError::Internal(e.to_string());
+        w.write_record(ORG_CSV_HEADER).map_err(io)?;
+        for o in &orgs {
+            let category = o.category.number().to_string();
+            let record = [
+                &o.code,
+                &o.name,
+                o.org_type.as_str(),
+                &category,
+                &o.region,
+                o.parent_code.as_deref().unwrap_or(""),
+            ];
+            w.write_record(record).map_err(io)?;
+        }
+        w.into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
     pub async fn import_orgs(&self, actor: &Actor, rows: &[ImportRow]) -> Result<ImportReport> {
         if !actor
             .principal

@@ -117,6 +117,8 @@ enum AdminCommand {
 enum OrgsCommand {
     /// Import (upsert) organisations from CSV with header code,name,type,category,region,parent_code.
     Import { file: PathBuf },
+    /// Export the register in the same CSV format (to FILE, or standard output with -).
+    Export { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -360,6 +362,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(app_error(e)),
+            }
+        }
+        Command::Orgs(OrgsCommand::Export { file }) => {
+            let app = open(&settings).await?;
+            let csv = app
+                .export_orgs_csv(&Actor::cli())
+                .await
+                .map_err(app_error)?;
+            if file.as_os_str() == "-" {
+                std::io::Write::write_all(&mut std::io::stdout(), &csv)?;
+            } else {
+                std::fs::write(&file, &csv)
+                    .with_context(|| format!("cannot write {}", file.display()))?;
+                eprintln!("Exported the register to {}.", file.display());
             }
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -93,6 +93,23 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 
 impl SqlStore {
     /// Connects (creating an SQLite file if missing). Does not migrate: call [`SqlStore::migrate`].
+    /// Opens an SQLite file read-only (to inspect a backup): no pragma that writes, one connection.
+    pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(AnyConnectOptions::from_str(&url)?)
+            .await?;
+        Ok(Self {
+            engine: Engine::Sqlite,
+            read: pool.clone(),
+            write: pool,
+            sqlite_path: Some(path.to_path_buf()),
+        })
+    }
+
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url)?;

@@ -44,6 +44,8 @@ pub trait OrgStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Organisation>>;
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>>;
+    /// Every organisation in scope, ordered by code (for exports).
+    async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>>;
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>>;
     async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>>;
     async fn create_org(&self, fields: &OrgFields, audit: AuditDraft) -> Result<Organisation>;

@@ -267,6 +267,22 @@ impl OrgStore for SqlStore {
             .collect()
     }
 
+    async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {
+        let mut sql = Sql::default();
+        let scoped = sql.scope_cte(scope);
+        sql.push(&format!("SELECT {ORG_COLUMNS}"));
+        if scoped {
+            sql.push(" WHERE o.id IN (SELECT id FROM visible)");
+        }
+        sql.push(" ORDER BY o.code");
+        sql.query_as::<OrgRow>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(Organisation::try_from)
+            .collect()
+    }
+
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>> {
         let mut sql = Sql::default();
         let scoped = sql.scope_cte(scope);

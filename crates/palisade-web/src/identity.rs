@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::error::{ApiError, PageError};
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -105,6 +105,32 @@ fn form_value(body: &[u8], key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The first field named `key` of a multipart form (file uploads put the token before the file).
+async fn multipart_value(
+    parts: &axum::http::request::Parts,
+    body: &axum::body::Bytes,
+    key: &str,
+) -> Option<String> {
+    let req = Request::from_parts(parts.clone(), Body::from(body.clone()));
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(key) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+fn is_multipart(parts: &axum::http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"))
+}
+
 fn forged() -> Response {
     crate::views::error_page(
         StatusCode::FORBIDDEN,
@@ -128,14 +154,26 @@ pub(crate) async fn csrf_guard(
     } else {
         match req.extensions().get::<Identity>() {
             Some(Identity::Session(s)) => Some(s.csrf_token.clone()),
-            _ => return Redirect::to("/sign-in").into_response(),
+            _ => {
+                return crate::views::error_page(
+                    StatusCode::UNAUTHORIZED,
+                    "Your session has ended",
+                    "Nothing was saved. Sign in again, then repeat what you were doing.",
+                );
+            }
         }
     };
     let Some(expected) = expected else {
         return forged();
     };
+    // The register import may be larger than other forms.
+    let limit = if req.uri().path() == crate::pages::IMPORT_PATH {
+        palisade_app::import::MAX_IMPORT_BYTES
+    } else {
+        state.cfg.max_body_bytes
+    };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.cfg.max_body_bytes).await {
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return crate::views::error_page(
@@ -145,7 +183,12 @@ pub(crate) async fn csrf_guard(
             );
         }
     };
-    match form_value(&bytes, "csrf_token") {
+    let given = if is_multipart(&parts) {
+        multipart_value(&parts, &bytes, "csrf_token").await
+    } else {
+        form_value(&bytes, "csrf_token")
+    };
+    match given {
         Some(given) if secrets_equal(&given, &expected) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await

@@ -23,6 +23,9 @@ use serde::Deserialize;
 
 type PageResult = Result<Response, PageError>;
 
+/// Where the register import form posts (it may be larger than other forms).
+pub(crate) const IMPORT_PATH: &str = "/organisations/import";
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -30,6 +33,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/sign-out", post(sign_out))
         .route("/organisations", get(orgs).post(create_org))
         .route("/organisations/new", get(new_org))
+        .route("/organisations/export.csv", get(export_orgs))
+        .route(
+            IMPORT_PATH,
+            get(import_form)
+                .post(import_orgs)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    palisade_app::import::MAX_IMPORT_BYTES,
+                )),
+        )
         .route("/organisations/{code}", get(org))
         .route("/organisations/{code}/edit", get(edit_org).post(update_org))
         .route("/organisations/{code}/contacts", post(create_contact))
@@ -1004,4 +1016,107 @@ async fn audit(
         rows,
         pager,
     }))
+}
+
+// ---------- register import ----------
+
+fn import_page(
+    u: &PageUser,
+    errors: Errors,
+    total_errors: usize,
+    report: Option<palisade_store::ImportReport>,
+) -> ImportPage {
+    ImportPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        total_errors,
+        report,
+    }
+}
+
+async fn import_form(u: PageUser) -> PageResult {
+    if !u
+        .0
+        .actor
+        .principal
+        .may_global(GlobalAction::ImportOrganisations)
+    {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(render(&import_page(&u, Errors::default(), 0, None)))
+}
+
+/// At most this many problems are listed on the page; the count says how many there were.
+const SHOWN_ERRORS: usize = 100;
+
+async fn import_orgs(
+    State(s): State<AppState>,
+    u: PageUser,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    if !u
+        .0
+        .actor
+        .principal
+        .may_global(GlobalAction::ImportOrganisations)
+    {
+        return Err(AppError::Forbidden.into());
+    }
+    let mut data = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("file") {
+            data = field.bytes().await.ok();
+        }
+    }
+    let data = match data {
+        Some(d) if !d.is_empty() => d,
+        _ => {
+            let errors = Errors::one("file", "Select a CSV file to import");
+            return Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &import_page(&u, errors, 1, None),
+            ));
+        }
+    };
+    let result = match palisade_app::import::parse_org_csv(&data, |_| {}) {
+        Ok(rows) => s.app.import_orgs(&u.0.actor, &rows).await,
+        Err(errs) => Err(AppError::Invalid(errs)),
+    };
+    match result {
+        Ok(report) => Ok(render(&import_page(&u, Errors::default(), 0, Some(report)))),
+        Err(AppError::Invalid(errs)) => {
+            let total = errs.0.len();
+            let mut shown: Errors = errs.into();
+            // Each problem links to the file field: the line number is in the message.
+            shown.0 = shown
+                .0
+                .into_iter()
+                .take(SHOWN_ERRORS)
+                .map(|e| ShownError {
+                    message: format!("{}: {}", e.field, e.message),
+                    field: "file".into(),
+                })
+                .collect();
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &import_page(&u, shown, total, None),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn export_orgs(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let csv = s.app.export_orgs_csv(&u.0.actor).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"organisations.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }

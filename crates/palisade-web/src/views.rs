@@ -327,6 +327,15 @@ pub struct PersonForm {
     pub role_options: Options,
 }
 
+#[derive(Template)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub total_errors: usize,
+    pub report: Option<palisade_store::ImportReport>,
+}
+
 pub struct TokenRow {
     pub id: i64,
     pub label: String,

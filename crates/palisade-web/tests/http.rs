@@ -1015,6 +1015,97 @@ async fn tokens_health_metrics_and_headers() {
     h.db.cleanup().await;
 }
 
+fn multipart(csrf: Option<&str>, csv: &str) -> (String, String) {
+    let boundary = "palisadeboundary";
+    let mut body = String::new();
+    if let Some(t) = csrf {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn register_import_page_and_export() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    h.org("QAA", "icb", "").await;
+    h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    h.person("lead@x.nhs.uk", Role::OrgLead, Some("QAA")).await;
+    let (admin, csrf) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+    let (lead, lead_csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let post = |session: &str, ct: String, body: String| {
+        Request::post("/organisations/import")
+            .header(header::COOKIE, format!("palisade_session={session}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    assert_eq!(
+        h.page(Method::GET, "/organisations/import", &admin, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.page(Method::GET, "/organisations/import", &lead, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let bad = "code,name,type,category,region,parent_code\nB82001,Practice,gp_practice,4,London,NOPE\nX1,Bad,castle,1,London,\n";
+    let (ct, body) = multipart(Some(&csrf), bad);
+    let r = h.send(post(&admin, ct, body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("line 3: type"), "{}", r.text());
+    let (ct, body) = multipart(None, "code,name,type,category,region,parent_code\n");
+    assert_eq!(
+        h.send(post(&admin, ct, body)).await.status,
+        StatusCode::FORBIDDEN,
+        "no token, no import"
+    );
+    let (ct, body) = multipart(Some(&lead_csrf), bad);
+    assert_eq!(
+        h.send(post(&lead, ct, body)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let good = "code,name,type,category,region,parent_code\nB82001,Hill Street Practice,gp_practice,4,London,QAA\n";
+    let (ct, body) = multipart(Some(&csrf), good);
+    let r = h.send(post(&admin, ct, body)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text().contains("Added: 1. Changed: 0. Unchanged: 0."),
+        "{}",
+        r.text()
+    );
+
+    // The lead's export holds their organisation and what is beneath it, in the import format.
+    let csv = h
+        .page(Method::GET, "/organisations/export.csv", &lead, None)
+        .await
+        .text();
+    assert_eq!(
+        csv.lines().next(),
+        Some("code,name,type,category,region,parent_code")
+    );
+    assert!(csv.contains("B82001,Hill Street Practice,gp_practice,4,London,QAA"));
+    assert_eq!(csv.lines().count(), 3);
+
+    // A form sent after the session ended saves nothing and says so.
+    h.clock.advance(time::Duration::hours(13));
+    let (ct, body) = multipart(Some(&csrf), good);
+    assert_eq!(
+        h.send(post(&admin, ct, body)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    h.db.cleanup().await;
+}
+
 #[test]
 fn openapi_document_is_stable() {
     use utoipa::OpenApi;

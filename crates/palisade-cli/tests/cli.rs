@@ -1,0 +1,344 @@
+//! The binary's contract: exit codes, output and effects, on SQLite and (when configured) PostgreSQL.
+
+use palisade_store::testkit::TestDb;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn palisade(db_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .env("PALISADE_DATABASE_URL", db_url)
+        .env_remove("PALISADE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run palisade");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A fresh folder: the process id and a counter make it unique within and across runs.
+fn temp_dir(name: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("palisade-cli-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+async fn count(url: &str, sql: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+}
+
+async fn exec(url: &str, sql: &str) {
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
+const GOOD: &str = "code,name,type,category,region,parent_code\n\
+QWE,NHS West Yorkshire Integrated Care Board,icb,1,North East and Yorkshire,\n\
+B86001,Leeds Road Practice,gp_practice,4,North East and Yorkshire,QWE\n\
+RR8,Leeds Teaching Hospitals NHS Trust,acute_trust,,North East and Yorkshire,\n";
+
+#[tokio::test]
+async fn orgs_import_is_all_or_nothing_and_idempotent() {
+    for db in TestDb::all().await {
+        let dir = temp_dir("import");
+        let bad = write(
+            &dir,
+            "bad.csv",
+            "code,name,type,category,region,parent_code\nQWE,NHS West Yorkshire ICB,icb,1,North East and Yorkshire,\nB86001,Leeds Road Practice,surgery,4,North East and Yorkshire,QWE\n,No code,icb,1,London,\nRR8,Leeds,acute_trust,1,London,NOWHERE\n",
+        );
+        let out = palisade(&db.url, &["orgs", "import", &bad], None);
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("line 3: type") && err.contains("line 4: code"),
+            "{err}"
+        );
+        assert_eq!(
+            count(&db.url, "SELECT COUNT(*) FROM organisations").await,
+            0,
+            "nothing imported"
+        );
+
+        // A parent missing from file and register is found only against the database: still nothing.
+        let orphan = write(
+            &dir,
+            "orphan.csv",
+            "code,name,type,category,region,parent_code\nRR8,Leeds Teaching Hospitals,acute_trust,1,London,NOWHERE\n",
+        );
+        let out = palisade(&db.url, &["orgs", "import", &orphan], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out).1.contains("line 2: parent_code"),
+            "{}",
+            text(&out).1
+        );
+        assert_eq!(
+            count(&db.url, "SELECT COUNT(*) FROM organisations").await,
+            0
+        );
+
+        let good = write(&dir, "good.csv", GOOD);
+        let out = palisade(&db.url, &["orgs", "import", &good], None);
+        assert!(out.status.success(), "{:?}", text(&out));
+        assert!(
+            text(&out).0.contains("3 created, 0 updated, 0 unchanged"),
+            "{}",
+            text(&out).0
+        );
+        let out = palisade(&db.url, &["orgs", "import", &good], None);
+        assert!(
+            text(&out).0.contains("0 created, 0 updated, 3 unchanged"),
+            "{}",
+            text(&out).0
+        );
+        assert_eq!(
+            count(
+                &db.url,
+                "SELECT COUNT(*) FROM organisations WHERE parent_id IS NOT NULL"
+            )
+            .await,
+            1
+        );
+
+        // An export imports again unchanged.
+        let exported = dir.join("export.csv").display().to_string();
+        assert!(
+            palisade(&db.url, &["orgs", "export", &exported], None)
+                .status
+                .success()
+        );
+        let out = palisade(&db.url, &["orgs", "import", &exported], None);
+        assert!(
+            text(&out).0.contains("0 created, 0 updated, 3 unchanged"),
+            "{}",
+            text(&out).0
+        );
+
+        let missing = palisade(&db.url, &["orgs", "import", "/no/such/file.csv"], None);
+        assert_eq!(missing.status.code(), Some(2));
+        assert!(text(&missing).1.contains("cannot read"));
+        let _ = std::fs::remove_dir_all(dir);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn create_user_and_token_then_verify_and_tamper() {
+    for db in TestDb::all().await {
+        let dir = temp_dir("audit");
+        let good = write(&dir, "good.csv", GOOD);
+        assert!(
+            palisade(&db.url, &["orgs", "import", &good], None)
+                .status
+                .success()
+        );
+        let out = palisade(
+            &db.url,
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "Lead@Leeds.nhs.uk",
+                "--name",
+                "Lee Lead",
+                "--role",
+                "org_lead",
+                "--org",
+                "rr8",
+                "--password-stdin",
+            ],
+            Some("a long enough password\n"),
+        );
+        assert!(out.status.success(), "{:?}", text(&out));
+        let short = palisade(
+            &db.url,
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "x@y.nhs.uk",
+                "--name",
+                "X",
+                "--role",
+                "org_lead",
+                "--org",
+                "RR8",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        );
+        assert_eq!(short.status.code(), Some(2));
+        assert!(
+            text(&short)
+                .1
+                .contains("password: must be at least 12 characters"),
+            "{}",
+            text(&short).1
+        );
+        let national_with_org = palisade(
+            &db.url,
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                "n@y.nhs.uk",
+                "--name",
+                "N",
+                "--role",
+                "national_admin",
+                "--org",
+                "RR8",
+                "--password-stdin",
+            ],
+            Some("a long enough password\n"),
+        );
+        assert_eq!(national_with_org.status.code(), Some(2));
+
+        let out = palisade(
+            &db.url,
+            &[
+                "admin",
+                "create-token",
+                "--email",
+                "lead@leeds.nhs.uk",
+                "--label",
+                "sync",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{:?}", text(&out));
+        let stdout = text(&out).0;
+        let last = stdout.lines().last().unwrap();
+        assert!(
+            last.starts_with("pal_") && last.len() == 52 && !last.contains(' '),
+            "token alone on the last line: {last:?}"
+        );
+        assert_eq!(
+            count(
+                &db.url,
+                &format!(
+                    "SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{}'",
+                    sha256(last)
+                )
+            )
+            .await,
+            1
+        );
+
+        let ok = palisade(&db.url, &["audit", "verify"], None);
+        assert_eq!(ok.status.code(), Some(0), "{:?}", text(&ok));
+        assert!(text(&ok).0.contains("intact"));
+        let entries = count(&db.url, "SELECT COUNT(*) FROM audit_log").await;
+        assert!(
+            entries >= 6,
+            "import, user, role and token are all recorded: {entries}"
+        );
+
+        exec(&db.url, "UPDATE audit_log SET summary = '{}' WHERE seq = 2").await;
+        let broken = palisade(&db.url, &["audit", "verify"], None);
+        assert_eq!(broken.status.code(), Some(1));
+        assert!(text(&broken).1.contains("entry 2"), "{}", text(&broken).1);
+        let _ = std::fs::remove_dir_all(dir);
+        db.cleanup().await;
+    }
+}
+
+fn sha256(s: &str) -> String {
+    // Same hashing as the application, through its public helper.
+    palisade_app::auth::sha256_hex(s)
+}
+
+#[tokio::test]
+async fn backup_round_trip_on_sqlite() {
+    let dir = temp_dir("backup");
+    let url = format!("sqlite://{}", dir.join("live.db").display());
+    let good = write(&dir, "good.csv", GOOD);
+    assert!(
+        palisade(&url, &["orgs", "import", &good], None)
+            .status
+            .success()
+    );
+    let backup = dir.join("copies/backup.db").display().to_string();
+    let out = palisade(&url, &["backup", "create", &backup], None);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let again = palisade(&url, &["backup", "create", &backup], None);
+    assert_eq!(again.status.code(), Some(2), "never overwrites a backup");
+
+    let more = write(
+        &dir,
+        "more.csv",
+        "code,name,type,category,region,parent_code\nFA123,Corner Pharmacy,pharmacy,3,London,\n",
+    );
+    assert!(
+        palisade(&url, &["orgs", "import", &more], None)
+            .status
+            .success()
+    );
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM organisations").await, 4);
+
+    let out = palisade(&url, &["backup", "restore", &backup], None);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM organisations").await,
+        3,
+        "the backup's state is back"
+    );
+    assert!(palisade(&url, &["audit", "verify"], None).status.success());
+
+    // A damaged copy is refused before it replaces anything.
+    let junk = write(&dir, "junk.db", "not a database");
+    let out = palisade(&url, &["backup", "restore", &junk], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM organisations").await, 3);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn backup_on_postgres_points_to_pg_dump() {
+    let Some(db) = TestDb::postgres().await.unwrap() else {
+        return;
+    };
+    let out = palisade(&db.url, &["backup", "create", "/tmp/never.db"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("pg_dump"));
+    db.cleanup().await;
+}

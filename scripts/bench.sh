@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Foundation benchmarks on the release build (figures go in docs/PERFORMANCE.md):
+#   1. demo --scale full (about 56,000 organisations) on a fresh SQLite file;
+#   2. orgs import of the full register (exported from 1) into a fresh database, then again unchanged;
+#   3. authenticated GET /api/v1/organisations/{code} under load with wrk, on SQLite.
+# Needs wrk (apt-get install wrk). Everything runs on 127.0.0.1 and stops by itself.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --locked -p palisade-cli
+bin="$root/target/release/palisade"
+work="$(mktemp -d)"
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+
+seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $s" | bc; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F)"
+echo "demo --scale full:          $(seconds "$bin" demo --scale full --no-serve --database "sqlite://$work/full.db") s"
+"$bin" orgs export "$work/register.csv" --database "sqlite://$work/full.db" 2>/dev/null
+echo "register rows:              $(($(wc -l <"$work/register.csv") - 1))"
+echo "orgs import (fresh):        $(seconds "$bin" orgs import "$work/register.csv" --database "sqlite://$work/import.db") s"
+echo "orgs import (unchanged):    $(seconds "$bin" orgs import "$work/register.csv" --database "sqlite://$work/import.db") s"
+
+token="$("$bin" admin create-token --email admin@example.nhs.uk --label bench --database "sqlite://$work/full.db" | tail -n1)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/full.db" 2>/dev/null &
+server=$!
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/organisations/R41" >/dev/null
+echo "wrk: GET /api/v1/organisations/R41 with a bearer token, 2 threads, 32 connections, 20 s"
+wrk -t2 -c32 -d20s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/organisations/R41"
