@@ -154,12 +154,7 @@ impl App {
     }
 
     pub async fn import_orgs(&self, actor: &Actor, rows: &[ImportRow]) -> Result<ImportReport> {
-        if !actor
-            .principal
-            .may_global(GlobalAction::ImportOrganisations)
-        {
-            return Err(AppError::Forbidden);
-        }
+        actor.require(GlobalAction::ImportOrganisations)?;
         let who = ImportAudit {
             at: self.now(),
             actor_user_id: actor.user_id,

@@ -79,6 +79,17 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// Refuses with [`AppError::Forbidden`] unless the actor may do a national-level action.
+    pub fn require(&self, action: palisade_domain::policy::GlobalAction) -> Result<()> {
+        if self.principal.may_global(action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
         Self { store, clock, auth }

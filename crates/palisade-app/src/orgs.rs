@@ -89,9 +89,7 @@ impl App {
     }
 
     pub async fn create_org(&self, actor: &Actor, input: &OrgInput) -> Result<Organisation> {
-        if !actor.principal.may_global(GlobalAction::CreateOrganisation) {
-            return Err(AppError::Forbidden);
-        }
+        actor.require(GlobalAction::CreateOrganisation)?;
         let fields = input.validate("")?;
         let audit = self.draft(
             actor,

@@ -235,9 +235,7 @@ impl App {
     }
 
     pub async fn set_person_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
-        if !actor.principal.may_global(GlobalAction::ManageAllPeople) {
-            return Err(AppError::Forbidden);
-        }
+        actor.require(GlobalAction::ManageAllPeople)?;
         if actor.user_id == Some(user_id) && !active {
             return Err(AppError::invalid(
                 "active",

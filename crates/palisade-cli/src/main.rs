@@ -203,6 +203,18 @@ async fn sweep_sessions(app: App) {
     }
 }
 
+/// Every problem of a refused import, one per line, on standard error.
+fn print_import_problems(file: &std::path::Path, errs: &palisade_domain::FieldErrors) {
+    eprintln!(
+        "{} has {} problem(s); nothing was imported:",
+        file.display(),
+        errs.0.len()
+    );
+    for e in &errs.0 {
+        eprintln!("  {}: {}", e.field, e.message);
+    }
+}
+
 fn spinner(msg: &str) -> indicatif::ProgressBar {
     let pb = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new_spinner()
@@ -327,14 +339,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let rows = match rows {
                 Ok(r) => r,
                 Err(errs) => {
-                    eprintln!(
-                        "{} has {} problem(s); nothing was imported:",
-                        file.display(),
-                        errs.0.len()
-                    );
-                    for e in &errs.0 {
-                        eprintln!("  {}: {}", e.field, e.message);
-                    }
+                    print_import_problems(&file, &errs);
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -351,14 +356,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     r.unchanged
                 ),
                 Err(AppError::Invalid(errs)) => {
-                    eprintln!(
-                        "{} has {} problem(s); nothing was imported:",
-                        file.display(),
-                        errs.0.len()
-                    );
-                    for e in &errs.0 {
-                        eprintln!("  {}: {}", e.field, e.message);
-                    }
+                    print_import_problems(&file, &errs);
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(app_error(e)),

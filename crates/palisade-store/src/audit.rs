@@ -1,4 +1,4 @@
-use crate::db::Sql;
+use crate::db::{Arg, Sql};
 use crate::model::{AuditFilter, AuditRecord};
 use crate::{AuditStore, Result, SqlStore};
 use async_trait::async_trait;
@@ -7,49 +7,77 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::Scope;
 use sqlx::{AnyConnection, FromRow};
 
-/// Appends `draft` to the chain inside the caller's transaction. Taking the head row with an
-/// `UPDATE` first locks it (row lock on PostgreSQL, the write lock on SQLite), so concurrent
-/// appends queue up and every entry links to exactly one predecessor.
+/// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
 pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i64> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    append_many(conn, std::slice::from_ref(d)).await
+}
+
+/// Rows per multi-row `INSERT` (11 values each, well under both engines' parameter limits).
+const AUDIT_BATCH: usize = 500;
+
+/// Appends drafts in order inside the caller's transaction; returns the last sequence number.
+/// Taking the head row with an `UPDATE` first locks it (row lock on PostgreSQL, the write lock on
+/// SQLite), so concurrent appends queue up and every entry links to exactly one predecessor. The
+/// chain is computed in memory and written in batches, so a large import appends quickly.
+pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft]) -> Result<i64> {
+    let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
+    let (last, mut prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
             .fetch_one(&mut *conn)
             .await?;
-    let summary = d.summary.to_string();
-    let hash = entry_hash(
-        &prev_hash,
-        seq,
-        d.at,
-        d.actor_user_id,
-        &d.actor,
-        &d.action,
-        &d.entity_type,
-        &d.entity_id,
-        d.org_id,
-        &summary,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(seq)
-    .bind(d.at)
-    .bind(d.actor_user_id)
-    .bind(d.actor.clone())
-    .bind(d.action.clone())
-    .bind(d.entity_type.clone())
-    .bind(d.entity_id.clone())
-    .bind(d.org_id)
-    .bind(summary)
-    .bind(prev_hash)
-    .bind(hash.clone())
-    .execute(&mut *conn)
-    .await?;
+    if drafts.is_empty() {
+        return Ok(last);
+    }
+    let mut seq = last - n;
+    for chunk in drafts.chunks(AUDIT_BATCH) {
+        let mut sql = Sql::new(
+            "INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash) VALUES ",
+        );
+        for (i, d) in chunk.iter().enumerate() {
+            seq += 1;
+            let summary = d.summary.to_string();
+            let hash = entry_hash(
+                &prev_hash,
+                seq,
+                d.at,
+                d.actor_user_id,
+                &d.actor,
+                &d.action,
+                &d.entity_type,
+                &d.entity_id,
+                d.org_id,
+                &summary,
+            );
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.i64(seq)
+                .push(", ")
+                .i64(d.at)
+                .push(", ")
+                .arg(Arg::OptI64(d.actor_user_id))
+                .push(", ");
+            sql.text(&d.actor)
+                .push(", ")
+                .text(&d.action)
+                .push(", ")
+                .text(&d.entity_type)
+                .push(", ");
+            sql.text(&d.entity_id)
+                .push(", ")
+                .arg(Arg::OptI64(d.org_id))
+                .push(", ")
+                .text(&summary)
+                .push(", ");
+            sql.text(&prev_hash).push(", ").text(&hash).push(")");
+            prev_hash = hash;
+        }
+        sql.execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(hash)
+        .bind(prev_hash)
         .execute(&mut *conn)
         .await?;
-    Ok(seq)
+    Ok(last)
 }
 
 #[derive(FromRow)]

@@ -186,6 +186,7 @@ impl SqlStore {
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     I64(i64),
+    OptI64(Option<i64>),
     Text(String),
 }
 
@@ -258,10 +259,23 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::I64(v) => q.bind(*v),
+                Arg::OptI64(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
             };
         }
         q
+    }
+
+    pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<u64> {
+        let mut q = sqlx::query::<Any>(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::OptI64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        Ok(q.execute(conn).await?.rows_affected())
     }
 
     pub fn query_scalar<'q, T>(
@@ -275,6 +289,7 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::I64(v) => q.bind(*v),
+                Arg::OptI64(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
             };
         }

@@ -1,5 +1,5 @@
-use crate::audit::append;
-use crate::db::{Sql, flag, like_pattern};
+use crate::audit::{append, append_many};
+use crate::db::{Arg, Sql, flag, like_pattern};
 use crate::model::*;
 use crate::{OrgStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -11,6 +11,9 @@ use palisade_domain::people::ContactFields;
 use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
+
+/// Organisations per multi-row statement in an import (well under both engines' parameter limits).
+const IMPORT_BATCH: usize = 500;
 
 const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
      p.code AS parent_code, o.active, o.created_at, o.updated_at \
@@ -438,24 +441,12 @@ impl OrgStore for SqlStore {
         let mut report = ImportReport::default();
         let mut ids: HashMap<String, OrgId> =
             existing.values().map(|o| (o.code.clone(), o.id)).collect();
+        // (row, fields before) for every organisation the import creates (None) or changes.
         let mut changed: Vec<(&ImportRow, Option<OrgFields>)> = Vec::new();
         for r in rows {
             let f = &r.fields;
             match existing.get(f.code.as_str()) {
                 None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, NULL, 1, $6, $6) RETURNING id",
-                    )
-                    .bind(f.code.as_str().to_string())
-                    .bind(f.name.clone())
-                    .bind(f.org_type.as_str())
-                    .bind(i64::from(f.category.number()))
-                    .bind(f.region.clone())
-                    .bind(who.at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    ids.insert(f.code.as_str().to_string(), id);
                     report.created += 1;
                     changed.push((r, None));
                 }
@@ -481,21 +472,73 @@ impl OrgStore for SqlStore {
                 }
             }
         }
-        // Parents second, once every organisation in the file has an id.
-        for (r, _) in &changed {
-            let parent_id = r
-                .fields
-                .parent_code
-                .as_ref()
-                .and_then(|p| ids.get(p.as_str()).copied());
-            sqlx::query("UPDATE organisations SET parent_id = $1 WHERE id = $2")
-                .bind(parent_id)
-                .bind(ids[r.fields.code.as_str()])
-                .execute(&mut *tx)
-                .await?;
+        // New organisations in multi-row inserts, parents left for the next step.
+        let new_rows: Vec<&ImportRow> = changed
+            .iter()
+            .filter(|(_, b)| b.is_none())
+            .map(|(r, _)| *r)
+            .collect();
+        for chunk in new_rows.chunks(IMPORT_BATCH) {
+            let mut sql = Sql::new(
+                "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) VALUES ",
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                let f = &r.fields;
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.text(f.code.as_str())
+                    .push(", ")
+                    .text(&f.name)
+                    .push(", ")
+                    .text(f.org_type.as_str())
+                    .push(", ");
+                sql.i64(i64::from(f.category.number()))
+                    .push(", ")
+                    .text(&f.region)
+                    .push(", NULL, 1, ");
+                sql.i64(who.at).push(", ").i64(who.at).push(")");
+            }
+            sql.push(" RETURNING id, code");
+            for (id, code) in sql.query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                ids.insert(code, id);
+            }
         }
-        for (r, before) in &changed {
-            let draft = AuditDraft {
+        // Parents second, once every organisation in the file has an id: one UPDATE per batch.
+        let parents: Vec<(OrgId, Option<OrgId>)> = changed
+            .iter()
+            .filter(|(r, before)| match before {
+                None => r.fields.parent_code.is_some(),
+                Some(b) => b.parent_code != r.fields.parent_code,
+            })
+            .map(|(r, _)| {
+                let parent = r
+                    .fields
+                    .parent_code
+                    .as_ref()
+                    .and_then(|p| ids.get(p.as_str()).copied());
+                (ids[r.fields.code.as_str()], parent)
+            })
+            .collect();
+        for chunk in parents.chunks(IMPORT_BATCH) {
+            let mut sql = Sql::new("UPDATE organisations SET parent_id = CASE id");
+            for (id, parent) in chunk {
+                sql.push(" WHEN ")
+                    .i64(*id)
+                    .push(" THEN ")
+                    .arg(Arg::OptI64(*parent));
+            }
+            sql.push(" END WHERE id IN (");
+            for (i, (id, _)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.i64(*id);
+            }
+            sql.push(")");
+            sql.execute(&mut tx).await?;
+        }
+        let drafts: Vec<AuditDraft> = changed
+            .iter()
+            .map(|(r, before)| AuditDraft {
                 at: who.at,
                 actor_user_id: who.actor_user_id,
                 actor: who.actor.clone(),
@@ -513,9 +556,9 @@ impl OrgStore for SqlStore {
                     "before": before.as_ref().map(org_summary),
                     "after": org_summary(&r.fields),
                 }),
-            };
-            append(&mut tx, &draft).await?;
-        }
+            })
+            .collect();
+        append_many(&mut tx, &drafts).await?;
         tx.commit().await?;
         Ok(report)
     }

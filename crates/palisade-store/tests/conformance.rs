@@ -529,3 +529,59 @@ async fn audit_chain_detects_tampering_in_the_database() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn large_import_spans_batches_and_keeps_the_chain() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let who = ImportAudit {
+            at: 1_700_000_000,
+            actor_user_id: None,
+            actor: "cli".into(),
+        };
+        // Children first in the file: their parents come later, in another batch.
+        let mut rows: Vec<ImportRow> = (0..1_199)
+            .map(|i| ImportRow {
+                line: i + 2,
+                fields: org(
+                    &format!("B{:05}", 81_000 + i),
+                    "gp_practice",
+                    if i % 2 == 0 { "QAA" } else { "QBB" },
+                ),
+            })
+            .collect();
+        rows.push(ImportRow {
+            line: 1_201,
+            fields: org("QAA", "icb", ""),
+        });
+        rows.push(ImportRow {
+            line: 1_202,
+            fields: org("QBB", "icb", ""),
+        });
+        assert_eq!(
+            s.import_orgs(&rows, who.clone()).await.unwrap().created,
+            1_201
+        );
+        let (_, anc) = s.find_org(&code("B81998")).await.unwrap().unwrap();
+        let (qaa, _) = s.find_org(&code("QAA")).await.unwrap().unwrap();
+        assert_eq!(anc[1], qaa.id, "parent set across batches");
+
+        // Move every practice to QBB and remove one parent: only those rows change.
+        for r in rows.iter_mut().take(1_199) {
+            r.fields.parent_code = Some(code("QBB"));
+        }
+        rows[1].fields.parent_code = None;
+        let report = s.import_orgs(&rows, who).await.unwrap();
+        assert_eq!(
+            (report.created, report.updated, report.unchanged),
+            (0, 601, 600),
+            "600 practices moved, 1 left without a parent"
+        );
+        let (b1, _) = s.find_org(&code("B81001")).await.unwrap().unwrap();
+        assert_eq!(b1.parent_id, None);
+        let (b0, _) = s.find_org(&code("B81000")).await.unwrap().unwrap();
+        assert_eq!(b0.parent_code.as_deref(), Some("QBB"));
+        assert_eq!(verify_chain(s).await.unwrap(), 1_802);
+        db.cleanup().await;
+    }
+}

@@ -610,12 +610,7 @@ async fn import_orgs(
             None,
         ));
     }
-    if !actor
-        .principal
-        .may_global(palisade_domain::policy::GlobalAction::ImportOrganisations)
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    actor.require(palisade_domain::policy::GlobalAction::ImportOrganisations)?;
     let rows = palisade_app::import::parse_org_csv(&body, |_| {}).map_err(AppError::Invalid)?;
     let r = s.app.import_orgs(&actor, &rows).await?;
     Ok(Json(ImportReportDto {

@@ -460,14 +460,7 @@ fn org_form(u: &PageUser, errors: Errors, is_new: bool, f: OrgFormValues, active
 }
 
 async fn new_org(u: PageUser) -> PageResult {
-    if !u
-        .0
-        .actor
-        .principal
-        .may_global(GlobalAction::CreateOrganisation)
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    u.0.actor.require(GlobalAction::CreateOrganisation)?;
     Ok(render(&org_form(
         &u,
         Errors::default(),
@@ -1035,14 +1028,7 @@ fn import_page(
 }
 
 async fn import_form(u: PageUser) -> PageResult {
-    if !u
-        .0
-        .actor
-        .principal
-        .may_global(GlobalAction::ImportOrganisations)
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    u.0.actor.require(GlobalAction::ImportOrganisations)?;
     Ok(render(&import_page(&u, Errors::default(), 0, None)))
 }
 
@@ -1054,14 +1040,7 @@ async fn import_orgs(
     u: PageUser,
     mut form: axum::extract::Multipart,
 ) -> PageResult {
-    if !u
-        .0
-        .actor
-        .principal
-        .may_global(GlobalAction::ImportOrganisations)
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    u.0.actor.require(GlobalAction::ImportOrganisations)?;
     let mut data = None;
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some("file") {
