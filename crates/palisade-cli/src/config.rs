@@ -31,14 +31,41 @@ pub struct Settings {
     auth: AuthSettings,
 }
 
+/// Reads `PALISADE_<KEY>` for a file key, parsed as the file would be.
+fn env_override<T: std::str::FromStr>(
+    env: &dyn Fn(&str) -> Option<String>,
+    key: &str,
+    current: Option<T>,
+) -> Result<Option<T>> {
+    let var = format!("PALISADE_{}", key.to_ascii_uppercase());
+    match env(&var) {
+        None => Ok(current),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{var}={v:?} is not a valid value for {key}")),
+    }
+}
+
 impl Settings {
-    /// `database` and `listen` come from flags or environment (clap merges those) and win over the file.
+    /// Defaults, then the file, then `PALISADE_*` environment variables; `database` and `listen`
+    /// come from flags or environment (clap merges those) and win over the file.
     pub fn load(
         file: Option<&Path>,
         database: Option<String>,
         listen: Option<String>,
     ) -> Result<Self> {
-        let fc: FileConfig = match file {
+        Self::load_with(file, database, listen, &|k| std::env::var(k).ok())
+    }
+
+    fn load_with(
+        file: Option<&Path>,
+        database: Option<String>,
+        listen: Option<String>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let mut fc: FileConfig = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("cannot read {}", p.display()))?;
@@ -47,7 +74,23 @@ impl Settings {
             }
             None => FileConfig::default(),
         };
+        fc.max_connections = env_override(env, "max_connections", fc.max_connections)?;
+        fc.cookie_secure = env_override(env, "cookie_secure", fc.cookie_secure)?;
+        fc.session_idle_minutes =
+            env_override(env, "session_idle_minutes", fc.session_idle_minutes)?;
+        fc.session_absolute_hours =
+            env_override(env, "session_absolute_hours", fc.session_absolute_hours)?;
+        fc.lockout_threshold = env_override(env, "lockout_threshold", fc.lockout_threshold)?;
+        fc.lockout_minutes = env_override(env, "lockout_minutes", fc.lockout_minutes)?;
         let d = AuthSettings::default();
+        let positive = |name: &str, v: Option<i64>| match v {
+            Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
+            other => Ok(other),
+        };
+        positive("session_idle_minutes", fc.session_idle_minutes)?;
+        positive("session_absolute_hours", fc.session_absolute_hours)?;
+        positive("lockout_threshold", fc.lockout_threshold)?;
+        positive("lockout_minutes", fc.lockout_minutes)?;
         Ok(Self {
             database_url: database
                 .or(fc.database_url)
@@ -101,6 +144,26 @@ mod tests {
             (d.database_url.as_str(), d.listen.as_str()),
             (DEFAULT_DATABASE, DEFAULT_LISTEN)
         );
+        let env = |k: &str| match k {
+            "PALISADE_SESSION_IDLE_MINUTES" => Some("7".to_string()),
+            "PALISADE_COOKIE_SECURE" => Some("false".to_string()),
+            _ => None,
+        };
+        let e = Settings::load_with(Some(&f), None, None, &env).unwrap();
+        assert_eq!(
+            (e.auth().session_idle_secs, e.cookie_secure),
+            (420, false),
+            "environment wins over the file"
+        );
+        let bad = |k: &str| (k == "PALISADE_LOCKOUT_MINUTES").then(|| "soon".to_string());
+        assert!(
+            Settings::load_with(None, None, None, &bad)
+                .unwrap_err()
+                .to_string()
+                .contains("PALISADE_LOCKOUT_MINUTES")
+        );
+        let zero = |k: &str| (k == "PALISADE_SESSION_IDLE_MINUTES").then(|| "0".to_string());
+        assert!(Settings::load_with(None, None, None, &zero).is_err());
         std::fs::write(&f, "databse_url = \"x\"\n").unwrap();
         assert!(
             Settings::load(Some(&f), None, None).is_err(),

@@ -12,8 +12,9 @@ pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i
     append_many(conn, std::slice::from_ref(d)).await
 }
 
-/// Rows per multi-row `INSERT` (11 values each, well under both engines' parameter limits).
-const AUDIT_BATCH: usize = 500;
+/// Rows per multi-row `INSERT` (11 values each): about 220 parameters a statement, because
+/// SQLite's parameter binding cost grows with the square of the parameter count.
+const AUDIT_BATCH: usize = 20;
 
 /// Appends drafts in order inside the caller's transaction; returns the last sequence number.
 /// Taking the head row with an `UPDATE` first locks it (row lock on PostgreSQL, the write lock on
