@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
 use palisade_domain::policy::{Grant, Principal};
-use palisade_store::{ApiToken, NewSession, NewToken, User};
+use palisade_store::{ApiToken, LoginFailure, NewSession, NewToken, User};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -134,13 +134,6 @@ impl App {
             }
         };
         if !ok {
-            // A lock that has run out starts a fresh count.
-            let failures = if user.locked_until.is_some() {
-                1
-            } else {
-                user.failed_logins + 1
-            };
-            let lock = failures >= self.auth.lockout_threshold;
             let actor = Actor {
                 user_id: Some(user.id),
                 label: user.email.clone(),
@@ -149,23 +142,22 @@ impl App {
                     grants: vec![],
                 },
             };
-            let audit = lock.then(|| {
-                self.draft(
-                    &actor,
-                    "session.locked",
-                    "user",
-                    user.id.to_string(),
-                    None,
-                    serde_json::json!({"failed_attempts": failures}),
-                )
-            });
-            if user.locked_until.is_some() {
-                self.store.record_login_success(user.id).await?;
-            }
-            self.store
-                .record_login_failure(user.id, lock.then_some(now + self.auth.lockout_secs), audit)
-                .await?;
-            tracing::info!(user_id = user.id, failures, locked = lock, "sign-in failed");
+            let audit = self.draft(
+                &actor,
+                "session.locked",
+                "user",
+                user.id.to_string(),
+                None,
+                serde_json::json!({"failed_attempts": self.auth.lockout_threshold}),
+            );
+            let failure = LoginFailure {
+                user_id: user.id,
+                now,
+                threshold: self.auth.lockout_threshold,
+                lock_until: now + self.auth.lockout_secs,
+            };
+            let (failures, locked) = self.store.record_login_failure(&failure, audit).await?;
+            tracing::info!(user_id = user.id, failures, locked, "sign-in failed");
             return Ok(Err(SignInError::BadCredentials));
         }
         self.store.record_login_success(user.id).await?;

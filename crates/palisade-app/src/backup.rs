@@ -39,7 +39,7 @@ pub async fn check_backup(path: &Path) -> Result<u64> {
         Arc::new(SystemClock),
         Default::default(),
     );
-    let verdict = app.verify_audit().await.map_err(|e| {
+    let verdict = app.verify_audit(&[]).await.map_err(|e| {
         AppError::invalid(
             "file",
             format!("{} is not a Palisade backup: {e}", path.display()),
@@ -47,7 +47,7 @@ pub async fn check_backup(path: &Path) -> Result<u64> {
     });
     store.close().await;
     match verdict? {
-        Ok(n) => Ok(n),
+        Ok((n, _, _)) => Ok(n),
         Err(b) => Err(AppError::invalid(
             "file",
             format!("the backup's audit chain is broken: {b}"),

@@ -6,7 +6,7 @@ use palisade_domain::org::OrgCode;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{Email, Role, check_password, parse_person_name};
 use palisade_domain::policy::{GlobalAction, OrgAction, OrgId, Scope};
-use palisade_store::{GrantRecord, NewUser, User};
+use palisade_store::{FirstGrant, GrantRecord, NewUser, User};
 
 /// A new person as typed. `password` may be empty when they will sign in another way later.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -98,28 +98,26 @@ impl App {
             org_id,
             serde_json::json!({"email": email.as_str(), "name": name}),
         );
-        let user = self
-            .store
-            .create_user(
-                &NewUser {
-                    email: email.as_str().to_string(),
-                    name,
-                    password_hash,
-                    now: self.now(),
-                },
-                audit,
-            )
-            .await?;
-        let audit = self.draft(
+        let grant_audit = self.draft(
             actor,
             "role.grant",
             "user",
-            user.id.to_string(),
+            "",
             org_id,
-            serde_json::json!({"role": role.as_str(), "email": user.email}),
+            serde_json::json!({"role": role.as_str(), "email": email.as_str()}),
         );
-        self.store.add_grant(user.id, role, org_id, audit).await?;
-        Ok(user)
+        let new = NewUser {
+            email: email.as_str().to_string(),
+            name,
+            password_hash,
+            now: self.now(),
+            first_grant: Some(FirstGrant {
+                role,
+                org_id,
+                audit: grant_audit,
+            }),
+        };
+        Ok(self.store.create_user(&new, audit).await?)
     }
 
     /// People the actor may see: everyone for national admins and analysts, else the people holding
@@ -150,26 +148,30 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let grants = self.store.grants_of(user_id).await?;
-        let visible = actor.principal.may_global(GlobalAction::ManageAllPeople)
+        if actor.principal.may_global(GlobalAction::ManageAllPeople)
             || actor.principal.is_national()
             || actor.user_id == Some(user_id)
-            || {
-                let mut any = false;
-                for g in grants.iter().filter_map(|g| g.org_code.as_deref()) {
-                    if let Ok(code) = OrgCode::parse("org", g)
-                        && let Some((_, anc)) = self.store.find_org(&code).await?
-                        && actor.principal.may(OrgAction::ViewPeople, &anc)
-                    {
-                        any = true;
-                        break;
-                    }
-                }
-                any
-            };
-        if !visible {
+        {
+            return Ok((user, grants));
+        }
+        // Anyone else sees a person only through organisations whose people they may see, and
+        // only the roles held there: nothing about the person's roles elsewhere.
+        let mut visible = Vec::new();
+        for g in grants {
+            if let Some(code) = g
+                .org_code
+                .as_deref()
+                .and_then(|c| OrgCode::parse("org", c).ok())
+                && let Some((_, anc)) = self.store.find_org(&code).await?
+                && actor.principal.may(OrgAction::ViewPeople, &anc)
+            {
+                visible.push(g);
+            }
+        }
+        if visible.is_empty() {
             return Err(AppError::NotFound);
         }
-        Ok((user, grants))
+        Ok((user, visible))
     }
 
     pub async fn people_of_org(&self, actor: &Actor, code: &str) -> Result<Vec<(User, Role)>> {
@@ -184,11 +186,8 @@ impl App {
         role: Role,
         org_code: Option<&str>,
     ) -> Result<()> {
-        let user = self
-            .store
-            .get_user(user_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // Only people the actor can already see: no pulling strangers into an organisation.
+        let (user, _) = self.get_person(actor, user_id).await?;
         let org_id = self.grant_target(actor, role, org_code).await?;
         let audit = self.draft(
             actor,
@@ -208,11 +207,8 @@ impl App {
         role: Role,
         org_code: Option<&str>,
     ) -> Result<()> {
-        let user = self
-            .store
-            .get_user(user_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // Only people the actor can already see: no pulling strangers into an organisation.
+        let (user, _) = self.get_person(actor, user_id).await?;
         let org_id = self.grant_target(actor, role, org_code).await?;
         if actor.user_id == Some(user_id) && role == Role::NationalAdmin {
             return Err(AppError::invalid(

@@ -273,6 +273,40 @@ async fn create_user_and_token_then_verify_and_tamper() {
             "import, user, role and token are all recorded: {entries}"
         );
 
+        // The printed anchor proves the history later; a wrong or missing anchored entry fails.
+        let anchor = text(&ok)
+            .0
+            .lines()
+            .find_map(|l| {
+                l.rsplit_once(": ")
+                    .filter(|_| l.starts_with("Anchor"))
+                    .map(|(_, a)| a.to_string())
+            })
+            .expect("an anchor line");
+        assert!(
+            palisade(&db.url, &["audit", "verify", "--anchor", &anchor], None)
+                .status
+                .success()
+        );
+        let (seq, _) = anchor.split_once(':').unwrap();
+        let forged = format!("{seq}:{}", "ab".repeat(32));
+        let out = palisade(&db.url, &["audit", "verify", "--anchor", &forged], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out).1.contains("rewritten"), "{}", text(&out).1);
+        let beyond = format!("{}:{}", seq.parse::<i64>().unwrap() + 10, "ab".repeat(32));
+        assert_eq!(
+            palisade(&db.url, &["audit", "verify", "--anchor", &beyond], None)
+                .status
+                .code(),
+            Some(1)
+        );
+        assert_eq!(
+            palisade(&db.url, &["audit", "verify", "--anchor", "12:nothex"], None)
+                .status
+                .code(),
+            Some(2)
+        );
+
         exec(&db.url, "UPDATE audit_log SET summary = '{}' WHERE seq = 2").await;
         let broken = palisade(&db.url, &["audit", "verify"], None);
         assert_eq!(broken.status.code(), Some(1));

@@ -176,12 +176,20 @@ impl SqlStore {
         self.write.close().await;
     }
 
-    /// A write transaction: `BEGIN IMMEDIATE` on SQLite (taking the write lock up front), a plain
-    /// `BEGIN` on PostgreSQL (where row locks serialise what must be serialised).
+    /// A write transaction that holds the database's one write lock until it ends, on both
+    /// engines: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL, a lock on the audit chain's head row,
+    /// which every change appends to anyway. Read-check-write logic (parent loops, the last
+    /// national administrator, duplicate grants, imports) therefore behaves the same on both.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.engine {
             Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.write.begin().await?,
+            Engine::Postgres => {
+                let mut tx = self.write.begin().await?;
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         })
     }
 }

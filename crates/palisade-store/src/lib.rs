@@ -107,13 +107,13 @@ pub trait PeopleStore: Send + Sync {
         password_hash: &str,
         audit: AuditDraft,
     ) -> Result<()>;
-    /// Counts a failed sign-in; `lock_until` is set when the failure crosses the lockout threshold.
+    /// Counts a failed sign-in and locks the account when the count reaches the threshold, in one
+    /// statement; `lock_audit` is recorded when this failure locked it. Returns (count, locked).
     async fn record_login_failure(
         &self,
-        user_id: i64,
-        lock_until: Option<i64>,
-        audit: Option<AuditDraft>,
-    ) -> Result<i64>;
+        f: &LoginFailure,
+        lock_audit: AuditDraft,
+    ) -> Result<(i64, bool)>;
     async fn record_login_success(&self, user_id: i64) -> Result<()>;
 }
 
@@ -122,7 +122,7 @@ pub trait SessionStore: Send + Sync {
     async fn create_session(&self, s: &NewSession, audit: Option<AuditDraft>) -> Result<()>;
     async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()>;
-    /// Replaces a session id with a new one (same user, new CSRF token, new auth version).
+    /// Replaces a session id with a new one (same user and CSRF token, the user's new auth version).
     async fn rotate_session(&self, old_id_hash: &str, new: &NewSession) -> Result<()>;
     async fn delete_session(&self, id_hash: &str, audit: Option<AuditDraft>) -> Result<()>;
     async fn purge_sessions(&self, now: i64, idle_cutoff: i64) -> Result<u64>;

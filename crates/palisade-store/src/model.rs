@@ -84,6 +84,16 @@ pub struct NewUser {
     pub name: String,
     pub password_hash: Option<String>,
     pub now: i64,
+    /// A role given in the same transaction, with its audit entry, so nobody is left with an
+    /// account and no role when the grant fails.
+    pub first_grant: Option<FirstGrant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FirstGrant {
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    pub audit: palisade_domain::audit::AuditDraft,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,6 +102,17 @@ pub struct GrantRecord {
     pub org_id: Option<OrgId>,
     pub org_code: Option<String>,
     pub org_name: Option<String>,
+}
+
+/// A failed sign-in to record.
+#[derive(Debug, Clone)]
+pub struct LoginFailure {
+    pub user_id: i64,
+    pub now: i64,
+    /// Failures in a row that lock the account.
+    pub threshold: i64,
+    /// When a lock made by this failure ends.
+    pub lock_until: i64,
 }
 
 #[derive(Debug, Clone)]

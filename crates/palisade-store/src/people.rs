@@ -69,6 +69,18 @@ impl PeopleStore for SqlStore {
         })?;
         audit.entity_id = id.to_string();
         append(&mut tx, &audit).await?;
+        if let Some(g) = &new.first_grant {
+            sqlx::query("INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(g.role.as_str())
+                .bind(g.org_id)
+                .bind(new.now)
+                .execute(&mut *tx)
+                .await?;
+            let mut grant_audit = g.audit.clone();
+            grant_audit.entity_id = id.to_string();
+            append(&mut tx, &grant_audit).await?;
+        }
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
         sql.i64(id);
         let user = sql.query_as::<UserRow>().fetch_one(&mut *tx).await?.into();
@@ -154,7 +166,7 @@ impl PeopleStore for SqlStore {
     async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>> {
         let rows: Vec<(String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id \
-             WHERE g.user_id = $1 ORDER BY g.role, o.code",
+             WHERE g.user_id = $1 ORDER BY g.role, COALESCE(o.code, '')",
         )
         .bind(user_id)
         .fetch_all(&self.read)
@@ -248,6 +260,9 @@ impl PeopleStore for SqlStore {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        if role == Role::NationalAdmin {
+            keep_an_admin(&mut tx).await?;
+        }
         bump_auth_version(&mut tx, user_id, audit.at).await?;
         append(&mut tx, &audit).await?;
         tx.commit().await?;
@@ -267,6 +282,15 @@ impl PeopleStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         if !active {
+            let is_admin: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = 'national_admin' AND org_id IS NULL",
+            )
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if is_admin > 0 {
+                keep_an_admin(&mut tx).await?;
+            }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -297,6 +321,11 @@ impl PeopleStore for SqlStore {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        // A new password ends every session made with the old one.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(())
@@ -304,24 +333,33 @@ impl PeopleStore for SqlStore {
 
     async fn record_login_failure(
         &self,
-        user_id: i64,
-        lock_until: Option<i64>,
-        audit: Option<AuditDraft>,
-    ) -> Result<i64> {
+        f: &LoginFailure,
+        lock_audit: AuditDraft,
+    ) -> Result<(i64, bool)> {
         let mut tx = self.begin().await?;
-        let n: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) \
-             WHERE id = $2 RETURNING failed_logins",
+        // One statement decides the count and the lock from the row as it is, so parallel
+        // guesses cannot all read the same count (an expired lock starts a fresh count).
+        let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
+            "UPDATE users SET \
+               failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
+               locked_until = CASE \
+                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3 \
+                 WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN NULL \
+                 ELSE locked_until END \
+             WHERE id = $4 RETURNING failed_logins, locked_until",
         )
-        .bind(lock_until)
-        .bind(user_id)
+        .bind(f.now)
+        .bind(f.threshold)
+        .bind(f.lock_until)
+        .bind(f.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(a) = audit {
-            append(&mut tx, &a).await?;
+        let locked = locked_until == Some(f.lock_until);
+        if locked {
+            append(&mut tx, &lock_audit).await?;
         }
         tx.commit().await?;
-        Ok(n)
+        Ok((failures, locked))
     }
 
     async fn record_login_success(&self, user_id: i64) -> Result<()> {
@@ -331,6 +369,24 @@ impl PeopleStore for SqlStore {
             .await?;
         Ok(())
     }
+}
+
+/// Refuses a change that would leave no active national administrator (checked inside the
+/// change's transaction, after it, so concurrent removals cannot both pass).
+async fn keep_an_admin(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'national_admin' AND g.org_id IS NULL AND u.active = 1",
+    )
+    .fetch_one(conn)
+    .await?;
+    if admins == 0 {
+        return Err(StoreError::conflict(
+            "role",
+            "this would leave no active national administrator",
+        ));
+    }
+    Ok(())
 }
 
 async fn bump_auth_version(conn: &mut sqlx::AnyConnection, user_id: i64, now: i64) -> Result<()> {

@@ -354,6 +354,7 @@ async fn people_grants_sessions_and_tokens() {
             name: "Lee Lead".into(),
             password_hash: Some("h".into()),
             now: 1,
+            first_grant: None,
         };
         let u = s
             .create_user(&new, draft("user.create", "user"))
@@ -466,15 +467,36 @@ async fn people_grants_sessions_and_tokens() {
             .unwrap();
         assert!(s.find_token("th").await.unwrap().is_none());
 
-        assert_eq!(s.record_login_failure(u.id, None, None).await.unwrap(), 1);
+        let fail = |now| LoginFailure {
+            user_id: u.id,
+            now,
+            threshold: 2,
+            lock_until: now + 900,
+        };
         assert_eq!(
-            s.record_login_failure(u.id, Some(999), None).await.unwrap(),
-            2
+            s.record_login_failure(&fail(100), draft("session.locked", "user"))
+                .await
+                .unwrap(),
+            (1, false)
+        );
+        assert_eq!(
+            s.record_login_failure(&fail(101), draft("session.locked", "user"))
+                .await
+                .unwrap(),
+            (2, true)
         );
         assert_eq!(
             s.get_user(u.id).await.unwrap().unwrap().locked_until,
-            Some(999)
+            Some(1001)
         );
+        // After the lock runs out the count starts again.
+        assert_eq!(
+            s.record_login_failure(&fail(2000), draft("session.locked", "user"))
+                .await
+                .unwrap(),
+            (1, false)
+        );
+        assert_eq!(s.get_user(u.id).await.unwrap().unwrap().locked_until, None);
         s.record_login_success(u.id).await.unwrap();
         assert_eq!(s.get_user(u.id).await.unwrap().unwrap().failed_logins, 0);
 
@@ -582,6 +604,63 @@ async fn large_import_spans_batches_and_keeps_the_chain() {
         let (b0, _) = s.find_org(&code("B81000")).await.unwrap().unwrap();
         assert_eq!(b0.parent_code.as_deref(), Some("QBB"));
         assert_eq!(verify_chain(s).await.unwrap(), 1_802);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_last_national_admin_cannot_be_removed() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let mk = |email: &str| NewUser {
+            email: email.into(),
+            name: "Admin".into(),
+            password_hash: None,
+            now: 1,
+            first_grant: None,
+        };
+        let a = s
+            .create_user(&mk("a@x.nhs.uk"), draft("user.create", "user"))
+            .await
+            .unwrap();
+        let b = s
+            .create_user(&mk("b@x.nhs.uk"), draft("user.create", "user"))
+            .await
+            .unwrap();
+        s.add_grant(a.id, Role::NationalAdmin, None, draft("role.grant", "user"))
+            .await
+            .unwrap();
+        let last = s
+            .remove_grant(
+                a.id,
+                Role::NationalAdmin,
+                None,
+                draft("role.revoke", "user"),
+            )
+            .await;
+        assert!(matches!(last, Err(StoreError::Conflict { .. })), "{last:?}");
+        let last = s
+            .set_user_active(a.id, false, draft("user.deactivate", "user"))
+            .await;
+        assert!(matches!(last, Err(StoreError::Conflict { .. })), "{last:?}");
+        // With a second administrator, either may go.
+        s.add_grant(b.id, Role::NationalAdmin, None, draft("role.grant", "user"))
+            .await
+            .unwrap();
+        s.remove_grant(
+            a.id,
+            Role::NationalAdmin,
+            None,
+            draft("role.revoke", "user"),
+        )
+        .await
+        .unwrap();
+        assert!(s.grants_of(a.id).await.unwrap().is_empty());
+        assert_eq!(
+            verify_chain(s).await.unwrap(),
+            5,
+            "refused changes leave no entry"
+        );
         db.cleanup().await;
     }
 }

@@ -69,12 +69,32 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Only local paths may be a post-sign-in destination (no open redirects).
+/// Only local paths may be a post-sign-in destination (no open redirects): a single leading `/`,
+/// no backslash and no control character (browsers drop tabs and newlines, so `/\t/evil` would
+/// become `//evil`).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c == '\\' || c.is_control());
+    if local { next } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(super::safe_next("/organisations?q=x"), "/organisations?q=x");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(super::safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 

@@ -387,7 +387,7 @@ async fn cross_tenant_matrix_over_every_api_route() {
                 Method::POST,
                 format!("/api/v1/people/{foreign_id}/roles"),
                 Some(json!({"role": "org_member", "org_code": "RX1"})),
-                [204, 403, 422, 422, 422, 409],
+                [204, 403, 404, 404, 404, 409],
             ),
             (
                 Method::POST,
@@ -657,6 +657,65 @@ async fn cross_tenant_matrix_over_pages() {
                 }
             }
         }
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn leads_see_people_only_through_their_organisations() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (lead, admin, foreign_id) = (&w.lead.1, &w.admin.1, w.foreign.0);
+        // A stranger cannot be read, nor pulled into the lead's organisation.
+        assert_eq!(
+            h.api(
+                Method::GET,
+                &format!("/api/v1/people/{foreign_id}"),
+                Some(lead),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        let grant = json!({"role": "org_member", "org_code": "QAA"});
+        let r = h
+            .api(
+                Method::POST,
+                &format!("/api/v1/people/{foreign_id}/roles"),
+                Some(lead),
+                Some(grant.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+        assert_eq!(h.app.store.grants_of(foreign_id).await.unwrap().len(), 1);
+        // Once the national team adds them to QAA, the lead sees them, but only their QAA role.
+        assert_eq!(
+            h.api(
+                Method::POST,
+                &format!("/api/v1/people/{foreign_id}/roles"),
+                Some(admin),
+                Some(grant)
+            )
+            .await
+            .status,
+            StatusCode::NO_CONTENT
+        );
+        let p = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/people/{foreign_id}"),
+                Some(lead),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            p["roles"],
+            json!([{"role": "org_member", "org_code": "QAA"}]),
+            "no word of RX1"
+        );
         h.db.cleanup().await;
     }
 }
