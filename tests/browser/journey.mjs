@@ -85,6 +85,11 @@ try {
   await axe(page, 'organisation form errors');
   await visit(page, '/people', 'people');
   await visit(page, '/people/new', 'person new');
+  await page.goto(base + '/people?q=lead');
+  await page.click('main table a');
+  check('a person page shows their roles', (await page.textContent('main')).includes('Organisation lead'));
+  await axe(page, 'person detail');
+  await visit(page, '/organisations/R41/contacts/1/edit', 'contact edit');
   await visit(page, '/tokens', 'tokens');
   await page.fill('#label', 'browser test');
   await page.click('form[action="/tokens"] button[type=submit]');

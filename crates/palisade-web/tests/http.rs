@@ -875,6 +875,45 @@ async fn sign_in_sessions_csrf_and_lockout() {
     h.db.cleanup().await;
 }
 
+/// Two `palisade serve` processes on one database share sessions: nothing lives in process memory.
+#[tokio::test]
+async fn two_servers_share_one_database() {
+    for db in TestDb::all().await {
+        let a = H::new(db).await;
+        a.org("RX1", "acute_trust", "").await;
+        a.person("lead@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
+        let store = palisade_store::SqlStore::connect(&a.db.url, 4)
+            .await
+            .unwrap();
+        let app_b = App::new(Arc::new(store), a.clock.clone(), AuthSettings::default());
+        let router_b = palisade_web::router(AppState::new(
+            app_b,
+            WebConfig {
+                cookie_secure: false,
+                ..Default::default()
+            },
+        ));
+        let (session, csrf) = a.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let form = format!("csrf_token={csrf}&name=Kim+Lee&role=siro&email=kim%40nhs.net&mobile=");
+        let req = Request::post("/organisations/RX1/contacts")
+            .header(header::COOKIE, format!("palisade_session={session}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
+        let res = router_b.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "a session made on one server works on the other"
+        );
+        let page = a
+            .page(Method::GET, "/organisations/RX1", &session, None)
+            .await;
+        assert!(page.text().contains("Kim Lee"));
+        a.db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn bad_input_gets_clear_4xx_and_changes_nothing() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
