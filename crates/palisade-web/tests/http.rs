@@ -421,6 +421,42 @@ async fn cross_tenant_matrix_over_every_api_route() {
                 None,
                 [204, 403, 404, 403, 403, 404],
             ),
+            (
+                Method::GET,
+                "/api/v1/organisations".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/organisations/RX1/children".into(),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/people".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/tokens".into(),
+                Some(json!({"label": "matrix"})),
+                [201, 201, 201, 201, 201, 201],
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/tokens/999999".into(),
+                None,
+                [404, 404, 404, 404, 404, 404],
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/people/{foreign_id}/roles?role=org_member&org_code=RX1"),
+                None,
+                [204, 403, 404, 404, 404, 404],
+            ),
         ];
         for (method, uri, body, expected) in &cases {
             for (i, (who, token)) in w.tokens().iter().enumerate() {
@@ -500,6 +536,29 @@ async fn cross_tenant_matrix_over_every_api_route() {
                 .all(|e| e["org_code"] == "QAA" || e["org_code"] == "A81001"),
             "{audit}"
         );
+        // The register import, which takes CSV rather than JSON.
+        let csv = "code,name,type,category,region,parent_code\nZZ001,Matrix Pharmacy,pharmacy,3,London,\n";
+        for ((who, token), exp) in w.tokens().iter().zip([200, 403, 403, 403, 403, 403]) {
+            let req = Request::post("/api/v1/organisations/import")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(csv))
+                .unwrap();
+            assert_eq!(h.send(req).await.status.as_u16(), exp, "import as {who}");
+        }
+        // Tokens are revoked only by their owner.
+        let lead_token = h.app.store.list_tokens(w.lead.0).await.unwrap()[0].id;
+        for ((who, token), exp) in w.tokens().iter().zip([404, 404, 204, 404, 404, 404]) {
+            let r = h
+                .api(
+                    Method::DELETE,
+                    &format!("/api/v1/tokens/{lead_token}"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), exp, "revoking the lead's token as {who}");
+        }
         // No token, a wrong token, a revoked token.
         assert_eq!(
             h.api(Method::GET, "/api/v1/organisations", None, None)
@@ -631,9 +690,77 @@ async fn cross_tenant_matrix_over_pages() {
                 Some(""),
                 [303, 403, 404, 404, 404, 404],
             ),
+            (
+                Method::GET,
+                "/organisations/import".into(),
+                None,
+                [200, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/organisations/export.csv".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                "/people/new".into(),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/organisations".into(),
+                Some("code=ZZ9&name=New+Org&type=pharmacy&category=&region=London&parent_code="),
+                [303, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::POST,
+                "/organisations/RX1/edit".into(),
+                Some(
+                    "code=RX1&name=Renamed+Trust&type=acute_trust&category=1&region=London&parent_code=&active=true",
+                ),
+                [303, 403, 404, 404, 404, 403],
+            ),
+            (
+                Method::POST,
+                "/people".into(),
+                Some("name=New+Person&email=np%40x.nhs.uk&password=&role=org_member&org_code=RX1"),
+                [303, 403, 422, 422, 422, 422],
+            ),
+            (
+                Method::POST,
+                format!("/people/{foreign_id}/roles"),
+                Some("role=org_member&org_code=RX1"),
+                [303, 403, 404, 404, 404, 422],
+            ),
+            (
+                Method::POST,
+                format!("/people/{foreign_id}/roles/remove"),
+                Some("role=org_member&org_code=RX1"),
+                [303, 403, 404, 404, 404, 404],
+            ),
+            (
+                Method::POST,
+                format!("/people/{foreign_id}/active"),
+                Some("active=true"),
+                [303, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::POST,
+                "/tokens".into(),
+                Some("label=matrix"),
+                [201, 201, 201, 201, 201, 201],
+            ),
+            (
+                Method::POST,
+                "/tokens/999999/revoke".into(),
+                Some(""),
+                [404, 404, 404, 404, 404, 404],
+            ),
         ];
         for (method, uri, form, expected) in &cases {
-            for (i, (who, (session, csrf))) in sessions.iter().enumerate() {
+            for (i, (who, (session, csrf))) in sessions.iter_mut().enumerate() {
                 let body = form.map(|f| {
                     if f.is_empty() {
                         format!("csrf_token={csrf}")
@@ -642,6 +769,10 @@ async fn cross_tenant_matrix_over_pages() {
                     }
                 });
                 let res = h.page(method.clone(), uri, session, body).await;
+                // Like a browser, follow a rotated session (roles changed by an earlier row).
+                if let Some(rotated) = res.cookie("palisade_session") {
+                    *session = rotated;
+                }
                 assert_eq!(
                     res.status.as_u16(),
                     expected[i],
