@@ -376,3 +376,37 @@ async fn backup_on_postgres_points_to_pg_dump() {
     assert!(text(&out).1.contains("pg_dump"));
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn demo_is_safe_to_run_twice() {
+    let dir = temp_dir("demo");
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let first = palisade(&url, &["demo", "--no-serve"], None);
+    assert!(first.status.success(), "{:?}", text(&first));
+    let out = text(&first).0;
+    assert!(
+        out.contains("admin@example.nhs.uk") && out.contains("lead@example.nhs.uk"),
+        "{out}"
+    );
+    let orgs = count(&url, "SELECT COUNT(*) FROM organisations").await;
+    assert!((2_500..=3_500).contains(&orgs), "{orgs}");
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM organisations WHERE org_type IN ('acute_trust', 'mental_health_trust', 'community_trust', 'ambulance_trust')").await, 210);
+    let second = palisade(&url, &["demo", "--no-serve"], None);
+    assert!(second.status.success(), "{:?}", text(&second));
+    assert!(
+        text(&second).0.contains("0 organisations created, 0 updated"),
+        "{}",
+        text(&second).0
+    );
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM organisations").await,
+        orgs
+    );
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM users").await,
+        6,
+        "no duplicate people"
+    );
+    assert!(palisade(&url, &["audit", "verify"], None).status.success());
+    let _ = std::fs::remove_dir_all(dir);
+}
