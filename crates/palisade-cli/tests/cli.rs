@@ -394,7 +394,9 @@ async fn demo_is_safe_to_run_twice() {
     let second = palisade(&url, &["demo", "--no-serve"], None);
     assert!(second.status.success(), "{:?}", text(&second));
     assert!(
-        text(&second).0.contains("0 organisations created, 0 updated"),
+        text(&second)
+            .0
+            .contains("0 organisations created, 0 updated"),
         "{}",
         text(&second).0
     );

@@ -82,6 +82,22 @@ fn safe_next(next: &str) -> &str {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn paging_links_keep_the_filters() {
+        let base = super::list_url("/people", &[("q", "a b&c")]);
+        assert_eq!(base, "/people?q=a+b%26c");
+        let page = palisade_domain::page::Page::<u8> {
+            items: vec![],
+            total: 120,
+            page: 2,
+            per_page: 50,
+        };
+        let p = crate::views::Pager::new(&page, &base);
+        assert_eq!(p.prev.as_deref(), Some("/people?q=a+b%26c&page=1"));
+        assert_eq!(p.next.as_deref(), Some("/people?q=a+b%26c&page=3"));
+        assert_eq!(p.total_pages, 3);
+    }
+
+    #[test]
     fn next_must_stay_on_this_site() {
         assert_eq!(super::safe_next("/organisations?q=x"), "/organisations?q=x");
         for bad in [
@@ -96,6 +112,15 @@ mod tests {
             assert_eq!(super::safe_next(bad), "/", "{bad:?}");
         }
     }
+}
+
+/// A list's path with its filters as a query string, for paging links.
+fn list_url(path: &str, params: &[(&str, &str)]) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        q.append_pair(k, v);
+    }
+    format!("{path}?{}", q.finish())
 }
 
 fn type_options(with_any: bool, selected: &str) -> Options {
@@ -385,13 +410,14 @@ async fn orgs(
         .app
         .list_orgs(&u.actor, &filter, PageRequest::new(q.page, Some(50)))
         .await?;
-    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-    let base = format!(
-        "/organisations?q={}&type={}&category={}&region={}",
-        enc(&q.q),
-        enc(&q.org_type),
-        enc(&q.category),
-        enc(&q.region)
+    let base = list_url(
+        "/organisations",
+        &[
+            ("q", &q.q),
+            ("type", &q.org_type),
+            ("category", &q.category),
+            ("region", &q.region),
+        ],
     );
     let regions = s
         .app
@@ -715,10 +741,7 @@ async fn people(
         .app
         .list_people(&u.actor, &q.q, PageRequest::new(q.page, Some(50)))
         .await?;
-    let base = format!(
-        "/people?q={}",
-        url::form_urlencoded::byte_serialize(q.q.as_bytes()).collect::<String>()
-    );
+    let base = list_url("/people", &[("q", &q.q)]);
     let pager = Pager::new(&page, &base);
     Ok(render(&People {
         l: Layout::for_session(&u),
@@ -1000,12 +1023,13 @@ async fn audit(
         .app
         .list_audit(&u.actor, &filter, PageRequest::new(q.page, Some(50)))
         .await?;
-    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-    let base = format!(
-        "/audit?action={}&actor={}&org_code={}",
-        enc(&q.action),
-        enc(&q.actor),
-        enc(&q.org_code)
+    let base = list_url(
+        "/audit",
+        &[
+            ("action", &q.action),
+            ("actor", &q.actor),
+            ("org_code", &q.org_code),
+        ],
     );
     let pager = Pager::new(&page, &base);
     let rows = page
