@@ -5,8 +5,14 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
 command -v chromium >/dev/null || { echo "Debian's chromium is required (apt-get install chromium)"; exit 1; }
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --locked -p palisade-cli --manifest-path "$root/Cargo.toml"
-bin="$root/target/debug/palisade"
+# CI passes the binary its test run has just built (building one package alone would resolve
+# features differently and rebuild dependencies); locally, build it.
+if [ -n "${PALISADE_BIN:-}" ]; then
+  bin="$PALISADE_BIN"
+else
+  cargo build --locked -p palisade-cli --manifest-path "$root/Cargo.toml"
+  bin="$root/target/debug/palisade"
+fi
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$bin" demo --database "sqlite://$work/palisade.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
