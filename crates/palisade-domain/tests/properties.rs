@@ -1,0 +1,49 @@
+//! Properties of the parsers that every organisation, person and contact passes through.
+
+use palisade_domain::org::OrgCode;
+use palisade_domain::people::{Email, Mobile};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A code that parses is upper-case letters and digits of a bounded length, and parsing it
+    /// again gives the same code (case-insensitive identity).
+    #[test]
+    fn org_codes_are_canonical(raw in "\\PC{0,16}") {
+        if let Ok(code) = OrgCode::parse("code", &raw) {
+            let s = code.as_str();
+            prop_assert!(s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+            prop_assert!((OrgCode::MIN_LEN..=OrgCode::MAX_LEN).contains(&s.len()));
+            prop_assert_eq!(OrgCode::parse("code", &s.to_lowercase()).unwrap(), code.clone());
+        }
+    }
+
+    /// Valid ODS-shaped codes always parse, whatever their case and surrounding spaces.
+    #[test]
+    fn ods_shaped_codes_parse(code in "[A-Za-z][A-Za-z0-9]{1,7}", pad in " {0,3}") {
+        let parsed = OrgCode::parse("code", &format!("{pad}{code}{pad}")).unwrap();
+        prop_assert_eq!(parsed.as_str(), code.to_ascii_uppercase());
+    }
+
+    /// Emails that parse are lower-case, trimmed and idempotent.
+    #[test]
+    fn emails_are_canonical(raw in "\\PC{0,40}") {
+        if let Ok(e) = Email::parse("email", &raw) {
+            prop_assert_eq!(e.as_str(), e.as_str().to_lowercase());
+            prop_assert!(!e.as_str().contains(char::is_whitespace));
+            prop_assert_eq!(Email::parse("email", e.as_str()).unwrap(), e.clone());
+        }
+    }
+
+    /// UK mobiles in any common spacing normalise to the same E.164 form.
+    #[test]
+    fn uk_mobiles_normalise(digits in "[0-9]{9}") {
+        let national = format!("07{}", &digits[..3]);
+        let rest = &digits[3..];
+        let a = Mobile::parse("m", &format!("{national} {rest}")).unwrap();
+        let b = Mobile::parse("m", &format!("+44 7{}-{rest}", &digits[..3])).unwrap();
+        prop_assert_eq!(a.as_str(), format!("+447{digits}"));
+        prop_assert_eq!(a, b);
+    }
+}
