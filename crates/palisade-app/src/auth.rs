@@ -202,18 +202,16 @@ impl App {
             return Ok(None);
         };
         let now = self.now();
-        if !s.user_active
+        if !s.user.active
             || now >= s.expires_at
             || now - s.last_seen_at >= self.auth.session_idle_secs
         {
             self.store.delete_session(&id_hash, None).await?;
             return Ok(None);
         }
-        let Some(user) = self.store.get_user(s.user_id).await? else {
-            return Ok(None);
-        };
+        let user = s.user;
         let mut rotated_token = None;
-        if s.auth_version != s.user_auth_version {
+        if s.auth_version != user.auth_version {
             // Roles changed since this session began: carry on under a new session id.
             let new_token = random_hex(32);
             self.store
@@ -221,9 +219,9 @@ impl App {
                     &id_hash,
                     &NewSession {
                         id_hash: sha256_hex(&new_token),
-                        user_id: s.user_id,
+                        user_id: user.id,
                         csrf_token: s.csrf_token.clone(),
-                        auth_version: s.user_auth_version,
+                        auth_version: user.auth_version,
                         now,
                         expires_at: s.expires_at,
                     },

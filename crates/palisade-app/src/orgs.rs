@@ -6,7 +6,6 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::ContactInput;
 use palisade_domain::policy::{GlobalAction, OrgAction, OrgId};
 use palisade_store::{Contact, OrgFilter, Organisation};
-use serde::Deserialize;
 
 /// An organisation the actor may see, with its ancestry for further policy questions.
 #[derive(Debug, Clone)]
@@ -15,14 +14,13 @@ pub struct OrgView {
     pub ancestry: Vec<OrgId>,
 }
 
-/// A partial change: absent fields stay as they are. `parent_code: Some("")` removes the parent.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A partial change as typed: absent fields stay as they are; `parent_code: Some(None)` (or an
+/// empty code) removes the parent.
+#[derive(Debug, Clone, Default)]
 pub struct OrgPatch {
     pub name: Option<String>,
-    #[serde(rename = "type")]
     pub org_type: Option<String>,
-    pub category: Option<serde_json::Value>,
+    pub category: Option<String>,
     pub region: Option<String>,
     pub parent_code: Option<Option<String>>,
     pub active: Option<bool>,
@@ -112,17 +110,10 @@ impl App {
     ) -> Result<Organisation> {
         let view = self.org_for(actor, code, OrgAction::Edit).await?;
         let o = &view.org;
-        let category = match &patch.category {
-            None => o.category.number().to_string(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(_) => {
-                return Err(AppError::invalid(
-                    "category",
-                    "must be a number from 1 to 4",
-                ));
-            }
-        };
+        let category = patch
+            .category
+            .clone()
+            .unwrap_or_else(|| o.category.number().to_string());
         let input = OrgInput {
             code: o.code.clone(),
             name: patch.name.clone().unwrap_or_else(|| o.name.clone()),

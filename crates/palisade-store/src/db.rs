@@ -41,7 +41,6 @@ pub struct SqlStore {
     pub(crate) engine: Engine,
     pub(crate) read: AnyPool,
     pub(crate) write: AnyPool,
-    pub(crate) sqlite_path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -110,7 +109,6 @@ impl SqlStore {
             engine: Engine::Sqlite,
             read: pool.clone(),
             write: pool,
-            sqlite_path: Some(path.to_path_buf()),
         })
     }
 
@@ -137,7 +135,6 @@ impl SqlStore {
                     engine,
                     read,
                     write,
-                    sqlite_path: sqlite_path(url),
                 })
             }
             Engine::Postgres => {
@@ -151,7 +148,6 @@ impl SqlStore {
                     engine,
                     read: pool.clone(),
                     write: pool,
-                    sqlite_path: None,
                 })
             }
         }
@@ -164,11 +160,6 @@ impl SqlStore {
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
         Ok(())
-    }
-
-    /// The database file, for SQLite.
-    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
-        self.sqlite_path.as_deref()
     }
 
     pub async fn close(&self) {

@@ -28,7 +28,6 @@ pub struct OrgFilter {
     pub category: Option<Category>,
     pub region: Option<String>,
     pub active: Option<bool>,
-    pub parent_id: Option<OrgId>,
 }
 
 /// One line of an import: its line number (for error messages) and its validated fields.
@@ -128,16 +127,15 @@ pub struct NewSession {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {
     pub id_hash: String,
-    pub user_id: i64,
     pub csrf_token: String,
     /// The user's auth version when the session was made; a newer one on the user means their
     /// roles changed and the session id must rotate.
     pub auth_version: i64,
-    pub user_auth_version: i64,
-    pub user_active: bool,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The person, read in the same query (one read per request, not two).
+    pub user: User,
 }
 
 #[derive(Debug, Clone)]

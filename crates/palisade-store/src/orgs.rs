@@ -108,6 +108,19 @@ async fn org_by_id(conn: &mut AnyConnection, id: OrgId) -> Result<Option<Organis
         .transpose()
 }
 
+/// Runs an organisation query (selecting `ORG_COLUMNS`) and converts every row.
+async fn fetch_orgs<'c, E>(sql: &Sql, executor: E) -> Result<Vec<Organisation>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sql.query_as::<OrgRow>()
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect()
+}
+
 async fn org_id_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<OrgId>> {
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE code = $1")
@@ -232,9 +245,6 @@ impl OrgStore for SqlStore {
             if let Some(a) = f.active {
                 sql.push(" AND o.active = ").i64(flag(a));
             }
-            if let Some(p) = f.parent_id {
-                sql.push(" AND o.parent_id = ").i64(p);
-            }
             sql
         };
         let mut conn = self.read.acquire().await?;
@@ -247,13 +257,7 @@ impl OrgStore for SqlStore {
             .i64(page.limit())
             .push(" OFFSET ")
             .i64(page.offset());
-        let items = sql
-            .query_as::<OrgRow>()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(Organisation::try_from)
-            .collect::<Result<Vec<_>>>()?;
+        let items = fetch_orgs(&sql, &mut *conn).await?;
         Ok(Page {
             items,
             total: total.max(0) as u64,
@@ -266,12 +270,7 @@ impl OrgStore for SqlStore {
         let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.parent_id = "));
         sql.i64(id)
             .push(" ORDER BY LOWER(o.name), o.code LIMIT 500");
-        sql.query_as::<OrgRow>()
-            .fetch_all(&self.read)
-            .await?
-            .into_iter()
-            .map(Organisation::try_from)
-            .collect()
+        fetch_orgs(&sql, &self.read).await
     }
 
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {
@@ -282,12 +281,7 @@ impl OrgStore for SqlStore {
             sql.push(" WHERE o.id IN (SELECT id FROM visible)");
         }
         sql.push(" ORDER BY o.code");
-        sql.query_as::<OrgRow>()
-            .fetch_all(&self.read)
-            .await?
-            .into_iter()
-            .map(Organisation::try_from)
-            .collect()
+        fetch_orgs(&sql, &self.read).await
     }
 
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>> {

@@ -9,11 +9,11 @@ use palisade_domain::people::{Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
 use sqlx::FromRow;
 
-const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at";
 
 #[derive(FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     name: String,

@@ -1,5 +1,6 @@
 use crate::audit::append;
 use crate::model::*;
+use crate::people::{USER_COLUMNS, UserRow};
 use crate::{Result, SessionStore, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
@@ -8,14 +9,13 @@ use sqlx::FromRow;
 #[derive(FromRow)]
 struct SessionRow {
     id_hash: String,
-    user_id: i64,
     csrf_token: String,
-    auth_version: i64,
-    user_auth_version: i64,
-    user_active: i64,
-    created_at: i64,
+    session_auth_version: i64,
+    session_created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 #[derive(FromRow)]
@@ -74,24 +74,22 @@ impl SessionStore for SqlStore {
     }
 
     async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query_as::<_, SessionRow>(
-            "SELECT s.id_hash, s.user_id, s.csrf_token, s.auth_version, u.auth_version AS user_auth_version, \
-             u.active AS user_active, s.created_at, s.last_seen_at, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
-        )
+        let row = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT s.id_hash, s.csrf_token, s.auth_version AS session_auth_version, \
+             s.created_at AS session_created_at, s.last_seen_at, s.expires_at, {USER_COLUMNS} \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+        )))
         .bind(id_hash.to_string())
         .fetch_optional(&self.read)
         .await?;
         Ok(row.map(|r| SessionRecord {
             id_hash: r.id_hash,
-            user_id: r.user_id,
             csrf_token: r.csrf_token,
-            auth_version: r.auth_version,
-            user_auth_version: r.user_auth_version,
-            user_active: r.user_active != 0,
-            created_at: r.created_at,
+            auth_version: r.session_auth_version,
+            created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,
             expires_at: r.expires_at,
+            user: r.user.into(),
         }))
     }
 

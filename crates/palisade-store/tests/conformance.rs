@@ -34,6 +34,16 @@ fn org(code: &str, t: &str, parent: &str) -> OrgFields {
     .unwrap()
 }
 
+/// Creates an organisation through the store, as every scenario here starts by doing.
+async fn create(s: &SqlStore, code: &str, org_type: &str, parent: &str) -> Organisation {
+    s.create_org(
+        &org(code, org_type, parent),
+        draft("organisation.create", "organisation"),
+    )
+    .await
+    .unwrap()
+}
+
 fn code(c: &str) -> OrgCode {
     OrgCode::parse("code", c).unwrap()
 }
@@ -59,27 +69,9 @@ async fn verify_chain(s: &SqlStore) -> Result<u64, palisade_domain::audit::Chain
 async fn organisations_scope_and_hierarchy() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let icb = s
-            .create_org(
-                &org("QWE", "icb", ""),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
-        let gp = s
-            .create_org(
-                &org("a81001", "gp_practice", "qwe"),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
-        let other = s
-            .create_org(
-                &org("RX1", "acute_trust", ""),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
+        let icb = create(s, "QWE", "icb", "").await;
+        let gp = create(s, "a81001", "gp_practice", "qwe").await;
+        let other = create(s, "RX1", "acute_trust", "").await;
         assert_eq!(gp.code, "A81001");
         assert_eq!(gp.parent_code.as_deref(), Some("QWE"));
 
@@ -284,20 +276,8 @@ async fn import_is_idempotent_and_all_or_nothing() {
 async fn contacts_are_held_per_organisation() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let a = s
-            .create_org(
-                &org("AAA", "icb", ""),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_org(
-                &org("BBB", "icb", ""),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
+        let a = create(s, "AAA", "icb", "").await;
+        let b = create(s, "BBB", "icb", "").await;
         let input = ContactInput {
             name: "Sam Patel".into(),
             role: "siro".into(),
@@ -342,13 +322,7 @@ async fn contacts_are_held_per_organisation() {
 async fn people_grants_sessions_and_tokens() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let a = s
-            .create_org(
-                &org("AAA", "icb", ""),
-                draft("organisation.create", "organisation"),
-            )
-            .await
-            .unwrap();
+        let a = create(s, "AAA", "icb", "").await;
         let new = NewUser {
             email: "Lead@Example.nhs.uk".into(),
             name: "Lee Lead".into(),
@@ -429,11 +403,15 @@ async fn people_grants_sessions_and_tokens() {
         let got = s.get_session("h1").await.unwrap().unwrap();
         assert_eq!(
             (
-                got.user_id,
-                got.user_active,
-                got.auth_version == got.user_auth_version
+                got.user.id,
+                got.user.active,
+                got.auth_version == got.user.auth_version
             ),
             (u.id, true, true)
+        );
+        assert_eq!(
+            got.user.email, "lead@example.nhs.uk",
+            "the person comes with the session"
         );
         let rotated = NewSession {
             id_hash: "h2".into(),

@@ -401,7 +401,6 @@ impl OrgQuery {
                 .transpose()?,
             region: self.region.clone().filter(|r| !r.is_empty()),
             active: self.active,
-            parent_id: None,
         })
     }
 }
@@ -440,16 +439,36 @@ pub struct NewOrganisation {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct OrganisationPatch {
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub org_type: Option<String>,
     pub category: Option<u8>,
     pub region: Option<String>,
-    /// `null` removes the parent.
+    /// `null` removes the parent; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
     pub parent_code: Option<Option<String>>,
     pub active: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl From<OrganisationPatch> for OrgPatch {
+    fn from(p: OrganisationPatch) -> Self {
+        OrgPatch {
+            name: p.name,
+            org_type: p.org_type,
+            category: p.category.map(|c| c.to_string()),
+            region: p.region,
+            parent_code: p.parent_code,
+            active: p.active,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -640,9 +659,11 @@ async fn update_org(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
-    ApiJson(p): ApiJson<OrgPatch>,
+    ApiJson(p): ApiJson<OrganisationPatch>,
 ) -> ApiResult<Json<OrganisationDto>> {
-    Ok(Json(s.app.update_org(&actor, &code, &p).await?.into()))
+    Ok(Json(
+        s.app.update_org(&actor, &code, &p.into()).await?.into(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/children", tag = "organisations", params(("code" = String, Path)), security(("bearer" = [])),

@@ -404,7 +404,6 @@ async fn orgs(
         category,
         region: Some(q.region.clone()).filter(|r| !r.is_empty()),
         active: None,
-        parent_id: None,
     };
     let page = s
         .app
@@ -563,7 +562,7 @@ async fn update_org(
     let patch = OrgPatch {
         name: Some(f.name.clone()),
         org_type: Some(f.org_type.clone()),
-        category: Some(serde_json::Value::String(f.category.clone())),
+        category: Some(f.category.clone()),
         region: Some(f.region.clone()),
         parent_code: Some(Some(f.parent_code.clone())),
         active: Some(active),
