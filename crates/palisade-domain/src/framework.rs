@@ -1,0 +1,1102 @@
+//! Assessment frameworks as data: the ten-standard toolkit (standard → assertion → evidence item)
+//! and the CAF-aligned one (objective → principle → contributing outcome → indicators of good
+//! practice, plus a profile). The file format is described in `docs/FORMATS.md`; this module
+//! parses it, checks the tree and turns it into validated types the rest of the system trusts.
+
+use crate::error::{FieldError, FieldErrors};
+use crate::org::{Category, OrgType, string_enum};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+use time::Date;
+
+/// The only value accepted in a file's `format` field.
+pub const FORMAT: &str = "palisade-framework/1";
+
+string_enum! {
+    /// Which of the two shapes a framework has.
+    FrameworkKind {
+        TenStandard => "ten_standard", "Ten-standard",
+        Caf => "caf", "CAF-aligned",
+    }
+}
+
+string_enum! {
+    /// How an evidence item is answered.
+    AnswerType {
+        YesNo => "yes_no", "Yes or no",
+        Text => "text", "Text",
+        Date => "date", "Date",
+        Number => "number", "Number",
+        Document => "document", "Document upload",
+        Certificate => "certificate", "Certificate",
+    }
+}
+
+string_enum! {
+    /// A CAF contributing outcome's level; ordered so that `Achieved` is the greatest.
+    Level {
+        NotAchieved => "not_achieved", "Not achieved",
+        PartiallyAchieved => "partially_achieved", "Partially achieved",
+        Achieved => "achieved", "Achieved",
+    }
+}
+
+string_enum! {
+    /// The National Data Guardian's grouping of the ten standards.
+    StandardGroup {
+        People => "people", "People",
+        Process => "process", "Process",
+        Technology => "technology", "Technology",
+    }
+}
+
+/// Whether an evidence item applies to an organisation type, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicability {
+    Mandatory { approaching: bool },
+    Optional,
+    NotApplicable,
+}
+
+impl Applicability {
+    pub fn applies(self) -> bool {
+        !matches!(self, Applicability::NotApplicable)
+    }
+    pub fn is_mandatory(self) -> bool {
+        matches!(self, Applicability::Mandatory { .. })
+    }
+    pub fn in_approaching(self) -> bool {
+        matches!(self, Applicability::Mandatory { approaching: true })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateKind {
+    pub key: String,
+    pub name: String,
+    /// A valid certificate of this kind lifts Standards Met to Standards Exceeded.
+    pub exceeds: bool,
+}
+
+/// A validated framework: every reference unique and in its place, every type and level known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Framework {
+    pub key: String,
+    pub version: String,
+    pub year: i32,
+    pub kind: FrameworkKind,
+    pub name: String,
+    pub notice: Option<String>,
+    pub categories: Vec<Category>,
+    pub deadline: Date,
+    pub interim_baseline: Option<Date>,
+    pub assurance_ratings: Vec<String>,
+    pub certificates: Vec<CertificateKind>,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    TenStandard {
+        standards: Vec<Standard>,
+    },
+    Caf {
+        objectives: Vec<Objective>,
+        profile_name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standard {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub group: StandardGroup,
+    pub assertions: Vec<Assertion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assertion {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub text: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub text: String,
+    pub answer_type: AnswerType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    pub mandatory_for: BTreeSet<OrgType>,
+    pub optional_for: BTreeSet<OrgType>,
+    pub approaching_for: BTreeSet<OrgType>,
+}
+
+impl Item {
+    pub fn applicability(&self, org_type: OrgType) -> Applicability {
+        if self.mandatory_for.contains(&org_type) {
+            Applicability::Mandatory {
+                approaching: self.approaching_for.contains(&org_type),
+            }
+        } else if self.optional_for.contains(&org_type) {
+            Applicability::Optional
+        } else {
+            Applicability::NotApplicable
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Objective {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub principles: Vec<Principle>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principle {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub igps: Vec<Igp>,
+    /// The profile's target level per category.
+    pub targets: BTreeMap<Category, Level>,
+}
+
+impl Outcome {
+    /// Some outcomes have only two columns (Not achieved / Achieved).
+    pub fn has_partial(&self) -> bool {
+        self.igps
+            .iter()
+            .any(|i| i.level == Level::PartiallyAchieved)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Igp {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub level: Level,
+    pub text: String,
+}
+
+/// What a reference in a framework points at.
+#[derive(Debug, Clone, Copy)]
+pub enum Node<'a> {
+    Item(&'a Item),
+    Outcome(&'a Outcome),
+    Igp(&'a Outcome, &'a Igp),
+}
+
+impl Framework {
+    pub fn applies_to(&self, category: Category) -> bool {
+        self.categories.contains(&category)
+    }
+
+    pub fn standards(&self) -> &[Standard] {
+        match &self.body {
+            Body::TenStandard { standards } => standards,
+            Body::Caf { .. } => &[],
+        }
+    }
+
+    pub fn objectives(&self) -> &[Objective] {
+        match &self.body {
+            Body::Caf { objectives, .. } => objectives,
+            Body::TenStandard { .. } => &[],
+        }
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.standards()
+            .iter()
+            .flat_map(|s| s.assertions.iter().flat_map(|a| a.items.iter()))
+    }
+
+    pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> {
+        self.objectives()
+            .iter()
+            .flat_map(|o| o.principles.iter().flat_map(|p| p.outcomes.iter()))
+    }
+
+    /// Looks up an answerable reference: an item, a CAF outcome (its comment) or an IGP.
+    pub fn node(&self, reference: &str) -> Option<Node<'_>> {
+        if let Some(item) = self.items().find(|i| i.reference == reference) {
+            return Some(Node::Item(item));
+        }
+        for outcome in self.outcomes() {
+            if outcome.reference == reference {
+                return Some(Node::Outcome(outcome));
+            }
+            if let Some(igp) = outcome.igps.iter().find(|i| i.reference == reference) {
+                return Some(Node::Igp(outcome, igp));
+            }
+        }
+        None
+    }
+
+    pub fn certificate(&self, key: &str) -> Option<&CertificateKind> {
+        self.certificates.iter().find(|c| c.key == key)
+    }
+
+    /// The canonical file form of this framework (JSON is YAML, so it reads back with [`parse`]).
+    pub fn to_file(&self) -> FrameworkFile {
+        let types = |set: &BTreeSet<OrgType>| set.iter().map(|t| t.as_str().to_string()).collect();
+        let (standards, objectives, profile) = match &self.body {
+            Body::TenStandard { standards } => (
+                standards
+                    .iter()
+                    .map(|s| StandardFile {
+                        reference: s.reference.clone(),
+                        title: s.title.clone(),
+                        group: s.group.as_str().to_string(),
+                        assertions: s
+                            .assertions
+                            .iter()
+                            .map(|a| AssertionFile {
+                                reference: a.reference.clone(),
+                                text: a.text.clone(),
+                                items: a
+                                    .items
+                                    .iter()
+                                    .map(|i| ItemFile {
+                                        reference: i.reference.clone(),
+                                        text: i.text.clone(),
+                                        answer: i.answer_type.as_str().to_string(),
+                                        min: i.min,
+                                        certificate: i.certificate.clone(),
+                                        source_ref: i.source_ref.clone(),
+                                        mandatory: types(&i.mandatory_for),
+                                        optional: types(&i.optional_for),
+                                        approaching: types(&i.approaching_for),
+                                    })
+                                    .collect(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                Vec::new(),
+                None,
+            ),
+            Body::Caf {
+                objectives,
+                profile_name,
+            } => {
+                let mut targets = BTreeMap::new();
+                for o in self.outcomes() {
+                    targets.insert(
+                        o.reference.clone(),
+                        o.targets
+                            .iter()
+                            .map(|(c, l)| (c.number().to_string(), l.as_str().to_string()))
+                            .collect(),
+                    );
+                }
+                (
+                    Vec::new(),
+                    objectives
+                        .iter()
+                        .map(|o| ObjectiveFile {
+                            reference: o.reference.clone(),
+                            title: o.title.clone(),
+                            principles: o
+                                .principles
+                                .iter()
+                                .map(|p| PrincipleFile {
+                                    reference: p.reference.clone(),
+                                    title: p.title.clone(),
+                                    outcomes: p
+                                        .outcomes
+                                        .iter()
+                                        .map(|oc| OutcomeFile {
+                                            reference: oc.reference.clone(),
+                                            title: oc.title.clone(),
+                                            igps: oc
+                                                .igps
+                                                .iter()
+                                                .map(|g| IgpFile {
+                                                    reference: g.reference.clone(),
+                                                    level: g.level.as_str().to_string(),
+                                                    text: g.text.clone(),
+                                                })
+                                                .collect(),
+                                        })
+                                        .collect(),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                    Some(ProfileFile {
+                        name: profile_name.clone(),
+                        targets,
+                    }),
+                )
+            }
+        };
+        FrameworkFile {
+            format: FORMAT.to_string(),
+            key: self.key.clone(),
+            version: self.version.clone(),
+            year: self.year,
+            kind: self.kind.as_str().to_string(),
+            name: self.name.clone(),
+            notice: self.notice.clone(),
+            categories: self.categories.iter().map(|c| c.number()).collect(),
+            deadline: date_text(self.deadline),
+            interim_baseline: self.interim_baseline.map(date_text),
+            assurance_ratings: self.assurance_ratings.clone(),
+            certificates: self
+                .certificates
+                .iter()
+                .map(|c| CertificateFile {
+                    key: c.key.clone(),
+                    name: c.name.clone(),
+                    exceeds: c.exceeds,
+                })
+                .collect(),
+            type_groups: BTreeMap::new(),
+            standards,
+            objectives,
+            profile,
+        }
+    }
+
+    /// Canonical JSON: the same framework always gives the same bytes, whatever file it came from.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(&self.to_file()).expect("framework files always serialise")
+    }
+}
+
+pub fn date_text(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(field: &str, raw: &str) -> Result<Date, FieldError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(raw.trim(), format).map_err(|_| {
+        FieldError::new(
+            field,
+            format!("'{}' is not a date (YYYY-MM-DD)", raw.trim()),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file format, as written by people. Every struct refuses unknown fields, so a typo is an
+// error rather than a silently ignored setting.
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkFile {
+    pub format: String,
+    pub key: String,
+    pub version: String,
+    pub year: i32,
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    pub categories: Vec<u8>,
+    pub deadline: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_baseline: Option<String>,
+    #[serde(default)]
+    pub assurance_ratings: Vec<String>,
+    #[serde(default)]
+    pub certificates: Vec<CertificateFile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_groups: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standards: Vec<StandardFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<ObjectiveFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateFile {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub exceeds: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub group: String,
+    #[serde(default)]
+    pub assertions: Vec<AssertionFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub text: String,
+    #[serde(default)]
+    pub items: Vec<ItemFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub text: String,
+    pub answer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    #[serde(default)]
+    pub mandatory: Vec<String>,
+    #[serde(default)]
+    pub optional: Vec<String>,
+    #[serde(default)]
+    pub approaching: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    #[serde(default)]
+    pub principles: Vec<PrincipleFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipleFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    #[serde(default)]
+    pub outcomes: Vec<OutcomeFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    #[serde(default)]
+    pub igps: Vec<IgpFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgpFile {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub level: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub name: String,
+    #[serde(default)]
+    pub targets: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The longest text any framework field may hold.
+const MAX_TEXT: usize = 4000;
+
+/// Parses and validates a framework file (YAML, or JSON, which YAML reads too).
+pub fn parse(text: &str) -> Result<Framework, FieldErrors> {
+    let file: FrameworkFile = yaml_serde::from_str(text)
+        .map_err(|e| FieldErrors::from(FieldError::new("file", e.to_string())))?;
+    validate(file)
+}
+
+/// Checks a file's tree and turns it into a [`Framework`], reporting every problem at once.
+pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
+    let mut errs = FieldErrors::default();
+    if file.format != FORMAT {
+        errs.push("format", format!("must be \"{FORMAT}\""));
+    }
+    if file.key.is_empty()
+        || file.key.len() > 60
+        || !file
+            .key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        errs.push("key", "must be 1-60 lowercase letters, digits and hyphens");
+    }
+    text_field(&mut errs, "version", &file.version, 40);
+    text_field(&mut errs, "name", &file.name, 200);
+    if let Some(n) = &file.notice {
+        text_field(&mut errs, "notice", n, MAX_TEXT);
+    }
+    if !(2000..=2100).contains(&file.year) {
+        errs.push("year", "must be between 2000 and 2100");
+    }
+    let kind =
+        errs.take(FrameworkKind::from_str(&file.kind).map_err(|m| FieldError::new("kind", m)));
+    let mut categories = Vec::new();
+    for (i, n) in file.categories.iter().enumerate() {
+        if let Some(c) = errs.take(
+            Category::try_from(*n).map_err(|m| FieldError::new(format!("categories[{i}]"), m)),
+        ) {
+            if categories.contains(&c) {
+                errs.push(
+                    format!("categories[{i}]"),
+                    format!("category {n} is listed twice"),
+                );
+            }
+            categories.push(c);
+        }
+    }
+    if file.categories.is_empty() {
+        errs.push("categories", "must list at least one category");
+    }
+    let deadline = errs.take(parse_date("deadline", &file.deadline));
+    let interim_baseline = match &file.interim_baseline {
+        Some(d) => errs.take(parse_date("interim_baseline", d)),
+        None => None,
+    };
+    if let (Some(d), Some(b)) = (deadline, interim_baseline)
+        && b >= d
+    {
+        errs.push("interim_baseline", "must be before the deadline");
+    }
+    if file.assurance_ratings.is_empty() {
+        errs.push(
+            "assurance_ratings",
+            "must list the audit rating scale, best first",
+        );
+    }
+    for (i, r) in file.assurance_ratings.iter().enumerate() {
+        text_field(&mut errs, &format!("assurance_ratings[{i}]"), r, 80);
+    }
+    let mut certificates = Vec::new();
+    for (i, c) in file.certificates.iter().enumerate() {
+        if c.key.is_empty()
+            || !c
+                .key
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+        {
+            errs.push(
+                format!("certificates[{i}].key"),
+                "must be lowercase letters, digits and underscores",
+            );
+        }
+        if certificates
+            .iter()
+            .any(|k: &CertificateKind| k.key == c.key)
+        {
+            errs.push(
+                format!("certificates[{i}].key"),
+                format!("\"{}\" is listed twice", c.key),
+            );
+        }
+        text_field(&mut errs, &format!("certificates[{i}].name"), &c.name, 120);
+        certificates.push(CertificateKind {
+            key: c.key.clone(),
+            name: c.name.clone(),
+            exceeds: c.exceeds,
+        });
+    }
+    let groups = resolve_groups(&file.type_groups, &mut errs);
+    let mut seen = HashSet::new();
+    let body = match kind {
+        Some(FrameworkKind::TenStandard) => {
+            if !file.objectives.is_empty() || file.profile.is_some() {
+                errs.push(
+                    "objectives",
+                    "a ten_standard framework has standards, not objectives or a profile",
+                );
+            }
+            if file.standards.is_empty() {
+                errs.push("standards", "must list at least one standard");
+            }
+            let ctx = Ctx {
+                groups: &groups,
+                certificates: &certificates,
+            };
+            Some(Body::TenStandard {
+                standards: file
+                    .standards
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| ctx.standard(i, s, &mut seen, &mut errs))
+                    .collect(),
+            })
+        }
+        Some(FrameworkKind::Caf) => {
+            if !file.standards.is_empty() {
+                errs.push("standards", "a caf framework has objectives, not standards");
+            }
+            if file.objectives.is_empty() {
+                errs.push("objectives", "must list at least one objective");
+            }
+            let profile = file.profile.clone().unwrap_or_else(|| {
+                errs.push(
+                    "profile",
+                    "a caf framework needs a profile of target levels",
+                );
+                ProfileFile {
+                    name: String::new(),
+                    targets: BTreeMap::new(),
+                }
+            });
+            let objectives: Vec<Objective> = file
+                .objectives
+                .iter()
+                .enumerate()
+                .map(|(i, o)| caf_objective(i, o, &categories, &profile, &mut seen, &mut errs))
+                .collect();
+            for key in profile.targets.keys() {
+                if !seen.contains(key.as_str()) {
+                    errs.push(
+                        format!("profile.targets.{key}"),
+                        "is not an outcome of this framework",
+                    );
+                }
+            }
+            if file.profile.is_some() {
+                text_field(&mut errs, "profile.name", &profile.name, 200);
+            }
+            Some(Body::Caf {
+                objectives,
+                profile_name: profile.name,
+            })
+        }
+        None => None,
+    };
+    errs.into_result()?;
+    Ok(Framework {
+        key: file.key,
+        version: file.version,
+        year: file.year,
+        kind: kind.expect("checked"),
+        name: file.name,
+        notice: file.notice,
+        categories,
+        deadline: deadline.expect("checked"),
+        interim_baseline,
+        assurance_ratings: file.assurance_ratings,
+        certificates,
+        body: body.expect("checked"),
+    })
+}
+
+fn text_field(errs: &mut FieldErrors, field: &str, value: &str, max: usize) {
+    if let Err(e) = crate::error::bounded_text(field, value, 1, max) {
+        errs.0.push(e);
+    }
+}
+
+fn resolve_groups(
+    raw: &BTreeMap<String, Vec<String>>,
+    errs: &mut FieldErrors,
+) -> HashMap<String, BTreeSet<OrgType>> {
+    let mut out = HashMap::new();
+    out.insert("all".to_string(), OrgType::ALL.iter().copied().collect());
+    for (name, types) in raw {
+        if name == "all" || OrgType::from_str(name).is_ok() {
+            errs.push(
+                format!("type_groups.{name}"),
+                "a group may not take the name of a type or \"all\"",
+            );
+            continue;
+        }
+        let mut set = BTreeSet::new();
+        for (i, t) in types.iter().enumerate() {
+            match OrgType::from_str(t) {
+                Ok(t) => {
+                    set.insert(t);
+                }
+                Err(m) => errs.push(format!("type_groups.{name}[{i}]"), m),
+            }
+        }
+        out.insert(name.clone(), set);
+    }
+    out
+}
+
+fn check_ref(
+    errs: &mut FieldErrors,
+    path: &str,
+    reference: &str,
+    parent: Option<(&str, &str)>,
+    seen: &mut HashSet<String>,
+) {
+    if reference.is_empty()
+        || reference.len() > 40
+        || !reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+    {
+        errs.push(
+            format!("{path}.ref"),
+            format!("\"{reference}\" must be 1-40 letters, digits, dots, hyphens or underscores"),
+        );
+        return;
+    }
+    if let Some((what, p)) = parent {
+        let under = reference
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with('.') && rest.len() > 1);
+        if !under {
+            errs.push(
+                format!("{path}.ref"),
+                format!("\"{reference}\" is not under {what} \"{p}\""),
+            );
+        }
+    }
+    if !seen.insert(reference.to_string()) {
+        errs.push(
+            format!("{path}.ref"),
+            format!("\"{reference}\" is used more than once"),
+        );
+    }
+}
+
+struct Ctx<'a> {
+    groups: &'a HashMap<String, BTreeSet<OrgType>>,
+    certificates: &'a [CertificateKind],
+}
+
+impl Ctx<'_> {
+    fn standard(
+        &self,
+        i: usize,
+        s: &StandardFile,
+        seen: &mut HashSet<String>,
+        errs: &mut FieldErrors,
+    ) -> Standard {
+        let path = format!("standards[{i}]");
+        check_ref(errs, &path, &s.reference, None, seen);
+        text_field(errs, &format!("{path}.title"), &s.title, 200);
+        let group = errs
+            .take(
+                StandardGroup::from_str(&s.group)
+                    .map_err(|m| FieldError::new(format!("{path}.group"), m)),
+            )
+            .unwrap_or(StandardGroup::People);
+        if s.assertions.is_empty() {
+            errs.push(
+                format!("{path}.assertions"),
+                "must list at least one assertion",
+            );
+        }
+        let assertions = s
+            .assertions
+            .iter()
+            .enumerate()
+            .map(|(j, a)| {
+                let path = format!("{path}.assertions[{j}]");
+                check_ref(
+                    errs,
+                    &path,
+                    &a.reference,
+                    Some(("standard", &s.reference)),
+                    seen,
+                );
+                text_field(errs, &format!("{path}.text"), &a.text, MAX_TEXT);
+                if a.items.is_empty() {
+                    errs.push(format!("{path}.items"), "must list at least one item");
+                }
+                Assertion {
+                    reference: a.reference.clone(),
+                    text: a.text.clone(),
+                    items: a
+                        .items
+                        .iter()
+                        .enumerate()
+                        .map(|(k, it)| {
+                            self.item(&format!("{path}.items[{k}]"), &a.reference, it, seen, errs)
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Standard {
+            reference: s.reference.clone(),
+            title: s.title.clone(),
+            group,
+            assertions,
+        }
+    }
+
+    fn item(
+        &self,
+        path: &str,
+        parent: &str,
+        it: &ItemFile,
+        seen: &mut HashSet<String>,
+        errs: &mut FieldErrors,
+    ) -> Item {
+        check_ref(errs, path, &it.reference, Some(("assertion", parent)), seen);
+        text_field(errs, &format!("{path}.text"), &it.text, MAX_TEXT);
+        let answer_type = errs
+            .take(
+                AnswerType::from_str(&it.answer)
+                    .map_err(|m| FieldError::new(format!("{path}.answer"), m)),
+            )
+            .unwrap_or(AnswerType::YesNo);
+        if it.min.is_some() && answer_type != AnswerType::Number {
+            errs.push(
+                format!("{path}.min"),
+                "only number items may have a minimum",
+            );
+        }
+        if it.min.is_some_and(|m| !m.is_finite()) {
+            errs.push(format!("{path}.min"), "must be a finite number");
+        }
+        match (&it.certificate, answer_type) {
+            (Some(key), AnswerType::Certificate) => {
+                if !self.certificates.iter().any(|c| &c.key == key) {
+                    errs.push(
+                        format!("{path}.certificate"),
+                        format!("\"{key}\" is not one of the framework's certificates"),
+                    );
+                }
+            }
+            (None, AnswerType::Certificate) => errs.push(
+                format!("{path}.certificate"),
+                "a certificate item must name its certificate kind",
+            ),
+            (Some(_), _) => errs.push(
+                format!("{path}.certificate"),
+                "only certificate items name a certificate",
+            ),
+            (None, _) => {}
+        }
+        let mandatory_for = self.types(&format!("{path}.mandatory"), &it.mandatory, errs);
+        let optional_for = self.types(&format!("{path}.optional"), &it.optional, errs);
+        let approaching_for = self.types(&format!("{path}.approaching"), &it.approaching, errs);
+        if let Some(t) = mandatory_for.intersection(&optional_for).next() {
+            errs.push(
+                format!("{path}.optional"),
+                format!("\"{t}\" is both mandatory and optional"),
+            );
+        }
+        if let Some(t) = approaching_for.difference(&mandatory_for).next() {
+            errs.push(
+                format!("{path}.approaching"),
+                format!("\"{t}\" is in the Approaching set but the item is not mandatory for it"),
+            );
+        }
+        Item {
+            reference: it.reference.clone(),
+            text: it.text.clone(),
+            answer_type,
+            min: it.min,
+            certificate: it.certificate.clone(),
+            source_ref: it.source_ref.clone(),
+            mandatory_for,
+            optional_for,
+            approaching_for,
+        }
+    }
+
+    fn types(&self, path: &str, names: &[String], errs: &mut FieldErrors) -> BTreeSet<OrgType> {
+        let mut set = BTreeSet::new();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(g) = self.groups.get(name) {
+                set.extend(g.iter().copied());
+            } else {
+                match OrgType::from_str(name) {
+                    Ok(t) => {
+                        set.insert(t);
+                    }
+                    Err(m) => errs.push(format!("{path}[{i}]"), format!("{m}, or a type group")),
+                }
+            }
+        }
+        set
+    }
+}
+
+fn caf_objective(
+    i: usize,
+    o: &ObjectiveFile,
+    categories: &[Category],
+    profile: &ProfileFile,
+    seen: &mut HashSet<String>,
+    errs: &mut FieldErrors,
+) -> Objective {
+    let path = format!("objectives[{i}]");
+    check_ref(errs, &path, &o.reference, None, seen);
+    text_field(errs, &format!("{path}.title"), &o.title, 200);
+    let principles = o
+        .principles
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let path = format!("{path}.principles[{j}]");
+            // Principles are written A1, A2 under A: the parent is a plain prefix, no dot.
+            check_ref(errs, &path, &p.reference, None, seen);
+            if !p.reference.starts_with(&o.reference) || p.reference.len() == o.reference.len() {
+                errs.push(
+                    format!("{path}.ref"),
+                    format!(
+                        "\"{}\" is not under objective \"{}\"",
+                        p.reference, o.reference
+                    ),
+                );
+            }
+            text_field(errs, &format!("{path}.title"), &p.title, 200);
+            let outcomes = p
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(k, oc)| {
+                    caf_outcome(
+                        &format!("{path}.outcomes[{k}]"),
+                        &p.reference,
+                        oc,
+                        categories,
+                        profile,
+                        seen,
+                        errs,
+                    )
+                })
+                .collect();
+            Principle {
+                reference: p.reference.clone(),
+                title: p.title.clone(),
+                outcomes,
+            }
+        })
+        .collect();
+    Objective {
+        reference: o.reference.clone(),
+        title: o.title.clone(),
+        principles,
+    }
+}
+
+fn caf_outcome(
+    path: &str,
+    parent: &str,
+    oc: &OutcomeFile,
+    categories: &[Category],
+    profile: &ProfileFile,
+    seen: &mut HashSet<String>,
+    errs: &mut FieldErrors,
+) -> Outcome {
+    check_ref(errs, path, &oc.reference, Some(("principle", parent)), seen);
+    text_field(errs, &format!("{path}.title"), &oc.title, 200);
+    let mut igps = Vec::new();
+    for (n, g) in oc.igps.iter().enumerate() {
+        let gpath = format!("{path}.igps[{n}]");
+        check_ref(
+            errs,
+            &gpath,
+            &g.reference,
+            Some(("outcome", &oc.reference)),
+            seen,
+        );
+        text_field(errs, &format!("{gpath}.text"), &g.text, MAX_TEXT);
+        if let Some(level) = errs.take(
+            Level::from_str(&g.level).map_err(|m| FieldError::new(format!("{gpath}.level"), m)),
+        ) {
+            igps.push(Igp {
+                reference: g.reference.clone(),
+                level,
+                text: g.text.clone(),
+            });
+        }
+    }
+    for needed in [Level::NotAchieved, Level::Achieved] {
+        if !igps.iter().any(|g| g.level == needed) && igps.len() == oc.igps.len() {
+            errs.push(
+                format!("{path}.igps"),
+                format!(
+                    "outcome \"{}\" needs at least one {} indicator",
+                    oc.reference,
+                    needed.label()
+                ),
+            );
+        }
+    }
+    let mut outcome = Outcome {
+        reference: oc.reference.clone(),
+        title: oc.title.clone(),
+        igps,
+        targets: BTreeMap::new(),
+    };
+    let raw = profile.targets.get(&oc.reference);
+    for c in categories {
+        let key = c.number().to_string();
+        let field = format!("profile.targets.{}.{key}", oc.reference);
+        match raw.and_then(|m| m.get(&key)) {
+            None => errs.push(
+                field,
+                format!(
+                    "outcome \"{}\" has no target for category {key}",
+                    oc.reference
+                ),
+            ),
+            Some(l) => {
+                if let Some(level) =
+                    errs.take(Level::from_str(l).map_err(|m| FieldError::new(&field, m)))
+                {
+                    if level == Level::PartiallyAchieved && !outcome.has_partial() {
+                        errs.push(field, "this outcome has no Partially achieved level");
+                    } else {
+                        outcome.targets.insert(*c, level);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(m) = raw {
+        for key in m.keys() {
+            if !categories.iter().any(|c| c.number().to_string() == *key) {
+                errs.push(
+                    format!("profile.targets.{}.{key}", oc.reference),
+                    "is not one of the framework's categories",
+                );
+            }
+        }
+    }
+    outcome
+}
+
+impl fmt::Display for Framework {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({} {})", self.name, self.key, self.version)
+    }
+}
