@@ -10,6 +10,7 @@
 //! SQLite writes go through a single writer connection using `BEGIN IMMEDIATE`, so a
 //! read-then-write transaction can never fail with `SQLITE_BUSY` on upgrade; reads use a pool.
 
+mod assessments;
 mod audit;
 mod db;
 mod error;
@@ -24,8 +25,9 @@ pub use error::StoreError;
 pub use model::*;
 
 use async_trait::async_trait;
+use palisade_domain::assessment::Status;
 use palisade_domain::audit::{AuditDraft, AuditEntry};
-use palisade_domain::org::{OrgCode, OrgFields};
+use palisade_domain::org::{Category, OrgCode, OrgFields};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{ContactFields, Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
@@ -150,6 +152,95 @@ pub trait AuditStore: Send + Sync {
 }
 
 #[async_trait]
+pub trait AssessmentStore: Send + Sync {
+    /// Stores a framework version; importing the same content again changes nothing and returns
+    /// `false`.
+    async fn import_framework(
+        &self,
+        new: &NewFramework,
+        audit: AuditDraft,
+    ) -> Result<(FrameworkRecord, bool)>;
+    async fn list_frameworks(&self) -> Result<Vec<FrameworkRecord>>;
+    /// A framework and its canonical document.
+    async fn framework_document(&self, id: i64) -> Result<Option<(FrameworkRecord, String)>>;
+    /// The newest framework imported for this year and category.
+    async fn current_framework(
+        &self,
+        year: i32,
+        category: Category,
+    ) -> Result<Option<FrameworkRecord>>;
+
+    async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>>;
+    async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>>;
+    async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>>;
+    async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>>;
+    /// Every publication of an assessment, newest first.
+    async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>>;
+
+    /// Writes many answers in one transaction (creating the assessment if needed). Answers whose
+    /// `expected_version` is stale are refused, naming each, and nothing is written. Returns the
+    /// assessment and the references that actually changed.
+    async fn save_answers(
+        &self,
+        key: AssessmentKey,
+        changes: &[AnswerChange],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<(AssessmentRecord, Vec<String>)>;
+    /// Replaces the assessment's certificates.
+    async fn set_certificates(
+        &self,
+        key: AssessmentKey,
+        certificates: &[NewCertificate],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<AssessmentRecord>;
+    async fn add_evidence(
+        &self,
+        key: AssessmentKey,
+        evidence: &NewEvidence,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<EvidenceRecord>;
+    async fn remove_evidence(
+        &self,
+        key: AssessmentKey,
+        evidence_id: i64,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Locks the assessment and records a publication of `status`, provided nothing changed since
+    /// `expected_revision` was read (the status was decided from that revision).
+    async fn publish(
+        &self,
+        key: AssessmentKey,
+        expected_revision: i64,
+        status: Status,
+        late: bool,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<AssessmentRecord>;
+    /// Unlocks a submitted assessment for changes; its published status stands until republished.
+    async fn reopen(
+        &self,
+        assessment_id: i64,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<AssessmentRecord>;
+
+    /// Active organisations counted by type, category, region and current status for a year.
+    async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>>;
+    /// Organisations in scope with their current status for a year, by code.
+    async fn list_statuses(
+        &self,
+        scope: &Scope,
+        year: i32,
+        filter: &StatusFilter,
+        page: PageRequest,
+    ) -> Result<Page<PublicStatus>>;
+}
+
+#[async_trait]
 pub trait AdminStore: Send + Sync {
     fn engine(&self) -> Engine;
     async fn ping(&self) -> Result<()>;
@@ -158,5 +249,11 @@ pub trait AdminStore: Send + Sync {
 }
 
 /// Everything Palisade persists.
-pub trait Store: OrgStore + PeopleStore + SessionStore + AuditStore + AdminStore {}
-impl<T: OrgStore + PeopleStore + SessionStore + AuditStore + AdminStore> Store for T {}
+pub trait Store:
+    OrgStore + PeopleStore + SessionStore + AuditStore + AssessmentStore + AdminStore
+{
+}
+impl<T: OrgStore + PeopleStore + SessionStore + AuditStore + AssessmentStore + AdminStore> Store
+    for T
+{
+}

@@ -182,3 +182,162 @@ pub struct AuditRecord {
 pub(crate) fn parse_code(code: &str) -> Option<OrgCode> {
     OrgCode::parse("code", code).ok()
 }
+
+/// An imported framework version (the document itself is fetched separately).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrameworkRecord {
+    pub id: i64,
+    pub key: String,
+    pub year: i32,
+    pub version: String,
+    pub kind: palisade_domain::framework::FrameworkKind,
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub deadline: String,
+    pub categories: Vec<Category>,
+    pub content_hash: String,
+    pub imported_at: i64,
+}
+
+/// A validated framework to store, with its canonical document.
+#[derive(Debug, Clone)]
+pub struct NewFramework {
+    pub key: String,
+    pub year: i32,
+    pub version: String,
+    pub kind: palisade_domain::framework::FrameworkKind,
+    pub name: String,
+    pub deadline: String,
+    pub categories: Vec<Category>,
+    pub content_hash: String,
+    pub document: String,
+}
+
+/// One organisation's assessment for one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssessmentRecord {
+    pub id: i64,
+    pub org_id: OrgId,
+    pub year: i32,
+    pub framework_id: i64,
+    pub submitted: bool,
+    pub status: palisade_domain::assessment::Status,
+    pub published_at: Option<i64>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which assessment a write is for; the row is created on the first write.
+#[derive(Debug, Clone, Copy)]
+pub struct AssessmentKey {
+    pub org_id: OrgId,
+    pub year: i32,
+    pub framework_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerRecord {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub value: String,
+    pub version: i64,
+    pub updated_at: i64,
+    pub updated_by: Option<String>,
+}
+
+/// One answer to write: `value: None` clears it. With `expected_version`, the write is refused
+/// when someone else has changed the answer since it was read (0 means "was unanswered").
+#[derive(Debug, Clone)]
+pub struct AnswerChange {
+    pub reference: String,
+    pub value: Option<String>,
+    pub expected_version: Option<i64>,
+}
+
+/// Who makes a change and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    pub at: i64,
+    pub user_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicationRecord {
+    pub status: palisade_domain::assessment::Status,
+    pub published_at: i64,
+    pub published_by: Option<String>,
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateRecord {
+    pub kind: String,
+    pub reference: String,
+    /// `YYYY-MM-DD`.
+    pub expires_on: String,
+    pub recorded_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub kind: String,
+    pub reference: String,
+    pub expires_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub object_key: String,
+    pub uploaded_at: i64,
+    pub uploaded_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    pub reference: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub object_key: String,
+}
+
+/// Active organisations in one (type, category, region, status) cell of the national picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusCount {
+    pub org_type: OrgType,
+    pub category: Category,
+    pub region: String,
+    pub status: palisade_domain::assessment::Status,
+    pub orgs: i64,
+    /// Of those, how many first published after the deadline.
+    pub late: i64,
+}
+
+/// What the public may know of an organisation's assessment: nothing more.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicStatus {
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub status: palisade_domain::assessment::Status,
+    pub published_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatusFilter {
+    pub q: Option<String>,
+    pub org_type: Option<OrgType>,
+    pub category: Option<Category>,
+    pub region: Option<String>,
+    pub status: Option<palisade_domain::assessment::Status>,
+}

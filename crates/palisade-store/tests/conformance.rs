@@ -642,3 +642,318 @@ async fn the_last_national_admin_cannot_be_removed() {
         db.cleanup().await;
     }
 }
+
+fn new_framework(key: &str, hash: &str, categories: &[u8]) -> NewFramework {
+    NewFramework {
+        key: key.into(),
+        year: 2026,
+        version: "1".into(),
+        kind: palisade_domain::framework::FrameworkKind::TenStandard,
+        name: format!("Framework {key}"),
+        deadline: "2027-06-30".into(),
+        categories: categories
+            .iter()
+            .map(|c| (*c).try_into().unwrap())
+            .collect(),
+        content_hash: hash.into(),
+        document: "{}".into(),
+    }
+}
+
+fn change(r: &str, v: Option<&str>, expected: Option<i64>) -> AnswerChange {
+    AnswerChange {
+        reference: r.into(),
+        value: v.map(str::to_string),
+        expected_version: expected,
+    }
+}
+
+const STAMP: Stamp = Stamp {
+    at: 1_700_000_100,
+    user_id: None,
+};
+
+#[tokio::test]
+async fn frameworks_import_once_and_the_newest_applies() {
+    use palisade_domain::org::Category;
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let (a, created) = s
+            .import_framework(
+                &new_framework("ten", "h1", &[3, 4]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        assert!(created);
+        assert_eq!(a.categories, vec![Category::Three, Category::Four]);
+        let (again, created) = s
+            .import_framework(
+                &new_framework("ten", "h1", &[3, 4]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        assert!(!created, "same content is not imported twice");
+        assert_eq!(again.id, a.id);
+        let (b, _) = s
+            .import_framework(
+                &new_framework("ten", "h2", &[3]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.current_framework(2026, Category::Three)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            b.id
+        );
+        assert_eq!(
+            s.current_framework(2026, Category::Four)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            a.id
+        );
+        assert!(
+            s.current_framework(2026, Category::One)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.current_framework(2025, Category::Three)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(s.list_frameworks().await.unwrap().len(), 2);
+        let (rec, doc) = s.framework_document(a.id).await.unwrap().unwrap();
+        assert_eq!((rec.key.as_str(), doc.as_str()), ("ten", "{}"));
+        assert_eq!(
+            verify_chain(s).await.unwrap(),
+            2,
+            "one audit entry per new version"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn answers_are_versioned_locked_on_submission_and_counted() {
+    use palisade_domain::assessment::Status;
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let gp = create(s, "A81001", "gp_practice", "").await;
+        let other = create(s, "A81002", "gp_practice", "").await;
+        let (fw, _) = s
+            .import_framework(
+                &new_framework("ten", "h1", &[4]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        let key = AssessmentKey {
+            org_id: gp.id,
+            year: 2026,
+            framework_id: fw.id,
+        };
+        assert!(s.get_assessment(gp.id, 2026).await.unwrap().is_none());
+
+        let (a, changed) = s
+            .save_answers(
+                key,
+                &[
+                    change("1.1.1", Some("yes"), None),
+                    change("1.1.2", Some("Jo"), Some(0)),
+                ],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed, vec!["1.1.1", "1.1.2"]);
+        assert_eq!(a.revision, 1);
+        // Saving the same values again changes nothing and writes no audit entry.
+        let (same, changed) = s
+            .save_answers(
+                key,
+                &[change("1.1.1", Some("yes"), None)],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap();
+        assert!(changed.is_empty());
+        assert_eq!(same.revision, 1);
+        // A stale version is refused, naming the answer, and nothing in the batch is written.
+        let err = s
+            .save_answers(
+                key,
+                &[
+                    change("1.1.2", Some("Sam"), Some(0)),
+                    change("1.1.3", Some("no"), None),
+                ],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            StoreError::Invalid(e) => assert_eq!(e.0[0].field, "answers.1.1.2"),
+            other => panic!("{other:?}"),
+        }
+        let answers = s.answers(a.id).await.unwrap();
+        assert_eq!(answers.len(), 2);
+        assert_eq!((answers[1].value.as_str(), answers[1].version), ("Jo", 1));
+        // Clearing deletes; the next write of that ref starts again at version 1.
+        let (_, changed) = s
+            .save_answers(
+                key,
+                &[change("1.1.2", None, Some(1))],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed, vec!["1.1.2"]);
+        assert_eq!(s.answers(a.id).await.unwrap().len(), 1);
+
+        // Publishing needs the revision the status was decided from.
+        let current = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
+        let stale = s
+            .publish(
+                key,
+                current.revision - 1,
+                Status::StandardsMet,
+                false,
+                STAMP,
+                draft("assessment.submit", "assessment"),
+            )
+            .await;
+        assert!(matches!(stale, Err(StoreError::Conflict { .. })));
+        let published = s
+            .publish(
+                key,
+                current.revision,
+                Status::StandardsNotMet,
+                true,
+                STAMP,
+                draft("assessment.submit", "assessment"),
+            )
+            .await
+            .unwrap();
+        assert!(published.submitted);
+        assert_eq!(published.status, Status::StandardsNotMet);
+        // Locked: no answers, certificates or evidence until reopened.
+        let locked = s
+            .save_answers(
+                key,
+                &[change("1.1.3", Some("no"), None)],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await;
+        assert!(matches!(locked, Err(StoreError::Conflict { .. })));
+        let reopened = s
+            .reopen(a.id, STAMP, draft("assessment.reopen", "assessment"))
+            .await
+            .unwrap();
+        assert!(!reopened.submitted);
+        assert_eq!(
+            reopened.status,
+            Status::StandardsNotMet,
+            "the published status stands"
+        );
+        s.set_certificates(
+            key,
+            &[NewCertificate {
+                kind: "cyber_essentials_plus".into(),
+                reference: "CE-1".into(),
+                expires_on: "2027-09-01".into(),
+            }],
+            STAMP,
+            draft("assessment.certificates", "assessment"),
+        )
+        .await
+        .unwrap();
+        let again = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
+        s.publish(
+            key,
+            again.revision,
+            Status::StandardsExceeded,
+            false,
+            STAMP,
+            draft("assessment.submit", "assessment"),
+        )
+        .await
+        .unwrap();
+        let pubs = s.publications(a.id).await.unwrap();
+        assert_eq!(
+            pubs.iter().map(|p| p.status).collect::<Vec<_>>(),
+            vec![Status::StandardsExceeded, Status::StandardsNotMet]
+        );
+        assert!(pubs[1].late && !pubs[0].late);
+        assert_eq!(
+            s.certificates(a.id).await.unwrap()[0].expires_on,
+            "2027-09-01"
+        );
+
+        // The national picture counts the unpublished organisation too, and keeps first lateness.
+        let counts = s.status_counts(2026).await.unwrap();
+        let n = |st: Status| {
+            counts
+                .iter()
+                .filter(|c| c.status == st)
+                .map(|c| (c.orgs, c.late))
+                .next()
+        };
+        assert_eq!(n(Status::StandardsExceeded), Some((1, 1)));
+        assert_eq!(n(Status::NotPublished), Some((1, 0)));
+        let all = s
+            .list_statuses(
+                &Scope::All,
+                2026,
+                &StatusFilter::default(),
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.total, 2);
+        let mine = s
+            .list_statuses(
+                &Scope::Within(vec![other.id]),
+                2026,
+                &StatusFilter::default(),
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.items
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>(),
+            vec!["A81002"]
+        );
+        let met = s
+            .list_statuses(
+                &Scope::All,
+                2026,
+                &StatusFilter {
+                    status: Some(Status::StandardsExceeded),
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(met.items[0].code, "A81001");
+        verify_chain(s).await.unwrap();
+        db.cleanup().await;
+    }
+}

@@ -1,0 +1,808 @@
+use crate::audit::append;
+use crate::db::{Arg, Sql, flag, like_pattern};
+use crate::model::*;
+use crate::{AssessmentStore, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use palisade_domain::assessment::Status;
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::org::Category;
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::{OrgId, Scope};
+use sqlx::{AnyConnection, FromRow};
+use std::collections::HashMap;
+
+/// Answer rows per multi-row upsert (six parameters each; see the import batch note in orgs.rs).
+const ANSWER_BATCH: usize = 40;
+
+const FRAMEWORK_COLUMNS: &str =
+    "f.id, f.key, f.year, f.version, f.kind, f.name, f.deadline, f.content_hash, f.imported_at";
+
+#[derive(FromRow)]
+struct FrameworkRow {
+    id: i64,
+    key: String,
+    year: i64,
+    version: String,
+    kind: String,
+    name: String,
+    deadline: String,
+    content_hash: String,
+    imported_at: i64,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unsupported(format!("stored {what} '{value}' is not recognised"))
+}
+
+fn category(n: i64) -> Result<Category> {
+    u8::try_from(n)
+        .ok()
+        .and_then(|c| Category::try_from(c).ok())
+        .ok_or_else(|| corrupt("category", &n.to_string()))
+}
+
+fn status(s: &str) -> Result<Status> {
+    s.parse().map_err(|_| corrupt("status", s))
+}
+
+impl FrameworkRow {
+    fn into_record(self, categories: Vec<Category>) -> Result<FrameworkRecord> {
+        Ok(FrameworkRecord {
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| corrupt("framework kind", &self.kind))?,
+            id: self.id,
+            key: self.key,
+            year: self.year as i32,
+            version: self.version,
+            name: self.name,
+            deadline: self.deadline,
+            categories,
+            content_hash: self.content_hash,
+            imported_at: self.imported_at,
+        })
+    }
+}
+
+const ASSESSMENT_COLUMNS: &str = "id, org_id, year, framework_id, submitted, status, published_at, \
+     revision, created_at, updated_at";
+
+#[derive(FromRow)]
+struct AssessmentRow {
+    id: i64,
+    org_id: i64,
+    year: i64,
+    framework_id: i64,
+    submitted: i64,
+    status: String,
+    published_at: Option<i64>,
+    revision: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AssessmentRow> for AssessmentRecord {
+    type Error = StoreError;
+    fn try_from(r: AssessmentRow) -> Result<Self> {
+        Ok(AssessmentRecord {
+            status: status(&r.status)?,
+            id: r.id,
+            org_id: r.org_id,
+            year: r.year as i32,
+            framework_id: r.framework_id,
+            submitted: r.submitted != 0,
+            published_at: r.published_at,
+            revision: r.revision,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+async fn categories_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<Category>>> {
+    let mut out: HashMap<i64, Vec<Category>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut sql =
+        Sql::new("SELECT framework_id, category FROM framework_categories WHERE framework_id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.i64(*id);
+    }
+    sql.push(") ORDER BY framework_id, category");
+    for (id, c) in sql.query_as::<(i64, i64)>().fetch_all(conn).await? {
+        out.entry(id).or_default().push(category(c)?);
+    }
+    Ok(out)
+}
+
+async fn frameworks_where(conn: &mut AnyConnection, sql: &Sql) -> Result<Vec<FrameworkRecord>> {
+    let rows = sql.query_as::<FrameworkRow>().fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut cats = categories_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let c = cats.remove(&r.id).unwrap_or_default();
+            r.into_record(c)
+        })
+        .collect()
+}
+
+async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<AssessmentRecord> {
+    sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?
+    .try_into()
+}
+
+/// The assessment for `key`, created (open, not published) when it does not exist yet. Refuses
+/// a submitted assessment: it is locked until reopened.
+async fn open_assessment(
+    conn: &mut AnyConnection,
+    key: AssessmentKey,
+    at: i64,
+) -> Result<AssessmentRecord> {
+    sqlx::query(
+        "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (org_id, year) DO NOTHING",
+    )
+    .bind(key.org_id)
+    .bind(i64::from(key.year))
+    .bind(key.framework_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    let row: AssessmentRecord = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
+    )))
+    .bind(key.org_id)
+    .bind(i64::from(key.year))
+    .fetch_one(&mut *conn)
+    .await?
+    .try_into()?;
+    if row.submitted {
+        return Err(StoreError::conflict(
+            "assessment",
+            "the assessment has been submitted and is locked; reopen it to make changes",
+        ));
+    }
+    Ok(row)
+}
+
+/// Marks the assessment changed: a new revision and `updated_at`.
+async fn bump(conn: &mut AnyConnection, id: i64, at: i64) -> Result<AssessmentRecord> {
+    sqlx::query("UPDATE assessments SET revision = revision + 1, updated_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    assessment_by_id(conn, id).await
+}
+
+#[async_trait]
+impl AssessmentStore for SqlStore {
+    async fn import_framework(
+        &self,
+        new: &NewFramework,
+        mut audit: AuditDraft,
+    ) -> Result<(FrameworkRecord, bool)> {
+        let mut tx = self.begin().await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM frameworks WHERE key = $1 AND year = $2 AND content_hash = $3",
+        )
+        .bind(new.key.clone())
+        .bind(i64::from(new.year))
+        .bind(new.content_hash.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, created) = match existing {
+            Some(id) => (id, false),
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO frameworks (key, year, version, kind, name, deadline, content_hash, \
+                     document, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(new.key.clone())
+                .bind(i64::from(new.year))
+                .bind(new.version.clone())
+                .bind(new.kind.as_str())
+                .bind(new.name.clone())
+                .bind(new.deadline.clone())
+                .bind(new.content_hash.clone())
+                .bind(new.document.clone())
+                .bind(audit.at)
+                .fetch_one(&mut *tx)
+                .await?;
+                for c in &new.categories {
+                    sqlx::query(
+                        "INSERT INTO framework_categories (framework_id, category, year) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(i64::from(c.number()))
+                    .bind(i64::from(new.year))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                audit.entity_id = id.to_string();
+                append(&mut tx, &audit).await?;
+                (id, true)
+            }
+        };
+        let mut sql = Sql::new(&format!(
+            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f WHERE f.id = "
+        ));
+        sql.i64(id);
+        let record = frameworks_where(&mut tx, &sql)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok((record, created))
+    }
+
+    async fn list_frameworks(&self) -> Result<Vec<FrameworkRecord>> {
+        let mut conn = self.read.acquire().await?;
+        let sql = Sql::new(&format!(
+            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f ORDER BY f.year DESC, f.key, f.id DESC"
+        ));
+        frameworks_where(&mut conn, &sql).await
+    }
+
+    async fn framework_document(&self, id: i64) -> Result<Option<(FrameworkRecord, String)>> {
+        let mut conn = self.read.acquire().await?;
+        let mut sql = Sql::new(&format!(
+            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f WHERE f.id = "
+        ));
+        sql.i64(id);
+        let Some(record) = frameworks_where(&mut conn, &sql).await?.pop() else {
+            return Ok(None);
+        };
+        let doc: String = sqlx::query_scalar("SELECT document FROM frameworks WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(Some((record, doc)))
+    }
+
+    async fn current_framework(
+        &self,
+        year: i32,
+        category: Category,
+    ) -> Result<Option<FrameworkRecord>> {
+        let mut conn = self.read.acquire().await?;
+        let mut sql = Sql::new(&format!(
+            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f WHERE f.id = (SELECT MAX(framework_id) \
+             FROM framework_categories WHERE year = "
+        ));
+        sql.i64(i64::from(year))
+            .push(" AND category = ")
+            .i64(i64::from(category.number()))
+            .push(")");
+        Ok(frameworks_where(&mut conn, &sql).await?.pop())
+    }
+
+    async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>> {
+        sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
+        )))
+        .bind(org_id)
+        .bind(i64::from(year))
+        .fetch_optional(&self.read)
+        .await?
+        .map(AssessmentRecord::try_from)
+        .transpose()
+    }
+
+    async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>> {
+        let rows = sqlx::query_as::<_, (String, String, i64, i64, Option<String>)>(
+            "SELECT a.ref, a.value, a.version, a.updated_at, u.email FROM answers a \
+             LEFT JOIN users u ON u.id = a.updated_by WHERE a.assessment_id = $1 ORDER BY a.ref",
+        )
+        .bind(assessment_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(reference, value, version, updated_at, updated_by)| AnswerRecord {
+                    reference,
+                    value,
+                    version,
+                    updated_at,
+                    updated_by,
+                },
+            )
+            .collect())
+    }
+
+    async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>> {
+        let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT kind, reference, expires_on, recorded_at FROM certificates \
+             WHERE assessment_id = $1 ORDER BY kind, expires_on, id",
+        )
+        .bind(assessment_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(kind, reference, expires_on, recorded_at)| CertificateRecord {
+                    kind,
+                    reference,
+                    expires_on,
+                    recorded_at,
+                },
+            )
+            .collect())
+    }
+
+    async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>> {
+        let rows = sqlx::query_as::<
+            _,
+            (
+                i64,
+                String,
+                String,
+                String,
+                i64,
+                String,
+                String,
+                i64,
+                Option<String>,
+            ),
+        >(
+            "SELECT e.id, e.ref, e.filename, e.content_type, e.size, e.sha256, e.object_key, \
+             e.uploaded_at, u.email FROM evidence e LEFT JOIN users u ON u.id = e.uploaded_by \
+             WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id",
+        )
+        .bind(assessment_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    reference,
+                    filename,
+                    content_type,
+                    size,
+                    sha256,
+                    object_key,
+                    uploaded_at,
+                    uploaded_by,
+                )| {
+                    EvidenceRecord {
+                        id,
+                        reference,
+                        filename,
+                        content_type,
+                        size,
+                        sha256,
+                        object_key,
+                        uploaded_at,
+                        uploaded_by,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>> {
+        let rows = sqlx::query_as::<_, (String, i64, Option<String>, i64)>(
+            "SELECT p.status, p.published_at, u.email, p.late FROM publications p \
+             LEFT JOIN users u ON u.id = p.published_by WHERE p.assessment_id = $1 ORDER BY p.id DESC",
+        )
+        .bind(assessment_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(s, published_at, published_by, late)| {
+                Ok(PublicationRecord {
+                    status: status(&s)?,
+                    published_at,
+                    published_by,
+                    late: late != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_answers(
+        &self,
+        key: AssessmentKey,
+        changes: &[AnswerChange],
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<(AssessmentRecord, Vec<String>)> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        let current: HashMap<String, (String, i64)> = sqlx::query_as::<_, (String, String, i64)>(
+            "SELECT ref, value, version FROM answers WHERE assessment_id = $1",
+        )
+        .bind(assessment.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(r, v, n)| (r, (v, n)))
+        .collect();
+        let mut conflicts = palisade_domain::FieldErrors::default();
+        let mut upserts: Vec<(&str, &str, i64)> = Vec::new();
+        let mut deletes: Vec<&str> = Vec::new();
+        for c in changes {
+            let (old_value, old_version) = current
+                .get(&c.reference)
+                .map(|(v, n)| (Some(v.as_str()), *n))
+                .unwrap_or((None, 0));
+            if let Some(expected) = c.expected_version
+                && expected != old_version
+            {
+                conflicts.push(
+                    format!("answers.{}", c.reference),
+                    format!(
+                        "was changed by someone else since you opened it (now: {}); review it and save again",
+                        old_value.unwrap_or("unanswered")
+                    ),
+                );
+                continue;
+            }
+            match (&c.value, old_value) {
+                (Some(new), Some(old)) if new == old => {}
+                (Some(new), _) => upserts.push((&c.reference, new, old_version + 1)),
+                (None, Some(_)) => deletes.push(&c.reference),
+                (None, None) => {}
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(StoreError::Invalid(conflicts));
+        }
+        for chunk in upserts.chunks(ANSWER_BATCH) {
+            let mut sql = Sql::new(
+                "INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) VALUES ",
+            );
+            for (i, (r, v, n)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.i64(assessment.id)
+                    .push(", ")
+                    .text(r)
+                    .push(", ")
+                    .text(v)
+                    .push(", ");
+                sql.i64(*n)
+                    .push(", ")
+                    .i64(stamp.at)
+                    .push(", ")
+                    .arg(Arg::OptI64(stamp.user_id))
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
+                 version = excluded.version, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            );
+            sql.execute(&mut tx).await?;
+        }
+        for chunk in deletes.chunks(ANSWER_BATCH * 4) {
+            let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
+            sql.i64(assessment.id).push(" AND ref IN (");
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.text(r);
+            }
+            sql.push(")");
+            sql.execute(&mut tx).await?;
+        }
+        let changed: Vec<String> = upserts
+            .iter()
+            .map(|(r, _, _)| r.to_string())
+            .chain(deletes.iter().map(|r| r.to_string()))
+            .collect();
+        let record = if changed.is_empty() {
+            assessment
+        } else {
+            audit.entity_id = assessment.id.to_string();
+            audit.summary = serde_json::json!({
+                "year": key.year,
+                "changed": upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
+                "cleared": deletes,
+            });
+            append(&mut tx, &audit).await?;
+            bump(&mut tx, assessment.id, stamp.at).await?
+        };
+        tx.commit().await?;
+        Ok((record, changed))
+    }
+
+    async fn set_certificates(
+        &self,
+        key: AssessmentKey,
+        certificates: &[NewCertificate],
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<AssessmentRecord> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        sqlx::query("DELETE FROM certificates WHERE assessment_id = $1")
+            .bind(assessment.id)
+            .execute(&mut *tx)
+            .await?;
+        for c in certificates {
+            sqlx::query(
+                "INSERT INTO certificates (assessment_id, kind, reference, expires_on, recorded_at, \
+                 recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(assessment.id)
+            .bind(c.kind.clone())
+            .bind(c.reference.clone())
+            .bind(c.expires_on.clone())
+            .bind(stamp.at)
+            .bind(stamp.user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit.entity_id = assessment.id.to_string();
+        append(&mut tx, &audit).await?;
+        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn add_evidence(
+        &self,
+        key: AssessmentKey,
+        evidence: &NewEvidence,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<EvidenceRecord> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
+             object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(assessment.id)
+        .bind(evidence.reference.clone())
+        .bind(evidence.filename.clone())
+        .bind(evidence.content_type.clone())
+        .bind(evidence.size)
+        .bind(evidence.sha256.clone())
+        .bind(evidence.object_key.clone())
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = assessment.id.to_string();
+        append(&mut tx, &audit).await?;
+        bump(&mut tx, assessment.id, stamp.at).await?;
+        tx.commit().await?;
+        Ok(EvidenceRecord {
+            id,
+            reference: evidence.reference.clone(),
+            filename: evidence.filename.clone(),
+            content_type: evidence.content_type.clone(),
+            size: evidence.size,
+            sha256: evidence.sha256.clone(),
+            object_key: evidence.object_key.clone(),
+            uploaded_at: stamp.at,
+            uploaded_by: None,
+        })
+    }
+
+    async fn remove_evidence(
+        &self,
+        key: AssessmentKey,
+        evidence_id: i64,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        let n = sqlx::query(
+            "UPDATE evidence SET removed = 1 WHERE id = $1 AND assessment_id = $2 AND removed = 0",
+        )
+        .bind(evidence_id)
+        .bind(assessment.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit.entity_id = assessment.id.to_string();
+        append(&mut tx, &audit).await?;
+        bump(&mut tx, assessment.id, stamp.at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn publish(
+        &self,
+        key: AssessmentKey,
+        expected_revision: i64,
+        status: Status,
+        late: bool,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<AssessmentRecord> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        if assessment.revision != expected_revision {
+            return Err(StoreError::conflict(
+                "assessment",
+                "the assessment changed while it was being submitted; check it and submit again",
+            ));
+        }
+        sqlx::query(
+            "UPDATE assessments SET submitted = 1, status = $1, published_at = $2, \
+             first_published_at = COALESCE(first_published_at, $2), \
+             late = CASE WHEN first_published_at IS NULL THEN $3 ELSE late END, \
+             revision = revision + 1, updated_at = $2 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(stamp.at)
+        .bind(flag(late))
+        .bind(assessment.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(assessment.id)
+        .bind(status.as_str())
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .bind(flag(late))
+        .execute(&mut *tx)
+        .await?;
+        audit.entity_id = assessment.id.to_string();
+        append(&mut tx, &audit).await?;
+        let record = assessment_by_id(&mut tx, assessment.id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn reopen(
+        &self,
+        assessment_id: i64,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<AssessmentRecord> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE assessments SET submitted = 0, revision = revision + 1, updated_at = $1 \
+             WHERE id = $2 AND submitted = 1",
+        )
+        .bind(stamp.at)
+        .bind(assessment_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::conflict(
+                "assessment",
+                "the assessment is not submitted",
+            ));
+        }
+        audit.entity_id = assessment_id.to_string();
+        append(&mut tx, &audit).await?;
+        let record = assessment_by_id(&mut tx, assessment_id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>> {
+        let rows = sqlx::query_as::<_, (String, i64, String, String, i64, i64)>(
+            "SELECT o.org_type, o.category, o.region, COALESCE(a.status, 'not_published') AS st, \
+             COUNT(*), CAST(COALESCE(SUM(a.late), 0) AS BIGINT) \
+             FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = $1 \
+             WHERE o.active = 1 GROUP BY o.org_type, o.category, o.region, st",
+        )
+        .bind(i64::from(year))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(t, c, region, s, orgs, late)| {
+                Ok(StatusCount {
+                    org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
+                    category: category(c)?,
+                    region,
+                    status: status(&s)?,
+                    orgs,
+                    late,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_statuses(
+        &self,
+        scope: &Scope,
+        year: i32,
+        filter: &StatusFilter,
+        page: PageRequest,
+    ) -> Result<Page<PublicStatus>> {
+        let build = |count: bool| {
+            let mut sql = Sql::default();
+            let scoped = sql.scope_cte(scope);
+            sql.push(if count {
+                "SELECT COUNT(*) "
+            } else {
+                "SELECT o.code, o.name, o.org_type, COALESCE(a.status, 'not_published') AS st, a.published_at "
+            });
+            sql.push(
+                "FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = ",
+            );
+            sql.i64(i64::from(year)).push(" WHERE o.active = 1");
+            if scoped {
+                sql.push(" AND o.id IN (SELECT id FROM visible)");
+            }
+            if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+                let p = like_pattern(q);
+                sql.push(" AND (LOWER(o.code) LIKE ")
+                    .text(&p)
+                    .push(" ESCAPE '\\'");
+                sql.push(" OR LOWER(o.name) LIKE ")
+                    .text(&p)
+                    .push(" ESCAPE '\\')");
+            }
+            if let Some(t) = filter.org_type {
+                sql.push(" AND o.org_type = ").text(t.as_str());
+            }
+            if let Some(c) = filter.category {
+                sql.push(" AND o.category = ").i64(i64::from(c.number()));
+            }
+            if let Some(r) = &filter.region {
+                sql.push(" AND o.region = ").text(r);
+            }
+            if let Some(s) = filter.status {
+                sql.push(" AND COALESCE(a.status, 'not_published') = ")
+                    .text(s.as_str());
+            }
+            if !count {
+                sql.push(" ORDER BY o.code LIMIT ")
+                    .i64(page.limit())
+                    .push(" OFFSET ")
+                    .i64(page.offset());
+            }
+            sql
+        };
+        let total: i64 = build(true).query_scalar().fetch_one(&self.read).await?;
+        let rows = build(false)
+            .query_as::<(String, String, String, String, Option<i64>)>()
+            .fetch_all(&self.read)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|(code, name, t, s, published_at)| {
+                Ok(PublicStatus {
+                    code,
+                    name,
+                    org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
+                    status: status(&s)?,
+                    published_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+}
