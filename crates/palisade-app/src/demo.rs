@@ -3,9 +3,12 @@
 //! contacts, and one sign-in per role. Names and codes are made up but shaped like the real ones;
 //! the same codes come out every time, so running the demo twice changes nothing.
 
+use crate::assessments::AnswerInput as AssessmentAnswer;
 use crate::{Actor, App, AppError, Result};
+use palisade_domain::framework::{AnswerType, FrameworkKind, Level};
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
 use palisade_domain::people::{ContactInput, Role};
+use palisade_domain::policy::{Grant, Principal, Scope};
 use palisade_store::{ImportReport, ImportRow};
 
 const PLACES: &[&str] = &[
@@ -265,6 +268,8 @@ pub const DEMO_PASSWORD: &str = "palisade-demo-password";
 pub struct DemoReport {
     pub organisations: ImportReport,
     pub sign_ins: Vec<DemoSignIn>,
+    /// Assessments submitted by this run.
+    pub assessments: u64,
 }
 
 impl App {
@@ -378,11 +383,121 @@ impl App {
                 self.create_contact(&actor, org_code, &input).await?;
             }
         }
+        progress("importing the 2026-27 frameworks");
+        for text in SHIPPED_FRAMEWORKS {
+            self.import_framework(&actor, text, None).await?;
+        }
+        progress("answering assessments");
+        let assessments = self.seed_assessments(lead_org).await?;
         Ok(DemoReport {
             organisations,
             sign_ins,
+            assessments,
         })
     }
+
+    /// Answers the current year's assessments as organisations would: every category 1 body
+    /// answers its CAF-aligned assessment and submits it (most reach their profile), and a share
+    /// of the others are part-way through the ten-standard one. The lead's own organisation is
+    /// left untouched for people trying the product. Safe to run twice.
+    async fn seed_assessments(&self, keep_fresh: &str) -> Result<u64> {
+        let year = self.current_year();
+        let orgs = self.store.export_orgs(&Scope::All).await?;
+        let mut submitted = 0;
+        let mut others = 0usize;
+        for (i, org) in orgs.iter().enumerate() {
+            if org.code == keep_fresh || !org.active {
+                continue;
+            }
+            let lead = Actor {
+                user_id: None,
+                label: "demo".into(),
+                principal: Principal {
+                    user_id: 0,
+                    grants: vec![Grant {
+                        role: Role::OrgLead,
+                        org_id: Some(org.id),
+                    }],
+                },
+            };
+            let view = match self.assessment(&lead, &org.code, year).await {
+                Ok(v) => v,
+                Err(AppError::Invalid(_)) => continue, // no framework for this category
+                Err(e) => return Err(e),
+            };
+            if view.submitted() {
+                continue;
+            }
+            let roll = demo_roll(&org.code);
+            let answers: Vec<AssessmentAnswer> = if view.tree.kind == FrameworkKind::Caf {
+                view.tree
+                    .outcomes()
+                    .enumerate()
+                    .flat_map(|(n, o)| {
+                        // 82 in 100 bodies reach every target; the rest fall short on a few.
+                        let short = roll >= 82 && (n + roll as usize).is_multiple_of(9);
+                        o.igps.iter().map(move |g| AssessmentAnswer {
+                            reference: g.reference.clone(),
+                            value: serde_json::Value::Bool(match g.level {
+                                Level::NotAchieved => short,
+                                _ => true,
+                            }),
+                            expected_version: None,
+                        })
+                    })
+                    .collect()
+            } else {
+                others += 1;
+                if others % 4 != 1 {
+                    continue;
+                }
+                view.tree
+                    .items()
+                    .filter(|it| it.applicability(org.org_type).applies())
+                    .take(10 + (roll as usize % 50))
+                    .filter_map(|it| {
+                        let value = match it.answer_type {
+                            AnswerType::YesNo => serde_json::json!(!roll.is_multiple_of(7)),
+                            AnswerType::Text => {
+                                serde_json::json!("Recorded in the governance file")
+                            }
+                            AnswerType::Date => serde_json::json!("2026-09-15"),
+                            AnswerType::Number => serde_json::json!(96),
+                            AnswerType::Document | AnswerType::Certificate => return None,
+                        };
+                        Some(AssessmentAnswer {
+                            reference: it.reference.clone(),
+                            value,
+                            expected_version: None,
+                        })
+                    })
+                    .collect()
+            };
+            if answers.is_empty() {
+                continue;
+            }
+            self.save_answers(&lead, &org.code, year, &answers).await?;
+            if view.tree.kind == FrameworkKind::Caf && i % 10 != 3 {
+                self.submit(&lead, &org.code, year).await?;
+                submitted += 1;
+            }
+        }
+        Ok(submitted)
+    }
+}
+
+/// The frameworks shipped with Palisade (illustrative wording; see `frameworks/`).
+pub const SHIPPED_FRAMEWORKS: [&str; 2] = [
+    include_str!("../../../frameworks/dspt-ten-standard-2026.yaml"),
+    include_str!("../../../frameworks/dspt-caf-2026.yaml"),
+];
+
+/// A stable number 0-99 per organisation, so the demo is the same every run.
+fn demo_roll(code: &str) -> u8 {
+    let h = code.bytes().fold(2166136261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
+    (h % 100) as u8
 }
 
 #[cfg(test)]

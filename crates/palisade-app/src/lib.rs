@@ -2,6 +2,7 @@
 //! `palisade_domain::policy` whether it may proceed, and hands the change to the store together
 //! with its audit entry, so the change and its record commit or fail together.
 
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -10,6 +11,7 @@ mod error;
 pub mod import;
 pub mod orgs;
 pub mod people;
+pub mod report;
 
 pub use error::AppError;
 
@@ -51,6 +53,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
+    pub frameworks: Arc<assessments::FrameworkCache>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -92,7 +95,12 @@ impl Actor {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { store, clock, auth }
+        Self {
+            store,
+            clock,
+            auth,
+            frameworks: Arc::default(),
+        }
     }
 
     pub fn now(&self) -> i64 {

@@ -71,6 +71,54 @@ enum Command {
     /// Backups of the embedded database.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Assessment frameworks.
+    #[command(subcommand)]
+    Frameworks(FrameworksCommand),
+    /// National figures.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum FrameworksCommand {
+    /// Import a framework file (docs/FORMATS.md), an OSCAL catalog JSON or a CISO Assistant
+    /// library YAML. The last two need --key, --year, --categories and --deadline.
+    Import {
+        file: PathBuf,
+        /// Family key for an external catalog, e.g. `clinic-basics`.
+        #[arg(long)]
+        key: Option<String>,
+        /// Assessment year (cycle start) for an external catalog.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Categories for an external catalog, e.g. `3,4`.
+        #[arg(long, value_delimiter = ',')]
+        categories: Vec<u8>,
+        /// Deadline (YYYY-MM-DD) for an external catalog.
+        #[arg(long)]
+        deadline: Option<String>,
+    },
+    /// List imported frameworks.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Statuses by organisation type, category and region, with year-on-year change.
+    National {
+        /// Assessment year (cycle start: 2026 is 2026-27); defaults to the current cycle.
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Json,
+    Csv,
+    Text,
 }
 
 #[derive(Args, Clone)]
@@ -411,6 +459,90 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     eprintln!("Audit chain BROKEN at entry {}: {}", b.seq, b.reason);
                     return Ok(ExitCode::from(1));
                 }
+            }
+        }
+        Command::Frameworks(FrameworksCommand::Import {
+            file,
+            key,
+            year,
+            categories,
+            deadline,
+        }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let params = match (key, year, deadline) {
+                (Some(key), Some(year), Some(deadline)) => {
+                    Some(palisade_domain::catalogs::CatalogParams {
+                        key,
+                        year,
+                        categories,
+                        deadline,
+                        interim_baseline: None,
+                    })
+                }
+                _ => None,
+            };
+            let app = open(&settings).await?;
+            match app.import_framework(&Actor::cli(), &text, params).await {
+                Ok((f, created)) => println!(
+                    "{} {} ({} {}, {}) as framework {} for categories {}.",
+                    if created {
+                        "Imported"
+                    } else {
+                        "Already imported:"
+                    },
+                    f.name,
+                    f.key,
+                    f.version,
+                    palisade_domain::assessment::year_label(f.year),
+                    f.id,
+                    f.categories
+                        .iter()
+                        .map(|c| c.number().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Err(AppError::Invalid(errs)) => {
+                    print_import_problems(&file, &errs);
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(app_error(e)),
+            }
+        }
+        Command::Frameworks(FrameworksCommand::List) => {
+            let app = open(&settings).await?;
+            let list = app.list_frameworks().await.map_err(app_error)?;
+            if list.is_empty() {
+                println!("No frameworks imported yet: see `palisade frameworks import --help`.");
+            }
+            for f in list {
+                println!(
+                    "{:>4}  {}  {:<12} {:<22} {} (categories {}, deadline {})",
+                    f.id,
+                    palisade_domain::assessment::year_label(f.year),
+                    f.kind.as_str(),
+                    f.key,
+                    f.name,
+                    f.categories
+                        .iter()
+                        .map(|c| c.number().to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    f.deadline
+                );
+            }
+        }
+        Command::Report(ReportCommand::National { year, format }) => {
+            let app = open(&settings).await?;
+            let year = year.unwrap_or_else(|| app.current_year());
+            let report = app
+                .national_report(&Actor::cli(), year)
+                .await
+                .map_err(app_error)?;
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                ReportFormat::Csv => print!("{}", report.to_csv()),
+                ReportFormat::Text => print!("{}", report.to_text()),
             }
         }
         Command::Backup(BackupCommand::Create { file }) => {

@@ -470,3 +470,17 @@ pub fn requirement_label(item: &Item, org_type: OrgType) -> &'static str {
         "Not applicable"
     }
 }
+
+/// The assessment year running on `today`: a cycle starts on 1 July (year `2026` is 2026-27).
+pub fn current_year(today: Date) -> i32 {
+    if u8::from(today.month()) >= 7 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// "2026-27" for the cycle starting in 2026.
+pub fn year_label(year: i32) -> String {
+    format!("{year}-{:02}", (year + 1).rem_euclid(100))
+}

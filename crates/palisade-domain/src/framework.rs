@@ -91,7 +91,9 @@ pub struct Framework {
     pub name: String,
     pub notice: Option<String>,
     pub categories: Vec<Category>,
+    #[serde(serialize_with = "ser_date")]
     pub deadline: Date,
+    #[serde(serialize_with = "ser_opt_date")]
     pub interim_baseline: Option<Date>,
     pub assurance_ratings: Vec<String>,
     pub certificates: Vec<CertificateKind>,
@@ -386,6 +388,17 @@ impl Framework {
     /// Canonical JSON: the same framework always gives the same bytes, whatever file it came from.
     pub fn canonical_json(&self) -> String {
         serde_json::to_string(&self.to_file()).expect("framework files always serialise")
+    }
+}
+
+fn ser_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date_text(*d))
+}
+
+fn ser_opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&date_text(*d)),
+        None => s.serialize_none(),
     }
 }
 

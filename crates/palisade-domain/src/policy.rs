@@ -35,6 +35,12 @@ pub enum OrgAction {
     ViewPeople,
     ManagePeople,
     ViewAudit,
+    /// Read the assessment, its answers, evidence and publications.
+    ViewAssessment,
+    /// Answer items, upload evidence, record certificates.
+    AnswerAssessment,
+    /// Submit (publish) and reopen the assessment: the organisation lead's act.
+    SubmitAssessment,
 }
 
 /// Things that are not about one organisation.
@@ -45,6 +51,10 @@ pub enum GlobalAction {
     ManageAllPeople,
     ViewWholeAuditLog,
     GrantNationalRoles,
+    /// Import assessment frameworks.
+    ManageFrameworks,
+    /// National figures and every organisation's status.
+    ViewNationalReport,
 }
 
 /// Which organisations a list may include.
@@ -67,12 +77,18 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
     use OrgAction::*;
     use Role::*;
     match role {
-        NationalAdmin => true,
-        NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople),
+        // The self-assessment is the organisation's own: the national team reads it, never
+        // answers or submits it.
+        NationalAdmin => !matches!(action, AnswerAssessment | SubmitAssessment),
+        NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople | ViewAssessment),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => action != Edit,
-        OrgMember => matches!(action, View | ViewContacts),
-        Auditor => matches!(action, View),
+        OrgMember => matches!(
+            action,
+            View | ViewContacts | ViewAssessment | AnswerAssessment
+        ),
+        // An auditor reads the submission and its evidence where appointed.
+        Auditor => matches!(action, View | ViewAssessment),
     }
 }
 
@@ -82,7 +98,9 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::ImportOrganisations
         | GlobalAction::ManageAllPeople
         | GlobalAction::ViewWholeAuditLog
-        | GlobalAction::GrantNationalRoles => role == Role::NationalAdmin,
+        | GlobalAction::GrantNationalRoles
+        | GlobalAction::ManageFrameworks => role == Role::NationalAdmin,
+        GlobalAction::ViewNationalReport => role.is_national(),
     }
 }
 

@@ -460,3 +460,13 @@ fn days_left_reads_naturally() {
     assert_eq!(days_left_text(d, date!(2027 - 07 - 01)), "1 day overdue");
     assert_eq!(days_left_text(d, date!(2027 - 07 - 10)), "10 days overdue");
 }
+
+#[test]
+fn the_cycle_turns_on_the_first_of_july() {
+    use palisade_domain::assessment::{current_year, year_label};
+    assert_eq!(current_year(date!(2026 - 06 - 30)), 2025);
+    assert_eq!(current_year(date!(2026 - 07 - 01)), 2026);
+    assert_eq!(current_year(date!(2026 - 11 - 24)), 2026);
+    assert_eq!(year_label(2026), "2026-27");
+    assert_eq!(year_label(2099), "2099-00");
+}

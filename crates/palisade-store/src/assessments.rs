@@ -464,8 +464,9 @@ impl AssessmentStore for SqlStore {
                 (None, None) => {}
             }
         }
-        if !conflicts.is_empty() {
-            return Err(StoreError::Invalid(conflicts));
+        if let Some(first) = conflicts.first() {
+            let all: Vec<String> = conflicts.0.iter().map(ToString::to_string).collect();
+            return Err(StoreError::conflict(&first.field, all.join("; ")));
         }
         for chunk in upserts.chunks(ANSWER_BATCH) {
             let mut sql = Sql::new(
@@ -734,7 +735,7 @@ impl AssessmentStore for SqlStore {
         scope: &Scope,
         year: i32,
         filter: &StatusFilter,
-        page: PageRequest,
+        page: Option<PageRequest>,
     ) -> Result<Page<PublicStatus>> {
         let build = |count: bool| {
             let mut sql = Sql::default();
@@ -774,10 +775,13 @@ impl AssessmentStore for SqlStore {
                     .text(s.as_str());
             }
             if !count {
-                sql.push(" ORDER BY o.code LIMIT ")
-                    .i64(page.limit())
-                    .push(" OFFSET ")
-                    .i64(page.offset());
+                sql.push(" ORDER BY o.code");
+                if let Some(page) = page {
+                    sql.push(" LIMIT ")
+                        .i64(page.limit())
+                        .push(" OFFSET ")
+                        .i64(page.offset());
+                }
             }
             sql
         };
@@ -798,11 +802,14 @@ impl AssessmentStore for SqlStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let total = total.max(0) as u64;
         Ok(Page {
             items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
+            total,
+            page: page.map_or(1, |p| p.page),
+            per_page: page.map_or(u32::try_from(total).unwrap_or(u32::MAX).max(1), |p| {
+                p.per_page
+            }),
         })
     }
 }

@@ -178,7 +178,7 @@ pub trait AssessmentStore: Send + Sync {
     async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>>;
 
     /// Writes many answers in one transaction (creating the assessment if needed). Answers whose
-    /// `expected_version` is stale are refused, naming each, and nothing is written. Returns the
+    /// `expected_version` is stale are refused as a conflict naming each, and nothing is written. Returns the
     /// assessment and the references that actually changed.
     async fn save_answers(
         &self,
@@ -230,13 +230,14 @@ pub trait AssessmentStore: Send + Sync {
 
     /// Active organisations counted by type, category, region and current status for a year.
     async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>>;
-    /// Organisations in scope with their current status for a year, by code.
+    /// Organisations in scope with their current status for a year, by code; every match when
+    /// `page` is `None` (exports).
     async fn list_statuses(
         &self,
         scope: &Scope,
         year: i32,
         filter: &StatusFilter,
-        page: PageRequest,
+        page: Option<PageRequest>,
     ) -> Result<Page<PublicStatus>>;
 }
 

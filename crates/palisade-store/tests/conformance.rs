@@ -804,7 +804,10 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .await
             .unwrap_err();
         match err {
-            StoreError::Invalid(e) => assert_eq!(e.0[0].field, "answers.1.1.2"),
+            StoreError::Conflict { field, message } => {
+                assert_eq!(field, "answers.1.1.2");
+                assert!(message.contains("changed by someone else"), "{message}");
+            }
             other => panic!("{other:?}"),
         }
         let answers = s.answers(a.id).await.unwrap();
@@ -919,7 +922,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
                 &Scope::All,
                 2026,
                 &StatusFilter::default(),
-                PageRequest::default(),
+                Some(PageRequest::default()),
             )
             .await
             .unwrap();
@@ -929,7 +932,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
                 &Scope::Within(vec![other.id]),
                 2026,
                 &StatusFilter::default(),
-                PageRequest::default(),
+                Some(PageRequest::default()),
             )
             .await
             .unwrap();
@@ -948,7 +951,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
                     status: Some(Status::StandardsExceeded),
                     ..Default::default()
                 },
-                PageRequest::default(),
+                Some(PageRequest::default()),
             )
             .await
             .unwrap();

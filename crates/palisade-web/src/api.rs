@@ -163,7 +163,7 @@ pub struct ContactList {
     pub items: Vec<ContactDto>,
 }
 
-fn meta<T>(p: &Page<T>) -> ListMeta {
+pub(crate) fn meta<T>(p: &Page<T>) -> ListMeta {
     ListMeta {
         total: p.total,
         page: p.page,
@@ -964,9 +964,15 @@ impl utoipa::Modify for BearerAuth {
     paths(
         healthz, metrics, me, list_orgs, create_org, import_orgs, get_org, update_org, children, list_contacts, create_contact,
         get_contact, update_contact, delete_contact, org_people, list_people, create_person, get_person, grant_role, revoke_role,
-        list_tokens, create_token, revoke_token, list_audit
+        list_tokens, create_token, revoke_token, list_audit,
+        crate::api_assessments::list_frameworks, crate::api_assessments::get_framework,
+        crate::api_assessments::import_framework, crate::api_assessments::get_assessment,
+        crate::api_assessments::put_answers, crate::api_assessments::put_certificates,
+        crate::api_assessments::submit, crate::api_assessments::reopen,
+        crate::api_assessments::list_statuses, crate::api_assessments::public_organisations,
+        crate::api_assessments::public_organisations_csv, crate::api_assessments::national_report
     ),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "operations"))
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "public"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@
 //! translate HTTP to use-cases in `palisade_app`, which hold the authorisation checks.
 
 mod api;
+mod api_assessments;
 mod assets;
 mod error;
 mod identity;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(api_assessments::routes())
         .merge(assets::routes())
         .fallback(error::fallback)
         .layer(middleware::from_fn_with_state(

@@ -1,0 +1,636 @@
+//! Frameworks and the annual assessment: import, answer, certify, submit, reopen, and the public
+//! and national views of the statuses that result.
+
+use crate::auth::sha256_hex;
+use crate::orgs::OrgView;
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::assessment::{
+    self, CertificateFact, Evaluation, Facts, Status, StatusInputs, canonical_answer, current_year,
+    decide_status,
+};
+use palisade_domain::catalogs::{self, CatalogParams, SourceFormat};
+use palisade_domain::framework::{self, Framework, parse_date};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
+use palisade_domain::{FieldError, FieldErrors};
+use palisade_store::{
+    AnswerChange, AnswerRecord, AssessmentKey, AssessmentRecord, CertificateRecord, EvidenceRecord,
+    FrameworkRecord, NewCertificate, NewFramework, PublicStatus, PublicationRecord, Stamp,
+    StatusFilter,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use time::Date;
+
+/// Most answers one bulk call may carry.
+pub const MAX_ANSWERS_PER_CALL: usize = 1000;
+/// Most certificates one assessment may hold.
+pub const MAX_CERTIFICATES: usize = 20;
+
+/// Parsed frameworks by id. Frameworks never change once imported, so entries never go stale.
+#[derive(Default)]
+pub struct FrameworkCache(RwLock<HashMap<i64, (FrameworkRecord, Arc<Framework>)>>);
+
+/// One answer as a caller sends it: the value as JSON (`null` clears it).
+#[derive(Debug, Clone)]
+pub struct AnswerInput {
+    pub reference: String,
+    pub value: serde_json::Value,
+    /// The version the caller last saw (0 when unanswered); omitted, the answer is written
+    /// whatever its current version.
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CertificateInput {
+    pub kind: String,
+    pub reference: String,
+    pub expires_on: String,
+}
+
+/// Everything a page or the API shows about one organisation's assessment for one year.
+#[derive(Debug, Clone)]
+pub struct AssessmentView {
+    pub org: OrgView,
+    pub year: i32,
+    pub framework: FrameworkRecord,
+    pub tree: Arc<Framework>,
+    /// `None` until the first answer is saved.
+    pub record: Option<AssessmentRecord>,
+    pub answers: BTreeMap<String, AnswerRecord>,
+    pub certificates: Vec<CertificateRecord>,
+    pub evidence: Vec<EvidenceRecord>,
+    pub publications: Vec<PublicationRecord>,
+    pub evaluation: Evaluation,
+    pub today: Date,
+    pub may_answer: bool,
+    pub may_submit: bool,
+}
+
+impl AssessmentView {
+    pub fn status(&self) -> Status {
+        self.record
+            .as_ref()
+            .map(|r| r.status)
+            .unwrap_or(Status::NotPublished)
+    }
+    pub fn submitted(&self) -> bool {
+        self.record.as_ref().is_some_and(|r| r.submitted)
+    }
+    pub fn published_at(&self) -> Option<i64> {
+        self.record.as_ref().and_then(|r| r.published_at)
+    }
+    pub fn days_left(&self) -> i64 {
+        assessment::days_left(self.tree.deadline, self.today)
+    }
+    pub fn days_left_text(&self) -> String {
+        assessment::days_left_text(self.tree.deadline, self.today)
+    }
+    /// Answers can change: open (not submitted) and the actor may answer.
+    pub fn editable(&self) -> bool {
+        self.may_answer && !self.submitted()
+    }
+}
+
+impl App {
+    pub fn today(&self) -> Date {
+        self.clock.now().date()
+    }
+
+    /// The assessment year running today.
+    pub fn current_year(&self) -> i32 {
+        current_year(self.today())
+    }
+
+    /// Imports a framework file: Palisade's own format, or (with `params`) an OSCAL catalog or a
+    /// CISO Assistant library. Returns the stored version and whether it was new.
+    pub async fn import_framework(
+        &self,
+        actor: &Actor,
+        text: &str,
+        params: Option<CatalogParams>,
+    ) -> Result<(FrameworkRecord, bool)> {
+        actor.require(GlobalAction::ManageFrameworks)?;
+        let fw = match (SourceFormat::detect(text), params) {
+            (SourceFormat::Palisade, _) => framework::parse(text)?,
+            (SourceFormat::OscalCatalog, Some(p)) => catalogs::from_oscal(text, &p)?,
+            (SourceFormat::CisoAssistant, Some(p)) => catalogs::from_ciso_assistant(text, &p)?,
+            (_, None) => {
+                return Err(AppError::invalid(
+                    "file",
+                    "an OSCAL catalog or CISO Assistant library needs a key, year, categories and deadline",
+                ));
+            }
+        };
+        let document = fw.canonical_json();
+        let new = NewFramework {
+            key: fw.key.clone(),
+            year: fw.year,
+            version: fw.version.clone(),
+            kind: fw.kind,
+            name: fw.name.clone(),
+            deadline: framework::date_text(fw.deadline),
+            categories: fw.categories.clone(),
+            content_hash: sha256_hex(&document),
+            document,
+        };
+        let draft = self.draft(
+            actor,
+            "framework.import",
+            "framework",
+            "",
+            None,
+            serde_json::json!({
+                "key": fw.key, "year": fw.year, "version": fw.version, "kind": fw.kind.as_str(),
+                "content_hash": new.content_hash,
+            }),
+        );
+        Ok(self.store.import_framework(&new, draft).await?)
+    }
+
+    /// Frameworks are published material: any signed-in person may read them.
+    pub async fn list_frameworks(&self) -> Result<Vec<FrameworkRecord>> {
+        Ok(self.store.list_frameworks().await?)
+    }
+
+    pub async fn framework(&self, id: i64) -> Result<(FrameworkRecord, Arc<Framework>)> {
+        if let Some(hit) = self
+            .frameworks
+            .0
+            .read()
+            .expect("framework cache lock")
+            .get(&id)
+        {
+            return Ok(hit.clone());
+        }
+        let (record, doc) = self
+            .store
+            .framework_document(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let tree = Arc::new(framework::parse(&doc).map_err(|e| {
+            AppError::Internal(format!("stored framework {id} no longer parses: {e}"))
+        })?);
+        self.frameworks
+            .0
+            .write()
+            .expect("framework cache lock")
+            .insert(id, (record.clone(), tree.clone()));
+        Ok((record, tree))
+    }
+
+    /// The framework an assessment uses: its own once started, else the newest for the year and
+    /// the organisation's category.
+    async fn framework_for(
+        &self,
+        org: &OrgView,
+        year: i32,
+        record: Option<&AssessmentRecord>,
+    ) -> Result<(FrameworkRecord, Arc<Framework>)> {
+        let id = match record {
+            Some(r) => r.framework_id,
+            None => {
+                self.store
+                    .current_framework(year, org.org.category)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "year",
+                            format!(
+                                "no framework is published for {} and category {}",
+                                assessment::year_label(year),
+                                org.org.category.number()
+                            ),
+                        )
+                    })?
+                    .id
+            }
+        };
+        self.framework(id).await
+    }
+
+    pub async fn assessment(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
+        let org = self.org_for(actor, code, OrgAction::ViewAssessment).await?;
+        self.assessment_of(actor, org, year).await
+    }
+
+    async fn assessment_of(
+        &self,
+        actor: &Actor,
+        org: OrgView,
+        year: i32,
+    ) -> Result<AssessmentView> {
+        check_year(year)?;
+        let record = self.store.get_assessment(org.org.id, year).await?;
+        let (framework, tree) = self.framework_for(&org, year, record.as_ref()).await?;
+        let (answers, certificates, evidence, publications) = match &record {
+            Some(r) => (
+                self.store.answers(r.id).await?,
+                self.store.certificates(r.id).await?,
+                self.store.evidence(r.id).await?,
+                self.store.publications(r.id).await?,
+            ),
+            None => Default::default(),
+        };
+        let today = self.today();
+        let facts = facts_of(&answers, &certificates, &evidence);
+        let evaluation =
+            assessment::evaluate(&tree, org.org.org_type, org.org.category, &facts, today);
+        let may_answer = actor
+            .principal
+            .may(OrgAction::AnswerAssessment, &org.ancestry);
+        let may_submit = actor
+            .principal
+            .may(OrgAction::SubmitAssessment, &org.ancestry);
+        Ok(AssessmentView {
+            org,
+            year,
+            framework,
+            tree,
+            record,
+            answers: answers
+                .into_iter()
+                .map(|a| (a.reference.clone(), a))
+                .collect(),
+            certificates,
+            evidence,
+            publications,
+            evaluation,
+            today,
+            may_answer,
+            may_submit,
+        })
+    }
+
+    fn key_of(view: &AssessmentView) -> AssessmentKey {
+        AssessmentKey {
+            org_id: view.org.org.id,
+            year: view.year,
+            framework_id: view.framework.id,
+        }
+    }
+
+    fn stamp(&self, actor: &Actor) -> Stamp {
+        Stamp {
+            at: self.now(),
+            user_id: actor.user_id,
+        }
+    }
+
+    /// Saves many answers in one transaction. Every answer is checked first; one bad answer
+    /// refuses the whole call, naming each problem.
+    pub async fn save_answers(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        inputs: &[AnswerInput],
+    ) -> Result<(AssessmentView, Vec<String>)> {
+        let org = self
+            .org_for(actor, code, OrgAction::AnswerAssessment)
+            .await?;
+        if inputs.is_empty() {
+            return Err(AppError::invalid("answers", "send at least one answer"));
+        }
+        if inputs.len() > MAX_ANSWERS_PER_CALL {
+            return Err(AppError::invalid(
+                "answers",
+                format!("at most {MAX_ANSWERS_PER_CALL} answers per call"),
+            ));
+        }
+        let view = self.assessment_of(actor, org, year).await?;
+        if view.submitted() {
+            return Err(locked());
+        }
+        let mut errs = FieldErrors::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut changes = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            if !seen.insert(input.reference.as_str()) {
+                errs.push(
+                    format!("answers.{}", input.reference),
+                    "is answered twice in one call",
+                );
+                continue;
+            }
+            match canonical_answer(
+                &view.tree,
+                view.org.org.org_type,
+                &input.reference,
+                &input.value,
+            ) {
+                Ok(value) => changes.push(AnswerChange {
+                    reference: input.reference.clone(),
+                    value,
+                    expected_version: input.expected_version,
+                }),
+                Err(e) => errs.0.push(e),
+            }
+        }
+        errs.into_result()?;
+        let draft = self.draft(
+            actor,
+            "assessment.answers",
+            "assessment",
+            "",
+            Some(view.org.org.id),
+            serde_json::Value::Null,
+        );
+        let key = Self::key_of(&view);
+        let (_, changed) = self
+            .store
+            .save_answers(key, &changes, self.stamp(actor), draft)
+            .await?;
+        let view = self.assessment_of(actor, view.org, year).await?;
+        Ok((view, changed))
+    }
+
+    /// Replaces the assessment's certificates (Cyber Essentials Plus and the like).
+    pub async fn set_certificates(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        inputs: &[CertificateInput],
+    ) -> Result<AssessmentView> {
+        let org = self
+            .org_for(actor, code, OrgAction::AnswerAssessment)
+            .await?;
+        let view = self.assessment_of(actor, org, year).await?;
+        if view.submitted() {
+            return Err(locked());
+        }
+        if inputs.len() > MAX_CERTIFICATES {
+            return Err(AppError::invalid(
+                "certificates",
+                format!("at most {MAX_CERTIFICATES} certificates"),
+            ));
+        }
+        let mut errs = FieldErrors::default();
+        let mut certs = Vec::new();
+        for (i, c) in inputs.iter().enumerate() {
+            let field = format!("certificates[{i}]");
+            if view.tree.certificate(&c.kind).is_none() {
+                let known: Vec<&str> = view
+                    .tree
+                    .certificates
+                    .iter()
+                    .map(|k| k.key.as_str())
+                    .collect();
+                errs.push(
+                    format!("{field}.kind"),
+                    format!("'{}' is not one of: {}", c.kind, known.join(", ")),
+                );
+            }
+            let reference = errs.take(palisade_domain::error::bounded_text(
+                &format!("{field}.reference"),
+                &c.reference,
+                1,
+                100,
+            ));
+            let expires = errs.take(parse_date(&format!("{field}.expires_on"), &c.expires_on));
+            if let (Some(reference), Some(expires)) = (reference, expires) {
+                certs.push(NewCertificate {
+                    kind: c.kind.clone(),
+                    reference,
+                    expires_on: framework::date_text(expires),
+                });
+            }
+        }
+        errs.into_result()?;
+        let draft = self.draft(
+            actor,
+            "assessment.certificates",
+            "assessment",
+            "",
+            Some(view.org.org.id),
+            serde_json::json!({
+                "year": year,
+                "certificates": certs.iter().map(|c| serde_json::json!({"kind": c.kind, "expires_on": c.expires_on})).collect::<Vec<_>>(),
+            }),
+        );
+        self.store
+            .set_certificates(Self::key_of(&view), &certs, self.stamp(actor), draft)
+            .await?;
+        self.assessment_of(actor, view.org, year).await
+    }
+
+    /// Submits the assessment: decides its status from the answers as they stand, locks it and
+    /// publishes the status. Re-publishing is allowed until the deadline.
+    pub async fn submit(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
+        let org = self
+            .org_for(actor, code, OrgAction::SubmitAssessment)
+            .await?;
+        let view = self.assessment_of(actor, org, year).await?;
+        if view.submitted() {
+            return Err(AppError::Conflict {
+                field: "assessment".into(),
+                message: "the assessment is already submitted; reopen it to change and resubmit"
+                    .into(),
+            });
+        }
+        let late = view.today > view.tree.deadline;
+        if view.published_at().is_some() && late {
+            return Err(AppError::Conflict {
+                field: "assessment".into(),
+                message: format!(
+                    "the deadline ({}) has passed: the published status stands",
+                    framework::date_text(view.tree.deadline)
+                ),
+            });
+        }
+        let previous = self
+            .store
+            .get_assessment(view.org.org.id, year - 1)
+            .await?
+            .map(|r| r.status)
+            .filter(|s| *s != Status::NotPublished);
+        let e = &view.evaluation;
+        let status = decide_status(StatusInputs {
+            met: e.met,
+            approaching_met: e.approaching_met,
+            exceeding_certificate: e.exceeding_certificate,
+            plan_covers_unmet: false,
+            plan_approved: false,
+            previous,
+        });
+        let revision = view.record.as_ref().map(|r| r.revision).unwrap_or(0);
+        let draft = self.draft(
+            actor,
+            if view.published_at().is_some() {
+                "assessment.republish"
+            } else {
+                "assessment.submit"
+            },
+            "assessment",
+            "",
+            Some(view.org.org.id),
+            serde_json::json!({
+                "year": year, "status": status.as_str(), "late": late,
+                "framework_id": view.framework.id, "still_needed_for_met": e.needed_for_met.len(),
+            }),
+        );
+        self.store
+            .publish(
+                Self::key_of(&view),
+                revision,
+                status,
+                late,
+                self.stamp(actor),
+                draft,
+            )
+            .await?;
+        self.assessment_of(actor, view.org, year).await
+    }
+
+    /// Reopens a submitted assessment for changes before the deadline. The published status
+    /// stands until the assessment is submitted again.
+    pub async fn reopen(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
+        let org = self
+            .org_for(actor, code, OrgAction::SubmitAssessment)
+            .await?;
+        let view = self.assessment_of(actor, org, year).await?;
+        let Some(record) = view.record.as_ref().filter(|r| r.submitted) else {
+            return Err(AppError::Conflict {
+                field: "assessment".into(),
+                message: "the assessment is not submitted".into(),
+            });
+        };
+        if view.today > view.tree.deadline {
+            return Err(AppError::Conflict {
+                field: "assessment".into(),
+                message: format!(
+                    "the deadline ({}) has passed: a published assessment can no longer be reopened",
+                    framework::date_text(view.tree.deadline)
+                ),
+            });
+        }
+        let draft = self.draft(
+            actor,
+            "assessment.reopen",
+            "assessment",
+            "",
+            Some(view.org.org.id),
+            serde_json::json!({"year": year, "status": record.status.as_str()}),
+        );
+        self.store
+            .reopen(record.id, self.stamp(actor), draft)
+            .await?;
+        self.assessment_of(actor, view.org, year).await
+    }
+
+    /// The public register: code, name, type, published status and date, nothing else. Needs no
+    /// sign-in; inactive organisations are left out.
+    pub async fn public_statuses(
+        &self,
+        year: i32,
+        q: Option<String>,
+        page: PageRequest,
+    ) -> Result<Page<PublicStatus>> {
+        check_year(year)?;
+        let filter = StatusFilter {
+            q,
+            ..StatusFilter::default()
+        };
+        Ok(self
+            .store
+            .list_statuses(&Scope::All, year, &filter, Some(page))
+            .await?)
+    }
+
+    /// The public register as CSV: `code,name,type,status,published_at` for every match.
+    pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<String> {
+        check_year(year)?;
+        let filter = StatusFilter {
+            q,
+            ..StatusFilter::default()
+        };
+        let all = self
+            .store
+            .list_statuses(&Scope::All, year, &filter, None)
+            .await?;
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(all.items.len() * 60));
+        let io = |e: csv::Error| AppError::Internal(e.to_string());
+        w.write_record(["code", "name", "type", "status", "published_at"])
+            .map_err(io)?;
+        for p in &all.items {
+            let published = p
+                .published_at
+                .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))
+                .unwrap_or_default();
+            w.write_record([
+                p.code.as_str(),
+                p.name.as_str(),
+                p.org_type.as_str(),
+                p.status.as_str(),
+                published.as_str(),
+            ])
+            .map_err(io)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// Statuses of the organisations the actor may see (national drill-down, lead overview).
+    pub async fn statuses(
+        &self,
+        actor: &Actor,
+        year: i32,
+        filter: &StatusFilter,
+        page: PageRequest,
+    ) -> Result<Page<PublicStatus>> {
+        check_year(year)?;
+        let scope = actor.principal.scope(OrgAction::ViewAssessment);
+        Ok(self
+            .store
+            .list_statuses(&scope, year, filter, Some(page))
+            .await?)
+    }
+}
+
+fn locked() -> AppError {
+    AppError::Conflict {
+        field: "assessment".into(),
+        message: "the assessment has been submitted and is locked; reopen it to make changes"
+            .into(),
+    }
+}
+
+pub fn check_year(year: i32) -> Result<()> {
+    if (2000..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(FieldError::new("year", "must be between 2000 and 2100").into())
+    }
+}
+
+fn facts_of(
+    answers: &[AnswerRecord],
+    certificates: &[CertificateRecord],
+    evidence: &[EvidenceRecord],
+) -> Facts {
+    let mut documents = BTreeMap::new();
+    for e in evidence {
+        *documents.entry(e.reference.clone()).or_insert(0) += 1;
+    }
+    Facts {
+        answers: answers
+            .iter()
+            .map(|a| (a.reference.clone(), a.value.clone()))
+            .collect(),
+        documents,
+        certificates: certificates
+            .iter()
+            .filter_map(|c| {
+                parse_date("expires_on", &c.expires_on)
+                    .ok()
+                    .map(|expires_on| CertificateFact {
+                        kind: c.kind.clone(),
+                        expires_on,
+                    })
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,348 @@
+//! National figures: every status counted by organisation type, category and region, the
+//! "met or exceeded" share ministers quote, submission progress against the deadline, and the
+//! change from the year before. One grouped query per year feeds every breakdown.
+
+use crate::assessments::check_year;
+use crate::{Actor, App, Result};
+use palisade_domain::assessment::{Status, year_label};
+use palisade_domain::framework::date_text;
+use palisade_domain::org::OrgType;
+use palisade_domain::policy::GlobalAction;
+use palisade_store::StatusCount;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::Date;
+
+/// Counts for one group of organisations (a type, a category, a region, or everyone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub key: String,
+    pub label: String,
+    pub total: i64,
+    /// Every status, including those with no organisations, in the order of [`Status::ALL`].
+    pub statuses: BTreeMap<&'static str, i64>,
+    pub met_or_exceeded: i64,
+    pub met_or_exceeded_percent: f64,
+    /// Organisations that have published, and how many of them first did so after the deadline.
+    pub published: i64,
+    pub published_late: i64,
+    pub published_percent: f64,
+    /// The same share a year earlier, when that year has any publication.
+    pub previous_met_or_exceeded_percent: Option<f64>,
+    pub change_points: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NationalReport {
+    pub year: i32,
+    pub year_label: String,
+    /// The day the figures describe (YYYY-MM-DD).
+    pub as_of: String,
+    /// The year's deadline (the earliest among its frameworks), when a framework is loaded.
+    pub deadline: Option<String>,
+    pub days_to_deadline: Option<i64>,
+    pub overall: Figures,
+    pub nhs_trusts: Figures,
+    pub by_type: Vec<Figures>,
+    pub by_category: Vec<Figures>,
+    pub by_region: Vec<Figures>,
+}
+
+fn percent(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+fn figures<'a>(
+    key: String,
+    label: String,
+    now: impl Iterator<Item = &'a StatusCount>,
+    before: Option<Vec<&'a StatusCount>>,
+) -> Figures {
+    let mut statuses: BTreeMap<&'static str, i64> =
+        Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    let mut late = 0;
+    for c in now {
+        *statuses.entry(c.status.as_str()).or_default() += c.orgs;
+        late += c.late;
+    }
+    let total: i64 = statuses.values().sum();
+    let met =
+        statuses[Status::StandardsMet.as_str()] + statuses[Status::StandardsExceeded.as_str()];
+    let published = total - statuses[Status::NotPublished.as_str()];
+    let pct = percent(met, total);
+    let previous = before.and_then(|b| {
+        let total: i64 = b.iter().map(|c| c.orgs).sum();
+        let met: i64 = b
+            .iter()
+            .filter(|c| c.status.met_or_exceeded())
+            .map(|c| c.orgs)
+            .sum();
+        (total > 0).then(|| percent(met, total))
+    });
+    Figures {
+        key,
+        label,
+        total,
+        statuses,
+        met_or_exceeded: met,
+        met_or_exceeded_percent: pct,
+        published,
+        published_late: late,
+        published_percent: percent(published, total),
+        previous_met_or_exceeded_percent: previous,
+        change_points: previous.map(|p| ((pct - p) * 10.0).round() / 10.0),
+    }
+}
+
+/// The plural people use in a sentence: "GP practices", "pharmacies".
+pub fn plural(t: OrgType) -> &'static str {
+    use OrgType::*;
+    match t {
+        AcuteTrust => "acute trusts",
+        MentalHealthTrust => "mental health trusts",
+        CommunityTrust => "community trusts",
+        AmbulanceTrust => "ambulance trusts",
+        Icb => "integrated care boards",
+        Csu => "commissioning support units",
+        ArmsLengthBody => "arm's-length bodies",
+        GpPractice => "GP practices",
+        Pharmacy => "pharmacies",
+        Dentist => "dentists",
+        Optician => "opticians",
+        AdultSocialCare => "adult social care providers",
+        ItSupplier => "IT suppliers",
+        NationalBody => "national bodies",
+    }
+}
+
+impl App {
+    pub async fn national_report(&self, actor: &Actor, year: i32) -> Result<NationalReport> {
+        actor.require(GlobalAction::ViewNationalReport)?;
+        check_year(year)?;
+        let now = self.store.status_counts(year).await?;
+        let before = self.store.status_counts(year - 1).await?;
+        let had_previous = before.iter().any(|c| c.status != Status::NotPublished);
+        let prior = |f: &dyn Fn(&StatusCount) -> bool| {
+            had_previous.then(|| before.iter().filter(|c| f(c)).collect::<Vec<_>>())
+        };
+        let group = |key: String, label: String, f: &dyn Fn(&StatusCount) -> bool| {
+            figures(key, label, now.iter().filter(|c| f(c)), prior(f))
+        };
+        let by_type = OrgType::ALL
+            .iter()
+            .filter(|t| now.iter().any(|c| c.org_type == **t))
+            .map(|t| group(t.as_str().into(), t.label().into(), &|c| c.org_type == *t))
+            .collect();
+        let mut categories: Vec<_> = now.iter().map(|c| c.category).collect();
+        categories.sort();
+        categories.dedup();
+        let by_category = categories
+            .into_iter()
+            .map(|k| {
+                group(
+                    k.number().to_string(),
+                    format!("Category {}", k.number()),
+                    &|c| c.category == k,
+                )
+            })
+            .collect();
+        let mut regions: Vec<&str> = now.iter().map(|c| c.region.as_str()).collect();
+        regions.sort();
+        regions.dedup();
+        let by_region = regions
+            .into_iter()
+            .map(|r| group(r.into(), r.into(), &|c| c.region == r))
+            .collect();
+        let today = self.today();
+        let deadline: Option<Date> = self
+            .store
+            .list_frameworks()
+            .await?
+            .into_iter()
+            .filter(|f| f.year == year)
+            .filter_map(|f| palisade_domain::framework::parse_date("deadline", &f.deadline).ok())
+            .min();
+        Ok(NationalReport {
+            year,
+            year_label: year_label(year),
+            as_of: date_text(today),
+            deadline: deadline.map(date_text),
+            days_to_deadline: deadline.map(|d| palisade_domain::assessment::days_left(d, today)),
+            overall: group("all".into(), "All organisations".into(), &|_| true),
+            nhs_trusts: group("nhs_trusts".into(), "NHS trusts".into(), &|c| {
+                c.org_type.is_trust()
+            }),
+            by_type,
+            by_category,
+            by_region,
+        })
+    }
+}
+
+impl NationalReport {
+    /// Every group as one CSV table, one row per group.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["dimension", "key", "label", "total"];
+        header.extend(Status::ALL.iter().map(|s| s.as_str()));
+        header.extend([
+            "met_or_exceeded",
+            "met_or_exceeded_percent",
+            "published",
+            "published_late",
+            "previous_met_or_exceeded_percent",
+            "change_points",
+        ]);
+        w.write_record(&header).expect("in-memory CSV");
+        let rows = std::iter::once(("overall", &self.overall))
+            .chain(std::iter::once(("group", &self.nhs_trusts)))
+            .chain(self.by_type.iter().map(|f| ("type", f)))
+            .chain(self.by_category.iter().map(|f| ("category", f)))
+            .chain(self.by_region.iter().map(|f| ("region", f)));
+        for (dimension, f) in rows {
+            let mut r = vec![
+                dimension.to_string(),
+                f.key.clone(),
+                f.label.clone(),
+                f.total.to_string(),
+            ];
+            r.extend(
+                Status::ALL
+                    .iter()
+                    .map(|s| f.statuses[s.as_str()].to_string()),
+            );
+            r.extend([
+                f.met_or_exceeded.to_string(),
+                format!("{:.1}", f.met_or_exceeded_percent),
+                f.published.to_string(),
+                f.published_late.to_string(),
+                f.previous_met_or_exceeded_percent
+                    .map(|p| format!("{p:.1}"))
+                    .unwrap_or_default(),
+                f.change_points
+                    .map(|p| format!("{p:+.1}"))
+                    .unwrap_or_default(),
+            ]);
+            w.write_record(&r).expect("in-memory CSV");
+        }
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("CSV is UTF-8")
+    }
+
+    /// Sentences fit for a parliamentary answer.
+    pub fn to_text(&self) -> String {
+        let as_of = long_date(&self.as_of);
+        let mut out = String::new();
+        let sentence = |label: &str, noun: &str, f: &Figures| {
+            let mut s = format!(
+                "As of {as_of}, {}% of {label}, or {} {}, had met or exceeded the standard in the {} assessment",
+                f.met_or_exceeded_percent.round() as i64,
+                fmt_int(f.met_or_exceeded),
+                if f.met_or_exceeded == 1 {
+                    singular(noun)
+                } else {
+                    noun.to_string()
+                },
+                self.year_label,
+            );
+            if let (Some(p), Some(c)) = (f.previous_met_or_exceeded_percent, f.change_points) {
+                s.push_str(&format!(
+                    ", {} {} points on the year before ({}%)",
+                    if c >= 0.0 { "up" } else { "down" },
+                    format_points(c.abs()),
+                    p.round() as i64
+                ));
+            }
+            s.push_str(".\n");
+            s
+        };
+        if self.nhs_trusts.total > 0 {
+            out.push_str(&sentence("NHS trusts", "trusts", &self.nhs_trusts));
+        }
+        for f in &self.by_type {
+            let t: OrgType = f.key.parse().expect("report keys are organisation types");
+            if !t.is_trust() {
+                out.push_str(&sentence(plural(t), plural(t), f));
+            }
+        }
+        out.push_str(&format!(
+            "{} of {} organisations ({}%) had published their {} assessment",
+            fmt_int(self.overall.published),
+            fmt_int(self.overall.total),
+            self.overall.published_percent.round() as i64,
+            self.year_label
+        ));
+        match (&self.deadline, self.days_to_deadline) {
+            (Some(d), Some(n)) if n >= 0 => out.push_str(&format!(
+                "; the deadline is {} ({} days away).\n",
+                long_date(d),
+                n
+            )),
+            (Some(d), Some(_)) => out.push_str(&format!(
+                "; the deadline was {}, and {} published after it.\n",
+                long_date(d),
+                fmt_int(self.overall.published_late)
+            )),
+            _ => out.push_str(".\n"),
+        }
+        out
+    }
+}
+
+fn singular(label: &str) -> String {
+    match label {
+        "pharmacies" => "pharmacy".into(),
+        "arm's-length bodies" => "arm's-length body".into(),
+        "national bodies" => "national body".into(),
+        other => other.strip_suffix('s').unwrap_or(other).to_string(),
+    }
+}
+
+fn format_points(p: f64) -> String {
+    if p.fract() == 0.0 {
+        format!("{}", p as i64)
+    } else {
+        format!("{p:.1}")
+    }
+}
+
+/// 20278 → "20,278".
+pub fn fmt_int(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// "2024-07-14" → "14 July 2024".
+pub fn long_date(iso: &str) -> String {
+    match palisade_domain::framework::parse_date("date", iso) {
+        Ok(d) => format!("{} {} {}", d.day(), d.month(), d.year()),
+        Err(_) => iso.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_read_as_in_a_parliamentary_answer() {
+        assert_eq!(fmt_int(172), "172");
+        assert_eq!(fmt_int(20278), "20,278");
+        assert_eq!(fmt_int(1_234_567), "1,234,567");
+        assert_eq!(long_date("2024-07-14"), "14 July 2024");
+        assert_eq!(percent(172, 210), 81.9);
+        assert_eq!(percent(0, 0), 0.0);
+        assert_eq!(singular("pharmacies"), "pharmacy");
+        assert_eq!(singular("trusts"), "trust");
+    }
+}
