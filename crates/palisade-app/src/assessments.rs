@@ -48,6 +48,52 @@ pub struct CertificateInput {
     pub expires_on: String,
 }
 
+/// An assessment about to change: its organisation, its row (if started) and its framework.
+struct Context {
+    org: OrgView,
+    year: i32,
+    record: Option<AssessmentRecord>,
+    framework: FrameworkRecord,
+    tree: Arc<Framework>,
+}
+
+impl Context {
+    fn submitted(&self) -> bool {
+        self.record.as_ref().is_some_and(|r| r.submitted)
+    }
+
+    fn refuse_if_locked(&self) -> Result<()> {
+        if self.submitted() {
+            Err(AppError::Conflict {
+                field: "assessment".into(),
+                message:
+                    "the assessment has been submitted and is locked; reopen it to make changes"
+                        .into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn key(&self) -> AssessmentKey {
+        AssessmentKey {
+            org_id: self.org.org.id,
+            year: self.year,
+            framework_id: self.framework.id,
+        }
+    }
+}
+
+fn past_deadline(ctx: &Context, consequence: &str) -> AppError {
+    AppError::Conflict {
+        field: "assessment".into(),
+        message: format!(
+            "the deadline ({}) has passed: {consequence}",
+            framework::date_text(ctx.tree.deadline)
+        ),
+    }
+}
+
 /// Everything a page or the API shows about one organisation's assessment for one year.
 #[derive(Debug, Clone)]
 pub struct AssessmentView {
@@ -89,6 +135,11 @@ impl AssessmentView {
     /// Answers can change: open (not submitted) and the actor may answer.
     pub fn editable(&self) -> bool {
         self.may_answer && !self.submitted()
+    }
+
+    /// Whether a recorded certificate is valid today (the same rule Exceeded uses).
+    pub fn certificate_valid(&self, c: &CertificateRecord) -> bool {
+        certificate_fact(c).is_some_and(|f| f.valid_on(self.today))
     }
 }
 
@@ -211,31 +262,42 @@ impl App {
 
     pub async fn assessment(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
         let org = self.org_for(actor, code, OrgAction::ViewAssessment).await?;
-        self.assessment_of(actor, org, year).await
+        let ctx = self.context(org, year).await?;
+        self.view(actor, ctx).await
     }
 
-    async fn assessment_of(
-        &self,
-        actor: &Actor,
-        org: OrgView,
-        year: i32,
-    ) -> Result<AssessmentView> {
+    /// What a change needs to know: the assessment row (if started) and its framework. Reads
+    /// neither the answers nor the evaluation, which only the view after the change needs.
+    async fn context(&self, org: OrgView, year: i32) -> Result<Context> {
         check_year(year)?;
         let record = self.store.get_assessment(org.org.id, year).await?;
         let (framework, tree) = self.framework_for(&org, year, record.as_ref()).await?;
-        let (answers, certificates, evidence, publications) = match &record {
-            Some(r) => (
-                self.store.answers(r.id).await?,
-                self.store.certificates(r.id).await?,
-                self.store.evidence(r.id).await?,
-                self.store.publications(r.id).await?,
-            ),
+        Ok(Context {
+            org,
+            year,
+            record,
+            framework,
+            tree,
+        })
+    }
+
+    /// The whole picture: answers, certificates, evidence and publications read together, and
+    /// the evaluation on today's date.
+    async fn view(&self, actor: &Actor, ctx: Context) -> Result<AssessmentView> {
+        let (answers, certificates, evidence, publications) = match &ctx.record {
+            Some(r) => tokio::try_join!(
+                self.store.answers(r.id),
+                self.store.certificates(r.id),
+                self.store.evidence(r.id),
+                self.store.publications(r.id),
+            )?,
             None => Default::default(),
         };
         let today = self.today();
         let facts = facts_of(&answers, &certificates, &evidence);
+        let org = &ctx.org;
         let evaluation =
-            assessment::evaluate(&tree, org.org.org_type, org.org.category, &facts, today);
+            assessment::evaluate(&ctx.tree, org.org.org_type, org.org.category, &facts, today);
         let may_answer = actor
             .principal
             .may(OrgAction::AnswerAssessment, &org.ancestry);
@@ -243,11 +305,11 @@ impl App {
             .principal
             .may(OrgAction::SubmitAssessment, &org.ancestry);
         Ok(AssessmentView {
-            org,
-            year,
-            framework,
-            tree,
-            record,
+            org: ctx.org,
+            year: ctx.year,
+            framework: ctx.framework,
+            tree: ctx.tree,
+            record: ctx.record,
             answers: answers
                 .into_iter()
                 .map(|a| (a.reference.clone(), a))
@@ -260,14 +322,6 @@ impl App {
             may_answer,
             may_submit,
         })
-    }
-
-    fn key_of(view: &AssessmentView) -> AssessmentKey {
-        AssessmentKey {
-            org_id: view.org.org.id,
-            year: view.year,
-            framework_id: view.framework.id,
-        }
     }
 
     fn stamp(&self, actor: &Actor) -> Stamp {
@@ -298,10 +352,8 @@ impl App {
                 format!("at most {MAX_ANSWERS_PER_CALL} answers per call"),
             ));
         }
-        let view = self.assessment_of(actor, org, year).await?;
-        if view.submitted() {
-            return Err(locked());
-        }
+        let mut ctx = self.context(org, year).await?;
+        ctx.refuse_if_locked()?;
         let mut errs = FieldErrors::default();
         let mut seen = std::collections::HashSet::new();
         let mut changes = Vec::with_capacity(inputs.len());
@@ -314,8 +366,8 @@ impl App {
                 continue;
             }
             match canonical_answer(
-                &view.tree,
-                view.org.org.org_type,
+                &ctx.tree,
+                ctx.org.org.org_type,
                 &input.reference,
                 &input.value,
             ) {
@@ -333,16 +385,15 @@ impl App {
             "assessment.answers",
             "assessment",
             "",
-            Some(view.org.org.id),
+            Some(ctx.org.org.id),
             serde_json::Value::Null,
         );
-        let key = Self::key_of(&view);
-        let (_, changed) = self
+        let (record, changed) = self
             .store
-            .save_answers(key, &changes, self.stamp(actor), draft)
+            .save_answers(ctx.key(), &changes, self.stamp(actor), draft)
             .await?;
-        let view = self.assessment_of(actor, view.org, year).await?;
-        Ok((view, changed))
+        ctx.record = Some(record);
+        Ok((self.view(actor, ctx).await?, changed))
     }
 
     /// Replaces the assessment's certificates (Cyber Essentials Plus and the like).
@@ -356,10 +407,8 @@ impl App {
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
-        let view = self.assessment_of(actor, org, year).await?;
-        if view.submitted() {
-            return Err(locked());
-        }
+        let mut ctx = self.context(org, year).await?;
+        ctx.refuse_if_locked()?;
         if inputs.len() > MAX_CERTIFICATES {
             return Err(AppError::invalid(
                 "certificates",
@@ -370,8 +419,8 @@ impl App {
         let mut certs = Vec::new();
         for (i, c) in inputs.iter().enumerate() {
             let field = format!("certificates[{i}]");
-            if view.tree.certificate(&c.kind).is_none() {
-                let known: Vec<&str> = view
+            if ctx.tree.certificate(&c.kind).is_none() {
+                let known: Vec<&str> = ctx
                     .tree
                     .certificates
                     .iter()
@@ -403,48 +452,55 @@ impl App {
             "assessment.certificates",
             "assessment",
             "",
-            Some(view.org.org.id),
+            Some(ctx.org.org.id),
             serde_json::json!({
                 "year": year,
                 "certificates": certs.iter().map(|c| serde_json::json!({"kind": c.kind, "expires_on": c.expires_on})).collect::<Vec<_>>(),
             }),
         );
-        self.store
-            .set_certificates(Self::key_of(&view), &certs, self.stamp(actor), draft)
+        let record = self
+            .store
+            .set_certificates(ctx.key(), &certs, self.stamp(actor), draft)
             .await?;
-        self.assessment_of(actor, view.org, year).await
+        ctx.record = Some(record);
+        self.view(actor, ctx).await
     }
 
     /// Submits the assessment: decides its status from the answers as they stand, locks it and
-    /// publishes the status. Re-publishing is allowed until the deadline.
+    /// publishes the status. A first submission after the deadline is accepted and marked late;
+    /// re-publishing is allowed until the deadline (inclusive) only.
     pub async fn submit(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
         let org = self
             .org_for(actor, code, OrgAction::SubmitAssessment)
             .await?;
-        let view = self.assessment_of(actor, org, year).await?;
-        if view.submitted() {
+        let ctx = self.context(org, year).await?;
+        if ctx.submitted() {
             return Err(AppError::Conflict {
                 field: "assessment".into(),
                 message: "the assessment is already submitted; reopen it to change and resubmit"
                     .into(),
             });
         }
-        let late = view.today > view.tree.deadline;
-        if view.published_at().is_some() && late {
-            return Err(AppError::Conflict {
-                field: "assessment".into(),
-                message: format!(
-                    "the deadline ({}) has passed: the published status stands",
-                    framework::date_text(view.tree.deadline)
-                ),
-            });
+        let today = self.today();
+        let late = today > ctx.tree.deadline;
+        let republish = ctx
+            .record
+            .as_ref()
+            .is_some_and(|r| r.published_at.is_some());
+        if republish && late {
+            return Err(past_deadline(&ctx, "the published status stands"));
         }
         let previous = self
             .store
-            .get_assessment(view.org.org.id, year - 1)
+            .get_assessment(ctx.org.org.id, year - 1)
             .await?
             .map(|r| r.status)
             .filter(|s| *s != Status::NotPublished);
+        let revision = ctx.record.as_ref().map_or(0, |r| r.revision);
+        let key = ctx.key();
+        // The status is decided from the view read here and published only if the assessment
+        // is still at this revision.
+        let view = self.view(actor, ctx).await?;
         let e = &view.evaluation;
         let status = decide_status(StatusInputs {
             met: e.met,
@@ -454,10 +510,9 @@ impl App {
             plan_approved: false,
             previous,
         });
-        let revision = view.record.as_ref().map(|r| r.revision).unwrap_or(0);
         let draft = self.draft(
             actor,
-            if view.published_at().is_some() {
+            if republish {
                 "assessment.republish"
             } else {
                 "assessment.submit"
@@ -471,52 +526,45 @@ impl App {
             }),
         );
         self.store
-            .publish(
-                Self::key_of(&view),
-                revision,
-                status,
-                late,
-                self.stamp(actor),
-                draft,
-            )
+            .publish(key, revision, status, late, self.stamp(actor), draft)
             .await?;
-        self.assessment_of(actor, view.org, year).await
+        let ctx = self.context(view.org, year).await?;
+        self.view(actor, ctx).await
     }
 
-    /// Reopens a submitted assessment for changes before the deadline. The published status
-    /// stands until the assessment is submitted again.
+    /// Reopens a submitted assessment for changes until the deadline (inclusive). The published
+    /// status stands until the assessment is submitted again.
     pub async fn reopen(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
         let org = self
             .org_for(actor, code, OrgAction::SubmitAssessment)
             .await?;
-        let view = self.assessment_of(actor, org, year).await?;
-        let Some(record) = view.record.as_ref().filter(|r| r.submitted) else {
+        let mut ctx = self.context(org, year).await?;
+        let Some(record) = ctx.record.as_ref().filter(|r| r.submitted) else {
             return Err(AppError::Conflict {
                 field: "assessment".into(),
                 message: "the assessment is not submitted".into(),
             });
         };
-        if view.today > view.tree.deadline {
-            return Err(AppError::Conflict {
-                field: "assessment".into(),
-                message: format!(
-                    "the deadline ({}) has passed: a published assessment can no longer be reopened",
-                    framework::date_text(view.tree.deadline)
-                ),
-            });
+        if self.today() > ctx.tree.deadline {
+            return Err(past_deadline(
+                &ctx,
+                "a published assessment can no longer be reopened",
+            ));
         }
         let draft = self.draft(
             actor,
             "assessment.reopen",
             "assessment",
             "",
-            Some(view.org.org.id),
+            Some(ctx.org.org.id),
             serde_json::json!({"year": year, "status": record.status.as_str()}),
         );
-        self.store
+        let record = self
+            .store
             .reopen(record.id, self.stamp(actor), draft)
             .await?;
-        self.assessment_of(actor, view.org, year).await
+        ctx.record = Some(record);
+        self.view(actor, ctx).await
     }
 
     /// The public register: code, name, type, published status and date, nothing else. Needs no
@@ -590,16 +638,8 @@ impl App {
     }
 }
 
-fn locked() -> AppError {
-    AppError::Conflict {
-        field: "assessment".into(),
-        message: "the assessment has been submitted and is locked; reopen it to make changes"
-            .into(),
-    }
-}
-
 pub fn check_year(year: i32) -> Result<()> {
-    if (2000..=2100).contains(&year) {
+    if framework::YEARS.contains(&year) {
         Ok(())
     } else {
         Err(FieldError::new("year", "must be between 2000 and 2100").into())
@@ -621,16 +661,16 @@ fn facts_of(
             .map(|a| (a.reference.clone(), a.value.clone()))
             .collect(),
         documents,
-        certificates: certificates
-            .iter()
-            .filter_map(|c| {
-                parse_date("expires_on", &c.expires_on)
-                    .ok()
-                    .map(|expires_on| CertificateFact {
-                        kind: c.kind.clone(),
-                        expires_on,
-                    })
-            })
-            .collect(),
+        certificates: certificates.iter().filter_map(certificate_fact).collect(),
     }
+}
+
+/// A stored certificate as the rules see it (stored dates are always valid `YYYY-MM-DD`).
+fn certificate_fact(c: &CertificateRecord) -> Option<CertificateFact> {
+    parse_date("expires_on", &c.expires_on)
+        .ok()
+        .map(|expires_on| CertificateFact {
+            kind: c.kind.clone(),
+            expires_on,
+        })
 }

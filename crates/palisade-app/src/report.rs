@@ -19,7 +19,7 @@ pub struct Figures {
     pub key: String,
     pub label: String,
     pub total: i64,
-    /// Every status, including those with no organisations, in the order of [`Status::ALL`].
+    /// Every status, including those with no organisations (keys sorted by name).
     pub statuses: BTreeMap<&'static str, i64>,
     pub met_or_exceeded: i64,
     pub met_or_exceeded_percent: f64,
@@ -95,27 +95,6 @@ fn figures<'a>(
         published_percent: percent(published, total),
         previous_met_or_exceeded_percent: previous,
         change_points: previous.map(|p| ((pct - p) * 10.0).round() / 10.0),
-    }
-}
-
-/// The plural people use in a sentence: "GP practices", "pharmacies".
-pub fn plural(t: OrgType) -> &'static str {
-    use OrgType::*;
-    match t {
-        AcuteTrust => "acute trusts",
-        MentalHealthTrust => "mental health trusts",
-        CommunityTrust => "community trusts",
-        AmbulanceTrust => "ambulance trusts",
-        Icb => "integrated care boards",
-        Csu => "commissioning support units",
-        ArmsLengthBody => "arm's-length bodies",
-        GpPractice => "GP practices",
-        Pharmacy => "pharmacies",
-        Dentist => "dentists",
-        Optician => "opticians",
-        AdultSocialCare => "adult social care providers",
-        ItSupplier => "IT suppliers",
-        NationalBody => "national bodies",
     }
 }
 
@@ -236,23 +215,23 @@ impl NationalReport {
     pub fn to_text(&self) -> String {
         let as_of = long_date(&self.as_of);
         let mut out = String::new();
-        let sentence = |label: &str, noun: &str, f: &Figures| {
+        let sentence = |label: &str, noun: &dyn Fn(i64) -> String, f: &Figures| {
             let mut s = format!(
                 "As of {as_of}, {}% of {label}, or {} {}, had met or exceeded the standard in the {} assessment",
                 f.met_or_exceeded_percent.round() as i64,
                 fmt_int(f.met_or_exceeded),
-                if f.met_or_exceeded == 1 {
-                    singular(noun)
-                } else {
-                    noun.to_string()
-                },
+                noun(f.met_or_exceeded),
                 self.year_label,
             );
             if let (Some(p), Some(c)) = (f.previous_met_or_exceeded_percent, f.change_points) {
+                let change = if c == 0.0 {
+                    "unchanged".to_string()
+                } else {
+                    let sign = if c > 0.0 { "up" } else { "down" };
+                    format!("{sign} {} points", format_points(c.abs()))
+                };
                 s.push_str(&format!(
-                    ", {} {} points on the year before ({}%)",
-                    if c >= 0.0 { "up" } else { "down" },
-                    format_points(c.abs()),
+                    ", {change} on the year before ({}%)",
                     p.round() as i64
                 ));
             }
@@ -260,12 +239,13 @@ impl NationalReport {
             s
         };
         if self.nhs_trusts.total > 0 {
-            out.push_str(&sentence("NHS trusts", "trusts", &self.nhs_trusts));
+            let trusts = |n: i64| if n == 1 { "trust" } else { "trusts" }.to_string();
+            out.push_str(&sentence("NHS trusts", &trusts, &self.nhs_trusts));
         }
         for f in &self.by_type {
             let t: OrgType = f.key.parse().expect("report keys are organisation types");
             if !t.is_trust() {
-                out.push_str(&sentence(plural(t), plural(t), f));
+                out.push_str(&sentence(t.plural(), &|n| t.count_noun(n), f));
             }
         }
         out.push_str(&format!(
@@ -289,15 +269,6 @@ impl NationalReport {
             _ => out.push_str(".\n"),
         }
         out
-    }
-}
-
-fn singular(label: &str) -> String {
-    match label {
-        "pharmacies" => "pharmacy".into(),
-        "arm's-length bodies" => "arm's-length body".into(),
-        "national bodies" => "national body".into(),
-        other => other.strip_suffix('s').unwrap_or(other).to_string(),
     }
 }
 
@@ -342,7 +313,5 @@ mod tests {
         assert_eq!(long_date("2024-07-14"), "14 July 2024");
         assert_eq!(percent(172, 210), 81.9);
         assert_eq!(percent(0, 0), 0.0);
-        assert_eq!(singular("pharmacies"), "pharmacy");
-        assert_eq!(singular("trusts"), "trust");
     }
 }

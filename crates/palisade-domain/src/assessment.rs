@@ -9,8 +9,7 @@ use crate::framework::{
 use crate::org::{Category, OrgType, string_enum};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
+use std::collections::BTreeMap;
 use time::Date;
 
 string_enum! {
@@ -88,23 +87,18 @@ pub fn canonical_answer(
     if value.is_null() {
         return Ok(None);
     }
-    let kind = match node {
-        Node::Item(item) => {
-            if !item.applicability(org_type).applies() {
-                return Err(FieldError::new(
-                    &field,
-                    format!(
-                        "item \"{reference}\" does not apply to {}",
-                        org_type.label().to_lowercase()
-                    ),
-                ));
-            }
-            item.answer_type
-        }
-        Node::Igp(..) => AnswerType::YesNo,
-        Node::Outcome(_) => AnswerType::Text,
-    };
-    let text = match (kind, value) {
+    if let Node::Item(item) = node
+        && !item.applicability(org_type).applies()
+    {
+        return Err(FieldError::new(
+            &field,
+            format!(
+                "item \"{reference}\" does not apply to {}",
+                org_type.plural()
+            ),
+        ));
+    }
+    let text = match (node.answer_type(), value) {
         (AnswerType::YesNo, Value::Bool(b)) => yes_no(*b),
         (AnswerType::YesNo, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "yes" | "true" => yes_no(true),
@@ -165,6 +159,24 @@ pub fn canonical_answer(
         }
     };
     Ok(Some(text))
+}
+
+/// How an answer is read back: the answer type of `reference` decides it. IGP and yes/no answers
+/// are `true`/`false`, numbers are numbers, everything else is the stored text. The inverse of
+/// [`canonical_answer`].
+pub fn answer_json(framework: &Framework, reference: &str, stored: &str) -> Value {
+    let kind = framework
+        .node(reference)
+        .map_or(AnswerType::Text, Node::answer_type);
+    match kind {
+        AnswerType::YesNo => Value::Bool(stored == "yes"),
+        AnswerType::Number => stored
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| stored.into(), Value::Number),
+        _ => stored.into(),
+    }
 }
 
 fn expected(kind: AnswerType) -> &'static str {
@@ -444,30 +456,6 @@ pub fn days_left_text(deadline: Date, today: Date) -> String {
         n if n > 1 => format!("{n} days left"),
         -1 => "1 day overdue".to_string(),
         n => format!("{} days overdue", -n),
-    }
-}
-
-/// The references a plan must cover, as a set, for [`StatusInputs::plan_covers_unmet`].
-pub fn plan_covers(needed: &[String], planned: &BTreeSet<String>) -> bool {
-    needed.iter().all(|r| planned.contains(r))
-}
-
-/// Accepts the names the API uses for statuses.
-pub fn parse_status(field: &str, raw: &str) -> Result<Status, FieldError> {
-    Status::from_str(raw).map_err(|m| FieldError::new(field, m))
-}
-
-/// Used by the ten-standard form pages: the item's mandatory/optional word for a type.
-pub fn requirement_label(item: &Item, org_type: OrgType) -> &'static str {
-    let a = item.applicability(org_type);
-    if a.in_approaching() {
-        "Mandatory (Approaching set)"
-    } else if a.is_mandatory() {
-        "Mandatory"
-    } else if a.applies() {
-        "Optional"
-    } else {
-        "Not applicable"
     }
 }
 

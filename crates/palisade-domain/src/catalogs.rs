@@ -376,21 +376,22 @@ pub fn from_ciso_assistant(text: &str, params: &CatalogParams) -> Result<Framewo
     // standard node → (assertion node or the standard itself) → items, in document order.
     let mut standards: Vec<(usize, Vec<Grouped>)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
+        let before = errs.0.len();
+        let c = chain(i, &mut errs);
+        if errs.0.len() > before {
+            continue; // an unknown parent or a loop: its depth and place mean nothing
+        }
         if let Some(d) = n.depth
-            && d as usize != chain(i, &mut FieldErrors::default()).len()
+            && d as usize != c.len()
         {
             errs.push(
                 format!("requirement_nodes[{i}].depth"),
-                format!(
-                    "is {d} but the node sits at depth {}",
-                    chain(i, &mut FieldErrors::default()).len()
-                ),
+                format!("is {d} but the node sits at depth {}", c.len()),
             );
         }
         if !n.assessable {
             continue;
         }
-        let c = chain(i, &mut errs);
         let top = c[0];
         let mid = c.get(1).copied().unwrap_or(top);
         let s = match standards.iter().position(|(t, _)| *t == top) {

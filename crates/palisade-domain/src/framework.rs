@@ -7,9 +7,11 @@ use crate::error::{FieldError, FieldErrors};
 use crate::org::{Category, OrgType, string_enum};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 use std::str::FromStr;
 use time::Date;
+
+/// The assessment years Palisade accepts, in files and in requests.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// The only value accepted in a file's `format` field.
 pub const FORMAT: &str = "palisade-framework/1";
@@ -99,6 +101,8 @@ pub struct Framework {
     pub certificates: Vec<CertificateKind>,
     #[serde(flatten)]
     pub body: Body,
+    #[serde(skip)]
+    index: HashMap<String, NodeAt>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -204,6 +208,14 @@ pub struct Igp {
     pub text: String,
 }
 
+/// A reference's position in the tree, by index at each level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NodeAt {
+    Item(usize, usize, usize),
+    Outcome(usize, usize, usize),
+    Igp(usize, usize, usize, usize),
+}
+
 /// What a reference in a framework points at.
 #[derive(Debug, Clone, Copy)]
 pub enum Node<'a> {
@@ -212,11 +224,18 @@ pub enum Node<'a> {
     Igp(&'a Outcome, &'a Igp),
 }
 
-impl Framework {
-    pub fn applies_to(&self, category: Category) -> bool {
-        self.categories.contains(&category)
+impl Node<'_> {
+    /// How this reference is answered: IGPs are yes/no, an outcome's comment is text.
+    pub fn answer_type(self) -> AnswerType {
+        match self {
+            Node::Item(item) => item.answer_type,
+            Node::Igp(..) => AnswerType::YesNo,
+            Node::Outcome(_) => AnswerType::Text,
+        }
     }
+}
 
+impl Framework {
     pub fn standards(&self) -> &[Standard] {
         match &self.body {
             Body::TenStandard { standards } => standards,
@@ -243,20 +262,42 @@ impl Framework {
             .flat_map(|o| o.principles.iter().flat_map(|p| p.outcomes.iter()))
     }
 
-    /// Looks up an answerable reference: an item, a CAF outcome (its comment) or an IGP.
+    /// Looks up an answerable reference: an item, a CAF outcome (its comment) or an IGP. One
+    /// hash lookup: every answer of a bulk call and every answer shown goes through here.
     pub fn node(&self, reference: &str) -> Option<Node<'_>> {
-        if let Some(item) = self.items().find(|i| i.reference == reference) {
-            return Some(Node::Item(item));
-        }
-        for outcome in self.outcomes() {
-            if outcome.reference == reference {
-                return Some(Node::Outcome(outcome));
+        Some(match *self.index.get(reference)? {
+            NodeAt::Item(s, a, i) => Node::Item(&self.standards()[s].assertions[a].items[i]),
+            NodeAt::Outcome(o, p, k) => {
+                Node::Outcome(&self.objectives()[o].principles[p].outcomes[k])
             }
-            if let Some(igp) = outcome.igps.iter().find(|i| i.reference == reference) {
-                return Some(Node::Igp(outcome, igp));
+            NodeAt::Igp(o, p, k, g) => {
+                let outcome = &self.objectives()[o].principles[p].outcomes[k];
+                Node::Igp(outcome, &outcome.igps[g])
+            }
+        })
+    }
+
+    /// Where every answerable reference sits in the tree (built once, when validated).
+    fn build_index(&mut self) {
+        let mut index = HashMap::new();
+        for (s, st) in self.standards().iter().enumerate() {
+            for (a, asr) in st.assertions.iter().enumerate() {
+                for (i, it) in asr.items.iter().enumerate() {
+                    index.insert(it.reference.clone(), NodeAt::Item(s, a, i));
+                }
             }
         }
-        None
+        for (o, ob) in self.objectives().iter().enumerate() {
+            for (p, pr) in ob.principles.iter().enumerate() {
+                for (k, oc) in pr.outcomes.iter().enumerate() {
+                    index.insert(oc.reference.clone(), NodeAt::Outcome(o, p, k));
+                    for (g, igp) in oc.igps.iter().enumerate() {
+                        index.insert(igp.reference.clone(), NodeAt::Igp(o, p, k, g));
+                    }
+                }
+            }
+        }
+        self.index = index;
     }
 
     pub fn certificate(&self, key: &str) -> Option<&CertificateKind> {
@@ -265,97 +306,22 @@ impl Framework {
 
     /// The canonical file form of this framework (JSON is YAML, so it reads back with [`parse`]).
     pub fn to_file(&self) -> FrameworkFile {
-        let types = |set: &BTreeSet<OrgType>| set.iter().map(|t| t.as_str().to_string()).collect();
-        let (standards, objectives, profile) = match &self.body {
-            Body::TenStandard { standards } => (
-                standards
-                    .iter()
-                    .map(|s| StandardFile {
-                        reference: s.reference.clone(),
-                        title: s.title.clone(),
-                        group: s.group.as_str().to_string(),
-                        assertions: s
-                            .assertions
-                            .iter()
-                            .map(|a| AssertionFile {
-                                reference: a.reference.clone(),
-                                text: a.text.clone(),
-                                items: a
-                                    .items
-                                    .iter()
-                                    .map(|i| ItemFile {
-                                        reference: i.reference.clone(),
-                                        text: i.text.clone(),
-                                        answer: i.answer_type.as_str().to_string(),
-                                        min: i.min,
-                                        certificate: i.certificate.clone(),
-                                        source_ref: i.source_ref.clone(),
-                                        mandatory: types(&i.mandatory_for),
-                                        optional: types(&i.optional_for),
-                                        approaching: types(&i.approaching_for),
-                                    })
-                                    .collect(),
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                Vec::new(),
-                None,
-            ),
-            Body::Caf {
-                objectives,
-                profile_name,
-            } => {
-                let mut targets = BTreeMap::new();
-                for o in self.outcomes() {
-                    targets.insert(
-                        o.reference.clone(),
-                        o.targets
+        let profile = match &self.body {
+            Body::TenStandard { .. } => None,
+            Body::Caf { profile_name, .. } => Some(ProfileFile {
+                name: profile_name.clone(),
+                targets: self
+                    .outcomes()
+                    .map(|o| {
+                        let per_category = o
+                            .targets
                             .iter()
                             .map(|(c, l)| (c.number().to_string(), l.as_str().to_string()))
-                            .collect(),
-                    );
-                }
-                (
-                    Vec::new(),
-                    objectives
-                        .iter()
-                        .map(|o| ObjectiveFile {
-                            reference: o.reference.clone(),
-                            title: o.title.clone(),
-                            principles: o
-                                .principles
-                                .iter()
-                                .map(|p| PrincipleFile {
-                                    reference: p.reference.clone(),
-                                    title: p.title.clone(),
-                                    outcomes: p
-                                        .outcomes
-                                        .iter()
-                                        .map(|oc| OutcomeFile {
-                                            reference: oc.reference.clone(),
-                                            title: oc.title.clone(),
-                                            igps: oc
-                                                .igps
-                                                .iter()
-                                                .map(|g| IgpFile {
-                                                    reference: g.reference.clone(),
-                                                    level: g.level.as_str().to_string(),
-                                                    text: g.text.clone(),
-                                                })
-                                                .collect(),
-                                        })
-                                        .collect(),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    Some(ProfileFile {
-                        name: profile_name.clone(),
-                        targets,
-                    }),
-                )
-            }
+                            .collect();
+                        (o.reference.clone(), per_category)
+                    })
+                    .collect(),
+            }),
         };
         FrameworkFile {
             format: FORMAT.to_string(),
@@ -372,15 +338,11 @@ impl Framework {
             certificates: self
                 .certificates
                 .iter()
-                .map(|c| CertificateFile {
-                    key: c.key.clone(),
-                    name: c.name.clone(),
-                    exceeds: c.exceeds,
-                })
+                .map(CertificateFile::from)
                 .collect(),
             type_groups: BTreeMap::new(),
-            standards,
-            objectives,
+            standards: self.standards().iter().map(StandardFile::from).collect(),
+            objectives: self.objectives().iter().map(ObjectiveFile::from).collect(),
             profile,
         }
     }
@@ -548,6 +510,95 @@ pub struct ProfileFile {
     pub targets: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+fn type_names(set: &BTreeSet<OrgType>) -> Vec<String> {
+    set.iter().map(|t| t.as_str().to_string()).collect()
+}
+
+impl From<&CertificateKind> for CertificateFile {
+    fn from(c: &CertificateKind) -> Self {
+        Self {
+            key: c.key.clone(),
+            name: c.name.clone(),
+            exceeds: c.exceeds,
+        }
+    }
+}
+
+impl From<&Standard> for StandardFile {
+    fn from(s: &Standard) -> Self {
+        Self {
+            reference: s.reference.clone(),
+            title: s.title.clone(),
+            group: s.group.as_str().to_string(),
+            assertions: s.assertions.iter().map(AssertionFile::from).collect(),
+        }
+    }
+}
+
+impl From<&Assertion> for AssertionFile {
+    fn from(a: &Assertion) -> Self {
+        Self {
+            reference: a.reference.clone(),
+            text: a.text.clone(),
+            items: a.items.iter().map(ItemFile::from).collect(),
+        }
+    }
+}
+
+impl From<&Item> for ItemFile {
+    fn from(i: &Item) -> Self {
+        Self {
+            reference: i.reference.clone(),
+            text: i.text.clone(),
+            answer: i.answer_type.as_str().to_string(),
+            min: i.min,
+            certificate: i.certificate.clone(),
+            source_ref: i.source_ref.clone(),
+            mandatory: type_names(&i.mandatory_for),
+            optional: type_names(&i.optional_for),
+            approaching: type_names(&i.approaching_for),
+        }
+    }
+}
+
+impl From<&Objective> for ObjectiveFile {
+    fn from(o: &Objective) -> Self {
+        Self {
+            reference: o.reference.clone(),
+            title: o.title.clone(),
+            principles: o.principles.iter().map(PrincipleFile::from).collect(),
+        }
+    }
+}
+
+impl From<&Principle> for PrincipleFile {
+    fn from(p: &Principle) -> Self {
+        Self {
+            reference: p.reference.clone(),
+            title: p.title.clone(),
+            outcomes: p.outcomes.iter().map(OutcomeFile::from).collect(),
+        }
+    }
+}
+
+impl From<&Outcome> for OutcomeFile {
+    fn from(o: &Outcome) -> Self {
+        Self {
+            reference: o.reference.clone(),
+            title: o.title.clone(),
+            igps: o
+                .igps
+                .iter()
+                .map(|g| IgpFile {
+                    reference: g.reference.clone(),
+                    level: g.level.as_str().to_string(),
+                    text: g.text.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The longest text any framework field may hold.
 const MAX_TEXT: usize = 4000;
 
@@ -578,7 +629,7 @@ pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
     if let Some(n) = &file.notice {
         text_field(&mut errs, "notice", n, MAX_TEXT);
     }
-    if !(2000..=2100).contains(&file.year) {
+    if !YEARS.contains(&file.year) {
         errs.push("year", "must be between 2000 and 2100");
     }
     let kind =
@@ -716,7 +767,7 @@ pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
         None => None,
     };
     errs.into_result()?;
-    Ok(Framework {
+    let mut framework = Framework {
         key: file.key,
         version: file.version,
         year: file.year,
@@ -729,7 +780,10 @@ pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
         assurance_ratings: file.assurance_ratings,
         certificates,
         body: body.expect("checked"),
-    })
+        index: HashMap::new(),
+    };
+    framework.build_index();
+    Ok(framework)
 }
 
 fn text_field(errs: &mut FieldErrors, field: &str, value: &str, max: usize) {
@@ -1106,10 +1160,4 @@ fn caf_outcome(
         }
     }
     outcome
-}
-
-impl fmt::Display for Framework {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({} {})", self.name, self.key, self.version)
-    }
 }

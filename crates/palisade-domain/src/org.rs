@@ -116,6 +116,44 @@ string_enum! {
 }
 
 impl OrgType {
+    /// The plural people use in a sentence: "GP practices", "pharmacies".
+    pub fn plural(self) -> &'static str {
+        use OrgType::*;
+        match self {
+            AcuteTrust => "acute trusts",
+            MentalHealthTrust => "mental health trusts",
+            CommunityTrust => "community trusts",
+            AmbulanceTrust => "ambulance trusts",
+            Icb => "integrated care boards",
+            Csu => "commissioning support units",
+            ArmsLengthBody => "arm's-length bodies",
+            GpPractice => "GP practices",
+            Pharmacy => "pharmacies",
+            Dentist => "dentists",
+            Optician => "opticians",
+            AdultSocialCare => "adult social care providers",
+            ItSupplier => "IT suppliers",
+            NationalBody => "national bodies",
+        }
+    }
+
+    /// "1 pharmacy", "2 pharmacies": the noun for a count.
+    pub fn count_noun(self, n: i64) -> String {
+        if n != 1 {
+            return self.plural().to_string();
+        }
+        match self {
+            OrgType::Pharmacy => "pharmacy".into(),
+            OrgType::ArmsLengthBody => "arm's-length body".into(),
+            OrgType::NationalBody => "national body".into(),
+            other => other
+                .plural()
+                .strip_suffix('s')
+                .unwrap_or(other.plural())
+                .to_string(),
+        }
+    }
+
     /// The DSPT category an organisation of this type normally falls in (domain §2). Larger IT
     /// suppliers are category 2; key suppliers may be moved to 1 explicitly.
     pub fn default_category(self) -> Category {
@@ -329,6 +367,19 @@ pub fn would_cycle(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_type_has_a_plural_and_a_singular_for_counts() {
+        for t in OrgType::ALL {
+            assert_eq!(t.count_noun(0), t.plural());
+            assert_eq!(t.count_noun(2), t.plural());
+            assert_ne!(t.count_noun(1), t.plural(), "{t}");
+        }
+        assert_eq!(OrgType::Pharmacy.count_noun(1), "pharmacy");
+        assert_eq!(OrgType::GpPractice.count_noun(1), "GP practice");
+        assert_eq!(OrgType::ArmsLengthBody.count_noun(1), "arm's-length body");
+    }
+
     use super::*;
 
     fn input(code: &str, t: &str, cat: &str, parent: &str) -> OrgInput {

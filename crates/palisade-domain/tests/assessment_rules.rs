@@ -470,3 +470,31 @@ fn the_cycle_turns_on_the_first_of_july() {
     assert_eq!(year_label(2026), "2026-27");
     assert_eq!(year_label(2099), "2099-00");
 }
+
+/// What is stored reads back as the type it was given in: the inverse of `canonical_answer`.
+#[test]
+fn stored_answers_read_back_in_their_own_type() {
+    use palisade_domain::assessment::answer_json;
+    let f = ten();
+    let care = OrgType::AdultSocialCare;
+    for (r, v) in [
+        ("1.1.1", json!(true)),
+        ("1.1.1", json!(false)),
+        ("3.1.1", json!(96.5)),
+        ("3.1.2", json!("2026-05-01")),
+        ("1.1.2", json!("Jo Bloggs")),
+    ] {
+        let stored = canonical_answer(&f, care, r, &v).unwrap().unwrap();
+        assert_eq!(answer_json(&f, r, &stored), v, "{r}");
+    }
+    let c = caf();
+    assert_eq!(answer_json(&c, "A1.a.2", "yes"), json!(true));
+    assert_eq!(answer_json(&c, "A1.a", "minutes"), json!("minutes"));
+    // Every reference is found through the index, and nothing else is.
+    for r in ["1.1.1", "3.1.4", "A1.a", "A1.a.4", "A1.c.2"] {
+        assert!(f.node(r).is_some() || c.node(r).is_some(), "{r}");
+    }
+    for r in ["1", "1.1", "A", "A1", "A1.a.9", ""] {
+        assert!(f.node(r).is_none() && c.node(r).is_none(), "{r}");
+    }
+}

@@ -226,11 +226,10 @@ impl AssessmentStore for SqlStore {
                 .await?;
                 for c in &new.categories {
                     sqlx::query(
-                        "INSERT INTO framework_categories (framework_id, category, year) VALUES ($1, $2, $3)",
+                        "INSERT INTO framework_categories (framework_id, category) VALUES ($1, $2)",
                     )
                     .bind(id)
                     .bind(i64::from(c.number()))
-                    .bind(i64::from(new.year))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -282,11 +281,11 @@ impl AssessmentStore for SqlStore {
     ) -> Result<Option<FrameworkRecord>> {
         let mut conn = self.read.acquire().await?;
         let mut sql = Sql::new(&format!(
-            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f WHERE f.id = (SELECT MAX(framework_id) \
-             FROM framework_categories WHERE year = "
+            "SELECT {FRAMEWORK_COLUMNS} FROM frameworks f WHERE f.id = (SELECT MAX(c.framework_id) \
+             FROM framework_categories c JOIN frameworks y ON y.id = c.framework_id WHERE y.year = "
         ));
         sql.i64(i64::from(year))
-            .push(" AND category = ")
+            .push(" AND c.category = ")
             .i64(i64::from(category.number()))
             .push(")");
         Ok(frameworks_where(&mut conn, &sql).await?.pop())
@@ -305,98 +304,36 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>> {
-        let rows = sqlx::query_as::<_, (String, String, i64, i64, Option<String>)>(
-            "SELECT a.ref, a.value, a.version, a.updated_at, u.email FROM answers a \
-             LEFT JOIN users u ON u.id = a.updated_by WHERE a.assessment_id = $1 ORDER BY a.ref",
+        Ok(sqlx::query_as(
+            "SELECT a.ref AS reference, a.value, a.version, a.updated_at, u.email AS updated_by \
+             FROM answers a LEFT JOIN users u ON u.id = a.updated_by \
+             WHERE a.assessment_id = $1 ORDER BY a.ref",
         )
         .bind(assessment_id)
         .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(reference, value, version, updated_at, updated_by)| AnswerRecord {
-                    reference,
-                    value,
-                    version,
-                    updated_at,
-                    updated_by,
-                },
-            )
-            .collect())
+        .await?)
     }
 
     async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>> {
-        let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+        Ok(sqlx::query_as(
             "SELECT kind, reference, expires_on, recorded_at FROM certificates \
              WHERE assessment_id = $1 ORDER BY kind, expires_on, id",
         )
         .bind(assessment_id)
         .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(kind, reference, expires_on, recorded_at)| CertificateRecord {
-                    kind,
-                    reference,
-                    expires_on,
-                    recorded_at,
-                },
-            )
-            .collect())
+        .await?)
     }
 
     async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>> {
-        let rows = sqlx::query_as::<
-            _,
-            (
-                i64,
-                String,
-                String,
-                String,
-                i64,
-                String,
-                String,
-                i64,
-                Option<String>,
-            ),
-        >(
-            "SELECT e.id, e.ref, e.filename, e.content_type, e.size, e.sha256, e.object_key, \
-             e.uploaded_at, u.email FROM evidence e LEFT JOIN users u ON u.id = e.uploaded_by \
+        Ok(sqlx::query_as(
+            "SELECT e.id, e.ref AS reference, e.filename, e.content_type, e.size, e.sha256, \
+             e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
+             LEFT JOIN users u ON u.id = e.uploaded_by \
              WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id",
         )
         .bind(assessment_id)
         .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    reference,
-                    filename,
-                    content_type,
-                    size,
-                    sha256,
-                    object_key,
-                    uploaded_at,
-                    uploaded_by,
-                )| {
-                    EvidenceRecord {
-                        id,
-                        reference,
-                        filename,
-                        content_type,
-                        size,
-                        sha256,
-                        object_key,
-                        uploaded_at,
-                        uploaded_by,
-                    }
-                },
-            )
-            .collect())
+        .await?)
     }
 
     async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>> {
@@ -561,75 +498,6 @@ impl AssessmentStore for SqlStore {
         Ok(record)
     }
 
-    async fn add_evidence(
-        &self,
-        key: AssessmentKey,
-        evidence: &NewEvidence,
-        stamp: Stamp,
-        mut audit: AuditDraft,
-    ) -> Result<EvidenceRecord> {
-        let mut tx = self.begin().await?;
-        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
-             object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id",
-        )
-        .bind(assessment.id)
-        .bind(evidence.reference.clone())
-        .bind(evidence.filename.clone())
-        .bind(evidence.content_type.clone())
-        .bind(evidence.size)
-        .bind(evidence.sha256.clone())
-        .bind(evidence.object_key.clone())
-        .bind(stamp.at)
-        .bind(stamp.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        audit.entity_id = assessment.id.to_string();
-        append(&mut tx, &audit).await?;
-        bump(&mut tx, assessment.id, stamp.at).await?;
-        tx.commit().await?;
-        Ok(EvidenceRecord {
-            id,
-            reference: evidence.reference.clone(),
-            filename: evidence.filename.clone(),
-            content_type: evidence.content_type.clone(),
-            size: evidence.size,
-            sha256: evidence.sha256.clone(),
-            object_key: evidence.object_key.clone(),
-            uploaded_at: stamp.at,
-            uploaded_by: None,
-        })
-    }
-
-    async fn remove_evidence(
-        &self,
-        key: AssessmentKey,
-        evidence_id: i64,
-        stamp: Stamp,
-        mut audit: AuditDraft,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let n = sqlx::query(
-            "UPDATE evidence SET removed = 1 WHERE id = $1 AND assessment_id = $2 AND removed = 0",
-        )
-        .bind(evidence_id)
-        .bind(assessment.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit.entity_id = assessment.id.to_string();
-        append(&mut tx, &audit).await?;
-        bump(&mut tx, assessment.id, stamp.at).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn publish(
         &self,
         key: AssessmentKey,
@@ -649,8 +517,7 @@ impl AssessmentStore for SqlStore {
         }
         sqlx::query(
             "UPDATE assessments SET submitted = 1, status = $1, published_at = $2, \
-             first_published_at = COALESCE(first_published_at, $2), \
-             late = CASE WHEN first_published_at IS NULL THEN $3 ELSE late END, \
+             late = CASE WHEN published_at IS NULL THEN $3 ELSE late END, \
              revision = revision + 1, updated_at = $2 WHERE id = $4",
         )
         .bind(status.as_str())

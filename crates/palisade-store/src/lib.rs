@@ -195,20 +195,6 @@ pub trait AssessmentStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<AssessmentRecord>;
-    async fn add_evidence(
-        &self,
-        key: AssessmentKey,
-        evidence: &NewEvidence,
-        stamp: Stamp,
-        audit: AuditDraft,
-    ) -> Result<EvidenceRecord>;
-    async fn remove_evidence(
-        &self,
-        key: AssessmentKey,
-        evidence_id: i64,
-        stamp: Stamp,
-        audit: AuditDraft,
-    ) -> Result<()>;
     /// Locks the assessment and records a publication of `status`, provided nothing changed since
     /// `expected_revision` was read (the status was decided from that revision).
     async fn publish(

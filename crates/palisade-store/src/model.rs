@@ -236,7 +236,7 @@ pub struct AssessmentKey {
     pub framework_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct AnswerRecord {
     #[serde(rename = "ref")]
     pub reference: String,
@@ -270,7 +270,7 @@ pub struct PublicationRecord {
     pub late: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct CertificateRecord {
     pub kind: String,
     pub reference: String,
@@ -286,7 +286,7 @@ pub struct NewCertificate {
     pub expires_on: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct EvidenceRecord {
     pub id: i64,
     #[serde(rename = "ref")]
@@ -299,16 +299,6 @@ pub struct EvidenceRecord {
     pub object_key: String,
     pub uploaded_at: i64,
     pub uploaded_by: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewEvidence {
-    pub reference: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub object_key: String,
 }
 
 /// Active organisations in one (type, category, region, status) cell of the national picture.

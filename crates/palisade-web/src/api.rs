@@ -16,7 +16,7 @@ use palisade_app::AppError;
 use palisade_app::orgs::OrgPatch;
 use palisade_app::people::NewPersonInput;
 use palisade_domain::clock::{from_unix, rfc3339};
-use palisade_domain::org::OrgInput;
+use palisade_domain::org::{Category, OrgInput, OrgType};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{ContactInput, Role};
 use palisade_store::{
@@ -386,23 +386,29 @@ impl OrgQuery {
     pub fn filter(&self) -> Result<OrgFilter, AppError> {
         Ok(OrgFilter {
             q: self.q.clone(),
-            org_type: self
-                .org_type
-                .as_deref()
-                .filter(|t| !t.is_empty())
-                .map(|t| t.parse().map_err(|m: String| AppError::invalid("type", m)))
-                .transpose()?,
-            category: self
-                .category
-                .map(|c| {
-                    c.try_into()
-                        .map_err(|m: String| AppError::invalid("category", m))
-                })
-                .transpose()?,
+            org_type: type_param(&self.org_type)?,
+            category: category_param(self.category)?,
             region: self.region.clone().filter(|r| !r.is_empty()),
             active: self.active,
         })
     }
+}
+
+/// `?type=`: empty means any.
+pub(crate) fn type_param(v: &Option<String>) -> Result<Option<OrgType>, AppError> {
+    v.as_deref()
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().map_err(|m: String| AppError::invalid("type", m)))
+        .transpose()
+}
+
+/// `?category=`, 1 to 4.
+pub(crate) fn category_param(v: Option<u8>) -> Result<Option<Category>, AppError> {
+    v.map(|c| {
+        c.try_into()
+            .map_err(|m: String| AppError::invalid("category", m))
+    })
+    .transpose()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

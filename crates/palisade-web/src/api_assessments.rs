@@ -5,17 +5,17 @@ use crate::api::{ApiJson, ApiQuery, ListMeta};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::ApiUser;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use palisade_app::AppError;
 use palisade_app::assessments::{AnswerInput, AssessmentView, CertificateInput};
 use palisade_app::report::NationalReport;
-use palisade_domain::assessment::{Evaluation, Status, year_label};
+use palisade_domain::assessment::{Evaluation, Status, answer_json, year_label};
 use palisade_domain::catalogs::CatalogParams;
 use palisade_domain::clock::{from_unix, rfc3339};
-use palisade_domain::framework::{AnswerType, Framework, Node, date_text};
+use palisade_domain::framework::date_text;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_store::{FrameworkRecord, PublicStatus, StatusFilter};
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,7 @@ pub struct FrameworkImported {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FrameworkImportQuery {
     /// For OSCAL catalogs and CISO Assistant libraries: the family key to store them under.
     pub key: Option<String>,
@@ -195,26 +196,7 @@ pub struct AssessmentDto {
     pub changed: Option<Vec<String>>,
 }
 
-fn typed_value(tree: &Framework, reference: &str, value: &str) -> serde_json::Value {
-    let kind = match tree.node(reference) {
-        Some(Node::Item(i)) => i.answer_type,
-        Some(Node::Igp(..)) => AnswerType::YesNo,
-        _ => AnswerType::Text,
-    };
-    match kind {
-        AnswerType::YesNo => serde_json::Value::Bool(value == "yes"),
-        AnswerType::Number => value
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(serde_json::Value::Number)
-            .unwrap_or_else(|| value.into()),
-        _ => value.into(),
-    }
-}
-
 pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) -> AssessmentDto {
-    let today = v.today;
     AssessmentDto {
         org_code: v.org.org.code.clone(),
         year: v.year,
@@ -231,7 +213,7 @@ pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) ->
             .answers
             .values()
             .map(|a| AnswerDto {
-                value: typed_value(&v.tree, &a.reference, &a.value),
+                value: answer_json(&v.tree, &a.reference, &a.value),
                 reference: a.reference.clone(),
                 version: a.version,
                 updated_at: rfc3339(from_unix(a.updated_at)),
@@ -245,7 +227,7 @@ pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) ->
                 kind: c.kind.clone(),
                 reference: c.reference.clone(),
                 expires_on: c.expires_on.clone(),
-                valid: c.expires_on >= date_text(today),
+                valid: v.certificate_valid(c),
             })
             .collect(),
         evidence: v
@@ -348,6 +330,7 @@ fn status_list(page: Page<PublicStatus>) -> PublicStatusList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PublicQuery {
     /// Matches code or name.
     pub q: Option<String>,
@@ -358,13 +341,16 @@ pub struct PublicQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     pub q: Option<String>,
     pub year: Option<i32>,
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     pub org_type: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<u8>,
     pub region: Option<String>,
+    /// A status value, e.g. `standards_met`.
     pub status: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -372,22 +358,15 @@ pub struct StatusQuery {
 
 impl StatusQuery {
     pub(crate) fn filter(&self) -> Result<StatusFilter, AppError> {
-        fn given(v: &Option<String>) -> Option<&str> {
-            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-        }
         Ok(StatusFilter {
             q: self.q.clone(),
-            org_type: given(&self.org_type)
-                .map(|t| t.parse().map_err(|m: String| AppError::invalid("type", m)))
-                .transpose()?,
-            category: given(&self.category)
-                .map(|c| {
-                    c.parse()
-                        .map_err(|m: String| AppError::invalid("category", m))
-                })
-                .transpose()?,
-            region: given(&self.region).map(str::to_string),
-            status: given(&self.status)
+            org_type: crate::api::type_param(&self.org_type)?,
+            category: crate::api::category_param(self.category)?,
+            region: self.region.clone().filter(|r| !r.trim().is_empty()),
+            status: self
+                .status
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
                 .map(|s| {
                     s.parse::<Status>()
                         .map_err(|m| AppError::invalid("status", m))
@@ -398,6 +377,7 @@ impl StatusQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// Assessment year (cycle start); defaults to the current cycle.
     pub year: Option<i32>,
@@ -612,22 +592,10 @@ async fn public_organisations_csv(
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
     let csv = s.app.public_statuses_csv(year, q.q).await?;
-    Ok(csv_response(
+    Ok(crate::csv_download(
         csv,
         &format!("palisade-statuses-{}.csv", year_label(year)),
     ))
-}
-
-pub(crate) fn csv_response(body: String, filename: &str) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        "text/csv; charset=utf-8".parse().expect("static header"),
-    );
-    if let Ok(v) = format!("attachment; filename=\"{filename}\"").parse() {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    (headers, body).into_response()
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/national", tag = "reports", security(("bearer" = [])), params(ReportQuery),
@@ -642,7 +610,7 @@ async fn national_report(
     let report: NationalReport = s.app.national_report(&actor, year).await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(report).into_response()),
-        "csv" => Ok(csv_response(
+        "csv" => Ok(crate::csv_download(
             report.to_csv(),
             &format!("palisade-national-{}.csv", report.year_label),
         )),

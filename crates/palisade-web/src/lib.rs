@@ -23,6 +23,24 @@ use axum::middleware;
 use palisade_app::App;
 use std::sync::Arc;
 
+/// A CSV file for the browser to save as `filename`.
+pub(crate) fn csv_download(
+    body: impl Into<axum::body::Body>,
+    filename: &str,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 /// HTTP settings.
 #[derive(Debug, Clone)]
 pub struct WebConfig {

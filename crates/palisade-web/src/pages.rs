@@ -1130,15 +1130,5 @@ async fn import_orgs(
 
 async fn export_orgs(State(s): State<AppState>, u: PageUser) -> PageResult {
     let csv = s.app.export_orgs_csv(&u.0.actor).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"organisations.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(crate::csv_download(csv, "organisations.csv"))
 }

@@ -1821,7 +1821,28 @@ async fn assessment_cycle_through_the_api_with_tenant_checks() {
             scoped["meta"]["total"], 2,
             "the lead sees QAA and its practice only"
         );
-        let _ = auditor;
+        let r = h
+            .api(
+                Method::GET,
+                "/api/v1/assessments?year=2026&status=standards_exceeded",
+                Some(auditor),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.json()["meta"]["total"],
+            0,
+            "an auditor of QAA sees no foreign statuses"
+        );
+        let r = h
+            .api(
+                Method::GET,
+                "/api/v1/assessments?year=2026&status=great",
+                Some(analyst),
+                None,
+            )
+            .await;
+        assert_eq!(r.json()["error"]["field"], "status");
 
         // Every step is in the audit log.
         let audit = h
@@ -1844,6 +1865,178 @@ async fn assessment_cycle_through_the_api_with_tenant_checks() {
         ] {
             assert!(actions.contains(&a), "{a} missing from {actions:?}");
         }
+        h.db.cleanup().await;
+    }
+}
+
+/// The deadline is inclusive: on the day, a lead may still reopen and republish; the day after,
+/// the published status stands, and a first submission is accepted but marked late. Also the
+/// limits of one bulk call and years with no framework.
+#[tokio::test]
+async fn assessment_deadline_edges_and_request_limits() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (admin, analyst, lead, member, foreign) = (
+            &w.admin.1,
+            &w.analyst.1,
+            &w.lead.1,
+            &w.member.1,
+            &w.foreign.1,
+        );
+        for (token, status) in [
+            (analyst, StatusCode::FORBIDDEN),
+            (admin, StatusCode::CREATED),
+        ] {
+            let r = h
+                .raw(
+                    Method::POST,
+                    "/api/v1/frameworks",
+                    token,
+                    "application/yaml",
+                    TEN_STANDARD,
+                )
+                .await;
+            assert_eq!(r.status, status, "{}", r.text());
+        }
+        h.raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            admin,
+            "application/yaml",
+            CAF,
+        )
+        .await;
+
+        // Years: none published for 2030; outside the accepted range at all.
+        for year in [2030, 1999] {
+            let r = h
+                .api(
+                    Method::GET,
+                    &format!("/api/v1/organisations/A81001/assessments/{year}"),
+                    Some(member),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            assert_eq!(r.json()["error"]["field"], "year");
+        }
+        let gp = "/api/v1/organisations/A81001/assessments/2026";
+        let twice =
+            json!({"answers": [{"ref": "1.1.2", "value": true}, {"ref": "1.1.2", "value": false}]});
+        let r = h
+            .api(
+                Method::PUT,
+                &format!("{gp}/answers"),
+                Some(member),
+                Some(twice),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("answered twice"), "{}", r.text());
+        let too_many: Vec<Value> = (0..1001)
+            .map(|i| json!({"ref": format!("x.{i}"), "value": true}))
+            .collect();
+        let r = h
+            .api(
+                Method::PUT,
+                &format!("{gp}/answers"),
+                Some(member),
+                Some(json!({"answers": too_many})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("at most 1000"), "{}", r.text());
+        let gp_view = h.api(Method::GET, gp, Some(member), None).await.json();
+        assert!(
+            gp_view["answers"].as_array().unwrap().is_empty(),
+            "refused calls wrote nothing"
+        );
+
+        h.api(
+            Method::PUT,
+            &format!("{gp}/answers"),
+            Some(member),
+            Some(json!({"answers": [{"ref": "1.1.2", "value": true}]})),
+        )
+        .await;
+        let r = h
+            .api(Method::POST, &format!("{gp}/submit"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // 30 June 2027, the deadline itself: reopening and republishing still work, on time.
+        h.clock.advance(time::Duration::days(745));
+        let r = h.api(Method::GET, gp, Some(member), None).await;
+        assert_eq!(r.json()["days_left"], 0);
+        let r = h
+            .api(Method::POST, &format!("{gp}/reopen"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = h
+            .api(Method::POST, &format!("{gp}/submit"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["publications"][0]["late"], false);
+        let r = h
+            .api(Method::POST, &format!("{gp}/reopen"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // 1 July 2027: the republication is refused and the published status stands.
+        h.clock.advance(time::Duration::days(1));
+        let r = h
+            .api(Method::POST, &format!("{gp}/submit"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text().contains("deadline (2027-06-30) has passed"),
+            "{}",
+            r.text()
+        );
+        let view = h.api(Method::GET, gp, Some(member), None).await.json();
+        assert_eq!(view["status"], "standards_not_met");
+        assert_eq!(view["days_left"], -1);
+        // A first submission after the deadline is accepted and marked late; it cannot reopen.
+        let rx1 = "/api/v1/organisations/RX1/assessments/2026";
+        h.api(
+            Method::PUT,
+            &format!("{rx1}/answers"),
+            Some(foreign),
+            Some(json!({"answers": [{"ref": "A1.a.1", "value": false}]})),
+        )
+        .await;
+        let r = h
+            .api(Method::POST, &format!("{rx1}/submit"), Some(foreign), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["publications"][0]["late"], true);
+        let r = h
+            .api(Method::POST, &format!("{rx1}/reopen"), Some(foreign), None)
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text().contains("can no longer be reopened"),
+            "{}",
+            r.text()
+        );
+        let rep = h
+            .api(
+                Method::GET,
+                "/api/v1/reports/national?year=2026",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                rep["overall"]["published"].clone(),
+                rep["overall"]["published_late"].clone()
+            ),
+            (json!(2), json!(1))
+        );
+        assert_eq!(rep["days_to_deadline"], -1);
         h.db.cleanup().await;
     }
 }
