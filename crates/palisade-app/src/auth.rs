@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
 use palisade_domain::policy::{Grant, Principal};
-use palisade_store::{ApiToken, LoginFailure, NewSession, NewToken, User};
+use palisade_store::{ApiToken, LoginAttempt, NewSession, NewToken, User};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -122,9 +122,23 @@ impl App {
             verify_password(decoy_hash(), password);
             return Ok(Err(SignInError::BadCredentials));
         };
-        if let Some(until) = user.locked_until.filter(|t| *t > now) {
+        let attempt = LoginAttempt {
+            user_id: user.id,
+            now,
+            threshold: self.auth.lockout_threshold,
+            lock_until: now + self.auth.lockout_secs,
+        };
+        // The attempt is counted before the (slow) password check, so parallel guesses cannot
+        // all pass a lock that one of them is about to set.
+        let Some(attempts) = self.store.claim_login_attempt(&attempt).await? else {
+            let until = self
+                .store
+                .get_user(user.id)
+                .await?
+                .and_then(|u| u.locked_until)
+                .unwrap_or(attempt.lock_until);
             return Ok(Err(SignInError::Locked((until - now + 59) / 60)));
-        }
+        };
         let hash = self.store.password_hash(user.id).await?;
         let ok = match &hash {
             Some(h) => verify_password(h, password),
@@ -134,30 +148,26 @@ impl App {
             }
         };
         if !ok {
-            let actor = Actor {
-                user_id: Some(user.id),
-                label: user.email.clone(),
-                principal: Principal {
-                    user_id: user.id,
-                    grants: vec![],
-                },
-            };
-            let audit = self.draft(
-                &actor,
-                "session.locked",
-                "user",
-                user.id.to_string(),
-                None,
-                serde_json::json!({"failed_attempts": self.auth.lockout_threshold}),
-            );
-            let failure = LoginFailure {
-                user_id: user.id,
-                now,
-                threshold: self.auth.lockout_threshold,
-                lock_until: now + self.auth.lockout_secs,
-            };
-            let (failures, locked) = self.store.record_login_failure(&failure, audit).await?;
-            tracing::info!(user_id = user.id, failures, locked, "sign-in failed");
+            tracing::info!(user_id = user.id, attempts, "sign-in failed");
+            if attempts >= self.auth.lockout_threshold {
+                let actor = Actor {
+                    user_id: Some(user.id),
+                    label: user.email.clone(),
+                    principal: Principal {
+                        user_id: user.id,
+                        grants: vec![],
+                    },
+                };
+                let audit = self.draft(
+                    &actor,
+                    "session.locked",
+                    "user",
+                    user.id.to_string(),
+                    None,
+                    serde_json::json!({"failed_attempts": attempts, "locked_until": attempt.lock_until}),
+                );
+                self.store.append_audit(audit).await?;
+            }
             return Ok(Err(SignInError::BadCredentials));
         }
         self.store.record_login_success(user.id).await?;

@@ -109,13 +109,11 @@ pub trait PeopleStore: Send + Sync {
         password_hash: &str,
         audit: AuditDraft,
     ) -> Result<()>;
-    /// Counts a failed sign-in and locks the account when the count reaches the threshold, in one
-    /// statement; `lock_audit` is recorded when this failure locked it. Returns (count, locked).
-    async fn record_login_failure(
-        &self,
-        f: &LoginFailure,
-        lock_audit: AuditDraft,
-    ) -> Result<(i64, bool)>;
+    /// Claims one sign-in attempt before its password is checked, in one statement: `None`
+    /// while the account is locked; otherwise the attempt is counted (afresh once a lock has run
+    /// out) and the account locked when the count reaches the threshold. Returns the count.
+    async fn claim_login_attempt(&self, attempt: &LoginAttempt) -> Result<Option<i64>>;
+    /// The password was right: the count and the lock are cleared.
     async fn record_login_success(&self, user_id: i64) -> Result<()>;
 }
 

@@ -103,14 +103,14 @@ pub struct GrantRecord {
     pub org_name: Option<String>,
 }
 
-/// A failed sign-in to record.
+/// A sign-in attempt to claim before its password is checked.
 #[derive(Debug, Clone)]
-pub struct LoginFailure {
+pub struct LoginAttempt {
     pub user_id: i64,
     pub now: i64,
     /// Failures in a row that lock the account.
     pub threshold: i64,
-    /// When a lock made by this failure ends.
+    /// When a lock made by this attempt ends.
     pub lock_until: i64,
 }
 

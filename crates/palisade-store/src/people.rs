@@ -331,39 +331,29 @@ impl PeopleStore for SqlStore {
         Ok(())
     }
 
-    async fn record_login_failure(
-        &self,
-        f: &LoginFailure,
-        lock_audit: AuditDraft,
-    ) -> Result<(i64, bool)> {
-        let mut tx = self.begin().await?;
-        // One statement decides the count and the lock from the row as it is, so parallel
-        // guesses cannot all read the same count (an expired lock starts a fresh count).
-        let (failures, locked_until): (i64, Option<i64>) = sqlx::query_as(
+    async fn claim_login_attempt(&self, a: &LoginAttempt) -> Result<Option<i64>> {
+        // One statement checks the lock, counts the attempt and sets the lock, so parallel
+        // attempts are serialised by the row: at most `threshold` get through per lock period.
+        // A lock that has run out starts a fresh count.
+        Ok(sqlx::query_scalar(
             "UPDATE users SET \
-               failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
+               failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
                locked_until = CASE \
-                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3 \
-                 WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN NULL \
-                 ELSE locked_until END \
-             WHERE id = $4 RETURNING failed_logins, locked_until",
+                 WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 \
+                 THEN $3 ELSE NULL END \
+             WHERE id = $4 AND (locked_until IS NULL OR locked_until <= $1) \
+             RETURNING failed_logins",
         )
-        .bind(f.now)
-        .bind(f.threshold)
-        .bind(f.lock_until)
-        .bind(f.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let locked = locked_until == Some(f.lock_until);
-        if locked {
-            append(&mut tx, &lock_audit).await?;
-        }
-        tx.commit().await?;
-        Ok((failures, locked))
+        .bind(a.now)
+        .bind(a.threshold)
+        .bind(a.lock_until)
+        .bind(a.user_id)
+        .fetch_optional(&self.write)
+        .await?)
     }
 
     async fn record_login_success(&self, user_id: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)")
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(user_id)
             .execute(&self.write)
             .await?;

@@ -445,38 +445,34 @@ async fn people_grants_sessions_and_tokens() {
             .unwrap();
         assert!(s.find_token("th").await.unwrap().is_none());
 
-        let fail = |now| LoginFailure {
+        let attempt = |now| LoginAttempt {
             user_id: u.id,
             now,
             threshold: 2,
             lock_until: now + 900,
         };
+        assert_eq!(s.claim_login_attempt(&attempt(100)).await.unwrap(), Some(1));
+        assert_eq!(s.get_user(u.id).await.unwrap().unwrap().locked_until, None);
         assert_eq!(
-            s.record_login_failure(&fail(100), draft("session.locked", "user"))
-                .await
-                .unwrap(),
-            (1, false)
-        );
-        assert_eq!(
-            s.record_login_failure(&fail(101), draft("session.locked", "user"))
-                .await
-                .unwrap(),
-            (2, true)
+            s.claim_login_attempt(&attempt(101)).await.unwrap(),
+            Some(2),
+            "the attempt that reaches the threshold is still checked"
         );
         assert_eq!(
             s.get_user(u.id).await.unwrap().unwrap().locked_until,
             Some(1001)
         );
-        // After the lock runs out the count starts again.
+        // Locked: refused up to the last second, counted again from the second it ends.
+        assert_eq!(s.claim_login_attempt(&attempt(102)).await.unwrap(), None);
+        assert_eq!(s.claim_login_attempt(&attempt(1000)).await.unwrap(), None);
         assert_eq!(
-            s.record_login_failure(&fail(2000), draft("session.locked", "user"))
-                .await
-                .unwrap(),
-            (1, false)
+            s.claim_login_attempt(&attempt(1001)).await.unwrap(),
+            Some(1)
         );
         assert_eq!(s.get_user(u.id).await.unwrap().unwrap().locked_until, None);
         s.record_login_success(u.id).await.unwrap();
-        assert_eq!(s.get_user(u.id).await.unwrap().unwrap().failed_logins, 0);
+        let cleared = s.get_user(u.id).await.unwrap().unwrap();
+        assert_eq!((cleared.failed_logins, cleared.locked_until), (0, None));
 
         s.set_user_active(u.id, false, draft("user.deactivate", "user"))
             .await

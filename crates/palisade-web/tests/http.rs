@@ -989,16 +989,44 @@ async fn sign_in_sessions_csrf_and_lockout() {
         StatusCode::SEE_OTHER
     );
 
-    // Five failures lock the account, even against the right password, until the lock ends.
-    for _ in 0..5 {
-        h.sign_in("lead@x.nhs.uk", "wrong password!!")
+    // Four failures leave the account usable, and the right password clears the count.
+    for _ in 0..4 {
+        let refused = h
+            .sign_in("lead@x.nhs.uk", "wrong password!!")
             .await
             .unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(h.sign_in("lead@x.nhs.uk", PASSWORD).await.is_ok());
+    // Five in a row lock it, even against the right password, until exactly 15 minutes later.
+    for _ in 0..5 {
+        let refused = h
+            .sign_in("lead@x.nhs.uk", "wrong password!!")
+            .await
+            .unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     }
     let locked = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap_err();
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    h.clock.advance(time::Duration::minutes(16));
+    h.clock
+        .advance(time::Duration::minutes(15) - time::Duration::seconds(1));
+    let still = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap_err();
+    assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS);
+    h.clock.advance(time::Duration::seconds(1));
     assert!(h.sign_in("lead@x.nhs.uk", PASSWORD).await.is_ok());
+    let locks = h
+        .app
+        .list_audit(
+            &Actor::cli(),
+            &palisade_store::AuditFilter {
+                action: Some("session.locked".into()),
+                ..Default::default()
+            },
+            palisade_domain::page::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(locks.total, 1, "one lock, recorded once");
     h.db.cleanup().await;
 }
 
@@ -1059,17 +1087,27 @@ async fn sessions_end_exactly_at_their_limits() {
         h.page(Method::GET, "/", &s1, None).await.status,
         StatusCode::SEE_OTHER
     );
-    // Absolute: however active, a session ends 12 hours after sign-in.
+    // Absolute: however active, a session ends 12 hours after sign-in: 719:59 passes, 720:00
+    // does not.
     let (s2, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
-    let mut kept = 0;
-    while h.page(Method::GET, "/", &s2, None).await.status == StatusCode::OK {
-        kept += 1;
+    for _ in 0..24 {
         h.clock.advance(minute * 29);
-        assert!(kept <= 30, "the session never ended");
+        assert_eq!(
+            h.page(Method::GET, "/", &s2, None).await.status,
+            StatusCode::OK
+        );
     }
+    h.clock.advance(minute * 24 - time::Duration::seconds(1));
     assert_eq!(
-        kept, 25,
-        "requests at 0, 29, ..., 696 minutes pass; 725 minutes does not"
+        h.page(Method::GET, "/", &s2, None).await.status,
+        StatusCode::OK,
+        "719:59 after sign-in"
+    );
+    h.clock.advance(time::Duration::seconds(1));
+    assert_eq!(
+        h.page(Method::GET, "/", &s2, None).await.status,
+        StatusCode::SEE_OTHER,
+        "720:00 after sign-in"
     );
     h.db.cleanup().await;
 }
