@@ -61,7 +61,7 @@ try {
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
   context.on('request', (r) => {
     const host = new URL(r.url()).host;
-    if (!base.includes(host)) foreignHosts.add(host);
+    if (host !== new URL(base).host) foreignHosts.add(host);
   });
   const page = await context.newPage();
 
@@ -75,8 +75,12 @@ try {
   await signIn(page, 'admin@example.nhs.uk');
   await axe(page, 'home (national admin)');
   await visit(page, '/organisations', 'organisations');
+  const everyRow = await page.locator('tbody tr').count();
   await visit(page, '/organisations?type=acute_trust&region=London', 'organisations filtered');
-  check('filter narrows the list', (await page.locator('tbody tr').count()) > 0);
+  const rows = await page.locator('tbody tr').allTextContents();
+  check('filter narrows the list to London acute trusts',
+    rows.length > 0 && rows.length < everyRow
+      && rows.every((r) => r.includes('Acute trust') && r.includes('London')));
   await visit(page, '/organisations/R41', 'organisation detail');
   await visit(page, '/organisations/R41/edit', 'organisation edit');
   await visit(page, '/organisations/new', 'organisation new');

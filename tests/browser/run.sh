@@ -18,9 +18,15 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); 
 "$bin" demo --database "sqlite://$work/palisade.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+up=""
 for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { up=1; break; }
   sleep 1
 done
+if [ -z "$up" ]; then
+  echo "the demo server did not become healthy within 60 s; its log:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+fi
 mkdir -p "${SCREENSHOTS:-$work/screenshots}"
 node "$here/journey.mjs" "http://127.0.0.1:$port" "${SCREENSHOTS:-$work/screenshots}"

@@ -7,7 +7,7 @@ use crate::{Actor, App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
-use palisade_domain::policy::{Grant, Principal};
+use palisade_domain::policy::{Grant, Principal, Scope};
 use palisade_store::{ApiToken, LoginAttempt, NewSession, NewToken, User};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -87,7 +87,7 @@ pub enum SignInError {
 impl App {
     /// The grants a person holds, as a policy principal.
     pub async fn principal_of(&self, user_id: i64) -> Result<Principal> {
-        let grants = self.store.grants_of(user_id).await?;
+        let grants = self.store.grants_of(user_id, &Scope::All).await?;
         Ok(Principal {
             user_id,
             grants: grants
@@ -270,10 +270,12 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Ok(None);
         }
-        let Some(t) = self.store.find_token(&sha256_hex(token)).await? else {
-            return Ok(None);
-        };
-        let Some(user) = self.store.get_user(t.user_id).await?.filter(|u| u.active) else {
+        let Some((t, user)) = self
+            .store
+            .find_token(&sha256_hex(token))
+            .await?
+            .filter(|(_, u)| u.active)
+        else {
             return Ok(None);
         };
         let now = self.now();

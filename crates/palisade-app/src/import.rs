@@ -153,6 +153,20 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))
     }
 
+    /// The whole register import, as every door (page, API, command line) runs it: permission
+    /// first, so a refused caller's file is never parsed; then every line checked; then one
+    /// all-or-nothing write. `progress` hears the count of lines checked.
+    pub async fn import_orgs_csv(
+        &self,
+        actor: &Actor,
+        data: &[u8],
+        progress: impl FnMut(usize),
+    ) -> Result<ImportReport> {
+        actor.require(GlobalAction::ImportOrganisations)?;
+        let rows = parse_org_csv(data, progress).map_err(AppError::Invalid)?;
+        self.import_orgs(actor, &rows).await
+    }
+
     pub async fn import_orgs(&self, actor: &Actor, rows: &[ImportRow]) -> Result<ImportReport> {
         actor.require(GlobalAction::ImportOrganisations)?;
         let who = ImportAudit {

@@ -27,7 +27,8 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 /// Settings for sign-in and sessions.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
-    /// A session ends after this long without a request.
+    /// A session ends after this long without a request, to within a minute: the time of the
+    /// last request is written at most once a minute, so busy pages do not write on every hit.
     pub session_idle_secs: i64,
     /// A session ends this long after sign-in, however active.
     pub session_absolute_secs: i64,

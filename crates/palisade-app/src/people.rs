@@ -147,31 +147,19 @@ impl App {
             .get_user(user_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let grants = self.store.grants_of(user_id).await?;
-        if actor.principal.may_global(GlobalAction::ManageAllPeople)
-            || actor.principal.is_national()
-            || actor.user_id == Some(user_id)
-        {
-            return Ok((user, grants));
-        }
-        // Anyone else sees a person only through organisations whose people they may see, and
-        // only the roles held there: nothing about the person's roles elsewhere.
-        let mut visible = Vec::new();
-        for g in grants {
-            if let Some(code) = g
-                .org_code
-                .as_deref()
-                .and_then(|c| OrgCode::parse("org", c).ok())
-                && let Some((_, anc)) = self.store.find_org(&code).await?
-                && actor.principal.may(OrgAction::ViewPeople, &anc)
-            {
-                visible.push(g);
-            }
-        }
-        if visible.is_empty() {
+        // Others see a person only through organisations whose people they may see, and only
+        // the roles held there: nothing about the person's roles elsewhere. One query, scoped
+        // in SQL as every list is.
+        let scope = if actor.user_id == Some(user_id) {
+            Scope::All
+        } else {
+            actor.principal.scope(OrgAction::ViewPeople)
+        };
+        let grants = self.store.grants_of(user_id, &scope).await?;
+        if grants.is_empty() && scope != Scope::All {
             return Err(AppError::NotFound);
         }
-        Ok((user, visible))
+        Ok((user, grants))
     }
 
     pub async fn people_of_org(&self, actor: &Actor, code: &str) -> Result<Vec<(User, Role)>> {

@@ -87,6 +87,7 @@ impl Settings {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
             other => Ok(other),
         };
+        positive("max_connections", fc.max_connections.map(i64::from))?;
         positive("session_idle_minutes", fc.session_idle_minutes)?;
         positive("session_absolute_hours", fc.session_absolute_hours)?;
         positive("lockout_threshold", fc.lockout_threshold)?;

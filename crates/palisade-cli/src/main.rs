@@ -399,21 +399,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Orgs(OrgsCommand::Import { file }) => {
             let data =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let pb = spinner("reading");
-            let rows = palisade_app::import::parse_org_csv(&data, |n| {
-                pb.set_message(format!("checked {n} rows"))
-            });
-            pb.finish_and_clear();
-            let rows = match rows {
-                Ok(r) => r,
-                Err(errs) => {
-                    print_import_problems(&file, &errs);
-                    return Ok(ExitCode::from(1));
-                }
-            };
             let app = open(&settings).await?;
-            let pb = spinner(&format!("writing {} organisations", rows.len()));
-            let result = app.import_orgs(&Actor::cli(), &rows).await;
+            let pb = spinner("reading");
+            let result = app
+                .import_orgs_csv(&Actor::cli(), &data, |n| {
+                    pb.set_message(format!("checked {n} rows"))
+                })
+                .await;
             pb.finish_and_clear();
             match result {
                 Ok(r) => println!(

@@ -6,10 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn palisade(db_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
+    // Only the settings a test gives: none of the caller's PALISADE_* variables leak in.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("PALISADE_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
         .args(args)
         .env("PALISADE_DATABASE_URL", db_url)
-        .env_remove("PALISADE_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -411,4 +417,95 @@ async fn demo_is_safe_to_run_twice() {
     );
     assert!(palisade(&url, &["audit", "verify"], None).status.success());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Frameworks import once, refuse a broken file naming the place and importing nothing, and
+/// external catalogs need their missing facts; the national report prints in three formats.
+#[tokio::test]
+async fn frameworks_import_and_the_national_report() {
+    for db in TestDb::all().await {
+        let url = db.url.clone();
+        let dir = temp_dir("frameworks");
+        let shipped = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../frameworks/dspt-caf-2026.yaml"
+        );
+        let o = palisade(&url, &["frameworks", "import", shipped], None);
+        assert!(o.status.success(), "{:?}", text(&o));
+        assert!(text(&o).0.starts_with("Imported "), "{:?}", text(&o));
+        let o = palisade(&url, &["frameworks", "import", shipped], None);
+        assert!(
+            text(&o).0.starts_with("Already imported:"),
+            "{:?}",
+            text(&o)
+        );
+
+        let caf = std::fs::read_to_string(shipped).unwrap();
+        let broken = write(
+            &dir,
+            "broken.yaml",
+            &caf.replacen("level: achieved", "level: superb", 1),
+        );
+        let o = palisade(&url, &["frameworks", "import", &broken], None);
+        assert_eq!(o.status.code(), Some(1));
+        let (_, err) = text(&o);
+        assert!(err.contains("igps[") && err.contains(".level"), "{err}");
+        let oscal = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../palisade-domain/tests/fixtures/oscal-catalog.json"
+        );
+        let o = palisade(&url, &["frameworks", "import", oscal], None);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "an OSCAL catalog without --key and the rest"
+        );
+        let o = palisade(
+            &url,
+            &[
+                "frameworks",
+                "import",
+                oscal,
+                "--key",
+                "clinic",
+                "--year",
+                "2026",
+                "--categories",
+                "3,4",
+                "--deadline",
+                "2027-06-30",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        assert_eq!(count(&url, "SELECT COUNT(*) FROM frameworks").await, 2);
+        let listed = text(&palisade(&url, &["frameworks", "list"], None)).0;
+        assert!(
+            listed.contains("dspt-caf-aligned") && listed.contains("clinic"),
+            "{listed}"
+        );
+
+        let o = palisade(
+            &url,
+            &["report", "national", "--year", "2026", "--format", "json"],
+            None,
+        );
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+        assert_eq!(json["year_label"], "2026-27");
+        let csv = text(&palisade(
+            &url,
+            &["report", "national", "--year", "2026", "--format", "csv"],
+            None,
+        ))
+        .0;
+        assert!(csv.starts_with("dimension,key,label,total,"), "{csv}");
+        let prose = text(&palisade(
+            &url,
+            &["report", "national", "--year", "2026"],
+            None,
+        ))
+        .0;
+        assert!(prose.contains("2026-27 assessment"), "{prose}");
+        db.cleanup().await;
+    }
 }

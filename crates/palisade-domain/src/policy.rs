@@ -105,14 +105,6 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
 }
 
 impl Principal {
-    pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
-
-    pub fn is_national(&self) -> bool {
-        self.grants.iter().any(|g| g.role.is_national())
-    }
-
     /// May this principal do `action` to the organisation whose ancestry (itself first, then its
     /// parent, and so on) is given?
     pub fn may(&self, action: OrgAction, ancestry: &[OrgId]) -> bool {
@@ -183,7 +175,8 @@ mod tests {
         }
     }
 
-    const ALL_ACTIONS: [OrgAction; 7] = [
+    /// Every action. The match below stops compiling when a variant is added: list it here too.
+    const ALL_ACTIONS: [OrgAction; 10] = [
         View,
         Edit,
         ViewContacts,
@@ -191,17 +184,63 @@ mod tests {
         ViewPeople,
         ManagePeople,
         ViewAudit,
+        ViewAssessment,
+        AnswerAssessment,
+        SubmitAssessment,
     ];
 
     #[test]
-    fn national_admin_may_everything_everywhere() {
+    fn every_action_is_listed() {
+        for a in ALL_ACTIONS {
+            match a {
+                View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
+                | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment => {}
+            }
+        }
+        let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
+        assert_eq!(distinct.len(), ALL_ACTIONS.len());
+    }
+
+    #[test]
+    fn national_admin_may_everything_but_answer_for_an_organisation() {
         let p = who(Role::NationalAdmin, None);
         for a in ALL_ACTIONS {
-            assert!(p.may(a, &[OTHER]));
-            assert_eq!(p.scope(a), Scope::All);
+            let answers = matches!(a, AnswerAssessment | SubmitAssessment);
+            assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
+            assert_eq!(
+                p.scope(a),
+                if answers {
+                    Scope::Within(vec![])
+                } else {
+                    Scope::All
+                }
+            );
         }
         assert!(p.may_global(GlobalAction::ImportOrganisations));
+        assert!(p.may_global(GlobalAction::ManageFrameworks));
+        assert!(p.may_global(GlobalAction::ViewNationalReport));
         assert!(p.may_grant(Role::NationalAdmin, &[]));
+    }
+
+    #[test]
+    fn assessments_are_answered_by_the_organisation_and_submitted_by_its_lead() {
+        let at = |role| who(role, Some(PARENT));
+        for (role, view, answer, submit) in [
+            (Role::OrgLead, true, true, true),
+            (Role::OrgMember, true, true, false),
+            (Role::Auditor, true, false, false),
+        ] {
+            let p = at(role);
+            assert_eq!(p.may(ViewAssessment, &[PARENT]), view, "{role:?}");
+            assert_eq!(p.may(AnswerAssessment, &[PARENT]), answer, "{role:?}");
+            assert_eq!(p.may(SubmitAssessment, &[PARENT]), submit, "{role:?}");
+            assert!(!p.may(ViewAssessment, &[OTHER]), "{role:?} elsewhere");
+        }
+        let analyst = who(Role::NationalAnalyst, None);
+        assert!(analyst.may(ViewAssessment, &[OTHER]) && !analyst.may(AnswerAssessment, &[OTHER]));
+        assert!(analyst.may_global(GlobalAction::ViewNationalReport));
+        assert!(!analyst.may_global(GlobalAction::ManageFrameworks));
+        assert!(!at(Role::OrgLead).may_global(GlobalAction::ViewNationalReport));
     }
 
     #[test]

@@ -95,7 +95,6 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 }
 
 impl SqlStore {
-    /// Connects (creating an SQLite file if missing). Does not migrate: call [`SqlStore::migrate`].
     /// Opens an SQLite file read-only (to inspect a backup): no pragma that writes, one connection.
     pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Self> {
         sqlx::any::install_default_drivers();
@@ -112,6 +111,7 @@ impl SqlStore {
         })
     }
 
+    /// Connects (creating an SQLite file if missing). Does not migrate: call [`SqlStore::migrate`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url)?;
@@ -169,8 +169,9 @@ impl SqlStore {
 
     /// A write transaction that holds the database's one write lock until it ends, on both
     /// engines: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL, a lock on the audit chain's head row,
-    /// which every change appends to anyway. Read-check-write logic (parent loops, the last
+    /// which an audited change appends to anyway. Read-check-write logic (parent loops, the last
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
+    /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.engine {
             Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
@@ -181,6 +182,18 @@ impl SqlStore {
                     .await?;
                 tx
             }
+        })
+    }
+}
+
+impl SqlStore {
+    /// A write transaction for bookkeeping that appends no audit entry and relies on nothing it
+    /// read (replacing a session): on PostgreSQL it does not queue behind the audit head's lock,
+    /// so sign-ins and session rotation never wait for a long import.
+    pub(crate) async fn begin_unserialised(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.write.begin().await?,
         })
     }
 }
@@ -254,30 +267,30 @@ impl Sql {
         }
     }
 
+    /// The bound values, in placeholder order: one place for every way the query is run.
+    fn arguments(&self) -> sqlx::any::AnyArguments {
+        use sqlx::Arguments;
+        let mut out = sqlx::any::AnyArguments::default();
+        for a in &self.args {
+            let added = match a {
+                Arg::I64(v) => out.add(*v),
+                Arg::OptI64(v) => out.add(*v),
+                Arg::Text(v) => out.add(v.clone()),
+            };
+            added.expect("integers and text always encode");
+        }
+        out
+    }
+
     pub fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, Any, T, sqlx::any::AnyArguments>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut q = sqlx::query_as::<Any, T>(sqlx::AssertSqlSafe(self.text.clone()));
-        for a in &self.args {
-            q = match a {
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-            };
-        }
-        q
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments())
     }
 
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<u64> {
-        let mut q = sqlx::query::<Any>(sqlx::AssertSqlSafe(self.text.clone()));
-        for a in &self.args {
-            q = match a {
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-            };
-        }
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments());
         Ok(q.execute(conn).await?.rows_affected())
     }
 
@@ -288,15 +301,7 @@ impl Sql {
         T: sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any> + Send + Unpin,
         (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut q = sqlx::query_scalar::<Any, T>(sqlx::AssertSqlSafe(self.text.clone()));
-        for a in &self.args {
-            q = match a {
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-            };
-        }
-        q
+        sqlx::query_scalar_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments())
     }
 }
 

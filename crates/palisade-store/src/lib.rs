@@ -86,7 +86,9 @@ pub trait PeopleStore: Send + Sync {
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>>;
     async fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
     async fn list_users(&self, scope: &Scope, q: &str, page: PageRequest) -> Result<Page<User>>;
-    async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>>;
+    /// The person's roles held in organisations within `scope` (and national roles, for
+    /// [`Scope::All`]).
+    async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>>;
     async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
     async fn add_grant(
         &self,
@@ -130,8 +132,8 @@ pub trait SessionStore: Send + Sync {
     async fn create_token(&self, t: &NewToken, audit: AuditDraft) -> Result<ApiToken>;
     async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
     async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()>;
-    /// The live (unrevoked) token with this hash, and its owner's id.
-    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    /// The live (unrevoked) token with this hash, and its owner.
+    async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
 }
 

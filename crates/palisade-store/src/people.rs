@@ -70,13 +70,7 @@ impl PeopleStore for SqlStore {
         audit.entity_id = id.to_string();
         append(&mut tx, &audit).await?;
         if let Some(g) = &new.first_grant {
-            sqlx::query("INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(g.role.as_str())
-                .bind(g.org_id)
-                .bind(new.now)
-                .execute(&mut *tx)
-                .await?;
+            insert_grant(&mut tx, id, g.role, g.org_id, new.now).await?;
             let mut grant_audit = g.audit.clone();
             grant_audit.entity_id = id.to_string();
             append(&mut tx, &grant_audit).await?;
@@ -163,14 +157,22 @@ impl PeopleStore for SqlStore {
         })
     }
 
-    async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRecord>> {
-        let rows: Vec<(String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id \
-             WHERE g.user_id = $1 ORDER BY g.role, COALESCE(o.code, '')",
+    async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>> {
+        let mut sql = Sql::default();
+        let scoped = sql.scope_cte(scope);
+        sql.push(
+            "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g \
+             LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = ",
         )
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+        .i64(user_id);
+        if scoped {
+            sql.push(" AND g.org_id IN (SELECT id FROM visible)");
+        }
+        sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
+        let rows = sql
+            .query_as::<(String, Option<i64>, Option<String>, Option<String>)>()
+            .fetch_all(&self.read)
+            .await?;
         rows.into_iter()
             .map(|(role, org_id, org_code, org_name)| {
                 Ok(GrantRecord {
@@ -225,15 +227,7 @@ impl PeopleStore for SqlStore {
                 format!("already holds the role {}", role.as_str()),
             ));
         }
-        sqlx::query(
-            "INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(user_id)
-        .bind(role.as_str())
-        .bind(org_id)
-        .bind(audit.at)
-        .execute(&mut *tx)
-        .await?;
+        insert_grant(&mut tx, user_id, role, org_id, audit.at).await?;
         bump_auth_version(&mut tx, user_id, audit.at).await?;
         append(&mut tx, &audit).await?;
         tx.commit().await?;
@@ -359,6 +353,25 @@ impl PeopleStore for SqlStore {
             .await?;
         Ok(())
     }
+}
+
+async fn insert_grant(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    role: Role,
+    org_id: Option<OrgId>,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO role_grants (user_id, role, org_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(org_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Refuses a change that would leave no active national administrator (checked inside the

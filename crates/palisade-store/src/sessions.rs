@@ -103,7 +103,7 @@ impl SessionStore for SqlStore {
     }
 
     async fn rotate_session(&self, old_id_hash: &str, new: &NewSession) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_unserialised().await?;
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(old_id_hash.to_string())
             .execute(&mut *tx)
@@ -114,7 +114,12 @@ impl SessionStore for SqlStore {
     }
 
     async fn delete_session(&self, id_hash: &str, audit: Option<AuditDraft>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        // An expired session's removal is bookkeeping; a sign-out is audited, so serialised.
+        let mut tx = if audit.is_some() {
+            self.begin().await?
+        } else {
+            self.begin_unserialised().await?
+        };
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash.to_string())
             .execute(&mut *tx)
@@ -185,14 +190,41 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        Ok(sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+    async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>> {
+        // The owner comes in the same read, as with sessions: every API request starts here.
+        #[derive(FromRow)]
+        struct Row {
+            token_id: i64,
+            label: String,
+            prefix: String,
+            token_created_at: i64,
+            last_used_at: Option<i64>,
+            revoked_at: Option<i64>,
+            #[sqlx(flatten)]
+            user: UserRow,
+        }
+        let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+            "SELECT t.id AS token_id, t.label, t.prefix, t.created_at AS token_created_at, \
+             t.last_used_at, t.revoked_at, {USER_COLUMNS} \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         )))
         .bind(token_hash.to_string())
         .fetch_optional(&self.read)
-        .await?
-        .map(ApiToken::from))
+        .await?;
+        Ok(row.map(|r| {
+            let user: User = r.user.into();
+            let token = ApiToken {
+                id: r.token_id,
+                user_id: user.id,
+                label: r.label,
+                prefix: r.prefix,
+                created_at: r.token_created_at,
+                last_used_at: r.last_used_at,
+                revoked_at: r.revoked_at,
+            };
+            (token, user)
+        }))
     }
 
     async fn touch_token(&self, id: i64, now: i64) -> Result<()> {

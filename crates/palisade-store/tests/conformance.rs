@@ -372,7 +372,7 @@ async fn people_grants_sessions_and_tokens() {
             .await
             .is_err()
         );
-        let grants = s.grants_of(u.id).await.unwrap();
+        let grants = s.grants_of(u.id, &Scope::All).await.unwrap();
         assert_eq!(grants.len(), 2);
         assert_eq!(s.people_of_org(a.id).await.unwrap().len(), 1);
         let listed = s
@@ -434,7 +434,8 @@ async fn people_grants_sessions_and_tokens() {
             )
             .await
             .unwrap();
-        assert_eq!(s.find_token("th").await.unwrap().unwrap().id, t.id);
+        let (found, owner) = s.find_token("th").await.unwrap().unwrap();
+        assert_eq!((found.id, owner.id), (t.id, u.id));
         assert!(matches!(
             s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token"))
                 .await,
@@ -629,7 +630,7 @@ async fn the_last_national_admin_cannot_be_removed() {
         )
         .await
         .unwrap();
-        assert!(s.grants_of(a.id).await.unwrap().is_empty());
+        assert!(s.grants_of(a.id, &Scope::All).await.unwrap().is_empty());
         assert_eq!(
             verify_chain(s).await.unwrap(),
             5,
@@ -952,6 +953,97 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .await
             .unwrap();
         assert_eq!(met.items[0].code, "A81001");
+        verify_chain(s).await.unwrap();
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn first_roles_are_atomic_and_new_passwords_end_sessions() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let org = create(s, "AAA", "icb", "").await;
+        let with_grant = |email: &str, org_id| NewUser {
+            email: email.into(),
+            name: "Pat".into(),
+            password_hash: Some("h".into()),
+            now: 1,
+            first_grant: Some(FirstGrant {
+                role: Role::OrgLead,
+                org_id,
+                audit: draft("role.grant", "user"),
+            }),
+        };
+        let u = s
+            .create_user(
+                &with_grant("pat@x.nhs.uk", Some(org.id)),
+                draft("user.create", "user"),
+            )
+            .await
+            .unwrap();
+        let grants = s.grants_of(u.id, &Scope::All).await.unwrap();
+        assert_eq!((grants.len(), grants[0].role), (1, Role::OrgLead));
+        // A first role that cannot be given (no such organisation) leaves no account behind.
+        let refused = s
+            .create_user(
+                &with_grant("sam@x.nhs.uk", Some(org.id + 999)),
+                draft("user.create", "user"),
+            )
+            .await;
+        assert!(refused.is_err());
+        assert!(
+            s.find_user_by_email(&Email::parse("e", "sam@x.nhs.uk").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Scoped reads of roles: only those held within the scope.
+        let other = create(s, "BBB", "icb", "").await;
+        s.add_grant(
+            u.id,
+            Role::OrgMember,
+            Some(other.id),
+            draft("role.grant", "user"),
+        )
+        .await
+        .unwrap();
+        let within = s
+            .grants_of(u.id, &Scope::Within(vec![other.id]))
+            .await
+            .unwrap();
+        assert_eq!(
+            within.iter().map(|g| g.org_id).collect::<Vec<_>>(),
+            vec![Some(other.id)]
+        );
+        assert!(
+            s.grants_of(u.id, &Scope::Within(vec![]))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A new password ends every session and bumps the version sessions are checked against.
+        let session = |id: &str| NewSession {
+            id_hash: id.into(),
+            user_id: u.id,
+            csrf_token: "c".into(),
+            auth_version: 1,
+            now: 10,
+            expires_at: 10_000,
+        };
+        s.create_session(&session("one"), None).await.unwrap();
+        s.create_session(&session("two"), None).await.unwrap();
+        let before = s.get_user(u.id).await.unwrap().unwrap().auth_version;
+        s.set_password(u.id, "h2", draft("user.password", "user"))
+            .await
+            .unwrap();
+        assert!(s.get_session("one").await.unwrap().is_none());
+        assert!(s.get_session("two").await.unwrap().is_none());
+        assert_eq!(
+            s.get_user(u.id).await.unwrap().unwrap().auth_version,
+            before + 1
+        );
+        assert_eq!(s.password_hash(u.id).await.unwrap().as_deref(), Some("h2"));
         verify_chain(s).await.unwrap();
         db.cleanup().await;
     }

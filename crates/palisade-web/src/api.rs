@@ -19,6 +19,7 @@ use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::org::{Category, OrgInput, OrgType};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{ContactInput, Role};
+use palisade_domain::policy::Scope;
 use palisade_store::{
     ApiToken, AuditFilter, AuditRecord, Contact, GrantRecord, OrgFilter, Organisation, User,
 };
@@ -567,7 +568,12 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 #[utoipa::path(get, path = "/api/v1/me", tag = "people", security(("bearer" = [])), responses((status = 200, body = MeDto), (status = 401, body = ErrorBody)))]
 async fn me(State(s): State<AppState>, ApiUser(actor): ApiUser) -> ApiResult<Json<MeDto>> {
     let grants = match actor.user_id {
-        Some(id) => s.app.store.grants_of(id).await.map_err(AppError::from)?,
+        Some(id) => s
+            .app
+            .store
+            .grants_of(id, &Scope::All)
+            .await
+            .map_err(AppError::from)?,
         None => vec![],
     };
     Ok(Json(MeDto {
@@ -635,9 +641,7 @@ async fn import_orgs(
             None,
         ));
     }
-    actor.require(palisade_domain::policy::GlobalAction::ImportOrganisations)?;
-    let rows = palisade_app::import::parse_org_csv(&body, |_| {}).map_err(AppError::Invalid)?;
-    let r = s.app.import_orgs(&actor, &rows).await?;
+    let r = s.app.import_orgs_csv(&actor, &body, |_| {}).await?;
     Ok(Json(ImportReportDto {
         created: r.created,
         updated: r.updated,
@@ -829,7 +833,12 @@ async fn create_person(
         .app
         .create_person(&actor, &input, role, b.org_code.as_deref())
         .await?;
-    let grants = s.app.store.grants_of(u.id).await.map_err(AppError::from)?;
+    let grants = s
+        .app
+        .store
+        .grants_of(u.id, &Scope::All)
+        .await
+        .map_err(AppError::from)?;
     Ok((StatusCode::CREATED, Json(person(u, Some(grants)))))
 }
 

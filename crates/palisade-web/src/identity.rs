@@ -105,24 +105,6 @@ fn form_value(body: &[u8], key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// The first field named `key` of a multipart form (file uploads put the token before the file).
-async fn multipart_value(
-    parts: &axum::http::request::Parts,
-    body: &axum::body::Bytes,
-    key: &str,
-) -> Option<String> {
-    let req = Request::from_parts(parts.clone(), Body::from(body.clone()));
-    let mut form = axum::extract::Multipart::from_request(req, &())
-        .await
-        .ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(key) {
-            return field.text().await.ok();
-        }
-    }
-    None
-}
-
 fn is_multipart(parts: &axum::http::request::Parts) -> bool {
     parts
         .headers
@@ -166,14 +148,18 @@ pub(crate) async fn csrf_guard(
     let Some(expected) = expected else {
         return forged();
     };
-    // The register import may be larger than other forms.
-    let limit = if req.uri().path() == crate::pages::IMPORT_PATH {
-        palisade_app::import::MAX_IMPORT_BYTES
-    } else {
-        state.cfg.max_body_bytes
-    };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    if is_multipart(&parts) {
+        // File uploads are not buffered here: their handler takes a `CheckedMultipart`, which
+        // checks the token (the form's first field) before any file is read. Only the routes
+        // listed as doing so may receive multipart posts at all.
+        return if MULTIPART_FORMS.contains(&parts.uri.path()) {
+            next.run(Request::from_parts(parts, body)).await
+        } else {
+            forged()
+        };
+    }
+    let bytes = match axum::body::to_bytes(body, state.cfg.max_body_bytes).await {
         Ok(b) => b,
         Err(_) => {
             return crate::views::error_page(
@@ -183,12 +169,7 @@ pub(crate) async fn csrf_guard(
             );
         }
     };
-    let given = if is_multipart(&parts) {
-        multipart_value(&parts, &bytes, "csrf_token").await
-    } else {
-        form_value(&bytes, "csrf_token")
-    };
-    match given {
+    match form_value(&bytes, "csrf_token") {
         Some(given) if secrets_equal(&given, &expected) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
@@ -196,6 +177,38 @@ pub(crate) async fn csrf_guard(
         _ => {
             tracing::warn!(path = %parts.uri.path(), "form post refused: CSRF token missing or wrong");
             forged()
+        }
+    }
+}
+
+/// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach).
+const MULTIPART_FORMS: &[&str] = &[crate::pages::IMPORT_PATH];
+
+/// A multipart form whose first field, `csrf_token`, matched the session's token. The rest of
+/// the form (the file) is left unread, so a handler can check permission before reading it.
+pub struct CheckedMultipart(pub axum::extract::Multipart);
+
+impl FromRequest<AppState> for CheckedMultipart {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let expected = match req.extensions().get::<Identity>() {
+            Some(Identity::Session(s)) => s.csrf_token.clone(),
+            _ => return Err(forged()),
+        };
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| forged())?;
+        let first = form.next_field().await.ok().flatten();
+        let given = match first {
+            Some(field) if field.name() == Some("csrf_token") => field.text().await.ok(),
+            _ => None,
+        };
+        match given {
+            Some(given) if secrets_equal(&given, &expected) => Ok(CheckedMultipart(form)),
+            _ => {
+                tracing::warn!("upload refused: CSRF token missing, wrong or not first");
+                Err(forged())
+            }
         }
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::identity::{MaybeUser, PRESESSION_COOKIE, PageUser, SESSION_COOKIE, cookie, set_cookie};
+use crate::identity::{
+    CheckedMultipart, MaybeUser, PRESESSION_COOKIE, PageUser, SESSION_COOKIE, cookie, set_cookie,
+};
 use crate::views::*;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -317,7 +319,7 @@ async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> PageResult {
     let grants = s
         .app
         .store
-        .grants_of(u.user.id)
+        .grants_of(u.user.id, &palisade_domain::policy::Scope::All)
         .await
         .map_err(AppError::from)?;
     let roles = grants
@@ -752,6 +754,15 @@ async fn people(
 }
 
 async fn new_person(u: PageUser) -> PageResult {
+    // The form is for those who may add someone somewhere: national admins and leads.
+    if u.0
+        .actor
+        .principal
+        .scope(OrgAction::ManagePeople)
+        .is_empty()
+    {
+        return Err(AppError::Forbidden.into());
+    }
     Ok(render(&PersonForm {
         l: Layout::for_session(&u.0),
         errors: Errors::default(),
@@ -1056,6 +1067,21 @@ async fn audit(
 
 // ---------- register import ----------
 
+/// A broken or oversized upload: said plainly, not mistaken for a missing file.
+fn upload_error(e: axum::extract::multipart::MultipartError) -> PageError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        PageError(AppError::invalid(
+            "file",
+            "the file is larger than the import limit",
+        ))
+    } else {
+        PageError(AppError::invalid(
+            "file",
+            "the upload was cut short or malformed; try again",
+        ))
+    }
+}
+
 fn import_page(
     u: &PageUser,
     errors: Errors,
@@ -1081,13 +1107,19 @@ const SHOWN_ERRORS: usize = 100;
 async fn import_orgs(
     State(s): State<AppState>,
     u: PageUser,
-    mut form: axum::extract::Multipart,
+    CheckedMultipart(mut form): CheckedMultipart,
 ) -> PageResult {
+    // Permission before the file is read: a refused upload is never buffered.
     u.0.actor.require(GlobalAction::ImportOrganisations)?;
     let mut data = None;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("file") {
-            data = field.bytes().await.ok();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                data = Some(field.bytes().await.map_err(upload_error)?);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return Err(upload_error(e)),
         }
     }
     let data = match data {
@@ -1100,31 +1132,28 @@ async fn import_orgs(
             ));
         }
     };
-    let result = match palisade_app::import::parse_org_csv(&data, |_| {}) {
-        Ok(rows) => s.app.import_orgs(&u.0.actor, &rows).await,
-        Err(errs) => Err(AppError::Invalid(errs)),
-    };
-    match result {
+    match s.app.import_orgs_csv(&u.0.actor, &data, |_| {}).await {
         Ok(report) => Ok(render(&import_page(&u, Errors::default(), 0, Some(report)))),
-        Err(AppError::Invalid(errs)) => {
+        Err(e) => {
+            // Line problems and conflicts alike are shown on the form; anything else is an
+            // error page. Each links to the file field: the line number is in the message.
+            let errs = form_errors(e)?;
             let total = errs.0.len();
-            let mut shown: Errors = errs.into();
-            // Each problem links to the file field: the line number is in the message.
-            shown.0 = shown
-                .0
-                .into_iter()
-                .take(SHOWN_ERRORS)
-                .map(|e| ShownError {
-                    message: format!("{}: {}", e.field, e.message),
-                    field: "file".into(),
-                })
-                .collect();
+            let shown = Errors(
+                errs.0
+                    .into_iter()
+                    .take(SHOWN_ERRORS)
+                    .map(|e| ShownError {
+                        message: format!("{}: {}", e.field, e.message),
+                        field: "file".into(),
+                    })
+                    .collect(),
+            );
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &import_page(&u, shown, total, None),
             ))
         }
-        Err(e) => Err(e.into()),
     }
 }
 

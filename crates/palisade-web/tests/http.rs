@@ -397,6 +397,16 @@ async fn cross_tenant_matrix_over_every_api_route() {
                 ),
                 [201, 403, 422, 422, 422, 409],
             ),
+            // Within the QAA tree: visibility passes, so the role rule itself decides (the lead's
+            // 409 is the admin's person already existing, after permission was granted).
+            (
+                Method::POST,
+                "/api/v1/people".into(),
+                Some(
+                    json!({"email": "y@qaa.nhs.uk", "name": "Y", "role": "org_member", "org_code": "QAA"}),
+                ),
+                [201, 403, 409, 403, 403, 422],
+            ),
             (
                 Method::GET,
                 "/api/v1/audit?org_code=RX1".into(),
@@ -702,7 +712,7 @@ async fn cross_tenant_matrix_over_pages() {
                 Method::GET,
                 "/people/new".into(),
                 None,
-                [200, 200, 200, 200, 200, 200],
+                [200, 403, 200, 403, 403, 200],
             ),
             (
                 Method::POST,
@@ -777,9 +787,12 @@ async fn cross_tenant_matrix_over_pages() {
                     res.text().chars().take(300).collect::<String>()
                 );
                 if res.status == StatusCode::NOT_FOUND || res.status == StatusCode::FORBIDDEN {
+                    // Markers that stay put while the rows above edit and delete contacts: the
+                    // trust's name, and the name every test contact carries.
+                    let text = res.text();
                     assert!(
-                        !res.text().contains("siro@rx1"),
-                        "a refusal shows no contact"
+                        !text.contains("Org RX1") && !text.contains("Sam Patel"),
+                        "a refusal shows nothing of the organisation or its contacts"
                     );
                 }
             }
@@ -816,7 +829,15 @@ async fn leads_see_people_only_through_their_organisations() {
             )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
-        assert_eq!(h.app.store.grants_of(foreign_id).await.unwrap().len(), 1);
+        assert_eq!(
+            h.app
+                .store
+                .grants_of(foreign_id, &palisade_domain::policy::Scope::All)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Once the national team adds them to QAA, the lead sees them, but only their QAA role.
         assert_eq!(
             h.api(
@@ -1115,8 +1136,40 @@ async fn sessions_end_exactly_at_their_limits() {
 #[tokio::test]
 async fn bad_input_gets_clear_4xx_and_changes_nothing() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
-    let (_, admin) = h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let (admin_id, admin) = h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
     let t = Some(admin.as_str());
+    // An administrator cannot take away their own national role or switch themselves off (even
+    // with a second administrator present, who could do either).
+    h.person("second@x.nhs.uk", Role::NationalAdmin, None).await;
+    let r = h
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/people/{admin_id}/roles?role=national_admin"),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "role");
+    let me = h.app.bearer(&admin).await.unwrap().unwrap();
+    let off = h
+        .app
+        .set_person_active(&me, admin_id, false)
+        .await
+        .unwrap_err();
+    assert!(
+        off.to_string().contains("cannot deactivate yourself"),
+        "{off}"
+    );
+    assert!(
+        h.app
+            .store
+            .get_user(admin_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
     let post = |body: &'static str, ct: &'static str| {
         Request::post("/api/v1/organisations")
             .header(header::AUTHORIZATION, format!("Bearer {admin}"))
@@ -1408,6 +1461,35 @@ async fn register_import_page_and_export() {
         h.send(post(&lead, ct, body)).await.status,
         StatusCode::FORBIDDEN
     );
+    // The token must come first, be this session's, and only upload forms take multipart.
+    let (ct, body) = multipart(Some(&lead_csrf), bad);
+    assert_eq!(
+        h.send(post(&admin, ct, body)).await.status,
+        StatusCode::FORBIDDEN,
+        "another session's token"
+    );
+    let (ct, body) = multipart(None, "code,name,type,category,region,parent_code\n");
+    let late_token = body.replace(
+        "--palisadeboundary--",
+        &format!("--palisadeboundary\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--palisadeboundary--"),
+    );
+    assert_ne!(late_token, body);
+    assert_eq!(
+        h.send(post(&admin, ct.clone(), late_token)).await.status,
+        StatusCode::FORBIDDEN,
+        "a token after the file"
+    );
+    let (ct, body) = multipart(Some(&csrf), "x");
+    let elsewhere = Request::post("/organisations")
+        .header(header::COOKIE, format!("palisade_session={admin}"))
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(
+        h.send(elsewhere).await.status,
+        StatusCode::FORBIDDEN,
+        "multipart elsewhere"
+    );
 
     let good = "code,name,type,category,region,parent_code\nB82001,Hill Street Practice,gp_practice,4,London,QAA\n";
     let (ct, body) = multipart(Some(&csrf), good);
@@ -1430,6 +1512,33 @@ async fn register_import_page_and_export() {
     );
     assert!(csv.contains("B82001,Hill Street Practice,gp_practice,4,London,QAA"));
     assert_eq!(csv.lines().count(), 3);
+    // Not what lies outside: a trust the admin's export holds and the lead's does not.
+    h.org("RX1", "acute_trust", "").await;
+    for (session, holds) in [(&lead, false), (&admin, true)] {
+        let csv = h
+            .page(Method::GET, "/organisations/export.csv", session, None)
+            .await
+            .text();
+        assert_eq!(csv.contains("\nRX1,"), holds, "{csv}");
+    }
+
+    // A register file larger than an ordinary form (over 1 MiB) imports through the page too.
+    let mut big = String::from("code,name,type,category,region,parent_code\n");
+    for i in 0..20_000 {
+        big.push_str(&format!(
+            "F{i:05},Pharmacy number {i} on the High Street,pharmacy,3,London,\n"
+        ));
+    }
+    assert!(big.len() > 1024 * 1024);
+    let (ct, body) = multipart(Some(&csrf), &big);
+    let r = h.send(post(&admin, ct, body)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.text()[..r.text().len().min(400)]
+    );
+    assert!(r.text().contains("Added: 20000."), "{}", r.text());
 
     // A form sent after the session ended saves nothing and says so.
     h.clock.advance(time::Duration::hours(13));
