@@ -83,6 +83,15 @@ fn safe_next(next: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn long_summaries_are_cut_on_a_character_boundary() {
+        assert_eq!(super::shortened("abc", 3), "abc");
+        assert_eq!(super::shortened("abcd", 3), "abc…");
+        assert_eq!(super::shortened("ééé€", 3), "ééé…");
+        assert_eq!(super::shortened("", 0), "");
+    }
+
     #[test]
     fn paging_links_keep_the_filters() {
         let base = super::list_url("/people", &[("q", "a b&c")]);
@@ -1051,7 +1060,7 @@ async fn audit(
             actor: r.actor,
             action: r.action,
             org: r.org_code.unwrap_or_default(),
-            summary: r.summary,
+            summary: shortened(&r.summary, AUDIT_SUMMARY_CHARS),
         })
         .collect();
     Ok(render(&Audit {
@@ -1099,6 +1108,18 @@ fn import_page(
 async fn import_form(u: PageUser) -> PageResult {
     u.0.actor.require(GlobalAction::ImportOrganisations)?;
     Ok(render(&import_page(&u, Errors::default(), 0, None)))
+}
+
+/// An audit summary longer than this is cut on the page (a bulk answer lists every reference it
+/// changed); `GET /api/v1/audit` returns every entry whole.
+const AUDIT_SUMMARY_CHARS: usize = 240;
+
+/// `text`, cut to `max` characters with an ellipsis when longer.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
 }
 
 /// At most this many problems are listed on the page; the count says how many there were.
