@@ -1112,7 +1112,7 @@ async fn import_form(u: PageUser) -> PageResult {
 
 /// An audit summary longer than this is cut on the page (a bulk answer lists every reference it
 /// changed); `GET /api/v1/audit` returns every entry whole.
-const AUDIT_SUMMARY_CHARS: usize = 240;
+const AUDIT_SUMMARY_CHARS: usize = 160;
 
 /// `text`, cut to `max` characters with an ellipsis when longer.
 fn shortened(text: &str, max: usize) -> String {
