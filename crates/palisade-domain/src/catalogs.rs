@@ -99,6 +99,7 @@ fn file(
             "Limited assurance".to_string(),
             "Unsatisfactory assurance".to_string(),
         ],
+        plan_horizon_months: None,
         certificates: Vec::new(),
         type_groups: Default::default(),
         standards,

@@ -83,6 +83,9 @@ pub struct CertificateKind {
     pub exceeds: bool,
 }
 
+/// Improvement-plan actions fall due within six months unless a framework says otherwise.
+pub const DEFAULT_PLAN_HORIZON_MONTHS: u32 = 6;
+
 /// A validated framework: every reference unique and in its place, every type and level known.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Framework {
@@ -98,6 +101,8 @@ pub struct Framework {
     #[serde(serialize_with = "ser_opt_date")]
     pub interim_baseline: Option<Date>,
     pub assurance_ratings: Vec<String>,
+    /// Improvement-plan actions must fall due within this many months of being planned.
+    pub plan_horizon_months: u32,
     pub certificates: Vec<CertificateKind>,
     #[serde(flatten)]
     pub body: Body,
@@ -335,6 +340,8 @@ impl Framework {
             deadline: date_text(self.deadline),
             interim_baseline: self.interim_baseline.map(date_text),
             assurance_ratings: self.assurance_ratings.clone(),
+            plan_horizon_months: (self.plan_horizon_months != DEFAULT_PLAN_HORIZON_MONTHS)
+                .then_some(self.plan_horizon_months),
             certificates: self
                 .certificates
                 .iter()
@@ -400,6 +407,9 @@ pub struct FrameworkFile {
     pub interim_baseline: Option<String>,
     #[serde(default)]
     pub assurance_ratings: Vec<String>,
+    /// Months within which improvement-plan actions must fall due (6 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_horizon_months: Option<u32>,
     #[serde(default)]
     pub certificates: Vec<CertificateFile>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -670,6 +680,12 @@ pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
     for (i, r) in file.assurance_ratings.iter().enumerate() {
         text_field(&mut errs, &format!("assurance_ratings[{i}]"), r, 80);
     }
+    if file
+        .plan_horizon_months
+        .is_some_and(|m| !(1..=24).contains(&m))
+    {
+        errs.push("plan_horizon_months", "must be between 1 and 24");
+    }
     let mut certificates = Vec::new();
     for (i, c) in file.certificates.iter().enumerate() {
         if c.key.is_empty()
@@ -778,6 +794,9 @@ pub fn validate(file: FrameworkFile) -> Result<Framework, FieldErrors> {
         deadline: deadline.expect("checked"),
         interim_baseline,
         assurance_ratings: file.assurance_ratings,
+        plan_horizon_months: file
+            .plan_horizon_months
+            .unwrap_or(DEFAULT_PLAN_HORIZON_MONTHS),
         certificates,
         body: body.expect("checked"),
         index: HashMap::new(),

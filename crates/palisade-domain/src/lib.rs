@@ -9,9 +9,11 @@ pub mod catalogs;
 pub mod clock;
 pub mod error;
 pub mod framework;
+pub mod independent_audit;
 pub mod org;
 pub mod page;
 pub mod people;
+pub mod plan;
 pub mod policy;
 
 pub use error::{FieldError, FieldErrors};

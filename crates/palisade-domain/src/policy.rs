@@ -41,6 +41,8 @@ pub enum OrgAction {
     AnswerAssessment,
     /// Submit (publish) and reopen the assessment: the organisation lead's act.
     SubmitAssessment,
+    /// Record the independent audit of a submitted assessment: the appointed auditor's act.
+    AuditAssessment,
 }
 
 /// Things that are not about one organisation.
@@ -55,6 +57,8 @@ pub enum GlobalAction {
     ManageFrameworks,
     /// National figures and every organisation's status.
     ViewNationalReport,
+    /// Approve or return organisations' improvement plans.
+    ReviewPlans,
 }
 
 /// Which organisations a list may include.
@@ -79,16 +83,19 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
     match role {
         // The self-assessment is the organisation's own: the national team reads it, never
         // answers or submits it.
-        NationalAdmin => !matches!(action, AnswerAssessment | SubmitAssessment),
+        NationalAdmin => !matches!(
+            action,
+            AnswerAssessment | SubmitAssessment | AuditAssessment
+        ),
         NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople | ViewAssessment),
         // The register entry itself (type, category, parent) is national data.
-        OrgLead => action != Edit,
+        OrgLead => !matches!(action, Edit | AuditAssessment),
         OrgMember => matches!(
             action,
             View | ViewContacts | ViewAssessment | AnswerAssessment
         ),
         // An auditor reads the submission and its evidence where appointed.
-        Auditor => matches!(action, View | ViewAssessment),
+        Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
     }
 }
 
@@ -99,7 +106,8 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::ManageAllPeople
         | GlobalAction::ViewWholeAuditLog
         | GlobalAction::GrantNationalRoles
-        | GlobalAction::ManageFrameworks => role == Role::NationalAdmin,
+        | GlobalAction::ManageFrameworks
+        | GlobalAction::ReviewPlans => role == Role::NationalAdmin,
         GlobalAction::ViewNationalReport => role.is_national(),
     }
 }
@@ -176,7 +184,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 10] = [
+    const ALL_ACTIONS: [OrgAction; 11] = [
         View,
         Edit,
         ViewContacts,
@@ -187,6 +195,7 @@ mod tests {
         ViewAssessment,
         AnswerAssessment,
         SubmitAssessment,
+        AuditAssessment,
     ];
 
     #[test]
@@ -194,7 +203,8 @@ mod tests {
         for a in ALL_ACTIONS {
             match a {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
-                | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment => {}
+                | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
+                | AuditAssessment => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -205,7 +215,7 @@ mod tests {
     fn national_admin_may_everything_but_answer_for_an_organisation() {
         let p = who(Role::NationalAdmin, None);
         for a in ALL_ACTIONS {
-            let answers = matches!(a, AnswerAssessment | SubmitAssessment);
+            let answers = matches!(a, AnswerAssessment | SubmitAssessment | AuditAssessment);
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
                 p.scope(a),
@@ -225,19 +235,21 @@ mod tests {
     #[test]
     fn assessments_are_answered_by_the_organisation_and_submitted_by_its_lead() {
         let at = |role| who(role, Some(PARENT));
-        for (role, view, answer, submit) in [
-            (Role::OrgLead, true, true, true),
-            (Role::OrgMember, true, true, false),
-            (Role::Auditor, true, false, false),
+        for (role, view, answer, submit, audit) in [
+            (Role::OrgLead, true, true, true, false),
+            (Role::OrgMember, true, true, false, false),
+            (Role::Auditor, true, false, false, true),
         ] {
             let p = at(role);
             assert_eq!(p.may(ViewAssessment, &[PARENT]), view, "{role:?}");
             assert_eq!(p.may(AnswerAssessment, &[PARENT]), answer, "{role:?}");
             assert_eq!(p.may(SubmitAssessment, &[PARENT]), submit, "{role:?}");
+            assert_eq!(p.may(AuditAssessment, &[PARENT]), audit, "{role:?}");
             assert!(!p.may(ViewAssessment, &[OTHER]), "{role:?} elsewhere");
         }
         let analyst = who(Role::NationalAnalyst, None);
         assert!(analyst.may(ViewAssessment, &[OTHER]) && !analyst.may(AnswerAssessment, &[OTHER]));
+        assert!(!analyst.may(AuditAssessment, &[OTHER]));
         assert!(analyst.may_global(GlobalAction::ViewNationalReport));
         assert!(!analyst.may_global(GlobalAction::ManageFrameworks));
         assert!(!at(Role::OrgLead).may_global(GlobalAction::ViewNationalReport));
