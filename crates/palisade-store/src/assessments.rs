@@ -1,7 +1,8 @@
-use crate::audit::append;
-use crate::db::{Arg, Sql, flag, like_pattern};
+use crate::audit::{append, append_many};
+use crate::db::{Sql, flag, like_pattern};
+use crate::error::corrupt;
 use crate::model::*;
-use crate::{AssessmentStore, Result, SqlStore, StoreError};
+use crate::{AssessmentStore, Engine, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;
 use palisade_domain::audit::AuditDraft;
@@ -11,8 +12,8 @@ use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
 
-/// Answer rows per multi-row upsert (six parameters each; see the import batch note in orgs.rs).
-const ANSWER_BATCH: usize = 40;
+/// References per `DELETE ... IN (...)` of cleared answers (see the import batch note in orgs.rs).
+const DELETE_BATCH: usize = 160;
 
 const FRAMEWORK_COLUMNS: &str =
     "f.id, f.key, f.year, f.version, f.kind, f.name, f.deadline, f.content_hash, f.imported_at";
@@ -30,10 +31,6 @@ struct FrameworkRow {
     imported_at: i64,
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Unsupported(format!("stored {what} '{value}' is not recognised"))
-}
-
 fn category(n: i64) -> Result<Category> {
     u8::try_from(n)
         .ok()
@@ -41,7 +38,7 @@ fn category(n: i64) -> Result<Category> {
         .ok_or_else(|| corrupt("category", &n.to_string()))
 }
 
-fn status(s: &str) -> Result<Status> {
+pub(crate) fn status(s: &str) -> Result<Status> {
     s.parse().map_err(|_| corrupt("status", s))
 }
 
@@ -178,6 +175,52 @@ async fn open_assessment(
         ));
     }
     Ok(row)
+}
+
+const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
+     e.size, e.sha256, e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
+     LEFT JOIN users u ON u.id = e.uploaded_by";
+
+/// Writes answers (reference, value, version) in one statement whatever their number, replacing
+/// any already there for the same references. The rows travel as one JSON array parameter that
+/// the engine unpacks (`json_each` on SQLite, `json_array_elements` on PostgreSQL): a multi-row
+/// `VALUES` list would bind six parameters a row, and SQLite's cost of binding grows with the
+/// square of a statement's parameter count.
+async fn insert_answers(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    assessment_id: i64,
+    rows: &[(&str, &str, i64)],
+    stamp: Stamp,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+    let unpack = match engine {
+        Engine::Sqlite => {
+            "SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+             json_extract(value, '$[2]'), $2, $3 FROM json_each($4) WHERE true"
+        }
+        Engine::Postgres => {
+            "SELECT $1, e->>0, e->>1, (e->>2)::bigint, $2, $3 \
+             FROM json_array_elements($4::json) AS e"
+        }
+    };
+    // `WHERE true` keeps SQLite from reading the upsert's ON as a join constraint.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) {unpack} \
+         ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
+         version = excluded.version, updated_at = excluded.updated_at, \
+         updated_by = excluded.updated_by"
+    )))
+    .bind(assessment_id)
+    .bind(stamp.at)
+    .bind(stamp.user_id)
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Marks the assessment changed: a new revision and `updated_at`.
@@ -325,15 +368,85 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT e.id, e.ref AS reference, e.filename, e.content_type, e.size, e.sha256, \
-             e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
-             LEFT JOIN users u ON u.id = e.uploaded_by \
-             WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id",
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id"
+        )))
         .bind(assessment_id)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.id = $2 AND e.removed = 0"
+        )))
+        .bind(assessment_id)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    async fn add_evidence(
+        &self,
+        key: AssessmentKey,
+        e: &NewEvidence,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<(AssessmentRecord, EvidenceRecord)> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
+             object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(assessment.id)
+        .bind(e.reference.clone())
+        .bind(e.filename.clone())
+        .bind(e.content_type.clone())
+        .bind(e.size)
+        .bind(e.sha256.clone())
+        .bind(e.object_key.clone())
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = assessment.id.to_string();
+        append(&mut tx, &audit).await?;
+        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        let evidence: EvidenceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{EVIDENCE_SELECT} WHERE e.id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((record, evidence))
+    }
+
+    async fn remove_evidence(
+        &self,
+        key: AssessmentKey,
+        id: i64,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<AssessmentRecord> {
+        let mut tx = self.begin().await?;
+        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
+        let done = sqlx::query(
+            "UPDATE evidence SET removed = 1 WHERE id = $1 AND assessment_id = $2 AND removed = 0",
+        )
+        .bind(id)
+        .bind(assessment.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &audit).await?;
+        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>> {
@@ -405,33 +518,8 @@ impl AssessmentStore for SqlStore {
             let all: Vec<String> = conflicts.0.iter().map(ToString::to_string).collect();
             return Err(StoreError::conflict(&first.field, all.join("; ")));
         }
-        for chunk in upserts.chunks(ANSWER_BATCH) {
-            let mut sql = Sql::new(
-                "INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) VALUES ",
-            );
-            for (i, (r, v, n)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.i64(assessment.id)
-                    .push(", ")
-                    .text(r)
-                    .push(", ")
-                    .text(v)
-                    .push(", ");
-                sql.i64(*n)
-                    .push(", ")
-                    .i64(stamp.at)
-                    .push(", ")
-                    .arg(Arg::OptI64(stamp.user_id))
-                    .push(")");
-            }
-            sql.push(
-                " ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
-                 version = excluded.version, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by",
-            );
-            sql.execute(&mut tx).await?;
-        }
-        for chunk in deletes.chunks(ANSWER_BATCH * 4) {
+        insert_answers(&mut tx, self.engine, assessment.id, &upserts, stamp).await?;
+        for chunk in deletes.chunks(DELETE_BATCH) {
             let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
             sql.i64(assessment.id).push(" AND ref IN (");
             for (i, r) in chunk.iter().enumerate() {
@@ -462,6 +550,56 @@ impl AssessmentStore for SqlStore {
         };
         tx.commit().await?;
         Ok((record, changed))
+    }
+
+    async fn seed_assessments(&self, batch: &[SeededAssessment], stamp: Stamp) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        let mut drafts = Vec::new();
+        let mut written = 0;
+        for a in batch {
+            let published = a.publish.map(|_| stamp.at);
+            let id: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO assessments (org_id, year, framework_id, submitted, status, published_at, \
+                 revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
+                 ON CONFLICT (org_id, year) DO NOTHING RETURNING id",
+            )
+            .bind(a.key.org_id)
+            .bind(i64::from(a.key.year))
+            .bind(a.key.framework_id)
+            .bind(flag(a.publish.is_some()))
+            .bind(a.publish.unwrap_or(Status::NotPublished).as_str())
+            .bind(published)
+            .bind(stamp.at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id,)) = id else { continue };
+            written += 1;
+            let rows: Vec<(&str, &str, i64)> = a
+                .answers
+                .iter()
+                .map(|(r, v)| (r.as_str(), v.as_str(), 1))
+                .collect();
+            insert_answers(&mut tx, self.engine, id, &rows, stamp).await?;
+            if let Some(status) = a.publish {
+                sqlx::query(
+                    "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
+                     VALUES ($1, $2, $3, $4, 0)",
+                )
+                .bind(id)
+                .bind(status.as_str())
+                .bind(stamp.at)
+                .bind(stamp.user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            drafts.extend(a.audit.iter().cloned().map(|mut d| {
+                d.entity_id = id.to_string();
+                d
+            }));
+        }
+        append_many(&mut tx, &drafts).await?;
+        tx.commit().await?;
+        Ok(written)
     }
 
     async fn set_certificates(

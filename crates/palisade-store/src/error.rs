@@ -36,3 +36,8 @@ impl StoreError {
         }
     }
 }
+
+/// A stored value this version does not recognise (a hand-edited row, or a newer version's data).
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unsupported(format!("stored {what} '{value}' is not recognised"))
+}

@@ -14,9 +14,11 @@ mod assessments;
 mod audit;
 mod db;
 mod error;
+mod independent_audits;
 pub mod model;
 mod orgs;
 mod people;
+mod plans;
 mod sessions;
 pub mod testkit;
 
@@ -174,6 +176,24 @@ pub trait AssessmentStore: Send + Sync {
     async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>>;
     async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>>;
     async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>>;
+    /// One document of an assessment (not one that was removed).
+    async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>>;
+    /// Records an uploaded document (creating the assessment if needed).
+    async fn add_evidence(
+        &self,
+        key: AssessmentKey,
+        evidence: &NewEvidence,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<(AssessmentRecord, EvidenceRecord)>;
+    /// Takes a document off the assessment (its row stays, marked removed).
+    async fn remove_evidence(
+        &self,
+        key: AssessmentKey,
+        id: i64,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<AssessmentRecord>;
     /// Every publication of an assessment, newest first.
     async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>>;
 
@@ -187,6 +207,10 @@ pub trait AssessmentStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<(AssessmentRecord, Vec<String>)>;
+    /// Writes many new assessments in one transaction: each assessment row, its answers, its
+    /// publication and its audit entries. Organisations that already have an assessment that
+    /// year are skipped (and none of their entries written). Returns how many were written.
+    async fn seed_assessments(&self, batch: &[SeededAssessment], stamp: Stamp) -> Result<usize>;
     /// Replaces the assessment's certificates.
     async fn set_certificates(
         &self,
@@ -236,11 +260,95 @@ pub trait AdminStore: Send + Sync {
 }
 
 /// Everything Palisade persists.
+/// Improvement plans: their actions, SIRO sign-off and national review.
+#[async_trait]
+pub trait PlanStore: Send + Sync {
+    async fn plan(&self, assessment_id: i64) -> Result<Option<PlanRecord>>;
+    async fn plan_actions(&self, plan_id: i64) -> Result<Vec<PlanActionRecord>>;
+    /// Replaces the plan's actions (creating the plan, as a draft, if needed), provided the plan
+    /// is still at `expected_revision` (0 for a plan not yet started) and may change.
+    async fn save_plan(
+        &self,
+        assessment_id: i64,
+        expected_revision: i64,
+        actions: &[PlanActionRecord],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<PlanRecord>;
+    /// Marks actions done (with the day) or not done, at any state of the plan.
+    async fn mark_actions(
+        &self,
+        plan_id: i64,
+        done: &[(String, Option<String>)],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<PlanRecord>;
+    /// Records the SIRO's sign-off of a draft or returned plan at `expected_revision`.
+    async fn sign_off_plan(
+        &self,
+        plan_id: i64,
+        expected_revision: i64,
+        siro_name: &str,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<PlanRecord>;
+    /// The national team's decision on a signed-off plan. With `agree`, the assessment's
+    /// published Standards Not Met becomes Plan Agreed, as a new publication.
+    async fn review_plan(
+        &self,
+        plan_id: i64,
+        expected_revision: i64,
+        decision: &PlanDecision,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<PlanRecord>;
+    /// Plans of the organisations in `scope`, newest change first.
+    async fn list_plans(
+        &self,
+        scope: &Scope,
+        filter: &PlanFilter,
+        page: PageRequest,
+    ) -> Result<Page<PlanSummary>>;
+}
+
+/// Independent audits of submitted assessments.
+#[async_trait]
+pub trait IndependentAuditStore: Send + Sync {
+    async fn independent_audit(&self, assessment_id: i64)
+    -> Result<Option<IndependentAuditRecord>>;
+    async fn audit_findings(&self, audit_id: i64) -> Result<Vec<AuditFindingRecord>>;
+    /// Replaces the report (creating it if needed) provided it is still at `expected_revision`
+    /// (0 for a new one) and not yet issued; with `issue`, it is issued and fixed.
+    async fn save_independent_audit(
+        &self,
+        assessment_id: i64,
+        expected_revision: i64,
+        report: &AuditReport,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<IndependentAuditRecord>;
+}
+
 pub trait Store:
-    OrgStore + PeopleStore + SessionStore + AuditStore + AssessmentStore + AdminStore
+    OrgStore
+    + PeopleStore
+    + SessionStore
+    + AuditStore
+    + AssessmentStore
+    + PlanStore
+    + IndependentAuditStore
+    + AdminStore
 {
 }
-impl<T: OrgStore + PeopleStore + SessionStore + AuditStore + AssessmentStore + AdminStore> Store
-    for T
+impl<
+    T: OrgStore
+        + PeopleStore
+        + SessionStore
+        + AuditStore
+        + AssessmentStore
+        + PlanStore
+        + IndependentAuditStore
+        + AdminStore,
+> Store for T
 {
 }

@@ -301,6 +301,17 @@ pub struct EvidenceRecord {
     pub uploaded_by: Option<String>,
 }
 
+/// An evidence document to record; its bytes are already in the object store under `object_key`.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    pub reference: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub object_key: String,
+}
+
 /// Active organisations in one (type, category, region, status) cell of the national picture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusCount {
@@ -330,4 +341,116 @@ pub struct StatusFilter {
     pub category: Option<Category>,
     pub region: Option<String>,
     pub status: Option<palisade_domain::assessment::Status>,
+}
+
+/// An assessment's improvement plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub state: palisade_domain::plan::PlanState,
+    pub revision: i64,
+    /// The SIRO who signed it off, as named in the organisation's contacts then.
+    pub siro_name: Option<String>,
+    pub signed_off_at: Option<i64>,
+    pub signed_off_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub reviewed_by: Option<String>,
+    pub review_note: Option<String>,
+    pub updated_at: i64,
+}
+
+/// One action of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct PlanActionRecord {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub action: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub target_date: String,
+    /// `YYYY-MM-DD`, once done.
+    pub done_on: Option<String>,
+}
+
+/// A plan as the national review list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanSummary {
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub year: i32,
+    pub state: palisade_domain::plan::PlanState,
+    pub status: palisade_domain::assessment::Status,
+    pub actions: i64,
+    /// Actions not done whose target date is before the day asked about.
+    pub overdue: i64,
+    pub updated_at: i64,
+}
+
+/// What the national plans list shows.
+#[derive(Debug, Clone, Default)]
+pub struct PlanFilter {
+    pub year: Option<i32>,
+    pub state: Option<palisade_domain::plan::PlanState>,
+    /// Only plans with an overdue action on this day (`YYYY-MM-DD`).
+    pub overdue_on: Option<String>,
+}
+
+/// The national team's decision on a signed-off plan.
+#[derive(Debug, Clone)]
+pub struct PlanDecision {
+    pub approve: bool,
+    pub note: String,
+    /// Approval that turns the assessment's published Standards Not Met into Plan Agreed.
+    pub agree: bool,
+}
+
+/// An independent audit of one assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndependentAuditRecord {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub state: palisade_domain::independent_audit::AuditState,
+    pub revision: i64,
+    /// On the framework's assurance scale.
+    pub rating: Option<String>,
+    pub veracity: Option<palisade_domain::independent_audit::Veracity>,
+    pub summary: String,
+    /// The auditor's email.
+    pub auditor: Option<String>,
+    pub issued_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// The auditor's judgement of one item or outcome.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditFindingRecord {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub agrees: bool,
+    pub comment: String,
+}
+
+/// What an auditor saves: the whole report as it stands.
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    pub rating: Option<String>,
+    pub veracity: Option<palisade_domain::independent_audit::Veracity>,
+    pub summary: String,
+    pub findings: Vec<AuditFindingRecord>,
+    /// Issue it to the organisation (it is then fixed).
+    pub issue: bool,
+}
+
+/// A whole assessment written at once: answers and, optionally, its publication (for seeding a
+/// national demo, where one call per organisation would take minutes).
+#[derive(Debug, Clone)]
+pub struct SeededAssessment {
+    pub key: AssessmentKey,
+    /// (reference, canonical value)
+    pub answers: Vec<(String, String)>,
+    pub publish: Option<palisade_domain::assessment::Status>,
+    /// The audit entries the organisation's own calls would have written.
+    pub audit: Vec<palisade_domain::audit::AuditDraft>,
 }

@@ -1,5 +1,6 @@
 use crate::audit::{append, append_many};
 use crate::db::{Arg, Sql, flag, like_pattern};
+use crate::error::corrupt;
 use crate::model::*;
 use crate::{OrgStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -36,10 +37,6 @@ struct OrgRow {
     active: i64,
     created_at: i64,
     updated_at: i64,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Unsupported(format!("stored {what} '{value}' is not recognised"))
 }
 
 impl TryFrom<OrgRow> for Organisation {

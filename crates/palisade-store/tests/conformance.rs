@@ -1048,3 +1048,54 @@ async fn first_roles_are_atomic_and_new_passwords_end_sessions() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn seeded_assessments_are_written_once_with_their_audit_entries() {
+    use palisade_domain::assessment::Status;
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let a = create(s, "A81001", "gp_practice", "").await;
+        let b = create(s, "A81002", "gp_practice", "").await;
+        let (fw, _) = s
+            .import_framework(
+                &new_framework("ten", "h1", &[4]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        let seeded = |org_id, publish: Option<Status>, n: usize| SeededAssessment {
+            key: AssessmentKey {
+                org_id,
+                year: 2026,
+                framework_id: fw.id,
+            },
+            // More answers than one statement holds, to cross a batch.
+            answers: (0..n)
+                .map(|i| (format!("1.1.{i}"), "yes".to_string()))
+                .collect(),
+            publish,
+            audit: vec![draft("assessment.answers", "assessment")],
+        };
+        let before = verify_chain(s).await.unwrap();
+        let batch = [
+            seeded(a.id, Some(Status::StandardsNotMet), 95),
+            seeded(b.id, None, 3),
+        ];
+        assert_eq!(s.seed_assessments(&batch, STAMP).await.unwrap(), 2);
+        let ra = s.get_assessment(a.id, 2026).await.unwrap().unwrap();
+        assert_eq!(
+            (ra.submitted, ra.status, ra.published_at),
+            (true, Status::StandardsNotMet, Some(STAMP.at))
+        );
+        assert_eq!(s.answers(ra.id).await.unwrap().len(), 95);
+        assert_eq!(s.publications(ra.id).await.unwrap().len(), 1);
+        let rb = s.get_assessment(b.id, 2026).await.unwrap().unwrap();
+        assert_eq!((rb.submitted, rb.status), (false, Status::NotPublished));
+        assert_eq!(verify_chain(s).await.unwrap(), before + 2);
+        // Seeding again skips what exists and writes no further entries.
+        assert_eq!(s.seed_assessments(&batch, STAMP).await.unwrap(), 0);
+        assert_eq!(s.answers(ra.id).await.unwrap().len(), 95);
+        assert_eq!(verify_chain(s).await.unwrap(), before + 2);
+        db.cleanup().await;
+    }
+}
