@@ -49,12 +49,12 @@ pub struct CertificateInput {
 }
 
 /// An assessment about to change: its organisation, its row (if started) and its framework.
-struct Context {
-    org: OrgView,
-    year: i32,
-    record: Option<AssessmentRecord>,
-    framework: FrameworkRecord,
-    tree: Arc<Framework>,
+pub(crate) struct Context {
+    pub(crate) org: OrgView,
+    pub(crate) year: i32,
+    pub(crate) record: Option<AssessmentRecord>,
+    pub(crate) framework: FrameworkRecord,
+    pub(crate) tree: Arc<Framework>,
 }
 
 impl Context {
@@ -62,25 +62,29 @@ impl Context {
         self.record.as_ref().is_some_and(|r| r.submitted)
     }
 
-    fn refuse_if_locked(&self) -> Result<()> {
+    pub(crate) fn refuse_if_locked(&self) -> Result<()> {
         if self.submitted() {
-            Err(AppError::Conflict {
-                field: "assessment".into(),
-                message:
-                    "the assessment has been submitted and is locked; reopen it to make changes"
-                        .into(),
-            })
+            Err(locked())
         } else {
             Ok(())
         }
     }
 
-    fn key(&self) -> AssessmentKey {
+    pub(crate) fn key(&self) -> AssessmentKey {
         AssessmentKey {
             org_id: self.org.org.id,
             year: self.year,
             framework_id: self.framework.id,
         }
+    }
+}
+
+/// Why a submitted assessment refuses a change.
+pub fn locked() -> AppError {
+    AppError::Conflict {
+        field: "assessment".into(),
+        message: "the assessment has been submitted and is locked; reopen it to make changes"
+            .into(),
     }
 }
 
@@ -108,6 +112,8 @@ pub struct AssessmentView {
     pub evidence: Vec<EvidenceRecord>,
     pub publications: Vec<PublicationRecord>,
     pub evaluation: Evaluation,
+    /// The answers, documents and certificates as the rules read them.
+    pub facts: Facts,
     pub today: Date,
     pub may_answer: bool,
     pub may_submit: bool,
@@ -268,7 +274,7 @@ impl App {
 
     /// What a change needs to know: the assessment row (if started) and its framework. Reads
     /// neither the answers nor the evaluation, which only the view after the change needs.
-    async fn context(&self, org: OrgView, year: i32) -> Result<Context> {
+    pub(crate) async fn context(&self, org: OrgView, year: i32) -> Result<Context> {
         check_year(year)?;
         let record = self.store.get_assessment(org.org.id, year).await?;
         let (framework, tree) = self.framework_for(&org, year, record.as_ref()).await?;
@@ -283,7 +289,7 @@ impl App {
 
     /// The whole picture: answers, certificates, evidence and publications read together, and
     /// the evaluation on today's date.
-    async fn view(&self, actor: &Actor, ctx: Context) -> Result<AssessmentView> {
+    pub(crate) async fn view(&self, actor: &Actor, ctx: Context) -> Result<AssessmentView> {
         let (answers, certificates, evidence, publications) = match &ctx.record {
             Some(r) => tokio::try_join!(
                 self.store.answers(r.id),
@@ -318,13 +324,14 @@ impl App {
             evidence,
             publications,
             evaluation,
+            facts,
             today,
             may_answer,
             may_submit,
         })
     }
 
-    fn stamp(&self, actor: &Actor) -> Stamp {
+    pub(crate) fn stamp(&self, actor: &Actor) -> Stamp {
         Stamp {
             at: self.now(),
             user_id: actor.user_id,
@@ -490,26 +497,13 @@ impl App {
         if republish && late {
             return Err(past_deadline(&ctx, "the published status stands"));
         }
-        let previous = self
-            .store
-            .get_assessment(ctx.org.org.id, year - 1)
-            .await?
-            .map(|r| r.status)
-            .filter(|s| *s != Status::NotPublished);
         let revision = ctx.record.as_ref().map_or(0, |r| r.revision);
         let key = ctx.key();
         // The status is decided from the view read here and published only if the assessment
         // is still at this revision.
         let view = self.view(actor, ctx).await?;
+        let status = self.status_if_submitted(&view).await?;
         let e = &view.evaluation;
-        let status = decide_status(StatusInputs {
-            met: e.met,
-            approaching_met: e.approaching_met,
-            exceeding_certificate: e.exceeding_certificate,
-            plan_covers_unmet: false,
-            plan_approved: false,
-            previous,
-        });
         let draft = self.draft(
             actor,
             if republish {
@@ -530,6 +524,44 @@ impl App {
             .await?;
         let ctx = self.context(view.org, year).await?;
         self.view(actor, ctx).await
+    }
+
+    /// The status the assessment would publish if submitted now: its evaluation today and the
+    /// previous year's published status (Approaching is never allowed two years running).
+    pub async fn status_if_submitted(&self, view: &AssessmentView) -> Result<Status> {
+        let previous = self
+            .store
+            .get_assessment(view.org.org.id, view.year - 1)
+            .await?
+            .map(|r| r.status)
+            .filter(|s| *s != Status::NotPublished);
+        let e = &view.evaluation;
+        // A plan counts once the SIRO has signed it off, and only if it covers what Met needs.
+        let (plan_covers_unmet, plan_approved) = match &view.record {
+            Some(r) => match self.store.plan(r.id).await? {
+                Some(p) if p.state.signed() => {
+                    let actions = self.store.plan_actions(p.id).await?;
+                    let covers = palisade_domain::plan::covers(
+                        &e.needed_for_met,
+                        actions.iter().map(|a| a.reference.as_str()),
+                    );
+                    (
+                        covers,
+                        covers && p.state == palisade_domain::plan::PlanState::Approved,
+                    )
+                }
+                _ => (false, false),
+            },
+            None => (false, false),
+        };
+        Ok(decide_status(StatusInputs {
+            met: e.met,
+            approaching_met: e.approaching_met,
+            exceeding_certificate: e.exceeding_certificate,
+            plan_covers_unmet,
+            plan_approved,
+            previous,
+        }))
     }
 
     /// Reopens a submitted assessment for changes until the deadline (inclusive). The published
@@ -586,22 +618,32 @@ impl App {
             .await?)
     }
 
-    /// The public register as CSV: `code,name,type,status,published_at` for every match.
-    pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<String> {
+    /// Every match of the public register, unpaged (for downloads).
+    pub(crate) async fn all_public_statuses(
+        &self,
+        year: i32,
+        q: Option<String>,
+    ) -> Result<Vec<PublicStatus>> {
         check_year(year)?;
         let filter = StatusFilter {
             q,
             ..StatusFilter::default()
         };
-        let all = self
+        Ok(self
             .store
             .list_statuses(&Scope::All, year, &filter, None)
-            .await?;
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(all.items.len() * 60));
+            .await?
+            .items)
+    }
+
+    /// The public register as CSV: `code,name,type,status,published_at` for every match.
+    pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<String> {
+        let all = self.all_public_statuses(year, q).await?;
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(all.len() * 60));
         let io = |e: csv::Error| AppError::Internal(e.to_string());
         w.write_record(["code", "name", "type", "status", "published_at"])
             .map_err(io)?;
-        for p in &all.items {
+        for p in &all {
             let published = p
                 .published_at
                 .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))

@@ -3,13 +3,13 @@
 //! contacts, and one sign-in per role. Names and codes are made up but shaped like the real ones;
 //! the same codes come out every time, so running the demo twice changes nothing.
 
-use crate::assessments::AnswerInput as AssessmentAnswer;
 use crate::{Actor, App, AppError, Result};
+use palisade_domain::assessment::{Facts, StatusInputs, decide_status, evaluate};
 use palisade_domain::framework::{AnswerType, FrameworkKind, Level};
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
 use palisade_domain::people::{ContactInput, Role};
 use palisade_domain::policy::{Grant, Principal, Scope};
-use palisade_store::{ImportReport, ImportRow};
+use palisade_store::{AssessmentKey, ImportReport, ImportRow, SeededAssessment};
 
 const PLACES: &[&str] = &[
     "Aldbury",
@@ -268,7 +268,7 @@ pub const DEMO_PASSWORD: &str = "palisade-demo-password";
 pub struct DemoReport {
     pub organisations: ImportReport,
     pub sign_ins: Vec<DemoSignIn>,
-    /// Assessments submitted by this run.
+    /// Assessments answered by this run (none when run again).
     pub assessments: u64,
 }
 
@@ -326,7 +326,7 @@ impl App {
                 Role::OrgLead,
                 "caregroup@example.nhs.uk",
                 "Cara Group",
-                Some("CH000000"),
+                Some(CARE_GROUP),
             ),
         ];
         progress("creating demo sign-ins");
@@ -364,7 +364,7 @@ impl App {
             ("ig_lead", "Tom Hughes", "tom.hughes", ""),
             ("alert_contact", "Cyber Desk", "cyber.desk", "07700 900103"),
         ];
-        for org_code in [lead_org, "R42", "R43", "QAA", "CH000000"] {
+        for org_code in [lead_org, "R42", "R43", "QAA", CARE_GROUP] {
             let (view, existing) = match self.list_contacts(&actor, org_code).await {
                 Ok(v) => v,
                 Err(AppError::NotFound) => continue,
@@ -397,92 +397,196 @@ impl App {
     }
 
     /// Answers the current year's assessments as organisations would: every category 1 body
-    /// answers its CAF-aligned assessment and submits it (most reach their profile), and a share
-    /// of the others are part-way through the ten-standard one. The lead's own organisation is
-    /// left untouched for people trying the product. Safe to run twice.
+    /// answers its CAF-aligned assessment and nine in ten submit (most reach their profile);
+    /// every other organisation answers its ten-standard one (a few only in part) and six in ten
+    /// submit. Items answered by documents or certificates are left to people trying the
+    /// product, so ten-standard organisations publish short of Met. The lead's own organisation
+    /// is left untouched, and the care group's is answered but left open so its lead can add
+    /// evidence. Safe to run twice.
     async fn seed_assessments(&self, keep_fresh: &str) -> Result<u64> {
         let year = self.current_year();
+        let today = self.today();
         let orgs = self.store.export_orgs(&Scope::All).await?;
-        let mut submitted = 0;
+        let mut frameworks = std::collections::HashMap::new();
+        for c in Category::ALL {
+            if let Some(f) = self.store.current_framework(year, c).await? {
+                frameworks.insert(c, self.framework(f.id).await?);
+            }
+        }
+        let stamp = self.stamp(&Actor::cli());
+        let mut written = 0;
         let mut others = 0usize;
+        let mut batch = Vec::new();
         for (i, org) in orgs.iter().enumerate() {
             if org.code == keep_fresh || !org.active {
                 continue;
             }
-            let lead = Actor {
-                user_id: None,
-                label: "demo".into(),
-                principal: Principal {
-                    user_id: 0,
-                    grants: vec![Grant {
-                        role: Role::OrgLead,
-                        org_id: Some(org.id),
-                    }],
-                },
+            let Some((record, tree)) = frameworks.get(&org.category) else {
+                continue; // no framework for this category
             };
-            let view = match self.assessment(&lead, &org.code, year).await {
-                Ok(v) => v,
-                Err(AppError::Invalid(_)) => continue, // no framework for this category
-                Err(e) => return Err(e),
-            };
-            if view.submitted() {
-                continue;
-            }
             let roll = demo_roll(&org.code);
-            let answers: Vec<AssessmentAnswer> = if view.tree.kind == FrameworkKind::Caf {
-                view.tree
-                    .outcomes()
+            let answers: Vec<(String, String)> = if tree.kind == FrameworkKind::Caf {
+                tree.outcomes()
                     .enumerate()
                     .flat_map(|(n, o)| {
                         // 82 in 100 bodies reach every target; the rest fall short on a few.
                         let short = roll >= 82 && (n + roll as usize).is_multiple_of(9);
-                        o.igps.iter().map(move |g| AssessmentAnswer {
-                            reference: g.reference.clone(),
-                            value: serde_json::Value::Bool(match g.level {
+                        o.igps.iter().map(move |g| {
+                            let yes = match g.level {
                                 Level::NotAchieved => short,
                                 _ => true,
-                            }),
-                            expected_version: None,
+                            };
+                            (g.reference.clone(), yes_no(yes))
                         })
                     })
                     .collect()
             } else {
                 others += 1;
-                if others % 4 != 1 {
-                    continue;
-                }
-                view.tree
-                    .items()
+                // Every organisation has started; most have answered everything they can
+                // without documents, a few only part of it.
+                let answered = if roll < 15 {
+                    10 + roll as usize
+                } else {
+                    usize::MAX
+                };
+                tree.items()
                     .filter(|it| it.applicability(org.org_type).applies())
-                    .take(10 + (roll as usize % 50))
+                    .take(answered)
                     .filter_map(|it| {
                         let value = match it.answer_type {
-                            AnswerType::YesNo => serde_json::json!(!roll.is_multiple_of(7)),
-                            AnswerType::Text => {
-                                serde_json::json!("Recorded in the governance file")
-                            }
-                            AnswerType::Date => serde_json::json!("2026-09-15"),
-                            AnswerType::Number => serde_json::json!(96),
+                            AnswerType::YesNo => yes_no(!roll.is_multiple_of(7)),
+                            AnswerType::Text => "Recorded in the governance file".to_string(),
+                            AnswerType::Date => "2026-09-15".to_string(),
+                            AnswerType::Number => "96".to_string(),
                             AnswerType::Document | AnswerType::Certificate => return None,
                         };
-                        Some(AssessmentAnswer {
-                            reference: it.reference.clone(),
-                            value,
-                            expected_version: None,
-                        })
+                        Some((it.reference.clone(), value))
                     })
                     .collect()
             };
-            if answers.is_empty() {
-                continue;
+            let submits = if tree.kind == FrameworkKind::Caf {
+                i % 10 != 3
+            } else {
+                org.code != CARE_GROUP && others % 10 < 6
+            };
+            // The status the organisation's own submission would publish (no plan, no history).
+            let publish = submits.then(|| {
+                let facts = Facts {
+                    answers: answers.iter().cloned().collect(),
+                    ..Facts::default()
+                };
+                let e = evaluate(tree, org.org_type, org.category, &facts, today);
+                decide_status(StatusInputs {
+                    met: e.met,
+                    approaching_met: e.approaching_met,
+                    exceeding_certificate: e.exceeding_certificate,
+                    plan_covers_unmet: false,
+                    plan_approved: false,
+                    previous: None,
+                })
+            });
+            let mut audit = vec![self.draft(
+                &Actor::cli(),
+                "assessment.answers",
+                "assessment",
+                "",
+                Some(org.id),
+                serde_json::json!({"year": year, "answers": answers.len(), "demo": true}),
+            )];
+            if let Some(status) = publish {
+                audit.push(self.draft(
+                    &Actor::cli(),
+                    "assessment.submit",
+                    "assessment",
+                    "",
+                    Some(org.id),
+                    serde_json::json!({"year": year, "status": status.as_str(), "late": false, "demo": true}),
+                ));
             }
-            self.save_answers(&lead, &org.code, year, &answers).await?;
-            if view.tree.kind == FrameworkKind::Caf && i % 10 != 3 {
-                self.submit(&lead, &org.code, year).await?;
-                submitted += 1;
+            batch.push(SeededAssessment {
+                key: AssessmentKey {
+                    org_id: org.id,
+                    year,
+                    framework_id: record.id,
+                },
+                answers,
+                publish,
+                audit,
+            });
+            if batch.len() == SEED_BATCH {
+                written += self.store.seed_assessments(&batch, stamp).await?;
+                batch.clear();
             }
         }
-        Ok(submitted)
+        written += self.store.seed_assessments(&batch, stamp).await?;
+        self.seed_evidence(year).await?;
+        Ok(written as u64)
+    }
+
+    /// The care group's privacy notice, so the demo shows an evidence document (when evidence
+    /// storage is configured).
+    async fn seed_evidence(&self, year: i32) -> Result<()> {
+        if self.objects.is_none() {
+            return Ok(());
+        }
+        let actor = Actor::cli();
+        let view = match self.assessment(&actor, CARE_GROUP, year).await {
+            Ok(v) => v,
+            Err(AppError::NotFound | AppError::Invalid(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if !view.evidence.is_empty() || view.submitted() {
+            return Ok(());
+        }
+        let org_type = view.org.org.org_type;
+        let Some(item) = view.tree.items().find(|it| {
+            it.answer_type == AnswerType::Document && it.applicability(org_type).is_mandatory()
+        }) else {
+            return Ok(());
+        };
+        let notice = format!(
+            "{} privacy notice\n\nWe hold the care records of the people we support, share them \
+             only with their GP, the local authority and the NHS when their care needs it, and \
+             keep them for eight years.\n",
+            view.org.org.name
+        );
+        let lead = demo_lead(view.org.org.id);
+        let reference = item.reference.clone();
+        self.upload_evidence(
+            &lead,
+            CARE_GROUP,
+            year,
+            &reference,
+            "privacy-notice.txt",
+            bytes::Bytes::from(notice),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The demo care provider, whose lead tries evidence uploads.
+const CARE_GROUP: &str = "CH000000";
+
+/// Assessments written per transaction when seeding.
+const SEED_BATCH: usize = 200;
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// The demo acting as an organisation's lead.
+fn demo_lead(org_id: i64) -> Actor {
+    Actor {
+        user_id: None,
+        label: "demo".into(),
+        principal: Principal {
+            user_id: 0,
+            grants: vec![Grant {
+                role: Role::OrgLead,
+                org_id: Some(org_id),
+            }],
+        },
     }
 }
 

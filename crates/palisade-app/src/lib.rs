@@ -8,9 +8,13 @@ pub mod auth;
 pub mod backup;
 pub mod demo;
 mod error;
+pub mod evidence;
+pub mod exports;
 pub mod import;
+pub mod independent_audits;
 pub mod orgs;
 pub mod people;
+pub mod plans;
 pub mod report;
 
 pub use error::AppError;
@@ -55,6 +59,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
     pub frameworks: Arc<assessments::FrameworkCache>,
+    /// Where evidence documents are stored; uploads are refused until one is configured.
+    pub objects: Option<Arc<evidence::Objects>>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -101,7 +107,14 @@ impl App {
             clock,
             auth,
             frameworks: Arc::default(),
+            objects: None,
         }
+    }
+
+    /// Stores evidence documents in `objects`.
+    pub fn with_objects(mut self, objects: evidence::Objects) -> Self {
+        self.objects = Some(Arc::new(objects));
+        self
     }
 
     pub fn now(&self) -> i64 {

@@ -7,6 +7,21 @@ use std::path::Path;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://palisade.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Evidence documents live in this directory, beside a SQLite database file (or in the working
+/// directory for PostgreSQL) unless configured otherwise.
+pub const DEFAULT_EVIDENCE_DIR: &str = "palisade-evidence";
+
+fn default_evidence_dir(database_url: &str) -> std::path::PathBuf {
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|p| !p.is_empty() && !p.starts_with(":memory:"));
+    match file.and_then(|f| Path::new(f).parent()) {
+        Some(dir) => dir.join(DEFAULT_EVIDENCE_DIR),
+        None => DEFAULT_EVIDENCE_DIR.into(),
+    }
+}
 
 /// The TOML file. Every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -20,6 +35,18 @@ struct FileConfig {
     session_absolute_hours: Option<i64>,
     lockout_threshold: Option<i64>,
     lockout_minutes: Option<i64>,
+    evidence_dir: Option<String>,
+    evidence_s3_bucket: Option<String>,
+    evidence_s3_endpoint: Option<String>,
+    evidence_s3_region: Option<String>,
+    evidence_max_mb: Option<i64>,
+}
+
+/// Where evidence documents are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceStore {
+    Local(std::path::PathBuf),
+    S3(palisade_app::evidence::S3Settings),
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +55,8 @@ pub struct Settings {
     pub listen: String,
     pub max_connections: u32,
     pub cookie_secure: bool,
+    pub evidence: EvidenceStore,
+    pub evidence_max_bytes: usize,
     auth: AuthSettings,
 }
 
@@ -82,6 +111,12 @@ impl Settings {
             env_override(env, "session_absolute_hours", fc.session_absolute_hours)?;
         fc.lockout_threshold = env_override(env, "lockout_threshold", fc.lockout_threshold)?;
         fc.lockout_minutes = env_override(env, "lockout_minutes", fc.lockout_minutes)?;
+        fc.evidence_dir = env_override(env, "evidence_dir", fc.evidence_dir)?;
+        fc.evidence_s3_bucket = env_override(env, "evidence_s3_bucket", fc.evidence_s3_bucket)?;
+        fc.evidence_s3_endpoint =
+            env_override(env, "evidence_s3_endpoint", fc.evidence_s3_endpoint)?;
+        fc.evidence_s3_region = env_override(env, "evidence_s3_region", fc.evidence_s3_region)?;
+        fc.evidence_max_mb = env_override(env, "evidence_max_mb", fc.evidence_max_mb)?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -92,15 +127,43 @@ impl Settings {
         positive("session_absolute_hours", fc.session_absolute_hours)?;
         positive("lockout_threshold", fc.lockout_threshold)?;
         positive("lockout_minutes", fc.lockout_minutes)?;
+        positive("evidence_max_mb", fc.evidence_max_mb)?;
+        let database_url = database
+            .or(fc.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let evidence = match (fc.evidence_s3_bucket, fc.evidence_dir) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set evidence_dir or evidence_s3_bucket, not both")
+            }
+            (Some(bucket), None) => EvidenceStore::S3(palisade_app::evidence::S3Settings {
+                bucket,
+                endpoint: fc.evidence_s3_endpoint,
+                region: fc.evidence_s3_region,
+            }),
+            (None, dir) => {
+                if fc.evidence_s3_endpoint.is_some() || fc.evidence_s3_region.is_some() {
+                    anyhow::bail!(
+                        "evidence_s3_endpoint and evidence_s3_region need evidence_s3_bucket"
+                    );
+                }
+                EvidenceStore::Local(
+                    dir.map_or_else(|| default_evidence_dir(&database_url), Into::into),
+                )
+            }
+        };
         Ok(Self {
-            database_url: database
-                .or(fc.database_url)
-                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            database_url,
             listen: listen
                 .or(fc.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             max_connections: fc.max_connections.unwrap_or(8),
             cookie_secure: fc.cookie_secure.unwrap_or(true),
+            evidence,
+            evidence_max_bytes: fc
+                .evidence_max_mb
+                .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {
+                    mb as usize * 1024 * 1024
+                }),
             auth: AuthSettings {
                 session_idle_secs: fc
                     .session_idle_minutes
@@ -112,6 +175,19 @@ impl Settings {
                 lockout_secs: fc.lockout_minutes.map_or(d.lockout_secs, |m| m * 60),
             },
         })
+    }
+
+    /// The evidence store these settings name.
+    pub fn objects(&self) -> Result<palisade_app::evidence::Objects> {
+        let made = match &self.evidence {
+            EvidenceStore::Local(dir) => {
+                palisade_app::evidence::Objects::local(dir, self.evidence_max_bytes)
+            }
+            EvidenceStore::S3(s3) => {
+                palisade_app::evidence::Objects::s3(s3, self.evidence_max_bytes)
+            }
+        };
+        made.map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     pub fn auth(&self) -> AuthSettings {
@@ -165,6 +241,44 @@ mod tests {
         );
         let zero = |k: &str| (k == "PALISADE_SESSION_IDLE_MINUTES").then(|| "0".to_string());
         assert!(Settings::load_with(None, None, None, &zero).is_err());
+        assert_eq!(
+            (d.evidence.clone(), d.evidence_max_bytes),
+            (
+                EvidenceStore::Local(DEFAULT_EVIDENCE_DIR.into()),
+                palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES
+            )
+        );
+        let beside = Settings::load(
+            None,
+            Some("sqlite:///srv/p/palisade.db?mode=rwc".into()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            beside.evidence,
+            EvidenceStore::Local("/srv/p/palisade-evidence".into())
+        );
+        let s3 = |k: &str| match k {
+            "PALISADE_EVIDENCE_S3_BUCKET" => Some("evidence".to_string()),
+            "PALISADE_EVIDENCE_S3_ENDPOINT" => Some("http://127.0.0.1:9000".to_string()),
+            "PALISADE_EVIDENCE_MAX_MB" => Some("5".to_string()),
+            _ => None,
+        };
+        let e = Settings::load_with(None, None, None, &s3).unwrap();
+        assert_eq!(
+            e.evidence,
+            EvidenceStore::S3(palisade_app::evidence::S3Settings {
+                bucket: "evidence".into(),
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                region: None,
+            })
+        );
+        assert_eq!(e.evidence_max_bytes, 5 * 1024 * 1024);
+        let both = |k: &str| match k {
+            "PALISADE_EVIDENCE_S3_BUCKET" | "PALISADE_EVIDENCE_DIR" => Some("x".to_string()),
+            _ => None,
+        };
+        assert!(Settings::load_with(None, None, None, &both).is_err());
         std::fs::write(&f, "databse_url = \"x\"\n").unwrap();
         assert!(
             Settings::load(Some(&f), None, None).is_err(),

@@ -1,5 +1,6 @@
 //! `palisade`: the one binary. Serves the web application and runs the operator's commands.
 
+mod bench;
 mod config;
 
 use anyhow::{Context, Result, bail};
@@ -77,6 +78,19 @@ enum Command {
     /// National figures.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Measure performance targets on the database as it stands (seed it with `demo --scale full`).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The national report (with a naive baseline), assessment pages and a 100-answer save.
+    Assessments {
+        /// Timed runs of each measurement.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -111,6 +125,15 @@ enum ReportCommand {
         year: Option<i32>,
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
+    },
+    /// One organisation's assessment as OSCAL assessment results (JSON) on standard output.
+    Oscal {
+        /// The organisation's code.
+        #[arg(long)]
+        org: String,
+        /// Assessment year (cycle start); defaults to the current cycle.
+        #[arg(long)]
+        year: Option<i32>,
     },
 }
 
@@ -211,11 +234,10 @@ async fn open(settings: &Settings) -> Result<App> {
         .migrate()
         .await
         .context("cannot apply database migrations")?;
-    Ok(App::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        settings.auth(),
-    ))
+    Ok(
+        App::new(Arc::new(store), Arc::new(SystemClock), settings.auth())
+            .with_objects(settings.objects()?),
+    )
 }
 
 fn app_error(e: AppError) -> anyhow::Error {
@@ -536,6 +558,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ReportFormat::Csv => print!("{}", report.to_csv()),
                 ReportFormat::Text => print!("{}", report.to_text()),
             }
+        }
+        Command::Report(ReportCommand::Oscal { org, year }) => {
+            let app = open(&settings).await?;
+            let year = year.unwrap_or_else(|| app.current_year());
+            let doc = app
+                .assessment_oscal(&Actor::cli(), &org, year)
+                .await
+                .map_err(app_error)?;
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Command::Bench(BenchCommand::Assessments { runs }) => {
+            let app = open(&settings).await?;
+            bench::assessments(app, settings.engine_name(), runs.max(1)).await?;
         }
         Command::Backup(BackupCommand::Create { file }) => {
             let app = open(&settings).await?;

@@ -1,0 +1,185 @@
+//! `palisade bench assessments`: the assessment programme's performance targets, measured on the
+//! database as it stands (run `palisade demo --scale full --no-serve` first), through the same
+//! router the server uses, in-process, so the figures are server time without the network:
+//!
+//! - the national report, and a naive baseline that recomputes every status from raw answers;
+//! - one organisation's assessment page (CAF and ten-standard);
+//! - a bulk save of 100 answers through `PUT .../answers`.
+
+use anyhow::{Context, Result, bail};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use palisade_app::{Actor, App};
+use palisade_domain::assessment::Status;
+use palisade_domain::policy::Scope;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "palisade-demo-password";
+
+/// Median, 95th percentile and fastest of a set of timings, in milliseconds.
+fn summary(mut times: Vec<Duration>) -> String {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    format!(
+        "median {:.2} ms, p95 {:.2} ms, min {:.2} ms ({} runs)",
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(times[0]),
+        times.len()
+    )
+}
+
+async fn timed<F, Fut, T>(runs: usize, mut f: F) -> Result<Vec<Duration>>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    f(usize::MAX).await?; // warm the caches once, untimed
+    let mut out = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        f(i).await?;
+        out.push(t.elapsed());
+    }
+    Ok(out)
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> Result<StatusCode> {
+    let res = router.clone().oneshot(req).await?;
+    let status = res.status();
+    axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+    Ok(status)
+}
+
+pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
+    let year = app.current_year();
+    let cli = Actor::cli();
+    let orgs = app.store.export_orgs(&Scope::All).await?;
+    let counts = app.store.status_counts(year).await?;
+    let answered: i64 = counts
+        .iter()
+        .filter(|c| c.status != Status::NotPublished)
+        .map(|c| c.orgs)
+        .sum();
+    println!(
+        "database: {engine} ({} organisations, {} published for {year})",
+        orgs.len(),
+        answered
+    );
+    if orgs.len() < 1000 {
+        bail!("seed the national demo first: palisade demo --scale full --no-serve");
+    }
+
+    // The national report, then the naive way: every organisation's assessment read and
+    // evaluated from its raw answers, statuses counted in memory.
+    let report = timed(runs, |_| async {
+        Ok(app.national_report(&cli, year).await?)
+    })
+    .await?;
+    println!("national report:            {}", summary(report));
+    let figures = app.national_report(&cli, year).await?;
+    let t = Instant::now();
+    let mut naive: std::collections::BTreeMap<Status, u64> = Default::default();
+    for o in orgs.iter().filter(|o| o.active) {
+        let status = match app.assessment(&cli, &o.code, year).await {
+            Ok(v) if v.submitted() => app.status_if_submitted(&v).await?,
+            Ok(v) => v.status(),
+            Err(palisade_app::AppError::Invalid(_)) => Status::NotPublished,
+            Err(e) => return Err(e.into()),
+        };
+        *naive.entry(status).or_default() += 1;
+    }
+    let naive_met: u64 = naive
+        .iter()
+        .filter(|(s, _)| s.met_or_exceeded())
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "naive baseline (recompute every status from raw answers): {:.0} ms, once; \
+         met or exceeded: {naive_met} (the report says {})",
+        t.elapsed().as_secs_f64() * 1000.0,
+        figures.overall.met_or_exceeded
+    );
+
+    // Pages and the bulk save go through the router, as requests would.
+    let state = palisade_web::AppState::new(
+        app.clone(),
+        palisade_web::WebConfig {
+            cookie_secure: false,
+            ..Default::default()
+        },
+    );
+    let router = palisade_web::router(state);
+    let admin = match app.sign_in("admin@example.nhs.uk", PASSWORD).await? {
+        Ok(s) => s.session_token,
+        Err(e) => bail!("cannot sign in as the demo administrator: {e}"),
+    };
+    let ten_standard = orgs
+        .iter()
+        .find(|o| o.org_type == palisade_domain::org::OrgType::GpPractice && o.active)
+        .context("no GP practice in the register")?;
+    for (label, code) in [
+        ("CAF, submitted", "R42"),
+        ("ten-standard", ten_standard.code.as_str()),
+    ] {
+        let uri = format!("/organisations/{code}/assessments/{year}");
+        let page = timed(runs, |_| {
+            let req = Request::get(&uri)
+                .header(header::COOKIE, format!("palisade_session={admin}"))
+                .body(Body::empty())
+                .expect("a valid request");
+            let (router, uri) = (&router, &uri);
+            async move {
+                let status = send(router, req).await?;
+                anyhow::ensure!(status == StatusCode::OK, "GET {uri}: {status}");
+                Ok(())
+            }
+        })
+        .await?;
+        println!("assessment page ({label}): {}", summary(page));
+    }
+
+    let lead = app.find_person_by_email("lead@example.nhs.uk").await?;
+    let (_, token) = app.create_token_for(&cli, lead.id, "bench").await?;
+    let lead_org = "R41";
+    let view = app.assessment(&cli, lead_org, year).await?;
+    if view.submitted() {
+        app.reopen(&cli, lead_org, year).await.ok();
+    }
+    let refs: Vec<String> = view
+        .tree
+        .outcomes()
+        .flat_map(|o| o.igps.iter().map(|g| g.reference.clone()))
+        .take(100)
+        .collect();
+    anyhow::ensure!(
+        refs.len() == 100,
+        "the lead's framework has fewer than 100 indicators"
+    );
+    let uri = format!("/api/v1/organisations/{lead_org}/assessments/{year}/answers");
+    let save = timed(runs, |i| {
+        // Alternate every value, so each call really writes 100 answers.
+        let answers: Vec<serde_json::Value> = refs
+            .iter()
+            .map(|r| serde_json::json!({"ref": r, "value": i % 2 == 0}))
+            .collect();
+        let req = Request::put(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({ "answers": answers }).to_string(),
+            ))
+            .expect("a valid request");
+        let router = &router;
+        async move {
+            let status = send(router, req).await?;
+            anyhow::ensure!(status == StatusCode::OK, "PUT answers: {status}");
+            Ok(())
+        }
+    })
+    .await?;
+    println!("PUT 100 answers (all changed): {}", summary(save));
+    Ok(())
+}
