@@ -984,10 +984,16 @@ impl utoipa::Modify for BearerAuth {
         crate::api_assessments::import_framework, crate::api_assessments::get_assessment,
         crate::api_assessments::put_answers, crate::api_assessments::put_certificates,
         crate::api_assessments::submit, crate::api_assessments::reopen,
+        crate::api_assessments::upload_evidence, crate::api_assessments::download_evidence,
+        crate::api_assessments::remove_evidence, crate::api_assessments::assessment_oscal,
+        crate::api_assessments::public_organisations_xlsx,
+        crate::api_plans::get_plan, crate::api_plans::put_plan, crate::api_plans::progress,
+        crate::api_plans::sign_off, crate::api_plans::review, crate::api_plans::list_plans,
+        crate::api_independent_audit::get_audit, crate::api_independent_audit::put_audit,
         crate::api_assessments::list_statuses, crate::api_assessments::public_organisations,
         crate::api_assessments::public_organisations_csv, crate::api_assessments::national_report
     ),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "public"), (name = "reports"), (name = "operations"))
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "public"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;

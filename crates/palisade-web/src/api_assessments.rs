@@ -24,8 +24,17 @@ use utoipa::{IntoParams, ToSchema};
 /// The largest framework file accepted.
 pub const MAX_FRAMEWORK_BYTES: usize = 4 * 1024 * 1024;
 
-pub(crate) fn routes() -> Router<AppState> {
+/// `evidence_limit` is the largest evidence upload body.
+pub(crate) fn routes(evidence_limit: usize) -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/v1/organisations/{code}/assessments/{year}/evidence",
+            post(upload_evidence).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route(
+            "/api/v1/organisations/{code}/assessments/{year}/evidence/{id}",
+            get(download_evidence).delete(remove_evidence),
+        )
         .route(
             "/api/v1/frameworks",
             get(list_frameworks)
@@ -53,7 +62,15 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/organisations/{code}/assessments/{year}/reopen",
             post(reopen),
         )
+        .route(
+            "/api/v1/organisations/{code}/assessments/{year}/oscal",
+            get(assessment_oscal),
+        )
         .route("/api/v1/assessments", get(list_statuses))
+        .route(
+            "/api/v1/public/organisations.xlsx",
+            get(public_organisations_xlsx),
+        )
         .route("/api/v1/public/organisations", get(public_organisations))
         .route(
             "/api/v1/public/organisations.csv",
@@ -164,6 +181,31 @@ pub struct EvidenceDto {
     pub uploaded_at: String,
 }
 
+impl From<&palisade_store::EvidenceRecord> for EvidenceDto {
+    fn from(e: &palisade_store::EvidenceRecord) -> Self {
+        Self {
+            id: e.id,
+            reference: e.reference.clone(),
+            filename: e.filename.clone(),
+            content_type: e.content_type.clone(),
+            size: e.size,
+            sha256: e.sha256.clone(),
+            uploaded_at: rfc3339(from_unix(e.uploaded_at)),
+        }
+    }
+}
+
+/// An evidence upload: the document item it answers and the file.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EvidenceUpload {
+    /// A document item of the framework, e.g. `1.1.1`.
+    #[schema(rename = "ref")]
+    pub reference: String,
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssessmentDto {
     pub org_code: String,
@@ -230,19 +272,7 @@ pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) ->
                 valid: v.certificate_valid(c),
             })
             .collect(),
-        evidence: v
-            .evidence
-            .iter()
-            .map(|e| EvidenceDto {
-                id: e.id,
-                reference: e.reference.clone(),
-                filename: e.filename.clone(),
-                content_type: e.content_type.clone(),
-                size: e.size,
-                sha256: e.sha256.clone(),
-                uploaded_at: rfc3339(from_unix(e.uploaded_at)),
-            })
-            .collect(),
+        evidence: v.evidence.iter().map(EvidenceDto::from).collect(),
         publications: v
             .publications
             .iter()
@@ -550,6 +580,57 @@ async fn reopen(
     Ok(Json(assessment_dto(v, None)))
 }
 
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/assessments/{year}/evidence", tag = "assessments", security(("bearer" = [])),
+    params(("code" = String, Path), ("year" = i32, Path)),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data", description = "`ref` first, then `file`. PDF, PNG, JPEG, Word, Excel, OpenDocument, plain text or CSV, checked by content; size limited (20 MB unless configured)."),
+    responses((status = 201, body = EvidenceDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_evidence(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, year)): Path<(String, i32)>,
+    form: axum::extract::Multipart,
+) -> ApiResult<Response> {
+    // Permission before the file is read.
+    let view = s.app.assessment(&actor, &code, year).await?;
+    if !view.may_answer {
+        return Err(AppError::Forbidden.into());
+    }
+    let up =
+        crate::files::read_upload(form, "the document is larger than the upload limit").await?;
+    let reference = up.field("ref").to_string();
+    let (filename, bytes) = up.file.unwrap_or_default();
+    let (_, e) = s
+        .app
+        .upload_evidence(&actor, &code, year, &reference, &filename, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(EvidenceDto::from(&e))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/assessments/{year}/evidence/{id}", tag = "assessments", security(("bearer" = [])),
+    params(("code" = String, Path), ("year" = i32, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The document, as uploaded", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn download_evidence(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, year, id)): Path<(String, i32, i64)>,
+) -> ApiResult<Response> {
+    let (e, bytes) = s.app.evidence_file(&actor, &code, year, id).await?;
+    Ok(crate::files::download(bytes, &e.content_type, &e.filename))
+}
+
+#[utoipa::path(delete, path = "/api/v1/organisations/{code}/assessments/{year}/evidence/{id}", tag = "assessments", security(("bearer" = [])),
+    params(("code" = String, Path), ("year" = i32, Path), ("id" = i64, Path)),
+    responses((status = 200, body = AssessmentDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn remove_evidence(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, year, id)): Path<(String, i32, i64)>,
+) -> ApiResult<Json<AssessmentDto>> {
+    let v = s.app.remove_evidence(&actor, &code, year, id).await?;
+    Ok(Json(assessment_dto(v, None)))
+}
+
 #[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])), params(StatusQuery),
     responses((status = 200, description = "The current status of every organisation the caller may see", body = PublicStatusList), (status = 422, body = ErrorBody)))]
 async fn list_statuses(
@@ -596,6 +677,33 @@ async fn public_organisations_csv(
         csv,
         &format!("palisade-statuses-{}.csv", year_label(year)),
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/public/organisations.xlsx", tag = "public", params(PublicQuery),
+    responses((status = 200, description = "The same as an Excel workbook: one sheet, a header row, every match", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn public_organisations_xlsx(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PublicQuery>,
+) -> ApiResult<Response> {
+    let year = q.year.unwrap_or_else(|| s.app.current_year());
+    let book = s.app.public_statuses_xlsx(year, q.q).await?;
+    Ok(crate::files::download(
+        book,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("palisade-statuses-{}.xlsx", year_label(year)),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/assessments/{year}/oscal", tag = "assessments", security(("bearer" = [])),
+    params(("code" = String, Path), ("year" = i32, Path)),
+    responses((status = 200, description = "The assessment as OSCAL 1.1 assessment results: a finding per applicable item or outcome, an observation per evidence document", body = Object),
+        (status = 404, body = ErrorBody)))]
+async fn assessment_oscal(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, year)): Path<(String, i32)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(s.app.assessment_oscal(&actor, &code, year).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/national", tag = "reports", security(("bearer" = [])), params(ReportQuery),

@@ -153,7 +153,7 @@ pub(crate) async fn csrf_guard(
         // File uploads are not buffered here: their handler takes a `CheckedMultipart`, which
         // checks the token (the form's first field) before any file is read. Only the routes
         // listed as doing so may receive multipart posts at all.
-        return if MULTIPART_FORMS.contains(&parts.uri.path()) {
+        return if accepts_multipart(parts.uri.path()) {
             next.run(Request::from_parts(parts, body)).await
         } else {
             forged()
@@ -181,8 +181,19 @@ pub(crate) async fn csrf_guard(
     }
 }
 
-/// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach).
-const MULTIPART_FORMS: &[&str] = &[crate::pages::IMPORT_PATH];
+/// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach):
+/// the register import and evidence uploads (`/organisations/{code}/assessments/{year}/evidence`).
+fn accepts_multipart(path: &str) -> bool {
+    if path == crate::pages::IMPORT_PATH {
+        return true;
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "organisations", code, "assessments", year, "evidence"]
+            if !code.is_empty() && !year.is_empty()
+    )
+}
 
 /// A multipart form whose first field, `csrf_token`, matched the session's token. The rest of
 /// the form (the file) is left unread, so a handler can check permission before reading it.
@@ -264,5 +275,24 @@ impl FromRequestParts<AppState> for MaybeUser {
             Some(Identity::Session(s)) => Some(s.clone()),
             _ => None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_upload_routes_take_multipart_posts() {
+        assert!(super::accepts_multipart("/organisations/import"));
+        assert!(super::accepts_multipart(
+            "/organisations/R41/assessments/2026/evidence"
+        ));
+        for path in [
+            "/organisations/R41/assessments/2026/evidence/3/remove",
+            "/organisations/R41/assessments/2026/submit",
+            "/organisations//assessments/2026/evidence",
+            "/people",
+        ] {
+            assert!(!super::accepts_multipart(path), "{path}");
+        }
     }
 }

@@ -7,11 +7,17 @@
 
 mod api;
 mod api_assessments;
+mod api_independent_audit;
+mod api_plans;
 mod assets;
 mod error;
+mod files;
 mod identity;
 mod metrics;
 mod pages;
+mod pages_assessments;
+mod pages_independent_audit;
+mod pages_plans;
 mod views;
 
 pub use api::ApiDoc;
@@ -28,17 +34,7 @@ pub(crate) fn csv_download(
     body: impl Into<axum::body::Body>,
     filename: &str,
 ) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body.into(),
-    )
-        .into_response()
+    files::download(body, "text/csv; charset=utf-8", filename)
 }
 
 /// HTTP settings.
@@ -79,10 +75,17 @@ impl AppState {
 /// The whole application as an axum router.
 pub fn router(state: AppState) -> Router {
     let limit = state.cfg.max_body_bytes;
+    // The document limit and room for the rest of the form.
+    let evidence_limit = state.app.max_evidence_bytes() + 64 * 1024;
     Router::new()
         .merge(pages::routes())
+        .merge(pages_assessments::routes(evidence_limit))
+        .merge(pages_plans::routes())
+        .merge(pages_independent_audit::routes())
         .merge(api::routes())
-        .merge(api_assessments::routes())
+        .merge(api_assessments::routes(evidence_limit))
+        .merge(api_plans::routes())
+        .merge(api_independent_audit::routes())
         .merge(assets::routes())
         .fallback(error::fallback)
         .layer(middleware::from_fn_with_state(

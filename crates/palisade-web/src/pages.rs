@@ -126,7 +126,7 @@ mod tests {
 }
 
 /// A list's path with its filters as a query string, for paging links.
-fn list_url(path: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn list_url(path: &str, params: &[(&str, &str)]) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in params {
         q.append_pair(k, v);
@@ -134,7 +134,7 @@ fn list_url(path: &str, params: &[(&str, &str)]) -> String {
     format!("{path}?{}", q.finish())
 }
 
-fn type_options(with_any: bool, selected: &str) -> Options {
+pub(crate) fn type_options(with_any: bool, selected: &str) -> Options {
     let any = with_any.then(|| (String::new(), "Any type".to_string()));
     let types = OrgType::ALL
         .iter()
@@ -142,7 +142,7 @@ fn type_options(with_any: bool, selected: &str) -> Options {
     options(any.into_iter().chain(types), selected)
 }
 
-fn category_options(with_any: bool, selected: &str) -> Options {
+pub(crate) fn category_options(with_any: bool, selected: &str) -> Options {
     let first = if with_any {
         "Any category"
     } else {
@@ -479,7 +479,23 @@ async fn org(
         vec![]
     };
     let children = s.app.children(&view).await?;
+    let assessment = if p.may(OrgAction::ViewAssessment, &view.ancestry) {
+        let year = s.app.current_year();
+        let status = s
+            .app
+            .store
+            .get_assessment(view.org.id, year)
+            .await
+            .map_err(AppError::from)?
+            .map_or(palisade_domain::assessment::Status::NotPublished, |r| {
+                r.status
+            });
+        Some((year, palisade_domain::assessment::year_label(year), status))
+    } else {
+        None
+    };
     Ok(render(&OrgPage {
+        assessment,
         l: Layout::for_session(&u),
         updated: when(view.org.updated_at),
         can_edit: p.may(OrgAction::Edit, &view.ancestry),
@@ -1076,21 +1092,6 @@ async fn audit(
 
 // ---------- register import ----------
 
-/// A broken or oversized upload: said plainly, not mistaken for a missing file.
-fn upload_error(e: axum::extract::multipart::MultipartError) -> PageError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        PageError(AppError::invalid(
-            "file",
-            "the file is larger than the import limit",
-        ))
-    } else {
-        PageError(AppError::invalid(
-            "file",
-            "the upload was cut short or malformed; try again",
-        ))
-    }
-}
-
 fn import_page(
     u: &PageUser,
     errors: Errors,
@@ -1128,21 +1129,13 @@ const SHOWN_ERRORS: usize = 100;
 async fn import_orgs(
     State(s): State<AppState>,
     u: PageUser,
-    CheckedMultipart(mut form): CheckedMultipart,
+    CheckedMultipart(form): CheckedMultipart,
 ) -> PageResult {
     // Permission before the file is read: a refused upload is never buffered.
     u.0.actor.require(GlobalAction::ImportOrganisations)?;
-    let mut data = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                data = Some(field.bytes().await.map_err(upload_error)?);
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return Err(upload_error(e)),
-        }
-    }
+    let upload =
+        crate::files::read_upload(form, "the file is larger than the import limit").await?;
+    let data = upload.file.map(|(_, bytes)| bytes);
     let data = match data {
         Some(d) if !d.is_empty() => d,
         _ => {

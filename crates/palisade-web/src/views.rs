@@ -15,6 +15,8 @@ pub struct Layout {
     pub csrf: String,
     pub can_people: bool,
     pub can_audit: bool,
+    pub can_national: bool,
+    pub can_review_plans: bool,
 }
 
 impl Layout {
@@ -27,6 +29,8 @@ impl Layout {
                 || !p.scope(OrgAction::ViewPeople).is_empty(),
             can_audit: p.may_global(GlobalAction::ViewWholeAuditLog)
                 || !p.scope(OrgAction::ViewAudit).is_empty(),
+            can_national: p.may_global(GlobalAction::ViewNationalReport),
+            can_review_plans: p.may_global(GlobalAction::ReviewPlans),
         }
     }
 }
@@ -44,6 +48,18 @@ pub struct ShownError {
 impl ShownError {
     /// "Email address is required"-style text for the error summary.
     pub fn message_for_people(&self) -> String {
+        if let Some(reference) = self.field.strip_prefix("answers.") {
+            return format!("The answer to {reference} {}", self.message);
+        }
+        if let Some(rest) = self.field.strip_prefix("actions.") {
+            let (reference, part) = match rest.rsplit_once('.') {
+                Some((r, "action")) => (r, "The action"),
+                Some((r, "owner")) => (r, "The owner"),
+                Some((r, "target_date")) => (r, "The target date"),
+                _ => (rest, "The plan"),
+            };
+            return format!("{part} for {reference} {}", self.message);
+        }
         let name = self.field.replace('_', " ");
         let mut s = name[..1.min(name.len())].to_uppercase();
         s.push_str(name.get(1..).unwrap_or(""));
@@ -222,6 +238,8 @@ pub struct OrgPage {
     /// (user id, name, role label)
     pub people: Vec<(i64, String, String)>,
     pub children: Vec<Organisation>,
+    /// The current year's assessment: (year, year label, status), when the person may read it.
+    pub assessment: Option<(i32, String, palisade_domain::assessment::Status)>,
 }
 
 /// Organisation form values as typed.
@@ -373,6 +391,46 @@ pub struct Audit {
     pub f_org: String,
     pub rows: Vec<AuditRow>,
     pub pager: Pager,
+}
+
+/// The NHS tag colour class for a status or a level.
+pub trait Tag {
+    fn tag(&self) -> &'static str;
+}
+
+impl Tag for palisade_domain::assessment::Status {
+    fn tag(&self) -> &'static str {
+        match self {
+            palisade_domain::assessment::Status::StandardsExceeded => "nhsuk-tag--blue",
+            palisade_domain::assessment::Status::StandardsMet => "nhsuk-tag--green",
+            palisade_domain::assessment::Status::ApproachingStandards => "nhsuk-tag--yellow",
+            palisade_domain::assessment::Status::StandardsNotMet => "nhsuk-tag--red",
+            palisade_domain::assessment::Status::PlanAgreed => "nhsuk-tag--orange",
+            palisade_domain::assessment::Status::NotPublished => "nhsuk-tag--grey",
+        }
+    }
+}
+
+impl Tag for palisade_domain::framework::Level {
+    fn tag(&self) -> &'static str {
+        match self {
+            palisade_domain::framework::Level::Achieved => "nhsuk-tag--green",
+            palisade_domain::framework::Level::PartiallyAchieved => "nhsuk-tag--yellow",
+            palisade_domain::framework::Level::NotAchieved => "nhsuk-tag--red",
+        }
+    }
+}
+
+impl Tag for palisade_domain::plan::PlanState {
+    fn tag(&self) -> &'static str {
+        use palisade_domain::plan::PlanState::*;
+        match self {
+            Draft => "nhsuk-tag--grey",
+            SignedOff => "nhsuk-tag--blue",
+            Approved => "nhsuk-tag--green",
+            Returned => "nhsuk-tag--orange",
+        }
+    }
 }
 
 /// `2024-07-14 09:30` for pages.

@@ -16,8 +16,11 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery staple";
+/// The largest evidence document the test server accepts (small, to test the limit).
+const TEST_EVIDENCE_LIMIT: usize = 64 * 1024;
 
 struct H {
+    _evidence: TempDir,
     db: TestDb,
     app: App,
     router: Router,
@@ -50,14 +53,40 @@ impl Resp {
     }
 }
 
+/// A directory removed when the test is done with it.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 impl H {
+    /// A server keeping evidence in a fresh local directory.
     async fn new(db: TestDb) -> Self {
+        let evidence = std::env::temp_dir().join(format!(
+            "palisade-test-evidence-{}",
+            palisade_app::auth::random_hex(8)
+        ));
+        let objects =
+            palisade_app::evidence::Objects::local(&evidence, TEST_EVIDENCE_LIMIT).unwrap();
+        Self::with_objects(db, objects, evidence).await
+    }
+
+    /// A server keeping evidence in `objects` (`dir` is removed afterwards, if it exists).
+    async fn with_objects(
+        db: TestDb,
+        objects: palisade_app::evidence::Objects,
+        evidence: std::path::PathBuf,
+    ) -> Self {
         let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
         let app = App::new(
             Arc::new(db.store.clone()),
             clock.clone(),
             AuthSettings::default(),
-        );
+        )
+        .with_objects(objects);
         let router = palisade_web::router(AppState::new(
             app.clone(),
             WebConfig {
@@ -66,6 +95,7 @@ impl H {
             },
         ));
         Self {
+            _evidence: TempDir(evidence),
             db,
             app,
             router,
@@ -2186,4 +2216,1416 @@ async fn assessment_deadline_edges_and_request_limits() {
         assert_eq!(rep["days_to_deadline"], -1);
         h.db.cleanup().await;
     }
+}
+
+/// Yes/no items of standard 1 that GP practices must answer.
+fn gp_yes_no_items(framework: &Value) -> Vec<String> {
+    framework["standards"][0]["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["items"].as_array().unwrap())
+        .filter(|i| {
+            i["answer_type"] == "yes_no"
+                && i["mandatory_for"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == "gp_practice")
+        })
+        .map(|i| i["ref"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A section form post: the token, then each (ref, value shown, version seen, value sent).
+fn section_form(csrf: &str, fields: &[(&str, &str, i64, Option<&str>)]) -> String {
+    let mut f = format!("csrf_token={csrf}");
+    for (r, original, version, value) in fields {
+        f.push_str(&format!("&o%3A{r}={}&v%3A{r}={version}", urlenc(original)));
+        if let Some(v) = value {
+            f.push_str(&format!("&a%3A{r}={}", urlenc(v)));
+        }
+    }
+    f
+}
+
+#[tokio::test]
+async fn assessment_pages_answer_submit_and_publish() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/frameworks",
+                &w.admin.1,
+                "application/yaml",
+                TEN_STANDARD,
+            )
+            .await;
+        let ten_id = r.json()["framework"]["id"].as_i64().unwrap();
+        let ten = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/frameworks/{ten_id}"),
+                Some(&w.member.1),
+                None,
+            )
+            .await
+            .json();
+        let items = gp_yes_no_items(&ten);
+        let (x, y) = (items[0].as_str(), items[1].as_str());
+        let (lead, lead_csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let (member, member_csrf) = h.sign_in("member@x.nhs.uk", PASSWORD).await.unwrap();
+        let (foreign, _) = h.sign_in("foreign@x.nhs.uk", PASSWORD).await.unwrap();
+        let (analyst, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+        let base = "/organisations/A81001/assessments/2026";
+        let section = format!("{base}/sections/1");
+        let api = "/api/v1/organisations/A81001/assessments/2026";
+        let answer = |view: &Value, r: &str| {
+            view["answers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["ref"] == r)
+                .map(|a| a["value"].clone())
+        };
+
+        let page = h.page(Method::GET, base, &member, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = page.text();
+        assert!(
+            text.contains("Registered, not published")
+                && text.contains("Still needed for Standards Met")
+        );
+        assert!(
+            text.contains(&format!("{section}#item-{x}")),
+            "the needed list links to the item"
+        );
+        assert!(!text.contains("/submit\""), "members may not submit");
+        let page = h.page(Method::GET, &section, &member, None).await;
+        assert!(page.text().contains(&format!("name=\"a:{x}\"")));
+        for who in [&foreign] {
+            assert_eq!(
+                h.page(Method::GET, base, who, None).await.status,
+                StatusCode::NOT_FOUND
+            );
+            assert_eq!(
+                h.page(Method::GET, &section, who, None).await.status,
+                StatusCode::NOT_FOUND
+            );
+        }
+
+        // Two people with the same page open: each saves their own item and neither is lost.
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &member,
+                Some(section_form(
+                    &member_csrf,
+                    &[(x, "", 0, Some("yes")), (y, "", 0, None)],
+                )),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            r.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .ends_with("?saved=1")
+        );
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &lead,
+                Some(section_form(
+                    &lead_csrf,
+                    &[(x, "", 0, None), (y, "", 0, Some("yes"))],
+                )),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let view = h
+            .api(Method::GET, api, Some(&w.member.1), None)
+            .await
+            .json();
+        assert_eq!(
+            (answer(&view, x), answer(&view, y)),
+            (Some(json!(true)), Some(json!(true)))
+        );
+        // Changing an item someone else changed since the page was drawn is refused, naming it.
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &lead,
+                Some(section_form(&lead_csrf, &[(x, "", 0, Some("no"))])),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text().contains("was changed by someone else"),
+            "{}",
+            r.text()
+        );
+        assert!(r.text().contains(&format!("href=\"#answers.{x}\"")));
+        // A value of the wrong kind is named in the error summary; nothing changes.
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &lead,
+                Some(section_form(&lead_csrf, &[(y, "yes", 1, Some("perhaps"))])),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text()
+                .contains(&format!("The answer to {y} must be yes or no")),
+            "{}",
+            r.text()
+        );
+        let view = h
+            .api(Method::GET, api, Some(&w.member.1), None)
+            .await
+            .json();
+        assert_eq!(
+            (answer(&view, x), answer(&view, y)),
+            (Some(json!(true)), Some(json!(true)))
+        );
+        // Nothing changed: nothing is written.
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &lead,
+                Some(section_form(&lead_csrf, &[(y, "yes", 1, Some("yes"))])),
+            )
+            .await;
+        assert!(
+            r.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .ends_with("?saved=0")
+        );
+
+        // Certificates: a bad date is named on the form; a good one is recorded.
+        let cert = |date: &str| {
+            format!(
+                "csrf_token={lead_csrf}&certificate_kind=cyber_essentials_plus&certificate_reference=CEP-1&certificate_expires_on={date}"
+            )
+        };
+        let r = h
+            .page(
+                Method::POST,
+                &format!("{base}/certificates"),
+                &lead,
+                Some(cert("2027-02-30")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("href=\"#certificate_expires_on\""),
+            "{}",
+            r.text()
+        );
+        let r = h
+            .page(
+                Method::POST,
+                &format!("{base}/certificates"),
+                &lead,
+                Some(cert("2027-12-31")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+        // Only the lead submits; the status is published and the section is locked.
+        let r = h
+            .page(
+                Method::POST,
+                &format!("{base}/submit"),
+                &member,
+                Some(format!("csrf_token={member_csrf}")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h
+            .page(
+                Method::POST,
+                &format!("{base}/submit"),
+                &lead,
+                Some(format!("csrf_token={lead_csrf}")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = h
+            .page(Method::GET, &format!("{base}?done=submitted"), &lead, None)
+            .await
+            .text();
+        assert!(
+            page.contains("Standards Not Met")
+                && page.contains("is submitted and its status published")
+        );
+        assert!(page.contains("/reopen\""));
+        let r = h
+            .page(
+                Method::POST,
+                &section,
+                &member,
+                Some(section_form(&member_csrf, &[(y, "yes", 1, Some("no"))])),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text().contains("is locked"));
+
+        // The public register shows the status and nothing else, to anyone.
+        let public = h
+            .send(
+                Request::get("/public?q=A81001&year=2026")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(public.status, StatusCode::OK);
+        let text = public.text();
+        assert!(text.contains("A81001") && text.contains("Standards Not Met"));
+        assert!(!text.contains("CEP-1") && !text.contains("member"));
+
+        // National figures are for national roles; their drill-down lists the organisations.
+        assert_eq!(
+            h.page(Method::GET, "/reports/national?year=2026", &lead, None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let dash = h
+            .page(Method::GET, "/reports/national?year=2026", &analyst, None)
+            .await;
+        assert_eq!(dash.status, StatusCode::OK);
+        let text = dash.text();
+        let links: Vec<&str> = text
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|l| l.split('"').next())
+            .filter(|l| l.contains("gp_practice"))
+            .collect();
+        assert!(
+            links.contains(
+                &"/assessments?year=2026&#38;type=gp_practice&#38;status=standards_not_met"
+            ),
+            "{links:?}"
+        );
+        let drill = "/assessments?year=2026&type=gp_practice&status=standards_not_met";
+        assert!(
+            h.page(Method::GET, drill, &analyst, None)
+                .await
+                .text()
+                .contains("A81001")
+        );
+        assert!(
+            h.page(Method::GET, drill, &lead, None)
+                .await
+                .text()
+                .contains("A81001")
+        );
+        assert!(
+            !h.page(Method::GET, drill, &foreign, None)
+                .await
+                .text()
+                .contains("A81001")
+        );
+        let bad = h
+            .page(Method::GET, "/assessments?status=perfect", &analyst, None)
+            .await;
+        assert!(bad.text().contains("href=\"#status\""));
+        h.db.cleanup().await;
+    }
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+/// A multipart evidence upload: the form token (pages only), the item, then the file.
+fn evidence_form(
+    csrf: Option<&str>,
+    reference: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
+    let b = "evidenceboundary";
+    let mut body = Vec::new();
+    if let Some(t) = csrf {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n")
+                .bytes(),
+        );
+    }
+    body.extend(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"ref\"\r\n\r\n{reference}\r\n")
+            .bytes(),
+    );
+    body.extend(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").bytes(),
+    );
+    body.extend(bytes);
+    body.extend(format!("\r\n--{b}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn evidence_documents_are_checked_stored_audited_and_kept_to_their_organisation() {
+    for db in TestDb::all().await {
+        evidence_scenario(H::new(db).await).await;
+    }
+}
+
+/// The same scenario with documents in an S3-compatible bucket, when one is configured:
+/// `PALISADE_TEST_S3_ENDPOINT` (e.g. `http://127.0.0.1:9000`) and `PALISADE_TEST_S3_BUCKET`, with
+/// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for it. CI runs it against a local server.
+#[tokio::test]
+async fn evidence_documents_in_an_s3_bucket() {
+    let (Ok(endpoint), Ok(bucket)) = (
+        std::env::var("PALISADE_TEST_S3_ENDPOINT"),
+        std::env::var("PALISADE_TEST_S3_BUCKET"),
+    ) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run this test against an S3-compatible service"
+        );
+        eprintln!("no S3-compatible service configured: skipped");
+        return;
+    };
+    let s3 = palisade_app::evidence::S3Settings {
+        bucket,
+        endpoint: Some(endpoint),
+        region: Some("us-east-1".into()),
+    };
+    let objects = palisade_app::evidence::Objects::s3(&s3, TEST_EVIDENCE_LIMIT).unwrap();
+    let db = TestDb::sqlite().await.unwrap();
+    evidence_scenario(
+        H::with_objects(db, objects, std::env::temp_dir().join("palisade-none")).await,
+    )
+    .await;
+}
+
+async fn evidence_scenario(h: H) {
+    {
+        let w = world(&h).await;
+        let (admin, member, lead, auditor, foreign) = (
+            &w.admin.1,
+            &w.member.1,
+            &w.lead.1,
+            &w.auditor.1,
+            &w.foreign.1,
+        );
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/frameworks",
+                admin,
+                "application/yaml",
+                TEN_STANDARD,
+            )
+            .await;
+        let ten_id = r.json()["framework"]["id"].as_i64().unwrap();
+        let ten = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/frameworks/{ten_id}"),
+                Some(member),
+                None,
+            )
+            .await
+            .json();
+        let items: Vec<&Value> = ten["standards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["assertions"].as_array().unwrap())
+            .flat_map(|a| a["items"].as_array().unwrap())
+            .collect();
+        let for_gp = |i: &&&Value| {
+            i["mandatory_for"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "gp_practice")
+        };
+        let doc = items
+            .iter()
+            .find(|i| i["answer_type"] == "document" && for_gp(i))
+            .expect("GP practices must upload some document")["ref"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let yes_no = items
+            .iter()
+            .find(|i| i["answer_type"] == "yes_no" && for_gp(i))
+            .unwrap()["ref"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let base = "/api/v1/organisations/A81001/assessments/2026";
+        let upload = |token: &str, reference: &str, name: &str, bytes: &[u8]| {
+            let (ct, body) = evidence_form(None, reference, name, bytes);
+            Request::post(format!("{base}/evidence"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let needed = |v: &Value| {
+            v["progress"]["needed_for_met"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == doc.as_str())
+        };
+        assert!(needed(
+            &h.api(Method::GET, base, Some(member), None).await.json()
+        ));
+
+        // Refused: wrong type, content that is not what the name says, too large, an item not
+        // answered by documents, people who may not answer. Nothing is stored.
+        for (token, reference, name, bytes, status, says) in [
+            (
+                member,
+                doc.as_str(),
+                "tool.exe",
+                b"MZ\x90\x00".to_vec(),
+                422,
+                "not a type accepted",
+            ),
+            (
+                member,
+                doc.as_str(),
+                "policy.pdf",
+                b"MZ\x90\x00".to_vec(),
+                422,
+                "its content is not PDF",
+            ),
+            (
+                member,
+                doc.as_str(),
+                "big.pdf",
+                [PDF, &vec![b' '; TEST_EVIDENCE_LIMIT]].concat(),
+                422,
+                "the largest document accepted is 64 kB",
+            ),
+            (
+                member,
+                doc.as_str(),
+                "huge.pdf",
+                [PDF, &vec![b' '; 3 * TEST_EVIDENCE_LIMIT]].concat(),
+                422,
+                "larger than the upload limit",
+            ),
+            (
+                member,
+                yes_no.as_str(),
+                "policy.pdf",
+                PDF.to_vec(),
+                422,
+                "is not answered by a document",
+            ),
+            (
+                member,
+                "99.9.9",
+                "policy.pdf",
+                PDF.to_vec(),
+                422,
+                "is not an item of this framework",
+            ),
+            (auditor, doc.as_str(), "policy.pdf", PDF.to_vec(), 403, ""),
+            (foreign, doc.as_str(), "policy.pdf", PDF.to_vec(), 404, ""),
+        ] {
+            let r = h.send(upload(token, reference, name, &bytes)).await;
+            assert_eq!(r.status.as_u16(), status, "{name}: {}", r.text());
+            assert!(r.text().contains(says), "{name}: {}", r.text());
+        }
+        let view = h.api(Method::GET, base, Some(member), None).await.json();
+        assert!(view["evidence"].as_array().is_none_or(|e| e.is_empty()));
+
+        // Accepted: stored with its hash, which the audit log records; the item is met.
+        let r = h
+            .send(upload(member, &doc, "../Board policy.pdf", PDF))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let e = r.json();
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(PDF));
+        assert_eq!(
+            (
+                e["filename"].as_str(),
+                e["sha256"].as_str(),
+                e["content_type"].as_str()
+            ),
+            (
+                Some("Board policy.pdf"),
+                Some(sha.as_str()),
+                Some("application/pdf")
+            )
+        );
+        let id = e["id"].as_i64().unwrap();
+        assert!(!needed(
+            &h.api(Method::GET, base, Some(member), None).await.json()
+        ));
+        let audit = h
+            .api(
+                Method::GET,
+                "/api/v1/audit?action=assessment.evidence.upload",
+                Some(admin),
+                None,
+            )
+            .await
+            .json();
+        assert!(audit.to_string().contains(&sha), "{audit}");
+
+        // Read by anyone who may read the assessment, and by nobody else.
+        let file = format!("{base}/evidence/{id}");
+        for (token, status) in [(member, 200), (auditor, 200), (admin, 200), (foreign, 404)] {
+            let r = h.api(Method::GET, &file, Some(token), None).await;
+            assert_eq!(r.status.as_u16(), status);
+            if status == 200 {
+                assert_eq!(r.body, PDF);
+                assert!(
+                    r.headers[header::CONTENT_DISPOSITION]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("attachment;")
+                );
+            }
+        }
+
+        // The page form: the token must come first; the upload lands on the item's section.
+        let (session, csrf) = h.sign_in("member@x.nhs.uk", PASSWORD).await.unwrap();
+        let page_upload = |csrf: Option<&str>| {
+            let (ct, body) =
+                evidence_form(csrf, &doc, "plan.csv", b"action,owner\nreview,IG lead\n");
+            Request::post("/organisations/A81001/assessments/2026/evidence")
+                .header(header::COOKIE, format!("palisade_session={session}"))
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        assert_eq!(
+            h.send(page_upload(None)).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let r = h.send(page_upload(Some(&csrf))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let to = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(
+            to.contains("/sections/") && to.ends_with(&format!("#item-{doc}")),
+            "{to}"
+        );
+        let section = h
+            .page(Method::GET, to.split('#').next().unwrap(), &session, None)
+            .await
+            .text();
+        assert!(section.contains("plan.csv") && section.contains("Board policy.pdf"));
+        let (ct, body) = evidence_form(Some(&csrf), &doc, "tool.exe", b"MZ");
+        let r = h
+            .send(
+                Request::post("/organisations/A81001/assessments/2026/evidence")
+                    .header(header::COOKIE, format!("palisade_session={session}"))
+                    .header(header::CONTENT_TYPE, ct)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains(&format!("href=\"#answers.{doc}\"")),
+            "{}",
+            r.text()
+        );
+
+        // Removed documents leave the assessment; a submitted assessment takes none.
+        let r = h.api(Method::DELETE, &file, Some(foreign), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = h.api(Method::DELETE, &file, Some(member), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["evidence"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            h.api(Method::GET, &file, Some(member), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            h.api(Method::DELETE, &file, Some(member), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = h
+            .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = h.send(upload(member, &doc, "policy.pdf", PDF)).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (admin, analyst, lead, member, foreign) = (
+            &w.admin.1,
+            &w.analyst.1,
+            &w.lead.1,
+            &w.member.1,
+            &w.foreign.1,
+        );
+        h.raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            admin,
+            "application/yaml",
+            TEN_STANDARD,
+        )
+        .await;
+        let base = "/api/v1/organisations/A81001/assessments/2026";
+        let plan_url = format!("{base}/plan");
+        // Nothing answered: the lead submits and Standards Not Met is published.
+        let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
+        h.api(
+            Method::PUT,
+            &format!("{base}/answers"),
+            Some(member),
+            Some(one),
+        )
+        .await;
+        let r = h
+            .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
+            .await;
+        assert_eq!(r.json()["status"], "standards_not_met");
+
+        let p = h.api(Method::GET, &plan_url, Some(member), None).await;
+        assert_eq!(p.status, StatusCode::OK);
+        let p = p.json();
+        assert_eq!(
+            (
+                p["state"].as_str(),
+                p["revision"].as_i64(),
+                p["covers"].as_bool()
+            ),
+            (Some("draft"), Some(0), Some(false))
+        );
+        let needed: Vec<String> = p["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["ref"].as_str().unwrap().to_string())
+            .collect();
+        assert!(needed.len() > 10);
+        assert_eq!(
+            h.api(Method::GET, &plan_url, Some(foreign), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // Today is 2025-06-15: actions fall due within six months, by 2025-12-15.
+        let actions = |due: &str| -> Vec<Value> {
+            needed.iter().map(|r| json!({"ref": r, "action": format!("Put {r} in place"), "owner": "IG lead", "target_date": due})).collect()
+        };
+        let body = |rev: i64, actions: Vec<Value>| {
+            Some(json!({"expected_revision": rev, "actions": actions}))
+        };
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(member),
+                body(0, actions("2025-12-16")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("must be within 6 months, by 2025-12-15"),
+            "{}",
+            r.text()
+        );
+        let stray = vec![
+            json!({"ref": "99.9.9", "action": "x", "owner": "y", "target_date": "2025-07-01"}),
+        ];
+        let r = h
+            .api(Method::PUT, &plan_url, Some(member), body(0, stray))
+            .await;
+        assert!(r.text().contains("actions.99.9.9"), "{}", r.text());
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(w.auditor.1.as_str()),
+                body(0, actions("2025-09-30")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(member),
+                body(0, actions("2025-09-30")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (r.json()["revision"].as_i64(), r.json()["covers"].as_bool()),
+            (Some(1), Some(true))
+        );
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(lead),
+                body(0, actions("2025-10-31")),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "a stale revision is refused"
+        );
+
+        // The lead records the SIRO's sign-off; a signed-off plan no longer changes.
+        let sign = format!("{plan_url}/sign-off");
+        let r = h
+            .api(
+                Method::POST,
+                &sign,
+                Some(member),
+                Some(json!({"expected_revision": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h
+            .api(
+                Method::POST,
+                &sign,
+                Some(lead),
+                Some(json!({"expected_revision": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (r.json()["state"].as_str(), r.json()["siro_name"].as_str()),
+            (Some("signed_off"), Some("Sam Patel"))
+        );
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(member),
+                body(2, actions("2025-09-30")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+
+        // The national team returns it (saying why), the organisation revises, signs off again,
+        // and approval turns Standards Not Met into Plan Agreed.
+        let review = format!("{plan_url}/review");
+        let r = h
+            .api(
+                Method::POST,
+                &review,
+                Some(analyst),
+                Some(json!({"expected_revision": 2, "decision": "approve"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h
+            .api(
+                Method::POST,
+                &review,
+                Some(admin),
+                Some(json!({"expected_revision": 2, "decision": "return"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = h
+            .api(
+                Method::POST,
+                &review,
+                Some(admin),
+                Some(json!({"expected_revision": 2, "decision": "maybe", "note": "x"})),
+            )
+            .await;
+        assert!(r.text().contains("decision"), "{}", r.text());
+        let r = h.api(Method::POST, &review, Some(admin), Some(json!({"expected_revision": 2, "decision": "return", "note": "Owners must be named people"}))).await;
+        assert_eq!(r.json()["state"], "returned");
+        let r = h
+            .api(
+                Method::PUT,
+                &plan_url,
+                Some(member),
+                body(3, actions("2025-09-30")),
+            )
+            .await;
+        assert_eq!(r.json()["state"], "draft");
+        h.api(
+            Method::POST,
+            &sign,
+            Some(lead),
+            Some(json!({"expected_revision": 4})),
+        )
+        .await;
+        let r = h
+            .api(
+                Method::POST,
+                &review,
+                Some(admin),
+                Some(json!({"expected_revision": 5, "decision": "approve"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (r.json()["state"].as_str(), r.json()["status"].as_str()),
+            (Some("approved"), Some("plan_agreed"))
+        );
+        let view = h.api(Method::GET, base, Some(member), None).await.json();
+        assert_eq!(view["status"], "plan_agreed");
+        assert_eq!(view["publications"][0]["status"], "plan_agreed");
+        assert_eq!(view["publications"].as_array().unwrap().len(), 2);
+        let rep = h
+            .api(
+                Method::GET,
+                "/api/v1/reports/national?year=2026",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(rep["overall"]["statuses"]["plan_agreed"], 1);
+
+        // Progress, and overdue actions once their date has passed.
+        let first = &needed[0];
+        let r = h.api(Method::POST, &format!("{plan_url}/progress"), Some(member), Some(json!({"actions": [{"ref": first, "done": true}, {"ref": "99.9.9", "done": true}]}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = h
+            .api(
+                Method::POST,
+                &format!("{plan_url}/progress"),
+                Some(member),
+                Some(json!({"actions": [{"ref": first, "done": true}]})),
+            )
+            .await;
+        assert_eq!(r.json()["lines"][0]["done_on"], "2025-06-15");
+        let overdue = "/api/v1/plans?overdue=true&year=2026";
+        assert_eq!(
+            h.api(Method::GET, overdue, Some(admin), None).await.json()["meta"]["total"],
+            0
+        );
+        h.clock.advance(time::Duration::days(120)); // 2025-10-13
+        let list = h.api(Method::GET, overdue, Some(admin), None).await.json();
+        assert_eq!(list["items"][0]["org_code"], "A81001");
+        assert_eq!(
+            list["items"][0]["overdue"].as_i64(),
+            Some(needed.len() as i64 - 1)
+        );
+        assert_eq!(
+            h.api(Method::GET, overdue, Some(foreign), None)
+                .await
+                .json()["meta"]["total"],
+            0
+        );
+        let p = h.api(Method::GET, &plan_url, Some(lead), None).await.json();
+        assert_eq!(p["overdue"].as_u64(), Some(needed.len() as u64 - 1));
+
+        // The pages: the plan for the organisation, the list for the national team.
+        let (session, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let page = h
+            .page(
+                Method::GET,
+                "/organisations/A81001/assessments/2026/plan",
+                &session,
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text().contains("Approved by the national team")
+                && page.text().contains("Overdue")
+        );
+        let (admin_session, _) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+        let list = h
+            .page(
+                Method::GET,
+                "/plans?year=2026&overdue=yes",
+                &admin_session,
+                None,
+            )
+            .await
+            .text();
+        assert!(list.contains("/organisations/A81001/assessments/2026/plan"));
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_plan_page_saves_signs_off_and_names_its_errors() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let w = world(&h).await;
+    h.raw(
+        Method::POST,
+        "/api/v1/frameworks",
+        &w.admin.1,
+        "application/yaml",
+        TEN_STANDARD,
+    )
+    .await;
+    let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
+    h.api(
+        Method::PUT,
+        "/api/v1/organisations/A81001/assessments/2026/answers",
+        Some(&w.member.1),
+        Some(one),
+    )
+    .await;
+    let (lead, csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let url = "/organisations/A81001/assessments/2026/plan";
+    let page = h.page(Method::GET, url, &lead, None).await.text();
+    assert!(page.contains("name=\"action:1.1.2\""), "{page}");
+    let r = h
+        .page(Method::POST, url, &lead, Some(format!("csrf_token={csrf}&revision=0&action%3A1.1.2=Appoint+a+lead&owner%3A1.1.2=&due%3A1.1.2=2025-07-01")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("href=\"#actions.1.1.2.owner\"")
+            && r.text().contains("The owner for 1.1.2 is required"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("Appoint a lead"), "what was typed stays");
+    let r = h
+        .page(Method::POST, url, &lead, Some(format!("csrf_token={csrf}&revision=0&action%3A1.1.2=Appoint+a+lead&owner%3A1.1.2=Practice+manager&due%3A1.1.2=2025-07-01")))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // Signing off a plan that does not cover everything Met needs is refused, saying what is missing.
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{url}/sign-off"),
+            &lead,
+            Some(format!("csrf_token={csrf}&revision=1")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("has no action yet for"), "{}", r.text());
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn oscal_and_xlsx_exports() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let w = world(&h).await;
+    h.raw(
+        Method::POST,
+        "/api/v1/frameworks",
+        &w.admin.1,
+        "application/yaml",
+        TEN_STANDARD,
+    )
+    .await;
+    let base = "/api/v1/organisations/A81001/assessments/2026";
+    let one = json!({"answers": [{"ref": "1.1.2", "value": true}]});
+    h.api(
+        Method::PUT,
+        &format!("{base}/answers"),
+        Some(&w.member.1),
+        Some(one),
+    )
+    .await;
+    let ten = h
+        .api(Method::GET, "/api/v1/frameworks", Some(&w.member.1), None)
+        .await
+        .json();
+    let id = ten["items"][0]["id"].as_i64().unwrap();
+    let tree = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/frameworks/{id}"),
+            Some(&w.member.1),
+            None,
+        )
+        .await
+        .json();
+    let doc = tree["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["assertions"].as_array().unwrap())
+        .flat_map(|a| a["items"].as_array().unwrap())
+        .find(|i| {
+            i["answer_type"] == "document"
+                && i["mandatory_for"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == "gp_practice")
+        })
+        .unwrap()["ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ct, body) = evidence_form(None, &doc, "policy.pdf", PDF);
+    let r = h
+        .send(
+            Request::post(format!("{base}/evidence"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", w.member.1))
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+
+    let r = h
+        .api(
+            Method::GET,
+            &format!("{base}/oscal"),
+            Some(&w.auditor.1),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ar = r.json();
+    let res = &ar["assessment-results"]["results"][0];
+    assert_eq!(
+        ar["assessment-results"]["metadata"]["oscal-version"],
+        "1.1.2"
+    );
+    let findings = res["findings"].as_array().unwrap();
+    let find = |target: &str| {
+        findings
+            .iter()
+            .find(|f| f["target"]["target-id"] == target)
+            .cloned()
+    };
+    let answered = find("item-1.1.2").expect("a finding per applicable item, named as a token");
+    assert_eq!(answered["target"]["status"]["state"], "satisfied");
+    assert_eq!(answered["remarks"], "Answer: yes");
+    let evidenced = find(&format!("item-{doc}")).unwrap();
+    assert_eq!(evidenced["target"]["status"]["state"], "satisfied");
+    let obs = &res["observations"][0];
+    assert_eq!(
+        evidenced["related-observations"][0]["observation-uuid"],
+        obs["uuid"]
+    );
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(PDF));
+    assert!(obs["props"].to_string().contains(&sha));
+    let v5 = |u: &Value| {
+        u.as_str()
+            .is_some_and(|u| u.len() == 36 && &u[14..15] == "5")
+    };
+    assert!(
+        v5(&ar["assessment-results"]["uuid"])
+            && v5(&res["uuid"])
+            && findings.iter().all(|f| v5(&f["uuid"]))
+    );
+    let again = h
+        .api(
+            Method::GET,
+            &format!("{base}/oscal"),
+            Some(&w.member.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(again, ar, "the same assessment exports the same document");
+    assert_eq!(
+        h.api(
+            Method::GET,
+            &format!("{base}/oscal"),
+            Some(&w.foreign.1),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let r = h
+        .send(
+            Request::get("/api/v1/public/organisations.xlsx?year=2026")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(
+        r.body.starts_with(b"PK\x03\x04"),
+        "an xlsx file is a zip container"
+    );
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (admin, lead, member, auditor, foreign) = (
+            &w.admin.1,
+            &w.lead.1,
+            &w.member.1,
+            &w.auditor.1,
+            &w.foreign.1,
+        );
+        h.raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            admin,
+            "application/yaml",
+            CAF,
+        )
+        .await;
+        h.raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            admin,
+            "application/yaml",
+            TEN_STANDARD,
+        )
+        .await;
+        let base = "/api/v1/organisations/QAA/assessments/2026";
+        let url = format!("{base}/independent-audit");
+        let report = |rev: i64, findings: Value, issue: bool| {
+            json!({"expected_revision": rev, "rating": "Limited assurance", "veracity": "partly_supported",
+                   "summary": if issue { "Board oversight is not evidenced." } else { "" },
+                   "findings": findings, "issue": issue})
+        };
+        let findings = json!([
+            {"ref": "A1.a", "judgement": "agree"},
+            {"ref": "A1.b", "judgement": "disagree", "comment": "No named security lead in the minutes"}
+        ]);
+
+        let before = h.api(Method::GET, &url, Some(auditor), None).await.json();
+        assert_eq!(
+            (before["required"].as_bool(), before["state"].is_null()),
+            (Some(true), true)
+        );
+        let r = put_json(&h, &url, auditor, report(0, findings.clone(), false)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "not before submission: {}",
+            r.text()
+        );
+        let one = json!({"answers": [{"ref": "A1.a.6", "value": true}]});
+        h.api(
+            Method::PUT,
+            &format!("{base}/answers"),
+            Some(member),
+            Some(one),
+        )
+        .await;
+        assert_eq!(
+            h.api(Method::POST, &format!("{base}/submit"), Some(lead), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+
+        for (token, status) in [(lead, 403), (member, 403), (admin, 403), (foreign, 404)] {
+            assert_eq!(
+                put_json(&h, &url, token, report(0, findings.clone(), false))
+                    .await
+                    .status
+                    .as_u16(),
+                status
+            );
+        }
+        let bad = json!([{"ref": "A1.b", "judgement": "disagree"}, {"ref": "Z9.z", "judgement": "agree"}]);
+        let mut body = report(0, bad, false);
+        body["rating"] = json!("Gold");
+        let r = put_json(&h, &url, auditor, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let text = r.text();
+        assert!(
+            text.contains("findings.A1.b.comment")
+                && text.contains("findings.Z9.z")
+                && text.contains("not on this framework's scale"),
+            "{text}"
+        );
+
+        let r = put_json(&h, &url, auditor, report(0, findings.clone(), false)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (r.json()["state"].as_str(), r.json()["revision"].as_i64()),
+            (Some("draft"), Some(1))
+        );
+        let seen = h.api(Method::GET, &url, Some(lead), None).await.json();
+        assert!(
+            seen["state"].is_null() && seen["lines"][1]["agrees"].is_null(),
+            "a draft is the auditor's alone"
+        );
+        let r = put_json(
+            &h,
+            &url,
+            auditor,
+            json!({"expected_revision": 1, "findings": findings, "issue": true}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("rating")
+                && r.text().contains("veracity")
+                && r.text().contains("summary")
+        );
+        let r = put_json(&h, &url, auditor, report(1, findings.clone(), true)).await;
+        assert_eq!(r.json()["state"], "issued");
+        let seen = h.api(Method::GET, &url, Some(lead), None).await.json();
+        assert_eq!(
+            (
+                seen["state"].as_str(),
+                seen["rating"].as_str(),
+                seen["veracity"].as_str()
+            ),
+            (
+                Some("issued"),
+                Some("Limited assurance"),
+                Some("partly_supported")
+            )
+        );
+        let b = seen["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["ref"] == "A1.b")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (b["agrees"].as_bool(), b["comment"].as_str()),
+            (Some(false), Some("No named security lead in the minutes"))
+        );
+        assert_eq!(
+            put_json(&h, &url, auditor, report(2, findings.clone(), false))
+                .await
+                .status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            h.api(Method::GET, &url, Some(foreign), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let log = h
+            .api(
+                Method::GET,
+                "/api/v1/audit?action=independent_audit.issue",
+                Some(admin),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(log["meta"]["total"], 1);
+
+        // A GP practice (category 4) beneath the ICB is not independently audited.
+        let gp = "/api/v1/organisations/A81001/assessments/2026/independent-audit";
+        assert_eq!(
+            h.api(Method::GET, gp, Some(auditor), None).await.json()["required"],
+            false
+        );
+        let r = h
+            .api(
+                Method::PUT,
+                gp,
+                Some(auditor),
+                Some(report(0, json!([]), false)),
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::CONFLICT && r.text().contains("category 4"),
+            "{}",
+            r.text()
+        );
+
+        // The pages: the issued report for the organisation.
+        let (session, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let page = h
+            .page(
+                Method::GET,
+                "/organisations/QAA/assessments/2026/independent-audit",
+                &session,
+                None,
+            )
+            .await
+            .text();
+        assert!(
+            page.contains("Limited assurance") && page.contains("No named security lead"),
+            "{page}"
+        );
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_auditor_works_through_the_audit_page() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let w = world(&h).await;
+    h.raw(
+        Method::POST,
+        "/api/v1/frameworks",
+        &w.admin.1,
+        "application/yaml",
+        CAF,
+    )
+    .await;
+    let base = "/api/v1/organisations/QAA/assessments/2026";
+    let one = json!({"answers": [{"ref": "A1.a.6", "value": true}]});
+    h.api(
+        Method::PUT,
+        &format!("{base}/answers"),
+        Some(&w.member.1),
+        Some(one),
+    )
+    .await;
+    h.api(
+        Method::POST,
+        &format!("{base}/submit"),
+        Some(&w.lead.1),
+        None,
+    )
+    .await;
+    let (session, csrf) = h.sign_in("auditor@x.nhs.uk", PASSWORD).await.unwrap();
+    let url = "/organisations/QAA/assessments/2026/independent-audit";
+    let page = h.page(Method::GET, url, &session, None).await.text();
+    assert!(page.contains("name=\"j:A1.a\"") && page.contains("Issue the report"));
+    let form = |extra: &str| {
+        format!(
+            "csrf_token={csrf}&revision=0&j%3AA1.b=disagree&c%3AA1.b=&c%3AA1.a=&rating=&veracity=&summary=&issue=0{extra}"
+        )
+    };
+    let r = h.page(Method::POST, url, &session, Some(form(""))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("href=\"#findings.A1.b.comment\""),
+        "{}",
+        r.text()
+    );
+    let ok = format!(
+        "csrf_token={csrf}&revision=0&j%3AA1.b=disagree&c%3AA1.b=Not+evidenced&c%3AA1.a=&rating=Moderate+assurance&veracity=supported&summary=Sound&issue=1"
+    );
+    let r = h.page(Method::POST, url, &session, Some(ok)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = h.page(Method::GET, url, &session, None).await.text();
+    assert!(
+        page.contains("Moderate assurance")
+            && page.contains("Not evidenced")
+            && !page.contains("Issue the report")
+    );
+    h.db.cleanup().await;
+}
+
+async fn put_json(h: &H, url: &str, token: &str, body: Value) -> Resp {
+    h.api(Method::PUT, url, Some(token), Some(body)).await
 }
