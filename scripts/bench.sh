@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Foundation benchmarks on the release build (figures go in docs/PERFORMANCE.md):
-#   1. demo --scale full (about 56,000 organisations) on a fresh SQLite file;
+# Benchmarks on the release build (figures go in docs/PERFORMANCE.md):
+#   1. demo --scale full (about 56,000 organisations, every assessment answered) on a fresh SQLite file;
 #   2. orgs import of the full register (exported from 1) into a fresh database, then again unchanged;
-#   3. authenticated GET /api/v1/organisations/{code} under load with wrk, on SQLite.
+#   3. authenticated GET /api/v1/organisations/{code} under load with wrk, on SQLite;
+#   4. `palisade bench assessments` (national report and its naive baseline, assessment pages,
+#      a 100-answer save) on that SQLite file, then on PostgreSQL seeded the same way.
 # Needs wrk (apt-get install wrk). Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 shopt -s inherit_errexit # a failing step inside $(...) stops the script instead of printing a time
@@ -38,3 +40,23 @@ for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2
 curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/organisations/R41" >/dev/null
 echo "wrk: GET /api/v1/organisations/R41 with a bearer token, 2 threads, 32 connections, 20 s"
 wrk -t2 -c32 -d20s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/organisations/R41"
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+server=
+
+echo
+echo "assessments on SQLite:"
+"$bin" bench assessments --database "sqlite://$work/full.db"
+pg_admin="${PALISADE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
+  pg_db="palisade_bench_$$"
+  psql "$pg_admin" -qc "CREATE DATABASE $pg_db"
+  pg_url="${pg_admin%/*}/$pg_db"
+  echo
+  echo "demo --scale full on PostgreSQL: $(seconds "$bin" demo --scale full --no-serve --database "$pg_url") s"
+  echo "assessments on PostgreSQL:"
+  "$bin" bench assessments --database "$pg_url"
+  psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)"
+else
+  echo "(no PostgreSQL at $pg_admin: skipped)"
+fi

@@ -11,6 +11,9 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 const base = process.argv[2];
 const shots = process.argv[3];
 const PASSWORD = 'palisade-demo-password';
+// The assessment year running today (cycles start on 1 July).
+const now = new Date();
+const year = now.getUTCMonth() >= 6 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
 let passed = 0;
 let failed = 0;
 const foreignHosts = new Set();
@@ -108,6 +111,15 @@ try {
   await page.click('main button[type=submit]');
   check('the register imports through the page', (await page.textContent('main')).includes('Added: 1.'));
   await axe(page, 'register import result');
+  await visit(page, '/reports/national', 'national dashboard');
+  check('the dashboard quotes the met-or-exceeded share',
+    (await page.textContent('.nhsuk-inset-text')).includes('met or exceeded'));
+  check('each chart has a text alternative', (await page.locator('svg[role=img] desc').count()) === 2);
+  await page.click('table.app-figures tbody a >> nth=0');
+  check('a figure drills down to the organisations behind it',
+    page.url().includes('/assessments?') && (await page.locator('main tbody tr').count()) > 0);
+  await axe(page, 'statuses drill-down');
+  await visit(page, '/plans?state=signed_off', 'plans to review');
   await visit(page, '/no-such-page', 'not found page', 404);
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
@@ -130,8 +142,54 @@ try {
   await page.click('form[action="/organisations/R41/contacts"] button[type=submit]');
   await page.waitForURL(base + '/organisations/R41');
   check('the new contact is listed', (await page.textContent('main')).includes('Jo Bloggs'));
+  await page.click('a[href="/organisations/R41/assessments/' + year + '"]');
+  check('the organisation page leads to its assessment', page.url().endsWith('/assessments/' + year));
+  await axe(page, 'lead: assessment overview');
+  await page.click('main table a >> nth=0');
+  check('a section opens as a form', (await page.locator('main form input[type=checkbox]').count()) > 0);
+  await axe(page, 'lead: assessment section');
+  const box = page.locator('main form input[type=checkbox]:not(:checked)').first();
+  await box.check();
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/saved=1/);
+  check('a ticked indicator is saved', (await page.textContent('main')).includes('1 answer saved.'));
+  await axe(page, 'lead: section saved');
+  await visit(page, '/organisations/R41/assessments/' + year + '/plan', 'lead: improvement plan');
+  check('the plan lists what Met still needs', (await page.locator('main fieldset textarea').count()) > 0);
   const foreign = await page.goto(base + '/organisations/R42');
   check('another organisation is not found for the lead', foreign.status() === 404);
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // A care provider's lead uploads an evidence document from the section page.
+  await signIn(page, 'caregroup@example.nhs.uk');
+  await visit(page, '/organisations/CH000000/assessments/' + year + '/sections/1', 'care provider: ten-standard section');
+  await page.setInputFiles('[id="answers.1.1.3"]', {
+    name: 'privacy-notice.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'),
+  });
+  await page.click('button[form="upload-1.1.3"]');
+  await page.waitForURL(/uploaded=1/);
+  check('an evidence document uploads from its item', (await page.textContent('main')).includes('privacy-notice.pdf'));
+  await axe(page, 'care provider: document uploaded');
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // The independent auditor's view of the trust's assessment.
+  await signIn(page, 'auditor@example.nhs.uk');
+  await visit(page, '/organisations/R41/assessments/' + year + '/independent-audit', 'auditor: independent audit');
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // The public register needs no sign-in and shows statuses only.
+  await visit(page, '/public', 'public register');
+  await visit(page, '/public?q=R41', 'public register search');
+  const found = await page.locator('main tbody tr').allTextContents();
+  check('the public register finds an organisation by code', found.length === 1 && found[0].includes('R41'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {
   await browser.close();
