@@ -2,6 +2,7 @@
 //! `palisade_domain::policy` whether it may proceed, and hands the change to the store together
 //! with its audit entry, so the change and its record commit or fail together.
 
+pub mod alerts;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -61,6 +62,7 @@ pub struct App {
     pub frameworks: Arc<assessments::FrameworkCache>,
     /// Where evidence documents are stored; uploads are refused until one is configured.
     pub objects: Option<Arc<evidence::Objects>>,
+    pub alerts: alerts::AlertSettings,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -108,6 +110,7 @@ impl App {
             auth,
             frameworks: Arc::default(),
             objects: None,
+            alerts: alerts::AlertSettings::default(),
         }
     }
 

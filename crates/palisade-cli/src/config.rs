@@ -40,6 +40,10 @@ struct FileConfig {
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
     evidence_max_mb: Option<i64>,
+    alert_prefix: Option<String>,
+    alert_high_due_hours: Option<i64>,
+    alert_medium_due_hours: Option<i64>,
+    alert_update_days: Option<i64>,
 }
 
 /// Where evidence documents are kept.
@@ -57,6 +61,7 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub evidence: EvidenceStore,
     pub evidence_max_bytes: usize,
+    pub alerts: palisade_app::alerts::AlertSettings,
     auth: AuthSettings,
 }
 
@@ -117,6 +122,12 @@ impl Settings {
             env_override(env, "evidence_s3_endpoint", fc.evidence_s3_endpoint)?;
         fc.evidence_s3_region = env_override(env, "evidence_s3_region", fc.evidence_s3_region)?;
         fc.evidence_max_mb = env_override(env, "evidence_max_mb", fc.evidence_max_mb)?;
+        fc.alert_prefix = env_override(env, "alert_prefix", fc.alert_prefix)?;
+        fc.alert_high_due_hours =
+            env_override(env, "alert_high_due_hours", fc.alert_high_due_hours)?;
+        fc.alert_medium_due_hours =
+            env_override(env, "alert_medium_due_hours", fc.alert_medium_due_hours)?;
+        fc.alert_update_days = env_override(env, "alert_update_days", fc.alert_update_days)?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -128,6 +139,35 @@ impl Settings {
         positive("lockout_threshold", fc.lockout_threshold)?;
         positive("lockout_minutes", fc.lockout_minutes)?;
         positive("evidence_max_mb", fc.evidence_max_mb)?;
+        positive("alert_high_due_hours", fc.alert_high_due_hours)?;
+        positive("alert_medium_due_hours", fc.alert_medium_due_hours)?;
+        positive("alert_update_days", fc.alert_update_days)?;
+        let mut alerts = palisade_app::alerts::AlertSettings::default();
+        if let Some(p) = &fc.alert_prefix {
+            alerts.prefix = palisade_domain::alert::parse_prefix(p)
+                .map_err(|m| anyhow::anyhow!("alert_prefix: {m}"))?;
+        }
+        for (severity, hours) in [
+            (
+                palisade_domain::alert::Severity::High,
+                fc.alert_high_due_hours,
+            ),
+            (
+                palisade_domain::alert::Severity::Medium,
+                fc.alert_medium_due_hours,
+            ),
+        ] {
+            if let Some(h) = hours {
+                for entry in alerts.rules.due_secs.iter_mut() {
+                    if entry.0 == severity {
+                        entry.1 = Some(h * 3600);
+                    }
+                }
+            }
+        }
+        if let Some(d) = fc.alert_update_days {
+            alerts.rules.update_every_secs = d * 24 * 3600;
+        }
         let database_url = database
             .or(fc.database_url)
             .unwrap_or_else(|| DEFAULT_DATABASE.into());
@@ -159,6 +199,7 @@ impl Settings {
             max_connections: fc.max_connections.unwrap_or(8),
             cookie_secure: fc.cookie_secure.unwrap_or(true),
             evidence,
+            alerts,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

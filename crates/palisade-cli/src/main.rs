@@ -234,10 +234,10 @@ async fn open(settings: &Settings) -> Result<App> {
         .migrate()
         .await
         .context("cannot apply database migrations")?;
-    Ok(
-        App::new(Arc::new(store), Arc::new(SystemClock), settings.auth())
-            .with_objects(settings.objects()?),
-    )
+    let mut app = App::new(Arc::new(store), Arc::new(SystemClock), settings.auth())
+        .with_objects(settings.objects()?);
+    app.alerts = settings.alerts.clone();
+    Ok(app)
 }
 
 fn app_error(e: AppError) -> anyhow::Error {

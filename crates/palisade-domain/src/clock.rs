@@ -52,9 +52,28 @@ pub fn from_unix(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// A time people read in a message: "14:30 UTC on 26 November 2026".
+pub fn long_date_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:02}:{:02} UTC on {} {} {}",
+        t.hour(),
+        t.minute(),
+        t.day(),
+        t.month(),
+        t.year()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_date_time_reads_naturally() {
+        let t = from_unix(1_795_703_400); // 2026-11-26T14:30:00Z
+        assert_eq!(long_date_time(t), "14:30 UTC on 26 November 2026");
+    }
 
     #[test]
     fn rfc3339_is_utc_without_fraction() {

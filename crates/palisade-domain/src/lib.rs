@@ -3,12 +3,14 @@
 //! Nothing in this crate performs I/O, reads a clock or awaits: every decision takes its inputs
 //! (including `now`) as arguments, so the rules can be tested exhaustively and quickly.
 
+pub mod alert;
 pub mod assessment;
 pub mod audit;
 pub mod catalogs;
 pub mod clock;
 pub mod error;
 pub mod framework;
+pub mod ident;
 pub mod independent_audit;
 pub mod org;
 pub mod page;

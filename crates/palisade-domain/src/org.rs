@@ -44,6 +44,13 @@ impl OrgCode {
     }
 }
 
+impl<'de> Deserialize<'de> for OrgCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        OrgCode::parse("code", &raw).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
 impl fmt::Display for OrgCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -43,6 +43,10 @@ pub enum OrgAction {
     SubmitAssessment,
     /// Record the independent audit of a submitted assessment: the appointed auditor's act.
     AuditAssessment,
+    /// See the organisation's cyber alerts and its responses to them.
+    ViewAlerts,
+    /// Take the steps of the response loop for the organisation.
+    RespondToAlerts,
 }
 
 /// Things that are not about one organisation.
@@ -59,6 +63,10 @@ pub enum GlobalAction {
     ViewNationalReport,
     /// Approve or return organisations' improvement plans.
     ReviewPlans,
+    /// Draft, publish and update cyber alerts; chase late responses.
+    ManageAlerts,
+    /// Every organisation's responses to an alert (the response board).
+    ViewAlertResponses,
 }
 
 /// Which organisations a list may include.
@@ -85,14 +93,17 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
         // answers or submits it.
         NationalAdmin => !matches!(
             action,
-            AnswerAssessment | SubmitAssessment | AuditAssessment
+            AnswerAssessment | SubmitAssessment | AuditAssessment | RespondToAlerts
         ),
-        NationalAnalyst => matches!(action, View | ViewContacts | ViewPeople | ViewAssessment),
+        NationalAnalyst => matches!(
+            action,
+            View | ViewContacts | ViewPeople | ViewAssessment | ViewAlerts
+        ),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => !matches!(action, Edit | AuditAssessment),
         OrgMember => matches!(
             action,
-            View | ViewContacts | ViewAssessment | AnswerAssessment
+            View | ViewContacts | ViewAssessment | AnswerAssessment | ViewAlerts | RespondToAlerts
         ),
         // An auditor reads the submission and its evidence where appointed.
         Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
@@ -107,8 +118,9 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::ViewWholeAuditLog
         | GlobalAction::GrantNationalRoles
         | GlobalAction::ManageFrameworks
-        | GlobalAction::ReviewPlans => role == Role::NationalAdmin,
-        GlobalAction::ViewNationalReport => role.is_national(),
+        | GlobalAction::ReviewPlans
+        | GlobalAction::ManageAlerts => role == Role::NationalAdmin,
+        GlobalAction::ViewNationalReport | GlobalAction::ViewAlertResponses => role.is_national(),
     }
 }
 
@@ -184,7 +196,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 11] = [
+    const ALL_ACTIONS: [OrgAction; 13] = [
         View,
         Edit,
         ViewContacts,
@@ -196,6 +208,8 @@ mod tests {
         AnswerAssessment,
         SubmitAssessment,
         AuditAssessment,
+        ViewAlerts,
+        RespondToAlerts,
     ];
 
     #[test]
@@ -204,7 +218,7 @@ mod tests {
             match a {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
                 | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
-                | AuditAssessment => {}
+                | AuditAssessment | ViewAlerts | RespondToAlerts => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -215,7 +229,10 @@ mod tests {
     fn national_admin_may_everything_but_answer_for_an_organisation() {
         let p = who(Role::NationalAdmin, None);
         for a in ALL_ACTIONS {
-            let answers = matches!(a, AnswerAssessment | SubmitAssessment | AuditAssessment);
+            let answers = matches!(
+                a,
+                AnswerAssessment | SubmitAssessment | AuditAssessment | RespondToAlerts
+            );
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
                 p.scope(a),
@@ -253,6 +270,34 @@ mod tests {
         assert!(analyst.may_global(GlobalAction::ViewNationalReport));
         assert!(!analyst.may_global(GlobalAction::ManageFrameworks));
         assert!(!at(Role::OrgLead).may_global(GlobalAction::ViewNationalReport));
+    }
+
+    #[test]
+    fn alerts_are_answered_by_the_organisation_and_run_by_the_national_team() {
+        for (role, view, respond) in [
+            (Role::OrgLead, true, true),
+            (Role::OrgMember, true, true),
+            (Role::Auditor, false, false),
+        ] {
+            let p = who(role, Some(PARENT));
+            assert_eq!(p.may(ViewAlerts, &[CHILD, PARENT]), view, "{role:?}");
+            assert_eq!(
+                p.may(RespondToAlerts, &[CHILD, PARENT]),
+                respond,
+                "{role:?}"
+            );
+            assert!(!p.may(ViewAlerts, &[OTHER]), "{role:?} elsewhere");
+            assert!(!p.may_global(GlobalAction::ManageAlerts));
+            assert!(!p.may_global(GlobalAction::ViewAlertResponses));
+        }
+        let admin = who(Role::NationalAdmin, None);
+        assert!(
+            admin.may_global(GlobalAction::ManageAlerts) && !admin.may(RespondToAlerts, &[OTHER])
+        );
+        let analyst = who(Role::NationalAnalyst, None);
+        assert!(analyst.may_global(GlobalAction::ViewAlertResponses));
+        assert!(!analyst.may_global(GlobalAction::ManageAlerts));
+        assert!(analyst.may(ViewAlerts, &[OTHER]) && !analyst.may(RespondToAlerts, &[OTHER]));
     }
 
     #[test]

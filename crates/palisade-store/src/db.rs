@@ -204,6 +204,7 @@ pub(crate) enum Arg {
     I64(i64),
     OptI64(Option<i64>),
     Text(String),
+    OptText(Option<String>),
 }
 
 /// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both
@@ -276,6 +277,7 @@ impl Sql {
                 Arg::I64(v) => out.add(*v),
                 Arg::OptI64(v) => out.add(*v),
                 Arg::Text(v) => out.add(v.clone()),
+                Arg::OptText(v) => out.add(v.clone()),
             };
             added.expect("integers and text always encode");
         }

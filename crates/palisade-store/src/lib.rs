@@ -10,6 +10,7 @@
 //! SQLite writes go through a single writer connection using `BEGIN IMMEDIATE`, so a
 //! read-then-write transaction can never fail with `SQLITE_BUSY` on upgrade; reads use a pool.
 
+mod alerts;
 mod assessments;
 mod audit;
 mod db;
@@ -22,6 +23,7 @@ mod plans;
 mod sessions;
 pub mod testkit;
 
+pub use alerts::AlertSave;
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use model::*;
@@ -259,7 +261,6 @@ pub trait AdminStore: Send + Sync {
     async fn backup_to(&self, path: &std::path::Path) -> Result<()>;
 }
 
-/// Everything Palisade persists.
 /// Improvement plans: their actions, SIRO sign-off and national review.
 #[async_trait]
 pub trait PlanStore: Send + Sync {
@@ -329,6 +330,72 @@ pub trait IndependentAuditStore: Send + Sync {
     ) -> Result<IndependentAuditRecord>;
 }
 
+/// Cyber alerts, the responses of the organisations in their scope, and the outbox.
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Stores a new alert numbered after the last one (`{prefix}-{seq}`, from `first_seq` for the
+    /// very first), as version 1; published at once when `save.publish`. The audit entries get
+    /// the new reference as their entity id.
+    async fn create_alert(
+        &self,
+        prefix: &str,
+        first_seq: i64,
+        save: &AlertSave,
+        stamp: Stamp,
+        audit: Vec<AuditDraft>,
+    ) -> Result<AlertRecord>;
+    /// Writes a new version, provided the alert is still at `expected_version`; publishing
+    /// creates the responses of organisations newly in scope and queues the notice.
+    async fn save_alert(
+        &self,
+        alert_id: i64,
+        expected_version: i64,
+        save: &AlertSave,
+        stamp: Stamp,
+        audit: Vec<AuditDraft>,
+    ) -> Result<AlertRecord>;
+    async fn find_alert(&self, reference: &str) -> Result<Option<AlertRecord>>;
+    async fn list_alerts(
+        &self,
+        filter: &AlertFilter,
+        page: PageRequest,
+    ) -> Result<Page<AlertListItem>>;
+    /// Every version, newest first.
+    async fn alert_versions(&self, alert_id: i64) -> Result<Vec<AlertVersionRecord>>;
+    async fn alert_version_fields(
+        &self,
+        alert_id: i64,
+        version: i64,
+    ) -> Result<Option<palisade_domain::alert::AlertFields>>;
+    async fn response(&self, alert_id: i64, org_id: OrgId) -> Result<Option<ResponseRecord>>;
+    /// Responses of organisations in `scope`, by code; all matches when `page` is `None`.
+    async fn responses(
+        &self,
+        alert_id: i64,
+        scope: &Scope,
+        filter: &ResponseFilter,
+        page: Option<PageRequest>,
+    ) -> Result<Page<ResponseRecord>>;
+    /// Every response counted by status and organisation type, late ones as of `now`.
+    async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>>;
+    async fn response_actions(
+        &self,
+        alert_id: i64,
+        org_id: OrgId,
+    ) -> Result<Vec<ResponseActionRecord>>;
+    /// Writes steps for one or several organisations in one transaction: if any response moved
+    /// on since its step was decided, none is written.
+    async fn record_responses(
+        &self,
+        alert_id: i64,
+        writes: &[ResponseWrite],
+        stamp: Stamp,
+        audit: Vec<AuditDraft>,
+    ) -> Result<()>;
+    /// Outbox messages, oldest first (only unsent ones with `pending_only`).
+    async fn outbox(&self, pending_only: bool, limit: i64) -> Result<Vec<OutboxMessage>>;
+}
+
 pub trait Store:
     OrgStore
     + PeopleStore
@@ -337,6 +404,7 @@ pub trait Store:
     + AssessmentStore
     + PlanStore
     + IndependentAuditStore
+    + AlertStore
     + AdminStore
 {
 }
@@ -348,6 +416,7 @@ impl<
         + AssessmentStore
         + PlanStore
         + IndependentAuditStore
+        + AlertStore
         + AdminStore,
 > Store for T
 {

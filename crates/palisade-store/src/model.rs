@@ -2,7 +2,7 @@
 
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType};
 use palisade_domain::people::{ContactRole, Role};
-use palisade_domain::policy::OrgId;
+use palisade_domain::policy::{OrgId, Scope};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -453,4 +453,186 @@ pub struct SeededAssessment {
     pub publish: Option<palisade_domain::assessment::Status>,
     /// The audit entries the organisation's own calls would have written.
     pub audit: Vec<palisade_domain::audit::AuditDraft>,
+}
+
+/// A cyber alert as stored, at its current version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub reference: String,
+    pub state: palisade_domain::alert::AlertState,
+    pub version: i64,
+    pub fields: palisade_domain::alert::AlertFields,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    /// Organisations with a response to it.
+    pub responses: i64,
+}
+
+/// One version of an alert: when, by whom, and what changed from the one before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertVersionRecord {
+    pub version: i64,
+    pub at: i64,
+    pub by: Option<String>,
+    pub published: bool,
+    pub changed: Vec<String>,
+}
+
+/// Which alerts a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// Only those with a response from an organisation in this scope (an organisation's view);
+    /// `None` for the national team's view of every alert.
+    pub responding: Option<Scope>,
+    pub state: Option<palisade_domain::alert::AlertState>,
+    pub severity: Option<palisade_domain::alert::Severity>,
+}
+
+/// An alert in a list, with (for an organisation's view) the response that brought it there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertListItem {
+    pub alert: AlertRecord,
+    pub response: Option<ResponseRecord>,
+}
+
+/// One organisation's response to an alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseRecord {
+    pub alert_id: i64,
+    pub org_id: i64,
+    pub org_code: String,
+    pub org_name: String,
+    pub org_type: palisade_domain::org::OrgType,
+    pub region: String,
+    pub status: palisade_domain::alert::ResponseStatus,
+    pub due_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub applies: Option<bool>,
+    pub reason: Option<String>,
+    pub closure: Option<palisade_domain::alert::Closure>,
+    pub risk_owner: Option<String>,
+    pub closed_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    pub revision: i64,
+    pub updated_at: i64,
+    pub open_actions: i64,
+}
+
+impl ResponseRecord {
+    /// The response as the domain's rules see it.
+    pub fn state(&self) -> palisade_domain::alert::ResponseState {
+        palisade_domain::alert::ResponseState {
+            status: self.status,
+            due_at: self.due_at,
+            applies: self.applies,
+            open_actions: usize::try_from(self.open_actions).unwrap_or(0),
+            escalated_at: self.escalated_at,
+        }
+    }
+}
+
+/// Which responses the board shows.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    pub status: Option<palisade_domain::alert::ResponseStatus>,
+    /// Only responses late at this time.
+    pub late_at: Option<i64>,
+    pub org_type: Option<palisade_domain::org::OrgType>,
+    pub region: Option<String>,
+    /// Part of an organisation's code or name.
+    pub q: String,
+}
+
+/// Responses counted by status and organisation type, with how many of them are late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResponseCount {
+    pub status: palisade_domain::alert::ResponseStatus,
+    pub org_type: palisade_domain::org::OrgType,
+    pub count: i64,
+    pub late: i64,
+}
+
+/// A remediation action of a response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ResponseActionRecord {
+    pub id: i64,
+    pub action: String,
+    pub owner: String,
+    pub due_on: String,
+    pub progress: Option<String>,
+    pub done_on: Option<String>,
+    pub updated_at: i64,
+}
+
+/// A remediation action added or brought up to date by a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionWrite {
+    Add {
+        action: String,
+        owner: String,
+        due_on: String,
+    },
+    Update {
+        id: i64,
+        progress: Option<String>,
+        done_on: Option<String>,
+    },
+}
+
+/// One organisation's step, as decided by the domain's rules, to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseWrite {
+    pub org_id: i64,
+    /// The revision the step was decided from; a different one stored means someone else
+    /// stepped in between, and the whole batch is refused.
+    pub expected_revision: i64,
+    pub status: palisade_domain::alert::ResponseStatus,
+    pub due_at: Option<i64>,
+    pub acknowledged: bool,
+    /// `Some` when the step records applicability (with the reason when it does not apply).
+    pub applicability: Option<(bool, Option<String>)>,
+    pub closure: Option<(palisade_domain::alert::Closure, Option<String>)>,
+    pub action: Option<ActionWrite>,
+}
+
+/// A notification for every alert contact of the organisations a change reaches. Its texts may
+/// say `{reference}`, which the store fills in with the alert's reference (a new alert's is only
+/// known inside the transaction that numbers it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Unique per change: with the contact and channel it makes each message's outbox key.
+    pub key: String,
+    pub subject: String,
+    pub email_body: String,
+    pub sms_body: String,
+}
+
+impl Notice {
+    /// The notice with `{reference}` filled in.
+    pub fn for_alert(&self, reference: &str) -> Notice {
+        let fill = |s: &str| s.replace("{reference}", reference);
+        Notice {
+            key: fill(&self.key),
+            subject: fill(&self.subject),
+            email_body: fill(&self.email_body),
+            sms_body: fill(&self.sms_body),
+        }
+    }
+}
+
+/// A message waiting in (or sent from) the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub key: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
 }

@@ -6,6 +6,7 @@
 //! translate HTTP to use-cases in `palisade_app`, which hold the authorisation checks.
 
 mod api;
+mod api_alerts;
 mod api_assessments;
 mod api_independent_audit;
 mod api_plans;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_assessments::routes(evidence_limit))
         .merge(api_plans::routes())
+        .merge(api_alerts::routes())
         .merge(api_independent_audit::routes())
         .merge(assets::routes())
         .fallback(error::fallback)

@@ -3629,3 +3629,561 @@ async fn the_auditor_works_through_the_audit_page() {
 async fn put_json(h: &H, url: &str, token: &str, body: Value) -> Resp {
     h.api(Method::PUT, url, Some(token), Some(body)).await
 }
+
+fn high_alert(publish: bool) -> Value {
+    json!({
+        "title": "Critical SMB vulnerability exploited",
+        "severity": "high",
+        "type": "vulnerability",
+        "summary": "Apply the March security update now.",
+        "body": "A worm spreads through SMBv1.\nPatch every Windows host.",
+        "cves": ["CVE-2017-0144"],
+        "products": [
+            {"name": "Microsoft Windows 7", "cpe": "cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*"},
+            {"name": "Log4j core", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core", "vers": "vers:maven/>=2.0.0|<2.15.0"}
+        ],
+        "exploited": true,
+        "remediation": "Install MS17-010; disable SMBv1.",
+        "audience": {"org_types": ["gp_practice", "acute_trust"]},
+        "response_required": true,
+        "publish": publish
+    })
+}
+
+async fn step(h: &H, token: &str, alert: &str, org: &str, step: &str, body: Value) -> Resp {
+    let url = format!("/api/v1/alerts/{alert}/responses/{org}/{step}");
+    h.api(Method::POST, &url, Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
+    use palisade_domain::clock::Clock;
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let alert_contact = ContactInput {
+            name: "Cyber Desk".into(),
+            role: "alert_contact".into(),
+            email: "cyber@a81001.nhs.uk".into(),
+            mobile: "07700 900555".into(),
+        };
+        h.app
+            .create_contact(&Actor::cli(), "A81001", &alert_contact)
+            .await
+            .unwrap();
+        let (admin, analyst, lead, foreign) = (&w.admin.1, &w.analyst.1, &w.lead.1, &w.foreign.1);
+        let published_at = h.clock.now().unix_timestamp();
+
+        // Only the national admin publishes; bad identifiers are named and change nothing.
+        for (who, token) in [("analyst", analyst), ("lead", lead)] {
+            let r = h
+                .api(
+                    Method::POST,
+                    "/api/v1/alerts",
+                    Some(token),
+                    Some(high_alert(true)),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        }
+        for (field, patch) in [
+            ("cves[0]", json!({"cves": ["CVE-17-1"]})),
+            (
+                "products[0].cpe",
+                json!({"products": [{"name": "W", "cpe": "cpe:2.3:o:microsoft"}]}),
+            ),
+            (
+                "products[0].purl",
+                json!({"products": [{"name": "W", "purl": "log4j@2"}]}),
+            ),
+            (
+                "products[0].vers",
+                json!({"products": [{"name": "W", "purl": "pkg:npm/x", "vers": "vers:npm/>>1"}]}),
+            ),
+            ("codes", json!({"audience": {"codes": ["ZZZ99"]}})),
+        ] {
+            let mut body = high_alert(true);
+            for (k, v) in patch.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let r = h
+                .api(Method::POST, "/api/v1/alerts", Some(admin), Some(body))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}: {}",
+                r.text()
+            );
+            assert!(r.text().contains(field), "{field}: {}", r.text());
+        }
+        let none = h
+            .api(Method::GET, "/api/v1/alerts", Some(admin), None)
+            .await;
+        assert_eq!(none.json()["meta"]["total"], 0);
+
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(admin),
+                Some(high_alert(true)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let a = r.json();
+        assert_eq!(a["id"], "CC-1000");
+        assert_eq!(a["state"], "published");
+        assert_eq!(a["responses"], 2, "the practice and the trust, not the ICB");
+        assert_eq!(a["products"][1]["vers"], "vers:maven/>=2.0.0|<2.15.0");
+
+        // Each side sees the responses it may: the national team all, a lead its own.
+        let all = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(all["meta"]["total"], 2);
+        for item in all["items"].as_array().unwrap() {
+            assert_eq!(item["status"], "awaiting_acknowledgement");
+            assert_eq!(item["late"], false);
+            assert_eq!(
+                item["due_at"],
+                palisade_domain::clock::rfc3339(from_unix(published_at + 48 * 3600))
+            );
+        }
+        let mine = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses",
+                Some(lead),
+                None,
+            )
+            .await
+            .json();
+        let codes: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["org_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["A81001"]);
+        let theirs = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses",
+                Some(foreign),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(theirs["items"][0]["org_code"], "RX1");
+        assert_eq!(theirs["meta"]["total"], 1);
+        let listed = h
+            .api(Method::GET, "/api/v1/alerts", Some(lead), None)
+            .await
+            .json();
+        assert_eq!(listed["items"][0]["response"]["org_code"], "A81001");
+        for (token, code, status) in [
+            (foreign, "A81001", 404),
+            (lead, "RX1", 404),
+            (&w.auditor.1, "A81001", 403),
+        ] {
+            let r = h
+                .api(
+                    Method::GET,
+                    &format!("/api/v1/alerts/CC-1000/responses/{code}"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), status, "{code}");
+        }
+
+        // Steps out of order are refused and change nothing.
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "close",
+            json!({"closure": "remediated"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert!(r.text().contains("acknowledge the alert first"));
+        let r = step(&h, foreign, "CC-1000", "A81001", "acknowledge", json!({})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = step(&h, lead, "CC-1000", "QAA", "acknowledge", json!({})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("not in scope"), "{}", r.text());
+        let r = step(&h, admin, "CC-1000", "A81001", "acknowledge", json!({})).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "the national team does not respond for an organisation"
+        );
+
+        // The loop, in order.
+        h.clock.advance(time::Duration::hours(1));
+        let now = h.clock.now().unix_timestamp();
+        let r = h
+            .send(
+                Request::post("/api/v1/alerts/CC-1000/responses/A81001/acknowledge")
+                    .header(header::AUTHORIZATION, format!("Bearer {lead}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["status"], "in_progress");
+        assert_eq!(
+            r.json()["due_at"],
+            palisade_domain::clock::rfc3339(from_unix(now + 72 * 3600))
+        );
+        let r = step(&h, lead, "CC-1000", "A81001", "acknowledge", json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "remediation",
+            json!({"action": "Patch", "owner": "IT", "due_on": "2025-07-01"}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "remediation before applicability"
+        );
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "applicability",
+            json!({"applies": false}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "no reason: {}", r.text());
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "applicability",
+            json!({"applies": true}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "remediation",
+            json!({"action": "Patch", "owner": "IT", "due_on": "2025-06-01"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("due_on") && r.text().contains("past"),
+            "{}",
+            r.text()
+        );
+        let r = step(
+            &h,
+            w.member.1.as_str(),
+            "CC-1000",
+            "A81001",
+            "remediation",
+            json!({"action": "Patch every host", "owner": "IT desk", "due_on": "2025-07-01"}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "members take steps too: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["open_actions"], 1);
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "close",
+            json!({"closure": "remediated"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text().contains("1 remediation action"), "{}", r.text());
+        let detail = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses/A81001",
+                Some(lead),
+                None,
+            )
+            .await
+            .json();
+        let action_id = detail["actions"][0]["id"].as_i64().unwrap();
+        assert_eq!(detail["actions"][0]["due_on"], "2025-07-01");
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "remediation",
+            json!({"action_id": action_id, "progress": "All hosts patched", "done": true}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "close",
+            json!({"closure": "risk_accepted", "siro": " "}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "risk acceptance names the SIRO"
+        );
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "close",
+            json!({"closure": "remediated"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["status"], "closed");
+        assert_eq!(r.json()["due_at"], Value::Null);
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "remediation",
+            json!({"action": "More", "owner": "IT", "due_on": "2025-07-01"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "closed is closed");
+
+        // Two days on, the trust that never acknowledged is late; the board counts it.
+        h.clock.advance(time::Duration::hours(48));
+        let late = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses?late=true",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(late["meta"]["total"], 1);
+        assert_eq!(late["items"][0]["org_code"], "RX1");
+        assert_eq!(late["items"][0]["late"], true);
+        let board = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/board",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                board["total"].as_i64(),
+                board["closed"].as_i64(),
+                board["late"].as_i64()
+            ),
+            (Some(2), Some(1), Some(1))
+        );
+        let r = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/board",
+                Some(lead),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let csv = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses.csv",
+                Some(analyst),
+                None,
+            )
+            .await
+            .text();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "org_code,org_name,org_type,region,status,due_at,late,applies,closure,closed_at,escalated_at"
+        );
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines[1].starts_with("A81001,")
+                && lines[1].contains(",closed,")
+                && lines[1].contains(",remediated,")
+        );
+        assert!(
+            lines[2].starts_with("RX1,")
+                && lines[2].contains(",awaiting_acknowledgement,")
+                && lines[2].contains(",true,")
+        );
+
+        // Bulk steps are all or nothing: a foreign organisation in the batch stops all of it.
+        let mut second = high_alert(true);
+        second["severity"] = json!("low");
+        second["audience"] = json!({"codes": ["A81001", "RX1"]});
+        let r = h
+            .api(Method::POST, "/api/v1/alerts", Some(admin), Some(second))
+            .await;
+        assert_eq!(r.json()["id"], "CC-1001");
+        let body = json!({"org_codes": ["RX1", "A81001"]});
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts/CC-1001/bulk-responses/acknowledge",
+                Some(foreign),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let rx1 = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1001/responses/RX1",
+                Some(foreign),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            rx1["status"], "awaiting_acknowledgement",
+            "nothing was written"
+        );
+        assert_eq!(rx1["due_at"], Value::Null, "low severity has no deadline");
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts/CC-1001/bulk-responses/acknowledge",
+                Some(foreign),
+                Some(json!({"org_codes": ["RX1"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["items"][0]["status"], "in_progress");
+
+        // Updates are versioned and name what changed; a stale version is refused.
+        let mut update = high_alert(false);
+        update["severity"] = json!("medium");
+        update["expected_version"] = json!(1);
+        let r = put_json(&h, "/api/v1/alerts/CC-1000", admin, update.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["version"], 2);
+        assert_eq!(r.json()["state"], "published");
+        assert_eq!(r.json()["versions"][0]["changed"], json!(["severity"]));
+        let r = put_json(&h, "/api/v1/alerts/CC-1000", admin, update).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+
+        // Drafts stay with the national team.
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(admin),
+                Some(high_alert(false)),
+            )
+            .await;
+        assert_eq!(r.json()["state"], "draft");
+        assert_eq!(r.json()["responses"], 0);
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let r = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/alerts/{id}"),
+                Some(lead),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/alerts/{id}"),
+                Some(analyst),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // Notifications were queued with the change, once each: an email and an SMS to the
+        // practice's alert contact for the publication and for the update.
+        let outbox = h.app.store.outbox(false, 100).await.unwrap();
+        let keys: Vec<&str> = outbox.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(outbox.len(), 6, "{keys:?}");
+        let sms: Vec<_> = outbox.iter().filter(|m| m.channel == "sms").collect();
+        assert_eq!(sms.len(), 3);
+        assert!(
+            sms.iter()
+                .all(|m| m.recipient.replace(' ', "").ends_with("7700900555")),
+            "{sms:?}"
+        );
+        assert!(
+            sms[0].body.starts_with("NHS Cyber Alert CC-1000 (High)"),
+            "{}",
+            sms[0].body
+        );
+        let email = outbox.iter().find(|m| m.channel == "email").unwrap();
+        assert_eq!(email.recipient, "cyber@a81001.nhs.uk");
+        assert!(
+            email.subject.starts_with("[CC-1000] New High alert"),
+            "{}",
+            email.subject
+        );
+        assert!(
+            outbox
+                .iter()
+                .any(|m| m.subject.starts_with("[CC-1000] Updated Medium alert"))
+        );
+
+        // Every step is in the audit log.
+        let log = h
+            .api(Method::GET, "/api/v1/audit?per_page=200", Some(admin), None)
+            .await
+            .json();
+        let actions: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for a in [
+            "alert.create",
+            "alert.publish",
+            "alert.update",
+            "alert.acknowledge",
+            "alert.applicability",
+            "alert.remediation",
+            "alert.close",
+        ] {
+            assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        }
+    }
+}

@@ -1,0 +1,600 @@
+//! Cyber alerts: the national team drafts, publishes and updates them; each organisation in scope
+//! works through the response loop. Deadlines and step order are the domain's rules
+//! (`palisade_domain::alert`); this module asks the policy, decides each step, and hands the
+//! change, its audit entries and its notifications to the store in one transaction.
+
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::alert::{
+    AlertFields, AlertInput, AlertState, Closure, ResponseRules, Step, check_action_due, take_step,
+};
+use palisade_domain::clock::{from_unix, long_date_time, rfc3339};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
+use palisade_store::{
+    ActionWrite, AlertFilter, AlertListItem, AlertRecord, AlertSave, AlertVersionRecord, Notice,
+    ResponseActionRecord, ResponseCount, ResponseFilter, ResponseRecord, ResponseWrite,
+};
+
+/// Alert numbering and response deadlines, from configuration.
+#[derive(Debug, Clone)]
+pub struct AlertSettings {
+    /// References are `{prefix}-{number}` (`CC-4123`).
+    pub prefix: String,
+    /// The number of the very first alert.
+    pub first_number: i64,
+    pub rules: ResponseRules,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            prefix: "CC".into(),
+            first_number: 1000,
+            rules: ResponseRules::default(),
+        }
+    }
+}
+
+/// An alert with its history, as a reader may see it.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    pub alert: AlertRecord,
+    pub versions: Vec<AlertVersionRecord>,
+}
+
+/// A step as asked for, before the rules decide it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepRequest {
+    Acknowledge,
+    Applicability {
+        applies: bool,
+        reason: String,
+    },
+    AddAction {
+        action: String,
+        owner: String,
+        due_on: String,
+    },
+    UpdateAction {
+        id: i64,
+        progress: String,
+        done: bool,
+    },
+    Close {
+        closure: Closure,
+        siro: String,
+    },
+}
+
+impl StepRequest {
+    fn step(&self) -> Step {
+        match self {
+            StepRequest::Acknowledge => Step::Acknowledge,
+            StepRequest::Applicability { applies, reason } => Step::Applicability {
+                applies: *applies,
+                reason: reason.clone(),
+            },
+            StepRequest::AddAction { .. } | StepRequest::UpdateAction { .. } => Step::Remediation,
+            StepRequest::Close { closure, siro } => Step::Close {
+                closure: *closure,
+                siro: siro.clone(),
+            },
+        }
+    }
+}
+
+fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String> {
+    Ok(palisade_domain::error::bounded_text(field, v, min, max)?)
+}
+
+impl App {
+    /// Whether the actor sees every alert and response (the national team).
+    fn national_reader(actor: &Actor) -> bool {
+        actor.principal.may_global(GlobalAction::ViewAlertResponses)
+    }
+
+    /// The alert with this reference, if the actor may read it: the national team reads every
+    /// alert; everyone else reads published ones (their content is public).
+    async fn readable_alert(&self, actor: &Actor, reference: &str) -> Result<AlertRecord> {
+        let alert = self
+            .store
+            .find_alert(reference)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if alert.state == AlertState::Draft && !Self::national_reader(actor) {
+            return Err(AppError::NotFound);
+        }
+        Ok(alert)
+    }
+
+    /// Who an alert reaches: the ids of the active organisations its audience includes.
+    async fn audience_ids(&self, fields: &AlertFields) -> Result<Vec<i64>> {
+        let orgs = self.store.export_orgs(&Scope::All).await?;
+        let a = &fields.audience;
+        let unknown: Vec<&str> = a
+            .codes
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| !orgs.iter().any(|o| o.code == *c))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(AppError::invalid(
+                "codes",
+                format!("no organisation has the code {}", unknown.join(", ")),
+            ));
+        }
+        Ok(orgs
+            .iter()
+            .filter(|o| o.active && a.includes(&o.code, o.org_type, o.category, &o.region))
+            .map(|o| o.id)
+            .collect())
+    }
+
+    /// What an alert's contacts receive on publication or update (`{reference}` is filled in by
+    /// the store).
+    fn notice(
+        &self,
+        version: i64,
+        fields: &AlertFields,
+        due_at: Option<i64>,
+        changed: &[String],
+    ) -> Notice {
+        let due = due_at.map(|d| long_date_time(from_unix(d)));
+        let what = if changed.is_empty() {
+            "New".to_string()
+        } else {
+            "Updated".to_string()
+        };
+        let mut email = format!(
+            "{what} {} alert {{reference}}: {}\n\n{}\n",
+            fields.severity.label(),
+            fields.title,
+            fields.summary
+        );
+        if !changed.is_empty() {
+            email.push_str(&format!("\nWhat changed: {}.\n", changed.join(", ")));
+        }
+        if fields.exploited {
+            email.push_str("\nExploitation of this vulnerability is known.\n");
+        }
+        if !fields.cves.is_empty() {
+            let cves: Vec<&str> = fields.cves.iter().map(|c| c.as_str()).collect();
+            email.push_str(&format!("\nCVEs: {}\n", cves.join(", ")));
+        }
+        if !fields.remediation.is_empty() {
+            email.push_str(&format!("\nWhat to do:\n{}\n", fields.remediation));
+        }
+        match &due {
+            Some(d) => email.push_str(&format!(
+                "\nAcknowledge this alert and record your response by {d}.\n"
+            )),
+            None if fields.response_required => {
+                email.push_str("\nRecord your organisation's response in Palisade.\n");
+            }
+            None => {}
+        }
+        let mut sms = format!(
+            "NHS Cyber Alert {{reference}} ({}): {}.",
+            fields.severity.label(),
+            fields.title
+        );
+        if let Some(d) = &due {
+            sms.push_str(&format!(" Respond by {d}."));
+        }
+        Notice {
+            key: format!("alert:{{reference}}:v{version}"),
+            subject: format!(
+                "[{{reference}}] {what} {} alert: {}",
+                fields.severity.label(),
+                fields.title
+            ),
+            email_body: email,
+            sms_body: sms,
+        }
+    }
+
+    /// Drafts an alert, publishing it at once with `publish`.
+    pub async fn create_alert(
+        &self,
+        actor: &Actor,
+        input: &AlertInput,
+        publish: bool,
+    ) -> Result<AlertRecord> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        let fields = input.validate()?;
+        let save = self.alert_save(fields, Vec::new(), publish, 1).await?;
+        let mut audit = vec![self.alert_audit(actor, "alert.create", &save)];
+        if publish {
+            audit.push(self.alert_audit(actor, "alert.publish", &save));
+        }
+        Ok(self
+            .store
+            .create_alert(
+                &self.alerts.prefix,
+                self.alerts.first_number,
+                &save,
+                self.stamp(actor),
+                audit,
+            )
+            .await?)
+    }
+
+    /// Changes an alert as a new version (provided nobody changed it since `expected_version`).
+    /// A published alert stays published and its organisations are told what changed; a draft is
+    /// published with `publish`.
+    pub async fn update_alert(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        expected_version: i64,
+        input: &AlertInput,
+        publish: bool,
+    ) -> Result<AlertRecord> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        let current = self.readable_alert(actor, reference).await?;
+        if current.version != expected_version {
+            return Err(AppError::Conflict {
+                field: "version".into(),
+                message: format!(
+                    "{} was changed by someone else (now version {}); review it and try again",
+                    current.reference, current.version
+                ),
+            });
+        }
+        let fields = input.validate()?;
+        let changed: Vec<String> = fields
+            .changes_since(&current.fields)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let published = current.state == AlertState::Published;
+        if changed.is_empty() && (published || !publish) {
+            return Err(AppError::invalid("alert", "nothing changed"));
+        }
+        let publish = publish || published;
+        let mut save = self
+            .alert_save(fields, changed, publish, current.version + 1)
+            .await?;
+        if !published {
+            // A draft's first publication is news, not an update.
+            save.changed.clear();
+            if let Some(n) = &mut save.notice {
+                *n = self.notice(current.version + 1, &save.fields, save.due_at, &[]);
+            }
+        }
+        let mut draft = self.alert_audit(
+            actor,
+            if published {
+                "alert.update"
+            } else if publish {
+                "alert.publish"
+            } else {
+                "alert.edit"
+            },
+            &save,
+        );
+        draft.entity_id = current.reference.clone();
+        Ok(self
+            .store
+            .save_alert(
+                current.id,
+                expected_version,
+                &save,
+                self.stamp(actor),
+                vec![draft],
+            )
+            .await?)
+    }
+
+    async fn alert_save(
+        &self,
+        fields: AlertFields,
+        changed: Vec<String>,
+        publish: bool,
+        version: i64,
+    ) -> Result<AlertSave> {
+        let targets = if publish {
+            self.audience_ids(&fields).await?
+        } else {
+            Vec::new()
+        };
+        let due_at =
+            self.alerts
+                .rules
+                .first_due(fields.severity, fields.response_required, self.now());
+        // A new alert's reference is only known inside the store's transaction, which fills
+        // in `{reference}` (see `Notice`).
+        let notice = publish.then(|| self.notice(version, &fields, due_at, &changed));
+        Ok(AlertSave {
+            fields,
+            changed,
+            publish,
+            targets,
+            due_at,
+            notice,
+        })
+    }
+
+    fn alert_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        save: &AlertSave,
+    ) -> palisade_domain::audit::AuditDraft {
+        self.draft(
+            actor,
+            action,
+            "alert",
+            "",
+            None,
+            serde_json::json!({
+                "title": save.fields.title,
+                "severity": save.fields.severity.as_str(),
+                "changed": save.changed,
+                "organisations": save.targets.len(),
+            }),
+        )
+    }
+
+    pub async fn alert(&self, actor: &Actor, reference: &str) -> Result<AlertView> {
+        let alert = self.readable_alert(actor, reference).await?;
+        let versions = self.store.alert_versions(alert.id).await?;
+        Ok(AlertView { alert, versions })
+    }
+
+    /// The national team's list of every alert, or an organisation's alerts (one row per
+    /// response of an organisation the actor acts for), open ones first.
+    pub async fn list_alerts(
+        &self,
+        actor: &Actor,
+        mut filter: AlertFilter,
+        page: PageRequest,
+    ) -> Result<Page<AlertListItem>> {
+        filter.responding = if Self::national_reader(actor) {
+            filter.responding.take()
+        } else {
+            Some(actor.principal.scope(OrgAction::ViewAlerts))
+        };
+        Ok(self.store.list_alerts(&filter, page).await?)
+    }
+
+    /// Responses to an alert: every one for the national team, otherwise those of the
+    /// organisations the actor acts for.
+    pub async fn alert_responses(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        filter: &ResponseFilter,
+        page: Option<PageRequest>,
+    ) -> Result<(AlertRecord, Page<ResponseRecord>)> {
+        let alert = self.readable_alert(actor, reference).await?;
+        let scope = if Self::national_reader(actor) {
+            Scope::All
+        } else {
+            actor.principal.scope(OrgAction::ViewAlerts)
+        };
+        let page = self.store.responses(alert.id, &scope, filter, page).await?;
+        Ok((alert, page))
+    }
+
+    /// Counts for the national response board.
+    pub async fn response_counts(
+        &self,
+        actor: &Actor,
+        reference: &str,
+    ) -> Result<Vec<ResponseCount>> {
+        actor.require(GlobalAction::ViewAlertResponses)?;
+        let alert = self.readable_alert(actor, reference).await?;
+        Ok(self.store.response_counts(alert.id, self.now()).await?)
+    }
+
+    /// One organisation's response and its actions.
+    pub async fn alert_response(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        org_code: &str,
+    ) -> Result<(AlertRecord, ResponseRecord, Vec<ResponseActionRecord>)> {
+        let alert = self.readable_alert(actor, reference).await?;
+        let org = self.org_for(actor, org_code, OrgAction::ViewAlerts).await?;
+        let response = self
+            .store
+            .response(alert.id, org.org.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let actions = self.store.response_actions(alert.id, org.org.id).await?;
+        Ok((alert, response, actions))
+    }
+
+    /// Takes one step for one or several organisations at once, all or nothing.
+    pub async fn respond(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        org_codes: &[String],
+        request: &StepRequest,
+    ) -> Result<Vec<ResponseRecord>> {
+        if org_codes.is_empty() {
+            return Err(AppError::invalid(
+                "org_codes",
+                "name at least one organisation",
+            ));
+        }
+        let alert = self.readable_alert(actor, reference).await?;
+        let now = self.now();
+        let today = self.clock.now().date();
+        let step = request.step();
+        let action = match request {
+            StepRequest::AddAction {
+                action,
+                owner,
+                due_on,
+            } => Some(ActionWrite::Add {
+                action: text("action", action, 1, 1000)?,
+                owner: text("owner", owner, 1, 200)?,
+                due_on: check_action_due(due_on, today)
+                    .map_err(|m| AppError::invalid("due_on", m))?
+                    .to_string(),
+            }),
+            StepRequest::UpdateAction { id, progress, done } => Some(ActionWrite::Update {
+                id: *id,
+                progress: Some(progress.trim())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| text("progress", p, 1, 2000))
+                    .transpose()?,
+                done_on: done.then(|| today.to_string()),
+            }),
+            _ => None,
+        };
+        let mut writes = Vec::new();
+        let mut audit = Vec::new();
+        let mut orgs = Vec::new();
+        for code in org_codes {
+            let org = self
+                .org_for(actor, code, OrgAction::RespondToAlerts)
+                .await?;
+            let response = self
+                .store
+                .response(alert.id, org.org.id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "org_codes",
+                        format!("{} is not in scope of {}", org.org.code, alert.reference),
+                    )
+                })?;
+            let outcome =
+                take_step(&response.state(), &step, &self.alerts.rules, now).map_err(|m| {
+                    AppError::Conflict {
+                        field: step.name().into(),
+                        message: format!("{}: {m}", org.org.code),
+                    }
+                })?;
+            writes.push(ResponseWrite {
+                org_id: org.org.id,
+                expected_revision: response.revision,
+                status: outcome.status,
+                due_at: outcome.due_at,
+                acknowledged: matches!(step, Step::Acknowledge),
+                applicability: match &step {
+                    Step::Applicability { applies, reason } => Some((
+                        *applies,
+                        Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+                    )),
+                    _ => None,
+                },
+                closure: match &step {
+                    Step::Close { closure, siro } => Some((
+                        *closure,
+                        (*closure == Closure::RiskAccepted).then(|| siro.trim().to_string()),
+                    )),
+                    _ => None,
+                },
+                action: action.clone(),
+            });
+            audit.push(self.draft(
+                actor,
+                &format!("alert.{}", step.name()),
+                "alert_response",
+                format!("{}/{}", alert.reference, org.org.code),
+                Some(org.org.id),
+                step_summary(request),
+            ));
+            orgs.push(org.org.id);
+        }
+        self.store
+            .record_responses(alert.id, &writes, self.stamp(actor), audit)
+            .await?;
+        let mut out = Vec::new();
+        for id in orgs {
+            if let Some(r) = self.store.response(alert.id, id).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl App {
+    /// Responses as CSV (every match), with the alert's reference.
+    pub async fn alert_responses_csv(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        filter: &ResponseFilter,
+    ) -> Result<(String, String)> {
+        let (alert, page) = self.alert_responses(actor, reference, filter, None).await?;
+        let now = self.now();
+        let time = |t: Option<i64>| t.map(|t| rfc3339(from_unix(t))).unwrap_or_default();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let csv_err = |e: csv::Error| AppError::Internal(e.to_string());
+        w.write_record(RESPONSE_CSV_HEADER).map_err(csv_err)?;
+        for r in &page.items {
+            w.write_record([
+                r.org_code.clone(),
+                spreadsheet_safe(&r.org_name),
+                r.org_type.as_str().to_string(),
+                spreadsheet_safe(&r.region),
+                r.status.as_str().to_string(),
+                time(r.due_at),
+                r.state().late(now).to_string(),
+                r.applies.map(|a| a.to_string()).unwrap_or_default(),
+                r.closure
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default(),
+                time(r.closed_at),
+                time(r.escalated_at),
+            ])
+            .map_err(csv_err)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((alert.reference, text))
+    }
+}
+
+/// The columns of the responses CSV.
+pub const RESPONSE_CSV_HEADER: [&str; 11] = [
+    "org_code",
+    "org_name",
+    "org_type",
+    "region",
+    "status",
+    "due_at",
+    "late",
+    "applies",
+    "closure",
+    "closed_at",
+    "escalated_at",
+];
+
+/// Text a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or carriage
+/// return) gets a leading apostrophe.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// What the audit log keeps of a step (no free text beyond the reason and the action).
+fn step_summary(request: &StepRequest) -> serde_json::Value {
+    match request {
+        StepRequest::Acknowledge => serde_json::json!({}),
+        StepRequest::Applicability { applies, reason } => {
+            serde_json::json!({"applies": applies, "reason": reason.trim()})
+        }
+        StepRequest::AddAction { action, due_on, .. } => {
+            serde_json::json!({"action": action.trim(), "due_on": due_on.trim()})
+        }
+        StepRequest::UpdateAction { id, done, .. } => {
+            serde_json::json!({"action_id": id, "done": done})
+        }
+        StepRequest::Close { closure, siro } => {
+            serde_json::json!({"closure": closure.as_str(), "siro": siro.trim()})
+        }
+    }
+}
