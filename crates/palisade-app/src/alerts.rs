@@ -7,7 +7,7 @@ use crate::{Actor, App, AppError, Result};
 use palisade_domain::alert::{
     AlertFields, AlertInput, AlertState, Closure, ResponseRules, Step, check_action_due, take_step,
 };
-use palisade_domain::clock::{from_unix, long_date_time, rfc3339};
+use palisade_domain::clock::{from_unix, long_date_time, rfc3339_opt};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
 use palisade_store::{
@@ -202,7 +202,9 @@ impl App {
     ) -> Result<AlertRecord> {
         actor.require(GlobalAction::ManageAlerts)?;
         let fields = input.validate()?;
-        let save = self.alert_save(fields, Vec::new(), publish, 1).await?;
+        let save = self
+            .alert_save(fields, Vec::new(), publish, false, 1)
+            .await?;
         let mut audit = vec![self.alert_audit(actor, "alert.create", &save)];
         if publish {
             audit.push(self.alert_audit(actor, "alert.publish", &save));
@@ -233,13 +235,8 @@ impl App {
         actor.require(GlobalAction::ManageAlerts)?;
         let current = self.readable_alert(actor, reference).await?;
         if current.version != expected_version {
-            return Err(AppError::Conflict {
-                field: "version".into(),
-                message: format!(
-                    "{} was changed by someone else (now version {}); review it and try again",
-                    current.reference, current.version
-                ),
-            });
+            // Checked here too, before "nothing changed" is judged against a newer version.
+            return Err(palisade_store::stale_alert(&current).into());
         }
         let fields = input.validate()?;
         let changed: Vec<String> = fields
@@ -252,16 +249,10 @@ impl App {
             return Err(AppError::invalid("alert", "nothing changed"));
         }
         let publish = publish || published;
-        let mut save = self
-            .alert_save(fields, changed, publish, current.version + 1)
+        // A draft's first publication is news; a published alert's change is an update.
+        let save = self
+            .alert_save(fields, changed, publish, published, current.version + 1)
             .await?;
-        if !published {
-            // A draft's first publication is news, not an update.
-            save.changed.clear();
-            if let Some(n) = &mut save.notice {
-                *n = self.notice(current.version + 1, &save.fields, save.due_at, &[]);
-            }
-        }
         let mut draft = self.alert_audit(
             actor,
             if published {
@@ -291,6 +282,7 @@ impl App {
         fields: AlertFields,
         changed: Vec<String>,
         publish: bool,
+        update: bool,
         version: i64,
     ) -> Result<AlertSave> {
         let targets = if publish {
@@ -304,7 +296,10 @@ impl App {
                 .first_due(fields.severity, fields.response_required, self.now());
         // A new alert's reference is only known inside the store's transaction, which fills
         // in `{reference}` (see `Notice`).
-        let notice = publish.then(|| self.notice(version, &fields, due_at, &changed));
+        let notice = publish.then(|| {
+            let news: &[String] = if update { &changed } else { &[] };
+            self.notice(version, &fields, due_at, news)
+        });
         Ok(AlertSave {
             fields,
             changed,
@@ -525,7 +520,7 @@ impl App {
     ) -> Result<(String, String)> {
         let (alert, page) = self.alert_responses(actor, reference, filter, None).await?;
         let now = self.now();
-        let time = |t: Option<i64>| t.map(|t| rfc3339(from_unix(t))).unwrap_or_default();
+        let time = |t: Option<i64>| rfc3339_opt(t).unwrap_or_default();
         let mut w = csv::Writer::from_writer(Vec::new());
         let csv_err = |e: csv::Error| AppError::Internal(e.to_string());
         w.write_record(RESPONSE_CSV_HEADER).map_err(csv_err)?;

@@ -689,6 +689,7 @@ mod tests {
         assert_eq!(r.first_due(Severity::High, false, 1000), None);
         assert_eq!(r.first_due(Severity::Low, true, 1000), None);
         assert_eq!(r.first_due(Severity::Medium, true, 0), Some(14 * 24 * H));
+        assert_eq!(r.first_due(Severity::InformationOnly, true, 1000), None);
     }
 
     fn state(status: ResponseStatus, applies: Option<bool>, open: usize) -> ResponseState {

@@ -47,6 +47,11 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// An optional stored time (Unix seconds) as RFC 3339, for API fields that may be empty.
+pub fn rfc3339_opt(secs: Option<i64>) -> Option<String> {
+    secs.map(|t| rfc3339(from_unix(t)))
+}
+
 /// Seconds since the Unix epoch to a UTC time (storage keeps times as integers on both engines).
 pub fn from_unix(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)

@@ -14,9 +14,9 @@ use palisade_domain::people::ContactRole;
 use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{AnyConnection, FromRow};
 
-const ALERT_SELECT: &str = "SELECT a.id, a.reference, a.state, a.version, a.fields, a.created_at, \
+const ALERT_COLUMNS: &str = "a.id, a.reference, a.state, a.version, a.fields, a.created_at, \
      a.published_at, a.updated_at, \
-     (SELECT COUNT(*) FROM alert_responses x WHERE x.alert_id = a.id) AS responses FROM alerts a";
+     (SELECT COUNT(*) FROM alert_responses x WHERE x.alert_id = a.id) AS responses";
 
 const RESPONSE_COLUMNS: &str = "r.alert_id, r.org_id, o.code AS org_code, o.name AS org_name, \
      o.org_type, o.region, r.status, r.due_at, r.acknowledged_at, r.applies, r.reason, r.closure, \
@@ -132,13 +132,24 @@ impl TryFrom<ResponseRow> for ResponseRecord {
     }
 }
 
+/// The conflict when an alert changed since the version its editor read.
+pub fn stale_alert(current: &AlertRecord) -> StoreError {
+    StoreError::conflict(
+        "version",
+        format!(
+            "{} was changed by someone else (now version {}); review it and try again",
+            current.reference, current.version
+        ),
+    )
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Unsupported(e.to_string()))
 }
 
 async fn alert_by(conn: &mut AnyConnection, id: i64) -> Result<AlertRecord> {
     let row: Option<AlertRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ALERT_SELECT} WHERE a.id = $1"
+        "SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.id = $1"
     )))
     .bind(id)
     .fetch_optional(conn)
@@ -162,6 +173,7 @@ impl SqlStore {
         &self,
         conn: &mut AnyConnection,
         alert_id: i64,
+        reference: &str,
         version: i64,
         save: &AlertSave,
         stamp: Stamp,
@@ -213,12 +225,7 @@ impl SqlStore {
         .execute(&mut *conn)
         .await?;
         if let Some(notice) = &save.notice {
-            let reference: String =
-                sqlx::query_scalar("SELECT reference FROM alerts WHERE id = $1")
-                    .bind(alert_id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            queue_notice(conn, alert_id, &notice.for_alert(&reference), stamp.at).await?;
+            queue_notice(conn, alert_id, &notice.for_alert(reference), stamp.at).await?;
         }
         Ok(())
     }
@@ -295,7 +302,8 @@ impl AlertStore for SqlStore {
                 e.into()
             }
         })?;
-        self.write_version(&mut tx, id, 1, save, stamp).await?;
+        self.write_version(&mut tx, id, &reference, 1, save, stamp)
+            .await?;
         let audit: Vec<AuditDraft> = audit
             .into_iter()
             .map(|mut d| {
@@ -320,16 +328,17 @@ impl AlertStore for SqlStore {
         let mut tx = self.begin().await?;
         let current = alert_by(&mut tx, alert_id).await?;
         if current.version != expected_version {
-            return Err(StoreError::conflict(
-                "version",
-                format!(
-                    "{} was changed by someone else (now version {}); review it and try again",
-                    current.reference, current.version
-                ),
-            ));
+            return Err(stale_alert(&current));
         }
-        self.write_version(&mut tx, alert_id, current.version + 1, save, stamp)
-            .await?;
+        self.write_version(
+            &mut tx,
+            alert_id,
+            &current.reference,
+            current.version + 1,
+            save,
+            stamp,
+        )
+        .await?;
         append_many(&mut tx, &audit).await?;
         let alert = alert_by(&mut tx, alert_id).await?;
         tx.commit().await?;
@@ -338,7 +347,7 @@ impl AlertStore for SqlStore {
 
     async fn find_alert(&self, reference: &str) -> Result<Option<AlertRecord>> {
         let row: Option<AlertRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{ALERT_SELECT} WHERE a.reference = $1"
+            "SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.reference = $1"
         )))
         .bind(reference.trim().to_ascii_uppercase())
         .fetch_optional(&self.read)
@@ -358,12 +367,7 @@ impl AlertStore for SqlStore {
             if count {
                 sql.push("SELECT COUNT(*) ");
             } else {
-                sql.push(
-                    "SELECT a.id, a.reference, a.state, a.version, a.fields, a.created_at, \
-                     a.published_at, a.updated_at, \
-                     (SELECT COUNT(*) FROM alert_responses x WHERE x.alert_id = a.id) AS responses",
-                );
-                sql.push(if responding {
+                sql.push("SELECT ").push(ALERT_COLUMNS).push(if responding {
                     ", r.org_id AS response_org "
                 } else {
                     ", NULL AS response_org "
@@ -416,18 +420,42 @@ impl AlertStore for SqlStore {
             response_org: Option<i64>,
         }
         let rows = build(false).query_as::<Row>().fetch_all(&self.read).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut conn = self.read.acquire().await?;
-        for row in rows {
-            let response = match row.response_org {
-                Some(org) => response_by(&mut conn, row.alert.id, org).await?,
-                None => None,
-            };
-            items.push(AlertListItem {
-                alert: row.alert.try_into()?,
-                response,
-            });
+        // The page's responses in one query, not one per row.
+        let pairs: Vec<(i64, i64)> = rows
+            .iter()
+            .filter_map(|r| r.response_org.map(|o| (r.alert.id, o)))
+            .collect();
+        let mut responses = std::collections::HashMap::new();
+        if !pairs.is_empty() {
+            let mut sql = Sql::new(&format!(
+                "SELECT {RESPONSE_COLUMNS} FROM alert_responses r \
+                 JOIN organisations o ON o.id = r.org_id WHERE "
+            ));
+            for (i, (alert, org)) in pairs.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { " OR (" })
+                    .push("r.alert_id = ")
+                    .i64(*alert)
+                    .push(" AND r.org_id = ")
+                    .i64(*org)
+                    .push(")");
+            }
+            for row in sql.query_as::<ResponseRow>().fetch_all(&self.read).await? {
+                let record = ResponseRecord::try_from(row)?;
+                responses.insert((record.alert_id, record.org_id), record);
+            }
         }
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let response = row
+                    .response_org
+                    .and_then(|o| responses.remove(&(row.alert.id, o)));
+                Ok(AlertListItem {
+                    alert: row.alert.try_into()?,
+                    response,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
             total: total.max(0) as u64,

@@ -23,7 +23,7 @@ mod plans;
 mod sessions;
 pub mod testkit;
 
-pub use alerts::AlertSave;
+pub use alerts::{AlertSave, stale_alert};
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use model::*;

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use palisade_app::AppError;
 use palisade_app::orgs::OrgPatch;
 use palisade_app::people::NewPersonInput;
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt};
 use palisade_domain::org::{Category, OrgInput, OrgType};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{ContactInput, Role};
@@ -327,8 +327,8 @@ impl From<ApiToken> for TokenDto {
             label: t.label,
             prefix: t.prefix,
             created_at: rfc3339(from_unix(t.created_at)),
-            last_used_at: t.last_used_at.map(|t| rfc3339(from_unix(t))),
-            revoked_at: t.revoked_at.map(|t| rfc3339(from_unix(t))),
+            last_used_at: rfc3339_opt(t.last_used_at),
+            revoked_at: rfc3339_opt(t.revoked_at),
         }
     }
 }

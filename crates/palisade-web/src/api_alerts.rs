@@ -15,7 +15,7 @@ use palisade_app::alerts::{AlertView, StepRequest};
 use palisade_domain::alert::{
     AlertInput, AlertState, Closure, ProductInput, ResponseStatus, Severity,
 };
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt as time};
 use palisade_domain::org::OrgType;
 use palisade_domain::page::PageRequest;
 use palisade_store::{
@@ -43,10 +43,6 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
-
-fn time(t: Option<i64>) -> Option<String> {
-    t.map(|t| rfc3339(from_unix(t)))
-}
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ProductDto {

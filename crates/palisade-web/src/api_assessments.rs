@@ -14,7 +14,7 @@ use palisade_app::assessments::{AnswerInput, AssessmentView, CertificateInput};
 use palisade_app::report::NationalReport;
 use palisade_domain::assessment::{Evaluation, Status, answer_json, year_label};
 use palisade_domain::catalogs::CatalogParams;
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt};
 use palisade_domain::framework::date_text;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_store::{FrameworkRecord, PublicStatus, StatusFilter};
@@ -246,7 +246,7 @@ pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) ->
         framework_id: v.framework.id,
         framework_name: v.framework.name.clone(),
         status: v.status().as_str().into(),
-        published_at: v.published_at().map(|t| rfc3339(from_unix(t))),
+        published_at: rfc3339_opt(v.published_at()),
         submitted: v.submitted(),
         deadline: date_text(v.tree.deadline),
         interim_baseline: v.tree.interim_baseline.map(date_text),
@@ -340,7 +340,7 @@ impl From<PublicStatus> for PublicStatusDto {
             name: p.name,
             org_type: p.org_type.as_str().into(),
             status: p.status.as_str().into(),
-            published_at: p.published_at.map(|t| rfc3339(from_unix(t))),
+            published_at: rfc3339_opt(p.published_at),
         }
     }
 }

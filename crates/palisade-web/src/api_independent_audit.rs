@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use palisade_app::independent_audits::AuditView;
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::rfc3339_opt;
 use palisade_domain::independent_audit::FindingInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,7 +68,7 @@ fn audit_dto(v: AuditView) -> AuditDto {
         veracity: r.and_then(|r| r.veracity).map(|v| v.as_str().to_string()),
         summary: r.map(|r| r.summary.clone()),
         auditor: r.and_then(|r| r.auditor.clone()),
-        issued_at: r.and_then(|r| r.issued_at).map(|t| rfc3339(from_unix(t))),
+        issued_at: rfc3339_opt(r.and_then(|r| r.issued_at)),
         lines: v
             .lines
             .into_iter()

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use palisade_app::AppError;
 use palisade_app::plans::PlanView;
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt};
 use palisade_domain::page::PageRequest;
 use palisade_domain::plan::{ActionInput, PlanState};
 use palisade_store::PlanFilter;
@@ -79,7 +79,7 @@ pub struct PlanDto {
 }
 
 fn plan_dto(v: PlanView) -> PlanDto {
-    let time = |t: Option<i64>| t.map(|t| rfc3339(from_unix(t)));
+    let time = rfc3339_opt;
     let plan = v.plan.as_ref();
     PlanDto {
         org_code: v.assessment.org.org.code.clone(),

@@ -3887,7 +3887,8 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "CC-1000",
             "A81001",
             "remediation",
-            json!({"action": "Patch", "owner": "IT", "due_on": "2025-06-01"}),
+            // Yesterday: the clock reads 2025-06-15 (UTC).
+            json!({"action": "Patch", "owner": "IT", "due_on": "2025-06-14"}),
         )
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -3902,7 +3903,8 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "CC-1000",
             "A81001",
             "remediation",
-            json!({"action": "Patch every host", "owner": "IT desk", "due_on": "2025-07-01"}),
+            // Today is allowed.
+            json!({"action": "Patch every host", "owner": "IT desk", "due_on": "2025-06-15"}),
         )
         .await;
         assert_eq!(
@@ -3933,7 +3935,7 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             .await
             .json();
         let action_id = detail["actions"][0]["id"].as_i64().unwrap();
-        assert_eq!(detail["actions"][0]["due_on"], "2025-07-01");
+        assert_eq!(detail["actions"][0]["due_on"], "2025-06-15");
         let r = step(
             &h,
             lead,
@@ -3981,8 +3983,32 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
         .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "closed is closed");
 
-        // Two days on, the trust that never acknowledged is late; the board counts it.
-        h.clock.advance(time::Duration::hours(48));
+        // Exactly 48 hours after publication the trust's response is due, not yet late (the
+        // store's filter and count agree with the domain's rule); one second on, it is late and
+        // the board counts it.
+        h.clock.advance(time::Duration::hours(47));
+        assert_eq!(h.clock.now().unix_timestamp(), published_at + 48 * 3600);
+        let on_time = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/responses?late=true",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(on_time["meta"]["total"], 0);
+        let board = h
+            .api(
+                Method::GET,
+                "/api/v1/alerts/CC-1000/board",
+                Some(analyst),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(board["late"], 0);
+        h.clock.advance(time::Duration::seconds(1));
         let late = h
             .api(
                 Method::GET,
@@ -4132,14 +4158,36 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK);
+        // A draft's edits are versions naming what changed; its publication is news, not an
+        // update, and nothing changing is refused unless it publishes.
+        let url = format!("/api/v1/alerts/{id}");
+        let mut edit = high_alert(false);
+        edit["title"] = json!("Critical SMB vulnerability: second wave");
+        edit["expected_version"] = json!(1);
+        let r = put_json(&h, &url, admin, edit.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["state"], "draft");
+        assert_eq!(r.json()["versions"][0]["changed"], json!(["title"]));
+        edit["expected_version"] = json!(2);
+        let r = put_json(&h, &url, admin, edit.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing changed"
+        );
+        edit["publish"] = json!(true);
+        let r = put_json(&h, &url, admin, edit).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["state"], "published");
+        assert_eq!(r.json()["responses"], 2);
 
         // Notifications were queued with the change, once each: an email and an SMS to the
-        // practice's alert contact for the publication and for the update.
+        // practice's alert contact for each publication and for the update.
         let outbox = h.app.store.outbox(false, 100).await.unwrap();
         let keys: Vec<&str> = outbox.iter().map(|m| m.key.as_str()).collect();
-        assert_eq!(outbox.len(), 6, "{keys:?}");
+        assert_eq!(outbox.len(), 8, "{keys:?}");
         let sms: Vec<_> = outbox.iter().filter(|m| m.channel == "sms").collect();
-        assert_eq!(sms.len(), 3);
+        assert_eq!(sms.len(), 4);
         assert!(
             sms.iter()
                 .all(|m| m.recipient.replace(' ', "").ends_with("7700900555")),
@@ -4161,6 +4209,12 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             outbox
                 .iter()
                 .any(|m| m.subject.starts_with("[CC-1000] Updated Medium alert"))
+        );
+        let news = format!("[{id}] New High alert: Critical SMB vulnerability: second wave");
+        assert!(
+            outbox.iter().any(|m| m.subject == news),
+            "{:?}",
+            outbox.iter().map(|m| &m.subject).collect::<Vec<_>>()
         );
 
         // Every step is in the audit log.
@@ -4185,5 +4239,6 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
         ] {
             assert!(actions.contains(&a), "{a} missing from {actions:?}");
         }
+        h.db.cleanup().await;
     }
 }
