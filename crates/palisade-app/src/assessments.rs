@@ -502,7 +502,7 @@ impl App {
         // The status is decided from the view read here and published only if the assessment
         // is still at this revision.
         let view = self.view(actor, ctx).await?;
-        let status = self.status_if_submitted(&view).await?;
+        let (status, _) = self.status_if_submitted(&view).await?;
         let e = &view.evaluation;
         let draft = self.draft(
             actor,
@@ -527,8 +527,12 @@ impl App {
     }
 
     /// The status the assessment would publish if submitted now: its evaluation today and the
-    /// previous year's published status (Approaching is never allowed two years running).
-    pub async fn status_if_submitted(&self, view: &AssessmentView) -> Result<Status> {
+    /// previous year's published status (Approaching is never allowed two years running); with
+    /// the state of the improvement plan it took into account, if there is one.
+    pub async fn status_if_submitted(
+        &self,
+        view: &AssessmentView,
+    ) -> Result<(Status, Option<palisade_domain::plan::PlanState>)> {
         let previous = self
             .store
             .get_assessment(view.org.org.id, view.year - 1)
@@ -537,31 +541,33 @@ impl App {
             .filter(|s| *s != Status::NotPublished);
         let e = &view.evaluation;
         // A plan counts once the SIRO has signed it off, and only if it covers what Met needs.
-        let (plan_covers_unmet, plan_approved) = match &view.record {
-            Some(r) => match self.store.plan(r.id).await? {
-                Some(p) if p.state.signed() => {
-                    let actions = self.store.plan_actions(p.id).await?;
-                    let covers = palisade_domain::plan::covers(
-                        &e.needed_for_met,
-                        actions.iter().map(|a| a.reference.as_str()),
-                    );
-                    (
-                        covers,
-                        covers && p.state == palisade_domain::plan::PlanState::Approved,
-                    )
-                }
-                _ => (false, false),
-            },
-            None => (false, false),
+        let plan = match &view.record {
+            Some(r) => self.store.plan(r.id).await?,
+            None => None,
         };
-        Ok(decide_status(StatusInputs {
+        let (plan_covers_unmet, plan_approved) = match &plan {
+            Some(p) if p.state.signed() => {
+                let actions = self.store.plan_actions(p.id).await?;
+                let covers = palisade_domain::plan::covers(
+                    &e.needed_for_met,
+                    actions.iter().map(|a| a.reference.as_str()),
+                );
+                (
+                    covers,
+                    covers && p.state == palisade_domain::plan::PlanState::Approved,
+                )
+            }
+            _ => (false, false),
+        };
+        let status = decide_status(StatusInputs {
             met: e.met,
             approaching_met: e.approaching_met,
             exceeding_certificate: e.exceeding_certificate,
             plan_covers_unmet,
             plan_approved,
             previous,
-        }))
+        });
+        Ok((status, plan.map(|p| p.state)))
     }
 
     /// Reopens a submitted assessment for changes until the deadline (inclusive). The published

@@ -14,6 +14,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// Fields someone else changed meanwhile (answered `409`, each field named).
+    #[error("{0}")]
+    Stale(FieldErrors),
     #[error("{0}")]
     Internal(String),
 }
@@ -42,6 +45,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict { field, message } => Self::Conflict { field, message },
             StoreError::Invalid(errs) => Self::Invalid(errs),
+            StoreError::Stale(errs) => Self::Stale(errs),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Internal(other.to_string())

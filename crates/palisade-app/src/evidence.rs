@@ -400,6 +400,12 @@ mod tests {
         assert!(
             refuse("policy.pdf", PDF, 10).contains("the largest document accepted is 10 bytes")
         );
+        // The limit itself is allowed; one byte over is not.
+        assert_eq!(
+            check_document("policy.pdf", PDF, PDF.len()),
+            Ok("application/pdf")
+        );
+        assert!(refuse("policy.pdf", PDF, PDF.len() - 1).contains("the largest document accepted"));
         assert!(refuse("tool.exe", b"MZ\x90\x00", 1000).contains("not a type accepted"));
         assert!(refuse("policy.pdf", b"MZ\x90\x00", 1000).contains("its content is not PDF"));
         assert!(refuse("notes.txt", b"a\x00b", 1000).contains("its content is not plain text"));

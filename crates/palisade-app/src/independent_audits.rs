@@ -5,7 +5,7 @@
 use crate::assessments::AssessmentView;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::assessment::item_met;
-use palisade_domain::independent_audit::{self, AuditState, FindingInput, needs_independent_audit};
+use palisade_domain::independent_audit::{self, AuditState, FindingInput};
 use palisade_domain::policy::OrgAction;
 use palisade_store::{AuditFindingRecord, AuditReport, IndependentAuditRecord};
 
@@ -103,10 +103,11 @@ impl App {
                 }
             }
         }
-        let required = needs_independent_audit(assessment.org.org.category);
+        let required = assessment.org.org.category.needs_independent_audit();
+        // The submission is audited while it stands: not while the organisation has reopened it.
         let may_record = auditor
             && required
-            && assessment.published_at().is_some()
+            && assessment.submitted()
             && report.as_ref().is_none_or(|r| r.state == AuditState::Draft);
         Ok(AuditView {
             assessment,
@@ -146,7 +147,7 @@ impl App {
                 ),
             });
         }
-        let (Some(record), Some(_)) = (&a.record, a.published_at()) else {
+        let (Some(record), true) = (&a.record, a.submitted()) else {
             return Err(AppError::Conflict {
                 field: "audit".into(),
                 message: "the assessment has not been submitted yet".into(),

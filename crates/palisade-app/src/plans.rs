@@ -36,6 +36,8 @@ pub struct PlanView {
     /// The organisation's SIRO, as its contacts name them.
     pub siro: Option<String>,
     pub may_edit: bool,
+    /// Mark actions done (at any state, once a plan exists).
+    pub may_progress: bool,
     pub may_sign_off: bool,
     pub may_review: bool,
 }
@@ -53,12 +55,11 @@ impl PlanView {
 }
 
 fn node_text(view: &AssessmentView, reference: &str) -> String {
-    match view.tree.node(reference) {
-        Some(Node::Item(i)) => i.text.clone(),
-        Some(Node::Outcome(o)) => o.title.clone(),
-        Some(Node::Igp(_, g)) => g.text.clone(),
-        None => String::new(),
-    }
+    view.tree
+        .node(reference)
+        .map(Node::text)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn started(view: &AssessmentView) -> Result<i64> {
@@ -140,6 +141,7 @@ impl App {
         let state = plan.as_ref().map_or(PlanState::Draft, |p| p.state);
         Ok(PlanView {
             may_edit: p.may(OrgAction::AnswerAssessment, ancestry) && state.editable(),
+            may_progress: plan.is_some() && p.may(OrgAction::AnswerAssessment, ancestry),
             may_sign_off: p.may(OrgAction::SubmitAssessment, ancestry) && state.editable(),
             may_review: p.may_global(GlobalAction::ReviewPlans) && state == PlanState::SignedOff,
             assessment,
@@ -227,15 +229,12 @@ impl App {
         done: &[(String, bool)],
     ) -> Result<PlanView> {
         let current = self.plan(actor, code, year).await?;
-        if !actor.principal.may(
-            OrgAction::AnswerAssessment,
-            &current.assessment.org.ancestry,
-        ) {
-            return Err(AppError::Forbidden);
-        }
         let Some(plan) = &current.plan else {
             return Err(AppError::NotFound);
         };
+        if !current.may_progress {
+            return Err(AppError::Forbidden);
+        }
         let today = date_text(current.assessment.today);
         let changes: Vec<(String, Option<String>)> = done
             .iter()
@@ -396,6 +395,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<PlanSummary>> {
         let scope = actor.principal.scope(OrgAction::ViewAssessment);
-        Ok(self.store.list_plans(&scope, filter, page).await?)
+        let today = palisade_domain::framework::date_text(self.today());
+        Ok(self.store.list_plans(&scope, filter, &today, page).await?)
     }
 }

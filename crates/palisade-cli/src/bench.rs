@@ -15,7 +15,7 @@ use palisade_domain::policy::Scope;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
-const PASSWORD: &str = "palisade-demo-password";
+use palisade_app::demo::DEMO_PASSWORD as PASSWORD;
 
 /// Median, 95th percentile and fastest of a set of timings, in milliseconds.
 fn summary(mut times: Vec<Duration>) -> String {
@@ -84,7 +84,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     let mut naive: std::collections::BTreeMap<Status, u64> = Default::default();
     for o in orgs.iter().filter(|o| o.active) {
         let status = match app.assessment(&cli, &o.code, year).await {
-            Ok(v) if v.submitted() => app.status_if_submitted(&v).await?,
+            Ok(v) if v.submitted() => app.status_if_submitted(&v).await?.0,
             Ok(v) => v.status(),
             Err(palisade_app::AppError::Invalid(_)) => Status::NotPublished,
             Err(e) => return Err(e.into()),

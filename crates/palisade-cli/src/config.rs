@@ -12,15 +12,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_EVIDENCE_DIR: &str = "palisade-evidence";
 
 fn default_evidence_dir(database_url: &str) -> std::path::PathBuf {
-    let file = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or(rest))
-        .filter(|p| !p.is_empty() && !p.starts_with(":memory:"));
-    match file.and_then(|f| Path::new(f).parent()) {
-        Some(dir) => dir.join(DEFAULT_EVIDENCE_DIR),
-        None => DEFAULT_EVIDENCE_DIR.into(),
-    }
+    palisade_store::sqlite_path(database_url)
+        .and_then(|file| file.parent().map(|dir| dir.join(DEFAULT_EVIDENCE_DIR)))
+        .unwrap_or_else(|| DEFAULT_EVIDENCE_DIR.into())
 }
 
 /// The TOML file. Every key is optional.

@@ -229,13 +229,22 @@ pub enum Node<'a> {
     Igp(&'a Outcome, &'a Igp),
 }
 
-impl Node<'_> {
+impl<'a> Node<'a> {
     /// How this reference is answered: IGPs are yes/no, an outcome's comment is text.
     pub fn answer_type(self) -> AnswerType {
         match self {
             Node::Item(item) => item.answer_type,
             Node::Igp(..) => AnswerType::YesNo,
             Node::Outcome(_) => AnswerType::Text,
+        }
+    }
+
+    /// What people read for it: an item's or IGP's text, an outcome's title.
+    pub fn text(self) -> &'a str {
+        match self {
+            Node::Item(i) => &i.text,
+            Node::Outcome(o) => &o.title,
+            Node::Igp(_, g) => &g.text,
         }
     }
 }
@@ -303,6 +312,14 @@ impl Framework {
             }
         }
         self.index = index;
+    }
+
+    /// The standard or objective a reference sits in (one hash lookup).
+    pub fn section_of(&self, reference: &str) -> Option<&str> {
+        Some(match *self.index.get(reference)? {
+            NodeAt::Item(s, ..) => &self.standards()[s].reference,
+            NodeAt::Outcome(o, ..) | NodeAt::Igp(o, ..) => &self.objectives()[o].reference,
+        })
     }
 
     pub fn certificate(&self, key: &str) -> Option<&CertificateKind> {

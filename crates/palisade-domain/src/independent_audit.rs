@@ -4,7 +4,7 @@
 //! self-assessment's veracity. The organisation then reads the report.
 
 use crate::error::FieldErrors;
-use crate::org::{Category, string_enum};
+use crate::org::string_enum;
 
 string_enum! {
     /// Does the evidence support what the organisation said about itself?
@@ -21,11 +21,6 @@ string_enum! {
         Draft => "draft", "In progress",
         Issued => "issued", "Issued",
     }
-}
-
-/// Categories 1 and 2 have their submission independently audited.
-pub fn needs_independent_audit(category: Category) -> bool {
-    matches!(category, Category::One | Category::Two)
 }
 
 /// The auditor's view of one item or outcome, as typed.
@@ -176,14 +171,6 @@ mod tests {
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect::<Vec<_>>()
             .join("; ")
-    }
-
-    #[test]
-    fn only_categories_one_and_two_are_audited() {
-        assert!(needs_independent_audit(Category::One));
-        assert!(needs_independent_audit(Category::Two));
-        assert!(!needs_independent_audit(Category::Three));
-        assert!(!needs_independent_audit(Category::Four));
     }
 
     #[test]

@@ -245,6 +245,7 @@ mod tests {
         }
         assert!(p.may_global(GlobalAction::ImportOrganisations));
         assert!(p.may_global(GlobalAction::ManageFrameworks));
+        assert!(p.may_global(GlobalAction::ReviewPlans));
         assert!(p.may_global(GlobalAction::ViewNationalReport));
         assert!(p.may_grant(Role::NationalAdmin, &[]));
     }
@@ -263,12 +264,21 @@ mod tests {
             assert_eq!(p.may(SubmitAssessment, &[PARENT]), submit, "{role:?}");
             assert_eq!(p.may(AuditAssessment, &[PARENT]), audit, "{role:?}");
             assert!(!p.may(ViewAssessment, &[OTHER]), "{role:?} elsewhere");
+            assert!(
+                !p.may(AuditAssessment, &[OTHER]),
+                "{role:?} audits elsewhere"
+            );
+            assert!(
+                !p.may_global(GlobalAction::ReviewPlans),
+                "{role:?} reviews plans"
+            );
         }
         let analyst = who(Role::NationalAnalyst, None);
         assert!(analyst.may(ViewAssessment, &[OTHER]) && !analyst.may(AnswerAssessment, &[OTHER]));
         assert!(!analyst.may(AuditAssessment, &[OTHER]));
         assert!(analyst.may_global(GlobalAction::ViewNationalReport));
         assert!(!analyst.may_global(GlobalAction::ManageFrameworks));
+        assert!(!analyst.may_global(GlobalAction::ReviewPlans));
         assert!(!at(Role::OrgLead).may_global(GlobalAction::ViewNationalReport));
     }
 

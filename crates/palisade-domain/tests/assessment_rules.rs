@@ -135,6 +135,22 @@ fn a_valid_file_resolves_groups_and_applicability() {
 }
 
 #[test]
+fn references_know_their_section_and_text() {
+    let t = ten();
+    assert_eq!(t.section_of("3.1.3"), Some("3"));
+    assert_eq!(t.section_of("1.1.1"), Some("1"));
+    assert_eq!(t.node("3.1.3").map(|n| n.text()), Some("Training policy"));
+    assert_eq!(t.section_of("9.9.9"), None);
+    let c = caf();
+    assert_eq!(c.section_of("A1.c"), Some("A"), "an outcome");
+    assert_eq!(c.section_of("A1.a.3"), Some("A"), "an IGP");
+    assert_eq!(
+        c.node("A1.a.3").map(|n| n.text()),
+        Some("Regular discussion")
+    );
+}
+
+#[test]
 fn canonical_json_reads_back_to_the_same_framework() {
     for f in [ten(), caf()] {
         let again = framework::parse(&f.canonical_json()).expect("canonical form parses");

@@ -223,6 +223,28 @@ async fn insert_answers(
     Ok(())
 }
 
+/// Adds a publication to an assessment's history (its current status is set by the caller).
+pub(crate) async fn record_publication(
+    conn: &mut AnyConnection,
+    assessment_id: i64,
+    status: Status,
+    late: bool,
+    stamp: Stamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(assessment_id)
+    .bind(status.as_str())
+    .bind(stamp.at)
+    .bind(stamp.user_id)
+    .bind(flag(late))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Marks the assessment changed: a new revision and `updated_at`.
 async fn bump(conn: &mut AnyConnection, id: i64, at: i64) -> Result<AssessmentRecord> {
     sqlx::query("UPDATE assessments SET revision = revision + 1, updated_at = $1 WHERE id = $2")
@@ -514,9 +536,8 @@ impl AssessmentStore for SqlStore {
                 (None, None) => {}
             }
         }
-        if let Some(first) = conflicts.first() {
-            let all: Vec<String> = conflicts.0.iter().map(ToString::to_string).collect();
-            return Err(StoreError::conflict(&first.field, all.join("; ")));
+        if !conflicts.is_empty() {
+            return Err(StoreError::Stale(conflicts));
         }
         insert_answers(&mut tx, self.engine, assessment.id, &upserts, stamp).await?;
         for chunk in deletes.chunks(DELETE_BATCH) {
@@ -581,16 +602,7 @@ impl AssessmentStore for SqlStore {
                 .collect();
             insert_answers(&mut tx, self.engine, id, &rows, stamp).await?;
             if let Some(status) = a.publish {
-                sqlx::query(
-                    "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
-                     VALUES ($1, $2, $3, $4, 0)",
-                )
-                .bind(id)
-                .bind(status.as_str())
-                .bind(stamp.at)
-                .bind(stamp.user_id)
-                .execute(&mut *tx)
-                .await?;
+                record_publication(&mut tx, id, status, false, stamp).await?;
             }
             drafts.extend(a.audit.iter().cloned().map(|mut d| {
                 d.entity_id = id.to_string();
@@ -664,17 +676,7 @@ impl AssessmentStore for SqlStore {
         .bind(assessment.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(assessment.id)
-        .bind(status.as_str())
-        .bind(stamp.at)
-        .bind(stamp.user_id)
-        .bind(flag(late))
-        .execute(&mut *tx)
-        .await?;
+        record_publication(&mut tx, assessment.id, status, late, stamp).await?;
         audit.entity_id = assessment.id.to_string();
         append(&mut tx, &audit).await?;
         let record = assessment_by_id(&mut tx, assessment.id).await?;

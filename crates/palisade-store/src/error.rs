@@ -7,6 +7,10 @@ pub enum StoreError {
     /// The request conflicts with what is stored (a duplicate code or email, a role held already).
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// Fields changed by someone else since the writer read them, each named with what it holds
+    /// now: nothing was written.
+    #[error("{0}")]
+    Stale(FieldErrors),
     /// Input that only the database can judge (an unknown parent code, a cycle).
     #[error("{0}")]
     Invalid(FieldErrors),

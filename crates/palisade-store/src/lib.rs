@@ -304,10 +304,13 @@ pub trait PlanStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<PlanRecord>;
     /// Plans of the organisations in `scope`, newest change first.
+    /// Plans of the organisations in `scope`, newest change first, with their actions counted
+    /// and those overdue on `today` (`YYYY-MM-DD`).
     async fn list_plans(
         &self,
         scope: &Scope,
         filter: &PlanFilter,
+        today: &str,
         page: PageRequest,
     ) -> Result<Page<PlanSummary>>;
 }

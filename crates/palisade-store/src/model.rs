@@ -393,8 +393,8 @@ pub struct PlanSummary {
 pub struct PlanFilter {
     pub year: Option<i32>,
     pub state: Option<palisade_domain::plan::PlanState>,
-    /// Only plans with an overdue action on this day (`YYYY-MM-DD`).
-    pub overdue_on: Option<String>,
+    /// Only plans with an action overdue today.
+    pub overdue_only: bool,
 }
 
 /// The national team's decision on a signed-off plan.

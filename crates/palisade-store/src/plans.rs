@@ -1,7 +1,7 @@
 //! Improvement plans on SQL: one row per assessment's plan, one per action; every change checks
 //! the plan's revision so two people never overwrite each other unseen.
 
-use crate::assessments::status;
+use crate::assessments::{record_publication, status};
 use crate::audit::append;
 use crate::db::Sql;
 use crate::error::corrupt;
@@ -77,7 +77,15 @@ async fn plan_at(
     let plan = plan_by(conn, "id", plan_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if expected.is_some_and(|e| e != plan.revision) {
+    match expected {
+        Some(e) => at_revision(plan, e),
+        None => Ok(plan),
+    }
+}
+
+/// The plan, refused unless it is still at the revision its editor read.
+fn at_revision(plan: PlanRecord, expected: i64) -> Result<PlanRecord> {
+    if plan.revision != expected {
         return Err(StoreError::conflict(
             "plan",
             "the plan was changed by someone else since you opened it; review it and try again",
@@ -134,7 +142,7 @@ impl PlanStore for SqlStore {
         let plan = plan_by(&mut tx, "assessment_id", assessment_id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let plan = plan_at(&mut tx, plan.id, Some(expected_revision)).await?;
+        let plan = at_revision(plan, expected_revision)?;
         if !plan.state.editable() {
             return Err(StoreError::conflict(
                 "plan",
@@ -272,15 +280,13 @@ impl PlanStore for SqlStore {
             .await?
             .rows_affected();
             if changed == 1 {
-                sqlx::query(
-                    "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
-                     VALUES ($1, $2, $3, $4, 0)",
+                record_publication(
+                    &mut tx,
+                    plan.assessment_id,
+                    Status::PlanAgreed,
+                    false,
+                    stamp,
                 )
-                .bind(plan.assessment_id)
-                .bind(Status::PlanAgreed.as_str())
-                .bind(stamp.at)
-                .bind(stamp.user_id)
-                .execute(&mut *tx)
                 .await?;
             }
         }
@@ -299,9 +305,9 @@ impl PlanStore for SqlStore {
         &self,
         scope: &Scope,
         filter: &PlanFilter,
+        today: &str,
         page: PageRequest,
     ) -> Result<Page<PlanSummary>> {
-        let today = filter.overdue_on.clone().unwrap_or_default();
         let build = |count: bool| {
             let mut sql = Sql::default();
             let scoped = sql.scope_cte(scope);
@@ -314,7 +320,7 @@ impl PlanStore for SqlStore {
                      (SELECT COUNT(*) FROM plan_actions x WHERE x.plan_id = p.id AND x.done_on IS NULL \
                       AND x.target_date < ",
                 )
-                .text(&today)
+                .text(today)
                 .push(") AS overdue, p.updated_at ");
             }
             sql.push(
@@ -330,12 +336,12 @@ impl PlanStore for SqlStore {
             if let Some(s) = filter.state {
                 sql.push(" AND p.state = ").text(s.as_str());
             }
-            if filter.overdue_on.is_some() {
+            if filter.overdue_only {
                 sql.push(
                     " AND EXISTS (SELECT 1 FROM plan_actions x WHERE x.plan_id = p.id \
                      AND x.done_on IS NULL AND x.target_date < ",
                 )
-                .text(&today)
+                .text(today)
                 .push(")");
             }
             if !count {

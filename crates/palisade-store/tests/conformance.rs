@@ -801,9 +801,13 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .await
             .unwrap_err();
         match err {
-            StoreError::Conflict { field, message } => {
-                assert_eq!(field, "answers.1.1.2");
+            StoreError::Stale(errs) => {
+                // Each stale answer is named with what it holds now.
+                assert_eq!(errs.0.len(), 1, "{errs:?}");
+                assert_eq!(errs.0[0].field, "answers.1.1.2");
+                let message = &errs.0[0].message;
                 assert!(message.contains("changed by someone else"), "{message}");
+                assert!(message.contains("(now: Jo)"), "{message}");
             }
             other => panic!("{other:?}"),
         }

@@ -271,7 +271,7 @@ pub struct PlanQuery {
 }
 
 impl PlanQuery {
-    pub(crate) fn filter(&self, today: &str) -> Result<PlanFilter, AppError> {
+    pub(crate) fn filter(&self) -> Result<PlanFilter, AppError> {
         Ok(PlanFilter {
             year: self.year,
             state: self
@@ -283,7 +283,7 @@ impl PlanQuery {
                         .map_err(|m| AppError::invalid("state", m))
                 })
                 .transpose()?,
-            overdue_on: self.overdue.unwrap_or(false).then(|| today.to_string()),
+            overdue_only: self.overdue.unwrap_or(false),
         })
     }
 }
@@ -314,14 +314,9 @@ async fn list_plans(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> ApiResult<Json<PlanList>> {
-    let today = palisade_domain::framework::date_text(s.app.today());
     let page = s
         .app
-        .plans(
-            &actor,
-            &q.filter(&today)?,
-            PageRequest::new(q.page, q.per_page),
-        )
+        .plans(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page))
         .await?;
     let meta = crate::api::meta(&page);
     Ok(Json(PlanList {

@@ -53,6 +53,21 @@ impl ApiError {
             },
         )
     }
+
+    /// An error about several fields: the first names `field`, `details` lists them all.
+    fn fields(status: StatusCode, code: &str, errs: palisade_domain::FieldErrors) -> Self {
+        let field = errs.first().map(|e| e.field.clone());
+        let mut me = Self::new(status, code, errs.to_string(), field);
+        me.1.details = errs
+            .0
+            .into_iter()
+            .map(|e| FieldDetail {
+                field: e.field,
+                message: e.message,
+            })
+            .collect();
+        me
+    }
 }
 
 impl From<AppError> for ApiError {
@@ -75,23 +90,9 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "conflict", message, Some(field))
             }
             AppError::Invalid(errs) => {
-                let field = errs.first().map(|e| e.field.clone());
-                let mut me = Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    errs.to_string(),
-                    field,
-                );
-                me.1.details = errs
-                    .0
-                    .into_iter()
-                    .map(|e| FieldDetail {
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect();
-                me
+                Self::fields(StatusCode::UNPROCESSABLE_ENTITY, "invalid", errs)
             }
+            AppError::Stale(errs) => Self::fields(StatusCode::CONFLICT, "conflict", errs),
             AppError::Internal(_) => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -124,6 +125,7 @@ impl IntoResponse for PageError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "You do not have permission", "Your roles do not allow this. Ask your organisation lead or the national team if you need it.".to_string()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "If you typed the web address, check it is correct.".to_string()),
             AppError::Invalid(e) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem", e.to_string()),
+            AppError::Stale(e) => (StatusCode::CONFLICT, "There is a problem", e.to_string()),
             AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "There is a problem", message.clone()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service", "Try again later.".to_string()),
         };

@@ -176,9 +176,9 @@ fn contact_role_options(selected: &str) -> Options {
 }
 
 /// A form error re-shown on its page, or any other error as an error page.
-fn form_errors(e: AppError) -> Result<Errors, PageError> {
+pub(crate) fn form_errors(e: AppError) -> Result<Errors, PageError> {
     match e {
-        AppError::Invalid(errs) => Ok(errs.into()),
+        AppError::Invalid(errs) | AppError::Stale(errs) => Ok(errs.into()),
         AppError::Conflict { field, message } => Ok(Errors::one(&field, &message)),
         other => Err(PageError(other)),
     }

@@ -90,7 +90,7 @@ fn section_url(code: &str, year: i32, section: &str) -> String {
 }
 
 /// `2024-07-14` for a stored instant.
-fn day_of(t: i64) -> String {
+pub(crate) fn day_of(t: i64) -> String {
     date_text(palisade_domain::clock::from_unix(t).date())
 }
 
@@ -173,43 +173,22 @@ pub struct AssessmentPage {
     pub plan: Option<palisade_domain::plan::PlanState>,
 }
 
-/// Which section (standard or objective) a reference sits in.
-fn section_of(view: &AssessmentView, reference: &str) -> String {
-    for s in view.tree.standards() {
-        if s.assertions
-            .iter()
-            .any(|a| a.items.iter().any(|i| i.reference == reference))
-        {
-            return s.reference.clone();
-        }
-    }
-    for o in view.tree.objectives() {
-        if o.principles
-            .iter()
-            .any(|p| p.outcomes.iter().any(|c| c.reference == reference))
-        {
-            return o.reference.clone();
-        }
-    }
-    String::new()
-}
-
 fn needed(view: &AssessmentView, refs: &[String]) -> Vec<Needed> {
     refs.iter()
         .map(|r| {
-            let text = match view.tree.node(r) {
-                Some(Node::Item(i)) => i.text.clone(),
-                Some(Node::Outcome(o)) => o.title.clone(),
-                Some(Node::Igp(_, g)) => g.text.clone(),
-                None => String::new(),
-            };
+            let section = view.tree.section_of(r).unwrap_or_default();
             Needed {
                 link: format!(
                     "{}#item-{r}",
-                    section_url(&view.org.org.code, view.year, &section_of(view, r))
+                    section_url(&view.org.org.code, view.year, section)
                 ),
                 reference: r.clone(),
-                text,
+                text: view
+                    .tree
+                    .node(r)
+                    .map(Node::text)
+                    .unwrap_or_default()
+                    .to_string(),
             }
         })
         .collect()
@@ -222,17 +201,7 @@ async fn assessment_page(
     errors: Errors,
     notice: Option<String>,
 ) -> PageResult {
-    let status_if_submitted = s.app.status_if_submitted(&view).await?;
-    let plan = match &view.record {
-        Some(r) => s
-            .app
-            .store
-            .plan(r.id)
-            .await
-            .map_err(AppError::from)?
-            .map(|p| p.state),
-        None => None,
-    };
+    let (status_if_submitted, plan) = s.app.status_if_submitted(&view).await?;
     let code = view.org.org.code.clone();
     let e = &view.evaluation;
     let sections = e
@@ -254,7 +223,11 @@ async fn assessment_page(
         .map(|o| OutcomeRow {
             link: format!(
                 "{}#item-{}",
-                section_url(&code, view.year, &section_of(&view, &o.reference)),
+                section_url(
+                    &code,
+                    view.year,
+                    view.tree.section_of(&o.reference).unwrap_or_default()
+                ),
                 o.reference
             ),
             reference: o.reference.clone(),
@@ -920,31 +893,14 @@ async fn save_section(
             let page = section_page(&u, &view, &reference, &typed, errs.into(), None)?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(AppError::Conflict { field, message }) => {
+        Err(AppError::Stale(errs)) => {
             // Show what is stored now, keeping this person's other changes to save again.
             let fresh = s.app.assessment(&u.0.actor, &code, year).await?;
             let mut typed = typed;
-            for part in message.split("; ") {
-                if let Some(r) = part
-                    .strip_prefix("answers.")
-                    .and_then(|p| p.split(':').next())
-                {
-                    typed.remove(r);
-                }
+            for e in &errs.0 {
+                typed.remove(e.field.trim_start_matches("answers."));
             }
-            typed.remove(field.trim_start_matches("answers."));
-            let errors = Errors(
-                message
-                    .split("; ")
-                    .map(|part| {
-                        let (f, m) = part.split_once(": ").unwrap_or((field.as_str(), part));
-                        ShownError {
-                            field: f.to_string(),
-                            message: m.to_string(),
-                        }
-                    })
-                    .collect(),
-            );
+            let errors = Errors::from(errs);
             let page = section_page(&u, &fresh, &reference, &typed, errors, None)?;
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
@@ -975,7 +931,7 @@ async fn section_with_errors(
         other => return Err(other.into()),
     };
     let view = s.app.assessment(&u.0.actor, code, year).await?;
-    let section = section_of(&view, reference);
+    let section = view.tree.section_of(reference).unwrap_or_default();
     if section.is_empty() {
         return Err(AppError::Invalid(errs).into());
     }
@@ -988,7 +944,7 @@ async fn section_with_errors(
             })
             .collect(),
     );
-    let page = section_page(u, &view, &section, &Typed::new(), errors, None)?;
+    let page = section_page(u, &view, section, &Typed::new(), errors, None)?;
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
@@ -1017,10 +973,10 @@ async fn upload_evidence(
         .await
     {
         Ok((view, _)) => {
-            let section = section_of(&view, &reference);
+            let section = view.tree.section_of(&reference).unwrap_or_default();
             Ok(Redirect::to(&format!(
                 "{}?uploaded=1#item-{reference}",
-                section_url(&code, year, &section)
+                section_url(&code, year, section)
             ))
             .into_response())
         }
@@ -1054,7 +1010,11 @@ async fn remove_evidence(
     match s.app.remove_evidence(&u.0.actor, &code, year, id).await {
         Ok(view) => Ok(Redirect::to(&format!(
             "{}#item-{reference}",
-            section_url(&code, year, &section_of(&view, &reference))
+            section_url(
+                &code,
+                year,
+                view.tree.section_of(&reference).unwrap_or_default()
+            )
         ))
         .into_response()),
         Err(e) => section_with_errors(&s, &u, &code, year, &reference, e).await,
@@ -1121,7 +1081,7 @@ pub struct PublicPage {
 }
 
 /// The years a register or report may be read for: this one and the four before it.
-fn year_options(current: i32, selected: i32) -> Options {
+pub(crate) fn year_options(current: i32, selected: i32) -> Options {
     options(
         (current - 4..=current)
             .rev()
@@ -1130,7 +1090,7 @@ fn year_options(current: i32, selected: i32) -> Options {
     )
 }
 
-fn chosen_year(s: &AppState, raw: Option<&str>) -> Result<i32, PageError> {
+pub(crate) fn chosen_year(s: &AppState, raw: Option<&str>) -> Result<i32, PageError> {
     match raw.filter(|y| !y.is_empty()) {
         Some(y) => year_param(y),
         None => Ok(s.app.current_year()),

@@ -116,7 +116,7 @@ fn audit_page(
         action: format!("{base}/independent-audit"),
         back: base,
         required: v.required,
-        submitted: a.published_at().is_some(),
+        submitted: a.submitted(),
         state: v.state(),
         revision: v.revision(),
         may_record: v.may_record,
@@ -146,9 +146,7 @@ fn audit_page(
         auditor: r.and_then(|r| r.auditor.clone()).unwrap_or_default(),
         issued: r
             .and_then(|r| r.issued_at)
-            .map(|t| {
-                palisade_domain::framework::date_text(palisade_domain::clock::from_unix(t).date())
-            })
+            .map(crate::pages_assessments::day_of)
             .unwrap_or_default(),
         agreed: lines.iter().filter(|l| l.judgement == "agree").count(),
         disagreed: lines.iter().filter(|l| l.judgement == "disagree").count(),
@@ -225,11 +223,7 @@ async fn save(
         ))
         .into_response()),
         Err(e) => {
-            let errors: Errors = match e {
-                AppError::Invalid(errs) => errs.into(),
-                AppError::Conflict { field, message } => Errors::one(&field, &message),
-                other => return Err(other.into()),
-            };
+            let errors = crate::pages::form_errors(e)?;
             let v = s.app.independent_audit(&u.0.actor, &code, year).await?;
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

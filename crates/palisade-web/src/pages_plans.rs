@@ -95,8 +95,7 @@ fn plan_page(
     let year = v.assessment.year;
     let base = format!("/organisations/{code}/assessments/{year}");
     let plan = v.plan.as_ref();
-    let day =
-        |t: i64| palisade_domain::framework::date_text(palisade_domain::clock::from_unix(t).date());
+    let day = crate::pages_assessments::day_of;
     let signed = plan.and_then(|p| {
         Some(format!(
             "Signed off by {} (SIRO) on {}{}",
@@ -151,11 +150,7 @@ fn plan_page(
             }
         })
         .collect();
-    let may_progress = v.plan.is_some()
-        && u.0.actor.principal.may(
-            palisade_domain::policy::OrgAction::AnswerAssessment,
-            &v.assessment.org.ancestry,
-        );
+    let may_progress = v.may_progress;
     PlanPage {
         l: Layout::for_session(&u.0),
         errors,
@@ -237,11 +232,7 @@ async fn refused(
     e: AppError,
     typed: &HashMap<String, String>,
 ) -> PageResult {
-    let errors: Errors = match e {
-        AppError::Invalid(errs) => errs.into(),
-        AppError::Conflict { field, message } => Errors::one(&field, &message),
-        other => return Err(other.into()),
-    };
+    let errors = crate::pages::form_errors(e)?;
     let v = s.app.plan(&u.0.actor, code, year).await?;
     Ok(render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -407,10 +398,7 @@ pub struct PlansPage {
 
 async fn plans(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
     let current = s.app.current_year();
-    let year = match q.year.as_deref().filter(|y| !y.is_empty()) {
-        Some(y) => year_param(y)?,
-        None => current,
-    };
+    let year = crate::pages_assessments::chosen_year(&s, q.year.as_deref())?;
     let mut errors = Errors::default();
     let state = match q.state.as_str() {
         "" => None,
@@ -422,12 +410,10 @@ async fn plans(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery
             }
         },
     };
-    let overdue = q.overdue == "yes";
-    let today = palisade_domain::framework::date_text(s.app.today());
     let filter = palisade_store::PlanFilter {
         year: Some(year),
         state,
-        overdue_on: overdue.then_some(today),
+        overdue_only: q.overdue == "yes",
     };
     let page = s
         .app
@@ -443,12 +429,7 @@ async fn plans(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery
     Ok(render(&PlansPage {
         l: Layout::for_session(&u.0),
         errors,
-        year_options: options(
-            (current - 4..=current)
-                .rev()
-                .map(|y| (y.to_string(), year_label(y))),
-            &y,
-        ),
+        year_options: crate::pages_assessments::year_options(current, year),
         state_options: options(
             any.chain(
                 PlanState::ALL
@@ -457,7 +438,7 @@ async fn plans(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery
             ),
             &q.state,
         ),
-        overdue,
+        overdue: filter.overdue_only,
         rows: page
             .items
             .into_iter()

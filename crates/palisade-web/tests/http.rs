@@ -2709,7 +2709,8 @@ async fn evidence_scenario(h: H) {
                 member,
                 doc.as_str(),
                 "big.pdf",
-                [PDF, &vec![b' '; TEST_EVIDENCE_LIMIT]].concat(),
+                // One byte over the limit.
+                [PDF, &vec![b' '; TEST_EVIDENCE_LIMIT + 1 - PDF.len()]].concat(),
                 422,
                 "the largest document accepted is 64 kB",
             ),
@@ -2737,15 +2738,43 @@ async fn evidence_scenario(h: H) {
                 422,
                 "is not an item of this framework",
             ),
-            (auditor, doc.as_str(), "policy.pdf", PDF.to_vec(), 403, ""),
-            (foreign, doc.as_str(), "policy.pdf", PDF.to_vec(), 404, ""),
+            (
+                auditor,
+                doc.as_str(),
+                "policy.pdf",
+                PDF.to_vec(),
+                403,
+                "\"forbidden\"",
+            ),
+            (
+                foreign,
+                doc.as_str(),
+                "policy.pdf",
+                PDF.to_vec(),
+                404,
+                "\"not_found\"",
+            ),
         ] {
             let r = h.send(upload(token, reference, name, &bytes)).await;
             assert_eq!(r.status.as_u16(), status, "{name}: {}", r.text());
             assert!(r.text().contains(says), "{name}: {}", r.text());
         }
         let view = h.api(Method::GET, base, Some(member), None).await.json();
-        assert!(view["evidence"].as_array().is_none_or(|e| e.is_empty()));
+        assert_eq!(view["evidence"], json!([]));
+        // A document of exactly the limit fits, multipart overhead and all.
+        let exact = [PDF, &vec![b' '; TEST_EVIDENCE_LIMIT - PDF.len()]].concat();
+        let r = h.send(upload(member, &doc, "exact.pdf", &exact)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let exact_id = r.json()["id"].as_i64().unwrap();
+        let r = h
+            .api(
+                Method::DELETE,
+                &format!("{base}/evidence/{exact_id}"),
+                Some(member),
+                None,
+            )
+            .await;
+        assert_eq!(r.json()["evidence"], json!([]));
 
         // Accepted: stored with its hash, which the audit log records; the item is met.
         let r = h
@@ -3119,7 +3148,25 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status() {
             h.api(Method::GET, overdue, Some(admin), None).await.json()["meta"]["total"],
             0
         );
-        h.clock.advance(time::Duration::days(120)); // 2025-10-13
+        // The actions are due on 2025-09-30: not overdue that day, overdue the day after, in
+        // the unfiltered list's counts too.
+        let all = "/api/v1/plans?year=2026";
+        h.clock.advance(time::Duration::days(107)); // 2025-09-30
+        assert_eq!(
+            h.api(Method::GET, overdue, Some(admin), None).await.json()["meta"]["total"],
+            0
+        );
+        assert_eq!(
+            h.api(Method::GET, all, Some(admin), None).await.json()["items"][0]["overdue"],
+            0
+        );
+        h.clock.advance(time::Duration::days(1)); // 2025-10-01
+        let unfiltered = h.api(Method::GET, all, Some(admin), None).await.json();
+        assert_eq!(
+            unfiltered["items"][0]["overdue"].as_i64(),
+            Some(needed.len() as i64 - 1)
+        );
+        h.clock.advance(time::Duration::days(12)); // 2025-10-13
         let list = h.api(Method::GET, overdue, Some(admin), None).await.json();
         assert_eq!(list["items"][0]["org_code"], "A81001");
         assert_eq!(
@@ -3435,8 +3482,25 @@ async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued() {
                 .status,
             StatusCode::OK
         );
+        // A reopened assessment is being changed: it is audited again once resubmitted.
+        for (step, status) in [("reopen", 200), ("", 409), ("submit", 200)] {
+            let r = if step.is_empty() {
+                put_json(&h, &url, auditor, report(0, findings.clone(), false)).await
+            } else {
+                h.api(Method::POST, &format!("{base}/{step}"), Some(lead), None)
+                    .await
+            };
+            assert_eq!(r.status.as_u16(), status, "{step}: {}", r.text());
+        }
 
-        for (token, status) in [(lead, 403), (member, 403), (admin, 403), (foreign, 404)] {
+        let analyst = &w.analyst.1;
+        for (token, status) in [
+            (lead, 403),
+            (member, 403),
+            (admin, 403),
+            (analyst, 403),
+            (foreign, 404),
+        ] {
             assert_eq!(
                 put_json(&h, &url, token, report(0, findings.clone(), false))
                     .await
