@@ -5,14 +5,16 @@
 
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::alert::{
-    AlertFields, AlertInput, AlertState, Closure, ResponseRules, Step, check_action_due, take_step,
+    AlertFields, AlertInput, AlertState, Closure, ResponseRules, Severity, Step, check_action_due,
+    take_step,
 };
 use palisade_domain::clock::{from_unix, long_date_time, rfc3339_opt};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
 use palisade_store::{
-    ActionWrite, AlertFilter, AlertListItem, AlertRecord, AlertSave, AlertVersionRecord, Notice,
-    ResponseActionRecord, ResponseCount, ResponseFilter, ResponseRecord, ResponseWrite,
+    ActionWrite, AlertFilter, AlertListItem, AlertRecord, AlertSave, AlertVersionRecord,
+    LateResponse, Notice, OutboxSummary, Recipients, ResponseActionRecord, ResponseCount,
+    ResponseFilter, ResponseRecord, ResponseWrite,
 };
 
 /// Alert numbering and response deadlines, from configuration.
@@ -173,14 +175,18 @@ impl App {
             }
             None => {}
         }
-        let mut sms = format!(
-            "NHS Cyber Alert {{reference}} ({}): {}.",
-            fields.severity.label(),
-            fields.title
-        );
-        if let Some(d) = &due {
-            sms.push_str(&format!(" Respond by {d}."));
-        }
+        // Texts are for the urgent ones; every alert goes by email.
+        let sms = (fields.severity == Severity::High).then(|| {
+            let mut sms = format!(
+                "NHS Cyber Alert {{reference}} ({}): {}.",
+                fields.severity.label(),
+                fields.title
+            );
+            if let Some(d) = &due {
+                sms.push_str(&format!(" Respond by {d}."));
+            }
+            sms
+        });
         Notice {
             key: format!("alert:{{reference}}:v{version}"),
             subject: format!(
@@ -188,7 +194,7 @@ impl App {
                 fields.severity.label(),
                 fields.title
             ),
-            email_body: email,
+            email_body: Some(email),
             sms_body: sms,
         }
     }
@@ -507,6 +513,199 @@ impl App {
             }
         }
         Ok(out)
+    }
+}
+
+/// Late responses are escalated this many at a time.
+const ESCALATION_BATCH: i64 = 500;
+
+/// The longest text the national relay sends (one text message).
+pub const RELAY_MAX_CHARS: usize = 160;
+
+impl App {
+    /// Escalates every late response not escalated yet, once, to its organisation's SIRO
+    /// contacts (the worker calls this each round). Returns how many were escalated.
+    pub async fn escalate_late(&self) -> Result<usize> {
+        let mut escalated = 0;
+        loop {
+            let now = self.now();
+            let late = self.store.late_unescalated(now, ESCALATION_BATCH).await?;
+            let n = late.len();
+            for l in &late {
+                let audit = self.draft(
+                    &Actor::system(),
+                    "alert.escalate",
+                    "alert_response",
+                    format!("{}/{}", l.reference, l.org_code),
+                    Some(l.org_id),
+                    serde_json::json!({"due_at": rfc3339_opt(Some(l.due_at))}),
+                );
+                if self
+                    .store
+                    .escalate(l, &escalation_notice(l), now, audit)
+                    .await?
+                {
+                    escalated += 1;
+                }
+            }
+            if (n as i64) < ESCALATION_BATCH {
+                return Ok(escalated);
+            }
+        }
+    }
+
+    /// The national chase list: responses escalated and still late, of one alert or of all.
+    pub async fn chase_list(
+        &self,
+        actor: &Actor,
+        reference: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<LateResponse>> {
+        actor.require(GlobalAction::ViewAlertResponses)?;
+        let alert_id = match reference {
+            Some(r) => Some(self.readable_alert(actor, r).await?.id),
+            None => None,
+        };
+        Ok(self.store.chase_list(alert_id, self.now(), page).await?)
+    }
+
+    /// Chases every organisation late with its response to an alert: their alert contacts get
+    /// a reminder (at most one a day per alert). Returns the number of messages queued.
+    pub async fn chase_late(&self, actor: &Actor, reference: &str) -> Result<u64> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        let alert = self.readable_alert(actor, reference).await?;
+        if alert.state != AlertState::Published {
+            return Err(AppError::invalid(
+                "alert",
+                "only a published alert has responses to chase",
+            ));
+        }
+        let now = self.now();
+        let today = self.clock.now().date();
+        let f = &alert.fields;
+        let notice = Notice {
+            key: format!("chase:{}:{today}", alert.reference),
+            subject: format!(
+                "[{}] Your response is overdue: {}",
+                alert.reference, f.title
+            ),
+            email_body: Some(format!(
+                "Your organisation's response to {} alert {} ({}) is overdue.\n\n\
+                 Acknowledge the alert and record where your response stands in Palisade today. \
+                 Late responses are reported to the national team and your SIRO.\n",
+                f.severity.label(),
+                alert.reference,
+                f.title
+            )),
+            sms_body: Some(format!(
+                "NHS Cyber Alert {}: your response is overdue. Please respond in Palisade today.",
+                alert.reference
+            )),
+        };
+        let recipients = Recipients {
+            late_at: Some(now),
+            ..Recipients::alert_contacts()
+        };
+        let audit = self.draft(
+            actor,
+            "alert.chase",
+            "alert",
+            alert.reference.clone(),
+            None,
+            serde_json::json!({}),
+        );
+        Ok(self
+            .store
+            .notify(alert.id, &notice, &recipients, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// The national relay: a short text to the alert contacts of every organisation in scope,
+    /// whatever channels they chose (for when email is down or an alert cannot wait). Returns
+    /// the number of texts queued.
+    pub async fn relay_text(&self, actor: &Actor, reference: &str, text: &str) -> Result<u64> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        let alert = self.readable_alert(actor, reference).await?;
+        if alert.state != AlertState::Published {
+            return Err(AppError::invalid(
+                "alert",
+                "publish the alert before relaying it",
+            ));
+        }
+        let text = text.trim();
+        let body = if text.is_empty() {
+            format!(
+                "NHS Cyber Alert {} ({}): {}. Details by email and in Palisade.",
+                alert.reference,
+                alert.fields.severity.label(),
+                alert.fields.title
+            )
+            .chars()
+            .take(RELAY_MAX_CHARS)
+            .collect()
+        } else if text.chars().count() > RELAY_MAX_CHARS {
+            return Err(AppError::invalid(
+                "text",
+                format!("must be at most {RELAY_MAX_CHARS} characters (one text message)"),
+            ));
+        } else {
+            text.to_string()
+        };
+        let notice = Notice {
+            key: format!("relay:{}:{}", alert.reference, self.now()),
+            subject: format!("[{}] {}", alert.reference, alert.fields.title),
+            email_body: None,
+            sms_body: Some(body.clone()),
+        };
+        let recipients = Recipients {
+            override_channels: true,
+            ..Recipients::alert_contacts()
+        };
+        let audit = self.draft(
+            actor,
+            "alert.relay",
+            "alert",
+            alert.reference.clone(),
+            None,
+            serde_json::json!({"text": body}),
+        );
+        Ok(self
+            .store
+            .notify(alert.id, &notice, &recipients, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// How the outbox stands (national roles).
+    pub async fn outbox_summary(&self, actor: &Actor) -> Result<OutboxSummary> {
+        actor.require(GlobalAction::ViewAlertResponses)?;
+        Ok(self.store.outbox_summary().await?)
+    }
+}
+
+/// What a late response's SIRO receives.
+fn escalation_notice(l: &LateResponse) -> Notice {
+    let due = long_date_time(from_unix(l.due_at));
+    let severity = l
+        .severity
+        .parse::<Severity>()
+        .map_or(l.severity.as_str(), |s| s.label());
+    Notice {
+        key: format!("escalation:{}:{}", l.reference, l.org_code),
+        subject: format!(
+            "[{}] Escalation: {} has not responded to a cyber alert",
+            l.reference, l.org_name
+        ),
+        email_body: Some(format!(
+            "You are the senior information risk owner (SIRO) for {} ({}).\n\n\
+             Its response to {} alert {} ({}) was due by {due} and is late.\n\n\
+             Please make sure the alert is acknowledged and the response recorded in Palisade. \
+             Organisations still late are on the national chase list.\n",
+            l.org_name, l.org_code, severity, l.reference, l.title
+        )),
+        sms_body: Some(format!(
+            "NHS Cyber Alert {}: {} ({}) is late responding (due {due}). As SIRO, please act.",
+            l.reference, l.org_name, l.org_code
+        )),
     }
 }
 

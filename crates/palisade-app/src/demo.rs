@@ -379,6 +379,7 @@ impl App {
                     role: role.into(),
                     email: format!("{user}@{}.example.nhs.uk", view.org.code.to_lowercase()),
                     mobile: mobile.into(),
+                    alert_channels: String::new(),
                 };
                 self.create_contact(&actor, org_code, &input).await?;
             }

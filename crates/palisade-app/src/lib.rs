@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod delivery;
 pub mod demo;
 mod error;
 pub mod evidence;
@@ -92,6 +93,18 @@ impl Actor {
 }
 
 impl Actor {
+    /// The background worker (escalations): acts on its own rules, never on a person's grants.
+    pub fn system() -> Self {
+        Self {
+            user_id: None,
+            label: "system".into(),
+            principal: Principal {
+                user_id: 0,
+                grants: Vec::new(),
+            },
+        }
+    }
+
     /// Refuses with [`AppError::Forbidden`] unless the actor may do a national-level action.
     pub fn require(&self, action: palisade_domain::policy::GlobalAction) -> Result<()> {
         if self.principal.may_global(action) {

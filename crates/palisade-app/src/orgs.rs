@@ -35,7 +35,7 @@ fn org_json(o: &Organisation) -> serde_json::Value {
 
 fn contact_json(c: &Contact) -> serde_json::Value {
     // Personal details are summarised, not copied, into the permanent log.
-    serde_json::json!({"name": c.name, "role": c.role.as_str(), "has_mobile": c.mobile.is_some()})
+    serde_json::json!({"name": c.name, "role": c.role.as_str(), "has_mobile": c.mobile.is_some(), "alert_channels": c.alert_channels.as_str()})
 }
 
 impl App {
@@ -199,7 +199,7 @@ impl App {
             "contact",
             "",
             Some(view.org.id),
-            serde_json::json!({"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some()}),
+            serde_json::json!({"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some(), "alert_channels": fields.alert_channels.as_str()}),
         );
         Ok(self
             .store
@@ -229,7 +229,7 @@ impl App {
             Some(view.org.id),
             serde_json::json!({
                 "before": contact_json(&before),
-                "after": {"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some()},
+                "after": {"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some(), "alert_channels": fields.alert_channels.as_str()},
                 "email_changed": before.email != fields.email.as_str(),
                 "mobile_changed": before.mobile.as_deref() != fields.mobile.as_ref().map(|m| m.as_str()),
             }),

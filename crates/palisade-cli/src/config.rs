@@ -2,8 +2,10 @@
 
 use anyhow::{Context, Result};
 use palisade_app::AuthSettings;
+use palisade_app::delivery::{Courier, NotifyCourier, SmtpCourier};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://palisade.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -38,6 +40,64 @@ struct FileConfig {
     alert_high_due_hours: Option<i64>,
     alert_medium_due_hours: Option<i64>,
     alert_update_days: Option<i64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    notify_api_key: Option<String>,
+    notify_base_url: Option<String>,
+    notify_sms_template_id: Option<String>,
+}
+
+/// The GOV.UK Notify service, unless configured otherwise.
+pub const DEFAULT_NOTIFY_URL: &str = "https://api.notifications.service.gov.uk";
+
+/// Where notifications go: email over SMTP, text messages through GOV.UK Notify. A channel
+/// left unconfigured keeps its messages in the outbox until it is configured.
+#[derive(Clone, Default)]
+pub struct DeliveryConfig {
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub notify_api_key: Option<String>,
+    pub notify_base_url: String,
+    pub notify_sms_template_id: Option<String>,
+}
+
+impl std::fmt::Debug for DeliveryConfig {
+    // The SMTP URL may hold a password and the API key is a secret: neither is ever printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryConfig")
+            .field("smtp", &self.smtp_url.is_some())
+            .field("mail_from", &self.mail_from)
+            .field("notify", &self.notify_api_key.is_some())
+            .field("notify_base_url", &self.notify_base_url)
+            .finish()
+    }
+}
+
+impl DeliveryConfig {
+    /// A courier for each configured channel; a configuration that cannot work is refused
+    /// here, at start, not at the first message.
+    pub fn couriers(&self) -> Result<Vec<Arc<dyn Courier>>> {
+        let mut out: Vec<Arc<dyn Courier>> = Vec::new();
+        if let Some(url) = &self.smtp_url {
+            out.push(Arc::new(
+                SmtpCourier::new(url, &self.mail_from).map_err(|e| anyhow::anyhow!(e))?,
+            ));
+        }
+        match (&self.notify_api_key, &self.notify_sms_template_id) {
+            (Some(key), Some(template)) => out.push(Arc::new(
+                NotifyCourier::new(
+                    key,
+                    &self.notify_base_url,
+                    template,
+                    Arc::new(palisade_domain::clock::SystemClock),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?,
+            )),
+            (None, None) => {}
+            _ => anyhow::bail!("set both notify_api_key and notify_sms_template_id, or neither"),
+        }
+        Ok(out)
+    }
 }
 
 /// Where evidence documents are kept.
@@ -56,6 +116,7 @@ pub struct Settings {
     pub evidence: EvidenceStore,
     pub evidence_max_bytes: usize,
     pub alerts: palisade_app::alerts::AlertSettings,
+    pub delivery: DeliveryConfig,
     auth: AuthSettings,
 }
 
@@ -122,6 +183,12 @@ impl Settings {
         fc.alert_medium_due_hours =
             env_override(env, "alert_medium_due_hours", fc.alert_medium_due_hours)?;
         fc.alert_update_days = env_override(env, "alert_update_days", fc.alert_update_days)?;
+        fc.smtp_url = env_override(env, "smtp_url", fc.smtp_url)?;
+        fc.mail_from = env_override(env, "mail_from", fc.mail_from)?;
+        fc.notify_api_key = env_override(env, "notify_api_key", fc.notify_api_key)?;
+        fc.notify_base_url = env_override(env, "notify_base_url", fc.notify_base_url)?;
+        fc.notify_sms_template_id =
+            env_override(env, "notify_sms_template_id", fc.notify_sms_template_id)?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -194,6 +261,17 @@ impl Settings {
             cookie_secure: fc.cookie_secure.unwrap_or(true),
             evidence,
             alerts,
+            delivery: DeliveryConfig {
+                smtp_url: fc.smtp_url.filter(|u| !u.trim().is_empty()),
+                mail_from: fc
+                    .mail_from
+                    .unwrap_or_else(|| "Palisade <alerts@palisade.invalid>".into()),
+                notify_api_key: fc.notify_api_key.filter(|k| !k.trim().is_empty()),
+                notify_base_url: fc
+                    .notify_base_url
+                    .unwrap_or_else(|| DEFAULT_NOTIFY_URL.into()),
+                notify_sms_template_id: fc.notify_sms_template_id.filter(|t| !t.trim().is_empty()),
+            },
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

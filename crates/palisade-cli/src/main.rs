@@ -263,8 +263,26 @@ async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()>
         cookie_secure,
         ..Default::default()
     };
+    let couriers = settings.delivery.couriers()?;
+    let channels: Vec<&str> = couriers.iter().map(|c| c.channel()).collect();
+    for channel in ["email", "sms"] {
+        if !channels.contains(&channel) {
+            tracing::warn!(
+                channel,
+                "not configured: its notifications wait in the outbox"
+            );
+        }
+    }
     let state = palisade_web::AppState::new(app.clone(), web);
-    tokio::spawn(sweep_sessions(app));
+    tokio::spawn(sweep_sessions(app.clone()));
+    // Escalations and the outbox, beside the requests and never in their way.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(palisade_app::delivery::run_worker(
+        app,
+        couriers,
+        palisade_app::delivery::DeliverySettings::default(),
+        stopped,
+    ));
     eprintln!("Palisade is listening on http://{addr}");
     tracing::info!(%addr, "serving");
     palisade_web::serve(state, listener, async {
@@ -272,6 +290,8 @@ async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()>
         tracing::info!("shutting down");
     })
     .await?;
+    let _ = stop.send(true);
+    let _ = worker.await;
     Ok(())
 }
 

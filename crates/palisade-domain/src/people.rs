@@ -146,6 +146,25 @@ pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+string_enum! {
+    /// How a contact wants alert notifications: email, text message, or both. A contact without
+    /// a mobile number can only have email.
+    AlertChannels {
+        Both => "both", "Email and text message",
+        Email => "email", "Email only",
+        Sms => "sms", "Text message only",
+    }
+}
+
+impl AlertChannels {
+    pub fn email(self) -> bool {
+        self != AlertChannels::Sms
+    }
+    pub fn sms(self) -> bool {
+        self != AlertChannels::Email
+    }
+}
+
 /// A contact as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ContactInput {
@@ -154,6 +173,9 @@ pub struct ContactInput {
     pub email: String,
     #[serde(default)]
     pub mobile: String,
+    /// `both`, `email` or `sms`; empty means both (email only without a mobile number).
+    #[serde(default)]
+    pub alert_channels: String,
 }
 
 /// A valid contact.
@@ -163,6 +185,7 @@ pub struct ContactFields {
     pub role: ContactRole,
     pub email: Email,
     pub mobile: Option<Mobile>,
+    pub alert_channels: AlertChannels,
 }
 
 impl ContactInput {
@@ -185,13 +208,34 @@ impl ContactInput {
         } else {
             errs.take(Mobile::parse("mobile", &self.mobile)).map(Some)
         };
-        match (name, role, email, mobile) {
-            (Some(name), Some(role), Some(email), Some(mobile)) => Ok(ContactFields {
-                name,
-                role,
-                email,
-                mobile,
-            }),
+        let has_mobile = matches!(mobile, Some(Some(_)));
+        let channels = match self.alert_channels.trim() {
+            "" if has_mobile => Some(AlertChannels::Both),
+            "" => Some(AlertChannels::Email),
+            raw => errs.take(
+                AlertChannels::from_str(raw).map_err(|m| FieldError::new("alert_channels", m)),
+            ),
+        };
+        let channels = match channels {
+            Some(c) if c.sms() && mobile == Some(None) => {
+                errs.push(
+                    "alert_channels",
+                    "text messages need a mobile number; add one or choose email only",
+                );
+                None
+            }
+            c => c,
+        };
+        match (name, role, email, mobile, channels) {
+            (Some(name), Some(role), Some(email), Some(mobile), Some(alert_channels)) => {
+                Ok(ContactFields {
+                    name,
+                    role,
+                    email,
+                    mobile,
+                    alert_channels,
+                })
+            }
             _ => Err(errs),
         }
     }
@@ -273,6 +317,7 @@ mod tests {
             role: "x".into(),
             email: "y".into(),
             mobile: "z".into(),
+            alert_channels: "fax".into(),
         };
         let fields: Vec<String> = c
             .validate()
@@ -281,13 +326,39 @@ mod tests {
             .into_iter()
             .map(|e| e.field)
             .collect();
-        assert_eq!(fields, ["name", "role", "email", "mobile"]);
+        assert_eq!(
+            fields,
+            ["name", "role", "email", "mobile", "alert_channels"]
+        );
         let ok = ContactInput {
             name: "Sam Patel".into(),
             role: "siro".into(),
             email: "sam@nhs.net".into(),
             mobile: "".into(),
+            alert_channels: "".into(),
         };
-        assert_eq!(ok.validate().unwrap().mobile, None);
+        let fields = ok.validate().unwrap();
+        assert_eq!(fields.mobile, None);
+        assert_eq!(fields.alert_channels, AlertChannels::Email);
+        let texts_without_mobile = ContactInput {
+            alert_channels: "sms".into(),
+            ..ok.clone()
+        };
+        let errs = texts_without_mobile.validate().unwrap_err().0;
+        assert_eq!(errs[0].field, "alert_channels");
+        let with_mobile = ContactInput {
+            mobile: "07700 900123".into(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            with_mobile.validate().unwrap().alert_channels,
+            AlertChannels::Both
+        );
+        let texts_only = ContactInput {
+            alert_channels: "sms".into(),
+            ..with_mobile
+        };
+        let f = texts_only.validate().unwrap();
+        assert!(f.alert_channels.sms() && !f.alert_channels.email());
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::audit::append_many;
 use crate::db::{Engine, Sql, flag, like_pattern};
+use crate::delivery::OUTBOX_COLUMNS;
 use crate::error::corrupt;
 use crate::model::*;
 use crate::{AlertStore, Result, SqlStore, StoreError};
@@ -225,47 +226,85 @@ impl SqlStore {
         .execute(&mut *conn)
         .await?;
         if let Some(notice) = &save.notice {
-            queue_notice(conn, alert_id, &notice.for_alert(reference), stamp.at).await?;
+            queue_notice(
+                conn,
+                alert_id,
+                &notice.for_alert(reference),
+                &Recipients::alert_contacts(),
+                stamp.at,
+            )
+            .await?;
         }
         Ok(())
     }
 }
 
-/// Queues `notice` for the alert contacts of every organisation responding to the alert: an
-/// email to each, and an SMS to each with a mobile number.
+/// Queues `notice` for the `recipients` of an alert: an email to each who takes email, a text
+/// to each with a mobile number who takes texts (every one with a mobile when the channels are
+/// overridden). Returns how many messages were queued; a message already queued under the same
+/// key is not queued again.
 async fn queue_notice(
     conn: &mut AnyConnection,
     alert_id: i64,
     notice: &Notice,
+    recipients: &Recipients,
     at: i64,
-) -> Result<()> {
-    for (channel, recipient, body, extra) in [
-        ("email", "c.email", &notice.email_body, ""),
-        (
-            "sms",
-            "c.mobile",
-            &notice.sms_body,
-            " AND c.mobile IS NOT NULL AND c.mobile <> ''",
-        ),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO outbox (key, channel, recipient, subject, body, org_id, alert_id, \
-             created_at, next_attempt_at) \
-             SELECT CAST($1 AS TEXT) || ':' || CAST(c.id AS TEXT) || ':{channel}', '{channel}', {recipient}, $2, $3, \
-             c.org_id, $4, $5, $5 FROM alert_responses r JOIN contacts c ON c.org_id = r.org_id \
-             WHERE r.alert_id = $4 AND c.role = $6{extra} ON CONFLICT (key) DO NOTHING"
-        )))
-        .bind(&notice.key)
-        .bind(&notice.subject)
-        .bind(body)
-        .bind(alert_id)
-        .bind(at)
-        .bind(ContactRole::AlertContact.as_str())
-        .execute(&mut *conn)
-        .await?;
+) -> Result<u64> {
+    let mut queued = 0;
+    for (channel, body) in [("email", &notice.email_body), ("sms", &notice.sms_body)] {
+        let Some(body) = body else { continue };
+        let mut sql = Sql::new(
+            "INSERT INTO outbox (key, channel, recipient, subject, body, org_id, alert_id, created_at, next_attempt_at) SELECT CAST(",
+        );
+        sql.text(&notice.key)
+            .push(" AS TEXT) || ':' || CAST(c.id AS TEXT) || ':")
+            .push(channel)
+            .push("', '")
+            .push(channel)
+            .push("', ")
+            .push(if channel == "email" { "c.email" } else { "c.mobile" })
+            .push(", ")
+            .text(&notice.subject)
+            .push(", ")
+            .text(body)
+            .push(", c.org_id, ")
+            .i64(alert_id)
+            .push(", ")
+            .i64(at)
+            .push(", ")
+            .i64(at)
+            .push(
+                " FROM alert_responses r JOIN contacts c ON c.org_id = r.org_id WHERE r.alert_id = ",
+            )
+            .i64(alert_id)
+            .push(" AND c.role = ")
+            .text(recipients.role.as_str());
+        match channel {
+            "email" => {
+                sql.push(" AND c.alert_channels <> 'sms'");
+            }
+            _ => {
+                sql.push(" AND c.mobile IS NOT NULL AND c.mobile <> ''");
+                if !recipients.override_channels {
+                    sql.push(" AND c.alert_channels <> 'email'");
+                }
+            }
+        }
+        if let Some(org) = recipients.org {
+            sql.push(" AND r.org_id = ").i64(org);
+        }
+        if let Some(now) = recipients.late_at {
+            sql.push(" AND r.status <> 'closed' AND r.due_at < ")
+                .i64(now);
+        }
+        sql.push(" ON CONFLICT (key) DO NOTHING");
+        queued += sql.execute(conn).await?;
     }
-    Ok(())
+    Ok(queued)
 }
+
+const LATE_COLUMNS: &str = "r.alert_id, a.reference, a.title, a.severity, r.org_id, \
+     o.code AS org_code, o.name AS org_name, r.status, r.due_at, r.escalated_at, r.chased_at";
 
 #[async_trait]
 impl AlertStore for SqlStore {
@@ -716,15 +755,131 @@ impl AlertStore for SqlStore {
         Ok(())
     }
 
+    async fn late_unescalated(&self, now: i64, limit: i64) -> Result<Vec<LateResponse>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {LATE_COLUMNS} FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
+             JOIN organisations o ON o.id = r.org_id WHERE r.status <> 'closed' \
+             AND r.escalated_at IS NULL AND r.due_at < $1 ORDER BY r.due_at, r.alert_id, r.org_id \
+             LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn escalate(
+        &self,
+        late: &LateResponse,
+        notice: &Notice,
+        now: i64,
+        audit: AuditDraft,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE alert_responses SET escalated_at = $1 WHERE alert_id = $2 AND org_id = $3 \
+             AND escalated_at IS NULL AND status <> 'closed' AND due_at < $1",
+        )
+        .bind(now)
+        .bind(late.alert_id)
+        .bind(late.org_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if marked == 0 {
+            // Answered, or escalated by another worker, since it was read.
+            return Ok(false);
+        }
+        let siro = Recipients {
+            role: ContactRole::Siro,
+            org: Some(late.org_id),
+            late_at: None,
+            override_channels: false,
+        };
+        queue_notice(&mut tx, late.alert_id, notice, &siro, now).await?;
+        crate::audit::append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn chase_list(
+        &self,
+        alert_id: Option<i64>,
+        now: i64,
+        page: PageRequest,
+    ) -> Result<Page<LateResponse>> {
+        let build = |count: bool| {
+            let mut sql = Sql::new(if count { "SELECT COUNT(*)" } else { "SELECT " });
+            if !count {
+                sql.push(LATE_COLUMNS);
+            }
+            sql.push(
+                " FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
+                 JOIN organisations o ON o.id = r.org_id WHERE r.status <> 'closed' \
+                 AND r.escalated_at IS NOT NULL AND r.due_at < ",
+            )
+            .i64(now);
+            if let Some(id) = alert_id {
+                sql.push(" AND r.alert_id = ").i64(id);
+            }
+            if !count {
+                sql.push(" ORDER BY r.due_at, a.reference, o.code LIMIT ")
+                    .i64(page.limit())
+                    .push(" OFFSET ")
+                    .i64(page.offset());
+            }
+            sql
+        };
+        let total: i64 = build(true).query_scalar().fetch_one(&self.read).await?;
+        let items = build(false)
+            .query_as::<LateResponse>()
+            .fetch_all(&self.read)
+            .await?;
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    async fn notify(
+        &self,
+        alert_id: i64,
+        notice: &Notice,
+        recipients: &Recipients,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let queued = queue_notice(&mut tx, alert_id, notice, recipients, stamp.at).await?;
+        if let Some(now) = recipients.late_at {
+            sqlx::query(
+                "UPDATE alert_responses SET chased_at = $1 WHERE alert_id = $2 \
+                 AND status <> 'closed' AND due_at < $1",
+            )
+            .bind(now)
+            .bind(alert_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut audit = audit;
+        if let serde_json::Value::Object(m) = &mut audit.summary {
+            m.insert("messages".into(), queued.into());
+        }
+        crate::audit::append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
     async fn outbox(&self, pending_only: bool, limit: i64) -> Result<Vec<OutboxMessage>> {
         let filter = if pending_only {
-            "WHERE sent_at IS NULL "
+            "WHERE sent_at IS NULL AND gave_up_at IS NULL "
         } else {
             ""
         };
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, key, channel, recipient, subject, body, attempts, next_attempt_at, \
-             sent_at, last_error FROM outbox {filter}ORDER BY id LIMIT $1"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox {filter}ORDER BY id LIMIT $1"
         )))
         .bind(limit)
         .fetch_all(&self.read)

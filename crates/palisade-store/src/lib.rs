@@ -14,6 +14,7 @@ mod alerts;
 mod assessments;
 mod audit;
 mod db;
+mod delivery;
 mod error;
 mod independent_audits;
 pub mod model;
@@ -395,8 +396,62 @@ pub trait AlertStore: Send + Sync {
         stamp: Stamp,
         audit: Vec<AuditDraft>,
     ) -> Result<()>;
-    /// Outbox messages, oldest first (only unsent ones with `pending_only`).
+    /// Responses past their due time and not yet escalated, the longest overdue first.
+    async fn late_unescalated(&self, now: i64, limit: i64) -> Result<Vec<LateResponse>>;
+    /// Marks a late response escalated and queues `notice` to its organisation's SIRO, in one
+    /// transaction with the audit entry; `false` (and nothing written) when the response was
+    /// answered or escalated since it was read.
+    async fn escalate(
+        &self,
+        late: &LateResponse,
+        notice: &Notice,
+        now: i64,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// The national chase list: escalated responses still late at `now`, of one alert or all.
+    async fn chase_list(
+        &self,
+        alert_id: Option<i64>,
+        now: i64,
+        page: PageRequest,
+    ) -> Result<Page<LateResponse>>;
+    /// Queues `notice` to the `recipients` of an alert with the audit entry (which gets the
+    /// number of messages); when the recipients are those late, their responses are marked
+    /// chased. Returns the number of messages queued.
+    async fn notify(
+        &self,
+        alert_id: i64,
+        notice: &Notice,
+        recipients: &Recipients,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<u64>;
+    /// Outbox messages, oldest first (only those still to send with `pending_only`).
     async fn outbox(&self, pending_only: bool, limit: i64) -> Result<Vec<OutboxMessage>>;
+}
+
+/// The outbox as a delivery worker sees it.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims up to `limit` messages on `channels` that are due at `now` and not claimed by
+    /// another worker, until `lease_until`; oldest due first.
+    async fn claim_outbox(
+        &self,
+        channels: &[&str],
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>>;
+    async fn outbox_sent(&self, id: i64, at: i64, provider_ref: Option<&str>) -> Result<()>;
+    /// A failed attempt: tried again from `retry_at`, or given up for good with `None`.
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        at: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<()>;
+    async fn outbox_summary(&self) -> Result<OutboxSummary>;
 }
 
 pub trait Store:
@@ -408,6 +463,7 @@ pub trait Store:
     + PlanStore
     + IndependentAuditStore
     + AlertStore
+    + OutboxStore
     + AdminStore
 {
 }
@@ -420,6 +476,7 @@ impl<
         + PlanStore
         + IndependentAuditStore
         + AlertStore
+        + OutboxStore
         + AdminStore,
 > Store for T
 {

@@ -60,6 +60,7 @@ pub struct Contact {
     pub role: ContactRole,
     pub email: String,
     pub mobile: Option<String>,
+    pub alert_channels: palisade_domain::people::AlertChannels,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -597,16 +598,16 @@ pub struct ResponseWrite {
     pub action: Option<ActionWrite>,
 }
 
-/// A notification for every alert contact of the organisations a change reaches. Its texts may
-/// say `{reference}`, which the store fills in with the alert's reference (a new alert's is only
-/// known inside the transaction that numbers it).
+/// A notification about an alert. Its texts may say `{reference}`, which the store fills in with
+/// the alert's reference (a new alert's is only known inside the transaction that numbers it).
+/// A channel without a body is not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     /// Unique per change: with the contact and channel it makes each message's outbox key.
     pub key: String,
     pub subject: String,
-    pub email_body: String,
-    pub sms_body: String,
+    pub email_body: Option<String>,
+    pub sms_body: Option<String>,
 }
 
 impl Notice {
@@ -616,10 +617,60 @@ impl Notice {
         Notice {
             key: fill(&self.key),
             subject: fill(&self.subject),
-            email_body: fill(&self.email_body),
-            sms_body: fill(&self.sms_body),
+            email_body: self.email_body.as_deref().map(fill),
+            sms_body: self.sms_body.as_deref().map(fill),
         }
     }
+}
+
+/// Who a notice about an alert reaches: the contacts in `role` at the organisations responding
+/// to it, narrowed to one organisation or to those late at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipients {
+    pub role: palisade_domain::people::ContactRole,
+    pub org: Option<OrgId>,
+    pub late_at: Option<i64>,
+    /// Every contact with a mobile number gets the text, whatever their channels (the national
+    /// relay, for when email is down).
+    pub override_channels: bool,
+}
+
+impl Recipients {
+    /// The alert contacts of every responding organisation, by their own channels.
+    pub fn alert_contacts() -> Self {
+        Recipients {
+            role: palisade_domain::people::ContactRole::AlertContact,
+            org: None,
+            late_at: None,
+            override_channels: false,
+        }
+    }
+}
+
+/// A response past its due time, with what a message about it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LateResponse {
+    pub alert_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub org_id: OrgId,
+    pub org_code: String,
+    pub org_name: String,
+    pub status: String,
+    pub due_at: i64,
+    pub escalated_at: Option<i64>,
+    pub chased_at: Option<i64>,
+}
+
+/// How the outbox stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxSummary {
+    pub pending: i64,
+    pub sent: i64,
+    pub gave_up: i64,
+    /// When the oldest message still waiting was queued.
+    pub oldest_pending_at: Option<i64>,
 }
 
 /// A message waiting in (or sent from) the outbox.
@@ -634,5 +685,7 @@ pub struct OutboxMessage {
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
+    pub gave_up_at: Option<i64>,
     pub last_error: Option<String>,
+    pub provider_ref: Option<String>,
 }

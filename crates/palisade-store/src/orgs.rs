@@ -64,6 +64,9 @@ impl TryFrom<OrgRow> for Organisation {
     }
 }
 
+const CONTACT_COLUMNS: &str =
+    "id, org_id, name, role, email, mobile, alert_channels, created_at, updated_at";
+
 #[derive(FromRow)]
 struct ContactRow {
     id: i64,
@@ -72,6 +75,7 @@ struct ContactRow {
     role: String,
     email: String,
     mobile: Option<String>,
+    alert_channels: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -89,6 +93,10 @@ impl TryFrom<ContactRow> for Contact {
             name: r.name,
             email: r.email,
             mobile: r.mobile,
+            alert_channels: r
+                .alert_channels
+                .parse()
+                .map_err(|_| corrupt("alert channels", &r.alert_channels))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -559,10 +567,9 @@ impl OrgStore for SqlStore {
     }
 
     async fn list_contacts(&self, org_id: OrgId) -> Result<Vec<Contact>> {
-        sqlx::query_as::<_, ContactRow>(
-            "SELECT id, org_id, name, role, email, mobile, created_at, updated_at FROM contacts \
-             WHERE org_id = $1 ORDER BY role, name",
-        )
+        sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE org_id = $1 ORDER BY role, name"
+        )))
         .bind(org_id)
         .fetch_all(&self.read)
         .await?
@@ -572,10 +579,9 @@ impl OrgStore for SqlStore {
     }
 
     async fn get_contact(&self, org_id: OrgId, id: i64) -> Result<Option<Contact>> {
-        sqlx::query_as::<_, ContactRow>(
-            "SELECT id, org_id, name, role, email, mobile, created_at, updated_at FROM contacts \
-             WHERE org_id = $1 AND id = $2",
-        )
+        sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE org_id = $1 AND id = $2"
+        )))
         .bind(org_id)
         .bind(id)
         .fetch_optional(&self.read)
@@ -591,16 +597,16 @@ impl OrgStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<Contact> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query_as::<_, ContactRow>(
-            "INSERT INTO contacts (org_id, name, role, email, mobile, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             RETURNING id, org_id, name, role, email, mobile, created_at, updated_at",
-        )
+        let row = sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {CONTACT_COLUMNS}"
+        )))
         .bind(org_id)
         .bind(f.name.clone())
         .bind(f.role.as_str())
         .bind(f.email.as_str().to_string())
         .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
+        .bind(f.alert_channels.as_str())
         .bind(audit.at)
         .fetch_one(&mut *tx)
         .await?;
@@ -618,15 +624,16 @@ impl OrgStore for SqlStore {
         audit: AuditDraft,
     ) -> Result<Contact> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query_as::<_, ContactRow>(
-            "UPDATE contacts SET name = $1, role = $2, email = $3, mobile = $4, updated_at = $5 \
-             WHERE org_id = $6 AND id = $7 \
-             RETURNING id, org_id, name, role, email, mobile, created_at, updated_at",
-        )
+        let row = sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
+            "UPDATE contacts SET name = $1, role = $2, email = $3, mobile = $4, \
+             alert_channels = $5, updated_at = $6 WHERE org_id = $7 AND id = $8 \
+             RETURNING {CONTACT_COLUMNS}"
+        )))
         .bind(f.name.clone())
         .bind(f.role.as_str())
         .bind(f.email.as_str().to_string())
         .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
+        .bind(f.alert_channels.as_str())
         .bind(audit.at)
         .bind(org_id)
         .bind(id)

@@ -283,6 +283,7 @@ async fn contacts_are_held_per_organisation() {
             role: "siro".into(),
             email: "sam@nhs.net".into(),
             mobile: "07700 900123".into(),
+            ..Default::default()
         };
         let c = s
             .create_contact(

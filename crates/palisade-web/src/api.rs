@@ -216,6 +216,8 @@ pub struct ContactDto {
     pub email: String,
     /// E.164, e.g. `+447700900123`.
     pub mobile: Option<String>,
+    /// How the contact takes alert notifications: `both`, `email` or `sms`.
+    pub alert_channels: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -228,6 +230,7 @@ impl From<Contact> for ContactDto {
             role: c.role.as_str().into(),
             email: c.email,
             mobile: c.mobile,
+            alert_channels: c.alert_channels.as_str().into(),
             created_at: rfc3339(from_unix(c.created_at)),
             updated_at: rfc3339(from_unix(c.updated_at)),
         }
@@ -485,6 +488,8 @@ pub struct ContactBody {
     pub role: String,
     pub email: String,
     pub mobile: Option<String>,
+    /// `both`, `email` or `sms`; by default both with a mobile number, email without one.
+    pub alert_channels: Option<String>,
 }
 
 impl From<ContactBody> for ContactInput {
@@ -494,6 +499,7 @@ impl From<ContactBody> for ContactInput {
             role: b.role,
             email: b.email,
             mobile: b.mobile.unwrap_or_default(),
+            alert_channels: b.alert_channels.unwrap_or_default(),
         }
     }
 }
@@ -993,7 +999,8 @@ impl utoipa::Modify for BearerAuth {
         crate::api_alerts::list_alerts, crate::api_alerts::create_alert, crate::api_alerts::get_alert,
         crate::api_alerts::update_alert, crate::api_alerts::list_responses, crate::api_alerts::responses_csv,
         crate::api_alerts::board, crate::api_alerts::get_response, crate::api_alerts::step_one,
-        crate::api_alerts::step_many,
+        crate::api_alerts::step_many, crate::api_alerts::chase_list, crate::api_alerts::alert_chase_list,
+        crate::api_alerts::chase, crate::api_alerts::relay, crate::api_alerts::outbox,
         crate::api_assessments::list_statuses, crate::api_assessments::public_organisations,
         crate::api_assessments::public_organisations_csv, crate::api_assessments::national_report
     ),

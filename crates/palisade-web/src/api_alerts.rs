@@ -40,9 +40,28 @@ pub(crate) fn routes() -> Router<AppState> {
             post(step_one),
         )
         .route("/api/v1/alerts/{id}/bulk-responses/{step}", post(step_many))
+        .route(
+            "/api/v1/alerts/{id}/chase",
+            get(alert_chase_list).post(chase),
+        )
+        .route("/api/v1/alerts/{id}/relay", post(relay))
+        .route("/api/v1/chase-list", get(chase_list))
+        .route("/api/v1/outbox", get(outbox))
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON body that may be left out (or blank), for actions whose fields all have defaults.
+fn optional_json<T: Default + serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::invalid("body", format!("is not a valid {what}: {e}")))
+}
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ProductDto {
@@ -670,12 +689,7 @@ async fn step_one(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ResponseDto>> {
     // Acknowledging needs no body; other steps send JSON.
-    let b: StepBody = if body.iter().all(u8::is_ascii_whitespace) {
-        StepBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| AppError::invalid("body", format!("is not a valid step: {e}")))?
-    };
+    let b: StepBody = optional_json(&body, "step")?;
     let request = step_request(&step, &b)?;
     let out = s.app.respond(&actor, &id, &[code], &request).await?;
     let now = s.app.now();
@@ -709,5 +723,151 @@ async fn step_many(
             per_page: n.max(1) as u32,
             total_pages: 1,
         },
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChaseQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// A response past its due time, escalated to the organisation's SIRO.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LateDto {
+    pub alert: String,
+    pub title: String,
+    pub severity: String,
+    pub org_code: String,
+    pub org_name: String,
+    /// `awaiting_acknowledgement` or `in_progress`.
+    pub status: String,
+    pub due_at: String,
+    pub escalated_at: Option<String>,
+    /// When the national team last chased it.
+    pub chased_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChaseList {
+    pub items: Vec<LateDto>,
+    pub meta: ListMeta,
+}
+
+fn chase_json(page: palisade_domain::page::Page<palisade_store::LateResponse>) -> Json<ChaseList> {
+    let meta = meta(&page);
+    Json(ChaseList {
+        items: page
+            .items
+            .into_iter()
+            .map(|l| LateDto {
+                alert: l.reference,
+                title: l.title,
+                severity: l.severity,
+                org_code: l.org_code,
+                org_name: l.org_name,
+                status: l.status,
+                due_at: rfc3339(from_unix(l.due_at)),
+                escalated_at: time(l.escalated_at),
+                chased_at: time(l.chased_at),
+            })
+            .collect(),
+        meta,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/chase-list", tag = "alerts", security(("bearer" = [])), params(ChaseQuery),
+    responses((status = 200, description = "The national chase list: responses to every alert that are late and were escalated to the SIRO, the longest overdue first", body = ChaseList),
+        (status = 403, body = ErrorBody)))]
+async fn chase_list(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ChaseQuery>,
+) -> ApiResult<Json<ChaseList>> {
+    let page = s
+        .app
+        .chase_list(&actor, None, PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(chase_json(page))
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/chase", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), ChaseQuery),
+    responses((status = 200, description = "The chase list of one alert", body = ChaseList),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn alert_chase_list(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChaseQuery>,
+) -> ApiResult<Json<ChaseList>> {
+    let page = s
+        .app
+        .chase_list(&actor, Some(&id), PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(chase_json(page))
+}
+
+/// How many messages an action queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    pub messages: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/chase", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 202, description = "A reminder queued to the alert contacts of every organisation late with its response (at most one a day per alert: a second chase the same day queues nothing)", body = Queued),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn chase(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let messages = s.app.chase_late(&actor, &id).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(Queued { messages })).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelayBody {
+    /// At most 160 characters; by default the alert's reference, severity and title.
+    #[serde(default)]
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/relay", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path)), request_body = RelayBody,
+    responses((status = 202, description = "A text message queued to the alert contacts of every organisation in scope that have a mobile number, whatever channels they chose", body = Queued),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn relay(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let b: RelayBody = optional_json(&body, "relay")?;
+    let messages = s.app.relay_text(&actor, &id, &b.text).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(Queued { messages })).into_response())
+}
+
+/// How the outbox stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxDto {
+    /// Messages waiting to be sent (including those being retried).
+    pub pending: i64,
+    pub sent: i64,
+    /// Messages the provider refused for good (an invalid address or number).
+    pub gave_up: i64,
+    pub oldest_pending_at: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "alerts", security(("bearer" = [])),
+    responses((status = 200, description = "Counts of the notification outbox (national roles)", body = OutboxDto),
+        (status = 403, body = ErrorBody)))]
+async fn outbox(State(s): State<AppState>, ApiUser(actor): ApiUser) -> ApiResult<Json<OutboxDto>> {
+    let o = s.app.outbox_summary(&actor).await?;
+    Ok(Json(OutboxDto {
+        pending: o.pending,
+        sent: o.sent,
+        gave_up: o.gave_up,
+        oldest_pending_at: time(o.oldest_pending_at),
     }))
 }

@@ -18,7 +18,7 @@ use palisade_app::orgs::OrgPatch;
 use palisade_app::people::NewPersonInput;
 use palisade_domain::org::{Category, OrgInput, OrgType};
 use palisade_domain::page::PageRequest;
-use palisade_domain::people::{ContactInput, ContactRole, Role};
+use palisade_domain::people::{AlertChannels, ContactInput, ContactRole, Role};
 use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_store::{AuditFilter, OrgFilter};
 use serde::Deserialize;
@@ -162,6 +162,21 @@ fn role_options(selected: &str) -> Options {
         Role::ALL
             .iter()
             .map(|r| (r.as_str().to_string(), r.label().to_string())),
+        selected,
+    )
+}
+
+fn channel_options(selected: &str) -> Options {
+    let automatic = (
+        String::new(),
+        "Email, and text messages when a mobile number is given".to_string(),
+    );
+    options(
+        std::iter::once(automatic).chain(
+            AlertChannels::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), c.label().to_string())),
+        ),
         selected,
     )
 }
@@ -633,6 +648,7 @@ fn contact_form(
         org_code: org_code.into(),
         org_name: org_name.into(),
         role_options: contact_role_options(&f.role),
+        channel_options: channel_options(&f.alert_channels),
         f,
     }
 }
@@ -662,6 +678,7 @@ fn contact_input(f: &ContactFormValues) -> ContactInput {
         role: f.role.clone(),
         email: f.email.clone(),
         mobile: f.mobile.clone(),
+        alert_channels: f.alert_channels.clone(),
     }
 }
 
@@ -703,6 +720,7 @@ async fn edit_contact(
         role: c.role.as_str().into(),
         email: c.email,
         mobile: c.mobile.unwrap_or_default(),
+        alert_channels: c.alert_channels.as_str().into(),
     };
     Ok(render(&contact_form(
         &u,

@@ -285,6 +285,8 @@ pub struct ContactFormValues {
     pub email: String,
     #[serde(default)]
     pub mobile: String,
+    #[serde(default)]
+    pub alert_channels: String,
 }
 
 #[derive(Template)]
@@ -299,6 +301,7 @@ pub struct ContactForm {
     pub org_name: String,
     pub f: ContactFormValues,
     pub role_options: Options,
+    pub channel_options: Options,
 }
 
 #[derive(Template)]

@@ -154,6 +154,7 @@ impl H {
             role: "siro".into(),
             email: format!("siro@{}.nhs.uk", code.to_lowercase()),
             mobile: "07700 900123".into(),
+            ..Default::default()
         };
         self.app
             .create_contact(&Actor::cli(), code, &c)
@@ -302,8 +303,78 @@ async fn cross_tenant_matrix_over_every_api_route() {
         let contact = json!({"name": "Kim Lee", "role": "alert_contact", "email": "kim@nhs.net", "mobile": "07700 900999"});
         let new_org = |code: &str| json!({"code": code, "name": "New Org", "type": "pharmacy", "region": "London"});
         let (rx1c, childc, foreign_id) = (w.c_rx1, w.c_child, w.foreign.0);
+        let published = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(&w.admin.1),
+                Some(high_alert(true)),
+            )
+            .await;
+        let alert = published.json()["id"].as_str().unwrap().to_string();
         // Columns: admin, analyst, lead (of QAA), member (of QAA), auditor (of QAA), foreign (lead of RX1).
         let cases: Vec<(Method, String, Option<Value>, [u16; 6])> = vec![
+            (
+                Method::GET,
+                format!("/api/v1/alerts/{alert}"),
+                None,
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/alerts/{alert}/responses/RX1"),
+                None,
+                [200, 200, 404, 404, 404, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/alerts/{alert}/responses/A81001"),
+                None,
+                [200, 200, 200, 200, 403, 404],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/alerts/{alert}/board"),
+                None,
+                [200, 200, 403, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/chase-list".into(),
+                None,
+                [200, 200, 403, 403, 403, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/outbox".into(),
+                None,
+                [200, 200, 403, 403, 403, 403],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{alert}/chase"),
+                None,
+                [202, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{alert}/relay"),
+                None,
+                [202, 403, 403, 403, 403, 403],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{alert}/responses/RX1/acknowledge"),
+                None,
+                [403, 403, 404, 404, 404, 200],
+            ),
+            // The member finds it acknowledged by the lead a moment before: allowed, but late.
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{alert}/responses/A81001/acknowledge"),
+                None,
+                [403, 403, 200, 409, 403, 404],
+            ),
             (
                 Method::GET,
                 "/api/v1/me".into(),
@@ -3730,6 +3801,7 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             role: "alert_contact".into(),
             email: "cyber@a81001.nhs.uk".into(),
             mobile: "07700 900555".into(),
+            ..Default::default()
         };
         h.app
             .create_contact(&Actor::cli(), "A81001", &alert_contact)
@@ -4245,13 +4317,14 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
         assert_eq!(r.json()["state"], "published");
         assert_eq!(r.json()["responses"], 2);
 
-        // Notifications were queued with the change, once each: an email and an SMS to the
-        // practice's alert contact for each publication and for the update.
+        // Notifications were queued with the change, once each: an email to the practice's
+        // alert contact for each publication and for the update, and a text for the High ones
+        // (the update made CC-1000 Medium; CC-1001 is not High).
         let outbox = h.app.store.outbox(false, 100).await.unwrap();
         let keys: Vec<&str> = outbox.iter().map(|m| m.key.as_str()).collect();
-        assert_eq!(outbox.len(), 8, "{keys:?}");
+        assert_eq!(outbox.len(), 6, "{keys:?}");
         let sms: Vec<_> = outbox.iter().filter(|m| m.channel == "sms").collect();
-        assert_eq!(sms.len(), 4);
+        assert_eq!(sms.len(), 2);
         assert!(
             sms.iter()
                 .all(|m| m.recipient.replace(' ', "").ends_with("7700900555")),
@@ -4302,6 +4375,188 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "alert.close",
         ] {
             assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        }
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let (admin, analyst, lead) = (&w.admin.1, &w.analyst.1, &w.lead.1);
+        for (name, email, mobile, channels) in [
+            ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", ""),
+            ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
+        ] {
+            let c = ContactInput {
+                name: name.into(),
+                role: "alert_contact".into(),
+                email: email.into(),
+                mobile: mobile.into(),
+                alert_channels: channels.into(),
+            };
+            h.app
+                .create_contact(&Actor::cli(), "RX1", &c)
+                .await
+                .unwrap();
+        }
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(admin),
+                Some(high_alert(true)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let outbox = h.app.store.outbox(false, 100).await.unwrap();
+        let texted: Vec<&str> = outbox
+            .iter()
+            .filter(|m| m.channel == "sms")
+            .map(|m| m.recipient.as_str())
+            .collect();
+        assert_eq!(
+            texted,
+            ["+447700900201"],
+            "the email-only contact gets no text"
+        );
+        assert_eq!(outbox.iter().filter(|m| m.channel == "email").count(), 2);
+
+        // Nothing is late yet; the practice acknowledges in time, the hospital does not.
+        assert_eq!(h.app.escalate_late().await.unwrap(), 0);
+        let r = step(&h, lead, &id, "A81001", "acknowledge", json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        h.clock.advance(time::Duration::hours(49));
+        assert_eq!(h.app.escalate_late().await.unwrap(), 1);
+        assert_eq!(h.app.escalate_late().await.unwrap(), 0, "escalated once");
+        let siro: Vec<_> = h
+            .app
+            .store
+            .outbox(false, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.key.starts_with(&format!("escalation:{id}:RX1:")))
+            .collect();
+        assert_eq!(siro.len(), 2, "an email and a text to the SIRO");
+        assert!(siro.iter().any(|m| m.recipient == "siro@rx1.nhs.uk"));
+        assert!(
+            siro.iter()
+                .all(|m| m.subject.contains("Escalation: Org RX1 has not responded")),
+            "{siro:?}"
+        );
+
+        // The chase list shows it to the national team only.
+        for url in [
+            "/api/v1/chase-list".to_string(),
+            format!("/api/v1/alerts/{id}/chase"),
+        ] {
+            let r = h.api(Method::GET, &url, Some(analyst), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}");
+            let items = r.json()["items"].as_array().unwrap().clone();
+            assert_eq!(items.len(), 1, "{url}");
+            assert_eq!(items[0]["org_code"], "RX1");
+            assert_eq!(items[0]["status"], "awaiting_acknowledgement");
+            assert!(items[0]["escalated_at"].is_string());
+            assert!(items[0]["chased_at"].is_null());
+            let r = h.api(Method::GET, &url, Some(lead), None).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{url}");
+        }
+
+        // Chasing reaches the late organisation's alert contacts by their channels, once a day.
+        let chase = format!("/api/v1/alerts/{id}/chase");
+        let r = h.api(Method::POST, &chase, Some(analyst), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h.api(Method::POST, &chase, Some(admin), None).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+        assert_eq!(r.json()["messages"], 3);
+        let r = h.api(Method::POST, &chase, Some(admin), None).await;
+        assert_eq!(r.json()["messages"], 0, "one chase a day");
+        let r = h.api(Method::GET, &chase, Some(admin), None).await;
+        assert!(r.json()["items"][0]["chased_at"].is_string());
+
+        // The relay texts every alert contact with a mobile, whatever their channels.
+        let relay = format!("/api/v1/alerts/{id}/relay");
+        let r = h
+            .api(
+                Method::POST,
+                &relay,
+                Some(admin),
+                Some(json!({"text": "x".repeat(161)})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("160"));
+        let r = h.api(Method::POST, &relay, Some(admin), None).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+        assert_eq!(r.json()["messages"], 2);
+        let texts: Vec<_> = h
+            .app
+            .store
+            .outbox(false, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.key.starts_with(&format!("relay:{id}:")))
+            .collect();
+        assert!(texts.iter().any(|m| m.recipient == "+447700900202"));
+        assert!(
+            texts[0]
+                .body
+                .starts_with(&format!("NHS Cyber Alert {id} (High)"))
+        );
+        let r = h.api(Method::POST, &relay, Some(lead), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let draft = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(admin),
+                Some(high_alert(false)),
+            )
+            .await;
+        let draft_id = draft.json()["id"].as_str().unwrap().to_string();
+        let r = h
+            .api(
+                Method::POST,
+                &format!("/api/v1/alerts/{draft_id}/relay"),
+                Some(admin),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Once answered, the response leaves the chase list.
+        let r = step(&h, &w.foreign.1, &id, "RX1", "acknowledge", json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = h
+            .api(Method::GET, "/api/v1/chase-list", Some(admin), None)
+            .await;
+        assert_eq!(r.json()["meta"]["total"], 0);
+
+        let r = h
+            .api(Method::GET, "/api/v1/outbox", Some(analyst), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["pending"], 10, "{}", r.text());
+        let r = h.api(Method::GET, "/api/v1/outbox", Some(lead), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let log = h
+            .api(Method::GET, "/api/v1/audit?per_page=200", Some(admin), None)
+            .await
+            .json();
+        let actions: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for a in ["alert.escalate", "alert.chase", "alert.relay"] {
+            assert!(actions.contains(&a), "{a}: {actions:?}");
         }
         h.db.cleanup().await;
     }

@@ -1,0 +1,437 @@
+//! The outbox worker against real peers on loopback: an SMTP server (Python's aiosmtpd, see
+//! `tests/delivery/smtp_sink.py`) and a server speaking the GOV.UK Notify API
+//! (`tests/delivery/notify_server.py`), on SQLite and PostgreSQL.
+//!
+//! The servers need a Python with aiosmtpd, named by `PALISADE_TEST_PYTHON` (CI sets it up);
+//! without one the test says so and passes, except under CI, where it fails.
+
+use palisade_app::delivery::{Courier, DeliverySettings, NotifyCourier, SmtpCourier};
+use palisade_app::{Actor, App, AuthSettings};
+use palisade_domain::alert::AlertInput;
+use palisade_domain::clock::{ManualClock, SystemClock, from_unix};
+use palisade_domain::org::OrgInput;
+use palisade_domain::people::ContactInput;
+use palisade_store::testkit::TestDb;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+const API_KEY: &str =
+    "palisade_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
+
+fn python() -> Option<String> {
+    match std::env::var("PALISADE_TEST_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI must set PALISADE_TEST_PYTHON to a Python with aiosmtpd")
+        }
+        _ => None,
+    }
+}
+
+/// A peer process, stopped when dropped.
+struct Peer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/delivery")
+        .join(name)
+}
+
+fn start(python: &str, args: &[&str]) -> Peer {
+    let mut child = Command::new(python)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start a peer");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("READY ")
+        .unwrap_or_else(|| panic!("peer said {line:?}"))
+        .parse()
+        .unwrap();
+    Peer { child, port }
+}
+
+fn smtp_sink(python: &str, dir: &Path, port: Option<u16>) -> Peer {
+    let port = port.map(|p| p.to_string()).unwrap_or_default();
+    let mut args = vec![
+        script("smtp_sink.py").to_string_lossy().to_string(),
+        dir.to_string_lossy().to_string(),
+    ];
+    if !port.is_empty() {
+        args.push(port);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    start(python, &args)
+}
+
+/// The emails the sink accepted, as text.
+fn received(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+async fn texts(notify: &str) -> Vec<serde_json::Value> {
+    reqwest::get(format!("{notify}/_sent"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn control(notify: &str, body: serde_json::Value) {
+    reqwest::Client::new()
+        .post(format!("{notify}/_control"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn contact(name: &str, email: &str, mobile: &str, channels: &str) -> ContactInput {
+    ContactInput {
+        name: name.into(),
+        role: "alert_contact".into(),
+        email: email.into(),
+        mobile: mobile.into(),
+        alert_channels: channels.into(),
+    }
+}
+
+fn high_alert(title: &str) -> AlertInput {
+    AlertInput {
+        title: title.into(),
+        severity: "high".into(),
+        alert_type: "vulnerability".into(),
+        summary: "Patch now.".into(),
+        codes: vec!["RX1".into()],
+        response_required: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages() {
+    let Some(python) = python() else {
+        eprintln!("skipped: set PALISADE_TEST_PYTHON to a Python with aiosmtpd");
+        return;
+    };
+    for db in TestDb::all().await {
+        let engine = db.engine();
+        let mail_dir = std::env::temp_dir().join(format!(
+            "palisade-test-mail-{}",
+            palisade_app::auth::random_hex(6)
+        ));
+        let smtp = smtp_sink(&python, &mail_dir, None);
+        let smtp_port = smtp.port;
+        let notify_peer = start(
+            &python,
+            &[
+                script("notify_server.py").to_str().unwrap(),
+                API_KEY,
+                TEMPLATE,
+            ],
+        );
+        let notify = format!("http://127.0.0.1:{}", notify_peer.port);
+
+        let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
+        let app = App::new(
+            Arc::new(db.store.clone()),
+            clock.clone(),
+            AuthSettings::default(),
+        );
+        let cli = Actor::cli();
+        app.create_org(
+            &cli,
+            &OrgInput {
+                code: "RX1".into(),
+                name: "Riverside Hospitals".into(),
+                org_type: "acute_trust".into(),
+                category: String::new(),
+                region: "London".into(),
+                parent_code: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        for c in [
+            contact("Both Ways", "desk@rx1.nhs.uk", "07700 900001", ""),
+            contact("Email Only", "email@rx1.nhs.uk", "07700 900002", "email"),
+            contact("Texts Only", "texts@rx1.nhs.uk", "07700 900003", "sms"),
+            contact("Busy Box", "tempfail@rx1.nhs.uk", "", ""),
+            contact("Gone Away", "reject@rx1.nhs.uk", "", ""),
+        ] {
+            app.create_contact(&cli, "RX1", &c).await.unwrap();
+        }
+        app.create_alert(&cli, &high_alert("Exploited VPN flaw"), true)
+            .await
+            .unwrap();
+        // Channels as chosen: four emails (not to the texts-only contact), two texts (not to the
+        // email-only one).
+        let queued = app.store.outbox(true, 100).await.unwrap();
+        let count = |ch: &str| queued.iter().filter(|m| m.channel == ch).count();
+        assert_eq!((count("email"), count("sms")), (4, 2), "{engine:?}");
+
+        let couriers: Vec<Arc<dyn Courier>> = vec![
+            Arc::new(
+                SmtpCourier::new(
+                    &format!("smtp://127.0.0.1:{smtp_port}"),
+                    "Palisade <alerts@palisade.example.nhs.uk>",
+                )
+                .unwrap(),
+            ),
+            Arc::new(
+                NotifyCourier::new(API_KEY, &notify, TEMPLATE, Arc::new(SystemClock)).unwrap(),
+            ),
+        ];
+        let settings = DeliverySettings {
+            concurrency: 4,
+            ..Default::default()
+        };
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!((round.sent, round.retried, round.gave_up), (4, 1, 1));
+        let mail = received(&mail_dir);
+        assert_eq!(mail.len(), 2, "{mail:?}");
+        assert!(
+            mail.iter()
+                .any(|m| m.contains("X-Envelope-To: desk@rx1.nhs.uk"))
+        );
+        assert!(
+            mail.iter()
+                .all(|m| m.contains("Message-ID: <alert.CC-1000.v1.")
+                    && m.contains("Subject: [CC-1000] New High alert: Exploited VPN flaw")),
+            "{mail:?}"
+        );
+        let sent = texts(&notify).await;
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().all(|t| {
+            t["reference"]
+                .as_str()
+                .unwrap()
+                .starts_with("alert:CC-1000:v1:")
+                && t["content"]["body"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("NHS Cyber Alert CC-1000 (High)")
+        }));
+        let all = app.store.outbox(false, 100).await.unwrap();
+        let refused = all
+            .iter()
+            .find(|m| m.recipient == "reject@rx1.nhs.uk")
+            .unwrap();
+        assert!(
+            refused.gave_up_at.is_some() && refused.last_error.as_ref().unwrap().contains("550")
+        );
+        let busy = all
+            .iter()
+            .find(|m| m.recipient == "tempfail@rx1.nhs.uk")
+            .unwrap();
+        assert_eq!((busy.attempts, busy.next_attempt_at), (1, 1_750_000_030));
+        assert!(
+            all.iter()
+                .filter(|m| m.sent_at.is_some())
+                .all(|m| m.provider_ref.is_some())
+        );
+
+        // Nothing is due again until the backoff has passed; then only the busy mailbox is
+        // tried, and waits twice as long.
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!(round.handled(), 0);
+        clock.advance(time::Duration::seconds(30));
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!((round.sent, round.retried), (0, 1));
+        let busy = app
+            .store
+            .outbox(true, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.recipient == "tempfail@rx1.nhs.uk")
+            .unwrap();
+        assert_eq!(busy.next_attempt_at, 1_750_000_030 + 60);
+
+        // Email is down: texts still go, and emails wait for it without being lost.
+        drop(smtp);
+        app.create_alert(&cli, &high_alert("Ransomware campaign"), true)
+            .await
+            .unwrap();
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!(round.sent, 2, "the texts of CC-1001: {round:?}");
+        assert_eq!(texts(&notify).await.len(), 4);
+        let waiting = app.store.outbox(true, 100).await.unwrap();
+        assert!(
+            waiting
+                .iter()
+                .filter(|m| m.channel == "email" && m.key.contains("CC-1001"))
+                .count()
+                == 4
+        );
+
+        // Notify fails twice (a 500, then a rate limit): the text is retried and sent once.
+        control(&notify, serde_json::json!({"fail_next": 1, "status": 500})).await;
+        let relayed = app.relay_text(&cli, "CC-1001", "").await.unwrap();
+        assert_eq!(relayed, 3, "the relay reaches every contact with a mobile");
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!((round.sent, round.retried), (2, 1), "{round:?}");
+        control(&notify, serde_json::json!({"fail_next": 1, "status": 429})).await;
+        clock.advance(time::Duration::seconds(30));
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!(round.sent, 0, "{round:?}");
+        clock.advance(time::Duration::seconds(60));
+
+        // The mail server comes back and the worker restarts (new couriers, a claim left
+        // behind by the stopped one): every message goes exactly once.
+        let smtp = smtp_sink(&python, &mail_dir, Some(smtp_port));
+        let stale = app
+            .store
+            .claim_outbox(&["email"], app.now(), app.now() + 120, 1)
+            .await
+            .unwrap();
+        assert_eq!(stale.len(), 1);
+        clock.advance(time::Duration::seconds(3600));
+        let couriers: Vec<Arc<dyn Courier>> = vec![
+            Arc::new(
+                SmtpCourier::new(
+                    &format!("smtp://127.0.0.1:{}", smtp.port),
+                    "alerts@palisade.example.nhs.uk",
+                )
+                .unwrap(),
+            ),
+            Arc::new(
+                NotifyCourier::new(API_KEY, &notify, TEMPLATE, Arc::new(SystemClock)).unwrap(),
+            ),
+        ];
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        // The two emails of CC-1001 and the relayed text; the busy mailbox twice more; the
+        // address that does not exist is refused for good.
+        assert_eq!(
+            (round.sent, round.retried, round.gave_up),
+            (3, 2, 1),
+            "{round:?}"
+        );
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!(round.handled(), 0);
+        let mail = received(&mail_dir);
+        assert_eq!(mail.len(), 4, "two of CC-1000, two of CC-1001");
+        let sent = texts(&notify).await;
+        assert_eq!(sent.len(), 7);
+        let mut refs: Vec<&str> = sent
+            .iter()
+            .map(|t| t["reference"].as_str().unwrap())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        assert_eq!(refs.len(), 7, "no text went twice");
+        let summary = app.store.outbox_summary().await.unwrap();
+        assert_eq!((summary.sent, summary.gave_up, summary.pending), (11, 2, 2));
+
+        drop(smtp);
+        drop(notify_peer);
+        let _ = std::fs::remove_dir_all(&mail_dir);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
+    assert!(
+        NotifyCourier::new(
+            "not-a-key",
+            "http://127.0.0.1:1",
+            TEMPLATE,
+            Arc::new(SystemClock)
+        )
+        .is_err()
+    );
+    assert!(
+        NotifyCourier::new(
+            API_KEY,
+            "http://127.0.0.1:1",
+            "template",
+            Arc::new(SystemClock)
+        )
+        .is_err()
+    );
+    assert!(SmtpCourier::new("ftp://example", "a@b.c").is_err());
+    assert!(SmtpCourier::new("smtp://127.0.0.1:25", "not an address").is_err());
+    let Some(python) = python() else {
+        return;
+    };
+    let peer = start(
+        &python,
+        &[
+            script("notify_server.py").to_str().unwrap(),
+            API_KEY,
+            TEMPLATE,
+        ],
+    );
+    let url = format!("http://127.0.0.1:{}", peer.port);
+    let courier = NotifyCourier::new(API_KEY, &url, TEMPLATE, Arc::new(SystemClock)).unwrap();
+    let message = |to: &str| palisade_store::OutboxMessage {
+        id: 1,
+        key: "k:1:sms".into(),
+        channel: "sms".into(),
+        recipient: to.into(),
+        subject: String::new(),
+        body: "hello".into(),
+        attempts: 0,
+        next_attempt_at: 0,
+        sent_at: None,
+        gave_up_at: None,
+        last_error: None,
+        provider_ref: None,
+    };
+    let ok = courier.send(&message("+447700900123")).await.unwrap();
+    assert_eq!(ok.unwrap().len(), 36, "the notification id");
+    let refused = courier.send(&message("+12025550123")).await.unwrap_err();
+    assert!(
+        matches!(&refused, palisade_app::delivery::Failure::Permanent(m) if m.contains("Not a UK mobile number")),
+        "{refused:?}"
+    );
+    // A key for another service is an authentication error: kept for a retry after the key
+    // is put right, not dropped.
+    let other = API_KEY.replace("26785a09", "16785a09");
+    let wrong = NotifyCourier::new(&other, &url, TEMPLATE, Arc::new(SystemClock)).unwrap();
+    let e = wrong.send(&message("+447700900123")).await.unwrap_err();
+    assert!(
+        matches!(&e, palisade_app::delivery::Failure::Transient(m) if m.contains("403")),
+        "{e:?}"
+    );
+    let gone = NotifyCourier::new(
+        API_KEY,
+        "http://127.0.0.1:9",
+        TEMPLATE,
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    assert!(matches!(
+        gone.send(&message("+447700900123")).await,
+        Err(palisade_app::delivery::Failure::Transient(_))
+    ));
+}
