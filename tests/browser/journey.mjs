@@ -120,6 +120,23 @@ try {
     page.url().includes('/assessments?') && (await page.locator('main tbody tr').count()) > 0);
   await axe(page, 'statuses drill-down');
   await visit(page, '/plans?state=signed_off', 'plans to review');
+  // A cyber alert drafted, previewed and published through the form.
+  await visit(page, '/alerts', 'alerts (national)');
+  await visit(page, '/alerts/new', 'alert new');
+  await page.fill('#title', 'Browser test: exploited VPN flaw');
+  await page.fill('#summary', 'Patch the VPN appliances now.');
+  await page.fill('#cves', 'CVE-2024-3400');
+  await page.fill('#codes', 'R41');
+  await page.click('button[value=preview]');
+  check('the preview shows the alert', (await page.textContent('main')).includes('Preview: Browser test'));
+  await axe(page, 'alert preview');
+  await page.click('button[value=publish]');
+  await page.waitForURL(/\/alerts\/[A-Z]+-\d+\?done=published$/);
+  const alertPath = new URL(page.url()).pathname;
+  check('the published alert shows its response board',
+    (await page.textContent('main')).includes('Organisations in scope: 1.'));
+  await axe(page, 'alert (national)');
+  await visit(page, alertPath + '/responses', 'alert responses');
   await visit(page, '/no-such-page', 'not found page', 404);
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
@@ -181,6 +198,19 @@ try {
   // The independent auditor's view of the trust's assessment.
   await signIn(page, 'auditor@example.nhs.uk');
   await visit(page, '/organisations/R41/assessments/' + year + '/independent-audit', 'auditor: independent audit');
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // The trust's lead acknowledges the alert.
+  await signIn(page, 'lead@example.nhs.uk');
+  await visit(page, '/alerts', 'lead: alerts');
+  await page.click(`main a[href="${alertPath}/responses/R41"]`);
+  await axe(page, 'lead: alert response');
+  await page.click(`form[action="${alertPath}/responses/R41/acknowledge"] button`);
+  check('the acknowledged response is in progress', (await page.textContent('main')).includes('In progress'));
+  await axe(page, 'lead: response acknowledged');
+  await visit(page, alertPath, 'lead: alert');
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
   await page.waitForURL(base + '/sign-in');

@@ -16,6 +16,7 @@ mod files;
 mod identity;
 mod metrics;
 mod pages;
+mod pages_alerts;
 mod pages_assessments;
 mod pages_independent_audit;
 mod pages_plans;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages_assessments::routes(evidence_limit))
         .merge(pages_plans::routes())
         .merge(pages_independent_audit::routes())
+        .merge(pages_alerts::routes())
         .merge(api::routes())
         .merge(api_assessments::routes(evidence_limit))
         .merge(api_plans::routes())

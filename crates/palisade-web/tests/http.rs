@@ -4561,3 +4561,228 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
         h.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let _w = world(&h).await;
+        let (admin, admin_csrf) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+        let (lead, lead_csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let (member, _) = h.sign_in("member@x.nhs.uk", PASSWORD).await.unwrap();
+
+        let r = h.page(Method::GET, "/alerts", &admin, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains("There are no alerts"));
+        let r = h.page(Method::GET, "/alerts/new", &lead, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = h.page(Method::GET, "/alerts/new", &admin, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        let form = |intent: &str, title: &str, cves: &str| {
+            format!(
+                "csrf_token={admin_csrf}&expected_version=0&title={}&severity=high&type=vulnerability\
+                 &summary=Patch+now&body=&cves={}&products={}&remediation=Update&exploited=yes\
+                 &response_required=yes&org_types=gp_practice&org_types=acute_trust&regions=&codes=&intent={intent}",
+                urlenc(title),
+                urlenc(cves),
+                urlenc(
+                    "PAN-OS | cpe:2.3:o:paloaltonetworks:pan-os:*:*:*:*:*:*:*:* | vers:generic/<11.1.2"
+                )
+            )
+        };
+        // A bad CVE is named, and nothing is written.
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts",
+                &admin,
+                Some(form("preview", "VPN flaw", "CVE-24-1")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("There is a problem"), "{}", r.text());
+        // The preview shows the alert as it will read, and stores nothing.
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts",
+                &admin,
+                Some(form("preview", "VPN flaw", "CVE-2024-3400")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains("Preview: VPN flaw") && r.text().contains("CVE-2024-3400"));
+        assert_eq!(h.app.store.outbox(false, 10).await.unwrap().len(), 0);
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts",
+                &admin,
+                Some(form("publish", "VPN flaw", "CVE-2024-3400")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert_eq!(
+            r.headers[header::LOCATION],
+            "/alerts/CC-1000?done=published"
+        );
+
+        // The national view: the board, its drill-down, the late list.
+        let r = h.page(Method::GET, "/alerts/CC-1000", &admin, None).await;
+        assert!(
+            r.text().contains("Organisations in scope: 2. Late: 0."),
+            "{}",
+            r.text()
+        );
+        let r = h
+            .page(
+                Method::GET,
+                "/alerts/CC-1000/responses?status=awaiting_acknowledgement",
+                &admin,
+                None,
+            )
+            .await;
+        assert!(r.text().contains("A81001") && r.text().contains("RX1"));
+        let r = h
+            .page(Method::GET, "/alerts/CC-1000/responses", &lead, None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // The lead sees the practice's response only, and takes the steps.
+        let r = h.page(Method::GET, "/alerts", &lead, None).await;
+        assert!(r.text().contains("/alerts/CC-1000/responses/A81001"));
+        assert!(!r.text().contains("RX1"));
+        let r = h
+            .page(Method::GET, "/alerts/CC-1000/responses/RX1", &lead, None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let base = "/alerts/CC-1000/responses/A81001";
+        let post = |step: &str, body: &str| {
+            (
+                format!("{base}/{step}"),
+                format!("csrf_token={lead_csrf}&{body}"),
+            )
+        };
+        let (u, b) = post("close", "closure=remediated&siro=");
+        let r = h.page(Method::POST, &u, &lead, Some(b)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "close before acknowledge"
+        );
+        let (u, b) = post("acknowledge", "");
+        let r = h.page(Method::POST, &u, &lead, Some(b)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let (u, b) = post("applicability", "applies=yes&reason=");
+        assert_eq!(
+            h.page(Method::POST, &u, &lead, Some(b)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let (u, b) = post(
+            "remediation",
+            "action=Upgrade+PAN-OS&owner=Infra&due_on=2020-01-01",
+        );
+        let r = h.page(Method::POST, &u, &lead, Some(b)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a date in the past"
+        );
+        let (u, b) = post(
+            "remediation",
+            "action=Upgrade+PAN-OS&owner=Infra&due_on=2025-06-20",
+        );
+        assert_eq!(
+            h.page(Method::POST, &u, &lead, Some(b)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let (_, _, actions) = h
+            .app
+            .alert_response(&Actor::cli(), "CC-1000", "A81001")
+            .await
+            .unwrap();
+        let (u, b) = post(
+            "remediation",
+            &format!(
+                "action_id={}&progress=Done+overnight&done=yes",
+                actions[0].id
+            ),
+        );
+        assert_eq!(
+            h.page(Method::POST, &u, &lead, Some(b)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let (u, b) = post("close", "closure=remediated&siro=");
+        assert_eq!(
+            h.page(Method::POST, &u, &lead, Some(b)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let r = h.page(Method::GET, base, &member, None).await;
+        assert!(
+            r.text().contains("Closed") && r.text().contains("Done overnight"),
+            "{}",
+            r.text()
+        );
+        assert!(!r.text().contains("Acknowledge this alert"));
+
+        // An update through the form is versioned and names what changed.
+        let r = h
+            .page(Method::GET, "/alerts/CC-1000/edit", &admin, None)
+            .await;
+        assert!(r.text().contains("Publish the update"));
+        let mut update = form("publish", "VPN flaw under attack", "CVE-2024-3400");
+        update = update.replace("expected_version=0", "expected_version=1");
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts/CC-1000/edit",
+                &admin,
+                Some(update.clone()),
+            )
+            .await;
+        assert_eq!(r.headers[header::LOCATION], "/alerts/CC-1000?done=updated");
+        let r = h
+            .page(Method::POST, "/alerts/CC-1000/edit", &admin, Some(update))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a stale version"
+        );
+        let r = h.page(Method::GET, "/alerts/CC-1000", &member, None).await;
+        assert!(r.text().contains("VPN flaw under attack") && r.text().contains("Version 2"));
+        assert!(r.text().contains(": title"), "what changed: {}", r.text());
+
+        // Chase and relay from the page (admin only).
+        h.clock.advance(time::Duration::hours(49));
+        let (admin, admin_csrf) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+        let (lead, lead_csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let r = h.page(Method::GET, "/alerts/CC-1000", &admin, None).await;
+        assert!(r.text().contains("Late: 1."), "{} {}", r.status, r.text());
+        let chase = format!("csrf_token={admin_csrf}");
+        let r = h
+            .page(Method::POST, "/alerts/CC-1000/chase", &admin, Some(chase))
+            .await;
+        assert_eq!(r.headers[header::LOCATION], "/alerts/CC-1000?done=chased");
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts/CC-1000/relay",
+                &admin,
+                Some(format!("csrf_token={admin_csrf}&text={}", "x".repeat(170))),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts/CC-1000/chase",
+                &lead,
+                Some(format!("csrf_token={lead_csrf}")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        h.db.cleanup().await;
+    }
+}

@@ -1,0 +1,1080 @@
+//! Cyber alert pages: the list and the alert for both sides, the national team's publish and
+//! edit form (with a preview), the response board with its drill-down, chase and relay, and an
+//! organisation's four-step response form.
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::identity::PageUser;
+use crate::pages::form_errors;
+use crate::views::{Errors, Layout, Options, Pager, options, render, render_status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use palisade_app::AppError;
+use palisade_app::alerts::StepRequest;
+use palisade_domain::alert::{
+    AlertFields, AlertInput, AlertState, AlertType, Closure, ProductInput, ResponseStatus, Severity,
+};
+use palisade_domain::clock::{from_unix, long_date_time};
+use palisade_domain::org::OrgType;
+use palisade_domain::page::PageRequest;
+use palisade_domain::policy::GlobalAction;
+use palisade_store::{AlertFilter, AlertRecord, ResponseFilter, ResponseRecord};
+use serde::Deserialize;
+
+type PageResult = Result<Response, PageError>;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(list).post(create))
+        .route("/alerts/new", get(new_form))
+        .route("/alerts/{id}", get(detail))
+        .route("/alerts/{id}/edit", get(edit_form).post(update))
+        .route("/alerts/{id}/responses", get(board))
+        .route("/alerts/{id}/responses/{code}", get(response))
+        .route("/alerts/{id}/responses/{code}/{step}", post(step))
+        .route("/alerts/{id}/acknowledge", post(bulk_acknowledge))
+        .route("/alerts/{id}/chase", post(chase))
+        .route("/alerts/{id}/relay", post(relay))
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map(|t| long_date_time(from_unix(t))).unwrap_or_default()
+}
+
+fn severity_tag(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "nhsuk-tag--red",
+        Severity::Medium => "nhsuk-tag--orange",
+        Severity::Low => "nhsuk-tag--yellow",
+        Severity::InformationOnly => "nhsuk-tag--grey",
+    }
+}
+
+fn status_tag(s: ResponseStatus, late: bool) -> &'static str {
+    match (s, late) {
+        (_, true) => "nhsuk-tag--red",
+        (ResponseStatus::Closed, _) => "nhsuk-tag--green",
+        (ResponseStatus::InProgress, _) => "nhsuk-tag--blue",
+        (ResponseStatus::AwaitingAcknowledgement, _) => "nhsuk-tag--grey",
+    }
+}
+
+/// A response as a row: the organisation, where it stands and by when.
+pub struct ResponseRow {
+    pub code: String,
+    pub name: String,
+    pub status: String,
+    pub tag: &'static str,
+    pub late: bool,
+    pub due: String,
+    pub awaiting: bool,
+}
+
+fn response_row(r: &ResponseRecord, now: i64) -> ResponseRow {
+    let late = r.state().late(now);
+    ResponseRow {
+        code: r.org_code.clone(),
+        name: r.org_name.clone(),
+        status: r.status.label().to_string(),
+        tag: status_tag(r.status, late),
+        late,
+        due: when(r.due_at),
+        awaiting: r.status == ResponseStatus::AwaitingAcknowledgement,
+    }
+}
+
+// ---------- the list ----------
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    state: String,
+    page: Option<u32>,
+}
+
+pub struct AlertRow {
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub severity_tag: &'static str,
+    pub state: String,
+    pub published: String,
+    pub response: Option<ResponseRow>,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+pub struct AlertsPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub national: bool,
+    pub may_manage: bool,
+    pub state_options: Options,
+    pub rows: Vec<AlertRow>,
+    pub pager: Pager,
+}
+
+async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
+    let p = &u.0.actor.principal;
+    let national = p.may_global(GlobalAction::ViewAlertResponses);
+    let mut errors = Errors::default();
+    let state = match q.state.as_str() {
+        "" => None,
+        raw => raw
+            .parse::<AlertState>()
+            .map_err(|m| errors = Errors::one("state", &m))
+            .ok(),
+    };
+    let page = s
+        .app
+        .list_alerts(
+            &u.0.actor,
+            AlertFilter {
+                state,
+                ..Default::default()
+            },
+            PageRequest::new(q.page, Some(50)),
+        )
+        .await?;
+    let now = s.app.now();
+    let pager = Pager::new(
+        &page,
+        &crate::pages::list_url("/alerts", &[("state", &q.state)]),
+    );
+    let any = std::iter::once((String::new(), "Drafts and published".to_string()));
+    Ok(render(&AlertsPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        national,
+        may_manage: p.may_global(GlobalAction::ManageAlerts),
+        state_options: options(
+            any.chain(
+                AlertState::ALL
+                    .iter()
+                    .map(|st| (st.as_str().to_string(), st.label().to_string())),
+            ),
+            &q.state,
+        ),
+        rows: page
+            .items
+            .iter()
+            .map(|i| AlertRow {
+                reference: i.alert.reference.clone(),
+                title: i.alert.fields.title.clone(),
+                severity: i.alert.fields.severity.label().to_string(),
+                severity_tag: severity_tag(i.alert.fields.severity),
+                state: i.alert.state.label().to_string(),
+                published: when(i.alert.published_at),
+                response: i.response.as_ref().map(|r| response_row(r, now)),
+            })
+            .collect(),
+        pager,
+    }))
+}
+
+// ---------- one alert ----------
+
+pub struct VersionRow {
+    pub version: i64,
+    pub at: String,
+    pub by: String,
+    pub changed: String,
+}
+
+pub struct CountRow {
+    pub status: String,
+    pub status_key: String,
+    pub count: i64,
+    pub late: i64,
+}
+
+pub struct Content {
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub severity_tag: &'static str,
+    pub alert_type: String,
+    pub summary: String,
+    pub body: String,
+    pub remediation: String,
+    pub exploited: bool,
+    pub cves: Vec<String>,
+    pub products: Vec<(String, String)>,
+    pub response_required: bool,
+}
+
+fn content(reference: &str, f: &AlertFields) -> Content {
+    Content {
+        reference: reference.to_string(),
+        title: f.title.clone(),
+        severity: f.severity.label().to_string(),
+        severity_tag: severity_tag(f.severity),
+        alert_type: f.alert_type.label().to_string(),
+        summary: f.summary.clone(),
+        body: f.body.clone(),
+        remediation: f.remediation.clone(),
+        exploited: f.exploited,
+        cves: f.cves.iter().map(|c| c.to_string()).collect(),
+        products: f
+            .products
+            .iter()
+            .map(|p| {
+                let ids: Vec<String> = [
+                    p.cpe.as_ref().map(|c| c.to_string()),
+                    p.purl.as_ref().map(|c| c.to_string()),
+                    p.vers.as_ref().map(|v| v.to_string()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                (p.name.clone(), ids.join(" "))
+            })
+            .collect(),
+        response_required: f.response_required,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "alert.html")]
+pub struct AlertPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub notice: Option<String>,
+    pub c: Content,
+    pub state: String,
+    pub draft: bool,
+    pub published: String,
+    pub version: i64,
+    pub versions: Vec<VersionRow>,
+    pub national: bool,
+    pub may_manage: bool,
+    pub counts: Vec<CountRow>,
+    pub total: i64,
+    pub late_total: i64,
+    pub chase: Vec<ResponseRow>,
+    pub mine: Vec<ResponseRow>,
+    pub may_bulk: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn done_notice(done: &str) -> Option<String> {
+    Some(
+        match done {
+            "published" => "The alert is published and its organisations are being notified.",
+            "saved" => "The draft is saved.",
+            "updated" => "The alert is updated and its organisations are told what changed.",
+            "acknowledged" => "The responses are acknowledged.",
+            "chased" => "Reminders are on their way to the late organisations.",
+            "relayed" => "The text message is on its way to every alert contact.",
+            "step" => "Your response is recorded.",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+async fn detail_page(
+    s: &AppState,
+    u: &PageUser,
+    id: &str,
+    errors: Errors,
+    notice: Option<String>,
+) -> Result<AlertPage, PageError> {
+    let a = &u.0.actor;
+    let view = s.app.alert(a, id).await?;
+    let alert = &view.alert;
+    let national = a.principal.may_global(GlobalAction::ViewAlertResponses);
+    let now = s.app.now();
+    let (mut counts, mut total, mut late_total, mut chase, mut mine) =
+        (Vec::new(), 0, 0, Vec::new(), Vec::new());
+    if national && alert.state == AlertState::Published {
+        let all = s.app.response_counts(a, &alert.reference).await?;
+        for status in ResponseStatus::ALL {
+            let (count, late) = all
+                .iter()
+                .filter(|c| c.status == *status)
+                .fold((0, 0), |(n, l), c| (n + c.count, l + c.late));
+            total += count;
+            late_total += late;
+            counts.push(CountRow {
+                status: status.label().to_string(),
+                status_key: status.as_str().to_string(),
+                count,
+                late,
+            });
+        }
+        let late = ResponseFilter {
+            late_at: Some(now),
+            ..Default::default()
+        };
+        let (_, page) = s
+            .app
+            .alert_responses(
+                a,
+                &alert.reference,
+                &late,
+                Some(PageRequest::new(None, Some(20))),
+            )
+            .await?;
+        chase = page.items.iter().map(|r| response_row(r, now)).collect();
+    } else if !national {
+        let (_, page) = s
+            .app
+            .alert_responses(a, &alert.reference, &ResponseFilter::default(), None)
+            .await?;
+        mine = page.items.iter().map(|r| response_row(r, now)).collect();
+    }
+    let may_bulk = mine.iter().filter(|r| r.awaiting).count() > 1;
+    Ok(AlertPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        notice,
+        c: content(&alert.reference, &alert.fields),
+        state: alert.state.label().to_string(),
+        draft: alert.state == AlertState::Draft,
+        published: when(alert.published_at),
+        version: alert.version,
+        versions: view
+            .versions
+            .iter()
+            .map(|v| VersionRow {
+                version: v.version,
+                at: when(Some(v.at)),
+                by: v.by.clone().unwrap_or_default(),
+                changed: if v.changed.is_empty() {
+                    "First version".into()
+                } else {
+                    v.changed.join(", ")
+                },
+            })
+            .collect(),
+        national,
+        may_manage: a.principal.may_global(GlobalAction::ManageAlerts),
+        counts,
+        total,
+        late_total,
+        chase,
+        mine,
+        may_bulk,
+    })
+}
+
+async fn detail(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let page = detail_page(&s, &u, &id, Errors::default(), done_notice(&q.done)).await?;
+    Ok(render(&page))
+}
+
+/// The alert page again with what went wrong, or an error page.
+async fn detail_refused(s: &AppState, u: &PageUser, id: &str, e: AppError) -> PageResult {
+    let errors = form_errors(e)?;
+    let page = detail_page(s, u, id, errors, None).await?;
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+fn back_to(id: &str, done: &str) -> Response {
+    Redirect::to(&format!("/alerts/{id}?done={done}")).into_response()
+}
+
+async fn bulk_acknowledge(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let codes: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "org")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match s
+        .app
+        .respond(&u.0.actor, &id, &codes, &StepRequest::Acknowledge)
+        .await
+    {
+        Ok(_) => Ok(back_to(&id, "acknowledged")),
+        Err(e) => detail_refused(&s, &u, &id, e).await,
+    }
+}
+
+async fn chase(State(s): State<AppState>, u: PageUser, Path(id): Path<String>) -> PageResult {
+    match s.app.chase_late(&u.0.actor, &id).await {
+        Ok(_) => Ok(back_to(&id, "chased")),
+        Err(e) => detail_refused(&s, &u, &id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct RelayForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn relay(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<RelayForm>,
+) -> PageResult {
+    match s.app.relay_text(&u.0.actor, &id, &f.text).await {
+        Ok(_) => Ok(back_to(&id, "relayed")),
+        Err(e) => detail_refused(&s, &u, &id, e).await,
+    }
+}
+
+// ---------- the response board's drill-down ----------
+
+#[derive(Deserialize, Default)]
+struct BoardQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    late: String,
+    #[serde(default)]
+    org_type: String,
+    #[serde(default)]
+    q: String,
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "alert_responses.html")]
+pub struct BoardPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub reference: String,
+    pub title: String,
+    pub status_options: Options,
+    pub type_options: Options,
+    pub late: bool,
+    pub q: String,
+    pub rows: Vec<ResponseRow>,
+    pub pager: Pager,
+}
+
+async fn board(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<BoardQuery>,
+) -> PageResult {
+    let a = &u.0.actor;
+    if !a.principal.may_global(GlobalAction::ViewAlertResponses) {
+        return Err(PageError(AppError::Forbidden));
+    }
+    let mut errors = Errors::default();
+    let status = match q.status.as_str() {
+        "" => None,
+        raw => raw
+            .parse::<ResponseStatus>()
+            .map_err(|m| errors = Errors::one("status", &m))
+            .ok(),
+    };
+    let org_type = match q.org_type.as_str() {
+        "" => None,
+        raw => raw
+            .parse::<OrgType>()
+            .map_err(|m| errors = Errors::one("org_type", &m))
+            .ok(),
+    };
+    let now = s.app.now();
+    let filter = ResponseFilter {
+        status,
+        late_at: (q.late == "yes").then_some(now),
+        org_type,
+        region: None,
+        q: q.q.clone(),
+    };
+    let (alert, page) = s
+        .app
+        .alert_responses(a, &id, &filter, Some(PageRequest::new(q.page, Some(50))))
+        .await?;
+    let base = crate::pages::list_url(
+        &format!("/alerts/{}/responses", alert.reference),
+        &[
+            ("status", &q.status),
+            ("late", &q.late),
+            ("org_type", &q.org_type),
+            ("q", &q.q),
+        ],
+    );
+    let any = |what: &str| std::iter::once((String::new(), what.to_string()));
+    Ok(render(&BoardPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        reference: alert.reference.clone(),
+        title: alert.fields.title.clone(),
+        status_options: options(
+            any("Any status").chain(
+                ResponseStatus::ALL
+                    .iter()
+                    .map(|st| (st.as_str().to_string(), st.label().to_string())),
+            ),
+            &q.status,
+        ),
+        type_options: options(
+            any("Any type").chain(
+                OrgType::ALL
+                    .iter()
+                    .map(|t| (t.as_str().to_string(), t.label().to_string())),
+            ),
+            &q.org_type,
+        ),
+        late: q.late == "yes",
+        q: q.q.clone(),
+        pager: Pager::new(&page, &base),
+        rows: page.items.iter().map(|r| response_row(r, now)).collect(),
+    }))
+}
+
+// ---------- one organisation's response ----------
+
+pub struct ActionRow {
+    pub id: i64,
+    pub action: String,
+    pub owner: String,
+    pub due_on: String,
+    pub progress: String,
+    pub done_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "alert_response.html")]
+pub struct ResponsePage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub notice: Option<String>,
+    pub reference: String,
+    pub title: String,
+    pub r: ResponseRow,
+    pub acknowledged: String,
+    pub applies: Option<bool>,
+    pub reason: String,
+    pub closure: String,
+    pub risk_owner: String,
+    pub closed: bool,
+    pub actions: Vec<ActionRow>,
+    pub may_respond: bool,
+    pub closure_options: Options,
+}
+
+async fn response_page(
+    s: &AppState,
+    u: &PageUser,
+    id: &str,
+    code: &str,
+    errors: Errors,
+    notice: Option<String>,
+) -> Result<ResponsePage, PageError> {
+    let a = &u.0.actor;
+    let (alert, r, actions) = s.app.alert_response(a, id, code).await?;
+    let may_respond = s
+        .app
+        .org_for(a, code, palisade_domain::policy::OrgAction::RespondToAlerts)
+        .await
+        .is_ok();
+    let now = s.app.now();
+    Ok(ResponsePage {
+        l: Layout::for_session(&u.0),
+        errors,
+        notice,
+        reference: alert.reference.clone(),
+        title: alert.fields.title.clone(),
+        acknowledged: when(r.acknowledged_at),
+        applies: r.applies,
+        reason: r.reason.clone().unwrap_or_default(),
+        closure: r.closure.map(|c| c.label().to_string()).unwrap_or_default(),
+        risk_owner: r.risk_owner.clone().unwrap_or_default(),
+        closed: r.status == ResponseStatus::Closed,
+        actions: actions
+            .into_iter()
+            .map(|x| ActionRow {
+                id: x.id,
+                action: x.action,
+                owner: x.owner,
+                due_on: x.due_on,
+                progress: x.progress.unwrap_or_default(),
+                done_on: x.done_on.unwrap_or_default(),
+            })
+            .collect(),
+        may_respond,
+        closure_options: options(
+            Closure::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), c.label().to_string())),
+            "",
+        ),
+        r: response_row(&r, now),
+    })
+}
+
+async fn response(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let page = response_page(&s, &u, &id, &code, Errors::default(), done_notice(&q.done)).await?;
+    Ok(render(&page))
+}
+
+#[derive(Deserialize, Default)]
+struct StepForm {
+    #[serde(default)]
+    applies: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    action_id: Option<i64>,
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    closure: String,
+    #[serde(default)]
+    siro: String,
+}
+
+fn step_request(step: &str, f: &StepForm) -> Result<StepRequest, AppError> {
+    Ok(match step {
+        "acknowledge" => StepRequest::Acknowledge,
+        "applicability" => StepRequest::Applicability {
+            applies: match f.applies.as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => {
+                    return Err(AppError::invalid(
+                        "applies",
+                        "choose whether the alert applies",
+                    ));
+                }
+            },
+            reason: f.reason.clone(),
+        },
+        "remediation" => match f.action_id {
+            Some(id) => StepRequest::UpdateAction {
+                id,
+                progress: f.progress.clone(),
+                done: f.done == "yes",
+            },
+            None => StepRequest::AddAction {
+                action: f.action.clone(),
+                owner: f.owner.clone(),
+                due_on: f.due_on.clone(),
+            },
+        },
+        "close" => StepRequest::Close {
+            closure: f
+                .closure
+                .parse()
+                .map_err(|m: String| AppError::invalid("closure", m))?,
+            siro: f.siro.clone(),
+        },
+        _ => return Err(AppError::NotFound),
+    })
+}
+
+async fn step(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((id, code, step)): Path<(String, String, String)>,
+    Form(f): Form<StepForm>,
+) -> PageResult {
+    let result = match step_request(&step, &f) {
+        Ok(request) => s
+            .app
+            .respond(&u.0.actor, &id, std::slice::from_ref(&code), &request)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/alerts/{id}/responses/{code}?done=step")).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let page = response_page(&s, &u, &id, &code, errors, None).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+// ---------- publish and edit ----------
+
+/// The alert form as typed: lists are one item per line.
+#[derive(Default, Clone)]
+pub struct AlertForm {
+    pub title: String,
+    pub severity: String,
+    pub alert_type: String,
+    pub summary: String,
+    pub body: String,
+    pub cves: String,
+    /// `name | cpe or purl | vers`, one product per line.
+    pub products: String,
+    pub exploited: bool,
+    pub remediation: String,
+    pub org_types: Vec<String>,
+    pub categories: Vec<String>,
+    pub regions: String,
+    pub codes: String,
+    pub response_required: bool,
+    pub expected_version: i64,
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl AlertForm {
+    fn from_pairs(pairs: &[(String, String)]) -> (Self, String) {
+        let mut f = AlertForm::default();
+        let mut intent = String::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "title" => f.title = v.clone(),
+                "severity" => f.severity = v.clone(),
+                "type" => f.alert_type = v.clone(),
+                "summary" => f.summary = v.clone(),
+                "body" => f.body = v.clone(),
+                "cves" => f.cves = v.clone(),
+                "products" => f.products = v.clone(),
+                "exploited" => f.exploited = v == "yes",
+                "remediation" => f.remediation = v.clone(),
+                "org_types" => f.org_types.push(v.clone()),
+                "categories" => f.categories.push(v.clone()),
+                "regions" => f.regions = v.clone(),
+                "codes" => f.codes = v.clone(),
+                "response_required" => f.response_required = v == "yes",
+                "expected_version" => f.expected_version = v.parse().unwrap_or(0),
+                "intent" => intent = v.clone(),
+                _ => {}
+            }
+        }
+        (f, intent)
+    }
+
+    fn from_fields(fields: &AlertFields, version: i64) -> Self {
+        AlertForm {
+            title: fields.title.clone(),
+            severity: fields.severity.as_str().into(),
+            alert_type: fields.alert_type.as_str().into(),
+            summary: fields.summary.clone(),
+            body: fields.body.clone(),
+            cves: fields
+                .cves
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            products: fields
+                .products
+                .iter()
+                .map(|p| {
+                    let id = p
+                        .cpe
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .or(p.purl.as_ref().map(|c| c.to_string()))
+                        .unwrap_or_default();
+                    let vers = p.vers.as_ref().map(|v| v.to_string()).unwrap_or_default();
+                    format!("{} | {id} | {vers}", p.name)
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            exploited: fields.exploited,
+            remediation: fields.remediation.clone(),
+            org_types: fields
+                .audience
+                .org_types
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect(),
+            categories: fields
+                .audience
+                .categories
+                .iter()
+                .map(|c| c.number().to_string())
+                .collect(),
+            regions: fields.audience.regions.join(", "),
+            codes: fields
+                .audience
+                .codes
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            response_required: fields.response_required,
+            expected_version: version,
+        }
+    }
+
+    fn input(&self) -> Result<AlertInput, AppError> {
+        let mut categories = Vec::new();
+        for c in &self.categories {
+            categories.push(
+                c.parse::<u8>()
+                    .map_err(|_| AppError::invalid("categories", "choose categories 1 to 4"))?,
+            );
+        }
+        let products = self
+            .products
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let mut parts = l.split('|').map(str::trim);
+                let name = parts.next().unwrap_or_default().to_string();
+                let id = parts.next().unwrap_or_default();
+                let vers = parts.next().unwrap_or_default();
+                let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+                ProductInput {
+                    name,
+                    cpe: some(id).filter(|i| i.starts_with("cpe:")),
+                    purl: some(id).filter(|i| !i.starts_with("cpe:")),
+                    vers: some(vers),
+                }
+            })
+            .collect();
+        Ok(AlertInput {
+            title: self.title.clone(),
+            severity: self.severity.clone(),
+            alert_type: self.alert_type.clone(),
+            summary: self.summary.clone(),
+            body: self.body.clone(),
+            cves: lines(&self.cves),
+            products,
+            exploited: self.exploited,
+            remediation: self.remediation.clone(),
+            org_types: self.org_types.clone(),
+            categories,
+            regions: lines(&self.regions),
+            codes: lines(&self.codes),
+            response_required: self.response_required,
+        })
+    }
+}
+
+pub struct Check {
+    pub value: String,
+    pub text: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "alert_form.html")]
+pub struct AlertFormPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub heading: String,
+    pub action: String,
+    pub f: AlertForm,
+    pub severity_options: Options,
+    pub type_options: Options,
+    pub org_type_checks: Vec<Check>,
+    pub category_checks: Vec<Check>,
+    pub preview: Option<Content>,
+    pub published: bool,
+}
+
+fn form_page(
+    u: &PageUser,
+    reference: Option<&str>,
+    published: bool,
+    f: AlertForm,
+    errors: Errors,
+    preview: Option<Content>,
+) -> AlertFormPage {
+    AlertFormPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        heading: match reference {
+            Some(r) => format!("Change {r}"),
+            None => "Draft an alert".into(),
+        },
+        action: match reference {
+            Some(r) => format!("/alerts/{r}/edit"),
+            None => "/alerts".into(),
+        },
+        severity_options: options(
+            Severity::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label().to_string())),
+            &f.severity,
+        ),
+        type_options: options(
+            AlertType::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label().to_string())),
+            &f.alert_type,
+        ),
+        org_type_checks: OrgType::ALL
+            .iter()
+            .map(|t| Check {
+                value: t.as_str().into(),
+                text: t.label().into(),
+                checked: f.org_types.iter().any(|x| x == t.as_str()),
+            })
+            .collect(),
+        category_checks: (1..=4)
+            .map(|c: u8| Check {
+                value: c.to_string(),
+                text: format!("Category {c}"),
+                checked: f.categories.iter().any(|x| *x == c.to_string()),
+            })
+            .collect(),
+        f,
+        preview,
+        published,
+    }
+}
+
+async fn new_form(State(_s): State<AppState>, u: PageUser) -> PageResult {
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    let f = AlertForm {
+        severity: "high".into(),
+        alert_type: "vulnerability".into(),
+        response_required: true,
+        ..Default::default()
+    };
+    Ok(render(&form_page(
+        &u,
+        None,
+        false,
+        f,
+        Errors::default(),
+        None,
+    )))
+}
+
+async fn edit_form(State(s): State<AppState>, u: PageUser, Path(id): Path<String>) -> PageResult {
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    let view = s.app.alert(&u.0.actor, &id).await?;
+    let a = &view.alert;
+    let f = AlertForm::from_fields(&a.fields, a.version);
+    Ok(render(&form_page(
+        &u,
+        Some(&a.reference),
+        a.state == AlertState::Published,
+        f,
+        Errors::default(),
+        None,
+    )))
+}
+
+/// Validates the form for a preview: the alert as organisations will read it, or the errors.
+fn preview(f: &AlertForm) -> Result<Content, AppError> {
+    let fields = f.input()?.validate()?;
+    Ok(content("(new)", &fields))
+}
+
+async fn save(
+    s: &AppState,
+    u: &PageUser,
+    current: Option<&AlertRecord>,
+    pairs: Vec<(String, String)>,
+) -> PageResult {
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    let (f, intent) = AlertForm::from_pairs(&pairs);
+    let reference = current.map(|a| a.reference.as_str());
+    let published = current.is_some_and(|a| a.state == AlertState::Published);
+    let again = |f: AlertForm, errors: Errors, preview: Option<Content>| {
+        form_page(u, reference, published, f, errors, preview)
+    };
+    if intent == "preview" {
+        return Ok(match preview(&f) {
+            Ok(mut c) => {
+                c.reference = reference.unwrap_or("(new)").to_string();
+                render(&again(f, Errors::default(), Some(c)))
+            }
+            Err(e) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &again(f.clone(), form_errors(e)?, None),
+            ),
+        });
+    }
+    let publish = intent == "publish";
+    let result = match f.input() {
+        Ok(input) => match current {
+            Some(a) => s
+                .app
+                .update_alert(
+                    &u.0.actor,
+                    &a.reference,
+                    f.expected_version,
+                    &input,
+                    publish,
+                )
+                .await
+                .map(|r| {
+                    (
+                        r,
+                        if published {
+                            "updated"
+                        } else if publish {
+                            "published"
+                        } else {
+                            "saved"
+                        },
+                    )
+                }),
+            None => s
+                .app
+                .create_alert(&u.0.actor, &input, publish)
+                .await
+                .map(|r| (r, if publish { "published" } else { "saved" })),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((alert, done)) => Ok(back_to(&alert.reference, done)),
+        Err(e) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &again(f, form_errors(e)?, None),
+        )),
+    }
+}
+
+async fn create(
+    State(s): State<AppState>,
+    u: PageUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    save(&s, &u, None, pairs).await
+}
+
+async fn update(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    let view = s.app.alert(&u.0.actor, &id).await?;
+    save(&s, &u, Some(&view.alert), pairs).await
+}
