@@ -651,8 +651,10 @@ impl App {
         } else {
             text.to_string()
         };
+        // The same text twice in one second is one press of the button sent twice: queued once.
+        let digest = &crate::auth::sha256_hex(&body)[..16];
         let notice = Notice {
-            key: format!("relay:{}:{}", alert.reference, self.now()),
+            key: format!("relay:{}:{}:{digest}", alert.reference, self.now()),
             subject: format!("[{}] {}", alert.reference, alert.fields.title),
             email_body: None,
             sms_body: Some(body.clone()),

@@ -42,8 +42,6 @@ pub trait Courier: Send + Sync {
 pub struct DeliverySettings {
     /// Messages claimed at a time.
     pub batch: i64,
-    /// How long a claim holds before another worker may take the message.
-    pub lease_secs: i64,
     /// Messages in flight at once.
     pub concurrency: usize,
     /// The first retry waits this long; each further one twice as long, up to `retry_max_secs`.
@@ -57,7 +55,6 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
             batch: 200,
-            lease_secs: 120,
             concurrency: 16,
             retry_base_secs: 30,
             retry_max_secs: 3600,
@@ -66,7 +63,19 @@ impl Default for DeliverySettings {
     }
 }
 
+/// The longest one message may take to send (each courier's timeout).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl DeliverySettings {
+    /// How long a claim holds before another worker may take its messages: long enough for the
+    /// whole batch to be sent, slot by slot, each at its timeout, so a slow batch is never
+    /// claimed (and sent) a second time while it is still going.
+    pub fn lease_secs(&self) -> i64 {
+        let slots = self.concurrency.max(1) as i64;
+        let rounds = (self.batch.max(1) + slots - 1) / slots;
+        (rounds + 1) * SEND_TIMEOUT.as_secs() as i64
+    }
+
     /// The wait before the next attempt after `attempts` failed ones (at least one).
     pub fn backoff(&self, attempts: i64) -> i64 {
         let doublings = u32::try_from((attempts - 1).clamp(0, 20)).unwrap_or(20);
@@ -101,7 +110,7 @@ impl App {
         let now = self.now();
         let claimed = self
             .store
-            .claim_outbox(&channels, now, now + settings.lease_secs, settings.batch)
+            .claim_outbox(&channels, now, now + settings.lease_secs(), settings.batch)
             .await?;
         let outcomes: Vec<Result<Outcome>> = futures_util::stream::iter(claimed)
             .map(|m| async move {
@@ -197,7 +206,7 @@ impl SmtpCourier {
     pub fn new(url: &str, from: &str) -> std::result::Result<Self, String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("smtp_url: {e}"))?
-            .timeout(Some(Duration::from_secs(30)))
+            .timeout(Some(SEND_TIMEOUT))
             .build();
         let from = from
             .parse()
@@ -307,7 +316,7 @@ impl NotifyCourier {
         uuid::Uuid::try_parse(template_id)
             .map_err(|_| format!("notify_sms_template_id '{template_id}' is not a template id"))?;
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(SEND_TIMEOUT)
             .build()
             .map_err(|e| format!("notify: {e}"))?;
         Ok(Self {
@@ -379,6 +388,19 @@ impl Courier for NotifyCourier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_outlasts_its_slowest_batch() {
+        let s = DeliverySettings::default();
+        // 200 messages, 16 at a time: 13 rounds at 30 s each, and one to spare.
+        assert_eq!(s.lease_secs(), 14 * 30);
+        let one = DeliverySettings {
+            batch: 1,
+            concurrency: 0,
+            ..s
+        };
+        assert_eq!(one.lease_secs(), 2 * 30);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

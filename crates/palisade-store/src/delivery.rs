@@ -19,17 +19,16 @@ impl OutboxStore for SqlStore {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
-        if channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = channels
-            .iter()
-            .map(|c| match *c {
-                "email" => "'email'",
-                _ => "'sms'",
-            })
+        // Only the outbox's own channel names reach the SQL text.
+        let list = ["email", "sms"]
+            .into_iter()
+            .filter(|known| channels.contains(known))
+            .map(|c| format!("'{c}'"))
             .collect::<Vec<_>>()
             .join(", ");
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
         // PostgreSQL lets two workers skip each other's rows; SQLite has one writer at a time.
         let lock = match self.engine {
             Engine::Postgres => " FOR UPDATE SKIP LOCKED",

@@ -643,7 +643,7 @@ pub struct StepBody {
     pub siro: String,
 }
 
-fn step_request(step: &str, b: &StepBody) -> Result<StepRequest, AppError> {
+pub(crate) fn step_request(step: &str, b: &StepBody) -> Result<StepRequest, AppError> {
     Ok(match step {
         "acknowledge" => StepRequest::Acknowledge,
         "applicability" => StepRequest::Applicability {

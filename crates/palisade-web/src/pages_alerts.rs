@@ -3,6 +3,7 @@
 //! organisation's four-step response form.
 
 use crate::AppState;
+use crate::api_alerts::{StepBody, step_request};
 use crate::error::PageError;
 use crate::identity::PageUser;
 use crate::pages::form_errors;
@@ -655,43 +656,28 @@ struct StepForm {
     siro: String,
 }
 
-fn step_request(step: &str, f: &StepForm) -> Result<StepRequest, AppError> {
-    Ok(match step {
-        "acknowledge" => StepRequest::Acknowledge,
-        "applicability" => StepRequest::Applicability {
-            applies: match f.applies.as_str() {
-                "yes" => true,
-                "no" => false,
-                _ => {
-                    return Err(AppError::invalid(
-                        "applies",
-                        "choose whether the alert applies",
-                    ));
-                }
+impl StepForm {
+    /// The form as the API's step body, so both read a step the same way.
+    fn body(&self) -> Result<StepBody, AppError> {
+        Ok(StepBody {
+            applies: match self.applies.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                "" => None,
+                _ => return Err(AppError::invalid("applies", "choose yes or no")),
             },
-            reason: f.reason.clone(),
-        },
-        "remediation" => match f.action_id {
-            Some(id) => StepRequest::UpdateAction {
-                id,
-                progress: f.progress.clone(),
-                done: f.done == "yes",
-            },
-            None => StepRequest::AddAction {
-                action: f.action.clone(),
-                owner: f.owner.clone(),
-                due_on: f.due_on.clone(),
-            },
-        },
-        "close" => StepRequest::Close {
-            closure: f
-                .closure
-                .parse()
-                .map_err(|m: String| AppError::invalid("closure", m))?,
-            siro: f.siro.clone(),
-        },
-        _ => return Err(AppError::NotFound),
-    })
+            reason: self.reason.clone(),
+            action: self.action.clone(),
+            owner: self.owner.clone(),
+            due_on: self.due_on.clone(),
+            action_id: self.action_id,
+            progress: self.progress.clone(),
+            done: self.done == "yes",
+            closure: self.closure.clone(),
+            siro: self.siro.clone(),
+            ..StepBody::default()
+        })
+    }
 }
 
 async fn step(
@@ -700,7 +686,7 @@ async fn step(
     Path((id, code, step)): Path<(String, String, String)>,
     Form(f): Form<StepForm>,
 ) -> PageResult {
-    let result = match step_request(&step, &f) {
+    let result = match f.body().and_then(|b| step_request(&step, &b)) {
         Ok(request) => s
             .app
             .respond(&u.0.actor, &id, std::slice::from_ref(&code), &request)

@@ -4429,7 +4429,10 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
         assert_eq!(h.app.escalate_late().await.unwrap(), 0);
         let r = step(&h, lead, &id, "A81001", "acknowledge", json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        h.clock.advance(time::Duration::hours(49));
+        // At the due time itself the response is not late yet; a second later it is.
+        h.clock.advance(time::Duration::hours(48));
+        assert_eq!(h.app.escalate_late().await.unwrap(), 0, "due, not late");
+        h.clock.advance(time::Duration::seconds(1));
         assert_eq!(h.app.escalate_late().await.unwrap(), 1);
         assert_eq!(h.app.escalate_late().await.unwrap(), 0, "escalated once");
         let siro: Vec<_> = h
@@ -4544,6 +4547,19 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
         assert_eq!(r.json()["pending"], 10, "{}", r.text());
         let r = h.api(Method::GET, "/api/v1/outbox", Some(lead), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Exactly 160 characters is one text, and goes, even in the same second as another.
+        let y160 = json!({"text": "y".repeat(160)});
+        let r = h
+            .api(Method::POST, &relay, Some(admin), Some(y160.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+        assert_eq!(r.json()["messages"], 2);
+        let r = h.api(Method::POST, &relay, Some(admin), Some(y160)).await;
+        assert_eq!(
+            r.json()["messages"],
+            0,
+            "the same text in the same second is queued once"
+        );
 
         let log = h
             .api(Method::GET, "/api/v1/audit?per_page=200", Some(admin), None)
