@@ -25,6 +25,11 @@ pub struct AlertSettings {
     /// The number of the very first alert.
     pub first_number: i64,
     pub rules: ResponseRules,
+    /// Where Palisade is reached from outside (`https://palisade.example.nhs.uk`): the feeds'
+    /// links and the CSAF provider's URLs start with it.
+    pub public_url: String,
+    /// Who publishes the alerts, as the feeds name them.
+    pub publisher: String,
 }
 
 impl Default for AlertSettings {
@@ -33,6 +38,8 @@ impl Default for AlertSettings {
             prefix: "CC".into(),
             first_number: 1000,
             rules: ResponseRules::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            publisher: "NHS national cyber security team".into(),
         }
     }
 }
@@ -206,12 +213,28 @@ impl App {
         input: &AlertInput,
         publish: bool,
     ) -> Result<AlertRecord> {
+        self.create_alert_noting(actor, input, publish, None).await
+    }
+
+    /// [`App::create_alert`], with `source` (what it came from) added to the creation's audit
+    /// entry.
+    pub(crate) async fn create_alert_noting(
+        &self,
+        actor: &Actor,
+        input: &AlertInput,
+        publish: bool,
+        source: Option<serde_json::Value>,
+    ) -> Result<AlertRecord> {
         actor.require(GlobalAction::ManageAlerts)?;
         let fields = input.validate()?;
         let save = self
             .alert_save(fields, Vec::new(), publish, false, 1)
             .await?;
-        let mut audit = vec![self.alert_audit(actor, "alert.create", &save)];
+        let mut created = self.alert_audit(actor, "alert.create", &save);
+        if let Some(source) = source {
+            created.summary["source"] = source;
+        }
+        let mut audit = vec![created];
         if publish {
             audit.push(self.alert_audit(actor, "alert.publish", &save));
         }

@@ -4,6 +4,7 @@
 //! the same codes come out every time, so running the demo twice changes nothing.
 
 use crate::{Actor, App, AppError, Result};
+use palisade_domain::alert::{AlertInput, ProductInput};
 use palisade_domain::assessment::{Facts, StatusInputs, decide_status, evaluate};
 use palisade_domain::framework::{AnswerType, FrameworkKind, Level};
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
@@ -388,6 +389,8 @@ impl App {
         for text in SHIPPED_FRAMEWORKS {
             self.import_framework(&actor, text, None).await?;
         }
+        progress("publishing alerts");
+        self.seed_alerts(&actor).await?;
         progress("answering assessments");
         let assessments = self.seed_assessments(lead_org).await?;
         Ok(DemoReport {
@@ -395,6 +398,90 @@ impl App {
             sign_ins,
             assessments,
         })
+    }
+
+    /// Three alerts, unless there are alerts already: a High one about a vulnerability (with
+    /// CVEs, a package and a range, remediation), published to acute trusts and ICBs and then
+    /// updated; a Medium attack methodology published to everyone; and a draft.
+    async fn seed_alerts(&self, actor: &Actor) -> Result<()> {
+        let any = self
+            .list_alerts(
+                actor,
+                Default::default(),
+                palisade_domain::page::PageRequest::new(None, Some(1)),
+            )
+            .await?;
+        if any.total > 0 {
+            return Ok(());
+        }
+        let log4j = |remediation: &str| AlertInput {
+            title: "Remote code execution in Apache Log4j 2 (Log4Shell)".into(),
+            severity: "high".into(),
+            alert_type: "vulnerability".into(),
+            summary:
+                "Apache Log4j 2 lets an attacker who can get a crafted string logged run code \
+                      on the server. Exploitation is widespread."
+                    .into(),
+            body: "JNDI lookups in log messages fetch and run code from servers the attacker \
+                   controls. Any system that logs text an outsider can influence is at risk."
+                .into(),
+            cves: vec!["CVE-2021-44228".into(), "CVE-2021-45046".into()],
+            products: vec![ProductInput {
+                name: "Apache Log4j core".into(),
+                purl: Some("pkg:maven/org.apache.logging.log4j/log4j-core".into()),
+                vers: Some("vers:maven/>=2.0.0|<2.17.1".into()),
+                cpe: Some("cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*".into()),
+            }],
+            exploited: true,
+            remediation: remediation.into(),
+            org_types: vec!["acute_trust".into(), "icb".into()],
+            response_required: true,
+            ..AlertInput::default()
+        };
+        let first = log4j("Upgrade Log4j to 2.17.1 or later.");
+        let alert = self.create_alert(actor, &first, true).await?;
+        let second = log4j(
+            "Upgrade Log4j to 2.17.1 or later. Where that is not yet possible, remove the \
+             JndiLookup class from the classpath and restrict outbound LDAP.",
+        );
+        self.update_alert(actor, &alert.reference, alert.version, &second, false)
+            .await?;
+        let phishing = AlertInput {
+            title: "Phishing emails impersonating NHS payroll".into(),
+            severity: "medium".into(),
+            alert_type: "attack_methodology".into(),
+            summary: "Emails claiming a payroll correction ask staff to sign in on a look-alike \
+                      page that harvests passwords and one-time codes."
+                .into(),
+            remediation: "Warn staff, block the sending domains and reset any password entered \
+                          on the page."
+                .into(),
+            response_required: true,
+            ..AlertInput::default()
+        };
+        self.create_alert(actor, &phishing, true).await?;
+        let draft = AlertInput {
+            title: "Session token leak in Citrix NetScaler ADC".into(),
+            severity: "high".into(),
+            alert_type: "vulnerability".into(),
+            summary: "NetScaler ADC and Gateway disclose session tokens to unauthenticated \
+                      requests."
+                .into(),
+            cves: vec!["CVE-2023-4966".into()],
+            products: vec![ProductInput {
+                name: "Citrix NetScaler ADC 13.1".into(),
+                cpe: Some(
+                    "cpe:2.3:a:citrix:netscaler_application_delivery_controller:13.1:*:*:*:*:*:*:*"
+                        .into(),
+                ),
+                ..ProductInput::default()
+            }],
+            org_types: vec!["acute_trust".into()],
+            response_required: true,
+            ..AlertInput::default()
+        };
+        self.create_alert(actor, &draft, false).await?;
+        Ok(())
     }
 
     /// Answers the current year's assessments as organisations would: every category 1 body

@@ -7,17 +7,21 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod csaf;
+pub mod csaf_import;
 pub mod delivery;
 pub mod demo;
 mod error;
 pub mod evidence;
 pub mod exports;
+pub mod feeds;
 pub mod import;
 pub mod independent_audits;
 pub mod orgs;
 pub mod people;
 pub mod plans;
 pub mod report;
+pub mod stix;
 
 pub use error::AppError;
 
@@ -64,6 +68,8 @@ pub struct App {
     /// Where evidence documents are stored; uploads are refused until one is configured.
     pub objects: Option<Arc<evidence::Objects>>,
     pub alerts: alerts::AlertSettings,
+    /// The TAXII collection's objects, rebuilt when something new is published.
+    pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<stix::StixCatalog>>>>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -124,6 +130,7 @@ impl App {
             frameworks: Arc::default(),
             objects: None,
             alerts: alerts::AlertSettings::default(),
+            stix: Arc::default(),
         }
     }
 

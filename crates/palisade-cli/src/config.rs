@@ -40,6 +40,8 @@ struct FileConfig {
     alert_high_due_hours: Option<i64>,
     alert_medium_due_hours: Option<i64>,
     alert_update_days: Option<i64>,
+    public_url: Option<String>,
+    alert_publisher: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     notify_api_key: Option<String>,
@@ -183,6 +185,8 @@ impl Settings {
         fc.alert_medium_due_hours =
             env_override(env, "alert_medium_due_hours", fc.alert_medium_due_hours)?;
         fc.alert_update_days = env_override(env, "alert_update_days", fc.alert_update_days)?;
+        fc.public_url = env_override(env, "public_url", fc.public_url)?;
+        fc.alert_publisher = env_override(env, "alert_publisher", fc.alert_publisher)?;
         fc.smtp_url = env_override(env, "smtp_url", fc.smtp_url)?;
         fc.mail_from = env_override(env, "mail_from", fc.mail_from)?;
         fc.notify_api_key = env_override(env, "notify_api_key", fc.notify_api_key)?;
@@ -229,6 +233,26 @@ impl Settings {
         if let Some(d) = fc.alert_update_days {
             alerts.rules.update_every_secs = d * 24 * 3600;
         }
+        let listen = listen
+            .or(fc.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        alerts.public_url = match fc.public_url {
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_string();
+                let parsed = url::Url::parse(&u)
+                    .map_err(|e| anyhow::anyhow!("public_url {u:?} is not a URL: {e}"))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+                    anyhow::bail!(
+                        "public_url must be an http(s) address without a path, such as https://palisade.example.nhs.uk"
+                    );
+                }
+                u
+            }
+            None => format!("http://{listen}"),
+        };
+        if let Some(p) = fc.alert_publisher.filter(|p| !p.trim().is_empty()) {
+            alerts.publisher = p.trim().to_string();
+        }
         let database_url = database
             .or(fc.database_url)
             .unwrap_or_else(|| DEFAULT_DATABASE.into());
@@ -254,9 +278,7 @@ impl Settings {
         };
         Ok(Self {
             database_url,
-            listen: listen
-                .or(fc.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen,
             max_connections: fc.max_connections.unwrap_or(8),
             cookie_secure: fc.cookie_secure.unwrap_or(true),
             evidence,

@@ -66,6 +66,9 @@ enum Command {
     /// The organisation register.
     #[command(subcommand)]
     Orgs(OrgsCommand),
+    /// Cyber alerts.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -91,6 +94,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         runs: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Make a draft alert of each CSAF 2.0 advisory (JSON), to review and publish. Each file is
+    /// its own import: one that fails changes nothing and the others still import.
+    ImportCsaf {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Every published alert as one STIX 2.1 bundle (what the TAXII collection serves), to FILE
+    /// or standard output with -.
+    StixBundle { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -476,6 +492,53 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::write(&file, &csv)
                     .with_context(|| format!("cannot write {}", file.display()))?;
                 eprintln!("Exported the register to {}.", file.display());
+            }
+        }
+        Command::Alerts(AlertsCommand::ImportCsaf { files }) => {
+            let app = open(&settings).await?;
+            let mut failed = 0;
+            for file in &files {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                match app.import_csaf(&Actor::cli(), &bytes).await {
+                    Ok(done) => {
+                        println!(
+                            "{}: draft {} from {} {} ({} CVEs, {} products)",
+                            file.display(),
+                            done.alert.reference,
+                            done.source_publisher,
+                            done.source_id,
+                            done.alert.fields.cves.len(),
+                            done.alert.fields.products.len()
+                        );
+                        for note in &done.notes {
+                            println!("  note: {note}");
+                        }
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}: {}", file.display(), app_error(e));
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!("{failed} of {} advisories were not imported", files.len());
+            }
+        }
+        Command::Alerts(AlertsCommand::StixBundle { file }) => {
+            let app = open(&settings).await?;
+            let bundle = app.stix_bundle().await.map_err(app_error)?;
+            let text = serde_json::to_vec_pretty(&bundle)?;
+            if file.as_os_str() == "-" {
+                std::io::Write::write_all(&mut std::io::stdout(), &text)?;
+            } else {
+                std::fs::write(&file, &text)
+                    .with_context(|| format!("cannot write {}", file.display()))?;
+                eprintln!(
+                    "Wrote {} STIX objects to {}.",
+                    bundle["objects"].as_array().map_or(0, Vec::len),
+                    file.display()
+                );
             }
         }
         Command::Audit(AuditCommand::Verify { anchors }) => {

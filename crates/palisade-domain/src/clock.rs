@@ -47,6 +47,13 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A stored time (Unix seconds) as RFC 3339 UTC with milliseconds (`2024-07-14T09:30:00.000Z`),
+/// as CSAF and STIX write times.
+pub fn rfc3339_millis(secs: i64) -> String {
+    let t = rfc3339(from_unix(secs));
+    format!("{}.000Z", t.trim_end_matches('Z'))
+}
+
 /// An optional stored time (Unix seconds) as RFC 3339, for API fields that may be empty.
 pub fn rfc3339_opt(secs: Option<i64>) -> Option<String> {
     secs.map(|t| rfc3339(from_unix(t)))
@@ -84,6 +91,10 @@ mod tests {
     fn rfc3339_is_utc_without_fraction() {
         let t = from_unix(1_720_949_400);
         assert_eq!(rfc3339(t), "2024-07-14T09:30:00Z");
+        assert_eq!(
+            rfc3339_millis(t.unix_timestamp()),
+            "2024-07-14T09:30:00.000Z"
+        );
     }
 
     #[test]

@@ -113,6 +113,32 @@ impl Cpe23 {
         &self.text
     }
 
+    /// A CPE 2.3 name from the older URI binding (`cpe:/a:redhat:openshift:4.6::el8`), as
+    /// advisories still write it: empty components mean any value (`*`). Percent-encoded and
+    /// packed (`~`) components are refused rather than guessed.
+    pub fn from_uri(raw: &str) -> Result<Self, String> {
+        let v = raw.trim();
+        let rest = v
+            .strip_prefix("cpe:/")
+            .ok_or_else(|| format!("'{v}' is neither a CPE 2.3 name nor a CPE URI"))?;
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() > 7 || parts.iter().any(|p| p.contains(['%', '~', '*', '?', '\\'])) {
+            return Err(format!("'{v}' is not a CPE URI this reads"));
+        }
+        let mut attrs: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                if p.is_empty() {
+                    "*".into()
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        attrs.resize(CPE_ATTRIBUTES.len(), "*".into());
+        Self::parse(&format!("cpe:2.3:{}", attrs.join(":")))
+    }
+
     /// The attribute values after `cpe:2.3:` (part, vendor, product, version, ...), still escaped.
     pub fn attributes(&self) -> Vec<String> {
         split_unescaped(&self.text["cpe:2.3:".len()..], ':').unwrap_or_default()
@@ -384,6 +410,20 @@ mod tests {
         ] {
             assert!(CveId::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cpe_uris_become_cpe23_names() {
+        let c = Cpe23::from_uri("cpe:/a:redhat:openshift:4.6::el8").unwrap();
+        assert_eq!(c.as_str(), "cpe:2.3:a:redhat:openshift:4.6:*:el8:*:*:*:*:*");
+        let c = Cpe23::from_uri("cpe:/o:redhat:rhel_tus:7.6::server").unwrap();
+        assert_eq!(
+            c.as_str(),
+            "cpe:2.3:o:redhat:rhel_tus:7.6:*:server:*:*:*:*:*"
+        );
+        assert!(Cpe23::from_uri("cpe:/a:x%20y:z").is_err());
+        assert!(Cpe23::from_uri("cpe:2.3:a:x:y:*:*:*:*:*:*:*:*").is_err());
+        assert!(Cpe23::from_uri("cpe:/a").is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod model;
 mod orgs;
 mod people;
 mod plans;
+mod published;
 mod sessions;
 pub mod testkit;
 
@@ -454,6 +455,17 @@ pub trait OutboxStore: Send + Sync {
     async fn outbox_summary(&self) -> Result<OutboxSummary>;
 }
 
+/// What has been published, for the public feeds.
+#[async_trait]
+pub trait PublishedStore: Send + Sync {
+    async fn published_versions(&self, q: &PublishedQuery) -> Result<Vec<PublishedVersion>>;
+    /// Each year with published alerts (by first publication, UTC), oldest first, and how many.
+    async fn published_years(&self) -> Result<Vec<(i32, i64)>>;
+    /// How many versions have been published and when the newest was: published versions are
+    /// never changed, so this changes exactly when there is something new.
+    async fn published_stamp(&self) -> Result<(i64, Option<i64>)>;
+}
+
 pub trait Store:
     OrgStore
     + PeopleStore
@@ -464,6 +476,7 @@ pub trait Store:
     + IndependentAuditStore
     + AlertStore
     + OutboxStore
+    + PublishedStore
     + AdminStore
 {
 }
@@ -477,6 +490,7 @@ impl<
         + IndependentAuditStore
         + AlertStore
         + OutboxStore
+        + PublishedStore
         + AdminStore,
 > Store for T
 {

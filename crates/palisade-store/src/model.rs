@@ -689,3 +689,35 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub provider_ref: Option<String>,
 }
+
+/// One published version of an alert, as the public feeds show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedVersion {
+    pub alert_id: i64,
+    pub reference: String,
+    pub version: i64,
+    /// When this version was published.
+    pub at: i64,
+    /// When the alert was first published.
+    pub first_published_at: i64,
+    /// The fields that differ from the version before.
+    pub changed: Vec<String>,
+    pub fields: palisade_domain::alert::AlertFields,
+}
+
+/// Which published versions to read. Rows come oldest first (`at`, alert, version), or newest
+/// first with `newest_first`; `after` continues from the row with that key.
+#[derive(Debug, Clone, Default)]
+pub struct PublishedQuery {
+    /// Only each alert's current version.
+    pub latest_only: bool,
+    pub reference: Option<String>,
+    /// Only alerts first published in this year.
+    pub year: Option<i32>,
+    /// Only versions published strictly after / before these times.
+    pub added_after: Option<i64>,
+    pub added_before: Option<i64>,
+    pub newest_first: bool,
+    pub after: Option<(i64, i64, i64)>,
+    pub limit: i64,
+}

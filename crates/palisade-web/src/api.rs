@@ -996,7 +996,7 @@ impl utoipa::Modify for BearerAuth {
         crate::api_plans::get_plan, crate::api_plans::put_plan, crate::api_plans::progress,
         crate::api_plans::sign_off, crate::api_plans::review, crate::api_plans::list_plans,
         crate::api_independent_audit::get_audit, crate::api_independent_audit::put_audit,
-        crate::api_alerts::list_alerts, crate::api_alerts::create_alert, crate::api_alerts::get_alert,
+        crate::api_alerts::list_alerts, crate::api_alerts::create_alert, crate::api_alerts::import_csaf, crate::api_alerts::get_alert,
         crate::api_alerts::update_alert, crate::api_alerts::list_responses, crate::api_alerts::responses_csv,
         crate::api_alerts::board, crate::api_alerts::get_response, crate::api_alerts::step_one,
         crate::api_alerts::step_many, crate::api_alerts::chase_list, crate::api_alerts::alert_chase_list,

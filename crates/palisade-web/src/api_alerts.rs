@@ -27,6 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/alerts", get(list_alerts).post(create_alert))
+        .route("/api/v1/alerts/import/csaf", post(import_csaf))
         .route("/api/v1/alerts/{id}", get(get_alert).put(update_alert))
         .route("/api/v1/alerts/{id}/responses", get(list_responses))
         .route("/api/v1/alerts/{id}/responses.csv", get(responses_csv))
@@ -394,6 +395,38 @@ async fn create_alert(
     let alert = s.app.create_alert(&actor, &b.input(), b.publish).await?;
     let view = s.app.alert(&actor, &alert.reference).await?;
     Ok((axum::http::StatusCode::CREATED, Json(detail(view))).into_response())
+}
+
+/// What an import made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsafImported {
+    /// The new draft alert.
+    pub alert: AlertDetail,
+    /// The advisory's own tracking id and publisher.
+    pub source_id: String,
+    pub source_publisher: String,
+    /// What was read but not kept.
+    pub notes: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/import/csaf", tag = "alerts", security(("bearer" = [])),
+    request_body(content = String, description = "A CSAF 2.0 advisory (JSON)", content_type = "application/json"),
+    responses((status = 201, description = "A draft alert made of the advisory, to review, scope and publish", body = CsafImported),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_csaf(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let done = s.app.import_csaf(&actor, &body).await?;
+    let view = s.app.alert(&actor, &done.alert.reference).await?;
+    let out = CsafImported {
+        alert: detail(view),
+        source_id: done.source_id,
+        source_publisher: done.source_publisher,
+        notes: done.notes,
+    };
+    Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path)),

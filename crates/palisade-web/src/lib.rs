@@ -12,6 +12,7 @@ mod api_independent_audit;
 mod api_plans;
 mod assets;
 mod error;
+mod feeds;
 mod files;
 mod identity;
 mod metrics;
@@ -20,6 +21,7 @@ mod pages_alerts;
 mod pages_assessments;
 mod pages_independent_audit;
 mod pages_plans;
+mod taxii;
 mod views;
 
 pub use api::ApiDoc;
@@ -85,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages_plans::routes())
         .merge(pages_independent_audit::routes())
         .merge(pages_alerts::routes())
+        .merge(feeds::routes())
+        .merge(taxii::routes())
         .merge(api::routes())
         .merge(api_assessments::routes(evidence_limit))
         .merge(api_plans::routes())

@@ -42,7 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/alerts/{id}/relay", post(relay))
 }
 
-fn when(t: Option<i64>) -> String {
+pub(crate) fn when(t: Option<i64>) -> String {
     t.map(|t| long_date_time(from_unix(t))).unwrap_or_default()
 }
 
@@ -208,7 +208,7 @@ pub struct Content {
     pub response_required: bool,
 }
 
-fn content(reference: &str, f: &AlertFields) -> Content {
+pub(crate) fn content(reference: &str, f: &AlertFields) -> Content {
     Content {
         reference: reference.to_string(),
         title: f.title.clone(),

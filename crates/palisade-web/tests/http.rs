@@ -4802,3 +4802,443 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
         h.db.cleanup().await;
     }
 }
+
+/// A GET with no credentials at all, as the world reads the feeds.
+async fn anonymous(h: &H, uri: &str) -> Resp {
+    h.send(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_drafts_or_organisations()
+ {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let admin = &w.admin.1;
+        let created = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(admin),
+                Some(high_alert(true)),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let high = created.json()["id"].as_str().unwrap().to_string();
+        h.clock.advance(time::Duration::minutes(5));
+        let mut update = high_alert(false);
+        update["remediation"] = json!("Install MS17-010 today; disable SMBv1 everywhere.");
+        update["expected_version"] = json!(1);
+        let r = h
+            .api(
+                Method::PUT,
+                &format!("/api/v1/alerts/{high}"),
+                Some(admin),
+                Some(update),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let mut info = high_alert(true);
+        info["title"] = json!("Phishing against payroll");
+        info["severity"] = json!("medium");
+        info["cves"] = json!([]);
+        info["products"] = json!([]);
+        let info = h
+            .api(Method::POST, "/api/v1/alerts", Some(admin), Some(info))
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut draft = high_alert(false);
+        draft["title"] = json!("Secret draft about a zero-day");
+        let draft = h
+            .api(Method::POST, "/api/v1/alerts", Some(admin), Some(draft))
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // The public page and the feed: published alerts, no draft, no organisation.
+        let list = anonymous(&h, "/public/alerts").await;
+        assert_eq!(list.status, StatusCode::OK);
+        let text = list.text();
+        assert!(text.contains(&high) && text.contains(&info), "{text}");
+        assert!(!text.contains("Secret draft") && !text.contains("RX1"));
+        let page = anonymous(&h, &format!("/public/alerts/{high}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text().contains("Updated: remediation"),
+            "{}",
+            page.text()
+        );
+        assert!(!page.text().contains("@x.nhs.uk"), "no editor is named");
+        assert_eq!(
+            anonymous(&h, &format!("/public/alerts/{draft}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let atom = anonymous(&h, "/alerts.atom").await;
+        assert_eq!(atom.status, StatusCode::OK);
+        assert!(
+            atom.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/atom+xml")
+        );
+        let feed = atom.text();
+        assert_eq!(feed.matches("<entry>").count(), 2, "{feed}");
+        assert!(feed.contains(&format!("{high} (High): Critical SMB")));
+        assert!(!feed.contains("Secret draft") && !feed.contains("RX1"));
+
+        // The CSAF provider: metadata, index, changes, the documents and their hashes.
+        let meta = anonymous(&h, "/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(meta["role"], "csaf_provider");
+        assert!(
+            meta["canonical_url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/.well-known/csaf/provider-metadata.json")
+        );
+        let index = anonymous(&h, "/.well-known/csaf/white/index.txt")
+            .await
+            .text();
+        let year = from_unix(1_750_000_000).year();
+        let high_path = format!("{year}/{}.json", high.to_lowercase());
+        assert_eq!(index.lines().count(), 2, "{index}");
+        assert!(index.lines().any(|l| l == high_path), "{index}");
+        let changes = anonymous(&h, "/.well-known/csaf/white/changes.csv")
+            .await
+            .text();
+        assert!(
+            changes
+                .lines()
+                .next()
+                .unwrap()
+                .starts_with(&format!("\"{year}/{}", info.to_lowercase())),
+            "newest first: {changes}"
+        );
+        let doc = anonymous(&h, &format!("/.well-known/csaf/white/{high_path}")).await;
+        assert_eq!(doc.status, StatusCode::OK);
+        let csaf = doc.json();
+        assert_eq!(csaf["document"]["category"], "csaf_security_advisory");
+        assert_eq!(csaf["document"]["tracking"]["version"], "2");
+        assert_eq!(
+            csaf["document"]["tracking"]["revision_history"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(csaf["vulnerabilities"][0]["cve"], "CVE-2017-0144");
+        assert_eq!(
+            csaf["product_tree"]["full_product_names"][0]["product_identification_helper"]["cpe"],
+            "cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*"
+        );
+        let sha = anonymous(&h, &format!("/.well-known/csaf/white/{high_path}.sha256"))
+            .await
+            .text();
+        use sha2::Digest;
+        assert_eq!(
+            sha,
+            format!(
+                "{}  {}.json\n",
+                hex::encode(sha2::Sha256::digest(&doc.body)),
+                high.to_lowercase()
+            )
+        );
+        let info_doc = anonymous(
+            &h,
+            &format!(
+                "/.well-known/csaf/white/{year}/{}.json",
+                info.to_lowercase()
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(
+            info_doc["document"]["category"],
+            "csaf_informational_advisory"
+        );
+        assert!(info_doc.get("vulnerabilities").is_none());
+        for missing in [
+            format!(
+                "/.well-known/csaf/white/{year}/{}.json",
+                draft.to_lowercase()
+            ),
+            format!(
+                "/.well-known/csaf/white/{}/{}.json",
+                year - 1,
+                high.to_lowercase()
+            ),
+            "/.well-known/csaf/white/abc/x.json".to_string(),
+        ] {
+            assert_eq!(
+                anonymous(&h, &missing).await.status,
+                StatusCode::NOT_FOUND,
+                "{missing}"
+            );
+        }
+        let rolie = anonymous(&h, "/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        assert_eq!(rolie["feed"]["entry"].as_array().unwrap().len(), 2);
+
+        // TAXII: discovery, the collection, paging, filters, versions and the manifest.
+        let taxii_type = "application/taxii+json;version=2.1";
+        let d = anonymous(&h, "/taxii2/").await;
+        assert_eq!(d.status, StatusCode::OK);
+        assert_eq!(d.headers[header::CONTENT_TYPE], taxii_type);
+        let cols = anonymous(&h, "/taxii2/api/collections/").await.json();
+        let cid = cols["collections"][0]["id"].as_str().unwrap().to_string();
+        let objects_url = format!("/taxii2/api/collections/{cid}/objects/");
+        let all = anonymous(&h, &objects_url).await.json();
+        let objects = all["objects"].as_array().unwrap().clone();
+        assert_eq!(all["more"], false);
+        let kinds: std::collections::BTreeSet<&str> = objects
+            .iter()
+            .map(|o| o["type"].as_str().unwrap())
+            .collect();
+        for kind in [
+            "report",
+            "vulnerability",
+            "software",
+            "course-of-action",
+            "relationship",
+            "identity",
+            "marking-definition",
+        ] {
+            assert!(kinds.contains(kind), "{kind} in {kinds:?}");
+        }
+        let reports: Vec<&Value> = objects.iter().filter(|o| o["type"] == "report").collect();
+        assert_eq!(reports.len(), 2, "the last version of each published alert");
+        assert!(!all.to_string().contains("Secret draft"));
+        let mut paged = Vec::new();
+        let mut url = format!("{objects_url}?limit=4");
+        loop {
+            let page = anonymous(&h, &url).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+            let body = page.json();
+            paged.extend(body["objects"].as_array().unwrap().iter().cloned());
+            if body["more"] == false {
+                assert!(body.get("next").is_none());
+                break;
+            }
+            url = format!(
+                "{objects_url}?limit=4&next={}",
+                body["next"].as_str().unwrap()
+            );
+        }
+        assert_eq!(paged, objects, "pages of four add up to the whole");
+        let high_report = reports
+            .iter()
+            .find(|r| r["name"].as_str().unwrap().starts_with(&high))
+            .unwrap();
+        let rid = high_report["id"].as_str().unwrap();
+        let versions = anonymous(
+            &h,
+            &format!("/taxii2/api/collections/{cid}/objects/{rid}/versions/"),
+        )
+        .await
+        .json();
+        assert_eq!(
+            versions["versions"].as_array().unwrap().len(),
+            2,
+            "{versions}"
+        );
+        assert_eq!(versions["versions"][1], high_report["modified"]);
+        let first = anonymous(
+            &h,
+            &format!("{objects_url}?match[id]={rid}&match[version]=first"),
+        )
+        .await
+        .json();
+        assert_eq!(first["objects"][0]["modified"], versions["versions"][0]);
+        let only = anonymous(
+            &h,
+            &format!("{objects_url}?match[type]=vulnerability,software"),
+        )
+        .await
+        .json();
+        assert!(
+            only["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|o| o["type"] == "vulnerability" || o["type"] == "software")
+        );
+        let manifest = anonymous(&h, &format!("/taxii2/api/collections/{cid}/manifest/"))
+            .await
+            .json();
+        assert_eq!(manifest["objects"].as_array().unwrap().len(), objects.len());
+        let newest = manifest["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["date_added"].as_str().unwrap().to_string())
+            .max()
+            .unwrap();
+        let later = anonymous(&h, &format!("{objects_url}?added_after={newest}"))
+            .await
+            .json();
+        assert!(later["objects"].as_array().unwrap().is_empty());
+        // What a client gets wrong is named.
+        for (url, status) in [
+            (
+                format!("{objects_url}?added_after=yesterday"),
+                StatusCode::BAD_REQUEST,
+            ),
+            (format!("{objects_url}?next=zz"), StatusCode::BAD_REQUEST),
+            (format!("{objects_url}?limit=0"), StatusCode::BAD_REQUEST),
+            (
+                format!("{objects_url}?match[colour]=red"),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/taxii2/api/collections/nope/objects/".to_string(),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                format!("/taxii2/api/collections/{cid}/objects/report--nope/"),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            let r = anonymous(&h, &url).await;
+            assert_eq!(r.status, status, "{url}: {}", r.text());
+            assert_eq!(r.headers[header::CONTENT_TYPE], taxii_type);
+        }
+        let r = h
+            .send(
+                Request::builder()
+                    .uri("/taxii2/")
+                    .header(header::ACCEPT, "application/taxii+json;version=2.0")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
+    }
+}
+
+#[tokio::test]
+async fn csaf_advisories_import_as_drafts_and_bad_documents_change_nothing() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/csaf-2.0/examples/csaf");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [examples.clone(), examples.join("csaf_vex")] {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(
+        files.len() >= 19,
+        "the CSAF examples are beside the repository"
+    );
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        for (who, token) in [("analyst", &w.analyst.1), ("lead", &w.lead.1)] {
+            let r = h
+                .raw(
+                    Method::POST,
+                    "/api/v1/alerts/import/csaf",
+                    token,
+                    "application/json",
+                    "{}",
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        }
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let r = h
+                .raw(
+                    Method::POST,
+                    "/api/v1/alerts/import/csaf",
+                    &w.admin.1,
+                    "application/json",
+                    &text,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::CREATED,
+                "{}: {}",
+                file.display(),
+                r.text()
+            );
+            let alert = &r.json()["alert"];
+            assert_eq!(alert["state"], "draft", "{}", file.display());
+        }
+        let rhsa = files
+            .iter()
+            .find(|f| f.ends_with("rhsa-2021_5186.json"))
+            .unwrap();
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/alerts/import/csaf",
+                &w.admin.1,
+                "application/json",
+                &std::fs::read_to_string(rhsa).unwrap(),
+            )
+            .await
+            .json();
+        assert_eq!(r["source_id"], "RHSA-2021:5186");
+        let a = &r["alert"];
+        assert_eq!(a["severity"], "high", "Critical maps to High");
+        assert_eq!(a["cves"], json!(["CVE-2021-4104", "CVE-2021-4125"]));
+        assert_eq!(
+            a["products"][0]["cpe"], "cpe:2.3:a:redhat:openshift:4.6:*:el8:*:*:*:*:*",
+            "a CPE URI becomes a CPE 2.3 name"
+        );
+        let before = h
+            .api(Method::GET, "/api/v1/alerts", Some(&w.admin.1), None)
+            .await
+            .json()["meta"]["total"]
+            .clone();
+        for (body, field) in [
+            ("{\"document\": ", "document"),
+            (
+                r#"{"document": {"category": "csaf_base", "csaf_version": "1.2", "title": "x", "publisher": {"name": "p"}, "tracking": {"id": "x"}}}"#,
+                "document.csaf_version",
+            ),
+            (
+                r#"{"document": {"category": "csaf_base", "csaf_version": "2.0", "title": "", "publisher": {"name": "p"}, "tracking": {"id": "x"}}}"#,
+                "title",
+            ),
+        ] {
+            let r = h
+                .raw(
+                    Method::POST,
+                    "/api/v1/alerts/import/csaf",
+                    &w.admin.1,
+                    "application/json",
+                    body,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{body}: {}",
+                r.text()
+            );
+            assert!(r.text().contains(field), "{field}: {}", r.text());
+        }
+        let after = h
+            .api(Method::GET, "/api/v1/alerts", Some(&w.admin.1), None)
+            .await
+            .json()["meta"]["total"]
+            .clone();
+        assert_eq!(before, after, "a refused document creates nothing");
+    }
+}

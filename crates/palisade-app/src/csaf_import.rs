@@ -1,0 +1,360 @@
+//! Alerts from CSAF 2.0 advisories: another publisher's advisory becomes a draft alert for the
+//! national team to review, scope and publish. Nothing is published by an import.
+//!
+//! Only what an alert holds is read: title, severity (the aggregate severity, else the highest
+//! CVSS base score), notes, CVEs, products with a CPE or package URL, remediations and whether
+//! exploitation is known. Unknown fields are ignored, as CSAF documents carry much more.
+
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::alert::{AlertInput, ProductInput, Severity};
+use palisade_domain::ident::{Cpe23, Purl};
+use palisade_domain::policy::GlobalAction;
+use palisade_store::AlertRecord;
+use serde::Deserialize;
+
+/// Most products taken from one advisory's product tree.
+pub const MAX_IMPORTED_PRODUCTS: usize = 50;
+
+#[derive(Deserialize)]
+struct Csaf {
+    document: Document,
+    #[serde(default)]
+    product_tree: Option<ProductTree>,
+    #[serde(default)]
+    vulnerabilities: Vec<Vulnerability>,
+}
+
+#[derive(Deserialize)]
+struct Document {
+    category: String,
+    csaf_version: String,
+    title: String,
+    tracking: Tracking,
+    #[serde(default)]
+    aggregate_severity: Option<Text>,
+    #[serde(default)]
+    notes: Vec<Note>,
+    publisher: Publisher,
+}
+
+#[derive(Deserialize)]
+struct Tracking {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Publisher {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct Note {
+    category: String,
+    text: String,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ProductTree {
+    #[serde(default)]
+    branches: Vec<Branch>,
+    #[serde(default)]
+    full_product_names: Vec<FullProductName>,
+    #[serde(default)]
+    relationships: Vec<Relationship>,
+}
+
+#[derive(Deserialize)]
+struct Branch {
+    #[serde(default)]
+    branches: Vec<Branch>,
+    #[serde(default)]
+    product: Option<FullProductName>,
+}
+
+#[derive(Deserialize)]
+struct Relationship {
+    full_product_name: FullProductName,
+}
+
+#[derive(Deserialize)]
+struct FullProductName {
+    name: String,
+    #[serde(default)]
+    product_identification_helper: Option<Helper>,
+}
+
+#[derive(Deserialize)]
+struct Helper {
+    #[serde(default)]
+    cpe: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Vulnerability {
+    #[serde(default)]
+    cve: Option<String>,
+    #[serde(default)]
+    remediations: Vec<Remediation>,
+    #[serde(default)]
+    threats: Vec<Threat>,
+    #[serde(default)]
+    scores: Vec<Score>,
+}
+
+#[derive(Deserialize)]
+struct Remediation {
+    category: String,
+    details: String,
+}
+
+#[derive(Deserialize)]
+struct Threat {
+    category: String,
+    details: String,
+}
+
+#[derive(Deserialize)]
+struct Score {
+    #[serde(default)]
+    cvss_v3: Option<BaseScore>,
+    #[serde(default)]
+    cvss_v2: Option<BaseScore>,
+}
+
+#[derive(Deserialize)]
+struct BaseScore {
+    #[serde(rename = "baseScore")]
+    base_score: f64,
+}
+
+/// What an import made of an advisory.
+#[derive(Debug, Clone)]
+pub struct CsafImport {
+    pub alert: AlertRecord,
+    /// The advisory's own id and publisher.
+    pub source_id: String,
+    pub source_publisher: String,
+    /// Things read but not kept, for the person reviewing the draft.
+    pub notes: Vec<String>,
+}
+
+/// The alert an advisory describes, with notes on what was left out.
+pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<String>)> {
+    let doc: Csaf = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::invalid(
+            "document",
+            format!(
+                "not a CSAF 2.0 document: {e} (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let d = &doc.document;
+    if d.csaf_version != "2.0" {
+        return Err(AppError::invalid(
+            "document.csaf_version",
+            format!("'{}' is not 2.0", d.csaf_version),
+        ));
+    }
+    let mut notes = Vec::new();
+    let severity = severity_of(&doc);
+    let summary = d
+        .notes
+        .iter()
+        .find(|n| n.category == "summary")
+        .or_else(|| d.notes.iter().find(|n| n.category == "description"))
+        .map_or_else(|| d.title.clone(), |n| n.text.clone());
+    let mut body = String::new();
+    for n in &d.notes {
+        if let Some(t) = &n.title {
+            body.push_str(&format!("{t}\n"));
+        }
+        body.push_str(&format!("{}\n\n", n.text.trim()));
+    }
+    body.push_str(&format!(
+        "Imported from {} advisory {}.",
+        d.publisher.name, d.tracking.id
+    ));
+    let mut cves: Vec<String> = Vec::new();
+    let mut remediation = String::new();
+    let mut exploited = false;
+    for v in &doc.vulnerabilities {
+        if let Some(c) = &v.cve
+            && !cves.contains(c)
+        {
+            cves.push(c.clone());
+        }
+        for r in &v.remediations {
+            let line = format!("{}: {}\n", r.category.replace('_', " "), r.details.trim());
+            if !remediation.contains(&line) {
+                remediation.push_str(&line);
+            }
+        }
+        exploited |= v.threats.iter().any(|t| {
+            let d = t.details.to_ascii_lowercase();
+            t.category == "exploit_status"
+                && !(d.starts_with("no") || d.contains("not ") || d.contains("none"))
+        });
+    }
+    let mut products: Vec<ProductInput> = Vec::new();
+    let mut skipped = 0;
+    if let Some(tree) = &doc.product_tree {
+        let mut named = Vec::new();
+        collect_products(&tree.branches, &mut named);
+        named.extend(tree.full_product_names.iter());
+        named.extend(tree.relationships.iter().map(|r| &r.full_product_name));
+        for p in named {
+            let Some(h) = &p.product_identification_helper else {
+                continue;
+            };
+            let cpe = h.cpe.as_deref().and_then(|c| {
+                Cpe23::parse(c)
+                    .or_else(|_| Cpe23::from_uri(c))
+                    .ok()
+                    .map(|c| c.as_str().to_string())
+            });
+            let purl = h
+                .purl
+                .as_deref()
+                .and_then(|p| Purl::parse(p).ok().map(|p| p.as_str().to_string()));
+            if cpe.is_none() && purl.is_none() {
+                skipped += 1;
+                continue;
+            }
+            let input = ProductInput {
+                name: clip(&p.name, 200),
+                cpe,
+                purl,
+                vers: None,
+            };
+            if !products
+                .iter()
+                .any(|q| q.cpe == input.cpe && q.purl == input.purl)
+            {
+                products.push(input);
+            }
+        }
+    }
+    if skipped > 0 {
+        notes.push(format!(
+            "{skipped} product(s) had identifiers that are not a CPE or package URL and were left out"
+        ));
+    }
+    if products.len() > MAX_IMPORTED_PRODUCTS {
+        notes.push(format!(
+            "the advisory names {} products; the first {MAX_IMPORTED_PRODUCTS} were kept",
+            products.len()
+        ));
+        products.truncate(MAX_IMPORTED_PRODUCTS);
+    }
+    if body.len() > 20_000 {
+        notes.push("the advisory's notes were shortened to fit".into());
+    }
+    let input = AlertInput {
+        title: clip(&one_line(&d.title), 200),
+        severity: severity.as_str().into(),
+        alert_type: if d.category == "csaf_informational_advisory" {
+            "advisory".into()
+        } else {
+            "vulnerability".into()
+        },
+        summary: clip(&one_line(&summary), 1000),
+        body: clip(&body, 20_000),
+        cves,
+        products,
+        exploited,
+        remediation: clip(&remediation, 10_000),
+        response_required: matches!(severity, Severity::High | Severity::Medium),
+        ..AlertInput::default()
+    };
+    Ok((
+        input,
+        d.tracking.id.clone(),
+        d.publisher.name.clone(),
+        notes,
+    ))
+}
+
+fn collect_products<'a>(branches: &'a [Branch], out: &mut Vec<&'a FullProductName>) {
+    for b in branches {
+        if let Some(p) = &b.product {
+            out.push(p);
+        }
+        collect_products(&b.branches, out);
+    }
+}
+
+/// The advisory's aggregate severity in Palisade's terms, else its highest CVSS base score's.
+fn severity_of(doc: &Csaf) -> Severity {
+    if let Some(s) = &doc.document.aggregate_severity {
+        match s.text.trim().to_ascii_lowercase().as_str() {
+            "critical" | "important" | "high" => return Severity::High,
+            "moderate" | "medium" => return Severity::Medium,
+            "low" => return Severity::Low,
+            _ => {}
+        }
+    }
+    let best = doc
+        .vulnerabilities
+        .iter()
+        .flat_map(|v| &v.scores)
+        .filter_map(|s| s.cvss_v3.as_ref().or(s.cvss_v2.as_ref()))
+        .map(|s| s.base_score)
+        .fold(0.0_f64, f64::max);
+    if best >= 7.0 {
+        Severity::High
+    } else if best >= 4.0 {
+        Severity::Medium
+    } else if best > 0.0 {
+        Severity::Low
+    } else {
+        Severity::InformationOnly
+    }
+}
+
+/// `text` on one line: every run of whitespace (line breaks too) as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` trimmed to at most `max` characters, on a character boundary.
+fn clip(text: &str, max: usize) -> String {
+    let t = text.trim();
+    match t.char_indices().nth(max) {
+        Some((i, _)) => t[..i].trim_end().to_string(),
+        None => t.to_string(),
+    }
+}
+
+impl App {
+    /// Makes a draft alert of a CSAF 2.0 advisory (national alert managers).
+    pub async fn import_csaf(&self, actor: &Actor, bytes: &[u8]) -> Result<CsafImport> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        let (input, source_id, source_publisher, notes) = alert_from_csaf(bytes)?;
+        let source = serde_json::json!({
+            "format": "CSAF 2.0",
+            "id": source_id,
+            "publisher": source_publisher,
+            "notes": notes,
+        });
+        let alert = self
+            .create_alert_noting(actor, &input, false, Some(source))
+            .await?;
+        Ok(CsafImport {
+            alert,
+            source_id,
+            source_publisher,
+            notes,
+        })
+    }
+}

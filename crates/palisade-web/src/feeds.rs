@@ -1,0 +1,186 @@
+//! What anyone may read about published alerts, signed in or not: the public alert pages, the
+//! Atom feed and the CSAF 2.0 provider. The TAXII server is in `taxii`.
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::pages_alerts::{Content, content, when};
+use crate::views::{Layout, Pager, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use palisade_app::AppError;
+use palisade_app::csaf::{CsafFile, hash_line};
+use palisade_domain::page::PageRequest;
+use serde::Deserialize;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/public/alerts", get(alerts))
+        .route("/public/alerts/{id}", get(alert))
+        .route("/alerts.atom", get(atom))
+        .route("/.well-known/csaf/provider-metadata.json", get(provider))
+        .route("/.well-known/csaf/feed-tlp-white.json", get(rolie))
+        .route("/.well-known/csaf/white/index.txt", get(index))
+        .route("/.well-known/csaf/white/changes.csv", get(changes))
+        .route("/.well-known/csaf/white/{year}/{file}", get(document))
+}
+
+fn with_type(content_type: &'static str, body: impl IntoResponse) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn layout(maybe: &crate::identity::MaybeUser) -> Layout {
+    maybe
+        .0
+        .as_deref()
+        .map(Layout::for_session)
+        .unwrap_or_default()
+}
+
+pub struct PublicRow {
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub severity_tag: &'static str,
+    pub published: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "public_alerts.html")]
+pub struct PublicAlertsPage {
+    pub l: Layout,
+    pub rows: Vec<PublicRow>,
+    pub pager: Pager,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<u32>,
+}
+
+async fn alerts(
+    State(s): State<AppState>,
+    maybe: crate::identity::MaybeUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let page = s
+        .app
+        .public_alerts(PageRequest::new(q.page, Some(25)))
+        .await?;
+    let pager = Pager::new(&page, "/public/alerts");
+    let rows = page
+        .items
+        .iter()
+        .map(|a| {
+            let c = content(&a.reference, &a.fields);
+            PublicRow {
+                reference: a.reference.clone(),
+                title: c.title,
+                severity: c.severity,
+                severity_tag: c.severity_tag,
+                published: when(a.published_at),
+                updated: when(Some(a.updated_at)),
+            }
+        })
+        .collect();
+    Ok(render(&PublicAlertsPage {
+        l: layout(&maybe),
+        rows,
+        pager,
+    }))
+}
+
+pub struct PublicVersion {
+    pub at: String,
+    pub changed: String,
+}
+
+#[derive(Template)]
+#[template(path = "public_alert.html")]
+pub struct PublicAlertPage {
+    pub l: Layout,
+    pub c: Content,
+    pub published: String,
+    pub versions: Vec<PublicVersion>,
+    pub csaf: String,
+}
+
+async fn alert(
+    State(s): State<AppState>,
+    maybe: crate::identity::MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let view = s.app.public_alert(&id).await?;
+    let a = &view.alert;
+    let year = palisade_domain::clock::from_unix(a.published_at.unwrap_or(a.created_at)).year();
+    Ok(render(&PublicAlertPage {
+        l: layout(&maybe),
+        c: content(&a.reference, &a.fields),
+        published: when(a.published_at),
+        versions: view
+            .versions
+            .iter()
+            .map(|v| PublicVersion {
+                at: when(Some(v.at)),
+                changed: if v.changed.is_empty() {
+                    "First published".into()
+                } else {
+                    format!("Updated: {}", v.changed.join(", "))
+                },
+            })
+            .collect(),
+        csaf: format!(
+            "/.well-known/csaf/white/{year}/{}",
+            palisade_app::csaf::csaf_filename(&a.reference)
+        ),
+    }))
+}
+
+async fn atom(State(s): State<AppState>) -> Result<Response, PageError> {
+    Ok(with_type(
+        "application/atom+xml; charset=utf-8",
+        s.app.alerts_atom().await?,
+    ))
+}
+
+async fn provider(State(s): State<AppState>) -> Result<Response, PageError> {
+    Ok(axum::Json(s.app.csaf_provider_metadata().await?).into_response())
+}
+
+async fn rolie(State(s): State<AppState>) -> Result<Response, PageError> {
+    Ok(axum::Json(s.app.csaf_rolie_feed().await?).into_response())
+}
+
+async fn index(State(s): State<AppState>) -> Result<Response, PageError> {
+    Ok(with_type(
+        "text/plain; charset=utf-8",
+        s.app.csaf_index().await?,
+    ))
+}
+
+async fn changes(State(s): State<AppState>) -> Result<Response, PageError> {
+    Ok(with_type(
+        "text/csv; charset=utf-8",
+        s.app.csaf_changes().await?,
+    ))
+}
+
+async fn document(
+    State(s): State<AppState>,
+    Path((year, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let year: i32 = year.parse().map_err(|_| AppError::NotFound)?;
+    let (name, what) = CsafFile::parse(&file).ok_or(AppError::NotFound)?;
+    let bytes = s.app.csaf_document(year, &name).await?;
+    Ok(match what {
+        CsafFile::Document => with_type("application/json", bytes),
+        CsafFile::Hash(algorithm) => with_type(
+            "text/plain; charset=utf-8",
+            hash_line(algorithm, &bytes, &name),
+        ),
+    })
+}

@@ -1,0 +1,91 @@
+"""Reads Palisade's TAXII 2.1 server with the OASIS taxii2-client and validates every object it
+serves with stix2-validator. Usage: check_taxii.py BASE_URL (the demo, with its alerts).
+
+Fails on any validator error and on any warning but {103} (Palisade's ids are name-based UUIDv5,
+so that the same alert always yields the same ids, where the validator prefers random v4), and
+when paging, filters, versions or the manifest disagree with the whole collection."""
+
+import copy
+import sys
+
+from stix2validator import ValidationOptions, validate_instance
+from taxii2client.v21 import Server, as_pages
+
+ALLOWED_WARNINGS = ("{103}",)
+
+
+def check(cond, message):
+    if not cond:
+        sys.exit(f"FAIL: {message}")
+
+
+def validate(objects):
+    bundle = {"type": "bundle", "id": "bundle--0f6c1e56-0b0e-4c9b-8f3a-4f1d6e5b2a10", "objects": objects}
+    result = validate_instance(bundle, ValidationOptions(version="2.1"))
+    return result
+
+
+def main(base):
+    server = Server(f"{base}/taxii2/")
+    check(server.title, "discovery has no title")
+    check(len(server.api_roots) == 1 and server.default is not None, "one default API root")
+    root = server.default
+    check(root.versions == ["application/taxii+json;version=2.1"], f"API root versions {root.versions}")
+    check(len(root.collections) == 1, "one collection")
+    coll = root.collections[0]
+    check(coll.can_read and not coll.can_write, "the collection is read-only")
+
+    everything = coll.get_objects(limit=1000)
+    objects = everything.get("objects", [])
+    check(objects and not everything.get("more"), "the collection has objects, in one page of 1000")
+    kinds = {o["type"] for o in objects}
+    for kind in ("report", "vulnerability", "software", "course-of-action", "relationship",
+                 "identity", "marking-definition"):
+        check(kind in kinds, f"no {kind} object is served")
+
+    result = validate(objects)
+    errors = [str(e) for e in result.errors]
+    warnings = [w for w in result.warnings if not any(a in w for a in ALLOWED_WARNINGS)]
+    check(result.is_valid, f"stix2-validator errors: {errors[:5]}")
+    check(not warnings, f"stix2-validator warnings: {warnings[:5]}")
+
+    broken = copy.deepcopy(objects)
+    report = next(o for o in broken if o["type"] == "report")
+    del report["object_refs"]
+    check(not validate(broken).is_valid, "a report without object_refs passed validation")
+
+    paged = []
+    pages = 0
+    for page in as_pages(coll.get_objects, per_request=3):
+        paged.extend(page.get("objects", []))
+        pages += 1
+    check([o["id"] for o in paged] == [o["id"] for o in objects],
+          "paging three at a time returns the same objects in the same order")
+    check(pages == (len(objects) + 2) // 3, f"{pages} pages for {len(objects)} objects")
+
+    reports = coll.get_objects(type="report")["objects"]
+    check(reports and all(o["type"] == "report" for o in reports), "match[type]=report")
+    updated = [r for r in reports if r["modified"] != r["created"]]
+    check(updated, "an updated alert's report is served")
+    versions = coll.object_versions(updated[0]["id"])["versions"]
+    check(len(versions) >= 2 and versions == sorted(versions), f"versions of an updated report: {versions}")
+    all_versions = coll.get_objects(type="report", version="all")["objects"]
+    check(len(all_versions) > len(reports), "match[version]=all returns older versions too")
+    one = coll.get_object(updated[0]["id"])["objects"]
+    check(len(one) == 1 and one[0]["modified"] == versions[-1], "an object is served at its last version")
+
+    manifest = coll.get_manifest(limit=1000)["objects"]
+    check([m["id"] for m in manifest] == [o["id"] for o in objects], "the manifest lists every object")
+    newest = max(m["date_added"] for m in manifest)
+    later = coll.get_objects(added_after=newest)
+    check(not later.get("objects"), "nothing is added after the newest object")
+    oldest = min(m["date_added"] for m in manifest)
+    after_first = coll.get_objects(added_after=oldest).get("objects", [])
+    check(len(after_first) < len(objects), "added_after leaves out what was added at that time")
+
+    print(f"TAXII 2.1: {len(objects)} objects ({', '.join(sorted(kinds))}) valid STIX 2.1; "
+          f"{pages} pages of 3; filters, versions and manifest agree")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"))
