@@ -220,6 +220,14 @@ try {
   await visit(page, '/public?q=R41', 'public register search');
   const found = await page.locator('main tbody tr').allTextContents();
   check('the public register finds an organisation by code', found.length === 1 && found[0].includes('R41'));
+  // Published alerts are public too: the list, one alert with its history, and no draft.
+  await visit(page, '/public/alerts', 'public alerts');
+  const publicAlerts = await page.textContent('main');
+  check('the public alert list shows the published Log4j alert', publicAlerts.includes('Log4Shell'));
+  check('the public alert list hides drafts', !publicAlerts.includes('Citrix NetScaler'));
+  await page.click('main a:has-text("Log4Shell")');
+  check('a public alert shows what changed', (await page.textContent('main')).includes('Updated: remediation'));
+  await axe(page, 'public alert');
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {
   await browser.close();
