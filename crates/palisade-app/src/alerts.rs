@@ -96,6 +96,11 @@ fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String> {
     Ok(palisade_domain::error::bounded_text(field, v, min, max)?)
 }
 
+/// Like [`text`], for fields typed into a text area (line breaks allowed).
+fn paragraph(field: &str, v: &str, min: usize, max: usize) -> Result<String> {
+    Ok(palisade_domain::error::long_text(field, v, min, max)?)
+}
+
 impl App {
     /// Whether the actor sees every alert and response (the national team).
     fn national_reader(actor: &Actor) -> bool {
@@ -326,8 +331,12 @@ impl App {
         // A new alert's reference is only known inside the store's transaction, which fills
         // in `{reference}` (see `Notice`).
         let notice = publish.then(|| {
-            let news: &[String] = if update { &changed } else { &[] };
-            self.notice(version, &fields, due_at, news)
+            // An update leaves existing responses' deadlines as they were, so it names none.
+            if update {
+                self.notice(version, &fields, None, &changed)
+            } else {
+                self.notice(version, &fields, due_at, &[])
+            }
         });
         Ok(AlertSave {
             fields,
@@ -454,7 +463,7 @@ impl App {
                 owner,
                 due_on,
             } => Some(ActionWrite::Add {
-                action: text("action", action, 1, 1000)?,
+                action: paragraph("action", action, 1, 1000)?,
                 owner: text("owner", owner, 1, 200)?,
                 due_on: check_action_due(due_on, today)
                     .map_err(|m| AppError::invalid("due_on", m))?
@@ -464,12 +473,21 @@ impl App {
                 id: *id,
                 progress: Some(progress.trim())
                     .filter(|p| !p.is_empty())
-                    .map(|p| text("progress", p, 1, 2000))
+                    .map(|p| paragraph("progress", p, 1, 2000))
                     .transpose()?,
                 done_on: done.then(|| today.to_string()),
             }),
             _ => None,
         };
+        match request {
+            StepRequest::Applicability { reason, .. } => {
+                paragraph("reason", reason, 0, 2000)?;
+            }
+            StepRequest::Close { siro, .. } => {
+                text("siro", siro, 0, 200)?;
+            }
+            _ => {}
+        }
         let mut writes = Vec::new();
         let mut audit = Vec::new();
         let mut orgs = Vec::new();

@@ -77,11 +77,8 @@ impl App {
         self.public_link(&format!("{CSAF_ROOT}{path}"))
     }
 
-    fn document_url(&self, year: i32, reference: &str) -> String {
-        self.csaf_url(&format!(
-            "/{TLP_FOLDER}/{year}/{}",
-            csaf_filename(reference)
-        ))
+    fn document_url(&self, first_published_at: i64, reference: &str) -> String {
+        self.public_link(&document_href(first_published_at, reference))
     }
 
     fn csaf_publisher(&self) -> Value {
@@ -136,7 +133,7 @@ impl App {
             .all_published(true, true)
             .await?
             .iter()
-            .map(document_path)
+            .map(|v| document_path(v.first_published_at, &v.reference))
             .collect();
         lines.sort();
         Ok(lines.iter().map(|l| format!("{l}\n")).collect())
@@ -148,7 +145,7 @@ impl App {
         for v in self.all_published(true, true).await? {
             out.push_str(&format!(
                 "\"{}\",\"{}\"\n",
-                document_path(&v),
+                document_path(v.first_published_at, &v.reference),
                 rfc3339_millis(v.at)
             ));
         }
@@ -161,7 +158,7 @@ impl App {
         let entries: Vec<Value> = current
             .iter()
             .map(|v| {
-                let url = self.document_url(year_of(v.first_published_at), &v.reference);
+                let url = self.document_url(v.first_published_at, &v.reference);
                 json!({
                     "id": v.reference,
                     "title": v.fields.title,
@@ -220,7 +217,7 @@ impl App {
     pub fn csaf_for(&self, versions: &[PublishedVersion]) -> Value {
         let current = versions.last().expect("at least one published version");
         let f = &current.fields;
-        let url = self.document_url(year_of(current.first_published_at), &current.reference);
+        let url = self.document_url(current.first_published_at, &current.reference);
         let products: Vec<(String, &palisade_domain::alert::AffectedProduct)> = f
             .products
             .iter()
@@ -357,11 +354,20 @@ fn year_of(secs: i64) -> i32 {
     from_unix(secs).year()
 }
 
-/// A document's path under the distribution: `2026/cc-1000.json`.
-fn document_path(v: &PublishedVersion) -> String {
+/// A document's path under the distribution: `2026/cc-1000.json` (the year it was first
+/// published).
+fn document_path(first_published_at: i64, reference: &str) -> String {
     format!(
         "{}/{}",
-        year_of(v.first_published_at),
-        csaf_filename(&v.reference)
+        year_of(first_published_at),
+        csaf_filename(reference)
+    )
+}
+
+/// Where an alert's CSAF document is served, from the site's root.
+pub fn document_href(first_published_at: i64, reference: &str) -> String {
+    format!(
+        "{CSAF_ROOT}/{TLP_FOLDER}/{}",
+        document_path(first_published_at, reference)
     )
 }

@@ -257,7 +257,7 @@ pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<
         ));
         products.truncate(MAX_IMPORTED_PRODUCTS);
     }
-    if body.len() > 20_000 {
+    if body.chars().count() > 20_000 {
         notes.push("the advisory's notes were shortened to fit".into());
     }
     let input = AlertInput {
@@ -356,5 +356,64 @@ impl App {
             source_publisher,
             notes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(aggregate: Option<&str>, scores: &[f64]) -> Vec<u8> {
+        let mut d = serde_json::json!({
+            "document": {
+                "category": "csaf_base", "csaf_version": "2.0", "title": "T\nitle",
+                "publisher": {"name": "P", "category": "vendor", "namespace": "https://p.example"},
+                "tracking": {"id": "P-1"},
+                "notes": [{"category": "summary", "text": "One\n  two"}],
+            },
+            "vulnerabilities": [{"cve": "CVE-2024-0001", "scores": scores.iter().map(|s| serde_json::json!({
+                "products": ["X"], "cvss_v3": {"baseScore": s},
+            })).collect::<Vec<_>>()}],
+        });
+        if let Some(a) = aggregate {
+            d["document"]["aggregate_severity"] = serde_json::json!({"text": a});
+        }
+        serde_json::to_vec(&d).unwrap()
+    }
+
+    fn severity(aggregate: Option<&str>, scores: &[f64]) -> String {
+        alert_from_csaf(&doc(aggregate, scores)).unwrap().0.severity
+    }
+
+    #[test]
+    fn severity_follows_the_aggregate_then_the_highest_score_at_its_edges() {
+        assert_eq!(severity(Some("Important"), &[1.0]), "high");
+        assert_eq!(severity(Some("Moderate"), &[9.8]), "medium");
+        assert_eq!(severity(Some("unknown words"), &[7.0]), "high");
+        assert_eq!(severity(None, &[6.9, 7.0]), "high");
+        assert_eq!(severity(None, &[6.9]), "medium");
+        assert_eq!(severity(None, &[4.0]), "medium");
+        assert_eq!(severity(None, &[3.9]), "low");
+        assert_eq!(severity(None, &[0.1]), "low");
+        assert_eq!(severity(None, &[]), "information_only");
+    }
+
+    #[test]
+    fn titles_and_summaries_are_one_line_and_only_serious_ones_need_a_response() {
+        let (input, id, publisher, _) = alert_from_csaf(&doc(None, &[9.0])).unwrap();
+        assert_eq!(
+            (input.title.as_str(), input.summary.as_str()),
+            ("T itle", "One two")
+        );
+        assert_eq!((id.as_str(), publisher.as_str()), ("P-1", "P"));
+        assert!(input.response_required);
+        assert!(
+            !alert_from_csaf(&doc(None, &[3.0]))
+                .unwrap()
+                .0
+                .response_required
+        );
+        assert_eq!(clip("  abcdef ", 3), "abc");
+        assert_eq!(clip("éé", 1), "é");
     }
 }

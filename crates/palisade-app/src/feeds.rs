@@ -84,7 +84,7 @@ impl App {
             .await?
             .filter(|a| a.state == palisade_domain::alert::AlertState::Published)
             .ok_or(AppError::NotFound)?;
-        let mut versions = self
+        let versions = self
             .store
             .published_versions(&PublishedQuery {
                 reference: Some(alert.reference.clone()),
@@ -93,7 +93,6 @@ impl App {
                 ..PublishedQuery::default()
             })
             .await?;
-        versions.retain(|v| v.alert_id == alert.id);
         Ok(PublicAlert { alert, versions })
     }
 
@@ -142,16 +141,15 @@ impl App {
     fn atom_entry(&self, v: &PublishedVersion) -> Entry {
         let f = &v.fields;
         let url = self.public_alert_link(&v.reference);
-        let mut categories = vec![Category {
-            term: f.severity.as_str().to_string(),
-            label: Some(f.severity.label().to_string()),
+        let category = |term: &str, label: &str| Category {
+            term: term.to_string(),
+            label: Some(label.to_string()),
             ..Category::default()
-        }];
-        categories.push(Category {
-            term: f.alert_type.as_str().to_string(),
-            label: Some(f.alert_type.label().to_string()),
-            ..Category::default()
-        });
+        };
+        let categories = vec![
+            category(f.severity.as_str(), f.severity.label()),
+            category(f.alert_type.as_str(), f.alert_type.label()),
+        ];
         Entry {
             title: Text::plain(format!(
                 "{} ({}): {}",

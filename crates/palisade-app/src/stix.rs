@@ -147,6 +147,16 @@ pub struct StixPage {
     pub next: Option<String>,
 }
 
+impl StixPage {
+    /// When the first and last entries of the page were added, for the TAXII headers.
+    pub fn added_range(&self) -> Option<(String, String)> {
+        Some((
+            self.entries.first()?.date_added_text(),
+            self.entries.last()?.date_added_text(),
+        ))
+    }
+}
+
 /// A TAXII timestamp (`2026-11-24T10:00:00.123Z`) as milliseconds since the epoch.
 pub fn parse_time(raw: &str) -> std::result::Result<i64, String> {
     time::OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339)
@@ -184,32 +194,30 @@ impl StixCatalog {
             (q.ids.is_empty() || q.ids.contains(&e.id))
                 && (q.types.is_empty() || q.types.contains(&e.kind))
         };
-        let candidates: Vec<&StixEntry> = self.entries.iter().filter(wanted).collect();
+        let candidates = self.entries.iter().filter(wanted);
+        // Entries are kept in (date added, id, version) order; filtering keeps that order.
         let mut chosen: Vec<&StixEntry> = match &q.versions {
-            VersionMatch::All => candidates,
-            VersionMatch::At(times) => candidates
-                .into_iter()
-                .filter(|e| times.contains(&e.version))
-                .collect(),
+            VersionMatch::All => candidates.collect(),
+            VersionMatch::At(times) => candidates.filter(|e| times.contains(&e.version)).collect(),
             VersionMatch::Last | VersionMatch::First => {
                 let last = q.versions == VersionMatch::Last;
-                let mut pick: HashMap<&str, &StixEntry> = HashMap::new();
-                for e in candidates {
-                    let keep = match pick.get(e.id.as_str()) {
-                        None => true,
-                        Some(p) => (e.version > p.version) == last && e.version != p.version,
-                    };
-                    if keep {
-                        pick.insert(&e.id, e);
+                let candidates: Vec<&StixEntry> = candidates.collect();
+                let mut pick: HashMap<&str, &str> = HashMap::new();
+                for e in &candidates {
+                    let v = pick.entry(&e.id).or_insert(&e.version);
+                    if (e.version.as_str() > *v) == last && e.version != *v {
+                        *v = &e.version;
                     }
                 }
-                pick.into_values().collect()
+                candidates
+                    .into_iter()
+                    .filter(|e| pick.get(e.id.as_str()) == Some(&e.version.as_str()))
+                    .collect()
             }
         };
         if let Some(after) = q.added_after_ms {
             chosen.retain(|e| e.date_added * 1000 > after);
         }
-        chosen.sort_by(|a, b| a.key().cmp(&b.key()));
         chosen
     }
 
@@ -404,16 +412,24 @@ impl App {
         catalog.page(q).map_err(|m| AppError::invalid("next", m))
     }
 
-    /// Every version of one object (newest last), or not found.
-    pub async fn stix_versions(&self, id: &str, q: &StixQuery) -> Result<StixPage> {
-        let mut q = q.clone();
-        q.ids = vec![id.to_string()];
-        q.versions = VersionMatch::All;
-        let page = self.stix_page(&q).await?;
-        if page.entries.is_empty() && q.next.is_none() && q.added_after_ms.is_none() {
+    /// One object's versions that match `q` (every version with `all_versions`), oldest first;
+    /// not found when the collection has no object with this id at all.
+    pub async fn stix_object(
+        &self,
+        id: &str,
+        q: &StixQuery,
+        all_versions: bool,
+    ) -> Result<StixPage> {
+        let catalog = self.stix_catalog().await?;
+        if !catalog.entries.iter().any(|e| e.id == id) {
             return Err(AppError::NotFound);
         }
-        Ok(page)
+        let mut q = q.clone();
+        q.ids = vec![id.to_string()];
+        if all_versions {
+            q.versions = VersionMatch::All;
+        }
+        catalog.page(&q).map_err(|m| AppError::invalid("next", m))
     }
 
     /// The whole collection as one STIX bundle (every version of every object).
@@ -429,13 +445,5 @@ impl App {
             "id": format!("bundle--{}", Uuid::new_v5(&PALISADE_NS, format!("bundle/{:?}", catalog.stamp).as_bytes())),
             "objects": objects,
         }))
-    }
-
-    /// When the first and last of these entries were added, for the TAXII headers.
-    pub fn added_range(entries: &[StixEntry]) -> Option<(String, String)> {
-        Some((
-            entries.first()?.date_added_text(),
-            entries.last()?.date_added_text(),
-        ))
     }
 }

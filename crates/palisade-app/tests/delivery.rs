@@ -314,6 +314,21 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
             .await
             .unwrap();
         assert_eq!(stale.len(), 1);
+        // The lease holds to its last second and ends on it.
+        let (claimed_at, stale_id) = (app.now(), stale[0].id);
+        for (at, free) in [(claimed_at + 119, false), (claimed_at + 120, true)] {
+            let again = app
+                .store
+                .claim_outbox(&["email"], at, at + 120, 100)
+                .await
+                .unwrap();
+            assert_eq!(
+                again.iter().any(|m| m.id == stale_id),
+                free,
+                "at +{}",
+                at - claimed_at
+            );
+        }
         clock.advance(time::Duration::seconds(3600));
         let couriers: Vec<Arc<dyn Courier>> = vec![
             Arc::new(

@@ -342,6 +342,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_public_url_defaults_to_the_listen_address_and_must_be_a_site_root() {
+        let none = |_: &str| None;
+        let d = Settings::load_with(None, None, Some("127.0.0.1:9".into()), &none).unwrap();
+        assert_eq!(d.alerts.public_url, "http://127.0.0.1:9");
+        let with = |url: &'static str| {
+            move |k: &str| (k == "PALISADE_PUBLIC_URL").then(|| url.to_string())
+        };
+        let s = Settings::load_with(None, None, None, &with("https://p.example.nhs.uk/")).unwrap();
+        assert_eq!(
+            s.alerts.public_url, "https://p.example.nhs.uk",
+            "no trailing slash"
+        );
+        for bad in [
+            "p.example.nhs.uk",
+            "ftp://p.example.nhs.uk",
+            "https://p.example.nhs.uk/alerts",
+        ] {
+            let e = Settings::load_with(None, None, None, &with(bad)).unwrap_err();
+            assert!(e.to_string().contains("public_url"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn flags_win_over_file_over_defaults() {
         let dir = std::env::temp_dir().join(format!("palisade-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -3,7 +3,7 @@
 //!
 //! Every deadline is computed from a `now` passed in; nothing here reads a clock.
 
-use crate::error::{FieldErrors, bounded_text};
+use crate::error::{FieldErrors, bounded_text, long_text};
 use crate::ident::{Cpe23, CveId, Purl, Vers};
 use crate::org::{Category, OrgCode, OrgType, parse_region, string_enum};
 use serde::{Deserialize, Serialize};
@@ -351,27 +351,6 @@ impl AlertInput {
     }
 }
 
-/// Like [`bounded_text`], but line breaks and tabs are allowed (bodies and steps are paragraphs).
-fn long_text(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<String, crate::FieldError> {
-    let flat: String = value
-        .chars()
-        .map(|c| {
-            if matches!(c, '\n' | '\r' | '\t') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    bounded_text(field, &flat, min, max)?;
-    Ok(value.trim().replace("\r\n", "\n"))
-}
-
 /// Response deadlines, as configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseRules {
@@ -483,7 +462,8 @@ pub fn take_step(
     now: i64,
 ) -> Result<StepOutcome, String> {
     use ResponseStatus::*;
-    let next = Some(now + rules.update_every_secs);
+    // Updates are due every few days only where the response had a deadline to begin with.
+    let next = state.due_at.map(|_| now + rules.update_every_secs);
     if state.status == Closed {
         return Err("the response is closed".into());
     }
@@ -700,6 +680,36 @@ mod tests {
             open_actions: open,
             escalated_at: None,
         }
+    }
+
+    #[test]
+    fn only_a_response_with_a_deadline_is_due_updates() {
+        let rules = ResponseRules::default();
+        let every = rules.update_every_secs;
+        let due = state(ResponseStatus::AwaitingAcknowledgement, None, 0);
+        let ack = take_step(&due, &Step::Acknowledge, &rules, 1_000).unwrap();
+        assert_eq!(ack.due_at, Some(1_000 + every));
+        let open_ended = ResponseState {
+            due_at: None,
+            ..due.clone()
+        };
+        let ack = take_step(&open_ended, &Step::Acknowledge, &rules, 1_000).unwrap();
+        assert_eq!((ack.status, ack.due_at), (ResponseStatus::InProgress, None));
+        let in_progress = ResponseState {
+            status: ResponseStatus::InProgress,
+            ..open_ended
+        };
+        let applies = Step::Applicability {
+            applies: true,
+            reason: String::new(),
+        };
+        assert_eq!(
+            take_step(&in_progress, &applies, &rules, 2_000)
+                .unwrap()
+                .due_at,
+            None
+        );
+        assert!(!in_progress.late(i64::MAX), "never late without a deadline");
     }
 
     #[test]

@@ -102,6 +102,22 @@ pub fn bounded_text(
     Ok(v.to_string())
 }
 
+/// Like [`bounded_text`], but line breaks and tabs are allowed (bodies and steps are paragraphs).
+pub fn long_text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let flat: String = value
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    bounded_text(field, &flat, min, max)?;
+    Ok(value.trim().replace("\r\n", "\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +131,12 @@ mod tests {
         );
         assert!(bounded_text("name", "abc", 1, 2).is_err());
         assert!(bounded_text("name", "a\u{7}b", 1, 5).is_err());
+        assert_eq!(long_text("note", " a\r\nb\tc ", 1, 6).unwrap(), "a\nb\tc");
+        assert!(long_text("note", "a\nb\u{7}", 1, 9).is_err());
+        assert!(
+            long_text("note", "abc\ndef", 1, 6).is_err(),
+            "a line break counts as a character"
+        );
         assert!(
             bounded_text("name", "ab", 3, 5)
                 .unwrap_err()

@@ -525,22 +525,6 @@ impl AlertStore for SqlStore {
             .collect()
     }
 
-    async fn alert_version_fields(
-        &self,
-        alert_id: i64,
-        version: i64,
-    ) -> Result<Option<AlertFields>> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT fields FROM alert_versions WHERE alert_id = $1 AND version = $2",
-        )
-        .bind(alert_id)
-        .bind(version)
-        .fetch_optional(&self.read)
-        .await?;
-        text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt("alert fields", &e.to_string())))
-            .transpose()
-    }
-
     async fn response(&self, alert_id: i64, org_id: OrgId) -> Result<Option<ResponseRecord>> {
         let mut conn = self.read.acquire().await?;
         response_by(&mut conn, alert_id, org_id).await

@@ -51,8 +51,8 @@ impl OutboxStore for SqlStore {
         Ok(rows)
     }
 
+    // One statement each, atomic on its own: no transaction around it.
     async fn outbox_sent(&self, id: i64, at: i64, provider_ref: Option<&str>) -> Result<()> {
-        let mut tx = self.begin_unserialised().await?;
         sqlx::query(
             "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, claimed_until = NULL, \
              provider_ref = $2, last_error = NULL WHERE id = $3 AND sent_at IS NULL",
@@ -60,9 +60,8 @@ impl OutboxStore for SqlStore {
         .bind(at)
         .bind(provider_ref)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&self.write)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -73,7 +72,6 @@ impl OutboxStore for SqlStore {
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<()> {
-        let mut tx = self.begin_unserialised().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = $1, \
              next_attempt_at = COALESCE($2, next_attempt_at), \
@@ -85,9 +83,8 @@ impl OutboxStore for SqlStore {
         .bind(i64::from(retry_at.is_none()))
         .bind(at)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&self.write)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

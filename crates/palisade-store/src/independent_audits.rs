@@ -103,6 +103,22 @@ impl IndependentAuditStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<IndependentAuditRecord> {
         let mut tx = self.begin().await?;
+        // Checked inside the transaction: the lead may have reopened it since it was read.
+        let submitted: Option<i64> =
+            sqlx::query_scalar("SELECT submitted FROM assessments WHERE id = $1")
+                .bind(assessment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match submitted {
+            None => return Err(StoreError::NotFound),
+            Some(0) => {
+                return Err(StoreError::conflict(
+                    "audit",
+                    "the assessment was reopened: an audit covers a submitted assessment",
+                ));
+            }
+            Some(_) => {}
+        }
         sqlx::query(
             "INSERT INTO independent_audits (assessment_id, updated_at) VALUES ($1, $2) \
              ON CONFLICT (assessment_id) DO NOTHING",

@@ -305,7 +305,6 @@ pub trait PlanStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<PlanRecord>;
-    /// Plans of the organisations in `scope`, newest change first.
     /// Plans of the organisations in `scope`, newest change first, with their actions counted
     /// and those overdue on `today` (`YYYY-MM-DD`).
     async fn list_plans(
@@ -367,11 +366,6 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<Page<AlertListItem>>;
     /// Every version, newest first.
     async fn alert_versions(&self, alert_id: i64) -> Result<Vec<AlertVersionRecord>>;
-    async fn alert_version_fields(
-        &self,
-        alert_id: i64,
-        version: i64,
-    ) -> Result<Option<palisade_domain::alert::AlertFields>>;
     async fn response(&self, alert_id: i64, org_id: OrgId) -> Result<Option<ResponseRecord>>;
     /// Responses of organisations in `scope`, by code; all matches when `page` is `None`.
     async fn responses(

@@ -172,7 +172,14 @@ impl PlanStore for SqlStore {
         }
         audit.entity_id = plan.id.to_string();
         append(&mut tx, &audit).await?;
-        let plan = touch(&mut tx, plan.id, "state = 'draft', ", stamp.at).await?;
+        // A changed plan is a new draft: the SIRO signs off what is there now, not what was.
+        let plan = touch(
+            &mut tx,
+            plan.id,
+            "state = 'draft', siro_name = NULL, signed_off_at = NULL, signed_off_by = NULL, ",
+            stamp.at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(plan)
     }

@@ -1074,7 +1074,7 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
                 year: 2026,
                 framework_id: fw.id,
             },
-            // More answers than one statement holds, to cross a batch.
+            // Many answers, written in one statement.
             answers: (0..n)
                 .map(|i| (format!("1.1.{i}"), "yes".to_string()))
                 .collect(),

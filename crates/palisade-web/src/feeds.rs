@@ -116,7 +116,6 @@ async fn alert(
 ) -> Result<Response, PageError> {
     let view = s.app.public_alert(&id).await?;
     let a = &view.alert;
-    let year = palisade_domain::clock::from_unix(a.published_at.unwrap_or(a.created_at)).year();
     Ok(render(&PublicAlertPage {
         l: layout(&maybe),
         c: content(&a.reference, &a.fields),
@@ -133,9 +132,9 @@ async fn alert(
                 },
             })
             .collect(),
-        csaf: format!(
-            "/.well-known/csaf/white/{year}/{}",
-            palisade_app::csaf::csaf_filename(&a.reference)
+        csaf: palisade_app::csaf::document_href(
+            a.published_at.unwrap_or(a.created_at),
+            &a.reference,
         ),
     }))
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use palisade_app::AppError;
 use palisade_app::stix::{
-    MAX_PAGE, STIX_MEDIA_TYPE, StixPage, StixQuery, VersionMatch, collection_id, parse_time,
+    STIX_MEDIA_TYPE, StixPage, StixQuery, VersionMatch, collection_id, parse_time,
 };
 use serde_json::{Value, json};
 
@@ -69,7 +69,7 @@ fn taxii(status: StatusCode, body: Value, page: Option<&StixPage>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(TAXII_MEDIA_TYPE),
     );
-    if let Some((first, last)) = page.and_then(|p| palisade_app::App::added_range(&p.entries)) {
+    if let Some((first, last)) = page.and_then(StixPage::added_range) {
         for (name, v) in [
             ("x-taxii-date-added-first", first),
             ("x-taxii-date-added-last", last),
@@ -203,7 +203,6 @@ fn query(uri: &Uri) -> Result<StixQuery, TaxiiError> {
                     .ok()
                     .filter(|n| *n > 0)
                     .ok_or_else(|| bad(format!("limit '{v}' must be a positive number")))?
-                    .min(MAX_PAGE)
             }
             "next" => q.next = Some(v.into_owned()),
             "match[id]" => q.ids.extend(list(&v)),
@@ -251,12 +250,7 @@ async fn object(
 ) -> TaxiiResult {
     check_accept(&headers)?;
     check_collection(&cid)?;
-    let mut q = query(&uri)?;
-    q.ids = vec![oid];
-    let page = s.app.stix_page(&q).await?;
-    if page.entries.is_empty() && q.next.is_none() && q.added_after_ms.is_none() {
-        return Err(TaxiiError(StatusCode::NOT_FOUND, "no such object".into()));
-    }
+    let page = s.app.stix_object(&oid, &query(&uri)?, false).await?;
     Ok(objects_envelope(&page))
 }
 
@@ -268,7 +262,7 @@ async fn versions(
 ) -> TaxiiResult {
     check_accept(&headers)?;
     check_collection(&cid)?;
-    let page = s.app.stix_versions(&oid, &query(&uri)?).await?;
+    let page = s.app.stix_object(&oid, &query(&uri)?, true).await?;
     let items = page.entries.iter().map(|e| json!(e.version)).collect();
     Ok(taxii(
         StatusCode::OK,

@@ -51,14 +51,29 @@ impl ShownError {
         if let Some(reference) = self.field.strip_prefix("answers.") {
             return format!("The answer to {reference} {}", self.message);
         }
-        if let Some(rest) = self.field.strip_prefix("actions.") {
-            let (reference, part) = match rest.rsplit_once('.') {
-                Some((r, "action")) => (r, "The action"),
-                Some((r, "owner")) => (r, "The owner"),
-                Some((r, "target_date")) => (r, "The target date"),
-                _ => (rest, "The plan"),
-            };
-            return format!("{part} for {reference} {}", self.message);
+        // Per-item fields (`actions.1.2.owner`, `findings.A1.b.comment`): the part, then the item.
+        // (prefix, the item as a whole, (part, its name)...)
+        type Named = (&'static str, &'static str);
+        const PER_ITEM: [(&str, &str, &[Named]); 2] = [
+            (
+                "actions.",
+                "The plan",
+                &[
+                    ("action", "The action"),
+                    ("owner", "The owner"),
+                    ("target_date", "The target date"),
+                ],
+            ),
+            ("findings.", "The finding", &[("comment", "The comment")]),
+        ];
+        for (prefix, whole, parts) in PER_ITEM {
+            if let Some(rest) = self.field.strip_prefix(prefix) {
+                let (reference, part) = rest
+                    .rsplit_once('.')
+                    .and_then(|(r, p)| parts.iter().find(|(k, _)| *k == p).map(|(_, n)| (r, *n)))
+                    .unwrap_or((rest, whole));
+                return format!("{part} for {reference} {}", self.message);
+            }
         }
         let name = self.field.replace('_', " ");
         let mut s = name[..1.min(name.len())].to_uppercase();
@@ -443,4 +458,42 @@ pub fn when(t: i64) -> String {
         .trim_end_matches(":00Z")
         .trim_end_matches('Z')
         .to_string()
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    use super::ShownError;
+
+    fn shown(field: &str, message: &str) -> String {
+        ShownError {
+            field: field.into(),
+            message: message.into(),
+        }
+        .message_for_people()
+    }
+
+    #[test]
+    fn per_item_errors_name_the_part_and_the_item() {
+        assert_eq!(
+            shown("actions.1.1.2.owner", "is required"),
+            "The owner for 1.1.2 is required"
+        );
+        assert_eq!(
+            shown("actions.1.1.2", "is not a gap"),
+            "The plan for 1.1.2 is not a gap"
+        );
+        assert_eq!(
+            shown("findings.A1.b.comment", "say why you disagree"),
+            "The comment for A1.b say why you disagree"
+        );
+        assert_eq!(
+            shown("findings.A1.b", "choose agree or disagree"),
+            "The finding for A1.b choose agree or disagree"
+        );
+        assert_eq!(
+            shown("answers.1.1", "is required"),
+            "The answer to 1.1 is required"
+        );
+        assert_eq!(shown("due_on", "is required"), "Due on is required");
+    }
 }

@@ -3166,6 +3166,11 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status() {
             )
             .await;
         assert_eq!(r.json()["state"], "draft");
+        assert_eq!(
+            (&r.json()["siro_name"], &r.json()["signed_off_at"]),
+            (&Value::Null, &Value::Null),
+            "a changed plan needs signing off again"
+        );
         h.api(
             Method::POST,
             &sign,
@@ -4007,6 +4012,27 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
         )
         .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "no reason: {}", r.text());
+        for (step_name, body, field) in [
+            (
+                "applicability",
+                json!({"applies": false, "reason": "x".repeat(2001)}),
+                "reason",
+            ),
+            (
+                "close",
+                json!({"closure": "risk_accepted", "siro": "x".repeat(201)}),
+                "siro",
+            ),
+        ] {
+            let r = step(&h, lead, "CC-1000", "A81001", step_name, body).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}: {}",
+                r.text()
+            );
+            assert!(r.text().contains(field), "{}", r.text());
+        }
         let r = step(
             &h,
             lead,
@@ -4040,7 +4066,8 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "A81001",
             "remediation",
             // Today is allowed.
-            json!({"action": "Patch every host", "owner": "IT desk", "due_on": "2025-06-15"}),
+            // Typed into a text area: line breaks are fine.
+            json!({"action": "Patch every host.\r\nThen reboot.", "owner": "IT desk", "due_on": "2025-06-15"}),
         )
         .await;
         assert_eq!(
@@ -4078,7 +4105,7 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "CC-1000",
             "A81001",
             "remediation",
-            json!({"action_id": action_id, "progress": "All hosts patched", "done": true}),
+            json!({"action_id": action_id, "progress": "All hosts patched.\nRebooted.", "done": true}),
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -4251,6 +4278,11 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(r.json()["items"][0]["status"], "in_progress");
+        assert_eq!(
+            r.json()["items"][0]["due_at"],
+            Value::Null,
+            "acknowledging gives no deadline to a response that had none"
+        );
 
         // Updates are versioned and name what changed; a stale version is refused.
         let mut update = high_alert(false);
@@ -4342,10 +4374,20 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             "{}",
             email.subject
         );
+        let updated = outbox
+            .iter()
+            .find(|m| m.subject.starts_with("[CC-1000] Updated Medium alert"))
+            .expect("the update is sent");
         assert!(
-            outbox
-                .iter()
-                .any(|m| m.subject.starts_with("[CC-1000] Updated Medium alert"))
+            updated.body.contains("What changed: severity")
+                && !updated.body.contains("record your response by"),
+            "an update names no new deadline: {}",
+            updated.body
+        );
+        assert!(
+            email.body.contains("record your response by"),
+            "publication names the deadline: {}",
+            email.body
         );
         let news = format!("[{id}] New High alert: Critical SMB vulnerability: second wave");
         assert!(
@@ -4803,6 +4845,12 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
     }
 }
 
+/// `alert` with RX1 named in its audience, so that a leak of the audience would show.
+fn scoped_to_rx1(mut alert: Value) -> Value {
+    alert["audience"]["codes"] = json!(["RX1"]);
+    alert
+}
+
 /// A GET with no credentials at all, as the world reads the feeds.
 async fn anonymous(h: &H, uri: &str) -> Resp {
     h.send(Request::builder().uri(uri).body(Body::empty()).unwrap())
@@ -4821,13 +4869,13 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
                 Method::POST,
                 "/api/v1/alerts",
                 Some(admin),
-                Some(high_alert(true)),
+                Some(scoped_to_rx1(high_alert(true))),
             )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
         let high = created.json()["id"].as_str().unwrap().to_string();
         h.clock.advance(time::Duration::minutes(5));
-        let mut update = high_alert(false);
+        let mut update = scoped_to_rx1(high_alert(false));
         update["remediation"] = json!("Install MS17-010 today; disable SMBv1 everywhere.");
         update["expected_version"] = json!(1);
         let r = h
@@ -5059,6 +5107,17 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
         .await
         .json();
         assert_eq!(first["objects"][0]["modified"], versions["versions"][0]);
+        let exact = anonymous(
+            &h,
+            &format!(
+                "{objects_url}?match[id]={rid}&match[version]={}",
+                versions["versions"][0].as_str().unwrap()
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(exact["objects"].as_array().unwrap().len(), 1);
+        assert_eq!(exact["objects"][0]["modified"], versions["versions"][0]);
         let only = anonymous(
             &h,
             &format!("{objects_url}?match[type]=vulnerability,software"),
