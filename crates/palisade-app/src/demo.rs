@@ -10,7 +10,7 @@ use palisade_domain::framework::{AnswerType, FrameworkKind, Level};
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
 use palisade_domain::people::{ContactInput, Role};
 use palisade_domain::policy::{Grant, Principal, Scope};
-use palisade_store::{AssessmentKey, ImportReport, ImportRow, SeededAssessment};
+use palisade_store::{AssessmentKey, ImportReport, ImportRow, SeededAssessment, SeededContact};
 
 const PLACES: &[&str] = &[
     "Aldbury",
@@ -385,6 +385,8 @@ impl App {
                 self.create_contact(&actor, org_code, &input).await?;
             }
         }
+        progress("adding every other organisation's cyber desk");
+        self.seed_cyber_desks(&actor).await?;
         progress("importing the 2026-27 frameworks");
         for text in SHIPPED_FRAMEWORKS {
             self.import_framework(&actor, text, None).await?;
@@ -609,6 +611,39 @@ impl App {
         written += self.store.seed_assessments(&batch, stamp).await?;
         self.seed_evidence(year).await?;
         Ok(written as u64)
+    }
+
+    /// An alert contact (email only) for every active organisation that has no contact yet, so
+    /// a national alert reaches every organisation's inbox, as it would in the real register.
+    async fn seed_cyber_desks(&self, actor: &Actor) -> Result<usize> {
+        let orgs = self.store.export_orgs(&Scope::All).await?;
+        let mut added = 0;
+        for chunk in orgs
+            .iter()
+            .filter(|o| o.active)
+            .collect::<Vec<_>>()
+            .chunks(SEED_BATCH * 5)
+        {
+            let mut batch = Vec::with_capacity(chunk.len());
+            for org in chunk {
+                let fields = ContactInput {
+                    name: "Cyber Desk".into(),
+                    role: "alert_contact".into(),
+                    email: format!("cyber.desk@{}.example.nhs.uk", org.code.to_lowercase()),
+                    mobile: String::new(),
+                    alert_channels: String::new(),
+                }
+                .validate()?;
+                let audit = self.contact_created(actor, org.id, &fields);
+                batch.push(SeededContact {
+                    org_id: org.id,
+                    fields,
+                    audit,
+                });
+            }
+            added += self.store.seed_contacts(&batch).await?;
+        }
+        Ok(added)
     }
 
     /// The care group's privacy notice, so the demo shows an evidence document (when evidence

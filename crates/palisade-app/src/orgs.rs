@@ -3,7 +3,7 @@
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::org::{OrgCode, OrgInput};
 use palisade_domain::page::{Page, PageRequest};
-use palisade_domain::people::ContactInput;
+use palisade_domain::people::{AlertChannels, ContactFields, ContactInput, ContactRole};
 use palisade_domain::policy::{GlobalAction, OrgAction, OrgId};
 use palisade_store::{Contact, OrgFilter, Organisation};
 
@@ -33,9 +33,22 @@ fn org_json(o: &Organisation) -> serde_json::Value {
     })
 }
 
+// Personal details are summarised, not copied, into the permanent log.
 fn contact_json(c: &Contact) -> serde_json::Value {
-    // Personal details are summarised, not copied, into the permanent log.
-    serde_json::json!({"name": c.name, "role": c.role.as_str(), "has_mobile": c.mobile.is_some(), "alert_channels": c.alert_channels.as_str()})
+    contact_summary(&c.name, c.role, c.mobile.is_some(), c.alert_channels)
+}
+
+fn fields_json(f: &ContactFields) -> serde_json::Value {
+    contact_summary(&f.name, f.role, f.mobile.is_some(), f.alert_channels)
+}
+
+fn contact_summary(
+    name: &str,
+    role: ContactRole,
+    has_mobile: bool,
+    channels: AlertChannels,
+) -> serde_json::Value {
+    serde_json::json!({"name": name, "role": role.as_str(), "has_mobile": has_mobile, "alert_channels": channels.as_str()})
 }
 
 impl App {
@@ -193,14 +206,7 @@ impl App {
     ) -> Result<Contact> {
         let view = self.org_for(actor, code, OrgAction::ManageContacts).await?;
         let fields = input.validate()?;
-        let audit = self.draft(
-            actor,
-            "contact.create",
-            "contact",
-            "",
-            Some(view.org.id),
-            serde_json::json!({"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some(), "alert_channels": fields.alert_channels.as_str()}),
-        );
+        let audit = self.contact_created(actor, view.org.id, &fields);
         Ok(self
             .store
             .create_contact(view.org.id, &fields, audit)
@@ -229,7 +235,7 @@ impl App {
             Some(view.org.id),
             serde_json::json!({
                 "before": contact_json(&before),
-                "after": {"name": fields.name, "role": fields.role.as_str(), "has_mobile": fields.mobile.is_some(), "alert_channels": fields.alert_channels.as_str()},
+                "after": fields_json(&fields),
                 "email_changed": before.email != fields.email.as_str(),
                 "mobile_changed": before.mobile.as_deref() != fields.mobile.as_ref().map(|m| m.as_str()),
             }),
@@ -238,6 +244,23 @@ impl App {
             .store
             .update_contact(view.org.id, id, &fields, audit)
             .await?)
+    }
+
+    /// The audit entry for a new contact of the organisation `org_id`.
+    pub(crate) fn contact_created(
+        &self,
+        actor: &Actor,
+        org_id: OrgId,
+        fields: &ContactFields,
+    ) -> palisade_domain::audit::AuditDraft {
+        self.draft(
+            actor,
+            "contact.create",
+            "contact",
+            "",
+            Some(org_id),
+            fields_json(fields),
+        )
     }
 
     pub async fn delete_contact(&self, actor: &Actor, code: &str, id: i64) -> Result<()> {

@@ -83,6 +83,9 @@ pub trait OrgStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<Contact>;
     async fn delete_contact(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<()>;
+    /// Adds each contact whose organisation has no contact yet, with its audit entry, in one
+    /// transaction (the national demo's bulk path). Returns how many were added.
+    async fn seed_contacts(&self, batch: &[SeededContact]) -> Result<usize>;
 }
 
 #[async_trait]

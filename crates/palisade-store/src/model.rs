@@ -456,6 +456,15 @@ pub struct SeededAssessment {
     pub audit: Vec<palisade_domain::audit::AuditDraft>,
 }
 
+/// A contact for an organisation that has none, written in bulk (the national demo).
+#[derive(Debug, Clone)]
+pub struct SeededContact {
+    pub org_id: OrgId,
+    pub fields: palisade_domain::people::ContactFields,
+    /// The audit entry the organisation's own call would have written (its entity is filled in).
+    pub audit: palisade_domain::audit::AuditDraft,
+}
+
 /// A cyber alert as stored, at its current version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertRecord {

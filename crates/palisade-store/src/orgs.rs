@@ -2,7 +2,7 @@ use crate::audit::{append, append_many};
 use crate::db::{Arg, Sql, flag, like_pattern};
 use crate::error::corrupt;
 use crate::model::*;
-use crate::{OrgStore, Result, SqlStore, StoreError};
+use crate::{Engine, OrgStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::FieldErrors;
 use palisade_domain::audit::AuditDraft;
@@ -614,6 +614,63 @@ impl OrgStore for SqlStore {
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Contact::try_from(row)
+    }
+
+    async fn seed_contacts(&self, batch: &[SeededContact]) -> Result<usize> {
+        // One statement for the whole batch: the rows travel as one JSON array that the engine
+        // unpacks, and only organisations without a contact get one.
+        let mut drafts: HashMap<OrgId, &AuditDraft> = HashMap::new();
+        let mut rows = Vec::with_capacity(batch.len());
+        for c in batch {
+            if drafts.insert(c.org_id, &c.audit).is_none() {
+                let f = &c.fields;
+                rows.push(serde_json::json!([
+                    c.org_id,
+                    f.name,
+                    f.role.as_str(),
+                    f.email.as_str(),
+                    f.mobile.as_ref().map(|m| m.as_str()),
+                    f.alert_channels.as_str(),
+                    c.audit.at,
+                ]));
+            }
+        }
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let unpack = match self.engine {
+            Engine::Sqlite => {
+                "SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]'), \
+                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
+                 json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
+                 json_extract(value, '$[6]') AS at, json_extract(value, '$[6]') FROM json_each($1)"
+            }
+            Engine::Postgres => {
+                "SELECT (e->>0)::bigint AS org_id, e->>1, e->>2, e->>3, e->>4, e->>5, \
+                 (e->>6)::bigint AS at, (e->>6)::bigint FROM json_array_elements($1::json) AS e"
+            }
+        };
+        let mut tx = self.begin().await?;
+        let added: Vec<(i64, OrgId)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, created_at, \
+             updated_at) SELECT * FROM ({unpack}) n WHERE NOT EXISTS \
+             (SELECT 1 FROM contacts c WHERE c.org_id = n.org_id) RETURNING id, org_id"
+        )))
+        .bind(serde_json::Value::Array(rows).to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut audit: Vec<AuditDraft> = Vec::with_capacity(added.len());
+        for (id, org_id) in &added {
+            let mut d = drafts
+                .get(org_id)
+                .map(|d| (*d).clone())
+                .ok_or_else(|| corrupt("contact organisation", &org_id.to_string()))?;
+            d.entity_id = id.to_string();
+            audit.push(d);
+        }
+        append_many(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(audit.len())
     }
 
     async fn update_contact(

@@ -311,6 +311,25 @@ async fn contacts_are_held_per_organisation() {
             Err(StoreError::NotFound)
         ));
         assert_eq!(s.list_contacts(a.id).await.unwrap().len(), 1);
+
+        // The bulk path adds a contact only where there is none, each with its audit entry.
+        let seeded = |org_id| palisade_store::SeededContact {
+            org_id,
+            fields: input.validate().unwrap(),
+            audit: draft("contact.create", "contact"),
+        };
+        let before = verify_chain(s).await.unwrap();
+        assert_eq!(
+            s.seed_contacts(&[seeded(a.id), seeded(b.id)])
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.list_contacts(a.id).await.unwrap().len(), 1);
+        assert_eq!(s.list_contacts(b.id).await.unwrap().len(), 1);
+        assert_eq!(s.seed_contacts(&[seeded(b.id)]).await.unwrap(), 0);
+        assert_eq!(verify_chain(s).await.unwrap(), before + 1);
+
         s.delete_contact(a.id, c.id, draft("contact.delete", "contact"))
             .await
             .unwrap();
