@@ -182,9 +182,10 @@ pub(crate) async fn csrf_guard(
 }
 
 /// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach):
-/// the register import and evidence uploads (`/organisations/{code}/assessments/{year}/evidence`).
+/// the register import, CSAF advisory imports and evidence uploads
+/// (`/organisations/{code}/assessments/{year}/evidence`).
 fn accepts_multipart(path: &str) -> bool {
-    if path == crate::pages::IMPORT_PATH {
+    if path == crate::pages::IMPORT_PATH || path == crate::pages_alerts::IMPORT_CSAF_PATH {
         return true;
     }
     let parts: Vec<&str> = path.split('/').collect();

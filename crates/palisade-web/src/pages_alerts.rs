@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::api_alerts::{StepBody, step_request};
 use crate::error::PageError;
-use crate::identity::PageUser;
+use crate::identity::{CheckedMultipart, PageUser};
 use crate::pages::form_errors;
 use crate::views::{Errors, Layout, Options, Pager, options, render, render_status};
 use askama::Template;
@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/alerts", get(list).post(create))
         .route("/alerts/new", get(new_form))
+        .route(IMPORT_CSAF_PATH, get(import_form).post(import_csaf))
         .route("/alerts/{id}", get(detail))
         .route("/alerts/{id}/edit", get(edit_form).post(update))
         .route("/alerts/{id}/responses", get(board))
@@ -85,6 +86,100 @@ fn response_row(r: &ResponseRecord, now: i64) -> ResponseRow {
         late,
         due: when(r.due_at),
         awaiting: r.status == ResponseStatus::AwaitingAcknowledgement,
+    }
+}
+
+// ---------- importing a CSAF advisory ----------
+
+/// Where a CSAF 2.0 advisory is uploaded to become a draft alert.
+pub(crate) const IMPORT_CSAF_PATH: &str = "/alerts/import";
+
+/// What an import made, for the page.
+pub struct ImportedDraft {
+    pub reference: String,
+    pub title: String,
+    pub source_id: String,
+    pub source_publisher: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "alert_import.html")]
+pub struct ImportCsafPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub imported: Option<ImportedDraft>,
+}
+
+async fn import_form(u: PageUser) -> PageResult {
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    Ok(render(&ImportCsafPage {
+        l: Layout::for_session(&u.0),
+        errors: Errors::default(),
+        imported: None,
+    }))
+}
+
+async fn import_csaf(
+    State(s): State<AppState>,
+    u: PageUser,
+    CheckedMultipart(form): CheckedMultipart,
+) -> PageResult {
+    // Permission before the file is read: a refused upload is never buffered.
+    u.0.actor.require(GlobalAction::ManageAlerts)?;
+    let refused = |errors: Errors| {
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ImportCsafPage {
+                l: Layout::for_session(&u.0),
+                errors,
+                imported: None,
+            },
+        )
+    };
+    let upload = match crate::files::read_upload(form, "the advisory is larger than 1 MB").await {
+        Ok(up) => up,
+        Err(e) => return Ok(refused(form_errors(e)?)),
+    };
+    let data = match upload.file {
+        Some((_, bytes)) if !bytes.is_empty() => bytes,
+        _ => {
+            return Ok(refused(Errors::one(
+                "file",
+                "Select a CSAF 2.0 advisory (a JSON file)",
+            )));
+        }
+    };
+    match s.app.import_csaf(&u.0.actor, &data).await {
+        Ok(done) => Ok(render_status(
+            StatusCode::CREATED,
+            &ImportCsafPage {
+                l: Layout::for_session(&u.0),
+                errors: Errors::default(),
+                imported: Some(ImportedDraft {
+                    reference: done.alert.reference.clone(),
+                    title: done.alert.fields.title.clone(),
+                    source_id: done.source_id,
+                    source_publisher: done.source_publisher,
+                    notes: done.notes,
+                }),
+            },
+        )),
+        // Every problem with the document points at the file field.
+        Err(e) => Ok(refused(Errors(
+            form_errors(e)?
+                .0
+                .into_iter()
+                .map(|e| crate::views::ShownError {
+                    message: if e.field == "file" {
+                        e.message
+                    } else {
+                        format!("{}: {}", e.field, e.message)
+                    },
+                    field: "file".into(),
+                })
+                .collect(),
+        ))),
     }
 }
 
