@@ -4,8 +4,11 @@
 #   2. orgs import of the full register (exported from 1) into a fresh database, then again unchanged;
 #   3. authenticated GET /api/v1/organisations/{code} under load with wrk, on SQLite;
 #   4. `palisade bench assessments` (national report and its naive baseline, assessment pages,
-#      a 100-answer save) on that SQLite file, then on PostgreSQL seeded the same way.
-# Needs wrk (apt-get install wrk). Everything runs on 127.0.0.1 and stops by itself.
+#      a 100-answer save) on that SQLite file, then on PostgreSQL seeded the same way;
+#   5. `palisade bench alerts` (publishing to every organisation, the response board, the outbox
+#      worker delivering to a local SMTP server, a 10,000-object TAXII collection) on each engine;
+#   6. TAXII listing of that collection, Palisade beside medallion (scripts/taxii_bench.py).
+# Needs wrk (apt-get install wrk) and python3-venv. Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 shopt -s inherit_errexit # a failing step inside $(...) stops the script instead of printing a time
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,8 +17,14 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release --locked -p palisade-cli
 bin="$root/target/release/palisade"
 work="$(mktemp -d)"
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server $sink 2>/dev/null || true; rm -rf "$work"' EXIT
 server=
+sink=
+
+# Python tools, pinned: a real SMTP server (aiosmtpd) and the OASIS TAXII server (medallion).
+venv="${TMPDIR:-/tmp}/palisade-bench-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q aiosmtpd==1.4.6 medallion==3.0.0 requests==2.34.2
 
 # Wall-clock seconds of a command, to the millisecond, in bash alone (no bc needed).
 seconds() {
@@ -44,9 +53,30 @@ kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
 server=
 
+# An SMTP server on loopback that keeps every message it accepts as a file, as a relay would.
+"$venv/bin/python" tests/delivery/smtp_sink.py "$work/mail" >"$work/sink.out" &
+sink=$!
+for _ in $(seq 1 50); do grep -q READY "$work/sink.out" 2>/dev/null && break; sleep 0.2; done
+smtp="smtp://127.0.0.1:$(awk '/READY/ {print $2}' "$work/sink.out")"
+
 echo
 echo "assessments on SQLite:"
 "$bin" bench assessments --database "sqlite://$work/full.db"
+echo
+echo "alerts on SQLite:"
+PALISADE_SMTP_URL="$smtp" "$bin" bench alerts --stix-objects 10000 --database "sqlite://$work/full.db"
+echo "messages the SMTP server holds: $(find "$work/mail" -name '*.eml' | wc -l)"
+
+echo
+"$bin" alerts stix-bundle "$work/bundle.json" --database "sqlite://$work/full.db"
+PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/full.db" 2>/dev/null &
+server=$!
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "TAXII listing, Palisade beside medallion:"
+"$venv/bin/python" scripts/taxii_bench.py "$work/bundle.json" "http://127.0.0.1:$port"
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+server=
 pg_admin="${PALISADE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   pg_db="palisade_bench_$$"
@@ -56,6 +86,8 @@ if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   echo "demo --scale full on PostgreSQL: $(seconds "$bin" demo --scale full --no-serve --database "$pg_url") s"
   echo "assessments on PostgreSQL:"
   "$bin" bench assessments --database "$pg_url"
+  echo "alerts on PostgreSQL:"
+  PALISADE_SMTP_URL="$smtp" "$bin" bench alerts --database "$pg_url"
   psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)"
 else
   echo "(no PostgreSQL at $pg_admin: skipped)"

@@ -203,6 +203,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
                 SmtpCourier::new(
                     &format!("smtp://127.0.0.1:{smtp_port}"),
                     "Palisade <alerts@palisade.example.nhs.uk>",
+                    4,
                 )
                 .unwrap(),
             ),
@@ -335,6 +336,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
                 SmtpCourier::new(
                     &format!("smtp://127.0.0.1:{}", smtp.port),
                     "alerts@palisade.example.nhs.uk",
+                    4,
                 )
                 .unwrap(),
             ),
@@ -393,8 +395,8 @@ async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
         )
         .is_err()
     );
-    assert!(SmtpCourier::new("ftp://example", "a@b.c").is_err());
-    assert!(SmtpCourier::new("smtp://127.0.0.1:25", "not an address").is_err());
+    assert!(SmtpCourier::new("ftp://example", "a@b.c", 4).is_err());
+    assert!(SmtpCourier::new("smtp://127.0.0.1:25", "not an address", 4).is_err());
     let Some(python) = python() else {
         return;
     };

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use palisade_app::AuthSettings;
-use palisade_app::delivery::{Courier, NotifyCourier, SmtpCourier};
+use palisade_app::delivery::{Courier, DeliverySettings, NotifyCourier, SmtpCourier};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +47,7 @@ struct FileConfig {
     notify_api_key: Option<String>,
     notify_base_url: Option<String>,
     notify_sms_template_id: Option<String>,
+    delivery_concurrency: Option<i64>,
 }
 
 /// The GOV.UK Notify service, unless configured otherwise.
@@ -61,7 +62,12 @@ pub struct DeliveryConfig {
     pub notify_api_key: Option<String>,
     pub notify_base_url: String,
     pub notify_sms_template_id: Option<String>,
+    /// Messages in flight at once, and so the most SMTP connections held open.
+    pub concurrency: usize,
 }
+
+/// The most messages a worker keeps in flight (and connections it opens to the mail server).
+const MAX_DELIVERY_CONCURRENCY: i64 = 256;
 
 impl std::fmt::Debug for DeliveryConfig {
     // The SMTP URL may hold a password and the API key is a secret: neither is ever printed.
@@ -71,18 +77,28 @@ impl std::fmt::Debug for DeliveryConfig {
             .field("mail_from", &self.mail_from)
             .field("notify", &self.notify_api_key.is_some())
             .field("notify_base_url", &self.notify_base_url)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
 
 impl DeliveryConfig {
+    /// How the worker paces itself.
+    pub fn settings(&self) -> DeliverySettings {
+        DeliverySettings {
+            concurrency: self.concurrency,
+            ..DeliverySettings::default()
+        }
+    }
+
     /// A courier for each configured channel; a configuration that cannot work is refused
     /// here, at start, not at the first message.
     pub fn couriers(&self) -> Result<Vec<Arc<dyn Courier>>> {
         let mut out: Vec<Arc<dyn Courier>> = Vec::new();
         if let Some(url) = &self.smtp_url {
             out.push(Arc::new(
-                SmtpCourier::new(url, &self.mail_from).map_err(|e| anyhow::anyhow!(e))?,
+                SmtpCourier::new(url, &self.mail_from, self.concurrency)
+                    .map_err(|e| anyhow::anyhow!(e))?,
             ));
         }
         match (&self.notify_api_key, &self.notify_sms_template_id) {
@@ -193,6 +209,8 @@ impl Settings {
         fc.notify_base_url = env_override(env, "notify_base_url", fc.notify_base_url)?;
         fc.notify_sms_template_id =
             env_override(env, "notify_sms_template_id", fc.notify_sms_template_id)?;
+        fc.delivery_concurrency =
+            env_override(env, "delivery_concurrency", fc.delivery_concurrency)?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -207,6 +225,13 @@ impl Settings {
         positive("alert_high_due_hours", fc.alert_high_due_hours)?;
         positive("alert_medium_due_hours", fc.alert_medium_due_hours)?;
         positive("alert_update_days", fc.alert_update_days)?;
+        positive("delivery_concurrency", fc.delivery_concurrency)?;
+        if fc
+            .delivery_concurrency
+            .is_some_and(|n| n > MAX_DELIVERY_CONCURRENCY)
+        {
+            anyhow::bail!("delivery_concurrency must be at most {MAX_DELIVERY_CONCURRENCY}");
+        }
         let mut alerts = palisade_app::alerts::AlertSettings::default();
         if let Some(p) = &fc.alert_prefix {
             alerts.prefix = palisade_domain::alert::parse_prefix(p)
@@ -293,6 +318,9 @@ impl Settings {
                     .notify_base_url
                     .unwrap_or_else(|| DEFAULT_NOTIFY_URL.into()),
                 notify_sms_template_id: fc.notify_sms_template_id.filter(|t| !t.trim().is_empty()),
+                concurrency: fc
+                    .delivery_concurrency
+                    .map_or(DeliverySettings::default().concurrency, |n| n as usize),
             },
             evidence_max_bytes: fc
                 .evidence_max_mb
@@ -361,6 +389,32 @@ mod tests {
         ] {
             let e = Settings::load_with(None, None, None, &with(bad)).unwrap_err();
             assert!(e.to_string().contains("public_url"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn delivery_concurrency_defaults_to_the_worker_and_is_bounded() {
+        let none = |_: &str| None;
+        let d = Settings::load_with(None, None, None, &none).unwrap();
+        assert_eq!(
+            d.delivery.settings().concurrency,
+            DeliverySettings::default().concurrency
+        );
+        let with = |n: &'static str| {
+            move |k: &str| (k == "PALISADE_DELIVERY_CONCURRENCY").then(|| n.to_string())
+        };
+        let s = Settings::load_with(None, None, None, &with("8")).unwrap();
+        assert_eq!(s.delivery.settings().concurrency, 8);
+        assert_eq!(
+            Settings::load_with(None, None, None, &with("256"))
+                .unwrap()
+                .delivery
+                .concurrency,
+            256
+        );
+        for bad in ["0", "-1", "257", "many"] {
+            let e = Settings::load_with(None, None, None, &with(bad)).unwrap_err();
+            assert!(e.to_string().contains("delivery_concurrency"), "{bad}: {e}");
         }
     }
 

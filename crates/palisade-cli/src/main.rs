@@ -94,6 +94,23 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         runs: usize,
     },
+    /// Publishing a High alert to every organisation, the response board, the outbox worker
+    /// (to the configured SMTP server) and, on request, a large TAXII collection. It publishes
+    /// alerts and queues mail: run it on a database kept for benchmarks.
+    Alerts {
+        /// Timed runs of each board measurement.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// Alerts published to every organisation, each one timed.
+        #[arg(long, default_value_t = 5)]
+        publishes: usize,
+        /// Email messages to deliver through the configured `smtp_url` (at most).
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+        /// Publish small alerts until the TAXII collection holds this many objects.
+        #[arg(long, default_value_t = 0)]
+        stix_objects: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -296,7 +313,7 @@ async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()>
     let worker = tokio::spawn(palisade_app::delivery::run_worker(
         app,
         couriers,
-        palisade_app::delivery::DeliverySettings::default(),
+        settings.delivery.settings(),
         stopped,
     ));
     eprintln!("Palisade is listening on http://{addr}");
@@ -654,6 +671,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(BenchCommand::Assessments { runs }) => {
             let app = open(&settings).await?;
             bench::assessments(app, settings.engine_name(), runs.max(1)).await?;
+        }
+        Command::Bench(BenchCommand::Alerts {
+            runs,
+            publishes,
+            messages,
+            stix_objects,
+        }) => {
+            let app = open(&settings).await?;
+            let bench = bench::AlertBench {
+                runs: runs.max(1),
+                publishes,
+                messages,
+                couriers: settings.delivery.couriers()?,
+                delivery: settings.delivery.settings(),
+                stix_objects,
+            };
+            bench::alerts(app, settings.engine_name(), bench).await?;
         }
         Command::Backup(BackupCommand::Create { file }) => {
             let app = open(&settings).await?;

@@ -1,10 +1,15 @@
-//! `palisade bench assessments`: the assessment programme's performance targets, measured on the
-//! database as it stands (run `palisade demo --scale full --no-serve` first), through the same
-//! router the server uses, in-process, so the figures are server time without the network:
+//! `palisade bench ...`: performance targets measured on the national demo as it stands (run
+//! `palisade demo --scale full --no-serve` first, on a database kept for benchmarks: the alert
+//! benchmark publishes alerts and queues mail), through the same router the server uses,
+//! in-process, so the figures are server time without the network.
 //!
+//! `bench assessments`:
 //! - the national report, and a naive baseline that recomputes every status from raw answers;
 //! - one organisation's assessment page (CAF and ten-standard);
 //! - a bulk save of 100 answers through `PUT .../answers`.
+
+mod alerts;
+pub use alerts::{AlertBench, alerts};
 
 use anyhow::{Context, Result, bail};
 use axum::body::Body;
@@ -46,11 +51,36 @@ where
     Ok(out)
 }
 
-async fn send(router: &axum::Router, req: Request<Body>) -> Result<StatusCode> {
+/// The demo's national administrator.
+const DEMO_ADMIN: &str = "admin@example.nhs.uk";
+
+/// The server's router over `app`, for requests sent in-process.
+fn router(app: &App) -> axum::Router {
+    palisade_web::router(palisade_web::AppState::new(
+        app.clone(),
+        palisade_web::WebConfig {
+            cookie_secure: false,
+            ..Default::default()
+        },
+    ))
+}
+
+/// Refuses a database that does not hold the national demo.
+fn require_national(organisations: usize) -> Result<()> {
+    if organisations < 1000 {
+        bail!("seed the national demo first: palisade demo --scale full --no-serve");
+    }
+    Ok(())
+}
+
+async fn send(
+    router: &axum::Router,
+    req: Request<Body>,
+) -> Result<(StatusCode, axum::body::Bytes)> {
     let res = router.clone().oneshot(req).await?;
     let status = res.status();
-    axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-    Ok(status)
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+    Ok((status, body))
 }
 
 pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
@@ -68,9 +98,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
         orgs.len(),
         answered
     );
-    if orgs.len() < 1000 {
-        bail!("seed the national demo first: palisade demo --scale full --no-serve");
-    }
+    require_national(orgs.len())?;
 
     // The national report, then the naive way: every organisation's assessment read and
     // evaluated from its raw answers, statuses counted in memory.
@@ -104,15 +132,8 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     );
 
     // Pages and the bulk save go through the router, as requests would.
-    let state = palisade_web::AppState::new(
-        app.clone(),
-        palisade_web::WebConfig {
-            cookie_secure: false,
-            ..Default::default()
-        },
-    );
-    let router = palisade_web::router(state);
-    let admin = match app.sign_in("admin@example.nhs.uk", PASSWORD).await? {
+    let router = router(&app);
+    let admin = match app.sign_in(DEMO_ADMIN, PASSWORD).await? {
         Ok(s) => s.session_token,
         Err(e) => bail!("cannot sign in as the demo administrator: {e}"),
     };
@@ -132,7 +153,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
                 .expect("a valid request");
             let (router, uri) = (&router, &uri);
             async move {
-                let status = send(router, req).await?;
+                let (status, _) = send(router, req).await?;
                 anyhow::ensure!(status == StatusCode::OK, "GET {uri}: {status}");
                 Ok(())
             }
@@ -174,7 +195,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
             .expect("a valid request");
         let router = &router;
         async move {
-            let status = send(router, req).await?;
+            let (status, _) = send(router, req).await?;
             anyhow::ensure!(status == StatusCode::OK, "PUT answers: {status}");
             Ok(())
         }

@@ -1,0 +1,346 @@
+//! `bench alerts`: the cyber alert targets, on the national demo.
+//!
+//! - Publishing a High alert that needs a response to every active organisation through
+//!   `POST /api/v1/alerts`: one transaction writes the alert, its version, a response with its
+//!   deadline per organisation and a message per alert contact in the outbox.
+//! - The national response board for the last of those alerts, two days on (when every response
+//!   not yet acknowledged is late), with one organisation in ten having acknowledged: counts,
+//!   filtered lists through the API and the board page.
+//! - The outbox worker delivering the queued email to the configured SMTP server (a local sink),
+//!   with the server's own delivery settings.
+//! - With `--stix-objects N`, small alerts for one organisation are published until the TAXII
+//!   collection holds at least N objects, for `scripts/taxii_bench.py` to list.
+
+use super::{DEMO_ADMIN, PASSWORD, require_national, router, send, summary, timed};
+use anyhow::{Context, Result, ensure};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use palisade_app::alerts::StepRequest;
+use palisade_app::delivery::{Courier, DeliverySettings};
+use palisade_app::{Actor, App};
+use palisade_domain::clock::ManualClock;
+use palisade_domain::people::Role;
+use palisade_domain::policy::{Grant, Principal, Scope};
+use palisade_store::Organisation;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What `bench alerts` measures beyond the board.
+pub struct AlertBench {
+    /// Timed runs of each board measurement.
+    pub runs: usize,
+    /// Alerts published to every organisation (each one timed).
+    pub publishes: usize,
+    /// Email messages to deliver (at most).
+    pub messages: usize,
+    /// The couriers configured (only email is measured) and the worker's pace.
+    pub couriers: Vec<Arc<dyn Courier>>,
+    pub delivery: DeliverySettings,
+    /// Publish small alerts until the TAXII collection holds this many objects (0: none).
+    pub stix_objects: usize,
+}
+
+/// The organisation the small TAXII alerts are addressed to.
+const STIX_ORG: &str = "R41";
+
+fn national_alert(n: usize) -> Value {
+    json!({
+        "title": format!("Remote code execution in a widely used logging library (bench {n})"),
+        "severity": "high",
+        "type": "vulnerability",
+        "summary": "A crafted log message runs code on the server. Patch every affected system now.",
+        "body": "Exploitation is widespread.\nIdentify every system that runs the library.",
+        "cves": ["CVE-2021-44228", "CVE-2021-45046"],
+        "products": [
+            {"name": "Apache Log4j core", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core",
+             "vers": "vers:maven/>=2.0.0|<2.17.1"}
+        ],
+        "exploited": true,
+        "remediation": "Upgrade to 2.17.1 or later; remove the JndiLookup class where you cannot.",
+        "audience": {},
+        "response_required": true,
+        "publish": true
+    })
+}
+
+fn stix_alert(n: usize) -> Value {
+    let cves: Vec<String> = (0..3)
+        .map(|k| format!("CVE-2026-{}", 10_000 + n * 3 + k))
+        .collect();
+    let products: Vec<Value> = (0..3)
+        .map(|k| {
+            json!({"name": format!("Clinical system {n}.{k}"),
+                   "cpe": format!("cpe:2.3:a:vendor{n}:clinical_system_{k}:4.{k}:*:*:*:*:*:*:*")})
+        })
+        .collect();
+    let severity = ["medium", "low", "high"][n % 3];
+    json!({
+        "title": format!("Vulnerabilities in clinical system suite {n}"),
+        "severity": severity,
+        "type": "vulnerability",
+        "summary": "The supplier has released fixes for three vulnerabilities.",
+        "cves": cves,
+        "products": products,
+        "exploited": false,
+        "remediation": "Apply the supplier's update.",
+        "audience": {"codes": [STIX_ORG]},
+        "response_required": false,
+        "publish": true
+    })
+}
+
+fn post_json(uri: &str, token: &str, body: &Value) -> Request<Body> {
+    Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a valid request")
+}
+
+/// Sends a request, insisting on `expected`, and returns the body.
+async fn expect(
+    router: &axum::Router,
+    req: Request<Body>,
+    expected: StatusCode,
+) -> Result<axum::body::Bytes> {
+    let what = format!("{} {}", req.method(), req.uri());
+    let (status, body) = send(router, req).await?;
+    ensure!(
+        status == expected,
+        "{what}: {status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    Ok(body)
+}
+
+pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
+    let cli = Actor::cli();
+    let orgs = app.store.export_orgs(&Scope::All).await?;
+    require_national(orgs.len())?;
+    let active: Vec<&str> = orgs
+        .iter()
+        .filter(|o| o.active)
+        .map(|o| o.code.as_str())
+        .collect();
+    println!("database: {engine} ({} active organisations)", active.len());
+    let router = router(&app);
+    let admin = app.find_person_by_email(DEMO_ADMIN).await?;
+    let (_, token) = app.create_token_for(&cli, admin.id, "bench").await?;
+
+    // Publishing to every organisation, each alert timed from request to response.
+    let mut times = Vec::with_capacity(b.publishes);
+    let mut reference = String::new();
+    for n in 1..=b.publishes.max(1) {
+        let pending = app.outbox_summary(&cli).await?.pending;
+        let req = post_json("/api/v1/alerts", &token, &national_alert(n));
+        let t = Instant::now();
+        let body = expect(&router, req, StatusCode::CREATED).await?;
+        times.push(t.elapsed());
+        let created: Value = serde_json::from_slice(&body)?;
+        reference = created["id"]
+            .as_str()
+            .context("the created alert has no id")?
+            .to_string();
+        let responses: i64 = app
+            .response_counts(&cli, &reference)
+            .await?
+            .iter()
+            .map(|c| c.count)
+            .sum();
+        ensure!(
+            responses as usize == active.len(),
+            "{reference} reached {responses} organisations, not {}",
+            active.len()
+        );
+        if n == 1 {
+            let queued = app.outbox_summary(&cli).await?.pending - pending;
+            println!(
+                "each publication writes {responses} responses with deadlines and queues \
+                 {queued} messages"
+            );
+        }
+    }
+    println!(
+        "publish a High alert to every organisation: {}",
+        summary(times)
+    );
+
+    // One organisation in ten acknowledges, on the day, each through its own lead, 500 to a
+    // bulk step (as a lead of several organisations would).
+    let t = Instant::now();
+    let acknowledging: Vec<&Organisation> = orgs.iter().filter(|o| o.active).step_by(10).collect();
+    for chunk in acknowledging.chunks(500) {
+        let lead = Actor {
+            user_id: None,
+            label: "bench".into(),
+            principal: Principal {
+                user_id: 0,
+                grants: chunk
+                    .iter()
+                    .map(|o| Grant {
+                        role: Role::OrgLead,
+                        org_id: Some(o.id),
+                    })
+                    .collect(),
+            },
+        };
+        let codes: Vec<String> = chunk.iter().map(|o| o.code.clone()).collect();
+        app.respond(&lead, &reference, &codes, &StepRequest::Acknowledge)
+            .await?;
+    }
+    println!(
+        "{} organisations acknowledged {reference} in bulk steps of 500 in {:.0} ms",
+        acknowledging.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+
+    // The board two days on: every response still awaiting acknowledgement is late.
+    let mut later = app.clone();
+    later.clock = Arc::new(ManualClock::new(
+        app.clock.now() + time::Duration::hours(49),
+    ));
+    let board_router = super::router(&later);
+    let session = match later.sign_in(DEMO_ADMIN, PASSWORD).await? {
+        Ok(s) => s.session_token,
+        Err(e) => anyhow::bail!("cannot sign in as the demo administrator: {e}"),
+    };
+    let base = format!("/api/v1/alerts/{reference}");
+    let page = format!("/alerts/{reference}/responses");
+    let views = [
+        (
+            "API counts by status and type (board)",
+            format!("{base}/board"),
+            false,
+        ),
+        (
+            "API late GP practices, first 50",
+            format!("{base}/responses?late=true&org_type=gp_practice&per_page=50"),
+            false,
+        ),
+        (
+            "API in progress, page 3 of 50",
+            format!("{base}/responses?status=in_progress&page=3&per_page=50"),
+            false,
+        ),
+        (
+            "API search by name or code",
+            format!("{base}/responses?q=R4&per_page=50"),
+            false,
+        ),
+        ("board page, no filter", page.clone(), true),
+        (
+            "board page, late pharmacies awaiting acknowledgement",
+            format!("{page}?status=awaiting_acknowledgement&late=yes&org_type=pharmacy"),
+            true,
+        ),
+        (
+            "alert page (counts and late list)",
+            format!("/alerts/{reference}"),
+            true,
+        ),
+    ];
+    for (label, uri, is_page) in &views {
+        let runs = timed(b.runs, |_| {
+            let req = Request::get(uri);
+            let req = if *is_page {
+                req.header(header::COOKIE, format!("palisade_session={session}"))
+            } else {
+                req.header(header::AUTHORIZATION, format!("Bearer {token}"))
+            };
+            let req = req.body(Body::empty()).expect("a valid request");
+            let router = &board_router;
+            async move { expect(router, req, StatusCode::OK).await }
+        })
+        .await?;
+        println!("{label}: {}", summary(runs));
+    }
+    let t = Instant::now();
+    let csv = expect(
+        &board_router,
+        Request::get(format!("{base}/responses.csv"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())?,
+        StatusCode::OK,
+    )
+    .await?;
+    println!(
+        "CSV export of every response ({} rows): {:.0} ms, once",
+        csv.iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            .saturating_sub(1),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+
+    deliver(&app, &b).await?;
+    if b.stix_objects > 0 {
+        stix_seed(&app, &router, &token, b.stix_objects).await?;
+    }
+    Ok(())
+}
+
+/// Drains up to `b.messages` email messages through the email courier, as the worker does.
+async fn deliver(app: &App, b: &AlertBench) -> Result<()> {
+    let email: Vec<Arc<dyn Courier>> = b
+        .couriers
+        .iter()
+        .filter(|c| c.channel() == "email")
+        .cloned()
+        .collect();
+    if email.is_empty() {
+        println!("outbox worker: skipped (set smtp_url to a local SMTP server to measure it)");
+        return Ok(());
+    }
+    let settings = &b.delivery;
+    let t = Instant::now();
+    let mut sent = 0;
+    while sent < b.messages {
+        let round = app.deliver_due(&email, settings).await?;
+        ensure!(
+            round.retried == 0 && round.gave_up == 0,
+            "the SMTP server refused messages: {round:?}"
+        );
+        if round.sent == 0 {
+            break;
+        }
+        sent += round.sent;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "outbox worker, email over SMTP: {sent} messages in {secs:.2} s = {:.0} messages/s \
+         ({} claimed a round, {} in flight)",
+        sent as f64 / secs,
+        settings.batch,
+        settings.concurrency
+    );
+    Ok(())
+}
+
+/// Publishes small alerts until the TAXII collection holds at least `objects` objects.
+async fn stix_seed(app: &App, router: &axum::Router, token: &str, objects: usize) -> Result<()> {
+    let count = || async {
+        Ok::<_, anyhow::Error>(
+            app.stix_bundle().await?["objects"]
+                .as_array()
+                .map_or(0, Vec::len),
+        )
+    };
+    let t = Instant::now();
+    let mut have = count().await?;
+    let mut published = 0;
+    while have < objects {
+        for _ in 0..50 {
+            published += 1;
+            let req = post_json("/api/v1/alerts", token, &stix_alert(published));
+            expect(router, req, StatusCode::CREATED).await?;
+        }
+        have = count().await?;
+    }
+    println!(
+        "TAXII collection: {have} objects after {published} more alerts for {STIX_ORG} \
+         ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
