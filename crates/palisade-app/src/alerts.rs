@@ -51,6 +51,16 @@ pub struct AlertView {
     pub versions: Vec<AlertVersionRecord>,
 }
 
+/// One organisation's response to an alert, with its actions.
+#[derive(Debug, Clone)]
+pub struct ResponseView {
+    pub alert: AlertRecord,
+    pub response: ResponseRecord,
+    pub actions: Vec<ResponseActionRecord>,
+    /// Whether the reader may take the response's steps.
+    pub may_respond: bool,
+}
+
 /// A step as asked for, before the rules decide it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepRequest {
@@ -427,7 +437,7 @@ impl App {
         actor: &Actor,
         reference: &str,
         org_code: &str,
-    ) -> Result<(AlertRecord, ResponseRecord, Vec<ResponseActionRecord>)> {
+    ) -> Result<ResponseView> {
         let alert = self.readable_alert(actor, reference).await?;
         let org = self.org_for(actor, org_code, OrgAction::ViewAlerts).await?;
         let response = self
@@ -436,7 +446,14 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let actions = self.store.response_actions(alert.id, org.org.id).await?;
-        Ok((alert, response, actions))
+        Ok(ResponseView {
+            alert,
+            response,
+            actions,
+            may_respond: actor
+                .principal
+                .may(OrgAction::RespondToAlerts, &org.ancestry),
+        })
     }
 
     /// Takes one step for one or several organisations at once, all or nothing.

@@ -634,10 +634,10 @@ async fn get_response(
     ApiUser(actor): ApiUser,
     Path((id, code)): Path<(String, String)>,
 ) -> ApiResult<Json<ResponseDetail>> {
-    let (alert, response, actions) = s.app.alert_response(&actor, &id, &code).await?;
+    let v = s.app.alert_response(&actor, &id, &code).await?;
     Ok(Json(ResponseDetail {
-        response: response_dto(&alert.reference, &response, s.app.now()),
-        actions: actions.into_iter().map(action_dto).collect(),
+        response: response_dto(&v.alert.reference, &v.response, s.app.now()),
+        actions: v.actions.into_iter().map(action_dto).collect(),
     }))
 }
 

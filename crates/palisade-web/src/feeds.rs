@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::pages_alerts::{Content, content, when};
+use crate::views::Tag;
 use crate::views::{Layout, Pager, render};
 use askama::Template;
 use axum::Router;
@@ -43,8 +44,7 @@ fn layout(maybe: &crate::identity::MaybeUser) -> Layout {
 pub struct PublicRow {
     pub reference: String,
     pub title: String,
-    pub severity: String,
-    pub severity_tag: &'static str,
+    pub severity: palisade_domain::alert::Severity,
     pub published: String,
     pub updated: String,
 }
@@ -75,16 +75,12 @@ async fn alerts(
     let rows = page
         .items
         .iter()
-        .map(|a| {
-            let c = content(&a.reference, &a.fields);
-            PublicRow {
-                reference: a.reference.clone(),
-                title: c.title,
-                severity: c.severity,
-                severity_tag: c.severity_tag,
-                published: when(a.published_at),
-                updated: when(Some(a.updated_at)),
-            }
+        .map(|a| PublicRow {
+            reference: a.reference.clone(),
+            title: a.fields.title.clone(),
+            severity: a.fields.severity,
+            published: when(a.published_at),
+            updated: when(Some(a.updated_at)),
         })
         .collect();
     Ok(render(&PublicAlertsPage {

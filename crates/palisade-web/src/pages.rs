@@ -1171,22 +1171,33 @@ async fn import_orgs(
             // error page. Each links to the file field: the line number is in the message.
             let errs = form_errors(e)?;
             let total = errs.0.len();
-            let shown = Errors(
-                errs.0
-                    .into_iter()
-                    .take(SHOWN_ERRORS)
-                    .map(|e| ShownError {
-                        message: format!("{}: {}", e.field, e.message),
-                        field: "file".into(),
-                    })
-                    .collect(),
-            );
+            let shown = on_file_field(errs, SHOWN_ERRORS);
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &import_page(&u, shown, total, None),
             ))
         }
     }
+}
+
+/// Problems with an uploaded file, at most `max` of them, each linked to the file field and
+/// naming the part of the file it is about.
+pub(crate) fn on_file_field(errors: Errors, max: usize) -> Errors {
+    Errors(
+        errors
+            .0
+            .into_iter()
+            .take(max)
+            .map(|e| ShownError {
+                message: if e.field == "file" {
+                    e.message
+                } else {
+                    format!("{}: {}", e.field, e.message)
+                },
+                field: "file".into(),
+            })
+            .collect(),
+    )
 }
 
 async fn export_orgs(State(s): State<AppState>, u: PageUser) -> PageResult {

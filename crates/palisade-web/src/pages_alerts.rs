@@ -7,7 +7,7 @@ use crate::api_alerts::{StepBody, step_request};
 use crate::error::PageError;
 use crate::identity::{CheckedMultipart, PageUser};
 use crate::pages::form_errors;
-use crate::views::{Errors, Layout, Options, Pager, options, render, render_status};
+use crate::views::{Errors, Layout, Opt, Options, Pager, Tag, options, render, render_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +20,7 @@ use palisade_domain::alert::{
     AlertFields, AlertInput, AlertState, AlertType, Closure, ProductInput, ResponseStatus, Severity,
 };
 use palisade_domain::clock::{from_unix, long_date_time};
-use palisade_domain::org::OrgType;
+use palisade_domain::org::{Category, OrgType};
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::GlobalAction;
 use palisade_store::{AlertFilter, AlertRecord, ResponseFilter, ResponseRecord};
@@ -45,15 +45,6 @@ pub(crate) fn routes() -> Router<AppState> {
 
 pub(crate) fn when(t: Option<i64>) -> String {
     t.map(|t| long_date_time(from_unix(t))).unwrap_or_default()
-}
-
-fn severity_tag(s: Severity) -> &'static str {
-    match s {
-        Severity::High => "nhsuk-tag--red",
-        Severity::Medium => "nhsuk-tag--orange",
-        Severity::Low => "nhsuk-tag--yellow",
-        Severity::InformationOnly => "nhsuk-tag--grey",
-    }
 }
 
 fn status_tag(s: ResponseStatus, late: bool) -> &'static str {
@@ -165,20 +156,9 @@ async fn import_csaf(
                 }),
             },
         )),
-        // Every problem with the document points at the file field.
-        Err(e) => Ok(refused(Errors(
-            form_errors(e)?
-                .0
-                .into_iter()
-                .map(|e| crate::views::ShownError {
-                    message: if e.field == "file" {
-                        e.message
-                    } else {
-                        format!("{}: {}", e.field, e.message)
-                    },
-                    field: "file".into(),
-                })
-                .collect(),
+        Err(e) => Ok(refused(crate::pages::on_file_field(
+            form_errors(e)?,
+            usize::MAX,
         ))),
     }
 }
@@ -195,8 +175,7 @@ struct ListQuery {
 pub struct AlertRow {
     pub reference: String,
     pub title: String,
-    pub severity: String,
-    pub severity_tag: &'static str,
+    pub severity: Severity,
     pub state: String,
     pub published: String,
     pub response: Option<ResponseRow>,
@@ -218,13 +197,7 @@ async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>
     let p = &u.0.actor.principal;
     let national = p.may_global(GlobalAction::ViewAlertResponses);
     let mut errors = Errors::default();
-    let state = match q.state.as_str() {
-        "" => None,
-        raw => raw
-            .parse::<AlertState>()
-            .map_err(|m| errors = Errors::one("state", &m))
-            .ok(),
-    };
+    let state = errors.filter::<AlertState>("state", &q.state);
     let page = s
         .app
         .list_alerts(
@@ -261,8 +234,7 @@ async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>
             .map(|i| AlertRow {
                 reference: i.alert.reference.clone(),
                 title: i.alert.fields.title.clone(),
-                severity: i.alert.fields.severity.label().to_string(),
-                severity_tag: severity_tag(i.alert.fields.severity),
+                severity: i.alert.fields.severity,
                 state: i.alert.state.label().to_string(),
                 published: when(i.alert.published_at),
                 response: i.response.as_ref().map(|r| response_row(r, now)),
@@ -291,8 +263,7 @@ pub struct CountRow {
 pub struct Content {
     pub reference: String,
     pub title: String,
-    pub severity: String,
-    pub severity_tag: &'static str,
+    pub severity: Severity,
     pub alert_type: String,
     pub summary: String,
     pub body: String,
@@ -307,8 +278,7 @@ pub(crate) fn content(reference: &str, f: &AlertFields) -> Content {
     Content {
         reference: reference.to_string(),
         title: f.title.clone(),
-        severity: f.severity.label().to_string(),
-        severity_tag: severity_tag(f.severity),
+        severity: f.severity,
         alert_type: f.alert_type.label().to_string(),
         summary: f.summary.clone(),
         body: f.body.clone(),
@@ -354,28 +324,39 @@ pub struct AlertPage {
     pub chase: Vec<ResponseRow>,
     pub mine: Vec<ResponseRow>,
     pub may_bulk: bool,
+    /// The relay text as typed, when it was refused.
+    pub relay_text: String,
 }
 
 #[derive(Deserialize, Default)]
 struct DoneQuery {
     #[serde(default)]
     done: String,
+    /// How many messages a chase or relay queued.
+    n: Option<u64>,
 }
 
-fn done_notice(done: &str) -> Option<String> {
-    Some(
-        match done {
-            "published" => "The alert is published and its organisations are being notified.",
-            "saved" => "The draft is saved.",
-            "updated" => "The alert is updated and its organisations are told what changed.",
-            "acknowledged" => "The responses are acknowledged.",
-            "chased" => "Reminders are on their way to the late organisations.",
-            "relayed" => "The text message is on its way to every alert contact.",
-            "step" => "Your response is recorded.",
-            _ => return None,
+fn done_notice(q: &DoneQuery) -> Option<String> {
+    Some(match (q.done.as_str(), q.n.unwrap_or(0)) {
+        ("published", _) => {
+            "The alert is published and its organisations are being notified.".into()
         }
-        .to_string(),
-    )
+        ("saved", _) => "The draft is saved.".into(),
+        ("updated", _) => {
+            "The alert is updated and its organisations are told what changed.".into()
+        }
+        ("acknowledged", _) => "The responses are acknowledged.".into(),
+        ("chased", 0) => "No reminder was queued: every late organisation has had today's, \
+                          or none has an alert contact."
+            .into(),
+        ("chased", n) => format!("{n} reminders are on their way to the late organisations."),
+        ("relayed", 0) => "No text message was queued: no alert contact has a mobile number, \
+                           or this text has just been sent."
+            .into(),
+        ("relayed", n) => format!("{n} text messages are on their way to the alert contacts."),
+        ("step", _) => "Your response is recorded.".into(),
+        _ => return None,
+    })
 }
 
 async fn detail_page(
@@ -461,6 +442,7 @@ async fn detail_page(
         chase,
         mine,
         may_bulk,
+        relay_text: String::new(),
     })
 }
 
@@ -470,14 +452,21 @@ async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let page = detail_page(&s, &u, &id, Errors::default(), done_notice(&q.done)).await?;
+    let page = detail_page(&s, &u, &id, Errors::default(), done_notice(&q)).await?;
     Ok(render(&page))
 }
 
-/// The alert page again with what went wrong, or an error page.
-async fn detail_refused(s: &AppState, u: &PageUser, id: &str, e: AppError) -> PageResult {
+/// The alert page again with what went wrong (and the relay text as typed), or an error page.
+async fn detail_refused(
+    s: &AppState,
+    u: &PageUser,
+    id: &str,
+    e: AppError,
+    relay_text: String,
+) -> PageResult {
     let errors = form_errors(e)?;
-    let page = detail_page(s, u, id, errors, None).await?;
+    let mut page = detail_page(s, u, id, errors, None).await?;
+    page.relay_text = relay_text;
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
@@ -502,14 +491,14 @@ async fn bulk_acknowledge(
         .await
     {
         Ok(_) => Ok(back_to(&id, "acknowledged")),
-        Err(e) => detail_refused(&s, &u, &id, e).await,
+        Err(e) => detail_refused(&s, &u, &id, e, String::new()).await,
     }
 }
 
 async fn chase(State(s): State<AppState>, u: PageUser, Path(id): Path<String>) -> PageResult {
     match s.app.chase_late(&u.0.actor, &id).await {
-        Ok(_) => Ok(back_to(&id, "chased")),
-        Err(e) => detail_refused(&s, &u, &id, e).await,
+        Ok(n) => Ok(back_to(&id, &format!("chased&n={n}"))),
+        Err(e) => detail_refused(&s, &u, &id, e, String::new()).await,
     }
 }
 
@@ -526,8 +515,8 @@ async fn relay(
     Form(f): Form<RelayForm>,
 ) -> PageResult {
     match s.app.relay_text(&u.0.actor, &id, &f.text).await {
-        Ok(_) => Ok(back_to(&id, "relayed")),
-        Err(e) => detail_refused(&s, &u, &id, e).await,
+        Ok(n) => Ok(back_to(&id, &format!("relayed&n={n}"))),
+        Err(e) => detail_refused(&s, &u, &id, e, f.text).await,
     }
 }
 
@@ -572,20 +561,8 @@ async fn board(
         return Err(PageError(AppError::Forbidden));
     }
     let mut errors = Errors::default();
-    let status = match q.status.as_str() {
-        "" => None,
-        raw => raw
-            .parse::<ResponseStatus>()
-            .map_err(|m| errors = Errors::one("status", &m))
-            .ok(),
-    };
-    let org_type = match q.org_type.as_str() {
-        "" => None,
-        raw => raw
-            .parse::<OrgType>()
-            .map_err(|m| errors = Errors::one("org_type", &m))
-            .ok(),
-    };
+    let status = errors.filter::<ResponseStatus>("status", &q.status);
+    let org_type = errors.filter::<OrgType>("org_type", &q.org_type);
     let now = s.app.now();
     let filter = ResponseFilter {
         status,
@@ -621,14 +598,7 @@ async fn board(
             ),
             &q.status,
         ),
-        type_options: options(
-            any("Any type").chain(
-                OrgType::ALL
-                    .iter()
-                    .map(|t| (t.as_str().to_string(), t.label().to_string())),
-            ),
-            &q.org_type,
-        ),
+        type_options: crate::pages::type_options(true, &q.org_type),
         late: q.late == "yes",
         q: q.q.clone(),
         pager: Pager::new(&page, &base),
@@ -665,6 +635,19 @@ pub struct ResponsePage {
     pub actions: Vec<ActionRow>,
     pub may_respond: bool,
     pub closure_options: Options,
+    /// What was typed into a step that was refused (empty otherwise).
+    pub typed: StepForm,
+}
+
+impl ResponsePage {
+    /// The progress typed for action `id` when that update was refused.
+    pub fn progress_for(&self, id: i64) -> &str {
+        if self.typed.action_id == Some(id) {
+            &self.typed.progress
+        } else {
+            ""
+        }
+    }
 }
 
 async fn response_page(
@@ -674,15 +657,18 @@ async fn response_page(
     code: &str,
     errors: Errors,
     notice: Option<String>,
+    typed: StepForm,
 ) -> Result<ResponsePage, PageError> {
     let a = &u.0.actor;
-    let (alert, r, actions) = s.app.alert_response(a, id, code).await?;
-    let may_respond = s
-        .app
-        .org_for(a, code, palisade_domain::policy::OrgAction::RespondToAlerts)
-        .await
-        .is_ok();
+    let view = s.app.alert_response(a, id, code).await?;
+    let (alert, r, actions) = (view.alert, view.response, view.actions);
     let now = s.app.now();
+    // A refused reason is shown as typed; otherwise the one recorded.
+    let reason = if typed.reason.is_empty() {
+        r.reason.clone().unwrap_or_default()
+    } else {
+        typed.reason.clone()
+    };
     Ok(ResponsePage {
         l: Layout::for_session(&u.0),
         errors,
@@ -691,7 +677,7 @@ async fn response_page(
         title: alert.fields.title.clone(),
         acknowledged: when(r.acknowledged_at),
         applies: r.applies,
-        reason: r.reason.clone().unwrap_or_default(),
+        reason,
         closure: r.closure.map(|c| c.label().to_string()).unwrap_or_default(),
         risk_owner: r.risk_owner.clone().unwrap_or_default(),
         closed: r.status == ResponseStatus::Closed,
@@ -706,14 +692,15 @@ async fn response_page(
                 done_on: x.done_on.unwrap_or_default(),
             })
             .collect(),
-        may_respond,
+        may_respond: view.may_respond,
         closure_options: options(
             Closure::ALL
                 .iter()
                 .map(|c| (c.as_str().to_string(), c.label().to_string())),
-            "",
+            &typed.closure,
         ),
         r: response_row(&r, now),
+        typed,
     })
 }
 
@@ -723,32 +710,41 @@ async fn response(
     Path((id, code)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let page = response_page(&s, &u, &id, &code, Errors::default(), done_notice(&q.done)).await?;
+    let page = response_page(
+        &s,
+        &u,
+        &id,
+        &code,
+        Errors::default(),
+        done_notice(&q),
+        StepForm::default(),
+    )
+    .await?;
     Ok(render(&page))
 }
 
 #[derive(Deserialize, Default)]
-struct StepForm {
+pub struct StepForm {
     #[serde(default)]
-    applies: String,
+    pub applies: String,
     #[serde(default)]
-    reason: String,
+    pub reason: String,
     #[serde(default)]
-    action: String,
+    pub action: String,
     #[serde(default)]
-    owner: String,
+    pub owner: String,
     #[serde(default)]
-    due_on: String,
+    pub due_on: String,
     #[serde(default)]
-    action_id: Option<i64>,
+    pub action_id: Option<i64>,
     #[serde(default)]
-    progress: String,
+    pub progress: String,
     #[serde(default)]
-    done: String,
+    pub done: String,
     #[serde(default)]
-    closure: String,
+    pub closure: String,
     #[serde(default)]
-    siro: String,
+    pub siro: String,
 }
 
 impl StepForm {
@@ -795,7 +791,7 @@ async fn step(
         }
         Err(e) => {
             let errors = form_errors(e)?;
-            let page = response_page(&s, &u, &id, &code, errors, None).await?;
+            let page = response_page(&s, &u, &id, &code, errors, None, f).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -822,6 +818,35 @@ pub struct AlertForm {
     pub codes: String,
     pub response_required: bool,
     pub expected_version: i64,
+}
+
+/// One line of the products box: `name | identifiers | vers range`, where the identifiers are
+/// a CPE 2.3 name, a package URL or both (space-separated), and the range keeps its own `|`s.
+fn product_line(line: &str) -> Result<ProductInput, AppError> {
+    let mut parts = line.splitn(3, '|').map(str::trim);
+    let name = parts.next().unwrap_or_default().to_string();
+    let ids = parts.next().unwrap_or_default();
+    let vers = parts.next().unwrap_or_default();
+    let (mut cpe, mut purl) = (None, None);
+    for id in ids.split_whitespace() {
+        let slot = if id.starts_with("cpe:") {
+            &mut cpe
+        } else {
+            &mut purl
+        };
+        if slot.replace(id.to_string()).is_some() {
+            return Err(AppError::invalid(
+                "products",
+                format!("{name}: give at most one CPE name and one package URL"),
+            ));
+        }
+    }
+    Ok(ProductInput {
+        name,
+        cpe,
+        purl,
+        vers: Some(vers.to_string()).filter(|v| !v.is_empty()),
+    })
 }
 
 fn lines(s: &str) -> Vec<String> {
@@ -877,14 +902,17 @@ impl AlertForm {
                 .products
                 .iter()
                 .map(|p| {
-                    let id = p
-                        .cpe
-                        .as_ref()
-                        .map(|c| c.to_string())
-                        .or(p.purl.as_ref().map(|c| c.to_string()))
-                        .unwrap_or_default();
+                    // Both identifiers, space-separated: an imported product often has both.
+                    let ids = [
+                        p.cpe.as_ref().map(|c| c.to_string()),
+                        p.purl.as_ref().map(|c| c.to_string()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                     let vers = p.vers.as_ref().map(|v| v.to_string()).unwrap_or_default();
-                    format!("{} | {id} | {vers}", p.name)
+                    format!("{} | {ids} | {vers}", p.name)
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
@@ -928,20 +956,8 @@ impl AlertForm {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(|l| {
-                let mut parts = l.split('|').map(str::trim);
-                let name = parts.next().unwrap_or_default().to_string();
-                let id = parts.next().unwrap_or_default();
-                let vers = parts.next().unwrap_or_default();
-                let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-                ProductInput {
-                    name,
-                    cpe: some(id).filter(|i| i.starts_with("cpe:")),
-                    purl: some(id).filter(|i| !i.starts_with("cpe:")),
-                    vers: some(vers),
-                }
-            })
-            .collect();
+            .map(product_line)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(AlertInput {
             title: self.title.clone(),
             severity: self.severity.clone(),
@@ -961,12 +977,6 @@ impl AlertForm {
     }
 }
 
-pub struct Check {
-    pub value: String,
-    pub text: String,
-    pub checked: bool,
-}
-
 #[derive(Template)]
 #[template(path = "alert_form.html")]
 pub struct AlertFormPage {
@@ -977,10 +987,21 @@ pub struct AlertFormPage {
     pub f: AlertForm,
     pub severity_options: Options,
     pub type_options: Options,
-    pub org_type_checks: Vec<Check>,
-    pub category_checks: Vec<Check>,
+    pub org_type_checks: Options,
+    pub category_checks: Options,
     pub preview: Option<Content>,
     pub published: bool,
+}
+
+/// Checkboxes: each (value, text), ticked when its value is among `chosen`.
+fn checks(items: impl Iterator<Item = (String, String)>, chosen: &[String]) -> Options {
+    items
+        .map(|(value, text)| Opt {
+            selected: chosen.contains(&value),
+            value,
+            text,
+        })
+        .collect()
 }
 
 fn form_page(
@@ -1014,21 +1035,18 @@ fn form_page(
                 .map(|s| (s.as_str().to_string(), s.label().to_string())),
             &f.alert_type,
         ),
-        org_type_checks: OrgType::ALL
-            .iter()
-            .map(|t| Check {
-                value: t.as_str().into(),
-                text: t.label().into(),
-                checked: f.org_types.iter().any(|x| x == t.as_str()),
-            })
-            .collect(),
-        category_checks: (1..=4)
-            .map(|c: u8| Check {
-                value: c.to_string(),
-                text: format!("Category {c}"),
-                checked: f.categories.iter().any(|x| *x == c.to_string()),
-            })
-            .collect(),
+        org_type_checks: checks(
+            OrgType::ALL
+                .iter()
+                .map(|t| (t.as_str().to_string(), t.label().to_string())),
+            &f.org_types,
+        ),
+        category_checks: checks(
+            Category::ALL
+                .iter()
+                .map(|c| (c.number().to_string(), format!("Category {}", c.number()))),
+            &f.categories,
+        ),
         f,
         preview,
         published,
@@ -1158,4 +1176,48 @@ async fn update(
     u.0.actor.require(GlobalAction::ManageAlerts)?;
     let view = s.app.alert(&u.0.actor, &id).await?;
     save(&s, &u, Some(&view.alert), pairs).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_survive_the_edit_form_with_both_identifiers_and_a_two_limit_range() {
+        let input = AlertInput {
+            title: "Log4Shell".into(),
+            severity: "high".into(),
+            alert_type: "vulnerability".into(),
+            summary: "Patch now".into(),
+            products: vec![
+                ProductInput {
+                    name: "Log4j core".into(),
+                    cpe: Some("cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*".into()),
+                    purl: Some("pkg:maven/org.apache.logging.log4j/log4j-core".into()),
+                    vers: Some("vers:maven/>=2.0.0|<2.15.0".into()),
+                },
+                ProductInput {
+                    name: "Windows 7".into(),
+                    cpe: Some("cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*".into()),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let fields = input.validate().unwrap();
+        let again = AlertForm::from_fields(&fields, 1).input().unwrap();
+        assert_eq!(again.products, input.products);
+        assert_eq!(again.validate().unwrap().products, fields.products);
+    }
+
+    #[test]
+    fn a_product_line_takes_one_identifier_of_each_kind() {
+        let p = product_line("X | pkg:npm/x").unwrap();
+        assert_eq!(
+            (p.cpe, p.purl.as_deref(), p.vers),
+            (None, Some("pkg:npm/x"), None)
+        );
+        let e = product_line("X | pkg:npm/x pkg:npm/y | vers:npm/<2").unwrap_err();
+        assert!(e.to_string().contains("at most one"), "{e}");
+    }
 }

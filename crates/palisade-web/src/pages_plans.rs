@@ -400,16 +400,7 @@ async fn plans(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery
     let current = s.app.current_year();
     let year = crate::pages_assessments::chosen_year(&s, q.year.as_deref())?;
     let mut errors = Errors::default();
-    let state = match q.state.as_str() {
-        "" => None,
-        raw => match raw.parse::<PlanState>() {
-            Ok(st) => Some(st),
-            Err(m) => {
-                errors = Errors::one("state", &m);
-                None
-            }
-        },
-    };
+    let state = errors.filter::<PlanState>("state", &q.state);
     let filter = palisade_store::PlanFilter {
         year: Some(year),
         state,

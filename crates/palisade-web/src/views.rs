@@ -100,6 +100,26 @@ impl Errors {
             message: message.into(),
         }])
     }
+
+    /// An optional list filter from the query string: nothing when empty; when it does not
+    /// parse, nothing either, and the reason is added to the page's errors.
+    pub fn filter<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        field: &str,
+        raw: &str,
+    ) -> Option<T> {
+        if raw.is_empty() {
+            return None;
+        }
+        raw.parse()
+            .map_err(|m: String| {
+                self.0.push(ShownError {
+                    field: field.into(),
+                    message: m,
+                })
+            })
+            .ok()
+    }
 }
 
 impl From<FieldErrors> for Errors {
@@ -435,6 +455,18 @@ impl Tag for palisade_domain::framework::Level {
             palisade_domain::framework::Level::Achieved => "nhsuk-tag--green",
             palisade_domain::framework::Level::PartiallyAchieved => "nhsuk-tag--yellow",
             palisade_domain::framework::Level::NotAchieved => "nhsuk-tag--red",
+        }
+    }
+}
+
+impl Tag for palisade_domain::alert::Severity {
+    fn tag(&self) -> &'static str {
+        use palisade_domain::alert::Severity::*;
+        match self {
+            High => "nhsuk-tag--red",
+            Medium => "nhsuk-tag--orange",
+            Low => "nhsuk-tag--yellow",
+            InformationOnly => "nhsuk-tag--grey",
         }
     }
 }

@@ -4747,6 +4747,10 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "a date in the past"
         );
+        assert!(
+            r.text().contains("Upgrade PAN-OS") && r.text().contains("value=\"Infra\""),
+            "what was typed is kept"
+        );
         let (u, b) = post(
             "remediation",
             "action=Upgrade+PAN-OS&owner=Infra&due_on=2025-06-20",
@@ -4755,11 +4759,12 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
             h.page(Method::POST, &u, &lead, Some(b)).await.status,
             StatusCode::SEE_OTHER
         );
-        let (_, _, actions) = h
+        let actions = h
             .app
             .alert_response(&Actor::cli(), "CC-1000", "A81001")
             .await
-            .unwrap();
+            .unwrap()
+            .actions;
         let (u, b) = post(
             "remediation",
             &format!(
@@ -4818,20 +4823,85 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps() {
         let (lead, lead_csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
         let r = h.page(Method::GET, "/alerts/CC-1000", &admin, None).await;
         assert!(r.text().contains("Late: 1."), "{} {}", r.status, r.text());
+        // RX1 has only a SIRO so far: nobody to chase, and the page says so.
+        let none = format!("csrf_token={admin_csrf}");
+        let r = h
+            .page(Method::POST, "/alerts/CC-1000/chase", &admin, Some(none))
+            .await;
+        assert_eq!(
+            r.headers[header::LOCATION],
+            "/alerts/CC-1000?done=chased&n=0"
+        );
+        let desk = ContactInput {
+            name: "Cyber Desk".into(),
+            role: "alert_contact".into(),
+            email: "desk@rx1.nhs.uk".into(),
+            mobile: "07700 900456".into(),
+            ..Default::default()
+        };
+        h.app
+            .create_contact(&Actor::cli(), "RX1", &desk)
+            .await
+            .unwrap();
         let chase = format!("csrf_token={admin_csrf}");
         let r = h
             .page(Method::POST, "/alerts/CC-1000/chase", &admin, Some(chase))
             .await;
-        assert_eq!(r.headers[header::LOCATION], "/alerts/CC-1000?done=chased");
+        let queued = h.app.store.outbox(false, 100).await.unwrap().len();
+        let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with("/alerts/CC-1000?done=chased&n=") && !location.ends_with("n=0"),
+            "{location}"
+        );
+        let r = h.page(Method::GET, &location, &admin, None).await;
+        assert!(
+            r.text().contains("reminders are on their way"),
+            "{}",
+            r.text()
+        );
+        // A second chase the same day queues nothing, and the page says so.
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts/CC-1000/chase",
+                &admin,
+                Some(format!("csrf_token={admin_csrf}")),
+            )
+            .await;
+        assert_eq!(
+            r.headers[header::LOCATION],
+            "/alerts/CC-1000?done=chased&n=0"
+        );
+        assert_eq!(h.app.store.outbox(false, 100).await.unwrap().len(), queued);
+        let r = h
+            .page(Method::GET, "/alerts/CC-1000?done=chased&n=0", &admin, None)
+            .await;
+        assert!(r.text().contains("No reminder was queued"), "{}", r.text());
+        // A refused relay keeps the text as typed; a good one says how many went.
+        let long = "x".repeat(170);
         let r = h
             .page(
                 Method::POST,
                 "/alerts/CC-1000/relay",
                 &admin,
-                Some(format!("csrf_token={admin_csrf}&text={}", "x".repeat(170))),
+                Some(format!("csrf_token={admin_csrf}&text={long}")),
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains(&long), "the text is kept");
+        let r = h
+            .page(
+                Method::POST,
+                "/alerts/CC-1000/relay",
+                &admin,
+                Some(format!("csrf_token={admin_csrf}&text=Patch+tonight")),
+            )
+            .await;
+        let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with("/alerts/CC-1000?done=relayed&n=") && !location.ends_with("n=0"),
+            "{location}"
+        );
         let r = h
             .page(
                 Method::POST,
@@ -5182,6 +5252,113 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
             .await;
         assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
     }
+}
+
+/// Each organisation's response status to CC-1000, by code.
+async fn response_statuses(h: &H, token: &str) -> Vec<(String, String)> {
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/alerts/CC-1000/responses",
+            Some(token),
+            None,
+        )
+        .await;
+    let mut out: Vec<(String, String)> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["org_code"].as_str().unwrap().to_string(),
+                i["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_lead_of_several_organisations_acknowledges_them_together_on_the_alert_page() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let w = world(&h).await;
+    let mut body = high_alert(true);
+    body["audience"] = json!({"org_types": ["icb", "gp_practice", "acute_trust"]});
+    let r = h
+        .api(Method::POST, "/api/v1/alerts", Some(&w.admin.1), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let (lead, csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h.page(Method::GET, "/alerts/CC-1000", &lead, None).await;
+    let text = page.text();
+    assert!(
+        text.contains("Acknowledge for the selected organisations")
+            && text.contains("id=\"org-QAA\"")
+            && text.contains("id=\"org-A81001\"")
+            && !text.contains("org-RX1"),
+        "the lead's two organisations, and not another's: {text}"
+    );
+    let before = response_statuses(&h, &w.admin.1).await;
+    let ack = |orgs: &str| format!("csrf_token={csrf}{orgs}");
+
+    // Nothing chosen: the error links to the list; another organisation's code: nothing changes.
+    let r = h
+        .page(
+            Method::POST,
+            "/alerts/CC-1000/acknowledge",
+            &lead,
+            Some(ack("")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("href=\"#org_codes\"") && r.text().contains("id=\"org_codes\""),
+        "{}",
+        r.text()
+    );
+    let r = h
+        .page(
+            Method::POST,
+            "/alerts/CC-1000/acknowledge",
+            &lead,
+            Some(ack("&org=QAA&org=RX1")),
+        )
+        .await;
+    assert_ne!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "another organisation's code"
+    );
+    assert_eq!(
+        response_statuses(&h, &w.admin.1).await,
+        before,
+        "all or nothing"
+    );
+
+    let r = h
+        .page(
+            Method::POST,
+            "/alerts/CC-1000/acknowledge",
+            &lead,
+            Some(ack("&org=QAA&org=A81001")),
+        )
+        .await;
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/alerts/CC-1000?done=acknowledged"
+    );
+    let after = response_statuses(&h, &w.admin.1).await;
+    for (code, status) in &after {
+        let expected = if code == "RX1" {
+            "awaiting_acknowledgement"
+        } else {
+            "in_progress"
+        };
+        assert_eq!(status, expected, "{code}");
+    }
+    assert_eq!(after.len(), 3);
+    h.db.cleanup().await;
 }
 
 #[tokio::test]
