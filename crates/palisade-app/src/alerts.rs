@@ -13,8 +13,8 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
 use palisade_store::{
     ActionWrite, AlertFilter, AlertListItem, AlertRecord, AlertSave, AlertVersionRecord,
-    LateResponse, Notice, OutboxSummary, Recipients, ResponseActionRecord, ResponseCount,
-    ResponseFilter, ResponseRecord, ResponseWrite,
+    Escalation, LateResponse, Notice, OutboxSummary, Recipients, ResponseActionRecord,
+    ResponseCount, ResponseFilter, ResponseRecord, ResponseWrite,
 };
 
 /// Alert numbering and response deadlines, from configuration.
@@ -496,15 +496,14 @@ impl App {
             }),
             _ => None,
         };
-        match request {
+        // The texts as validated (trimmed, line breaks normalised) are what is stored.
+        let (reason, siro) = match request {
             StepRequest::Applicability { reason, .. } => {
-                paragraph("reason", reason, 0, 2000)?;
+                (Some(paragraph("reason", reason, 0, 2000)?), None)
             }
-            StepRequest::Close { siro, .. } => {
-                text("siro", siro, 0, 200)?;
-            }
-            _ => {}
-        }
+            StepRequest::Close { siro, .. } => (None, Some(text("siro", siro, 0, 200)?)),
+            _ => (None, None),
+        };
         let mut writes = Vec::new();
         let mut audit = Vec::new();
         let mut orgs = Vec::new();
@@ -536,16 +535,16 @@ impl App {
                 due_at: outcome.due_at,
                 acknowledged: matches!(step, Step::Acknowledge),
                 applicability: match &step {
-                    Step::Applicability { applies, reason } => Some((
-                        *applies,
-                        Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
-                    )),
+                    Step::Applicability { applies, .. } => {
+                        Some((*applies, reason.clone().filter(|r| !r.is_empty())))
+                    }
                     _ => None,
                 },
                 closure: match &step {
-                    Step::Close { closure, siro } => Some((
+                    Step::Close { closure, .. } => Some((
                         *closure,
-                        (*closure == Closure::RiskAccepted).then(|| siro.trim().to_string()),
+                        (*closure == Closure::RiskAccepted)
+                            .then(|| siro.clone().unwrap_or_default()),
                     )),
                     _ => None,
                 },
@@ -589,23 +588,22 @@ impl App {
             let now = self.now();
             let late = self.store.late_unescalated(now, ESCALATION_BATCH).await?;
             let n = late.len();
-            for l in &late {
-                let audit = self.draft(
-                    &Actor::system(),
-                    "alert.escalate",
-                    "alert_response",
-                    format!("{}/{}", l.reference, l.org_code),
-                    Some(l.org_id),
-                    serde_json::json!({"due_at": rfc3339_opt(Some(l.due_at))}),
-                );
-                if self
-                    .store
-                    .escalate(l, &escalation_notice(l), now, audit)
-                    .await?
-                {
-                    escalated += 1;
-                }
-            }
+            let batch: Vec<Escalation> = late
+                .into_iter()
+                .map(|l| Escalation {
+                    notice: escalation_notice(&l),
+                    audit: self.draft(
+                        &Actor::system(),
+                        "alert.escalate",
+                        "alert_response",
+                        format!("{}/{}", l.reference, l.org_code),
+                        Some(l.org_id),
+                        serde_json::json!({"due_at": rfc3339_opt(Some(l.due_at))}),
+                    ),
+                    late: l,
+                })
+                .collect();
+            escalated += self.store.escalate(&batch, now).await?;
             if (n as i64) < ESCALATION_BATCH {
                 return Ok(escalated);
             }

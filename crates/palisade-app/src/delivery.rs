@@ -49,6 +49,8 @@ pub struct DeliverySettings {
     pub retry_max_secs: i64,
     /// The pause between rounds when there is nothing to send.
     pub poll: Duration,
+    /// The longest one message may take to send, whatever the courier does.
+    pub send_timeout: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -59,11 +61,12 @@ impl Default for DeliverySettings {
             retry_base_secs: 30,
             retry_max_secs: 3600,
             poll: Duration::from_secs(5),
+            send_timeout: SEND_TIMEOUT,
         }
     }
 }
 
-/// The longest one message may take to send (each courier's timeout).
+/// The longest one message may take to send, by default (each courier's own timeout too).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl DeliverySettings {
@@ -73,7 +76,7 @@ impl DeliverySettings {
     pub fn lease_secs(&self) -> i64 {
         let slots = self.concurrency.max(1) as i64;
         let rounds = (self.batch.max(1) + slots - 1) / slots;
-        (rounds + 1) * SEND_TIMEOUT.as_secs() as i64
+        (rounds + 1) * self.send_timeout.as_secs().max(1) as i64
     }
 
     /// The wait before the next attempt after `attempts` failed ones (at least one).
@@ -118,7 +121,16 @@ impl App {
                     .iter()
                     .find(|c| c.channel() == m.channel)
                     .expect("only the couriers' channels are claimed");
-                let result = courier.send(&m).await;
+                // A peer that accepts and then never answers must not hold the round (and
+                // with it the other channel and escalations) past the message's lease.
+                let result = tokio::time::timeout(settings.send_timeout, courier.send(&m))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Failure::Transient(format!(
+                            "no answer within {} s",
+                            settings.send_timeout.as_secs_f64()
+                        )))
+                    });
                 let at = self.now();
                 Ok(match result {
                     Ok(provider_ref) => {
@@ -256,10 +268,20 @@ impl Courier for SmtpCourier {
             .map_err(|e| Failure::Permanent(format!("message: {e}")))?;
         match self.transport.send(email).await {
             Ok(response) => Ok(Some(response.code().to_string())),
-            Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+            Err(e) if e.is_permanent() && refuses_the_message(e.status()) => {
+                Err(Failure::Permanent(e.to_string()))
+            }
             Err(e) => Err(Failure::Transient(e.to_string())),
         }
     }
+}
+
+/// Whether a permanent SMTP reply refuses the message itself (an unknown mailbox, a rejected
+/// message) rather than Palisade's own standing with the server: 53x replies (authentication
+/// required or failed, encryption needed) come from the configuration, and every message would
+/// be lost to them, so they are retried until the configuration is put right.
+fn refuses_the_message(code: Option<lettre::transport::smtp::response::Code>) -> bool {
+    code.is_none_or(|c| !c.to_string().starts_with("53"))
 }
 
 /// Text messages through the GOV.UK Notify REST API (`POST /v2/notifications/sms`), signed with
@@ -393,6 +415,34 @@ impl Courier for NotifyCourier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_refusals_of_the_message_itself_are_final() {
+        use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
+        let code = |c, d| Some(Code::new(Severity::PermanentNegativeCompletion, c, d));
+        // 550 no such mailbox, 554 rejected: final.
+        assert!(refuses_the_message(code(
+            Category::MailSystem,
+            Detail::Zero
+        )));
+        assert!(refuses_the_message(code(
+            Category::MailSystem,
+            Detail::Four
+        )));
+        // 530 authentication required, 535 bad credentials: the configuration, retried.
+        assert!(!refuses_the_message(code(
+            Category::Unspecified3,
+            Detail::Zero
+        )));
+        assert!(!refuses_the_message(code(
+            Category::Unspecified3,
+            Detail::Five
+        )));
+        assert!(
+            refuses_the_message(None),
+            "a permanent error without a reply"
+        );
+    }
 
     #[test]
     fn a_claim_outlasts_its_slowest_batch() {

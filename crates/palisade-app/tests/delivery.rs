@@ -452,3 +452,79 @@ async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
         Err(palisade_app::delivery::Failure::Transient(_))
     ));
 }
+
+/// A mail server that takes the connection and then never says a word: the round still ends at
+/// the send timeout, the message waits for a retry, and nothing is marked sent.
+#[tokio::test]
+async fn a_mail_server_that_never_answers_delays_the_message_without_holding_the_round() {
+    let db = TestDb::sqlite().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = App::new(
+        Arc::new(db.store.clone()),
+        Arc::new(ManualClock::new(from_unix(1_750_000_000))),
+        AuthSettings::default(),
+    );
+    let cli = Actor::cli();
+    app.create_org(
+        &cli,
+        &OrgInput {
+            code: "RX1".into(),
+            name: "Riverside Hospitals".into(),
+            org_type: "acute_trust".into(),
+            category: String::new(),
+            region: "London".into(),
+            parent_code: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    app.create_contact(
+        &cli,
+        "RX1",
+        &contact("Desk", "desk@rx1.nhs.uk", "", "email"),
+    )
+    .await
+    .unwrap();
+    app.create_alert(&cli, &high_alert("Exploited VPN flaw"), true)
+        .await
+        .unwrap();
+    let couriers: Vec<Arc<dyn Courier>> = vec![Arc::new(
+        SmtpCourier::new(
+            &format!("smtp://127.0.0.1:{port}"),
+            "alerts@example.nhs.uk",
+            2,
+        )
+        .unwrap(),
+    )];
+    let settings = DeliverySettings {
+        send_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let round = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.deliver_due(&couriers, &settings),
+    )
+    .await
+    .expect("the round ends at the send timeout")
+    .unwrap();
+    assert_eq!((round.sent, round.retried, round.gave_up), (0, 1, 0));
+    let waiting = app.store.outbox(true, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert!(
+        waiting[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no answer within")),
+        "{waiting:?}"
+    );
+    assert!(waiting[0].sent_at.is_none() && waiting[0].gave_up_at.is_none());
+    silent.abort();
+    db.cleanup().await;
+}

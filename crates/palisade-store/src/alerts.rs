@@ -239,6 +239,20 @@ impl SqlStore {
     }
 }
 
+/// `audit` noting how many messages the change queued (none: nobody was there to tell).
+fn with_messages(mut audit: AuditDraft, queued: u64) -> AuditDraft {
+    if let serde_json::Value::Object(m) = &mut audit.summary {
+        m.insert("messages".into(), queued.into());
+    }
+    audit
+}
+
+/// A response late before the value that follows (the domain's `ResponseState::late`): open,
+/// with a due time passed. `alias` is the table's alias with its dot, or empty.
+fn late(alias: &str) -> String {
+    format!("{alias}status <> 'closed' AND {alias}due_at <")
+}
+
 /// Queues `notice` for the `recipients` of an alert: an email to each who takes email, a text
 /// to each with a mobile number who takes texts (every one with a mobile when the channels are
 /// overridden). Returns how many messages were queued; a message already queued under the same
@@ -294,8 +308,7 @@ async fn queue_notice(
             sql.push(" AND r.org_id = ").i64(org);
         }
         if let Some(now) = recipients.late_at {
-            sql.push(" AND r.status <> 'closed' AND r.due_at < ")
-                .i64(now);
+            sql.push(" AND ").push(&late("r.")).i64(now);
         }
         sql.push(" ON CONFLICT (key) DO NOTHING");
         queued += sql.execute(conn).await?;
@@ -556,8 +569,7 @@ impl AlertStore for SqlStore {
                 sql.push(" AND r.status = ").text(s.as_str());
             }
             if let Some(now) = filter.late_at {
-                sql.push(" AND r.status <> 'closed' AND r.due_at < ")
-                    .i64(now);
+                sql.push(" AND ").push(&late("r.")).i64(now);
             }
             if let Some(t) = filter.org_type {
                 sql.push(" AND o.org_type = ").text(t.as_str());
@@ -605,12 +617,13 @@ impl AlertStore for SqlStore {
     }
 
     async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT r.status, o.org_type, COUNT(*), \
-             SUM(CASE WHEN r.status <> 'closed' AND r.due_at < $2 THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN {} $2 THEN 1 ELSE 0 END) \
              FROM alert_responses r JOIN organisations o ON o.id = r.org_id \
              WHERE r.alert_id = $1 GROUP BY r.status, o.org_type ORDER BY r.status, o.org_type",
-        )
+            late("r.")
+        )))
         .bind(alert_id)
         .bind(now)
         .fetch_all(&self.read)
@@ -742,9 +755,9 @@ impl AlertStore for SqlStore {
     async fn late_unescalated(&self, now: i64, limit: i64) -> Result<Vec<LateResponse>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {LATE_COLUMNS} FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
-             JOIN organisations o ON o.id = r.org_id WHERE r.status <> 'closed' \
-             AND r.escalated_at IS NULL AND r.due_at < $1 ORDER BY r.due_at, r.alert_id, r.org_id \
-             LIMIT $2"
+             JOIN organisations o ON o.id = r.org_id WHERE r.escalated_at IS NULL AND {} $1 \
+             ORDER BY r.due_at, r.alert_id, r.org_id LIMIT $2",
+            late("r.")
         )))
         .bind(now)
         .bind(limit)
@@ -752,38 +765,36 @@ impl AlertStore for SqlStore {
         .await?)
     }
 
-    async fn escalate(
-        &self,
-        late: &LateResponse,
-        notice: &Notice,
-        now: i64,
-        audit: AuditDraft,
-    ) -> Result<bool> {
+    async fn escalate(&self, batch: &[Escalation], now: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let marked = sqlx::query(
-            "UPDATE alert_responses SET escalated_at = $1 WHERE alert_id = $2 AND org_id = $3 \
-             AND escalated_at IS NULL AND status <> 'closed' AND due_at < $1",
-        )
-        .bind(now)
-        .bind(late.alert_id)
-        .bind(late.org_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if marked == 0 {
-            // Answered, or escalated by another worker, since it was read.
-            return Ok(false);
+        let mut audit = Vec::with_capacity(batch.len());
+        for e in batch {
+            let marked = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE alert_responses SET escalated_at = $1 WHERE alert_id = $2 AND org_id = $3 \
+                 AND escalated_at IS NULL AND {} $1",
+                late("")
+            )))
+            .bind(now)
+            .bind(e.late.alert_id)
+            .bind(e.late.org_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked == 0 {
+                continue; // answered, or escalated by another worker, since it was read
+            }
+            let siro = Recipients {
+                role: ContactRole::Siro,
+                org: Some(e.late.org_id),
+                late_at: None,
+                override_channels: false,
+            };
+            let queued = queue_notice(&mut tx, e.late.alert_id, &e.notice, &siro, now).await?;
+            audit.push(with_messages(e.audit.clone(), queued));
         }
-        let siro = Recipients {
-            role: ContactRole::Siro,
-            org: Some(late.org_id),
-            late_at: None,
-            override_channels: false,
-        };
-        queue_notice(&mut tx, late.alert_id, notice, &siro, now).await?;
-        crate::audit::append(&mut tx, &audit).await?;
+        append_many(&mut tx, &audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(audit.len())
     }
 
     async fn chase_list(
@@ -799,9 +810,9 @@ impl AlertStore for SqlStore {
             }
             sql.push(
                 " FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
-                 JOIN organisations o ON o.id = r.org_id WHERE r.status <> 'closed' \
-                 AND r.escalated_at IS NOT NULL AND r.due_at < ",
+                 JOIN organisations o ON o.id = r.org_id WHERE r.escalated_at IS NOT NULL AND ",
             )
+            .push(&late("r."))
             .i64(now);
             if let Some(id) = alert_id {
                 sql.push(" AND r.alert_id = ").i64(id);
@@ -838,20 +849,16 @@ impl AlertStore for SqlStore {
         let mut tx = self.begin().await?;
         let queued = queue_notice(&mut tx, alert_id, notice, recipients, stamp.at).await?;
         if let Some(now) = recipients.late_at {
-            sqlx::query(
-                "UPDATE alert_responses SET chased_at = $1 WHERE alert_id = $2 \
-                 AND status <> 'closed' AND due_at < $1",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE alert_responses SET chased_at = $1 WHERE alert_id = $2 AND {} $1",
+                late("")
+            )))
             .bind(now)
             .bind(alert_id)
             .execute(&mut *tx)
             .await?;
         }
-        let mut audit = audit;
-        if let serde_json::Value::Object(m) = &mut audit.summary {
-            m.insert("messages".into(), queued.into());
-        }
-        crate::audit::append(&mut tx, &audit).await?;
+        crate::audit::append(&mut tx, &with_messages(audit, queued)).await?;
         tx.commit().await?;
         Ok(queued)
     }

@@ -396,16 +396,11 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<()>;
     /// Responses past their due time and not yet escalated, the longest overdue first.
     async fn late_unescalated(&self, now: i64, limit: i64) -> Result<Vec<LateResponse>>;
-    /// Marks a late response escalated and queues `notice` to its organisation's SIRO, in one
-    /// transaction with the audit entry; `false` (and nothing written) when the response was
-    /// answered or escalated since it was read.
-    async fn escalate(
-        &self,
-        late: &LateResponse,
-        notice: &Notice,
-        now: i64,
-        audit: AuditDraft,
-    ) -> Result<bool>;
+    /// Marks each late response escalated and queues its notice to its organisation's SIRO,
+    /// with its audit entry (which records how many messages went), all in one transaction; a
+    /// response answered or escalated since it was read is skipped. Returns how many were
+    /// escalated.
+    async fn escalate(&self, batch: &[Escalation], now: i64) -> Result<usize>;
     /// The national chase list: escalated responses still late at `now`, of one alert or all.
     async fn chase_list(
         &self,

@@ -656,6 +656,14 @@ impl Recipients {
     }
 }
 
+/// One late response to escalate: the message to its SIRO and the audit entry.
+#[derive(Debug, Clone)]
+pub struct Escalation {
+    pub late: LateResponse,
+    pub notice: Notice,
+    pub audit: palisade_domain::audit::AuditDraft,
+}
+
 /// A response past its due time, with what a message about it needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct LateResponse {

@@ -4033,6 +4033,23 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
             );
             assert!(r.text().contains(field), "{}", r.text());
         }
+        // A reason typed over lines is stored as validated: trimmed, with plain line breaks.
+        let r = step(
+            &h,
+            lead,
+            "CC-1000",
+            "A81001",
+            "applicability",
+            json!({"applies": false, "reason": "  No Windows 7 here.\r\nChecked by the desk.  "}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            r.json()["reason"],
+            "No Windows 7 here.\nChecked by the desk.",
+            "{}",
+            r.text()
+        );
         let r = step(
             &h,
             lead,
@@ -4515,11 +4532,31 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
         let chase = format!("/api/v1/alerts/{id}/chase");
         let r = h.api(Method::POST, &chase, Some(analyst), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // An organisation that answered in time is not chased, even with an alert contact.
+        let answered = ContactInput {
+            name: "Practice Desk".into(),
+            role: "alert_contact".into(),
+            email: "desk@a81001.nhs.uk".into(),
+            ..Default::default()
+        };
+        h.app
+            .create_contact(&Actor::cli(), "A81001", &answered)
+            .await
+            .unwrap();
         let r = h.api(Method::POST, &chase, Some(admin), None).await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
-        assert_eq!(r.json()["messages"], 3);
+        assert_eq!(
+            r.json()["messages"],
+            3,
+            "RX1's two contacts, by their channels"
+        );
         let r = h.api(Method::POST, &chase, Some(admin), None).await;
         assert_eq!(r.json()["messages"], 0, "one chase a day");
+        h.clock.advance(time::Duration::days(1));
+        let r = h.api(Method::POST, &chase, Some(admin), None).await;
+        // The next day RX1 is chased again, and the practice too: its update, due three days
+        // after it acknowledged, is now overdue (its desk takes email only).
+        assert_eq!(r.json()["messages"], 4, "and again the next day");
         let r = h.api(Method::GET, &chase, Some(admin), None).await;
         assert!(r.json()["items"][0]["chased_at"].is_string());
 
@@ -4586,7 +4623,8 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
             .api(Method::GET, "/api/v1/outbox", Some(analyst), None)
             .await;
         assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(r.json()["pending"], 10, "{}", r.text());
+        // 10 as before, and the next day's 4 reminders.
+        assert_eq!(r.json()["pending"], 14, "{}", r.text());
         let r = h.api(Method::GET, "/api/v1/outbox", Some(lead), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // Exactly 160 characters is one text, and goes, even in the same second as another.
@@ -4616,6 +4654,16 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed() 
         for a in ["alert.escalate", "alert.chase", "alert.relay"] {
             assert!(actions.contains(&a), "{a}: {actions:?}");
         }
+        let escalation = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "alert.escalate")
+            .unwrap();
+        assert_eq!(
+            escalation["summary"]["messages"], 2,
+            "the audit says how many messages the SIRO was sent"
+        );
         h.db.cleanup().await;
     }
 }
