@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Checks CSAF 2.0 documents offline: the strict CSAF schema and every mandatory test (6.1.x) of
-// the secvisogram validator library; provider metadata files against the OASIS provider schema.
+// Checks CSAF 2.0 documents offline: the strict CSAF schema, every mandatory test (6.1.x) of the
+// secvisogram validator library and the optional tests of the release dates (6.2.5, 6.2.6), whose
+// warnings count as failures here; provider metadata files against the OASIS provider schema.
 // Usage: node validate-csaf.mjs --schema-dir DIR [--provider FILE]... DOCUMENT.json...
 // Exits 1 when anything is invalid, naming the file, the test, the path and the reason.
 import { readFileSync } from 'node:fs'
@@ -8,13 +9,14 @@ import { resolve } from 'node:path'
 import validateStrict from '@secvisogram/csaf-validator-lib/validateStrict.js'
 import { csaf_2_0_strict } from '@secvisogram/csaf-validator-lib/schemaTests.js'
 import * as mandatory from '@secvisogram/csaf-validator-lib/mandatoryTests.js'
+import { optionalTest_6_2_5, optionalTest_6_2_6 } from '@secvisogram/csaf-validator-lib/optionalTests.js'
 import Ajv2020 from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import cvss20 from '@secvisogram/csaf-validator-lib/schemas/cvss-v2.0.js'
 import cvss30 from '@secvisogram/csaf-validator-lib/schemas/cvss-v3.0.js'
 import cvss31 from '@secvisogram/csaf-validator-lib/schemas/cvss-v3.1.js'
 
-const tests = [csaf_2_0_strict, ...Object.values(mandatory)]
+const tests = [csaf_2_0_strict, ...Object.values(mandatory), optionalTest_6_2_5, optionalTest_6_2_6]
 const documents = []
 const providers = []
 let schemaDir = ''
@@ -45,11 +47,15 @@ for (const file of documents) {
     continue
   }
   const result = await validateStrict(tests, doc)
-  for (const t of result.tests.filter((t) => !t.isValid)) {
-    if (!t.errors.length) fail(file, t.name, '', 'failed without details')
-    for (const e of t.errors) fail(file, t.name, e.instancePath, e.message)
+  let clean = true
+  for (const t of result.tests) {
+    const found = [...(t.errors ?? []), ...(t.warnings ?? [])]
+    if (t.isValid && !found.length) continue
+    clean = false
+    if (!found.length) fail(file, t.name, '', 'failed without details')
+    for (const e of found) fail(file, t.name, e.instancePath, e.message)
   }
-  if (result.isValid) console.log(`ok   ${file} (${tests.length} tests)`)
+  if (clean) console.log(`ok   ${file} (${tests.length} tests)`)
 }
 
 if (providers.length) {

@@ -329,6 +329,13 @@ impl App {
         update: bool,
         version: i64,
     ) -> Result<AlertSave> {
+        // A first publication is news, not a change: what was edited while it was a draft is
+        // not the public's business, and the feeds show a version's changes as an update.
+        let changed = if publish && !update {
+            Vec::new()
+        } else {
+            changed
+        };
         let targets = if publish {
             self.audience_ids(&fields).await?
         } else {

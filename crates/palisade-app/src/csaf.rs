@@ -242,7 +242,11 @@ impl App {
                 "id": current.reference,
                 "status": "final",
                 "version": versions.len().to_string(),
-                "initial_release_date": rfc3339_millis(current.first_published_at),
+                // The first revision's own time, so the two agree to the millisecond.
+                "initial_release_date": versions.first().map_or_else(
+                    || rfc3339_millis(current.first_published_at),
+                    |v| version_time(v.at, v.version),
+                ),
                 "current_release_date": version_time(current.at, current.version),
                 "revision_history": versions.iter().enumerate().map(|(i, v)| json!({
                     "number": (i + 1).to_string(),

@@ -6,14 +6,20 @@
 //! exploitation is known. Unknown fields are ignored, as CSAF documents carry much more.
 
 use crate::{Actor, App, AppError, Result};
-use palisade_domain::alert::{AlertInput, ProductInput, Severity};
+use palisade_domain::alert::{AlertInput, MAX_CVES, ProductInput, Severity};
+use palisade_domain::error::one_line;
 use palisade_domain::ident::{Cpe23, Purl};
 use palisade_domain::policy::GlobalAction;
 use palisade_store::AlertRecord;
 use serde::Deserialize;
+use std::collections::HashSet;
 
 /// Most products taken from one advisory's product tree.
 pub const MAX_IMPORTED_PRODUCTS: usize = 50;
+
+/// The longest body and remediation an alert holds.
+const BODY_MAX: usize = 20_000;
+const REMEDIATION_MAX: usize = 10_000;
 
 #[derive(Deserialize)]
 struct Csaf {
@@ -174,8 +180,12 @@ pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<
         .find(|n| n.category == "summary")
         .or_else(|| d.notes.iter().find(|n| n.category == "description"))
         .map_or_else(|| d.title.clone(), |n| n.text.clone());
+    // Text is gathered only up to what the alert holds, so a huge advisory costs no more.
     let mut body = String::new();
     for n in &d.notes {
+        if body.len() > BODY_MAX {
+            break;
+        }
         if let Some(t) = &n.title {
             body.push_str(&format!("{t}\n"));
         }
@@ -186,27 +196,36 @@ pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<
         d.publisher.name, d.tracking.id
     ));
     let mut cves: Vec<String> = Vec::new();
+    let mut seen_cves = HashSet::new();
     let mut remediation = String::new();
+    let mut seen_steps = HashSet::new();
     let mut exploited = false;
     for v in &doc.vulnerabilities {
         if let Some(c) = &v.cve
-            && !cves.contains(c)
+            && seen_cves.insert(c.as_str())
         {
             cves.push(c.clone());
         }
         for r in &v.remediations {
             let line = format!("{}: {}\n", r.category.replace('_', " "), r.details.trim());
-            if !remediation.contains(&line) {
+            if remediation.len() <= REMEDIATION_MAX && seen_steps.insert(line.clone()) {
                 remediation.push_str(&line);
             }
         }
-        exploited |= v.threats.iter().any(|t| {
-            let d = t.details.to_ascii_lowercase();
-            t.category == "exploit_status"
-                && !(d.starts_with("no") || d.contains("not ") || d.contains("none"))
-        });
+        exploited |= v
+            .threats
+            .iter()
+            .any(|t| t.category == "exploit_status" && reports_exploitation(&t.details));
+    }
+    if cves.len() > MAX_CVES {
+        notes.push(format!(
+            "the advisory names {} CVEs; the first {MAX_CVES} were kept",
+            cves.len()
+        ));
+        cves.truncate(MAX_CVES);
     }
     let mut products: Vec<ProductInput> = Vec::new();
+    let mut seen_products = HashSet::new();
     let mut skipped = 0;
     if let Some(tree) = &doc.product_tree {
         let mut named = Vec::new();
@@ -231,17 +250,13 @@ pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<
                 skipped += 1;
                 continue;
             }
-            let input = ProductInput {
-                name: clip(&p.name, 200),
-                cpe,
-                purl,
-                vers: None,
-            };
-            if !products
-                .iter()
-                .any(|q| q.cpe == input.cpe && q.purl == input.purl)
-            {
-                products.push(input);
+            if seen_products.insert((cpe.clone(), purl.clone())) {
+                products.push(ProductInput {
+                    name: one_line(&p.name, 200),
+                    cpe,
+                    purl,
+                    vers: None,
+                });
             }
         }
     }
@@ -257,23 +272,26 @@ pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<
         ));
         products.truncate(MAX_IMPORTED_PRODUCTS);
     }
-    if body.chars().count() > 20_000 {
+    if body.chars().count() > BODY_MAX {
         notes.push("the advisory's notes were shortened to fit".into());
     }
+    if remediation.chars().count() > REMEDIATION_MAX {
+        notes.push("the advisory's remediations were shortened to fit".into());
+    }
     let input = AlertInput {
-        title: clip(&one_line(&d.title), 200),
+        title: one_line(&d.title, 200),
         severity: severity.as_str().into(),
         alert_type: if d.category == "csaf_informational_advisory" {
             "advisory".into()
         } else {
             "vulnerability".into()
         },
-        summary: clip(&one_line(&summary), 1000),
-        body: clip(&body, 20_000),
+        summary: one_line(&summary, 1000),
+        body: clip(&body, BODY_MAX),
         cves,
         products,
         exploited,
-        remediation: clip(&remediation, 10_000),
+        remediation: clip(&remediation, REMEDIATION_MAX),
         response_required: matches!(severity, Severity::High | Severity::Medium),
         ..AlertInput::default()
     };
@@ -322,14 +340,36 @@ fn severity_of(doc: &Csaf) -> Severity {
     }
 }
 
-/// `text` on one line: every run of whitespace (line breaks too) as one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Whether an `exploit_status` threat says the flaw is being exploited: positive wording
+/// ("exploited in the wild", "active exploitation") without a negation or doubt ("no known
+/// exploitation", "unknown"). A proof of concept alone is not exploitation.
+fn reports_exploitation(details: &str) -> bool {
+    let d = details.to_lowercase();
+    let positive = [
+        "exploited",
+        "exploitation",
+        "in the wild",
+        "actively",
+        "attacks",
+    ]
+    .iter()
+    .any(|p| d.contains(p));
+    let doubted = d.starts_with("no")
+        || ["not ", "no ", "none", "unknown", "unlikely", "unconfirmed"]
+            .iter()
+            .any(|n| d.contains(n));
+    positive && !doubted
 }
 
 /// `text` trimmed to at most `max` characters, on a character boundary.
 fn clip(text: &str, max: usize) -> String {
-    let t = text.trim();
+    // Paragraphs keep their line breaks and tabs; other control characters go.
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    let t = t.as_str();
     match t.char_indices().nth(max) {
         Some((i, _)) => t[..i].trim_end().to_string(),
         None => t.to_string(),
@@ -415,5 +455,71 @@ mod tests {
         );
         assert_eq!(clip("  abcdef ", 3), "abc");
         assert_eq!(clip("éé", 1), "é");
+    }
+
+    #[test]
+    fn only_clear_reports_of_exploitation_count_as_exploited() {
+        for yes in [
+            "Exploited in the wild",
+            "Active exploitation has been reported",
+            "Used in targeted attacks",
+        ] {
+            assert!(reports_exploitation(yes), "{yes}");
+        }
+        for no in [
+            "Unknown",
+            "No known exploitation",
+            "Proof of concept available",
+            "Exploitation is unlikely",
+            "none",
+        ] {
+            assert!(!reports_exploitation(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn large_advisories_are_cut_to_what_an_alert_holds_with_notes() {
+        let mut d: serde_json::Value = serde_json::from_slice(&doc(None, &[9.0])).unwrap();
+        let product = |n: usize| {
+            serde_json::json!({"name": format!("Product\t{n}"), "product_id": format!("P{n}"),
+                "product_identification_helper": {"purl": format!("pkg:npm/p{n}")}})
+        };
+        let vuln = |n: usize| {
+            serde_json::json!({"cve": format!("CVE-2026-{}", 10_000 + n),
+                "remediations": [{"category": "vendor_fix", "details": format!("{n} {}", "x".repeat(400)), "product_ids": ["P0"]}]})
+        };
+        d["document"]["title"] = serde_json::json!("Bell\u{7} title");
+        d["document"]["notes"] =
+            serde_json::json!([{"category": "description", "text": "y".repeat(30_000)}]);
+        let limit = |n: usize| {
+            let mut d = d.clone();
+            d["product_tree"] =
+                serde_json::json!({"full_product_names": (0..n).map(product).collect::<Vec<_>>()});
+            d["vulnerabilities"] = (0..n.max(1) * 3).map(vuln).collect();
+            alert_from_csaf(&serde_json::to_vec(&d).unwrap()).unwrap()
+        };
+        let (input, _, _, notes) = limit(MAX_IMPORTED_PRODUCTS);
+        assert_eq!(input.products.len(), MAX_IMPORTED_PRODUCTS);
+        assert!(!notes.iter().any(|n| n.contains("products;")), "{notes:?}");
+        assert_eq!(input.title, "Bell title", "control characters go");
+        assert_eq!(input.products[0].name, "Product 0");
+        assert!(
+            input.clone().validate().is_ok(),
+            "the draft is a valid alert"
+        );
+        let (input, _, _, notes) = limit(MAX_IMPORTED_PRODUCTS + 1);
+        assert_eq!(input.products.len(), MAX_IMPORTED_PRODUCTS);
+        assert_eq!(input.cves.len(), MAX_CVES);
+        assert!(input.body.chars().count() <= BODY_MAX);
+        assert!(input.remediation.chars().count() <= REMEDIATION_MAX);
+        for says in [
+            "51 products",
+            "153 CVEs",
+            "notes were shortened",
+            "remediations were shortened",
+        ] {
+            assert!(notes.iter().any(|n| n.contains(says)), "{says}: {notes:?}");
+        }
+        assert!(input.validate().is_ok());
     }
 }

@@ -61,6 +61,9 @@ pub struct StixEntry {
     pub version: String,
     pub date_added: i64,
     pub object: Arc<Value>,
+    /// Whether this is the object's first (oldest) or last (newest) version in the collection.
+    first: bool,
+    last: bool,
 }
 
 impl StixEntry {
@@ -74,6 +77,8 @@ impl StixEntry {
                 .unwrap_or_else(|| rfc3339_millis(date_added)),
             date_added,
             object: Arc::new(object),
+            first: false,
+            last: false,
         }
     }
 
@@ -93,35 +98,58 @@ pub struct StixCatalog {
     entries: Vec<StixEntry>,
 }
 
-/// Which versions of each object a request wants (`match[version]`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum VersionMatch {
-    #[default]
-    Last,
-    First,
-    All,
+/// Which versions of each object a request wants (`match[version]`): any of the keywords and
+/// exact times given, together (TAXII reads a list of them as "or"). Nothing given is `last`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionMatch {
+    pub all: bool,
+    pub first: bool,
+    pub last: bool,
     /// These exact versions (times as written in the objects).
-    At(Vec<String>),
+    pub at: Vec<String>,
+}
+
+impl Default for VersionMatch {
+    fn default() -> Self {
+        Self {
+            all: false,
+            first: false,
+            last: true,
+            at: Vec::new(),
+        }
+    }
 }
 
 impl VersionMatch {
+    /// Every version of every object.
+    pub fn all() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+
     pub fn parse(raw: &str) -> std::result::Result<Self, String> {
-        let mut exact = Vec::new();
-        let mut out = None;
+        let mut m = Self {
+            last: false,
+            ..Self::default()
+        };
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
-                "last" => out = Some(VersionMatch::Last),
-                "first" => out = Some(VersionMatch::First),
-                "all" => out = Some(VersionMatch::All),
-                t => exact.push(parse_time(t)?),
+                "last" => m.last = true,
+                "first" => m.first = true,
+                "all" => m.all = true,
+                t => m.at.push(ms_text(parse_time(t)?)),
             }
         }
-        Ok(match (out, exact.is_empty()) {
-            (Some(VersionMatch::All), _) => VersionMatch::All,
-            (Some(v), true) => v,
-            (None, true) => VersionMatch::Last,
-            (_, false) => VersionMatch::At(exact.iter().map(|t| ms_text(*t)).collect()),
-        })
+        if !(m.all || m.first || !m.at.is_empty()) {
+            m.last = true;
+        }
+        Ok(m)
+    }
+
+    fn wants(&self, e: &StixEntry) -> bool {
+        self.all || (self.first && e.first) || (self.last && e.last) || self.at.contains(&e.version)
     }
 }
 
@@ -164,10 +192,30 @@ pub fn parse_time(raw: &str) -> std::result::Result<i64, String> {
         .map_err(|_| format!("'{raw}' is not an RFC 3339 time such as 2026-11-24T10:00:00.000Z"))
 }
 
+/// Milliseconds since the epoch as a STIX time (the same form as `version_time`).
 fn ms_text(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let t = rfc3339_millis(secs);
-    format!("{}.{:03}Z", &t[..t.len() - 5], ms.rem_euclid(1000))
+    version_time(ms.div_euclid(1000), ms.rem_euclid(1000))
+}
+
+/// Marks each object's oldest and newest version (by the version's time).
+fn mark_first_and_last(entries: &mut [StixEntry]) {
+    let mut span: HashMap<String, (String, String)> = HashMap::new();
+    for e in entries.iter() {
+        let s = span
+            .entry(e.id.clone())
+            .or_insert_with(|| (e.version.clone(), e.version.clone()));
+        if e.version < s.0 {
+            s.0 = e.version.clone();
+        }
+        if e.version > s.1 {
+            s.1 = e.version.clone();
+        }
+    }
+    for e in entries.iter_mut() {
+        let (first, last) = &span[&e.id];
+        e.first = e.version == *first;
+        e.last = e.version == *last;
+    }
 }
 
 fn encode_next(e: &StixEntry) -> String {
@@ -194,27 +242,12 @@ impl StixCatalog {
             (q.ids.is_empty() || q.ids.contains(&e.id))
                 && (q.types.is_empty() || q.types.contains(&e.kind))
         };
-        let candidates = self.entries.iter().filter(wanted);
         // Entries are kept in (date added, id, version) order; filtering keeps that order.
-        let mut chosen: Vec<&StixEntry> = match &q.versions {
-            VersionMatch::All => candidates.collect(),
-            VersionMatch::At(times) => candidates.filter(|e| times.contains(&e.version)).collect(),
-            VersionMatch::Last | VersionMatch::First => {
-                let last = q.versions == VersionMatch::Last;
-                let candidates: Vec<&StixEntry> = candidates.collect();
-                let mut pick: HashMap<&str, &str> = HashMap::new();
-                for e in &candidates {
-                    let v = pick.entry(&e.id).or_insert(&e.version);
-                    if (e.version.as_str() > *v) == last && e.version != *v {
-                        *v = &e.version;
-                    }
-                }
-                candidates
-                    .into_iter()
-                    .filter(|e| pick.get(e.id.as_str()) == Some(&e.version.as_str()))
-                    .collect()
-            }
-        };
+        let mut chosen: Vec<&StixEntry> = self
+            .entries
+            .iter()
+            .filter(|e| wanted(e) && q.versions.wants(e))
+            .collect();
         if let Some(after) = q.added_after_ms {
             chosen.retain(|e| e.date_added * 1000 > after);
         }
@@ -281,6 +314,7 @@ impl App {
             }
         }
         entries.sort_by(|a, b| a.key().cmp(&b.key()));
+        mark_first_and_last(&mut entries);
         StixCatalog { stamp, entries }
     }
 
@@ -427,7 +461,7 @@ impl App {
         let mut q = q.clone();
         q.ids = vec![id.to_string()];
         if all_versions {
-            q.versions = VersionMatch::All;
+            q.versions = VersionMatch::all();
         }
         catalog.page(&q).map_err(|m| AppError::invalid("next", m))
     }

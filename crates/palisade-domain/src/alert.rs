@@ -197,6 +197,10 @@ pub struct ProductInput {
     pub vers: Option<String>,
 }
 
+/// The most CVEs and affected products one alert lists.
+pub const MAX_CVES: usize = 100;
+pub const MAX_PRODUCTS: usize = 100;
+
 /// An alert as typed into a form or a request, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertInput {
@@ -239,7 +243,13 @@ impl AlertInput {
         let body = e.take(long_text("body", &self.body, 0, 20_000));
         let remediation = e.take(long_text("remediation", &self.remediation, 0, 10_000));
         let mut cves: Vec<CveId> = Vec::new();
-        for (i, raw) in self.cves.iter().enumerate() {
+        if self.cves.len() > MAX_CVES {
+            e.push("cves", format!("list at most {MAX_CVES} CVEs"));
+        }
+        if self.products.len() > MAX_PRODUCTS {
+            e.push("products", format!("list at most {MAX_PRODUCTS} products"));
+        }
+        for (i, raw) in self.cves.iter().take(MAX_CVES).enumerate() {
             match CveId::parse(raw) {
                 Ok(c) if cves.contains(&c) => {
                     e.push(format!("cves[{i}]"), format!("{c} is listed twice"))
@@ -249,7 +259,7 @@ impl AlertInput {
             }
         }
         let mut products = Vec::new();
-        for (i, p) in self.products.iter().enumerate() {
+        for (i, p) in self.products.iter().take(MAX_PRODUCTS).enumerate() {
             let f = |name: &str| format!("products[{i}].{name}");
             let name = e.take(bounded_text(&f("name"), &p.name, 1, 200));
             let cpe = non_empty(&p.cpe).and_then(|c| {
@@ -572,6 +582,21 @@ mod tests {
         assert_eq!(f.body, "Line one\nLine two");
         assert_eq!(f.audience.codes[0].as_str(), "A81001");
         assert_eq!(f.products[0].vers.as_ref().unwrap().scheme, "maven");
+    }
+
+    #[test]
+    fn an_alert_lists_at_most_a_hundred_cves_and_products() {
+        let mut i = input();
+        i.cves = (0..MAX_CVES)
+            .map(|n| format!("CVE-2026-{}", 10_000 + n))
+            .collect();
+        i.products = vec![i.products[0].clone(); MAX_PRODUCTS];
+        assert_eq!(i.clone().validate().unwrap().cves.len(), MAX_CVES);
+        i.cves.push("CVE-2026-99999".into());
+        i.products.push(i.products[0].clone());
+        let e = i.validate().unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["cves", "products"], "{e:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! nodes → items). References are positional (`2.3.1`); each item keeps its original id or
 //! label as `source_ref`.
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldError, FieldErrors, one_line as clip};
 use crate::framework::{
     AssertionFile, FORMAT, Framework, FrameworkFile, ItemFile, StandardFile, validate,
 };
@@ -44,23 +44,6 @@ impl SourceFormat {
 
 const TITLE_MAX: usize = 200;
 const TEXT_MAX: usize = 4000;
-
-fn clip(s: &str, max: usize) -> String {
-    let flat: String = s
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let mut out: String = flat.chars().take(max - 1).collect();
-        out.push('…');
-        out
-    }
-}
 
 fn item(reference: String, text: &str, source_ref: Option<String>) -> ItemFile {
     ItemFile {

@@ -68,6 +68,26 @@ impl std::fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+/// Text from elsewhere made fit for a one-line field: whitespace runs (line breaks too) as one
+/// space, control characters dropped, and at most `max` characters (the last an ellipsis when
+/// it was cut).
+pub fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let mut out: String = flat.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// Trims `value` and checks it is between `min` and `max` characters.
 pub fn bounded_text(
     field: &str,

@@ -427,10 +427,11 @@ async fn detail_page(
                 version: v.version,
                 at: when(Some(v.at)),
                 by: v.by.clone().unwrap_or_default(),
-                changed: if v.changed.is_empty() {
-                    "First version".into()
-                } else {
-                    v.changed.join(", ")
+                changed: match (v.changed.is_empty(), v.version, v.published) {
+                    (false, _, _) => v.changed.join(", "),
+                    (true, 1, _) => "First version".into(),
+                    (true, _, true) => "First published".into(),
+                    (true, _, false) => "Saved again".into(),
                 },
             })
             .collect(),

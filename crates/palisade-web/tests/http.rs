@@ -4365,6 +4365,16 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(r.json()["state"], "published");
         assert_eq!(r.json()["responses"], 2);
+        // Its draft edits stay internal: the first published version changes nothing, and the
+        // public page and feed call it published, not updated.
+        assert_eq!(r.json()["versions"][0]["changed"], json!([]));
+        let public = anonymous(&h, &format!("/public/alerts/{id}")).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert!(!public.text().contains("Updated"), "{}", public.text());
+        let atom = anonymous(&h, "/alerts.atom").await.text();
+        let entry = &atom[atom.find(&format!("{id} (")).unwrap()..];
+        let entry = &entry[..entry.find("</entry>").unwrap()];
+        assert!(!entry.contains("Updated:"), "{entry}");
 
         // Notifications were queued with the change, once each: an email to the practice's
         // alert contact for each publication and for the update, and a text for the High ones
@@ -5249,6 +5259,34 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
                 .iter()
                 .all(|o| o["type"] == "vulnerability" || o["type"] == "software")
         );
+        let of_kinds = objects
+            .iter()
+            .filter(|o| o["type"] == "vulnerability" || o["type"] == "software")
+            .count();
+        assert!(of_kinds > 0);
+        assert_eq!(
+            only["objects"].as_array().unwrap().len(),
+            of_kinds,
+            "every object of those types"
+        );
+        // Several version keywords are read together, as "or".
+        let both = anonymous(
+            &h,
+            &format!("{objects_url}?match[id]={rid}&match[version]=first,last"),
+        )
+        .await
+        .json();
+        let both: Vec<&Value> = both["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["modified"])
+            .collect();
+        assert_eq!(
+            both,
+            [&versions["versions"][0], &versions["versions"][1]],
+            "first and last"
+        );
         let manifest = anonymous(&h, &format!("/taxii2/api/collections/{cid}/manifest/"))
             .await
             .json();
@@ -5264,6 +5302,32 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
             .await
             .json();
         assert!(later["objects"].as_array().unwrap().is_empty());
+        // After the oldest: exactly the entries added later than it, and some are.
+        let added: Vec<String> = manifest["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["date_added"].as_str().unwrap().to_string())
+            .collect();
+        let oldest = added.iter().min().unwrap();
+        let expected = added.iter().filter(|a| *a > oldest).count();
+        assert!(
+            expected > 0,
+            "entries were added at different times: {added:?}"
+        );
+        let after = anonymous(
+            &h,
+            &format!("/taxii2/api/collections/{cid}/manifest/?added_after={oldest}"),
+        )
+        .await
+        .json();
+        let after = after["objects"].as_array().unwrap();
+        assert_eq!(after.len(), expected);
+        assert!(
+            after
+                .iter()
+                .all(|m| m["date_added"].as_str().unwrap() > oldest.as_str())
+        );
         // What a client gets wrong is named.
         for (url, status) in [
             (
