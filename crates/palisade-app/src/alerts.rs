@@ -133,13 +133,19 @@ impl App {
 
     /// Who an alert reaches: the ids of the active organisations its audience includes.
     async fn audience_ids(&self, fields: &AlertFields) -> Result<Vec<i64>> {
-        let orgs = self.store.export_orgs(&Scope::All).await?;
         let a = &fields.audience;
+        // An alert for named organisations only reads those; any other reads the register.
+        let orgs = if a.org_types.is_empty() && a.categories.is_empty() && !a.codes.is_empty() {
+            self.store.orgs_by_codes(&a.codes).await?
+        } else {
+            self.store.export_orgs(&Scope::All).await?
+        };
+        let known: std::collections::HashSet<&str> = orgs.iter().map(|o| o.code.as_str()).collect();
         let unknown: Vec<&str> = a
             .codes
             .iter()
             .map(|c| c.as_str())
-            .filter(|c| !orgs.iter().any(|o| o.code == *c))
+            .filter(|c| !known.contains(c))
             .collect();
         if !unknown.is_empty() {
             return Err(AppError::invalid(

@@ -266,12 +266,18 @@ impl Settings {
                 let u = u.trim().trim_end_matches('/').to_string();
                 let parsed = url::Url::parse(&u)
                     .map_err(|e| anyhow::anyhow!("public_url {u:?} is not a URL: {e}"))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+                if !matches!(parsed.scheme(), "http" | "https")
+                    || parsed.path() != "/"
+                    || parsed.query().is_some()
+                    || parsed.fragment().is_some()
+                    || !parsed.username().is_empty()
+                    || parsed.password().is_some()
+                {
                     anyhow::bail!(
-                        "public_url must be an http(s) address without a path, such as https://palisade.example.nhs.uk"
+                        "public_url must be an http(s) address without a path, query or user, such as https://palisade.example.nhs.uk"
                     );
                 }
-                u
+                parsed.origin().ascii_serialization()
             }
             None => format!("http://{listen}"),
         };
@@ -386,6 +392,9 @@ mod tests {
             "p.example.nhs.uk",
             "ftp://p.example.nhs.uk",
             "https://p.example.nhs.uk/alerts",
+            "https://p.example.nhs.uk/?x=1",
+            "https://p.example.nhs.uk/#top",
+            "https://user:secret@p.example.nhs.uk",
         ] {
             let e = Settings::load_with(None, None, None, &with(bad)).unwrap_err();
             assert!(e.to_string().contains("public_url"), "{bad}: {e}");

@@ -397,6 +397,26 @@ async fn demo_is_safe_to_run_twice() {
     let orgs = count(&url, "SELECT COUNT(*) FROM organisations").await;
     assert!((2_500..=3_500).contains(&orgs), "{orgs}");
     assert_eq!(count(&url, "SELECT COUNT(*) FROM organisations WHERE org_type IN ('acute_trust', 'mental_health_trust', 'community_trust', 'ambulance_trust')").await, 210);
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM organisations o WHERE o.active = 1 AND NOT EXISTS \
+                     (SELECT 1 FROM contacts c WHERE c.org_id = o.id AND c.role = 'alert_contact')"
+        )
+        .await,
+        0,
+        "every organisation has an alert contact"
+    );
+    let seeded = [
+        "SELECT COUNT(*) FROM contacts",
+        "SELECT COUNT(*) FROM alerts",
+        "SELECT COUNT(*) FROM outbox",
+    ];
+    let mut before = Vec::new();
+    for q in seeded {
+        before.push(count(&url, q).await);
+    }
+    assert!(before[2] > 0, "the published alerts queued their notices");
     let second = palisade(&url, &["demo", "--no-serve"], None);
     assert!(second.status.success(), "{:?}", text(&second));
     assert!(
@@ -414,6 +434,14 @@ async fn demo_is_safe_to_run_twice() {
         count(&url, "SELECT COUNT(*) FROM users").await,
         6,
         "no duplicate people"
+    );
+    let mut after = Vec::new();
+    for q in seeded {
+        after.push(count(&url, q).await);
+    }
+    assert_eq!(
+        after, before,
+        "no second contact, alert or message ({seeded:?})"
     );
     assert!(palisade(&url, &["audit", "verify"], None).status.success());
     let _ = std::fs::remove_dir_all(dir);

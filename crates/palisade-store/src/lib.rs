@@ -44,6 +44,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait OrgStore: Send + Sync {
     /// The organisation with this code, with its ancestry (its own id first, then its parent's...).
     async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>>;
+    /// The organisations with these codes (unknown codes are simply not there), by code.
+    async fn orgs_by_codes(&self, codes: &[OrgCode]) -> Result<Vec<Organisation>>;
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>>;
     async fn list_orgs(
         &self,

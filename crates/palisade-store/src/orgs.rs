@@ -278,6 +278,22 @@ impl OrgStore for SqlStore {
         fetch_orgs(&sql, &self.read).await
     }
 
+    async fn orgs_by_codes(&self, codes: &[OrgCode]) -> Result<Vec<Organisation>> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::default();
+        sql.push(&format!("SELECT {ORG_COLUMNS} WHERE o.code IN ("));
+        for (i, c) in codes.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text(c.as_str());
+        }
+        sql.push(") ORDER BY o.code");
+        fetch_orgs(&sql, &self.read).await
+    }
+
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {
         let mut sql = Sql::default();
         let scoped = sql.scope_cte(scope);

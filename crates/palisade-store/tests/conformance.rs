@@ -311,6 +311,16 @@ async fn contacts_are_held_per_organisation() {
             Err(StoreError::NotFound)
         ));
         assert_eq!(s.list_contacts(a.id).await.unwrap().len(), 1);
+        let code = |c: &str| OrgCode::parse("code", c).unwrap();
+        let found: Vec<String> = s
+            .orgs_by_codes(&[code("BBB"), code("ZZZ"), code("AAA")])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.code)
+            .collect();
+        assert_eq!(found, ["AAA", "BBB"], "known codes only, in order");
+        assert!(s.orgs_by_codes(&[]).await.unwrap().is_empty());
 
         // The bulk path adds a contact only where there is none, each with its audit entry.
         let seeded = |org_id| palisade_store::SeededContact {

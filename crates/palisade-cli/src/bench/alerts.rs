@@ -11,7 +11,7 @@
 //! - With `--stix-objects N`, small alerts for one organisation are published until the TAXII
 //!   collection holds at least N objects, for `scripts/taxii_bench.py` to list.
 
-use super::{DEMO_ADMIN, PASSWORD, require_national, router, send, summary, timed};
+use super::{DEMO_ADMIN, admin_session, expect, require_national, router, summary, timed};
 use anyhow::{Context, Result, ensure};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -96,22 +96,6 @@ fn post_json(uri: &str, token: &str, body: &Value) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .expect("a valid request")
-}
-
-/// Sends a request, insisting on `expected`, and returns the body.
-async fn expect(
-    router: &axum::Router,
-    req: Request<Body>,
-    expected: StatusCode,
-) -> Result<axum::body::Bytes> {
-    let what = format!("{} {}", req.method(), req.uri());
-    let (status, body) = send(router, req).await?;
-    ensure!(
-        status == expected,
-        "{what}: {status}: {}",
-        String::from_utf8_lossy(&body)
-    );
-    Ok(body)
 }
 
 pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
@@ -201,10 +185,7 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
         app.clock.now() + time::Duration::hours(49),
     ));
     let board_router = super::router(&later);
-    let session = match later.sign_in(DEMO_ADMIN, PASSWORD).await? {
-        Ok(s) => s.session_token,
-        Err(e) => anyhow::bail!("cannot sign in as the demo administrator: {e}"),
-    };
+    let session = admin_session(&later).await?;
     let base = format!("/api/v1/alerts/{reference}");
     let page = format!("/alerts/{reference}/responses");
     let views = [

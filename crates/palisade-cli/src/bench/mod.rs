@@ -73,14 +73,30 @@ fn require_national(organisations: usize) -> Result<()> {
     Ok(())
 }
 
-async fn send(
+/// Sends a request through the router, insisting on `expected`, and returns the body.
+async fn expect(
     router: &axum::Router,
     req: Request<Body>,
-) -> Result<(StatusCode, axum::body::Bytes)> {
+    expected: StatusCode,
+) -> Result<axum::body::Bytes> {
+    let what = format!("{} {}", req.method(), req.uri());
     let res = router.clone().oneshot(req).await?;
     let status = res.status();
     let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-    Ok((status, body))
+    anyhow::ensure!(
+        status == expected,
+        "{what}: {status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    Ok(body)
+}
+
+/// A page session of the demo's national administrator.
+async fn admin_session(app: &App) -> Result<String> {
+    match app.sign_in(DEMO_ADMIN, PASSWORD).await? {
+        Ok(s) => Ok(s.session_token),
+        Err(e) => bail!("cannot sign in as the demo administrator: {e}"),
+    }
 }
 
 pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
@@ -133,10 +149,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
 
     // Pages and the bulk save go through the router, as requests would.
     let router = router(&app);
-    let admin = match app.sign_in(DEMO_ADMIN, PASSWORD).await? {
-        Ok(s) => s.session_token,
-        Err(e) => bail!("cannot sign in as the demo administrator: {e}"),
-    };
+    let admin = admin_session(&app).await?;
     let ten_standard = orgs
         .iter()
         .find(|o| o.org_type == palisade_domain::org::OrgType::GpPractice && o.active)
@@ -151,12 +164,8 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
                 .header(header::COOKIE, format!("palisade_session={admin}"))
                 .body(Body::empty())
                 .expect("a valid request");
-            let (router, uri) = (&router, &uri);
-            async move {
-                let (status, _) = send(router, req).await?;
-                anyhow::ensure!(status == StatusCode::OK, "GET {uri}: {status}");
-                Ok(())
-            }
+            let router = &router;
+            async move { expect(router, req, StatusCode::OK).await }
         })
         .await?;
         println!("assessment page ({label}): {}", summary(page));
@@ -194,11 +203,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
             ))
             .expect("a valid request");
         let router = &router;
-        async move {
-            let (status, _) = send(router, req).await?;
-            anyhow::ensure!(status == StatusCode::OK, "PUT answers: {status}");
-            Ok(())
-        }
+        async move { expect(router, req, StatusCode::OK).await }
     })
     .await?;
     println!("PUT 100 answers (all changed): {}", summary(save));
