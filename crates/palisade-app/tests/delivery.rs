@@ -124,6 +124,19 @@ fn contact(name: &str, email: &str, mobile: &str, channels: &str) -> ContactInpu
     }
 }
 
+/// The acute trust every test sends to.
+async fn riverside(app: &App) {
+    let input = OrgInput {
+        code: "RX1".into(),
+        name: "Riverside Hospitals".into(),
+        org_type: "acute_trust".into(),
+        category: String::new(),
+        region: "London".into(),
+        parent_code: String::new(),
+    };
+    app.create_org(&Actor::cli(), &input).await.unwrap();
+}
+
 fn high_alert(title: &str) -> AlertInput {
     AlertInput {
         title: title.into(),
@@ -167,19 +180,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
             AuthSettings::default(),
         );
         let cli = Actor::cli();
-        app.create_org(
-            &cli,
-            &OrgInput {
-                code: "RX1".into(),
-                name: "Riverside Hospitals".into(),
-                org_type: "acute_trust".into(),
-                category: String::new(),
-                region: "London".into(),
-                parent_code: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        riverside(&app).await;
         for c in [
             contact("Both Ways", "desk@rx1.nhs.uk", "07700 900001", ""),
             contact("Email Only", "email@rx1.nhs.uk", "07700 900002", "email"),
@@ -472,19 +473,7 @@ async fn a_mail_server_that_never_answers_delays_the_message_without_holding_the
         AuthSettings::default(),
     );
     let cli = Actor::cli();
-    app.create_org(
-        &cli,
-        &OrgInput {
-            code: "RX1".into(),
-            name: "Riverside Hospitals".into(),
-            org_type: "acute_trust".into(),
-            category: String::new(),
-            region: "London".into(),
-            parent_code: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    riverside(&app).await;
     app.create_contact(
         &cli,
         "RX1",
