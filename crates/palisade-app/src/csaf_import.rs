@@ -155,16 +155,9 @@ pub struct CsafImport {
 
 /// The alert an advisory describes, with notes on what was left out.
 pub fn alert_from_csaf(bytes: &[u8]) -> Result<(AlertInput, String, String, Vec<String>)> {
-    let doc: Csaf = serde_json::from_slice(bytes).map_err(|e| {
-        AppError::invalid(
-            "document",
-            format!(
-                "not a CSAF 2.0 document: {e} (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    // serde's message already says where ("... at line 1 column 14").
+    let doc: Csaf = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::invalid("document", format!("not a CSAF 2.0 document: {e}")))?;
     let d = &doc.document;
     if d.csaf_version != "2.0" {
         return Err(AppError::invalid(
