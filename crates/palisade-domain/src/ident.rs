@@ -313,7 +313,8 @@ impl Vers {
             });
         }
         let mut out: Vec<Constraint> = Vec::new();
-        for c in constraints.split('|') {
+        // Stray pipes (`>=1||<2`) separate nothing; the canonical form has none.
+        for c in constraints.split('|').filter(|c| !c.is_empty()) {
             let (comparator, version) = [
                 (">=", Comparator::Ge),
                 ("<=", Comparator::Le),

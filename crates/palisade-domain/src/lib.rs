@@ -17,5 +17,6 @@ pub mod page;
 pub mod people;
 pub mod plan;
 pub mod policy;
+pub mod version;
 
 pub use error::{FieldError, FieldErrors};
