@@ -137,6 +137,36 @@ try {
     (await page.textContent('main')).includes('Organisations in scope: 1.'));
   await axe(page, 'alert (national)');
   await visit(page, alertPath + '/responses', 'alert responses');
+  // A supplier's CSAF advisory uploaded on the page becomes a draft to check and publish.
+  await visit(page, '/alerts/import', 'alert import');
+  await page.click('main button[type=submit]');
+  check('an import without a file names the file field', await page.isVisible('.nhsuk-error-summary a[href="#file"]'));
+  await axe(page, 'alert import errors');
+  const advisory = {
+    document: {
+      category: 'csaf_security_advisory', csaf_version: '2.0',
+      title: 'Browser test: remote code execution in Example Gateway',
+      publisher: { name: 'Example CERT', category: 'coordinator', namespace: 'https://cert.example' },
+      tracking: { id: 'EX-2026-0042' },
+      notes: [{ category: 'summary', text: 'Update the gateway to 4.3.' }],
+    },
+    product_tree: { full_product_names: [{ name: 'Example Gateway 4.2', product_id: 'P1',
+      product_identification_helper: { cpe: 'cpe:2.3:a:example:gateway:4.2:*:*:*:*:*:*:*' } }] },
+    vulnerabilities: [{ cve: 'CVE-2026-12345', scores: [{ products: ['P1'], cvss_v3: { baseScore: 9.8 } }] }],
+  };
+  await page.setInputFiles('#file', {
+    name: 'advisory.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(advisory)),
+  });
+  await page.click('main button[type=submit]');
+  const imported = await page.textContent('main');
+  check('the advisory imports as a draft', /Draft CC-\d+ created/.test(imported) && imported.includes('EX-2026-0042'));
+  await axe(page, 'alert imported');
+  await page.click('main a:has-text("Check and publish the draft")');
+  check('the imported draft opens for editing',
+    (await page.inputValue('#title')) === advisory.document.title && (await page.inputValue('#cves')).includes('CVE-2026-12345'));
+  await axe(page, 'imported draft edit');
   await visit(page, '/no-such-page', 'not found page', 404);
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
