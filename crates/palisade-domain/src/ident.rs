@@ -191,8 +191,10 @@ impl fmt::Display for Cpe23 {
 #[serde(try_from = "String", into = "String")]
 pub struct Purl {
     canonical: String,
-    has_version: bool,
     purl_type: String,
+    namespace: Option<String>,
+    name: String,
+    version: Option<String>,
 }
 
 impl Purl {
@@ -201,8 +203,10 @@ impl Purl {
         let p = packageurl::PackageUrl::from_str(v)
             .map_err(|e| format!("'{v}' is not a package URL: {e}"))?;
         Ok(Self {
-            has_version: p.version().is_some(),
             purl_type: p.ty().to_string(),
+            namespace: p.namespace().map(str::to_string),
+            name: p.name().to_string(),
+            version: p.version().map(str::to_string),
             canonical: p.to_string(),
         })
     }
@@ -212,7 +216,22 @@ impl Purl {
     }
 
     pub fn has_version(&self) -> bool {
-        self.has_version
+        self.version.is_some()
+    }
+
+    /// The version the URL pins (`1.2.3` in `pkg:npm/left-pad@1.2.3`), decoded.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The namespace (`org.apache.logging.log4j` for Maven, `@angular` for npm), decoded.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The package name, decoded and in the type's canonical case.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The package type (`npm`, `deb`, `maven`...).

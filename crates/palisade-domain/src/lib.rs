@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod clock;
 pub mod error;
+pub mod exposure;
 pub mod framework;
 pub mod ident;
 pub mod independent_audit;

@@ -53,3 +53,68 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+mod exposure {
+    use palisade_domain::alert::AffectedProduct;
+    use palisade_domain::exposure::{ExposureIndex, Identity, rules_for_product};
+    use palisade_domain::ident::{Purl, Vers};
+    use palisade_domain::version::{Scheme, Version, VersionRange};
+    use proptest::prelude::*;
+
+    /// A Maven-ish version from a small alphabet, so ranges and components often meet.
+    fn version() -> impl Strategy<Value = String> {
+        (
+            0u8..4,
+            0u8..12,
+            proptest::option::of(0u8..3),
+            prop_oneof!["", "-alpha", "-rc1", "-SNAPSHOT", "-sp1"],
+        )
+            .prop_map(|(a, b, c, q)| match c {
+                Some(c) => format!("{a}.{b}.{c}{q}"),
+                None => format!("{a}.{b}{q}"),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The index answers a range exactly as checking every component with `contains` would.
+        #[test]
+        fn index_matches_equal_a_scan(
+            components in proptest::collection::vec(version(), 0..60),
+            bounds in proptest::collection::vec((version(), 0usize..6), 1..6),
+        ) {
+            let ops = ["<", "<=", ">", ">=", "", "!="];
+            let mut seen = std::collections::BTreeSet::new();
+            let mut constraints = Vec::new();
+            for (v, op) in &bounds {
+                if seen.insert(Version::parse(Scheme::Maven, v).unwrap()) {
+                    constraints.push(format!("{}{v}", ops[*op]));
+                }
+            }
+            let vers = format!("vers:maven/{}", constraints.join("|"));
+            let range = VersionRange::parse(&vers).unwrap();
+            let purl = Purl::parse("pkg:maven/org.example/lib").unwrap();
+            let mut ix = ExposureIndex::new();
+            for (i, c) in components.iter().enumerate() {
+                ix.insert(Identity::of_purl(&purl), Some(Version::parse(Scheme::Maven, c).unwrap()), i);
+            }
+            let product = AffectedProduct {
+                name: "lib".into(),
+                cpe: None,
+                purl: Some(purl),
+                vers: Some(Vers::parse(&vers).unwrap()),
+            };
+            let rules = rules_for_product(&product).unwrap();
+            let mut got = ix.matches(&rules[0]);
+            got.sort();
+            let want: Vec<usize> = components
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| range.contains(&Version::parse(Scheme::Maven, c).unwrap()))
+                .map(|(i, _)| i)
+                .collect();
+            prop_assert_eq!(got, want, "{}", vers);
+        }
+    }
+}

@@ -63,7 +63,12 @@ impl VersionRange {
     /// Compiles a checked `vers`: every version must be valid in the scheme, and two constraints
     /// may not name the same version (`1.0` and `1.0.0` are one PyPI version).
     pub fn from_vers(v: &Vers) -> Result<Self, String> {
-        let scheme = Scheme::from_type(&v.scheme)?;
+        Self::from_vers_as(v, Scheme::from_type(&v.scheme)?)
+    }
+
+    /// Compiles a `vers` in another order than its own: an advisory's Maven range read in the
+    /// generic order, to match products known only by CPE.
+    pub fn from_vers_as(v: &Vers, scheme: Scheme) -> Result<Self, String> {
         let mut constraints = v
             .constraints
             .iter()
@@ -149,8 +154,8 @@ impl VersionRange {
         previous.is_some_and(|last| matches!(last.comparator, Gt | Ge) && *v > last.version)
     }
 
-    /// The version intervals the range's `<`, `<=`, `>`, `>=` constraints make, and one interval per
-    /// `=` version, in order. Versions named by `!=` are not removed: check candidates with
+    /// The disjoint version intervals the range's `<`, `<=`, `>`, `>=` constraints make, then one
+    /// interval per version named by `=`, `<=` or `>=` outside them. Versions named by `!=` are not removed: check candidates with
     /// [`VersionRange::contains`].
     pub fn intervals(&self) -> Vec<Interval<'_>> {
         use Comparator::*;
@@ -196,11 +201,21 @@ impl VersionRange {
                 high: Bound::Unbounded,
             });
         }
-        for c in self.constraints.iter().filter(|c| c.comparator == Eq) {
-            out.push(Interval {
-                low: Bound::Included(&c.version),
-                high: Bound::Included(&c.version),
-            });
+        // The versions `=`, `<=` and `>=` name are in the range even where no interval holds them
+        // (`>=1.7|>1.8` holds 1.7 and what is above 1.8). One already inside an interval is
+        // covered: intervals stay disjoint, so no version is found twice.
+        let ranges = out.len();
+        for c in self
+            .constraints
+            .iter()
+            .filter(|c| matches!(c.comparator, Eq | Le | Ge))
+        {
+            if !out[..ranges].iter().any(|i| i.contains(&c.version)) {
+                out.push(Interval {
+                    low: Bound::Included(&c.version),
+                    high: Bound::Included(&c.version),
+                });
+            }
         }
         out
     }

@@ -1,0 +1,418 @@
+//! Exposure matching: which inventory components an advisory (an alert's product, a KEV entry,
+//! an OSV or CSAF record) names.
+//!
+//! Components are indexed by [`Identity`] (a package by its URL's type, namespace and name; a
+//! product by its CPE vendor and product), and within an identity by [`Version`] in a sorted map,
+//! so an advisory's range is answered by a few ordered-map range scans, never by looking at every
+//! component. The index changes incrementally: an inventory upload removes the organisation's old
+//! components and inserts the new ones.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound as MapBound;
+
+use crate::alert::AffectedProduct;
+use crate::ident::{Cpe23, Purl, Vers};
+use crate::version::{Bound, Scheme, Version, VersionRange};
+
+/// What a component is, independent of its version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Identity {
+    /// A package: its URL's type, namespace (empty when it has none) and name.
+    Package {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+    /// A product named by CPE: vendor and product (lower case, CPE-escaped).
+    Product { vendor: String, product: String },
+}
+
+impl Identity {
+    pub fn of_purl(p: &Purl) -> Self {
+        Identity::Package {
+            kind: p.purl_type().to_string(),
+            namespace: p.namespace().unwrap_or_default().to_string(),
+            name: p.name().to_string(),
+        }
+    }
+
+    pub fn of_cpe(c: &Cpe23) -> Self {
+        let a = c.attributes();
+        Identity::Product {
+            vendor: a[1].clone(),
+            product: a[2].clone(),
+        }
+    }
+
+    /// The order versions of this identity compare in: the package type's, or the generic order
+    /// for CPE products. Fails for a package type Palisade cannot order.
+    pub fn scheme(&self) -> Result<Scheme, String> {
+        match self {
+            Identity::Package { kind, .. } => Scheme::from_type(kind),
+            Identity::Product { .. } => Ok(Scheme::Generic),
+        }
+    }
+}
+
+/// The versions an advisory names for one identity.
+#[derive(Debug, Clone)]
+pub enum Affects {
+    /// Every version, and components whose version is unknown.
+    All,
+    Exactly(Version),
+    Range(VersionRange),
+}
+
+/// One identity and the versions of it an advisory names.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub identity: Identity,
+    pub affects: Affects,
+}
+
+/// A CPE version attribute that names one version (not `*` any or `-` not applicable).
+fn cpe_version(c: &Cpe23) -> Option<Version> {
+    let a = c.attributes();
+    let v = a[3].replace('\\', "");
+    (v != "*" && v != "-")
+        .then(|| Version::parse(Scheme::Generic, &v).ok())
+        .flatten()
+}
+
+/// The rules an alert's product gives: by package URL in the package's order, and by CPE in the
+/// generic order (a Maven range also matches the product's CPE, read as generic versions).
+pub fn rules_for_product(p: &AffectedProduct) -> Result<Vec<Rule>, String> {
+    let mut rules = Vec::new();
+    if let Some(purl) = &p.purl {
+        let identity = Identity::of_purl(purl);
+        let scheme = identity.scheme()?;
+        let affects = match (&p.vers, purl.version()) {
+            (Some(v), _) => Affects::Range(VersionRange::from_vers_as(v, scheme)?),
+            (None, Some(pinned)) => Affects::Exactly(Version::parse(scheme, pinned)?),
+            (None, None) => Affects::All,
+        };
+        rules.push(Rule { identity, affects });
+    }
+    if let Some(cpe) = &p.cpe {
+        let affects = match (&p.vers, cpe_version(cpe)) {
+            (Some(v), _) => Affects::Range(generic_range(v)?),
+            (None, Some(exact)) => Affects::Exactly(exact),
+            (None, None) => Affects::All,
+        };
+        rules.push(Rule {
+            identity: Identity::of_cpe(cpe),
+            affects,
+        });
+    }
+    Ok(rules)
+}
+
+fn generic_range(v: &Vers) -> Result<VersionRange, String> {
+    VersionRange::from_vers_as(v, Scheme::Generic)
+}
+
+/// The components of one identity: by version, and those whose version is unknown.
+#[derive(Debug)]
+struct Versions<K> {
+    known: BTreeMap<Version, Vec<K>>,
+    unknown: Vec<K>,
+}
+
+impl<K> Default for Versions<K> {
+    fn default() -> Self {
+        Self {
+            known: BTreeMap::new(),
+            unknown: Vec::new(),
+        }
+    }
+}
+
+/// Components by identity and version; `K` is whatever the caller needs back (an organisation
+/// and component id).
+#[derive(Debug)]
+pub struct ExposureIndex<K> {
+    by_identity: HashMap<Identity, Versions<K>>,
+    len: usize,
+}
+
+impl<K> Default for ExposureIndex<K> {
+    fn default() -> Self {
+        Self {
+            by_identity: HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+fn bound<'a>(b: &Bound<'a>) -> MapBound<&'a Version> {
+    match b {
+        Bound::Unbounded => MapBound::Unbounded,
+        Bound::Included(v) => MapBound::Included(v),
+        Bound::Excluded(v) => MapBound::Excluded(v),
+    }
+}
+
+impl<K: Copy + PartialEq> ExposureIndex<K> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many components the index holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn insert(&mut self, identity: Identity, version: Option<Version>, key: K) {
+        let slot = self.by_identity.entry(identity).or_default();
+        match version {
+            Some(v) => slot.known.entry(v).or_default().push(key),
+            None => slot.unknown.push(key),
+        }
+        self.len += 1;
+    }
+
+    /// Removes one component, as it was inserted; returns whether it was there.
+    pub fn remove(&mut self, identity: &Identity, version: Option<&Version>, key: K) -> bool {
+        let Some(slot) = self.by_identity.get_mut(identity) else {
+            return false;
+        };
+        let removed = match version {
+            Some(v) => match slot.known.get_mut(v) {
+                Some(keys) => {
+                    let found = take(keys, key);
+                    if keys.is_empty() {
+                        slot.known.remove(v);
+                    }
+                    found
+                }
+                None => false,
+            },
+            None => take(&mut slot.unknown, key),
+        };
+        if slot.known.is_empty() && slot.unknown.is_empty() {
+            self.by_identity.remove(identity);
+        }
+        if removed {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    /// Calls `found` with the version (None when unknown) and key of every component the rule
+    /// names. Components of unknown version match only a rule for every version.
+    pub fn for_each_match(&self, rule: &Rule, mut found: impl FnMut(Option<&Version>, K)) {
+        let Some(slot) = self.by_identity.get(&rule.identity) else {
+            return;
+        };
+        match &rule.affects {
+            Affects::All => {
+                for (v, keys) in &slot.known {
+                    keys.iter().for_each(|k| found(Some(v), *k));
+                }
+                slot.unknown.iter().for_each(|k| found(None, *k));
+            }
+            Affects::Exactly(v) => {
+                if let Some((v, keys)) = slot.known.get_key_value(v) {
+                    keys.iter().for_each(|k| found(Some(v), *k));
+                }
+            }
+            Affects::Range(range) => {
+                for i in range.intervals() {
+                    let (low, high) = (bound(&i.low), bound(&i.high));
+                    if !ordered(&low, &high) {
+                        continue;
+                    }
+                    for (v, keys) in slot.known.range::<Version, _>((low, high)) {
+                        // Intervals ignore `!=`; containment settles it.
+                        if range.contains(v) {
+                            keys.iter().for_each(|k| found(Some(v), *k));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The keys of every component the rule names.
+    pub fn matches(&self, rule: &Rule) -> Vec<K> {
+        let mut out = Vec::new();
+        self.for_each_match(rule, |_, k| out.push(k));
+        out
+    }
+}
+
+/// Whether a map range from `low` to `high` is well formed (a map panics on one that is not).
+fn ordered(low: &MapBound<&Version>, high: &MapBound<&Version>) -> bool {
+    match (low, high) {
+        (MapBound::Included(l), MapBound::Included(h)) => l <= h,
+        (MapBound::Included(l) | MapBound::Excluded(l), MapBound::Excluded(h))
+        | (MapBound::Excluded(l), MapBound::Included(h)) => l < h,
+        _ => true,
+    }
+}
+
+fn take<K: PartialEq>(keys: &mut Vec<K>, key: K) -> bool {
+    match keys.iter().position(|k| *k == key) {
+        Some(i) => {
+            keys.swap_remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(cpe: Option<&str>, purl: Option<&str>, vers: Option<&str>) -> AffectedProduct {
+        AffectedProduct {
+            name: "x".into(),
+            cpe: cpe.map(|c| Cpe23::parse(c).unwrap()),
+            purl: purl.map(|p| Purl::parse(p).unwrap()),
+            vers: vers.map(|v| Vers::parse(v).unwrap()),
+        }
+    }
+
+    /// An index of log4j-core versions (keys are version strings' positions) and Windows builds.
+    fn index() -> (ExposureIndex<u32>, Vec<&'static str>) {
+        let log4j = Identity::of_purl(
+            &Purl::parse("pkg:maven/org.apache.logging.log4j/log4j-core").unwrap(),
+        );
+        let versions = vec![
+            "1.2.17", "2.0.0", "2.14.1", "2.15.0", "2.16.0", "2.17.1", "2.3.1",
+        ];
+        let mut ix = ExposureIndex::new();
+        for (i, v) in versions.iter().enumerate() {
+            ix.insert(
+                log4j.clone(),
+                Some(Version::parse(Scheme::Maven, v).unwrap()),
+                i as u32,
+            );
+        }
+        ix.insert(log4j, None, 99);
+        let windows = Identity::of_cpe(
+            &Cpe23::parse("cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*").unwrap(),
+        );
+        ix.insert(
+            windows.clone(),
+            Some(Version::parse(Scheme::Generic, "6.1.7601").unwrap()),
+            100,
+        );
+        ix.insert(windows, None, 101);
+        (ix, versions)
+    }
+
+    fn matched(ix: &ExposureIndex<u32>, p: &AffectedProduct) -> Vec<u32> {
+        let mut out: Vec<u32> = rules_for_product(p)
+            .unwrap()
+            .iter()
+            .flat_map(|r| ix.matches(r))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_range_finds_exactly_the_versions_inside_it() {
+        let (ix, versions) = index();
+        let log4shell = product(
+            None,
+            Some("pkg:maven/org.apache.logging.log4j/log4j-core"),
+            Some("vers:maven/>=2.0.0|<2.15.0|!=2.3.1"),
+        );
+        let got: Vec<&str> = matched(&ix, &log4shell)
+            .iter()
+            .map(|i| versions[*i as usize])
+            .collect();
+        assert_eq!(got, ["2.0.0", "2.14.1"]);
+        assert_eq!(ix.len(), 10);
+    }
+
+    #[test]
+    fn pinned_and_unversioned_rules() {
+        let (ix, _) = index();
+        let pinned = product(
+            None,
+            Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"),
+            None,
+        );
+        assert_eq!(matched(&ix, &pinned), [5]);
+        let every = product(
+            None,
+            Some("pkg:maven/org.apache.logging.log4j/log4j-core"),
+            None,
+        );
+        assert_eq!(
+            matched(&ix, &every),
+            [0, 1, 2, 3, 4, 5, 6, 99],
+            "unknown versions too"
+        );
+        let windows = product(
+            Some("cpe:2.3:o:microsoft:windows_7:*:*:*:*:*:*:*:*"),
+            None,
+            None,
+        );
+        assert_eq!(matched(&ix, &windows), [100, 101]);
+        let other = product(
+            Some("cpe:2.3:o:microsoft:windows_10:*:*:*:*:*:*:*:*"),
+            None,
+            None,
+        );
+        assert!(matched(&ix, &other).is_empty());
+    }
+
+    #[test]
+    fn a_cpe_with_a_package_range_reads_the_range_in_the_generic_order() {
+        let mut ix = ExposureIndex::new();
+        let cpe = Cpe23::parse("cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*").unwrap();
+        for (i, v) in ["2.14.1", "2.15.0", "2.9"].iter().enumerate() {
+            ix.insert(
+                Identity::of_cpe(&cpe),
+                Some(Version::parse(Scheme::Generic, v).unwrap()),
+                i,
+            );
+        }
+        let p = product(
+            Some("cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*"),
+            Some("pkg:maven/org.apache.logging.log4j/log4j-core"),
+            Some("vers:maven/>=2.0.0|<2.15.0"),
+        );
+        let rules = rules_for_product(&p).unwrap();
+        assert_eq!(rules.len(), 2);
+        let mut got: Vec<usize> = rules.iter().flat_map(|r| ix.matches(r)).collect();
+        got.sort();
+        assert_eq!(got, [0, 2]);
+    }
+
+    #[test]
+    fn removal_is_exact_and_empties_the_identity() {
+        let (mut ix, _) = index();
+        let log4j = Identity::of_purl(
+            &Purl::parse("pkg:maven/org.apache.logging.log4j/log4j-core").unwrap(),
+        );
+        let v = Version::parse(Scheme::Maven, "2.14.1").unwrap();
+        assert!(!ix.remove(&log4j, Some(&v), 0), "wrong key");
+        assert!(ix.remove(&log4j, Some(&v), 2));
+        assert!(!ix.remove(&log4j, Some(&v), 2), "already gone");
+        assert!(ix.remove(&log4j, None, 99));
+        assert_eq!(ix.len(), 8);
+        let every = product(
+            None,
+            Some("pkg:maven/org.apache.logging.log4j/log4j-core"),
+            None,
+        );
+        assert_eq!(matched(&ix, &every), [0, 1, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn an_unsupported_package_type_is_an_error_not_a_silent_miss() {
+        let p = product(None, Some("pkg:alpm/arch/pacman"), Some("vers:alpm/<6"));
+        let e = rules_for_product(&p).unwrap_err();
+        assert!(e.contains("'alpm' is not supported"), "{e}");
+    }
+}
