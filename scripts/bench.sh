@@ -73,8 +73,8 @@ PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$
 server=$!
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 echo "TAXII listing, Palisade beside medallion:"
-# One round: medallion needs many minutes for 10,000 objects.
-"$venv/bin/python" scripts/taxii_bench.py "$work/bundle.json" "http://127.0.0.1:$port" --rounds 1 --deadline 600
+# One round: medallion needs about 12 minutes for 10,000 objects.
+"$venv/bin/python" scripts/taxii_bench.py "$work/bundle.json" "http://127.0.0.1:$port" --rounds 1 --deadline 1800
 kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
 server=
