@@ -26,98 +26,37 @@ pub fn parse_org_csv(
         );
         return Err(errs);
     }
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
-        Err(e) => {
-            errs.push("line 1", format!("cannot read the header: {e}"));
-            return Err(errs);
-        }
-    };
-    if header
-        .iter()
-        .map(String::as_str)
-        .ne(ORG_CSV_HEADER.iter().copied())
-    {
-        errs.push(
-            "line 1",
-            format!("the header must be exactly: {}", ORG_CSV_HEADER.join(",")),
-        );
-        return Err(errs);
-    }
-    // Line numbers come from byte offsets: the reader skips blank lines and its own line count
-    // does not always say where a record's text begins.
-    let newlines: Vec<usize> = data
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let line_at = |pos: Option<&csv::Position>, fallback: usize| -> usize {
-        let Some(mut byte) = pos.map(|p| p.byte() as usize) else {
-            return fallback;
-        };
-        while byte < data.len() && matches!(data[byte], b'\n' | b'\r') {
-            byte += 1;
-        }
-        newlines.partition_point(|&nl| nl < byte) + 1
-    };
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, rec) in rdr.records().enumerate() {
-        // The reader skips blank lines, so take the line number from where the record began.
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = line_at(e.position(), i + 2);
-                errs.push(format!("line {line}"), format!("is not valid CSV: {e}"));
-                continue;
-            }
-        };
-        let line = line_at(rec.position(), i + 2);
-        if rec.iter().all(str::is_empty) {
-            continue;
-        }
-        if rec.len() != ORG_CSV_HEADER.len() {
-            errs.push(
-                format!("line {line}"),
-                format!(
-                    "has {} fields; expected {}",
-                    rec.len(),
-                    ORG_CSV_HEADER.len()
-                ),
-            );
-            continue;
-        }
-        let input = OrgInput {
-            code: rec[0].to_string(),
-            name: rec[1].to_string(),
-            org_type: rec[2].to_string(),
-            category: rec[3].to_string(),
-            region: rec[4].to_string(),
-            parent_code: rec[5].to_string(),
-        };
-        match input.validate(&format!("line {line}: ")) {
-            Ok(fields) => {
-                if let Some(first) = seen.insert(fields.code.as_str().to_string(), line) {
-                    errs.push(
-                        format!("line {line}: code"),
-                        format!("'{}' appears also on line {first}", fields.code),
-                    );
-                } else {
-                    rows.push(ImportRow { line, fields });
+    let read =
+        crate::csv_file::read_records(data, &[&ORG_CSV_HEADER], &mut errs, |line, _, rec, errs| {
+            let input = OrgInput {
+                code: rec[0].to_string(),
+                name: rec[1].to_string(),
+                org_type: rec[2].to_string(),
+                category: rec[3].to_string(),
+                region: rec[4].to_string(),
+                parent_code: rec[5].to_string(),
+            };
+            match input.validate(&format!("line {line}: ")) {
+                Ok(fields) => {
+                    if let Some(first) = seen.insert(fields.code.as_str().to_string(), line) {
+                        errs.push(
+                            format!("line {line}: code"),
+                            format!("'{}' appears also on line {first}", fields.code),
+                        );
+                    } else {
+                        rows.push(ImportRow { line, fields });
+                    }
                 }
+                Err(e) => errs.0.extend(e.0),
             }
-            Err(e) => errs.0.extend(e.0),
-        }
-        if line % 5000 == 0 {
-            progress(rows.len());
-        }
+            if line % 5000 == 0 {
+                progress(rows.len());
+            }
+        });
+    if !read {
+        return Err(errs);
     }
     progress(rows.len());
     if rows.is_empty() && errs.is_empty() {

@@ -13,6 +13,7 @@ pub mod exposure;
 pub mod framework;
 pub mod ident;
 pub mod independent_audit;
+pub mod inventory;
 pub mod org;
 pub mod page;
 pub mod people;

@@ -47,6 +47,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page of `items` out of `total` (as a database counts it), for the request.
+    pub fn of(items: Vec<T>, total: i64, request: PageRequest) -> Self {
+        Self {
+            items,
+            total: total.max(0) as u64,
+            page: request.page,
+            per_page: request.per_page,
+        }
+    }
+
     pub fn total_pages(&self) -> u32 {
         let pages = self.total.div_ceil(u64::from(self.per_page.max(1)));
         u32::try_from(pages).unwrap_or(u32::MAX).max(1)

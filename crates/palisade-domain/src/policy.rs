@@ -47,6 +47,10 @@ pub enum OrgAction {
     ViewAlerts,
     /// Take the steps of the response loop for the organisation.
     RespondToAlerts,
+    /// See the organisation's inventory, its unsupported systems and its exposure.
+    ViewInventory,
+    /// Upload the organisation's inventory and record mitigations: the organisation's own act.
+    ManageInventory,
 }
 
 /// Things that are not about one organisation.
@@ -93,17 +97,27 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
         // answers or submits it.
         NationalAdmin => !matches!(
             action,
-            AnswerAssessment | SubmitAssessment | AuditAssessment | RespondToAlerts
+            AnswerAssessment
+                | SubmitAssessment
+                | AuditAssessment
+                | RespondToAlerts
+                | ManageInventory
         ),
         NationalAnalyst => matches!(
             action,
-            View | ViewContacts | ViewPeople | ViewAssessment | ViewAlerts
+            View | ViewContacts | ViewPeople | ViewAssessment | ViewAlerts | ViewInventory
         ),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => !matches!(action, Edit | AuditAssessment),
         OrgMember => matches!(
             action,
-            View | ViewContacts | ViewAssessment | AnswerAssessment | ViewAlerts | RespondToAlerts
+            View | ViewContacts
+                | ViewAssessment
+                | AnswerAssessment
+                | ViewAlerts
+                | RespondToAlerts
+                | ViewInventory
+                | ManageInventory
         ),
         // An auditor reads the submission and its evidence where appointed.
         Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
@@ -196,7 +210,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 13] = [
+    const ALL_ACTIONS: [OrgAction; 15] = [
         View,
         Edit,
         ViewContacts,
@@ -210,6 +224,8 @@ mod tests {
         AuditAssessment,
         ViewAlerts,
         RespondToAlerts,
+        ViewInventory,
+        ManageInventory,
     ];
 
     #[test]
@@ -218,7 +234,8 @@ mod tests {
             match a {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
                 | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
-                | AuditAssessment | ViewAlerts | RespondToAlerts => {}
+                | AuditAssessment | ViewAlerts | RespondToAlerts | ViewInventory
+                | ManageInventory => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -231,7 +248,11 @@ mod tests {
         for a in ALL_ACTIONS {
             let answers = matches!(
                 a,
-                AnswerAssessment | SubmitAssessment | AuditAssessment | RespondToAlerts
+                AnswerAssessment
+                    | SubmitAssessment
+                    | AuditAssessment
+                    | RespondToAlerts
+                    | ManageInventory
             );
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
@@ -280,6 +301,24 @@ mod tests {
         assert!(!analyst.may_global(GlobalAction::ManageFrameworks));
         assert!(!analyst.may_global(GlobalAction::ReviewPlans));
         assert!(!at(Role::OrgLead).may_global(GlobalAction::ViewNationalReport));
+    }
+
+    #[test]
+    fn inventories_are_the_organisations_own_and_read_nationally() {
+        for (role, view, manage) in [
+            (Role::OrgLead, true, true),
+            (Role::OrgMember, true, true),
+            (Role::Auditor, false, false),
+        ] {
+            let p = who(role, Some(PARENT));
+            assert_eq!(p.may(ViewInventory, &[CHILD, PARENT]), view, "{role:?}");
+            assert_eq!(p.may(ManageInventory, &[PARENT]), manage, "{role:?}");
+            assert!(!p.may(ViewInventory, &[OTHER]), "{role:?} elsewhere");
+            assert!(!p.may(ManageInventory, &[OTHER]), "{role:?} elsewhere");
+        }
+        let analyst = who(Role::NationalAnalyst, None);
+        assert!(analyst.may(ViewInventory, &[OTHER]) && !analyst.may(ManageInventory, &[OTHER]));
+        assert_eq!(analyst.scope(ViewInventory), Scope::All);
     }
 
     #[test]

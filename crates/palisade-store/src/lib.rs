@@ -17,6 +17,7 @@ mod db;
 mod delivery;
 mod error;
 mod independent_audits;
+mod inventory;
 pub mod model;
 mod orgs;
 mod people;
@@ -146,6 +147,37 @@ pub trait SessionStore: Send + Sync {
     /// The live (unrevoked) token with this hash, and its owner.
     async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
+}
+
+#[async_trait]
+pub trait InventoryStore: Send + Sync {
+    /// Replaces the organisation's inventory with `components` in one transaction and records
+    /// the upload with what appeared and disappeared; on any failure the previous inventory stays.
+    async fn replace_inventory(
+        &self,
+        org_id: OrgId,
+        format: palisade_domain::inventory::InventoryFormat,
+        components: &[palisade_domain::inventory::Component],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<InventoryUpload>;
+    /// The organisation's current components, in upload order.
+    async fn list_components(
+        &self,
+        org_id: OrgId,
+        page: PageRequest,
+    ) -> Result<Page<StoredComponent>>;
+    /// The organisation's uploads, newest first.
+    async fn list_uploads(&self, org_id: OrgId, page: PageRequest)
+    -> Result<Page<InventoryUpload>>;
+    /// What one of the organisation's uploads added and removed; `None` when the upload is not
+    /// the organisation's.
+    async fn upload_changes(
+        &self,
+        org_id: OrgId,
+        upload_id: i64,
+        page: PageRequest,
+    ) -> Result<Option<Page<InventoryChange>>>;
 }
 
 #[async_trait]
@@ -469,6 +501,7 @@ pub trait Store:
     + PlanStore
     + IndependentAuditStore
     + AlertStore
+    + InventoryStore
     + OutboxStore
     + PublishedStore
     + AdminStore
@@ -483,6 +516,7 @@ impl<
         + PlanStore
         + IndependentAuditStore
         + AlertStore
+        + InventoryStore
         + OutboxStore
         + PublishedStore
         + AdminStore,

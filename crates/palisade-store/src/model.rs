@@ -256,6 +256,38 @@ pub struct AnswerChange {
     pub expected_version: Option<i64>,
 }
 
+/// One component of an organisation's current inventory, with its row id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredComponent {
+    pub id: i64,
+    #[serde(flatten)]
+    pub component: palisade_domain::inventory::Component,
+}
+
+/// One inventory upload: its format and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventoryUpload {
+    pub id: i64,
+    pub format: palisade_domain::inventory::InventoryFormat,
+    pub components: i64,
+    pub added: i64,
+    pub removed: i64,
+    pub uploaded_at: i64,
+}
+
+/// A component an upload added (or removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventoryChange {
+    pub added: bool,
+    pub asset: String,
+    pub asset_type: palisade_domain::inventory::AssetType,
+    pub vendor: String,
+    pub product: String,
+    pub version: Option<String>,
+    pub cpe: Option<String>,
+    pub purl: Option<String>,
+}
+
 /// Who makes a change and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {

@@ -996,6 +996,8 @@ impl utoipa::Modify for BearerAuth {
         crate::api_plans::get_plan, crate::api_plans::put_plan, crate::api_plans::progress,
         crate::api_plans::sign_off, crate::api_plans::review, crate::api_plans::list_plans,
         crate::api_independent_audit::get_audit, crate::api_independent_audit::put_audit,
+        crate::api_inventory::put_inventory, crate::api_inventory::list_inventory,
+        crate::api_inventory::list_uploads, crate::api_inventory::list_changes,
         crate::api_alerts::list_alerts, crate::api_alerts::create_alert, crate::api_alerts::import_csaf, crate::api_alerts::get_alert,
         crate::api_alerts::update_alert, crate::api_alerts::list_responses, crate::api_alerts::responses_csv,
         crate::api_alerts::board, crate::api_alerts::get_response, crate::api_alerts::step_one,
@@ -1005,6 +1007,6 @@ impl utoipa::Modify for BearerAuth {
         crate::api_assessments::public_organisations_csv, crate::api_assessments::national_report
     ),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "public"), (name = "reports"), (name = "operations"))
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "inventory"), (name = "public"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;

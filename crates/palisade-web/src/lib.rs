@@ -9,6 +9,7 @@ mod api;
 mod api_alerts;
 mod api_assessments;
 mod api_independent_audit;
+mod api_inventory;
 mod api_plans;
 mod assets;
 mod error;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_assessments::routes(evidence_limit))
         .merge(api_plans::routes())
+        .merge(api_inventory::routes())
         .merge(api_alerts::routes())
         .merge(api_independent_audit::routes())
         .merge(assets::routes())

@@ -653,6 +653,32 @@ async fn cross_tenant_matrix_over_every_api_route() {
                 .unwrap();
             assert_eq!(h.send(req).await.status.as_u16(), exp, "import as {who}");
         }
+        // Inventories: uploaded by the organisation itself (CSV), read by it and the national team.
+        let inventory = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\nPC-1,workstation,Microsoft,Windows 10,10.0.19045,,,no\n";
+        for ((who, token), exp) in w.tokens().iter().zip([403, 403, 200, 200, 403, 404]) {
+            let r = h
+                .raw(
+                    Method::PUT,
+                    "/api/v1/organisations/A81001/inventory",
+                    token,
+                    "text/csv",
+                    inventory,
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), exp, "inventory upload as {who}");
+        }
+        for (code, expected) in [
+            ("A81001", [200, 200, 200, 200, 403, 404]),
+            ("RX1", [200, 200, 404, 404, 404, 200]),
+        ] {
+            for ((who, token), exp) in w.tokens().iter().zip(expected) {
+                for tail in ["", "/uploads"] {
+                    let uri = format!("/api/v1/organisations/{code}/inventory{tail}");
+                    let r = h.api(Method::GET, &uri, Some(token), None).await;
+                    assert_eq!(r.status.as_u16(), exp, "{uri} as {who}");
+                }
+            }
+        }
         // Tokens are revoked only by their owner.
         let lead_token = h.app.store.list_tokens(w.lead.0).await.unwrap()[0].id;
         for ((who, token), exp) in w.tokens().iter().zip([404, 404, 204, 404, 404, 404]) {
@@ -5696,6 +5722,193 @@ async fn csaf_advisories_import_as_drafts_and_bad_documents_change_nothing() {
             .json()["meta"]["total"]
             .clone();
         assert_eq!(before, after, "a refused document creates nothing");
+        h.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_inventory_upload_replaces_the_snapshot_and_keeps_history() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+        let put = |token: &str, body: String| {
+            let token = token.to_string();
+            let h = &h;
+            async move {
+                h.raw(
+                    Method::PUT,
+                    "/api/v1/organisations/QAA/inventory",
+                    &token,
+                    "text/csv",
+                    &body,
+                )
+                .await
+            }
+        };
+        let first = format!(
+            "{header}\nPC-1,workstation,Microsoft,Windows 7,6.1.7601,,,no\n\
+             PC-2,workstation,Microsoft,Windows 10,10.0.19044,,,no\n\
+             app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,yes\n"
+        );
+        let r = put(&w.lead.1, first).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let up1 = r.json();
+        assert_eq!(
+            (
+                &up1["components"],
+                &up1["added"],
+                &up1["removed"],
+                &up1["format"]
+            ),
+            (&json!(3), &json!(3), &json!(0), &json!("csv"))
+        );
+        let listed = h
+            .api(
+                Method::GET,
+                "/api/v1/organisations/QAA/inventory",
+                Some(&w.member.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(listed["meta"]["total"], 3);
+        let log4j = &listed["items"][2];
+        assert_eq!(
+            log4j["version"], "2.14.1",
+            "the version comes from the purl"
+        );
+        assert_eq!(log4j["internet_facing"], true);
+        assert_eq!(listed["items"][0]["asset_type"], "workstation");
+
+        // A bad line refuses the whole file, names the line, and leaves the inventory alone.
+        let bad = format!(
+            "{header}\nPC-1,workstation,Microsoft,Windows 7,6.1.7601,,,no\nPC-9,toaster,Acme,Oven,1,,,no\n"
+        );
+        let r = put(&w.lead.1, bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("line 3: asset_type"), "{}", r.text());
+        let r = h
+            .raw(
+                Method::PUT,
+                "/api/v1/organisations/QAA/inventory",
+                &w.lead.1,
+                "application/json",
+                "{}",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let count = |token: String| {
+            let h = &h;
+            async move {
+                h.api(
+                    Method::GET,
+                    "/api/v1/organisations/QAA/inventory",
+                    Some(&token),
+                    None,
+                )
+                .await
+                .json()["meta"]["total"]
+                    .clone()
+            }
+        };
+        assert_eq!(count(w.lead.1.clone()).await, 3, "nothing changed");
+
+        // The second upload: PC-2 upgraded, PC-1 gone, a server added; the library stays.
+        let second = format!(
+            "{header},location\nPC-2,workstation,Microsoft,Windows 10,10.0.19045,,,no,Ward 7\n\
+             app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,yes,\n\
+             SRV-1,server,Microsoft,Windows Server 2012 R2,6.3.9600,,,yes,Data centre\n"
+        );
+        let r = put(&w.member.1, second).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let up2 = r.json();
+        assert_eq!((&up2["added"], &up2["removed"]), (&json!(2), &json!(2)));
+        assert_eq!(count(w.admin.1.clone()).await, 3);
+        let uploads = h
+            .api(
+                Method::GET,
+                "/api/v1/organisations/QAA/inventory/uploads",
+                Some(&w.analyst.1),
+                None,
+            )
+            .await
+            .json();
+        let ids: Vec<&Value> = uploads["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| &u["id"])
+            .collect();
+        assert_eq!(ids, [&up2["id"], &up1["id"]], "newest first");
+        let changes = h
+            .api(
+                Method::GET,
+                &format!(
+                    "/api/v1/organisations/QAA/inventory/uploads/{}/changes",
+                    up2["id"]
+                ),
+                Some(&w.lead.1),
+                None,
+            )
+            .await
+            .json();
+        let seen: Vec<String> = changes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {}",
+                    c["change"].as_str().unwrap(),
+                    c["asset"].as_str().unwrap(),
+                    c["version"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "added PC-2 10.0.19045",
+                "added SRV-1 6.3.9600",
+                "removed PC-1 6.1.7601",
+                "removed PC-2 10.0.19044"
+            ]
+        );
+        // Another organisation's upload is not found through this one.
+        let theirs = h
+            .raw(
+                Method::PUT,
+                "/api/v1/organisations/RX1/inventory",
+                &w.foreign.1,
+                "text/csv",
+                &format!("{header}\nPC-1,workstation,Microsoft,Windows 11,10.0.22631,,,no\n"),
+            )
+            .await
+            .json();
+        let r = h
+            .api(
+                Method::GET,
+                &format!(
+                    "/api/v1/organisations/QAA/inventory/uploads/{}/changes",
+                    theirs["id"]
+                ),
+                Some(&w.lead.1),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Every upload is audited with its counts.
+        let audit = h
+            .api(
+                Method::GET,
+                "/api/v1/audit?action=inventory.upload&org_code=QAA",
+                Some(&w.admin.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(audit["meta"]["total"], 2, "{audit}");
         h.db.cleanup().await;
     }
 }

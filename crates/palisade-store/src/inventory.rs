@@ -1,0 +1,314 @@
+//! Inventories: an organisation's current components, replaced whole by each upload in one
+//! transaction, with every upload and what it added and removed kept as history.
+
+use sqlx::FromRow;
+
+use crate::audit::append;
+use crate::db::{Sql, flag};
+use crate::{
+    InventoryChange, InventoryUpload, Result, SqlStore, Stamp, StoreError, StoredComponent,
+};
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::ident::{Cpe23, Purl};
+use palisade_domain::inventory::{AssetType, Component, InventoryFormat, diff};
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::OrgId;
+
+/// Rows per multi-row INSERT: 11 values each, under SQLite's and PostgreSQL's limits on
+/// parameters per statement.
+const BATCH: usize = 2_000;
+
+const COMPONENT_COLUMNS: &str =
+    "id, asset, asset_type, vendor, product, version, cpe, purl, internet_facing, location";
+
+#[derive(FromRow)]
+struct ComponentRow {
+    id: i64,
+    asset: String,
+    asset_type: String,
+    vendor: String,
+    product: String,
+    version: Option<String>,
+    cpe: Option<String>,
+    purl: Option<String>,
+    internet_facing: i64,
+    location: Option<String>,
+}
+
+/// Stored text is what the domain wrote: anything else is a broken database, said plainly.
+fn stored<T>(what: &str, r: std::result::Result<T, String>) -> Result<T> {
+    r.map_err(|e| StoreError::Unsupported(format!("stored {what} is not valid: {e}")))
+}
+
+impl TryFrom<ComponentRow> for StoredComponent {
+    type Error = StoreError;
+    fn try_from(r: ComponentRow) -> Result<Self> {
+        Ok(StoredComponent {
+            id: r.id,
+            component: Component {
+                asset: r.asset,
+                asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
+                vendor: r.vendor,
+                product: r.product,
+                version: r.version,
+                cpe: r.cpe.map(|c| stored("CPE", Cpe23::parse(&c))).transpose()?,
+                purl: r
+                    .purl
+                    .map(|p| stored("package URL", Purl::parse(&p)))
+                    .transpose()?,
+                internet_facing: r.internet_facing != 0,
+                location: r.location,
+            },
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct UploadRow {
+    id: i64,
+    format: String,
+    components: i64,
+    added: i64,
+    removed: i64,
+    uploaded_at: i64,
+}
+
+impl TryFrom<UploadRow> for InventoryUpload {
+    type Error = StoreError;
+    fn try_from(r: UploadRow) -> Result<Self> {
+        Ok(InventoryUpload {
+            id: r.id,
+            format: InventoryFormat::parse(&r.format)
+                .ok_or_else(|| StoreError::Unsupported(format!("format {}", r.format)))?,
+            components: r.components,
+            added: r.added,
+            removed: r.removed,
+            uploaded_at: r.uploaded_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct ChangeRow {
+    change: String,
+    asset: String,
+    asset_type: String,
+    vendor: String,
+    product: String,
+    version: Option<String>,
+    cpe: Option<String>,
+    purl: Option<String>,
+}
+
+async fn current(conn: &mut sqlx::AnyConnection, org_id: OrgId) -> Result<Vec<Component>> {
+    sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 ORDER BY id"
+    )))
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| StoredComponent::try_from(r).map(|s| s.component))
+    .collect()
+}
+
+fn opt(sql: &mut Sql, v: Option<&str>) {
+    match v {
+        Some(t) => sql.text(t),
+        None => sql.push("NULL"),
+    };
+}
+
+#[async_trait::async_trait]
+impl crate::InventoryStore for SqlStore {
+    async fn replace_inventory(
+        &self,
+        org_id: OrgId,
+        format: InventoryFormat,
+        components: &[Component],
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<InventoryUpload> {
+        let mut tx = self.begin().await?;
+        let old = current(&mut tx, org_id).await?;
+        let (added, removed) = diff(&old, components);
+        let upload_id: i64 = sqlx::query_scalar(
+            "INSERT INTO inventory_uploads (org_id, format, components, added, removed, uploaded_at, by_user) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(format.as_str())
+        .bind(components.len() as i64)
+        .bind(added.len() as i64)
+        .bind(removed.len() as i64)
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM inventory_components WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        for chunk in components.chunks(BATCH) {
+            let mut sql = Sql::new(
+                "INSERT INTO inventory_components (org_id, upload_id, asset, asset_type, vendor, product, \
+                 version, cpe, purl, internet_facing, location) VALUES ",
+            );
+            for (i, c) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.i64(org_id).push(", ").i64(upload_id).push(", ");
+                sql.text(&c.asset).push(", ").text(c.asset_type.as_str());
+                sql.push(", ").text(&c.vendor).push(", ").text(&c.product);
+                sql.push(", ");
+                opt(&mut sql, c.version.as_deref());
+                sql.push(", ");
+                opt(&mut sql, c.cpe.as_ref().map(Cpe23::as_str));
+                sql.push(", ");
+                opt(&mut sql, c.purl.as_ref().map(Purl::as_str));
+                sql.push(", ").i64(flag(c.internet_facing)).push(", ");
+                opt(&mut sql, c.location.as_deref());
+                sql.push(")");
+            }
+            sql.execute(&mut tx).await?;
+        }
+        let changes: Vec<(&str, &Component)> = added
+            .iter()
+            .map(|c| ("added", *c))
+            .chain(removed.iter().map(|c| ("removed", *c)))
+            .collect();
+        for chunk in changes.chunks(BATCH) {
+            let mut sql = Sql::new(
+                "INSERT INTO inventory_changes (upload_id, change, asset, asset_type, vendor, product, \
+                 version, cpe, purl) VALUES ",
+            );
+            for (i, (change, c)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.i64(upload_id).push(", ").text(change).push(", ");
+                sql.text(&c.asset).push(", ").text(c.asset_type.as_str());
+                sql.push(", ").text(&c.vendor).push(", ").text(&c.product);
+                sql.push(", ");
+                opt(&mut sql, c.version.as_deref());
+                sql.push(", ");
+                opt(&mut sql, c.cpe.as_ref().map(Cpe23::as_str));
+                sql.push(", ");
+                opt(&mut sql, c.purl.as_ref().map(Purl::as_str));
+                sql.push(")");
+            }
+            sql.execute(&mut tx).await?;
+        }
+        audit.entity_id = upload_id.to_string();
+        if let Some(obj) = audit.summary.as_object_mut() {
+            obj.insert("components".into(), components.len().into());
+            obj.insert("added".into(), added.len().into());
+            obj.insert("removed".into(), removed.len().into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(InventoryUpload {
+            id: upload_id,
+            format,
+            components: components.len() as i64,
+            added: added.len() as i64,
+            removed: removed.len() as i64,
+            uploaded_at: stamp.at,
+        })
+    }
+
+    async fn list_components(
+        &self,
+        org_id: OrgId,
+        page: PageRequest,
+    ) -> Result<Page<StoredComponent>> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_components WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&self.read)
+                .await?;
+        let items = sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 \
+             ORDER BY id LIMIT $2 OFFSET $3"
+        )))
+        .bind(org_id)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(StoredComponent::try_from)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, total, page))
+    }
+
+    async fn list_uploads(
+        &self,
+        org_id: OrgId,
+        page: PageRequest,
+    ) -> Result<Page<InventoryUpload>> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_uploads WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&self.read)
+                .await?;
+        let items = sqlx::query_as::<_, UploadRow>(
+            "SELECT id, format, components, added, removed, uploaded_at FROM inventory_uploads \
+             WHERE org_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(InventoryUpload::try_from)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, total, page))
+    }
+
+    async fn upload_changes(
+        &self,
+        org_id: OrgId,
+        upload_id: i64,
+        page: PageRequest,
+    ) -> Result<Option<Page<InventoryChange>>> {
+        // The upload must be this organisation's: another's id reads as not found.
+        let mine: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM inventory_uploads WHERE id = $1 AND org_id = $2")
+                .bind(upload_id)
+                .bind(org_id)
+                .fetch_optional(&self.read)
+                .await?;
+        if mine.is_none() {
+            return Ok(None);
+        }
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_changes WHERE upload_id = $1")
+                .bind(upload_id)
+                .fetch_one(&self.read)
+                .await?;
+        let items = sqlx::query_as::<_, ChangeRow>(
+            "SELECT change, asset, asset_type, vendor, product, version, cpe, purl \
+             FROM inventory_changes WHERE upload_id = $1 \
+             ORDER BY change, asset, product LIMIT $2 OFFSET $3",
+        )
+        .bind(upload_id)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(InventoryChange {
+                added: r.change == "added",
+                asset: r.asset,
+                asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
+                vendor: r.vendor,
+                product: r.product,
+                version: r.version,
+                cpe: r.cpe,
+                purl: r.purl,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Page::of(items, total, page)))
+    }
+}
