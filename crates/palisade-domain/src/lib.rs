@@ -19,6 +19,7 @@ pub mod page;
 pub mod people;
 pub mod plan;
 pub mod policy;
+pub mod sample;
 pub mod version;
 
 pub use error::{FieldError, FieldErrors};

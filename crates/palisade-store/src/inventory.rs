@@ -100,6 +100,22 @@ struct ChangeRow {
     purl: Option<String>,
 }
 
+impl TryFrom<ChangeRow> for InventoryChange {
+    type Error = StoreError;
+    fn try_from(r: ChangeRow) -> Result<Self> {
+        Ok(InventoryChange {
+            added: r.change == "added",
+            asset: r.asset,
+            asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
+            vendor: r.vendor,
+            product: r.product,
+            version: r.version,
+            cpe: r.cpe,
+            purl: r.purl,
+        })
+    }
+}
+
 async fn current(conn: &mut sqlx::AnyConnection, org_id: OrgId) -> Result<Vec<Component>> {
     sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 ORDER BY id"
@@ -117,6 +133,42 @@ fn opt(sql: &mut Sql, v: Option<&str>) {
         Some(t) => sql.text(t),
         None => sql.push("NULL"),
     };
+}
+
+impl SqlStore {
+    /// One page of `SELECT {columns} FROM {from_where} ORDER BY {order}` with `$1` bound to
+    /// `key`, and the total the same filter counts.
+    async fn keyed_page<R, T>(
+        &self,
+        columns: &str,
+        from_where: &str,
+        order: &str,
+        key: i64,
+        page: PageRequest,
+    ) -> Result<Page<T>>
+    where
+        R: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+        T: TryFrom<R, Error = StoreError>,
+    {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {from_where}"
+        )))
+        .bind(key)
+        .fetch_one(&self.read)
+        .await?;
+        let items = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(format!(
+            "SELECT {columns} FROM {from_where} ORDER BY {order} LIMIT $2 OFFSET $3"
+        )))
+        .bind(key)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(T::try_from)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, total, page))
+    }
 }
 
 #[async_trait::async_trait]
@@ -219,24 +271,14 @@ impl crate::InventoryStore for SqlStore {
         org_id: OrgId,
         page: PageRequest,
     ) -> Result<Page<StoredComponent>> {
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_components WHERE org_id = $1")
-                .bind(org_id)
-                .fetch_one(&self.read)
-                .await?;
-        let items = sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 \
-             ORDER BY id LIMIT $2 OFFSET $3"
-        )))
-        .bind(org_id)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(StoredComponent::try_from)
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Page::of(items, total, page))
+        self.keyed_page::<ComponentRow, _>(
+            COMPONENT_COLUMNS,
+            "inventory_components WHERE org_id = $1",
+            "id",
+            org_id,
+            page,
+        )
+        .await
     }
 
     async fn list_uploads(
@@ -244,24 +286,14 @@ impl crate::InventoryStore for SqlStore {
         org_id: OrgId,
         page: PageRequest,
     ) -> Result<Page<InventoryUpload>> {
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_uploads WHERE org_id = $1")
-                .bind(org_id)
-                .fetch_one(&self.read)
-                .await?;
-        let items = sqlx::query_as::<_, UploadRow>(
-            "SELECT id, format, components, added, removed, uploaded_at FROM inventory_uploads \
-             WHERE org_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        self.keyed_page::<UploadRow, _>(
+            "id, format, components, added, removed, uploaded_at",
+            "inventory_uploads WHERE org_id = $1",
+            "id DESC",
+            org_id,
+            page,
         )
-        .bind(org_id)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(InventoryUpload::try_from)
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Page::of(items, total, page))
+        .await
     }
 
     async fn upload_changes(
@@ -280,35 +312,14 @@ impl crate::InventoryStore for SqlStore {
         if mine.is_none() {
             return Ok(None);
         }
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM inventory_changes WHERE upload_id = $1")
-                .bind(upload_id)
-                .fetch_one(&self.read)
-                .await?;
-        let items = sqlx::query_as::<_, ChangeRow>(
-            "SELECT change, asset, asset_type, vendor, product, version, cpe, purl \
-             FROM inventory_changes WHERE upload_id = $1 \
-             ORDER BY change, asset, product LIMIT $2 OFFSET $3",
+        self.keyed_page::<ChangeRow, _>(
+            "change, asset, asset_type, vendor, product, version, cpe, purl",
+            "inventory_changes WHERE upload_id = $1",
+            "change, asset, product",
+            upload_id,
+            page,
         )
-        .bind(upload_id)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(InventoryChange {
-                added: r.change == "added",
-                asset: r.asset,
-                asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
-                vendor: r.vendor,
-                product: r.product,
-                version: r.version,
-                cpe: r.cpe,
-                purl: r.purl,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Some(Page::of(items, total, page)))
+        .await
+        .map(Some)
     }
 }

@@ -164,6 +164,12 @@ pub struct ContactList {
     pub items: Vec<ContactDto>,
 }
 
+/// A page's items as DTOs, with its meta.
+pub(crate) fn items_and_meta<T, D: From<T>>(p: Page<T>) -> (Vec<D>, ListMeta) {
+    let meta = meta(&p);
+    (p.items.into_iter().map(Into::into).collect(), meta)
+}
+
 pub(crate) fn meta<T>(p: &Page<T>) -> ListMeta {
     ListMeta {
         total: p.total,
@@ -600,11 +606,8 @@ async fn list_orgs(
         .app
         .list_orgs(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page))
         .await?;
-    let meta = meta(&page);
-    Ok(Json(OrganisationList {
-        items: page.items.into_iter().map(Into::into).collect(),
-        meta,
-    }))
+    let (items, meta) = items_and_meta(page);
+    Ok(Json(OrganisationList { items, meta }))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = NewOrganisation, security(("bearer" = [])),
@@ -958,11 +961,8 @@ async fn list_audit(
         .app
         .list_audit(&actor, &filter, PageRequest::new(q.page, q.per_page))
         .await?;
-    let meta = meta(&page);
-    Ok(Json(AuditList {
-        items: page.items.into_iter().map(Into::into).collect(),
-        meta,
-    }))
+    let (items, meta) = items_and_meta(page);
+    Ok(Json(AuditList { items, meta }))
 }
 
 struct BearerAuth;

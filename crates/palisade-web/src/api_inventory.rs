@@ -2,7 +2,7 @@
 //! the format) and reads them back with the history of its uploads.
 
 use crate::AppState;
-use crate::api::{ApiQuery, ListMeta, meta};
+use crate::api::{ApiQuery, ListMeta, items_and_meta};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::ApiUser;
 use axum::extract::{Path, State};
@@ -201,12 +201,8 @@ pub(crate) async fn list_inventory(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ComponentList>> {
-    let page = s.app.inventory(&actor, &code, q.request()).await?;
-    let meta = meta(&page);
-    Ok(Json(ComponentList {
-        items: page.items.into_iter().map(Into::into).collect(),
-        meta,
-    }))
+    let (items, meta) = items_and_meta(s.app.inventory(&actor, &code, q.request()).await?);
+    Ok(Json(ComponentList { items, meta }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/inventory/uploads", tag = "inventory", params(("code" = String, Path), Paging), security(("bearer" = [])),
@@ -217,12 +213,8 @@ pub(crate) async fn list_uploads(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<UploadList>> {
-    let page = s.app.inventory_uploads(&actor, &code, q.request()).await?;
-    let meta = meta(&page);
-    Ok(Json(UploadList {
-        items: page.items.into_iter().map(Into::into).collect(),
-        meta,
-    }))
+    let (items, meta) = items_and_meta(s.app.inventory_uploads(&actor, &code, q.request()).await?);
+    Ok(Json(UploadList { items, meta }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/inventory/uploads/{id}/changes", tag = "inventory", params(("code" = String, Path), ("id" = i64, Path), Paging), security(("bearer" = [])),
@@ -233,13 +225,10 @@ pub(crate) async fn list_changes(
     Path((code, id)): Path<(String, i64)>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ChangeList>> {
-    let page = s
-        .app
-        .inventory_changes(&actor, &code, id, q.request())
-        .await?;
-    let meta = meta(&page);
-    Ok(Json(ChangeList {
-        items: page.items.into_iter().map(Into::into).collect(),
-        meta,
-    }))
+    let (items, meta) = items_and_meta(
+        s.app
+            .inventory_changes(&actor, &code, id, q.request())
+            .await?,
+    );
+    Ok(Json(ChangeList { items, meta }))
 }
