@@ -97,7 +97,7 @@ mod exposure {
             let purl = Purl::parse("pkg:maven/org.example/lib").unwrap();
             let mut ix = ExposureIndex::new();
             for (i, c) in components.iter().enumerate() {
-                ix.insert(Identity::of_purl(&purl), Some(Version::parse(Scheme::Maven, c).unwrap()), i);
+                ix.insert(&Identity::of_purl(&purl), Some(c.as_str()), i).unwrap();
             }
             let product = AffectedProduct {
                 name: "lib".into(),

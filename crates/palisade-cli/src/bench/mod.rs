@@ -9,7 +9,9 @@
 //! - a bulk save of 100 answers through `PUT .../answers`.
 
 mod alerts;
+mod matching;
 pub use alerts::{AlertBench, alerts};
+pub use matching::matching;
 
 use anyhow::{Context, Result, bail};
 use axum::body::Body;
