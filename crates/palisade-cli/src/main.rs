@@ -125,6 +125,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         csv_rows: usize,
     },
+    /// A generated inventory uploaded for one organisation, as its lead would (parse, checks,
+    /// one transaction with history), then again with 1% upgraded. It replaces that
+    /// organisation's inventory: run it on a database kept for benchmarks.
+    Inventory {
+        #[arg(long, default_value = "R41")]
+        org: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -714,6 +723,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "--organisations and --advisories must be at least 1"
             );
             bench::matching(components, organisations, advisories, csv_rows)?;
+        }
+        Command::Bench(BenchCommand::Inventory { org, rows }) => {
+            anyhow::ensure!(rows > 0, "--rows must be at least 1");
+            let app = open(&settings).await?;
+            bench::inventory(app, settings.engine_name(), &org, rows).await?;
         }
         Command::Backup(BackupCommand::Create { file }) => {
             let app = open(&settings).await?;

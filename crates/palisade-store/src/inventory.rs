@@ -14,9 +14,10 @@ use palisade_domain::inventory::{AssetType, Component, InventoryFormat, diff};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::OrgId;
 
-/// Rows per multi-row INSERT: 11 values each, under SQLite's and PostgreSQL's limits on
-/// parameters per statement.
-const BATCH: usize = 2_000;
+/// Rows per multi-row INSERT (up to 11 parameters each): about 250 parameters a statement, as
+/// for the register import, because SQLite finds each bound parameter by scanning them all, so
+/// binding grows with the square of the count (2,000 rows a statement took minutes).
+const BATCH: usize = 24;
 
 const COMPONENT_COLUMNS: &str =
     "id, asset, asset_type, vendor, product, version, cpe, purl, internet_facing, location";

@@ -227,32 +227,7 @@ pub fn matching(
     );
 
     if csv_rows > 0 {
-        let mut csv =
-            String::from("asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n");
-        for i in 0..csv_rows {
-            let entry = &entries[g.below(entries.len())];
-            let (text, _) = &entry.versions[g.below(entry.versions.len())];
-            match &entry.identity {
-                Identity::Package {
-                    kind,
-                    namespace,
-                    name,
-                } => {
-                    let ns = if namespace.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{namespace}/")
-                    };
-                    csv.push_str(&format!(
-                        "host-{i},library,,,{text},,pkg:{kind}/{ns}{name}@{text},no\n"
-                    ));
-                }
-                Identity::Product { vendor, product } => csv.push_str(&format!(
-                    "host-{i},server,{vendor},{product},{text},,,{}\n",
-                    if i % 7 == 0 { "yes" } else { "no" }
-                )),
-            }
-        }
+        let csv = inventory_csv(&entries, &mut g, csv_rows, 0);
         let t = Instant::now();
         let rows = palisade_app::inventory::parse_inventory_csv(csv.as_bytes())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -261,6 +236,95 @@ pub fn matching(
             rows.len(),
             csv.len() as f64 / 1e6,
             t.elapsed().as_secs_f64(),
+            mib("process")
+        );
+    }
+    Ok(())
+}
+
+/// An inventory CSV of `rows` components drawn from the catalogue; `moved` of them (the first
+/// ones) take another version, as an upgrade between two uploads would.
+fn inventory_csv(entries: &[Entry], g: &mut Gen, rows: usize, moved: usize) -> String {
+    let mut csv =
+        String::from("asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n");
+    for i in 0..rows {
+        let entry = &entries[g.below(entries.len())];
+        let pick = g.below(entry.versions.len());
+        let pick = if i < moved {
+            (pick + 1) % entry.versions.len()
+        } else {
+            pick
+        };
+        let (text, _) = &entry.versions[pick];
+        match &entry.identity {
+            Identity::Package {
+                kind,
+                namespace,
+                name,
+            } => {
+                let ns = if namespace.is_empty() {
+                    String::new()
+                } else {
+                    format!("{namespace}/")
+                };
+                csv.push_str(&format!(
+                    "host-{i},library,,,{text},,pkg:{kind}/{ns}{name}@{text},no\n"
+                ));
+            }
+            Identity::Product { vendor, product } => csv.push_str(&format!(
+                "host-{i},server,{vendor},{product},{text},,,{}\n",
+                if i % 7 == 0 { "yes" } else { "no" }
+            )),
+        }
+    }
+    csv
+}
+
+/// `palisade bench inventory`: a large inventory uploaded as an organisation lead would, through
+/// the use-case the API calls (every line checked, one transaction, history of the changes),
+/// first into an empty inventory, then again with 1% of the components upgraded.
+pub async fn inventory(app: palisade_app::App, engine: &str, org: &str, rows: usize) -> Result<()> {
+    use palisade_domain::people::Role;
+    use palisade_domain::policy::{Grant, Principal};
+    let view = app
+        .org_for(
+            &palisade_app::Actor::cli(),
+            org,
+            palisade_domain::policy::OrgAction::View,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{org}: {e}"))?;
+    let lead = palisade_app::Actor {
+        user_id: None,
+        label: "bench".into(),
+        principal: Principal {
+            user_id: 0,
+            grants: vec![Grant {
+                role: Role::OrgLead,
+                org_id: Some(view.org.id),
+            }],
+        },
+    };
+    let mut g = Gen::new(0x1234_5678_9abc_def0);
+    let entries = catalogue(&mut g, 20_000, 3_000);
+    println!("database: {engine}; inventory of {org}: {rows} components");
+    for (label, moved) in [
+        ("into an empty inventory", 0),
+        ("again, 1% upgraded", rows / 100),
+    ] {
+        let mut g = Gen::new(0x0fed_cba9_8765_4321);
+        let csv = inventory_csv(&entries, &mut g, rows, moved);
+        let t = Instant::now();
+        let up = app
+            .upload_inventory_csv(&lead, org, csv.as_bytes())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "upload {label} ({:.0} MB): {:.2} s, {} added, {} removed{}",
+            csv.len() as f64 / 1e6,
+            t.elapsed().as_secs_f64(),
+            up.added,
+            up.removed,
             mib("process")
         );
     }

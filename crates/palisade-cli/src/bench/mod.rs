@@ -11,7 +11,7 @@
 mod alerts;
 mod matching;
 pub use alerts::{AlertBench, alerts};
-pub use matching::matching;
+pub use matching::{inventory, matching};
 
 use anyhow::{Context, Result, bail};
 use axum::body::Body;
