@@ -225,6 +225,21 @@ mod tests {
             e.0[MAX_REPORTED_ERRORS].message,
             "250 lines in all have errors; the first 100 are listed"
         );
+        // At the edge: 100 bad lines are all listed with no summary; the 101st is counted.
+        for (bad, listed, summary) in [(100, 100, false), (101, 100, true)] {
+            let mut csv = format!("{HEADER}\n");
+            for i in 0..bad {
+                csv.push_str(&format!("PC-{i},toaster,Microsoft,Windows 7,6.1,,,no\n"));
+            }
+            let e = parse_inventory_csv(csv.as_bytes()).unwrap_err();
+            assert_eq!(e.0.len(), listed + usize::from(summary), "{bad}");
+            assert_eq!(
+                e.0.last().unwrap().field == "file",
+                summary,
+                "{bad}: {}",
+                e.0.last().unwrap()
+            );
+        }
         let e = parse_inventory_csv(format!("{HEADER}\n\n").as_bytes()).unwrap_err();
         assert_eq!(e.0[0].message, "has no components after the header");
     }

@@ -126,6 +126,8 @@ struct Versions<K> {
     /// Slot numbers in version order (equal versions written differently share a slot).
     order: BTreeMap<Version, usize>,
     unknown: Vec<K>,
+    /// Components held (known and unknown versions), so emptiness is not a scan of every slot.
+    len: usize,
 }
 
 impl<K> Versions<K> {
@@ -136,6 +138,7 @@ impl<K> Versions<K> {
             slots: Vec::new(),
             order: BTreeMap::new(),
             unknown: Vec::new(),
+            len: 0,
         }
     }
 
@@ -155,10 +158,6 @@ impl<K> Versions<K> {
         };
         self.by_text.insert(text.into(), i);
         Ok(i)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.unknown.is_empty() && self.slots.iter().all(|(_, keys)| keys.is_empty())
     }
 }
 
@@ -224,6 +223,7 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
             }
             None => slot.unknown.push(key),
         }
+        slot.len += 1;
         self.len += 1;
         Ok(())
     }
@@ -240,11 +240,12 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
             },
             None => take(&mut slot.unknown, key),
         };
-        if slot.is_empty() {
-            self.by_identity.remove(identity);
-        }
         if removed {
+            slot.len -= 1;
             self.len -= 1;
+            if slot.len == 0 {
+                self.by_identity.remove(identity);
+            }
         }
         removed
     }
@@ -270,14 +271,15 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
                 }
             }
             Affects::Range(range) => {
+                let exclusions = range.has_exclusions();
                 for i in range.intervals() {
                     let (low, high) = (bound(&i.low), bound(&i.high));
                     if !ordered(&low, &high) {
                         continue;
                     }
                     for (v, i) in slot.order.range::<Version, _>((low, high)) {
-                        // Intervals ignore `!=`; containment settles it.
-                        if range.contains(v) {
+                        // Intervals ignore `!=`; containment settles it where there is one.
+                        if !exclusions || range.contains(v) {
                             visit(*i);
                         }
                     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{FieldError, FieldErrors, bounded_text};
 use crate::exposure::Identity;
 use crate::ident::{Cpe23, Purl};
-use crate::version::{Scheme, Version};
+use crate::version::Version;
 
 /// The inventory CSV header, in order (integrators depend on these names). A `location` column
 /// may follow.
@@ -262,22 +262,46 @@ impl Component {
             .map(|v| Version::parse(scheme, v))
             .transpose()
     }
+}
 
-    /// The scheme the version is ordered in.
-    pub fn scheme(&self) -> Result<Scheme, String> {
-        self.identity().scheme()
+/// What makes two inventory lines the same component, in the text a store keeps: asset, asset
+/// type, vendor, product, version, CPE and package URL (a location or internet-facing change is
+/// neither).
+pub type ComponentKey<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// Anything that names an inventory component: a checked [`Component`], or a stored row, which a
+/// store can compare without parsing it again.
+pub trait Keyed {
+    fn key(&self) -> ComponentKey<'_>;
+}
+
+impl Keyed for Component {
+    fn key(&self) -> ComponentKey<'_> {
+        (
+            &self.asset,
+            self.asset_type.as_str(),
+            &self.vendor,
+            &self.product,
+            self.version.as_deref(),
+            self.cpe.as_ref().map(Cpe23::as_str),
+            self.purl.as_ref().map(Purl::as_str),
+        )
     }
 }
 
-/// What an upload changed: the components that appeared and those that disappeared. Two
-/// components are the same when their asset, type, names, version and identifiers agree (a
-/// location or internet-facing change is neither); repeats count, as a multiset.
-pub fn diff<'a>(
-    old: &'a [Component],
-    new: &'a [Component],
-) -> (Vec<&'a Component>, Vec<&'a Component>) {
-    // Each side, in its own file order, less what the other side still has of the same key.
-    fn missing_from<'a>(these: &'a [Component], other: &[Component]) -> Vec<&'a Component> {
+/// What an upload changed: the components that appeared and those that disappeared, each in
+/// its own file order. Repeats count, as a multiset.
+pub fn diff<'a, O: Keyed, N: Keyed>(old: &'a [O], new: &'a [N]) -> (Vec<&'a N>, Vec<&'a O>) {
+    // Each side less what the other side still has of the same key.
+    fn missing_from<'a, T: Keyed, U: Keyed>(these: &'a [T], other: &[U]) -> Vec<&'a T> {
         let mut left: std::collections::HashMap<ComponentKey<'_>, usize> =
             std::collections::HashMap::new();
         for c in other {
@@ -297,34 +321,10 @@ pub fn diff<'a>(
     (missing_from(new, old), missing_from(old, new))
 }
 
-/// What makes two inventory lines the same component.
-type ComponentKey<'a> = (
-    &'a str,
-    AssetType,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-);
-
-impl Component {
-    fn key(&self) -> ComponentKey<'_> {
-        (
-            &self.asset,
-            self.asset_type,
-            &self.vendor,
-            &self.product,
-            self.version.as_deref(),
-            self.cpe.as_ref().map(Cpe23::as_str),
-            self.purl.as_ref().map(Purl::as_str),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::Scheme;
 
     fn input(
         asset_type: &str,
@@ -410,7 +410,7 @@ mod tests {
         .validate("")
         .unwrap();
         assert_eq!(c.version.as_deref(), Some("2.14.1"));
-        assert_eq!(c.scheme().unwrap(), Scheme::Maven);
+        assert_eq!(c.identity().scheme().unwrap(), Scheme::Maven);
     }
 
     #[test]

@@ -11,23 +11,12 @@ use std::process::{Command, Stdio};
 use palisade_domain::sample::Xorshift;
 use palisade_domain::version::{Scheme, Version};
 
-/// The generator, with the helpers the version grammars below share.
-struct Gen(Xorshift);
+type Gen = Xorshift;
 
-impl Gen {
-    fn below(&mut self, n: usize) -> usize {
-        self.0.below(n)
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        self.0.pick(xs)
-    }
-    fn chance(&mut self, in_ten: usize) -> bool {
-        self.0.chance(in_ten)
-    }
-    fn num(&mut self) -> String {
-        self.pick(&["0", "1", "2", "3", "9", "10", "01", "11", "100", "2024"])
-            .to_string()
-    }
+/// A number part, leading zeros and large values included.
+fn num(g: &mut Gen) -> String {
+    g.pick(&["0", "1", "2", "3", "9", "10", "01", "11", "100", "2024"])
+        .to_string()
 }
 
 /// A release number; most come from a small pool, so that pairs often share it and are
@@ -39,7 +28,7 @@ fn numbers(g: &mut Gen, most: usize) -> String {
             .to_string();
     }
     let n = 1 + g.below(most);
-    (0..n).map(|_| g.num()).collect::<Vec<_>>().join(".")
+    (0..n).map(|_| num(g)).collect::<Vec<_>>().join(".")
 }
 
 fn deb(g: &mut Gen) -> String {
@@ -50,11 +39,11 @@ fn deb(g: &mut Gen) -> String {
     v.push_str(&numbers(g, 4));
     for _ in 0..g.below(3) {
         v.push_str(g.pick(&["~rc", "~", "+dfsg", "a", "b", ".", "+", "~beta"]));
-        v.push_str(&g.num());
+        v.push_str(&num(g));
     }
     if g.chance(6) {
         v.push('-');
-        v.push_str(&g.num());
+        v.push_str(&num(g));
         v.push_str(g.pick(&["", "ubuntu1", "+deb12u1", "~bpo1", ".el8", "build2"]));
     }
     v
@@ -68,15 +57,15 @@ fn pypi(g: &mut Gen) -> String {
     v.push_str(&numbers(g, 4));
     if g.chance(4) {
         v.push_str(g.pick(&["a", "b", "rc", "alpha", "beta", "c", "pre", "preview"]));
-        v.push_str(&g.num());
+        v.push_str(&num(g));
     }
     if g.chance(2) {
         v.push_str(g.pick(&[".post", "-", "post", ".rev"]));
-        v.push_str(&g.num());
+        v.push_str(&num(g));
     }
     if g.chance(2) {
         v.push_str(".dev");
-        v.push_str(&g.num());
+        v.push_str(&num(g));
     }
     if g.chance(1) {
         v.push_str(g.pick(&["+local", "+ubuntu.1", "+1"]));
@@ -93,7 +82,7 @@ fn maven(g: &mut Gen) -> String {
             "x", "abc", "RELEASE", "Final", "",
         ]));
         if g.chance(5) {
-            v.push_str(&g.num());
+            v.push_str(&num(g));
         }
     }
     v
@@ -107,7 +96,7 @@ fn nuget(g: &mut Gen) -> String {
         let ls: Vec<String> = (0..labels)
             .map(|_| {
                 if g.chance(4) {
-                    g.num().trim_start_matches('0').to_string() + "0"
+                    num(g).trim_start_matches('0').to_string() + "0"
                 } else {
                     g.pick(&["beta", "BETA", "alpha", "rc", "pre", "x", "Y", "beta2"])
                         .to_string()
@@ -130,11 +119,11 @@ fn rpm(g: &mut Gen) -> String {
     v.push_str(&numbers(g, 4));
     for _ in 0..g.below(3) {
         v.push_str(g.pick(&["~rc", "^git", "a", "_", ".", "p", "~", "^"]));
-        v.push_str(&g.num());
+        v.push_str(&num(g));
     }
     if g.chance(6) {
         v.push('-');
-        v.push_str(&g.num());
+        v.push_str(&num(g));
         v.push_str(g.pick(&["", ".el8", ".fc39", ".el9_2", "~beta"]));
     }
     v
@@ -143,7 +132,7 @@ fn rpm(g: &mut Gen) -> String {
 fn semver(g: &mut Gen) -> String {
     let mut v = format!(
         "{}.{}.{}",
-        g.num().trim_start_matches('0').to_string() + "1",
+        num(g).trim_start_matches('0').to_string() + "1",
         g.below(12),
         g.below(12)
     );
@@ -187,7 +176,7 @@ fn version_orders_agree_with_real_implementations() {
         ("rpm", Scheme::Rpm, rpm),
         ("semver", Scheme::Semver, semver),
     ];
-    let mut g = Gen(Xorshift::new(0x5eed_2026_1125));
+    let mut g = Xorshift::new(0x5eed_2026_1125);
     let mut pairs: Vec<(&str, Scheme, String, String)> = Vec::new();
     for (name, scheme, make) in schemes {
         let versions: Vec<String> = (0..120).map(|_| make(&mut g)).collect();

@@ -5,12 +5,15 @@ use sqlx::FromRow;
 
 use crate::audit::append;
 use crate::db::{Sql, flag};
+use crate::error::corrupt;
 use crate::{
     InventoryChange, InventoryUpload, Result, SqlStore, Stamp, StoreError, StoredComponent,
 };
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::ident::{Cpe23, Purl};
-use palisade_domain::inventory::{AssetType, Component, InventoryFormat, diff};
+use palisade_domain::inventory::{
+    AssetType, Component, ComponentKey, InventoryFormat, Keyed, diff,
+};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::OrgId;
 
@@ -37,8 +40,39 @@ struct ComponentRow {
 }
 
 /// Stored text is what the domain wrote: anything else is a broken database, said plainly.
-fn stored<T>(what: &str, r: std::result::Result<T, String>) -> Result<T> {
-    r.map_err(|e| StoreError::Unsupported(format!("stored {what} is not valid: {e}")))
+fn stored<T>(
+    what: &str,
+    value: &str,
+    parse: fn(&str) -> std::result::Result<T, String>,
+) -> Result<T> {
+    parse(value).map_err(|_| corrupt(what, value))
+}
+
+impl Keyed for ComponentRow {
+    fn key(&self) -> ComponentKey<'_> {
+        (
+            &self.asset,
+            &self.asset_type,
+            &self.vendor,
+            &self.product,
+            self.version.as_deref(),
+            self.cpe.as_deref(),
+            self.purl.as_deref(),
+        )
+    }
+}
+
+/// Appends a component's key columns (asset, asset_type, vendor, product, version, cpe, purl).
+fn push_key(
+    sql: &mut Sql,
+    (asset, asset_type, vendor, product, version, cpe, purl): ComponentKey<'_>,
+) {
+    sql.text(asset).push(", ").text(asset_type).push(", ");
+    sql.text(vendor).push(", ").text(product);
+    for v in [version, cpe, purl] {
+        sql.push(", ");
+        opt(sql, v);
+    }
 }
 
 impl TryFrom<ComponentRow> for StoredComponent {
@@ -48,14 +82,14 @@ impl TryFrom<ComponentRow> for StoredComponent {
             id: r.id,
             component: Component {
                 asset: r.asset,
-                asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
+                asset_type: stored("asset type", &r.asset_type, AssetType::parse)?,
                 vendor: r.vendor,
                 product: r.product,
                 version: r.version,
-                cpe: r.cpe.map(|c| stored("CPE", Cpe23::parse(&c))).transpose()?,
+                cpe: r.cpe.map(|c| stored("CPE", &c, Cpe23::parse)).transpose()?,
                 purl: r
                     .purl
-                    .map(|p| stored("package URL", Purl::parse(&p)))
+                    .map(|p| stored("package URL", &p, Purl::parse))
                     .transpose()?,
                 internet_facing: r.internet_facing != 0,
                 location: r.location,
@@ -80,7 +114,7 @@ impl TryFrom<UploadRow> for InventoryUpload {
         Ok(InventoryUpload {
             id: r.id,
             format: InventoryFormat::parse(&r.format)
-                .ok_or_else(|| StoreError::Unsupported(format!("format {}", r.format)))?,
+                .ok_or_else(|| corrupt("inventory format", &r.format))?,
             components: r.components,
             added: r.added,
             removed: r.removed,
@@ -107,7 +141,7 @@ impl TryFrom<ChangeRow> for InventoryChange {
         Ok(InventoryChange {
             added: r.change == "added",
             asset: r.asset,
-            asset_type: stored("asset type", AssetType::parse(&r.asset_type))?,
+            asset_type: stored("asset type", &r.asset_type, AssetType::parse)?,
             vendor: r.vendor,
             product: r.product,
             version: r.version,
@@ -117,16 +151,16 @@ impl TryFrom<ChangeRow> for InventoryChange {
     }
 }
 
-async fn current(conn: &mut sqlx::AnyConnection, org_id: OrgId) -> Result<Vec<Component>> {
-    sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 ORDER BY id"
-    )))
-    .bind(org_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| StoredComponent::try_from(r).map(|s| s.component))
-    .collect()
+/// The organisation's current components as stored, to compare with an upload (no parsing).
+async fn current(conn: &mut sqlx::AnyConnection, org_id: OrgId) -> Result<Vec<ComponentRow>> {
+    Ok(
+        sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 ORDER BY id"
+        )))
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?,
+    )
 }
 
 fn opt(sql: &mut Sql, v: Option<&str>) {
@@ -210,41 +244,27 @@ impl crate::InventoryStore for SqlStore {
             for (i, c) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.i64(org_id).push(", ").i64(upload_id).push(", ");
-                sql.text(&c.asset).push(", ").text(c.asset_type.as_str());
-                sql.push(", ").text(&c.vendor).push(", ").text(&c.product);
-                sql.push(", ");
-                opt(&mut sql, c.version.as_deref());
-                sql.push(", ");
-                opt(&mut sql, c.cpe.as_ref().map(Cpe23::as_str));
-                sql.push(", ");
-                opt(&mut sql, c.purl.as_ref().map(Purl::as_str));
+                push_key(&mut sql, c.key());
                 sql.push(", ").i64(flag(c.internet_facing)).push(", ");
                 opt(&mut sql, c.location.as_deref());
                 sql.push(")");
             }
             sql.execute(&mut tx).await?;
         }
-        let changes: Vec<(&str, &Component)> = added
+        let changes: Vec<(&str, ComponentKey<'_>)> = added
             .iter()
-            .map(|c| ("added", *c))
-            .chain(removed.iter().map(|c| ("removed", *c)))
+            .map(|c| ("added", c.key()))
+            .chain(removed.iter().map(|c| ("removed", c.key())))
             .collect();
         for chunk in changes.chunks(BATCH) {
             let mut sql = Sql::new(
                 "INSERT INTO inventory_changes (upload_id, change, asset, asset_type, vendor, product, \
                  version, cpe, purl) VALUES ",
             );
-            for (i, (change, c)) in chunk.iter().enumerate() {
+            for (i, (change, key)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.i64(upload_id).push(", ").text(change).push(", ");
-                sql.text(&c.asset).push(", ").text(c.asset_type.as_str());
-                sql.push(", ").text(&c.vendor).push(", ").text(&c.product);
-                sql.push(", ");
-                opt(&mut sql, c.version.as_deref());
-                sql.push(", ");
-                opt(&mut sql, c.cpe.as_ref().map(Cpe23::as_str));
-                sql.push(", ");
-                opt(&mut sql, c.purl.as_ref().map(Purl::as_str));
+                push_key(&mut sql, *key);
                 sql.push(")");
             }
             sql.execute(&mut tx).await?;

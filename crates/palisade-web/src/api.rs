@@ -164,6 +164,23 @@ pub struct ContactList {
     pub items: Vec<ContactDto>,
 }
 
+/// Refuses (415) a body that is not `text/csv`, saying what was expected.
+pub(crate) fn require_csv(headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("text/csv") {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("send {what} as text/csv"),
+        None,
+    ))
+}
+
 /// A page's items as DTOs, with its meta.
 pub(crate) fn items_and_meta<T, D: From<T>>(p: Page<T>) -> (Vec<D>, ListMeta) {
     let meta = meta(&p);
@@ -638,18 +655,7 @@ async fn import_orgs(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ImportReportDto>> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("text/csv") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the register as text/csv",
-            None,
-        ));
-    }
+    require_csv(&headers, "the register")?;
     let r = s.app.import_orgs_csv(&actor, &body, |_| {}).await?;
     Ok(Json(ImportReportDto {
         created: r.created,

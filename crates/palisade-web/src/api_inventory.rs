@@ -2,16 +2,15 @@
 //! the format) and reads them back with the history of its uploads.
 
 use crate::AppState;
-use crate::api::{ApiQuery, ListMeta, items_and_meta};
+use crate::api::{ApiQuery, ListMeta, items_and_meta, require_csv};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::ApiUser;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use palisade_app::inventory::MAX_INVENTORY_BYTES;
 use palisade_domain::clock::{from_unix, rfc3339};
-use palisade_domain::inventory::{AssetType, InventoryFormat};
 use palisade_domain::page::PageRequest;
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
 use serde::{Deserialize, Serialize};
@@ -142,7 +141,7 @@ impl From<InventoryChange> for ChangeDto {
         Self {
             change: if c.added { "added" } else { "removed" }.into(),
             asset: c.asset,
-            asset_type: AssetType::as_str(c.asset_type).into(),
+            asset_type: c.asset_type.as_str().into(),
             vendor: c.vendor,
             product: c.product,
             version: c.version,
@@ -158,15 +157,6 @@ pub struct ChangeList {
     pub meta: ListMeta,
 }
 
-/// The format a content type names, if Palisade reads it.
-fn format_of(headers: &HeaderMap) -> Option<InventoryFormat> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    ct.starts_with("text/csv").then_some(InventoryFormat::Csv)
-}
-
 #[utoipa::path(put, path = "/api/v1/organisations/{code}/inventory", tag = "inventory", params(("code" = String, Path)), security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv", description = "Header: asset,asset_type,vendor,product,version,cpe,purl,internet_facing (then optionally location); cpe, purl and internet_facing may be empty"),
     responses((status = 200, description = "The inventory was replaced", body = UploadDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -178,17 +168,7 @@ pub(crate) async fn put_inventory(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<UploadDto>> {
-    match format_of(&headers) {
-        Some(InventoryFormat::Csv) => {}
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the inventory as text/csv",
-                None,
-            ));
-        }
-    }
+    require_csv(&headers, "the inventory")?;
     let upload = s.app.upload_inventory_csv(&actor, &code, &body).await?;
     Ok(Json(upload.into()))
 }

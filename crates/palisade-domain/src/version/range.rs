@@ -103,6 +103,13 @@ impl VersionRange {
         self.scheme
     }
 
+    /// Whether a `!=` constraint takes versions out of the range's intervals.
+    pub fn has_exclusions(&self) -> bool {
+        self.constraints
+            .iter()
+            .any(|c| c.comparator == Comparator::Ne)
+    }
+
     /// The constraints in version order: comparator, parsed version and the version as written.
     pub fn constraints(&self) -> impl Iterator<Item = (Comparator, &Version, &str)> {
         self.constraints
