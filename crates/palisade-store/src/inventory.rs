@@ -1,10 +1,13 @@
 //! Inventories: an organisation's current components, replaced whole by each upload in one
 //! transaction, with every upload and what it added and removed kept as history.
+//!
+//! Components are stored in chunks of [`CHUNK`], each a JSON array, so a million-component
+//! upload is about two thousand row writes; a page reads the one or two chunks it falls in.
 
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use crate::audit::append;
-use crate::db::{Sql, flag};
 use crate::error::corrupt;
 use crate::{
     InventoryChange, InventoryUpload, Result, SqlStore, Stamp, StoreError, StoredComponent,
@@ -17,26 +20,41 @@ use palisade_domain::inventory::{
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::OrgId;
 
-/// Rows per multi-row INSERT (up to 11 parameters each): about 250 parameters a statement, as
-/// for the register import, because SQLite finds each bound parameter by scanning them all, so
-/// binding grows with the square of the count (2,000 rows a statement took minutes).
-const BATCH: usize = 24;
+/// Components per stored chunk: about 120 KB of JSON, and a page of up to 100 spans at most two.
+const CHUNK: usize = 1000;
 
-const COMPONENT_COLUMNS: &str =
-    "id, asset, asset_type, vendor, product, version, cpe, purl, internet_facing, location";
+/// A component as a chunk holds it: the key columns, then internet-facing and location.
+type Owned = (
+    (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    bool,
+    Option<String>,
+);
 
-#[derive(FromRow)]
-struct ComponentRow {
-    id: i64,
-    asset: String,
-    asset_type: String,
-    vendor: String,
-    product: String,
-    version: Option<String>,
-    cpe: Option<String>,
-    purl: Option<String>,
-    internet_facing: i64,
-    location: Option<String>,
+/// A stored component, compared with an upload as text (no parsing).
+#[derive(Deserialize)]
+struct Row(Owned);
+
+impl Keyed for Row {
+    fn key(&self) -> ComponentKey<'_> {
+        let k = &self.0.0;
+        (
+            &k.0,
+            &k.1,
+            &k.2,
+            &k.3,
+            k.4.as_deref(),
+            k.5.as_deref(),
+            k.6.as_deref(),
+        )
+    }
 }
 
 /// Stored text is what the domain wrote: anything else is a broken database, said plainly.
@@ -48,54 +66,64 @@ fn stored<T>(
     parse(value).map_err(|_| corrupt(what, value))
 }
 
-impl Keyed for ComponentRow {
-    fn key(&self) -> ComponentKey<'_> {
-        (
-            &self.asset,
-            &self.asset_type,
-            &self.vendor,
-            &self.product,
-            self.version.as_deref(),
-            self.cpe.as_deref(),
-            self.purl.as_deref(),
-        )
-    }
-}
-
-/// Appends a component's key columns (asset, asset_type, vendor, product, version, cpe, purl).
-fn push_key(
-    sql: &mut Sql,
-    (asset, asset_type, vendor, product, version, cpe, purl): ComponentKey<'_>,
-) {
-    sql.text(asset).push(", ").text(asset_type).push(", ");
-    sql.text(vendor).push(", ").text(product);
-    for v in [version, cpe, purl] {
-        sql.push(", ");
-        opt(sql, v);
-    }
-}
-
-impl TryFrom<ComponentRow> for StoredComponent {
-    type Error = StoreError;
-    fn try_from(r: ComponentRow) -> Result<Self> {
-        Ok(StoredComponent {
-            id: r.id,
-            component: Component {
-                asset: r.asset,
-                asset_type: stored("asset type", &r.asset_type, AssetType::parse)?,
-                vendor: r.vendor,
-                product: r.product,
-                version: r.version,
-                cpe: r.cpe.map(|c| stored("CPE", &c, Cpe23::parse)).transpose()?,
-                purl: r
-                    .purl
-                    .map(|p| stored("package URL", &p, Purl::parse))
-                    .transpose()?,
-                internet_facing: r.internet_facing != 0,
-                location: r.location,
-            },
+impl Row {
+    fn component(self) -> Result<Component> {
+        let ((asset, asset_type, vendor, product, version, cpe, purl), internet_facing, location) =
+            self.0;
+        Ok(Component {
+            asset,
+            asset_type: stored("asset type", &asset_type, AssetType::parse)?,
+            vendor,
+            product,
+            version,
+            cpe: cpe.map(|c| stored("CPE", &c, Cpe23::parse)).transpose()?,
+            purl: purl
+                .map(|p| stored("package URL", &p, Purl::parse))
+                .transpose()?,
+            internet_facing,
+            location,
         })
     }
+}
+
+/// A change as a chunk holds it: whether it was added, then the key columns.
+type ChangeOwned = (
+    bool,
+    (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+);
+
+impl TryFrom<ChangeOwned> for InventoryChange {
+    type Error = StoreError;
+    fn try_from(
+        (added, (asset, asset_type, vendor, product, version, cpe, purl)): ChangeOwned,
+    ) -> Result<Self> {
+        Ok(InventoryChange {
+            added,
+            asset,
+            asset_type: stored("asset type", &asset_type, AssetType::parse)?,
+            vendor,
+            product,
+            version,
+            cpe,
+            purl,
+        })
+    }
+}
+
+fn encode<T: Serialize>(items: &[T]) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Unsupported(e.to_string()))
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<Vec<T>> {
+    serde_json::from_str(body).map_err(|_| corrupt("inventory chunk", &body[..body.len().min(40)]))
 }
 
 #[derive(FromRow)]
@@ -123,51 +151,91 @@ impl TryFrom<UploadRow> for InventoryUpload {
     }
 }
 
-#[derive(FromRow)]
-struct ChangeRow {
-    change: String,
-    asset: String,
-    asset_type: String,
-    vendor: String,
-    product: String,
-    version: Option<String>,
-    cpe: Option<String>,
-    purl: Option<String>,
+/// The chunk bodies of `table` under `key` (`org_id` or `upload_id`), from chunk `first` to
+/// `last` inclusive, in order.
+async fn chunks<'c, E>(
+    exec: E,
+    table: &str,
+    key: &str,
+    id: i64,
+    first: i64,
+    last: i64,
+) -> Result<Vec<String>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT body FROM {table} WHERE {key} = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq"
+    )))
+    .bind(id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(exec)
+    .await?)
 }
 
-impl TryFrom<ChangeRow> for InventoryChange {
-    type Error = StoreError;
-    fn try_from(r: ChangeRow) -> Result<Self> {
-        Ok(InventoryChange {
-            added: r.change == "added",
-            asset: r.asset,
-            asset_type: stored("asset type", &r.asset_type, AssetType::parse)?,
-            vendor: r.vendor,
-            product: r.product,
-            version: r.version,
-            cpe: r.cpe,
-            purl: r.purl,
-        })
+/// Writes `items` as chunks of `table` under `key_value`, with the upload id when the table has
+/// one.
+async fn write_chunks<T: Serialize>(
+    tx: &mut sqlx::AnyConnection,
+    insert: &str,
+    key_value: i64,
+    upload_id: Option<i64>,
+    items: &[T],
+) -> Result<()> {
+    for (seq, chunk) in items.chunks(CHUNK).enumerate() {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.to_string()))
+            .bind(key_value)
+            .bind(seq as i64);
+        if let Some(u) = upload_id {
+            q = q.bind(u);
+        }
+        q.bind(chunk.len() as i64)
+            .bind(encode(chunk)?)
+            .execute(&mut *tx)
+            .await?;
     }
+    Ok(())
 }
 
-/// The organisation's current components as stored, to compare with an upload (no parsing).
-async fn current(conn: &mut sqlx::AnyConnection, org_id: OrgId) -> Result<Vec<ComponentRow>> {
-    Ok(
-        sqlx::query_as::<_, ComponentRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COMPONENT_COLUMNS} FROM inventory_components WHERE org_id = $1 ORDER BY id"
-        )))
-        .bind(org_id)
-        .fetch_all(&mut *conn)
-        .await?,
-    )
+/// The chunk numbers a page covers, and where in the first of them it starts.
+fn span(page: PageRequest, total: i64) -> Option<(i64, i64, usize)> {
+    let (offset, limit) = (page.offset(), page.limit());
+    if offset >= total || limit <= 0 {
+        return None;
+    }
+    let last = (offset + limit).min(total) - 1;
+    let chunk = CHUNK as i64;
+    Some((offset / chunk, last / chunk, (offset % chunk) as usize))
 }
 
-fn opt(sql: &mut Sql, v: Option<&str>) {
-    match v {
-        Some(t) => sql.text(t),
-        None => sql.push("NULL"),
+/// One page of a chunked list of `total` items.
+async fn chunked_page<R, T>(
+    store: &SqlStore,
+    table: &str,
+    key: &str,
+    id: i64,
+    total: i64,
+    page: PageRequest,
+    mut convert: impl FnMut(R, usize) -> Result<T>,
+) -> Result<Page<T>>
+where
+    R: for<'de> Deserialize<'de>,
+{
+    let Some((first, last, skip)) = span(page, total) else {
+        return Ok(Page::of(Vec::new(), total, page));
     };
+    let mut items = Vec::with_capacity(page.limit() as usize);
+    let mut position = first as usize * CHUNK;
+    for body in chunks(&store.read, table, key, id, first, last).await? {
+        for r in decode::<R>(&body)? {
+            position += 1;
+            if position > first as usize * CHUNK + skip && items.len() < page.limit() as usize {
+                items.push(convert(r, position)?);
+            }
+        }
+    }
+    Ok(Page::of(items, total, page))
 }
 
 impl SqlStore {
@@ -204,6 +272,17 @@ impl SqlStore {
         .collect::<Result<Vec<_>>>()?;
         Ok(Page::of(items, total, page))
     }
+
+    /// The organisation's latest upload, if any.
+    async fn latest_upload(&self, org_id: OrgId) -> Result<Option<UploadRow>> {
+        Ok(sqlx::query_as::<_, UploadRow>(
+            "SELECT id, format, components, added, removed, uploaded_at FROM inventory_uploads \
+             WHERE org_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -217,7 +296,19 @@ impl crate::InventoryStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<InventoryUpload> {
         let mut tx = self.begin().await?;
-        let old = current(&mut tx, org_id).await?;
+        let mut old: Vec<Row> = Vec::new();
+        for body in chunks(
+            &mut *tx,
+            "inventory_snapshot_chunks",
+            "org_id",
+            org_id,
+            0,
+            i64::MAX,
+        )
+        .await?
+        {
+            old.extend(decode::<Row>(&body)?);
+        }
         let (added, removed) = diff(&old, components);
         let upload_id: i64 = sqlx::query_scalar(
             "INSERT INTO inventory_uploads (org_id, format, components, added, removed, uploaded_at, by_user) \
@@ -232,43 +323,39 @@ impl crate::InventoryStore for SqlStore {
         .bind(stamp.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM inventory_components WHERE org_id = $1")
+        sqlx::query("DELETE FROM inventory_snapshot_chunks WHERE org_id = $1")
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        for chunk in components.chunks(BATCH) {
-            let mut sql = Sql::new(
-                "INSERT INTO inventory_components (org_id, upload_id, asset, asset_type, vendor, product, \
-                 version, cpe, purl, internet_facing, location) VALUES ",
-            );
-            for (i, c) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.i64(org_id).push(", ").i64(upload_id).push(", ");
-                push_key(&mut sql, c.key());
-                sql.push(", ").i64(flag(c.internet_facing)).push(", ");
-                opt(&mut sql, c.location.as_deref());
-                sql.push(")");
-            }
-            sql.execute(&mut tx).await?;
-        }
-        let changes: Vec<(&str, ComponentKey<'_>)> = added
+        let snapshot: Vec<_> = components
             .iter()
-            .map(|c| ("added", c.key()))
-            .chain(removed.iter().map(|c| ("removed", c.key())))
+            .map(|c| (c.key(), c.internet_facing, c.location.as_deref()))
             .collect();
-        for chunk in changes.chunks(BATCH) {
-            let mut sql = Sql::new(
-                "INSERT INTO inventory_changes (upload_id, change, asset, asset_type, vendor, product, \
-                 version, cpe, purl) VALUES ",
-            );
-            for (i, (change, key)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.i64(upload_id).push(", ").text(change).push(", ");
-                push_key(&mut sql, *key);
-                sql.push(")");
-            }
-            sql.execute(&mut tx).await?;
-        }
+        write_chunks(
+            &mut tx,
+            "INSERT INTO inventory_snapshot_chunks (org_id, seq, upload_id, entries, body) \
+             VALUES ($1, $2, $3, $4, $5)",
+            org_id,
+            Some(upload_id),
+            &snapshot,
+        )
+        .await?;
+        // Added first, then removed, each by asset then product, as the history lists them.
+        let mut changes: Vec<(bool, ComponentKey<'_>)> = added
+            .iter()
+            .map(|c| (true, c.key()))
+            .chain(removed.iter().map(|c| (false, c.key())))
+            .collect();
+        changes.sort_by(|a, b| (!a.0, a.1.0, a.1.3).cmp(&(!b.0, b.1.0, b.1.3)));
+        write_chunks(
+            &mut tx,
+            "INSERT INTO inventory_change_chunks (upload_id, seq, entries, body) \
+             VALUES ($1, $2, $3, $4)",
+            upload_id,
+            None,
+            &changes,
+        )
+        .await?;
         audit.entity_id = upload_id.to_string();
         if let Some(obj) = audit.summary.as_object_mut() {
             obj.insert("components".into(), components.len().into());
@@ -292,14 +379,44 @@ impl crate::InventoryStore for SqlStore {
         org_id: OrgId,
         page: PageRequest,
     ) -> Result<Page<StoredComponent>> {
-        self.keyed_page::<ComponentRow, _>(
-            COMPONENT_COLUMNS,
-            "inventory_components WHERE org_id = $1",
-            "id",
+        let total = self
+            .latest_upload(org_id)
+            .await?
+            .map_or(0, |u| u.components);
+        chunked_page(
+            self,
+            "inventory_snapshot_chunks",
+            "org_id",
             org_id,
+            total,
             page,
+            |r: Row, position| {
+                Ok(StoredComponent {
+                    position: position as i64,
+                    component: r.component()?,
+                })
+            },
         )
         .await
+    }
+
+    async fn current_components(&self, org_id: OrgId) -> Result<Vec<Component>> {
+        let mut out = Vec::new();
+        for body in chunks(
+            &self.read,
+            "inventory_snapshot_chunks",
+            "org_id",
+            org_id,
+            0,
+            i64::MAX,
+        )
+        .await?
+        {
+            for r in decode::<Row>(&body)? {
+                out.push(r.component()?);
+            }
+        }
+        Ok(out)
     }
 
     async fn list_uploads(
@@ -324,23 +441,46 @@ impl crate::InventoryStore for SqlStore {
         page: PageRequest,
     ) -> Result<Option<Page<InventoryChange>>> {
         // The upload must be this organisation's: another's id reads as not found.
-        let mine: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM inventory_uploads WHERE id = $1 AND org_id = $2")
-                .bind(upload_id)
-                .bind(org_id)
-                .fetch_optional(&self.read)
-                .await?;
-        if mine.is_none() {
+        let counts: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT added, removed FROM inventory_uploads WHERE id = $1 AND org_id = $2",
+        )
+        .bind(upload_id)
+        .bind(org_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some((added, removed)) = counts else {
             return Ok(None);
-        }
-        self.keyed_page::<ChangeRow, _>(
-            "change, asset, asset_type, vendor, product, version, cpe, purl",
-            "inventory_changes WHERE upload_id = $1",
-            "change, asset, product",
+        };
+        chunked_page(
+            self,
+            "inventory_change_chunks",
+            "upload_id",
             upload_id,
+            added + removed,
             page,
+            |c: ChangeOwned, _| InventoryChange::try_from(c),
         )
         .await
         .map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(page: u32, per_page: u32) -> PageRequest {
+        PageRequest::new(Some(page), Some(per_page))
+    }
+
+    #[test]
+    fn a_page_reads_only_the_chunks_it_falls_in() {
+        assert_eq!(span(page(1, 50), 10), Some((0, 0, 0)));
+        assert_eq!(span(page(20, 50), 2500), Some((0, 0, 950)));
+        assert_eq!(span(page(21, 50), 2500), Some((1, 1, 0)));
+        // 990..1020 spans the first two chunks.
+        assert_eq!(span(page(34, 30), 2500), Some((0, 1, 990)));
+        assert_eq!(span(page(1, 50), 0), None);
+        assert_eq!(span(page(3, 50), 100), None);
     }
 }

@@ -167,6 +167,11 @@ pub trait InventoryStore: Send + Sync {
         org_id: OrgId,
         page: PageRequest,
     ) -> Result<Page<StoredComponent>>;
+    /// The organisation's whole current inventory, in file order.
+    async fn current_components(
+        &self,
+        org_id: OrgId,
+    ) -> Result<Vec<palisade_domain::inventory::Component>>;
     /// The organisation's uploads, newest first.
     async fn list_uploads(&self, org_id: OrgId, page: PageRequest)
     -> Result<Page<InventoryUpload>>;

@@ -256,10 +256,11 @@ pub struct AnswerChange {
     pub expected_version: Option<i64>,
 }
 
-/// One component of an organisation's current inventory, with its row id.
+/// One component of an organisation's current inventory, with its position in the upload's
+/// file order (from 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredComponent {
-    pub id: i64,
+    pub position: i64,
     #[serde(flatten)]
     pub component: palisade_domain::inventory::Component,
 }

@@ -1133,3 +1133,105 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
         db.cleanup().await;
     }
 }
+
+fn component(asset: &str, version: &str) -> palisade_domain::inventory::Component {
+    palisade_domain::inventory::ComponentInput {
+        asset: asset.into(),
+        asset_type: "server".into(),
+        vendor: "Apache".into(),
+        product: "log4j-core".into(),
+        version: version.into(),
+        cpe: String::new(),
+        purl: format!("pkg:maven/org.apache.logging.log4j/log4j-core@{version}"),
+        internet_facing: "no".into(),
+        location: String::new(),
+    }
+    .validate("")
+    .unwrap()
+}
+
+#[tokio::test]
+async fn inventories_page_across_chunks_and_keep_what_changed() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let o = create(s, "RX1", "acute_trust", "").await;
+        let stamp = Stamp {
+            at: 1_700_000_000,
+            user_id: None,
+        };
+        let first: Vec<_> = (0..2_500)
+            .map(|i| component(&format!("SRV-{i:05}"), "2.14.1"))
+            .collect();
+        let up = s
+            .replace_inventory(
+                o.id,
+                palisade_domain::inventory::InventoryFormat::Csv,
+                &first,
+                stamp,
+                draft("inventory.upload", "inventory_upload"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((up.components, up.added, up.removed), (2_500, 2_500, 0));
+        assert_eq!(s.current_components(o.id).await.unwrap(), first);
+
+        // A page that straddles the first two chunks, and the last, short page.
+        let p = s
+            .list_components(o.id, PageRequest::new(Some(34), Some(30)))
+            .await
+            .unwrap();
+        assert_eq!(p.total, 2_500);
+        let names: Vec<_> = p.items.iter().map(|c| c.component.asset.as_str()).collect();
+        assert_eq!(names.len(), 30);
+        assert_eq!((names[0], names[29]), ("SRV-00990", "SRV-01019"));
+        assert_eq!(p.items[0].position, 991);
+        let last = s
+            .list_components(o.id, PageRequest::new(Some(25), Some(100)))
+            .await
+            .unwrap();
+        assert_eq!(last.items.len(), 100);
+        let beyond = s
+            .list_components(o.id, PageRequest::new(Some(26), Some(100)))
+            .await
+            .unwrap();
+        assert!(beyond.items.is_empty());
+
+        // Upgrade every hundredth server and drop the last ten.
+        let mut second = first.clone();
+        for c in second.iter_mut().step_by(100) {
+            *c = component(&c.asset, "2.17.1");
+        }
+        second.truncate(2_490);
+        let up2 = s
+            .replace_inventory(
+                o.id,
+                palisade_domain::inventory::InventoryFormat::Csv,
+                &second,
+                stamp,
+                draft("inventory.upload", "inventory_upload"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((up2.components, up2.added, up2.removed), (2_490, 25, 35));
+        let changes = s
+            .upload_changes(o.id, up2.id, PageRequest::new(Some(1), Some(100)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(changes.total, 60);
+        assert!(changes.items[..25].iter().all(|c| c.added));
+        assert!(changes.items[25..].iter().all(|c| !c.added));
+        assert_eq!(changes.items[0].asset, "SRV-00000");
+        assert_eq!(changes.items[0].version.as_deref(), Some("2.17.1"));
+        assert_eq!(s.current_components(o.id).await.unwrap(), second);
+        // The first upload's history is still whole.
+        let history = s
+            .upload_changes(o.id, up.id, PageRequest::new(Some(25), Some(100)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(history.items.len(), 100);
+        assert_eq!(history.items[99].asset, "SRV-02499");
+        db.cleanup().await;
+    }
+}

@@ -52,7 +52,8 @@ impl Paging {
 /// One component of an organisation's inventory.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComponentDto {
-    pub id: i64,
+    /// Where the component stands in the uploaded file, from 1.
+    pub position: i64,
     pub asset: String,
     /// One of `workstation`, `server`, `network_device`, `medical_device`, `mobile_device`,
     /// `operating_system`, `application`, `library`, `firmware`, `cloud_service`, `other`.
@@ -70,7 +71,7 @@ impl From<StoredComponent> for ComponentDto {
     fn from(s: StoredComponent) -> Self {
         let c = s.component;
         Self {
-            id: s.id,
+            position: s.position,
             asset: c.asset,
             asset_type: c.asset_type.as_str().into(),
             vendor: c.vendor,
