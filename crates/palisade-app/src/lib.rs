@@ -13,6 +13,7 @@ pub mod csv_file;
 pub mod delivery;
 pub mod demo;
 mod error;
+pub mod estate;
 pub mod evidence;
 pub mod exports;
 pub mod feeds;
@@ -72,6 +73,8 @@ pub struct App {
     pub alerts: alerts::AlertSettings,
     /// The TAXII collection's objects, rebuilt when something new is published.
     pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<stix::StixCatalog>>>>,
+    /// The product lifecycles, with the feed digest they were read at.
+    pub(crate) eol: Arc<std::sync::Mutex<Option<estate::CachedCatalogue>>>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -133,6 +136,7 @@ impl App {
             objects: None,
             alerts: alerts::AlertSettings::default(),
             stix: Arc::default(),
+            eol: Arc::default(),
         }
     }
 

@@ -69,6 +69,9 @@ enum Command {
     /// Cyber alerts.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// The estate's data feeds.
+    #[command(subcommand)]
+    Estate(EstateCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -147,6 +150,13 @@ enum AlertsCommand {
     /// Every published alert as one STIX 2.1 bundle (what the TAXII collection serves), to FILE
     /// or standard output with -.
     StixBundle { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum EstateCommand {
+    /// Replace the product lifecycles with the endoflife.date product files (`*.md`) in DIR.
+    /// Importing the same data again changes nothing.
+    ImportEol { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -294,6 +304,27 @@ async fn open(settings: &Settings) -> Result<App> {
         .with_objects(settings.objects()?);
     app.alerts = settings.alerts.clone();
     Ok(app)
+}
+
+/// One line on what a feed import did.
+fn feed_summary(done: &palisade_app::estate::FeedImport) -> String {
+    let data = done
+        .data_time
+        .map(|t| {
+            format!(
+                "; data as of {}",
+                palisade_domain::framework::date_text(palisade_domain::clock::from_unix(t).date())
+            )
+        })
+        .unwrap_or_default();
+    if done.changed {
+        format!("{}: {} items imported{data}", done.feed, done.items)
+    } else {
+        format!(
+            "{}: unchanged, {} items already held{data}",
+            done.feed, done.items
+        )
+    }
 }
 
 fn app_error(e: AppError) -> anyhow::Error {
@@ -564,6 +595,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if failed > 0 {
                 bail!("{failed} of {} advisories were not imported", files.len());
             }
+        }
+        Command::Estate(EstateCommand::ImportEol { dir }) => {
+            let app = open(&settings).await?;
+            let files = palisade_app::estate::read_eol_dir(&dir)
+                .with_context(|| format!("cannot read {}", dir.display()))?;
+            let done = app
+                .import_eol(&Actor::cli(), &files)
+                .await
+                .map_err(app_error)?;
+            println!("{}", feed_summary(&done));
         }
         Command::Alerts(AlertsCommand::StixBundle { file }) => {
             let app = open(&settings).await?;

@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod audit;
 pub mod catalogs;
 pub mod clock;
+pub mod eol;
 pub mod error;
 pub mod exposure;
 pub mod framework;

@@ -57,6 +57,17 @@ impl<T> Page<T> {
         }
     }
 
+    /// The requested page of a whole list held in memory.
+    pub fn slice(all: Vec<T>, request: PageRequest) -> Self {
+        let total = all.len() as i64;
+        let items = all
+            .into_iter()
+            .skip(request.offset() as usize)
+            .take(request.limit() as usize)
+            .collect();
+        Self::of(items, total, request)
+    }
+
     pub fn total_pages(&self) -> u32 {
         let pages = self.total.div_ceil(u64::from(self.per_page.max(1)));
         u32::try_from(pages).unwrap_or(u32::MAX).max(1)

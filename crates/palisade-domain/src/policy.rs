@@ -71,6 +71,10 @@ pub enum GlobalAction {
     ManageAlerts,
     /// Every organisation's responses to an alert (the response board).
     ViewAlertResponses,
+    /// Import data feeds (product lifecycles, known exploited vulnerabilities, advisories).
+    ImportFeeds,
+    /// The national estate: unsupported systems and exposure across organisations, with names.
+    ViewNationalEstate,
 }
 
 /// Which organisations a list may include.
@@ -133,8 +137,11 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::GrantNationalRoles
         | GlobalAction::ManageFrameworks
         | GlobalAction::ReviewPlans
-        | GlobalAction::ManageAlerts => role == Role::NationalAdmin,
-        GlobalAction::ViewNationalReport | GlobalAction::ViewAlertResponses => role.is_national(),
+        | GlobalAction::ManageAlerts
+        | GlobalAction::ImportFeeds => role == Role::NationalAdmin,
+        GlobalAction::ViewNationalReport
+        | GlobalAction::ViewAlertResponses
+        | GlobalAction::ViewNationalEstate => role.is_national(),
     }
 }
 

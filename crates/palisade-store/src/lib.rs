@@ -16,6 +16,7 @@ mod audit;
 mod db;
 mod delivery;
 mod error;
+mod estate;
 mod independent_audits;
 mod inventory;
 pub mod model;
@@ -147,6 +148,38 @@ pub trait SessionStore: Send + Sync {
     /// The live (unrevoked) token with this hash, and its owner.
     async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
+}
+
+/// Data feeds, product lifecycles and mitigations of unsupported systems.
+#[async_trait]
+pub trait EstateStore: Send + Sync {
+    /// Every feed's latest import, by name.
+    async fn feeds(&self) -> Result<Vec<FeedRecord>>;
+    async fn feed(&self, name: &str) -> Result<Option<FeedRecord>>;
+    /// Replaces every product lifecycle (slug, title, JSON body) in one transaction with the
+    /// feed's record and the audit entry; `false`, and nothing written, when the feed already
+    /// holds data with the same digest.
+    async fn replace_eol_products(
+        &self,
+        products: &[(String, String, String)],
+        feed: &FeedRecord,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    /// Every product lifecycle's JSON body.
+    async fn eol_products(&self) -> Result<Vec<String>>;
+    /// Records (or replaces) the mitigation of one system of the organisation.
+    async fn save_mitigation(
+        &self,
+        org_id: OrgId,
+        mitigation: &palisade_domain::eol::Mitigation,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<StoredMitigation>;
+    /// Withdraws a mitigation; `false` when the organisation has none with this id.
+    async fn delete_mitigation(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<bool>;
+    /// The organisation's mitigations, by system.
+    async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>>;
 }
 
 #[async_trait]
@@ -507,6 +540,7 @@ pub trait Store:
     + IndependentAuditStore
     + AlertStore
     + InventoryStore
+    + EstateStore
     + OutboxStore
     + PublishedStore
     + AdminStore
@@ -522,6 +556,7 @@ impl<
         + IndependentAuditStore
         + AlertStore
         + InventoryStore
+        + EstateStore
         + OutboxStore
         + PublishedStore
         + AdminStore,

@@ -289,6 +289,25 @@ pub struct InventoryChange {
     pub purl: Option<String>,
 }
 
+/// A data feed's latest import: how many items, the newest date its data gives (Unix time),
+/// and when it was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedRecord {
+    pub name: String,
+    pub digest: String,
+    pub items: i64,
+    pub data_time: Option<i64>,
+    pub imported_at: i64,
+}
+
+/// A recorded mitigation of one system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMitigation {
+    pub id: i64,
+    pub recorded_at: i64,
+    pub mitigation: palisade_domain::eol::Mitigation,
+}
+
 /// Who makes a change and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {

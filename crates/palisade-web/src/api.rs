@@ -166,22 +166,26 @@ pub struct ContactList {
 
 /// Refuses (415) a body that is not `text/csv`, saying what was expected.
 pub(crate) fn require_csv(headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
+    require_media(headers, "text/csv", what)
+}
+
+/// Refuses with 415 unless the request's content type is `media` (parameters allowed).
+pub(crate) fn require_media(headers: &HeaderMap, media: &str, what: &str) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if ct.starts_with("text/csv") {
+    if ct.starts_with(media) {
         return Ok(());
     }
     Err(ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
-        format!("send {what} as text/csv"),
+        format!("send {what} as {media}"),
         None,
     ))
 }
 
-/// A page's items as DTOs, with its meta.
 pub(crate) fn items_and_meta<T, D: From<T>>(p: Page<T>) -> (Vec<D>, ListMeta) {
     let meta = meta(&p);
     (p.items.into_iter().map(Into::into).collect(), meta)
@@ -1004,6 +1008,9 @@ impl utoipa::Modify for BearerAuth {
         crate::api_independent_audit::get_audit, crate::api_independent_audit::put_audit,
         crate::api_inventory::put_inventory, crate::api_inventory::list_inventory,
         crate::api_inventory::list_uploads, crate::api_inventory::list_changes,
+        crate::api_estate::list_feeds, crate::api_estate::import_eol, crate::api_estate::unsupported,
+        crate::api_estate::list_mitigations, crate::api_estate::save_mitigation,
+        crate::api_estate::delete_mitigation,
         crate::api_alerts::list_alerts, crate::api_alerts::create_alert, crate::api_alerts::import_csaf, crate::api_alerts::get_alert,
         crate::api_alerts::update_alert, crate::api_alerts::list_responses, crate::api_alerts::responses_csv,
         crate::api_alerts::board, crate::api_alerts::get_response, crate::api_alerts::step_one,
@@ -1013,6 +1020,6 @@ impl utoipa::Modify for BearerAuth {
         crate::api_assessments::public_organisations_csv, crate::api_assessments::national_report
     ),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "inventory"), (name = "public"), (name = "reports"), (name = "operations"))
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "inventory"), (name = "estate"), (name = "public"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@
 mod api;
 mod api_alerts;
 mod api_assessments;
+mod api_estate;
 mod api_independent_audit;
 mod api_inventory;
 mod api_plans;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_assessments::routes(evidence_limit))
         .merge(api_plans::routes())
         .merge(api_inventory::routes())
+        .merge(api_estate::routes())
         .merge(api_alerts::routes())
         .merge(api_independent_audit::routes())
         .merge(assets::routes())

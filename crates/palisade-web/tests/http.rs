@@ -1694,14 +1694,14 @@ impl H {
         uri: &str,
         token: &str,
         content_type: &str,
-        body: &str,
+        body: impl AsRef<[u8]>,
     ) -> Resp {
         let req = Request::builder()
             .method(method)
             .uri(uri)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body.to_string()))
+            .body(Body::from(body.as_ref().to_vec()))
             .unwrap();
         self.send(req).await
     }
@@ -5593,24 +5593,31 @@ async fn a_csaf_advisory_uploaded_on_the_page_becomes_a_draft() {
     h.db.cleanup().await;
 }
 
-#[tokio::test]
-async fn csaf_advisories_import_as_drafts_and_bad_documents_change_nothing() {
-    // The published CSAF 2.0 examples live beside the repository (`PALISADE_SHARED`, or
-    // `../shared`), as in CI; without them the test says so and passes, except under CI.
+/// A folder of the public data kept beside the repository (`PALISADE_SHARED`, or `../shared`),
+/// as in CI; without it a test says so and passes, except under CI.
+fn shared_data(sub: &str) -> Option<std::path::PathBuf> {
     let shared = std::env::var_os("PALISADE_SHARED").map_or_else(
         || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
         std::path::PathBuf::from,
     );
-    let examples = shared.join("data/csaf-2.0/examples/csaf");
-    if !examples.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs the shared data at {}",
-            examples.display()
-        );
-        eprintln!("skipped: no CSAF examples at {}", examples.display());
-        return;
+    let dir = shared.join(sub);
+    if dir.is_dir() {
+        return Some(dir);
     }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI needs the shared data at {}",
+        dir.display()
+    );
+    eprintln!("skipped: no shared data at {}", dir.display());
+    None
+}
+
+#[tokio::test]
+async fn csaf_advisories_import_as_drafts_and_bad_documents_change_nothing() {
+    let Some(examples) = shared_data("data/csaf-2.0/examples/csaf") else {
+        return;
+    };
     let mut files: Vec<std::path::PathBuf> = Vec::new();
     for dir in [examples.clone(), examples.join("csaf_vex")] {
         for e in std::fs::read_dir(&dir).unwrap() {
@@ -5909,6 +5916,321 @@ async fn an_inventory_upload_replaces_the_snapshot_and_keeps_history() {
             .await
             .json();
         assert_eq!(audit["meta"]["total"], 2, "{audit}");
+        h.db.cleanup().await;
+    }
+}
+
+/// A ZIP archive of `(name, text)` files, stored uncompressed.
+fn zip_of(files: &[(String, String)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in files {
+        w.start_file(format!("products/{name}"), opts).unwrap();
+        std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+const WINDOWS_EOL: &str = "---\ntitle: Microsoft Windows\nidentifiers:\n  - cpe: cpe:2.3:o:microsoft:windows\nreleases:\n  - releaseCycle: \"11-24h2-w\"\n    releaseLabel: \"11 24H2 (W)\"\n    latestReleaseDate: 2026-11-10\n    eol: 2026-10-13\n  - releaseCycle: \"10-22h2\"\n    releaseLabel: \"10 22H2\"\n    eol: 2025-10-14\n    eoes: 2026-10-13\n  - releaseCycle: \"7-sp1\"\n    releaseLabel: \"7 SP1\"\n    eol: 2020-01-14\n    eoes: 2023-01-10\n    latest: 6.1.7601\n  - releaseCycle: \"5-sp3\"\n    releaseLabel: \"XP SP3\"\n    eol: true\n---\n";
+const PYTHON_EOL: &str = "---\ntitle: Python\nidentifiers:\n  - purl: pkg:generic/python\nreleases:\n  - releaseCycle: \"3.12\"\n    eol: 2028-10-31\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n---\n";
+
+#[tokio::test]
+async fn unsupported_systems_follow_the_lifecycles_and_mitigations() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let files = vec![
+            ("windows.md".to_string(), WINDOWS_EOL.to_string()),
+            ("python.md".to_string(), PYTHON_EOL.to_string()),
+        ];
+        let archive = zip_of(&files);
+        let import = |token: &str, ct: &'static str, body: Vec<u8>| {
+            let token = token.to_string();
+            let h = &h;
+            async move {
+                h.raw(Method::PUT, "/api/v1/feeds/eol", &token, ct, body)
+                    .await
+            }
+        };
+        // Only national admins import, and only a ZIP of product files.
+        for (who, token) in w.tokens().into_iter().skip(1) {
+            let r = import(token, "application/zip", archive.clone()).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "import as {who}");
+        }
+        let r = import(&w.admin.1, "text/plain", archive.clone()).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let r = import(&w.admin.1, "application/zip", b"not a zip".to_vec()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let broken = zip_of(&[
+            files[0].clone(),
+            ("bad.md".into(), PYTHON_EOL.replace("2020-01-01", "soon")),
+        ]);
+        let r = import(&w.admin.1, "application/zip", broken).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("bad.md") && r.text().contains("releases[1].eol"),
+            "{}",
+            r.text()
+        );
+
+        // Before any import the report says there is no lifecycle data.
+        let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+        let inventory = format!(
+            "{header}\nPC-1,workstation,Microsoft,Windows,7 SP1,,,no\n\
+             PC-2,workstation,Microsoft,Windows,XP,,,yes\n\
+             PC-3,workstation,Microsoft,Windows,11 24H2,,,no\n\
+             SRV-1,server,Contoso,Desktop OS,10 22H2,cpe:2.3:o:microsoft:windows:10:*:*:*:*:*:*:*,,no\n\
+             app-1,application,,,,,pkg:generic/python@2.7.18,no\n\
+             app-2,application,,,,,pkg:generic/python@3.12.1,no\n"
+        );
+        let r = h
+            .raw(
+                Method::PUT,
+                "/api/v1/organisations/A81001/inventory",
+                &w.lead.1,
+                "text/csv",
+                &inventory,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = |on: &str, token: &str| {
+            let (h, uri) = (
+                &h,
+                format!("/api/v1/organisations/A81001/unsupported?on={on}"),
+            );
+            let token = token.to_string();
+            async move { h.api(Method::GET, &uri, Some(&token), None).await }
+        };
+        let r = report("2026-11-25", &w.member.1).await.json();
+        assert_eq!(
+            (&r["lifecycles"], &r["meta"]["total"]),
+            (&Value::Null, &json!(0))
+        );
+
+        let r = import(&w.admin.1, "application/zip", archive.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            r.json(),
+            json!({"feed": "eol", "items": 2, "changed": true, "data_date": "2026-11-10"})
+        );
+        // The same data again changes nothing.
+        let r = import(&w.admin.1, "application/zip", archive.clone()).await;
+        assert_eq!(r.json()["changed"], false);
+
+        let assets = |r: &Value| -> Vec<String> {
+            r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} {}",
+                        i["asset"].as_str().unwrap(),
+                        i["cycle"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        };
+        let now = report("2026-11-25", &w.member.1).await.json();
+        assert_eq!(
+            assets(&now),
+            [
+                "PC-1 7-sp1",
+                "PC-2 5-sp3",
+                "PC-3 11-24h2-w",
+                "SRV-1 10-22h2",
+                "app-1 2.7"
+            ]
+        );
+        assert_eq!(now["components"], 6);
+        assert_eq!(now["lifecycles"]["items"], 2);
+        let pc1 = &now["items"][0];
+        assert_eq!(
+            (
+                &pc1["eol"],
+                &pc1["extended_support_until"],
+                &pc1["cycle_name"],
+                &pc1["lifecycle"]
+            ),
+            (
+                &json!("2020-01-14"),
+                &json!("2023-01-10"),
+                &json!("7 SP1"),
+                &json!("windows")
+            )
+        );
+        assert_eq!(
+            now["items"][1]["eol"],
+            Value::Null,
+            "XP ended without a date"
+        );
+        // Support ends on its day: Python 2.7 on 2020-01-01, Windows 7 on 2020-01-14.
+        let then = report("2019-12-31", &w.analyst.1).await.json();
+        assert_eq!(assets(&then), ["PC-2 5-sp3"]);
+        let then = report("2020-01-13", &w.analyst.1).await.json();
+        assert_eq!(assets(&then), ["PC-2 5-sp3", "app-1 2.7"]);
+        assert_eq!(
+            report("2020-02-30", &w.member.1).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        // Only the organisation (and those above it) and the national team see it.
+        for (who, token, status) in [
+            ("auditor", &w.auditor.1, StatusCode::FORBIDDEN),
+            ("foreign", &w.foreign.1, StatusCode::NOT_FOUND),
+        ] {
+            assert_eq!(report("2026-11-25", token).await.status, status, "{who}");
+        }
+
+        // An extended-support agreement makes PC-1 supported until its last day.
+        let mitigate = |token: &str, body: Value| {
+            let token = token.to_string();
+            let h = &h;
+            async move {
+                h.api(
+                    Method::POST,
+                    "/api/v1/organisations/A81001/mitigations",
+                    Some(&token),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let esu = json!({"asset": "PC-1", "vendor": "Microsoft", "product": "Windows",
+            "action": "extended_support", "until": "2027-01-10", "evidence": "ESU contract 2026-114"});
+        for (who, token) in [
+            ("analyst", &w.analyst.1),
+            ("admin", &w.admin.1),
+            ("foreign", &w.foreign.1),
+        ] {
+            let status = mitigate(token, esu.clone()).await.status;
+            assert!(
+                status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+                "{who}: {status}"
+            );
+        }
+        let r = mitigate(&w.member.1, json!({"asset": "PC-1", "product": "Windows", "action": "extended_support", "evidence": ""})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("until") && r.text().contains("evidence"),
+            "{}",
+            r.text()
+        );
+        let r = mitigate(&w.member.1, esu.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let esu_id = r.json()["id"].as_i64().unwrap();
+        let r = mitigate(
+            &w.lead.1,
+            json!({"asset": "PC-2", "vendor": "Microsoft", "product": "Windows",
+            "action": "isolate", "evidence": "VLAN 99, no internet"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let now = report("2026-11-25", &w.member.1).await.json();
+        assert_eq!(now["covered_by_extended_support"], 1);
+        assert_eq!(
+            assets(&now),
+            ["PC-2 5-sp3", "PC-3 11-24h2-w", "SRV-1 10-22h2", "app-1 2.7"]
+        );
+        assert_eq!(now["items"][0]["mitigation"]["action"], "isolate");
+        let after = report("2027-01-11", &w.member.1).await.json();
+        assert_eq!(
+            after["items"][0]["asset"], "PC-1",
+            "the agreement has ended"
+        );
+        assert_eq!(after["items"][0]["mitigation"]["until"], "2027-01-10");
+        // Recording again replaces: one mitigation per system.
+        let r = mitigate(
+            &w.member.1,
+            json!({"asset": "PC-1", "vendor": "Microsoft", "product": "Windows",
+            "action": "replace", "evidence": "Order PO-4411"}),
+        )
+        .await;
+        assert_eq!(r.json()["id"].as_i64(), Some(esu_id));
+        let listed = h
+            .api(
+                Method::GET,
+                "/api/v1/organisations/A81001/mitigations",
+                Some(&w.analyst.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+        assert_eq!(listed["items"][0]["action"], "replace");
+        let uri = format!("/api/v1/organisations/A81001/mitigations/{esu_id}");
+        // Through their own organisation, another's mitigation reads as not found.
+        let foreign_uri = format!("/api/v1/organisations/RX1/mitigations/{esu_id}");
+        assert_eq!(
+            h.api(Method::DELETE, &foreign_uri, Some(&w.foreign.1), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            h.api(Method::DELETE, &uri, Some(&w.lead.1), None)
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            h.api(Method::DELETE, &uri, Some(&w.lead.1), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        let audit = h
+            .api(
+                Method::GET,
+                "/api/v1/audit?org_code=A81001",
+                Some(&w.admin.1),
+                None,
+            )
+            .await
+            .json();
+        let actions: Vec<&str> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .filter(|a| a.starts_with("mitigation."))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "mitigation.delete",
+                "mitigation.save",
+                "mitigation.save",
+                "mitigation.save"
+            ]
+        );
+        let feeds = h
+            .api(Method::GET, "/api/v1/feeds", Some(&w.member.1), None)
+            .await
+            .json();
+        assert_eq!(feeds["items"][0]["name"], "eol");
+        assert_eq!(feeds["items"][0]["data_date"], "2026-11-10");
+
+        // The real endoflife.date products import whole, and Windows 7 is found in them.
+        if let Some(dir) = shared_data("data/endoflife/products") {
+            let real = palisade_app::estate::read_eol_dir(&dir).unwrap();
+            let r = import(&w.admin.1, "application/zip", zip_of(&real)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            assert_eq!(r.json()["items"].as_u64(), Some(real.len() as u64));
+            assert!(real.len() >= 400);
+            let now = report("2026-11-25", &w.member.1).await.json();
+            let pc1 = now["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["asset"] == "PC-1")
+                .unwrap();
+            assert_eq!(
+                (&pc1["cycle"], &pc1["eol"]),
+                (&json!("7-sp1"), &json!("2020-01-14"))
+            );
+        }
         h.db.cleanup().await;
     }
 }

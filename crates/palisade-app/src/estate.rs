@@ -1,0 +1,388 @@
+//! The estate: data feeds (product lifecycles from endoflife.date so far), an organisation's
+//! unsupported systems as of a day, and the mitigations it records for them.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::FieldErrors;
+use palisade_domain::eol::{Catalogue, Cycle, MitigationInput, Product, Support};
+use palisade_domain::framework::parse_date;
+use palisade_domain::inventory::Component;
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::policy::{GlobalAction, OrgAction};
+use palisade_store::{FeedRecord, StoredMitigation};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+/// The product lifecycle feed's name.
+pub const EOL_FEED: &str = "eol";
+
+/// The largest feed archive accepted, and the most its files may hold once unpacked.
+pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The product lifecycles as last read, with the feed digest they were read at.
+pub(crate) type CachedCatalogue = (String, Arc<Catalogue>);
+
+/// What a feed import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedImport {
+    pub feed: &'static str,
+    pub items: usize,
+    /// `false` when the feed already held exactly this data: nothing was written.
+    pub changed: bool,
+    /// The newest date the data gives, as Unix time.
+    pub data_time: Option<i64>,
+}
+
+/// One system that is past its end of support on the day asked about.
+#[derive(Debug, Clone)]
+pub struct UnsupportedSystem {
+    pub component: Component,
+    pub product_slug: String,
+    pub product_title: String,
+    pub cycle: Cycle,
+    /// The version fits several cycles, all ended; `cycle` is the one supported longest.
+    pub ambiguous: bool,
+    pub eol: Support,
+    pub eoes: Option<Support>,
+    /// What the organisation has recorded doing about it (never an extended-support agreement
+    /// still running: that makes the system supported).
+    pub mitigation: Option<StoredMitigation>,
+}
+
+/// An organisation's unsupported systems on a day.
+#[derive(Debug, Clone)]
+pub struct UnsupportedReport {
+    pub on: Date,
+    pub systems: Page<UnsupportedSystem>,
+    /// Components in the inventory.
+    pub components: usize,
+    /// Components past their end of support but under a running extended-support agreement.
+    pub covered: usize,
+    /// The lifecycle data used, and how current it is; `None` before any import.
+    pub feed: Option<FeedRecord>,
+}
+
+/// Reads endoflife.date product files (`name.md` and its text); every bad file is named, and
+/// any bad file refuses the lot.
+pub fn parse_eol_files(
+    files: &[(String, String)],
+) -> std::result::Result<Vec<Product>, FieldErrors> {
+    let mut errs = FieldErrors::default();
+    let mut products = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        let slug = name.strip_suffix(".md").unwrap_or(name);
+        match palisade_domain::eol::parse_product(slug, text) {
+            Ok(p) => products.push(p),
+            Err(e) => errs.push(name.clone(), e),
+        }
+    }
+    if products.is_empty() && errs.is_empty() {
+        errs.push("files", "hold no product (.md) files");
+    }
+    errs.into_result()?;
+    products.sort_by(|a, b| a.slug.cmp(&b.slug));
+    products.dedup_by(|a, b| a.slug == b.slug);
+    Ok(products)
+}
+
+/// The `.md` files of a directory, by name.
+pub fn read_eol_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "md") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, std::fs::read_to_string(&path)?));
+        }
+    }
+    Ok(files)
+}
+
+/// The `.md` files anywhere in a ZIP archive, by file name; the archive and what it unpacks to
+/// are both bounded, so a small archive cannot unpack to fill the memory.
+pub fn read_eol_zip(data: &[u8]) -> std::result::Result<Vec<(String, String)>, AppError> {
+    let bad = |m: String| AppError::invalid("file", m);
+    if data.len() > MAX_FEED_BYTES {
+        return Err(bad(format!(
+            "is larger than {} MB",
+            MAX_FEED_BYTES / (1024 * 1024)
+        )));
+    }
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
+        .map_err(|e| bad(format!("is not a ZIP archive: {e}")))?;
+    let mut files = Vec::new();
+    let mut unpacked = 0u64;
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| bad(format!("entry {i}: {e}")))?;
+        let Some(name) = entry
+            .enclosed_name()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        else {
+            continue;
+        };
+        if !entry.is_file() || !name.ends_with(".md") {
+            continue;
+        }
+        let mut text = String::new();
+        let limit = MAX_UNPACKED_BYTES.saturating_sub(unpacked) + 1;
+        (&mut entry)
+            .take(limit)
+            .read_to_string(&mut text)
+            .map_err(|e| bad(format!("{name}: {e}")))?;
+        unpacked += text.len() as u64;
+        if unpacked > MAX_UNPACKED_BYTES {
+            return Err(bad(format!(
+                "unpacks to more than {} MB",
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            )));
+        }
+        files.push((name, text));
+    }
+    Ok(files)
+}
+
+/// A digest of a feed's items as stored: the same data always gives the same digest.
+fn digest<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for item in items {
+        h.update((item.len() as u64).to_be_bytes());
+        h.update(item.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn midnight(d: Date) -> i64 {
+    d.midnight().assume_utc().unix_timestamp()
+}
+
+impl App {
+    /// Replaces the product lifecycles with these files (national admins only). Importing the
+    /// same data again changes nothing and writes no audit entry.
+    pub async fn import_eol(
+        &self,
+        actor: &Actor,
+        files: &[(String, String)],
+    ) -> Result<FeedImport> {
+        actor.require(GlobalAction::ImportFeeds)?;
+        let products = parse_eol_files(files)?;
+        let rows = products
+            .iter()
+            .map(|p| {
+                serde_json::to_string(p)
+                    .map(|body| (p.slug.clone(), p.title.clone(), body))
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let data_time = products.iter().filter_map(Product::newest_date).max();
+        let feed = FeedRecord {
+            name: EOL_FEED.into(),
+            digest: digest(rows.iter().map(|(_, _, body)| body.as_str())),
+            items: rows.len() as i64,
+            data_time: data_time.map(midnight),
+            imported_at: self.now(),
+        };
+        let audit = self.draft(
+            actor,
+            "feed.import",
+            "feed",
+            EOL_FEED,
+            None,
+            serde_json::json!({"feed": EOL_FEED, "items": rows.len(), "digest": feed.digest}),
+        );
+        let changed = self
+            .store
+            .replace_eol_products(&rows, &feed, self.stamp(actor), audit)
+            .await?;
+        Ok(FeedImport {
+            feed: EOL_FEED,
+            items: rows.len(),
+            changed,
+            data_time: feed.data_time,
+        })
+    }
+
+    /// Every feed's latest import: anyone signed in may see how current the data is.
+    pub async fn feeds(&self) -> Result<Vec<FeedRecord>> {
+        Ok(self.store.feeds().await?)
+    }
+
+    /// The lifecycle catalogue, read again only when the feed has changed (by any server).
+    pub async fn eol_catalogue(&self) -> Result<(Arc<Catalogue>, Option<FeedRecord>)> {
+        let feed = self.store.feed(EOL_FEED).await?;
+        let digest = feed.as_ref().map(|f| f.digest.clone()).unwrap_or_default();
+        if let Some((d, c)) = self.eol.lock().map_err(poisoned)?.as_ref()
+            && *d == digest
+        {
+            return Ok((c.clone(), feed));
+        }
+        let mut products = Vec::new();
+        for body in self.store.eol_products().await? {
+            products.push(
+                serde_json::from_str::<Product>(&body)
+                    .map_err(|e| AppError::Internal(format!("stored product lifecycle: {e}")))?,
+            );
+        }
+        let catalogue = Arc::new(Catalogue::new(products));
+        *self.eol.lock().map_err(poisoned)? = Some((digest, catalogue.clone()));
+        Ok((catalogue, feed))
+    }
+
+    /// The organisation's unsupported systems on `on` (`YYYY-MM-DD`, today when empty).
+    pub async fn unsupported(
+        &self,
+        actor: &Actor,
+        code: &str,
+        on: Option<&str>,
+        page: PageRequest,
+    ) -> Result<UnsupportedReport> {
+        let view = self.org_for(actor, code, OrgAction::ViewInventory).await?;
+        let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => parse_date("on", raw).map_err(FieldErrors::from)?,
+            None => self.today(),
+        };
+        let (catalogue, feed) = self.eol_catalogue().await?;
+        let components = self.store.current_components(view.org.id).await?;
+        let mitigations = self.store.mitigations(view.org.id).await?;
+        let find = |c: &Component| {
+            mitigations.iter().find(|m| {
+                let m = &m.mitigation;
+                m.asset == c.asset && m.vendor == c.vendor && m.product == c.product
+            })
+        };
+        let mut covered = 0;
+        let mut all = Vec::new();
+        for c in &components {
+            let Some(life) = catalogue.lifecycle_of(c) else {
+                continue;
+            };
+            if !life.eol.ended_on(on) {
+                continue;
+            }
+            let mitigation = find(c);
+            if mitigation.is_some_and(|m| m.mitigation.covers(on)) {
+                covered += 1;
+                continue;
+            }
+            all.push(UnsupportedSystem {
+                component: c.clone(),
+                product_slug: life.product.slug.clone(),
+                product_title: life.product.title.clone(),
+                cycle: life.cycle.clone(),
+                ambiguous: life.ambiguous,
+                eol: life.eol,
+                eoes: life.eoes,
+                mitigation: mitigation.cloned(),
+            });
+        }
+        Ok(UnsupportedReport {
+            on,
+            systems: Page::slice(all, page),
+            components: components.len(),
+            covered,
+            feed,
+        })
+    }
+
+    /// Records what the organisation does about one of its systems (its lead or members).
+    pub async fn save_mitigation(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &MitigationInput,
+    ) -> Result<StoredMitigation> {
+        let view = self
+            .org_for(actor, code, OrgAction::ManageInventory)
+            .await?;
+        let m = input.validate(self.today())?;
+        let audit = self.draft(
+            actor,
+            "mitigation.save",
+            "mitigation",
+            "",
+            Some(view.org.id),
+            serde_json::json!({
+                "asset": m.asset, "vendor": m.vendor, "product": m.product,
+                "action": m.action.as_str(),
+                "until": m.until.map(palisade_domain::framework::date_text),
+            }),
+        );
+        Ok(self
+            .store
+            .save_mitigation(view.org.id, &m, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// Withdraws one of the organisation's mitigations.
+    pub async fn delete_mitigation(&self, actor: &Actor, code: &str, id: i64) -> Result<()> {
+        let view = self
+            .org_for(actor, code, OrgAction::ManageInventory)
+            .await?;
+        let audit = self.draft(
+            actor,
+            "mitigation.delete",
+            "mitigation",
+            id.to_string(),
+            Some(view.org.id),
+            serde_json::json!({}),
+        );
+        if self.store.delete_mitigation(view.org.id, id, audit).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// The organisation's mitigations.
+    pub async fn mitigations(&self, actor: &Actor, code: &str) -> Result<Vec<StoredMitigation>> {
+        let view = self.org_for(actor, code, OrgAction::ViewInventory).await?;
+        Ok(self.store.mitigations(view.org.id).await?)
+    }
+}
+
+fn poisoned<T>(_: T) -> AppError {
+    AppError::Internal("the lifecycle cache lock was poisoned".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRODUCT: &str =
+        "---\ntitle: Python\nreleases:\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n---\n";
+
+    #[test]
+    fn every_bad_file_is_named_and_refuses_the_lot() {
+        let files = vec![
+            ("python.md".to_string(), PRODUCT.to_string()),
+            ("broken.md".to_string(), "no front matter".to_string()),
+            (
+                "dates.md".to_string(),
+                PRODUCT.replace("2020-01-01", "someday"),
+            ),
+        ];
+        let errs = parse_eol_files(&files).unwrap_err();
+        let names: Vec<_> = errs.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["broken.md", "dates.md"]);
+        assert!(errs.0[1].message.contains("releases[0].eol"), "{errs:?}");
+        assert_eq!(parse_eol_files(&files[..1]).unwrap()[0].slug, "python");
+        assert_eq!(parse_eol_files(&[]).unwrap_err().0[0].field, "files");
+    }
+
+    #[test]
+    fn the_digest_follows_the_data() {
+        assert_eq!(
+            digest(["a", "b"].into_iter()),
+            digest(["a", "b"].into_iter())
+        );
+        assert_ne!(digest(["ab"].into_iter()), digest(["a", "b"].into_iter()));
+    }
+}

@@ -1,0 +1,700 @@
+//! End of support: product lifecycles in the endoflife.date format, and which of an inventory's
+//! components are unsupported on a given day.
+//!
+//! A product file is Markdown with YAML front matter: a title, identifiers (CPE names and package
+//! URLs) and releases keyed by `releaseCycle`, each with an `eol` (a date, or `true`/`false` when
+//! no date is published) and optionally `eoes` (the end of paid extended support). A component is
+//! joined to a product by its package URL or CPE identity, else by its product name (or vendor and
+//! product) against the product's file name and title; its version finds the release cycle by
+//! prefix (`3.11.4` is in `3.11`, `7 SP1` is `7-sp1`), by the start of a cycle (`7` can only be
+//! `7-sp1`) or by the cycle's latest version (`6.1.7601` is Windows 7). A version that fits
+//! several cycles is unsupported only when every one of them has ended.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::exposure::Identity;
+use crate::framework::{date_text, parse_date};
+use crate::ident::{Cpe23, Purl};
+use crate::inventory::Component;
+
+/// When support ends (or ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "on")]
+pub enum Support {
+    /// Ends on this day: from then on the release is unsupported.
+    Until(#[serde(with = "iso_date")] Date),
+    /// Has ended, on a day the data does not give.
+    Ended,
+    /// No end announced.
+    Ongoing,
+}
+
+impl Support {
+    pub fn ended_on(self, day: Date) -> bool {
+        match self {
+            Support::Until(d) => day >= d,
+            Support::Ended => true,
+            Support::Ongoing => false,
+        }
+    }
+
+    /// The day, when there is one.
+    pub fn date(self) -> Option<Date> {
+        match self {
+            Support::Until(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Which of two ends comes later (an ongoing one is latest, an undated end earliest).
+    fn later(self, other: Support) -> Support {
+        use Support::*;
+        match (self, other) {
+            (Ongoing, _) | (_, Ongoing) => Ongoing,
+            (Until(a), Until(b)) => Until(a.max(b)),
+            (Until(a), Ended) | (Ended, Until(a)) => Until(a),
+            (Ended, Ended) => Ended,
+        }
+    }
+}
+
+mod opt_iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::iso_date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|raw| crate::framework::parse_date("date", &raw).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::framework::date_text(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let raw = String::deserialize(d)?;
+        crate::framework::parse_date("date", &raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// One release cycle of a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    pub cycle: String,
+    pub label: Option<String>,
+    pub eol: Support,
+    /// The end of extended (paid) support, when the vendor offers it.
+    pub eoes: Option<Support>,
+    pub latest: Option<String>,
+    /// When the cycle's latest version came out (else the cycle itself).
+    #[serde(default, with = "opt_iso_date")]
+    pub latest_release: Option<Date>,
+}
+
+impl Cycle {
+    /// The name people know the cycle by.
+    pub fn name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.cycle)
+    }
+}
+
+/// One product's lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// The file name without `.md`: the product's key.
+    pub slug: String,
+    pub title: String,
+    pub category: Option<String>,
+    /// CPE names and package URLs as the file gives them.
+    pub identifiers: Vec<String>,
+    pub cycles: Vec<Cycle>,
+}
+
+impl Product {
+    /// The newest release the data records: how current it is (ends of support are often
+    /// years ahead, so they do not count).
+    pub fn newest_date(&self) -> Option<Date> {
+        self.cycles.iter().filter_map(|c| c.latest_release).max()
+    }
+}
+
+// The front matter as written; unknown keys are ignored (the format grows columns often).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawFile {
+    title: String,
+    category: Option<String>,
+    #[serde(default)]
+    identifiers: Vec<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
+    releases: Vec<RawRelease>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRelease {
+    release_cycle: String,
+    release_label: Option<String>,
+    eol: RawSupport,
+    eoes: Option<RawSupport>,
+    latest: Option<String>,
+    release_date: Option<String>,
+    latest_release_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSupport {
+    Flag(bool),
+    Day(String),
+}
+
+impl RawSupport {
+    fn read(self, field: &str) -> Result<Support, String> {
+        match self {
+            RawSupport::Flag(true) => Ok(Support::Ended),
+            RawSupport::Flag(false) => Ok(Support::Ongoing),
+            RawSupport::Day(d) => parse_date(field, &d)
+                .map(Support::Until)
+                .map_err(|e| e.message),
+        }
+    }
+}
+
+/// Reads one product file (`slug` is its name without `.md`). Errors name the field, as
+/// `releases[3].eol`.
+pub fn parse_product(slug: &str, text: &str) -> Result<Product, String> {
+    let body = text
+        .strip_prefix("---")
+        .ok_or("does not start with YAML front matter (---)")?;
+    let end = body
+        .find("\n---")
+        .ok_or("has no end to its front matter (---)")?;
+    let raw: RawFile = yaml_serde::from_str(&body[..end]).map_err(|e| e.to_string())?;
+    let mut cycles = Vec::with_capacity(raw.releases.len());
+    for (i, r) in raw.releases.into_iter().enumerate() {
+        let at = |f: &str| format!("releases[{i}].{f}");
+        if r.release_cycle.trim().is_empty() {
+            return Err(format!("{}: is empty", at("releaseCycle")));
+        }
+        cycles.push(Cycle {
+            cycle: r.release_cycle,
+            label: r.release_label,
+            eol: r
+                .eol
+                .read(&at("eol"))
+                .map_err(|e| format!("{}: {e}", at("eol")))?,
+            eoes: r
+                .eoes
+                .map(|s| s.read(&at("eoes")))
+                .transpose()
+                .map_err(|e| format!("{}: {e}", at("eoes")))?,
+            latest: r.latest,
+            latest_release: match r.latest_release_date.or(r.release_date) {
+                Some(d) => Some(
+                    parse_date("date", &d)
+                        .map_err(|e| format!("{}: {}", at("releaseDate"), e.message))?,
+                ),
+                None => None,
+            },
+        });
+    }
+    let identifiers = raw
+        .identifiers
+        .into_iter()
+        .flat_map(|m| m.into_iter().filter(|(k, _)| k == "cpe" || k == "purl"))
+        .map(|(_, v)| v)
+        .collect();
+    Ok(Product {
+        slug: slug.to_string(),
+        title: raw.title,
+        category: raw.category,
+        identifiers,
+        cycles,
+    })
+}
+
+/// The identity an identifier names: a package URL, or a CPE (2.3, possibly cut short after the
+/// product, or the older URI form). `None` for what this does not read.
+fn identifier_identity(id: &str) -> Option<Identity> {
+    if id.starts_with("pkg:") {
+        return Purl::parse(id).ok().map(|p| Identity::of_purl(&p));
+    }
+    let cpe = if let Some(rest) = id.strip_prefix("cpe:2.3:") {
+        let mut parts: Vec<&str> = rest.split(':').collect();
+        parts.resize(11, "*");
+        Cpe23::parse(&format!("cpe:2.3:{}", parts.join(":"))).ok()
+    } else {
+        Cpe23::from_uri(id).ok()
+    };
+    cpe.map(|c| Identity::of_cpe(&c))
+}
+
+/// Lower case, with every run of characters other than letters, digits and dots made one `-`:
+/// `11 24H2 (E)` and `11-24h2-e` read alike.
+fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if ch.is_alphanumeric() || ch == '.' {
+            out.extend(ch.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// `version` starts with `prefix` and then a separator (or ends there).
+fn starts_at_boundary(version: &str, prefix: &str) -> bool {
+    version
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '+', '_', '~']))
+}
+
+/// Where a component's product and cycle were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle<'a> {
+    pub product: &'a Product,
+    /// The cycle the version fits, or, when it fits several, the one supported longest.
+    pub cycle: &'a Cycle,
+    /// More than one cycle fits the version.
+    pub ambiguous: bool,
+    /// When support ends: for several cycles, the latest of their ends.
+    pub eol: Support,
+    pub eoes: Option<Support>,
+}
+
+/// Every product's lifecycle, with lookups by identity and by name.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    products: Vec<Product>,
+    by_identity: std::collections::HashMap<Identity, usize>,
+    by_name: std::collections::HashMap<String, usize>,
+}
+
+impl Catalogue {
+    pub fn new(products: Vec<Product>) -> Self {
+        let mut c = Catalogue::default();
+        for (i, p) in products.iter().enumerate() {
+            for id in &p.identifiers {
+                if let Some(identity) = identifier_identity(id) {
+                    c.by_identity.entry(identity).or_insert(i);
+                }
+            }
+            c.by_name.entry(normalise(&p.slug)).or_insert(i);
+            c.by_name.entry(normalise(&p.title)).or_insert(i);
+        }
+        c.products = products;
+        c
+    }
+
+    pub fn len(&self) -> usize {
+        self.products.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    /// The product a component is, by identity first, then by its names.
+    pub fn product_of(&self, c: &Component) -> Option<&Product> {
+        let by_names = || {
+            [
+                normalise(&c.product),
+                normalise(&format!("{} {}", c.vendor, c.product)),
+            ]
+            .into_iter()
+            .find_map(|n| self.by_name.get(&n))
+        };
+        self.by_identity
+            .get(&c.identity())
+            .or_else(by_names)
+            .map(|&i| &self.products[i])
+    }
+
+    /// The component's product and cycle, when both are known.
+    pub fn lifecycle_of(&self, c: &Component) -> Option<Lifecycle<'_>> {
+        let product = self.product_of(c)?;
+        let version = c.version.as_deref()?;
+        let fits = cycles_for(product, version);
+        let (first, rest) = fits.split_first()?;
+        let mut best = *first;
+        let mut eol = first.eol;
+        let mut eoes = first.eoes;
+        for &other in rest {
+            eol = eol.later(other.eol);
+            eoes = match (eoes, other.eoes) {
+                (Some(a), Some(b)) => Some(a.later(b)),
+                (a, b) => a.or(b),
+            };
+            if other.eol.later(best.eol) != best.eol {
+                best = other;
+            }
+        }
+        Some(Lifecycle {
+            product,
+            cycle: best,
+            ambiguous: !rest.is_empty(),
+            eol,
+            eoes,
+        })
+    }
+}
+
+/// The cycles a version fits: the longest cycle (or label) the version starts with; else the
+/// cycles that start with the version; else those whose latest version the version starts with.
+fn cycles_for<'a>(product: &'a Product, version: &str) -> Vec<&'a Cycle> {
+    let v = normalise(version);
+    if v.is_empty() {
+        return Vec::new();
+    }
+    let names = |c: &'a Cycle| {
+        [Some(c.cycle.as_str()), c.label.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(normalise)
+    };
+    let prefixed = product
+        .cycles
+        .iter()
+        .filter_map(|c| {
+            names(c)
+                .filter(|n| starts_at_boundary(&v, n))
+                .map(|n| n.len())
+                .max()
+                .map(|len| (len, c))
+        })
+        .collect::<Vec<_>>();
+    if let Some(longest) = prefixed.iter().map(|(len, _)| *len).max() {
+        return prefixed
+            .into_iter()
+            .filter(|(len, _)| *len == longest)
+            .map(|(_, c)| c)
+            .collect();
+    }
+    let started: Vec<&Cycle> = product
+        .cycles
+        .iter()
+        .filter(|c| names(c).any(|n| starts_at_boundary(&n, &v)))
+        .collect();
+    if !started.is_empty() {
+        return started;
+    }
+    product
+        .cycles
+        .iter()
+        .filter(|c| {
+            c.latest
+                .as_deref()
+                .is_some_and(|l| starts_at_boundary(&v, &normalise(l)))
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DD` of a support end, or what stands for it.
+pub fn support_text(s: Support) -> String {
+    match s {
+        Support::Until(d) => date_text(d),
+        Support::Ended => "ended (no date published)".into(),
+        Support::Ongoing => "no end announced".into(),
+    }
+}
+
+/// What an organisation does about an unsupported system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MitigationAction {
+    Replace,
+    Remove,
+    Isolate,
+    /// An extended-support agreement: the system counts as supported until it ends.
+    ExtendedSupport,
+}
+
+impl MitigationAction {
+    pub const ALL: [MitigationAction; 4] = [
+        MitigationAction::Replace,
+        MitigationAction::Remove,
+        MitigationAction::Isolate,
+        MitigationAction::ExtendedSupport,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MitigationAction::Replace => "replace",
+            MitigationAction::Remove => "remove",
+            MitigationAction::Isolate => "isolate",
+            MitigationAction::ExtendedSupport => "extended_support",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MitigationAction::Replace => "Replace",
+            MitigationAction::Remove => "Remove",
+            MitigationAction::Isolate => "Isolate from the network",
+            MitigationAction::ExtendedSupport => "Extended support agreement",
+        }
+    }
+}
+
+/// The longest evidence note accepted.
+pub const EVIDENCE_MAX: usize = 2000;
+
+/// A mitigation as submitted: the system (asset, vendor and product as the inventory names
+/// them), the action, the agreement's end for extended support, and the evidence.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MitigationInput {
+    pub asset: String,
+    pub vendor: String,
+    pub product: String,
+    pub action: String,
+    pub until: String,
+    pub evidence: String,
+}
+
+/// A checked mitigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mitigation {
+    pub asset: String,
+    pub vendor: String,
+    pub product: String,
+    pub action: MitigationAction,
+    /// The last day an extended-support agreement covers (only for that action).
+    pub until: Option<Date>,
+    pub evidence: String,
+}
+
+impl Mitigation {
+    /// Whether the system counts as supported on `day` whatever its product's end of life: under
+    /// an extended-support agreement that has not ended.
+    pub fn covers(&self, day: Date) -> bool {
+        self.action == MitigationAction::ExtendedSupport && self.until.is_some_and(|u| day <= u)
+    }
+}
+
+impl MitigationInput {
+    pub fn validate(&self, today: Date) -> Result<Mitigation, crate::FieldErrors> {
+        use crate::error::bounded_text;
+        use crate::inventory::NAME_MAX;
+        let mut e = crate::FieldErrors::default();
+        let asset = e.take(bounded_text("asset", &self.asset, 1, NAME_MAX));
+        let vendor = e.take(bounded_text("vendor", &self.vendor, 0, NAME_MAX));
+        let product = e.take(bounded_text("product", &self.product, 1, NAME_MAX));
+        let evidence = e.take(bounded_text("evidence", &self.evidence, 1, EVIDENCE_MAX));
+        let action = MitigationAction::parse(&self.action);
+        if action.is_none() {
+            let all: Vec<_> = MitigationAction::ALL.iter().map(|a| a.as_str()).collect();
+            e.push(
+                "action",
+                format!("'{}' is not one of: {}", self.action.trim(), all.join(", ")),
+            );
+        }
+        let until = match (action, self.until.trim()) {
+            (Some(MitigationAction::ExtendedSupport), "") => {
+                e.push("until", "is required for an extended support agreement");
+                None
+            }
+            (Some(MitigationAction::ExtendedSupport), raw) => match parse_date("until", raw) {
+                Ok(d) if d < today => {
+                    e.push("until", format!("{} is in the past", date_text(d)));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(err) => {
+                    e.push(err.field, err.message);
+                    None
+                }
+            },
+            (_, "") => None,
+            (_, _) => {
+                e.push("until", "is only given for an extended support agreement");
+                None
+            }
+        };
+        e.into_result()?;
+        Ok(Mitigation {
+            asset: asset.unwrap_or_default(),
+            vendor: vendor.unwrap_or_default(),
+            product: product.unwrap_or_default(),
+            action: action.unwrap_or(MitigationAction::Isolate),
+            until,
+            evidence: evidence.unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::ComponentInput;
+
+    const WINDOWS: &str = "---\ntitle: Microsoft Windows\ncategory: os\nidentifiers:\n  - cpe: cpe:2.3:o:microsoft:windows\n  - cpe: cpe:/o:microsoft:windows\nreleases:\n  - releaseCycle: \"11-24h2-e-lts\"\n    releaseLabel: \"11 24H2 (E)\"\n    latestReleaseDate: 2026-11-10\n    eol: 2029-10-09\n    latest: 10.0.26100\n  - releaseCycle: \"11-24h2-w\"\n    releaseLabel: \"11 24H2 (W)\"\n    eol: 2026-10-13\n    latest: 10.0.26100\n  - releaseCycle: \"7-sp1\"\n    releaseLabel: \"7 SP1\"\n    eol: 2020-01-14\n    eoes: 2023-01-10\n    latest: 6.1.7601\n  - releaseCycle: \"5-sp3\"\n    releaseLabel: \"XP SP3\"\n    eol: true\n---\n\n> Text.\n";
+
+    const PYTHON: &str = "---\ntitle: Python\nidentifiers:\n  - purl: pkg:generic/python\n  - cpe: cpe:2.3:a:python:python\nreleases:\n  - releaseCycle: \"3.11\"\n    eol: 2027-10-31\n  - releaseCycle: \"3.1\"\n    eol: 2012-04-09\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n    eoes: false\n---\n";
+
+    fn catalogue() -> Catalogue {
+        Catalogue::new(vec![
+            parse_product("windows", WINDOWS).unwrap(),
+            parse_product("python", PYTHON).unwrap(),
+        ])
+    }
+
+    fn component(vendor: &str, product: &str, version: &str, cpe: &str) -> Component {
+        ComponentInput {
+            asset: "PC-1".into(),
+            asset_type: "workstation".into(),
+            vendor: vendor.into(),
+            product: product.into(),
+            version: version.into(),
+            cpe: cpe.into(),
+            purl: String::new(),
+            internet_facing: String::new(),
+            location: String::new(),
+        }
+        .validate("")
+        .unwrap()
+    }
+
+    fn day(s: &str) -> Date {
+        parse_date("d", s).unwrap()
+    }
+
+    #[test]
+    fn a_product_file_reads_its_cycles_and_identifiers() {
+        let w = parse_product("windows", WINDOWS).unwrap();
+        assert_eq!(w.title, "Microsoft Windows");
+        assert_eq!(w.identifiers.len(), 2);
+        assert_eq!(w.cycles.len(), 4);
+        assert_eq!(w.cycles[2].eol, Support::Until(day("2020-01-14")));
+        assert_eq!(w.cycles[2].eoes, Some(Support::Until(day("2023-01-10"))));
+        assert_eq!(w.cycles[3].eol, Support::Ended);
+        assert_eq!(w.newest_date(), Some(day("2026-11-10")));
+        let bad = WINDOWS.replace("eol: 2020-01-14", "eol: soon");
+        let err = parse_product("windows", &bad).unwrap_err();
+        assert!(err.starts_with("releases[2].eol:"), "{err}");
+        assert!(parse_product("x", "no front matter").is_err());
+    }
+
+    #[test]
+    fn cycles_are_found_by_prefix_by_start_and_by_latest_version() {
+        let c = catalogue();
+        let on = day("2026-11-25");
+        let life = |v: &str, p: &str, cpe: &str| {
+            c.lifecycle_of(&component("Microsoft", p, v, cpe))
+                .map(|l| (l.cycle.cycle.clone(), l.ambiguous, l.eol.ended_on(on)))
+        };
+        assert_eq!(
+            life("7 SP1", "Windows", ""),
+            Some(("7-sp1".into(), false, true))
+        );
+        assert_eq!(
+            life("7", "Windows", ""),
+            Some(("7-sp1".into(), false, true))
+        );
+        assert_eq!(
+            life("6.1.7601", "Windows", ""),
+            Some(("7-sp1".into(), false, true))
+        );
+        assert_eq!(
+            life("XP", "Windows", ""),
+            Some(("5-sp3".into(), false, true))
+        );
+        // 11 24H2 fits two cycles, one still supported: not unsupported.
+        assert_eq!(
+            life("11 24H2", "Windows", ""),
+            Some(("11-24h2-e-lts".into(), true, false))
+        );
+        // By CPE identity, whatever the product is called.
+        assert_eq!(
+            life(
+                "7",
+                "Desktop OS",
+                "cpe:2.3:o:microsoft:windows:7:*:*:*:*:*:*:*"
+            ),
+            Some(("7-sp1".into(), false, true))
+        );
+        assert_eq!(life("95", "Windows", ""), None);
+        assert_eq!(life("7", "Office", ""), None);
+        let py = |v: &str| {
+            c.lifecycle_of(&component("Python Software Foundation", "Python", v, ""))
+                .map(|l| l.cycle.cycle.clone())
+        };
+        // 3.11.4 is 3.11, not 3.1; 3.1.2 is 3.1.
+        assert_eq!(py("3.11.4").as_deref(), Some("3.11"));
+        assert_eq!(py("3.1.2").as_deref(), Some("3.1"));
+        assert_eq!(py("2.7.18").as_deref(), Some("2.7"));
+        assert_eq!(py("4.0"), None);
+    }
+
+    #[test]
+    fn mitigations_are_checked_and_extended_support_covers_until_its_end() {
+        let today = day("2026-11-25");
+        let input = |action: &str, until: &str| MitigationInput {
+            asset: "PC-1".into(),
+            vendor: "Microsoft".into(),
+            product: "Windows".into(),
+            action: action.into(),
+            until: until.into(),
+            evidence: "ESU contract 2026-114".into(),
+        };
+        let m = input("extended_support", "2027-01-10")
+            .validate(today)
+            .unwrap();
+        assert!(m.covers(day("2027-01-10")));
+        assert!(!m.covers(day("2027-01-11")));
+        assert!(!input("isolate", "").validate(today).unwrap().covers(today));
+        let fields = |i: MitigationInput| -> Vec<String> {
+            i.validate(today)
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|f| f.field)
+                .collect()
+        };
+        assert_eq!(fields(input("extended_support", "")), ["until"]);
+        assert_eq!(fields(input("extended_support", "2026-11-24")), ["until"]);
+        assert_eq!(fields(input("isolate", "2027-01-01")), ["until"]);
+        assert_eq!(fields(input("patch", "")), ["action"]);
+        let mut blank = input("remove", "");
+        blank.evidence = " ".into();
+        blank.asset = String::new();
+        assert_eq!(fields(blank), ["asset", "evidence"]);
+    }
+
+    #[test]
+    fn support_ends_on_its_day() {
+        let s = Support::Until(day("2020-01-14"));
+        assert!(!s.ended_on(day("2020-01-13")));
+        assert!(s.ended_on(day("2020-01-14")));
+        assert!(Support::Ended.ended_on(day("1990-01-01")));
+        assert!(!Support::Ongoing.ended_on(day("2999-01-01")));
+        assert_eq!(Support::Ended.later(s), s);
+        assert_eq!(s.later(Support::Ongoing), Support::Ongoing);
+    }
+}

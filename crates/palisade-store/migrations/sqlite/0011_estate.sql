@@ -1,0 +1,35 @@
+-- The estate (SQLite): data feeds with the time of their data, product lifecycles from
+-- endoflife.date, and what organisations do about their unsupported systems.
+
+-- Each feed's latest import: its digest makes a re-import of the same data change nothing.
+CREATE TABLE feeds (
+    name              TEXT    PRIMARY KEY,
+    digest            TEXT    NOT NULL,
+    items             INTEGER NOT NULL,
+    data_time         INTEGER,
+    imported_at       INTEGER NOT NULL,
+    by_user           INTEGER REFERENCES users(id)
+);
+
+-- One product's lifecycle (its cycles as JSON), replaced whole by each import.
+CREATE TABLE eol_products (
+    slug              TEXT    PRIMARY KEY,
+    title             TEXT    NOT NULL,
+    body              TEXT    NOT NULL
+);
+
+-- One mitigation per system (asset, vendor and product as the inventory names them), so it
+-- survives the next upload of the same system.
+CREATE TABLE estate_mitigations (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id            INTEGER NOT NULL REFERENCES organisations(id),
+    asset             TEXT    NOT NULL,
+    vendor            TEXT    NOT NULL,
+    product           TEXT    NOT NULL,
+    action            TEXT    NOT NULL CHECK (action IN ('replace', 'remove', 'isolate', 'extended_support')),
+    until_date        TEXT,
+    evidence          TEXT    NOT NULL,
+    recorded_at       INTEGER NOT NULL,
+    by_user           INTEGER REFERENCES users(id),
+    UNIQUE (org_id, asset, vendor, product)
+);

@@ -1,0 +1,228 @@
+//! The estate's reference data and decisions: data feeds (each with the time of its data and a
+//! digest, so re-importing the same data changes nothing), product lifecycles, and the
+//! mitigations organisations record for unsupported systems.
+
+use sqlx::FromRow;
+
+use crate::audit::append;
+use crate::error::corrupt;
+use crate::{FeedRecord, Result, SqlStore, Stamp, StoreError, StoredMitigation};
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::eol::{Mitigation, MitigationAction};
+use palisade_domain::framework::{date_text, parse_date};
+use palisade_domain::policy::OrgId;
+
+const FEED_COLUMNS: &str = "name, digest, items, data_time, imported_at";
+
+#[derive(FromRow)]
+struct FeedRow {
+    name: String,
+    digest: String,
+    items: i64,
+    data_time: Option<i64>,
+    imported_at: i64,
+}
+
+impl From<FeedRow> for FeedRecord {
+    fn from(r: FeedRow) -> Self {
+        FeedRecord {
+            name: r.name,
+            digest: r.digest,
+            items: r.items,
+            data_time: r.data_time,
+            imported_at: r.imported_at,
+        }
+    }
+}
+
+const MITIGATION_COLUMNS: &str =
+    "id, asset, vendor, product, action, until_date, evidence, recorded_at";
+
+#[derive(FromRow)]
+struct MitigationRow {
+    id: i64,
+    asset: String,
+    vendor: String,
+    product: String,
+    action: String,
+    until_date: Option<String>,
+    evidence: String,
+    recorded_at: i64,
+}
+
+impl TryFrom<MitigationRow> for StoredMitigation {
+    type Error = StoreError;
+    fn try_from(r: MitigationRow) -> Result<Self> {
+        Ok(StoredMitigation {
+            id: r.id,
+            recorded_at: r.recorded_at,
+            mitigation: Mitigation {
+                asset: r.asset,
+                vendor: r.vendor,
+                product: r.product,
+                action: MitigationAction::parse(&r.action)
+                    .ok_or_else(|| corrupt("mitigation action", &r.action))?,
+                until: r
+                    .until_date
+                    .map(|d| parse_date("until", &d).map_err(|_| corrupt("date", &d)))
+                    .transpose()?,
+                evidence: r.evidence,
+            },
+        })
+    }
+}
+
+/// Records a feed's import inside `tx`; `false` (and nothing written) when the feed already
+/// holds data with this digest.
+async fn record_feed(
+    tx: &mut sqlx::AnyConnection,
+    feed: &FeedRecord,
+    stamp: Stamp,
+) -> Result<bool> {
+    let digest: Option<String> = sqlx::query_scalar("SELECT digest FROM feeds WHERE name = $1")
+        .bind(&feed.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if digest.as_deref() == Some(feed.digest.as_str()) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO feeds (name, digest, items, data_time, imported_at, by_user) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET digest = excluded.digest, \
+         items = excluded.items, data_time = excluded.data_time, \
+         imported_at = excluded.imported_at, by_user = excluded.by_user",
+    )
+    .bind(&feed.name)
+    .bind(&feed.digest)
+    .bind(feed.items)
+    .bind(feed.data_time)
+    .bind(stamp.at)
+    .bind(stamp.user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+#[async_trait::async_trait]
+impl crate::EstateStore for SqlStore {
+    async fn feeds(&self) -> Result<Vec<FeedRecord>> {
+        Ok(sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {FEED_COLUMNS} FROM feeds ORDER BY name"
+        )))
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(FeedRecord::from)
+        .collect())
+    }
+
+    async fn feed(&self, name: &str) -> Result<Option<FeedRecord>> {
+        Ok(sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {FEED_COLUMNS} FROM feeds WHERE name = $1"
+        )))
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?
+        .map(FeedRecord::from))
+    }
+
+    async fn replace_eol_products(
+        &self,
+        products: &[(String, String, String)],
+        feed: &FeedRecord,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        if !record_feed(&mut tx, feed, stamp).await? {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM eol_products")
+            .execute(&mut *tx)
+            .await?;
+        for (slug, title, body) in products {
+            sqlx::query("INSERT INTO eol_products (slug, title, body) VALUES ($1, $2, $3)")
+                .bind(slug)
+                .bind(title)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn eol_products(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT body FROM eol_products ORDER BY slug")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn save_mitigation(
+        &self,
+        org_id: OrgId,
+        m: &Mitigation,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<StoredMitigation> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO estate_mitigations (org_id, asset, vendor, product, action, until_date, \
+             evidence, recorded_at, by_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (org_id, asset, vendor, product) DO UPDATE SET action = excluded.action, \
+             until_date = excluded.until_date, evidence = excluded.evidence, \
+             recorded_at = excluded.recorded_at, by_user = excluded.by_user RETURNING id",
+        )
+        .bind(org_id)
+        .bind(&m.asset)
+        .bind(&m.vendor)
+        .bind(&m.product)
+        .bind(m.action.as_str())
+        .bind(m.until.map(date_text))
+        .bind(&m.evidence)
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = id.to_string();
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(StoredMitigation {
+            id,
+            recorded_at: stamp.at,
+            mitigation: m.clone(),
+        })
+    }
+
+    async fn delete_mitigation(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let gone = sqlx::query("DELETE FROM estate_mitigations WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>> {
+        sqlx::query_as::<_, MitigationRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {MITIGATION_COLUMNS} FROM estate_mitigations WHERE org_id = $1 \
+             ORDER BY asset, vendor, product"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(StoredMitigation::try_from)
+        .collect()
+    }
+}

@@ -1,0 +1,327 @@
+//! `/api/v1` for the estate: data feeds (how current each is; national admins import them), an
+//! organisation's unsupported systems as of a day, and the mitigations it records.
+
+use crate::AppState;
+use crate::api::{ApiJson, ApiQuery, ListMeta, items_and_meta, require_media};
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::ApiUser;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, put};
+use axum::{Json, Router};
+use palisade_app::estate::{FeedImport, MAX_FEED_BYTES, UnsupportedSystem};
+use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::eol::{MitigationInput, Support};
+use palisade_domain::framework::date_text;
+use palisade_domain::page::PageRequest;
+use palisade_store::{FeedRecord, StoredMitigation};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/feeds", get(list_feeds))
+        .route(
+            "/api/v1/feeds/eol",
+            put(import_eol).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
+        )
+        .route("/api/v1/organisations/{code}/unsupported", get(unsupported))
+        .route(
+            "/api/v1/organisations/{code}/mitigations",
+            get(list_mitigations).post(save_mitigation),
+        )
+        .route(
+            "/api/v1/organisations/{code}/mitigations/{id}",
+            delete(delete_mitigation),
+        )
+}
+
+fn time_text(t: i64) -> String {
+    rfc3339(from_unix(t))
+}
+
+/// A data feed's latest import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedDto {
+    /// `eol` (product lifecycles).
+    pub name: String,
+    pub items: i64,
+    /// The newest date the data gives (for lifecycles, the newest release they record).
+    pub data_date: Option<String>,
+    pub imported_at: String,
+    /// SHA-256 of the data as stored: the same data gives the same digest.
+    pub digest: String,
+}
+
+impl From<FeedRecord> for FeedDto {
+    fn from(f: FeedRecord) -> Self {
+        Self {
+            name: f.name,
+            items: f.items,
+            data_date: f.data_time.map(|t| date_text(from_unix(t).date())),
+            imported_at: time_text(f.imported_at),
+            digest: f.digest,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedList {
+    pub items: Vec<FeedDto>,
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedImportDto {
+    pub feed: String,
+    pub items: usize,
+    /// `false` when the feed already held exactly this data: nothing was written.
+    pub changed: bool,
+    pub data_date: Option<String>,
+}
+
+impl From<FeedImport> for FeedImportDto {
+    fn from(f: FeedImport) -> Self {
+        Self {
+            feed: f.feed.into(),
+            items: f.items,
+            changed: f.changed,
+            data_date: f.data_time.map(|t| date_text(from_unix(t).date())),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds", tag = "estate", security(("bearer" = [])),
+    responses((status = 200, description = "Every feed's latest import", body = FeedList), (status = 401, body = ErrorBody)))]
+pub(crate) async fn list_feeds(
+    State(s): State<AppState>,
+    _user: ApiUser,
+) -> ApiResult<Json<FeedList>> {
+    Ok(Json(FeedList {
+        items: s.app.feeds().await?.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(put, path = "/api/v1/feeds/eol", tag = "estate", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/zip", description = "endoflife.date product files (*.md), in any folder of the archive"),
+    responses((status = 200, body = FeedImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "Every bad file named; nothing changes", body = ErrorBody)))]
+pub(crate) async fn import_eol(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<FeedImportDto>> {
+    // Permission before reading the archive: a refused caller's upload is never unpacked.
+    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    require_media(&headers, "application/zip", "the product files")?;
+    let files = palisade_app::estate::read_eol_zip(&body)?;
+    Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnsupportedQuery {
+    /// The day to judge support on, `YYYY-MM-DD` (today when absent).
+    pub on: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// A recorded mitigation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MitigationDto {
+    pub id: i64,
+    pub asset: String,
+    pub vendor: String,
+    pub product: String,
+    /// `replace`, `remove`, `isolate` or `extended_support`.
+    pub action: String,
+    /// The last day an extended-support agreement covers.
+    pub until: Option<String>,
+    pub evidence: String,
+    pub recorded_at: String,
+}
+
+impl From<StoredMitigation> for MitigationDto {
+    fn from(s: StoredMitigation) -> Self {
+        let m = s.mitigation;
+        Self {
+            id: s.id,
+            asset: m.asset,
+            vendor: m.vendor,
+            product: m.product,
+            action: m.action.as_str().into(),
+            until: m.until.map(date_text),
+            evidence: m.evidence,
+            recorded_at: time_text(s.recorded_at),
+        }
+    }
+}
+
+/// One system past its end of support.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnsupportedDto {
+    pub asset: String,
+    pub asset_type: String,
+    pub vendor: String,
+    pub product: String,
+    pub version: Option<String>,
+    pub internet_facing: bool,
+    pub location: Option<String>,
+    /// The lifecycle's key (its endoflife.date name) and title.
+    pub lifecycle: String,
+    pub lifecycle_title: String,
+    /// The release cycle the version is in, and its name.
+    pub cycle: String,
+    pub cycle_name: String,
+    /// The version fits several cycles, all ended; `cycle` is the one supported longest.
+    pub ambiguous: bool,
+    /// The end of support, or null when the data says it ended without a date.
+    pub eol: Option<String>,
+    /// The end of the vendor's paid extended support, when it offers one.
+    pub extended_support_until: Option<String>,
+    pub mitigation: Option<MitigationDto>,
+}
+
+impl From<UnsupportedSystem> for UnsupportedDto {
+    fn from(u: UnsupportedSystem) -> Self {
+        let c = u.component;
+        Self {
+            asset: c.asset,
+            asset_type: c.asset_type.as_str().into(),
+            vendor: c.vendor,
+            product: c.product,
+            version: c.version,
+            internet_facing: c.internet_facing,
+            location: c.location,
+            lifecycle: u.product_slug,
+            lifecycle_title: u.product_title,
+            cycle_name: u.cycle.name().into(),
+            cycle: u.cycle.cycle,
+            ambiguous: u.ambiguous,
+            eol: u.eol.date().map(date_text),
+            extended_support_until: u.eoes.and_then(Support::date).map(date_text),
+            mitigation: u.mitigation.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnsupportedList {
+    /// The day support was judged on.
+    pub on: String,
+    /// Components in the organisation's inventory.
+    pub components: usize,
+    /// Past their end of support but under a running extended-support agreement (so not listed).
+    pub covered_by_extended_support: usize,
+    /// The lifecycle data used; null until it has been imported.
+    pub lifecycles: Option<FeedDto>,
+    pub items: Vec<UnsupportedDto>,
+    pub meta: ListMeta,
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/unsupported", tag = "estate", params(("code" = String, Path), UnsupportedQuery), security(("bearer" = [])),
+    responses((status = 200, body = UnsupportedList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn unsupported(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<UnsupportedQuery>,
+) -> ApiResult<Json<UnsupportedList>> {
+    let report = s
+        .app
+        .unsupported(
+            &actor,
+            &code,
+            q.on.as_deref(),
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
+    let (items, meta) = items_and_meta(report.systems);
+    Ok(Json(UnsupportedList {
+        on: date_text(report.on),
+        components: report.components,
+        covered_by_extended_support: report.covered,
+        lifecycles: report.feed.map(Into::into),
+        items,
+        meta,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MitigationList {
+    pub items: Vec<MitigationDto>,
+}
+
+/// A mitigation of one system, named as the inventory names it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MitigationBody {
+    pub asset: String,
+    #[serde(default)]
+    pub vendor: String,
+    pub product: String,
+    /// `replace`, `remove`, `isolate` or `extended_support`.
+    pub action: String,
+    /// For `extended_support` only: the agreement's last day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub until: Option<String>,
+    pub evidence: String,
+}
+
+impl From<MitigationBody> for MitigationInput {
+    fn from(b: MitigationBody) -> Self {
+        Self {
+            asset: b.asset,
+            vendor: b.vendor,
+            product: b.product,
+            action: b.action,
+            until: b.until.unwrap_or_default(),
+            evidence: b.evidence,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/mitigations", tag = "estate", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = MitigationList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn list_mitigations(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<MitigationList>> {
+    Ok(Json(MitigationList {
+        items: s
+            .app
+            .mitigations(&actor, &code)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/mitigations", tag = "estate", params(("code" = String, Path)), request_body = MitigationBody,
+    security(("bearer" = [])), responses((status = 201, description = "Recorded; one per system, so a second replaces the first", body = MitigationDto),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn save_mitigation(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<MitigationBody>,
+) -> ApiResult<(StatusCode, Json<MitigationDto>)> {
+    let m = s.app.save_mitigation(&actor, &code, &b.into()).await?;
+    Ok((StatusCode::CREATED, Json(m.into())))
+}
+
+#[utoipa::path(delete, path = "/api/v1/organisations/{code}/mitigations/{id}", tag = "estate", params(("code" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_mitigation(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    s.app.delete_mitigation(&actor, &code, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
