@@ -98,6 +98,16 @@ impl AssetType {
         }
     }
 
+    /// For people: `Network device`.
+    pub fn label(self) -> String {
+        let s = self.as_str().replace('_', " ");
+        let mut chars = s.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         let v = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
         Self::ALL

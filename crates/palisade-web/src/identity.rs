@@ -182,8 +182,9 @@ pub(crate) async fn csrf_guard(
 }
 
 /// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach):
-/// the register import, CSAF advisory imports and evidence uploads
-/// (`/organisations/{code}/assessments/{year}/evidence`).
+/// the register import, CSAF advisory imports, evidence uploads
+/// (`/organisations/{code}/assessments/{year}/evidence`) and inventory uploads
+/// (`/organisations/{code}/estate/inventory`).
 fn accepts_multipart(path: &str) -> bool {
     if path == crate::pages::IMPORT_PATH || path == crate::pages_alerts::IMPORT_CSAF_PATH {
         return true;
@@ -193,6 +194,9 @@ fn accepts_multipart(path: &str) -> bool {
         parts.as_slice(),
         ["", "organisations", code, "assessments", year, "evidence"]
             if !code.is_empty() && !year.is_empty()
+    ) || matches!(
+        parts.as_slice(),
+        ["", "organisations", code, "estate", "inventory"] if !code.is_empty()
     )
 }
 
@@ -287,10 +291,15 @@ mod tests {
         assert!(super::accepts_multipart(
             "/organisations/R41/assessments/2026/evidence"
         ));
+        assert!(super::accepts_multipart(
+            "/organisations/R41/estate/inventory"
+        ));
         for path in [
             "/organisations/R41/assessments/2026/evidence/3/remove",
             "/organisations/R41/assessments/2026/submit",
             "/organisations//assessments/2026/evidence",
+            "/organisations//estate/inventory",
+            "/organisations/R41/estate/mitigation",
             "/people",
         ] {
             assert!(!super::accepts_multipart(path), "{path}");

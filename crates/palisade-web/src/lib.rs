@@ -21,6 +21,7 @@ mod metrics;
 mod pages;
 mod pages_alerts;
 mod pages_assessments;
+mod pages_estate;
 mod pages_independent_audit;
 mod pages_plans;
 mod taxii;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages_plans::routes())
         .merge(pages_independent_audit::routes())
         .merge(pages_alerts::routes())
+        .merge(pages_estate::routes())
         .merge(feeds::routes())
         .merge(taxii::routes())
         .merge(api::routes())

@@ -514,6 +514,7 @@ async fn org(
         l: Layout::for_session(&u),
         updated: when(view.org.updated_at),
         can_edit: p.may(OrgAction::Edit, &view.ancestry),
+        can_estate: p.may(OrgAction::ViewInventory, &view.ancestry),
         can_contacts,
         can_manage_contacts: p.may(OrgAction::ManageContacts, &view.ancestry),
         contacts,

@@ -275,6 +275,8 @@ pub struct OrgPage {
     pub children: Vec<Organisation>,
     /// The current year's assessment: (year, year label, status), when the person may read it.
     pub assessment: Option<(i32, String, palisade_domain::assessment::Status)>,
+    /// The person may see the organisation's inventory and unsupported systems.
+    pub can_estate: bool,
 }
 
 /// Organisation form values as typed.

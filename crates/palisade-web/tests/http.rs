@@ -6234,3 +6234,159 @@ async fn unsupported_systems_follow_the_lifecycles_and_mitigations() {
         h.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_estate_page_uploads_an_inventory_and_records_mitigations() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let w = world(&h).await;
+    let (lead, csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let (analyst, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+    let (auditor, _) = h.sign_in("auditor@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h
+        .page(Method::GET, "/organisations/A81001/estate", &lead, None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("No inventory uploaded yet."));
+    assert!(page.text().contains("Not imported yet"));
+    assert!(page.text().contains("No unsupported systems"));
+    let org = h
+        .page(Method::GET, "/organisations/A81001", &lead, None)
+        .await;
+    assert!(org.text().contains("/organisations/A81001/estate"));
+
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+    let send = |csv: String| {
+        h.send(upload(
+            "/organisations/A81001/estate/inventory",
+            &lead,
+            multipart(Some(&csrf), &csv),
+        ))
+    };
+    let r = send(format!("{header}\nPC-1,toaster,Microsoft,Windows,7,,,no\n")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("line 2: asset_type"), "{}", r.text());
+    let r = send(format!(
+        "{header}\nPC-1,workstation,Microsoft,Windows,7 SP1,,,no\nPC-2,workstation,Microsoft,Windows,11 24H2,,,no\n"
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("Inventory replaced: 2 components, 2 added and 0 removed")
+    );
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/feeds/eol",
+            &w.admin.1,
+            "application/zip",
+            zip_of(&[("windows.md".into(), WINDOWS_EOL.into())]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let page = h
+        .page(
+            Method::GET,
+            "/organisations/A81001/estate?on=2026-11-25",
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("Newest release recorded 2026-11-10"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Microsoft Windows 7 SP1") && page.contains("2020-01-14"),
+        "{page}"
+    );
+    assert!(page.contains("Vendor extended support until 2023-01-10"));
+    assert!(page.contains("None recorded"));
+    let form_uri = "/organisations/A81001/estate/mitigation?asset=PC-1&#38;vendor=Microsoft&#38;product=Windows";
+    assert!(page.contains(form_uri), "{page}");
+    let form = h
+        .page(Method::GET, &form_uri.replace("&#38;", "&"), &lead, None)
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("name=\"asset\" value=\"PC-1\""));
+
+    let post = |body: &str| {
+        h.page(
+            Method::POST,
+            "/organisations/A81001/estate/mitigation",
+            &lead,
+            Some(format!(
+                "csrf_token={csrf}&asset=PC-1&vendor=Microsoft&product=Windows&{body}"
+            )),
+        )
+    };
+    let r = post("action=extended_support&until=&evidence=").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("#until") && r.text().contains("#evidence"),
+        "{}",
+        r.text()
+    );
+    let r = post("action=isolate&until=&evidence=VLAN+99").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = h
+        .page(
+            Method::GET,
+            "/organisations/A81001/estate?on=2026-11-25",
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(page.contains("Isolate from the network"), "{page}");
+    let r = post("action=extended_support&until=2099-12-31&evidence=ESU+2026").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = h
+        .page(
+            Method::GET,
+            "/organisations/A81001/estate?on=2026-11-25",
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("1 more system is past the end of support but covered"),
+        "{page}"
+    );
+    assert!(!page.contains("Windows 7 SP1"));
+
+    // The national team reads it without the forms; an auditor does not see it at all.
+    let seen = h
+        .page(Method::GET, "/organisations/A81001/estate", &analyst, None)
+        .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.text().contains("Upload and replace the inventory"));
+    for (who, session, uri) in [
+        (
+            "analyst",
+            &analyst,
+            "/organisations/A81001/estate/mitigation?asset=PC-1&product=Windows",
+        ),
+        ("auditor", &auditor, "/organisations/A81001/estate"),
+    ] {
+        assert_eq!(
+            h.page(Method::GET, uri, session, None).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let bad = h
+        .page(
+            Method::GET,
+            "/organisations/A81001/estate?on=2026-02-30",
+            &lead,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("#on"));
+    h.db.cleanup().await;
+}
