@@ -203,6 +203,24 @@ try {
   await axe(page, 'lead: section saved');
   await visit(page, '/organisations/R41/assessments/' + year + '/plan', 'lead: improvement plan');
   check('the plan lists what Met still needs', (await page.locator('main fieldset textarea').count()) > 0);
+  // The estate: the demo inventory's unsupported systems, a mitigation, a refused upload.
+  await visit(page, '/organisations/R41/estate', 'lead: estate');
+  const estate = await page.textContent('main');
+  check('the estate lists unsupported Windows 7', estate.includes('Microsoft Windows 7 SP1') && estate.includes('None recorded'));
+  await page.click('main a[href*="asset=WS-0001"]');
+  await page.click('main button[type=submit]');
+  check('a mitigation without an action names it', await page.isVisible('.nhsuk-error-summary a[href="#action"]'));
+  await axe(page, 'lead: mitigation errors');
+  await page.check('#action-isolate');
+  await page.fill('#evidence', 'Moved to VLAN 99');
+  await page.click('main button[type=submit]');
+  await page.waitForURL(/\/estate$/);
+  check('the mitigation shows on the estate', (await page.textContent('main')).includes('Isolate from the network'));
+  await axe(page, 'lead: estate with a mitigation');
+  await page.setInputFiles('#file', { name: 'inventory.csv', mimeType: 'text/csv', buffer: Buffer.from('asset,asset_type\nPC-1,workstation\n') });
+  await page.click('main form[enctype] button[type=submit]');
+  check('a bad inventory names the file', await page.isVisible('.nhsuk-error-summary a[href="#file"]'));
+  await axe(page, 'lead: inventory refused');
   const foreign = await page.goto(base + '/organisations/R42');
   check('another organisation is not found for the lead', foreign.status() === 404);
   await page.goto(base + '/');

@@ -8,8 +8,9 @@ use palisade_domain::alert::{AlertInput, ProductInput};
 use palisade_domain::assessment::{Facts, StatusInputs, decide_status, evaluate};
 use palisade_domain::framework::{AnswerType, FrameworkKind, Level};
 use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
+use palisade_domain::page::PageRequest;
 use palisade_domain::people::{ContactInput, Role};
-use palisade_domain::policy::{Grant, Principal, Scope};
+use palisade_domain::policy::{Grant, OrgAction, Principal, Scope};
 use palisade_store::{AssessmentKey, ImportReport, ImportRow, SeededAssessment, SeededContact};
 
 const PLACES: &[&str] = &[
@@ -395,11 +396,39 @@ impl App {
         self.seed_alerts(&actor).await?;
         progress("answering assessments");
         let assessments = self.seed_assessments(lead_org).await?;
+        progress("adding product lifecycles and an inventory");
+        self.seed_estate(&actor, lead_org).await?;
         Ok(DemoReport {
             organisations,
             sign_ins,
             assessments,
         })
+    }
+
+    /// A few product lifecycles (unless lifecycles were imported) and, once, an inventory for the
+    /// lead organisation uploaded by its lead, with unsupported Windows 7, Windows 10, Windows
+    /// Server 2012 R2 and Python 2.7 among current systems.
+    async fn seed_estate(&self, actor: &Actor, org: &str) -> Result<()> {
+        if self.store.feed(crate::estate::EOL_FEED).await?.is_none() {
+            let files: Vec<(String, String)> = DEMO_LIFECYCLES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect();
+            self.import_eol(actor, &files).await?;
+        }
+        let view = self.org_for(actor, org, OrgAction::View).await?;
+        let uploads = self
+            .store
+            .list_uploads(view.org.id, PageRequest::new(Some(1), Some(1)))
+            .await?;
+        if uploads.total > 0 {
+            return Ok(());
+        }
+        let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
+        let lead = self.actor_of(&lead).await?;
+        self.upload_inventory_csv(&lead, org, demo_inventory().as_bytes())
+            .await?;
+        Ok(())
     }
 
     /// Three alerts, unless there are alerts already: a High one about a vulnerability (with
@@ -725,6 +754,44 @@ fn demo_roll(code: &str) -> u8 {
         (h ^ u32::from(b)).wrapping_mul(16777619)
     });
     (h % 100) as u8
+}
+
+/// Product lifecycles for the demonstration, in the endoflife.date format (a short subset).
+const DEMO_LIFECYCLES: [(&str, &str); 3] = [
+    ("windows.md", include_str!("../demo/lifecycles/windows.md")),
+    (
+        "windows-server.md",
+        include_str!("../demo/lifecycles/windows-server.md"),
+    ),
+    ("python.md", include_str!("../demo/lifecycles/python.md")),
+];
+
+/// The demo trust's inventory: a ward of workstations (a few still on Windows 7 or Windows 10),
+/// servers, and the software on them.
+fn demo_inventory() -> String {
+    let mut csv =
+        String::from("asset,asset_type,vendor,product,version,cpe,purl,internet_facing,location\n");
+    for i in 1..=40 {
+        let version = match i {
+            1..=3 => "7 SP1",
+            4..=12 => "10 22H2",
+            _ => "11 24H2 (E)",
+        };
+        csv.push_str(&format!(
+            "WS-{i:04},workstation,Microsoft,Windows,{version},,,no,Ward {}\n",
+            1 + i % 4
+        ));
+    }
+    csv.push_str(
+        "SRV-PACS-01,server,Microsoft,Windows Server,2012 R2,,,no,Data centre\n\
+         SRV-WEB-01,server,Microsoft,Windows Server,2022,,,yes,Data centre\n\
+         SRV-APP-01,server,Microsoft,Windows Server,2019,,,no,Data centre\n\
+         SRV-APP-01,application,Python Software Foundation,Python,2.7.18,,,no,Data centre\n\
+         SRV-WEB-01,application,Python Software Foundation,Python,3.12.4,,,yes,Data centre\n\
+         SRV-WEB-01,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,yes,Data centre\n\
+         SRV-APP-01,library,,,,,pkg:pypi/django@4.2.1,no,Data centre\n",
+    );
+    csv
 }
 
 #[cfg(test)]
