@@ -119,7 +119,11 @@ impl App {
 
     /// The alert with this reference, if the actor may read it: the national team reads every
     /// alert; everyone else reads published ones (their content is public).
-    async fn readable_alert(&self, actor: &Actor, reference: &str) -> Result<AlertRecord> {
+    pub(crate) async fn readable_alert(
+        &self,
+        actor: &Actor,
+        reference: &str,
+    ) -> Result<AlertRecord> {
         let alert = self
             .store
             .find_alert(reference)

@@ -10,6 +10,7 @@ use palisade_domain::FieldErrors;
 use palisade_domain::eol::{Catalogue, Cycle, MitigationInput, Product, Support};
 use palisade_domain::framework::parse_date;
 use palisade_domain::inventory::Component;
+use palisade_domain::kev::{KevEntry, parse_catalogue};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_store::{FeedRecord, StoredMitigation};
@@ -18,13 +19,12 @@ use time::Date;
 
 /// The product lifecycle feed's name.
 pub const EOL_FEED: &str = "eol";
+/// The known exploited vulnerabilities feed's name.
+pub const KEV_FEED: &str = "kev";
 
 /// The largest feed archive accepted, and the most its files may hold once unpacked.
 pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
 const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
-
-/// The product lifecycles as last read, with the feed digest they were read at.
-pub(crate) type CachedCatalogue = (String, Arc<Catalogue>);
 
 /// What a feed import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,37 +176,65 @@ impl App {
         let products = parse_eol_files(files)?;
         let rows = products
             .iter()
-            .map(|p| {
-                serde_json::to_string(p)
-                    .map(|body| (p.slug.clone(), p.title.clone(), body))
-                    .map_err(|e| AppError::Internal(e.to_string()))
-            })
+            .map(|p| json_item(p.slug.clone(), p))
             .collect::<Result<Vec<_>>>()?;
         let data_time = products.iter().filter_map(Product::newest_date).max();
+        self.store_feed(actor, EOL_FEED, rows, data_time.map(midnight))
+            .await
+    }
+
+    /// Replaces the known exploited vulnerabilities with CISA's catalogue (its JSON), national
+    /// admins only; the same catalogue again changes nothing.
+    pub async fn import_kev(&self, actor: &Actor, data: &[u8]) -> Result<FeedImport> {
+        actor.require(GlobalAction::ImportFeeds)?;
+        if data.len() > MAX_FEED_BYTES {
+            return Err(AppError::invalid(
+                "file",
+                format!("is larger than {} MB", MAX_FEED_BYTES / (1024 * 1024)),
+            ));
+        }
+        let catalogue = parse_catalogue(data).map_err(|e| AppError::invalid("file", e))?;
+        let rows = catalogue
+            .entries
+            .iter()
+            .map(|e| json_item(e.cve.as_str().to_string(), e))
+            .collect::<Result<Vec<_>>>()?;
+        self.store_feed(actor, KEV_FEED, rows, Some(catalogue.released))
+            .await
+    }
+
+    /// Writes a feed's items with its record and audit entry, unless it holds the same already.
+    async fn store_feed(
+        &self,
+        actor: &Actor,
+        name: &'static str,
+        rows: Vec<(String, String)>,
+        data_time: Option<i64>,
+    ) -> Result<FeedImport> {
         let feed = FeedRecord {
-            name: EOL_FEED.into(),
-            digest: digest(rows.iter().map(|(_, _, body)| body.as_str())),
+            name: name.into(),
+            digest: digest(rows.iter().map(|(_, body)| body.as_str())),
             items: rows.len() as i64,
-            data_time: data_time.map(midnight),
+            data_time,
             imported_at: self.now(),
         };
         let audit = self.draft(
             actor,
             "feed.import",
             "feed",
-            EOL_FEED,
+            name,
             None,
-            serde_json::json!({"feed": EOL_FEED, "items": rows.len(), "digest": feed.digest}),
+            serde_json::json!({"feed": name, "items": rows.len(), "digest": feed.digest}),
         );
         let changed = self
             .store
-            .replace_eol_products(&rows, &feed, self.stamp(actor), audit)
+            .replace_feed(&feed, &rows, self.stamp(actor), audit)
             .await?;
         Ok(FeedImport {
-            feed: EOL_FEED,
+            feed: name,
             items: rows.len(),
             changed,
-            data_time: feed.data_time,
+            data_time,
         })
     }
 
@@ -217,23 +245,20 @@ impl App {
 
     /// The lifecycle catalogue, read again only when the feed has changed (by any server).
     pub async fn eol_catalogue(&self) -> Result<(Arc<Catalogue>, Option<FeedRecord>)> {
-        let feed = self.store.feed(EOL_FEED).await?;
-        let digest = feed.as_ref().map(|f| f.digest.clone()).unwrap_or_default();
-        if let Some((d, c)) = self.eol.lock().map_err(poisoned)?.as_ref()
-            && *d == digest
-        {
-            return Ok((c.clone(), feed));
-        }
-        let mut products = Vec::new();
-        for body in self.store.eol_products().await? {
-            products.push(
-                serde_json::from_str::<Product>(&body)
-                    .map_err(|e| AppError::Internal(format!("stored product lifecycle: {e}")))?,
-            );
-        }
-        let catalogue = Arc::new(Catalogue::new(products));
-        *self.eol.lock().map_err(poisoned)? = Some((digest, catalogue.clone()));
-        Ok((catalogue, feed))
+        self.feeds_cache
+            .eol
+            .load(self, EOL_FEED, |products: Vec<Product>| {
+                Catalogue::new(products)
+            })
+            .await
+    }
+
+    /// The known exploited vulnerabilities, by CVE, read again only when the feed has changed.
+    pub async fn kev_catalogue(&self) -> Result<(Arc<Vec<KevEntry>>, Option<FeedRecord>)> {
+        self.feeds_cache
+            .kev
+            .load(self, KEV_FEED, |entries: Vec<KevEntry>| entries)
+            .await
     }
 
     /// The organisation's unsupported systems on `on` (`YYYY-MM-DD`, today when empty).
@@ -348,8 +373,62 @@ impl App {
     }
 }
 
+fn json_item<T: serde::Serialize>(key: String, item: &T) -> Result<(String, String)> {
+    serde_json::to_string(item)
+        .map(|body| (key, body))
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// One feed's items as last read, with the digest they were read at: every server reads them
+/// again when the feed's digest changes, whoever imported it.
+pub(crate) struct Cached<T>(std::sync::Mutex<Option<(String, Arc<T>)>>);
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(None))
+    }
+}
+
+impl<T> Cached<T> {
+    async fn load<I: serde::de::DeserializeOwned>(
+        &self,
+        app: &App,
+        feed: &str,
+        build: impl FnOnce(Vec<I>) -> T,
+    ) -> Result<(Arc<T>, Option<FeedRecord>)> {
+        let record = app.store.feed(feed).await?;
+        let digest = record
+            .as_ref()
+            .map(|f| f.digest.clone())
+            .unwrap_or_default();
+        if let Some((d, held)) = self.0.lock().map_err(poisoned)?.as_ref()
+            && *d == digest
+        {
+            return Ok((held.clone(), record));
+        }
+        let items = app
+            .store
+            .feed_items(feed)
+            .await?
+            .iter()
+            .map(|body| serde_json::from_str::<I>(body))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| AppError::Internal(format!("stored {feed} item: {e}")))?;
+        let built = Arc::new(build(items));
+        *self.0.lock().map_err(poisoned)? = Some((digest, built.clone()));
+        Ok((built, record))
+    }
+}
+
+/// The feeds each server holds in memory.
+#[derive(Default)]
+pub(crate) struct FeedsCache {
+    eol: Cached<Catalogue>,
+    kev: Cached<Vec<KevEntry>>,
+}
+
 fn poisoned<T>(_: T) -> AppError {
-    AppError::Internal("the lifecycle cache lock was poisoned".into())
+    AppError::Internal("a feed cache lock was poisoned".into())
 }
 
 #[cfg(test)]

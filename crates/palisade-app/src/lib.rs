@@ -16,6 +16,7 @@ mod error;
 pub mod estate;
 pub mod evidence;
 pub mod exports;
+pub mod exposure;
 pub mod feeds;
 pub mod import;
 pub mod independent_audits;
@@ -73,8 +74,10 @@ pub struct App {
     pub alerts: alerts::AlertSettings,
     /// The TAXII collection's objects, rebuilt when something new is published.
     pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<stix::StixCatalog>>>>,
-    /// The product lifecycles, with the feed digest they were read at.
-    pub(crate) eol: Arc<std::sync::Mutex<Option<estate::CachedCatalogue>>>,
+    /// The feeds' items as last read (product lifecycles, known exploited vulnerabilities).
+    pub(crate) feeds_cache: Arc<estate::FeedsCache>,
+    /// Every organisation's components by identity and version, for exposure questions.
+    pub(crate) estate_index: Arc<exposure::EstateIndex>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -136,7 +139,8 @@ impl App {
             objects: None,
             alerts: alerts::AlertSettings::default(),
             stix: Arc::default(),
-            eol: Arc::default(),
+            feeds_cache: Arc::default(),
+            estate_index: Arc::default(),
         }
     }
 

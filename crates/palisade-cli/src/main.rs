@@ -157,6 +157,9 @@ enum EstateCommand {
     /// Replace the product lifecycles with the endoflife.date product files (`*.md`) in DIR.
     /// Importing the same data again changes nothing.
     ImportEol { dir: PathBuf },
+    /// Replace the known exploited vulnerabilities with CISA's catalogue (its JSON file).
+    /// Importing the same catalogue again changes nothing.
+    ImportKev { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -362,6 +365,14 @@ async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()>
     }
     let state = palisade_web::AppState::new(app.clone(), web);
     tokio::spawn(sweep_sessions(app.clone()));
+    // The exposure index is built in the background, so serving starts at once; a question
+    // asked before it is ready waits for it.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.warm_exposure_index().await {
+            tracing::error!(error = %e, "the exposure index could not be built");
+        }
+    });
     // Escalations and the outbox, beside the requests and never in their way.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(palisade_app::delivery::run_worker(
@@ -602,6 +613,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot read {}", dir.display()))?;
             let done = app
                 .import_eol(&Actor::cli(), &files)
+                .await
+                .map_err(app_error)?;
+            println!("{}", feed_summary(&done));
+        }
+        Command::Estate(EstateCommand::ImportKev { file }) => {
+            let app = open(&settings).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let done = app
+                .import_kev(&Actor::cli(), &bytes)
                 .await
                 .map_err(app_error)?;
             println!("{}", feed_summary(&done));

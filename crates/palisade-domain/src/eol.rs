@@ -59,7 +59,7 @@ impl Support {
     }
 }
 
-mod opt_iso_date {
+pub(crate) mod opt_iso_date {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
 
@@ -77,7 +77,7 @@ mod opt_iso_date {
     }
 }
 
-mod iso_date {
+pub(crate) mod iso_date {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
 

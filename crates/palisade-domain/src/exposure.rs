@@ -74,6 +74,25 @@ pub struct Rule {
     pub affects: Affects,
 }
 
+impl Rule {
+    /// Whether the rule names a component of `identity` at `version` (as written): the same
+    /// answer the index gives, for checking one component.
+    pub fn names(&self, identity: &Identity, version: Option<&str>) -> bool {
+        if *identity != self.identity {
+            return false;
+        }
+        let parsed = || {
+            let scheme = identity.scheme().ok()?;
+            Version::parse(scheme, version?).ok()
+        };
+        match &self.affects {
+            Affects::All => true,
+            Affects::Exactly(v) => parsed().is_some_and(|p| p == *v),
+            Affects::Range(r) => parsed().is_some_and(|p| r.contains(&p)),
+        }
+    }
+}
+
 /// A CPE version attribute that names one version (not `*` any or `-` not applicable).
 fn cpe_version(c: &Cpe23) -> Option<Version> {
     let a = c.attributes();

@@ -249,18 +249,34 @@ impl ComponentInput {
     }
 }
 
+/// How an inventory line is matched: by package URL, else by CPE, else by vendor and product
+/// names in CPE form.
+pub fn identity_of(
+    vendor: &str,
+    product: &str,
+    cpe: Option<&Cpe23>,
+    purl: Option<&Purl>,
+) -> Identity {
+    match (purl, cpe) {
+        (Some(p), _) => Identity::of_purl(p),
+        (None, Some(c)) => Identity::of_cpe(c),
+        (None, None) => Identity::Product {
+            vendor: cpe_name(vendor),
+            product: cpe_name(product),
+        },
+    }
+}
+
 impl Component {
     /// How the component is matched: by package URL, else by CPE, else by vendor and product
     /// names in CPE form.
     pub fn identity(&self) -> Identity {
-        match (&self.purl, &self.cpe) {
-            (Some(p), _) => Identity::of_purl(p),
-            (None, Some(c)) => Identity::of_cpe(c),
-            (None, None) => Identity::Product {
-                vendor: cpe_name(&self.vendor),
-                product: cpe_name(&self.product),
-            },
-        }
+        identity_of(
+            &self.vendor,
+            &self.product,
+            self.cpe.as_ref(),
+            self.purl.as_ref(),
+        )
     }
 
     /// The version in the identity's order (`None` when unknown); an error when the package type

@@ -15,6 +15,7 @@ pub mod framework;
 pub mod ident;
 pub mod independent_audit;
 pub mod inventory;
+pub mod kev;
 pub mod org;
 pub mod page;
 pub mod people;

@@ -78,7 +78,8 @@ mod exposure {
     proptest! {
         #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
 
-        /// The index answers a range exactly as checking every component with `contains` would.
+        /// The index answers a range exactly as checking every component with `contains` would,
+        /// and as `Rule::names` does for one component.
         #[test]
         fn index_matches_equal_a_scan(
             components in proptest::collection::vec(version(), 0..60),
@@ -114,7 +115,14 @@ mod exposure {
                 .filter(|(_, c)| range.contains(&Version::parse(Scheme::Maven, c).unwrap()))
                 .map(|(i, _)| i)
                 .collect();
-            prop_assert_eq!(got, want, "{}", vers);
+            let named: Vec<usize> = components
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| rules[0].names(&Identity::of_purl(product.purl.as_ref().unwrap()), Some(c.as_str())))
+                .map(|(i, _)| i)
+                .collect();
+            prop_assert_eq!(&got, &want, "{}", vers);
+            prop_assert_eq!(named, want, "{}", vers);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The estate's reference data and decisions: data feeds (each with the time of its data and a
-//! digest, so re-importing the same data changes nothing), product lifecycles, and the
-//! mitigations organisations record for unsupported systems.
+//! digest, so re-importing the same data changes nothing) and their items, and the mitigations
+//! organisations record for unsupported systems.
 
 use sqlx::FromRow;
 
@@ -126,10 +126,10 @@ impl crate::EstateStore for SqlStore {
         .map(FeedRecord::from))
     }
 
-    async fn replace_eol_products(
+    async fn replace_feed(
         &self,
-        products: &[(String, String, String)],
         feed: &FeedRecord,
+        items: &[(String, String)],
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<bool> {
@@ -137,13 +137,14 @@ impl crate::EstateStore for SqlStore {
         if !record_feed(&mut tx, feed, stamp).await? {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM eol_products")
+        sqlx::query("DELETE FROM feed_items WHERE feed = $1")
+            .bind(&feed.name)
             .execute(&mut *tx)
             .await?;
-        for (slug, title, body) in products {
-            sqlx::query("INSERT INTO eol_products (slug, title, body) VALUES ($1, $2, $3)")
-                .bind(slug)
-                .bind(title)
+        for (key, body) in items {
+            sqlx::query("INSERT INTO feed_items (feed, item_key, body) VALUES ($1, $2, $3)")
+                .bind(&feed.name)
+                .bind(key)
                 .bind(body)
                 .execute(&mut *tx)
                 .await?;
@@ -153,9 +154,10 @@ impl crate::EstateStore for SqlStore {
         Ok(true)
     }
 
-    async fn eol_products(&self) -> Result<Vec<String>> {
+    async fn feed_items(&self, feed: &str) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT body FROM eol_products ORDER BY slug")
+            sqlx::query_scalar("SELECT body FROM feed_items WHERE feed = $1 ORDER BY item_key")
+                .bind(feed)
                 .fetch_all(&self.read)
                 .await?,
         )

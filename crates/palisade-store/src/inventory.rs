@@ -419,6 +419,69 @@ impl crate::InventoryStore for SqlStore {
         Ok(out)
     }
 
+    async fn snapshot_batch(
+        &self,
+        after_org: OrgId,
+        orgs: i64,
+    ) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
+        // Whole organisations per statement, so each snapshot is read as one upload left it.
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT org_id, upload_id, body FROM inventory_snapshot_chunks WHERE org_id IN \
+             (SELECT DISTINCT org_id FROM inventory_snapshot_chunks WHERE org_id > $1 \
+              ORDER BY org_id LIMIT $2) ORDER BY org_id, seq",
+        )
+        .bind(after_org)
+        .bind(orgs)
+        .fetch_all(&self.read)
+        .await?;
+        let mut out: Vec<(OrgId, i64, Vec<Component>)> = Vec::new();
+        for (org_id, upload_id, body) in rows {
+            if out.last().is_none_or(|(o, _, _)| *o != org_id) {
+                out.push((org_id, upload_id, Vec::new()));
+            }
+            let held = &mut out.last_mut().expect("pushed above").2;
+            for r in decode::<Row>(&body)? {
+                held.push(r.component()?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn last_upload_id(&self) -> Result<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM inventory_uploads")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    async fn uploads_after(&self, after_id: i64) -> Result<Vec<(i64, OrgId)>> {
+        Ok(
+            sqlx::query_as("SELECT id, org_id FROM inventory_uploads WHERE id > $1 ORDER BY id")
+                .bind(after_id)
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn all_changes(&self, upload_id: i64) -> Result<Vec<InventoryChange>> {
+        let mut out = Vec::new();
+        for body in chunks(
+            &self.read,
+            "inventory_change_chunks",
+            "upload_id",
+            upload_id,
+            0,
+            i64::MAX,
+        )
+        .await?
+        {
+            for c in decode::<ChangeOwned>(&body)? {
+                out.push(InventoryChange::try_from(c)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn list_uploads(
         &self,
         org_id: OrgId,

@@ -48,6 +48,8 @@ pub trait OrgStore: Send + Sync {
     async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>>;
     /// The organisations with these codes (unknown codes are simply not there), by code.
     async fn orgs_by_codes(&self, codes: &[OrgCode]) -> Result<Vec<Organisation>>;
+    /// The organisations with these ids (unknown ids are left out).
+    async fn orgs_by_ids(&self, ids: &[OrgId]) -> Result<Vec<Organisation>>;
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>>;
     async fn list_orgs(
         &self,
@@ -150,24 +152,24 @@ pub trait SessionStore: Send + Sync {
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
 }
 
-/// Data feeds, product lifecycles and mitigations of unsupported systems.
+/// Data feeds with their items, and mitigations of unsupported systems.
 #[async_trait]
 pub trait EstateStore: Send + Sync {
     /// Every feed's latest import, by name.
     async fn feeds(&self) -> Result<Vec<FeedRecord>>;
     async fn feed(&self, name: &str) -> Result<Option<FeedRecord>>;
-    /// Replaces every product lifecycle (slug, title, JSON body) in one transaction with the
-    /// feed's record and the audit entry; `false`, and nothing written, when the feed already
-    /// holds data with the same digest.
-    async fn replace_eol_products(
+    /// Replaces a feed's items (key, JSON body) in one transaction with the feed's record and
+    /// the audit entry; `false`, and nothing written, when the feed already holds data with the
+    /// same digest.
+    async fn replace_feed(
         &self,
-        products: &[(String, String, String)],
         feed: &FeedRecord,
+        items: &[(String, String)],
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<bool>;
-    /// Every product lifecycle's JSON body.
-    async fn eol_products(&self) -> Result<Vec<String>>;
+    /// A feed's items' JSON bodies, by key.
+    async fn feed_items(&self, feed: &str) -> Result<Vec<String>>;
     /// Records (or replaces) the mitigation of one system of the organisation.
     async fn save_mitigation(
         &self,
@@ -205,6 +207,20 @@ pub trait InventoryStore: Send + Sync {
         &self,
         org_id: OrgId,
     ) -> Result<Vec<palisade_domain::inventory::Component>>;
+    /// Up to `orgs` organisations' current inventories after `after_org` (by id): each with the
+    /// upload that left it and its components, whole.
+    async fn snapshot_batch(
+        &self,
+        after_org: OrgId,
+        orgs: i64,
+    ) -> Result<Vec<(OrgId, i64, Vec<palisade_domain::inventory::Component>)>>;
+    /// The newest upload's id (0 before any).
+    async fn last_upload_id(&self) -> Result<i64>;
+    /// Uploads after `after_id` (id, organisation), oldest first. Upload ids are taken under the
+    /// write lock, so they are committed in order on both engines.
+    async fn uploads_after(&self, after_id: i64) -> Result<Vec<(i64, OrgId)>>;
+    /// Everything one upload added and removed.
+    async fn all_changes(&self, upload_id: i64) -> Result<Vec<InventoryChange>>;
     /// The organisation's uploads, newest first.
     async fn list_uploads(&self, org_id: OrgId, page: PageRequest)
     -> Result<Page<InventoryUpload>>;

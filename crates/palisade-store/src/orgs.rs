@@ -294,6 +294,24 @@ impl OrgStore for SqlStore {
         fetch_orgs(&sql, &self.read).await
     }
 
+    async fn orgs_by_ids(&self, ids: &[OrgId]) -> Result<Vec<Organisation>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // About 250 parameters a statement, as elsewhere (SQLite's lookup is quadratic).
+        for batch in ids.chunks(250) {
+            let mut sql = Sql::default();
+            sql.push(&format!("SELECT {ORG_COLUMNS} WHERE o.id IN ("));
+            for (i, id) in batch.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.i64(*id);
+            }
+            sql.push(")");
+            out.extend(fetch_orgs(&sql, &self.read).await?);
+        }
+        Ok(out)
+    }
+
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {
         let mut sql = Sql::default();
         let scoped = sql.scope_cte(scope);

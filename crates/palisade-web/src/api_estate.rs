@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::api::{ApiJson, ApiQuery, ListMeta, items_and_meta, require_media};
+use crate::api_inventory::{ComponentFields, Paging};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::ApiUser;
 use axum::extract::{Path, State};
@@ -10,9 +11,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use palisade_app::estate::{FeedImport, MAX_FEED_BYTES, UnsupportedSystem};
+use palisade_app::exposure::{ExposureReport, Source};
 use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::eol::{MitigationInput, Support};
 use palisade_domain::framework::date_text;
+use palisade_domain::kev::KevEntry;
 use palisade_domain::page::PageRequest;
 use palisade_store::{FeedRecord, StoredMitigation};
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,12 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/feeds/eol",
             put(import_eol).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
         )
+        .route(
+            "/api/v1/feeds/kev",
+            put(import_kev).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
+        )
+        .route("/api/v1/exposure", get(exposure_by_cve))
+        .route("/api/v1/alerts/{id}/exposure", get(alert_exposure))
         .route("/api/v1/organisations/{code}/unsupported", get(unsupported))
         .route(
             "/api/v1/organisations/{code}/mitigations",
@@ -119,6 +128,161 @@ pub(crate) async fn import_eol(
     require_media(&headers, "application/zip", "the product files")?;
     let files = palisade_app::estate::read_eol_zip(&body)?;
     Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/feeds/kev", tag = "estate", security(("bearer" = [])),
+    request_body(content = String, content_type = "application/json", description = "CISA's catalogue of known exploited vulnerabilities, as published"),
+    responses((status = 200, body = FeedImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "The JSON path or line that is wrong; nothing changes", body = ErrorBody)))]
+pub(crate) async fn import_kev(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<FeedImportDto>> {
+    require_media(&headers, "application/json", "the catalogue")?;
+    Ok(Json(s.app.import_kev(&actor, &body).await?.into()))
+}
+
+/// Where an exposure answer's rules came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceDto {
+    /// `alert` (a published alert, with the versions its products give) or `kev_product` (a
+    /// known exploited vulnerability no alert gives versions for: every version of its product).
+    pub kind: String,
+    pub reference: Option<String>,
+    pub title: Option<String>,
+}
+
+impl From<Source> for SourceDto {
+    fn from(s: Source) -> Self {
+        match s {
+            Source::Alert { reference, title } => Self {
+                kind: "alert".into(),
+                reference: Some(reference),
+                title: Some(title),
+            },
+            Source::KevProduct { cve } => Self {
+                kind: "kev_product".into(),
+                reference: Some(cve.as_str().into()),
+                title: None,
+            },
+        }
+    }
+}
+
+/// A known exploited vulnerability, from CISA's catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KevDto {
+    pub cve: String,
+    pub vendor_project: String,
+    pub product: String,
+    pub name: String,
+    pub date_added: String,
+    pub due_date: Option<String>,
+    /// Known to be used in ransomware campaigns.
+    pub ransomware: bool,
+    pub required_action: String,
+}
+
+impl From<KevEntry> for KevDto {
+    fn from(k: KevEntry) -> Self {
+        Self {
+            cve: k.cve.as_str().into(),
+            vendor_project: k.vendor_project,
+            product: k.product,
+            name: k.name,
+            date_added: date_text(k.date_added),
+            due_date: k.due_date.map(date_text),
+            ransomware: k.ransomware,
+            required_action: k.required_action,
+        }
+    }
+}
+
+/// One exposed organisation with its matching components.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExposedOrgDto {
+    pub org_code: String,
+    /// Shown to national roles only.
+    pub org_name: Option<String>,
+    pub components: Vec<ComponentFields>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExposureDto {
+    pub sources: Vec<SourceDto>,
+    pub kev: Option<KevDto>,
+    /// Matching components across every exposed organisation the caller may see.
+    pub components: usize,
+    pub items: Vec<ExposedOrgDto>,
+    pub meta: ListMeta,
+}
+
+fn exposure_dto(actor: &palisade_app::Actor, r: ExposureReport) -> ExposureDto {
+    let names = actor
+        .principal
+        .may_global(palisade_domain::policy::GlobalAction::ViewNationalEstate);
+    let meta = crate::api::meta(&r.organisations);
+    ExposureDto {
+        sources: r.sources.into_iter().map(Into::into).collect(),
+        kev: r.kev.map(Into::into),
+        components: r.components,
+        items: r
+            .organisations
+            .items
+            .into_iter()
+            .map(|e| ExposedOrgDto {
+                org_code: e.org.code.to_string(),
+                org_name: names.then_some(e.org.name),
+                components: e.components.into_iter().map(Into::into).collect(),
+            })
+            .collect(),
+        meta,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExposureQuery {
+    /// `CVE-YYYY-NNNN`.
+    pub cve: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/exposure", tag = "estate", params(ExposureQuery), security(("bearer" = [])),
+    responses((status = 200, description = "Exposed organisations by code: every one for national roles, the caller's own otherwise", body = ExposureDto),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn exposure_by_cve(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ExposureQuery>,
+) -> ApiResult<Json<ExposureDto>> {
+    let report = s
+        .app
+        .exposure_by_cve(
+            &actor,
+            q.cve.as_deref().unwrap_or_default(),
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
+    Ok(Json(exposure_dto(&actor, report)))
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/exposure", tag = "estate", params(("id" = String, Path, description = "The alert's reference, e.g. CC-1000"), Paging), security(("bearer" = [])),
+    responses((status = 200, body = ExposureDto), (status = 404, body = ErrorBody)))]
+pub(crate) async fn alert_exposure(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<Paging>,
+) -> ApiResult<Json<ExposureDto>> {
+    let report = s
+        .app
+        .alert_exposure(&actor, &id, PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(Json(exposure_dto(&actor, report)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

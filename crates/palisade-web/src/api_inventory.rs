@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use palisade_app::inventory::MAX_INVENTORY_BYTES;
 use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::inventory::Component;
 use palisade_domain::page::PageRequest;
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
 use serde::{Deserialize, Serialize};
@@ -49,11 +50,9 @@ impl Paging {
     }
 }
 
-/// One component of an organisation's inventory.
+/// What an inventory line says about a component.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ComponentDto {
-    /// Where the component stands in the uploaded file, from 1.
-    pub position: i64,
+pub struct ComponentFields {
     pub asset: String,
     /// One of `workstation`, `server`, `network_device`, `medical_device`, `mobile_device`,
     /// `operating_system`, `application`, `library`, `firmware`, `cloud_service`, `other`.
@@ -67,11 +66,9 @@ pub struct ComponentDto {
     pub location: Option<String>,
 }
 
-impl From<StoredComponent> for ComponentDto {
-    fn from(s: StoredComponent) -> Self {
-        let c = s.component;
+impl From<Component> for ComponentFields {
+    fn from(c: Component) -> Self {
         Self {
-            position: s.position,
             asset: c.asset,
             asset_type: c.asset_type.as_str().into(),
             vendor: c.vendor,
@@ -81,6 +78,24 @@ impl From<StoredComponent> for ComponentDto {
             purl: c.purl.map(|x| x.as_str().into()),
             internet_facing: c.internet_facing,
             location: c.location,
+        }
+    }
+}
+
+/// One component of an organisation's inventory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentDto {
+    /// Where the component stands in the uploaded file, from 1.
+    pub position: i64,
+    #[serde(flatten)]
+    pub fields: ComponentFields,
+}
+
+impl From<StoredComponent> for ComponentDto {
+    fn from(s: StoredComponent) -> Self {
+        Self {
+            position: s.position,
+            fields: s.component.into(),
         }
     }
 }

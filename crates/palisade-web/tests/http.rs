@@ -6390,3 +6390,245 @@ async fn the_estate_page_uploads_an_inventory_and_records_mitigations() {
     assert!(bad.text().contains("#on"));
     h.db.cleanup().await;
 }
+
+const KEV_JSON: &str = r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.11.20",
+  "dateReleased": "2026-11-20T17:00:00.000Z", "count": 2, "vulnerabilities": [
+  {"cveID": "CVE-2017-0144", "vendorProject": "Microsoft", "product": "SMBv1", "vulnerabilityName": "EternalBlue",
+   "dateAdded": "2022-02-10", "shortDescription": "", "requiredAction": "Apply updates.", "dueDate": "2022-08-10",
+   "knownRansomwareCampaignUse": "Known", "notes": ""},
+  {"cveID": "CVE-2020-0796", "vendorProject": "Microsoft", "product": "Windows", "vulnerabilityName": "SMBGhost",
+   "dateAdded": "2022-02-10", "shortDescription": "", "requiredAction": "Apply updates.", "dueDate": "2022-08-10",
+   "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#;
+
+#[tokio::test]
+async fn exposure_follows_alerts_kev_and_every_upload() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let alert = h
+            .api(
+                Method::POST,
+                "/api/v1/alerts",
+                Some(&w.admin.1),
+                Some(high_alert(true)),
+            )
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+        let log4j =
+            |v: &str| format!(",library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@{v},no");
+        let upload = |code: &'static str, token: String, csv: String| {
+            let h = &h;
+            async move {
+                let r = h
+                    .raw(
+                        Method::PUT,
+                        &format!("/api/v1/organisations/{code}/inventory"),
+                        &token,
+                        "text/csv",
+                        csv,
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            }
+        };
+        upload(
+            "A81001",
+            w.lead.1.clone(),
+            format!(
+                "{header}\napp-1{}\napp-2{}\nPC-1,workstation,Microsoft,Windows,7 SP1,,,no\n",
+                log4j("2.14.1"),
+                log4j("2.17.1")
+            ),
+        )
+        .await;
+        upload(
+            "RX1",
+            w.foreign.1.clone(),
+            format!("{header}\nweb-1{}\n", log4j("2.0.0")),
+        )
+        .await;
+
+        let ask = |uri: String, token: String| {
+            let h = &h;
+            async move { h.api(Method::GET, &uri, Some(&token), None).await }
+        };
+        let orgs = |r: &Value| -> Vec<(String, Value, Vec<String>)> {
+            r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    let assets = o["components"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c["asset"].as_str().unwrap().to_string())
+                        .collect();
+                    (
+                        o["org_code"].as_str().unwrap().to_string(),
+                        o["org_name"].clone(),
+                        assets,
+                    )
+                })
+                .collect()
+        };
+        // The alert names CVE-2017-0144 with a Log4j range: only versions inside it count.
+        let national = ask(
+            "/api/v1/exposure?cve=CVE-2017-0144".into(),
+            w.analyst.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(
+            orgs(&national),
+            [
+                (
+                    "A81001".to_string(),
+                    json!("Org A81001"),
+                    vec!["app-1".to_string()]
+                ),
+                (
+                    "RX1".to_string(),
+                    json!("Org RX1"),
+                    vec!["web-1".to_string()]
+                ),
+            ],
+            "{national}"
+        );
+        assert_eq!(national["components"], 2);
+        assert_eq!(national["sources"][0]["reference"], alert.as_str());
+        assert_eq!(national["kev"], Value::Null, "no catalogue imported yet");
+        // An organisation sees only its own, by code.
+        let mine = ask(
+            "/api/v1/exposure?cve=CVE-2017-0144".into(),
+            w.member.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(
+            orgs(&mine),
+            [("A81001".to_string(), Value::Null, vec!["app-1".to_string()])]
+        );
+        assert_eq!(mine["components"], 1);
+        let none = ask(
+            "/api/v1/exposure?cve=CVE-2017-0144".into(),
+            w.auditor.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(none["meta"]["total"], 0);
+        let by_alert = ask(
+            format!("/api/v1/alerts/{alert}/exposure"),
+            w.admin.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(by_alert["meta"]["total"], 2);
+        assert_eq!(
+            ask("/api/v1/alerts/CC-9999/exposure".into(), w.admin.1.clone())
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ask("/api/v1/exposure?cve=MS17-010".into(), w.admin.1.clone())
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        // Known exploited vulnerabilities: national admins import the catalogue, once.
+        let kev = |token: &str, ct: &'static str, body: &str| {
+            let (h, token, body) = (&h, token.to_string(), body.to_string());
+            async move {
+                h.raw(Method::PUT, "/api/v1/feeds/kev", &token, ct, body)
+                    .await
+            }
+        };
+        assert_eq!(
+            kev(&w.analyst.1, "application/json", KEV_JSON).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            kev(&w.admin.1, "text/plain", KEV_JSON).await.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+        let r = kev(
+            &w.admin.1,
+            "application/json",
+            &KEV_JSON.replace("2022-02-10", "Feb 2022"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().contains("vulnerabilities[0].dateAdded"),
+            "{}",
+            r.text()
+        );
+        let r = kev(&w.admin.1, "application/json", KEV_JSON).await.json();
+        assert_eq!(
+            r,
+            json!({"feed": "kev", "items": 2, "changed": true, "data_date": "2026-11-20"})
+        );
+        assert_eq!(
+            kev(&w.admin.1, "application/json", KEV_JSON).await.json()["changed"],
+            false
+        );
+        let national = ask(
+            "/api/v1/exposure?cve=CVE-2017-0144".into(),
+            w.analyst.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(national["kev"]["ransomware"], true);
+        assert_eq!(
+            national["sources"].as_array().unwrap().len(),
+            1,
+            "the alert gives versions, so it alone decides"
+        );
+        // A catalogue entry no alert covers matches its product by name, every version.
+        let smbghost = ask(
+            "/api/v1/exposure?cve=CVE-2020-0796".into(),
+            w.analyst.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(smbghost["sources"][0]["kind"], "kev_product");
+        assert_eq!(
+            orgs(&smbghost),
+            [(
+                "A81001".to_string(),
+                json!("Org A81001"),
+                vec!["PC-1".to_string()]
+            )]
+        );
+
+        // A new upload is followed: A81001 upgrades Log4j and is no longer exposed.
+        upload(
+            "A81001",
+            w.lead.1.clone(),
+            format!("{header}\napp-1{}\n", log4j("2.17.1")),
+        )
+        .await;
+        let national = ask(
+            "/api/v1/exposure?cve=CVE-2017-0144".into(),
+            w.analyst.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(orgs(&national).len(), 1);
+        assert_eq!(orgs(&national)[0].0, "RX1");
+        let smbghost = ask(
+            "/api/v1/exposure?cve=CVE-2020-0796".into(),
+            w.analyst.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(smbghost["meta"]["total"], 0, "PC-1 left the inventory");
+        h.db.cleanup().await;
+    }
+}

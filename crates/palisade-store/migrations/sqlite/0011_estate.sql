@@ -1,5 +1,5 @@
--- The estate (SQLite): data feeds with the time of their data, product lifecycles from
--- endoflife.date, and what organisations do about their unsupported systems.
+-- The estate (SQLite): data feeds with the time of their data and their items (product
+-- lifecycles, known exploited vulnerabilities), and what organisations do about their unsupported systems.
 
 -- Each feed's latest import: its digest makes a re-import of the same data change nothing.
 CREATE TABLE feeds (
@@ -11,11 +11,13 @@ CREATE TABLE feeds (
     by_user           INTEGER REFERENCES users(id)
 );
 
--- One product's lifecycle (its cycles as JSON), replaced whole by each import.
-CREATE TABLE eol_products (
-    slug              TEXT    PRIMARY KEY,
-    title             TEXT    NOT NULL,
-    body              TEXT    NOT NULL
+-- A feed's items as JSON, keyed within the feed (a product's name for lifecycles, a CVE id for
+-- known exploited vulnerabilities), replaced whole by each import.
+CREATE TABLE feed_items (
+    feed              TEXT    NOT NULL REFERENCES feeds(name),
+    item_key          TEXT    NOT NULL,
+    body              TEXT    NOT NULL,
+    PRIMARY KEY (feed, item_key)
 );
 
 -- One mitigation per system (asset, vendor and product as the inventory names them), so it
