@@ -426,8 +426,13 @@ impl App {
         }
         let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
         let lead = self.actor_of(&lead).await?;
-        self.upload_inventory_csv(&lead, org, demo_inventory().as_bytes())
-            .await?;
+        self.upload_inventory(
+            &lead,
+            org,
+            palisade_domain::inventory::InventoryFormat::Csv,
+            demo_inventory().as_bytes(),
+        )
+        .await?;
         Ok(())
     }
 

@@ -15,6 +15,20 @@ pub const MAX_INVENTORY_BYTES: usize = 256 * 1024 * 1024;
 /// How many bad lines are reported one by one; the rest are counted.
 pub const MAX_REPORTED_ERRORS: usize = 100;
 
+/// The format of an uploaded inventory from its media type: `text/csv`,
+/// `application/vnd.cyclonedx+json`, `application/spdx+json`, or `application/json` with the
+/// document's own markers deciding. `None` for anything else.
+pub fn format_of(media: &str, data: &[u8]) -> Option<InventoryFormat> {
+    let media = media.split(';').next().unwrap_or_default().trim();
+    match media {
+        "text/csv" => Some(InventoryFormat::Csv),
+        "application/vnd.cyclonedx+json" => Some(InventoryFormat::Cyclonedx),
+        "application/spdx+json" => Some(InventoryFormat::Spdx),
+        "application/json" => crate::sbom::detect_json(data),
+        _ => None,
+    }
+}
+
 /// One checked inventory line.
 #[derive(Debug, Clone)]
 pub struct InventoryRow {
@@ -40,7 +54,7 @@ pub fn parse_inventory_csv(data: &[u8]) -> std::result::Result<Vec<InventoryRow>
         .chain([INVENTORY_CSV_LOCATION])
         .collect();
     let mut rows = Vec::new();
-    let (mut bad_lines, mut unreported) = (0usize, 0usize);
+    let mut checker = Checker::default();
     let read = crate::csv_file::read_records(
         data,
         &[&INVENTORY_CSV_HEADER, &with_location],
@@ -57,69 +71,116 @@ pub fn parse_inventory_csv(data: &[u8]) -> std::result::Result<Vec<InventoryRow>
                 internet_facing: rec[7].to_string(),
                 location: rec.get(8).unwrap_or_default().to_string(),
             };
-            match input.validate(&format!("line {line}: ")) {
-                Ok(component) => rows.push(InventoryRow { line, component }),
-                Err(e) => {
-                    bad_lines += 1;
-                    if errs.0.len() < MAX_REPORTED_ERRORS {
-                        errs.0.extend(e.0);
-                    } else {
-                        unreported += 1;
-                    }
-                }
+            if let Some(component) = checker.check(errs, &format!("line {line}: "), &input) {
+                rows.push(InventoryRow { line, component });
             }
         },
     );
     if !read {
         return Err(errs);
     }
-    if unreported > 0 {
-        errs.push(
-            "file",
-            format!(
-                "{bad_lines} lines in all have errors; the first {} are listed",
-                bad_lines - unreported
-            ),
-        );
-    }
-    if rows.is_empty() && errs.is_empty() {
-        errs.push("file", "has no components after the header");
-    }
+    checker.finish(
+        &mut errs,
+        "lines",
+        rows.is_empty(),
+        "has no components after the header",
+    );
     errs.into_result().map(|()| rows)
 }
 
+/// Counts an upload's bad entries (CSV lines, SBOM components) and keeps the errors of the first
+/// [`MAX_REPORTED_ERRORS`].
+#[derive(Default)]
+pub(crate) struct Checker {
+    bad: usize,
+    unreported: usize,
+}
+
+impl Checker {
+    /// The checked component, or `None` with its errors kept in `errs` while there is room.
+    pub(crate) fn check(
+        &mut self,
+        errs: &mut FieldErrors,
+        prefix: &str,
+        input: &ComponentInput,
+    ) -> Option<Component> {
+        match input.validate(prefix) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.bad += 1;
+                if errs.0.len() < MAX_REPORTED_ERRORS {
+                    errs.0.extend(e.0);
+                } else {
+                    self.unreported += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Counts the entries not listed one by one, or says the upload held nothing.
+    pub(crate) fn finish(
+        &self,
+        errs: &mut FieldErrors,
+        noun: &str,
+        empty: bool,
+        empty_message: &str,
+    ) {
+        if self.unreported > 0 {
+            errs.push(
+                "file",
+                format!(
+                    "{} {noun} in all have errors; the first {} are listed",
+                    self.bad,
+                    self.bad - self.unreported
+                ),
+            );
+        }
+        if empty && errs.is_empty() {
+            errs.push("file", empty_message);
+        }
+    }
+}
+
 impl App {
-    /// Replaces the organisation's inventory with an uploaded file: permission first (a refused
-    /// caller's file is never parsed), then every line checked, then one all-or-nothing write
-    /// that records what appeared and disappeared. Only CSV is read so far.
-    pub async fn upload_inventory_csv(
+    /// Replaces the organisation's inventory with an uploaded file in `format`: permission
+    /// first (a refused caller's file is never parsed), then every line or component checked,
+    /// then one all-or-nothing write that records what appeared and disappeared.
+    pub async fn upload_inventory(
         &self,
         actor: &Actor,
         code: &str,
+        format: InventoryFormat,
         data: &[u8],
     ) -> Result<InventoryUpload> {
         let view = self
             .org_for(actor, code, OrgAction::ManageInventory)
             .await?;
-        let rows = parse_inventory_csv(data)?;
-        let components: Vec<Component> = rows.into_iter().map(|r| r.component).collect();
+        if data.len() > MAX_INVENTORY_BYTES {
+            return Err(AppError::invalid(
+                "file",
+                format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
+            ));
+        }
+        let components: Vec<Component> = match format {
+            InventoryFormat::Csv => parse_inventory_csv(data)?
+                .into_iter()
+                .map(|r| r.component)
+                .collect(),
+            InventoryFormat::Cyclonedx => crate::sbom::parse_cyclonedx(data)?,
+            InventoryFormat::Spdx => crate::sbom::parse_spdx(data)?,
+        };
         let audit = self.draft(
             actor,
             "inventory.upload",
             "inventory_upload",
             "",
             Some(view.org.id),
-            serde_json::json!({"format": "csv"}),
+            serde_json::json!({"format": format.as_str()}),
         );
         Ok(self
             .store
-            .replace_inventory(
-                view.org.id,
-                InventoryFormat::Csv,
-                &components,
-                self.stamp(actor),
-                audit,
-            )
+            .replace_inventory(view.org.id, format, &components, self.stamp(actor), audit)
             .await?)
     }
 

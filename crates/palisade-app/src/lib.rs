@@ -25,6 +25,7 @@ pub mod orgs;
 pub mod people;
 pub mod plans;
 pub mod report;
+pub mod sbom;
 pub mod stix;
 
 pub use error::AppError;

@@ -137,6 +137,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
+    /// A software bill of materials (CycloneDX or SPDX JSON) parsed, checked and matched
+    /// against generated advisories, with the peak memory (no database).
+    Sbom {
+        file: PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        advisories: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -785,6 +794,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "--organisations and --advisories must be at least 1"
             );
             bench::matching(components, organisations, advisories, csv_rows)?;
+        }
+        Command::Bench(BenchCommand::Sbom {
+            file,
+            advisories,
+            runs,
+        }) => {
+            bench::sbom(&file, advisories, runs)?;
         }
         Command::Bench(BenchCommand::Inventory { org, rows }) => {
             anyhow::ensure!(rows > 0, "--rows must be at least 1");

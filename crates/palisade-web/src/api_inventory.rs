@@ -2,7 +2,7 @@
 //! the format) and reads them back with the history of its uploads.
 
 use crate::AppState;
-use crate::api::{ApiQuery, ListMeta, items_and_meta, require_csv};
+use crate::api::{ApiQuery, ListMeta, items_and_meta};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::ApiUser;
 use axum::extract::{Path, State};
@@ -174,7 +174,12 @@ pub struct ChangeList {
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{code}/inventory", tag = "inventory", params(("code" = String, Path)), security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", description = "Header: asset,asset_type,vendor,product,version,cpe,purl,internet_facing (then optionally location); cpe, purl and internet_facing may be empty"),
+    request_body(content(
+        (String = "text/csv", example = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing"),
+        (String = "application/vnd.cyclonedx+json"),
+        (String = "application/spdx+json"),
+        (String = "application/json")),
+        description = "CSV with the header asset,asset_type,vendor,product,version,cpe,purl,internet_facing (then optionally location; cpe, purl and internet_facing may be empty), CycloneDX JSON (1.2 to 1.6) or SPDX 2.3 JSON; application/json is read as whichever the document says it is"),
     responses((status = 200, description = "The inventory was replaced", body = UploadDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, description = "Every bad line named; the previous inventory stays", body = ErrorBody)))]
 pub(crate) async fn put_inventory(
@@ -184,8 +189,37 @@ pub(crate) async fn put_inventory(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<UploadDto>> {
-    require_csv(&headers, "the inventory")?;
-    let upload = s.app.upload_inventory_csv(&actor, &code, &body).await?;
+    // Permission before the body is read for its format: a refused caller's file is never parsed.
+    s.app
+        .org_for(
+            &actor,
+            &code,
+            palisade_domain::policy::OrgAction::ManageInventory,
+        )
+        .await?;
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = match palisade_app::inventory::format_of(media, &body) {
+        Some(f) => f,
+        None if media.starts_with("application/json") => {
+            return Err(palisade_app::AppError::invalid(
+                "file",
+                "is neither CycloneDX JSON (bomFormat) nor SPDX JSON (spdxVersion)",
+            )
+            .into());
+        }
+        None => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the inventory as text/csv, application/vnd.cyclonedx+json, application/spdx+json or application/json",
+                None,
+            ));
+        }
+    };
+    let upload = s.app.upload_inventory(&actor, &code, format, &body).await?;
     Ok(Json(upload.into()))
 }
 

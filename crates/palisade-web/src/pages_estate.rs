@@ -16,6 +16,7 @@ use palisade_app::estate::{UnsupportedReport, UnsupportedSystem};
 use palisade_app::inventory::MAX_INVENTORY_BYTES;
 use palisade_domain::eol::{MitigationAction, MitigationInput, support_text};
 use palisade_domain::framework::date_text;
+use palisade_domain::inventory::InventoryFormat;
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::OrgAction;
 use palisade_store::{FeedRecord, InventoryUpload};
@@ -230,9 +231,32 @@ async fn upload(
     };
     let data = match upload.file {
         Some((_, bytes)) if !bytes.is_empty() => bytes,
-        _ => return refused(Errors::one("file", "Select an inventory (a CSV file)")).await,
+        _ => {
+            return refused(Errors::one(
+                "file",
+                "Select an inventory (a CSV file, or a CycloneDX or SPDX JSON SBOM)",
+            ))
+            .await;
+        }
     };
-    match s.app.upload_inventory_csv(&u.0.actor, &code, &data).await {
+    // A JSON document says which SBOM format it is; anything else is read as CSV.
+    let json = data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let format = if !json {
+        InventoryFormat::Csv
+    } else if let Some(f) = palisade_app::sbom::detect_json(&data) {
+        f
+    } else {
+        return refused(Errors::one(
+            "file",
+            "The JSON file is neither a CycloneDX nor an SPDX SBOM",
+        ))
+        .await;
+    };
+    match s
+        .app
+        .upload_inventory(&u.0.actor, &code, format, &data)
+        .await
+    {
         Ok(up) => {
             let done = format!(
                 "Inventory replaced: {} components, {} added and {} removed since the last upload.",

@@ -6632,3 +6632,142 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
         h.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn sboms_upload_as_inventories_by_content_type() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let put = |ct: &'static str, body: String| {
+            let (h, token) = (&h, w.lead.1.clone());
+            async move {
+                h.raw(
+                    Method::PUT,
+                    "/api/v1/organisations/A81001/inventory",
+                    &token,
+                    ct,
+                    body,
+                )
+                .await
+            }
+        };
+        let bom = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "metadata": {"component": {"type": "application", "name": "ward-app", "version": "3.1"}},
+          "components": [{"type": "library", "name": "log4j-core", "version": "2.14.1",
+            "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]}"#;
+        let r = put("application/vnd.cyclonedx+json", bom.into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (&r.json()["format"], &r.json()["components"]),
+            (&json!("cyclonedx"), &json!(1))
+        );
+        let spdx = r#"{"spdxVersion": "SPDX-2.3", "name": "pharmacy-system", "packages": [
+          {"name": "django", "versionInfo": "4.2.1", "supplier": "Organization: Django Software Foundation",
+           "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:pypi/django@4.2.1"}]}]}"#;
+        let r = put("application/json", spdx.into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (
+                &r.json()["format"],
+                &r.json()["added"],
+                &r.json()["removed"]
+            ),
+            (&json!("spdx"), &json!(1), &json!(1))
+        );
+        let listed = h
+            .api(
+                Method::GET,
+                "/api/v1/organisations/A81001/inventory",
+                Some(&w.member.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(listed["items"][0]["asset"], "pharmacy-system");
+        assert_eq!(listed["items"][0]["vendor"], "Django Software Foundation");
+
+        // Bad documents name the JSON path and change nothing.
+        let r = put(
+            "application/vnd.cyclonedx+json",
+            bom.replace("pkg:maven", "pkg:nosuch"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("components[0]."), "{}", r.text());
+        let r = put(
+            "application/spdx+json",
+            "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [".into(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("line"), "{}", r.text());
+        assert_eq!(
+            put("application/json", "{\"title\": 1}".into())
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            put("application/xml", "<bom/>".into()).await.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+        // A refused caller's document is not read at all.
+        let r = h
+            .raw(
+                Method::PUT,
+                "/api/v1/organisations/A81001/inventory",
+                &w.analyst.1,
+                "application/json",
+                "{",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let listed = h
+            .api(
+                Method::GET,
+                "/api/v1/organisations/A81001/inventory",
+                Some(&w.member.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(listed["meta"]["total"], 1, "the SPDX upload stands");
+
+        // The published CycloneDX examples upload whole: every component, nested ones too.
+        if let Some(dir) = shared_data("data/cyclonedx/SBOM") {
+            fn count(components: &Value) -> usize {
+                components
+                    .as_array()
+                    .map_or(0, |cs| cs.iter().map(|c| 1 + count(&c["components"])).sum())
+            }
+            let mut files = Vec::new();
+            let mut dirs = vec![dir];
+            while let Some(d) = dirs.pop() {
+                for e in std::fs::read_dir(d).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        dirs.push(p);
+                    } else if p.extension().is_some_and(|x| x == "json") {
+                        files.push(p);
+                    }
+                }
+            }
+            files.sort();
+            assert!(files.len() >= 10, "{files:?}");
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap();
+                let want = count(&serde_json::from_str::<Value>(&text).unwrap()["components"]);
+                let r = put("application/vnd.cyclonedx+json", text).await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::OK,
+                    "{}: {}",
+                    f.display(),
+                    &r.text()[..r.text().len().min(600)]
+                );
+                assert_eq!(r.json()["components"], want, "{}", f.display());
+            }
+        }
+        h.db.cleanup().await;
+    }
+}

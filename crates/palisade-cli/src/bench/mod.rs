@@ -11,7 +11,7 @@
 mod alerts;
 mod matching;
 pub use alerts::{AlertBench, alerts};
-pub use matching::{inventory, matching};
+pub use matching::{inventory, matching, sbom};
 
 use anyhow::{Context, Result, bail};
 use axum::body::Body;
