@@ -119,6 +119,11 @@ try {
   check('a figure drills down to the organisations behind it',
     page.url().includes('/assessments?') && (await page.locator('main tbody tr').count()) > 0);
   await axe(page, 'statuses drill-down');
+  await visit(page, '/estate', 'national estate');
+  check('the national estate counts unsupported Windows 7', (await page.textContent('main')).includes('Microsoft Windows 7 SP1'));
+  await page.click('main table a[href*="/estate/releases/windows/7-sp1"]');
+  check('a release drills down to the organisations running it', (await page.textContent('main')).includes('R41'));
+  await axe(page, 'national estate drill-down');
   await visit(page, '/plans?state=signed_off', 'plans to review');
   // A cyber alert drafted, previewed and published through the form.
   await visit(page, '/alerts', 'alerts (national)');

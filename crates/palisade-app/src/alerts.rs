@@ -801,9 +801,9 @@ impl App {
         for r in &page.items {
             w.write_record([
                 r.org_code.clone(),
-                spreadsheet_safe(&r.org_name),
+                crate::exports::spreadsheet_safe(&r.org_name),
                 r.org_type.as_str().to_string(),
-                spreadsheet_safe(&r.region),
+                crate::exports::spreadsheet_safe(&r.region),
                 r.status.as_str().to_string(),
                 time(r.due_at),
                 r.state().late(now).to_string(),
@@ -838,16 +838,6 @@ pub const RESPONSE_CSV_HEADER: [&str; 11] = [
     "closed_at",
     "escalated_at",
 ];
-
-/// Text a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or carriage
-/// return) gets a leading apostrophe.
-fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
 
 /// What the audit log keeps of a step (no free text beyond the reason and the action).
 fn step_summary(request: &StepRequest) -> serde_json::Value {

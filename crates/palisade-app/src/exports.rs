@@ -217,3 +217,13 @@ impl App {
         statuses_xlsx(&self.all_public_statuses(year, q).await?, year)
     }
 }
+
+/// Text a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or carriage
+/// return) gets a leading apostrophe.
+pub(crate) fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}

@@ -90,13 +90,17 @@ impl App {
     }
 
     async fn with_index<R>(&self, f: impl FnOnce(&ExposureIndex<OrgId>) -> R) -> Result<R> {
+        self.with_index_held(|held| f(&held.index)).await
+    }
+
+    async fn with_index_held<R>(&self, f: impl FnOnce(&Held) -> R) -> Result<R> {
         let mut guard = self.estate_index.0.lock().await;
         if guard.is_none() {
             *guard = Some(self.build_index().await?);
         }
         let held = guard.as_mut().expect("built above");
         self.refresh_index(held).await?;
-        Ok(f(&held.index))
+        Ok(f(held))
     }
 
     async fn build_index(&self) -> Result<Held> {
@@ -285,5 +289,297 @@ impl App {
             organisations: Page::of(items, page_of.total as i64, page),
             components,
         })
+    }
+}
+
+/// One product release's unsupported systems across the organisations counted.
+#[derive(Debug, Clone)]
+pub struct ReleaseCount {
+    pub slug: String,
+    pub title: String,
+    pub cycle: String,
+    pub cycle_name: String,
+    pub eol: palisade_domain::eol::Support,
+    pub organisations: usize,
+    pub devices: usize,
+}
+
+/// Organisations with unsupported systems and those systems, for one group (a type, a region).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupCount {
+    pub group: String,
+    pub organisations: usize,
+    pub devices: usize,
+}
+
+/// The national estate on a day: what is unsupported where.
+#[derive(Debug, Clone)]
+pub struct NationalEstate {
+    pub on: time::Date,
+    /// Organisations with an inventory (of those the filter keeps).
+    pub estates: usize,
+    pub organisations: usize,
+    pub devices: usize,
+    /// Systems past their end but under a running extended-support agreement (not counted).
+    pub covered: usize,
+    /// Most devices first.
+    pub releases: Vec<ReleaseCount>,
+    pub by_type: Vec<GroupCount>,
+    pub by_region: Vec<GroupCount>,
+    /// Every organisation counted, with its unsupported systems per release (slug, cycle).
+    pub per_org: Vec<(Organisation, OrgReleases)>,
+    pub feed: Option<palisade_store::FeedRecord>,
+}
+
+/// Which organisations the national figures count.
+#[derive(Debug, Clone, Default)]
+pub struct EstateFilter {
+    pub org_type: Option<palisade_domain::org::OrgType>,
+    pub region: Option<String>,
+}
+
+/// A release: its product's slug and its cycle.
+pub type ReleaseKey = (String, String);
+
+/// One organisation's unsupported systems per release.
+pub type OrgReleases = Vec<(ReleaseKey, usize)>;
+
+/// Unsupported systems per (product slug, cycle), then per organisation.
+type Tally = BTreeMap<ReleaseKey, BTreeMap<OrgId, usize>>;
+
+impl App {
+    /// The national estate on `on` (today when empty): national roles only. Counted from the
+    /// exposure index, one lifecycle lookup per distinct version of each identity, less the
+    /// systems an extended-support agreement covers, so the figures agree with every
+    /// organisation's own page. Today's unfiltered figures are recorded for the trend.
+    pub async fn national_estate(
+        &self,
+        actor: &Actor,
+        on: Option<&str>,
+        filter: &EstateFilter,
+    ) -> Result<NationalEstate> {
+        actor.require(GlobalAction::ViewNationalEstate)?;
+        let today = self.today();
+        let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => palisade_domain::framework::parse_date("on", raw)
+                .map_err(palisade_domain::FieldErrors::from)?,
+            None => today,
+        };
+        let (catalogue, feed) = self.eol_catalogue().await?;
+        let (mut tally, estates): (Tally, Vec<OrgId>) = self
+            .with_index_held(|held| {
+                let mut tally = Tally::new();
+                held.index.for_each_version(|identity, text, orgs| {
+                    let Some(life) = catalogue.lifecycle(identity, text) else {
+                        return;
+                    };
+                    if !life.eol.ended_on(on) {
+                        return;
+                    }
+                    let key = (life.product.slug.clone(), life.cycle.cycle.clone());
+                    let per_org = tally.entry(key).or_default();
+                    for org in orgs {
+                        *per_org.entry(*org).or_insert(0) += 1;
+                    }
+                });
+                (tally, held.org_upload.keys().copied().collect())
+            })
+            .await?;
+        // Take out the systems under a running extended-support agreement.
+        let mut covered = 0;
+        let mut agreements: BTreeMap<OrgId, Vec<palisade_domain::eol::Mitigation>> =
+            BTreeMap::new();
+        for (org, m) in self.store.extended_support().await? {
+            if m.mitigation.covers(on) {
+                agreements.entry(org).or_default().push(m.mitigation);
+            }
+        }
+        for (org, held) in agreements {
+            for c in self.store.current_components(org).await? {
+                if !held
+                    .iter()
+                    .any(|m| m.asset == c.asset && m.vendor == c.vendor && m.product == c.product)
+                {
+                    continue;
+                }
+                let Some(life) = catalogue.lifecycle_of(&c) else {
+                    continue;
+                };
+                if !life.eol.ended_on(on) {
+                    continue;
+                }
+                let key = (life.product.slug.clone(), life.cycle.cycle.clone());
+                if let Some(per_org) = tally.get_mut(&key)
+                    && let Some(n) = per_org.get_mut(&org)
+                {
+                    covered += 1;
+                    *n -= 1;
+                    if *n == 0 {
+                        per_org.remove(&org);
+                    }
+                }
+            }
+        }
+        let orgs: HashMap<OrgId, Organisation> = self
+            .store
+            .orgs_by_ids(&estates)
+            .await?
+            .into_iter()
+            .filter(|o| filter.org_type.is_none_or(|t| o.org_type == t))
+            .filter(|o| filter.region.as_ref().is_none_or(|r| &o.region == r))
+            .map(|o| (o.id, o))
+            .collect();
+        let mut releases = Vec::new();
+        let mut per_org: BTreeMap<OrgId, OrgReleases> = BTreeMap::new();
+        for ((slug, cycle), counts) in &tally {
+            let kept: Vec<(OrgId, usize)> = counts
+                .iter()
+                .filter(|(org, _)| orgs.contains_key(org))
+                .map(|(o, n)| (*o, *n))
+                .collect();
+            if kept.is_empty() {
+                continue;
+            }
+            for (org, n) in &kept {
+                per_org
+                    .entry(*org)
+                    .or_default()
+                    .push(((slug.clone(), cycle.clone()), *n));
+            }
+            let product = catalogue.products().iter().find(|p| &p.slug == slug);
+            let found = product.and_then(|p| p.cycles.iter().find(|c| &c.cycle == cycle));
+            releases.push(ReleaseCount {
+                title: product.map_or_else(|| slug.clone(), |p| p.title.clone()),
+                cycle_name: found.map_or_else(|| cycle.clone(), |c| c.name().to_string()),
+                eol: found.map_or(palisade_domain::eol::Support::Ended, |c| c.eol),
+                slug: slug.clone(),
+                cycle: cycle.clone(),
+                organisations: kept.len(),
+                devices: kept.iter().map(|(_, n)| n).sum(),
+            });
+        }
+        releases.sort_by(|a, b| b.devices.cmp(&a.devices).then(a.title.cmp(&b.title)));
+        let group = |key: &dyn Fn(&Organisation) -> String| {
+            let mut groups: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for (org, systems) in &per_org {
+                let g = groups.entry(key(&orgs[org])).or_default();
+                g.0 += 1;
+                g.1 += systems.iter().map(|(_, n)| n).sum::<usize>();
+            }
+            groups
+                .into_iter()
+                .map(|(group, (organisations, devices))| GroupCount {
+                    group,
+                    organisations,
+                    devices,
+                })
+                .collect::<Vec<_>>()
+        };
+        let by_type = group(&|o| o.org_type.label().to_string());
+        let by_region = group(&|o| o.region.clone());
+        let devices = releases.iter().map(|r| r.devices).sum();
+        let estate = NationalEstate {
+            on,
+            estates: orgs.len(),
+            organisations: per_org.len(),
+            devices,
+            covered,
+            releases,
+            by_type,
+            by_region,
+            per_org: per_org
+                .into_iter()
+                .map(|(id, systems)| (orgs[&id].clone(), systems))
+                .collect(),
+            feed,
+        };
+        if on == today && filter.org_type.is_none() && filter.region.is_none() {
+            self.store
+                .record_estate_day(&palisade_store::EstateDay {
+                    day: palisade_domain::framework::date_text(on),
+                    organisations: estate.organisations as i64,
+                    devices: estate.devices as i64,
+                    estates: estate.estates as i64,
+                })
+                .await?;
+        }
+        Ok(estate)
+    }
+
+    /// The national count as recorded day by day (the latest `days`), oldest first.
+    pub async fn estate_trend(
+        &self,
+        actor: &Actor,
+        days: i64,
+    ) -> Result<Vec<palisade_store::EstateDay>> {
+        actor.require(GlobalAction::ViewNationalEstate)?;
+        Ok(self.store.estate_days(days).await?)
+    }
+}
+
+impl NationalEstate {
+    /// The organisations running a release past its end, most devices first.
+    pub fn release_organisations(&self, slug: &str, cycle: &str) -> Vec<(&Organisation, usize)> {
+        let mut out: Vec<(&Organisation, usize)> = self
+            .per_org
+            .iter()
+            .filter_map(|(org, systems)| {
+                systems
+                    .iter()
+                    .find(|((s, c), _)| s == slug && c == cycle)
+                    .map(|(_, n)| (org, *n))
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.code.cmp(&b.0.code)));
+        out
+    }
+
+    /// One row per organisation and release: who runs how many unsupported systems of what.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "org_code",
+            "org_name",
+            "org_type",
+            "region",
+            "lifecycle",
+            "release",
+            "end_of_support",
+            "devices",
+        ])
+        .expect("in-memory CSV");
+        let names: HashMap<(&str, &str), (&str, String)> = self
+            .releases
+            .iter()
+            .map(|r| {
+                (
+                    (r.slug.as_str(), r.cycle.as_str()),
+                    (
+                        r.cycle_name.as_str(),
+                        palisade_domain::eol::support_text(r.eol),
+                    ),
+                )
+            })
+            .collect();
+        for (org, systems) in &self.per_org {
+            for ((slug, cycle), n) in systems {
+                let (release, ended) = names
+                    .get(&(slug.as_str(), cycle.as_str()))
+                    .cloned()
+                    .unwrap_or((cycle.as_str(), String::new()));
+                w.write_record([
+                    org.code.as_str(),
+                    crate::exports::spreadsheet_safe(&org.name).as_str(),
+                    org.org_type.as_str(),
+                    crate::exports::spreadsheet_safe(&org.region).as_str(),
+                    slug.as_str(),
+                    release,
+                    ended.as_str(),
+                    &n.to_string(),
+                ])
+                .expect("in-memory CSV");
+            }
+        }
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 in, UTF-8 out")
     }
 }

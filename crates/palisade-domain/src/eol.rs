@@ -317,26 +317,38 @@ impl Catalogue {
         &self.products
     }
 
-    /// The product a component is, by identity first, then by its names.
-    pub fn product_of(&self, c: &Component) -> Option<&Product> {
+    /// The product of an identity: by its package URL or CPE first, then by the names it holds
+    /// (a CPE's product, or vendor and product; a package's name) against the product's file
+    /// name and title. A component without either identifies by its vendor and product names in
+    /// CPE form, so every component is judged by its identity alone, on one page and in the
+    /// national figures alike.
+    pub fn product_of(&self, identity: &Identity) -> Option<&Product> {
         let by_names = || {
-            [
-                normalise(&c.product),
-                normalise(&format!("{} {}", c.vendor, c.product)),
-            ]
-            .into_iter()
-            .find_map(|n| self.by_name.get(&n))
+            let names = match identity {
+                Identity::Product { vendor, product } => {
+                    vec![
+                        normalise(product),
+                        normalise(&format!("{vendor} {product}")),
+                    ]
+                }
+                Identity::Package { name, .. } => vec![normalise(name)],
+            };
+            names.into_iter().find_map(|n| self.by_name.get(&n))
         };
         self.by_identity
-            .get(&c.identity())
+            .get(identity)
             .or_else(by_names)
             .map(|&i| &self.products[i])
     }
 
     /// The component's product and cycle, when both are known.
     pub fn lifecycle_of(&self, c: &Component) -> Option<Lifecycle<'_>> {
-        let product = self.product_of(c)?;
-        let version = c.version.as_deref()?;
+        self.lifecycle(&c.identity(), c.version.as_deref()?)
+    }
+
+    /// The product and cycle of `version` of an identity, when both are known.
+    pub fn lifecycle(&self, identity: &Identity, version: &str) -> Option<Lifecycle<'_>> {
+        let product = self.product_of(identity)?;
         let fits = cycles_for(product, version);
         let (first, rest) = fits.split_first()?;
         let mut best = *first;

@@ -307,6 +307,28 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
         }
     }
 
+    /// Calls `f` with each identity, one text of each of its versions (the first in byte order
+    /// where equal versions were written differently), and the keys of the components at that
+    /// version. Components of unknown version are left out.
+    pub fn for_each_version(&self, mut f: impl FnMut(&Identity, &str, &[K])) {
+        for (identity, slot) in &self.by_identity {
+            let mut texts: Vec<Option<&str>> = vec![None; slot.slots.len()];
+            for (text, &i) in &slot.by_text {
+                let held = &mut texts[i];
+                if held.is_none_or(|h| text.as_ref() < h) {
+                    *held = Some(text);
+                }
+            }
+            for (i, (_, keys)) in slot.slots.iter().enumerate() {
+                if let Some(text) = texts[i]
+                    && !keys.is_empty()
+                {
+                    f(identity, text, keys);
+                }
+            }
+        }
+    }
+
     /// The keys of every component the rule names.
     pub fn matches(&self, rule: &Rule) -> Vec<K> {
         let mut out = Vec::new();

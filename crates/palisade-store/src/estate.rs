@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use crate::audit::append;
 use crate::error::corrupt;
-use crate::{FeedRecord, Result, SqlStore, Stamp, StoreError, StoredMitigation};
+use crate::{EstateDay, FeedRecord, Result, SqlStore, Stamp, StoreError, StoredMitigation};
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::eol::{Mitigation, MitigationAction};
 use palisade_domain::framework::{date_text, parse_date};
@@ -48,6 +48,9 @@ struct MitigationRow {
     until_date: Option<String>,
     evidence: String,
     recorded_at: i64,
+    /// Read only where a query spans organisations.
+    #[sqlx(default)]
+    org_id: Option<i64>,
 }
 
 impl TryFrom<MitigationRow> for StoredMitigation {
@@ -213,6 +216,56 @@ impl crate::EstateStore for SqlStore {
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn extended_support(&self) -> Result<Vec<(OrgId, StoredMitigation)>> {
+        let rows: Vec<(i64, MitigationRow)> =
+            sqlx::query_as::<_, MitigationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {MITIGATION_COLUMNS}, org_id FROM estate_mitigations \
+                 WHERE action = 'extended_support' ORDER BY org_id"
+            )))
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(|r| (r.org_id.unwrap_or_default(), r))
+            .collect();
+        rows.into_iter()
+            .map(|(org, r)| Ok((org, StoredMitigation::try_from(r)?)))
+            .collect()
+    }
+
+    async fn record_estate_day(&self, day: &EstateDay) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO estate_days (day, organisations, devices, estates) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day) DO UPDATE SET organisations = excluded.organisations, \
+             devices = excluded.devices, estates = excluded.estates",
+        )
+        .bind(&day.day)
+        .bind(day.organisations)
+        .bind(day.devices)
+        .bind(day.estates)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn estate_days(&self, limit: i64) -> Result<Vec<EstateDay>> {
+        let mut days: Vec<EstateDay> = sqlx::query_as::<_, (String, i64, i64, i64)>(
+            "SELECT day, organisations, devices, estates FROM estate_days ORDER BY day DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(|(day, organisations, devices, estates)| EstateDay {
+            day,
+            organisations,
+            devices,
+            estates,
+        })
+        .collect();
+        days.reverse();
+        Ok(days)
     }
 
     async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>> {

@@ -182,6 +182,12 @@ pub trait EstateStore: Send + Sync {
     async fn delete_mitigation(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<bool>;
     /// The organisation's mitigations, by system.
     async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>>;
+    /// Every extended-support agreement, with its organisation.
+    async fn extended_support(&self) -> Result<Vec<(OrgId, StoredMitigation)>>;
+    /// Records (or replaces) one day's national count of unsupported systems.
+    async fn record_estate_day(&self, day: &EstateDay) -> Result<()>;
+    /// The latest `limit` days recorded, oldest first.
+    async fn estate_days(&self, limit: i64) -> Result<Vec<EstateDay>>;
 }
 
 #[async_trait]

@@ -300,6 +300,17 @@ pub struct FeedRecord {
     pub imported_at: i64,
 }
 
+/// One day's national count: organisations with unsupported systems, those systems, and the
+/// organisations with an inventory at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EstateDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub organisations: i64,
+    pub devices: i64,
+    pub estates: i64,
+}
+
 /// A recorded mitigation of one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMitigation {

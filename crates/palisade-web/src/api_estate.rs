@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use palisade_app::estate::{FeedImport, MAX_FEED_BYTES, UnsupportedSystem};
-use palisade_app::exposure::{ExposureReport, Source};
+use palisade_app::exposure::{EstateFilter, ExposureReport, GroupCount, Source};
 use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::eol::{MitigationInput, Support};
 use palisade_domain::framework::date_text;
@@ -35,6 +35,12 @@ pub(crate) fn routes() -> Router<AppState> {
             put(import_kev).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
         )
         .route("/api/v1/exposure", get(exposure_by_cve))
+        .route("/api/v1/estate", get(national_estate))
+        .route("/api/v1/estate.csv", get(national_estate_csv))
+        .route(
+            "/api/v1/estate/releases/{lifecycle}/{cycle}",
+            get(release_organisations),
+        )
         .route("/api/v1/alerts/{id}/exposure", get(alert_exposure))
         .route("/api/v1/organisations/{code}/unsupported", get(unsupported))
         .route(
@@ -283,6 +289,202 @@ pub(crate) async fn alert_exposure(
         .alert_exposure(&actor, &id, PageRequest::new(q.page, q.per_page))
         .await?;
     Ok(Json(exposure_dto(&actor, report)))
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct EstateQuery {
+    /// The day to judge support on, `YYYY-MM-DD` (today when absent).
+    pub on: Option<String>,
+    /// Only organisations of this type.
+    pub org_type: Option<String>,
+    /// Only organisations in this region.
+    pub region: Option<String>,
+}
+
+impl EstateQuery {
+    pub(crate) fn filter(&self) -> Result<EstateFilter, ApiError> {
+        let org_type = match self
+            .org_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => Some(
+                <palisade_domain::org::OrgType as std::str::FromStr>::from_str(t)
+                    .map_err(|e| palisade_app::AppError::invalid("org_type", e))?,
+            ),
+            None => None,
+        };
+        Ok(EstateFilter {
+            org_type,
+            region: self.region.clone().filter(|r| !r.trim().is_empty()),
+        })
+    }
+}
+
+/// One product release's unsupported systems.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseDto {
+    pub lifecycle: String,
+    pub title: String,
+    pub cycle: String,
+    pub cycle_name: String,
+    /// Null when the data says support ended without a date.
+    pub eol: Option<String>,
+    pub organisations: usize,
+    pub devices: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDto {
+    pub group: String,
+    pub organisations: usize,
+    pub devices: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstateDayDto {
+    pub day: String,
+    pub organisations: i64,
+    pub devices: i64,
+    pub estates: i64,
+}
+
+/// The national estate on a day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalEstateDto {
+    pub on: String,
+    /// Organisations with an inventory.
+    pub estates: usize,
+    /// Organisations running at least one unsupported system, and those systems.
+    pub organisations: usize,
+    pub devices: usize,
+    pub covered_by_extended_support: usize,
+    pub releases: Vec<ReleaseDto>,
+    pub by_type: Vec<GroupDto>,
+    pub by_region: Vec<GroupDto>,
+    /// The national count as recorded each day (the latest 90), oldest first.
+    pub trend: Vec<EstateDayDto>,
+    pub lifecycles: Option<FeedDto>,
+}
+
+fn groups(g: Vec<GroupCount>) -> Vec<GroupDto> {
+    g.into_iter()
+        .map(|g| GroupDto {
+            group: g.group,
+            organisations: g.organisations,
+            devices: g.devices,
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/estate", tag = "estate", params(EstateQuery), security(("bearer" = [])),
+    responses((status = 200, description = "National roles: unsupported systems per release, type and region, with the trend", body = NationalEstateDto),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn national_estate(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<EstateQuery>,
+) -> ApiResult<Json<NationalEstateDto>> {
+    let e = s
+        .app
+        .national_estate(&actor, q.on.as_deref(), &q.filter()?)
+        .await?;
+    let trend = s.app.estate_trend(&actor, 90).await?;
+    Ok(Json(NationalEstateDto {
+        on: date_text(e.on),
+        estates: e.estates,
+        organisations: e.organisations,
+        devices: e.devices,
+        covered_by_extended_support: e.covered,
+        releases: e
+            .releases
+            .into_iter()
+            .map(|r| ReleaseDto {
+                lifecycle: r.slug,
+                title: r.title,
+                cycle: r.cycle,
+                cycle_name: r.cycle_name,
+                eol: r.eol.date().map(date_text),
+                organisations: r.organisations,
+                devices: r.devices,
+            })
+            .collect(),
+        by_type: groups(e.by_type),
+        by_region: groups(e.by_region),
+        trend: trend
+            .into_iter()
+            .map(|d| EstateDayDto {
+                day: d.day,
+                organisations: d.organisations,
+                devices: d.devices,
+                estates: d.estates,
+            })
+            .collect(),
+        lifecycles: e.feed.map(Into::into),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/estate.csv", tag = "estate", params(EstateQuery), security(("bearer" = [])),
+    responses((status = 200, description = "org_code,org_name,org_type,region,lifecycle,release,end_of_support,devices: one row per organisation and release", content_type = "text/csv"),
+        (status = 403, body = ErrorBody)))]
+pub(crate) async fn national_estate_csv(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<EstateQuery>,
+) -> ApiResult<axum::response::Response> {
+    let e = s
+        .app
+        .national_estate(&actor, q.on.as_deref(), &q.filter()?)
+        .await?;
+    Ok(crate::csv_download(
+        e.to_csv(),
+        &format!("unsupported-{}.csv", date_text(e.on)),
+    ))
+}
+
+/// An organisation running a release past its end of support.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseOrgDto {
+    pub org_code: String,
+    pub org_name: String,
+    pub org_type: String,
+    pub region: String,
+    pub devices: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseOrgList {
+    pub items: Vec<ReleaseOrgDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/estate/releases/{lifecycle}/{cycle}", tag = "estate",
+    params(("lifecycle" = String, Path), ("cycle" = String, Path), EstateQuery), security(("bearer" = [])),
+    responses((status = 200, description = "National roles: the organisations running the release, most devices first", body = ReleaseOrgList), (status = 403, body = ErrorBody)))]
+pub(crate) async fn release_organisations(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((lifecycle, cycle)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<EstateQuery>,
+) -> ApiResult<Json<ReleaseOrgList>> {
+    let e = s
+        .app
+        .national_estate(&actor, q.on.as_deref(), &q.filter()?)
+        .await?;
+    Ok(Json(ReleaseOrgList {
+        items: e
+            .release_organisations(&lifecycle, &cycle)
+            .into_iter()
+            .map(|(o, devices)| ReleaseOrgDto {
+                org_code: o.code.clone(),
+                org_name: o.name.clone(),
+                org_type: o.org_type.as_str().into(),
+                region: o.region.clone(),
+                devices,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

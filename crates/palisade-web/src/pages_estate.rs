@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::identity::{CheckedMultipart, PageUser};
-use crate::pages::{form_errors, on_file_field};
+use crate::pages::{form_errors, list_url, on_file_field, type_options};
 use crate::views::*;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use palisade_app::estate::{UnsupportedReport, UnsupportedSystem};
+use palisade_app::exposure::EstateFilter;
 use palisade_app::inventory::MAX_INVENTORY_BYTES;
 use palisade_domain::eol::{MitigationAction, MitigationInput, support_text};
 use palisade_domain::framework::date_text;
@@ -26,6 +27,8 @@ type PageResult = Result<Response, PageError>;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/estate", get(national))
+        .route("/estate/releases/{lifecycle}/{cycle}", get(release))
         .route("/organisations/{code}/estate", get(estate))
         .route(
             "/organisations/{code}/estate/inventory",
@@ -55,18 +58,16 @@ pub struct SystemRow {
     pub mitigate: String,
 }
 
-fn query_value(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 impl SystemRow {
     fn new(code: &str, u: UnsupportedSystem) -> Self {
         let c = u.component;
-        let mitigate = format!(
-            "/organisations/{code}/estate/mitigation?asset={}&vendor={}&product={}",
-            query_value(&c.asset),
-            query_value(&c.vendor),
-            query_value(&c.product)
+        let mitigate = list_url(
+            &format!("/organisations/{code}/estate/mitigation"),
+            &[
+                ("asset", &c.asset),
+                ("vendor", &c.vendor),
+                ("product", &c.product),
+            ],
         );
         Self {
             mitigate,
@@ -388,4 +389,209 @@ async fn save_mitigation(
             ),
         )),
     }
+}
+
+/// One release's line on the national page.
+pub struct ReleaseRow {
+    pub title: String,
+    pub cycle_name: String,
+    pub ended: String,
+    pub organisations: usize,
+    pub devices: usize,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "estate_national.html")]
+pub struct NationalPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub on: String,
+    pub estates: usize,
+    pub organisations: usize,
+    pub devices: usize,
+    pub covered: usize,
+    pub lifecycles: Option<(String, String)>,
+    pub type_options: Options,
+    pub region_options: Options,
+    /// The filters as a query string, for the CSV link.
+    pub query: String,
+    pub releases: Vec<ReleaseRow>,
+    pub groups: Vec<(&'static str, Vec<palisade_app::exposure::GroupCount>)>,
+    pub trend: Vec<palisade_store::EstateDay>,
+}
+
+#[derive(Deserialize, Default)]
+struct NationalQuery {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    org_type: String,
+    #[serde(default)]
+    region: String,
+}
+
+impl NationalQuery {
+    fn filter(&self) -> Result<EstateFilter, Errors> {
+        let org_type = match self.org_type.trim() {
+            "" => None,
+            t => Some(
+                <palisade_domain::org::OrgType as std::str::FromStr>::from_str(t)
+                    .map_err(|e| Errors::one("org_type", &e))?,
+            ),
+        };
+        Ok(EstateFilter {
+            org_type,
+            region: Some(self.region.trim().to_string()).filter(|r| !r.is_empty()),
+        })
+    }
+}
+
+async fn national(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(q): Query<NationalQuery>,
+) -> PageResult {
+    u.0.actor
+        .require(palisade_domain::policy::GlobalAction::ViewNationalEstate)?;
+    let (filter, mut errors) = match q.filter() {
+        Ok(f) => (f, Errors::default()),
+        Err(e) => (EstateFilter::default(), e),
+    };
+    let estate = match s
+        .app
+        .national_estate(&u.0.actor, Some(&q.on), &filter)
+        .await
+    {
+        Ok(e) => e,
+        Err(palisade_app::AppError::Invalid(e)) => {
+            errors = e.into();
+            s.app.national_estate(&u.0.actor, None, &filter).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let on = date_text(estate.on);
+    let query = list_url(
+        "",
+        &[
+            ("on", &on),
+            ("org_type", &q.org_type),
+            ("region", &q.region),
+        ],
+    )
+    .trim_start_matches('?')
+    .to_string();
+    let regions = s
+        .app
+        .regions(&u.0.actor)
+        .await?
+        .into_iter()
+        .map(|r| (r.clone(), r));
+    let any = std::iter::once((String::new(), "Any region".to_string()));
+    let trend = s.app.estate_trend(&u.0.actor, 90).await?;
+    let status = if errors.0.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &NationalPage {
+            l: Layout::for_session(&u.0),
+            errors,
+            estates: estate.estates,
+            organisations: estate.organisations,
+            devices: estate.devices,
+            covered: estate.covered,
+            lifecycles: estate.feed.clone().map(feed_line),
+            type_options: type_options(true, &q.org_type),
+            region_options: options(any.chain(regions), &q.region),
+            releases: estate
+                .releases
+                .iter()
+                .map(|r| ReleaseRow {
+                    title: r.title.clone(),
+                    cycle_name: r.cycle_name.clone(),
+                    ended: support_text(r.eol),
+                    organisations: r.organisations,
+                    devices: r.devices,
+                    link: list_url(
+                        &format!(
+                            "/estate/releases/{}/{}",
+                            path_segment(&r.slug),
+                            path_segment(&r.cycle)
+                        ),
+                        &[
+                            ("on", &on),
+                            ("org_type", &q.org_type),
+                            ("region", &q.region),
+                        ],
+                    ),
+                })
+                .collect(),
+            groups: vec![("type", estate.by_type), ("region", estate.by_region)],
+            trend,
+            on,
+            query,
+        },
+    ))
+}
+
+/// Text as one URL path segment.
+fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[derive(Template)]
+#[template(path = "estate_release.html")]
+pub struct ReleasePage {
+    pub l: Layout,
+    pub heading: String,
+    pub on: String,
+    /// (code, name, type, region, devices)
+    pub rows: Vec<(String, String, String, String, usize)>,
+}
+
+async fn release(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((lifecycle, cycle)): Path<(String, String)>,
+    Query(q): Query<NationalQuery>,
+) -> PageResult {
+    let filter = q.filter().map_err(|_| {
+        PageError(palisade_app::AppError::invalid(
+            "org_type",
+            "is not an organisation type",
+        ))
+    })?;
+    let estate = s
+        .app
+        .national_estate(&u.0.actor, Some(&q.on), &filter)
+        .await?;
+    let heading = estate
+        .releases
+        .iter()
+        .find(|r| r.slug == lifecycle && r.cycle == cycle)
+        .map_or_else(
+            || format!("{lifecycle} {cycle}"),
+            |r| format!("{} {}", r.title, r.cycle_name),
+        );
+    Ok(render(&ReleasePage {
+        l: Layout::for_session(&u.0),
+        heading,
+        on: date_text(estate.on),
+        rows: estate
+            .release_organisations(&lifecycle, &cycle)
+            .into_iter()
+            .map(|(o, n)| {
+                (
+                    o.code.clone(),
+                    o.name.clone(),
+                    o.org_type.label().to_string(),
+                    o.region.clone(),
+                    n,
+                )
+            })
+            .collect(),
+    }))
 }

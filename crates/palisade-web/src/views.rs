@@ -16,6 +16,7 @@ pub struct Layout {
     pub can_people: bool,
     pub can_audit: bool,
     pub can_national: bool,
+    pub can_estate: bool,
     pub can_review_plans: bool,
 }
 
@@ -30,6 +31,7 @@ impl Layout {
             can_audit: p.may_global(GlobalAction::ViewWholeAuditLog)
                 || !p.scope(OrgAction::ViewAudit).is_empty(),
             can_national: p.may_global(GlobalAction::ViewNationalReport),
+            can_estate: p.may_global(GlobalAction::ViewNationalEstate),
             can_review_plans: p.may_global(GlobalAction::ReviewPlans),
         }
     }

@@ -6771,3 +6771,176 @@ async fn sboms_upload_as_inventories_by_content_type() {
         h.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_national_estate_counts_releases_types_and_regions() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let r = h
+            .raw(
+                Method::PUT,
+                "/api/v1/feeds/eol",
+                &w.admin.1,
+                "application/zip",
+                zip_of(&[("windows.md".into(), WINDOWS_EOL.into())]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+        for (code, token, csv) in [
+            (
+                "A81001",
+                &w.lead.1,
+                "PC-1,workstation,Microsoft,Windows,7 SP1,,,no\nPC-2,workstation,Microsoft,Windows,7,,,no\nPC-3,workstation,Microsoft,Windows,XP,,,no\n",
+            ),
+            (
+                "RX1",
+                &w.foreign.1,
+                "PC-9,workstation,Microsoft,Windows,6.1.7601,,,no\n",
+            ),
+        ] {
+            let r = h
+                .raw(
+                    Method::PUT,
+                    &format!("/api/v1/organisations/{code}/inventory"),
+                    token,
+                    "text/csv",
+                    format!("{header}\n{csv}"),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+        let esu = json!({"asset": "PC-2", "vendor": "Microsoft", "product": "Windows",
+            "action": "extended_support", "until": "2099-01-01", "evidence": "ESU"});
+        let r = h
+            .api(
+                Method::POST,
+                "/api/v1/organisations/A81001/mitigations",
+                Some(&w.lead.1),
+                Some(esu),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+
+        let get = |uri: &str, token: &str| {
+            let (h, uri, token) = (&h, uri.to_string(), token.to_string());
+            async move { h.api(Method::GET, &uri, Some(&token), None).await }
+        };
+        for (who, token) in [
+            ("lead", &w.lead.1),
+            ("member", &w.member.1),
+            ("auditor", &w.auditor.1),
+        ] {
+            assert_eq!(
+                get("/api/v1/estate", token).await.status,
+                StatusCode::FORBIDDEN,
+                "{who}"
+            );
+        }
+        let e = get("/api/v1/estate", &w.analyst.1).await.json();
+        assert_eq!(
+            (
+                &e["estates"],
+                &e["organisations"],
+                &e["devices"],
+                &e["covered_by_extended_support"]
+            ),
+            (&json!(2), &json!(2), &json!(3), &json!(1)),
+            "{e}"
+        );
+        let releases: Vec<(String, u64, u64)> = e["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["cycle"].as_str().unwrap().to_string(),
+                    r["organisations"].as_u64().unwrap(),
+                    r["devices"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            releases,
+            [("7-sp1".to_string(), 2, 2), ("5-sp3".to_string(), 1, 1)]
+        );
+        let types: Vec<&str> = e["by_type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["group"].as_str().unwrap())
+            .collect();
+        assert_eq!(types.len(), 2, "{e}");
+        assert_eq!(e["trend"].as_array().unwrap().len(), 1, "today is recorded");
+        assert_eq!(e["trend"][0]["devices"], 3);
+        // Before Windows 7's end only XP counts; filters narrow to one type.
+        let then = get("/api/v1/estate?on=2019-06-01", &w.analyst.1)
+            .await
+            .json();
+        assert_eq!(then["devices"], 1);
+        let acute = get("/api/v1/estate?org_type=acute_trust", &w.analyst.1)
+            .await
+            .json();
+        assert_eq!(
+            (&acute["organisations"], &acute["devices"]),
+            (&json!(1), &json!(1))
+        );
+        assert_eq!(
+            get("/api/v1/estate?org_type=castle", &w.analyst.1)
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let drill = get("/api/v1/estate/releases/windows/7-sp1", &w.admin.1)
+            .await
+            .json();
+        let codes: Vec<&str> = drill["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["org_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["A81001", "RX1"]);
+        let csv = get("/api/v1/estate.csv", &w.analyst.1).await.text();
+        assert!(
+            csv.starts_with(
+                "org_code,org_name,org_type,region,lifecycle,release,end_of_support,devices\n"
+            ),
+            "{csv}"
+        );
+        assert!(csv.contains("A81001,Org A81001,gp_practice,"), "{csv}");
+        assert_eq!(csv.lines().count(), 4, "{csv}");
+
+        let (analyst, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+        let page = h.page(Method::GET, "/estate", &analyst, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = page.text();
+        assert!(
+            text.contains("run <strong>3</strong> systems past their end of support"),
+            "{text}"
+        );
+        assert!(
+            text.contains("/estate/releases/windows/7-sp1?on="),
+            "{text}"
+        );
+        let release = h
+            .page(
+                Method::GET,
+                "/estate/releases/windows/7-sp1",
+                &analyst,
+                None,
+            )
+            .await;
+        assert!(
+            release.text().contains("Microsoft Windows 7 SP1")
+                && release.text().contains("/organisations/RX1/estate")
+        );
+        let (lead, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        assert_eq!(
+            h.page(Method::GET, "/estate", &lead, None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        h.db.cleanup().await;
+    }
+}

@@ -375,15 +375,17 @@ pub fn sbom(file: &std::path::Path, advisories: usize, runs: usize) -> Result<()
         let (top, _) = &e.versions[g.below(e.versions.len())];
         rules.push(Rule {
             identity: e.identity.clone(),
-            affects: Affects::Range(VersionRange::parse(&format!(
-                "vers:{}/<{}",
-                match &e.identity {
-                    Identity::Package { kind, .. } => kind.as_str(),
-                    Identity::Product { .. } => "generic",
-                },
-                top
-            ))
-            .map_err(|e| anyhow::anyhow!(e))?),
+            affects: Affects::Range(
+                VersionRange::parse(&format!(
+                    "vers:{}/<{}",
+                    match &e.identity {
+                        Identity::Package { kind, .. } => kind.as_str(),
+                        Identity::Product { .. } => "generic",
+                    },
+                    top
+                ))
+                .map_err(|e| anyhow::anyhow!(e))?,
+            ),
         });
     }
     println!(

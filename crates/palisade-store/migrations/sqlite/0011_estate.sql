@@ -35,3 +35,11 @@ CREATE TABLE estate_mitigations (
     by_user           INTEGER REFERENCES users(id),
     UNIQUE (org_id, asset, vendor, product)
 );
+
+-- The national count of unsupported systems, one row per day it was taken: the trend.
+CREATE TABLE estate_days (
+    day               TEXT    PRIMARY KEY,
+    organisations     INTEGER NOT NULL,
+    devices           INTEGER NOT NULL,
+    estates           INTEGER NOT NULL
+);
