@@ -155,6 +155,22 @@ impl App {
         Ok(())
     }
 
+    /// The organisation's components any of the rules name.
+    async fn matching_components(&self, org: OrgId, rules: &[Rule]) -> Result<Vec<Component>> {
+        Ok(self
+            .store
+            .current_components(org)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                let identity = c.identity();
+                rules
+                    .iter()
+                    .any(|r| r.names(&identity, c.version.as_deref()))
+            })
+            .collect())
+    }
+
     /// Who is exposed to a CVE: the published alerts naming it (with the versions their
     /// products give) and, when no alert does, the known exploited vulnerability's product.
     pub async fn exposure_by_cve(
@@ -266,18 +282,7 @@ impl App {
         let page_of = Page::slice(orgs, page);
         let mut items = Vec::with_capacity(page_of.items.len());
         for org in page_of.items {
-            let matching = self
-                .store
-                .current_components(org.id)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    let identity = c.identity();
-                    rules
-                        .iter()
-                        .any(|r| r.names(&identity, c.version.as_deref()))
-                })
-                .collect();
+            let matching = self.matching_components(org.id, &rules).await?;
             items.push(ExposedOrg {
                 org,
                 components: matching,
@@ -581,5 +586,60 @@ impl NationalEstate {
             }
         }
         String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 in, UTF-8 out")
+    }
+}
+
+/// What an organisation's inventory suggests about an alert: whether it applies, from the
+/// components its products name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The organisation has uploaded an inventory (without one there is nothing to suggest).
+    pub has_inventory: bool,
+    /// Its components the alert's products name: it applies when there are any.
+    pub components: Vec<Component>,
+}
+
+impl App {
+    /// The applicability an organisation's inventory suggests for an alert; `None` when the
+    /// actor may not see the organisation's inventory.
+    pub async fn suggested_applicability(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        code: &str,
+    ) -> Result<Option<Suggestion>> {
+        let view = match self.org_for(actor, code, OrgAction::ViewInventory).await {
+            Ok(v) => v,
+            Err(AppError::Forbidden) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let alert = self.readable_alert(actor, reference).await?;
+        let rules: Vec<Rule> = alert
+            .fields
+            .products
+            .iter()
+            .filter_map(|p| rules_for_product(p).ok())
+            .flatten()
+            .collect();
+        let org = view.org.id;
+        let (has_inventory, matches) = self
+            .with_index_held(|held| {
+                let mut n = 0usize;
+                for rule in &rules {
+                    held.index
+                        .for_each_match(rule, |_, o| n += usize::from(o == org));
+                }
+                (held.org_upload.contains_key(&org), n)
+            })
+            .await?;
+        let components = if matches == 0 {
+            Vec::new()
+        } else {
+            self.matching_components(org, &rules).await?
+        };
+        Ok(Some(Suggestion {
+            has_inventory,
+            components,
+        }))
     }
 }

@@ -624,6 +624,26 @@ pub struct ResponseDetail {
     #[serde(flatten)]
     pub response: ResponseDto,
     pub actions: Vec<ActionDto>,
+    /// What the organisation's inventory suggests; absent for those who may not see it.
+    pub suggestion: Option<SuggestionDto>,
+}
+
+/// The applicability an organisation's inventory suggests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionDto {
+    /// `true` when components match, `false` when none of an uploaded inventory's does, null
+    /// when the organisation has no inventory.
+    pub applies: Option<bool>,
+    pub components: Vec<crate::api_inventory::ComponentFields>,
+}
+
+impl From<palisade_app::exposure::Suggestion> for SuggestionDto {
+    fn from(s: palisade_app::exposure::Suggestion) -> Self {
+        Self {
+            applies: s.has_inventory.then_some(!s.components.is_empty()),
+            components: s.components.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts/{id}/responses/{org_code}", tag = "alerts", security(("bearer" = [])),
@@ -635,9 +655,15 @@ async fn get_response(
     Path((id, code)): Path<(String, String)>,
 ) -> ApiResult<Json<ResponseDetail>> {
     let v = s.app.alert_response(&actor, &id, &code).await?;
+    let suggestion = s
+        .app
+        .suggested_applicability(&actor, &id, &code)
+        .await?
+        .map(Into::into);
     Ok(Json(ResponseDetail {
         response: response_dto(&v.alert.reference, &v.response, s.app.now()),
         actions: v.actions.into_iter().map(action_dto).collect(),
+        suggestion,
     }))
 }
 

@@ -627,6 +627,8 @@ pub struct ResponsePage {
     pub reference: String,
     pub title: String,
     pub r: ResponseRow,
+    /// What the inventory suggests: (has an inventory, matching components as text).
+    pub suggestion: Option<(bool, Vec<String>)>,
     pub acknowledged: String,
     pub applies: Option<bool>,
     pub reason: String,
@@ -663,6 +665,26 @@ async fn response_page(
     let a = &u.0.actor;
     let view = s.app.alert_response(a, id, code).await?;
     let (alert, r, actions) = (view.alert, view.response, view.actions);
+    let suggestion = s.app.suggested_applicability(a, id, code).await?.map(|sg| {
+        let shown = sg
+            .components
+            .iter()
+            .map(|c| {
+                [
+                    format!("{}:", c.asset).as_str(),
+                    &c.vendor,
+                    &c.product,
+                    c.version.as_deref().unwrap_or_default(),
+                ]
+                .iter()
+                .filter(|t| !t.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")
+            })
+            .collect();
+        (sg.has_inventory, shown)
+    });
     let now = s.app.now();
     // A refused reason is shown as typed; otherwise the one recorded.
     let reason = if typed.reason.is_empty() {
@@ -676,6 +698,7 @@ async fn response_page(
         notice,
         reference: alert.reference.clone(),
         title: alert.fields.title.clone(),
+        suggestion,
         acknowledged: when(r.acknowledged_at),
         applies: r.applies,
         reason,

@@ -6541,6 +6541,35 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
             StatusCode::UNPROCESSABLE_ENTITY
         );
 
+        // Each organisation in scope sees what its inventory suggests, on the API and the page.
+        let response = ask(
+            format!("/api/v1/alerts/{alert}/responses/A81001"),
+            w.lead.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(response["suggestion"]["applies"], true, "{response}");
+        let suggested: Vec<&str> = response["suggestion"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["asset"].as_str().unwrap())
+            .collect();
+        assert_eq!(suggested, ["app-1"]);
+        let (lead, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+        let page = h
+            .page(
+                Method::GET,
+                &format!("/alerts/{alert}/responses/A81001"),
+                &lead,
+                None,
+            )
+            .await
+            .text();
+        assert!(
+            page.contains("Suggested: <strong>it applies</strong>") && page.contains("app-1:"),
+            "{page}"
+        );
         // Known exploited vulnerabilities: national admins import the catalogue, once.
         let kev = |token: &str, ct: &'static str, body: &str| {
             let (h, token, body) = (&h, token.to_string(), body.to_string());
@@ -6629,6 +6658,26 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
         .await
         .json();
         assert_eq!(smbghost["meta"]["total"], 0, "PC-1 left the inventory");
+        let response = ask(
+            format!("/api/v1/alerts/{alert}/responses/A81001"),
+            w.member.1.clone(),
+        )
+        .await
+        .json();
+        assert_eq!(response["suggestion"]["applies"], false, "{response}");
+        let page = h
+            .page(
+                Method::GET,
+                &format!("/alerts/{alert}/responses/A81001"),
+                &lead,
+                None,
+            )
+            .await
+            .text();
+        assert!(
+            page.contains("Suggested: <strong>it does not apply</strong>"),
+            "{page}"
+        );
         h.db.cleanup().await;
     }
 }
