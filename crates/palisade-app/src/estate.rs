@@ -89,25 +89,29 @@ pub fn parse_eol_files(
     Ok(products)
 }
 
-/// The `.md` files of a directory, by name.
-pub fn read_eol_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+/// The files of a directory whose names end with `ext` (`.md`, `.json`), by name.
+pub fn read_dir_files(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|x| x == "md") {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            files.push((name, std::fs::read_to_string(&path)?));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_file() && name.ends_with(ext) {
+            files.push((name, std::fs::read(&path)?));
         }
     }
+    files.sort();
     Ok(files)
 }
 
-/// The `.md` files anywhere in a ZIP archive, by file name; the archive and what it unpacks to
-/// are both bounded, so a small archive cannot unpack to fill the memory.
-pub fn read_eol_zip(data: &[u8]) -> std::result::Result<Vec<(String, String)>, AppError> {
+/// The files anywhere in a ZIP archive whose names end with `ext`, by file name; the archive
+/// and what it unpacks to are both bounded, so a small archive cannot unpack to fill the memory.
+pub fn read_zip_files(
+    data: &[u8],
+    ext: &str,
+) -> std::result::Result<Vec<(String, Vec<u8>)>, AppError> {
     let bad = |m: String| AppError::invalid("file", m);
     if data.len() > MAX_FEED_BYTES {
         return Err(bad(format!(
@@ -129,25 +133,39 @@ pub fn read_eol_zip(data: &[u8]) -> std::result::Result<Vec<(String, String)>, A
         else {
             continue;
         };
-        if !entry.is_file() || !name.ends_with(".md") {
+        if !entry.is_file() || !name.ends_with(ext) {
             continue;
         }
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         let limit = MAX_UNPACKED_BYTES.saturating_sub(unpacked) + 1;
         (&mut entry)
             .take(limit)
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("{name}: {e}")))?;
-        unpacked += text.len() as u64;
+        unpacked += bytes.len() as u64;
         if unpacked > MAX_UNPACKED_BYTES {
             return Err(bad(format!(
                 "unpacks to more than {} MB",
                 MAX_UNPACKED_BYTES / (1024 * 1024)
             )));
         }
-        files.push((name, text));
+        files.push((name, bytes));
     }
     Ok(files)
+}
+
+/// Files as text, each named when it is not UTF-8.
+pub fn as_text(
+    files: Vec<(String, Vec<u8>)>,
+) -> std::result::Result<Vec<(String, String)>, AppError> {
+    files
+        .into_iter()
+        .map(|(name, bytes)| {
+            String::from_utf8(bytes)
+                .map(|t| (name.clone(), t))
+                .map_err(|_| AppError::invalid(&name, "is not UTF-8 text"))
+        })
+        .collect()
 }
 
 /// A digest of a feed's items as stored: the same data always gives the same digest.
@@ -425,6 +443,8 @@ impl<T> Cached<T> {
 pub(crate) struct FeedsCache {
     eol: Cached<Catalogue>,
     kev: Cached<Vec<KevEntry>>,
+    osv: Cached<Vec<palisade_domain::advisory::Advisory>>,
+    csaf: Cached<Vec<palisade_domain::advisory::Advisory>>,
 }
 
 fn poisoned<T>(_: T) -> AppError {
@@ -463,5 +483,160 @@ mod tests {
             digest(["a", "b"].into_iter())
         );
         assert_ne!(digest(["ab"].into_iter()), digest(["a", "b"].into_iter()));
+    }
+}
+
+/// The OSV advisories feed's name.
+pub const OSV_FEED: &str = "osv";
+/// The CSAF advisories feed's name (product trees kept for matching, not alerts).
+pub const CSAF_FEED: &str = "csaf";
+
+/// What an advisory import did: advisories are added or replaced by id and the others kept, so
+/// importing the same files again changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryImport {
+    pub feed: &'static str,
+    /// Advisories read from the files.
+    pub read: usize,
+    /// Of those, new or different from what the feed held.
+    pub changed: usize,
+    /// Things read but not kept (an ecosystem Palisade does not order, a git-only range).
+    pub notes: Vec<String>,
+}
+
+/// The most notes an import reports one by one.
+const MAX_NOTES: usize = 50;
+
+impl App {
+    /// Adds OSV records (JSON files) to the advisories, national admins only. Every file is
+    /// checked first; one bad file refuses the lot, naming it.
+    pub async fn import_osv(
+        &self,
+        actor: &Actor,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<AdvisoryImport> {
+        actor.require(GlobalAction::ImportFeeds)?;
+        self.import_advisories(actor, OSV_FEED, files, |bytes| {
+            palisade_domain::advisory::parse_osv(bytes).map_err(|e| vec![e])
+        })
+        .await
+    }
+
+    /// Adds CSAF 2.0 advisories (JSON files) to the advisories matched against inventories,
+    /// national admins only; unlike `alerts import-csaf`, no alert is drafted.
+    pub async fn import_csaf_advisories(
+        &self,
+        actor: &Actor,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<AdvisoryImport> {
+        actor.require(GlobalAction::ImportFeeds)?;
+        self.import_advisories(actor, CSAF_FEED, files, |bytes| {
+            let refused = |e: AppError| match e {
+                AppError::Invalid(errs) => errs
+                    .0
+                    .into_iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect(),
+                other => vec![other.to_string()],
+            };
+            let (input, id, _, notes) =
+                crate::csaf_import::alert_from_csaf(bytes).map_err(refused)?;
+            let fields = input
+                .validate()
+                .map_err(|e| refused(AppError::Invalid(e)))?;
+            Ok((
+                palisade_domain::advisory::Advisory {
+                    id,
+                    title: fields.title,
+                    cves: fields.cves,
+                    products: fields.products,
+                    modified: None,
+                },
+                notes,
+            ))
+        })
+        .await
+    }
+
+    async fn import_advisories(
+        &self,
+        actor: &Actor,
+        feed: &'static str,
+        files: &[(String, Vec<u8>)],
+        parse: impl Fn(
+            &[u8],
+        ) -> std::result::Result<
+            (palisade_domain::advisory::Advisory, Vec<String>),
+            Vec<String>,
+        >,
+    ) -> Result<AdvisoryImport> {
+        let mut errs = FieldErrors::default();
+        let mut notes = Vec::new();
+        let mut advisories = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            match parse(bytes) {
+                Ok((a, n)) => {
+                    notes.extend(n.into_iter().map(|n| format!("{name}: {n}")));
+                    advisories.push(a);
+                }
+                Err(e) => {
+                    for m in e {
+                        if errs.0.len() < MAX_NOTES {
+                            errs.push(name.clone(), m);
+                        }
+                    }
+                }
+            }
+        }
+        if advisories.is_empty() && errs.is_empty() {
+            errs.push("files", "hold no advisories (.json)");
+        }
+        errs.into_result()?;
+        let data_time = advisories.iter().filter_map(|a| a.modified).max();
+        let rows = advisories
+            .iter()
+            .map(|a| json_item(a.id.clone(), a))
+            .collect::<Result<Vec<_>>>()?;
+        let audit = self.draft(
+            actor,
+            "feed.import",
+            "feed",
+            feed,
+            None,
+            serde_json::json!({"feed": feed, "read": rows.len()}),
+        );
+        let changed = self
+            .store
+            .merge_feed(
+                feed,
+                &rows,
+                &digest(rows.iter().map(|(_, b)| b.as_str())),
+                data_time,
+                self.stamp(actor),
+                audit,
+            )
+            .await?;
+        notes.truncate(MAX_NOTES);
+        Ok(AdvisoryImport {
+            feed,
+            read: rows.len(),
+            changed,
+            notes,
+        })
+    }
+
+    /// Every advisory of the OSV and CSAF feeds, read again only when a feed has changed.
+    pub async fn advisories(
+        &self,
+    ) -> Result<Vec<(&'static str, Arc<Vec<palisade_domain::advisory::Advisory>>)>> {
+        let mut out = Vec::new();
+        for (feed, cache) in [
+            (OSV_FEED, &self.feeds_cache.osv),
+            (CSAF_FEED, &self.feeds_cache.csaf),
+        ] {
+            let (items, _) = cache.load(self, feed, |items| items).await?;
+            out.push((feed, items));
+        }
+        Ok(out)
     }
 }

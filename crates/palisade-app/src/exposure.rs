@@ -36,6 +36,12 @@ pub(crate) struct EstateIndex(tokio::sync::Mutex<Option<Held>>);
 pub enum Source {
     /// A published alert (its reference and title), with versions where its products give them.
     Alert { reference: String, title: String },
+    /// An advisory from a feed (`osv` or `csaf`), with the versions its products give.
+    Advisory {
+        feed: &'static str,
+        id: String,
+        title: String,
+    },
     /// A known exploited vulnerability with no advisory giving versions: every version of the
     /// product its catalogue entry names.
     KevProduct { cve: CveId },
@@ -171,8 +177,9 @@ impl App {
             .collect())
     }
 
-    /// Who is exposed to a CVE: the published alerts naming it (with the versions their
-    /// products give) and, when no alert does, the known exploited vulnerability's product.
+    /// Who is exposed to a CVE: the published alerts and the feeds' advisories naming it (with
+    /// the versions their products give) and, when none does, the known exploited
+    /// vulnerability's product.
     pub async fn exposure_by_cve(
         &self,
         actor: &Actor,
@@ -194,6 +201,21 @@ impl App {
                 sources.push(Source::Alert {
                     reference: v.reference,
                     title: v.fields.title,
+                });
+            }
+        }
+        for (feed, advisories) in self.advisories().await? {
+            for a in advisories.iter().filter(|a| a.cves.contains(&cve)) {
+                rules.extend(
+                    a.products
+                        .iter()
+                        .filter_map(|p| rules_for_product(p).ok())
+                        .flatten(),
+                );
+                sources.push(Source::Advisory {
+                    feed,
+                    id: a.id.clone(),
+                    title: a.title.clone(),
                 });
             }
         }

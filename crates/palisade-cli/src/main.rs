@@ -161,6 +161,8 @@ enum AlertsCommand {
     StixBundle { file: PathBuf },
 }
 
+// The subcommands are named by contract (`palisade estate import-eol` and so on).
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum EstateCommand {
     /// Replace the product lifecycles with the endoflife.date product files (`*.md`) in DIR.
@@ -169,6 +171,13 @@ enum EstateCommand {
     /// Replace the known exploited vulnerabilities with CISA's catalogue (its JSON file).
     /// Importing the same catalogue again changes nothing.
     ImportKev { file: PathBuf },
+    /// Add OSV records to the advisories matched against inventories: a directory of JSON
+    /// records or a ZIP of them (as osv.dev publishes per ecosystem). Records are kept by id, so
+    /// importing the same ones again changes nothing.
+    ImportOsv { path: PathBuf },
+    /// Add CSAF 2.0 advisories (a JSON file or a directory of them) to the advisories matched
+    /// against inventories, by their tracking id; no alert is drafted (see `alerts import-csaf`).
+    ImportCsaf { path: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -316,6 +325,29 @@ async fn open(settings: &Settings) -> Result<App> {
         .with_objects(settings.objects()?);
     app.alerts = settings.alerts.clone();
     Ok(app)
+}
+
+/// The JSON files at `path`: a directory's, a ZIP's, or the one file.
+fn json_files(path: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let read = || format!("cannot read {}", path.display());
+    if path.is_dir() {
+        return palisade_app::estate::read_dir_files(path, ".json").with_context(read);
+    }
+    let bytes = std::fs::read(path).with_context(read)?;
+    if path.extension().is_some_and(|x| x == "zip") {
+        return palisade_app::estate::read_zip_files(&bytes, ".json").map_err(app_error);
+    }
+    Ok(vec![(path.display().to_string(), bytes)])
+}
+
+fn print_advisory_import(done: &palisade_app::estate::AdvisoryImport) {
+    println!(
+        "{}: {} advisories read, {} new or changed",
+        done.feed, done.read, done.changed
+    );
+    for n in &done.notes {
+        println!("  note: {n}");
+    }
 }
 
 /// One line on what a feed import did.
@@ -618,8 +650,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Estate(EstateCommand::ImportEol { dir }) => {
             let app = open(&settings).await?;
-            let files = palisade_app::estate::read_eol_dir(&dir)
+            let files = palisade_app::estate::read_dir_files(&dir, ".md")
                 .with_context(|| format!("cannot read {}", dir.display()))?;
+            let files = palisade_app::estate::as_text(files).map_err(app_error)?;
             let done = app
                 .import_eol(&Actor::cli(), &files)
                 .await
@@ -635,6 +668,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map_err(app_error)?;
             println!("{}", feed_summary(&done));
+        }
+        Command::Estate(EstateCommand::ImportOsv { path }) => {
+            let app = open(&settings).await?;
+            let files = json_files(&path)?;
+            let done = app
+                .import_osv(&Actor::cli(), &files)
+                .await
+                .map_err(app_error)?;
+            print_advisory_import(&done);
+        }
+        Command::Estate(EstateCommand::ImportCsaf { path }) => {
+            let app = open(&settings).await?;
+            let files = json_files(&path)?;
+            let done = app
+                .import_csaf_advisories(&Actor::cli(), &files)
+                .await
+                .map_err(app_error)?;
+            print_advisory_import(&done);
         }
         Command::Alerts(AlertsCommand::StixBundle { file }) => {
             let app = open(&settings).await?;

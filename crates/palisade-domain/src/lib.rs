@@ -3,6 +3,7 @@
 //! Nothing in this crate performs I/O, reads a clock or awaits: every decision takes its inputs
 //! (including `now`) as arguments, so the rules can be tested exhaustively and quickly.
 
+pub mod advisory;
 pub mod alert;
 pub mod assessment;
 pub mod audit;

@@ -157,6 +157,84 @@ impl crate::EstateStore for SqlStore {
         Ok(true)
     }
 
+    async fn merge_feed(
+        &self,
+        name: &str,
+        items: &[(String, String)],
+        batch_digest: &str,
+        data_time: Option<i64>,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<usize> {
+        use sha2::Digest;
+        let mut tx = self.begin().await?;
+        let held: std::collections::HashMap<String, String> =
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT item_key, body FROM feed_items WHERE feed = $1",
+            )
+            .bind(name)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+        let changed: Vec<&(String, String)> = items
+            .iter()
+            .filter(|(k, body)| held.get(k) != Some(body))
+            .collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let old: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT digest, data_time FROM feeds WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        // The digest moves on from the last one with each change, so every server sees it.
+        let previous = old.as_ref().map(|(d, _)| d.as_str()).unwrap_or_default();
+        let digest = hex::encode(sha2::Sha256::digest(format!("{previous}{batch_digest}")));
+        let newest = match (old.and_then(|(_, t)| t), data_time) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let count = (held.len()
+            + changed
+                .iter()
+                .filter(|(k, _)| !held.contains_key(k))
+                .count()) as i64;
+        record_feed(
+            &mut tx,
+            &FeedRecord {
+                name: name.into(),
+                digest,
+                items: count,
+                data_time: newest,
+                imported_at: stamp.at,
+            },
+            stamp,
+        )
+        .await?;
+        for (key, body) in &changed {
+            let sql = if held.contains_key(key) {
+                "UPDATE feed_items SET body = $3 WHERE feed = $1 AND item_key = $2"
+            } else {
+                "INSERT INTO feed_items (feed, item_key, body) VALUES ($1, $2, $3)"
+            };
+            sqlx::query(sql)
+                .bind(name)
+                .bind(key)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(obj) = audit.summary.as_object_mut() {
+            obj.insert("changed".into(), changed.len().into());
+            obj.insert("items".into(), count.into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(changed.len())
+    }
+
     async fn feed_items(&self, feed: &str) -> Result<Vec<String>> {
         Ok(
             sqlx::query_scalar("SELECT body FROM feed_items WHERE feed = $1 ORDER BY item_key")

@@ -168,6 +168,18 @@ pub trait EstateStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<bool>;
+    /// Adds or replaces these items (key, JSON body) of a feed, keeping the others, in one
+    /// transaction with the feed's record and the audit entry; returns how many were new or
+    /// different (0, with nothing written, when the feed held them all already).
+    async fn merge_feed(
+        &self,
+        name: &str,
+        items: &[(String, String)],
+        batch_digest: &str,
+        data_time: Option<i64>,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<usize>;
     /// A feed's items' JSON bodies, by key.
     async fn feed_items(&self, feed: &str) -> Result<Vec<String>>;
     /// Records (or replaces) the mitigation of one system of the organisation.

@@ -34,6 +34,14 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/feeds/kev",
             put(import_kev).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
         )
+        .route(
+            "/api/v1/feeds/osv",
+            put(import_osv).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
+        )
+        .route(
+            "/api/v1/feeds/csaf",
+            put(import_csaf).layer(axum::extract::DefaultBodyLimit::max(MAX_FEED_BYTES)),
+        )
         .route("/api/v1/exposure", get(exposure_by_cve))
         .route("/api/v1/estate", get(national_estate))
         .route("/api/v1/estate.csv", get(national_estate_csv))
@@ -132,7 +140,7 @@ pub(crate) async fn import_eol(
     // Permission before reading the archive: a refused caller's upload is never unpacked.
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     require_media(&headers, "application/zip", "the product files")?;
-    let files = palisade_app::estate::read_eol_zip(&body)?;
+    let files = palisade_app::estate::as_text(palisade_app::estate::read_zip_files(&body, ".md")?)?;
     Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
 }
 
@@ -150,11 +158,82 @@ pub(crate) async fn import_kev(
     Ok(Json(s.app.import_kev(&actor, &body).await?.into()))
 }
 
+/// What an advisory import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisoryImportDto {
+    pub feed: String,
+    /// Advisories read.
+    pub read: usize,
+    /// Of those, new or different from what the feed held (0: nothing was written).
+    pub changed: usize,
+    /// What was read but not kept (at most 50).
+    pub notes: Vec<String>,
+}
+
+/// The JSON documents of an advisory upload: one document, or a ZIP of them.
+fn advisory_files(
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if media.starts_with("application/zip") {
+        return Ok(palisade_app::estate::read_zip_files(body, ".json")?);
+    }
+    require_media(headers, "application/json", what)?;
+    Ok(vec![("body".into(), body.to_vec())])
+}
+
+#[utoipa::path(put, path = "/api/v1/feeds/osv", tag = "estate", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/zip", description = "OSV records (*.json) in a ZIP, as osv.dev publishes them per ecosystem, or one record as application/json"),
+    responses((status = 200, body = AdvisoryImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "Every bad file named; nothing changes", body = ErrorBody)))]
+pub(crate) async fn import_osv(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<AdvisoryImportDto>> {
+    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    let files = advisory_files(&headers, &body, "OSV records")?;
+    Ok(Json(advisory_dto(s.app.import_osv(&actor, &files).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/feeds/csaf", tag = "estate", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/json", description = "One CSAF 2.0 advisory, or a ZIP of them (application/zip): kept for matching, no alert is drafted"),
+    responses((status = 200, body = AdvisoryImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "Every bad document named; nothing changes", body = ErrorBody)))]
+pub(crate) async fn import_csaf(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<AdvisoryImportDto>> {
+    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    let files = advisory_files(&headers, &body, "CSAF advisories")?;
+    Ok(Json(advisory_dto(
+        s.app.import_csaf_advisories(&actor, &files).await?,
+    )))
+}
+
+fn advisory_dto(a: palisade_app::estate::AdvisoryImport) -> AdvisoryImportDto {
+    AdvisoryImportDto {
+        feed: a.feed.into(),
+        read: a.read,
+        changed: a.changed,
+        notes: a.notes,
+    }
+}
+
 /// Where an exposure answer's rules came from.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SourceDto {
-    /// `alert` (a published alert, with the versions its products give) or `kev_product` (a
-    /// known exploited vulnerability no alert gives versions for: every version of its product).
+    /// `alert` (a published alert, with the versions its products give), `osv` or `csaf` (an
+    /// imported advisory, likewise) or `kev_product` (a known exploited vulnerability no alert or
+    /// advisory gives versions for: every version of its product).
     pub kind: String,
     pub reference: Option<String>,
     pub title: Option<String>,
@@ -166,6 +245,11 @@ impl From<Source> for SourceDto {
             Source::Alert { reference, title } => Self {
                 kind: "alert".into(),
                 reference: Some(reference),
+                title: Some(title),
+            },
+            Source::Advisory { feed, id, title } => Self {
+                kind: feed.into(),
+                reference: Some(id),
                 title: Some(title),
             },
             Source::KevProduct { cve } => Self {

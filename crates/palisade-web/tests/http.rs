@@ -6214,7 +6214,10 @@ async fn unsupported_systems_follow_the_lifecycles_and_mitigations() {
 
         // The real endoflife.date products import whole, and Windows 7 is found in them.
         if let Some(dir) = shared_data("data/endoflife/products") {
-            let real = palisade_app::estate::read_eol_dir(&dir).unwrap();
+            let real = palisade_app::estate::as_text(
+                palisade_app::estate::read_dir_files(&dir, ".md").unwrap(),
+            )
+            .unwrap();
             let r = import(&w.admin.1, "application/zip", zip_of(&real)).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
             assert_eq!(r.json()["items"].as_u64(), Some(real.len() as u64));
@@ -6990,6 +6993,157 @@ async fn the_national_estate_counts_releases_types_and_regions() {
             h.page(Method::GET, "/estate", &lead, None).await.status,
             StatusCode::FORBIDDEN
         );
+        h.db.cleanup().await;
+    }
+}
+
+const OSV_LOG4J: &str = r#"{"schema_version": "1.6.0", "id": "GHSA-jfh8-c2jp-5v3q", "modified": "2025-01-10T12:00:00Z",
+  "summary": "Remote code injection in Log4j", "aliases": ["CVE-2021-44228"],
+  "affected": [{"package": {"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.13.0"}, {"fixed": "2.15.0"}]}]}]}"#;
+const OSV_DJANGO: &str = r#"{"id": "PYSEC-2023-0001", "aliases": ["CVE-2023-0001"], "summary": "Django",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "Django"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "4.0"}, {"fixed": "4.2.2"}]}]}]}"#;
+
+#[tokio::test]
+async fn osv_and_csaf_advisories_feed_the_exposure() {
+    for db in TestDb::all().await {
+        let h = H::new(db).await;
+        let w = world(&h).await;
+        let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+        let csv = format!(
+            "{header}\napp-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n\
+             app-2,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.12.1,no\n\
+             web-1,library,,,,,pkg:pypi/django@4.2.1,no\n"
+        );
+        let r = h
+            .raw(
+                Method::PUT,
+                "/api/v1/organisations/A81001/inventory",
+                &w.lead.1,
+                "text/csv",
+                csv,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let put = |uri: &'static str, token: &str, ct: &'static str, body: Vec<u8>| {
+            let (h, token) = (&h, token.to_string());
+            async move { h.raw(Method::PUT, uri, &token, ct, body).await }
+        };
+        assert_eq!(
+            put(
+                "/api/v1/feeds/osv",
+                &w.member.1,
+                "application/json",
+                OSV_LOG4J.into()
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let r = put(
+            "/api/v1/feeds/osv",
+            &w.admin.1,
+            "application/json",
+            OSV_LOG4J.into(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            (&r.json()["read"], &r.json()["changed"]),
+            (&json!(1), &json!(1))
+        );
+        let again = put(
+            "/api/v1/feeds/osv",
+            &w.admin.1,
+            "application/json",
+            OSV_LOG4J.into(),
+        )
+        .await;
+        assert_eq!(
+            again.json()["changed"],
+            0,
+            "the same record again changes nothing"
+        );
+        let both = zip_of(&[
+            ("a.json".into(), OSV_LOG4J.into()),
+            ("b.json".into(), OSV_DJANGO.into()),
+        ]);
+        let r = put("/api/v1/feeds/osv", &w.admin.1, "application/zip", both).await;
+        assert_eq!(
+            (&r.json()["read"], &r.json()["changed"]),
+            (&json!(2), &json!(1)),
+            "{}",
+            r.text()
+        );
+        let bad = zip_of(&[("bad.json".into(), "{\"id\": \"X\", \"affected\": [".into())]);
+        let r = put("/api/v1/feeds/osv", &w.admin.1, "application/zip", bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("bad.json"), "{}", r.text());
+        let feeds = h
+            .api(Method::GET, "/api/v1/feeds", Some(&w.member.1), None)
+            .await
+            .json();
+        let osv = feeds["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "osv")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (&osv["items"], &osv["data_date"]),
+            (&json!(2), &json!("2025-01-10"))
+        );
+
+        // The advisory's range decides: 2.14.1 is inside it, 2.12.1 is not.
+        let e = h
+            .api(
+                Method::GET,
+                "/api/v1/exposure?cve=CVE-2021-44228",
+                Some(&w.analyst.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(e["sources"][0]["kind"], "osv", "{e}");
+        assert_eq!(e["sources"][0]["reference"], "GHSA-jfh8-c2jp-5v3q");
+        let assets: Vec<&str> = e["items"][0]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["asset"].as_str().unwrap())
+            .collect();
+        assert_eq!(assets, ["app-1"]);
+        let e = h
+            .api(
+                Method::GET,
+                "/api/v1/exposure?cve=CVE-2023-0001",
+                Some(&w.analyst.1),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(e["components"], 1, "{e}");
+
+        // CSAF advisories are kept for matching too, without drafting alerts.
+        if let Some(dir) = shared_data("data/csaf-2.0/examples/csaf") {
+            let files = palisade_app::estate::read_dir_files(&dir, ".json").unwrap();
+            let r = put(
+                "/api/v1/feeds/csaf",
+                &w.admin.1,
+                "application/zip",
+                zip_of(&palisade_app::estate::as_text(files.clone()).unwrap()),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            assert_eq!(r.json()["read"].as_u64(), Some(files.len() as u64));
+            let alerts = h
+                .api(Method::GET, "/api/v1/alerts", Some(&w.admin.1), None)
+                .await
+                .json();
+            assert_eq!(alerts["meta"]["total"], 0, "no alert is drafted");
+        }
         h.db.cleanup().await;
     }
 }
