@@ -174,6 +174,27 @@ where
     .await?)
 }
 
+/// Every item of a chunked list (`table` under `key`), each converted.
+async fn read_all<'c, E, R, T>(
+    exec: E,
+    table: &str,
+    key: &str,
+    id: i64,
+    convert: impl Fn(R) -> Result<T>,
+) -> Result<Vec<T>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+    R: for<'de> Deserialize<'de>,
+{
+    let mut out = Vec::new();
+    for body in chunks(exec, table, key, id, 0, i64::MAX).await? {
+        for r in decode::<R>(&body)? {
+            out.push(convert(r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Writes `items` as chunks of `table` under `key_value`, with the upload id when the table has
 /// one.
 async fn write_chunks<T: Serialize>(
@@ -296,19 +317,8 @@ impl crate::InventoryStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<InventoryUpload> {
         let mut tx = self.begin().await?;
-        let mut old: Vec<Row> = Vec::new();
-        for body in chunks(
-            &mut *tx,
-            "inventory_snapshot_chunks",
-            "org_id",
-            org_id,
-            0,
-            i64::MAX,
-        )
-        .await?
-        {
-            old.extend(decode::<Row>(&body)?);
-        }
+        let old: Vec<Row> =
+            read_all(&mut *tx, "inventory_snapshot_chunks", "org_id", org_id, Ok).await?;
         let (added, removed) = diff(&old, components);
         let upload_id: i64 = sqlx::query_scalar(
             "INSERT INTO inventory_uploads (org_id, format, components, added, removed, uploaded_at, by_user) \
@@ -401,22 +411,14 @@ impl crate::InventoryStore for SqlStore {
     }
 
     async fn current_components(&self, org_id: OrgId) -> Result<Vec<Component>> {
-        let mut out = Vec::new();
-        for body in chunks(
+        read_all(
             &self.read,
             "inventory_snapshot_chunks",
             "org_id",
             org_id,
-            0,
-            i64::MAX,
+            Row::component,
         )
-        .await?
-        {
-            for r in decode::<Row>(&body)? {
-                out.push(r.component()?);
-            }
-        }
-        Ok(out)
+        .await
     }
 
     async fn snapshot_batch(
@@ -464,22 +466,14 @@ impl crate::InventoryStore for SqlStore {
     }
 
     async fn all_changes(&self, upload_id: i64) -> Result<Vec<InventoryChange>> {
-        let mut out = Vec::new();
-        for body in chunks(
+        read_all(
             &self.read,
             "inventory_change_chunks",
             "upload_id",
             upload_id,
-            0,
-            i64::MAX,
+            |c: ChangeOwned| InventoryChange::try_from(c),
         )
-        .await?
-        {
-            for c in decode::<ChangeOwned>(&body)? {
-                out.push(InventoryChange::try_from(c)?);
-            }
-        }
-        Ok(out)
+        .await
     }
 
     async fn list_uploads(
