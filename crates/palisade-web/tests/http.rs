@@ -5800,8 +5800,8 @@ async fn an_inventory_upload_replaces_the_snapshot_and_keeps_history() {
                 Method::PUT,
                 "/api/v1/organisations/QAA/inventory",
                 &w.lead.1,
-                "application/json",
-                "{}",
+                "application/xml",
+                "<inventory/>",
             )
             .await;
         assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
