@@ -124,6 +124,8 @@ try {
   await page.click('main table a[href*="/estate/releases/windows/7-sp1"]');
   check('a release drills down to the organisations running it', (await page.textContent('main')).includes('R41'));
   await axe(page, 'national estate drill-down');
+  await visit(page, '/estate/exposure?cve=CVE-2021-44228', 'exposure by CVE');
+  check('the Log4Shell CVE finds the demo trust\'s Log4j', (await page.textContent('main')).includes('SRV-WEB-01'));
   await visit(page, '/plans?state=signed_off', 'plans to review');
   // A cyber alert drafted, previewed and published through the form.
   await visit(page, '/alerts', 'alerts (national)');

@@ -6573,6 +6573,51 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
             page.contains("Suggested: <strong>it applies</strong>") && page.contains("app-1:"),
             "{page}"
         );
+        // The national team's pages: by CVE and per alert; nobody else's.
+        let (analyst, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+        let page = h
+            .page(
+                Method::GET,
+                "/estate/exposure?cve=CVE-2017-0144",
+                &analyst,
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text().contains("Org A81001") && page.text().contains("app-1: pkg:maven/"),
+            "{}",
+            page.text()
+        );
+        let page = h
+            .page(
+                Method::GET,
+                &format!("/alerts/{alert}/exposure"),
+                &analyst,
+                None,
+            )
+            .await;
+        assert!(
+            page.text().contains("2 organisations, 2 components"),
+            "{}",
+            page.text()
+        );
+        let bad = h
+            .page(Method::GET, "/estate/exposure?cve=MS17-010", &analyst, None)
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("#cve"));
+        assert_eq!(
+            h.page(
+                Method::GET,
+                "/estate/exposure?cve=CVE-2017-0144",
+                &lead,
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
         // Known exploited vulnerabilities: national admins import the catalogue, once.
         let kev = |token: &str, ct: &'static str, body: &str| {
             let (h, token, body) = (&h, token.to_string(), body.to_string());
