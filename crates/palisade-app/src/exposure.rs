@@ -665,3 +665,102 @@ impl App {
         }))
     }
 }
+
+/// One alert, advisory or known exploited vulnerability an organisation's components match.
+#[derive(Debug, Clone)]
+pub struct OrgMatch {
+    pub source: Source,
+    pub cves: Vec<CveId>,
+    /// Any of its CVEs is in the known exploited vulnerabilities catalogue.
+    pub known_exploited: bool,
+    pub components: Vec<Component>,
+}
+
+impl App {
+    /// What an organisation's components match: every published alert and feed advisory whose
+    /// products and versions name one of them, and every known exploited vulnerability no alert
+    /// or advisory gives versions for, by its product. Alerts first, then advisories, then the
+    /// catalogue's products; within each, known exploited ones first.
+    pub async fn org_exposure(&self, actor: &Actor, code: &str) -> Result<Vec<OrgMatch>> {
+        let view = self.org_for(actor, code, OrgAction::ViewInventory).await?;
+        let components = self.store.current_components(view.org.id).await?;
+        // A small index of this organisation's components: each rule is then a lookup.
+        let mut index = ExposureIndex::new();
+        for (i, c) in components.iter().enumerate() {
+            let _ = index.insert(&c.identity(), c.version.as_deref(), i);
+        }
+        let (kev, _) = self.kev_catalogue().await?;
+        let exploited = |cves: &[CveId]| {
+            cves.iter()
+                .any(|c| kev.binary_search_by(|e| e.cve.cmp(c)).is_ok())
+        };
+        let mut covered: std::collections::HashSet<CveId> = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut add = |source: Source, cves: Vec<CveId>, rules: Vec<Rule>| {
+            let mut hits: Vec<usize> = rules.iter().flat_map(|r| index.matches(r)).collect();
+            hits.sort_unstable();
+            hits.dedup();
+            if !hits.is_empty() {
+                out.push(OrgMatch {
+                    known_exploited: exploited(&cves),
+                    source,
+                    cves,
+                    components: hits.into_iter().map(|i| components[i].clone()).collect(),
+                });
+            }
+        };
+        for v in self.all_published(true, false).await? {
+            covered.extend(v.fields.cves.iter().cloned());
+            let rules = v
+                .fields
+                .products
+                .iter()
+                .filter_map(|p| rules_for_product(p).ok())
+                .flatten()
+                .collect();
+            add(
+                Source::Alert {
+                    reference: v.reference,
+                    title: v.fields.title,
+                },
+                v.fields.cves,
+                rules,
+            );
+        }
+        for (feed, advisories) in self.advisories().await? {
+            for a in advisories.iter() {
+                covered.extend(a.cves.iter().cloned());
+                let rules = a
+                    .products
+                    .iter()
+                    .filter_map(|p| rules_for_product(p).ok())
+                    .flatten()
+                    .collect();
+                add(
+                    Source::Advisory {
+                        feed,
+                        id: a.id.clone(),
+                        title: a.title.clone(),
+                    },
+                    a.cves.clone(),
+                    rules,
+                );
+            }
+        }
+        for e in kev.iter().filter(|e| !covered.contains(&e.cve)) {
+            add(
+                Source::KevProduct { cve: e.cve.clone() },
+                vec![e.cve.clone()],
+                vec![e.product_rule()],
+            );
+        }
+        // Stable: the source order above, known exploited first within each kind.
+        let rank = |m: &OrgMatch| match m.source {
+            Source::Alert { .. } => 0,
+            Source::Advisory { .. } => 1,
+            Source::KevProduct { .. } => 2,
+        };
+        out.sort_by_key(|m| (rank(m), !m.known_exploited));
+        Ok(out)
+    }
+}

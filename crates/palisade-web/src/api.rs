@@ -1009,7 +1009,7 @@ impl utoipa::Modify for BearerAuth {
         crate::api_inventory::put_inventory, crate::api_inventory::list_inventory,
         crate::api_inventory::list_uploads, crate::api_inventory::list_changes,
         crate::api_estate::list_feeds, crate::api_estate::import_eol, crate::api_estate::import_kev, crate::api_estate::import_osv, crate::api_estate::import_csaf,
-        crate::api_estate::exposure_by_cve, crate::api_estate::alert_exposure,
+        crate::api_estate::exposure_by_cve, crate::api_estate::alert_exposure, crate::api_estate::org_exposure,
         crate::api_estate::national_estate, crate::api_estate::national_estate_csv,
         crate::api_estate::release_organisations, crate::api_estate::unsupported,
         crate::api_estate::list_mitigations, crate::api_estate::save_mitigation,

@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/alerts/{id}/exposure", get(alert_exposure))
         .route("/api/v1/organisations/{code}/unsupported", get(unsupported))
+        .route("/api/v1/organisations/{code}/exposure", get(org_exposure))
         .route(
             "/api/v1/organisations/{code}/mitigations",
             get(list_mitigations).post(save_mitigation),
@@ -566,6 +567,46 @@ pub(crate) async fn release_organisations(
                 org_type: o.org_type.as_str().into(),
                 region: o.region.clone(),
                 devices,
+            })
+            .collect(),
+    }))
+}
+
+/// An alert, advisory or known exploited vulnerability the organisation's components match.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgMatchDto {
+    #[serde(flatten)]
+    pub source: SourceDto,
+    pub cves: Vec<String>,
+    /// Any of its CVEs is in CISA's catalogue of known exploited vulnerabilities.
+    pub known_exploited: bool,
+    pub components: Vec<ComponentFields>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgMatchList {
+    pub items: Vec<OrgMatchDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/exposure", tag = "estate", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "Alerts first, then advisories, then known exploited vulnerabilities matched by product; known exploited first within each", body = OrgMatchList),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn org_exposure(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<OrgMatchList>> {
+    Ok(Json(OrgMatchList {
+        items: s
+            .app
+            .org_exposure(&actor, &code)
+            .await?
+            .into_iter()
+            .map(|m| OrgMatchDto {
+                source: m.source.into(),
+                cves: m.cves.iter().map(|c| c.as_str().to_string()).collect(),
+                known_exploited: m.known_exploited,
+                components: m.components.into_iter().map(Into::into).collect(),
             })
             .collect(),
     }))

@@ -110,6 +110,8 @@ pub struct EstatePage {
     pub lifecycles: Option<(String, String)>,
     pub rows: Vec<SystemRow>,
     pub pager: Pager,
+    /// What the components match: (source, known exploited, matching components as text).
+    pub exposure: Vec<(String, bool, Vec<String>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -158,6 +160,19 @@ async fn estate_page(
         .items
         .into_iter()
         .next();
+    let exposure = s
+        .app
+        .org_exposure(&u.0.actor, &code)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                source_text(m.source),
+                m.known_exploited,
+                m.components.iter().map(component_text).collect(),
+            )
+        })
+        .collect();
     let on_text = date_text(report.on);
     let pager = Pager::new(
         &report.systems,
@@ -189,6 +204,7 @@ async fn estate_page(
             .map(|r| SystemRow::new(&code, r))
             .collect(),
         pager,
+        exposure,
         code,
     })
 }
@@ -421,6 +437,8 @@ pub struct NationalPage {
     pub releases: Vec<ReleaseRow>,
     pub groups: Vec<(&'static str, Vec<palisade_app::exposure::GroupCount>)>,
     pub trend: Vec<palisade_store::EstateDay>,
+    /// Every feed: (what it is, items, newest date its data gives, when imported).
+    pub feeds: Vec<(&'static str, i64, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -491,6 +509,23 @@ async fn national(
         .map(|r| (r.clone(), r));
     let any = std::iter::once((String::new(), "Any region".to_string()));
     let trend = s.app.estate_trend(&u.0.actor, 90).await?;
+    let feeds = s
+        .app
+        .feeds()
+        .await?
+        .into_iter()
+        .map(|f| {
+            let label = match f.name.as_str() {
+                "eol" => "Product lifecycles (endoflife.date)",
+                "kev" => "Known exploited vulnerabilities (CISA)",
+                "osv" => "OSV advisories",
+                "csaf" => "CSAF advisories",
+                _ => "Other",
+            };
+            let (data, imported) = feed_line(f.clone());
+            (label, f.items, data, imported)
+        })
+        .collect();
     let status = if errors.0.is_empty() {
         StatusCode::OK
     } else {
@@ -533,6 +568,7 @@ async fn national(
                 .collect(),
             groups: vec![("type", estate.by_type), ("region", estate.by_region)],
             trend,
+            feeds,
             on,
             query,
         },
@@ -618,6 +654,24 @@ pub struct ExposurePage {
     pub pager: Pager,
 }
 
+/// Where a match comes from, for people.
+fn source_text(s: palisade_app::exposure::Source) -> String {
+    use palisade_app::exposure::Source;
+    match s {
+        Source::Alert { reference, title } => format!("alert {reference}, {title}"),
+        Source::Advisory { feed, id, title } if title.is_empty() => {
+            format!("{} advisory {id}", feed.to_uppercase())
+        }
+        Source::Advisory { feed, id, title } => {
+            format!("{} advisory {id}, {title}", feed.to_uppercase())
+        }
+        Source::KevProduct { cve } => format!(
+            "known exploited vulnerability {} (every version of the product it names)",
+            cve.as_str()
+        ),
+    }
+}
+
 fn component_text(c: &palisade_domain::inventory::Component) -> String {
     let name = c
         .purl
@@ -647,7 +701,6 @@ fn exposure_page(
     base: &str,
     errors: Errors,
 ) -> ExposurePage {
-    use palisade_app::exposure::Source;
     let asked = report.is_some();
     let (kev, sources, rows, total, components, pager) = match report {
         Some(r) => {
@@ -655,21 +708,7 @@ fn exposure_page(
             (
                 r.kev
                     .map(|k| (date_text(k.date_added), k.name, k.ransomware)),
-                r.sources
-                    .into_iter()
-                    .map(|s| match s {
-                        Source::Alert { reference, title } => format!("alert {reference}, {title}"),
-                        Source::Advisory { feed, id, .. } => {
-                            format!("{} advisory {id}", feed.to_uppercase())
-                        }
-                        Source::KevProduct { cve } => {
-                            format!(
-                                "the catalogue entry for {} (every version of its product)",
-                                cve.as_str()
-                            )
-                        }
-                    })
-                    .collect(),
+                r.sources.into_iter().map(source_text).collect(),
                 r.organisations
                     .items
                     .into_iter()

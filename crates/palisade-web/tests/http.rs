@@ -6684,6 +6684,52 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
             )]
         );
 
+        // The organisation's own view: what its components match, alerts first, exploited flagged.
+        let mine = ask(
+            "/api/v1/organisations/A81001/exposure".into(),
+            w.member.1.clone(),
+        )
+        .await
+        .json();
+        let kinds: Vec<(String, bool, usize)> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["kind"].as_str().unwrap().to_string(),
+                    m["known_exploited"].as_bool().unwrap(),
+                    m["components"].as_array().unwrap().len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("alert".to_string(), true, 1),
+                ("kev_product".to_string(), true, 1)
+            ],
+            "{mine}"
+        );
+        assert_eq!(mine["items"][1]["reference"], "CVE-2020-0796");
+        assert_eq!(
+            ask(
+                "/api/v1/organisations/A81001/exposure".into(),
+                w.auditor.1.clone()
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let page = h
+            .page(Method::GET, "/organisations/A81001/estate", &lead, None)
+            .await
+            .text();
+        assert!(
+            page.contains("known exploited vulnerability CVE-2020-0796")
+                && page.contains("Known exploited"),
+            "{page}"
+        );
         // A new upload is followed: A81001 upgrades Log4j and is no longer exposed.
         upload(
             "A81001",
@@ -7019,6 +7065,10 @@ async fn the_national_estate_counts_releases_types_and_regions() {
         );
         assert!(
             text.contains("/estate/releases/windows/7-sp1?on="),
+            "{text}"
+        );
+        assert!(
+            text.contains("Product lifecycles (endoflife.date)") && text.contains("2026-11-10"),
             "{text}"
         );
         let release = h
