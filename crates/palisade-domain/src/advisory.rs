@@ -122,7 +122,14 @@ pub fn parse_osv(data: &[u8]) -> Result<(Advisory, Vec<String>), String> {
             ));
             continue;
         };
-        let purl = Purl::parse(&base).map_err(|e| format!("affected[{i}].package: {e}"))?;
+        // One odd package name must not block a whole dump: it is noted and left out.
+        let purl = match Purl::parse(&base) {
+            Ok(p) => p,
+            Err(e) => {
+                notes.push(format!("affected[{i}].package: {e}"));
+                continue;
+            }
+        };
         let mut constraints: Vec<String> = a
             .ranges
             .iter()
@@ -180,7 +187,8 @@ mod tests {
          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0-beta9"}, {"fixed": "2.3.1"}, {"introduced": "2.4"}, {"fixed": "2.12.2"}, {"introduced": "2.13.0"}, {"fixed": "2.15.0"}]}]},
         {"package": {"ecosystem": "npm", "name": "@scope/pkg"}, "versions": ["1.0.0", "1.0.1"]},
         {"package": {"ecosystem": "Hackage", "name": "aeson"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]},
-        {"package": {"ecosystem": "Go", "name": "github.com/x/y"}, "ranges": [{"type": "GIT", "events": [{"introduced": "abc"}]}]}
+        {"package": {"ecosystem": "Go", "name": "github.com/x/y"}, "ranges": [{"type": "GIT", "events": [{"introduced": "abc"}]}]},
+        {"package": {"ecosystem": "npm", "name": ""}, "versions": ["1.0.0"]}
       ]}"#;
 
     #[test]
@@ -203,7 +211,8 @@ mod tests {
             a.products[1].purl.as_ref().unwrap().as_str(),
             "pkg:npm/%40scope/pkg"
         );
-        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[2].starts_with("affected[4].package"), "{notes:?}");
         assert!(a.modified.is_some());
     }
 
