@@ -5,8 +5,10 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::exposure::{RuleSet, Source, rules_of};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
+use palisade_domain::advisory::Advisory;
 use palisade_domain::eol::{Catalogue, Cycle, MitigationInput, Product, Support};
 use palisade_domain::framework::parse_date;
 use palisade_domain::inventory::Component;
@@ -295,11 +297,16 @@ impl App {
         let (catalogue, feed) = self.eol_catalogue().await?;
         let components = self.store.current_components(view.org.id).await?;
         let mitigations = self.store.mitigations(view.org.id).await?;
+        // One lookup per component, not a scan of every mitigation.
+        let by_system: std::collections::HashMap<(&str, &str, &str), &StoredMitigation> =
+            mitigations
+                .iter()
+                .map(|m| (m.mitigation.system(), m))
+                .collect();
         let find = |c: &Component| {
-            mitigations.iter().find(|m| {
-                let m = &m.mitigation;
-                m.asset == c.asset && m.vendor == c.vendor && m.product == c.product
-            })
+            by_system
+                .get(&(c.asset.as_str(), c.vendor.as_str(), c.product.as_str()))
+                .copied()
         };
         let mut covered = 0;
         let mut all = Vec::new();
@@ -443,8 +450,8 @@ impl<T> Cached<T> {
 pub(crate) struct FeedsCache {
     eol: Cached<Catalogue>,
     kev: Cached<Vec<KevEntry>>,
-    osv: Cached<Vec<palisade_domain::advisory::Advisory>>,
-    csaf: Cached<Vec<palisade_domain::advisory::Advisory>>,
+    osv: Cached<Vec<RuleSet>>,
+    csaf: Cached<Vec<RuleSet>>,
 }
 
 fn poisoned<T>(_: T) -> AppError {
@@ -625,17 +632,30 @@ impl App {
         })
     }
 
-    /// Every advisory of the OSV and CSAF feeds, read again only when a feed has changed.
-    pub async fn advisories(
-        &self,
-    ) -> Result<Vec<(&'static str, Arc<Vec<palisade_domain::advisory::Advisory>>)>> {
+    /// The OSV and CSAF feeds' advisories as rules, compiled again only when a feed changes.
+    pub(crate) async fn advisory_rules(&self) -> Result<Vec<Arc<Vec<RuleSet>>>> {
         let mut out = Vec::new();
         for (feed, cache) in [
             (OSV_FEED, &self.feeds_cache.osv),
             (CSAF_FEED, &self.feeds_cache.csaf),
         ] {
-            let (items, _) = cache.load(self, feed, |items| items).await?;
-            out.push((feed, items));
+            let (sets, _) = cache
+                .load(self, feed, |advisories: Vec<Advisory>| {
+                    advisories
+                        .into_iter()
+                        .map(|a| RuleSet {
+                            rules: rules_of(&a.products),
+                            source: Source::Advisory {
+                                feed,
+                                id: a.id,
+                                title: a.title,
+                            },
+                            cves: a.cves,
+                        })
+                        .collect()
+                })
+                .await?;
+            out.push(sets);
         }
         Ok(out)
     }

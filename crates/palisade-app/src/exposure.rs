@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::{Actor, App, AppError, Result};
+use std::sync::Arc;
+
 use palisade_domain::exposure::{ExposureIndex, Identity, Rule, rules_for_product};
 use palisade_domain::ident::{Cpe23, CveId, Purl};
 use palisade_domain::inventory::{Component, identity_of};
@@ -27,9 +29,35 @@ struct Held {
     org_upload: HashMap<OrgId, i64>,
 }
 
-/// The index, built on first use (or when the server starts) and shared by every request.
+/// The index, built on first use (or when the server starts) and shared by every request, and
+/// the published alerts' rules, compiled again only when something is published.
 #[derive(Default)]
-pub(crate) struct EstateIndex(tokio::sync::Mutex<Option<Held>>);
+pub(crate) struct EstateIndex {
+    held: tokio::sync::Mutex<Option<Held>>,
+    alerts: std::sync::Mutex<Option<(PublishedStamp, Arc<Vec<RuleSet>>)>>,
+}
+
+/// What changes whenever anything is published (see `PublishedStore::published_stamp`).
+type PublishedStamp = (i64, Option<i64>);
+
+/// An alert or advisory ready to match: where it came from, the CVEs it names and its products
+/// as rules, compiled once rather than on every question.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub source: Source,
+    pub cves: Vec<CveId>,
+    pub rules: Vec<Rule>,
+}
+
+/// The rules of products; one whose range cannot be read in its ecosystem is left out (the
+/// alert or advisory was checked when it was written).
+pub(crate) fn rules_of(products: &[palisade_domain::alert::AffectedProduct]) -> Vec<Rule> {
+    products
+        .iter()
+        .filter_map(|p| rules_for_product(p).ok())
+        .flatten()
+        .collect()
+}
 
 /// Where the rules of an exposure question came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +128,7 @@ impl App {
     }
 
     async fn with_index_held<R>(&self, f: impl FnOnce(&Held) -> R) -> Result<R> {
-        let mut guard = self.estate_index.0.lock().await;
+        let mut guard = self.estate_index.held.lock().await;
         if guard.is_none() {
             *guard = Some(self.build_index().await?);
         }
@@ -161,6 +189,46 @@ impl App {
         Ok(())
     }
 
+    /// Every published alert's and feed advisory's rules: the alerts compiled again only when
+    /// something is published, the advisories when their feed changes.
+    async fn rule_sets(&self) -> Result<Vec<Arc<Vec<RuleSet>>>> {
+        let stamp = self.store.published_stamp().await?;
+        let held = self
+            .estate_index
+            .alerts
+            .lock()
+            .map_err(|_| AppError::Internal("the alert rules lock was poisoned".into()))?
+            .as_ref()
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, sets)| sets.clone());
+        let alerts = match held {
+            Some(sets) => sets,
+            None => {
+                let sets: Arc<Vec<RuleSet>> = Arc::new(
+                    self.all_published(true, false)
+                        .await?
+                        .into_iter()
+                        .map(|v| RuleSet {
+                            rules: rules_of(&v.fields.products),
+                            source: Source::Alert {
+                                reference: v.reference,
+                                title: v.fields.title,
+                            },
+                            cves: v.fields.cves,
+                        })
+                        .collect(),
+                );
+                *self.estate_index.alerts.lock().map_err(|_| {
+                    AppError::Internal("the alert rules lock was poisoned".into())
+                })? = Some((stamp, sets.clone()));
+                sets
+            }
+        };
+        let mut out = vec![alerts];
+        out.extend(self.advisory_rules().await?);
+        Ok(out)
+    }
+
     /// The organisation's components any of the rules name.
     async fn matching_components(&self, org: OrgId, rules: &[Rule]) -> Result<Vec<Component>> {
         Ok(self
@@ -189,34 +257,10 @@ impl App {
         let cve = CveId::parse(cve).map_err(|e| AppError::invalid("cve", e))?;
         let mut sources = Vec::new();
         let mut rules = Vec::new();
-        for v in self.all_published(true, false).await? {
-            if v.fields.cves.contains(&cve) {
-                rules.extend(
-                    v.fields
-                        .products
-                        .iter()
-                        .filter_map(|p| rules_for_product(p).ok())
-                        .flatten(),
-                );
-                sources.push(Source::Alert {
-                    reference: v.reference,
-                    title: v.fields.title,
-                });
-            }
-        }
-        for (feed, advisories) in self.advisories().await? {
-            for a in advisories.iter().filter(|a| a.cves.contains(&cve)) {
-                rules.extend(
-                    a.products
-                        .iter()
-                        .filter_map(|p| rules_for_product(p).ok())
-                        .flatten(),
-                );
-                sources.push(Source::Advisory {
-                    feed,
-                    id: a.id.clone(),
-                    title: a.title.clone(),
-                });
+        for set in self.rule_sets().await?.iter().flat_map(|s| s.iter()) {
+            if set.cves.contains(&cve) {
+                rules.extend(set.rules.iter().cloned());
+                sources.push(set.source.clone());
             }
         }
         let (kev, _) = self.kev_catalogue().await?;
@@ -241,16 +285,7 @@ impl App {
         page: PageRequest,
     ) -> Result<ExposureReport> {
         let alert = self.readable_alert(actor, reference).await?;
-        let rules = alert
-            .fields
-            .products
-            .iter()
-            .map(rules_for_product)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(AppError::Internal)?
-            .into_iter()
-            .flatten()
-            .collect();
+        let rules = rules_of(&alert.fields.products);
         let sources = vec![Source::Alert {
             reference: alert.reference,
             title: alert.fields.title,
@@ -277,25 +312,21 @@ impl App {
             })
             .await?;
         // National roles see every organisation; anyone else only those they act for.
-        let visible: Vec<OrgId> = if actor.principal.may_global(GlobalAction::ViewNationalEstate) {
-            counts.keys().copied().collect()
-        } else {
-            match actor.principal.scope(OrgAction::ViewInventory) {
-                Scope::All => counts.keys().copied().collect(),
-                scope => {
-                    let mine: std::collections::HashSet<OrgId> = self
-                        .store
-                        .export_orgs(&scope)
-                        .await?
-                        .into_iter()
-                        .map(|o| o.id)
-                        .collect();
-                    counts
-                        .keys()
-                        .copied()
-                        .filter(|id| mine.contains(id))
-                        .collect()
-                }
+        let visible: Vec<OrgId> = match actor.principal.scope(OrgAction::ViewInventory) {
+            Scope::All => counts.keys().copied().collect(),
+            scope => {
+                let mine: std::collections::HashSet<OrgId> = self
+                    .store
+                    .export_orgs(&scope)
+                    .await?
+                    .into_iter()
+                    .map(|o| o.id)
+                    .collect();
+                counts
+                    .keys()
+                    .copied()
+                    .filter(|id| mine.contains(id))
+                    .collect()
             }
         };
         let components = visible.iter().map(|id| counts[id]).sum();
@@ -423,10 +454,7 @@ impl App {
         }
         for (org, held) in agreements {
             for c in self.store.current_components(org).await? {
-                if !held
-                    .iter()
-                    .any(|m| m.asset == c.asset && m.vendor == c.vendor && m.product == c.product)
-                {
+                if !held.iter().any(|m| m.is_for(&c)) {
                     continue;
                 }
                 let Some(life) = catalogue.lifecycle_of(&c) else {
@@ -636,13 +664,7 @@ impl App {
             Err(e) => return Err(e),
         };
         let alert = self.readable_alert(actor, reference).await?;
-        let rules: Vec<Rule> = alert
-            .fields
-            .products
-            .iter()
-            .filter_map(|p| rules_for_product(p).ok())
-            .flatten()
-            .collect();
+        let rules = rules_of(&alert.fields.products);
         let org = view.org.id;
         let (has_inventory, matches) = self
             .with_index_held(|held| {
@@ -696,7 +718,7 @@ impl App {
         };
         let mut covered: std::collections::HashSet<CveId> = std::collections::HashSet::new();
         let mut out = Vec::new();
-        let mut add = |source: Source, cves: Vec<CveId>, rules: Vec<Rule>| {
+        let mut add = |source: Source, cves: Vec<CveId>, rules: &[Rule]| {
             let mut hits: Vec<usize> = rules.iter().flat_map(|r| index.matches(r)).collect();
             hits.sort_unstable();
             hits.dedup();
@@ -709,49 +731,15 @@ impl App {
                 });
             }
         };
-        for v in self.all_published(true, false).await? {
-            covered.extend(v.fields.cves.iter().cloned());
-            let rules = v
-                .fields
-                .products
-                .iter()
-                .filter_map(|p| rules_for_product(p).ok())
-                .flatten()
-                .collect();
-            add(
-                Source::Alert {
-                    reference: v.reference,
-                    title: v.fields.title,
-                },
-                v.fields.cves,
-                rules,
-            );
-        }
-        for (feed, advisories) in self.advisories().await? {
-            for a in advisories.iter() {
-                covered.extend(a.cves.iter().cloned());
-                let rules = a
-                    .products
-                    .iter()
-                    .filter_map(|p| rules_for_product(p).ok())
-                    .flatten()
-                    .collect();
-                add(
-                    Source::Advisory {
-                        feed,
-                        id: a.id.clone(),
-                        title: a.title.clone(),
-                    },
-                    a.cves.clone(),
-                    rules,
-                );
-            }
+        for set in self.rule_sets().await?.iter().flat_map(|s| s.iter()) {
+            covered.extend(set.cves.iter().cloned());
+            add(set.source.clone(), set.cves.clone(), &set.rules);
         }
         for e in kev.iter().filter(|e| !covered.contains(&e.cve)) {
             add(
                 Source::KevProduct { cve: e.cve.clone() },
                 vec![e.cve.clone()],
-                vec![e.product_rule()],
+                &[e.product_rule()],
             );
         }
         // Stable: the source order above, known exploited first within each kind.

@@ -354,12 +354,7 @@ fn print_advisory_import(done: &palisade_app::estate::AdvisoryImport) {
 fn feed_summary(done: &palisade_app::estate::FeedImport) -> String {
     let data = done
         .data_time
-        .map(|t| {
-            format!(
-                "; data as of {}",
-                palisade_domain::framework::date_text(palisade_domain::clock::from_unix(t).date())
-            )
-        })
+        .map(|t| format!("; data as of {}", palisade_domain::clock::day_of(t)))
         .unwrap_or_default();
     if done.changed {
         format!("{}: {} items imported{data}", done.feed, done.items)

@@ -64,6 +64,11 @@ pub fn from_unix(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// The UTC day of a stored instant, `2024-07-14`.
+pub fn day_of(secs: i64) -> String {
+    crate::framework::date_text(from_unix(secs).date())
+}
+
 /// A time people read in a message: "14:30 UTC on 26 November 2026".
 pub fn long_date_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

@@ -503,6 +503,17 @@ pub struct Mitigation {
 }
 
 impl Mitigation {
+    /// The system a mitigation is recorded for: asset, vendor and product as the inventory
+    /// names them.
+    pub fn system(&self) -> (&str, &str, &str) {
+        (&self.asset, &self.vendor, &self.product)
+    }
+
+    /// Whether this is the mitigation of that component's system.
+    pub fn is_for(&self, c: &Component) -> bool {
+        self.system() == (c.asset.as_str(), c.vendor.as_str(), c.product.as_str())
+    }
+
     /// Whether the system counts as supported on `day` whatever its product's end of life: under
     /// an extended-support agreement that has not ended.
     pub fn covers(&self, day: Date) -> bool {
@@ -691,6 +702,13 @@ mod tests {
         };
         assert_eq!(fields(input("extended_support", "")), ["until"]);
         assert_eq!(fields(input("extended_support", "2026-11-24")), ["until"]);
+        // An agreement may end today (and covers today), never yesterday.
+        assert!(
+            input("extended_support", "2026-11-25")
+                .validate(today)
+                .unwrap()
+                .covers(today)
+        );
         assert_eq!(fields(input("isolate", "2027-01-01")), ["until"]);
         assert_eq!(fields(input("patch", "")), ["action"]);
         let mut blank = input("remove", "");

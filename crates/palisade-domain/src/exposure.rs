@@ -506,6 +506,20 @@ mod tests {
         assert_eq!(ix.matches(&exact), [1, 2, 3]);
         assert!(ix.remove(&pkg, Some("4.2.0"), 2));
         assert_eq!(ix.matches(&exact), [1, 3]);
+        // Each distinct version is visited once, by its first text in byte order; unknown
+        // versions are not visited.
+        ix.insert(&pkg, Some("4.1"), 5).unwrap();
+        ix.insert(&pkg, None, 6).unwrap();
+        let mut seen = Vec::new();
+        ix.for_each_version(|_, text, keys| seen.push((text.to_string(), keys.to_vec())));
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("4.1".to_string(), vec![5]),
+                ("4.2".to_string(), vec![1, 3])
+            ]
+        );
         let alpm = Identity::of_purl(&Purl::parse("pkg:alpm/arch/pacman").unwrap());
         assert!(ix.insert(&alpm, Some("6.0"), 9).is_err());
         assert!(ix.insert(&alpm, None, 9).is_err(), "no order, no entry");

@@ -357,6 +357,30 @@ mod tests {
     }
 
     #[test]
+    fn the_estate_is_the_organisations_and_the_national_view_the_national_teams() {
+        // Inventories: the organisation (and those above it) manage; the national team reads.
+        for (role, view, manage) in [
+            (Role::OrgLead, true, true),
+            (Role::OrgMember, true, true),
+            (Role::Auditor, false, false),
+        ] {
+            let p = who(role, Some(PARENT));
+            assert_eq!(p.may(ViewInventory, &[CHILD, PARENT]), view, "{role:?}");
+            assert_eq!(p.may(ManageInventory, &[CHILD, PARENT]), manage, "{role:?}");
+            assert!(!p.may(ViewInventory, &[OTHER]), "{role:?} elsewhere");
+            assert!(!p.may_global(GlobalAction::ViewNationalEstate), "{role:?}");
+            assert!(!p.may_global(GlobalAction::ImportFeeds), "{role:?}");
+        }
+        for (role, import) in [(Role::NationalAdmin, true), (Role::NationalAnalyst, false)] {
+            let p = who(role, None);
+            assert!(p.may(ViewInventory, &[OTHER]) && !p.may(ManageInventory, &[OTHER]));
+            assert!(p.may_global(GlobalAction::ViewNationalEstate), "{role:?}");
+            assert_eq!(p.may_global(GlobalAction::ImportFeeds), import, "{role:?}");
+            assert_eq!(p.scope(ViewInventory), Scope::All, "{role:?}");
+        }
+    }
+
+    #[test]
     fn analyst_reads_but_never_writes() {
         let p = who(Role::NationalAnalyst, None);
         assert!(p.may(View, &[OTHER]) && p.may(ViewContacts, &[OTHER]));

@@ -12,7 +12,7 @@ use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use palisade_app::estate::{FeedImport, MAX_FEED_BYTES, UnsupportedSystem};
 use palisade_app::exposure::{EstateFilter, ExposureReport, GroupCount, Source};
-use palisade_domain::clock::{from_unix, rfc3339};
+use palisade_domain::clock::{day_of, from_unix, rfc3339};
 use palisade_domain::eol::{MitigationInput, Support};
 use palisade_domain::framework::date_text;
 use palisade_domain::kev::KevEntry;
@@ -84,7 +84,7 @@ impl From<FeedRecord> for FeedDto {
         Self {
             name: f.name,
             items: f.items,
-            data_date: f.data_time.map(|t| date_text(from_unix(t).date())),
+            data_date: f.data_time.map(day_of),
             imported_at: time_text(f.imported_at),
             digest: f.digest,
         }
@@ -112,7 +112,7 @@ impl From<FeedImport> for FeedImportDto {
             feed: f.feed.into(),
             items: f.items,
             changed: f.changed,
-            data_date: f.data_time.map(|t| date_text(from_unix(t).date())),
+            data_date: f.data_time.map(day_of),
         }
     }
 }

@@ -89,10 +89,7 @@ fn section_url(code: &str, year: i32, section: &str) -> String {
     format!("{}/sections/{section}", assessment_url(code, year))
 }
 
-/// `2024-07-14` for a stored instant.
-pub(crate) fn day_of(t: i64) -> String {
-    date_text(palisade_domain::clock::from_unix(t).date())
-}
+pub(crate) use palisade_domain::clock::day_of;
 
 // ---------- the overview ----------
 

@@ -124,7 +124,7 @@ struct EstateQuery {
 fn feed_line(f: FeedRecord) -> (String, String) {
     (
         f.data_time
-            .map(|t| date_text(palisade_domain::clock::from_unix(t).date()))
+            .map(palisade_domain::clock::day_of)
             .unwrap_or_else(|| "an unknown date".into()),
         when(f.imported_at),
     )
@@ -359,7 +359,7 @@ async fn mitigation_form(
         .await?
         .into_iter()
         .map(|m| m.mitigation)
-        .find(|m| m.asset == f.asset && m.vendor == f.vendor && m.product == f.product)
+        .find(|m| m.system() == (f.asset.as_str(), f.vendor.as_str(), f.product.as_str()))
     {
         f.action = m.action.as_str().into();
         f.until = m.until.map(date_text).unwrap_or_default();
