@@ -669,19 +669,7 @@ async fn response_page(
         let shown = sg
             .components
             .iter()
-            .map(|c| {
-                [
-                    format!("{}:", c.asset).as_str(),
-                    &c.vendor,
-                    &c.product,
-                    c.version.as_deref().unwrap_or_default(),
-                ]
-                .iter()
-                .filter(|t| !t.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ")
-            })
+            .map(crate::pages_estate::component_text)
             .collect();
         (sg.has_inventory, shown)
     });

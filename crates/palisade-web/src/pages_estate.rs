@@ -672,7 +672,8 @@ fn source_text(s: palisade_app::exposure::Source) -> String {
     }
 }
 
-fn component_text(c: &palisade_domain::inventory::Component) -> String {
+/// A component for people: its asset, then its package URL or vendor, product and version.
+pub(crate) fn component_text(c: &palisade_domain::inventory::Component) -> String {
     let name = c
         .purl
         .as_ref()

@@ -6570,7 +6570,8 @@ async fn exposure_follows_alerts_kev_and_every_upload() {
             .await
             .text();
         assert!(
-            page.contains("Suggested: <strong>it applies</strong>") && page.contains("app-1:"),
+            page.contains("Suggested: <strong>it applies</strong>")
+                && page.contains("app-1: pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
             "{page}"
         );
         // The national team's pages: by CVE and per alert; nobody else's.
