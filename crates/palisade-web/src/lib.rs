@@ -28,6 +28,11 @@ mod taxii;
 mod views;
 
 pub use api::ApiDoc;
+
+/// The OpenAPI document of every `/api` route, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <ApiDoc as utoipa::OpenApi>::openapi()
+}
 pub use metrics::Metrics;
 
 use axum::Router;

@@ -1679,8 +1679,7 @@ async fn register_import_page_and_export() {
 
 #[test]
 fn openapi_document_is_stable() {
-    use utoipa::OpenApi;
-    let doc = palisade_web::ApiDoc::openapi();
+    let doc = palisade_web::openapi();
     insta::assert_json_snapshot!("openapi", doc);
 }
 
