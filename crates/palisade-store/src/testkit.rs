@@ -1,6 +1,8 @@
 //! Fresh databases for tests: an SQLite file in a temporary folder always, and a new PostgreSQL
 //! database when `PALISADE_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
-//! Databases made here are named `palisade_test_<random>` and dropped by [`TestDb::cleanup`].
+//! Databases made here are named `palisade_test_<random>` and dropped when the [`TestDb`] is: at
+//! the end of a test, and also when a failing test unwinds, so no database is left behind.
+//! [`TestDb::cleanup`] does the same from async code, closing the pool first.
 
 use crate::{Engine, Result, SqlStore};
 use sqlx::{Connection, Executor};
@@ -12,6 +14,8 @@ pub struct TestDb {
     pub url: String,
     admin_url: Option<String>,
     name: String,
+    /// Set once [`TestDb::cleanup`] has removed the database, so that dropping does nothing more.
+    removed: bool,
 }
 
 fn random_suffix() -> String {
@@ -43,14 +47,19 @@ impl TestDb {
         let dir = std::env::temp_dir().join(&name);
         std::fs::create_dir_all(&dir).map_err(|e| crate::StoreError::Unsupported(e.to_string()))?;
         let url = format!("sqlite://{}", dir.join("palisade.db").display());
-        let store = SqlStore::connect(&url, 4).await?;
-        store.migrate().await?;
-        Ok(Self {
+        let store = SqlStore::connect(&url, 4)
+            .await
+            .inspect_err(|_| remove_sqlite(&name))?;
+        // From here on the folder goes with `db`, even if migrating fails.
+        let db = Self {
             store,
             url,
             admin_url: None,
             name,
-        })
+            removed: false,
+        };
+        db.store.migrate().await?;
+        Ok(db)
     }
 
     /// A new PostgreSQL database, or `None` when the environment names no server.
@@ -72,14 +81,23 @@ impl TestDb {
             .await?;
         admin.close().await?;
         let url = with_database(&admin_url, &name);
-        let store = SqlStore::connect(&url, 4).await?;
-        store.migrate().await?;
-        Ok(Some(Self {
+        // Dropped here if connecting fails, and from then on with `db`, even if migrating fails.
+        let store = match SqlStore::connect(&url, 4).await {
+            Ok(store) => store,
+            Err(e) => {
+                drop_postgres(&admin_url, &name).await;
+                return Err(e);
+            }
+        };
+        let db = Self {
             store,
             url,
             admin_url: Some(admin_url),
             name,
-        }))
+            removed: false,
+        };
+        db.store.migrate().await?;
+        Ok(Some(db))
     }
 
     /// SQLite, plus PostgreSQL when configured: the engines every store test runs on.
@@ -95,22 +113,65 @@ impl TestDb {
         crate::AdminStore::engine(&self.store)
     }
 
-    pub async fn cleanup(self) {
+    /// Closes the pool, then removes the database. Dropping a `TestDb` removes it too (without
+    /// waiting for the pool to close); this is for tests that want it gone at a given point.
+    pub async fn cleanup(mut self) {
         self.store.close().await;
-        match self.admin_url {
+        match &self.admin_url {
+            Some(admin_url) => drop_postgres(admin_url, &self.name).await,
+            None => remove_sqlite(&self.name),
+        }
+        self.removed = true;
+    }
+}
+
+/// Drops a test database: `WITH (FORCE)` (PostgreSQL 13 and later) ends the connections a pool
+/// still holds, as when a test panicked with its server's pool open.
+async fn drop_postgres(admin_url: &str, name: &str) {
+    if let Ok(mut admin) = sqlx::AnyConnection::connect(admin_url).await {
+        let _ = admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .await;
+        let _ = admin.close().await;
+    }
+}
+
+/// [`drop_postgres`] on a runtime of its own, for a thread of its own.
+fn drop_postgres_blocking(admin_url: &str, name: &str) {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(drop_postgres(admin_url, name)),
+        Err(e) => eprintln!("test database {name} left behind: {e}"),
+    }
+}
+
+fn remove_sqlite(name: &str) {
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(name));
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        match &self.admin_url {
+            // Drop may run inside the test's runtime (even a single-threaded one, which must not
+            // be blocked on its own futures) or while a panic unwinds: so on a thread of its own,
+            // with a small runtime and a fresh connection of its own, waited for here.
             Some(admin_url) => {
-                if let Ok(mut admin) = sqlx::AnyConnection::connect(&admin_url).await {
-                    let _ = admin
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                            self.name
-                        )))
-                        .await;
+                let (admin_url, name) = (admin_url.clone(), self.name.clone());
+                if std::thread::spawn(move || drop_postgres_blocking(&admin_url, &name))
+                    .join()
+                    .is_err()
+                {
+                    eprintln!("test database {} may be left behind", self.name);
                 }
             }
-            None => {
-                let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&self.name));
-            }
+            None => remove_sqlite(&self.name),
         }
     }
 }
