@@ -1,0 +1,526 @@
+//! Exposure: alerts, known exploited vulnerabilities, OSV and CSAF advisories against inventories.
+
+use crate::support::*;
+
+per_engine!(
+    exposure_follows_alerts_kev_and_every_upload,
+    exposure_follows_alerts_kev_and_every_upload_sqlite,
+    exposure_follows_alerts_kev_and_every_upload_postgres
+);
+
+async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
+    let w = world(&h).await;
+    let alert = h
+        .api(
+            Method::POST,
+            "/api/v1/alerts",
+            Some(&w.admin.1),
+            Some(high_alert(true)),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+    let log4j =
+        |v: &str| format!(",library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@{v},no");
+    let upload = |code: &'static str, token: String, csv: String| {
+        let h = &h;
+        async move {
+            let r = h
+                .raw(
+                    Method::PUT,
+                    &format!("/api/v1/organisations/{code}/inventory"),
+                    &token,
+                    "text/csv",
+                    csv,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    upload(
+        "A81001",
+        w.lead.1.clone(),
+        format!(
+            "{header}\napp-1{}\napp-2{}\nPC-1,workstation,Microsoft,Windows,7 SP1,,,no\n",
+            log4j("2.14.1"),
+            log4j("2.17.1")
+        ),
+    )
+    .await;
+    upload(
+        "RX1",
+        w.foreign.1.clone(),
+        format!("{header}\nweb-1{}\n", log4j("2.0.0")),
+    )
+    .await;
+
+    let ask = |uri: String, token: String| {
+        let h = &h;
+        async move { h.api(Method::GET, &uri, Some(&token), None).await }
+    };
+    let orgs = |r: &Value| -> Vec<(String, Value, Vec<String>)> {
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let assets = o["components"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["asset"].as_str().unwrap().to_string())
+                    .collect();
+                (
+                    o["org_code"].as_str().unwrap().to_string(),
+                    o["org_name"].clone(),
+                    assets,
+                )
+            })
+            .collect()
+    };
+    // The alert names CVE-2017-0144 with a Log4j range: only versions inside it count.
+    let national = ask(
+        "/api/v1/exposure?cve=CVE-2017-0144".into(),
+        w.analyst.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        orgs(&national),
+        [
+            (
+                "A81001".to_string(),
+                json!("Org A81001"),
+                vec!["app-1".to_string()]
+            ),
+            (
+                "RX1".to_string(),
+                json!("Org RX1"),
+                vec!["web-1".to_string()]
+            ),
+        ],
+        "{national}"
+    );
+    assert_eq!(national["components"], 2);
+    assert_eq!(national["sources"][0]["reference"], alert.as_str());
+    assert_eq!(national["kev"], Value::Null, "no catalogue imported yet");
+    // An organisation sees only its own, by code.
+    let mine = ask(
+        "/api/v1/exposure?cve=CVE-2017-0144".into(),
+        w.member.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        orgs(&mine),
+        [("A81001".to_string(), Value::Null, vec!["app-1".to_string()])]
+    );
+    assert_eq!(mine["components"], 1);
+    let none = ask(
+        "/api/v1/exposure?cve=CVE-2017-0144".into(),
+        w.auditor.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(none["meta"]["total"], 0);
+    let by_alert = ask(
+        format!("/api/v1/alerts/{alert}/exposure"),
+        w.admin.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(by_alert["meta"]["total"], 2);
+    assert_eq!(
+        ask("/api/v1/alerts/CC-9999/exposure".into(), w.admin.1.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ask("/api/v1/exposure?cve=MS17-010".into(), w.admin.1.clone())
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Each organisation in scope sees what its inventory suggests, on the API and the page.
+    let response = ask(
+        format!("/api/v1/alerts/{alert}/responses/A81001"),
+        w.lead.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(response["suggestion"]["applies"], true, "{response}");
+    let suggested: Vec<&str> = response["suggestion"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["asset"].as_str().unwrap())
+        .collect();
+    assert_eq!(suggested, ["app-1"]);
+    let (lead, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h
+        .page(
+            Method::GET,
+            &format!("/alerts/{alert}/responses/A81001"),
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("Suggested: <strong>it applies</strong>")
+            && page.contains("app-1: pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+        "{page}"
+    );
+    // The national team's pages: by CVE and per alert; nobody else's.
+    let (analyst, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h
+        .page(
+            Method::GET,
+            "/estate/exposure?cve=CVE-2017-0144",
+            &analyst,
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("Org A81001") && page.text().contains("app-1: pkg:maven/"),
+        "{}",
+        page.text()
+    );
+    let page = h
+        .page(
+            Method::GET,
+            &format!("/alerts/{alert}/exposure"),
+            &analyst,
+            None,
+        )
+        .await;
+    assert!(
+        page.text().contains("2 organisations, 2 components"),
+        "{}",
+        page.text()
+    );
+    let bad = h
+        .page(Method::GET, "/estate/exposure?cve=MS17-010", &analyst, None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("#cve"));
+    assert_eq!(
+        h.page(
+            Method::GET,
+            "/estate/exposure?cve=CVE-2017-0144",
+            &lead,
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Known exploited vulnerabilities: national admins import the catalogue, once.
+    let kev = |token: &str, ct: &'static str, body: &str| {
+        let (h, token, body) = (&h, token.to_string(), body.to_string());
+        async move {
+            h.raw(Method::PUT, "/api/v1/feeds/kev", &token, ct, body)
+                .await
+        }
+    };
+    assert_eq!(
+        kev(&w.analyst.1, "application/json", KEV_JSON).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        kev(&w.admin.1, "text/plain", KEV_JSON).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let r = kev(
+        &w.admin.1,
+        "application/json",
+        &KEV_JSON.replace("2022-02-10", "Feb 2022"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("vulnerabilities[0].dateAdded"),
+        "{}",
+        r.text()
+    );
+    let r = kev(&w.admin.1, "application/json", KEV_JSON).await.json();
+    assert_eq!(
+        r,
+        json!({"feed": "kev", "items": 2, "changed": true, "data_date": "2026-11-20"})
+    );
+    assert_eq!(
+        kev(&w.admin.1, "application/json", KEV_JSON).await.json()["changed"],
+        false
+    );
+    let national = ask(
+        "/api/v1/exposure?cve=CVE-2017-0144".into(),
+        w.analyst.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(national["kev"]["ransomware"], true);
+    assert_eq!(
+        national["sources"].as_array().unwrap().len(),
+        1,
+        "the alert gives versions, so it alone decides"
+    );
+    // A catalogue entry no alert covers matches its product by name, every version.
+    let smbghost = ask(
+        "/api/v1/exposure?cve=CVE-2020-0796".into(),
+        w.analyst.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(smbghost["sources"][0]["kind"], "kev_product");
+    assert_eq!(
+        orgs(&smbghost),
+        [(
+            "A81001".to_string(),
+            json!("Org A81001"),
+            vec!["PC-1".to_string()]
+        )]
+    );
+
+    // The organisation's own view: what its components match, alerts first, exploited flagged.
+    let mine = ask(
+        "/api/v1/organisations/A81001/exposure".into(),
+        w.member.1.clone(),
+    )
+    .await
+    .json();
+    let kinds: Vec<(String, bool, usize)> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap().to_string(),
+                m["known_exploited"].as_bool().unwrap(),
+                m["components"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("alert".to_string(), true, 1),
+            ("kev_product".to_string(), true, 1)
+        ],
+        "{mine}"
+    );
+    assert_eq!(mine["items"][1]["reference"], "CVE-2020-0796");
+    assert_eq!(
+        ask(
+            "/api/v1/organisations/A81001/exposure".into(),
+            w.auditor.1.clone()
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let page = h
+        .page(Method::GET, "/organisations/A81001/estate", &lead, None)
+        .await
+        .text();
+    assert!(
+        page.contains("known exploited vulnerability CVE-2020-0796")
+            && page.contains("Known exploited"),
+        "{page}"
+    );
+    // A new upload is followed: A81001 upgrades Log4j and is no longer exposed.
+    upload(
+        "A81001",
+        w.lead.1.clone(),
+        format!("{header}\napp-1{}\n", log4j("2.17.1")),
+    )
+    .await;
+    let national = ask(
+        "/api/v1/exposure?cve=CVE-2017-0144".into(),
+        w.analyst.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(orgs(&national).len(), 1);
+    assert_eq!(orgs(&national)[0].0, "RX1");
+    let smbghost = ask(
+        "/api/v1/exposure?cve=CVE-2020-0796".into(),
+        w.analyst.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(smbghost["meta"]["total"], 0, "PC-1 left the inventory");
+    let response = ask(
+        format!("/api/v1/alerts/{alert}/responses/A81001"),
+        w.member.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(response["suggestion"]["applies"], false, "{response}");
+    let page = h
+        .page(
+            Method::GET,
+            &format!("/alerts/{alert}/responses/A81001"),
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("Suggested: <strong>it does not apply</strong>"),
+        "{page}"
+    );
+}
+
+const OSV_DJANGO: &str = r#"{"id": "PYSEC-2023-0001", "aliases": ["CVE-2023-0001"], "summary": "Django",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "Django"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "4.0"}, {"fixed": "4.2.2"}]}]}]}"#;
+
+per_engine!(
+    osv_and_csaf_advisories_feed_the_exposure,
+    osv_and_csaf_advisories_feed_the_exposure_sqlite,
+    osv_and_csaf_advisories_feed_the_exposure_postgres
+);
+
+async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
+    let w = world(&h).await;
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+    let csv = format!(
+        "{header}\napp-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n\
+         app-2,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.12.1,no\n\
+         web-1,library,,,,,pkg:pypi/django@4.2.1,no\n"
+    );
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/organisations/A81001/inventory",
+            &w.lead.1,
+            "text/csv",
+            csv,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let put = |uri: &'static str, token: &str, ct: &'static str, body: Vec<u8>| {
+        let (h, token) = (&h, token.to_string());
+        async move { h.raw(Method::PUT, uri, &token, ct, body).await }
+    };
+    assert_eq!(
+        put(
+            "/api/v1/feeds/osv",
+            &w.member.1,
+            "application/json",
+            OSV_LOG4J.into()
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = put(
+        "/api/v1/feeds/osv",
+        &w.admin.1,
+        "application/json",
+        OSV_LOG4J.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        (&r.json()["read"], &r.json()["changed"]),
+        (&json!(1), &json!(1))
+    );
+    let again = put(
+        "/api/v1/feeds/osv",
+        &w.admin.1,
+        "application/json",
+        OSV_LOG4J.into(),
+    )
+    .await;
+    assert_eq!(
+        again.json()["changed"],
+        0,
+        "the same record again changes nothing"
+    );
+    let both = zip_of(&[
+        ("a.json".into(), OSV_LOG4J.into()),
+        ("b.json".into(), OSV_DJANGO.into()),
+    ]);
+    let r = put("/api/v1/feeds/osv", &w.admin.1, "application/zip", both).await;
+    assert_eq!(
+        (&r.json()["read"], &r.json()["changed"]),
+        (&json!(2), &json!(1)),
+        "{}",
+        r.text()
+    );
+    let bad = zip_of(&[("bad.json".into(), "{\"id\": \"X\", \"affected\": [".into())]);
+    let r = put("/api/v1/feeds/osv", &w.admin.1, "application/zip", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("bad.json"), "{}", r.text());
+    let feeds = h
+        .api(Method::GET, "/api/v1/feeds", Some(&w.member.1), None)
+        .await
+        .json();
+    let osv = feeds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "osv")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&osv["items"], &osv["data_date"]),
+        (&json!(2), &json!("2025-01-10"))
+    );
+
+    // The advisory's range decides: 2.14.1 is inside it, 2.12.1 is not.
+    let e = h
+        .api(
+            Method::GET,
+            "/api/v1/exposure?cve=CVE-2021-44228",
+            Some(&w.analyst.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(e["sources"][0]["kind"], "osv", "{e}");
+    assert_eq!(e["sources"][0]["reference"], "GHSA-jfh8-c2jp-5v3q");
+    let assets: Vec<&str> = e["items"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["asset"].as_str().unwrap())
+        .collect();
+    assert_eq!(assets, ["app-1"]);
+    let e = h
+        .api(
+            Method::GET,
+            "/api/v1/exposure?cve=CVE-2023-0001",
+            Some(&w.analyst.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(e["components"], 1, "{e}");
+
+    // CSAF advisories are kept for matching too, without drafting alerts.
+    if let Some(dir) = shared_data("data/csaf-2.0/examples/csaf") {
+        let files = palisade_app::estate::read_dir_files(&dir, ".json").unwrap();
+        let r = put(
+            "/api/v1/feeds/csaf",
+            &w.admin.1,
+            "application/zip",
+            zip_of(&palisade_app::estate::as_text(files.clone()).unwrap()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["read"].as_u64(), Some(files.len() as u64));
+        let alerts = h
+            .api(Method::GET, "/api/v1/alerts", Some(&w.admin.1), None)
+            .await
+            .json();
+        assert_eq!(alerts["meta"]["total"], 0, "no alert is drafted");
+    }
+}

@@ -1,0 +1,490 @@
+//! The cross-tenant matrix over every API route: each row one request, each column a role.
+//!
+//! The rows (in `rows`) name their route as the OpenAPI document does, and every operation the
+//! document lists under `/api/` must have a row, or be in [`EXEMPT`] with its reason, so that a
+//! new route cannot go unchecked.
+
+mod rows;
+
+use crate::support::*;
+use std::collections::BTreeSet;
+
+/// Routes under `/api/` that have no row, and why: they answer without signing in, so there is
+/// nothing per role to compare. The test checks that each is still in the document, and that
+/// it does answer without credentials.
+const EXEMPT: [(&str, &str, &str); 3] = [
+    (
+        "GET",
+        "/api/v1/public/organisations",
+        "public: published statuses, no sign-in",
+    ),
+    (
+        "GET",
+        "/api/v1/public/organisations.csv",
+        "public: published statuses as CSV, no sign-in",
+    ),
+    (
+        "GET",
+        "/api/v1/public/organisations.xlsx",
+        "public: published statuses as a spreadsheet, no sign-in",
+    ),
+];
+
+/// What a row sends.
+enum Sent {
+    Nothing,
+    Json(Value),
+    /// A body of another content type (CSV, YAML, a ZIP, a multipart form).
+    Raw(String, Vec<u8>),
+}
+
+/// One request, made as each role in turn.
+struct Row {
+    method: Method,
+    /// The path as the OpenAPI document names it, e.g. `/api/v1/organisations/{code}`.
+    route: &'static str,
+    uri: String,
+    sent: Sent,
+    /// The status each column gets: admin, analyst, lead, member, auditor, foreign.
+    expect: [u16; 6],
+}
+
+/// A row for `route`, its `{parameters}` filled with `args` in order.
+fn row(method: Method, route: &'static str, args: &[&str], expect: [u16; 6]) -> Row {
+    let mut args = args.iter();
+    let uri = route
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                *args
+                    .next()
+                    .unwrap_or_else(|| panic!("{route}: no value for {segment}"))
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    assert!(
+        args.next().is_none(),
+        "{route}: more values than parameters"
+    );
+    Row {
+        method,
+        route,
+        uri,
+        sent: Sent::Nothing,
+        expect,
+    }
+}
+
+impl Row {
+    fn query(mut self, query: &str) -> Self {
+        self.uri = format!("{}?{query}", self.uri);
+        self
+    }
+
+    fn json(mut self, body: Value) -> Self {
+        self.sent = Sent::Json(body);
+        self
+    }
+
+    fn raw(mut self, content_type: &str, body: impl AsRef<[u8]>) -> Self {
+        self.sent = Sent::Raw(content_type.to_string(), body.as_ref().to_vec());
+        self
+    }
+}
+
+/// Every (method, path) of the OpenAPI document.
+fn documented_operations() -> BTreeSet<(String, String)> {
+    let doc = palisade_web::openapi();
+    let mut out = BTreeSet::new();
+    for (path, item) in &doc.paths.paths {
+        let operations = [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("OPTIONS", &item.options),
+            ("HEAD", &item.head),
+            ("PATCH", &item.patch),
+            ("TRACE", &item.trace),
+            ("QUERY", &item.query),
+        ];
+        for (method, operation) in operations {
+            if operation.is_some() {
+                out.insert((method.to_string(), path.clone()));
+            }
+        }
+        for method in item.additional_operations.keys() {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out
+}
+
+/// Every documented operation under `/api/` has a row or an exemption; every row and exemption
+/// is a documented operation.
+fn check_against_the_document(rows: &[Row]) {
+    let documented = documented_operations();
+    let in_rows: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.route.to_string()))
+        .collect();
+    let exempt: BTreeSet<(String, String)> = EXEMPT
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<String> = documented
+        .iter()
+        .filter(|(_, path)| path.starts_with("/api/"))
+        .filter(|op| !in_rows.contains(*op) && !exempt.contains(*op))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes in the OpenAPI document with no row in the matrix (add one, or an exemption \
+         with its reason):\n  {}",
+        missing.join("\n  ")
+    );
+    let unknown: Vec<String> = in_rows
+        .iter()
+        .chain(&exempt)
+        .filter(|op| !documented.contains(*op))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "rows or exemptions for routes the OpenAPI document does not have:\n  {}",
+        unknown.join("\n  ")
+    );
+    let both: Vec<_> = in_rows.intersection(&exempt).collect();
+    assert!(both.is_empty(), "exempt, yet with rows: {both:?}");
+}
+
+/// What the rows refer to, made before the first row runs.
+struct Fixtures {
+    w: World,
+    /// Published, to every practice and trust: A81001 and RX1 respond.
+    alert: String,
+    /// Published, to A81001 and RX1 by name: answered in bulk.
+    alert2: String,
+    /// Never published.
+    draft: String,
+    ten_id: i64,
+    /// An item the practice answers with a document.
+    document_ref: String,
+    /// A document the practice uploaded.
+    evidence: i64,
+    /// The ICB's needed items, once its assessment was submitted.
+    plan_refs: Vec<String>,
+    upload_a81001: i64,
+    upload_rx1: i64,
+    /// A mitigation the practice recorded.
+    mitigation: i64,
+    /// A second token of the lead's, which the lead revokes.
+    lead_spare_token: i64,
+    lead_spare_token_text: String,
+}
+
+async fn fixtures(h: &H) -> Fixtures {
+    let w = world(h).await;
+    let admin = w.admin.1.clone();
+    let ok = |r: Resp, what: &str| {
+        assert!(r.status.is_success(), "{what}: {} {}", r.status, r.text());
+        r.json()
+    };
+    let alert_id = |v: Value| v["id"].as_str().unwrap().to_string();
+    let published = h
+        .api(
+            Method::POST,
+            "/api/v1/alerts",
+            Some(&admin),
+            Some(high_alert(true)),
+        )
+        .await;
+    let alert = alert_id(ok(published, "the alert"));
+    let mut second = high_alert(true);
+    second["audience"] = json!({"codes": ["A81001", "RX1"]});
+    let r = h
+        .api(Method::POST, "/api/v1/alerts", Some(&admin), Some(second))
+        .await;
+    let alert2 = alert_id(ok(r, "the second alert"));
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/alerts",
+            Some(&admin),
+            Some(high_alert(false)),
+        )
+        .await;
+    let draft = alert_id(ok(r, "the draft"));
+
+    let mut ten_id = 0;
+    for yaml in [TEN_STANDARD, CAF] {
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/frameworks",
+                &admin,
+                "application/yaml",
+                yaml,
+            )
+            .await;
+        let id = ok(r, "a framework")["framework"]["id"].as_i64().unwrap();
+        if yaml == TEN_STANDARD {
+            ten_id = id;
+        }
+    }
+    let ten = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/frameworks/{ten_id}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    let document_ref = ten["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["assertions"].as_array().unwrap())
+        .flat_map(|a| a["items"].as_array().unwrap())
+        .find(|i| {
+            i["answer_type"] == "document"
+                && i["mandatory_for"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == "gp_practice")
+        })
+        .unwrap()["ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ct, body) = evidence_form(None, &document_ref, "policy.pdf", PDF);
+    let gp = "/api/v1/organisations/A81001/assessments/2026";
+    let r = h
+        .raw(
+            Method::POST,
+            &format!("{gp}/evidence"),
+            &w.member.1,
+            &ct,
+            body,
+        )
+        .await;
+    let evidence = ok(r, "a document")["id"].as_i64().unwrap();
+
+    // The ICB answers, names its SIRO (who signs plans off) and submits.
+    h.contact("QAA").await;
+    let icb = "/api/v1/organisations/QAA/assessments/2026";
+    let answers = json!({"answers": [{"ref": "A1.a.6", "value": true}]});
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{icb}/answers"),
+            Some(&w.member.1),
+            Some(answers),
+        )
+        .await;
+    ok(r, "the ICB's answers");
+    let r = h
+        .api(
+            Method::POST,
+            &format!("{icb}/submit"),
+            Some(&w.lead.1),
+            None,
+        )
+        .await;
+    ok(r, "the ICB's submission");
+    let r = h
+        .api(Method::GET, &format!("{icb}/plan"), Some(&w.lead.1), None)
+        .await;
+    let plan_refs: Vec<String> = ok(r, "the ICB's plan")["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!plan_refs.is_empty(), "the ICB has something to plan");
+
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+    let mut uploads = Vec::new();
+    for (code, token) in [("A81001", &w.lead.1), ("RX1", &w.foreign.1)] {
+        let csv = format!("{header}\nPC-2,workstation,Microsoft,Windows,7 SP1,,,no\n");
+        let uri = format!("/api/v1/organisations/{code}/inventory");
+        let r = h.raw(Method::PUT, &uri, token, "text/csv", csv).await;
+        uploads.push(ok(r, "an inventory")["id"].as_i64().unwrap());
+    }
+    let isolate = json!({"asset": "PC-2", "vendor": "Microsoft", "product": "Windows",
+        "action": "isolate", "evidence": "VLAN 99"});
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/A81001/mitigations",
+            Some(&w.lead.1),
+            Some(isolate),
+        )
+        .await;
+    let mitigation = ok(r, "a mitigation")["id"].as_i64().unwrap();
+    let (spare, lead_spare_token_text) = h
+        .app
+        .create_token_for(&Actor::cli(), w.lead.0, "revoked in the matrix")
+        .await
+        .unwrap();
+    Fixtures {
+        w,
+        alert,
+        alert2,
+        draft,
+        ten_id,
+        document_ref,
+        evidence,
+        plan_refs,
+        upload_a81001: uploads[0],
+        upload_rx1: uploads[1],
+        mitigation,
+        lead_spare_token: spare.id,
+        lead_spare_token_text,
+    }
+}
+
+per_engine!(
+    cross_tenant_matrix_over_every_api_route,
+    cross_tenant_matrix_over_every_api_route_sqlite,
+    cross_tenant_matrix_over_every_api_route_postgres
+);
+
+async fn cross_tenant_matrix_over_every_api_route(h: H) {
+    let f = fixtures(&h).await;
+    let rows = rows::rows(&f);
+    check_against_the_document(&rows);
+    for (method, path, _) in EXEMPT {
+        assert_eq!(method, "GET");
+        let r = h
+            .api(Method::GET, &format!("{path}?year=2026"), None, None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path} without signing in");
+    }
+
+    // Every row as every role, in order; every mismatch is reported, not just the first.
+    let mut wrong = Vec::new();
+    for r in &rows {
+        for (i, (who, token)) in f.w.tokens().iter().enumerate() {
+            let res = match &r.sent {
+                Sent::Nothing => h.api(r.method.clone(), &r.uri, Some(token), None).await,
+                Sent::Json(body) => {
+                    h.api(r.method.clone(), &r.uri, Some(token), Some(body.clone()))
+                        .await
+                }
+                Sent::Raw(ct, body) => h.raw(r.method.clone(), &r.uri, token, ct, body).await,
+            };
+            let exp = r.expect[i];
+            if res.status.as_u16() != exp {
+                let text: String = res.text().chars().take(300).collect();
+                wrong.push(format!(
+                    "{:?}: {} {} ({}) as {who}: expected {exp}, got {} {text}",
+                    h.db.engine(),
+                    r.method,
+                    r.uri,
+                    r.route,
+                    res.status,
+                ));
+            }
+            if res.status.is_client_error() && res.status != StatusCode::CONFLICT {
+                let e = res.json();
+                if !(e["error"]["code"].is_string() && e["error"]["message"].is_string()) {
+                    wrong.push(format!(
+                        "{} {} as {who}: no error envelope: {}",
+                        r.method,
+                        r.uri,
+                        res.text()
+                    ));
+                }
+                if res.text().contains("+4477") {
+                    wrong.push(format!(
+                        "{} {} as {who}: personal data in an error",
+                        r.method, r.uri
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let w = &f.w;
+
+    // Lists are scoped, never filtered after the fact.
+    let listed = h
+        .api(Method::GET, "/api/v1/organisations", Some(&w.lead.1), None)
+        .await
+        .json();
+    let codes: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["A81001", "QAA"],
+        "exactly the lead's organisation and its practice"
+    );
+    assert_eq!(listed["meta"]["total"], 2);
+    let people = h
+        .api(Method::GET, "/api/v1/people", Some(&w.lead.1), None)
+        .await
+        .json();
+    let emails: Vec<&str> = people["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert!(
+        !emails.contains(&"foreign@x.nhs.uk") && emails.contains(&"member@x.nhs.uk"),
+        "{emails:?}"
+    );
+    let audit = h
+        .api(
+            Method::GET,
+            "/api/v1/audit?per_page=200",
+            Some(&w.lead.1),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["org_code"] == "QAA" || e["org_code"] == "A81001"),
+        "{audit}"
+    );
+    // No token, a wrong token, a revoked token.
+    assert_eq!(
+        h.api(Method::GET, "/api/v1/organisations", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.api(Method::GET, "/api/v1/organisations", Some("pal_nope"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.api(
+            Method::GET,
+            "/api/v1/me",
+            Some(&f.lead_spare_token_text),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED,
+        "the token the lead revoked in the rows"
+    );
+}
