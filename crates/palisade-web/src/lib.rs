@@ -5,48 +5,57 @@
 //! for pages, a bearer token for the API), CSRF for every form post, and metrics. Handlers only
 //! translate HTTP to use-cases in `palisade_app`, which hold the authorisation checks.
 
-mod api;
-mod api_alerts;
-mod api_assessments;
-mod api_estate;
-mod api_independent_audit;
-mod api_inventory;
-mod api_plans;
-mod assets;
-mod error;
+mod alerts;
+mod assessments;
+mod audit_log;
+mod auth;
+mod contacts;
+mod estate;
+mod exposure;
 mod feeds;
-mod files;
-mod identity;
-mod metrics;
-mod pages;
-mod pages_alerts;
-mod pages_assessments;
-mod pages_estate;
-mod pages_independent_audit;
-mod pages_plans;
-mod taxii;
-mod views;
+mod home;
+mod independent_audit;
+mod inventory;
+mod kit;
+mod operations;
+mod organisations;
+mod people;
+mod plans;
+mod publications;
+mod reports;
 
-pub use api::ApiDoc;
+use axum::extract::DefaultBodyLimit;
+use axum::{Router, middleware};
+pub use operations::ApiDoc;
+pub use operations::metrics::Metrics;
+use palisade_app::App;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The OpenAPI document of every `/api` route, as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    <ApiDoc as utoipa::OpenApi>::openapi()
+    api_routes(0).into_openapi()
 }
-pub use metrics::Metrics;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware;
-use palisade_app::App;
-use std::sync::Arc;
-
-/// A CSV file for the browser to save as `filename`.
-pub(crate) fn csv_download(
-    body: impl Into<axum::body::Body>,
-    filename: &str,
-) -> axum::response::Response {
-    files::download(body, "text/csv; charset=utf-8", filename)
+/// Every documented route, each registered once with its OpenAPI description.
+fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(operations::api())
+        .merge(people::api())
+        .merge(organisations::api())
+        .merge(contacts::api())
+        .merge(auth::api())
+        .merge(audit_log::api())
+        .merge(assessments::api(evidence_limit))
+        .merge(plans::api())
+        .merge(independent_audit::api())
+        .merge(inventory::api())
+        .merge(feeds::api())
+        .merge(exposure::api())
+        .merge(estate::api())
+        .merge(alerts::api())
+        .merge(reports::api())
 }
 
 /// HTTP settings.
@@ -89,37 +98,38 @@ pub fn router(state: AppState) -> Router {
     let limit = state.cfg.max_body_bytes;
     // The document limit and room for the rest of the form.
     let evidence_limit = state.app.max_evidence_bytes() + 64 * 1024;
+    let (api, _) = api_routes(evidence_limit).split_for_parts();
     Router::new()
-        .merge(pages::routes())
-        .merge(pages_assessments::routes(evidence_limit))
-        .merge(pages_plans::routes())
-        .merge(pages_independent_audit::routes())
-        .merge(pages_alerts::routes())
-        .merge(pages_estate::routes())
-        .merge(feeds::routes())
-        .merge(taxii::routes())
-        .merge(api::routes())
-        .merge(api_assessments::routes(evidence_limit))
-        .merge(api_plans::routes())
-        .merge(api_inventory::routes())
-        .merge(api_estate::routes())
-        .merge(api_alerts::routes())
-        .merge(api_independent_audit::routes())
-        .merge(assets::routes())
-        .fallback(error::fallback)
+        .merge(home::pages())
+        .merge(auth::pages())
+        .merge(organisations::pages())
+        .merge(contacts::pages())
+        .merge(people::pages())
+        .merge(audit_log::pages())
+        .merge(assessments::pages(evidence_limit))
+        .merge(plans::pages())
+        .merge(independent_audit::pages())
+        .merge(alerts::pages())
+        .merge(estate::pages())
+        .merge(exposure::pages())
+        .merge(reports::pages())
+        .merge(publications::pages())
+        .merge(operations::pages())
+        .merge(api)
+        .fallback(kit::error::fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            identity::csrf_guard,
+            kit::identity::csrf_guard,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            identity::identify,
+            kit::identity::identify,
         ))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn(error::security_headers))
+        .layer(middleware::from_fn(kit::error::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
+            operations::metrics::track,
         ))
         .with_state(state)
 }

@@ -1,0 +1,186 @@
+//! Errors as people and programs see them, and the headers every response carries.
+
+use crate::kit::views;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use palisade_app::AppError;
+use serde::Serialize;
+
+/// The API's error envelope: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`, `bad_request`,
+    /// `unsupported_media_type`, `payload_too_large` or `internal`.
+    pub code: String,
+    pub message: String,
+    /// The first field (or CSV line) at fault, when there is one.
+    pub field: Option<String>,
+    /// Every problem found, for inputs with several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldDetail>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldDetail {
+    pub field: String,
+    pub message: String,
+}
+
+pub struct ApiError(pub StatusCode, pub ErrorDetail);
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        message: impl Into<String>,
+        field: Option<String>,
+    ) -> Self {
+        Self(
+            status,
+            ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field,
+                details: vec![],
+            },
+        )
+    }
+
+    /// An error about several fields: the first names `field`, `details` lists them all.
+    fn fields(status: StatusCode, code: &str, errs: palisade_domain::FieldErrors) -> Self {
+        let field = errs.first().map(|e| e.field.clone());
+        let mut me = Self::new(status, code, errs.to_string(), field);
+        me.1.details = errs
+            .0
+            .into_iter()
+            .map(|e| FieldDetail {
+                field: e.field,
+                message: e.message,
+            })
+            .collect();
+        me
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "a valid bearer token is required",
+                None,
+            ),
+            AppError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "you do not have permission to do that",
+                None,
+            ),
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "not found", None),
+            AppError::Conflict { field, message } => {
+                Self::new(StatusCode::CONFLICT, "conflict", message, Some(field))
+            }
+            AppError::Invalid(errs) => {
+                Self::fields(StatusCode::UNPROCESSABLE_ENTITY, "invalid", errs)
+            }
+            AppError::Stale(errs) => Self::fields(StatusCode::CONFLICT, "conflict", errs),
+            AppError::Internal(_) => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side",
+                None,
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(ErrorBody { error: self.1 })).into_response()
+    }
+}
+
+/// An error on a page: a plain page that names no internals.
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self.0 {
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign in required", "Sign in to see this page.".to_string()),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "You do not have permission", "Your roles do not allow this. Ask your organisation lead or the national team if you need it.".to_string()),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "If you typed the web address, check it is correct.".to_string()),
+            AppError::Invalid(e) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem", e.to_string()),
+            AppError::Stale(e) => (StatusCode::CONFLICT, "There is a problem", e.to_string()),
+            AppError::Conflict { message, .. } => (StatusCode::CONFLICT, "There is a problem", message.clone()),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service", "Try again later.".to_string()),
+        };
+        views::error_page(status, title, &message)
+    }
+}
+
+pub(crate) async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::from(AppError::NotFound).into_response()
+    } else {
+        PageError(AppError::NotFound).into_response()
+    }
+}
+
+/// Strict headers on every response: no framing, no sniffing, no referrer, nothing loaded from
+/// any host but this one, and nothing cached unless it is a static asset.
+pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    set(
+        h,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
+    if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}

@@ -1,0 +1,93 @@
+//! Operations: health, metrics, the OpenAPI document and the static assets.
+
+pub(crate) mod assets;
+pub(crate) mod metrics;
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
+    match s.app.store.ping().await {
+        Ok(()) => Json(Health {
+            status: "ok".into(),
+            database: "up".into(),
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable".into(),
+                    database: "down".into(),
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
+    let up = s.app.store.ping().await.is_ok();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(up),
+    )
+        .into_response()
+}
+
+pub(crate) async fn openapi() -> Json<&'static utoipa::openapi::OpenApi> {
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(crate::openapi))
+}
+
+pub(crate) struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API token (`pal_...`) from the Tokens page or `palisade admin create-token`.")).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers above.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Palisade API", description = "Cyber-security assurance and threat response for health and care organisations."),
+    modifiers(&BearerAuth),
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "inventory"), (name = "estate"), (name = "public"), (name = "reports"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(metrics))
+        .route("/api/openapi.json", axum::routing::get(openapi))
+}
+
+pub(crate) fn pages() -> axum::Router<AppState> {
+    use assets::*;
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/assets/palisade.css", get(css))
+        .route("/assets/images/{name}", get(image))
+        .route("/favicon.ico", get(favicon))
+}
