@@ -138,6 +138,13 @@ impl AssessmentView {
     pub fn days_left_text(&self) -> String {
         assessment::days_left_text(self.tree.deadline, self.today)
     }
+    /// The actor may reopen it: submitted, the deadline not passed, and the actor may submit.
+    /// `reopen` applies the same rule, so a page never offers what the use-case refuses.
+    pub fn may_reopen(&self) -> bool {
+        self.may_submit
+            && self.submitted()
+            && assessment::before_deadline(self.tree.deadline, self.today)
+    }
     /// Answers can change: open (not submitted) and the actor may answer.
     pub fn editable(&self) -> bool {
         self.may_answer && !self.submitted()
@@ -583,7 +590,7 @@ impl App {
                 message: "the assessment is not submitted".into(),
             });
         };
-        if self.today() > ctx.tree.deadline {
+        if !assessment::before_deadline(ctx.tree.deadline, self.today()) {
             return Err(past_deadline(
                 &ctx,
                 "a published assessment can no longer be reopened",

@@ -444,6 +444,12 @@ pub fn decide_status(i: StatusInputs) -> Status {
 }
 
 /// Whole days from `today` to `deadline` (negative once it has passed).
+/// Whether the deadline has not yet passed: the deadline day itself still counts, so a published
+/// assessment can be reopened up to and including it.
+pub fn before_deadline(deadline: Date, today: Date) -> bool {
+    today <= deadline
+}
+
 pub fn days_left(deadline: Date, today: Date) -> i64 {
     (deadline - today).whole_days()
 }

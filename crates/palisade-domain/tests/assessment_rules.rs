@@ -2,8 +2,8 @@
 //! every combination of the inputs that decide a status.
 
 use palisade_domain::assessment::{
-    CertificateFact, Facts, Status, StatusInputs, canonical_answer, days_left_text, decide_status,
-    evaluate, outcome_level,
+    CertificateFact, Facts, Status, StatusInputs, before_deadline, canonical_answer,
+    days_left_text, decide_status, evaluate, outcome_level,
 };
 use palisade_domain::framework::{self, Level};
 use palisade_domain::org::{Category, OrgType};
@@ -513,4 +513,12 @@ fn stored_answers_read_back_in_their_own_type() {
     for r in ["1", "1.1", "A", "A1", "A1.a.9", ""] {
         assert!(f.node(r).is_none() && c.node(r).is_none(), "{r}");
     }
+}
+
+#[test]
+fn the_deadline_day_is_still_before_the_deadline() {
+    let d = date!(2027 - 06 - 30);
+    assert!(before_deadline(d, date!(2027 - 06 - 29)));
+    assert!(before_deadline(d, d));
+    assert!(!before_deadline(d, date!(2027 - 07 - 01)));
 }

@@ -222,7 +222,7 @@ pub(crate) async fn assessment_page(
         days_left_text: view.days_left_text(),
         editable: view.editable(),
         may_submit: view.may_submit && !view.submitted(),
-        may_reopen: view.may_submit && view.submitted() && view.days_left() >= 0,
+        may_reopen: view.may_reopen(),
         status_if_submitted,
         sections,
         needed_for_met: needed(&view, &e.needed_for_met),
