@@ -78,7 +78,10 @@ pub enum Source {
 /// One exposed organisation and its components the rules name.
 #[derive(Debug, Clone)]
 pub struct ExposedOrg {
-    pub org: Organisation,
+    pub code: String,
+    /// The organisation's name, for national roles only: anyone else sees their own
+    /// organisations by code.
+    pub name: Option<String>,
     pub components: Vec<Component>,
 }
 
@@ -333,11 +336,13 @@ impl App {
         let mut orgs = self.store.orgs_by_ids(&visible).await?;
         orgs.sort_by(|a, b| a.code.cmp(&b.code));
         let page_of = Page::slice(orgs, page);
+        let names = actor.principal.may_global(GlobalAction::ViewNationalEstate);
         let mut items = Vec::with_capacity(page_of.items.len());
         for org in page_of.items {
             let matching = self.matching_components(org.id, &rules).await?;
             items.push(ExposedOrg {
-                org,
+                code: org.code,
+                name: names.then_some(org.name),
                 components: matching,
             });
         }

@@ -96,10 +96,7 @@ pub struct ExposureDto {
     pub meta: ListMeta,
 }
 
-pub(crate) fn exposure_dto(actor: &palisade_app::Actor, r: ExposureReport) -> ExposureDto {
-    let names = actor
-        .principal
-        .may_global(palisade_domain::policy::GlobalAction::ViewNationalEstate);
+pub(crate) fn exposure_dto(r: ExposureReport) -> ExposureDto {
     let meta = crate::kit::envelope::meta(&r.organisations);
     ExposureDto {
         sources: r.sources.into_iter().map(Into::into).collect(),
@@ -110,8 +107,8 @@ pub(crate) fn exposure_dto(actor: &palisade_app::Actor, r: ExposureReport) -> Ex
             .items
             .into_iter()
             .map(|e| ExposedOrgDto {
-                org_code: e.org.code.to_string(),
-                org_name: names.then_some(e.org.name),
+                org_code: e.code,
+                org_name: e.name,
                 components: e.components.into_iter().map(Into::into).collect(),
             })
             .collect(),
@@ -144,7 +141,7 @@ pub(crate) async fn exposure_by_cve(
             PageRequest::new(q.page, q.per_page),
         )
         .await?;
-    Ok(Json(exposure_dto(&actor, report)))
+    Ok(Json(exposure_dto(report)))
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts/{id}/exposure", tag = "estate", params(("id" = String, Path, description = "The alert's reference, e.g. CC-1000"), Paging), security(("bearer" = [])),
@@ -159,7 +156,7 @@ pub(crate) async fn alert_exposure(
         .app
         .alert_exposure(&actor, &id, PageRequest::new(q.page, q.per_page))
         .await?;
-    Ok(Json(exposure_dto(&actor, report)))
+    Ok(Json(exposure_dto(report)))
 }
 
 /// An alert, advisory or known exploited vulnerability the organisation's components match.

@@ -91,8 +91,8 @@ pub(crate) fn exposure_page(
                     .into_iter()
                     .map(|e| {
                         (
-                            e.org.code,
-                            e.org.name,
+                            e.code,
+                            e.name.unwrap_or_default(),
                             e.components.iter().map(component_text).collect(),
                         )
                     })
