@@ -2,10 +2,9 @@
 //! outcome's level derives from its indicators, and which status an organisation earns.
 //! Everything here is a pure function of its inputs, including the day (`today`).
 
+use crate::dates::parse_date;
 use crate::error::FieldError;
-use crate::framework::{
-    AnswerType, Framework, FrameworkKind, Item, Level, Node, Outcome, parse_date,
-};
+use crate::framework::{AnswerType, Framework, FrameworkKind, Item, Level, Node, Outcome};
 use crate::org::{Category, OrgType, string_enum};
 use serde::Serialize;
 use serde_json::Value;
@@ -130,7 +129,7 @@ pub fn canonical_answer(
             if s.trim().is_empty() {
                 return Ok(None);
             }
-            crate::framework::date_text(parse_date(&field, s)?)
+            crate::dates::date_text(parse_date(&field, s)?)
         }
         (AnswerType::Number, Value::Number(n)) => number_text(&field, n.as_f64())?,
         (AnswerType::Number, Value::String(s)) => {
@@ -477,4 +476,14 @@ pub fn current_year(today: Date) -> i32 {
 /// "2026-27" for the cycle starting in 2026.
 pub fn year_label(year: i32) -> String {
     format!("{year}-{:02}", (year + 1).rem_euclid(100))
+}
+
+/// What the public may know of an organisation's assessment: nothing more.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicStatus {
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub status: Status,
+    pub published_at: Option<i64>,
 }

@@ -66,7 +66,7 @@ pub fn from_unix(secs: i64) -> OffsetDateTime {
 
 /// The UTC day of a stored instant, `2024-07-14`.
 pub fn day_of(secs: i64) -> String {
-    crate::framework::date_text(from_unix(secs).date())
+    crate::dates::date_text(from_unix(secs).date())
 }
 
 /// A time people read in a message: "14:30 UTC on 26 November 2026".

@@ -372,6 +372,13 @@ pub fn would_cycle(
     false
 }
 
+/// One line of an import: its line number (for error messages) and its validated fields.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub line: usize,
+    pub fields: OrgFields,
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -2,8 +2,8 @@
 //! with an owner and a target date within the framework's horizon; signed off by the SIRO and
 //! reviewed by the national team, whose approval turns Standards Not Met into Plan Agreed.
 
+use crate::dates::{date_text, parse_date};
 use crate::error::{FieldErrors, bounded_text};
-use crate::framework::{date_text, parse_date};
 use crate::org::string_enum;
 use time::{Date, Month};
 

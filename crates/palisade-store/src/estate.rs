@@ -8,8 +8,8 @@ use crate::audit::append;
 use crate::error::corrupt;
 use crate::{EstateDay, FeedRecord, Result, SqlStore, Stamp, StoreError, StoredMitigation};
 use palisade_domain::audit::AuditDraft;
+use palisade_domain::dates::{date_text, parse_date};
 use palisade_domain::eol::{Mitigation, MitigationAction};
-use palisade_domain::framework::{date_text, parse_date};
 use palisade_domain::policy::OrgId;
 
 const FEED_COLUMNS: &str = "name, digest, items, data_time, imported_at";

@@ -1,6 +1,6 @@
 //! What the store returns: records with their database ids, already converted to domain types.
 
-use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType};
+use palisade_domain::org::{Category, OrgCode, OrgType};
 use palisade_domain::people::{ContactRole, Role};
 use palisade_domain::policy::{OrgId, Scope};
 use serde::Serialize;
@@ -30,12 +30,7 @@ pub struct OrgFilter {
     pub active: Option<bool>,
 }
 
-/// One line of an import: its line number (for error messages) and its validated fields.
-#[derive(Debug, Clone)]
-pub struct ImportRow {
-    pub line: usize,
-    pub fields: OrgFields,
-}
+pub use palisade_domain::org::ImportRow;
 
 /// Who imports, when, so each change gets its audit entry.
 #[derive(Debug, Clone)]
@@ -388,15 +383,7 @@ pub struct StatusCount {
     pub late: i64,
 }
 
-/// What the public may know of an organisation's assessment: nothing more.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PublicStatus {
-    pub code: String,
-    pub name: String,
-    pub org_type: OrgType,
-    pub status: palisade_domain::assessment::Status,
-    pub published_at: Option<i64>,
-}
+pub use palisade_domain::assessment::PublicStatus;
 
 #[derive(Debug, Clone, Default)]
 pub struct StatusFilter {
