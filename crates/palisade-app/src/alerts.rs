@@ -801,9 +801,9 @@ impl App {
         for r in &page.items {
             w.write_record([
                 r.org_code.clone(),
-                crate::exports::spreadsheet_safe(&r.org_name),
+                palisade_formats::spreadsheet::spreadsheet_safe(&r.org_name),
                 r.org_type.as_str().to_string(),
-                crate::exports::spreadsheet_safe(&r.region),
+                palisade_formats::spreadsheet::spreadsheet_safe(&r.region),
                 r.status.as_str().to_string(),
                 time(r.due_at),
                 r.state().late(now).to_string(),

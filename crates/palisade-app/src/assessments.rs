@@ -8,11 +8,12 @@ use palisade_domain::assessment::{
     self, CertificateFact, Evaluation, Facts, Status, StatusInputs, canonical_answer, current_year,
     decide_status,
 };
-use palisade_domain::catalogs::{self, CatalogParams, SourceFormat};
-use palisade_domain::framework::{self, Framework, parse_date};
+use palisade_domain::dates::parse_date;
+use palisade_domain::framework::{self, Framework};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
 use palisade_domain::{FieldError, FieldErrors};
+use palisade_formats::catalogs::{self, CatalogParams, SourceFormat};
 use palisade_store::{
     AnswerChange, AnswerRecord, AssessmentKey, AssessmentRecord, CertificateRecord, EvidenceRecord,
     FrameworkRecord, NewCertificate, NewFramework, PublicStatus, PublicationRecord, Stamp,
@@ -93,7 +94,7 @@ fn past_deadline(ctx: &Context, consequence: &str) -> AppError {
         field: "assessment".into(),
         message: format!(
             "the deadline ({}) has passed: {consequence}",
-            framework::date_text(ctx.tree.deadline)
+            palisade_domain::dates::date_text(ctx.tree.deadline)
         ),
     }
 }
@@ -166,6 +167,28 @@ impl App {
         current_year(self.today())
     }
 
+    /// The organisation's status for the current year, or `None` when the actor may not see its
+    /// assessment.
+    pub async fn current_status(
+        &self,
+        actor: &Actor,
+        view: &OrgView,
+    ) -> Result<Option<(i32, Status)>> {
+        if !actor
+            .principal
+            .may(OrgAction::ViewAssessment, &view.ancestry)
+        {
+            return Ok(None);
+        }
+        let year = self.current_year();
+        let status = self
+            .store
+            .get_assessment(view.org.id, year)
+            .await?
+            .map_or(Status::NotPublished, |r| r.status);
+        Ok(Some((year, status)))
+    }
+
     /// Imports a framework file: Palisade's own format, or (with `params`) an OSCAL catalog or a
     /// CISO Assistant library. Returns the stored version and whether it was new.
     pub async fn import_framework(
@@ -193,7 +216,7 @@ impl App {
             version: fw.version.clone(),
             kind: fw.kind,
             name: fw.name.clone(),
-            deadline: framework::date_text(fw.deadline),
+            deadline: palisade_domain::dates::date_text(fw.deadline),
             categories: fw.categories.clone(),
             content_hash: sha256_hex(&document),
             document,
@@ -456,7 +479,7 @@ impl App {
                 certs.push(NewCertificate {
                     kind: c.kind.clone(),
                     reference,
-                    expires_on: framework::date_text(expires),
+                    expires_on: palisade_domain::dates::date_text(expires),
                 });
             }
         }

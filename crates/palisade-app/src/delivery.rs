@@ -1,4 +1,5 @@
-//! Delivering the outbox: email over SMTP and text messages through GOV.UK Notify.
+//! Delivering the outbox: the worker and the [`Courier`] port each channel's adapter implements
+//! (email over SMTP and text messages through GOV.UK Notify live in `palisade-delivery`).
 //!
 //! Every message was written to the outbox in the same transaction as the change that caused
 //! it. A background worker claims due messages for a while (a lease), hands each to the courier
@@ -13,8 +14,6 @@
 use crate::{App, Result};
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use lettre::message::{Mailbox, header::ContentType};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use palisade_store::OutboxMessage;
 use std::sync::Arc;
 use std::time::Duration;
@@ -206,243 +205,9 @@ pub async fn run_worker(
     }
 }
 
-/// Email over SMTP, through a pool of connections.
-pub struct SmtpCourier {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-impl SmtpCourier {
-    /// `url` as `smtp://host:port` (plain, for a relay on a trusted network),
-    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`; at most
-    /// `connections` open at once (one per message in flight).
-    pub fn new(url: &str, from: &str, connections: usize) -> std::result::Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("smtp_url: {e}"))?
-            .timeout(Some(SEND_TIMEOUT))
-            .pool_config(
-                lettre::transport::smtp::PoolConfig::new()
-                    .max_size(u32::try_from(connections.max(1)).unwrap_or(u32::MAX)),
-            )
-            .build();
-        let from = from
-            .parse()
-            .map_err(|e| format!("mail_from '{from}': {e}"))?;
-        Ok(Self { transport, from })
-    }
-}
-
-/// A Message-ID from a message's unique outbox key.
-fn message_id(key: &str) -> String {
-    let local: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    format!("<{local}@palisade.invalid>")
-}
-
-#[async_trait]
-impl Courier for SmtpCourier {
-    fn channel(&self) -> &'static str {
-        "email"
-    }
-
-    async fn send(&self, m: &OutboxMessage) -> std::result::Result<Option<String>, Failure> {
-        let to: Mailbox = m
-            .recipient
-            .parse()
-            .map_err(|e| Failure::Permanent(format!("recipient: {e}")))?;
-        let email = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(&m.subject)
-            .message_id(Some(message_id(&m.key)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(m.body.clone())
-            .map_err(|e| Failure::Permanent(format!("message: {e}")))?;
-        match self.transport.send(email).await {
-            Ok(response) => Ok(Some(response.code().to_string())),
-            Err(e) if e.is_permanent() && refuses_the_message(e.status()) => {
-                Err(Failure::Permanent(e.to_string()))
-            }
-            Err(e) => Err(Failure::Transient(e.to_string())),
-        }
-    }
-}
-
-/// Whether a permanent SMTP reply refuses the message itself (an unknown mailbox, a rejected
-/// message) rather than Palisade's own standing with the server: 53x replies (authentication
-/// required or failed, encryption needed) come from the configuration, and every message would
-/// be lost to them, so they are retried until the configuration is put right.
-fn refuses_the_message(code: Option<lettre::transport::smtp::response::Code>) -> bool {
-    code.is_none_or(|c| !c.to_string().starts_with("53"))
-}
-
-/// Text messages through the GOV.UK Notify REST API (`POST /v2/notifications/sms`), signed with
-/// a JSON Web Token made from the API key.
-pub struct NotifyCourier {
-    client: reqwest::Client,
-    base_url: String,
-    service_id: String,
-    secret: jsonwebtoken::EncodingKey,
-    template_id: String,
-    clock: Arc<dyn palisade_domain::clock::Clock>,
-}
-
-/// An API key ends with the service id and the secret, two UUIDs of 36 characters each.
-fn split_api_key(key: &str) -> Option<(&str, &str)> {
-    let key = key.trim();
-    let n = key.len();
-    if n < 73 || !key.is_char_boundary(n - 73) {
-        return None;
-    }
-    let service = &key[n - 73..n - 37];
-    let secret = &key[n - 36..];
-    let uuid = |s: &str| uuid::Uuid::try_parse(s).is_ok();
-    (key.as_bytes()[n - 37] == b'-' && uuid(service) && uuid(secret)).then_some((service, secret))
-}
-
-#[derive(serde::Serialize)]
-struct Claims<'a> {
-    iss: &'a str,
-    iat: i64,
-}
-
-#[derive(serde::Deserialize)]
-struct NotifyCreated {
-    id: String,
-}
-
-#[derive(serde::Deserialize)]
-struct NotifyErrors {
-    errors: Vec<NotifyError>,
-}
-
-#[derive(serde::Deserialize)]
-struct NotifyError {
-    error: String,
-    message: String,
-}
-
-impl NotifyCourier {
-    pub fn new(
-        api_key: &str,
-        base_url: &str,
-        template_id: &str,
-        clock: Arc<dyn palisade_domain::clock::Clock>,
-    ) -> std::result::Result<Self, String> {
-        let (service_id, secret) = split_api_key(api_key).ok_or(
-            "notify_api_key: not a GOV.UK Notify API key (name, service id and secret key)",
-        )?;
-        uuid::Uuid::try_parse(template_id)
-            .map_err(|_| format!("notify_sms_template_id '{template_id}' is not a template id"))?;
-        let client = reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .build()
-            .map_err(|e| format!("notify: {e}"))?;
-        Ok(Self {
-            client,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            service_id: service_id.to_string(),
-            secret: jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-            template_id: template_id.to_string(),
-            clock,
-        })
-    }
-
-    fn token(&self) -> std::result::Result<String, Failure> {
-        let claims = Claims {
-            iss: &self.service_id,
-            iat: self.clock.now().unix_timestamp(),
-        };
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &self.secret)
-            .map_err(|e| Failure::Transient(format!("token: {e}")))
-    }
-}
-
-#[async_trait]
-impl Courier for NotifyCourier {
-    fn channel(&self) -> &'static str {
-        "sms"
-    }
-
-    async fn send(&self, m: &OutboxMessage) -> std::result::Result<Option<String>, Failure> {
-        let body = serde_json::json!({
-            "phone_number": m.recipient,
-            "template_id": self.template_id,
-            "personalisation": {"body": m.body},
-            "reference": m.key,
-        });
-        let response = self
-            .client
-            .post(format!("{}/v2/notifications/sms", self.base_url))
-            .bearer_auth(self.token()?)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| Failure::Transient(format!("notify: {e}")))?;
-        let status = response.status();
-        if status.is_success() {
-            let created: NotifyCreated = response
-                .json()
-                .await
-                .map_err(|e| Failure::Transient(format!("notify response: {e}")))?;
-            return Ok(Some(created.id));
-        }
-        let text = response.text().await.unwrap_or_default();
-        let detail = serde_json::from_str::<NotifyErrors>(&text)
-            .ok()
-            .and_then(|e| e.errors.into_iter().next())
-            .map(|e| format!("{}: {}", e.error, e.message))
-            .unwrap_or_else(|| text.chars().take(200).collect());
-        let message = format!("notify {}: {detail}", status.as_u16());
-        // 400 is the message itself (an invalid number, a missing template); the rest (403 a
-        // key being rotated, 429 the rate limit, 5xx) may pass later.
-        if status == reqwest::StatusCode::BAD_REQUEST {
-            Err(Failure::Permanent(message))
-        } else {
-            Err(Failure::Transient(message))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_refusals_of_the_message_itself_are_final() {
-        use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
-        let code = |c, d| Some(Code::new(Severity::PermanentNegativeCompletion, c, d));
-        // 550 no such mailbox, 554 rejected: final.
-        assert!(refuses_the_message(code(
-            Category::MailSystem,
-            Detail::Zero
-        )));
-        assert!(refuses_the_message(code(
-            Category::MailSystem,
-            Detail::Four
-        )));
-        // 530 authentication required, 535 bad credentials: the configuration, retried.
-        assert!(!refuses_the_message(code(
-            Category::Unspecified3,
-            Detail::Zero
-        )));
-        assert!(!refuses_the_message(code(
-            Category::Unspecified3,
-            Detail::Five
-        )));
-        assert!(
-            refuses_the_message(None),
-            "a permanent error without a reply"
-        );
-    }
 
     #[test]
     fn a_claim_outlasts_its_slowest_batch() {
@@ -465,27 +230,5 @@ mod tests {
         assert_eq!(s.backoff(3), 120);
         assert_eq!(s.backoff(8), 3600);
         assert_eq!(s.backoff(1000), 3600);
-    }
-
-    #[test]
-    fn api_keys_split_into_service_and_secret() {
-        let key = "palisade_live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
-        assert_eq!(
-            split_api_key(key),
-            Some((
-                "26785a09-ab16-4eb0-8407-a37497a57506",
-                "3d844edf-8d35-48ac-975b-e847b4f122b0"
-            ))
-        );
-        assert_eq!(split_api_key("short"), None);
-        assert_eq!(split_api_key(&key.replace("-3d84", "x3d84")), None);
-    }
-
-    #[test]
-    fn message_ids_come_from_the_key() {
-        assert_eq!(
-            message_id("alert:CC-1000:v1:7:email"),
-            "<alert.CC-1000.v1.7.email@palisade.invalid>"
-        );
     }
 }

@@ -1,20 +1,21 @@
 //! The estate: data feeds (product lifecycles from endoflife.date so far), an organisation's
 //! unsupported systems as of a day, and the mitigations it records for them.
 
-use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::exposure::{RuleSet, Source, rules_of};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
 use palisade_domain::advisory::Advisory;
+use palisade_domain::dates::parse_date;
 use palisade_domain::eol::{Catalogue, Cycle, MitigationInput, Product, Support};
-use palisade_domain::framework::parse_date;
 use palisade_domain::inventory::Component;
-use palisade_domain::kev::{KevEntry, parse_catalogue};
+use palisade_domain::kev::KevEntry;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction};
+use palisade_formats::eol::parse_eol_files;
+use palisade_formats::files::MAX_FEED_BYTES;
+use palisade_formats::kev::parse_catalogue;
 use palisade_store::{FeedRecord, StoredMitigation};
 use sha2::{Digest, Sha256};
 use time::Date;
@@ -23,10 +24,6 @@ use time::Date;
 pub const EOL_FEED: &str = "eol";
 /// The known exploited vulnerabilities feed's name.
 pub const KEV_FEED: &str = "kev";
-
-/// The largest feed archive accepted, and the most its files may hold once unpacked.
-pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
-const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What a feed import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,108 +63,6 @@ pub struct UnsupportedReport {
     pub covered: usize,
     /// The lifecycle data used, and how current it is; `None` before any import.
     pub feed: Option<FeedRecord>,
-}
-
-/// Reads endoflife.date product files (`name.md` and its text); every bad file is named, and
-/// any bad file refuses the lot.
-pub fn parse_eol_files(
-    files: &[(String, String)],
-) -> std::result::Result<Vec<Product>, FieldErrors> {
-    let mut errs = FieldErrors::default();
-    let mut products = Vec::with_capacity(files.len());
-    for (name, text) in files {
-        let slug = name.strip_suffix(".md").unwrap_or(name);
-        match palisade_domain::eol::parse_product(slug, text) {
-            Ok(p) => products.push(p),
-            Err(e) => errs.push(name.clone(), e),
-        }
-    }
-    if products.is_empty() && errs.is_empty() {
-        errs.push("files", "hold no product (.md) files");
-    }
-    errs.into_result()?;
-    products.sort_by(|a, b| a.slug.cmp(&b.slug));
-    products.dedup_by(|a, b| a.slug == b.slug);
-    Ok(products)
-}
-
-/// The files of a directory whose names end with `ext` (`.md`, `.json`), by name.
-pub fn read_dir_files(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if path.is_file() && name.ends_with(ext) {
-            files.push((name, std::fs::read(&path)?));
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// The files anywhere in a ZIP archive whose names end with `ext`, by file name; the archive
-/// and what it unpacks to are both bounded, so a small archive cannot unpack to fill the memory.
-pub fn read_zip_files(
-    data: &[u8],
-    ext: &str,
-) -> std::result::Result<Vec<(String, Vec<u8>)>, AppError> {
-    let bad = |m: String| AppError::invalid("file", m);
-    if data.len() > MAX_FEED_BYTES {
-        return Err(bad(format!(
-            "is larger than {} MB",
-            MAX_FEED_BYTES / (1024 * 1024)
-        )));
-    }
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
-        .map_err(|e| bad(format!("is not a ZIP archive: {e}")))?;
-    let mut files = Vec::new();
-    let mut unpacked = 0u64;
-    for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| bad(format!("entry {i}: {e}")))?;
-        let Some(name) = entry
-            .enclosed_name()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        else {
-            continue;
-        };
-        if !entry.is_file() || !name.ends_with(ext) {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        let limit = MAX_UNPACKED_BYTES.saturating_sub(unpacked) + 1;
-        (&mut entry)
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
-        unpacked += bytes.len() as u64;
-        if unpacked > MAX_UNPACKED_BYTES {
-            return Err(bad(format!(
-                "unpacks to more than {} MB",
-                MAX_UNPACKED_BYTES / (1024 * 1024)
-            )));
-        }
-        files.push((name, bytes));
-    }
-    Ok(files)
-}
-
-/// Files as text, each named when it is not UTF-8.
-pub fn as_text(
-    files: Vec<(String, Vec<u8>)>,
-) -> std::result::Result<Vec<(String, String)>, AppError> {
-    files
-        .into_iter()
-        .map(|(name, bytes)| {
-            String::from_utf8(bytes)
-                .map(|t| (name.clone(), t))
-                .map_err(|_| AppError::invalid(&name, "is not UTF-8 text"))
-        })
-        .collect()
 }
 
 /// A digest of a feed's items as stored: the same data always gives the same digest.
@@ -362,7 +257,7 @@ impl App {
             serde_json::json!({
                 "asset": m.asset, "vendor": m.vendor, "product": m.product,
                 "action": m.action.as_str(),
-                "until": m.until.map(palisade_domain::framework::date_text),
+                "until": m.until.map(palisade_domain::dates::date_text),
             }),
         );
         Ok(self
@@ -462,27 +357,6 @@ fn poisoned<T>(_: T) -> AppError {
 mod tests {
     use super::*;
 
-    const PRODUCT: &str =
-        "---\ntitle: Python\nreleases:\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n---\n";
-
-    #[test]
-    fn every_bad_file_is_named_and_refuses_the_lot() {
-        let files = vec![
-            ("python.md".to_string(), PRODUCT.to_string()),
-            ("broken.md".to_string(), "no front matter".to_string()),
-            (
-                "dates.md".to_string(),
-                PRODUCT.replace("2020-01-01", "someday"),
-            ),
-        ];
-        let errs = parse_eol_files(&files).unwrap_err();
-        let names: Vec<_> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["broken.md", "dates.md"]);
-        assert!(errs.0[1].message.contains("releases[0].eol"), "{errs:?}");
-        assert_eq!(parse_eol_files(&files[..1]).unwrap()[0].slug, "python");
-        assert_eq!(parse_eol_files(&[]).unwrap_err().0[0].field, "files");
-    }
-
     #[test]
     fn the_digest_follows_the_data() {
         assert_eq!(
@@ -524,7 +398,7 @@ impl App {
     ) -> Result<AdvisoryImport> {
         actor.require(GlobalAction::ImportFeeds)?;
         self.import_advisories(actor, OSV_FEED, files, |bytes| {
-            palisade_domain::advisory::parse_osv(bytes).map_err(|e| vec![e])
+            palisade_formats::osv::parse_osv(bytes).map_err(|e| vec![e])
         })
         .await
     }
@@ -547,7 +421,7 @@ impl App {
                 other => vec![other.to_string()],
             };
             let (input, id, _, notes) =
-                crate::csaf_import::alert_from_csaf(bytes).map_err(refused)?;
+                palisade_formats::csaf::alert_from_csaf(bytes).map_err(|e| refused(e.into()))?;
             let fields = input
                 .validate()
                 .map_err(|e| refused(AppError::Invalid(e)))?;

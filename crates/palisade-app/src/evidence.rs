@@ -5,8 +5,6 @@
 use crate::assessments::AssessmentView;
 use crate::auth::random_hex;
 use crate::{Actor, App, AppError, Result};
-use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use palisade_domain::FieldError;
 use palisade_domain::framework::{AnswerType, Node};
 use palisade_domain::policy::OrgAction;
@@ -48,87 +46,57 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     ("csv", "text/csv", "CSV"),
 ];
 
-/// Where evidence documents live.
+/// An object store holding evidence documents by key: the port the storage adapters implement
+/// (`palisade-objects`: a local directory or an S3-compatible bucket). Errors are the adapter's
+/// own words, for the log; people see a plain "storage failed".
+#[async_trait::async_trait]
+pub trait ObjectStorage: Send + Sync {
+    /// For logs and `palisade serve`'s banner: `local directory /srv/evidence`, `S3 bucket x`.
+    fn description(&self) -> String;
+    async fn put(&self, key: &str, bytes: bytes::Bytes) -> std::result::Result<(), String>;
+    async fn get(&self, key: &str) -> std::result::Result<bytes::Bytes, String>;
+    async fn delete(&self, key: &str) -> std::result::Result<(), String>;
+}
+
+/// Where evidence documents live, and how large one may be.
 #[derive(Clone)]
 pub struct Objects {
-    store: Arc<dyn ObjectStore>,
-    /// For logs and `palisade serve`'s banner: `local directory /srv/evidence`, `S3 bucket x`.
+    storage: Arc<dyn ObjectStorage>,
     pub description: String,
     pub max_bytes: usize,
 }
 
-/// An S3-compatible bucket. Credentials come from the environment (`AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY`), never from a configuration file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct S3Settings {
-    pub bucket: String,
-    /// For services other than AWS (MinIO, Ceph, ...): `http://127.0.0.1:9000`.
-    pub endpoint: Option<String>,
-    pub region: Option<String>,
-}
-
 impl Objects {
-    /// A directory on this machine (created if missing).
-    pub fn local(dir: &std::path::Path, max_bytes: usize) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            AppError::Internal(format!(
-                "cannot create evidence directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
-            .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
-        Ok(Self {
-            store: Arc::new(store),
-            description: format!("local directory {}", dir.display()),
+    pub fn new(storage: Arc<dyn ObjectStorage>, max_bytes: usize) -> Self {
+        Self {
+            description: storage.description(),
+            storage,
             max_bytes,
-        })
-    }
-
-    /// A bucket of an S3-compatible service.
-    pub fn s3(s: &S3Settings, max_bytes: usize) -> Result<Self> {
-        let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(&s.bucket);
-        if let Some(e) = &s.endpoint {
-            b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
         }
-        if let Some(r) = &s.region {
-            b = b.with_region(r);
-        }
-        let store = b
-            .build()
-            .map_err(|e| AppError::Internal(format!("evidence bucket: {e}")))?;
-        Ok(Self {
-            store: Arc::new(store),
-            description: format!("S3 bucket {}", s.bucket),
-            max_bytes,
-        })
     }
 
     async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
-        self.store
-            .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))
+        self.storage
+            .put(key, bytes)
             .await
-            .map(|_| ())
-            .map_err(|e| storage_error("store", e))
+            .map_err(|e| storage_error("store", &e))
     }
 
     async fn get(&self, key: &str) -> Result<bytes::Bytes> {
-        let got = self
-            .store
-            .get(&ObjectPath::from(key))
+        self.storage
+            .get(key)
             .await
-            .map_err(|e| storage_error("read", e))?;
-        got.bytes().await.map_err(|e| storage_error("read", e))
+            .map_err(|e| storage_error("read", &e))
     }
 
     async fn delete(&self, key: &str) {
-        if let Err(e) = self.store.delete(&ObjectPath::from(key)).await {
+        if let Err(e) = self.storage.delete(key).await {
             tracing::warn!(key, error = %e, "could not remove an evidence object left by a failed upload");
         }
     }
 }
 
-fn storage_error(what: &str, e: object_store::Error) -> AppError {
+fn storage_error(what: &str, e: &str) -> AppError {
     tracing::error!(error = %e, "evidence storage failed to {what} an object");
     AppError::Internal(format!("evidence storage failed to {what} the document"))
 }

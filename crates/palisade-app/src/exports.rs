@@ -6,7 +6,6 @@ use crate::{Actor, App, AppError, Result};
 use palisade_domain::assessment::{item_met, year_label};
 use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::framework::Level;
-use palisade_store::PublicStatus;
 use serde_json::{Value, json};
 
 /// The namespace of Palisade's own OSCAL properties.
@@ -162,49 +161,6 @@ pub fn oscal_assessment_results(v: &AssessmentView, now: i64) -> Value {
     })
 }
 
-/// The statuses register as an Excel workbook: one sheet, a header row, one row per organisation.
-pub fn statuses_xlsx(rows: &[PublicStatus], year: i32) -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("workbook: {e}"));
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet
-        .set_name(format!("Statuses {}", year_label(year)))
-        .map_err(err)?;
-    let bold = Format::new().set_bold();
-    for (c, h) in [
-        "Code",
-        "Name",
-        "Type",
-        "Status",
-        "Status (label)",
-        "Published",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet
-            .write_with_format(0, c as u16, *h, &bold)
-            .map_err(err)?;
-    }
-    for (i, p) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
-        sheet.write(r, 0, &p.code).map_err(err)?;
-        sheet.write(r, 1, &p.name).map_err(err)?;
-        sheet.write(r, 2, p.org_type.label()).map_err(err)?;
-        sheet.write(r, 3, p.status.as_str()).map_err(err)?;
-        sheet.write(r, 4, p.status.label()).map_err(err)?;
-        let published = p.published_at.map(instant).unwrap_or_default();
-        sheet.write(r, 5, published).map_err(err)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(err)?;
-    sheet.autofilter(0, 0, rows.len() as u32, 5).map_err(err)?;
-    for (c, w) in [10.0, 48.0, 24.0, 24.0, 36.0, 22.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *w).map_err(err)?;
-    }
-    book.save_to_buffer().map_err(err)
-}
-
 impl App {
     /// One organisation's assessment as OSCAL assessment results, for anyone who may read it.
     pub async fn assessment_oscal(&self, actor: &Actor, code: &str, year: i32) -> Result<Value> {
@@ -214,16 +170,10 @@ impl App {
 
     /// The public register as a workbook: the same rows as the CSV.
     pub async fn public_statuses_xlsx(&self, year: i32, q: Option<String>) -> Result<Vec<u8>> {
-        statuses_xlsx(&self.all_public_statuses(year, q).await?, year)
-    }
-}
-
-/// Text a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or carriage
-/// return) gets a leading apostrophe.
-pub(crate) fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
+        palisade_formats::spreadsheet::statuses_xlsx(
+            &self.all_public_statuses(year, q).await?,
+            year,
+        )
+        .map_err(AppError::Internal)
     }
 }

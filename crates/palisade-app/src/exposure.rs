@@ -424,7 +424,7 @@ impl App {
         actor.require(GlobalAction::ViewNationalEstate)?;
         let today = self.today();
         let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => palisade_domain::framework::parse_date("on", raw)
+            Some(raw) => palisade_domain::dates::parse_date("on", raw)
                 .map_err(palisade_domain::FieldErrors::from)?,
             None => today,
         };
@@ -556,7 +556,7 @@ impl App {
         if on == today && filter.org_type.is_none() && filter.region.is_none() {
             self.store
                 .record_estate_day(&palisade_store::EstateDay {
-                    day: palisade_domain::framework::date_text(on),
+                    day: palisade_domain::dates::date_text(on),
                     organisations: estate.organisations as i64,
                     devices: estate.devices as i64,
                     estates: estate.estates as i64,
@@ -629,9 +629,9 @@ impl NationalEstate {
                     .unwrap_or((cycle.as_str(), String::new()));
                 w.write_record([
                     org.code.as_str(),
-                    crate::exports::spreadsheet_safe(&org.name).as_str(),
+                    palisade_formats::spreadsheet::spreadsheet_safe(&org.name).as_str(),
                     org.org_type.as_str(),
-                    crate::exports::spreadsheet_safe(&org.region).as_str(),
+                    palisade_formats::spreadsheet::spreadsheet_safe(&org.region).as_str(),
                     slug.as_str(),
                     release,
                     ended.as_str(),

@@ -4,75 +4,24 @@
 //! reason; only a file with no errors is written, in one transaction.
 
 use crate::{Actor, App, AppError, Result};
-use palisade_domain::FieldErrors;
-use palisade_domain::org::{ORG_CSV_HEADER, OrgInput};
+use palisade_domain::org::ORG_CSV_HEADER;
 use palisade_domain::policy::GlobalAction;
+use palisade_formats::register::parse_org_csv;
 use palisade_store::{ImportAudit, ImportReport, ImportRow};
-use std::collections::HashMap;
-
-/// Largest register file accepted (the full register is about 5 MB).
-pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-
-/// Parses and validates a register CSV. `progress` is called with the number of rows read so far.
-pub fn parse_org_csv(
-    data: &[u8],
-    mut progress: impl FnMut(usize),
-) -> std::result::Result<Vec<ImportRow>, FieldErrors> {
-    let mut errs = FieldErrors::default();
-    if data.len() > MAX_IMPORT_BYTES {
-        errs.push(
-            "file",
-            format!("is larger than {} MB", MAX_IMPORT_BYTES / (1024 * 1024)),
-        );
-        return Err(errs);
-    }
-    let mut rows = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let read =
-        crate::csv_file::read_records(data, &[&ORG_CSV_HEADER], &mut errs, |line, _, rec, errs| {
-            let input = OrgInput {
-                code: rec[0].to_string(),
-                name: rec[1].to_string(),
-                org_type: rec[2].to_string(),
-                category: rec[3].to_string(),
-                region: rec[4].to_string(),
-                parent_code: rec[5].to_string(),
-            };
-            match input.validate(&format!("line {line}: ")) {
-                Ok(fields) => {
-                    if let Some(first) = seen.insert(fields.code.as_str().to_string(), line) {
-                        errs.push(
-                            format!("line {line}: code"),
-                            format!("'{}' appears also on line {first}", fields.code),
-                        );
-                    } else {
-                        rows.push(ImportRow { line, fields });
-                    }
-                }
-                Err(e) => errs.0.extend(e.0),
-            }
-            if line % 5000 == 0 {
-                progress(rows.len());
-            }
-        });
-    if !read {
-        return Err(errs);
-    }
-    progress(rows.len());
-    if rows.is_empty() && errs.is_empty() {
-        errs.push("file", "has no organisations after the header");
-    }
-    errs.into_result().map(|()| rows)
-}
 
 impl App {
-    /// The register as CSV in the import format, limited to what the actor may see, so an export
-    /// can be edited and imported again.
-    pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
+    /// Every organisation the actor may see, active or not, in code order.
+    pub async fn export_orgs(&self, actor: &Actor) -> Result<Vec<palisade_store::Organisation>> {
         let scope = actor
             .principal
             .scope(palisade_domain::policy::OrgAction::View);
-        let orgs = self.store.export_orgs(&scope).await?;
+        Ok(self.store.export_orgs(&scope).await?)
+    }
+
+    /// The register as CSV in the import format, limited to what the actor may see, so an export
+    /// can be edited and imported again.
+    pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
+        let orgs = self.export_orgs(actor).await?;
         let mut w = csv::Writer::from_writer(Vec::with_capacity(orgs.len() * 80));
         let io = |e: csv::Error| AppError::Internal(e.to_string());
         w.write_record(ORG_CSV_HEADER).map_err(io)?;
@@ -114,44 +63,5 @@ impl App {
             actor: actor.label.clone(),
         };
         Ok(self.store.import_orgs(rows, who).await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reports_every_bad_line() {
-        let csv = "code,name,type,category,region,parent_code\n\
-                   RX1,Leeds Teaching Hospitals,acute_trust,1,North East and Yorkshire,\n\
-                   ,No code,acute_trust,1,London,\n\
-                   RX2,Bad type,hospital,1,London,\n\
-                   rx1,Duplicate,acute_trust,1,London,\n\
-                   RX3,Too few,acute_trust\n";
-        let errs = parse_org_csv(csv.as_bytes(), |_| {}).unwrap_err();
-        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["line 3: code", "line 4: type", "line 5: code", "line 6"]
-        );
-        assert!(errs.0[2].message.contains("line 2"));
-    }
-
-    #[test]
-    fn wrong_header_is_refused() {
-        let errs = parse_org_csv(b"code,name\nRX1,x\n", |_| {}).unwrap_err();
-        assert_eq!(errs.0[0].field, "line 1");
-        assert!(parse_org_csv(b"code,name,type,category,region,parent_code\n", |_| {}).is_err());
-    }
-
-    #[test]
-    fn good_file_parses_with_bom_and_blank_lines() {
-        let csv = "\u{feff}code,name,type,category,region,parent_code\nQWE,NHS West Yorkshire ICB,icb,,North East and Yorkshire,\n\nB86001,Leeds Practice,gp_practice,4,North East and Yorkshire,QWE\n";
-        let mut seen = 0;
-        let rows = parse_org_csv(csv.as_bytes(), |n| seen = n).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].line, 4);
-        assert_eq!(seen, 2);
     }
 }

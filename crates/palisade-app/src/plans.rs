@@ -6,7 +6,8 @@ use crate::assessments::AssessmentView;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
 use palisade_domain::assessment::Status;
-use palisade_domain::framework::{Node, date_text, parse_date};
+use palisade_domain::dates::{date_text, parse_date};
+use palisade_domain::framework::Node;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::ContactRole;
 use palisade_domain::plan::{self, ActionInput, PlanState};
@@ -395,7 +396,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<PlanSummary>> {
         let scope = actor.principal.scope(OrgAction::ViewAssessment);
-        let today = palisade_domain::framework::date_text(self.today());
+        let today = palisade_domain::dates::date_text(self.today());
         Ok(self.store.list_plans(&scope, filter, &today, page).await?)
     }
 }

@@ -5,7 +5,7 @@
 use crate::assessments::check_year;
 use crate::{Actor, App, Result};
 use palisade_domain::assessment::{Status, year_label};
-use palisade_domain::framework::date_text;
+use palisade_domain::dates::date_text;
 use palisade_domain::org::OrgType;
 use palisade_domain::policy::GlobalAction;
 use palisade_store::StatusCount;
@@ -143,7 +143,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|f| f.year == year)
-            .filter_map(|f| palisade_domain::framework::parse_date("deadline", &f.deadline).ok())
+            .filter_map(|f| palisade_domain::dates::parse_date("deadline", &f.deadline).ok())
             .min();
         Ok(NationalReport {
             year,
@@ -295,7 +295,7 @@ pub fn fmt_int(n: i64) -> String {
 
 /// "2024-07-14" → "14 July 2024".
 pub fn long_date(iso: &str) -> String {
-    match palisade_domain::framework::parse_date("date", iso) {
+    match palisade_domain::dates::parse_date("date", iso) {
         Ok(d) => format!("{} {} {}", d.day(), d.month(), d.year()),
         Err(_) => iso.to_string(),
     }

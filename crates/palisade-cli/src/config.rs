@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result};
 use palisade_app::AuthSettings;
-use palisade_app::delivery::{Courier, DeliverySettings, NotifyCourier, SmtpCourier};
+use palisade_app::delivery::{Courier, DeliverySettings};
+use palisade_delivery::{NotifyCourier, SmtpCourier};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -122,7 +123,7 @@ impl DeliveryConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EvidenceStore {
     Local(std::path::PathBuf),
-    S3(palisade_app::evidence::S3Settings),
+    S3(palisade_objects::S3Settings),
 }
 
 #[derive(Debug, Clone)]
@@ -291,7 +292,7 @@ impl Settings {
             (Some(_), Some(_)) => {
                 anyhow::bail!("set evidence_dir or evidence_s3_bucket, not both")
             }
-            (Some(bucket), None) => EvidenceStore::S3(palisade_app::evidence::S3Settings {
+            (Some(bucket), None) => EvidenceStore::S3(palisade_objects::S3Settings {
                 bucket,
                 endpoint: fc.evidence_s3_endpoint,
                 region: fc.evidence_s3_region,
@@ -349,14 +350,11 @@ impl Settings {
     /// The evidence store these settings name.
     pub fn objects(&self) -> Result<palisade_app::evidence::Objects> {
         let made = match &self.evidence {
-            EvidenceStore::Local(dir) => {
-                palisade_app::evidence::Objects::local(dir, self.evidence_max_bytes)
-            }
-            EvidenceStore::S3(s3) => {
-                palisade_app::evidence::Objects::s3(s3, self.evidence_max_bytes)
-            }
+            EvidenceStore::Local(dir) => palisade_objects::Storage::local(dir),
+            EvidenceStore::S3(s3) => palisade_objects::Storage::s3(s3),
         };
-        made.map_err(|e| anyhow::anyhow!("{e}"))
+        made.map(|s| s.into_objects(self.evidence_max_bytes))
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     pub fn auth(&self) -> AuthSettings {
@@ -488,7 +486,7 @@ mod tests {
         let e = Settings::load_with(None, None, None, &s3).unwrap();
         assert_eq!(
             e.evidence,
-            EvidenceStore::S3(palisade_app::evidence::S3Settings {
+            EvidenceStore::S3(palisade_objects::S3Settings {
                 bucket: "evidence".into(),
                 endpoint: Some("http://127.0.0.1:9000".into()),
                 region: None,

@@ -331,11 +331,12 @@ async fn open(settings: &Settings) -> Result<App> {
 fn json_files(path: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
     let read = || format!("cannot read {}", path.display());
     if path.is_dir() {
-        return palisade_app::estate::read_dir_files(path, ".json").with_context(read);
+        return palisade_formats::files::read_dir_files(path, ".json").with_context(read);
     }
     let bytes = std::fs::read(path).with_context(read)?;
     if path.extension().is_some_and(|x| x == "zip") {
-        return palisade_app::estate::read_zip_files(&bytes, ".json").map_err(app_error);
+        return palisade_formats::files::read_zip_files(&bytes, ".json")
+            .map_err(|e| app_error(e.into()));
     }
     Ok(vec![(path.display().to_string(), bytes)])
 }
@@ -434,12 +435,7 @@ async fn sweep_sessions(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let now = app.now();
-        match app
-            .store
-            .purge_sessions(now, now - app.auth.session_idle_secs)
-            .await
-        {
+        match app.purge_expired_sessions().await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
@@ -645,9 +641,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Estate(EstateCommand::ImportEol { dir }) => {
             let app = open(&settings).await?;
-            let files = palisade_app::estate::read_dir_files(&dir, ".md")
+            let files = palisade_formats::files::read_dir_files(&dir, ".md")
                 .with_context(|| format!("cannot read {}", dir.display()))?;
-            let files = palisade_app::estate::as_text(files).map_err(app_error)?;
+            let files = palisade_formats::files::as_text(files).map_err(|e| app_error(e.into()))?;
             let done = app
                 .import_eol(&Actor::cli(), &files)
                 .await
@@ -726,7 +722,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let params = match (key, year, deadline) {
                 (Some(key), Some(year), Some(deadline)) => {
-                    Some(palisade_domain::catalogs::CatalogParams {
+                    Some(palisade_formats::catalogs::CatalogParams {
                         key,
                         year,
                         categories,

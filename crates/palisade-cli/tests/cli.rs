@@ -480,7 +480,7 @@ async fn frameworks_import_and_the_national_report() {
         assert!(err.contains("igps[") && err.contains(".level"), "{err}");
         let oscal = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../palisade-domain/tests/fixtures/oscal-catalog.json"
+            "/../palisade-formats/tests/fixtures/oscal-catalog.json"
         );
         let o = palisade(&url, &["frameworks", "import", oscal], None);
         assert_eq!(

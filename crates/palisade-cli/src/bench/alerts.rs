@@ -20,7 +20,7 @@ use palisade_app::delivery::{Courier, DeliverySettings};
 use palisade_app::{Actor, App};
 use palisade_domain::clock::ManualClock;
 use palisade_domain::people::Role;
-use palisade_domain::policy::{Grant, Principal, Scope};
+use palisade_domain::policy::{Grant, Principal};
 use palisade_store::Organisation;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -100,7 +100,7 @@ fn post_json(uri: &str, token: &str, body: &Value) -> Request<Body> {
 
 pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
     let cli = Actor::cli();
-    let orgs = app.store.export_orgs(&Scope::All).await?;
+    let orgs = app.export_orgs(&cli).await?;
     require_national(orgs.len())?;
     let active: Vec<&str> = orgs
         .iter()

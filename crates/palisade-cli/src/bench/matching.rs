@@ -229,7 +229,7 @@ pub fn matching(
     if csv_rows > 0 {
         let csv = inventory_csv(&entries, &mut g, csv_rows, 0);
         let t = Instant::now();
-        let rows = palisade_app::inventory::parse_inventory_csv(csv.as_bytes())
+        let rows = palisade_formats::inventory::parse_inventory_csv(csv.as_bytes())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(
             "inventory CSV of {} rows ({:.0} MB) parsed and checked in {:.2} s{}",
@@ -342,8 +342,8 @@ pub async fn inventory(app: palisade_app::App, engine: &str, org: &str, rows: us
 /// package the SBOM names (up to and including the version it runs, so each matches) and the
 /// rest over a synthetic catalogue, `advisories` in all.
 pub fn sbom(file: &std::path::Path, advisories: usize, runs: usize) -> Result<()> {
-    use palisade_app::sbom::{detect_json, parse_cyclonedx, parse_spdx};
     use palisade_domain::inventory::InventoryFormat;
+    use palisade_formats::sbom::{detect_json, parse_cyclonedx, parse_spdx};
     let data = std::fs::read(file)?;
     let parse = |data: &[u8]| -> Result<Vec<palisade_domain::inventory::Component>> {
         match detect_json(data) {

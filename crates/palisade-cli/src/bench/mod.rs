@@ -18,7 +18,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use palisade_app::{Actor, App};
 use palisade_domain::assessment::Status;
-use palisade_domain::policy::Scope;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -104,13 +103,8 @@ async fn admin_session(app: &App) -> Result<String> {
 pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     let year = app.current_year();
     let cli = Actor::cli();
-    let orgs = app.store.export_orgs(&Scope::All).await?;
-    let counts = app.store.status_counts(year).await?;
-    let answered: i64 = counts
-        .iter()
-        .filter(|c| c.status != Status::NotPublished)
-        .map(|c| c.orgs)
-        .sum();
+    let orgs = app.export_orgs(&cli).await?;
+    let answered = app.national_report(&cli, year).await?.overall.published;
     println!(
         "database: {engine} ({} organisations, {} published for {year})",
         orgs.len(),

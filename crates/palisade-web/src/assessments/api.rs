@@ -13,7 +13,7 @@ use palisade_app::AppError;
 use palisade_app::assessments::{AnswerInput, AssessmentView, CertificateInput};
 use palisade_domain::assessment::{Evaluation, answer_json, year_label};
 use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt};
-use palisade_domain::framework::date_text;
+use palisade_domain::dates::date_text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

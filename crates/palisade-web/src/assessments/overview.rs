@@ -16,7 +16,8 @@ use palisade_app::assessments::{AssessmentView, CertificateInput};
 use palisade_app::report::long_date;
 use palisade_domain::assessment::{Status, year_label};
 pub(crate) use palisade_domain::clock::day_of;
-use palisade_domain::framework::{Level, Node, date_text};
+use palisade_domain::dates::date_text;
+use palisade_domain::framework::{Level, Node};
 use palisade_domain::org::{Category, OrgType};
 use serde::Deserialize;
 

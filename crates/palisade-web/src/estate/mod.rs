@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use palisade_app::inventory::MAX_INVENTORY_BYTES;
+use palisade_formats::inventory::MAX_INVENTORY_BYTES;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

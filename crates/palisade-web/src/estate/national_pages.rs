@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use palisade_app::exposure::EstateFilter;
+use palisade_domain::dates::date_text;
 use palisade_domain::eol::support_text;
-use palisade_domain::framework::date_text;
 use serde::Deserialize;
 
 /// One release's line on the national page.

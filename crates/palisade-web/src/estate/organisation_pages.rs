@@ -13,12 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use palisade_app::estate::{UnsupportedReport, UnsupportedSystem};
-use palisade_app::inventory::MAX_INVENTORY_BYTES;
+use palisade_domain::dates::date_text;
 use palisade_domain::eol::{MitigationAction, MitigationInput, support_text};
-use palisade_domain::framework::date_text;
 use palisade_domain::inventory::InventoryFormat;
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::OrgAction;
+use palisade_formats::inventory::MAX_INVENTORY_BYTES;
 use palisade_store::{FeedRecord, InventoryUpload};
 use serde::Deserialize;
 
@@ -240,7 +240,7 @@ pub(crate) async fn upload(
     let json = data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let format = if !json {
         InventoryFormat::Csv
-    } else if let Some(f) = palisade_app::sbom::detect_json(&data) {
+    } else if let Some(f) = palisade_formats::sbom::detect_json(&data) {
         f
     } else {
         return refused(Errors::one(

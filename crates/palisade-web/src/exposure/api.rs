@@ -9,7 +9,7 @@ use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
 use palisade_app::exposure::{ExposureReport, Source};
-use palisade_domain::framework::date_text;
+use palisade_domain::dates::date_text;
 use palisade_domain::kev::KevEntry;
 use palisade_domain::page::PageRequest;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use crate::kit::views::{PageResult, list_url, *};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use palisade_domain::framework::date_text;
+use palisade_domain::dates::date_text;
 use palisade_domain::page::PageRequest;
 use serde::Deserialize;
 

@@ -92,7 +92,8 @@ pub(crate) async fn import_eol(
     // Permission before reading the archive: a refused caller's upload is never unpacked.
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     require_media(&headers, "application/zip", "the product files")?;
-    let files = palisade_app::estate::as_text(palisade_app::estate::read_zip_files(&body, ".md")?)?;
+    let files =
+        palisade_formats::files::as_text(palisade_formats::files::read_zip_files(&body, ".md")?)?;
     Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
 }
 
@@ -133,7 +134,7 @@ pub(crate) fn advisory_files(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if media.starts_with("application/zip") {
-        return Ok(palisade_app::estate::read_zip_files(body, ".json")?);
+        return Ok(palisade_formats::files::read_zip_files(body, ".json")?);
     }
     require_media(headers, "application/json", what)?;
     Ok(vec![("body".into(), body.to_vec())])

@@ -5,7 +5,7 @@ pub(crate) mod api;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
-use palisade_app::estate::MAX_FEED_BYTES;
+use palisade_formats::files::MAX_FEED_BYTES;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -180,7 +180,7 @@ pub(crate) async fn put_inventory(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let format = match palisade_app::inventory::format_of(media, &body) {
+    let format = match palisade_formats::inventory::format_of(media, &body) {
         Some(f) => f,
         None if media.starts_with("application/json") => {
             return Err(palisade_app::AppError::invalid(

@@ -5,7 +5,7 @@ pub(crate) mod api;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
-use palisade_app::inventory::MAX_INVENTORY_BYTES;
+use palisade_formats::inventory::MAX_INVENTORY_BYTES;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -112,6 +112,19 @@ impl IntoResponse for ApiError {
 /// An error on a page: a plain page that names no internals.
 pub struct PageError(pub AppError);
 
+/// A file or form refused field by field (a format's parser, before any use-case ran).
+impl From<palisade_domain::FieldErrors> for ApiError {
+    fn from(e: palisade_domain::FieldErrors) -> Self {
+        AppError::Invalid(e).into()
+    }
+}
+
+impl From<palisade_domain::FieldErrors> for PageError {
+    fn from(e: palisade_domain::FieldErrors) -> Self {
+        Self(AppError::Invalid(e))
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         Self(e)

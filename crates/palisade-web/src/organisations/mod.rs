@@ -10,7 +10,7 @@ use crate::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use palisade_app::import::MAX_IMPORT_BYTES;
+use palisade_formats::register::MAX_IMPORT_BYTES;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -1,6 +1,7 @@
 //! Cyber alerts over the API: publication, the response loop, escalation, chasing and relaying.
 
 use crate::support::*;
+use palisade_store::AlertStore as _;
 
 async fn step(h: &H, token: &str, alert: &str, org: &str, step: &str, body: Value) -> Resp {
     let url = format!("/api/v1/alerts/{alert}/responses/{org}/{step}");
@@ -594,7 +595,7 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations(h: 
     // Notifications were queued with the change, once each: an email to the practice's
     // alert contact for each publication and for the update, and a text for the High ones
     // (the update made CC-1000 Medium; CC-1001 is not High).
-    let outbox = h.app.store.outbox(false, 100).await.unwrap();
+    let outbox = h.db.store.outbox(false, 100).await.unwrap();
     let keys: Vec<&str> = outbox.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(outbox.len(), 6, "{keys:?}");
     let sms: Vec<_> = outbox.iter().filter(|m| m.channel == "sms").collect();
@@ -697,7 +698,7 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h:
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap().to_string();
-    let outbox = h.app.store.outbox(false, 100).await.unwrap();
+    let outbox = h.db.store.outbox(false, 100).await.unwrap();
     let texted: Vec<&str> = outbox
         .iter()
         .filter(|m| m.channel == "sms")
@@ -720,15 +721,14 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h:
     h.clock.advance(time::Duration::seconds(1));
     assert_eq!(h.app.escalate_late().await.unwrap(), 1);
     assert_eq!(h.app.escalate_late().await.unwrap(), 0, "escalated once");
-    let siro: Vec<_> = h
-        .app
-        .store
-        .outbox(false, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.key.starts_with(&format!("escalation:{id}:RX1:")))
-        .collect();
+    let siro: Vec<_> =
+        h.db.store
+            .outbox(false, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.key.starts_with(&format!("escalation:{id}:RX1:")))
+            .collect();
     assert_eq!(siro.len(), 2, "an email and a text to the SIRO");
     assert!(siro.iter().any(|m| m.recipient == "siro@rx1.nhs.uk"));
     assert!(
@@ -801,15 +801,14 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h:
     let r = h.api(Method::POST, &relay, Some(admin), None).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     assert_eq!(r.json()["messages"], 2);
-    let texts: Vec<_> = h
-        .app
-        .store
-        .outbox(false, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.key.starts_with(&format!("relay:{id}:")))
-        .collect();
+    let texts: Vec<_> =
+        h.db.store
+            .outbox(false, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.key.starts_with(&format!("relay:{id}:")))
+            .collect();
     assert!(texts.iter().any(|m| m.recipient == "+447700900202"));
     assert!(
         texts[0]

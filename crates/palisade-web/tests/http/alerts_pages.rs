@@ -1,6 +1,7 @@
 //! Cyber alerts on the pages: the form with its preview, the response steps, bulk acknowledgement.
 
 use crate::support::*;
+use palisade_store::AlertStore as _;
 
 per_engine!(
     alert_pages_publish_with_a_preview_and_take_the_response_steps,
@@ -56,7 +57,7 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Preview: VPN flaw") && r.text().contains("CVE-2024-3400"));
-    assert_eq!(h.app.store.outbox(false, 10).await.unwrap().len(), 0);
+    assert_eq!(h.db.store.outbox(false, 10).await.unwrap().len(), 0);
     let r = h
         .page(
             Method::POST,
@@ -232,7 +233,7 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps(h: H) {
     let r = h
         .page(Method::POST, "/alerts/CC-1000/chase", &admin, Some(chase))
         .await;
-    let queued = h.app.store.outbox(false, 100).await.unwrap().len();
+    let queued = h.db.store.outbox(false, 100).await.unwrap().len();
     let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
     assert!(
         location.starts_with("/alerts/CC-1000?done=chased&n=") && !location.ends_with("n=0"),
@@ -257,7 +258,7 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps(h: H) {
         r.headers[header::LOCATION],
         "/alerts/CC-1000?done=chased&n=0"
     );
-    assert_eq!(h.app.store.outbox(false, 100).await.unwrap().len(), queued);
+    assert_eq!(h.db.store.outbox(false, 100).await.unwrap().len(), queued);
     let r = h
         .page(Method::GET, "/alerts/CC-1000?done=chased&n=0", &admin, None)
         .await;

@@ -1,6 +1,7 @@
 //! Sign-in, sessions, CSRF, lockout, API tokens, security headers, health and metrics.
 
 use crate::support::*;
+use palisade_store::OrgStore as _;
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -70,7 +71,7 @@ async fn sign_in_sessions_csrf_and_lockout() {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert!(h.app.store.list_contacts(1).await.unwrap().is_empty());
+    assert!(h.db.store.list_contacts(1).await.unwrap().is_empty());
     // Validation errors come back on the form, naming the field.
     let res = h
         .page(

@@ -286,8 +286,8 @@ async fn unsupported_systems_follow_the_lifecycles_and_mitigations(h: H) {
 
     // The real endoflife.date products import whole, and Windows 7 is found in them.
     if let Some(dir) = shared_data("data/endoflife/products") {
-        let real = palisade_app::estate::as_text(
-            palisade_app::estate::read_dir_files(&dir, ".md").unwrap(),
+        let real = palisade_formats::files::as_text(
+            palisade_formats::files::read_dir_files(&dir, ".md").unwrap(),
         )
         .unwrap();
         let r = import(&w.admin.1, "application/zip", zip_of(&real)).await;

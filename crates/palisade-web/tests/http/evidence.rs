@@ -308,12 +308,14 @@ async fn evidence_documents_in_an_s3_bucket() {
         eprintln!("no S3-compatible service configured: skipped");
         return;
     };
-    let s3 = palisade_app::evidence::S3Settings {
+    let s3 = palisade_objects::S3Settings {
         bucket,
         endpoint: Some(endpoint),
         region: Some("us-east-1".into()),
     };
-    let objects = palisade_app::evidence::Objects::s3(&s3, TEST_EVIDENCE_LIMIT).unwrap();
+    let objects = palisade_objects::Storage::s3(&s3)
+        .unwrap()
+        .into_objects(TEST_EVIDENCE_LIMIT);
     let db = TestDb::sqlite().await.unwrap();
     evidence_documents_are_checked_stored_audited_and_kept_to_their_organisation(
         H::with_objects(db, objects, std::env::temp_dir().join("palisade-none")).await,

@@ -507,12 +507,12 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
 
     // CSAF advisories are kept for matching too, without drafting alerts.
     if let Some(dir) = shared_data("data/csaf-2.0/examples/csaf") {
-        let files = palisade_app::estate::read_dir_files(&dir, ".json").unwrap();
+        let files = palisade_formats::files::read_dir_files(&dir, ".json").unwrap();
         let r = put(
             "/api/v1/feeds/csaf",
             &w.admin.1,
             "application/zip",
-            zip_of(&palisade_app::estate::as_text(files.clone()).unwrap()),
+            zip_of(&palisade_formats::files::as_text(files.clone()).unwrap()),
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());

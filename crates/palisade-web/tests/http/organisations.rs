@@ -1,6 +1,7 @@
 //! The register: organisations over the API and its import and export, and who sees which people.
 
 use crate::support::*;
+use palisade_store::PeopleStore as _;
 
 per_engine!(
     leads_see_people_only_through_their_organisations,
@@ -34,8 +35,7 @@ async fn leads_see_people_only_through_their_organisations(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
     assert_eq!(
-        h.app
-            .store
+        h.db.store
             .grants_of(foreign_id, &palisade_domain::policy::Scope::All)
             .await
             .unwrap()
@@ -98,15 +98,7 @@ async fn bad_input_gets_clear_4xx_and_changes_nothing() {
         off.to_string().contains("cannot deactivate yourself"),
         "{off}"
     );
-    assert!(
-        h.app
-            .store
-            .get_user(admin_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
+    assert!(h.db.store.get_user(admin_id).await.unwrap().unwrap().active);
     let post = |body: &'static str, ct: &'static str| {
         Request::post("/api/v1/organisations")
             .header(header::AUTHORIZATION, format!("Bearer {admin}"))

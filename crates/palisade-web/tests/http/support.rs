@@ -115,8 +115,9 @@ impl H {
             "palisade-test-evidence-{}",
             palisade_app::auth::random_hex(8)
         ));
-        let objects =
-            palisade_app::evidence::Objects::local(&evidence, TEST_EVIDENCE_LIMIT).unwrap();
+        let objects = palisade_objects::Storage::local(&evidence)
+            .unwrap()
+            .into_objects(TEST_EVIDENCE_LIMIT);
         Self::with_objects(db, objects, evidence).await
     }
 

@@ -5,13 +5,15 @@
 //! The servers need a Python with aiosmtpd, named by `PALISADE_TEST_PYTHON` (CI sets it up);
 //! without one the test says so and passes, except under CI, where it fails.
 
-use palisade_app::delivery::{Courier, DeliverySettings, NotifyCourier, SmtpCourier};
+use palisade_app::delivery::{Courier, DeliverySettings};
 use palisade_app::{Actor, App, AuthSettings};
+use palisade_delivery::{NotifyCourier, SmtpCourier};
 use palisade_domain::alert::AlertInput;
 use palisade_domain::clock::{ManualClock, SystemClock, from_unix};
 use palisade_domain::org::OrgInput;
 use palisade_domain::people::ContactInput;
 use palisade_store::testkit::TestDb;
+use palisade_store::{AlertStore as _, OutboxStore as _};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -195,7 +197,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
             .unwrap();
         // Channels as chosen: four emails (not to the texts-only contact), two texts (not to the
         // email-only one).
-        let queued = app.store.outbox(true, 100).await.unwrap();
+        let queued = db.store.outbox(true, 100).await.unwrap();
         let count = |ch: &str| queued.iter().filter(|m| m.channel == ch).count();
         assert_eq!((count("email"), count("sms")), (4, 2), "{engine:?}");
 
@@ -242,7 +244,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
                     .unwrap()
                     .starts_with("NHS Cyber Alert CC-1000 (High)")
         }));
-        let all = app.store.outbox(false, 100).await.unwrap();
+        let all = db.store.outbox(false, 100).await.unwrap();
         let refused = all
             .iter()
             .find(|m| m.recipient == "reject@rx1.nhs.uk")
@@ -268,7 +270,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         clock.advance(time::Duration::seconds(30));
         let round = app.deliver_due(&couriers, &settings).await.unwrap();
         assert_eq!((round.sent, round.retried), (0, 1));
-        let busy = app
+        let busy = db
             .store
             .outbox(true, 100)
             .await
@@ -286,7 +288,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         let round = app.deliver_due(&couriers, &settings).await.unwrap();
         assert_eq!(round.sent, 2, "the texts of CC-1001: {round:?}");
         assert_eq!(texts(&notify).await.len(), 4);
-        let waiting = app.store.outbox(true, 100).await.unwrap();
+        let waiting = db.store.outbox(true, 100).await.unwrap();
         assert!(
             waiting
                 .iter()
@@ -310,7 +312,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         // The mail server comes back and the worker restarts (new couriers, a claim left
         // behind by the stopped one): every message goes exactly once.
         let smtp = smtp_sink(&python, &mail_dir, Some(smtp_port));
-        let stale = app
+        let stale = db
             .store
             .claim_outbox(&["email"], app.now(), app.now() + 120, 1)
             .await
@@ -319,7 +321,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         // The lease holds to its last second and ends on it.
         let (claimed_at, stale_id) = (app.now(), stale[0].id);
         for (at, free) in [(claimed_at + 119, false), (claimed_at + 120, true)] {
-            let again = app
+            let again = db
                 .store
                 .claim_outbox(&["email"], at, at + 120, 100)
                 .await
@@ -366,7 +368,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         refs.sort();
         refs.dedup();
         assert_eq!(refs.len(), 7, "no text went twice");
-        let summary = app.store.outbox_summary().await.unwrap();
+        let summary = db.store.outbox_summary().await.unwrap();
         assert_eq!((summary.sent, summary.gave_up, summary.pending), (11, 2, 2));
 
         drop(smtp);
@@ -504,7 +506,7 @@ async fn a_mail_server_that_never_answers_delays_the_message_without_holding_the
     .expect("the round ends at the send timeout")
     .unwrap();
     assert_eq!((round.sent, round.retried, round.gave_up), (0, 1, 0));
-    let waiting = app.store.outbox(true, 10).await.unwrap();
+    let waiting = db.store.outbox(true, 10).await.unwrap();
     assert_eq!(waiting.len(), 1);
     assert!(
         waiting[0]

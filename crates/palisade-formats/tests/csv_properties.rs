@@ -1,7 +1,7 @@
 //! Properties of the register CSV parser: it never panics, and what it accepts it reports in
 //! file order with correct line numbers.
 
-use palisade_app::import::parse_org_csv;
+use palisade_formats::register::parse_org_csv;
 use proptest::prelude::*;
 
 const HEADER: &str = "code,name,type,category,region,parent_code";

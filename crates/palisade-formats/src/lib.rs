@@ -1,0 +1,16 @@
+//! The formats Palisade reads from outside, each turned into the domain's checked types, and the
+//! spreadsheets it writes. Pure functions over bytes: no I/O beyond a directory listing, no
+//! clock, no store. Errors name where in the input they are (`line 12: version`,
+//! `components[3].purl`, `vulnerabilities[1].dateAdded`).
+
+pub mod catalogs;
+pub mod csaf;
+pub mod csv_file;
+pub mod eol;
+pub mod files;
+pub mod inventory;
+pub mod kev;
+pub mod osv;
+pub mod register;
+pub mod sbom;
+pub mod spreadsheet;
