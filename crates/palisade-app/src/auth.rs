@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
 use palisade_domain::policy::{Grant, Principal, Scope};
-use palisade_store::{ApiToken, LoginAttempt, NewSession, NewToken, User};
+use palisade_store::{ApiToken, GrantRecord, LoginAttempt, NewSession, NewToken, User};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -248,6 +248,23 @@ impl App {
             csrf_token: s.csrf_token,
             rotated_token,
         }))
+    }
+
+    /// Removes sessions past their lifetime or idle limit; returns how many went.
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = self.now();
+        Ok(self
+            .store
+            .purge_sessions(now, now - self.auth.session_idle_secs)
+            .await?)
+    }
+
+    /// The roles the acting person holds, everywhere (none for the command line).
+    pub async fn my_roles(&self, actor: &Actor) -> Result<Vec<GrantRecord>> {
+        match actor.user_id {
+            Some(id) => Ok(self.store.grants_of(id, &Scope::All).await?),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub async fn sign_out(&self, token: &str, actor: &Actor) -> Result<()> {

@@ -9,7 +9,6 @@ pub mod auth;
 pub mod backup;
 pub mod csaf;
 pub mod csaf_import;
-pub mod csv_file;
 pub mod delivery;
 pub mod demo;
 mod error;
@@ -25,7 +24,6 @@ pub mod orgs;
 pub mod people;
 pub mod plans;
 pub mod report;
-pub mod sbom;
 pub mod stix;
 
 pub use error::AppError;
@@ -66,7 +64,8 @@ impl Default for AuthSettings {
 /// The application: the store, the clock and settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    /// Private: every read and write goes through a use-case that checks the actor.
+    store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
     pub frameworks: Arc<assessments::FrameworkCache>,
@@ -153,6 +152,11 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now().unix_timestamp()
+    }
+
+    /// Whether the database answers: for the health and readiness probes.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
     }
 
     /// An audit entry for `actor` doing `action` now.

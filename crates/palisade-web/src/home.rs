@@ -5,16 +5,10 @@ use crate::kit::identity::PageUser;
 use crate::kit::views::{PageResult, *};
 use askama::Template;
 use axum::extract::State;
-use palisade_app::AppError;
 use palisade_domain::org::OrgType;
 
 pub(crate) async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    let grants = s
-        .app
-        .store
-        .grants_of(u.user.id, &palisade_domain::policy::Scope::All)
-        .await
-        .map_err(AppError::from)?;
+    let grants = s.app.my_roles(&u.actor).await?;
     let roles = grants
         .into_iter()
         .map(|g| {

@@ -19,7 +19,7 @@ pub struct Health {
 
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
-    match s.app.store.ping().await {
+    match s.app.ping().await {
         Ok(()) => Json(Health {
             status: "ok".into(),
             database: "up".into(),
@@ -41,7 +41,7 @@ pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
-    let up = s.app.store.ping().await.is_ok();
+    let up = s.app.ping().await.is_ok();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(up),

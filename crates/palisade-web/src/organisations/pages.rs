@@ -7,7 +7,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use palisade_app::AppError;
 use palisade_app::orgs::OrgPatch;
 use palisade_domain::org::{Category, OrgInput, OrgType};
 use palisade_domain::page::PageRequest;
@@ -128,21 +127,11 @@ pub(crate) async fn org(
         vec![]
     };
     let children = s.app.children(&view).await?;
-    let assessment = if p.may(OrgAction::ViewAssessment, &view.ancestry) {
-        let year = s.app.current_year();
-        let status = s
-            .app
-            .store
-            .get_assessment(view.org.id, year)
-            .await
-            .map_err(AppError::from)?
-            .map_or(palisade_domain::assessment::Status::NotPublished, |r| {
-                r.status
-            });
-        Some((year, palisade_domain::assessment::year_label(year), status))
-    } else {
-        None
-    };
+    let assessment = s
+        .app
+        .current_status(&u.actor, &view)
+        .await?
+        .map(|(year, status)| (year, palisade_domain::assessment::year_label(year), status));
     Ok(render(&OrgPage {
         assessment,
         l: Layout::for_session(&u),

@@ -13,7 +13,6 @@ use palisade_app::people::NewPersonInput;
 use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::page::PageRequest;
 use palisade_domain::people::Role;
-use palisade_domain::policy::Scope;
 use palisade_store::{GrantRecord, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -104,15 +103,7 @@ pub(crate) async fn me(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> ApiResult<Json<MeDto>> {
-    let grants = match actor.user_id {
-        Some(id) => s
-            .app
-            .store
-            .grants_of(id, &Scope::All)
-            .await
-            .map_err(AppError::from)?,
-        None => vec![],
-    };
+    let grants = s.app.my_roles(&actor).await?;
     Ok(Json(MeDto {
         id: actor.user_id,
         email: actor.label.clone(),
@@ -184,12 +175,7 @@ pub(crate) async fn create_person(
         .app
         .create_person(&actor, &input, role, b.org_code.as_deref())
         .await?;
-    let grants = s
-        .app
-        .store
-        .grants_of(u.id, &Scope::All)
-        .await
-        .map_err(AppError::from)?;
+    let (u, grants) = s.app.get_person(&actor, u.id).await?;
     Ok((StatusCode::CREATED, Json(person(u, Some(grants)))))
 }
 
