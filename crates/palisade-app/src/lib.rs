@@ -7,7 +7,6 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
-pub mod csaf;
 pub mod csaf_import;
 pub mod delivery;
 pub mod demo;
@@ -16,15 +15,14 @@ pub mod estate;
 pub mod evidence;
 pub mod exports;
 pub mod exposure;
-pub mod feeds;
 pub mod import;
-pub mod independent_audits;
+pub mod independent_audit;
 pub mod inventory;
 pub mod orgs;
 pub mod people;
 pub mod plans;
+pub mod publications;
 pub mod report;
-pub mod stix;
 
 pub use error::AppError;
 
@@ -73,7 +71,7 @@ pub struct App {
     pub objects: Option<Arc<evidence::Objects>>,
     pub alerts: alerts::AlertSettings,
     /// The TAXII collection's objects, rebuilt when something new is published.
-    pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<stix::StixCatalog>>>>,
+    pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<publications::stix::StixCatalog>>>>,
     /// The feeds' items as last read (product lifecycles, known exploited vulnerabilities).
     pub(crate) feeds_cache: Arc<estate::FeedsCache>,
     /// Every organisation's components by identity and version, for exposure questions.

@@ -17,7 +17,7 @@ mod db;
 mod delivery;
 mod error;
 mod estate;
-mod independent_audits;
+mod independent_audit;
 mod inventory;
 pub mod model;
 mod orgs;

@@ -6,7 +6,7 @@ use crate::kit::extract::{ApiJson, ApiResult};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
-use palisade_app::independent_audits::AuditView;
+use palisade_app::independent_audit::AuditView;
 use palisade_domain::clock::rfc3339_opt;
 use palisade_domain::independent_audit::FindingInput;
 use serde::{Deserialize, Serialize};

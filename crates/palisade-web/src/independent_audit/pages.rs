@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use palisade_app::AppError;
-use palisade_app::independent_audits::AuditView;
+use palisade_app::independent_audit::AuditView;
 use palisade_domain::assessment::year_label;
 use palisade_domain::independent_audit::{FindingInput, Veracity};
 use serde::Deserialize;

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use palisade_app::AppError;
-use palisade_app::csaf::{CsafFile, hash_line};
+use palisade_app::publications::csaf::{CsafFile, hash_line};
 use palisade_domain::page::PageRequest;
 use serde::Deserialize;
 
@@ -114,7 +114,7 @@ pub(crate) async fn alert(
                 },
             })
             .collect(),
-        csaf: palisade_app::csaf::document_href(
+        csaf: palisade_app::publications::csaf::document_href(
             a.published_at.unwrap_or(a.created_at),
             &a.reference,
         ),

@@ -6,7 +6,7 @@
 //! revision history lists the alert's published versions, numbered 1, 2, ... in order.
 //! Importing advisories from other publishers is in `csaf_import`.
 
-use crate::feeds::version_time;
+use super::version_time;
 use crate::{App, AppError, Result};
 use palisade_domain::alert::AlertFields;
 use palisade_domain::clock::{from_unix, rfc3339_millis};

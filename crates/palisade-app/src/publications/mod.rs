@@ -1,6 +1,10 @@
-//! What the world may read about alerts, signed in or not: the published alerts themselves, as
-//! a page and an Atom feed. Nothing here names an organisation, a response or a person; the
-//! CSAF provider (`csaf`) and the TAXII collection (`stix`) are built on the same reads.
+//! What Palisade publishes: what the world may read about alerts, signed in or not. This module
+//! serves the published alerts themselves, as a page and an Atom feed; the CSAF provider (`csaf`)
+//! and the TAXII collection (`stix`) are built on the same reads. Nothing here names an
+//! organisation, a response or a person. (What Palisade imports, the data feeds, is elsewhere.)
+
+pub mod csaf;
+pub mod stix;
 
 use crate::{App, AppError, Result};
 use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Link, Person, Text};

@@ -11,7 +11,7 @@
 //! The catalogue of objects is built from the published versions and kept until something new
 //! is published; filtering and paging then work on it in memory.
 
-use crate::feeds::{plain_text, version_time};
+use super::{plain_text, version_time};
 use crate::{App, AppError, Result};
 use palisade_domain::alert::AlertType;
 use palisade_domain::clock::rfc3339_millis;
