@@ -13,15 +13,130 @@ mod matching;
 pub use alerts::{AlertBench, alerts};
 pub use matching::{inventory, matching, sbom};
 
+use crate::config::Settings;
 use anyhow::{Context, Result, bail};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use clap::Subcommand;
 use palisade_app::{Actor, App};
 use palisade_domain::assessment::Status;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 use palisade_app::demo::DEMO_PASSWORD as PASSWORD;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// The national report (with a naive baseline), assessment pages and a 100-answer save.
+    Assessments {
+        /// Timed runs of each measurement.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
+    /// Publishing a High alert to every organisation, the response board, the outbox worker
+    /// (to the configured SMTP server) and, on request, a large TAXII collection. It publishes
+    /// alerts and queues mail: run it on a database kept for benchmarks.
+    Alerts {
+        /// Timed runs of each board measurement.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// Alerts published to every organisation, each one timed.
+        #[arg(long, default_value_t = 5)]
+        publishes: usize,
+        /// Email messages to deliver through the configured `smtp_url` (at most).
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+        /// Publish small alerts until the TAXII collection holds this many objects.
+        #[arg(long, default_value_t = 0)]
+        stix_objects: usize,
+    },
+    /// The exposure engine in memory on a generated national estate: building the index, one
+    /// advisory's exposure, a full re-match beside a straightforward scan, and an inventory CSV
+    /// parse. Needs no database.
+    Matching {
+        #[arg(long, default_value_t = 10_000_000)]
+        components: usize,
+        #[arg(long, default_value_t = 56_000)]
+        organisations: usize,
+        #[arg(long, default_value_t = 20_000)]
+        advisories: usize,
+        /// Rows of the generated inventory CSV to parse (0 to skip).
+        #[arg(long, default_value_t = 1_000_000)]
+        csv_rows: usize,
+    },
+    /// A generated inventory uploaded for one organisation, as its lead would (parse, checks,
+    /// one transaction with history), then again with 1% upgraded. It replaces that
+    /// organisation's inventory: run it on a database kept for benchmarks.
+    Inventory {
+        #[arg(long, default_value = "R41")]
+        org: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
+    /// A software bill of materials (CycloneDX or SPDX JSON) parsed, checked and matched
+    /// against generated advisories, with the peak memory (no database).
+    Sbom {
+        file: PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        advisories: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
+}
+
+impl BenchCommand {
+    pub async fn run(self, settings: &Settings) -> Result<()> {
+        match self {
+            Self::Assessments { runs } => {
+                let app = crate::commands::open(settings).await?;
+                assessments(app, settings.engine_name(), runs.max(1)).await?;
+            }
+            Self::Alerts {
+                runs,
+                publishes,
+                messages,
+                stix_objects,
+            } => {
+                let app = crate::commands::open(settings).await?;
+                let bench = AlertBench {
+                    runs: runs.max(1),
+                    publishes,
+                    messages,
+                    couriers: settings.delivery.couriers()?,
+                    delivery: settings.delivery.settings(),
+                    stix_objects,
+                };
+                alerts(app, settings.engine_name(), bench).await?;
+            }
+            Self::Matching {
+                components,
+                organisations,
+                advisories,
+                csv_rows,
+            } => {
+                anyhow::ensure!(
+                    organisations > 0 && advisories > 0,
+                    "--organisations and --advisories must be at least 1"
+                );
+                matching(components, organisations, advisories, csv_rows)?;
+            }
+            Self::Sbom {
+                file,
+                advisories,
+                runs,
+            } => {
+                sbom(&file, advisories, runs)?;
+            }
+            Self::Inventory { org, rows } => {
+                anyhow::ensure!(rows > 0, "--rows must be at least 1");
+                let app = crate::commands::open(settings).await?;
+                inventory(app, settings.engine_name(), &org, rows).await?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Median, 95th percentile and fastest of a set of timings, in milliseconds.
 fn summary(mut times: Vec<Duration>) -> String {
