@@ -49,6 +49,12 @@ struct FileConfig {
     notify_base_url: Option<String>,
     notify_sms_template_id: Option<String>,
     delivery_concurrency: Option<i64>,
+    request_timeout_seconds: Option<i64>,
+    rate_limit_per_second: Option<i64>,
+    rate_limit_burst: Option<i64>,
+    token_rate_limit_per_second: Option<i64>,
+    token_rate_limit_burst: Option<i64>,
+    client_ip_header: Option<String>,
 }
 
 /// The GOV.UK Notify service, unless configured otherwise.
@@ -136,6 +142,9 @@ pub struct Settings {
     pub evidence_max_bytes: usize,
     pub alerts: palisade_app::alerts::AlertSettings,
     pub delivery: DeliveryConfig,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: std::time::Duration,
+    pub rate_limits: palisade_web::RateLimits,
     auth: AuthSettings,
 }
 
@@ -212,6 +221,19 @@ impl Settings {
             env_override(env, "notify_sms_template_id", fc.notify_sms_template_id)?;
         fc.delivery_concurrency =
             env_override(env, "delivery_concurrency", fc.delivery_concurrency)?;
+        fc.request_timeout_seconds =
+            env_override(env, "request_timeout_seconds", fc.request_timeout_seconds)?;
+        fc.rate_limit_per_second =
+            env_override(env, "rate_limit_per_second", fc.rate_limit_per_second)?;
+        fc.rate_limit_burst = env_override(env, "rate_limit_burst", fc.rate_limit_burst)?;
+        fc.token_rate_limit_per_second = env_override(
+            env,
+            "token_rate_limit_per_second",
+            fc.token_rate_limit_per_second,
+        )?;
+        fc.token_rate_limit_burst =
+            env_override(env, "token_rate_limit_burst", fc.token_rate_limit_burst)?;
+        fc.client_ip_header = env_override(env, "client_ip_header", fc.client_ip_header)?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -227,6 +249,44 @@ impl Settings {
         positive("alert_medium_due_hours", fc.alert_medium_due_hours)?;
         positive("alert_update_days", fc.alert_update_days)?;
         positive("delivery_concurrency", fc.delivery_concurrency)?;
+        positive("request_timeout_seconds", fc.request_timeout_seconds)?;
+        let rate = |name: &str, v: Option<i64>, default: std::num::NonZeroU32| match v {
+            None => Ok(default),
+            Some(n) => u32::try_from(n)
+                .ok()
+                .and_then(std::num::NonZeroU32::new)
+                .ok_or_else(|| anyhow::anyhow!("{name} must be a positive number")),
+        };
+        let dl = palisade_web::RateLimits::default();
+        let rate_limits =
+            palisade_web::RateLimits {
+                client: palisade_web::Rate {
+                    per_second: rate(
+                        "rate_limit_per_second",
+                        fc.rate_limit_per_second,
+                        dl.client.per_second,
+                    )?,
+                    burst: rate("rate_limit_burst", fc.rate_limit_burst, dl.client.burst)?,
+                },
+                token: palisade_web::Rate {
+                    per_second: rate(
+                        "token_rate_limit_per_second",
+                        fc.token_rate_limit_per_second,
+                        dl.token.per_second,
+                    )?,
+                    burst: rate(
+                        "token_rate_limit_burst",
+                        fc.token_rate_limit_burst,
+                        dl.token.burst,
+                    )?,
+                },
+                client_header: match fc.client_ip_header.filter(|h| !h.trim().is_empty()) {
+                    None => None,
+                    Some(h) => Some(h.trim().parse().map_err(|_| {
+                        anyhow::anyhow!("client_ip_header {h:?} is not a header name")
+                    })?),
+                },
+            };
         if fc
             .delivery_concurrency
             .is_some_and(|n| n > MAX_DELIVERY_CONCURRENCY)
@@ -329,6 +389,10 @@ impl Settings {
                     .delivery_concurrency
                     .map_or(DeliverySettings::default().concurrency, |n| n as usize),
             },
+            request_timeout: std::time::Duration::from_secs(
+                fc.request_timeout_seconds.map_or(60, |s| s as u64),
+            ),
+            rate_limits,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {
@@ -396,6 +460,42 @@ mod tests {
         ] {
             let e = Settings::load_with(None, None, None, &with(bad)).unwrap_err();
             assert!(e.to_string().contains("public_url"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn request_limits_default_safely_and_refuse_nonsense() {
+        let none = |_: &str| None;
+        let d = Settings::load_with(None, None, None, &none).unwrap();
+        assert_eq!(d.rate_limits, palisade_web::RateLimits::default());
+        assert_eq!(d.request_timeout, std::time::Duration::from_secs(60));
+        let env = |k: &str| match k {
+            "PALISADE_RATE_LIMIT_PER_SECOND" => Some("5".to_string()),
+            "PALISADE_TOKEN_RATE_LIMIT_BURST" => Some("9".to_string()),
+            "PALISADE_CLIENT_IP_HEADER" => Some("X-Forwarded-For".to_string()),
+            "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
+            _ => None,
+        };
+        let s = Settings::load_with(None, None, None, &env).unwrap();
+        assert_eq!(s.rate_limits.client.per_second.get(), 5);
+        assert_eq!(s.rate_limits.client.burst, d.rate_limits.client.burst);
+        assert_eq!(s.rate_limits.token.burst.get(), 9);
+        assert_eq!(
+            s.rate_limits.client_header.as_ref().map(|h| h.as_str()),
+            Some("x-forwarded-for")
+        );
+        assert_eq!(s.request_timeout, std::time::Duration::from_secs(15));
+        for (key, bad) in [
+            ("PALISADE_RATE_LIMIT_PER_SECOND", "0"),
+            ("PALISADE_RATE_LIMIT_BURST", "-3"),
+            ("PALISADE_TOKEN_RATE_LIMIT_PER_SECOND", "99999999999"),
+            ("PALISADE_REQUEST_TIMEOUT_SECONDS", "0"),
+            ("PALISADE_CLIENT_IP_HEADER", "not a header"),
+        ] {
+            let env = move |k: &str| (k == key).then(|| bad.to_string());
+            let e = Settings::load_with(None, None, None, &env).unwrap_err();
+            let name = key.trim_start_matches("PALISADE_").to_ascii_lowercase();
+            assert!(e.to_string().contains(&name), "{key}={bad}: {e}");
         }
     }
 

@@ -25,11 +25,18 @@ mod publications;
 mod reports;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::{Router, middleware};
+pub use kit::limits::{Rate, RateLimits};
 pub use operations::ApiDoc;
 pub use operations::metrics::Metrics;
 use palisade_app::App;
 use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -65,6 +72,11 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     /// Largest request body accepted, except register imports.
     pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered 503; its work is then abandoned.
+    pub request_timeout: Duration,
+    /// Requests per client and per token; `None` only where requests are made in-process
+    /// (tests, benchmarks), never for a server.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for WebConfig {
@@ -72,6 +84,8 @@ impl Default for WebConfig {
         Self {
             cookie_secure: true,
             max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(60),
+            rate_limits: Some(RateLimits::default()),
         }
     }
 }
@@ -81,12 +95,17 @@ pub struct AppState {
     pub app: App,
     pub cfg: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    limiter: Option<Arc<kit::limits::Limiter>>,
 }
 
 impl AppState {
     pub fn new(app: App, cfg: WebConfig) -> Self {
         Self {
             app,
+            limiter: cfg
+                .rate_limits
+                .as_ref()
+                .map(|l| Arc::new(kit::limits::Limiter::new(l))),
             cfg: Arc::new(cfg),
             metrics: Arc::new(Metrics::default()),
         }
@@ -95,11 +114,10 @@ impl AppState {
 
 /// The whole application as an axum router.
 pub fn router(state: AppState) -> Router {
-    let limit = state.cfg.max_body_bytes;
     // The document limit and room for the rest of the form.
     let evidence_limit = state.app.max_evidence_bytes() + 64 * 1024;
     let (api, _) = api_routes(evidence_limit).split_for_parts();
-    Router::new()
+    let routes = Router::new()
         .merge(home::pages())
         .merge(auth::pages())
         .merge(organisations::pages())
@@ -115,7 +133,17 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::pages())
         .merge(publications::pages())
         .merge(operations::pages())
-        .merge(api)
+        .merge(api);
+    with_layers(routes, state)
+}
+
+/// `routes` behind the layers every request passes through, outermost first: tracing (method
+/// and path, never the query), metrics, strict headers, the rate limit per client, the time
+/// limit, the panic guard, the body limit, identity, the rate limit per token and CSRF.
+/// Public so that a test can put a route of its own (a slow one, say) behind the same layers.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let limit = state.cfg.max_body_bytes;
+    routes
         .fallback(kit::error::fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -123,14 +151,34 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            kit::limits::limit_token,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             kit::identity::identify,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response()
+        }))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.cfg.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            kit::limits::limit_client,
+        ))
         .layer(middleware::from_fn(kit::error::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             operations::metrics::track,
         ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .with_state(state)
 }
 
@@ -140,7 +188,9 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer's address is what the rate limit per client keys on.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -68,6 +68,8 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     let addr = listener.local_addr()?;
     let web = palisade_web::WebConfig {
         cookie_secure,
+        request_timeout: settings.request_timeout,
+        rate_limits: Some(settings.rate_limits.clone()),
         ..Default::default()
     };
     let couriers = settings.delivery.couriers()?;

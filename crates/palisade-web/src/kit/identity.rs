@@ -61,13 +61,7 @@ pub(crate) async fn identify(
     }
     let mut rotated = None;
     if path.starts_with("/api/") {
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .map(str::to_string);
+        let bearer = crate::kit::limits::bearer(req.headers()).map(str::to_string);
         if let Some(token) = bearer {
             match state.app.bearer(&token).await {
                 Ok(Some(actor)) => {

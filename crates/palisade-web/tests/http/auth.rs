@@ -204,6 +204,8 @@ async fn two_servers_share_one_database(a: H) {
         app_b,
         WebConfig {
             cookie_secure: false,
+            // In-process requests share one client; the limits have their own tests.
+            rate_limits: None,
             ..Default::default()
         },
     ));

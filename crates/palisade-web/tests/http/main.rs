@@ -18,6 +18,7 @@ mod evidence;
 mod exposure;
 mod independent_audit;
 mod inventory;
+mod limits;
 mod matrix;
 mod matrix_pages;
 mod openapi;

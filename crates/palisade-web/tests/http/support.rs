@@ -138,6 +138,8 @@ impl H {
             app.clone(),
             WebConfig {
                 cookie_secure: false,
+                // In-process requests share one client; the limits have their own tests.
+                rate_limits: None,
                 ..Default::default()
             },
         ));

@@ -1,0 +1,234 @@
+//! Bounds on what one client can ask of the server: a request rate per client address and per
+//! API token, answered with 429 and `Retry-After` when exceeded. (The time limit per request and
+//! the panic guard are tower-http layers, wired in `router`.)
+//!
+//! The client limit runs before anything else looks at the request, so a flood costs no
+//! database work; the token limit runs after the token was checked, so made-up tokens cannot
+//! each claim a fresh allowance. Health probes and static assets are never limited.
+
+use crate::AppState;
+use crate::kit::error::ApiError;
+use crate::kit::identity::Identity;
+use crate::kit::views;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::hash::{BuildHasher, RandomState};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A sustained rate and the burst allowed above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl Rate {
+    fn quota(self) -> Quota {
+        Quota::per_second(self.per_second).allow_burst(self.burst)
+    }
+}
+
+/// Rate limits for the server (see docs/OPERATIONS.md for the defaults and their reasons).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per client address: every request but health probes and assets.
+    pub client: Rate,
+    /// Per API token, once the token has been accepted.
+    pub token: Rate,
+    /// A header set by a trusted reverse proxy naming the client (`X-Forwarded-For`,
+    /// `X-Real-IP`); its last address is the client's. Unset, the connection's address is.
+    pub client_header: Option<HeaderName>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let rate = |per_second, burst| Rate {
+            per_second: NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+        };
+        Self {
+            // Many people in one organisation may share one address on the health network.
+            client: rate(50, 300),
+            token: rate(20, 100),
+            client_header: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+enum Key {
+    Client(IpAddr),
+    /// A client whose address is unknown (a request made in-process): one shared allowance.
+    Unknown,
+    /// A keyed hash of the token: the limiter never holds a token itself.
+    Token(u64),
+}
+
+/// The limiters of one server.
+pub struct Limiter {
+    client: DefaultKeyedRateLimiter<Key>,
+    token: DefaultKeyedRateLimiter<Key>,
+    client_header: Option<HeaderName>,
+    hasher: RandomState,
+    clock: DefaultClock,
+    checks: AtomicU64,
+}
+
+/// How often (in checks) idle keys are dropped, so the limiter's memory follows active clients.
+const SWEEP_EVERY: u64 = 4096;
+
+impl Limiter {
+    pub fn new(limits: &RateLimits) -> Self {
+        Self {
+            client: RateLimiter::keyed(limits.client.quota()),
+            token: RateLimiter::keyed(limits.token.quota()),
+            client_header: limits.client_header.clone(),
+            hasher: RandomState::new(),
+            clock: DefaultClock::default(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn client_key(&self, req: &Request) -> Key {
+        let from_header = self.client_header.as_ref().and_then(|name| {
+            let value = req.headers().get(name)?.to_str().ok()?;
+            value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+        });
+        from_header
+            .or_else(|| {
+                req.extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip())
+            })
+            .map_or(Key::Unknown, Key::Client)
+    }
+
+    /// `Err(wait)` when `key` has used its allowance.
+    fn check(&self, limiter: &DefaultKeyedRateLimiter<Key>, key: &Key) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.client.retain_recent();
+            self.token.retain_recent();
+        }
+        limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+fn exempt(path: &str) -> bool {
+    path.starts_with("/assets/") || path == "/healthz" || path == "/readyz"
+}
+
+/// 429 with the seconds to wait, as JSON for the API and as a page otherwise.
+fn too_many(path: &str, wait: Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let message = format!("Too many requests. Try again in {secs} seconds.");
+    let mut res = if path.starts_with("/api/") {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None).into_response()
+    } else {
+        views::error_page(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &message)
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
+}
+
+/// The limit per client address, before identity is resolved.
+pub(crate) async fn limit_client(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(l) = &state.limiter
+        && !exempt(req.uri().path())
+        && let Err(wait) = l.check(&l.client, &l.client_key(&req))
+    {
+        return too_many(req.uri().path(), wait);
+    }
+    next.run(req).await
+}
+
+/// The limit per API token, for requests whose token was accepted.
+pub(crate) async fn limit_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(l) = &state.limiter
+        && matches!(req.extensions().get::<Identity>(), Some(Identity::Api(_)))
+        && let Some(token) = bearer(req.headers())
+        && let Err(wait) = l.check(&l.token, &Key::Token(l.hasher.hash_one(token)))
+    {
+        return too_many(req.uri().path(), wait);
+    }
+    next.run(req).await
+}
+
+/// The bearer token a request presents, if any.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)], peer: Option<&str>) -> Request {
+        let mut b = Request::builder().uri("/api/v1/organisations");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut req = b.body(axum::body::Body::empty()).unwrap();
+        if let Some(p) = peer {
+            req.extensions_mut()
+                .insert(ConnectInfo(p.parse::<SocketAddr>().unwrap()));
+        }
+        req
+    }
+
+    #[test]
+    fn the_client_is_the_connection_unless_a_trusted_proxy_names_it() {
+        let mut limits = RateLimits::default();
+        let direct = Limiter::new(&limits);
+        let spoofed = request(&[("x-forwarded-for", "10.0.0.9")], Some("192.0.2.1:5000"));
+        assert_eq!(
+            direct.client_key(&spoofed),
+            Key::Client("192.0.2.1".parse().unwrap()),
+            "without a trusted proxy the header is ignored"
+        );
+        assert_eq!(direct.client_key(&request(&[], None)), Key::Unknown);
+        limits.client_header = Some(HeaderName::from_static("x-forwarded-for"));
+        let proxied = Limiter::new(&limits);
+        let req = request(
+            &[("x-forwarded-for", "203.0.113.7, 10.0.0.9")],
+            Some("192.0.2.1:5000"),
+        );
+        assert_eq!(
+            proxied.client_key(&req),
+            Key::Client("10.0.0.9".parse().unwrap()),
+            "the proxy appends the address it saw: the last entry is the one it vouches for"
+        );
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let res = too_many("/api/v1/x", Duration::from_millis(1200));
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "2");
+        let res = too_many("/organisations", Duration::ZERO);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+    }
+}

@@ -1,0 +1,160 @@
+//! What one client may ask of the server: the rate limits per client and per token (429 with
+//! `Retry-After`), and the time limit per request (503, never a hung connection).
+
+use crate::support::*;
+use http_body_util::BodyExt;
+use palisade_web::{Rate, RateLimits};
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+fn rate(per_second: u32, burst: u32) -> Rate {
+    Rate {
+        per_second: NonZeroU32::new(per_second).unwrap(),
+        burst: NonZeroU32::new(burst).unwrap(),
+    }
+}
+
+fn limited(h: &H, limits: RateLimits) -> Router {
+    palisade_web::router(AppState::new(
+        h.app.clone(),
+        WebConfig {
+            cookie_secure: false,
+            rate_limits: Some(limits),
+            ..Default::default()
+        },
+    ))
+}
+
+async fn get(router: &Router, uri: &str, token: Option<&str>) -> axum::response::Response {
+    let mut b = Request::get(uri);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    router
+        .clone()
+        .oneshot(b.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn retry_after(res: &axum::response::Response) -> u64 {
+    res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_beyond_its_rate_is_told_when_to_come_back() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let router = limited(
+        &h,
+        RateLimits {
+            client: rate(1, 3),
+            token: rate(1000, 1000),
+            client_header: None,
+        },
+    );
+    for _ in 0..10 {
+        let res = get(&router, "/healthz", None).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "health probes are never limited"
+        );
+    }
+    for i in 0..3 {
+        let res = get(&router, "/api/v1/organisations", None).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "request {i} is within the burst"
+        );
+    }
+    let res = get(&router, "/api/v1/organisations", None).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=2).contains(&retry_after(&res)));
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    let page = get(&router, "/sign-in", None).await;
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS, "pages too");
+    assert!(retry_after(&page) >= 1);
+    assert!(
+        page.headers().contains_key("content-security-policy"),
+        "a refusal still carries the strict headers"
+    );
+}
+
+#[tokio::test]
+async fn each_accepted_token_has_its_own_allowance() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    h.org("RX1", "acute_trust", "").await;
+    let (_, first) = h.person("a@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
+    let (_, second) = h.person("b@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
+    let router = limited(
+        &h,
+        RateLimits {
+            client: rate(1000, 1000),
+            token: rate(1, 2),
+            client_header: None,
+        },
+    );
+    for _ in 0..2 {
+        let res = get(&router, "/api/v1/me", Some(&first)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = get(&router, "/api/v1/me", Some(&first)).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&res) >= 1);
+    let res = get(&router, "/api/v1/me", Some(&second)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "another token is not held back"
+    );
+    for _ in 0..5 {
+        let res = get(&router, "/api/v1/me", Some("made-up")).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "a refused token is answered 401 and claims no allowance of its own"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_request_past_the_time_limit_is_answered_503() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let state = AppState::new(
+        h.app.clone(),
+        WebConfig {
+            cookie_secure: false,
+            rate_limits: None,
+            request_timeout: Duration::from_millis(200),
+            ..Default::default()
+        },
+    );
+    let routes = Router::new()
+        .route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "finished"
+            }),
+        )
+        .route("/quick", axum::routing::get(|| async { "finished" }));
+    let router = palisade_web::with_layers(routes, state);
+    let started = Instant::now();
+    let res = get(&router, "/slow", None).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered at the limit, not when the handler would have finished"
+    );
+    assert!(res.headers().contains_key("x-content-type-options"));
+    assert_eq!(get(&router, "/quick", None).await.status(), StatusCode::OK);
+}
