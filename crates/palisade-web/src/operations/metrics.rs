@@ -1,58 +1,86 @@
-//! Prometheus text metrics: request counts by status class and total handling time.
+//! Prometheus metrics through the `metrics` facade: requests by status class, the time spent
+//! handling them, whether the database answers, and the build. The recorder is process-wide (the
+//! facade has one), so every router in a process reports into the same registry.
 
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Debug, Default)]
+const REQUESTS: &str = "palisade_http_requests_total";
+const DURATION: &str = "palisade_http_request_duration_seconds";
+const DATABASE_UP: &str = "palisade_database_up";
+const BUILD_INFO: &str = "palisade_build_info";
+
+/// The process's metrics registry, rendered as Prometheus text at `/metrics`.
 pub struct Metrics {
-    pub(crate) by_class: [AtomicU64; 5],
-    pub(crate) micros_total: AtomicU64,
+    handle: PrometheusHandle,
+    requests: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+        let handle = HANDLE.get_or_init(|| {
+            // A histogram with fixed buckets: constant memory, and it adds up across servers.
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&BUCKETS)
+                .expect("the buckets are not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
+            }
+            metrics::describe_counter!(REQUESTS, "HTTP requests answered, by status class.");
+            metrics::describe_histogram!(
+                DURATION,
+                metrics::Unit::Seconds,
+                "Time spent handling requests."
+            );
+            metrics::describe_gauge!(DATABASE_UP, "Whether the database answered.");
+            metrics::describe_gauge!(BUILD_INFO, "Build information.");
+            metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            handle
+        });
+        Self {
+            handle: handle.clone(),
+            requests: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Metrics {
+    /// The Prometheus text, with the database's state as just measured.
     pub fn render(&self, db_up: bool) -> String {
-        let mut s = String::from(
-            "# HELP palisade_http_requests_total HTTP requests answered, by status class.\n# TYPE palisade_http_requests_total counter\n",
-        );
-        for (i, c) in self.by_class.iter().enumerate() {
-            s.push_str(&format!(
-                "palisade_http_requests_total{{class=\"{}xx\"}} {}\n",
-                i + 1,
-                c.load(Ordering::Relaxed)
-            ));
-        }
-        let count: u64 = self
-            .by_class
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .sum();
-        s.push_str("# HELP palisade_http_request_duration_seconds Time spent handling requests.\n# TYPE palisade_http_request_duration_seconds summary\n");
-        s.push_str(&format!(
-            "palisade_http_request_duration_seconds_sum {:.6}\npalisade_http_request_duration_seconds_count {count}\n",
-            self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        s.push_str("# HELP palisade_database_up Whether the database answered.\n# TYPE palisade_database_up gauge\n");
-        s.push_str(&format!("palisade_database_up {}\n", u8::from(db_up)));
-        s.push_str(&format!(
-            "# HELP palisade_build_info Build information.\n# TYPE palisade_build_info gauge\npalisade_build_info{{version=\"{}\"}} 1\n",
-            env!("CARGO_PKG_VERSION")
-        ));
-        s
+        metrics::gauge!(DATABASE_UP).set(f64::from(u8::from(db_up)));
+        self.handle.run_upkeep();
+        self.handle.render()
     }
 }
+
+/// Request durations, in seconds, that the histogram counts up to.
+const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// How often (in requests) samples are folded into the histogram, between scrapes.
+const UPKEEP_EVERY: u64 = 1024;
+
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Elapsed time of a request is measurement, not a domain decision, so a monotonic timer is fine.
     let started = std::time::Instant::now();
     let res = next.run(req).await;
-    let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
-    state.metrics.by_class[class].fetch_add(1, Ordering::Relaxed);
-    state
-        .metrics
-        .micros_total
-        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    let class = CLASSES[(res.status().as_u16() / 100).clamp(1, 5) as usize - 1];
+    metrics::counter!(REQUESTS, "class" => class).increment(1);
+    metrics::histogram!(DURATION).record(started.elapsed().as_secs_f64());
+    let m = &state.metrics;
+    if m.requests.fetch_add(1, Ordering::Relaxed) % UPKEEP_EVERY == UPKEEP_EVERY - 1 {
+        m.handle.run_upkeep();
+    }
     res
 }

@@ -329,6 +329,10 @@ async fn tokens_health_metrics_and_headers() {
     assert!(
         m.contains("palisade_http_requests_total{class=\"2xx\"}")
             && m.contains("palisade_database_up 1")
+            && m.contains("# TYPE palisade_http_request_duration_seconds histogram")
+            && m.contains("palisade_http_request_duration_seconds_bucket{le=\"0.1\"}")
+            && m.contains("palisade_build_info{version="),
+        "{m}"
     );
     let css = h.api(Method::GET, "/assets/palisade.css", None, None).await;
     assert_eq!(css.status, StatusCode::OK);
