@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use palisade_app::auth::{SessionContext, secrets_equal};
 use palisade_app::{Actor, AppError};
 
@@ -24,30 +25,26 @@ pub enum Identity {
     Api(Box<Actor>),
 }
 
+/// The value of the cookie `name` the request carries, if any.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
+/// A `Set-Cookie` value for one of Palisade's cookies: whole site, never readable by scripts,
+/// never sent from another site, `Secure` unless configured off for a local demo; `max_age`
+/// in seconds (0 removes the cookie, `None` lasts the browser session).
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.cfg.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    let age = max_age
-        .map(|a| format!("; Max-Age={a}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    let mut c = Cookie::build((name.to_string(), value.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.cfg.cookie_secure);
+    if let Some(a) = max_age {
+        c = c.max_age(time::Duration::seconds(a));
+    }
+    HeaderValue::from_str(&c.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub(crate) async fn identify(
