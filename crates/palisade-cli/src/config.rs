@@ -21,7 +21,7 @@ fn default_evidence_dir(database_url: &str) -> std::path::PathBuf {
 }
 
 /// The TOML file. Every key is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
@@ -148,20 +148,11 @@ pub struct Settings {
     auth: AuthSettings,
 }
 
-/// Reads `PALISADE_<KEY>` for a file key, parsed as the file would be.
-fn env_override<T: std::str::FromStr>(
-    env: &dyn Fn(&str) -> Option<String>,
-    key: &str,
-    current: Option<T>,
-) -> Result<Option<T>> {
-    let var = format!("PALISADE_{}", key.to_ascii_uppercase());
-    match env(&var) {
-        None => Ok(current),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("{var}={v:?} is not a valid value for {key}")),
+/// The keys a configuration file may hold: `FileConfig`'s fields, as serde names them.
+fn file_keys() -> Vec<String> {
+    match serde_json::to_value(FileConfig::default()) {
+        Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -182,58 +173,31 @@ impl Settings {
         listen: Option<String>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        let mut fc: FileConfig = match file {
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read {}", p.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("{} is not valid configuration", p.display()))?
-            }
-            None => FileConfig::default(),
-        };
-        fc.max_connections = env_override(env, "max_connections", fc.max_connections)?;
-        fc.cookie_secure = env_override(env, "cookie_secure", fc.cookie_secure)?;
-        fc.session_idle_minutes =
-            env_override(env, "session_idle_minutes", fc.session_idle_minutes)?;
-        fc.session_absolute_hours =
-            env_override(env, "session_absolute_hours", fc.session_absolute_hours)?;
-        fc.lockout_threshold = env_override(env, "lockout_threshold", fc.lockout_threshold)?;
-        fc.lockout_minutes = env_override(env, "lockout_minutes", fc.lockout_minutes)?;
-        fc.evidence_dir = env_override(env, "evidence_dir", fc.evidence_dir)?;
-        fc.evidence_s3_bucket = env_override(env, "evidence_s3_bucket", fc.evidence_s3_bucket)?;
-        fc.evidence_s3_endpoint =
-            env_override(env, "evidence_s3_endpoint", fc.evidence_s3_endpoint)?;
-        fc.evidence_s3_region = env_override(env, "evidence_s3_region", fc.evidence_s3_region)?;
-        fc.evidence_max_mb = env_override(env, "evidence_max_mb", fc.evidence_max_mb)?;
-        fc.alert_prefix = env_override(env, "alert_prefix", fc.alert_prefix)?;
-        fc.alert_high_due_hours =
-            env_override(env, "alert_high_due_hours", fc.alert_high_due_hours)?;
-        fc.alert_medium_due_hours =
-            env_override(env, "alert_medium_due_hours", fc.alert_medium_due_hours)?;
-        fc.alert_update_days = env_override(env, "alert_update_days", fc.alert_update_days)?;
-        fc.public_url = env_override(env, "public_url", fc.public_url)?;
-        fc.alert_publisher = env_override(env, "alert_publisher", fc.alert_publisher)?;
-        fc.smtp_url = env_override(env, "smtp_url", fc.smtp_url)?;
-        fc.mail_from = env_override(env, "mail_from", fc.mail_from)?;
-        fc.notify_api_key = env_override(env, "notify_api_key", fc.notify_api_key)?;
-        fc.notify_base_url = env_override(env, "notify_base_url", fc.notify_base_url)?;
-        fc.notify_sms_template_id =
-            env_override(env, "notify_sms_template_id", fc.notify_sms_template_id)?;
-        fc.delivery_concurrency =
-            env_override(env, "delivery_concurrency", fc.delivery_concurrency)?;
-        fc.request_timeout_seconds =
-            env_override(env, "request_timeout_seconds", fc.request_timeout_seconds)?;
-        fc.rate_limit_per_second =
-            env_override(env, "rate_limit_per_second", fc.rate_limit_per_second)?;
-        fc.rate_limit_burst = env_override(env, "rate_limit_burst", fc.rate_limit_burst)?;
-        fc.token_rate_limit_per_second = env_override(
-            env,
-            "token_rate_limit_per_second",
-            fc.token_rate_limit_per_second,
-        )?;
-        fc.token_rate_limit_burst =
-            env_override(env, "token_rate_limit_burst", fc.token_rate_limit_burst)?;
-        fc.client_ip_header = env_override(env, "client_ip_header", fc.client_ip_header)?;
+        // Defaults, then the file, then `PALISADE_<KEY>` for each file key (other `PALISADE_*`
+        // variables, such as `PALISADE_LOG`, are not configuration keys and are left alone).
+        let mut sources = config::Config::builder();
+        if let Some(p) = file {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            sources = sources.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+        }
+        let vars: std::collections::HashMap<String, String> = file_keys()
+            .into_iter()
+            .filter_map(|k| {
+                let var = format!("PALISADE_{}", k.to_ascii_uppercase());
+                env(&var).map(|v| (var, v.trim().to_string()))
+            })
+            .collect();
+        sources =
+            sources.add_source(config::Environment::with_prefix("PALISADE").source(Some(vars)));
+        let where_ = file.map_or_else(
+            || "the environment".to_string(),
+            |p| format!("{} or the environment", p.display()),
+        );
+        let fc: FileConfig = sources
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| anyhow::anyhow!("invalid configuration in {where_}: {e}"))?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -556,7 +520,12 @@ mod tests {
             Settings::load_with(None, None, None, &bad)
                 .unwrap_err()
                 .to_string()
-                .contains("PALISADE_LOCKOUT_MINUTES")
+                .contains("lockout_minutes")
+        );
+        let unrelated = |k: &str| (k == "PALISADE_LOG").then(|| "debug".to_string());
+        assert!(
+            Settings::load_with(None, None, None, &unrelated).is_ok(),
+            "PALISADE_LOG and the like are not configuration keys"
         );
         let zero = |k: &str| (k == "PALISADE_SESSION_IDLE_MINUTES").then(|| "0".to_string());
         assert!(Settings::load_with(None, None, None, &zero).is_err());
