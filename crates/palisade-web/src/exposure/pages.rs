@@ -24,7 +24,8 @@ pub struct ExposurePage {
     pub kev: Option<(String, String, bool)>,
     pub sources: Vec<String>,
     /// (code, name, matching components as text)
-    pub rows: Vec<(String, String, Vec<String>)>,
+    /// Code, name (only for those who may see every organisation) and matching components.
+    pub rows: Vec<(String, Option<String>, Vec<String>)>,
     pub total: u64,
     pub components: usize,
     pub pager: Pager,
@@ -92,7 +93,7 @@ pub(crate) fn exposure_page(
                     .map(|e| {
                         (
                             e.code,
-                            e.name.unwrap_or_default(),
+                            e.name,
                             e.components.iter().map(component_text).collect(),
                         )
                     })
@@ -145,8 +146,6 @@ pub(crate) async fn exposure_by_cve(
     u: PageUser,
     Query(q): Query<ExposureQuery>,
 ) -> PageResult {
-    u.0.actor
-        .require(palisade_domain::policy::GlobalAction::ViewNationalEstate)?;
     let heading = "Who is exposed".to_string();
     if q.cve.trim().is_empty() {
         return Ok(render(&exposure_page(
@@ -188,8 +187,6 @@ pub(crate) async fn alert_exposure(
     Path(id): Path<String>,
     Query(q): Query<ExposureQuery>,
 ) -> PageResult {
-    u.0.actor
-        .require(palisade_domain::policy::GlobalAction::ViewNationalEstate)?;
     let r = s
         .app
         .alert_exposure(&u.0.actor, &id, PageRequest::new(q.page, Some(50)))

@@ -47,6 +47,13 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             [200, 200, 200, 200, 200, 404],
         ),
         (
+            // Everyone may ask; the answer holds only the organisations they act for.
+            Method::GET,
+            "/estate/exposure?cve=CVE-2017-0144".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
             Method::GET,
             "/organisations/new".into(),
             None,
