@@ -385,6 +385,11 @@ async fn assessment_cycle_through_the_api_with_tenant_checks(h: H) {
     assert_eq!(rep["nhs_trusts"]["met_or_exceeded_percent"], 100.0);
     assert_eq!(rep["overall"]["statuses"]["standards_not_met"], 1);
     assert_eq!(rep["overall"]["published"], 2);
+    // The whole report, as the department quotes it: one snapshot both engines must match.
+    // The day it was asked is redacted, so moving the test's clock does not rewrite it.
+    insta::assert_json_snapshot!("national_report_2026", rep, {
+        ".as_of" => "[as_of]",
+    });
     let csv = h
         .api(
             Method::GET,

@@ -106,6 +106,8 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
     );
     assert_eq!(national["components"], 2);
     assert_eq!(national["sources"][0]["reference"], alert.as_str());
+    // The whole answer, as a client reads it: one snapshot that both engines must match.
+    insta::assert_json_snapshot!("national_exposure_by_cve", national);
     assert_eq!(national["kev"], Value::Null, "no catalogue imported yet");
     // An organisation sees only its own, by code.
     let mine = ask(
