@@ -51,6 +51,13 @@ pub struct AlertView {
     pub versions: Vec<AlertVersionRecord>,
 }
 
+/// The organisations an alert names and how many have a response (see `App::alert_reach`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    pub codes: Vec<String>,
+    pub responses: i64,
+}
+
 /// One organisation's response to an alert, with its actions.
 #[derive(Debug, Clone)]
 pub struct ResponseView {
@@ -115,6 +122,32 @@ impl App {
     /// Whether the actor sees every alert and response (the national team).
     fn national_reader(actor: &Actor) -> bool {
         actor.principal.may_global(GlobalAction::ViewAlertResponses)
+    }
+
+    /// Who an alert reaches beyond its content, for `actor`: the organisations it names and how
+    /// many have a response. National readers see it; to anyone else it would tell of other
+    /// organisations (and references are sequential, so every alert could be walked), so it is
+    /// `None` for them, and the use-cases that hand them an alert have already removed it.
+    pub fn alert_reach(actor: &Actor, alert: &AlertRecord) -> Option<Reach> {
+        Self::national_reader(actor).then(|| Reach {
+            codes: alert
+                .fields
+                .audience
+                .codes
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            responses: alert.responses,
+        })
+    }
+
+    /// `alert` as `actor` may see it: without its reach unless they are a national reader.
+    fn as_seen_by(actor: &Actor, mut alert: AlertRecord) -> AlertRecord {
+        if !Self::national_reader(actor) {
+            alert.fields.audience.codes.clear();
+            alert.responses = 0;
+        }
+        alert
     }
 
     /// The alert with this reference, if the actor may read it: the national team reads every
@@ -399,7 +432,10 @@ impl App {
     pub async fn alert(&self, actor: &Actor, reference: &str) -> Result<AlertView> {
         let alert = self.readable_alert(actor, reference).await?;
         let versions = self.store.alert_versions(alert.id).await?;
-        Ok(AlertView { alert, versions })
+        Ok(AlertView {
+            alert: Self::as_seen_by(actor, alert),
+            versions,
+        })
     }
 
     /// The national team's list of every alert, or an organisation's alerts (one row per
@@ -415,7 +451,16 @@ impl App {
         } else {
             Some(actor.principal.scope(OrgAction::ViewAlerts))
         };
-        Ok(self.store.list_alerts(&filter, page).await?)
+        let mut listed = self.store.list_alerts(&filter, page).await?;
+        listed.items = listed
+            .items
+            .into_iter()
+            .map(|mut item| {
+                item.alert = Self::as_seen_by(actor, item.alert);
+                item
+            })
+            .collect();
+        Ok(listed)
     }
 
     /// Responses to an alert: every one for the national team, otherwise those of the

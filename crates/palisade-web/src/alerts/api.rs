@@ -47,7 +47,7 @@ pub(crate) async fn list_alerts(
             .items
             .iter()
             .map(|i| AlertItem {
-                alert: alert_dto(&i.alert),
+                alert: alert_dto(&i.alert, palisade_app::App::alert_reach(&actor, &i.alert)),
                 response: i
                     .response
                     .as_ref()
@@ -68,7 +68,7 @@ pub(crate) async fn create_alert(
 ) -> ApiResult<Response> {
     let alert = s.app.create_alert(&actor, &b.input(), b.publish).await?;
     let view = s.app.alert(&actor, &alert.reference).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(detail(view))).into_response())
+    Ok((axum::http::StatusCode::CREATED, Json(detail(&actor, view))).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/alerts/import/csaf", tag = "alerts", security(("bearer" = [])),
@@ -83,7 +83,7 @@ pub(crate) async fn import_csaf(
     let done = s.app.import_csaf(&actor, &body).await?;
     let view = s.app.alert(&actor, &done.alert.reference).await?;
     let out = CsafImported {
-        alert: detail(view),
+        alert: detail(&actor, view),
         source_id: done.source_id,
         source_publisher: done.source_publisher,
         notes: done.notes,
@@ -98,7 +98,7 @@ pub(crate) async fn get_alert(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertDetail>> {
-    Ok(Json(detail(s.app.alert(&actor, &id).await?)))
+    Ok(Json(detail(&actor, s.app.alert(&actor, &id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/alerts/{id}", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path)), request_body = AlertBody,
@@ -117,7 +117,10 @@ pub(crate) async fn update_alert(
         .app
         .update_alert(&actor, &id, expected, &b.input(), b.publish)
         .await?;
-    Ok(Json(detail(s.app.alert(&actor, &alert.reference).await?)))
+    Ok(Json(detail(
+        &actor,
+        s.app.alert(&actor, &alert.reference).await?,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts/{id}/responses", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), ResponseQuery),

@@ -5,7 +5,8 @@ use crate::kit::envelope::{ListMeta, meta};
 use crate::kit::extract::parse_opt;
 use axum::Json;
 use palisade_app::AppError;
-use palisade_app::alerts::{AlertView, StepRequest};
+use palisade_app::alerts::{AlertView, Reach, StepRequest};
+use palisade_app::{Actor, App};
 use palisade_domain::alert::{AlertInput, Closure, ProductInput, ResponseStatus};
 use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt as time};
 use palisade_domain::org::OrgType;
@@ -39,9 +40,10 @@ pub struct AudienceDto {
     /// Limits the scope to these regions.
     #[serde(default)]
     pub regions: Vec<String>,
-    /// Organisations named by code.
+    /// Organisations named by code. In an answer, `null` for anyone but the national team:
+    /// which other organisations an alert names is not an organisation's to read.
     #[serde(default)]
-    pub codes: Vec<String>,
+    pub codes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -103,7 +105,7 @@ impl AlertBody {
             org_types: a.map(|a| a.org_types.clone()).unwrap_or_default(),
             categories: a.map(|a| a.categories.clone()).unwrap_or_default(),
             regions: a.map(|a| a.regions.clone()).unwrap_or_default(),
-            codes: a.map(|a| a.codes.clone()).unwrap_or_default(),
+            codes: a.and_then(|a| a.codes.clone()).unwrap_or_default(),
             response_required: self.response_required,
         }
     }
@@ -131,11 +133,13 @@ pub struct AlertDto {
     pub created_at: String,
     pub published_at: Option<String>,
     pub updated_at: String,
-    /// Organisations with a response to it.
-    pub responses: i64,
+    /// Organisations with a response to it; `null` for anyone but the national team.
+    pub responses: Option<i64>,
 }
 
-pub(crate) fn alert_dto(a: &AlertRecord) -> AlertDto {
+/// An alert as `reach` allows: its content always, the organisations it names and how many
+/// respond only when the app gave its reach (`App::alert_reach`).
+pub(crate) fn alert_dto(a: &AlertRecord, reach: Option<Reach>) -> AlertDto {
     let f = &a.fields;
     AlertDto {
         id: a.reference.clone(),
@@ -168,13 +172,13 @@ pub(crate) fn alert_dto(a: &AlertRecord) -> AlertDto {
                 .collect(),
             categories: f.audience.categories.iter().map(|c| *c as u8).collect(),
             regions: f.audience.regions.clone(),
-            codes: f.audience.codes.iter().map(|c| c.to_string()).collect(),
+            codes: reach.as_ref().map(|r| r.codes.clone()),
         },
         response_required: f.response_required,
         created_at: rfc3339(from_unix(a.created_at)),
         published_at: time(a.published_at),
         updated_at: rfc3339(from_unix(a.updated_at)),
-        responses: a.responses,
+        responses: reach.map(|r| r.responses),
     }
 }
 
@@ -196,9 +200,9 @@ pub struct AlertDetail {
     pub versions: Vec<VersionDto>,
 }
 
-pub(crate) fn detail(v: AlertView) -> AlertDetail {
+pub(crate) fn detail(actor: &Actor, v: AlertView) -> AlertDetail {
     AlertDetail {
-        alert: alert_dto(&v.alert),
+        alert: alert_dto(&v.alert, App::alert_reach(actor, &v.alert)),
         versions: v
             .versions
             .into_iter()

@@ -414,6 +414,45 @@ async fn cross_tenant_matrix_over_every_api_route(h: H) {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     let w = &f.w;
 
+    // An alert's reach (the organisations it names, how many respond) is for national roles:
+    // an organisation in scope reads the content, never who else was told or how many answered.
+    for (i, (who, token)) in w.tokens().iter().enumerate() {
+        let national = i < 2;
+        let one = h
+            .api(
+                Method::GET,
+                &format!("/api/v1/alerts/{}", f.alert2),
+                Some(token),
+                None,
+            )
+            .await
+            .json();
+        let listed = h
+            .api(Method::GET, "/api/v1/alerts", Some(token), None)
+            .await
+            .json();
+        let items = listed["items"].as_array().unwrap();
+        let in_list = items.iter().find(|x| x["alert"]["id"] == f.alert2.as_str());
+        for (what, a) in [
+            ("the alert", Some(&one)),
+            ("the list", in_list.map(|x| &x["alert"])),
+        ] {
+            let Some(a) = a else { continue };
+            if national {
+                assert_eq!(
+                    a["audience"]["codes"],
+                    json!(["A81001", "RX1"]),
+                    "{who}: {what}"
+                );
+                assert_eq!(a["responses"], 2, "{who}: {what}");
+            } else {
+                assert_eq!(a["audience"]["codes"], Value::Null, "{who}: {what}: {a}");
+                assert_eq!(a["responses"], Value::Null, "{who}: {what}: {a}");
+                assert_eq!(a["title"], one["title"], "{who}: the content is readable");
+            }
+        }
+    }
+
     // Lists are scoped, never filtered after the fact.
     let listed = h
         .api(Method::GET, "/api/v1/organisations", Some(&w.lead.1), None)
