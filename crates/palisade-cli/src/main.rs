@@ -129,6 +129,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn,palisade=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, never escape codes in a service's log.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
