@@ -537,3 +537,64 @@ async fn frameworks_import_and_the_national_report() {
         db.cleanup().await;
     }
 }
+
+/// A service manager stops Palisade with SIGTERM: it stops accepting, finishes what is in flight
+/// and exits 0, as with Ctrl+C, instead of dying as if it had crashed.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let dir = temp_dir("sigterm");
+    let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("PALISADE_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("PALISADE_DATABASE_URL", &url)
+        .env("PALISADE_LOG", "palisade=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run palisade serve");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the server did not start listening"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The shell's own `kill`, so the test needs no procps.
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let stopping = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if stopping.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running a minute after SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "a clean exit, not death by signal: {err}"
+    );
+    assert!(err.contains("shutting down"), "{err}");
+}

@@ -102,14 +102,54 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     ));
     eprintln!("Palisade is listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    palisade_web::serve(state, listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
-    })
-    .await?;
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = palisade_web::serve(state, listener, async move {
+        stop_signal().await;
+        tracing::info!("shutting down: no new connections; finishing requests and deliveries");
+        let _ = signalled.send(true);
+    });
+    tokio::pin!(server);
+    // In-flight requests get a grace period once a stop is asked for; then they are cut off.
+    tokio::select! {
+        done = &mut server => done?,
+        _ = async {
+            let _ = on_signal.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still running after the grace period were cut off"),
+    }
     let _ = stop.send(true);
-    let _ = worker.await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+        tracing::warn!("the delivery worker did not stop within the grace period");
+    }
     Ok(())
+}
+
+/// How long requests and deliveries in flight may take to finish after a stop is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Completes on SIGINT (Ctrl+C) or SIGTERM (what a service manager sends to stop a service).
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be caught; only Ctrl+C stops gracefully");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
 
 /// Removes expired sessions every ten minutes.
