@@ -840,15 +840,13 @@ impl App {
         let (alert, page) = self.alert_responses(actor, reference, filter, None).await?;
         let now = self.now();
         let time = |t: Option<i64>| rfc3339_opt(t).unwrap_or_default();
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let csv_err = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(RESPONSE_CSV_HEADER).map_err(csv_err)?;
+        let mut w = palisade_formats::csv_out::CsvOut::new(&RESPONSE_CSV_HEADER, page.items.len());
         for r in &page.items {
-            w.write_record([
+            w.row(&[
                 r.org_code.clone(),
-                palisade_formats::spreadsheet::spreadsheet_safe(&r.org_name),
+                r.org_name.clone(),
                 r.org_type.as_str().to_string(),
-                palisade_formats::spreadsheet::spreadsheet_safe(&r.region),
+                r.region.clone(),
                 r.status.as_str().to_string(),
                 time(r.due_at),
                 r.state().late(now).to_string(),
@@ -858,14 +856,9 @@ impl App {
                     .unwrap_or_default(),
                 time(r.closed_at),
                 time(r.escalated_at),
-            ])
-            .map_err(csv_err)?;
+            ]);
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok((alert.reference, text))
+        Ok((alert.reference, w.finish_text()))
     }
 }
 

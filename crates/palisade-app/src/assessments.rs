@@ -675,28 +675,24 @@ impl App {
     /// The public register as CSV: `code,name,type,status,published_at` for every match.
     pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<String> {
         let all = self.all_public_statuses(year, q).await?;
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(all.len() * 60));
-        let io = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(["code", "name", "type", "status", "published_at"])
-            .map_err(io)?;
+        let mut w = palisade_formats::csv_out::CsvOut::new(
+            &["code", "name", "type", "status", "published_at"],
+            all.len(),
+        );
         for p in &all {
             let published = p
                 .published_at
                 .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))
                 .unwrap_or_default();
-            w.write_record([
+            w.row(&[
                 p.code.as_str(),
                 p.name.as_str(),
                 p.org_type.as_str(),
                 p.status.as_str(),
                 published.as_str(),
-            ])
-            .map_err(io)?;
+            ]);
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+        Ok(w.finish_text())
     }
 
     /// Statuses of the organisations the actor may see (national drill-down, lead overview).

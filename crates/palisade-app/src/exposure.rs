@@ -5,6 +5,7 @@
 //! an upload records what it added and removed, and upload ids are committed in order, so every
 //! server follows every upload whoever took it.
 
+use palisade_formats::csv_out::CsvOut;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::{Actor, App, AppError, Result};
@@ -596,18 +597,19 @@ impl NationalEstate {
 
     /// One row per organisation and release: who runs how many unsupported systems of what.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "org_code",
-            "org_name",
-            "org_type",
-            "region",
-            "lifecycle",
-            "release",
-            "end_of_support",
-            "devices",
-        ])
-        .expect("in-memory CSV");
+        let mut w = CsvOut::new(
+            &[
+                "org_code",
+                "org_name",
+                "org_type",
+                "region",
+                "lifecycle",
+                "release",
+                "end_of_support",
+                "devices",
+            ],
+            self.per_org.len(),
+        );
         let names: HashMap<(&str, &str), (&str, String)> = self
             .releases
             .iter()
@@ -627,20 +629,19 @@ impl NationalEstate {
                     .get(&(slug.as_str(), cycle.as_str()))
                     .cloned()
                     .unwrap_or((cycle.as_str(), String::new()));
-                w.write_record([
+                w.row(&[
                     org.code.as_str(),
-                    palisade_formats::spreadsheet::spreadsheet_safe(&org.name).as_str(),
+                    org.name.as_str(),
                     org.org_type.as_str(),
-                    palisade_formats::spreadsheet::spreadsheet_safe(&org.region).as_str(),
+                    org.region.as_str(),
                     slug.as_str(),
                     release,
                     ended.as_str(),
                     &n.to_string(),
-                ])
-                .expect("in-memory CSV");
+                ]);
             }
         }
-        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 in, UTF-8 out")
+        w.finish_text()
     }
 }
 

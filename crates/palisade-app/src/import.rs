@@ -22,9 +22,7 @@ impl App {
     /// can be edited and imported again.
     pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
         let orgs = self.export_orgs(actor).await?;
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(orgs.len() * 80));
-        let io = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(ORG_CSV_HEADER).map_err(io)?;
+        let mut w = palisade_formats::csv_out::CsvOut::new(&ORG_CSV_HEADER, orgs.len());
         for o in &orgs {
             let category = o.category.number().to_string();
             let record = [
@@ -35,10 +33,9 @@ impl App {
                 &o.region,
                 o.parent_code.as_deref().unwrap_or(""),
             ];
-            w.write_record(record).map_err(io)?;
+            w.row(&record);
         }
-        w.into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))
+        Ok(w.finish())
     }
 
     /// The whole register import, as every door (page, API, command line) runs it: permission

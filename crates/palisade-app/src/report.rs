@@ -165,7 +165,6 @@ impl App {
 impl NationalReport {
     /// Every group as one CSV table, one row per group.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["dimension", "key", "label", "total"];
         header.extend(Status::ALL.iter().map(|s| s.as_str()));
         header.extend([
@@ -176,7 +175,7 @@ impl NationalReport {
             "previous_met_or_exceeded_percent",
             "change_points",
         ]);
-        w.write_record(&header).expect("in-memory CSV");
+        let mut w = palisade_formats::csv_out::CsvOut::new(&header, 16);
         let rows = std::iter::once(("overall", &self.overall))
             .chain(std::iter::once(("group", &self.nhs_trusts)))
             .chain(self.by_type.iter().map(|f| ("type", f)))
@@ -206,9 +205,9 @@ impl NationalReport {
                     .map(|p| format!("{p:+.1}"))
                     .unwrap_or_default(),
             ]);
-            w.write_record(&r).expect("in-memory CSV");
+            w.row(&r);
         }
-        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("CSV is UTF-8")
+        w.finish_text()
     }
 
     /// Sentences fit for a parliamentary answer.

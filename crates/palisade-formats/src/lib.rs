@@ -6,6 +6,7 @@
 pub mod catalogs;
 pub mod csaf;
 pub mod csv_file;
+pub mod csv_out;
 pub mod eol;
 pub mod files;
 pub mod inventory;

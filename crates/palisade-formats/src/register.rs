@@ -25,13 +25,15 @@ pub fn parse_org_csv(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let read =
         crate::csv_file::read_records(data, &[&ORG_CSV_HEADER], &mut errs, |line, _, rec, errs| {
+            // An exported register marks formula-like text with an apostrophe; read it as it was.
+            let cell = |i: usize| crate::csv_out::unsafe_cell(&rec[i]).to_string();
             let input = OrgInput {
-                code: rec[0].to_string(),
-                name: rec[1].to_string(),
-                org_type: rec[2].to_string(),
-                category: rec[3].to_string(),
-                region: rec[4].to_string(),
-                parent_code: rec[5].to_string(),
+                code: cell(0),
+                name: cell(1),
+                org_type: cell(2),
+                category: cell(3),
+                region: cell(4),
+                parent_code: cell(5),
             };
             match input.validate(&format!("line {line}: ")) {
                 Ok(fields) => {

@@ -384,3 +384,125 @@ async fn register_import_page_and_export() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+per_engine!(
+    every_csv_disarms_formulas_in_what_people_typed,
+    every_csv_disarms_formulas_in_what_people_typed_sqlite,
+    every_csv_disarms_formulas_in_what_people_typed_postgres
+);
+
+/// Each CSV a spreadsheet may open, with an organisation named like a formula: the name is
+/// written so no spreadsheet runs it, numbers stay numbers, and an exported register imports
+/// again unchanged.
+async fn every_csv_disarms_formulas_in_what_people_typed(h: H) {
+    let w = world(&h).await;
+    let hostile = "=HYPERLINK(\"http://evil.example\",\"Open\")";
+    let input = palisade_domain::org::OrgInput {
+        code: "RQZ".into(),
+        name: hostile.into(),
+        org_type: "acute_trust".into(),
+        category: String::new(),
+        region: "London".into(),
+        parent_code: String::new(),
+    };
+    h.app.create_org(&Actor::cli(), &input).await.unwrap();
+    let alert = h
+        .api(
+            Method::POST,
+            "/api/v1/alerts",
+            Some(&w.admin.1),
+            Some(high_alert(true)),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (session, _) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+    let export = h
+        .page(Method::GET, "/organisations/export.csv", &session, None)
+        .await;
+    let bodies = [
+        ("the register export", export.text()),
+        (
+            "the public register",
+            h.api(
+                Method::GET,
+                "/api/v1/public/organisations.csv?year=2026",
+                None,
+                None,
+            )
+            .await
+            .text(),
+        ),
+        (
+            "the responses",
+            h.api(
+                Method::GET,
+                &format!("/api/v1/alerts/{alert}/responses.csv"),
+                Some(&w.admin.1),
+                None,
+            )
+            .await
+            .text(),
+        ),
+        (
+            "the national report",
+            h.api(
+                Method::GET,
+                "/api/v1/reports/national?year=2026&format=csv",
+                Some(&w.admin.1),
+                None,
+            )
+            .await
+            .text(),
+        ),
+    ];
+    for (what, body) in &bodies {
+        for line in body.lines().skip(1) {
+            for cell in line.split(',') {
+                let cell = cell.trim_start_matches('"');
+                let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(
+                    !formula || cell.parse::<f64>().is_ok(),
+                    "{what}: a cell a spreadsheet would run: {cell:?} in {line}"
+                );
+            }
+        }
+    }
+    let named: Vec<&str> = bodies[..3]
+        .iter()
+        .filter(|(_, b)| b.contains("'=HYPERLINK"))
+        .map(|(what, _)| *what)
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "the register export",
+            "the public register",
+            "the responses"
+        ],
+        "the name is there, disarmed"
+    );
+    let again = h
+        .app
+        .import_orgs_csv(&Actor::cli(), &export.body, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.updated),
+        (0, 0),
+        "an exported register imports again unchanged"
+    );
+    let org = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/RQZ",
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(org["name"], hostile);
+}
