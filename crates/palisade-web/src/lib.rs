@@ -138,8 +138,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `routes` behind the layers every request passes through, outermost first: tracing (method
-/// and path, never the query), metrics, strict headers, the rate limit per client, the time
-/// limit, the panic guard, the body limit, identity, the rate limit per token and CSRF.
+/// and path, never the query), metrics, strict headers, the API's error envelope, the rate
+/// limit per client, the time limit, the panic guard, the body limit, identity, the rate limit
+/// per token and CSRF.
 /// Public so that a test can put a route of its own (a slow one, say) behind the same layers.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let limit = state.cfg.max_body_bytes;
@@ -169,6 +170,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             kit::limits::limit_client,
         ))
+        .layer(middleware::from_fn(kit::error::api_envelope))
         .layer(middleware::from_fn(kit::error::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -17,8 +17,9 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`, `bad_request`,
-    /// `unsupported_media_type`, `payload_too_large` or `internal`.
+    /// `unauthenticated`, `forbidden`, `not_found`, `method_not_allowed`, `invalid`, `conflict`,
+    /// `bad_request`, `unsupported_media_type`, `payload_too_large`, `rate_limited`,
+    /// `unavailable` or `internal`.
     pub code: String,
     pub message: String,
     /// The first field (or CSV line) at fault, when there is one.
@@ -152,6 +153,68 @@ pub(crate) async fn fallback(req: Request) -> Response {
     } else {
         PageError(AppError::NotFound).into_response()
     }
+}
+
+/// Every error an `/api/` route answers is in the envelope, whoever made it: axum's own
+/// rejections (a path that is not UTF-8 or does not parse, a method the route does not have, a
+/// body over the limit) and the time limit answer plain text or nothing, which a client cannot
+/// read as the API's errors. Their text, when short, becomes the message.
+pub(crate) async fn api_envelope(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (code, fallback) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "not found"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this path does not take that method")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "this content type is not accepted here",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("unavailable", "the request took too long; try again later")
+        }
+        s if s.is_server_error() => ("internal", "something went wrong on our side"),
+        _ => ("bad_request", "the request could not be read"),
+    };
+    let keep: Vec<_> = [header::ALLOW, header::RETRY_AFTER]
+        .into_iter()
+        .filter_map(|h| res.headers().get(&h).cloned().map(|v| (h, v)))
+        .collect();
+    // A rejection's own words say what was wrong with the request; never a server error's.
+    let said = if status.is_client_error() {
+        axum::body::to_bytes(res.into_body(), 512)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    } else {
+        None
+    };
+    let mut out = ApiError::new(
+        status,
+        code,
+        said.unwrap_or_else(|| fallback.to_string()),
+        None,
+    )
+    .into_response();
+    for (h, v) in keep {
+        out.headers_mut().insert(h, v);
+    }
+    out
 }
 
 /// Strict headers on every response: no framing, no sniffing, no referrer, nothing loaded from

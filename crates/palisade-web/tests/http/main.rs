@@ -13,6 +13,7 @@ mod assessment_pages;
 mod assessments;
 mod auth;
 mod csaf_import;
+mod errors;
 mod estate;
 mod evidence;
 mod exposure;
