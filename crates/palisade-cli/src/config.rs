@@ -55,6 +55,7 @@ struct FileConfig {
     token_rate_limit_per_second: Option<i64>,
     token_rate_limit_burst: Option<i64>,
     client_ip_header: Option<String>,
+    metrics_token: Option<String>,
 }
 
 /// The GOV.UK Notify service, unless configured otherwise.
@@ -145,6 +146,8 @@ pub struct Settings {
     /// Longest a request may take before it is answered 503.
     pub request_timeout: std::time::Duration,
     pub rate_limits: palisade_web::RateLimits,
+    /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
+    pub metrics_token: Option<palisade_web::Secret>,
     auth: AuthSettings,
 }
 
@@ -357,6 +360,11 @@ impl Settings {
                 fc.request_timeout_seconds.map_or(60, |s| s as u64),
             ),
             rate_limits,
+            metrics_token: fc
+                .metrics_token
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .map(palisade_web::Secret),
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

@@ -77,6 +77,18 @@ pub struct WebConfig {
     /// Requests per client and per token; `None` only where requests are made in-process
     /// (tests, benchmarks), never for a server.
     pub rate_limits: Option<RateLimits>,
+    /// The bearer token `/metrics` asks of the scraper; unset, `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
+}
+
+/// A configured secret: compared, never printed (its `Debug` says only that it is set).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(set)")
+    }
 }
 
 impl Default for WebConfig {
@@ -86,6 +98,7 @@ impl Default for WebConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             rate_limits: Some(RateLimits::default()),
+            metrics_token: None,
         }
     }
 }

@@ -70,6 +70,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         cookie_secure,
         request_timeout: settings.request_timeout,
         rate_limits: Some(settings.rate_limits.clone()),
+        metrics_token: settings.metrics_token.clone(),
         ..Default::default()
     };
     let couriers = settings.delivery.couriers()?;

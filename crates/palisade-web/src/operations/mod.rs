@@ -39,8 +39,24 @@ pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
     }
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text format, for `Authorization: Bearer` with the configured `metrics_token`", content_type = "text/plain"),
+    (status = 401, description = "No token, or not the configured one"),
+    (status = 404, description = "No `metrics_token` is configured: the metrics are not served")))]
+pub(crate) async fn metrics(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    // Not public: request counts and the database's state are for the operators' scraper only.
+    let Some(expected) = s.cfg.metrics_token.as_ref().map(|t| t.0.as_str()) else {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    };
+    let given = crate::kit::limits::bearer(&headers).unwrap_or_default();
+    if !palisade_app::auth::secrets_equal(given, expected) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "A bearer token is required",
+        )
+            .into_response();
+    }
     let up = s.app.ping().await.is_ok();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
