@@ -103,25 +103,34 @@ impl Default for WebConfig {
     }
 }
 
+/// What every handler and layer shares. Cloned by each layer for each request, so a clone is
+/// one reference count, never a copy of the app's settings.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The state behind an [`AppState`].
+pub struct Shared {
     pub app: App,
-    pub cfg: Arc<WebConfig>,
-    pub metrics: Arc<Metrics>,
-    limiter: Option<Arc<kit::limits::Limiter>>,
+    pub cfg: WebConfig,
+    pub metrics: Metrics,
+    limiter: Option<kit::limits::Limiter>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
     pub fn new(app: App, cfg: WebConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             app,
-            limiter: cfg
-                .rate_limits
-                .as_ref()
-                .map(|l| Arc::new(kit::limits::Limiter::new(l))),
-            cfg: Arc::new(cfg),
-            metrics: Arc::new(Metrics::default()),
-        }
+            limiter: cfg.rate_limits.as_ref().map(kit::limits::Limiter::new),
+            cfg,
+            metrics: Metrics::default(),
+        }))
     }
 }
 
