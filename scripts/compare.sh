@@ -25,14 +25,15 @@ work="$(mktemp -d)"
 server=
 trap 'kill $server 2>/dev/null || true; git worktree remove --force "$work/base" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# The base, built in a worktree with the same target directory (dependencies are shared), then
-# copied aside; then the working tree.
+# The base, built in a worktree, then copied aside; then the working tree.
 # A base built earlier for the same commit is used again.
 base_rev="$(git rev-parse "$base")"
 if [ "$(cat "$out/palisade-base.rev" 2>/dev/null)" != "$base_rev" ]; then
   git worktree add --detach "$work/base" "$base" >/dev/null
-  (cd "$work/base" && CARGO_TARGET_DIR="$root/target" cargo build --release --locked -p palisade-cli)
-  cp "$root/target/release/palisade" "$out/palisade-base"
+  # Its own target directory: a build script of the same package at another path would
+  # otherwise be taken for the working tree's.
+  (cd "$work/base" && CARGO_TARGET_DIR="$out/base-target" cargo build --release --locked -p palisade-cli)
+  cp "$out/base-target/release/palisade" "$out/palisade-base"
   echo "$base_rev" >"$out/palisade-base.rev"
 fi
 cargo build --release --locked -p palisade-cli

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use palisade_app::AppError;
 use palisade_app::alerts::StepRequest;
 use palisade_domain::alert::{AlertFields, AlertState, ResponseStatus, Severity};
@@ -245,7 +245,7 @@ pub(crate) async fn detail_refused(
 }
 
 pub(crate) fn back_to(id: &str, done: &str) -> Response {
-    Redirect::to(&format!("/alerts/{id}?done={done}")).into_response()
+    crate::kit::views::see_other(&format!("/alerts/{id}?done={done}"))
 }
 
 pub(crate) async fn bulk_acknowledge(

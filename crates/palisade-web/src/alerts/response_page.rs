@@ -14,7 +14,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use palisade_app::AppError;
 use palisade_domain::alert::{Closure, ResponseStatus};
 use serde::Deserialize;
@@ -208,9 +207,9 @@ pub(crate) async fn step(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/alerts/{id}/responses/{code}?done=step")).into_response())
-        }
+        Ok(()) => Ok(crate::kit::views::see_other(&format!(
+            "/alerts/{id}/responses/{code}?done=step"
+        ))),
         Err(e) => {
             let errors = form_errors(e)?;
             let page = response_page(&s, &u, &id, &code, errors, None, f).await?;

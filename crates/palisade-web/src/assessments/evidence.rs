@@ -8,7 +8,6 @@ use crate::kit::params::year_param;
 use crate::kit::views::{Errors, PageResult, ShownError, render_status};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use palisade_app::AppError;
 
 pub(crate) fn evidence_url(code: &str, year: i32) -> String {
@@ -76,11 +75,10 @@ pub(crate) async fn upload_evidence(
     {
         Ok((view, _)) => {
             let section = view.tree.section_of(&reference).unwrap_or_default();
-            Ok(Redirect::to(&format!(
+            Ok(crate::kit::views::see_other(&format!(
                 "{}?uploaded=1#item-{reference}",
                 section_url(&code, year, section)
-            ))
-            .into_response())
+            )))
         }
         Err(e) => section_with_errors(&s, &u, &code, year, &reference, e).await,
     }
@@ -114,15 +112,14 @@ pub(crate) async fn remove_evidence(
         .map(|e| e.reference.clone())
         .ok_or(AppError::NotFound)?;
     match s.app.remove_evidence(&u.0.actor, &code, year, id).await {
-        Ok(view) => Ok(Redirect::to(&format!(
+        Ok(view) => Ok(crate::kit::views::see_other(&format!(
             "{}#item-{reference}",
             section_url(
                 &code,
                 year,
                 view.tree.section_of(&reference).unwrap_or_default()
             )
-        ))
-        .into_response()),
+        ))),
         Err(e) => section_with_errors(&s, &u, &code, year, &reference, e).await,
     }
 }

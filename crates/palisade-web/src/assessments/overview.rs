@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use palisade_app::AppError;
 use palisade_app::assessments::{AssessmentView, CertificateInput};
 use palisade_app::report::long_date;
@@ -248,7 +248,7 @@ pub(crate) async fn current_assessment(
     _u: PageUser,
     Path(code): Path<String>,
 ) -> Response {
-    Redirect::to(&assessment_url(&code, s.app.current_year())).into_response()
+    crate::kit::views::see_other(&assessment_url(&code, s.app.current_year()))
 }
 
 #[derive(Deserialize, Default)]
@@ -332,7 +332,7 @@ pub(crate) async fn reopen(
 }
 
 pub(crate) fn done(code: &str, year: i32, what: &str) -> Response {
-    Redirect::to(&format!("{}?done={what}", assessment_url(code, year))).into_response()
+    crate::kit::views::see_other(&format!("{}?done={what}", assessment_url(code, year)))
 }
 
 #[derive(Deserialize)]

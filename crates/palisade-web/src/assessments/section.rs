@@ -12,7 +12,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use palisade_app::AppError;
 use palisade_app::assessments::{AnswerInput, AssessmentView};
 use palisade_app::report::long_date;
@@ -410,12 +409,13 @@ pub(crate) async fn save_section(
     let (inputs, typed) = changed_answers(&view, &form)?;
     let url = section_url(&code, year, &reference);
     if inputs.is_empty() {
-        return Ok(Redirect::to(&format!("{url}?saved=0")).into_response());
+        return Ok(crate::kit::views::see_other(&format!("{url}?saved=0")));
     }
     match s.app.save_answers(&u.0.actor, &code, year, &inputs).await {
-        Ok((_, changed)) => {
-            Ok(Redirect::to(&format!("{url}?saved={}", changed.len())).into_response())
-        }
+        Ok((_, changed)) => Ok(crate::kit::views::see_other(&format!(
+            "{url}?saved={}",
+            changed.len()
+        ))),
         Err(AppError::Invalid(errs)) => {
             let page = section_page(&u, &view, &reference, &typed, errs.into(), None)?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))

@@ -11,7 +11,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use palisade_app::estate::{UnsupportedReport, UnsupportedSystem};
 use palisade_domain::dates::date_text;
 use palisade_domain::eol::{MitigationAction, MitigationInput, support_text};
@@ -371,9 +370,10 @@ pub(crate) async fn save_mitigation(
         evidence: f.evidence.clone(),
     };
     match s.app.save_mitigation(&u.0.actor, &code, &input).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/organisations/{}/estate", view.org.code)).into_response())
-        }
+        Ok(_) => Ok(crate::kit::views::see_other(&format!(
+            "/organisations/{}/estate",
+            view.org.code
+        ))),
         Err(e) => Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &mitigation_page(

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use palisade_app::AppError;
 use palisade_app::independent_audit::AuditView;
 use palisade_domain::assessment::year_label;
@@ -206,11 +205,10 @@ pub(crate) async fn save(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!(
+        Ok(_) => Ok(crate::kit::views::see_other(&format!(
             "/organisations/{code}/assessments/{year}/independent-audit?done={}",
             if issue { "issued" } else { "saved" }
-        ))
-        .into_response()),
+        ))),
         Err(e) => {
             let errors = crate::kit::views::form_errors(e)?;
             let v = s.app.independent_audit(&u.0.actor, &code, year).await?;

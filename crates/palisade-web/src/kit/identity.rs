@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use palisade_app::auth::{SessionContext, secrets_equal};
 use palisade_app::{Actor, AppError};
@@ -245,7 +245,7 @@ impl FromRequestParts<AppState> for PageUser {
                 } else {
                     "/sign-in".to_string()
                 };
-                Err(Redirect::to(&target).into_response())
+                Err(crate::kit::views::see_other(&target))
             }
         }
     }

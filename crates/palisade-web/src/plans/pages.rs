@@ -11,7 +11,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use palisade_app::AppError;
 use palisade_app::plans::PlanView;
 use palisade_domain::assessment::{Status, year_label};
@@ -194,10 +194,9 @@ pub(crate) async fn plan(
 }
 
 pub(crate) fn done(code: &str, year: i32, what: &str) -> Response {
-    Redirect::to(&format!(
+    crate::kit::views::see_other(&format!(
         "/organisations/{code}/assessments/{year}/plan?done={what}"
     ))
-    .into_response()
 }
 
 /// A refusal the person can act on, shown on the plan page with what they typed.

@@ -85,3 +85,28 @@ async fn api_errors_are_always_in_the_envelope() {
         }
     }
 }
+
+/// A control character in a path is never echoed raw into a header: the redirect it leads to
+/// is percent-encoded (it answered 500, "failed to parse header value"), and the page behind
+/// it is simply not found.
+#[tokio::test]
+async fn control_characters_in_a_path_never_break_a_redirect() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    h.org("A81001", "gp_practice", "").await;
+    h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let (session, _) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+    for path in [
+        "/organisations/%0A/assessment",
+        "/organisations/A%0D%0AX/assessment",
+    ] {
+        let res = h.page(Method::GET, path, &session, None).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}: {}", res.text());
+        let to = res.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(
+            to.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+            "{path}: {to:?}"
+        );
+        let next = h.page(Method::GET, &to, &session, None).await;
+        assert_eq!(next.status, StatusCode::NOT_FOUND, "{to}");
+    }
+}
