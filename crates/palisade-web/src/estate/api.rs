@@ -167,10 +167,14 @@ pub(crate) async fn national_estate_csv(
         .app
         .national_estate(&actor, q.on.as_deref(), &q.filter()?)
         .await?;
-    Ok(csv_download(
-        e.to_csv(),
-        &format!("unsupported-{}.csv", date_text(e.on)),
-    ))
+    Ok(estate_csv_download(&e))
+}
+
+/// The national estate as the CSV file both the API and the page's link give.
+pub(crate) fn estate_csv_download(
+    e: &palisade_app::exposure::NationalEstate,
+) -> axum::response::Response {
+    csv_download(e.to_csv(), &format!("unsupported-{}.csv", date_text(e.on)))
 }
 
 /// An organisation running a release past its end of support.

@@ -29,6 +29,7 @@ pub(crate) fn pages() -> Router<AppState> {
     use organisation_pages::*;
     Router::new()
         .route("/estate", get(national))
+        .route("/estate.csv", get(national_pages::national_csv))
         .route("/estate/releases/{lifecycle}/{cycle}", get(release))
         .route("/organisations/{code}/estate", get(estate))
         .route(

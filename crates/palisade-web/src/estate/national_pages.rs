@@ -71,6 +71,26 @@ impl NationalQuery {
     }
 }
 
+/// The national estate as CSV for the person signed in, with the page's filters: the link on
+/// the page (the API's CSV needs a bearer token, which a browser does not send).
+pub(crate) async fn national_csv(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(q): Query<NationalQuery>,
+) -> PageResult {
+    let filter = q.filter().map_err(|_| {
+        PageError(palisade_app::AppError::invalid(
+            "org_type",
+            "is not an organisation type",
+        ))
+    })?;
+    let e = s
+        .app
+        .national_estate(&u.0.actor, Some(&q.on), &filter)
+        .await?;
+    Ok(crate::estate::api::estate_csv_download(&e))
+}
+
 pub(crate) async fn national(
     State(s): State<AppState>,
     u: PageUser,

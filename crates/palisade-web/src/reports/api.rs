@@ -185,10 +185,15 @@ pub(crate) async fn national_report(
     let report: NationalReport = s.app.national_report(&actor, year).await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(report).into_response()),
-        "csv" => Ok(csv_download(
-            report.to_csv(),
-            &format!("palisade-national-{}.csv", report.year_label),
-        )),
+        "csv" => Ok(national_csv_download(&report)),
         other => Err(AppError::invalid("format", format!("'{other}' is not json or csv")).into()),
     }
+}
+
+/// The national figures as the CSV file both the API and the page's link give.
+pub(crate) fn national_csv_download(report: &NationalReport) -> Response {
+    csv_download(
+        report.to_csv(),
+        &format!("palisade-national-{}.csv", report.year_label),
+    )
 }

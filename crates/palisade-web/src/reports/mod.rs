@@ -26,5 +26,6 @@ pub(crate) fn pages() -> Router<AppState> {
     Router::new()
         .route("/public", get(public_register::public_register))
         .route("/reports/national", get(national::national))
+        .route("/reports/national.csv", get(national::national_csv))
         .route("/assessments", get(statuses::statuses))
 }

@@ -244,6 +244,18 @@ pub(crate) async fn national(
         met_bars,
         mix_bars,
         tables,
-        csv: format!("/api/v1/reports/national?year={year}&format=csv"),
+        csv: format!("/reports/national.csv?year={year}"),
     }))
+}
+
+/// The figures as CSV for the person signed in: the link on the page (the API's CSV needs a
+/// bearer token, which a browser does not send).
+pub(crate) async fn national_csv(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let year = chosen_year(&s, q.year.as_deref())?;
+    let report = s.app.national_report(&u.0.actor, year).await?;
+    Ok(crate::reports::api::national_csv_download(&report))
 }

@@ -293,6 +293,25 @@ async fn assessment_pages_answer_submit_and_publish(h: H) {
         .await;
     assert_eq!(dash.status, StatusCode::OK);
     let text = dash.text();
+    // The page's CSV link works with the page's session (the API's needs a bearer token).
+    assert!(
+        text.contains("href=\"/reports/national.csv?year=2026\""),
+        "{text}"
+    );
+    let csv = h
+        .page(
+            Method::GET,
+            "/reports/national.csv?year=2026",
+            &analyst,
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.text().starts_with("dimension,key,label,total,"),
+        "{}",
+        csv.text()
+    );
     let links: Vec<&str> = text
         .split("href=\"")
         .skip(1)

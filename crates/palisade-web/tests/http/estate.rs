@@ -610,6 +610,20 @@ async fn the_national_estate_counts_releases_types_and_regions(h: H) {
     let page = h.page(Method::GET, "/estate", &analyst, None).await;
     assert_eq!(page.status, StatusCode::OK);
     let text = page.text();
+    // The page's CSV link works with the page's session (the API's needs a bearer token).
+    let link = text
+        .split("href=\"")
+        .filter_map(|l| l.split('"').next())
+        .find(|l| l.starts_with("/estate.csv?"))
+        .unwrap_or_else(|| panic!("no CSV link: {text}"))
+        .replace("&amp;", "&");
+    let csv = h.page(Method::GET, &link, &analyst, None).await;
+    assert_eq!(csv.status, StatusCode::OK, "{link}");
+    assert!(
+        csv.text().starts_with("org_code,org_name,"),
+        "{}",
+        csv.text()
+    );
     assert!(
         text.contains("run <strong>3</strong> systems past their end of support"),
         "{text}"

@@ -47,6 +47,19 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             [200, 200, 200, 200, 200, 404],
         ),
         (
+            // The CSV links on the national pages work with the page's session.
+            Method::GET,
+            "/estate.csv".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/reports/national.csv?year=2026".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
             // Everyone may ask; the answer holds only the organisations they act for.
             Method::GET,
             "/estate/exposure?cve=CVE-2017-0144".into(),
