@@ -51,6 +51,49 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
+/// How many passwords are hashed or checked at once, at most: one per core. Argon2id is slow on
+/// purpose (tens of milliseconds and 19 MiB each), so it runs on the blocking pool behind this
+/// bound: a flood of sign-ins queues for it, and the threads every other request runs on (health
+/// probes, pages, the API) stay free.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs `work` (a password hash or check) off the request threads, within the bound above.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// [`hash_password`] off the request threads.
+pub async fn hash_password_off_thread(password: &str) -> Result<String> {
+    let password = password.to_string();
+    hashing(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] off the request threads; `None` checks against the decoy, so an unknown
+/// account costs the same as a wrong password.
+async fn verify_off_thread(hash: Option<String>, password: &str) -> Result<bool> {
+    let password = password.to_string();
+    hashing(move || match hash {
+        Some(h) => verify_password(&h, &password),
+        None => {
+            verify_password(decoy_hash(), &password);
+            false
+        }
+    })
+    .await
+}
+
 /// A hash of a password nobody has, verified against when the email is unknown so that a wrong
 /// email costs the same time as a wrong password.
 fn decoy_hash() -> &'static str {
@@ -119,7 +162,7 @@ impl App {
             Err(_) => None,
         };
         let Some(user) = user.filter(|u| u.active) else {
-            verify_password(decoy_hash(), password);
+            verify_off_thread(None, password).await?;
             return Ok(Err(SignInError::BadCredentials));
         };
         let attempt = LoginAttempt {
@@ -140,13 +183,7 @@ impl App {
             return Ok(Err(SignInError::Locked((until - now + 59) / 60)));
         };
         let hash = self.store.password_hash(user.id).await?;
-        let ok = match &hash {
-            Some(h) => verify_password(h, password),
-            None => {
-                verify_password(decoy_hash(), password);
-                false
-            }
-        };
+        let ok = verify_off_thread(hash, password).await?;
         if !ok {
             tracing::info!(user_id = user.id, attempts, "sign-in failed");
             if attempts >= self.auth.lockout_threshold {
@@ -366,7 +403,7 @@ impl App {
     /// Sets a person's password (CLI or the person themself).
     pub async fn set_password(&self, actor: &Actor, user_id: i64, password: &str) -> Result<()> {
         check_password("password", password)?;
-        let hash = hash_password(password)?;
+        let hash = hash_password_off_thread(password).await?;
         let audit = self.draft(
             actor,
             "user.set_password",
@@ -382,6 +419,21 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The runtime thread stays free while a hash runs: here the "hash" waits for the runtime to
+    /// do something else, which it could never do if the work blocked the runtime's one thread
+    /// (the test then fails after ten seconds instead of hanging).
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_request_threads_free() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let work = hashing(move || rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
+        let other = async move {
+            tokio::task::yield_now().await;
+            tx.send(()).unwrap();
+        };
+        let (done, ()) = tokio::join!(work, other);
+        assert!(done.unwrap(), "the runtime was held while the work ran");
+    }
 
     #[test]
     fn argon2id_round_trip() {

@@ -88,7 +88,7 @@ impl App {
         let password_hash = if input.password.is_empty() {
             None
         } else {
-            Some(crate::auth::hash_password(&input.password)?)
+            Some(crate::auth::hash_password_off_thread(&input.password).await?)
         };
         let audit = self.draft(
             actor,
