@@ -30,6 +30,14 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// `per_second` sustained with bursts of `burst`; `None` when either is zero.
+    pub fn new(per_second: u32, burst: u32) -> Option<Self> {
+        Some(Self {
+            per_second: NonZeroU32::new(per_second)?,
+            burst: NonZeroU32::new(burst)?,
+        })
+    }
+
     fn quota(self) -> Quota {
         Quota::per_second(self.per_second).allow_burst(self.burst)
     }
@@ -49,14 +57,10 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        let rate = |per_second, burst| Rate {
-            per_second: NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
-            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
-        };
         Self {
             // Many people in one organisation may share one address on the health network.
-            client: rate(50, 300),
-            token: rate(20, 100),
+            client: Rate::new(50, 300).expect("positive"),
+            token: Rate::new(20, 100).expect("positive"),
             client_header: None,
         }
     }
@@ -122,8 +126,9 @@ impl Limiter {
     }
 }
 
+/// The health probe and static assets: never limited.
 fn exempt(path: &str) -> bool {
-    path.starts_with("/assets/") || path == "/healthz" || path == "/readyz"
+    path.starts_with("/assets/") || path == "/healthz"
 }
 
 /// 429 with the seconds to wait, as JSON for the API and as a page otherwise.

@@ -4,15 +4,11 @@
 use crate::support::*;
 use http_body_util::BodyExt;
 use palisade_web::{Rate, RateLimits};
-use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 fn rate(per_second: u32, burst: u32) -> Rate {
-    Rate {
-        per_second: NonZeroU32::new(per_second).unwrap(),
-        burst: NonZeroU32::new(burst).unwrap(),
-    }
+    Rate::new(per_second, burst).unwrap()
 }
 
 fn limited(h: &H, limits: RateLimits) -> Router {
