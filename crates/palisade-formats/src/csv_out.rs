@@ -1,7 +1,7 @@
 //! Every CSV Palisade writes, through one writer: whoever opens it in a spreadsheet never runs a
 //! formula hidden in a name, a region or a title. Numbers stay numbers.
 
-use crate::spreadsheet::spreadsheet_safe;
+use crate::spreadsheet::{FORMULA_STARTS, spreadsheet_safe};
 
 /// A CSV document being written: a header row, then rows of cells.
 pub struct CsvOut {
@@ -53,7 +53,7 @@ impl CsvOut {
 /// cell is taken off, so a file exported and imported again changes nothing.
 pub fn unsafe_cell(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
         _ => cell,
     }
 }

@@ -4,10 +4,13 @@
 use palisade_domain::assessment::{PublicStatus, year_label};
 use palisade_domain::clock::{from_unix, rfc3339};
 
-/// Text a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or carriage
-/// return) gets a leading apostrophe.
+/// How a cell a spreadsheet would run as a formula starts.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text a spreadsheet would run as a formula (starting with one of [`FORMULA_STARTS`]) gets a
+/// leading apostrophe.
 pub fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_STARTS) {
         format!("'{cell}")
     } else {
         cell.to_string()
