@@ -71,6 +71,24 @@ impl NationalQuery {
     }
 }
 
+/// The national estate on the query's day with its filters, for a page that shows no form (a
+/// bad filter is refused outright rather than shown beside the form).
+async fn estate_for(
+    s: &AppState,
+    u: &PageUser,
+    q: &NationalQuery,
+) -> Result<palisade_app::exposure::NationalEstate, PageError> {
+    let filter = q.filter().map_err(|_| {
+        PageError(palisade_app::AppError::invalid(
+            "org_type",
+            "is not an organisation type",
+        ))
+    })?;
+    Ok(s.app
+        .national_estate(&u.0.actor, Some(&q.on), &filter)
+        .await?)
+}
+
 /// The national estate as CSV for the person signed in, with the page's filters: the link on
 /// the page (the API's CSV needs a bearer token, which a browser does not send).
 pub(crate) async fn national_csv(
@@ -78,16 +96,7 @@ pub(crate) async fn national_csv(
     u: PageUser,
     Query(q): Query<NationalQuery>,
 ) -> PageResult {
-    let filter = q.filter().map_err(|_| {
-        PageError(palisade_app::AppError::invalid(
-            "org_type",
-            "is not an organisation type",
-        ))
-    })?;
-    let e = s
-        .app
-        .national_estate(&u.0.actor, Some(&q.on), &filter)
-        .await?;
+    let e = estate_for(&s, &u, &q).await?;
     Ok(crate::estate::api::estate_csv_download(&e))
 }
 
@@ -220,16 +229,7 @@ pub(crate) async fn release(
     Path((lifecycle, cycle)): Path<(String, String)>,
     Query(q): Query<NationalQuery>,
 ) -> PageResult {
-    let filter = q.filter().map_err(|_| {
-        PageError(palisade_app::AppError::invalid(
-            "org_type",
-            "is not an organisation type",
-        ))
-    })?;
-    let estate = s
-        .app
-        .national_estate(&u.0.actor, Some(&q.on), &filter)
-        .await?;
+    let estate = estate_for(&s, &u, &q).await?;
     let heading = estate
         .releases
         .iter()
