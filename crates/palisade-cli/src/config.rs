@@ -530,6 +530,8 @@ mod tests {
                 .to_string()
                 .contains("lockout_minutes")
         );
+        // Only file keys are looked up, so this holds by construction; the binary's tests run
+        // `serve` with PALISADE_LOG set, which is where a regression would show.
         let unrelated = |k: &str| (k == "PALISADE_LOG").then(|| "debug".to_string());
         assert!(
             Settings::load_with(None, None, None, &unrelated).is_ok(),

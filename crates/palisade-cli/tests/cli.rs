@@ -5,15 +5,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn palisade(db_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+/// The binary with only the settings a test gives: none of the caller's PALISADE_* variables.
+fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
-    // Only the settings a test gives: none of the caller's PALISADE_* variables leak in.
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("PALISADE_") {
             cmd.env_remove(k);
         }
     }
-    let mut child = cmd
+    cmd
+}
+
+fn palisade(db_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = command()
         .args(args)
         .env("PALISADE_DATABASE_URL", db_url)
         .stdin(Stdio::piped())
@@ -550,13 +554,7 @@ async fn serve_stops_cleanly_on_sigterm() {
         .local_addr()
         .unwrap()
         .port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PALISADE_") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
+    let mut child = command()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("PALISADE_DATABASE_URL", &url)
         .env("PALISADE_LOG", "palisade=info")

@@ -10,18 +10,7 @@ per_engine!(
 
 async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
     let w = world(&h).await;
-    let alert = h
-        .api(
-            Method::POST,
-            "/api/v1/alerts",
-            Some(&w.admin.1),
-            Some(high_alert(true)),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alert = h.create_alert(&w.admin.1, high_alert(true)).await;
     let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
     let log4j =
         |v: &str| format!(",library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@{v},no");

@@ -406,18 +406,7 @@ async fn every_csv_disarms_formulas_in_what_people_typed(h: H) {
         parent_code: String::new(),
     };
     h.app.create_org(&Actor::cli(), &input).await.unwrap();
-    let alert = h
-        .api(
-            Method::POST,
-            "/api/v1/alerts",
-            Some(&w.admin.1),
-            Some(high_alert(true)),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alert = h.create_alert(&w.admin.1, high_alert(true)).await;
     let (session, _) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
     let export = h
         .page(Method::GET, "/organisations/export.csv", &session, None)

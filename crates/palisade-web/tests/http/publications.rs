@@ -16,16 +16,7 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
 ) {
     let w = world(&h).await;
     let admin = &w.admin.1;
-    let created = h
-        .api(
-            Method::POST,
-            "/api/v1/alerts",
-            Some(admin),
-            Some(scoped_to_rx1(high_alert(true))),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
-    let high = created.json()["id"].as_str().unwrap().to_string();
+    let high = h.create_alert(admin, scoped_to_rx1(high_alert(true))).await;
     h.clock.advance(time::Duration::minutes(5));
     let mut update = scoped_to_rx1(high_alert(false));
     update["remediation"] = json!("Install MS17-010 today; disable SMBv1 everywhere.");

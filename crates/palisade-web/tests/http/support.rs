@@ -204,6 +204,15 @@ impl H {
         self.send(req).await
     }
 
+    /// Creates an alert through the API as `token` (201 expected); returns its reference.
+    pub async fn create_alert(&self, token: &str, body: Value) -> String {
+        let r = self
+            .api(Method::POST, "/api/v1/alerts", Some(token), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_string()
+    }
+
     pub async fn org(&self, code: &str, t: &str, parent: &str) {
         let input = OrgInput {
             code: code.into(),
