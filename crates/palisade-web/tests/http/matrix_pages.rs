@@ -47,6 +47,12 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             [200, 200, 200, 200, 200, 404],
         ),
         (
+            Method::GET,
+            "/estate".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
             // The CSV links on the national pages work with the page's session.
             Method::GET,
             "/estate.csv".into(),
@@ -228,6 +234,22 @@ async fn cross_tenant_matrix_over_pages(h: H) {
                 h.db.engine(),
                 res.text().chars().take(300).collect::<String>()
             );
+            let html = res
+                .headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+            if html {
+                let text = res.text();
+                let title = text
+                    .split_once("<title>")
+                    .and_then(|(_, rest)| rest.split_once("</title>"))
+                    .map(|(t, _)| t.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    !title.trim().is_empty() && !title.contains('<'),
+                    "{method} {uri} as {who}: a page's title is plain text: {title:?}"
+                );
+            }
             if res.status == StatusCode::NOT_FOUND || res.status == StatusCode::FORBIDDEN {
                 // Markers that stay put while the rows above edit and delete contacts: the
                 // trust's name, and the name every test contact carries.
