@@ -3,7 +3,9 @@
 
 use palisade_domain::advisory::Advisory;
 use palisade_domain::alert::AffectedProduct;
+use palisade_domain::exposure::rules_for_product;
 use palisade_domain::ident::{CveId, Purl, Vers};
+use palisade_domain::version::{Scheme, Version};
 use serde::Deserialize;
 
 /// The package URL type of an OSV ecosystem, and how its names split into namespace and name.
@@ -68,22 +70,85 @@ struct OsvRange {
     events: Vec<std::collections::BTreeMap<String, String>>,
 }
 
-/// The `vers` constraints of one OSV range: each `introduced` opens an interval (`0` from the
-/// start), each `fixed` closes it before that version and each `last_affected` at it.
-fn range_constraints(events: &[std::collections::BTreeMap<String, String>]) -> Vec<String> {
+/// The `vers` constraints of one OSV range, or `None` when it holds every version. The events
+/// of a range are in version order: each `introduced` opens an interval (`0` from the start),
+/// each `fixed` closes it before that version and each `last_affected` at it; an interval still
+/// open at the end runs on without limit. A range of only `introduced: 0` (as malicious-package
+/// records are written) is every version.
+fn range_constraints(events: &[std::collections::BTreeMap<String, String>]) -> Option<Vec<String>> {
     let mut out = Vec::new();
+    // Whether an interval is open, and whether it was opened from the very start.
+    let mut open: Option<bool> = None;
     for e in events {
         for (k, v) in e {
-            match k.as_str() {
-                "introduced" if v != "0" => out.push(format!(">={v}")),
-                "introduced" => {}
-                "fixed" => out.push(format!("<{v}")),
-                "last_affected" => out.push(format!("<={v}")),
+            match (k.as_str(), open) {
+                ("introduced", None) if v == "0" => open = Some(true),
+                ("introduced", None) => {
+                    out.push(format!(">={v}"));
+                    open = Some(false);
+                }
+                ("fixed", Some(_)) => {
+                    out.push(format!("<{v}"));
+                    open = None;
+                }
+                ("last_affected", Some(_)) => {
+                    out.push(format!("<={v}"));
+                    open = None;
+                }
+                // A repeated `introduced` inside an open interval, or a close with none open,
+                // changes nothing; `limit` and unknown events bound nothing Palisade matches.
                 _ => {}
             }
         }
     }
-    out
+    match open {
+        Some(true) => None,
+        _ => Some(out),
+    }
+}
+
+/// The version ranges of one OSV `affected` entry as `vers` texts of the package's type: one per
+/// `SEMVER` or `ECOSYSTEM` range and one for the explicit `versions` list. They are a union (a
+/// version in any of them is affected), so they stay separate ranges: osv.dev lists a range's
+/// boundary versions in `versions` as well, and one `vers` may not name a version twice. `None`
+/// when some range holds every version.
+fn affected_ranges(kind: &str, a: &OsvAffected) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for r in a
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM")
+    {
+        let constraints = range_constraints(&r.events)?;
+        if !constraints.is_empty() {
+            out.push(format!("vers:{kind}/{}", constraints.join("|")));
+        }
+    }
+    // Listed once each, by the package's own order where Palisade has it (`1.0` and `1.0.0` are
+    // one PyPI version); a version that order cannot read is kept for the matcher to refuse.
+    let scheme = Scheme::from_type(kind).ok();
+    let mut versions: Vec<&str> = Vec::new();
+    let mut seen: Vec<Version> = Vec::new();
+    for v in a
+        .versions
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        match scheme.and_then(|s| Version::parse(s, v).ok()) {
+            Some(parsed) if seen.contains(&parsed) => {}
+            Some(parsed) => {
+                seen.push(parsed);
+                versions.push(v);
+            }
+            None if versions.contains(&v) => {}
+            None => versions.push(v),
+        }
+    }
+    if !versions.is_empty() {
+        out.push(format!("vers:{kind}/{}", versions.join("|")));
+    }
+    Some(out)
 }
 
 /// Reads one OSV record (JSON). Affected packages of an ecosystem Palisade does not order, or
@@ -117,27 +182,38 @@ pub fn parse_osv(data: &[u8]) -> Result<(Advisory, Vec<String>), String> {
                 continue;
             }
         };
-        let mut constraints: Vec<String> = a
-            .ranges
-            .iter()
-            .filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM")
-            .flat_map(|r| range_constraints(&r.events))
-            .collect();
-        constraints.extend(a.versions.iter().map(|v| v.to_string()));
-        constraints.dedup();
-        if constraints.is_empty() {
-            notes.push(format!("affected[{i}]: no version range Palisade reads"));
-            continue;
-        }
-        let vers_text = format!("vers:{}/{}", purl.purl_type(), constraints.join("|"));
-        match Vers::parse(&vers_text) {
-            Ok(vers) => products.push(AffectedProduct {
+        let ranges: Vec<Option<Vers>> = match affected_ranges(purl.purl_type(), a) {
+            None => vec![None],
+            Some(texts) if texts.is_empty() => {
+                notes.push(format!("affected[{i}]: no version range Palisade reads"));
+                continue;
+            }
+            Some(texts) => texts
+                .iter()
+                .filter_map(|t| match Vers::parse(t) {
+                    Ok(v) => Some(Some(v)),
+                    Err(e) => {
+                        notes.push(format!("affected[{i}]: {e}"));
+                        None
+                    }
+                })
+                .collect(),
+        };
+        for vers in ranges {
+            // Every version is a range of `*`, not a package URL without one (which the
+            // matcher would read the same way, but says less to a reader of the advisory).
+            let vers = vers.or_else(|| Vers::parse(&format!("vers:{}/*", purl.purl_type())).ok());
+            let product = AffectedProduct {
                 name: p.name.clone(),
                 cpe: None,
-                purl: Some(purl),
-                vers: Some(vers),
-            }),
-            Err(e) => notes.push(format!("affected[{i}]: {e}")),
+                purl: Some(purl.clone()),
+                vers,
+            };
+            // A range the package's order cannot read would match nothing: say so here.
+            match rules_for_product(&product) {
+                Ok(_) => products.push(product),
+                Err(e) => notes.push(format!("affected[{i}]: {e}")),
+            }
         }
     }
     let mut cves: Vec<CveId> = std::iter::once(&r.id)
@@ -201,6 +277,108 @@ mod tests {
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(notes[2].starts_with("affected[4].package"), "{notes:?}");
         assert!(a.modified.is_some());
+    }
+
+    /// Whether the record's products name `purl` at `version`.
+    fn affects(a: &Advisory, purl: &str, version: &str) -> bool {
+        let identity = palisade_domain::exposure::Identity::of_purl(&Purl::parse(purl).unwrap());
+        a.products.iter().any(|p| {
+            rules_for_product(p)
+                .unwrap()
+                .iter()
+                .any(|r| r.names(&identity, Some(version)))
+        })
+    }
+
+    #[test]
+    fn a_range_and_a_version_list_naming_its_boundary_are_a_union() {
+        // As osv.dev writes records: the range's boundary versions are listed again.
+        for (ecosystem, name, purl, inside, fixed) in [
+            ("npm", "left-pad", "pkg:npm/left-pad", "1.5.0", "2.0.0"),
+            ("PyPI", "Django", "pkg:pypi/django", "1.5.0", "2.0.0"),
+            (
+                "Maven",
+                "org.x:core",
+                "pkg:maven/org.x/core",
+                "1.5.0",
+                "2.0.0",
+            ),
+            (
+                "Debian:12",
+                "openssl",
+                "pkg:deb/debian/openssl",
+                "1.5.0-1",
+                "2.0.0-1",
+            ),
+        ] {
+            let record = format!(
+                r#"{{"id": "OSV-1", "aliases": ["CVE-2024-0001"], "affected": [{{
+                  "package": {{"ecosystem": "{ecosystem}", "name": "{name}"}},
+                  "ranges": [{{"type": "ECOSYSTEM", "events": [{{"introduced": "1.0.0"}}, {{"fixed": "{fixed}"}}]}}],
+                  "versions": ["1.0.0", "{inside}", "1.0.0", "3.0.0"]}}]}}"#
+            );
+            let (a, notes) = parse_osv(record.as_bytes()).unwrap();
+            assert!(notes.is_empty(), "{ecosystem}: {notes:?}");
+            assert!(affects(&a, purl, "1.0.0"), "{ecosystem}");
+            assert!(affects(&a, purl, inside), "{ecosystem}");
+            assert!(
+                affects(&a, purl, "3.0.0"),
+                "{ecosystem}: listed outside the range"
+            );
+            assert!(!affects(&a, purl, fixed), "{ecosystem}");
+            assert!(!affects(&a, purl, "0.9.0"), "{ecosystem}");
+        }
+    }
+
+    #[test]
+    fn introduced_zero_alone_is_every_version() {
+        let record = br#"{"id": "MAL-2024-1", "affected": [{
+            "package": {"ecosystem": "npm", "name": "evil-pkg"},
+            "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}"#;
+        let (a, notes) = parse_osv(record).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(a.products.len(), 1);
+        assert_eq!(
+            a.products[0].vers.as_ref().unwrap().to_string(),
+            "vers:npm/*"
+        );
+        for v in ["0.0.1", "1.0.0", "99.1.0"] {
+            assert!(affects(&a, "pkg:npm/evil-pkg", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn overlapping_ranges_each_keep_their_versions() {
+        // Two ranges of one package that overlap (a SEMVER and an ECOSYSTEM reading, or two
+        // branches) are not one `vers`: their sorted constraints would lose the overlap.
+        let record = br#"{"id": "OSV-2", "affected": [{
+            "package": {"ecosystem": "npm", "name": "x"},
+            "ranges": [
+              {"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "2.0.0"}]},
+              {"type": "ECOSYSTEM", "events": [{"introduced": "1.5.0"}, {"last_affected": "3.0.0"}]},
+              {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.5.0"}]}]}]}"#;
+        let (a, notes) = parse_osv(record).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        for (v, hit) in [
+            ("0.1.0", true),
+            ("0.5.0", false),
+            ("1.2.0", true),
+            ("1.7.0", true),
+            ("2.5.0", true),
+            ("3.0.0", true),
+            ("3.0.1", false),
+        ] {
+            assert_eq!(affects(&a, "pkg:npm/x", v), hit, "{v}");
+        }
+    }
+
+    #[test]
+    fn equal_versions_written_differently_are_listed_once() {
+        let record = br#"{"id": "PYSEC-1", "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "pkg"}, "versions": ["1.0", "1.0.0", "1.1"]}]}"#;
+        let (a, notes) = parse_osv(record).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(affects(&a, "pkg:pypi/pkg", "1.0") && affects(&a, "pkg:pypi/pkg", "1.1"));
     }
 
     #[test]
