@@ -83,7 +83,15 @@ pub struct ExposedOrg {
     /// The organisation's name, for national roles only: anyone else sees their own
     /// organisations by code.
     pub name: Option<String>,
-    pub components: Vec<Component>,
+    pub components: Vec<MatchedComponent>,
+}
+
+/// A component an exposure answer names, and which of the answer's sources name it.
+#[derive(Debug, Clone)]
+pub struct MatchedComponent {
+    pub component: Component,
+    /// Positions in [`ExposureReport::sources`], in order.
+    pub sources: Vec<usize>,
 }
 
 /// The answer to an exposure question.
@@ -233,18 +241,33 @@ impl App {
         Ok(out)
     }
 
-    /// The organisation's components any of the rules name.
-    async fn matching_components(&self, org: OrgId, rules: &[Rule]) -> Result<Vec<Component>> {
+    /// The organisation's components any source's rules name, each with the sources naming it.
+    async fn matching_components(
+        &self,
+        org: OrgId,
+        sets: &[(Source, Vec<Rule>)],
+    ) -> Result<Vec<MatchedComponent>> {
         Ok(self
             .store
             .current_components(org)
             .await?
             .into_iter()
-            .filter(|c| {
+            .filter_map(|c| {
                 let identity = c.identity();
-                rules
+                let sources: Vec<usize> = sets
                     .iter()
-                    .any(|r| r.names(&identity, c.version.as_deref()))
+                    .enumerate()
+                    .filter(|(_, (_, rules))| {
+                        rules
+                            .iter()
+                            .any(|r| r.names(&identity, c.version.as_deref()))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                (!sources.is_empty()).then_some(MatchedComponent {
+                    component: c,
+                    sources,
+                })
             })
             .collect())
     }
@@ -259,12 +282,11 @@ impl App {
         page: PageRequest,
     ) -> Result<ExposureReport> {
         let cve = CveId::parse(cve).map_err(|e| AppError::invalid("cve", e))?;
-        let mut sources = Vec::new();
-        let mut rules = Vec::new();
+        // Every alert and advisory naming the CVE: their products together (a union).
+        let mut sets: Vec<(Source, Vec<Rule>)> = Vec::new();
         for set in self.rule_sets().await?.iter().flat_map(|s| s.iter()) {
             if set.cves.contains(&cve) {
-                rules.extend(set.rules.iter().cloned());
-                sources.push(set.source.clone());
+                sets.push((set.source.clone(), set.rules.clone()));
             }
         }
         let (kev, _) = self.kev_catalogue().await?;
@@ -272,13 +294,15 @@ impl App {
             .binary_search_by(|e| e.cve.cmp(&cve))
             .ok()
             .map(|i| kev[i].clone());
-        if rules.is_empty()
+        if sets.iter().all(|(_, rules)| rules.is_empty())
             && let Some(entry) = &kev
         {
-            rules.push(entry.product_rule());
-            sources.push(Source::KevProduct { cve: cve.clone() });
+            sets.push((
+                Source::KevProduct { cve: cve.clone() },
+                vec![entry.product_rule()],
+            ));
         }
-        self.exposure(actor, sources, kev, rules, page).await
+        self.exposure(actor, sets, kev, page).await
     }
 
     /// Who is exposed to an alert's products; the organisations' own view shows only theirs.
@@ -289,29 +313,30 @@ impl App {
         page: PageRequest,
     ) -> Result<ExposureReport> {
         let alert = self.readable_alert(actor, reference).await?;
-        let rules = rules_of(&alert.fields.products);
-        let sources = vec![Source::Alert {
-            reference: alert.reference,
-            title: alert.fields.title,
-        }];
-        self.exposure(actor, sources, None, rules, page).await
+        let sets = vec![(
+            Source::Alert {
+                reference: alert.reference,
+                title: alert.fields.title,
+            },
+            rules_of(&alert.fields.products),
+        )];
+        self.exposure(actor, sets, None, page).await
     }
 
     async fn exposure(
         &self,
         actor: &Actor,
-        sources: Vec<Source>,
+        sets: Vec<(Source, Vec<Rule>)>,
         kev: Option<KevEntry>,
-        rules: Vec<Rule>,
         page: PageRequest,
     ) -> Result<ExposureReport> {
-        // Matching components per organisation, from the index.
+        // Matching components per organisation, from the index: each once, however many
+        // sources name it.
+        let rules: Vec<Rule> = sets.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
         let counts: BTreeMap<OrgId, usize> = self
             .with_index(|ix| {
                 let mut counts = BTreeMap::new();
-                for rule in &rules {
-                    ix.for_each_match(rule, |_, org| *counts.entry(org).or_insert(0) += 1);
-                }
+                ix.for_each_match_of_any(&rules, |_, org| *counts.entry(org).or_insert(0) += 1);
                 counts
             })
             .await?;
@@ -340,7 +365,7 @@ impl App {
         let names = actor.principal.may_global(GlobalAction::ViewNationalEstate);
         let mut items = Vec::with_capacity(page_of.items.len());
         for org in page_of.items {
-            let matching = self.matching_components(org.id, &rules).await?;
+            let matching = self.matching_components(org.id, &sets).await?;
             items.push(ExposedOrg {
                 code: org.code,
                 name: names.then_some(org.name),
@@ -348,7 +373,7 @@ impl App {
             });
         }
         Ok(ExposureReport {
-            sources,
+            sources: sets.into_iter().map(|(s, _)| s).collect(),
             kev,
             organisations: Page::of(items, page_of.total as i64, page),
             components,
@@ -675,17 +700,23 @@ impl App {
         let (has_inventory, matches) = self
             .with_index_held(|held| {
                 let mut n = 0usize;
-                for rule in &rules {
-                    held.index
-                        .for_each_match(rule, |_, o| n += usize::from(o == org));
-                }
+                held.index
+                    .for_each_match_of_any(&rules, |_, o| n += usize::from(o == org));
                 (held.org_upload.contains_key(&org), n)
             })
             .await?;
         let components = if matches == 0 {
             Vec::new()
         } else {
-            self.matching_components(org, &rules).await?
+            let source = Source::Alert {
+                reference: alert.reference,
+                title: alert.fields.title,
+            };
+            self.matching_components(org, &[(source, rules)])
+                .await?
+                .into_iter()
+                .map(|m| m.component)
+                .collect()
         };
         Ok(Some(Suggestion {
             has_inventory,

@@ -161,6 +161,37 @@ impl<K> Versions<K> {
         }
     }
 
+    /// Calls `visit` with the slot of every version `affects` names, and with `None` when it
+    /// names the components of unknown version.
+    fn matching_slots(&self, affects: &Affects, mut visit: impl FnMut(Option<usize>)) {
+        match affects {
+            Affects::All => {
+                self.order.values().for_each(|i| visit(Some(*i)));
+                visit(None);
+            }
+            Affects::Exactly(v) => {
+                if let Some(&i) = self.order.get(v) {
+                    visit(Some(i));
+                }
+            }
+            Affects::Range(range) => {
+                let exclusions = range.has_exclusions();
+                for i in range.intervals() {
+                    let (low, high) = (bound(&i.low), bound(&i.high));
+                    if !ordered(&low, &high) {
+                        continue;
+                    }
+                    for (v, i) in self.order.range::<Version, _>((low, high)) {
+                        // Intervals ignore `!=`; containment settles it where there is one.
+                        if !exclusions || range.contains(v) {
+                            visit(Some(*i));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The slot of a version as written, parsing it the first time it is seen.
     fn slot(&mut self, text: &str) -> Result<usize, String> {
         if let Some(&i) = self.by_text.get(text) {
@@ -271,39 +302,38 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
 
     /// Calls `found` with the version (None when unknown) and key of every component the rule
     /// names. Components of unknown version match only a rule for every version.
-    pub fn for_each_match(&self, rule: &Rule, mut found: impl FnMut(Option<&Version>, K)) {
-        let Some(slot) = self.by_identity.get(&rule.identity) else {
-            return;
-        };
-        let mut visit = |i: usize| {
-            let (v, keys) = &slot.slots[i];
-            keys.iter().for_each(|k| found(Some(v), *k));
-        };
-        match &rule.affects {
-            Affects::All => {
-                slot.order.values().for_each(|i| visit(*i));
-                slot.unknown.iter().for_each(|k| found(None, *k));
-            }
-            Affects::Exactly(v) => {
-                if let Some(&i) = slot.order.get(v) {
-                    visit(i);
+    pub fn for_each_match(&self, rule: &Rule, found: impl FnMut(Option<&Version>, K)) {
+        self.for_each_match_of_any(std::slice::from_ref(rule), found);
+    }
+
+    /// Calls `found` once for every component any of the rules names, however many name it: the
+    /// rules of several sources are a union, not a sum.
+    pub fn for_each_match_of_any(
+        &self,
+        rules: &[Rule],
+        mut found: impl FnMut(Option<&Version>, K),
+    ) {
+        // Per identity: which version slots were visited, and whether the unknown ones were.
+        let mut visited: HashMap<&Identity, (Vec<bool>, bool)> = HashMap::default();
+        for rule in rules {
+            let Some(slot) = self.by_identity.get(&rule.identity) else {
+                continue;
+            };
+            let (seen, seen_unknown) = visited
+                .entry(&rule.identity)
+                .or_insert_with(|| (vec![false; slot.slots.len()], false));
+            slot.matching_slots(&rule.affects, |i| match i {
+                Some(i) if !seen[i] => {
+                    seen[i] = true;
+                    let (v, keys) = &slot.slots[i];
+                    keys.iter().for_each(|k| found(Some(v), *k));
                 }
-            }
-            Affects::Range(range) => {
-                let exclusions = range.has_exclusions();
-                for i in range.intervals() {
-                    let (low, high) = (bound(&i.low), bound(&i.high));
-                    if !ordered(&low, &high) {
-                        continue;
-                    }
-                    for (v, i) in slot.order.range::<Version, _>((low, high)) {
-                        // Intervals ignore `!=`; containment settles it where there is one.
-                        if !exclusions || range.contains(v) {
-                            visit(*i);
-                        }
-                    }
+                None if !*seen_unknown => {
+                    *seen_unknown = true;
+                    slot.unknown.iter().for_each(|k| found(None, *k));
                 }
-            }
+                _ => {}
+            });
         }
     }
 
@@ -467,6 +497,34 @@ mod tests {
         let mut got: Vec<usize> = rules.iter().flat_map(|r| ix.matches(r)).collect();
         got.sort();
         assert_eq!(got, [0, 2]);
+    }
+
+    #[test]
+    fn rules_that_overlap_name_each_component_once() {
+        let (ix, versions) = index();
+        let rules: Vec<Rule> = [
+            "vers:maven/>=2.0.0|<2.15.0",
+            "vers:maven/>=2.14.0|<2.17.0",
+            "vers:maven/2.14.1",
+        ]
+        .into_iter()
+        .flat_map(|v| {
+            rules_for_product(&product(
+                None,
+                Some("pkg:maven/org.apache.logging.log4j/log4j-core"),
+                Some(v),
+            ))
+            .unwrap()
+        })
+        .collect();
+        let mut seen = Vec::new();
+        ix.for_each_match_of_any(&rules, |_, k| seen.push(versions[k as usize]));
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(seen.len(), unique.len(), "{seen:?}");
+        let separately: usize = rules.iter().map(|r| ix.matches(r).len()).sum();
+        assert!(separately > seen.len(), "the rules overlap");
     }
 
     #[test]

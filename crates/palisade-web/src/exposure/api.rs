@@ -83,7 +83,17 @@ pub struct ExposedOrgDto {
     pub org_code: String,
     /// Shown to national roles only.
     pub org_name: Option<String>,
-    pub components: Vec<ComponentFields>,
+    pub components: Vec<MatchedComponentDto>,
+}
+
+/// A matching component and which of the answer's sources name it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedComponentDto {
+    #[serde(flatten)]
+    pub component: ComponentFields,
+    /// Positions (from 0) in the answer's `sources` of those naming this component: the answer
+    /// is the union of what every source says.
+    pub sources: Vec<usize>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,7 +119,14 @@ pub(crate) fn exposure_dto(r: ExposureReport) -> ExposureDto {
             .map(|e| ExposedOrgDto {
                 org_code: e.code,
                 org_name: e.name,
-                components: e.components.into_iter().map(Into::into).collect(),
+                components: e
+                    .components
+                    .into_iter()
+                    .map(|m| MatchedComponentDto {
+                        component: m.component.into(),
+                        sources: m.sources,
+                    })
+                    .collect(),
             })
             .collect(),
         meta,

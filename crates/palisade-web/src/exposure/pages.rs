@@ -49,6 +49,16 @@ pub(crate) fn source_text(s: palisade_app::exposure::Source) -> String {
     }
 }
 
+/// A source in a few words: its kind and reference.
+fn source_ref(s: &palisade_app::exposure::Source) -> String {
+    use palisade_app::exposure::Source;
+    match s {
+        Source::Alert { reference, .. } => format!("alert {reference}"),
+        Source::Advisory { feed, id, .. } => format!("{} {id}", feed.to_uppercase()),
+        Source::KevProduct { cve } => format!("KEV {}", cve.as_str()),
+    }
+}
+
 /// A component for people: its asset, then its package URL or vendor, product and version.
 pub(crate) fn component_text(c: &palisade_domain::inventory::Component) -> String {
     let name = c
@@ -83,6 +93,16 @@ pub(crate) fn exposure_page(
     let (kev, sources, rows, total, components, pager) = match report {
         Some(r) => {
             let pager = Pager::new(&r.organisations, base);
+            // With several sources, each component says which of them name it.
+            let refs: Vec<String> = r.sources.iter().map(source_ref).collect();
+            let matched = |m: &palisade_app::exposure::MatchedComponent| {
+                let text = component_text(&m.component);
+                if refs.len() < 2 {
+                    return text;
+                }
+                let by: Vec<&str> = m.sources.iter().map(|i| refs[*i].as_str()).collect();
+                format!("{text} (named by {})", by.join(", "))
+            };
             (
                 r.kev
                     .map(|k| (date_text(k.date_added), k.name, k.ransomware)),
@@ -90,13 +110,7 @@ pub(crate) fn exposure_page(
                 r.organisations
                     .items
                     .into_iter()
-                    .map(|e| {
-                        (
-                            e.code,
-                            e.name,
-                            e.components.iter().map(component_text).collect(),
-                        )
-                    })
+                    .map(|e| (e.code, e.name, e.components.iter().map(matched).collect()))
                     .collect(),
                 r.organisations.total,
                 r.components,

@@ -500,6 +500,66 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
         .json();
     assert_eq!(e["components"], 1, "{e}");
 
+    // An alert naming the same CVE with a wider range: the answer is the union of both, each
+    // component counted once and saying which sources name it.
+    let mut log4shell = high_alert(true);
+    log4shell["cves"] = json!(["CVE-2021-44228"]);
+    let alert = h.create_alert(&w.admin.1, log4shell).await;
+    let e = h
+        .api(
+            Method::GET,
+            "/api/v1/exposure?cve=CVE-2021-44228",
+            Some(&w.analyst.1),
+            None,
+        )
+        .await
+        .json();
+    let sources: Vec<&str> = e["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, [alert.as_str(), "GHSA-jfh8-c2jp-5v3q"], "{e}");
+    let named: Vec<(&str, &Value)> = e["items"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["asset"].as_str().unwrap(), &c["sources"]))
+        .collect();
+    assert_eq!(
+        named,
+        [("app-1", &json!([0, 1])), ("app-2", &json!([0]))],
+        "{e}"
+    );
+    assert_eq!(e["components"], 2, "each component once: {e}");
+    // The organisation's own answer agrees with the national one.
+    let own = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/A81001/exposure",
+            Some(&w.member.1),
+            None,
+        )
+        .await
+        .json();
+    let mut own_assets: Vec<&str> = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m["cves"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("CVE-2021-44228"))
+        })
+        .flat_map(|m| m["components"].as_array().unwrap())
+        .map(|c| c["asset"].as_str().unwrap())
+        .collect();
+    own_assets.sort_unstable();
+    own_assets.dedup();
+    assert_eq!(own_assets, ["app-1", "app-2"], "{own}");
+
     // CSAF advisories are kept for matching too, without drafting alerts.
     if let Some(dir) = shared_data("data/csaf-2.0/examples/csaf") {
         let files = palisade_formats::files::read_dir_files(&dir, ".json").unwrap();
@@ -516,6 +576,9 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
             .api(Method::GET, "/api/v1/alerts", Some(&w.admin.1), None)
             .await
             .json();
-        assert_eq!(alerts["meta"]["total"], 0, "no alert is drafted");
+        assert_eq!(
+            alerts["meta"]["total"], 1,
+            "no alert is drafted (the one is published above)"
+        );
     }
 }
