@@ -9,6 +9,10 @@
 //! prefix (`3.11.4` is in `3.11`, `7 SP1` is `7-sp1`), by the start of a cycle (`7` can only be
 //! `7-sp1`) or by the cycle's latest version (`6.1.7601` is Windows 7). A version that fits
 //! several cycles is unsupported only when every one of them has ended.
+//!
+//! A release is supported through its `eol` day and unsupported from the day after, as
+//! endoflife.date counts it (`today > eol`); an extended-support agreement covers the days from
+//! its start to its end, both included.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -22,7 +26,8 @@ use crate::inventory::Component;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "on")]
 pub enum Support {
-    /// Ends on this day: from then on the release is unsupported.
+    /// Supported up to and including this day, unsupported from the next: endoflife.date's own
+    /// rule is `today > eol`, so the end day is still a supported day.
     Until(#[serde(with = "crate::dates::iso_date")] Date),
     /// Has ended, on a day the data does not give.
     Ended,
@@ -31,9 +36,11 @@ pub enum Support {
 }
 
 impl Support {
+    /// Whether support has ended by `day`: the day after the end day, as the data's source
+    /// counts it.
     pub fn ended_on(self, day: Date) -> bool {
         match self {
-            Support::Until(d) => day >= d,
+            Support::Until(d) => day > d,
             Support::Ended => true,
             Support::Ongoing => false,
         }
@@ -495,10 +502,12 @@ mod tests {
     }
 
     #[test]
-    fn support_ends_on_its_day() {
+    fn support_ends_after_its_day() {
+        // Windows 7: end of support 2020-01-14, still a supported day (`today > eol`).
         let s = Support::Until(day("2020-01-14"));
         assert!(!s.ended_on(day("2020-01-13")));
-        assert!(s.ended_on(day("2020-01-14")));
+        assert!(!s.ended_on(day("2020-01-14")));
+        assert!(s.ended_on(day("2020-01-15")));
         assert!(Support::Ended.ended_on(day("1990-01-01")));
         assert!(!Support::Ongoing.ended_on(day("2999-01-01")));
         assert_eq!(Support::Ended.later(s), s);

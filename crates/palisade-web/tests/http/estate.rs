@@ -137,11 +137,19 @@ async fn unsupported_systems_follow_the_lifecycles_and_mitigations(h: H) {
         Value::Null,
         "XP ended without a date"
     );
-    // Support ends on its day: Python 2.7 on 2020-01-01, Windows 7 on 2020-01-14.
-    let then = report("2019-12-31", &w.analyst.1).await.json();
-    assert_eq!(assets(&then), ["PC-2 5-sp3"]);
-    let then = report("2020-01-13", &w.analyst.1).await.json();
-    assert_eq!(assets(&then), ["PC-2 5-sp3", "app-1 2.7"]);
+    // The end day is still supported (endoflife.date: `today > eol`): Python 2.7 ends on
+    // 2020-01-01, Windows 7 on 2020-01-14; each is unsupported from the day after.
+    for (on, expected) in [
+        ("2019-12-31", &["PC-2 5-sp3"][..]),
+        ("2020-01-01", &["PC-2 5-sp3"]),
+        ("2020-01-02", &["PC-2 5-sp3", "app-1 2.7"]),
+        ("2020-01-13", &["PC-2 5-sp3", "app-1 2.7"]),
+        ("2020-01-14", &["PC-2 5-sp3", "app-1 2.7"]),
+        ("2020-01-15", &["PC-1 7-sp1", "PC-2 5-sp3", "app-1 2.7"]),
+    ] {
+        let then = report(on, &w.analyst.1).await.json();
+        assert_eq!(assets(&then), expected, "on {on}");
+    }
     assert_eq!(
         report("2020-02-30", &w.member.1).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
