@@ -257,6 +257,7 @@ impl App {
             serde_json::json!({
                 "asset": m.asset, "vendor": m.vendor, "product": m.product,
                 "action": m.action.as_str(),
+                "from": m.from.map(palisade_domain::dates::date_text),
                 "until": m.until.map(palisade_domain::dates::date_text),
             }),
         );

@@ -358,13 +358,17 @@ impl MitigationAction {
 pub const EVIDENCE_MAX: usize = 2000;
 
 /// A mitigation as submitted: the system (asset, vendor and product as the inventory names
-/// them), the action, the agreement's end for extended support, and the evidence.
+/// them), the action, the agreement's first and last day for extended support, and the evidence.
+/// Missing fields are empty, as a form leaves them.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct MitigationInput {
     pub asset: String,
     pub vendor: String,
     pub product: String,
     pub action: String,
+    /// The agreement's first day; empty for the day it is recorded.
+    pub from: String,
     pub until: String,
     pub evidence: String,
 }
@@ -376,6 +380,8 @@ pub struct Mitigation {
     pub vendor: String,
     pub product: String,
     pub action: MitigationAction,
+    /// The first day an extended-support agreement covers (only for that action).
+    pub from: Option<Date>,
     /// The last day an extended-support agreement covers (only for that action).
     pub until: Option<Date>,
     pub evidence: String,
@@ -394,9 +400,11 @@ impl Mitigation {
     }
 
     /// Whether the system counts as supported on `day` whatever its product's end of life: under
-    /// an extended-support agreement that has not ended.
+    /// an extended-support agreement running that day (from its first to its last day).
     pub fn covers(&self, day: Date) -> bool {
-        self.action == MitigationAction::ExtendedSupport && self.until.is_some_and(|u| day <= u)
+        self.action == MitigationAction::ExtendedSupport
+            && self.from.is_none_or(|f| f <= day)
+            && self.until.is_some_and(|u| day <= u)
     }
 }
 
@@ -439,12 +447,32 @@ impl MitigationInput {
                 None
             }
         };
+        let from = match (action, self.from.trim()) {
+            (Some(MitigationAction::ExtendedSupport), "") => Some(today),
+            (Some(MitigationAction::ExtendedSupport), raw) => match parse_date("from", raw) {
+                Ok(d) if until.is_some_and(|u| d > u) => {
+                    e.push("from", format!("{} is after the last day", date_text(d)));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(err) => {
+                    e.push(err.field, err.message);
+                    None
+                }
+            },
+            (_, "") => None,
+            (_, _) => {
+                e.push("from", "is only given for an extended support agreement");
+                None
+            }
+        };
         e.into_result()?;
         Ok(Mitigation {
             asset: asset.unwrap_or_default(),
             vendor: vendor.unwrap_or_default(),
             product: product.unwrap_or_default(),
             action: action.unwrap_or(MitigationAction::Isolate),
+            from,
             until,
             evidence: evidence.unwrap_or_default(),
         })
@@ -469,12 +497,26 @@ mod tests {
             action: action.into(),
             until: until.into(),
             evidence: "ESU contract 2026-114".into(),
+            ..Default::default()
         };
         let m = input("extended_support", "2027-01-10")
             .validate(today)
             .unwrap();
+        // From the day it is recorded to its last day, both included.
+        assert_eq!(m.from, Some(today));
+        assert!(!m.covers(day("2026-11-24")));
+        assert!(m.covers(today));
         assert!(m.covers(day("2027-01-10")));
         assert!(!m.covers(day("2027-01-11")));
+        // An agreement that started earlier covers from its own first day.
+        let earlier = MitigationInput {
+            from: "2026-01-01".into(),
+            ..input("extended_support", "2027-01-10")
+        }
+        .validate(today)
+        .unwrap();
+        assert!(!earlier.covers(day("2025-12-31")));
+        assert!(earlier.covers(day("2026-01-01")));
         assert!(!input("isolate", "").validate(today).unwrap().covers(today));
         let fields = |i: MitigationInput| -> Vec<String> {
             i.validate(today)
@@ -485,6 +527,16 @@ mod tests {
                 .collect()
         };
         assert_eq!(fields(input("extended_support", "")), ["until"]);
+        let after = MitigationInput {
+            from: "2027-02-01".into(),
+            ..input("extended_support", "2027-01-10")
+        };
+        assert_eq!(fields(after), ["from"]);
+        let isolated = MitigationInput {
+            from: "2026-01-01".into(),
+            ..input("isolate", "")
+        };
+        assert_eq!(fields(isolated), ["from"]);
         assert_eq!(fields(input("extended_support", "2026-11-24")), ["until"]);
         // An agreement may end today (and covers today), never yesterday.
         assert!(

@@ -36,7 +36,7 @@ impl From<FeedRow> for FeedRecord {
 }
 
 const MITIGATION_COLUMNS: &str =
-    "id, asset, vendor, product, action, until_date, evidence, recorded_at";
+    "id, asset, vendor, product, action, from_date, until_date, evidence, recorded_at";
 
 #[derive(FromRow)]
 struct MitigationRow {
@@ -45,6 +45,7 @@ struct MitigationRow {
     vendor: String,
     product: String,
     action: String,
+    from_date: Option<String>,
     until_date: Option<String>,
     evidence: String,
     recorded_at: i64,
@@ -65,6 +66,14 @@ impl TryFrom<MitigationRow> for StoredMitigation {
                 product: r.product,
                 action: MitigationAction::parse(&r.action)
                     .ok_or_else(|| corrupt("mitigation action", &r.action))?,
+                // An agreement recorded before its first day was kept began when recorded.
+                from: match r.from_date {
+                    Some(d) => Some(parse_date("from", &d).map_err(|_| corrupt("date", &d))?),
+                    None if r.action == MitigationAction::ExtendedSupport.as_str() => {
+                        Some(palisade_domain::clock::from_unix(r.recorded_at).date())
+                    }
+                    None => None,
+                },
                 until: r
                     .until_date
                     .map(|d| parse_date("until", &d).map_err(|_| corrupt("date", &d)))
@@ -254,9 +263,11 @@ impl crate::EstateStore for SqlStore {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO estate_mitigations (org_id, asset, vendor, product, action, until_date, \
-             evidence, recorded_at, by_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             evidence, recorded_at, by_user, from_date) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (org_id, asset, vendor, product) DO UPDATE SET action = excluded.action, \
-             until_date = excluded.until_date, evidence = excluded.evidence, \
+             from_date = excluded.from_date, until_date = excluded.until_date, \
+             evidence = excluded.evidence, \
              recorded_at = excluded.recorded_at, by_user = excluded.by_user RETURNING id",
         )
         .bind(org_id)
@@ -268,6 +279,7 @@ impl crate::EstateStore for SqlStore {
         .bind(&m.evidence)
         .bind(stamp.at)
         .bind(stamp.user_id)
+        .bind(m.from.map(date_text))
         .fetch_one(&mut *tx)
         .await?;
         audit.entity_id = id.to_string();

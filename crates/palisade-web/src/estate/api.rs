@@ -238,6 +238,8 @@ pub struct MitigationDto {
     pub product: String,
     /// `replace`, `remove`, `isolate` or `extended_support`.
     pub action: String,
+    /// The first day an extended-support agreement covers.
+    pub from: Option<String>,
     /// The last day an extended-support agreement covers.
     pub until: Option<String>,
     pub evidence: String,
@@ -253,6 +255,7 @@ impl From<StoredMitigation> for MitigationDto {
             vendor: m.vendor,
             product: m.product,
             action: m.action.as_str().into(),
+            from: m.from.map(date_text),
             until: m.until.map(date_text),
             evidence: m.evidence,
             recorded_at: time_text(s.recorded_at),
@@ -364,6 +367,10 @@ pub struct MitigationBody {
     pub product: String,
     /// `replace`, `remove`, `isolate` or `extended_support`.
     pub action: String,
+    /// For `extended_support` only: the agreement's first day, `YYYY-MM-DD` (the day it is
+    /// recorded when left out). It covers no day before.
+    #[serde(default)]
+    pub from: Option<String>,
     /// For `extended_support` only: the agreement's last day, `YYYY-MM-DD`.
     #[serde(default)]
     pub until: Option<String>,
@@ -377,6 +384,7 @@ impl From<MitigationBody> for MitigationInput {
             vendor: b.vendor,
             product: b.product,
             action: b.action,
+            from: b.from.unwrap_or_default(),
             until: b.until.unwrap_or_default(),
             evidence: b.evidence,
         }

@@ -61,9 +61,15 @@ impl SystemRow {
             extended: u.eoes.and_then(|s| s.date()).map(date_text),
             mitigation: u.mitigation.map(|m| {
                 let m = m.mitigation;
-                match m.until {
-                    Some(d) => format!("{} until {}", m.action.label(), date_text(d)),
-                    None => m.action.label().to_string(),
+                match (m.from, m.until) {
+                    (Some(f), Some(u)) => format!(
+                        "{} from {} until {}",
+                        m.action.label(),
+                        date_text(f),
+                        date_text(u)
+                    ),
+                    (None, Some(u)) => format!("{} until {}", m.action.label(), date_text(u)),
+                    _ => m.action.label().to_string(),
                 }
             }),
         }
@@ -272,25 +278,8 @@ pub struct MitigationForm {
     pub errors: Errors,
     pub code: String,
     pub name: String,
-    pub f: MitigationValues,
+    pub f: MitigationInput,
     pub actions: Vec<(String, String, bool)>,
-}
-
-/// The form as typed; the system comes from the link on the estate page.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct MitigationValues {
-    #[serde(default)]
-    pub asset: String,
-    #[serde(default)]
-    pub vendor: String,
-    #[serde(default)]
-    pub product: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub until: String,
-    #[serde(default)]
-    pub evidence: String,
 }
 
 pub(crate) fn mitigation_page(
@@ -298,7 +287,7 @@ pub(crate) fn mitigation_page(
     code: String,
     name: String,
     errors: Errors,
-    f: MitigationValues,
+    f: MitigationInput,
 ) -> MitigationForm {
     MitigationForm {
         l: Layout::for_session(&u.0),
@@ -323,7 +312,7 @@ pub(crate) async fn mitigation_form(
     State(s): State<AppState>,
     u: PageUser,
     Path(code): Path<String>,
-    Query(mut f): Query<MitigationValues>,
+    Query(mut f): Query<MitigationInput>,
 ) -> PageResult {
     let view = s
         .app
@@ -339,6 +328,7 @@ pub(crate) async fn mitigation_form(
         .find(|m| m.system() == (f.asset.as_str(), f.vendor.as_str(), f.product.as_str()))
     {
         f.action = m.action.as_str().into();
+        f.from = m.from.map(date_text).unwrap_or_default();
         f.until = m.until.map(date_text).unwrap_or_default();
         f.evidence = m.evidence;
     }
@@ -355,21 +345,13 @@ pub(crate) async fn save_mitigation(
     State(s): State<AppState>,
     u: PageUser,
     Path(code): Path<String>,
-    Form(f): Form<MitigationValues>,
+    Form(f): Form<MitigationInput>,
 ) -> PageResult {
     let view = s
         .app
         .org_for(&u.0.actor, &code, OrgAction::ManageInventory)
         .await?;
-    let input = MitigationInput {
-        asset: f.asset.clone(),
-        vendor: f.vendor.clone(),
-        product: f.product.clone(),
-        action: f.action.clone(),
-        until: f.until.clone(),
-        evidence: f.evidence.clone(),
-    };
-    match s.app.save_mitigation(&u.0.actor, &code, &input).await {
+    match s.app.save_mitigation(&u.0.actor, &code, &f).await {
         Ok(_) => Ok(crate::kit::views::see_other(&format!(
             "/organisations/{}/estate",
             view.org.code

@@ -219,6 +219,31 @@ async fn unsupported_systems_follow_the_lifecycles_and_mitigations(h: H) {
         "the agreement has ended"
     );
     assert_eq!(after["items"][0]["mitigation"]["until"], "2027-01-10");
+    // It runs from the day it was recorded (the clock's 2025-06-15): no earlier day is covered.
+    assert_eq!(after["items"][0]["mitigation"]["from"], "2025-06-15");
+    for (on, covered) in [("2025-06-14", 0), ("2025-06-15", 1), ("2027-01-10", 1)] {
+        let r = report(on, &w.member.1).await.json();
+        assert_eq!(r["covered_by_extended_support"], covered, "on {on}");
+        assert_eq!(
+            r["items"][0]["asset"] == "PC-1",
+            covered == 0,
+            "on {on}: {r}"
+        );
+    }
+    let r = mitigate(
+        &w.member.1,
+        json!({"asset": "PC-1", "vendor": "Microsoft", "product": "Windows",
+        "action": "extended_support", "from": "2027-02-01", "until": "2027-01-10",
+        "evidence": "ESU contract 2026-114"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json()["error"]["details"][0]["field"],
+        "from",
+        "{}",
+        r.text()
+    );
     // Recording again replaces: one mitigation per system.
     let r = mitigate(
         &w.member.1,
