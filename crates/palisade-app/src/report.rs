@@ -30,6 +30,10 @@ pub struct Figures {
     /// The same share a year earlier, when that year has any publication.
     pub previous_met_or_exceeded_percent: Option<f64>,
     pub change_points: Option<f64>,
+    /// A year earlier: organisations that met or exceeded, of how many; every share and the
+    /// change are rounded once, from counts.
+    #[serde(skip)]
+    pub previous_counts: Option<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,12 +52,37 @@ pub struct NationalReport {
     pub by_region: Vec<Figures>,
 }
 
-fn percent(part: i64, whole: i64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+/// `part` of `whole` as a percentage with `places` decimals, rounded half up once from the
+/// counts (5 of 11 is 45.5 to one place and 45 to none, never 46 by rounding 45.5 again).
+fn percent_to(part: i64, whole: i64, places: u32) -> f64 {
+    if whole <= 0 {
+        return 0.0;
     }
+    let scale = 100 * 10i128.pow(places);
+    let (part, whole) = (i128::from(part), i128::from(whole));
+    let scaled = (2 * part * scale + whole).div_euclid(2 * whole);
+    scaled as f64 / 10f64.powi(places as i32)
+}
+
+/// A percentage to one decimal place, as the JSON and CSV report give it.
+fn percent(part: i64, whole: i64) -> f64 {
+    percent_to(part, whole, 1)
+}
+
+/// The change in points from `before` (met, total) to `now`, to one place, from the counts.
+fn change_points((met, total): (i64, i64), (pm, pt): (i64, i64)) -> f64 {
+    // met/total - pm/pt over the common denominator total × pt.
+    let (met, total, pm, pt) = (
+        i128::from(met),
+        i128::from(total),
+        i128::from(pm),
+        i128::from(pt),
+    );
+    let num = met * pt - pm * total;
+    let den = total * pt;
+    // Half away from zero, once: |num| × 1000 / den, then the sign.
+    let tenths = (2 * num.abs() * 1000 + den).div_euclid(2 * den);
+    num.signum() as f64 * tenths as f64 / 10.0
 }
 
 fn figures<'a>(
@@ -74,15 +103,16 @@ fn figures<'a>(
         statuses[Status::StandardsMet.as_str()] + statuses[Status::StandardsExceeded.as_str()];
     let published = total - statuses[Status::NotPublished.as_str()];
     let pct = percent(met, total);
-    let previous = before.and_then(|b| {
+    let previous_counts = before.and_then(|b| {
         let total: i64 = b.iter().map(|c| c.orgs).sum();
         let met: i64 = b
             .iter()
             .filter(|c| c.status.met_or_exceeded())
             .map(|c| c.orgs)
             .sum();
-        (total > 0).then(|| percent(met, total))
+        (total > 0).then_some((met, total))
     });
+    let previous = previous_counts.map(|(m, t)| percent(m, t));
     Figures {
         key,
         label,
@@ -94,7 +124,10 @@ fn figures<'a>(
         published_late: late,
         published_percent: percent(published, total),
         previous_met_or_exceeded_percent: previous,
-        change_points: previous.map(|p| ((pct - p) * 10.0).round() / 10.0),
+        change_points: previous_counts
+            .filter(|_| total > 0)
+            .map(|b| change_points((met, total), b)),
+        previous_counts,
     }
 }
 
@@ -217,21 +250,22 @@ impl NationalReport {
         let sentence = |label: &str, noun: &dyn Fn(i64) -> String, f: &Figures| {
             let mut s = format!(
                 "As of {as_of}, {}% of {label}, or {} {}, had met or exceeded the standard in the {} assessment",
-                f.met_or_exceeded_percent.round() as i64,
+                percent_to(f.met_or_exceeded, f.total, 0),
                 fmt_int(f.met_or_exceeded),
                 noun(f.met_or_exceeded),
                 self.year_label,
             );
-            if let (Some(p), Some(c)) = (f.previous_met_or_exceeded_percent, f.change_points) {
+            if let (Some((pm, pt)), Some(c)) = (f.previous_counts, f.change_points) {
                 let change = if c == 0.0 {
                     "unchanged".to_string()
                 } else {
                     let sign = if c > 0.0 { "up" } else { "down" };
-                    format!("{sign} {} points", format_points(c.abs()))
+                    let unit = if c.abs() == 1.0 { "point" } else { "points" };
+                    format!("{sign} {} {unit}", format_points(c.abs()))
                 };
                 s.push_str(&format!(
                     ", {change} on the year before ({}%)",
-                    p.round() as i64
+                    percent_to(pm, pt, 0)
                 ));
             }
             s.push_str(".\n");
@@ -251,7 +285,7 @@ impl NationalReport {
             "{} of {} organisations ({}%) had published their {} assessment",
             fmt_int(self.overall.published),
             fmt_int(self.overall.total),
-            self.overall.published_percent.round() as i64,
+            percent_to(self.overall.published, self.overall.total, 0),
             self.year_label
         ));
         match (&self.deadline, self.days_to_deadline) {
@@ -312,5 +346,65 @@ mod tests {
         assert_eq!(long_date("2024-07-14"), "14 July 2024");
         assert_eq!(percent(172, 210), 81.9);
         assert_eq!(percent(0, 0), 0.0);
+    }
+
+    #[test]
+    fn shares_are_rounded_once_from_the_counts() {
+        // 5 of 11 is 45.45%: 45.5 to one place, 45 to none (not 46 from 45.5).
+        assert_eq!(percent(5, 11), 45.5);
+        assert_eq!(percent_to(5, 11, 0), 45.0);
+        assert_eq!(percent_to(1, 8, 0), 13.0, "12.5 rounds half up");
+        assert_eq!(percent_to(1, 3, 1), 33.3);
+        assert_eq!(percent_to(2, 3, 1), 66.7);
+        // 5/11 − 4/9 = 1.01 points, not 45.5 − 44.4 = 1.1.
+        assert_eq!(change_points((5, 11), (4, 9)), 1.0);
+        assert_eq!(change_points((4, 9), (5, 11)), -1.0);
+        assert_eq!(change_points((1, 2), (1, 2)), 0.0);
+    }
+
+    #[test]
+    fn the_text_report_quotes_the_share_rounded_once() {
+        let count = |status: Status, orgs: i64| StatusCount {
+            org_type: OrgType::Optician,
+            category: OrgType::Optician.default_category(),
+            region: "London".into(),
+            status,
+            orgs,
+            late: 0,
+        };
+        let now = [
+            count(Status::StandardsMet, 5),
+            count(Status::NotPublished, 6),
+        ];
+        let before = [
+            count(Status::StandardsMet, 4),
+            count(Status::NotPublished, 5),
+        ];
+        let f = figures(
+            "optician".into(),
+            "Opticians".into(),
+            now.iter(),
+            Some(before.iter().collect()),
+        );
+        assert_eq!(f.met_or_exceeded_percent, 45.5);
+        let report = NationalReport {
+            year: 2025,
+            year_label: "2025-26".into(),
+            as_of: "2026-06-30".into(),
+            deadline: None,
+            days_to_deadline: None,
+            overall: f.clone(),
+            nhs_trusts: figures("trusts".into(), "NHS trusts".into(), [].iter(), None),
+            by_type: vec![f],
+            by_category: Vec::new(),
+            by_region: Vec::new(),
+        };
+        let text = report.to_text();
+        assert!(text.contains(", 45% of opticians, or 5 "), "{text}");
+        assert!(
+            text.contains("up 1 point on the year before (44%)"),
+            "{text}"
+        );
+        assert!(text.contains("5 of 11 organisations (45%)"), "{text}");
     }
 }
