@@ -22,6 +22,21 @@ impl PageRequest {
         }
     }
 
+    /// A page request as the API takes it: a `page` from 1 and a `per_page` from 1 to
+    /// [`MAX_PER_PAGE`], defaults when left out; anything else is refused, naming the field,
+    /// so a client is never handed a different page from the one it asked for.
+    pub fn checked(page: Option<u32>, per_page: Option<u32>) -> Result<Self, crate::FieldErrors> {
+        let mut e = crate::FieldErrors::default();
+        if page == Some(0) {
+            e.push("page", "must be 1 or more (pages count from 1)");
+        }
+        if per_page.is_some_and(|n| n == 0 || n > MAX_PER_PAGE) {
+            e.push("per_page", format!("must be from 1 to {MAX_PER_PAGE}"));
+        }
+        e.into_result()?;
+        Ok(Self::new(page, per_page))
+    }
+
     pub fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
@@ -87,6 +102,32 @@ mod tests {
         let p = PageRequest::new(Some(0), Some(10_000));
         assert_eq!((p.page, p.per_page), (1, MAX_PER_PAGE));
         assert_eq!(PageRequest::new(Some(3), Some(20)).offset(), 40);
+    }
+
+    #[test]
+    fn the_api_refuses_pages_out_of_range() {
+        assert_eq!(
+            PageRequest::checked(None, None).unwrap(),
+            PageRequest::default()
+        );
+        assert_eq!(
+            PageRequest::checked(Some(2), Some(MAX_PER_PAGE)).unwrap(),
+            PageRequest::new(Some(2), Some(MAX_PER_PAGE))
+        );
+        let fields = |page, per_page| -> Vec<String> {
+            PageRequest::checked(page, per_page)
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|f| f.field)
+                .collect()
+        };
+        assert_eq!(fields(Some(0), None), ["page"]);
+        assert_eq!(fields(None, Some(0)), ["per_page"]);
+        assert_eq!(
+            fields(Some(0), Some(MAX_PER_PAGE + 1)),
+            ["page", "per_page"]
+        );
     }
 
     #[test]

@@ -5,13 +5,12 @@
 use crate::AppState;
 use crate::alerts::dto::{
     AlertBody, AlertDetail, AlertItem, AlertList, AlertQuery, Board, BoardCount, ChaseList,
-    ChaseQuery, CsafImported, OutboxDto, Queued, RelayBody, ResponseDetail, ResponseDto,
-    ResponseList, ResponseQuery, StepBody, action_dto, alert_dto, chase_json, detail, response_dto,
-    step_request,
+    CsafImported, OutboxDto, Queued, RelayBody, ResponseDetail, ResponseDto, ResponseList,
+    ResponseQuery, StepBody, action_dto, alert_dto, chase_json, detail, response_dto, step_request,
 };
 use crate::kit::envelope::{ListMeta, meta};
 use crate::kit::error::ErrorBody;
-use crate::kit::extract::{ApiJson, ApiQuery, ApiResult, optional_json, parse_opt};
+use crate::kit::extract::{ApiJson, ApiQuery, ApiResult, Paging, optional_json, parse_opt};
 use crate::kit::files::csv_download;
 use crate::kit::identity::ApiUser;
 use axum::Json;
@@ -38,7 +37,7 @@ pub(crate) async fn list_alerts(
     };
     let page = s
         .app
-        .list_alerts(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .list_alerts(&actor, filter, PageRequest::checked(q.page, q.per_page)?)
         .await?;
     let now = s.app.now();
     let meta = meta(&page);
@@ -123,7 +122,7 @@ pub(crate) async fn update_alert(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/responses", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), ResponseQuery),
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/responses", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), ResponseQuery, Paging),
     responses((status = 200, description = "Every organisation's response for the national team; the caller's own organisations' otherwise; by code", body = ResponseList),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn list_responses(
@@ -131,16 +130,12 @@ pub(crate) async fn list_responses(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ResponseQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<ResponseList>> {
     let now = s.app.now();
     let (alert, page) = s
         .app
-        .alert_responses(
-            &actor,
-            &id,
-            &q.filter(now)?,
-            Some(PageRequest::new(q.page, q.per_page)),
-        )
+        .alert_responses(&actor, &id, &q.filter(now)?, Some(paging.request()?))
         .await?;
     let meta = meta(&page);
     Ok(Json(ResponseList {
@@ -240,7 +235,7 @@ pub(crate) async fn step_one(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ResponseDto>> {
     // Acknowledging needs no body; other steps send JSON.
-    let b: StepBody = optional_json(&body, "step")?;
+    let b: StepBody = optional_json(&body)?;
     let request = step_request(&step, &b)?;
     let out = s.app.respond(&actor, &id, &[code], &request).await?;
     let now = s.app.now();
@@ -277,34 +272,28 @@ pub(crate) async fn step_many(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/chase-list", tag = "alerts", security(("bearer" = [])), params(ChaseQuery),
+#[utoipa::path(get, path = "/api/v1/chase-list", tag = "alerts", security(("bearer" = [])), params(Paging),
     responses((status = 200, description = "The national chase list: responses to every alert that are late and were escalated to the SIRO, the longest overdue first", body = ChaseList),
         (status = 403, body = ErrorBody)))]
 pub(crate) async fn chase_list(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiQuery(q): ApiQuery<ChaseQuery>,
+    ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ChaseList>> {
-    let page = s
-        .app
-        .chase_list(&actor, None, PageRequest::new(q.page, q.per_page))
-        .await?;
+    let page = s.app.chase_list(&actor, None, q.request()?).await?;
     Ok(chase_json(page))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}/chase", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), ChaseQuery),
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/chase", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path), Paging),
     responses((status = 200, description = "The chase list of one alert", body = ChaseList),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn alert_chase_list(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ChaseQuery>,
+    ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ChaseList>> {
-    let page = s
-        .app
-        .chase_list(&actor, Some(&id), PageRequest::new(q.page, q.per_page))
-        .await?;
+    let page = s.app.chase_list(&actor, Some(&id), q.request()?).await?;
     Ok(chase_json(page))
 }
 
@@ -329,7 +318,7 @@ pub(crate) async fn relay(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let b: RelayBody = optional_json(&body, "relay")?;
+    let b: RelayBody = optional_json(&body)?;
     let messages = s.app.relay_text(&actor, &id, &b.text).await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(Queued { messages })).into_response())
 }

@@ -314,8 +314,6 @@ pub struct ResponseQuery {
     pub region: Option<String>,
     /// Part of an organisation's code or name.
     pub q: Option<String>,
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
 }
 
 impl ResponseQuery {
@@ -471,13 +469,6 @@ pub(crate) fn step_request(step: &str, b: &StepBody) -> Result<StepRequest, AppE
         },
         _ => return Err(AppError::NotFound),
     })
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ChaseQuery {
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
 }
 
 /// A response past its due time, escalated to the organisation's SIRO.

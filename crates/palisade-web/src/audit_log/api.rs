@@ -85,7 +85,7 @@ pub(crate) async fn list_audit(
     };
     let page = s
         .app
-        .list_audit(&actor, &filter, PageRequest::new(q.page, q.per_page))
+        .list_audit(&actor, &filter, PageRequest::checked(q.page, q.per_page)?)
         .await?;
     let (items, meta) = items_and_meta(page);
     Ok(Json(AuditList { items, meta }))

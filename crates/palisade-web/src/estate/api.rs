@@ -339,7 +339,7 @@ pub(crate) async fn unsupported(
             &actor,
             &code,
             q.on.as_deref(),
-            PageRequest::new(q.page, q.per_page),
+            PageRequest::checked(q.page, q.per_page)?,
         )
         .await?;
     let (items, meta) = items_and_meta(report.systems);

@@ -1,10 +1,10 @@
 //! `/api/v1` for exposure: by CVE, by alert, and for one organisation.
 
 use crate::AppState;
-use crate::inventory::api::{ComponentFields, Paging};
+use crate::inventory::api::ComponentFields;
 use crate::kit::envelope::ListMeta;
 use crate::kit::error::ErrorBody;
-use crate::kit::extract::{ApiQuery, ApiResult};
+use crate::kit::extract::{ApiQuery, ApiResult, Paging};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -155,7 +155,7 @@ pub(crate) async fn exposure_by_cve(
         .exposure_by_cve(
             &actor,
             q.cve.as_deref().unwrap_or_default(),
-            PageRequest::new(q.page, q.per_page),
+            PageRequest::checked(q.page, q.per_page)?,
         )
         .await?;
     Ok(Json(exposure_dto(report)))
@@ -169,10 +169,7 @@ pub(crate) async fn alert_exposure(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ExposureDto>> {
-    let report = s
-        .app
-        .alert_exposure(&actor, &id, PageRequest::new(q.page, q.per_page))
-        .await?;
+    let report = s.app.alert_exposure(&actor, &id, q.request()?).await?;
     Ok(Json(exposure_dto(report)))
 }
 

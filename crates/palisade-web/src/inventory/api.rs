@@ -4,30 +4,16 @@
 use crate::AppState;
 use crate::kit::envelope::{ListMeta, items_and_meta};
 use crate::kit::error::{ApiError, ErrorBody};
-use crate::kit::extract::{ApiQuery, ApiResult};
+use crate::kit::extract::{ApiQuery, ApiResult, Paging};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use palisade_domain::clock::{from_unix, rfc3339};
 use palisade_domain::inventory::Component;
-use palisade_domain::page::PageRequest;
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
-}
-
-impl Paging {
-    fn request(&self) -> PageRequest {
-        PageRequest::new(self.page, self.per_page)
-    }
-}
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What an inventory line says about a component.
 #[derive(Debug, Serialize, ToSchema)]
@@ -210,7 +196,7 @@ pub(crate) async fn list_inventory(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<ComponentList>> {
-    let (items, meta) = items_and_meta(s.app.inventory(&actor, &code, q.request()).await?);
+    let (items, meta) = items_and_meta(s.app.inventory(&actor, &code, q.request()?).await?);
     Ok(Json(ComponentList { items, meta }))
 }
 
@@ -222,7 +208,7 @@ pub(crate) async fn list_uploads(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<UploadList>> {
-    let (items, meta) = items_and_meta(s.app.inventory_uploads(&actor, &code, q.request()).await?);
+    let (items, meta) = items_and_meta(s.app.inventory_uploads(&actor, &code, q.request()?).await?);
     Ok(Json(UploadList { items, meta }))
 }
 
@@ -236,7 +222,7 @@ pub(crate) async fn list_changes(
 ) -> ApiResult<Json<ChangeList>> {
     let (items, meta) = items_and_meta(
         s.app
-            .inventory_changes(&actor, &code, id, q.request())
+            .inventory_changes(&actor, &code, id, q.request()?)
             .await?,
     );
     Ok(Json(ChangeList { items, meta }))

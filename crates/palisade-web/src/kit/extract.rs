@@ -4,57 +4,108 @@
 //! errors as `{"error": {"code", "message", "field"}}`.
 
 use crate::kit::error::ApiError;
-use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use palisade_app::AppError;
+use palisade_domain::page::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
+/// A JSON body of `T`. Every field the body sends must be one `T` reads: an unknown one (a typo,
+/// a field of another version) is refused with 422 naming it, rather than silently ignored.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(match r {
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as application/json",
-                    None,
-                ),
-                JsonRejection::JsonSyntaxError(e) => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("the body is not valid JSON: {}", e.body_text()),
-                    None,
-                ),
-                JsonRejection::JsonDataError(e) => {
-                    let text = e.body_text();
-                    let field = text
-                        .split(": ")
-                        .nth(1)
-                        .filter(|f| !f.contains(' '))
-                        .map(str::to_string);
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", text, field)
-                }
-                JsonRejection::BytesRejection(_) => ApiError::new(
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+                None,
+            ));
+        }
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     "the body is too large",
                     None,
-                ),
-                other => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    other.body_text(),
-                    None,
-                ),
-            }),
+                )
+            })?;
+        strict_json(&body).map(ApiJson)
+    }
+}
+
+/// `application/json` or `application/<anything>+json`, as axum's own JSON extractor accepts.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    let Some((kind, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json") || sub.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// Reads a JSON body as `T`, refusing a field `T` does not read (anywhere in the body, named by
+/// its path such as `products.0.colour`), invalid JSON (400) and values of the wrong shape (422).
+pub(crate) fn strict_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut unknown: Vec<String> = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string()))
+        .and_then(|v: T| de.end().map(|()| v));
+    match parsed {
+        Ok(_) if !unknown.is_empty() => {
+            let field = unknown[0].clone();
+            let list = unknown
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let message = if unknown.len() == 1 {
+                format!("unknown field {list}: it is not one this request reads")
+            } else {
+                format!("unknown fields {list}: they are not ones this request reads")
+            };
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                message,
+                Some(field),
+            ))
+        }
+        Ok(v) => Ok(v),
+        Err(e) if e.is_syntax() || e.is_eof() => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the body is not valid JSON: {e}"),
+            None,
+        )),
+        Err(e) => {
+            let text = e.to_string();
+            // serde names the field in backticks: "missing field `title`".
+            let field = text
+                .split('`')
+                .nth(1)
+                .filter(|f| !f.contains(' '))
+                .map(str::to_string);
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("the body does not fit: {text}"),
+                field,
+            ))
         }
     }
 }
@@ -105,6 +156,22 @@ pub(crate) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// `?page=&per_page=` of a list, on its own where a route takes other parameters too.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// From 1 (the default).
+    pub page: Option<u32>,
+    /// From 1 to 200 (default 50).
+    pub per_page: Option<u32>,
+}
+
+impl Paging {
+    pub(crate) fn request(&self) -> Result<PageRequest, palisade_domain::FieldErrors> {
+        PageRequest::checked(self.page, self.per_page)
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
@@ -113,16 +180,15 @@ pub struct PageQuery {
     pub per_page: Option<u32>,
 }
 
-/// A JSON body that may be left out (or blank), for actions whose fields all have defaults.
+/// A JSON body that may be left out (or blank), for actions whose fields all have defaults;
+/// one that is sent is read as strictly as [`ApiJson`].
 pub(crate) fn optional_json<T: Default + serde::de::DeserializeOwned>(
     body: &[u8],
-    what: &str,
-) -> Result<T, AppError> {
+) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::invalid("body", format!("is not a valid {what}: {e}")))
+    strict_json(body)
 }
 
 pub(crate) fn parse_opt<T: std::str::FromStr<Err = String>>(

@@ -24,7 +24,11 @@ pub(crate) async fn list_orgs(
 ) -> ApiResult<Json<OrganisationList>> {
     let page = s
         .app
-        .list_orgs(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page))
+        .list_orgs(
+            &actor,
+            &q.filter()?,
+            PageRequest::checked(q.page, q.per_page)?,
+        )
         .await?;
     let (items, meta) = items_and_meta(page);
     Ok(Json(OrganisationList { items, meta }))

@@ -148,7 +148,7 @@ pub(crate) async fn list_people(
         .list_people(
             &actor,
             q.q.as_deref().unwrap_or(""),
-            PageRequest::new(q.page, q.per_page),
+            PageRequest::checked(q.page, q.per_page)?,
         )
         .await?;
     let meta = meta(&page);

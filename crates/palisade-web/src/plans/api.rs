@@ -293,7 +293,11 @@ pub(crate) async fn list_plans(
 ) -> ApiResult<Json<PlanList>> {
     let page = s
         .app
-        .plans(&actor, &q.filter()?, PageRequest::new(q.page, q.per_page))
+        .plans(
+            &actor,
+            &q.filter()?,
+            PageRequest::checked(q.page, q.per_page)?,
+        )
         .await?;
     let meta = crate::kit::envelope::meta(&page);
     Ok(Json(PlanList {

@@ -124,7 +124,7 @@ pub(crate) async fn list_statuses(
             &actor,
             year,
             &q.filter()?,
-            PageRequest::new(q.page, q.per_page),
+            PageRequest::checked(q.page, q.per_page)?,
         )
         .await?;
     Ok(Json(status_list(page)))
@@ -139,7 +139,7 @@ pub(crate) async fn public_organisations(
     let year = q.year.unwrap_or_else(|| s.app.current_year());
     let page = s
         .app
-        .public_statuses(year, q.q, PageRequest::new(q.page, q.per_page))
+        .public_statuses(year, q.q, PageRequest::checked(q.page, q.per_page)?)
         .await?;
     Ok(Json(status_list(page)))
 }

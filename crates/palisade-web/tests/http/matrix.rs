@@ -162,6 +162,92 @@ fn check_against_the_document(rows: &[Row]) {
     assert!(both.is_empty(), "exempt, yet with rows: {both:?}");
 }
 
+/// The query parameters the OpenAPI document gives an operation.
+fn documented_parameters(method: &Method, path: &str) -> Vec<String> {
+    let doc = palisade_web::openapi();
+    let Some(item) = doc.paths.paths.get(path) else {
+        return Vec::new();
+    };
+    let op = match *method {
+        Method::GET => &item.get,
+        Method::POST => &item.post,
+        Method::PUT => &item.put,
+        Method::DELETE => &item.delete,
+        _ => &None,
+    };
+    op.as_ref()
+        .and_then(|o| o.parameters.as_ref())
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| match p {
+                    utoipa::openapi::RefOr::T(p) => Some(p.name.clone()),
+                    utoipa::openapi::RefOr::Ref(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The contracts every route keeps, walked over the rows as the first role a row admits: a JSON
+/// body with a field the route does not read is 422 naming it, and a list refuses a page out of
+/// range with 422 naming the parameter (never a different page from the one asked for).
+async fn contracts_hold_on_every_route(h: &H, f: &Fixtures, rows: &[Row]) {
+    let tokens = f.w.tokens();
+    let mut wrong = Vec::new();
+    let mut walked = (0, 0);
+    for r in rows {
+        let Some(i) = r.expect.iter().position(|s| (200..300).contains(s)) else {
+            continue;
+        };
+        let (who, token) = &tokens[i];
+        if let Sent::Json(Value::Object(body)) = &r.sent {
+            walked.0 += 1;
+            let mut body = body.clone();
+            body.insert("colour".into(), json!("red"));
+            let res = h
+                .api(
+                    r.method.clone(),
+                    &r.uri,
+                    Some(token),
+                    Some(Value::Object(body)),
+                )
+                .await;
+            let e = res.json();
+            if res.status != StatusCode::UNPROCESSABLE_ENTITY || e["error"]["field"] != "colour" {
+                wrong.push(format!(
+                    "{} {} as {who} with an unknown field: {} {}",
+                    r.method,
+                    r.uri,
+                    res.status,
+                    res.text()
+                ));
+            }
+        }
+        let params = documented_parameters(&r.method, r.route);
+        if r.method == Method::GET && params.iter().any(|p| p == "per_page") {
+            walked.1 += 1;
+            let sep = if r.uri.contains('?') { '&' } else { '?' };
+            for (query, field) in [
+                ("per_page=0", "per_page"),
+                ("per_page=201", "per_page"),
+                ("page=0", "page"),
+            ] {
+                let uri = format!("{}{sep}{query}", r.uri);
+                let res = h.api(Method::GET, &uri, Some(token), None).await;
+                let e = res.json();
+                if res.status != StatusCode::UNPROCESSABLE_ENTITY || e["error"]["field"] != field {
+                    wrong.push(format!("GET {uri} as {who}: {} {}", res.status, res.text()));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(
+        walked.0 >= 20 && walked.1 >= 10,
+        "the walk reached too few routes: {walked:?}"
+    );
+}
+
 /// What the rows refer to, made before the first row runs.
 struct Fixtures {
     w: World,
@@ -412,6 +498,7 @@ async fn cross_tenant_matrix_over_every_api_route(h: H) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    contracts_hold_on_every_route(&h, &f, &rows).await;
     let w = &f.w;
 
     // An alert's reach (the organisations it names, how many respond) is for national roles:
