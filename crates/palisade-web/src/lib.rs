@@ -42,7 +42,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 /// The OpenAPI document of every `/api` route, as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes(0).into_openapi()
+    let mut doc = api_routes(0).into_openapi();
+    operations::describe_responses(&mut doc);
+    doc
 }
 
 /// Every documented route, each registered once with its OpenAPI description.

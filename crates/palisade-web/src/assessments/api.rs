@@ -17,12 +17,37 @@ use palisade_domain::dates::date_text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// An answer as the API gives it: a boolean, a number or text.
+fn answer_value() -> utoipa::openapi::schema::Schema {
+    answer_types(false)
+}
+
+/// An answer as the API takes it: a boolean, a number, text, or `null` to clear it.
+fn answer_value_or_null() -> utoipa::openapi::schema::Schema {
+    answer_types(true)
+}
+
+fn answer_types(null: bool) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let mut kinds = vec![Type::Boolean, Type::Number, Type::String];
+    if null {
+        kinds.push(Type::Null);
+    }
+    kinds
+        .into_iter()
+        .fold(OneOfBuilder::new(), |b, t| {
+            b.item(ObjectBuilder::new().schema_type(t))
+        })
+        .build()
+        .into()
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnswerDto {
     #[serde(rename = "ref")]
     pub reference: String,
     /// `true`/`false` for yes/no items and indicators, a number for number items, else text.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = answer_value)]
     pub value: serde_json::Value,
     /// Send this back as `expected_version` to refuse overwriting someone else's change.
     pub version: i64,
@@ -171,7 +196,7 @@ pub struct AnswerBody {
     #[serde(rename = "ref")]
     pub reference: String,
     /// `true`/`false` (or "yes"/"no"), a number, text, a date as YYYY-MM-DD, or `null` to clear.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = answer_value_or_null)]
     #[serde(default)]
     pub value: serde_json::Value,
     /// The `version` you last read (0 if unanswered): the answer is refused if it has changed.

@@ -159,7 +159,7 @@ pub(crate) async fn import_osv(
     request_body(content = Vec<u8>, content_type = "application/json", description = "One CSAF 2.0 advisory, or a ZIP of them (application/zip): kept for matching, no alert is drafted"),
     responses((status = 200, body = AdvisoryImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, description = "Every bad document named; nothing changes", body = ErrorBody)))]
-pub(crate) async fn import_csaf(
+pub(crate) async fn import_csaf_advisories(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,

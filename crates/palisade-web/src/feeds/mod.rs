@@ -15,7 +15,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(import_eol))
         .routes(routes!(import_kev))
         .routes(routes!(import_osv))
-        .routes(routes!(import_csaf))
+        .routes(routes!(import_csaf_advisories))
         .layer(DefaultBodyLimit::max(MAX_FEED_BYTES));
     OpenApiRouter::new()
         .routes(routes!(list_feeds))

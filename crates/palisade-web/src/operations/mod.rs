@@ -70,6 +70,56 @@ pub(crate) async fn openapi() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(DOCUMENT.get_or_init(crate::openapi))
 }
 
+/// What a status means wherever an operation does not say more: OpenAPI requires every response
+/// to be described, and most routes answer errors the same way (docs/API.md, "Errors").
+fn status_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted: queued to be done",
+        "204" => "Done; no content",
+        "400" => "The request is malformed (`bad_request`)",
+        "401" => "No valid credentials (`unauthenticated`)",
+        "403" => "The caller may not do this (`forbidden`)",
+        "404" => "Not found, or outside the caller's scope (`not_found`)",
+        "409" => "In conflict with the current state (`conflict`): reload and try again",
+        "413" => "The body is larger than this route accepts (`payload_too_large`)",
+        "415" => "The body is not of a type this route reads (`unsupported_media_type`)",
+        "422" => {
+            "The request is refused; `field` names the first field at fault and `details` lists all (`invalid`)"
+        }
+        "429" => "Too many requests: wait as `Retry-After` says (`rate_limited`)",
+        "503" => "Not ready, or the request took too long (`unavailable`)",
+        _ => "See the API conventions (docs/API.md)",
+    }
+}
+
+/// Gives every response the operation left undescribed its status's meaning.
+pub(crate) fn describe_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(r) = response
+                    && r.description.trim().is_empty()
+                {
+                    r.description = status_description(status).to_string();
+                }
+            }
+        }
+    }
+}
+
 pub(crate) struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
