@@ -285,8 +285,10 @@ impl App {
     ) -> Result<AlertRecord> {
         actor.require(GlobalAction::ManageAlerts)?;
         let fields = input.validate()?;
+        // One instant for the whole publication: its time, its responses' first deadline.
+        let stamp = self.stamp(actor);
         let save = self
-            .alert_save(fields, Vec::new(), publish, false, 1)
+            .alert_save(fields, Vec::new(), publish, false, 1, stamp.at)
             .await?;
         let mut created = self.alert_audit(actor, "alert.create", &save);
         if let Some(source) = source {
@@ -302,7 +304,7 @@ impl App {
                 &self.alerts.prefix,
                 self.alerts.first_number,
                 &save,
-                self.stamp(actor),
+                stamp,
                 audit,
             )
             .await?)
@@ -336,9 +338,17 @@ impl App {
             return Err(AppError::invalid("alert", "nothing changed"));
         }
         let publish = publish || published;
+        let stamp = self.stamp(actor);
         // A draft's first publication is news; a published alert's change is an update.
         let save = self
-            .alert_save(fields, changed, publish, published, current.version + 1)
+            .alert_save(
+                fields,
+                changed,
+                publish,
+                published,
+                current.version + 1,
+                stamp.at,
+            )
             .await?;
         let mut draft = self.alert_audit(
             actor,
@@ -354,13 +364,7 @@ impl App {
         draft.entity_id = current.reference.clone();
         Ok(self
             .store
-            .save_alert(
-                current.id,
-                expected_version,
-                &save,
-                self.stamp(actor),
-                vec![draft],
-            )
+            .save_alert(current.id, expected_version, &save, stamp, vec![draft])
             .await?)
     }
 
@@ -371,6 +375,7 @@ impl App {
         publish: bool,
         update: bool,
         version: i64,
+        at: i64,
     ) -> Result<AlertSave> {
         // A first publication is news, not a change: what was edited while it was a draft is
         // not the public's business, and the feeds show a version's changes as an update.
@@ -384,10 +389,10 @@ impl App {
         } else {
             Vec::new()
         };
-        let due_at =
-            self.alerts
-                .rules
-                .first_due(fields.severity, fields.response_required, self.now());
+        let due_at = self
+            .alerts
+            .rules
+            .first_due(fields.severity, fields.response_required, at);
         // A new alert's reference is only known inside the store's transaction, which fills
         // in `{reference}` (see `Notice`).
         let notice = publish.then(|| {

@@ -17,24 +17,33 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that tests move by hand.
+/// A clock that tests move by hand; it can also move on by a step after every reading, so that a
+/// test can tell one instant read once from two reads of the clock.
 #[derive(Debug)]
-pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+pub struct ManualClock(std::sync::Mutex<(OffsetDateTime, time::Duration)>);
 
 impl ManualClock {
     pub fn new(at: OffsetDateTime) -> Self {
-        Self(std::sync::Mutex::new(at))
+        Self(std::sync::Mutex::new((at, time::Duration::ZERO)))
     }
 
     pub fn advance(&self, by: time::Duration) {
         let mut t = self.0.lock().expect("clock poisoned");
-        *t += by;
+        t.0 += by;
+    }
+
+    /// From now on, every reading moves the clock on by `step` (zero to stop).
+    pub fn tick_each_read(&self, step: time::Duration) {
+        self.0.lock().expect("clock poisoned").1 = step;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.0.lock().expect("clock poisoned")
+        let mut t = self.0.lock().expect("clock poisoned");
+        let (now, step) = *t;
+        t.0 = now + step;
+        now
     }
 }
 

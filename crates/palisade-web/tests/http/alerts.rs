@@ -890,3 +890,53 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h:
         "the audit says how many messages the SIRO was sent"
     );
 }
+
+per_engine!(
+    a_publication_is_one_instant,
+    a_publication_is_one_instant_sqlite,
+    a_publication_is_one_instant_postgres
+);
+
+/// An alert's publication time and its responses' first deadline come from one reading of the
+/// clock: with a clock that moves on at every reading, the deadline is still exactly 48 hours
+/// after the publication.
+async fn a_publication_is_one_instant(h: H) {
+    let w = world(&h).await;
+    h.clock.tick_each_read(time::Duration::seconds(1));
+    let id = h.create_alert(&w.admin.1, high_alert(true)).await;
+    h.clock.tick_each_read(time::Duration::ZERO);
+    let alert = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/alerts/{id}"),
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    let responses = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/alerts/{id}/responses"),
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    let parse = |v: &Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let published = parse(&alert["published_at"]);
+    for r in responses["items"].as_array().unwrap() {
+        assert_eq!(
+            parse(&r["due_at"]) - published,
+            time::Duration::hours(48),
+            "{alert} {r}"
+        );
+    }
+    assert!(!responses["items"].as_array().unwrap().is_empty());
+}
