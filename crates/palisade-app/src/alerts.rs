@@ -436,7 +436,12 @@ impl App {
 
     pub async fn alert(&self, actor: &Actor, reference: &str) -> Result<AlertView> {
         let alert = self.readable_alert(actor, reference).await?;
-        let versions = self.store.alert_versions(alert.id).await?;
+        let mut versions = self.store.alert_versions(alert.id).await?;
+        // Who in the national team made each version is theirs to know: an organisation reads
+        // what changed and when, not a colleague's email address.
+        if !Self::national_reader(actor) {
+            versions.iter_mut().for_each(|v| v.by = None);
+        }
         Ok(AlertView {
             alert: Self::as_seen_by(actor, alert),
             versions,

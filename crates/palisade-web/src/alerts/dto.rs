@@ -186,6 +186,7 @@ pub(crate) fn alert_dto(a: &AlertRecord, reach: Option<Reach>) -> AlertDto {
 pub struct VersionDto {
     pub version: i64,
     pub at: String,
+    /// Who made the version: national roles only (null for anyone else).
     pub by: Option<String>,
     pub published: bool,
     /// The fields that changed from the version before.

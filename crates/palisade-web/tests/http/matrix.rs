@@ -532,9 +532,18 @@ async fn cross_tenant_matrix_over_every_api_route(h: H) {
                     "{who}: {what}"
                 );
                 assert_eq!(a["responses"], 2, "{who}: {what}");
+                if let Some(versions) = a["versions"].as_array() {
+                    assert_eq!(versions[0]["by"], "admin@x.nhs.uk", "{who}: {what}");
+                }
             } else {
                 assert_eq!(a["audience"]["codes"], Value::Null, "{who}: {what}: {a}");
                 assert_eq!(a["responses"], Value::Null, "{who}: {what}: {a}");
+                if let Some(versions) = a["versions"].as_array() {
+                    assert!(
+                        versions.iter().all(|v| v["by"].is_null()),
+                        "{who}: {what}: who made each version is for national roles: {a}"
+                    );
+                }
                 assert_eq!(a["title"], one["title"], "{who}: the content is readable");
             }
         }
