@@ -285,10 +285,7 @@ impl App {
         let rows: Vec<ImportRow> = orgs
             .into_iter()
             .enumerate()
-            .map(|(i, fields)| ImportRow {
-                line: i + 1,
-                fields,
-            })
+            .map(|(i, fields)| ImportRow::new(i + 1, fields))
             .collect();
         let organisations = self.import_orgs(&actor, &rows).await?;
 

@@ -4,7 +4,7 @@
 //! reason; only a file with no errors is written, in one transaction.
 
 use crate::{Actor, App, AppError, Result};
-use palisade_domain::org::ORG_CSV_HEADER;
+use palisade_domain::org::ORG_EXPORT_HEADER;
 use palisade_domain::policy::GlobalAction;
 use palisade_formats::register::parse_org_csv;
 use palisade_store::{ImportAudit, ImportReport, ImportRow};
@@ -22,16 +22,17 @@ impl App {
     /// can be edited and imported again.
     pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
         let orgs = self.export_orgs(actor).await?;
-        let mut w = palisade_formats::csv_out::CsvOut::new(&ORG_CSV_HEADER, orgs.len());
+        let mut w = palisade_formats::csv_out::CsvOut::new(&ORG_EXPORT_HEADER, orgs.len());
         for o in &orgs {
             let category = o.category.number().to_string();
-            let record = [
+            let record: [&str; 7] = [
                 &o.code,
                 &o.name,
                 o.org_type.as_str(),
                 &category,
                 &o.region,
                 o.parent_code.as_deref().unwrap_or(""),
+                if o.active { "true" } else { "false" },
             ];
             w.row(&record);
         }

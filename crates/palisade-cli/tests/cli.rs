@@ -156,11 +156,29 @@ async fn orgs_import_is_all_or_nothing_and_idempotent() {
                 .status
                 .success()
         );
+        let written = std::fs::read_to_string(&exported).unwrap();
+        assert!(
+            written.starts_with("code,name,type,category,region,parent_code,active\n"),
+            "the header docs/FORMATS.md gives: {written}"
+        );
         let out = palisade(&db.url, &["orgs", "import", &exported], None);
         assert!(
             text(&out).0.contains("0 created, 0 updated, 3 unchanged"),
             "{}",
             text(&out).0
+        );
+        // Marking one inactive in the export and importing it closes that organisation.
+        let closed = written.replacen(",true\n", ",false\n", 1);
+        std::fs::write(&exported, &closed).unwrap();
+        let out = palisade(&db.url, &["orgs", "import", &exported], None);
+        assert!(
+            text(&out).0.contains("0 created, 1 updated, 2 unchanged"),
+            "{}",
+            text(&out).0
+        );
+        assert_eq!(
+            count(&db.url, "SELECT COUNT(*) FROM organisations WHERE active = 0").await,
+            1
         );
 
         let missing = palisade(&db.url, &["orgs", "import", "/no/such/file.csv"], None);

@@ -347,8 +347,20 @@ impl OrgInput {
     }
 }
 
-/// The CSV header `orgs import` expects, in order.
+/// The CSV header `orgs import` reads, in order (every organisation listed is active).
 pub const ORG_CSV_HEADER: [&str; 6] = ["code", "name", "type", "category", "region", "parent_code"];
+
+/// The header `orgs export` writes and `orgs import` also reads: the import header and whether
+/// each organisation is active (`true` or `false`), so an export imports back as it was.
+pub const ORG_EXPORT_HEADER: [&str; 7] = [
+    "code",
+    "name",
+    "type",
+    "category",
+    "region",
+    "parent_code",
+    "active",
+];
 
 /// Checks a parent chain for cycles: `parent_of` answers the current parent code of a code.
 /// Returns the offending code when setting `code`'s parent to `new_parent` would close a loop.
@@ -372,11 +384,24 @@ pub fn would_cycle(
     false
 }
 
-/// One line of an import: its line number (for error messages) and its validated fields.
+/// One line of an import: its line number (for error messages), its validated fields and
+/// whether the organisation is active.
 #[derive(Debug, Clone)]
 pub struct ImportRow {
     pub line: usize,
     pub fields: OrgFields,
+    pub active: bool,
+}
+
+impl ImportRow {
+    /// A line for an active organisation.
+    pub fn new(line: usize, fields: OrgFields) -> Self {
+        Self {
+            line,
+            fields,
+            active: true,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! line reported with its number and reason, codes unique within the file.
 
 use palisade_domain::FieldErrors;
-use palisade_domain::org::{ImportRow, ORG_CSV_HEADER, OrgInput};
+use palisade_domain::org::{ImportRow, ORG_CSV_HEADER, ORG_EXPORT_HEADER, OrgInput};
 use std::collections::HashMap;
 
 /// Largest register file accepted (the full register is about 5 MB).
@@ -23,8 +23,11 @@ pub fn parse_org_csv(
     }
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let read =
-        crate::csv_file::read_records(data, &[&ORG_CSV_HEADER], &mut errs, |line, _, rec, errs| {
+    let read = crate::csv_file::read_records(
+        data,
+        &[&ORG_CSV_HEADER, &ORG_EXPORT_HEADER],
+        &mut errs,
+        |line, _, rec, errs| {
             // An exported register marks formula-like text with an apostrophe; read it as it was.
             let cell = |i: usize| crate::csv_out::unsafe_cell(&rec[i]).to_string();
             let input = OrgInput {
@@ -35,7 +38,20 @@ pub fn parse_org_csv(
                 region: cell(4),
                 parent_code: cell(5),
             };
+            // Without an `active` column (or with it empty) an organisation listed is active.
+            let active = match rec.get(6).map(str::to_ascii_lowercase).as_deref() {
+                None | Some("" | "true" | "yes") => Some(true),
+                Some("false" | "no") => Some(false),
+                Some(other) => {
+                    errs.push(
+                        format!("line {line}: active"),
+                        format!("'{other}' is not true or false"),
+                    );
+                    None
+                }
+            };
             match input.validate(&format!("line {line}: ")) {
+                Ok(_) if active.is_none() => {}
                 Ok(fields) => {
                     if let Some(first) = seen.insert(fields.code.as_str().to_string(), line) {
                         errs.push(
@@ -43,7 +59,11 @@ pub fn parse_org_csv(
                             format!("'{}' appears also on line {first}", fields.code),
                         );
                     } else {
-                        rows.push(ImportRow { line, fields });
+                        rows.push(ImportRow {
+                            line,
+                            fields,
+                            active: active.unwrap_or(true),
+                        });
                     }
                 }
                 Err(e) => errs.0.extend(e.0),
@@ -51,7 +71,8 @@ pub fn parse_org_csv(
             if line % 5000 == 0 {
                 progress(rows.len());
             }
-        });
+        },
+    );
     if !read {
         return Err(errs);
     }
@@ -65,6 +86,21 @@ pub fn parse_org_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_with_its_active_column_reads_back() {
+        let csv = "code,name,type,category,region,parent_code,active\n\
+                   QWE,NHS West Yorkshire ICB,icb,1,North East and Yorkshire,,true\n\
+                   B86001,Leeds Practice,gp_practice,4,North East and Yorkshire,QWE,false\n";
+        let rows = parse_org_csv(csv.as_bytes(), |_| {}).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.active).collect::<Vec<_>>(),
+            [true, false]
+        );
+        let bad = csv.replace(",false\n", ",closed\n");
+        let errs = parse_org_csv(bad.as_bytes(), |_| {}).unwrap_err();
+        assert_eq!(errs.0[0].field, "line 3: active", "{errs:?}");
+    }
 
     #[test]
     fn reports_every_bad_line() {

@@ -489,18 +489,19 @@ impl OrgStore for SqlStore {
                 }
                 Some(o) => {
                     let before = fields_of(o);
-                    if before.as_ref() == Some(f) {
+                    if before.as_ref() == Some(f) && o.active == r.active {
                         report.unchanged += 1;
                         continue;
                     }
                     sqlx::query(
-                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5 WHERE id = $6",
+                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6 WHERE id = $7",
                     )
                     .bind(f.name.clone())
                     .bind(f.org_type.as_str())
                     .bind(i64::from(f.category.number()))
                     .bind(f.region.clone())
                     .bind(who.at)
+                    .bind(flag(r.active))
                     .bind(o.id)
                     .execute(&mut *tx)
                     .await?;
@@ -531,7 +532,9 @@ impl OrgStore for SqlStore {
                 sql.i64(i64::from(f.category.number()))
                     .push(", ")
                     .text(&f.region)
-                    .push(", NULL, 1, ");
+                    .push(", NULL, ")
+                    .i64(flag(r.active))
+                    .push(", ");
                 sql.i64(who.at).push(", ").i64(who.at).push(")");
             }
             sql.push(" RETURNING id, code");

@@ -216,10 +216,12 @@ async fn import_is_idempotent_and_all_or_nothing() {
             ImportRow {
                 line: 2,
                 fields: org("A81001", "gp_practice", "QWE"),
+                active: true,
             },
             ImportRow {
                 line: 3,
                 fields: org("QWE", "icb", ""),
+                active: true,
             },
         ];
         let r = s.import_orgs(&rows, who.clone()).await.unwrap();
@@ -246,6 +248,7 @@ async fn import_is_idempotent_and_all_or_nothing() {
         changed.push(ImportRow {
             line: 4,
             fields: org("RX1", "acute_trust", "MISSING"),
+            active: true,
         });
         let err = s.import_orgs(&changed, who.clone()).await.unwrap_err();
         match err {
@@ -575,15 +578,18 @@ async fn large_import_spans_batches_and_keeps_the_chain() {
                     "gp_practice",
                     if i % 2 == 0 { "QAA" } else { "QBB" },
                 ),
+                active: true,
             })
             .collect();
         rows.push(ImportRow {
             line: 1_201,
             fields: org("QAA", "icb", ""),
+            active: true,
         });
         rows.push(ImportRow {
             line: 1_202,
             fields: org("QBB", "icb", ""),
+            active: true,
         });
         assert_eq!(
             s.import_orgs(&rows, who.clone()).await.unwrap().created,
