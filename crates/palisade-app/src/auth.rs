@@ -401,6 +401,14 @@ impl App {
     }
 
     /// Sets a person's password (CLI or the person themself).
+    /// Whether `password` is the person's password now (false when they have none).
+    pub(crate) async fn password_is(&self, user_id: i64, password: &str) -> Result<bool> {
+        match self.store.password_hash(user_id).await? {
+            Some(hash) => verify_off_thread(Some(hash), password).await,
+            None => Ok(false),
+        }
+    }
+
     pub async fn set_password(&self, actor: &Actor, user_id: i64, password: &str) -> Result<()> {
         check_password("password", password)?;
         let hash = hash_password_off_thread(password).await?;
