@@ -412,7 +412,8 @@ pub struct ResponseState {
     pub due_at: Option<i64>,
     /// `None` until the organisation says whether the alert applies.
     pub applies: Option<bool>,
-    /// Remediation actions not yet complete.
+    /// Remediation actions recorded, and of those not yet complete.
+    pub actions: usize,
     pub open_actions: usize,
     pub escalated_at: Option<i64>,
 }
@@ -516,6 +517,11 @@ pub fn take_step(
                     return Err(
                         "the alert was recorded as not applying: close it as not applicable".into(),
                     );
+                }
+                // Remediated says what was done: at least one action, even one already done
+                // before the alert came (the response loop, domain.md section 3).
+                (Closure::Remediated, Some(true)) if state.actions == 0 => {
+                    return Err("record what was done as a remediation action (one already done counts) before closing as remediated, or close as risk accepted".into());
                 }
                 (Closure::Remediated, Some(true)) if state.open_actions > 0 => {
                     return Err(format!(
@@ -697,11 +703,13 @@ mod tests {
         assert_eq!(r.first_due(Severity::InformationOnly, true, 1000), None);
     }
 
+    /// A response with two actions recorded, `open` of them not complete.
     fn state(status: ResponseStatus, applies: Option<bool>, open: usize) -> ResponseState {
         ResponseState {
             status,
             due_at: Some(100),
             applies,
+            actions: 2,
             open_actions: open,
             escalated_at: None,
         }
@@ -866,17 +874,20 @@ mod tests {
             }
         );
         let done = state(InProgress, Some(true), 0);
+        let remediated = Step::Close {
+            closure: Closure::Remediated,
+            siro: String::new(),
+        };
+        assert!(take_step(&done, &remediated, &r, now).is_ok());
+        // Remediated with nothing recorded as done is refused: say what was done first.
+        let nothing = ResponseState {
+            actions: 0,
+            ..done.clone()
+        };
         assert!(
-            take_step(
-                &done,
-                &Step::Close {
-                    closure: Closure::Remediated,
-                    siro: String::new()
-                },
-                &r,
-                now
-            )
-            .is_ok()
+            take_step(&nothing, &remediated, &r, now)
+                .unwrap_err()
+                .contains("remediation action")
         );
         let not = state(InProgress, Some(false), 0);
         assert!(

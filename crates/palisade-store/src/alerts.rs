@@ -23,6 +23,8 @@ const RESPONSE_COLUMNS: &str = "r.alert_id, r.org_id, o.code AS org_code, o.name
      o.org_type, o.region, r.status, r.due_at, r.acknowledged_at, r.applies, r.reason, r.closure, \
      r.risk_owner, r.closed_at, r.escalated_at, r.revision, r.updated_at, \
      (SELECT COUNT(*) FROM response_actions x WHERE x.alert_id = r.alert_id \
+      AND x.org_id = r.org_id) AS actions, \
+     (SELECT COUNT(*) FROM response_actions x WHERE x.alert_id = r.alert_id \
       AND x.org_id = r.org_id AND x.done_on IS NULL) AS open_actions";
 
 /// What a save writes: the content as a new version, and on publication the responses and
@@ -93,6 +95,7 @@ struct ResponseRow {
     escalated_at: Option<i64>,
     revision: i64,
     updated_at: i64,
+    actions: i64,
     open_actions: i64,
 }
 
@@ -128,6 +131,7 @@ impl TryFrom<ResponseRow> for ResponseRecord {
             escalated_at: r.escalated_at,
             revision: r.revision,
             updated_at: r.updated_at,
+            actions: r.actions,
             open_actions: r.open_actions,
         })
     }

@@ -577,6 +577,8 @@ pub struct ResponseRecord {
     pub escalated_at: Option<i64>,
     pub revision: i64,
     pub updated_at: i64,
+    /// Remediation actions recorded, and of those not yet complete.
+    pub actions: i64,
     pub open_actions: i64,
 }
 
@@ -587,6 +589,7 @@ impl ResponseRecord {
             status: self.status,
             due_at: self.due_at,
             applies: self.applies,
+            actions: usize::try_from(self.actions).unwrap_or(0),
             open_actions: usize::try_from(self.open_actions).unwrap_or(0),
             escalated_at: self.escalated_at,
         }
