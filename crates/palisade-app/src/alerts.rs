@@ -536,6 +536,36 @@ impl App {
         org_codes: &[String],
         request: &StepRequest,
     ) -> Result<Vec<ResponseRecord>> {
+        self.respond_at(actor, reference, org_codes, None, request)
+            .await
+    }
+
+    /// Takes one step for one organisation's response, provided it is still at `revision` (the
+    /// revision the caller last read) when one is given: a response that moved on is a conflict,
+    /// so a client never acts on a state it has not seen.
+    pub async fn respond_one(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        org_code: &str,
+        revision: Option<i64>,
+        request: &StepRequest,
+    ) -> Result<ResponseRecord> {
+        self.respond_at(actor, reference, &[org_code.to_string()], revision, request)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn respond_at(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        org_codes: &[String],
+        revision: Option<i64>,
+        request: &StepRequest,
+    ) -> Result<Vec<ResponseRecord>> {
         if org_codes.is_empty() {
             return Err(AppError::invalid(
                 "org_codes",
@@ -593,6 +623,17 @@ impl App {
                         format!("{} is not in scope of {}", org.org.code, alert.reference),
                     )
                 })?;
+            if let Some(seen) = revision
+                && seen != response.revision
+            {
+                return Err(AppError::Conflict {
+                    field: "revision".into(),
+                    message: format!(
+                        "{}: the response has changed since revision {seen} (it is at {}): read it again",
+                        org.org.code, response.revision
+                    ),
+                });
+            }
             let outcome =
                 take_step(&response.state(), &step, &self.alerts.rules, now).map_err(|m| {
                     AppError::Conflict {

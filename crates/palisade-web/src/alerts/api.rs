@@ -237,10 +237,15 @@ pub(crate) async fn step_one(
     // Acknowledging needs no body; other steps send JSON.
     let b: StepBody = optional_json(&body)?;
     let request = step_request(&step, &b)?;
-    let out = s.app.respond(&actor, &id, &[code], &request).await?;
-    let now = s.app.now();
-    let r = out.first().ok_or(AppError::NotFound)?;
-    Ok(Json(response_dto(&id.to_ascii_uppercase(), r, now)))
+    let r = s
+        .app
+        .respond_one(&actor, &id, &code, b.revision, &request)
+        .await?;
+    Ok(Json(response_dto(
+        &id.to_ascii_uppercase(),
+        &r,
+        s.app.now(),
+    )))
 }
 
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/bulk-responses/{step}", tag = "alerts", security(("bearer" = [])),
@@ -254,6 +259,13 @@ pub(crate) async fn step_many(
     Path((id, step)): Path<(String, String)>,
     ApiJson(b): ApiJson<StepBody>,
 ) -> ApiResult<Json<ResponseList>> {
+    if b.revision.is_some() {
+        return Err(AppError::invalid(
+            "revision",
+            "is for one organisation's step; steps for several organisations take none",
+        )
+        .into());
+    }
     let request = step_request(&step, &b)?;
     let out = s.app.respond(&actor, &id, &b.org_codes, &request).await?;
     let now = s.app.now();

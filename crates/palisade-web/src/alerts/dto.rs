@@ -410,6 +410,10 @@ pub struct StepBody {
     /// Bulk steps only: the organisations to take the step for (all or none are changed).
     #[serde(default)]
     pub org_codes: Vec<String>,
+    /// One organisation's step only: the response's `revision` as last read. When given, a
+    /// response that has changed since is `409` and nothing is done.
+    #[serde(default)]
+    pub revision: Option<i64>,
     /// applicability: whether the alert applies.
     #[serde(default)]
     pub applies: Option<bool>,

@@ -940,3 +940,50 @@ async fn a_publication_is_one_instant(h: H) {
     }
     assert!(!responses["items"].as_array().unwrap().is_empty());
 }
+
+per_engine!(
+    a_stale_revision_is_a_conflict,
+    a_stale_revision_is_a_conflict_sqlite,
+    a_stale_revision_is_a_conflict_postgres
+);
+
+/// A step sent with the response's revision as last read is refused once the response moved on.
+async fn a_stale_revision_is_a_conflict(h: H) {
+    let w = world(&h).await;
+    let id = h.create_alert(&w.admin.1, high_alert(true)).await;
+    let step = |name: &str, body: Value| {
+        let (h, token) = (&h, w.lead.1.clone());
+        let uri = format!("/api/v1/alerts/{id}/responses/A81001/{name}");
+        async move { h.api(Method::POST, &uri, Some(&token), Some(body)).await }
+    };
+    let r = step("acknowledge", json!({"revision": 0})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let now_at = r.json()["revision"].as_i64().unwrap();
+    assert!(now_at > 0);
+    let stale = step("applicability", json!({"applies": true, "revision": 0})).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text());
+    assert_eq!(stale.json()["error"]["field"], "revision");
+    let fresh = step(
+        "applicability",
+        json!({"applies": true, "revision": now_at}),
+    )
+    .await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text());
+    // Without a revision the step is taken on whatever the response is now.
+    let r = step(
+        "remediation",
+        json!({"action": "Patched", "owner": "IT", "due_on": "2099-01-01"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Several organisations at once take no revision.
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/alerts/{id}/bulk-responses/acknowledge"),
+            Some(&w.lead.1),
+            Some(json!({"org_codes": ["A81001"], "revision": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+}
