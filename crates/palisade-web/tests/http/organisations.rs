@@ -344,9 +344,9 @@ async fn register_import_page_and_export() {
         .text();
     assert_eq!(
         csv.lines().next(),
-        Some("code,name,type,category,region,parent_code")
+        Some("code,name,type,category,region,parent_code,active")
     );
-    assert!(csv.contains("B82001,Hill Street Practice,gp_practice,4,London,QAA"));
+    assert!(csv.contains("B82001,Hill Street Practice,gp_practice,4,London,QAA,true"));
     assert_eq!(csv.lines().count(), 3);
     // Not what lies outside: a trust the admin's export holds and the lead's does not.
     h.org("RX1", "acute_trust", "").await;
