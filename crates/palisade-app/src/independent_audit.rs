@@ -223,4 +223,44 @@ impl App {
             .await?;
         self.independent_audit(actor, code, year).await
     }
+
+    /// Issues the report as it was last saved, provided it is still at `expected_revision`:
+    /// nothing else changes. Issuing needs a rating, a veracity judgement and a summary.
+    pub async fn issue_independent_audit(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        expected_revision: i64,
+    ) -> Result<AuditView> {
+        let current = self.independent_audit(actor, code, year).await?;
+        let saved = current.report.as_ref();
+        let findings: Vec<FindingInput> = current
+            .lines
+            .iter()
+            .filter_map(|l| {
+                l.finding.as_ref().map(|f| FindingInput {
+                    reference: l.reference.clone(),
+                    judgement: if f.agrees { "agree" } else { "disagree" }.into(),
+                    comment: f.comment.clone(),
+                })
+            })
+            .collect();
+        let rating = saved.and_then(|r| r.rating.clone()).unwrap_or_default();
+        let veracity = saved
+            .and_then(|r| r.veracity)
+            .map(|v| v.as_str())
+            .unwrap_or_default();
+        let summary = saved.map(|r| r.summary.clone()).unwrap_or_default();
+        self.save_independent_audit(
+            actor,
+            code,
+            year,
+            expected_revision,
+            &findings,
+            (&rating, veracity, &summary),
+            true,
+        )
+        .await
+    }
 }

@@ -99,9 +99,16 @@ pub struct AuditBody {
     /// The whole set of findings: they replace the ones before.
     #[serde(default)]
     pub findings: Vec<FindingBody>,
-    /// Issue the report to the organisation; it can then no longer change.
+    /// Issue the report with these fields, all at once; it can then no longer change. To issue
+    /// the report as saved, without sending it again, use `POST .../independent-audit/issue`.
     #[serde(default)]
     pub issue: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IssueBody {
+    /// The report's `revision` when read.
+    pub expected_revision: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/assessments/{year}/independent-audit", tag = "assessments", security(("bearer" = [])),
@@ -148,4 +155,23 @@ pub(crate) async fn put_audit(
         )
         .await?;
     Ok(Json(audit_dto(v)))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/assessments/{year}/independent-audit/issue", tag = "assessments", security(("bearer" = [])),
+    params(("code" = String, Path), ("year" = i32, Path)), request_body = IssueBody,
+    responses((status = 200, description = "The report as saved, now issued to the organisation", body = AuditDto),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Issued already, not submitted, or changed since `expected_revision`", body = ErrorBody),
+        (status = 422, description = "The saved report lacks a rating, veracity or summary", body = ErrorBody)))]
+pub(crate) async fn issue_audit(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, year)): Path<(String, i32)>,
+    ApiJson(b): ApiJson<IssueBody>,
+) -> ApiResult<Json<AuditDto>> {
+    Ok(Json(audit_dto(
+        s.app
+            .issue_independent_audit(&actor, &code, year, b.expected_revision)
+            .await?,
+    )))
 }

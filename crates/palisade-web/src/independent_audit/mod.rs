@@ -10,7 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(api::get_audit, api::put_audit))
+    OpenApiRouter::new()
+        .routes(routes!(api::get_audit, api::put_audit))
+        .routes(routes!(api::issue_audit))
 }
 
 pub(crate) fn pages() -> Router<AppState> {

@@ -136,8 +136,44 @@ async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued(h: H)
             && r.text().contains("veracity")
             && r.text().contains("summary")
     );
-    let r = put_json(&h, &url, auditor, report(1, findings.clone(), true)).await;
+    // Issuing is its own action: it issues the report as saved, and changes nothing else.
+    let issue = |rev: i64| {
+        let (h, uri, token) = (&h, format!("{url}/issue"), auditor.to_string());
+        async move {
+            h.api(
+                Method::POST,
+                &uri,
+                Some(&token),
+                Some(json!({"expected_revision": rev})),
+            )
+            .await
+        }
+    };
+    let r = issue(1).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("summary"), "{}", r.text());
+    let mut complete = report(1, findings.clone(), true);
+    complete["issue"] = json!(false);
+    let r = put_json(&h, &url, auditor, complete).await;
+    assert_eq!(
+        (r.json()["state"].as_str(), r.json()["revision"].as_i64()),
+        (Some("draft"), Some(2)),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        issue(1).await.status,
+        StatusCode::CONFLICT,
+        "a stale revision"
+    );
+    let r = issue(2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["state"], "issued");
+    assert_eq!(
+        issue(3).await.status,
+        StatusCode::CONFLICT,
+        "issued already"
+    );
     let seen = h.api(Method::GET, &url, Some(lead), None).await.json();
     assert_eq!(
         (

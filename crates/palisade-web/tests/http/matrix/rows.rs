@@ -525,7 +525,7 @@ fn assessments(f: &Fixtures) -> Vec<Row> {
 fn audits_and_plans(f: &Fixtures) -> Vec<Row> {
     let icb = ["QAA", "2026"];
     let report = json!({"expected_revision": 0, "rating": "Limited assurance", "veracity": "partly_supported",
-        "summary": "", "findings": [{"ref": "A1.a", "judgement": "agree"}], "issue": false});
+        "summary": "Board oversight is not evidenced.", "findings": [{"ref": "A1.a", "judgement": "agree"}], "issue": false});
     let actions: Vec<Value> = f
         .plan_refs
         .iter()
@@ -545,6 +545,14 @@ fn audits_and_plans(f: &Fixtures) -> Vec<Row> {
             [403, 403, 403, 403, 200, 404],
         )
         .json(report),
+        // The auditor issues what was saved above; the report is then fixed (409 after).
+        row(
+            POST,
+            "/api/v1/organisations/{code}/assessments/{year}/independent-audit/issue",
+            &icb,
+            [403, 403, 403, 403, 200, 404],
+        )
+        .json(json!({"expected_revision": 1})),
         row(
             GET,
             "/api/v1/organisations/{code}/assessments/{year}/plan",
