@@ -3,6 +3,16 @@
 //! Only what an alert holds is read: title, severity (the aggregate severity, else the highest
 //! CVSS base score), notes, CVEs, products with a CPE or package URL, remediations and whether
 //! exploitation is known. Unknown fields are ignored, as CSAF documents carry much more.
+//!
+//! Products are read as the CSAF 2.0 product tree defines them: a product under a
+//! `product_version` branch is that version, one under a `product_version_range` branch is that
+//! range (`vers:`, or a comparator form such as `<4.2` or `>=1.0 <2.0`), and a relationship's
+//! product takes its identifiers and versions from the product it refers to when it has none of
+//! its own. Only products a vulnerability's `product_status` lists as affected
+//! (`known_affected`, `first_affected`, `last_affected`) are kept: `fixed`, `first_fixed`,
+//! `known_not_affected` and `recommended` products are not exposed, and `under_investigation`
+//! ones are noted. A document that gives no product status at all is read as affecting every
+//! product it names.
 
 use palisade_domain::FieldErrors;
 use palisade_domain::alert::{AlertInput, MAX_CVES, ProductInput, Severity};
@@ -76,6 +86,10 @@ struct ProductTree {
 #[derive(Deserialize)]
 struct Branch {
     #[serde(default)]
+    category: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
     branches: Vec<Branch>,
     #[serde(default)]
     product: Option<FullProductName>,
@@ -83,12 +97,16 @@ struct Branch {
 
 #[derive(Deserialize)]
 struct Relationship {
+    #[serde(default)]
+    product_reference: String,
     full_product_name: FullProductName,
 }
 
 #[derive(Deserialize)]
 struct FullProductName {
     name: String,
+    #[serde(default)]
+    product_id: String,
     #[serde(default)]
     product_identification_helper: Option<Helper>,
 }
@@ -106,11 +124,34 @@ struct Vulnerability {
     #[serde(default)]
     cve: Option<String>,
     #[serde(default)]
+    product_status: Option<ProductStatus>,
+    #[serde(default)]
     remediations: Vec<Remediation>,
     #[serde(default)]
     threats: Vec<Threat>,
     #[serde(default)]
     scores: Vec<Score>,
+}
+
+/// Product ids by status (CSAF 2.0, 3.2.3.9).
+#[derive(Deserialize, Default)]
+struct ProductStatus {
+    #[serde(default)]
+    known_affected: Vec<String>,
+    #[serde(default)]
+    first_affected: Vec<String>,
+    #[serde(default)]
+    last_affected: Vec<String>,
+    #[serde(default)]
+    fixed: Vec<String>,
+    #[serde(default)]
+    first_fixed: Vec<String>,
+    #[serde(default)]
+    known_not_affected: Vec<String>,
+    #[serde(default)]
+    recommended: Vec<String>,
+    #[serde(default)]
+    under_investigation: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -205,47 +246,7 @@ pub fn alert_from_csaf(
         ));
         cves.truncate(MAX_CVES);
     }
-    let mut products: Vec<ProductInput> = Vec::new();
-    let mut seen_products = HashSet::new();
-    let mut skipped = 0;
-    if let Some(tree) = &doc.product_tree {
-        let mut named = Vec::new();
-        collect_products(&tree.branches, &mut named);
-        named.extend(tree.full_product_names.iter());
-        named.extend(tree.relationships.iter().map(|r| &r.full_product_name));
-        for p in named {
-            let Some(h) = &p.product_identification_helper else {
-                continue;
-            };
-            let cpe = h.cpe.as_deref().and_then(|c| {
-                Cpe23::parse(c)
-                    .or_else(|_| Cpe23::from_uri(c))
-                    .ok()
-                    .map(|c| c.as_str().to_string())
-            });
-            let purl = h
-                .purl
-                .as_deref()
-                .and_then(|p| Purl::parse(p).ok().map(|p| p.as_str().to_string()));
-            if cpe.is_none() && purl.is_none() {
-                skipped += 1;
-                continue;
-            }
-            if seen_products.insert((cpe.clone(), purl.clone())) {
-                products.push(ProductInput {
-                    name: one_line(&p.name, 200),
-                    cpe,
-                    purl,
-                    vers: None,
-                });
-            }
-        }
-    }
-    if skipped > 0 {
-        notes.push(format!(
-            "{skipped} product(s) had identifiers that are not a CPE or package URL and were left out"
-        ));
-    }
+    let mut products = affected_products(&doc, &mut notes);
     if products.len() > MAX_IMPORTED_PRODUCTS {
         notes.push(format!(
             "the advisory names {} products; the first {MAX_IMPORTED_PRODUCTS} were kept",
@@ -284,13 +285,235 @@ pub fn alert_from_csaf(
     ))
 }
 
-fn collect_products<'a>(branches: &'a [Branch], out: &mut Vec<&'a FullProductName>) {
+/// The versions a product-tree branch gives the products beneath it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Versions {
+    Exactly(String),
+    Range(String),
+}
+
+/// A product of the tree with what identifies it and the versions its branches give.
+struct TreeProduct<'a> {
+    product: &'a FullProductName,
+    versions: Option<Versions>,
+    /// For a relationship's product: the product it refers to.
+    refers_to: Option<&'a str>,
+}
+
+fn collect_products<'a>(
+    branches: &'a [Branch],
+    versions: Option<&Versions>,
+    out: &mut Vec<TreeProduct<'a>>,
+) {
     for b in branches {
+        let here = match b.category.as_str() {
+            "product_version" => Some(Versions::Exactly(b.name.trim().to_string())),
+            "product_version_range" => Some(Versions::Range(b.name.trim().to_string())),
+            _ => versions.cloned(),
+        };
         if let Some(p) = &b.product {
-            out.push(p);
+            out.push(TreeProduct {
+                product: p,
+                versions: here.clone(),
+                refers_to: None,
+            });
         }
-        collect_products(&b.branches, out);
+        collect_products(&b.branches, here.as_ref(), out);
     }
+}
+
+/// A CSAF version range as `vers` in `scheme`: `vers:` as written (`vers:all/*` is every
+/// version), or a comparator form (`<4.2`, `>=1.0 <2.0`, `>= 1.0, < 2.0`).
+fn range_as_vers(range: &str, scheme: &str) -> Option<String> {
+    if let Some(rest) = range.strip_prefix("vers:") {
+        let (_, constraints) = rest.split_once('/')?;
+        return Some(format!("vers:{scheme}/{}", constraints.trim()));
+    }
+    // Comparators and versions, however spaced: "<= 4.2", ">=1.0 <2.0", ">1, <2".
+    let mut parts = Vec::new();
+    let mut pending: Option<&str> = None;
+    for token in range
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '&')
+        .filter(|t| !t.is_empty())
+    {
+        let op = ["<=", ">=", "!=", "<", ">", "="]
+            .into_iter()
+            .find(|op| token.starts_with(op));
+        match (pending.take(), op) {
+            (Some(p), None) => parts.push(format!("{p}{token}")),
+            (None, Some(op)) if token.len() == op.len() => pending = Some(op),
+            (None, Some(_)) => parts.push(token.to_string()),
+            _ => return None,
+        }
+    }
+    if pending.is_some()
+        || parts.is_empty()
+        || !parts.iter().all(|p| p.starts_with(['<', '>', '=', '!']))
+    {
+        return None;
+    }
+    Some(format!("vers:{scheme}/{}", parts.join("|")))
+}
+
+/// The products the advisory's vulnerabilities list as affected, each with its identifiers and
+/// versions; what is left out, and why, goes in `notes`.
+fn affected_products(doc: &Csaf, notes: &mut Vec<String>) -> Vec<ProductInput> {
+    let Some(tree) = &doc.product_tree else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    collect_products(&tree.branches, None, &mut found);
+    found.extend(tree.full_product_names.iter().map(|p| TreeProduct {
+        product: p,
+        versions: None,
+        refers_to: None,
+    }));
+    found.extend(tree.relationships.iter().map(|r| TreeProduct {
+        product: &r.full_product_name,
+        versions: None,
+        refers_to: Some(r.product_reference.as_str()),
+    }));
+    let by_id: std::collections::HashMap<&str, usize> = found
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.product.product_id.is_empty())
+        .map(|(i, f)| (f.product.product_id.as_str(), i))
+        .collect();
+
+    // Which products are affected, by the vulnerabilities' statuses.
+    let statuses: Vec<&ProductStatus> = doc
+        .vulnerabilities
+        .iter()
+        .filter_map(|v| v.product_status.as_ref())
+        .collect();
+    let affected: HashSet<&str> = statuses
+        .iter()
+        .flat_map(|s| [&s.known_affected, &s.first_affected, &s.last_affected])
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let unaffected: HashSet<&str> = statuses
+        .iter()
+        .flat_map(|s| {
+            [
+                &s.fixed,
+                &s.first_fixed,
+                &s.known_not_affected,
+                &s.recommended,
+            ]
+        })
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let investigating: HashSet<&str> = statuses
+        .iter()
+        .flat_map(|s| &s.under_investigation)
+        .map(String::as_str)
+        .filter(|id| !affected.contains(id) && !unaffected.contains(id))
+        .collect();
+    let by_status = !statuses.is_empty();
+    if !by_status && !found.is_empty() {
+        notes.push(
+            "the advisory gives no product status: every product it names is taken as affected"
+                .into(),
+        );
+    }
+    if !investigating.is_empty() {
+        notes.push(format!(
+            "{} product(s) under investigation were left out until the publisher says they are affected",
+            investigating.len()
+        ));
+    }
+
+    let mut out: Vec<ProductInput> = Vec::new();
+    let mut seen = HashSet::new();
+    let (mut skipped, mut not_affected, mut unreadable) = (0, 0, 0);
+    for f in &found {
+        let id = f.product.product_id.as_str();
+        if by_status && !affected.contains(id) {
+            if unaffected.contains(id) {
+                not_affected += 1;
+            }
+            continue;
+        }
+        // A relationship's product without identifiers of its own is the product it refers to.
+        let source = match (&f.product.product_identification_helper, f.refers_to) {
+            (None, Some(r)) => by_id.get(r).map(|i| &found[*i]).unwrap_or(f),
+            _ => f,
+        };
+        let Some(h) = &source.product.product_identification_helper else {
+            skipped += 1;
+            continue;
+        };
+        let cpe = h
+            .cpe
+            .as_deref()
+            .and_then(|c| Cpe23::parse(c).or_else(|_| Cpe23::from_uri(c)).ok());
+        let purl = h.purl.as_deref().and_then(|p| Purl::parse(p).ok());
+        if cpe.is_none() && purl.is_none() {
+            skipped += 1;
+            continue;
+        }
+        let scheme = purl
+            .as_ref()
+            .map_or("generic", |p| p.purl_type())
+            .to_string();
+        let vers = match f.versions.as_ref().or(source.versions.as_ref()) {
+            None => None,
+            Some(Versions::Exactly(v)) => Some(format!("vers:{scheme}/{v}")),
+            Some(Versions::Range(r)) => match range_as_vers(r, &scheme) {
+                Some(v) => Some(v),
+                None => {
+                    unreadable += 1;
+                    continue;
+                }
+            },
+        };
+        // The range must be one the product's ecosystem can order, or it would match nothing.
+        let checked = palisade_domain::alert::AffectedProduct {
+            name: String::new(),
+            cpe: cpe.clone(),
+            purl: purl.clone(),
+            vers: match vers.as_deref().map(palisade_domain::ident::Vers::parse) {
+                Some(Ok(v)) => Some(v),
+                Some(Err(_)) => {
+                    unreadable += 1;
+                    continue;
+                }
+                None => None,
+            },
+        };
+        if palisade_domain::exposure::rules_for_product(&checked).is_err() {
+            unreadable += 1;
+            continue;
+        }
+        let cpe = cpe.map(|c| c.as_str().to_string());
+        let purl = purl.map(|p| p.as_str().to_string());
+        if seen.insert((cpe.clone(), purl.clone(), vers.clone())) {
+            out.push(ProductInput {
+                name: one_line(&f.product.name, 200),
+                cpe,
+                purl,
+                vers,
+            });
+        }
+    }
+    if not_affected > 0 {
+        notes.push(format!(
+            "{not_affected} product(s) fixed, not affected or recommended are not exposed"
+        ));
+    }
+    if skipped > 0 {
+        notes.push(format!(
+            "{skipped} product(s) had identifiers that are not a CPE or package URL and were left out"
+        ));
+    }
+    if unreadable > 0 {
+        notes.push(format!(
+            "{unreadable} product(s) had a version range Palisade cannot read in their ecosystem and were left out"
+        ));
+    }
+    out
 }
 
 /// The advisory's aggregate severity in Palisade's terms, else its highest CVSS base score's.
@@ -360,6 +583,145 @@ fn clip(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An advisory in the shapes CSAF 2.0 defines: a vendor's product with a version range and
+    /// a fixed version under branches, an exact version, a product only by relationship, and
+    /// statuses saying which are affected.
+    fn tree_doc(with_status: bool) -> Vec<u8> {
+        let leaf = |category: &str, name: &str, id: &str, helper: serde_json::Value| {
+            serde_json::json!({"category": category, "name": name,
+                "product": {"product_id": id, "name": format!("Gw {name}"), "product_identification_helper": helper}})
+        };
+        let purl = |p: &str| serde_json::json!({"purl": p});
+        let mut d = serde_json::json!({
+            "document": {
+                "category": "csaf_security_advisory", "csaf_version": "2.0", "title": "Gateway flaw",
+                "publisher": {"name": "P", "category": "vendor", "namespace": "https://p.example"},
+                "tracking": {"id": "P-2"},
+            },
+            "product_tree": {
+                "branches": [{"category": "vendor", "name": "Example", "branches": [
+                    {"category": "product_name", "name": "gw", "branches": [
+                        leaf("product_version_range", "vers:npm/>=1.0.0|<2.0.0", "GW-RANGE", purl("pkg:npm/gw")),
+                        leaf("product_version", "2.0.0", "GW-FIXED", purl("pkg:npm/gw@2.0.0")),
+                        leaf("product_version", "0.9.0", "GW-OLD", purl("pkg:npm/gw@0.9.0")),
+                    ]},
+                    {"category": "product_name", "name": "lib", "branches": [
+                        leaf("product_version_range", ">= 3.0, < 3.4", "LIB-RANGE", purl("pkg:pypi/lib")),
+                    ]},
+                    {"category": "product_name", "name": "os", "branches": [
+                        leaf("product_version", "4.6", "OS-46", serde_json::json!({"cpe": "cpe:/a:redhat:openshift:4.6::el8"})),
+                    ]},
+                    {"category": "product_name", "name": "tool", "branches": [
+                        leaf("product_version_range", "all of them", "TOOL", purl("pkg:npm/tool")),
+                    ]},
+                ]}],
+                "relationships": [{"category": "default_component_of", "product_reference": "GW-RANGE",
+                    "relates_to_product_reference": "OS-46",
+                    "full_product_name": {"product_id": "OS-46:GW-RANGE", "name": "gw on os"}}],
+            },
+            "vulnerabilities": [{"cve": "CVE-2024-0002"}],
+        });
+        if with_status {
+            d["vulnerabilities"][0]["product_status"] = serde_json::json!({
+                "known_affected": ["GW-RANGE", "LIB-RANGE", "OS-46", "OS-46:GW-RANGE", "TOOL"],
+                "fixed": ["GW-FIXED"], "known_not_affected": ["GW-OLD"],
+                "under_investigation": ["GW-OLD"],
+            });
+        }
+        serde_json::to_vec(&d).unwrap()
+    }
+
+    /// Whether the products name `purl`'s identity at `version`.
+    fn names(products: &[ProductInput], purl: &str, version: &str) -> bool {
+        let identity = palisade_domain::exposure::Identity::of_purl(&Purl::parse(purl).unwrap());
+        products.iter().any(|p| {
+            let product = palisade_domain::alert::AffectedProduct {
+                name: p.name.clone(),
+                cpe: p.cpe.as_deref().map(|c| Cpe23::parse(c).unwrap()),
+                purl: p.purl.as_deref().map(|c| Purl::parse(c).unwrap()),
+                vers: p
+                    .vers
+                    .as_deref()
+                    .map(|v| palisade_domain::ident::Vers::parse(v).unwrap()),
+            };
+            palisade_domain::exposure::rules_for_product(&product)
+                .unwrap()
+                .iter()
+                .any(|r| r.names(&identity, Some(version)))
+        })
+    }
+
+    #[test]
+    fn the_product_tree_gives_versions_and_the_statuses_decide() {
+        let (input, _, _, notes) = alert_from_csaf(&tree_doc(true)).unwrap();
+        let p = &input.products;
+        // The range is affected; the fixed and the not-affected versions are not.
+        assert!(names(p, "pkg:npm/gw", "1.5.0") && names(p, "pkg:npm/gw", "1.0.0"));
+        assert!(!names(p, "pkg:npm/gw", "2.0.0"), "fixed");
+        assert!(!names(p, "pkg:npm/gw", "0.9.0"), "known not affected");
+        // A comparator range, read in the package's order.
+        assert!(names(p, "pkg:pypi/lib", "3.2") && !names(p, "pkg:pypi/lib", "3.4"));
+        // A CPE URI becomes a CPE 2.3 name, with its branch's version.
+        let os = p.iter().find(|x| x.cpe.is_some()).unwrap();
+        assert_eq!(
+            os.cpe.as_deref(),
+            Some("cpe:2.3:a:redhat:openshift:4.6:*:el8:*:*:*:*:*")
+        );
+        assert_eq!(os.vers.as_deref(), Some("vers:generic/4.6"));
+        // The relationship's product is the range it refers to: no second entry.
+        assert_eq!(
+            p.iter()
+                .filter(|x| x.purl.as_deref() == Some("pkg:npm/gw"))
+                .count(),
+            1,
+            "{p:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("2 product(s) fixed, not affected")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("1 product(s) had a version range")),
+            "{notes:?}"
+        );
+        assert!(
+            !notes.iter().any(|n| n.contains("under investigation")),
+            "GW-OLD is settled"
+        );
+    }
+
+    #[test]
+    fn without_statuses_every_product_is_affected_and_said_so() {
+        let (input, _, _, notes) = alert_from_csaf(&tree_doc(false)).unwrap();
+        assert!(names(&input.products, "pkg:npm/gw", "2.0.0"));
+        assert!(
+            notes.iter().any(|n| n.contains("no product status")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn comparator_ranges_become_vers() {
+        assert_eq!(
+            range_as_vers(">4.2", "npm").as_deref(),
+            Some("vers:npm/>4.2")
+        );
+        assert_eq!(
+            range_as_vers(">= 1.0, < 2.0", "pypi").as_deref(),
+            Some("vers:pypi/>=1.0|<2.0")
+        );
+        assert_eq!(
+            range_as_vers("vers:all/*", "maven").as_deref(),
+            Some("vers:maven/*")
+        );
+        assert_eq!(range_as_vers("all versions", "npm"), None);
+        assert_eq!(range_as_vers("<", "npm"), None);
+    }
 
     fn doc(aggregate: Option<&str>, scores: &[f64]) -> Vec<u8> {
         let mut d = serde_json::json!({

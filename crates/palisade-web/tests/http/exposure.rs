@@ -560,6 +560,67 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
     own_assets.dedup();
     assert_eq!(own_assets, ["app-1", "app-2"], "{own}");
 
+    // A CSAF advisory's product tree and statuses decide, as the feed reads them: the range is
+    // exposed, the fixed version is not.
+    let tree = json!({
+        "document": {"category": "csaf_security_advisory", "csaf_version": "2.0", "title": "Django flaw",
+            "publisher": {"name": "Example CERT", "category": "coordinator", "namespace": "https://cert.example"},
+            "tracking": {"id": "EX-2026-0002"}},
+        "product_tree": {"branches": [{"category": "vendor", "name": "Django", "branches": [
+            {"category": "product_version_range", "name": "vers:pypi/>=4.0|<4.2.2",
+             "product": {"product_id": "D-RANGE", "name": "Django 4.0 to 4.2.1",
+                 "product_identification_helper": {"purl": "pkg:pypi/django"}}},
+            {"category": "product_version", "name": "4.2.2",
+             "product": {"product_id": "D-FIXED", "name": "Django 4.2.2",
+                 "product_identification_helper": {"purl": "pkg:pypi/django@4.2.2"}}}]}]},
+        "vulnerabilities": [{"cve": "CVE-2026-22222",
+            "product_status": {"known_affected": ["D-RANGE"], "fixed": ["D-FIXED"]}}],
+    });
+    let r = put(
+        "/api/v1/feeds/csaf",
+        &w.admin.1,
+        "application/json",
+        tree.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/organisations/RX1/inventory",
+            &w.foreign.1,
+            "text/csv",
+            format!(
+                "{header}\nweb-2,library,,,,,pkg:pypi/django@4.2.2,no\nweb-3,library,,,,,pkg:pypi/django@4.1,no\n"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let e = h
+        .api(
+            Method::GET,
+            "/api/v1/exposure?cve=CVE-2026-22222",
+            Some(&w.analyst.1),
+            None,
+        )
+        .await
+        .json();
+    let exposed: Vec<(&str, &str)> = e["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| {
+            o["components"].as_array().unwrap().iter().map(move |c| {
+                (
+                    o["org_code"].as_str().unwrap(),
+                    c["asset"].as_str().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(exposed, [("A81001", "web-1"), ("RX1", "web-3")], "{e}");
+
     // CSAF advisories are kept for matching too, without drafting alerts.
     if let Some(dir) = shared_data("data/csaf-2.0/examples/csaf") {
         let files = palisade_formats::files::read_dir_files(&dir, ".json").unwrap();
