@@ -23,6 +23,7 @@ pub mod people;
 pub mod plan;
 pub mod policy;
 pub mod sample;
+pub mod search;
 pub mod version;
 
 pub use error::{FieldError, FieldErrors};

@@ -585,7 +585,7 @@ impl AlertStore for SqlStore {
                 let p = like_pattern(&filter.q);
                 sql.push(" AND (LOWER(o.code) LIKE ")
                     .text(&p)
-                    .push(" ESCAPE '\\' OR LOWER(o.name) LIKE ")
+                    .push(" ESCAPE '\\' OR o.search_name LIKE ")
                     .text(&p)
                     .push(" ESCAPE '\\')");
             }

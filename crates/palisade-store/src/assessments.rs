@@ -764,7 +764,7 @@ impl AssessmentStore for SqlStore {
                 sql.push(" AND (LOWER(o.code) LIKE ")
                     .text(&p)
                     .push(" ESCAPE '\\'");
-                sql.push(" OR LOWER(o.name) LIKE ")
+                sql.push(" OR o.search_name LIKE ")
                     .text(&p)
                     .push(" ESCAPE '\\')");
             }

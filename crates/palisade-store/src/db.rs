@@ -5,6 +5,8 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+use palisade_domain::search::search_key;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -159,6 +161,41 @@ impl SqlStore {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
+        self.fill_search_keys().await
+    }
+
+    /// Folds the names of rows written before search keys were kept (the key is computed in
+    /// Rust, so no SQL migration can fill it). Nothing to do after the first start.
+    async fn fill_search_keys(&self) -> Result<()> {
+        for table in ["organisations", "users"] {
+            loop {
+                let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, name FROM {table} WHERE search_name = '' AND name <> '' \
+                     ORDER BY id LIMIT 1000"
+                )))
+                .fetch_all(&self.write)
+                .await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut tx = self.write.begin().await?;
+                for (id, name) in rows {
+                    // A name that folds to nothing still gets a key, so it is not read again.
+                    let key = match search_key(&name) {
+                        k if k.is_empty() => " ".to_string(),
+                        k => k,
+                    };
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET search_name = $1 WHERE id = $2"
+                    )))
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 
@@ -310,7 +347,7 @@ impl Sql {
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wraps it in `%...%`.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut s = String::from("%");
-    for c in q.trim().to_lowercase().chars() {
+    for c in search_key(q).chars() {
         if matches!(c, '%' | '_' | '\\') {
             s.push('\\');
         }

@@ -10,6 +10,7 @@ use palisade_domain::org::{OrgCode, OrgFields, would_cycle};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::ContactFields;
 use palisade_domain::policy::{OrgId, Scope};
+use palisade_domain::search::search_key;
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
 
@@ -235,7 +236,7 @@ impl OrgStore for SqlStore {
                 let pat = like_pattern(q);
                 sql.push(" AND (LOWER(o.code) LIKE ")
                     .text(&pat)
-                    .push(" ESCAPE '\\' OR LOWER(o.name) LIKE ");
+                    .push(" ESCAPE '\\' OR o.search_name LIKE ");
                 sql.text(&pat).push(" ESCAPE '\\')");
             }
             if let Some(t) = f.org_type {
@@ -258,7 +259,7 @@ impl OrgStore for SqlStore {
             .fetch_one(&mut *conn)
             .await?;
         let mut sql = build(&format!("SELECT {ORG_COLUMNS}"));
-        sql.push(" ORDER BY LOWER(o.name), o.code LIMIT ")
+        sql.push(" ORDER BY o.search_name, o.code LIMIT ")
             .i64(page.limit())
             .push(" OFFSET ")
             .i64(page.offset());
@@ -274,7 +275,7 @@ impl OrgStore for SqlStore {
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>> {
         let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.parent_id = "));
         sql.i64(id)
-            .push(" ORDER BY LOWER(o.name), o.code LIMIT 500");
+            .push(" ORDER BY o.search_name, o.code LIMIT 500");
         fetch_orgs(&sql, &self.read).await
     }
 
@@ -361,8 +362,8 @@ impl OrgStore for SqlStore {
         }
         let parent_id = resolve_parent(&mut tx, None, fields.parent_code.as_ref()).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+            "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at, search_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8) RETURNING id",
         )
         .bind(fields.code.as_str().to_string())
         .bind(fields.name.clone())
@@ -371,6 +372,7 @@ impl OrgStore for SqlStore {
         .bind(fields.region.clone())
         .bind(parent_id)
         .bind(audit.at)
+        .bind(search_key(&fields.name))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -408,7 +410,7 @@ impl OrgStore for SqlStore {
         let parent_id = resolve_parent(&mut tx, Some(id), fields.parent_code.as_ref()).await?;
         sqlx::query(
             "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, parent_id = $5, \
-             active = $6, updated_at = $7 WHERE id = $8",
+             active = $6, updated_at = $7, search_name = $9 WHERE id = $8",
         )
         .bind(fields.name.clone())
         .bind(fields.org_type.as_str())
@@ -418,6 +420,7 @@ impl OrgStore for SqlStore {
         .bind(flag(active))
         .bind(audit.at)
         .bind(id)
+        .bind(search_key(&fields.name))
         .execute(&mut *tx)
         .await?;
         append(&mut tx, &audit).await?;
@@ -494,7 +497,7 @@ impl OrgStore for SqlStore {
                         continue;
                     }
                     sqlx::query(
-                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6 WHERE id = $7",
+                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6, search_name = $8 WHERE id = $7",
                     )
                     .bind(f.name.clone())
                     .bind(f.org_type.as_str())
@@ -503,6 +506,7 @@ impl OrgStore for SqlStore {
                     .bind(who.at)
                     .bind(flag(r.active))
                     .bind(o.id)
+                    .bind(search_key(&f.name))
                     .execute(&mut *tx)
                     .await?;
                     report.updated += 1;
@@ -518,7 +522,7 @@ impl OrgStore for SqlStore {
             .collect();
         for chunk in new_rows.chunks(IMPORT_BATCH) {
             let mut sql = Sql::new(
-                "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at) VALUES ",
+                "INSERT INTO organisations (code, name, org_type, category, region, parent_id, active, created_at, updated_at, search_name) VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
                 let f = &r.fields;
@@ -535,7 +539,12 @@ impl OrgStore for SqlStore {
                     .push(", NULL, ")
                     .i64(flag(r.active))
                     .push(", ");
-                sql.i64(who.at).push(", ").i64(who.at).push(")");
+                sql.i64(who.at)
+                    .push(", ")
+                    .i64(who.at)
+                    .push(", ")
+                    .text(&search_key(&f.name))
+                    .push(")");
             }
             sql.push(" RETURNING id, code");
             for (id, code) in sql.query_as::<(i64, String)>().fetch_all(&mut *tx).await? {

@@ -7,6 +7,7 @@ use palisade_domain::audit::AuditDraft;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
+use palisade_domain::search::search_key;
 use sqlx::FromRow;
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
@@ -51,13 +52,14 @@ impl PeopleStore for SqlStore {
     async fn create_user(&self, new: &NewUser, mut audit: AuditDraft) -> Result<User> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, password_hash, active, failed_logins, auth_version, created_at, updated_at) \
-             VALUES ($1, $2, $3, 1, 0, 1, $4, $4) RETURNING id",
+            "INSERT INTO users (email, name, password_hash, active, failed_logins, auth_version, created_at, updated_at, search_name) \
+             VALUES ($1, $2, $3, 1, 0, 1, $4, $4, $5) RETURNING id",
         )
         .bind(new.email.to_lowercase())
         .bind(new.name.clone())
         .bind(new.password_hash.clone())
         .bind(new.now)
+        .bind(search_key(&new.name))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -128,7 +130,7 @@ impl PeopleStore for SqlStore {
                 let pat = like_pattern(q);
                 sql.push(" AND (LOWER(u.email) LIKE ")
                     .text(&pat)
-                    .push(" ESCAPE '\\' OR LOWER(u.name) LIKE ");
+                    .push(" ESCAPE '\\' OR u.search_name LIKE ");
                 sql.text(&pat).push(" ESCAPE '\\')");
             }
             sql
@@ -138,7 +140,7 @@ impl PeopleStore for SqlStore {
             .fetch_one(&self.read)
             .await?;
         let mut sql = build(&format!("SELECT {USER_COLUMNS} FROM users u"));
-        sql.push(" ORDER BY LOWER(u.name), u.email LIMIT ")
+        sql.push(" ORDER BY u.search_name, u.email LIMIT ")
             .i64(page.limit())
             .push(" OFFSET ")
             .i64(page.offset());
@@ -196,7 +198,7 @@ impl PeopleStore for SqlStore {
             "SELECT {USER_COLUMNS}, g.role FROM role_grants g JOIN users u ON u.id = g.user_id WHERE g.org_id = "
         ));
         sql.i64(org_id)
-            .push(" ORDER BY LOWER(u.name), u.email, g.role");
+            .push(" ORDER BY u.search_name, u.email, g.role");
         sql.query_as::<Row>()
             .fetch_all(&self.read)
             .await?

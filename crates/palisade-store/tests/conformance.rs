@@ -1241,3 +1241,45 @@ async fn inventories_page_across_chunks_and_keep_what_changed() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn searches_fold_case_and_accents_alike_on_both_engines() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let mut elan = org("VN1", "adult_social_care", "");
+        elan.name = "Élan Care Ltd".into();
+        s.create_org(&elan, draft("organisation.create", "organisation"))
+            .await
+            .unwrap();
+        create(s, "VN2", "adult_social_care", "").await;
+        let found = |q: &'static str| {
+            let f = OrgFilter {
+                q: Some(q.into()),
+                ..Default::default()
+            };
+            async move {
+                s.list_orgs(&Scope::All, &f, PageRequest::default())
+                    .await
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|o| o.code)
+                    .collect::<Vec<_>>()
+            }
+        };
+        for q in ["Élan", "ÉLAN", "élan", "elan", "ELAN CARE", "vn1"] {
+            assert_eq!(found(q).await, ["VN1"], "{:?}: {q}", db.engine());
+        }
+        // A row written before search keys were kept is given one at the next start.
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE organisations SET search_name = '' WHERE code = 'VN1'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert!(found("elan").await.is_empty());
+        s.migrate().await.unwrap();
+        assert_eq!(found("Élan").await, ["VN1"], "{:?}", db.engine());
+    }
+}
