@@ -8,7 +8,7 @@
 
 use super::version_time;
 use crate::{App, AppError, Result};
-use palisade_domain::alert::AlertFields;
+use palisade_domain::alert::{AffectedProduct, AlertFields};
 use palisade_domain::clock::{from_unix, rfc3339_millis};
 use palisade_store::{PublishedQuery, PublishedVersion};
 use serde_json::{Value, json};
@@ -218,7 +218,7 @@ impl App {
         let current = versions.last().expect("at least one published version");
         let f = &current.fields;
         let url = self.document_url(current.first_published_at, &current.reference);
-        let products: Vec<(String, &palisade_domain::alert::AffectedProduct)> = f
+        let products: Vec<(String, &AffectedProduct)> = f
             .products
             .iter()
             .enumerate()
@@ -266,20 +266,7 @@ impl App {
         }
         let ids: Vec<&str> = products.iter().map(|(id, _)| id.as_str()).collect();
         if !products.is_empty() {
-            doc["product_tree"] = json!({"full_product_names": products.iter().map(|(id, p)| {
-                let mut helper = serde_json::Map::new();
-                if let Some(cpe) = &p.cpe {
-                    helper.insert("cpe".into(), json!(cpe.as_str()));
-                }
-                if let Some(purl) = &p.purl {
-                    helper.insert("purl".into(), json!(purl.as_str()));
-                }
-                let name = match &p.vers {
-                    Some(v) => format!("{} {v}", p.name),
-                    None => p.name.clone(),
-                };
-                json!({"name": name, "product_id": id, "product_identification_helper": helper})
-            }).collect::<Vec<_>>()});
+            doc["product_tree"] = product_tree(&products);
         }
         let vulnerability = |cve: Option<&str>| {
             let mut v = json!({
@@ -317,6 +304,47 @@ impl App {
         };
         doc
     }
+}
+
+/// The product tree of an alert's products, as CSAF 2.0 readers take versions: a product with
+/// a `vers` range sits under a `product_name` branch and a `product_version_range` branch
+/// holding the range (so no reader takes every version as affected); a product pinned by its
+/// package URL or CPE, or affected in every version, is a full product name.
+fn product_tree(products: &[(String, &AffectedProduct)]) -> Value {
+    let product = |id: &str, p: &AffectedProduct| {
+        let mut helper = serde_json::Map::new();
+        if let Some(cpe) = &p.cpe {
+            helper.insert("cpe".into(), json!(cpe.as_str()));
+        }
+        if let Some(purl) = &p.purl {
+            helper.insert("purl".into(), json!(purl.as_str()));
+        }
+        json!({"name": p.name, "product_id": id, "product_identification_helper": helper})
+    };
+    let mut tree = serde_json::Map::new();
+    let branches: Vec<Value> = products
+        .iter()
+        .filter_map(|(id, p)| {
+            p.vers.as_ref().map(|v| {
+                json!({"category": "product_name", "name": p.name, "branches": [{
+                    "category": "product_version_range", "name": v.to_string(),
+                    "product": product(id, p),
+                }]})
+            })
+        })
+        .collect();
+    let whole: Vec<Value> = products
+        .iter()
+        .filter(|(_, p)| p.vers.is_none())
+        .map(|(id, p)| product(id, p))
+        .collect();
+    if !branches.is_empty() {
+        tree.insert("branches".into(), Value::Array(branches));
+    }
+    if !whole.is_empty() {
+        tree.insert("full_product_names".into(), Value::Array(whole));
+    }
+    Value::Object(tree)
 }
 
 /// A security advisory when it names products (the profile needs a product tree and statuses),

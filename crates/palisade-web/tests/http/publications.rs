@@ -131,6 +131,30 @@ async fn published_alerts_reach_the_public_page_atom_csaf_and_taxii_without_draf
         csaf["product_tree"]["full_product_names"][0]["product_identification_helper"]["cpe"],
         "cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*"
     );
+    // The range is published as CSAF readers take it (a product_version_range branch, not text in
+    // a name), and the document read back by Palisade's own importer names the same products
+    // with the same versions as the alert.
+    let range = &csaf["product_tree"]["branches"][0];
+    assert_eq!(range["category"], "product_name", "{csaf}");
+    assert_eq!(range["branches"][0]["category"], "product_version_range");
+    assert_eq!(range["branches"][0]["name"], "vers:maven/>=2.0.0|<2.15.0");
+    assert_eq!(range["branches"][0]["product"]["name"], "Log4j core");
+    let (read_back, _, _, _) =
+        palisade_formats::csaf::alert_from_csaf(doc.text().as_bytes()).unwrap();
+    let mut published: Vec<Value> = read_back
+        .products
+        .iter()
+        .map(|p| json!([p.cpe, p.purl, p.vers]))
+        .collect();
+    let mut original: Vec<Value> = high_alert(true)["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!([p["cpe"], p["purl"], p["vers"]]))
+        .collect();
+    published.sort_by_key(|v| v.to_string());
+    original.sort_by_key(|v| v.to_string());
+    assert_eq!(published, original, "{csaf}");
     let sha = anonymous(&h, &format!("/.well-known/csaf/white/{high_path}.sha256"))
         .await
         .text();
