@@ -70,35 +70,57 @@ struct OsvRange {
     events: Vec<std::collections::BTreeMap<String, String>>,
 }
 
-/// The `vers` constraints of one OSV range, or `None` when it holds every version. The events
-/// of a range are in version order: each `introduced` opens an interval (`0` from the start),
-/// each `fixed` closes it before that version and each `last_affected` at it; an interval still
-/// open at the end runs on without limit. A range of only `introduced: 0` (as malicious-package
-/// records are written) is every version.
-fn range_constraints(events: &[std::collections::BTreeMap<String, String>]) -> Option<Vec<String>> {
+/// The `vers` constraints of one OSV range, or `None` when it holds every version. Events are
+/// read in version order (the OSV schema's evaluation sorts them; `introduced: 0` comes first),
+/// in the package's order when Palisade has it: each `introduced` opens an interval, each `fixed`
+/// closes it before that version and each `last_affected` at it; an interval still open at the
+/// end runs on without limit. A range of only `introduced: 0` (as malicious-package records are
+/// written) is every version.
+fn range_constraints(
+    events: &[std::collections::BTreeMap<String, String>],
+    scheme: Option<Scheme>,
+) -> Option<Vec<String>> {
+    let mut flat: Vec<(&str, &str)> = events
+        .iter()
+        .flat_map(|e| e.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .filter(|(k, _)| matches!(*k, "introduced" | "fixed" | "last_affected"))
+        .collect();
+    if let Some(scheme) = scheme {
+        let parsed: Option<Vec<Option<Version>>> = flat
+            .iter()
+            .map(|(k, v)| match (*k, *v) {
+                ("introduced", "0") => Some(None),
+                (_, v) => Version::parse(scheme, v).ok().map(Some),
+            })
+            .collect();
+        // Sorted only when every version reads; otherwise as written.
+        if let Some(parsed) = parsed {
+            let mut keyed: Vec<_> = parsed.into_iter().zip(flat).collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            flat = keyed.into_iter().map(|(_, e)| e).collect();
+        }
+    }
     let mut out = Vec::new();
     // Whether an interval is open, and whether it was opened from the very start.
     let mut open: Option<bool> = None;
-    for e in events {
-        for (k, v) in e {
-            match (k.as_str(), open) {
-                ("introduced", None) if v == "0" => open = Some(true),
-                ("introduced", None) => {
-                    out.push(format!(">={v}"));
-                    open = Some(false);
-                }
-                ("fixed", Some(_)) => {
-                    out.push(format!("<{v}"));
-                    open = None;
-                }
-                ("last_affected", Some(_)) => {
-                    out.push(format!("<={v}"));
-                    open = None;
-                }
-                // A repeated `introduced` inside an open interval, or a close with none open,
-                // changes nothing; `limit` and unknown events bound nothing Palisade matches.
-                _ => {}
+    for (k, v) in flat {
+        match (k, open) {
+            ("introduced", None) if v == "0" => open = Some(true),
+            ("introduced", None) => {
+                out.push(format!(">={v}"));
+                open = Some(false);
             }
+            ("fixed", Some(_)) => {
+                out.push(format!("<{v}"));
+                open = None;
+            }
+            ("last_affected", Some(_)) => {
+                out.push(format!("<={v}"));
+                open = None;
+            }
+            // A repeated `introduced` inside an open interval, or a close with none open,
+            // changes nothing.
+            _ => {}
         }
     }
     match open {
@@ -113,20 +135,20 @@ fn range_constraints(events: &[std::collections::BTreeMap<String, String>]) -> O
 /// boundary versions in `versions` as well, and one `vers` may not name a version twice. `None`
 /// when some range holds every version.
 fn affected_ranges(kind: &str, a: &OsvAffected) -> Option<Vec<String>> {
+    let scheme = Scheme::from_type(kind).ok();
     let mut out = Vec::new();
     for r in a
         .ranges
         .iter()
         .filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM")
     {
-        let constraints = range_constraints(&r.events)?;
+        let constraints = range_constraints(&r.events, scheme)?;
         if !constraints.is_empty() {
             out.push(format!("vers:{kind}/{}", constraints.join("|")));
         }
     }
     // Listed once each, by the package's own order where Palisade has it (`1.0` and `1.0.0` are
     // one PyPI version); a version that order cannot read is kept for the matcher to refuse.
-    let scheme = Scheme::from_type(kind).ok();
     let mut versions: Vec<&str> = Vec::new();
     let mut seen: Vec<Version> = Vec::new();
     for v in a
