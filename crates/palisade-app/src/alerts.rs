@@ -30,6 +30,9 @@ pub struct AlertSettings {
     pub public_url: String,
     /// Who publishes the alerts, as the feeds name them.
     pub publisher: String,
+    /// The severities texted to every contact who takes texts; for the others only contacts who
+    /// chose texts alone get a text (every alert reaches every contact one way or the other).
+    pub sms_severities: Vec<Severity>,
 }
 
 impl Default for AlertSettings {
@@ -40,6 +43,7 @@ impl Default for AlertSettings {
             rules: ResponseRules::default(),
             public_url: "http://127.0.0.1:8080".into(),
             publisher: "NHS national cyber security team".into(),
+            sms_severities: vec![Severity::High],
         }
     }
 }
@@ -240,18 +244,16 @@ impl App {
             }
             None => {}
         }
-        // Texts are for the urgent ones; every alert goes by email.
-        let sms = (fields.severity == Severity::High).then(|| {
-            let mut sms = format!(
-                "NHS Cyber Alert {{reference}} ({}): {}.",
-                fields.severity.label(),
-                fields.title
-            );
-            if let Some(d) = &due {
-                sms.push_str(&format!(" Respond by {d}."));
-            }
-            sms
-        });
+        // Every alert has a text: contacts who chose texts alone hear of every one, and those
+        // who take both hear by text of the severities configured as urgent.
+        let mut sms = format!(
+            "NHS Cyber Alert {{reference}} ({}): {}.",
+            fields.severity.label(),
+            fields.title
+        );
+        if let Some(d) = &due {
+            sms.push_str(&format!(" Respond by {d}."));
+        }
         Notice {
             key: format!("alert:{{reference}}:v{version}"),
             subject: format!(
@@ -260,7 +262,8 @@ impl App {
                 fields.title
             ),
             email_body: Some(email),
-            sms_body: sms,
+            sms_body: Some(sms),
+            sms_to_all: self.alerts.sms_severities.contains(&fields.severity),
         }
     }
 
@@ -770,6 +773,8 @@ impl App {
                 "NHS Cyber Alert {}: your response is overdue. Please respond in Palisade today.",
                 alert.reference
             )),
+            // Overdue is urgent, whatever the alert's severity.
+            sms_to_all: true,
         };
         let recipients = Recipients {
             late_at: Some(now),
@@ -827,6 +832,7 @@ impl App {
             subject: format!("[{}] {}", alert.reference, alert.fields.title),
             email_body: None,
             sms_body: Some(body.clone()),
+            sms_to_all: true,
         };
         let recipients = Recipients {
             override_channels: true,
@@ -877,6 +883,7 @@ fn escalation_notice(l: &LateResponse) -> Notice {
             "NHS Cyber Alert {}: {} ({}) is late responding (due {due}). As SIRO, please act.",
             l.reference, l.org_name, l.org_code
         )),
+        sms_to_all: true,
     }
 }
 

@@ -43,6 +43,7 @@ struct FileConfig {
     alert_update_days: Option<i64>,
     public_url: Option<String>,
     alert_publisher: Option<String>,
+    alert_sms_severities: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     notify_api_key: Option<String>,
@@ -311,6 +312,17 @@ impl Settings {
         };
         if let Some(p) = fc.alert_publisher.filter(|p| !p.trim().is_empty()) {
             alerts.publisher = p.trim().to_string();
+        }
+        if let Some(list) = &fc.alert_sms_severities {
+            alerts.sms_severities = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<palisade_domain::alert::Severity>()
+                        .map_err(|m| anyhow::anyhow!("alert_sms_severities: {m}"))
+                })
+                .collect::<anyhow::Result<_>>()?;
         }
         let database_url = database
             .or(fc.database_url)

@@ -258,8 +258,8 @@ fn late(alias: &str) -> String {
 }
 
 /// Queues `notice` for the `recipients` of an alert: an email to each who takes email, a text
-/// to each with a mobile number who takes texts (every one with a mobile when the channels are
-/// overridden). Returns how many messages were queued; a message already queued under the same
+/// to each with a mobile number who takes texts (only to those who take texts alone unless the
+/// notice is for every texter; every one with a mobile when the channels are overridden). Returns how many messages were queued; a message already queued under the same
 /// key is not queued again.
 async fn queue_notice(
     conn: &mut AnyConnection,
@@ -304,7 +304,11 @@ async fn queue_notice(
             _ => {
                 sql.push(" AND c.mobile IS NOT NULL AND c.mobile <> ''");
                 if !recipients.override_channels {
-                    sql.push(" AND c.alert_channels <> 'email'");
+                    sql.push(if notice.sms_to_all {
+                        " AND c.alert_channels <> 'email'"
+                    } else {
+                        " AND c.alert_channels = 'sms'"
+                    });
                 }
             }
         }

@@ -670,6 +670,9 @@ pub struct Notice {
     pub subject: String,
     pub email_body: Option<String>,
     pub sms_body: Option<String>,
+    /// Whether the text goes to every contact who takes texts (`both` and `sms`), or only to
+    /// those who chose texts alone, for whom a text is the only way to hear of it.
+    pub sms_to_all: bool,
 }
 
 impl Notice {
@@ -681,6 +684,7 @@ impl Notice {
             subject: fill(&self.subject),
             email_body: self.email_body.as_deref().map(fill),
             sms_body: self.sms_body.as_deref().map(fill),
+            sms_to_all: self.sms_to_all,
         }
     }
 }

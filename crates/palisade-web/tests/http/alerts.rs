@@ -987,3 +987,57 @@ async fn a_stale_revision_is_a_conflict(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
 }
+
+per_engine!(
+    texts_follow_the_severity_and_the_contact_s_choice,
+    texts_follow_the_severity_and_the_contact_s_choice_sqlite,
+    texts_follow_the_severity_and_the_contact_s_choice_postgres
+);
+
+/// A Medium alert is texted only to contacts who chose texts alone (High is the configured
+/// default for texting everyone who takes texts); every other contact has it by email.
+async fn texts_follow_the_severity_and_the_contact_s_choice(h: H) {
+    let w = world(&h).await;
+    for (name, email, mobile, channels) in [
+        ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", "both"),
+        ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
+        ("Texts Only", "texts@rx1.nhs.uk", "07700 900203", "sms"),
+    ] {
+        let c = ContactInput {
+            name: name.into(),
+            role: "alert_contact".into(),
+            email: email.into(),
+            mobile: mobile.into(),
+            alert_channels: channels.into(),
+        };
+        h.app
+            .create_contact(&Actor::cli(), "RX1", &c)
+            .await
+            .unwrap();
+    }
+    for (severity, texted) in [
+        ("medium", &["+447700900203"][..]),
+        ("low", &["+447700900203"]),
+        ("high", &["+447700900201", "+447700900203"]),
+    ] {
+        let mut alert = high_alert(true);
+        alert["severity"] = json!(severity);
+        let id = h.create_alert(&w.admin.1, alert).await;
+        let outbox = h.db.store.outbox(false, 100).await.unwrap();
+        let to = |channel: &str| -> Vec<String> {
+            let mut v: Vec<String> = outbox
+                .iter()
+                .filter(|m| m.channel == channel && m.key.contains(&format!(":{id}:")))
+                .map(|m| m.recipient.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(to("sms"), texted, "{severity}");
+        assert_eq!(
+            to("email"),
+            ["desk@rx1.nhs.uk", "mail@rx1.nhs.uk"],
+            "{severity}"
+        );
+    }
+}
