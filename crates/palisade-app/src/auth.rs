@@ -119,12 +119,14 @@ pub struct SessionContext {
     pub rotated_token: Option<String>,
 }
 
+/// Why a sign-in failed, as the person is told: one answer for a wrong password, an unknown
+/// email and a locked account alike, so that no answer tells whether an account exists.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignInError {
-    #[error("Enter a correct email address and password")]
+    #[error(
+        "Enter a correct email address and password. After several failed attempts an account is locked for a while."
+    )]
     BadCredentials,
-    #[error("This account is locked after too many failed attempts. Try again in {0} minutes.")]
-    Locked(i64),
 }
 
 impl App {
@@ -173,14 +175,12 @@ impl App {
         };
         // The attempt is counted before the (slow) password check, so parallel guesses cannot
         // all pass a lock that one of them is about to set.
+        // A locked account answers exactly as a wrong password or an unknown email does, and
+        // takes as long (the decoy check), so a lock tells nobody that the account exists.
         let Some(attempts) = self.store.claim_login_attempt(&attempt).await? else {
-            let until = self
-                .store
-                .get_user(user.id)
-                .await?
-                .and_then(|u| u.locked_until)
-                .unwrap_or(attempt.lock_until);
-            return Ok(Err(SignInError::Locked((until - now + 59) / 60)));
+            verify_off_thread(None, password).await?;
+            tracing::info!(user_id = user.id, "sign-in refused: the account is locked");
+            return Ok(Err(SignInError::BadCredentials));
         };
         let hash = self.store.password_hash(user.id).await?;
         let ok = verify_off_thread(hash, password).await?;

@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use palisade_app::auth::{SignInError, random_hex};
+use palisade_app::auth::random_hex;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -116,13 +116,8 @@ pub(crate) async fn sign_in(
         }
         Err(e) => {
             let msg = e.to_string();
-            let status = if matches!(e, SignInError::Locked(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
             Ok(sign_in_page(
-                status,
+                StatusCode::UNAUTHORIZED,
                 Errors::one("email", &msg),
                 f.email,
                 f.next,

@@ -163,12 +163,29 @@ async fn sign_in_sessions_csrf_and_lockout() {
             .unwrap_err();
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     }
+    // Locked, it answers as a wrong password or an unknown email does: a lock tells nobody that
+    // the account exists.
     let locked = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap_err();
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    for _ in 0..6 {
+        let unknown = h
+            .sign_in("nobody@x.nhs.uk", "wrong password!!")
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.status, locked.status);
+        for page in [&unknown, &locked] {
+            let text = page.text();
+            assert!(
+                text.contains("Enter a correct email address and password")
+                    && !text.contains("locked after"),
+                "an unknown email reads like a locked account: {text}"
+            );
+        }
+    }
     h.clock
         .advance(time::Duration::minutes(15) - time::Duration::seconds(1));
     let still = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap_err();
-    assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(still.status, StatusCode::UNAUTHORIZED);
     h.clock.advance(time::Duration::seconds(1));
     assert!(h.sign_in("lead@x.nhs.uk", PASSWORD).await.is_ok());
     let locks = h
