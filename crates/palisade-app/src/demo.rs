@@ -336,11 +336,9 @@ impl App {
                 name: name.into(),
                 password: DEMO_PASSWORD.into(),
             };
-            match self.create_person(&actor, &input, role, org).await {
-                Ok(_) => {}
-                Err(AppError::Conflict { .. }) => {
-                    // Run before: make sure the printed password and role still hold.
-                    let user = self.find_person_by_email(email).await?;
+            match self.find_person_by_email(email).await {
+                // Run before: make sure the printed password and role still hold.
+                Ok(user) => {
                     if !self.password_is(user.id, DEMO_PASSWORD).await? {
                         self.set_password(&actor, user.id, DEMO_PASSWORD).await?;
                     }
@@ -348,6 +346,9 @@ impl App {
                         Ok(()) | Err(AppError::Conflict { .. }) => {}
                         Err(e) => return Err(e),
                     }
+                }
+                Err(AppError::Invalid(_)) => {
+                    self.create_person(&actor, &input, role, org).await?;
                 }
                 Err(e) => return Err(e),
             }

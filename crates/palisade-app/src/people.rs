@@ -117,7 +117,25 @@ impl App {
                 audit: grant_audit,
             }),
         };
-        Ok(self.store.create_user(&new, audit).await?)
+        match self.store.create_user(&new, audit).await {
+            Ok(user) => Ok(user),
+            // Someone with this email exists: they are invited to the role like anyone else, and
+            // the caller learns nothing more (neither that they existed, nor their other roles,
+            // nor is their password or name changed). The password above was still hashed, so
+            // both answers take as long.
+            Err(palisade_store::StoreError::Conflict { field, .. }) if field == "email" => {
+                let user = self
+                    .store
+                    .find_user_by_email(&email)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                match self.grant_role(actor, user.id, role, org_code).await {
+                    Ok(()) | Err(AppError::Conflict { .. }) => Ok(user),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// People the actor may see: everyone for national admins and analysts, else the people holding
