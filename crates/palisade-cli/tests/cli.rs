@@ -569,10 +569,8 @@ async fn frameworks_import_and_the_national_report() {
 /// A service manager stops Palisade with SIGTERM: it stops accepting, finishes what is in flight
 /// and exits 0, as with Ctrl+C, instead of dying as if it had crashed.
 #[cfg(unix)]
-#[tokio::test]
-async fn serve_stops_cleanly_on_sigterm() {
-    let dir = temp_dir("sigterm");
-    let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+/// `palisade serve` on `url` and a free local port, once it listens (its log on stderr, piped).
+fn spawn_server(url: &str) -> std::process::Child {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -580,7 +578,7 @@ async fn serve_stops_cleanly_on_sigterm() {
         .port();
     let mut child = command()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("PALISADE_DATABASE_URL", &url)
+        .env("PALISADE_DATABASE_URL", url)
         .env("PALISADE_LOG", "palisade=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -588,12 +586,54 @@ async fn serve_stops_cleanly_on_sigterm() {
         .expect("run palisade serve");
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("the server stopped ({status}): {err}");
+        }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(30),
             "the server did not start listening"
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    child
+}
+
+#[tokio::test]
+async fn restore_is_refused_while_a_server_runs() {
+    let dir = temp_dir("restore-live");
+    let url = format!("sqlite://{}", dir.join("live.db").display());
+    let good = write(&dir, "good.csv", GOOD);
+    assert!(
+        palisade(&url, &["orgs", "import", &good], None)
+            .status
+            .success()
+    );
+    let backup = dir.join("backup.db").display().to_string();
+    let mut server = spawn_server(&url);
+    // A backup is taken while serving; a restore is refused, naming the reason.
+    let out = palisade(&url, &["backup", "create", &backup], None);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = palisade(&url, &["backup", "restore", &backup], None);
+    assert_ne!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(
+        text(&out).1.contains("a server is running"),
+        "{:?}",
+        text(&out)
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let out = palisade(&url, &["backup", "restore", &backup], None);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let dir = temp_dir("sigterm");
+    let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+    let mut child = spawn_server(&url);
     // The shell's own `kill`, so the test needs no procps.
     let sent = Command::new("sh")
         .args(["-c", &format!("kill -TERM {}", child.id())])

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 pub enum BackupCommand {
     /// Write a consistent copy of the SQLite database to FILE while Palisade keeps running.
     Create { file: PathBuf },
-    /// Replace the SQLite database with FILE (after checking it). Stop Palisade first.
+    /// Replace the SQLite database with FILE (after checking it). Refused while a server runs on
+    /// the database: stop every server first.
     Restore { file: PathBuf },
 }
 

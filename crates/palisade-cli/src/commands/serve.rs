@@ -62,6 +62,9 @@ pub async fn demo(settings: &Settings, scale: DemoScale, no_serve: bool) -> Resu
 }
 
 pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()> {
+    // Held while serving, so that `backup restore` cannot swap the database underneath.
+    let _serving =
+        palisade_app::backup::hold_while_serving(&settings.database_url).map_err(app_error)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
