@@ -463,9 +463,7 @@ impl App {
                 }
                 Err(e) => {
                     for m in e {
-                        if errs.0.len() < MAX_NOTES {
-                            errs.push(name.clone(), m);
-                        }
+                        errs.push(name.clone(), m);
                     }
                 }
             }
@@ -473,7 +471,7 @@ impl App {
         if advisories.is_empty() && errs.is_empty() {
             errs.push("files", "hold no advisories (.json)");
         }
-        errs.into_result()?;
+        errs.capped(MAX_NOTES, "problems").into_result()?;
         let data_time = advisories.iter().filter_map(|a| a.modified).max();
         let rows = advisories
             .iter()

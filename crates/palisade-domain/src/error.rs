@@ -56,6 +56,21 @@ impl FieldErrors {
     pub fn first(&self) -> Option<&FieldError> {
         self.0.first()
     }
+
+    /// At most `max` errors listed one by one; beyond that, one more under `file` says how many
+    /// there were in all (`noun` names what had them: "files"). An answer about a hostile
+    /// archive of 200,000 bad files stays small.
+    pub fn capped(mut self, max: usize, noun: &str) -> FieldErrors {
+        let total = self.0.len();
+        if total > max {
+            self.0.truncate(max);
+            self.push(
+                "file",
+                format!("{total} {noun} in all have errors; the first {max} are listed"),
+            );
+        }
+        self
+    }
 }
 
 impl From<FieldError> for FieldErrors {

@@ -120,7 +120,8 @@ pub fn parse_eol_files(
     if products.is_empty() && errs.is_empty() {
         errs.push("files", "hold no product (.md) files");
     }
-    errs.into_result()?;
+    errs.capped(crate::inventory::MAX_REPORTED_ERRORS, "files")
+        .into_result()?;
     products.sort_by(|a, b| a.slug.cmp(&b.slug));
     products.dedup_by(|a, b| a.slug == b.slug);
     Ok(products)
@@ -137,6 +138,19 @@ mod tests {
         "---\ntitle: Python\nreleases:\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n---\n";
 
     const WINDOWS: &str = "---\ntitle: Microsoft Windows\ncategory: os\nidentifiers:\n  - cpe: cpe:2.3:o:microsoft:windows\n  - cpe: cpe:/o:microsoft:windows\nreleases:\n  - releaseCycle: \"11-24h2-e-lts\"\n    releaseLabel: \"11 24H2 (E)\"\n    latestReleaseDate: 2026-11-10\n    eol: 2029-10-09\n    latest: 10.0.26100\n  - releaseCycle: \"11-24h2-w\"\n    releaseLabel: \"11 24H2 (W)\"\n    eol: 2026-10-13\n    latest: 10.0.26100\n  - releaseCycle: \"7-sp1\"\n    releaseLabel: \"7 SP1\"\n    eol: 2020-01-14\n    eoes: 2023-01-10\n    latest: 6.1.7601\n  - releaseCycle: \"5-sp3\"\n    releaseLabel: \"XP SP3\"\n    eol: true\n---\n\n> Text.\n";
+
+    #[test]
+    fn a_flood_of_bad_files_is_answered_briefly() {
+        let files: Vec<(String, String)> = (0..150)
+            .map(|i| (format!("p{i}.md"), "no front matter".to_string()))
+            .collect();
+        let e = parse_eol_files(&files).unwrap_err();
+        assert_eq!(e.0.len(), crate::inventory::MAX_REPORTED_ERRORS + 1);
+        assert_eq!(
+            e.0.last().unwrap().message,
+            "150 files in all have errors; the first 100 are listed"
+        );
+    }
 
     const PYTHON: &str = "---\ntitle: Python\nidentifiers:\n  - purl: pkg:generic/python\n  - cpe: cpe:2.3:a:python:python\nreleases:\n  - releaseCycle: \"3.11\"\n    eol: 2027-10-31\n  - releaseCycle: \"3.1\"\n    eol: 2012-04-09\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n    eoes: false\n---\n";
 

@@ -8,6 +8,9 @@ use std::path::Path;
 /// The largest feed archive accepted, and the most its files may hold once unpacked.
 pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
 const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most entries a feed archive may hold (an ecosystem's whole OSV dump holds tens of
+/// thousands; a bomb of empty files, hundreds of thousands).
+pub const MAX_ZIP_ENTRIES: usize = 100_000;
 
 /// The files of a directory whose names end with `ext` (`.md`, `.json`), by name.
 pub fn read_dir_files(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
@@ -38,16 +41,27 @@ pub fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, 
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
         .map_err(|e| bad(format!("is not a ZIP archive: {e}")))?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(bad(format!(
+            "holds {} entries; at most {MAX_ZIP_ENTRIES} are read",
+            archive.len()
+        )));
+    }
     let mut files = Vec::new();
     let mut unpacked = 0u64;
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
             .map_err(|e| bad(format!("entry {i}: {e}")))?;
-        let Some(name) = entry
-            .enclosed_name()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        else {
+        // A path that leaves the archive (`../x`) is an attack or a broken archive:
+        // refused, not skipped, so nobody thinks it was read.
+        let Some(path) = entry.enclosed_name() else {
+            return Err(bad(format!(
+                "entry '{}' has a path that leaves the archive",
+                entry.name()
+            )));
+        };
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
         if !entry.is_file() || !name.ends_with(ext) {
@@ -81,4 +95,42 @@ pub fn as_text(files: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, String)>, F
                 .map_err(|_| FieldErrors::one(&name, "is not UTF-8 text"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, body) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_path_that_leaves_the_archive_is_refused() {
+        let ok = zip_of(&[("a/b.json", b"{}"), ("c.txt", b"x")]);
+        let files = read_zip_files(&ok, ".json").unwrap();
+        assert_eq!(files, [("b.json".to_string(), b"{}".to_vec())]);
+        for evil in ["../evil.json", "a/../../evil.json"] {
+            let e = read_zip_files(&zip_of(&[("ok.json", b"{}"), (evil, b"{}")]), ".json")
+                .map(|f| f.into_iter().map(|(n, _)| n).collect::<Vec<_>>())
+                .expect_err(evil);
+            assert!(e.0[0].message.contains("leaves the archive"), "{evil}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_archive_of_too_many_entries_is_refused_at_once() {
+        let names: Vec<String> = (0..=MAX_ZIP_ENTRIES).map(|i| format!("{i}.json")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let e = read_zip_files(&zip_of(&entries), ".json").unwrap_err();
+        assert_eq!(e.0.len(), 1, "one error, not one per entry");
+        assert!(e.0[0].message.contains("entries"), "{e}");
+    }
 }
