@@ -114,9 +114,10 @@ pub(crate) async fn import_framework(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<FrameworkImportQuery>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<FrameworkImported>)> {
     actor.require(palisade_domain::policy::GlobalAction::ManageFrameworks)?;
+    let body = crate::kit::extract::read_body(body, MAX_FRAMEWORK_BYTES).await?;
     let text =
         std::str::from_utf8(&body).map_err(|_| AppError::invalid("file", "is not UTF-8 text"))?;
     let params = catalog_params(&q)?;

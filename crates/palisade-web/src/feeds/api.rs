@@ -2,13 +2,14 @@
 
 use crate::AppState;
 use crate::kit::error::{ApiError, ErrorBody};
-use crate::kit::extract::{ApiResult, require_media};
+use crate::kit::extract::{ApiResult, read_body, require_media};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use palisade_app::estate::FeedImport;
 use palisade_domain::clock::{day_of, from_unix, rfc3339};
+use palisade_formats::files::MAX_FEED_BYTES;
 use palisade_store::FeedRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -87,11 +88,12 @@ pub(crate) async fn import_eol(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<FeedImportDto>> {
-    // Permission before reading the archive: a refused caller's upload is never unpacked.
+    // Permission before reading the archive: a refused caller's upload is never taken in.
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     require_media(&headers, "application/zip", "the product files")?;
+    let body = read_body(body, MAX_FEED_BYTES).await?;
     let files =
         palisade_formats::files::as_text(palisade_formats::files::read_zip_files(&body, ".md")?)?;
     Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
@@ -105,9 +107,11 @@ pub(crate) async fn import_kev(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<FeedImportDto>> {
+    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     require_media(&headers, "application/json", "the catalogue")?;
+    let body = read_body(body, MAX_FEED_BYTES).await?;
     Ok(Json(s.app.import_kev(&actor, &body).await?.into()))
 }
 
@@ -148,9 +152,10 @@ pub(crate) async fn import_osv(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<AdvisoryImportDto>> {
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    let body = read_body(body, MAX_FEED_BYTES).await?;
     let files = advisory_files(&headers, &body, "OSV records")?;
     Ok(Json(advisory_dto(s.app.import_osv(&actor, &files).await?)))
 }
@@ -163,9 +168,10 @@ pub(crate) async fn import_csaf_advisories(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<AdvisoryImportDto>> {
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    let body = read_body(body, MAX_FEED_BYTES).await?;
     let files = advisory_files(&headers, &body, "CSAF advisories")?;
     Ok(Json(advisory_dto(
         s.app.import_csaf_advisories(&actor, &files).await?,

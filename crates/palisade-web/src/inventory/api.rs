@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::kit::envelope::{ListMeta, items_and_meta};
 use crate::kit::error::{ApiError, ErrorBody};
-use crate::kit::extract::{ApiQuery, ApiResult, Paging};
+use crate::kit::extract::{ApiQuery, ApiResult, Paging, read_body};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -152,9 +152,9 @@ pub(crate) async fn put_inventory(
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<UploadDto>> {
-    // Permission before the body is read for its format: a refused caller's file is never parsed.
+    // Permission before the body is read: a refused caller's file is never taken in.
     s.app
         .org_for(
             &actor,
@@ -162,6 +162,7 @@ pub(crate) async fn put_inventory(
             palisade_domain::policy::OrgAction::ManageInventory,
         )
         .await?;
+    let body = read_body(body, palisade_formats::inventory::MAX_INVENTORY_BYTES).await?;
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

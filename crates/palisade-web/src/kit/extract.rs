@@ -42,6 +42,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Reads an upload's body once the caller may send it: handlers of large uploads take the body
+/// unread (`axum::body::Body`), decide permission from the path and the caller first, then read
+/// it here with their route's limit, so a refused caller's upload is never taken in.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            || e.to_string().contains("length limit");
+        if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "the body is larger than this route accepts ({} MB)",
+                    limit / (1024 * 1024)
+                ),
+                None,
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the body could not be read",
+                None,
+            )
+        }
+    })
+}
+
 /// `application/json` or `application/<anything>+json`, as axum's own JSON extractor accepts.
 fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(ct) = headers

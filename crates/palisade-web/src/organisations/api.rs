@@ -60,9 +60,13 @@ pub(crate) async fn import_orgs(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<ImportReportDto>> {
+    // Permission before the register is read: a refused caller's file is never taken in.
+    actor.require(palisade_domain::policy::GlobalAction::ImportOrganisations)?;
     require_csv(&headers, "the register")?;
+    let body =
+        crate::kit::extract::read_body(body, palisade_formats::register::MAX_IMPORT_BYTES).await?;
     let r = s.app.import_orgs_csv(&actor, &body, |_| {}).await?;
     Ok(Json(ImportReportDto {
         created: r.created,

@@ -154,3 +154,74 @@ async fn a_request_past_the_time_limit_is_answered_503() {
     assert!(res.headers().contains_key("x-content-type-options"));
     assert_eq!(get(&router, "/quick", None).await.status(), StatusCode::OK);
 }
+
+per_engine!(
+    a_refused_upload_is_never_read,
+    a_refused_upload_is_never_read_sqlite,
+    a_refused_upload_is_never_read_postgres
+);
+
+/// Large uploads decide permission from the path and the caller before reading the body: sent
+/// by someone who may not upload, a body that fails the moment it is read is never touched, so
+/// the answer is the refusal, not a failed read.
+async fn a_refused_upload_is_never_read(h: H) {
+    let w = world(&h).await;
+    let poisoned = || {
+        Body::from_stream(futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("read"))
+        }))
+    };
+    let send = |uri: &str, token: &str, ct: &str| {
+        Request::builder()
+            .method(Method::PUT)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(poisoned())
+            .unwrap()
+    };
+    for (uri, token, ct, status) in [
+        (
+            "/api/v1/organisations/A81001/inventory",
+            &w.auditor.1,
+            "text/csv",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/organisations/A81001/inventory",
+            &w.foreign.1,
+            "text/csv",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/feeds/osv",
+            &w.lead.1,
+            "application/zip",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/feeds/eol",
+            &w.member.1,
+            "application/zip",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/feeds/kev",
+            &w.analyst.1,
+            "application/json",
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let r = h.send(send(uri, token, ct)).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text());
+    }
+    // The uploader's own body is read (and this one fails to read).
+    let r = h
+        .send(send(
+            "/api/v1/organisations/A81001/inventory",
+            &w.lead.1,
+            "text/csv",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+}
