@@ -11,7 +11,9 @@ use palisade_domain::org::{Category, OrgCode, OrgFields, OrgType, REGIONS};
 use palisade_domain::page::PageRequest;
 use palisade_domain::people::{ContactInput, Role};
 use palisade_domain::policy::{Grant, OrgAction, Principal, Scope};
-use palisade_store::{AssessmentKey, ImportReport, ImportRow, SeededAssessment, SeededContact};
+use palisade_store::{
+    AssessmentKey, ImportReport, ImportRow, NewEvidence, SeededAssessment, SeededContact,
+};
 
 const PLACES: &[&str] = &[
     "Aldbury",
@@ -520,13 +522,15 @@ impl App {
         Ok(())
     }
 
-    /// Answers the current year's assessments as organisations would: every category 1 body
-    /// answers its CAF-aligned assessment and nine in ten submit (most reach their profile);
-    /// every other organisation answers its ten-standard one (a few only in part) and six in ten
-    /// submit. Items answered by documents or certificates are left to people trying the
-    /// product, so ten-standard organisations publish short of Met. The lead's own organisation
-    /// is left untouched, and the care group's is answered but left open so its lead can add
-    /// evidence. Safe to run twice.
+    /// Answers the current year's assessments as organisations would, so that the national
+    /// report reads like the real one (domain.md §2: 82% of trusts, about three in four care
+    /// providers): nineteen in twenty category 1 bodies answer their CAF-aligned assessment and
+    /// submit, and 86 in 100 of them reach every target; 23 in 25 other organisations submit
+    /// their ten-standard one, 84 in 100 of them with every item met and a document for each
+    /// document item (one shared demonstration policy, when evidence storage is configured), a few short.
+    /// Certificates are left to people trying the product. The lead's own organisation is left
+    /// untouched, and the care group's is answered but left open so its lead can add evidence.
+    /// Safe to run twice.
     async fn seed_assessments(&self, keep_fresh: &str) -> Result<u64> {
         let year = self.current_year();
         let today = self.today();
@@ -538,6 +542,7 @@ impl App {
             }
         }
         let stamp = self.stamp(&Actor::cli());
+        let policy = self.demo_policy().await?;
         let mut written = 0;
         let mut others = 0usize;
         let mut batch = Vec::new();
@@ -553,8 +558,8 @@ impl App {
                 tree.outcomes()
                     .enumerate()
                     .flat_map(|(n, o)| {
-                        // 82 in 100 bodies reach every target; the rest fall short on a few.
-                        let short = roll >= 82 && (n + roll as usize).is_multiple_of(9);
+                        // 86 in 100 bodies reach every target; the rest fall short on a few.
+                        let short = roll >= 86 && (n + roll as usize).is_multiple_of(9);
                         o.igps.iter().map(move |g| {
                             let yes = match g.level {
                                 Level::NotAchieved => short,
@@ -568,7 +573,7 @@ impl App {
                 others += 1;
                 // Every organisation has started; most have answered everything they can
                 // without documents, a few only part of it.
-                let answered = if roll < 15 {
+                let answered = if roll < 8 {
                     10 + roll as usize
                 } else {
                     usize::MAX
@@ -578,7 +583,8 @@ impl App {
                     .take(answered)
                     .filter_map(|it| {
                         let value = match it.answer_type {
-                            AnswerType::YesNo => yes_no(!roll.is_multiple_of(7)),
+                            // A few answer no somewhere and fall short.
+                            AnswerType::YesNo => yes_no(!(12..16).contains(&roll)),
                             AnswerType::Text => "Recorded in the governance file".to_string(),
                             AnswerType::Date => "2026-09-15".to_string(),
                             AnswerType::Number => "96".to_string(),
@@ -589,14 +595,33 @@ impl App {
                     .collect()
             };
             let submits = if tree.kind == FrameworkKind::Caf {
-                i % 10 != 3
+                i % 20 != 3
             } else {
-                org.code != CARE_GROUP && others % 10 < 6
+                org.code != CARE_GROUP && others % 25 < 23
+            };
+            // Those who answered everything attach a document to each document item.
+            let documents: Vec<NewEvidence> = match &policy {
+                Some(p)
+                    if tree.kind != FrameworkKind::Caf && roll >= 12 && org.code != CARE_GROUP =>
+                {
+                    tree.items()
+                        .filter(|it| {
+                            it.answer_type == AnswerType::Document
+                                && it.applicability(org.org_type).applies()
+                        })
+                        .map(|it| NewEvidence {
+                            reference: it.reference.clone(),
+                            ..p.clone()
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
             };
             // The status the organisation's own submission would publish (no plan, no history).
             let publish = submits.then(|| {
                 let facts = Facts {
                     answers: answers.iter().cloned().collect(),
+                    documents: documents.iter().map(|d| (d.reference.clone(), 1)).collect(),
                     ..Facts::default()
                 };
                 let e = evaluate(tree, org.org_type, org.category, &facts, today);
@@ -634,6 +659,7 @@ impl App {
                     framework_id: record.id,
                 },
                 answers,
+                documents,
                 publish,
                 audit,
             });
@@ -645,6 +671,28 @@ impl App {
         written += self.store.seed_assessments(&batch, stamp).await?;
         self.seed_evidence(year).await?;
         Ok(written as u64)
+    }
+
+    /// The demonstration policy every seeded document item points at: stored once (when evidence
+    /// storage is configured), so thousands of assessments cost one object.
+    async fn demo_policy(&self) -> Result<Option<NewEvidence>> {
+        let Some(objects) = self.objects.as_deref() else {
+            return Ok(None);
+        };
+        let text = "Demonstration policy\n\nThis document stands for the policies, records and \
+                    minutes an organisation uploads as evidence. It was added by palisade demo.\n";
+        let key = "evidence/demo/demonstration-policy.txt";
+        objects
+            .put(key, bytes::Bytes::from_static(text.as_bytes()))
+            .await?;
+        Ok(Some(NewEvidence {
+            reference: String::new(),
+            filename: "demonstration-policy.txt".into(),
+            content_type: "text/plain".into(),
+            size: text.len() as i64,
+            sha256: crate::auth::sha256_hex(text),
+            object_key: key.into(),
+        }))
     }
 
     /// An alert contact (email only) for every active organisation that has no contact yet, so

@@ -75,7 +75,7 @@ impl Objects {
         }
     }
 
-    async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
+    pub(crate) async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
         self.storage
             .put(key, bytes)
             .await

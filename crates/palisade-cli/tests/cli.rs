@@ -433,6 +433,24 @@ async fn demo_is_safe_to_run_twice() {
         0,
         "every organisation has an alert contact"
     );
+    // The demo's national report reads like the real one (domain.md §2): 82% of trusts and
+    // about three in four care providers met or exceeded the standard.
+    let report = palisade(&url, &["report", "national", "--format", "json"], None);
+    assert!(report.status.success(), "{:?}", text(&report));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let trusts = report["nhs_trusts"]["met_or_exceeded_percent"]
+        .as_f64()
+        .unwrap();
+    assert!((78.0..=88.0).contains(&trusts), "trusts: {trusts}");
+    let care = report["by_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "adult_social_care")
+        .unwrap()["met_or_exceeded_percent"]
+        .as_f64()
+        .unwrap();
+    assert!((70.0..=82.0).contains(&care), "adult social care: {care}");
     let seeded = [
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",

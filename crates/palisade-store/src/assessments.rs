@@ -601,6 +601,24 @@ impl AssessmentStore for SqlStore {
                 .map(|(r, v)| (r.as_str(), v.as_str(), 1))
                 .collect();
             insert_answers(&mut tx, self.engine, id, &rows, stamp).await?;
+            for e in &a.documents {
+                sqlx::query(
+                    "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, \
+                     sha256, object_key, uploaded_at, uploaded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id)
+                .bind(e.reference.clone())
+                .bind(e.filename.clone())
+                .bind(e.content_type.clone())
+                .bind(e.size)
+                .bind(e.sha256.clone())
+                .bind(e.object_key.clone())
+                .bind(stamp.at)
+                .bind(stamp.user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             if let Some(status) = a.publish {
                 record_publication(&mut tx, id, status, false, stamp).await?;
             }

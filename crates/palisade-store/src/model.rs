@@ -501,6 +501,8 @@ pub struct SeededAssessment {
     pub key: AssessmentKey,
     /// (reference, canonical value)
     pub answers: Vec<(String, String)>,
+    /// Evidence documents attached, as uploads would attach them (their objects already stored).
+    pub documents: Vec<NewEvidence>,
     pub publish: Option<palisade_domain::assessment::Status>,
     /// The audit entries the organisation's own calls would have written.
     pub audit: Vec<palisade_domain::audit::AuditDraft>,

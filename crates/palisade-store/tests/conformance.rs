@@ -1113,6 +1113,17 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
             answers: (0..n)
                 .map(|i| (format!("1.1.{i}"), "yes".to_string()))
                 .collect(),
+            // One shared demo document, attached to the first two items.
+            documents: (0..n.min(2))
+                .map(|i| NewEvidence {
+                    reference: format!("1.1.{i}"),
+                    filename: "policy.txt".into(),
+                    content_type: "text/plain".into(),
+                    size: 12,
+                    sha256: "ab".repeat(32),
+                    object_key: "evidence/demo/policy.txt".into(),
+                })
+                .collect(),
             publish,
             audit: vec![draft("assessment.answers", "assessment")],
         };
@@ -1128,6 +1139,7 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
             (true, Status::StandardsNotMet, Some(STAMP.at))
         );
         assert_eq!(s.answers(ra.id).await.unwrap().len(), 95);
+        assert_eq!(s.evidence(ra.id).await.unwrap().len(), 2);
         assert_eq!(s.publications(ra.id).await.unwrap().len(), 1);
         let rb = s.get_assessment(b.id, 2026).await.unwrap().unwrap();
         assert_eq!((rb.submitted, rb.status), (false, Status::NotPublished));
