@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the demo (which publishes alerts) on a free local port and checks the public feeds with
 # real tools: every CSAF document of the provider against the CSAF 2.0 schema and the mandatory
-# tests of the secvisogram validator (and the provider metadata against the OASIS schema), the
+# and recommended tests of the secvisogram validator, and read again by a second implementation
+# (the `csaf` reference implementation from PyPI, its basic preset for CSAF 2.0), the provider
+# metadata against the OASIS schema, the
 # hashes, index.txt, changes.csv and the ROLIE feed; the Atom feed parsed as XML; the TAXII 2.1
 # server read by taxii2-client with its objects checked by stix2-validator. Then every CSAF
 # example advisory is imported with the CLI.
@@ -16,6 +18,12 @@ venv="${TAXII_VENV:-${TMPDIR:-/tmp}/palisade-ci-taxii}"
 [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import taxii2client, stix2validator" 2>/dev/null || {
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "taxii2-client==2.3.0" "stix2-validator==3.3.2"
+}
+# A second, independent CSAF reader: the `csaf` reference implementation from PyPI.
+csaf_venv="${CSAF_VENV:-${TMPDIR:-/tmp}/palisade-ci-csaf}"
+[ -x "$csaf_venv/bin/csaf" ] || {
+  python3 -m venv "$csaf_venv"
+  "$csaf_venv/bin/pip" install -q --disable-pip-version-check "csaf==2026.10.25"
 }
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -72,7 +80,12 @@ if node "$here/validate-csaf.mjs" --schema-dir "$schemas" "${no_scores[@]}" --sk
   echo "a document whose version is not its latest revision passed validation" >&2
   exit 1
 fi
-echo "CSAF: ${#docs[@]} documents valid, hashes match; a broken one refused"
+"$csaf_venv/bin/csaf" validate --spec-version v20 --no-network -q "${docs[@]}"
+if "$csaf_venv/bin/csaf" validate --spec-version v20 --no-network -q "$work/broken.json" >/dev/null 2>&1; then
+  echo "the second reader passed a document whose version is not its latest revision" >&2
+  exit 1
+fi
+echo "CSAF: ${#docs[@]} documents valid by both readers, hashes match; a broken one refused"
 
 echo "-- Atom"
 curl -fsS "$base/alerts.atom" -o "$work/alerts.atom"
