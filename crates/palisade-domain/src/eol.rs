@@ -425,47 +425,44 @@ impl MitigationInput {
                 format!("'{}' is not one of: {}", self.action.trim(), all.join(", ")),
             );
         }
-        let until = match (action, self.until.trim()) {
-            (Some(MitigationAction::ExtendedSupport), "") => {
-                e.push("until", "is required for an extended support agreement");
+        // The agreement's days, only for an agreement: its last day is required and not past,
+        // its first defaults to today and may not come after the last.
+        let agreement = action == Some(MitigationAction::ExtendedSupport);
+        let mut day = |field: &str, raw: &str, check: &dyn Fn(Date) -> Option<String>| match (
+            agreement,
+            raw.trim(),
+        ) {
+            (_, "") => None,
+            (false, _) => {
+                e.push(field, "is only given for an extended support agreement");
                 None
             }
-            (Some(MitigationAction::ExtendedSupport), raw) => match parse_date("until", raw) {
-                Ok(d) if d < today => {
-                    e.push("until", format!("{} is in the past", date_text(d)));
-                    None
-                }
-                Ok(d) => Some(d),
+            (true, raw) => match parse_date(field, raw) {
+                Ok(d) => match check(d) {
+                    Some(problem) => {
+                        e.push(field, problem);
+                        None
+                    }
+                    None => Some(d),
+                },
                 Err(err) => {
                     e.push(err.field, err.message);
                     None
                 }
             },
-            (_, "") => None,
-            (_, _) => {
-                e.push("until", "is only given for an extended support agreement");
-                None
-            }
         };
-        let from = match (action, self.from.trim()) {
-            (Some(MitigationAction::ExtendedSupport), "") => Some(today),
-            (Some(MitigationAction::ExtendedSupport), raw) => match parse_date("from", raw) {
-                Ok(d) if until.is_some_and(|u| d > u) => {
-                    e.push("from", format!("{} is after the last day", date_text(d)));
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(err) => {
-                    e.push(err.field, err.message);
-                    None
-                }
-            },
-            (_, "") => None,
-            (_, _) => {
-                e.push("from", "is only given for an extended support agreement");
-                None
-            }
-        };
+        let until = day("until", &self.until, &|d| {
+            (d < today).then(|| format!("{} is in the past", date_text(d)))
+        });
+        let from = day("from", &self.from, &|d| {
+            until
+                .is_some_and(|u| d > u)
+                .then(|| format!("{} is after the last day", date_text(d)))
+        });
+        if agreement && self.until.trim().is_empty() {
+            e.push("until", "is required for an extended support agreement");
+        }
+        let from = from.or((agreement && self.from.trim().is_empty()).then_some(today));
         e.into_result()?;
         Ok(Mitigation {
             asset: asset.unwrap_or_default(),

@@ -255,6 +255,31 @@ async fn bump(conn: &mut AnyConnection, id: i64, at: i64) -> Result<AssessmentRe
     assessment_by_id(conn, id).await
 }
 
+/// Records an evidence document of an assessment (its object already stored); returns its id.
+async fn insert_evidence(
+    conn: &mut AnyConnection,
+    assessment_id: i64,
+    e: &NewEvidence,
+    stamp: Stamp,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
+         object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         RETURNING id",
+    )
+    .bind(assessment_id)
+    .bind(e.reference.clone())
+    .bind(e.filename.clone())
+    .bind(e.content_type.clone())
+    .bind(e.size)
+    .bind(e.sha256.clone())
+    .bind(e.object_key.clone())
+    .bind(stamp.at)
+    .bind(stamp.user_id)
+    .fetch_one(conn)
+    .await?)
+}
+
 #[async_trait]
 impl AssessmentStore for SqlStore {
     async fn import_framework(
@@ -417,22 +442,7 @@ impl AssessmentStore for SqlStore {
     ) -> Result<(AssessmentRecord, EvidenceRecord)> {
         let mut tx = self.begin().await?;
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
-             object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id",
-        )
-        .bind(assessment.id)
-        .bind(e.reference.clone())
-        .bind(e.filename.clone())
-        .bind(e.content_type.clone())
-        .bind(e.size)
-        .bind(e.sha256.clone())
-        .bind(e.object_key.clone())
-        .bind(stamp.at)
-        .bind(stamp.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
         audit.entity_id = assessment.id.to_string();
         append(&mut tx, &audit).await?;
         let record = bump(&mut tx, assessment.id, stamp.at).await?;
@@ -602,22 +612,7 @@ impl AssessmentStore for SqlStore {
                 .collect();
             insert_answers(&mut tx, self.engine, id, &rows, stamp).await?;
             for e in &a.documents {
-                sqlx::query(
-                    "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, \
-                     sha256, object_key, uploaded_at, uploaded_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(id)
-                .bind(e.reference.clone())
-                .bind(e.filename.clone())
-                .bind(e.content_type.clone())
-                .bind(e.size)
-                .bind(e.sha256.clone())
-                .bind(e.object_key.clone())
-                .bind(stamp.at)
-                .bind(stamp.user_id)
-                .execute(&mut *tx)
-                .await?;
+                insert_evidence(&mut tx, id, e, stamp).await?;
             }
             if let Some(status) = a.publish {
                 record_publication(&mut tx, id, status, false, stamp).await?;

@@ -672,22 +672,14 @@ per_engine!(
 async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h: H) {
     let w = world(&h).await;
     let (admin, analyst, lead) = (&w.admin.1, &w.analyst.1, &w.lead.1);
-    for (name, email, mobile, channels) in [
-        ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", ""),
-        ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
-    ] {
-        let c = ContactInput {
-            name: name.into(),
-            role: "alert_contact".into(),
-            email: email.into(),
-            mobile: mobile.into(),
-            alert_channels: channels.into(),
-        };
-        h.app
-            .create_contact(&Actor::cli(), "RX1", &c)
-            .await
-            .unwrap();
-    }
+    h.alert_contacts(
+        "RX1",
+        &[
+            ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", ""),
+            ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
+        ],
+    )
+    .await;
     let r = h
         .api(
             Method::POST,
@@ -998,23 +990,15 @@ per_engine!(
 /// default for texting everyone who takes texts); every other contact has it by email.
 async fn texts_follow_the_severity_and_the_contact_s_choice(h: H) {
     let w = world(&h).await;
-    for (name, email, mobile, channels) in [
-        ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", "both"),
-        ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
-        ("Texts Only", "texts@rx1.nhs.uk", "07700 900203", "sms"),
-    ] {
-        let c = ContactInput {
-            name: name.into(),
-            role: "alert_contact".into(),
-            email: email.into(),
-            mobile: mobile.into(),
-            alert_channels: channels.into(),
-        };
-        h.app
-            .create_contact(&Actor::cli(), "RX1", &c)
-            .await
-            .unwrap();
-    }
+    h.alert_contacts(
+        "RX1",
+        &[
+            ("Cyber Desk", "desk@rx1.nhs.uk", "07700 900201", "both"),
+            ("Mail Only", "mail@rx1.nhs.uk", "07700 900202", "email"),
+            ("Texts Only", "texts@rx1.nhs.uk", "07700 900203", "sms"),
+        ],
+    )
+    .await;
     for (severity, texted) in [
         ("medium", &["+447700900203"][..]),
         ("low", &["+447700900203"]),

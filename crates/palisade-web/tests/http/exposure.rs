@@ -384,6 +384,20 @@ per_engine!(
 
 async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
     let w = world(&h).await;
+    // The national answer for a CVE, as an analyst reads it.
+    let by_cve = |cve: &'static str| {
+        let (h, token) = (&h, w.analyst.1.clone());
+        async move {
+            h.api(
+                Method::GET,
+                &format!("/api/v1/exposure?cve={cve}"),
+                Some(&token),
+                None,
+            )
+            .await
+            .json()
+        }
+    };
     let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing";
     let csv = format!(
         "{header}\napp-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n\
@@ -471,15 +485,7 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
     );
 
     // The advisory's range decides: 2.14.1 is inside it, 2.12.1 is not.
-    let e = h
-        .api(
-            Method::GET,
-            "/api/v1/exposure?cve=CVE-2021-44228",
-            Some(&w.analyst.1),
-            None,
-        )
-        .await
-        .json();
+    let e = by_cve("CVE-2021-44228").await;
     assert_eq!(e["sources"][0]["kind"], "osv", "{e}");
     assert_eq!(e["sources"][0]["reference"], "GHSA-jfh8-c2jp-5v3q");
     let assets: Vec<&str> = e["items"][0]["components"]
@@ -489,15 +495,7 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
         .map(|c| c["asset"].as_str().unwrap())
         .collect();
     assert_eq!(assets, ["app-1"]);
-    let e = h
-        .api(
-            Method::GET,
-            "/api/v1/exposure?cve=CVE-2023-0001",
-            Some(&w.analyst.1),
-            None,
-        )
-        .await
-        .json();
+    let e = by_cve("CVE-2023-0001").await;
     assert_eq!(e["components"], 1, "{e}");
 
     // An alert naming the same CVE with a wider range: the answer is the union of both, each
@@ -505,15 +503,7 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
     let mut log4shell = high_alert(true);
     log4shell["cves"] = json!(["CVE-2021-44228"]);
     let alert = h.create_alert(&w.admin.1, log4shell).await;
-    let e = h
-        .api(
-            Method::GET,
-            "/api/v1/exposure?cve=CVE-2021-44228",
-            Some(&w.analyst.1),
-            None,
-        )
-        .await
-        .json();
+    let e = by_cve("CVE-2021-44228").await;
     let sources: Vec<&str> = e["sources"]
         .as_array()
         .unwrap()
@@ -597,15 +587,7 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let e = h
-        .api(
-            Method::GET,
-            "/api/v1/exposure?cve=CVE-2026-22222",
-            Some(&w.analyst.1),
-            None,
-        )
-        .await
-        .json();
+    let e = by_cve("CVE-2026-22222").await;
     let exposed: Vec<(&str, &str)> = e["items"]
         .as_array()
         .unwrap()

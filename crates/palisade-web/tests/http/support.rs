@@ -205,6 +205,23 @@ impl H {
     }
 
     /// Creates an alert through the API as `token` (201 expected); returns its reference.
+    /// Alert contacts for `code`: (name, email, mobile, channels) each.
+    pub async fn alert_contacts(&self, code: &str, contacts: &[(&str, &str, &str, &str)]) {
+        for (name, email, mobile, channels) in contacts {
+            let c = palisade_domain::people::ContactInput {
+                name: (*name).into(),
+                role: "alert_contact".into(),
+                email: (*email).into(),
+                mobile: (*mobile).into(),
+                alert_channels: (*channels).into(),
+            };
+            self.app
+                .create_contact(&Actor::cli(), code, &c)
+                .await
+                .unwrap();
+        }
+    }
+
     pub async fn create_alert(&self, token: &str, body: Value) -> String {
         let r = self
             .api(Method::POST, "/api/v1/alerts", Some(token), Some(body))
