@@ -302,8 +302,19 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
 
     /// Calls `found` with the version (None when unknown) and key of every component the rule
     /// names. Components of unknown version match only a rule for every version.
-    pub fn for_each_match(&self, rule: &Rule, found: impl FnMut(Option<&Version>, K)) {
-        self.for_each_match_of_any(std::slice::from_ref(rule), found);
+    pub fn for_each_match(&self, rule: &Rule, mut found: impl FnMut(Option<&Version>, K)) {
+        // One rule names each version once (its intervals are disjoint), so nothing needs
+        // remembering here, unlike for several rules.
+        let Some(slot) = self.by_identity.get(&rule.identity) else {
+            return;
+        };
+        slot.matching_slots(&rule.affects, |i| match i {
+            Some(i) => {
+                let (v, keys) = &slot.slots[i];
+                keys.iter().for_each(|k| found(Some(v), *k));
+            }
+            None => slot.unknown.iter().for_each(|k| found(None, *k)),
+        });
     }
 
     /// Calls `found` once for every component any of the rules names, however many name it: the
@@ -313,6 +324,9 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
         rules: &[Rule],
         mut found: impl FnMut(Option<&Version>, K),
     ) {
+        if let [rule] = rules {
+            return self.for_each_match(rule, found);
+        }
         // Per identity: which version slots were visited, and whether the unknown ones were.
         let mut visited: HashMap<&Identity, (Vec<bool>, bool)> = HashMap::default();
         for rule in rules {
