@@ -55,6 +55,8 @@ struct FileConfig {
     rate_limit_burst: Option<i64>,
     token_rate_limit_per_second: Option<i64>,
     token_rate_limit_burst: Option<i64>,
+    sign_in_rate_limit_per_second: Option<i64>,
+    sign_in_rate_limit_burst: Option<i64>,
     client_ip_header: Option<String>,
     metrics_token: Option<String>,
 }
@@ -246,6 +248,18 @@ impl Settings {
                         "token_rate_limit_burst",
                         fc.token_rate_limit_burst,
                         dl.token.burst,
+                    )?,
+                },
+                sign_in: palisade_web::Rate {
+                    per_second: rate(
+                        "sign_in_rate_limit_per_second",
+                        fc.sign_in_rate_limit_per_second,
+                        dl.sign_in.per_second,
+                    )?,
+                    burst: rate(
+                        "sign_in_rate_limit_burst",
+                        fc.sign_in_rate_limit_burst,
+                        dl.sign_in.burst,
                     )?,
                 },
                 client_header: match fc.client_ip_header.filter(|h| !h.trim().is_empty()) {
@@ -456,6 +470,7 @@ mod tests {
         let env = |k: &str| match k {
             "PALISADE_RATE_LIMIT_PER_SECOND" => Some("5".to_string()),
             "PALISADE_TOKEN_RATE_LIMIT_BURST" => Some("9".to_string()),
+            "PALISADE_SIGN_IN_RATE_LIMIT_BURST" => Some("7".to_string()),
             "PALISADE_CLIENT_IP_HEADER" => Some("X-Forwarded-For".to_string()),
             "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
             _ => None,
@@ -464,6 +479,11 @@ mod tests {
         assert_eq!(s.rate_limits.client.per_second.get(), 5);
         assert_eq!(s.rate_limits.client.burst, d.rate_limits.client.burst);
         assert_eq!(s.rate_limits.token.burst.get(), 9);
+        assert_eq!(s.rate_limits.sign_in.burst.get(), 7);
+        assert_eq!(
+            s.rate_limits.sign_in.per_second,
+            d.rate_limits.sign_in.per_second
+        );
         assert_eq!(
             s.rate_limits.client_header.as_ref().map(|h| h.as_str()),
             Some("x-forwarded-for")

@@ -1,5 +1,6 @@
 //! Bounds on what one client can ask of the server: a request rate per client address and per
-//! API token, answered with 429 and `Retry-After` when exceeded. (The time limit per request and
+//! API token, and a rate of sign-in attempts per client address, answered with 429 and
+//! `Retry-After` when exceeded. (The time limit per request and
 //! the panic guard are tower-http layers, wired in `router`.)
 //!
 //! The client limit runs before anything else looks at the request, so a flood costs no
@@ -11,7 +12,7 @@ use crate::kit::error::ApiError;
 use crate::kit::identity::Identity;
 use crate::kit::views;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -50,6 +51,10 @@ pub struct RateLimits {
     pub client: Rate,
     /// Per API token, once the token has been accepted.
     pub token: Rate,
+    /// Sign-in attempts (`POST /sign-in`) per client address, on top of `client`: each attempt
+    /// costs a password hash, and guesses spread over many accounts never reach any one
+    /// account's lockout.
+    pub sign_in: Rate,
     /// A header set by a trusted reverse proxy naming the client (`X-Forwarded-For`,
     /// `X-Real-IP`); its last address is the client's. Unset, the connection's address is.
     pub client_header: Option<HeaderName>,
@@ -61,6 +66,8 @@ impl Default for RateLimits {
             // Many people in one organisation may share one address on the health network.
             client: Rate::new(50, 300).expect("positive"),
             token: Rate::new(20, 100).expect("positive"),
+            // An office behind one address signing in at nine o'clock stays well inside this.
+            sign_in: Rate::new(2, 30).expect("positive"),
             client_header: None,
         }
     }
@@ -79,6 +86,7 @@ enum Key {
 pub struct Limiter {
     client: DefaultKeyedRateLimiter<Key>,
     token: DefaultKeyedRateLimiter<Key>,
+    sign_in: DefaultKeyedRateLimiter<Key>,
     client_header: Option<HeaderName>,
     hasher: RandomState,
     clock: DefaultClock,
@@ -93,6 +101,7 @@ impl Limiter {
         Self {
             client: RateLimiter::keyed(limits.client.quota()),
             token: RateLimiter::keyed(limits.token.quota()),
+            sign_in: RateLimiter::keyed(limits.sign_in.quota()),
             client_header: limits.client_header.clone(),
             hasher: RandomState::new(),
             clock: DefaultClock::default(),
@@ -119,6 +128,7 @@ impl Limiter {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.client.retain_recent();
             self.token.retain_recent();
+            self.sign_in.retain_recent();
         }
         limiter
             .check_key(key)
@@ -146,7 +156,13 @@ fn too_many(path: &str, wait: Duration) -> Response {
     res
 }
 
-/// The limit per client address, before identity is resolved.
+/// A sign-in attempt: the one request that checks a password.
+fn signs_in(req: &Request) -> bool {
+    req.method() == Method::POST && req.uri().path() == "/sign-in"
+}
+
+/// The limits per client address (every request, and sign-in attempts), before identity is
+/// resolved.
 pub(crate) async fn limit_client(
     State(state): State<AppState>,
     req: Request,
@@ -154,9 +170,18 @@ pub(crate) async fn limit_client(
 ) -> Response {
     if let Some(l) = &state.limiter
         && !exempt(req.uri().path())
-        && let Err(wait) = l.check(&l.client, &l.client_key(&req))
     {
-        return too_many(req.uri().path(), wait);
+        let key = l.client_key(&req);
+        let checked = l.check(&l.client, &key).and_then(|()| {
+            if signs_in(&req) {
+                l.check(&l.sign_in, &key)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(wait) = checked {
+            return too_many(req.uri().path(), wait);
+        }
     }
     next.run(req).await
 }

@@ -50,6 +50,7 @@ async fn a_client_beyond_its_rate_is_told_when_to_come_back() {
         RateLimits {
             client: rate(1, 3),
             token: rate(1000, 1000),
+            sign_in: rate(1000, 1000),
             client_header: None,
         },
     );
@@ -96,6 +97,7 @@ async fn each_accepted_token_has_its_own_allowance() {
         RateLimits {
             client: rate(1000, 1000),
             token: rate(1, 2),
+            sign_in: rate(1000, 1000),
             client_header: None,
         },
     );
@@ -120,6 +122,61 @@ async fn each_accepted_token_has_its_own_allowance() {
             "a refused token is answered 401 and claims no allowance of its own"
         );
     }
+}
+
+/// Sign-in attempts from one address are limited on their own: a flood of guesses over many
+/// made-up accounts (which no account's lockout ever sees) is refused 429 once the burst is
+/// spent, while the same client's other requests are still served.
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_client_address() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let router = limited(
+        &h,
+        RateLimits {
+            client: rate(1000, 1000),
+            token: rate(1000, 1000),
+            sign_in: rate(1, 3),
+            client_header: None,
+        },
+    );
+    let attempt = |i: usize| {
+        let router = router.clone();
+        async move {
+            let pre = "ab".repeat(32);
+            router
+                .oneshot(
+                    Request::post("/sign-in")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::COOKIE, format!("palisade_presession={pre}"))
+                        .body(Body::from(format!(
+                            "csrf_token={pre}&email=guess{i}%40x.nhs.uk&password=wrong"
+                        )))
+                        .unwrap(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    for i in 0..3 {
+        assert_eq!(
+            attempt(i).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {i} is within the burst"
+        );
+    }
+    let refused = attempt(3).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&refused) >= 1);
+    assert_eq!(
+        get(&router, "/sign-in", None).await.status(),
+        StatusCode::OK,
+        "the form itself is not an attempt"
+    );
+    assert_eq!(
+        get(&router, "/api/v1/organisations", None).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "other requests from the client are not held back"
+    );
 }
 
 #[tokio::test]
@@ -225,3 +282,4 @@ async fn a_refused_upload_is_never_read(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 }
+
