@@ -51,6 +51,8 @@ struct FileConfig {
     notify_sms_template_id: Option<String>,
     delivery_concurrency: Option<i64>,
     request_timeout_seconds: Option<i64>,
+    header_read_timeout_seconds: Option<i64>,
+    max_client_connections: Option<i64>,
     rate_limit_per_second: Option<i64>,
     rate_limit_burst: Option<i64>,
     token_rate_limit_per_second: Option<i64>,
@@ -148,6 +150,7 @@ pub struct Settings {
     pub delivery: DeliveryConfig,
     /// Longest a request may take before it is answered 503.
     pub request_timeout: std::time::Duration,
+    pub connections: palisade_web::ConnectionLimits,
     pub rate_limits: palisade_web::RateLimits,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<palisade_web::Secret>,
@@ -220,6 +223,11 @@ impl Settings {
         positive("alert_update_days", fc.alert_update_days)?;
         positive("delivery_concurrency", fc.delivery_concurrency)?;
         positive("request_timeout_seconds", fc.request_timeout_seconds)?;
+        positive(
+            "header_read_timeout_seconds",
+            fc.header_read_timeout_seconds,
+        )?;
+        positive("max_client_connections", fc.max_client_connections)?;
         let rate = |name: &str, v: Option<i64>, default: std::num::NonZeroU32| match v {
             None => Ok(default),
             Some(n) => u32::try_from(n)
@@ -382,6 +390,19 @@ impl Settings {
                     .delivery_concurrency
                     .map_or(DeliverySettings::default().concurrency, |n| n as usize),
             },
+            connections: {
+                let d = palisade_web::ConnectionLimits::default();
+                palisade_web::ConnectionLimits {
+                    header_read_timeout: fc
+                        .header_read_timeout_seconds
+                        .map_or(d.header_read_timeout, |s| {
+                            std::time::Duration::from_secs(s as u64)
+                        }),
+                    max_connections: fc
+                        .max_client_connections
+                        .map_or(d.max_connections, |n| n as usize),
+                }
+            },
             request_timeout: std::time::Duration::from_secs(
                 fc.request_timeout_seconds.map_or(60, |s| s as u64),
             ),
@@ -473,6 +494,7 @@ mod tests {
             "PALISADE_SIGN_IN_RATE_LIMIT_BURST" => Some("7".to_string()),
             "PALISADE_CLIENT_IP_HEADER" => Some("X-Forwarded-For".to_string()),
             "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
+            "PALISADE_MAX_CLIENT_CONNECTIONS" => Some("20".to_string()),
             _ => None,
         };
         let s = Settings::load_with(None, None, None, &env).unwrap();
@@ -489,6 +511,11 @@ mod tests {
             Some("x-forwarded-for")
         );
         assert_eq!(s.request_timeout, std::time::Duration::from_secs(15));
+        assert_eq!(s.connections.max_connections, 20);
+        assert_eq!(
+            s.connections.header_read_timeout,
+            d.connections.header_read_timeout
+        );
         for (key, bad) in [
             ("PALISADE_RATE_LIMIT_PER_SECOND", "0"),
             ("PALISADE_RATE_LIMIT_BURST", "-3"),

@@ -23,6 +23,7 @@ mod people;
 mod plans;
 mod publications;
 mod reports;
+mod server;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -32,6 +33,7 @@ pub use kit::limits::{Rate, RateLimits};
 pub use operations::ApiDoc;
 pub use operations::metrics::Metrics;
 use palisade_app::App;
+pub use server::{ConnectionLimits, serve};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -81,6 +83,8 @@ pub struct WebConfig {
     pub rate_limits: Option<RateLimits>,
     /// The bearer token `/metrics` asks of the scraper; unset, `/metrics` is not served.
     pub metrics_token: Option<Secret>,
+    /// Time to send headers (and to idle between requests) and connections held at once.
+    pub connections: ConnectionLimits,
 }
 
 /// A configured secret: compared, never printed (its `Debug` says only that it is set).
@@ -101,6 +105,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(60),
             rate_limits: Some(RateLimits::default()),
             metrics_token: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -206,17 +211,4 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             }),
         )
         .with_state(state)
-}
-
-/// Serves until `shutdown` completes.
-pub async fn serve(
-    state: AppState,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    // The peer's address is what the rate limit per client keys on.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }

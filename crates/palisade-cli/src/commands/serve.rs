@@ -72,6 +72,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     let web = palisade_web::WebConfig {
         cookie_secure,
         request_timeout: settings.request_timeout,
+        connections: settings.connections.clone(),
         rate_limits: Some(settings.rate_limits.clone()),
         metrics_token: settings.metrics_token.clone(),
         ..Default::default()

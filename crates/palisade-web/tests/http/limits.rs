@@ -283,3 +283,107 @@ async fn a_refused_upload_is_never_read(h: H) {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 }
 
+/// A server with a short header time and room for two connections, on loopback.
+async fn serving(
+    h: &H,
+    max_connections: usize,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let state = AppState::new(
+        h.app.clone(),
+        WebConfig {
+            cookie_secure: false,
+            rate_limits: None,
+            connections: palisade_web::ConnectionLimits {
+                header_read_timeout: Duration::from_millis(500),
+                max_connections,
+            },
+            ..Default::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(palisade_web::serve(state, listener, async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// Reads until the server closes the connection, giving up after `within`; what was read.
+async fn read_to_close(socket: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    tokio::time::timeout(within, socket.read_to_end(&mut got))
+        .await
+        .ok()
+        .map(|_| String::from_utf8_lossy(&got).into_owned())
+}
+
+/// A client that sends half a request, or nothing, or goes quiet after an answer, is
+/// disconnected once the header time has passed instead of holding its socket for ever.
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_after_the_header_time() {
+    use tokio::io::AsyncWriteExt;
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let (addr, _stop) = serving(&h, 100).await;
+    let mut partial = tokio::net::TcpStream::connect(addr).await.unwrap();
+    partial
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for (name, socket) in [
+        ("partial headers", &mut partial),
+        ("nothing sent", &mut silent),
+    ] {
+        let read = read_to_close(socket, Duration::from_secs(10)).await;
+        assert!(
+            read.is_some(),
+            "{name}: the connection is still open after 10 s"
+        );
+    }
+    let answered = read_to_close(&mut idle, Duration::from_secs(10))
+        .await
+        .expect("an idle keep-alive connection is closed too");
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "closed at the header time, not at once"
+    );
+}
+
+/// Beyond the connection limit a new client waits in the listen queue and is served once a
+/// held connection goes (here: when the silent ones reach the header time).
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    use tokio::io::AsyncWriteExt;
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    let (addr, _stop) = serving(&h, 2).await;
+    let _held: Vec<_> =
+        futures_util::future::join_all((0..2).map(|_| tokio::net::TcpStream::connect(addr)))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut third, Duration::from_secs(10))
+        .await
+        .expect("served once a slot was free");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the third client waited for a slot ({:?})",
+        started.elapsed()
+    );
+}
