@@ -5,9 +5,14 @@ with the API key's secret, whose `iss` is the service id and whose `iat` is with
 of now; a UK mobile number; the template id; the template's personalisation (`body`). It
 answers 201 with the documented response, or the documented error shape:
 {"status_code": 400, "errors": [{"error": "ValidationError", "message": "..."}]}.
+`GET /v2/notifications?template_type=sms&reference=R` lists the notifications accepted with that
+reference, newest first, as {"notifications": [...], "links": {...}}. Like the real service it
+never refuses a second notification with a reference it has seen.
 
 Test controls (not part of Notify): `POST /_control {"fail_next": N, "status": 500}` makes the
-next N requests fail; `GET /_sent` lists the notifications accepted so far.
+next N requests fail; `{"hang_next": N, "hang_seconds": S}` makes the next N accepted
+notifications wait S seconds before the answer (they are kept, as when a sender dies before
+reading the answer); `GET /_sent` lists the notifications accepted so far.
 
     python notify_server.py API_KEY TEMPLATE_ID [PORT]   prints "READY <port>" once listening
 """
@@ -21,12 +26,14 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 API_KEY, TEMPLATE_ID = sys.argv[1], sys.argv[2]
 SERVICE_ID, SECRET = API_KEY[-73:-37], API_KEY[-36:]
 lock = threading.Lock()
 sent = []
 failures = {"left": 0, "status": 500}
+hangs = {"left": 0, "seconds": 0.0}
 
 
 def b64decode(part):
@@ -79,7 +86,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_sent":
             with lock:
                 return self.reply(200, list(sent))
-        self.error(404, "NotFound", "Not found")
+        url = urlsplit(self.path)
+        if url.path != "/v2/notifications":
+            return self.error(404, "NotFound", "Not found")
+        problem = check_token(self.headers.get("Authorization", ""))
+        if problem:
+            return self.error(403, "AuthError", problem)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        with lock:
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                return self.error(failures["status"], "Exception", "Internal server error")
+            found = [
+                {k: v for k, v in n.items() if k != "phone_number"}
+                for n in reversed(sent)
+                if ("reference" not in query or n.get("reference") == query["reference"])
+                and query.get("template_type", "sms") == "sms"
+            ]
+        self.reply(200, {"notifications": found, "links": {"current": self.path}})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
@@ -89,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 failures["left"] = int(body.get("fail_next", 0))
                 failures["status"] = int(body.get("status", 500))
+                hangs["left"] = int(body.get("hang_next", 0))
+                hangs["seconds"] = float(body.get("hang_seconds", 0))
             return self.reply(200, {})
         if self.path != "/v2/notifications/sms":
             return self.error(404, "NotFound", "Not found")
@@ -120,7 +146,13 @@ class Handler(BaseHTTPRequestHandler):
             "template": {"id": TEMPLATE_ID, "version": 1, "uri": f"/v2/template/{TEMPLATE_ID}"},
         }
         with lock:
-            sent.append({"phone_number": number, **notification})
+            sent.append({"phone_number": number, "type": "sms", "status": "sending", **notification})
+            hang = 0.0
+            if hangs["left"] > 0:
+                hangs["left"] -= 1
+                hang = hangs["seconds"]
+        if hang:
+            time.sleep(hang)
         self.reply(201, notification)
 
 

@@ -7,9 +7,15 @@
 //! up (only when the provider refuses it for good, such as an invalid address). The two
 //! channels are independent: text messages go out while the mail server is down. A stopped
 //! worker's claims run out and the messages are claimed again; a message marked sent is never
-//! sent again. The one window left is a crash between the provider accepting a message and the
-//! mark: each email carries a Message-ID and each text a Notify `reference` made from the
-//! message's unique key, so a copy sent twice can be recognised.
+//! sent again.
+//!
+//! The window left is a provider accepting a message whose outcome is never recorded: the
+//! worker stopped between sending and marking it, or the provider took it and then did not
+//! answer in time. GOV.UK Notify does not de-duplicate on `reference`, so a text claimed before
+//! is first looked up by its reference (the message's unique key) and, when Notify already has
+//! it, recorded as sent under that notification instead of sent again. SMTP has no such
+//! question; each email carries a Message-ID made from the key, so a copy sent twice can be
+//! recognised by the reader's mail client.
 
 use crate::{App, Result};
 use async_trait::async_trait;
@@ -34,6 +40,15 @@ pub trait Courier: Send + Sync {
     fn channel(&self) -> &'static str;
     /// Sends one message, returning the provider's reference for it.
     async fn send(&self, message: &OutboxMessage) -> std::result::Result<Option<String>, Failure>;
+    /// The provider's reference for `message` if an earlier attempt already reached it, asked
+    /// before sending a message claimed before. `Ok(None)` when the provider has no record of
+    /// it, or (the default) when the provider cannot be asked, as with SMTP.
+    async fn already_sent(
+        &self,
+        _message: &OutboxMessage,
+    ) -> std::result::Result<Option<String>, Failure> {
+        Ok(None)
+    }
 }
 
 /// How the worker paces itself.
@@ -122,7 +137,7 @@ impl App {
                     .expect("only the couriers' channels are claimed");
                 // A peer that accepts and then never answers must not hold the round (and
                 // with it the other channel and escalations) past the message's lease.
-                let result = tokio::time::timeout(settings.send_timeout, courier.send(&m))
+                let result = tokio::time::timeout(settings.send_timeout, send_once(courier, &m))
                     .await
                     .unwrap_or_else(|_| {
                         Err(Failure::Transient(format!(
@@ -166,6 +181,22 @@ impl App {
         }
         Ok(round)
     }
+}
+
+/// Sends `m` unless an earlier claim's attempt already reached the provider, in which case the
+/// provider's reference for that one is the answer. A failure to ask is a failure to send: a
+/// message is never sent again blind.
+async fn send_once(
+    courier: &Arc<dyn Courier>,
+    m: &OutboxMessage,
+) -> std::result::Result<Option<String>, Failure> {
+    if m.claims > 1
+        && let Some(earlier) = courier.already_sent(m).await?
+    {
+        tracing::info!(id = m.id, channel = %m.channel, "the provider already had this message; recorded, not sent again");
+        return Ok(Some(earlier));
+    }
+    courier.send(m).await
 }
 
 enum Outcome {

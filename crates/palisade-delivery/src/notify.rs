@@ -40,6 +40,19 @@ struct NotifyCreated {
     id: String,
 }
 
+/// A page of `GET /v2/notifications`: the newest first.
+#[derive(serde::Deserialize)]
+struct NotifyList {
+    notifications: Vec<NotifyListed>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotifyListed {
+    id: String,
+    #[serde(default)]
+    reference: Option<String>,
+}
+
 #[derive(serde::Deserialize)]
 struct NotifyErrors {
     errors: Vec<NotifyError>,
@@ -116,20 +129,55 @@ impl Courier for NotifyCourier {
                 .map_err(|e| Failure::Transient(format!("notify response: {e}")))?;
             return Ok(Some(created.id));
         }
-        let text = response.text().await.unwrap_or_default();
-        let detail = serde_json::from_str::<NotifyErrors>(&text)
-            .ok()
-            .and_then(|e| e.errors.into_iter().next())
-            .map(|e| format!("{}: {}", e.error, e.message))
-            .unwrap_or_else(|| text.chars().take(200).collect());
-        let message = format!("notify {}: {detail}", status.as_u16());
-        // 400 is the message itself (an invalid number, a missing template); the rest (403 a
-        // key being rotated, 429 the rate limit, 5xx) may pass later.
-        if status == reqwest::StatusCode::BAD_REQUEST {
-            Err(Failure::Permanent(message))
-        } else {
-            Err(Failure::Transient(message))
+        Err(refusal(response).await)
+    }
+
+    async fn already_sent(
+        &self,
+        m: &OutboxMessage,
+    ) -> std::result::Result<Option<String>, Failure> {
+        let response = self
+            .client
+            .get(format!("{}/v2/notifications", self.base_url))
+            .bearer_auth(self.token()?)
+            .query(&[("template_type", "sms"), ("reference", m.key.as_str())])
+            .send()
+            .await
+            .map_err(|e| Failure::Transient(format!("notify lookup: {e}")))?;
+        if !response.status().is_success() {
+            // Whatever the reason, the question went unanswered: try again later, never blind.
+            return Err(match refusal(response).await {
+                Failure::Permanent(m) | Failure::Transient(m) => Failure::Transient(m),
+            });
         }
+        let list: NotifyList = response
+            .json()
+            .await
+            .map_err(|e| Failure::Transient(format!("notify lookup response: {e}")))?;
+        Ok(list
+            .notifications
+            .into_iter()
+            .find(|n| n.reference.as_deref() == Some(m.key.as_str()))
+            .map(|n| n.id))
+    }
+}
+
+/// Why Notify refused a request, from its documented error body.
+async fn refusal(response: reqwest::Response) -> Failure {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let detail = serde_json::from_str::<NotifyErrors>(&text)
+        .ok()
+        .and_then(|e| e.errors.into_iter().next())
+        .map(|e| format!("{}: {}", e.error, e.message))
+        .unwrap_or_else(|| text.chars().take(200).collect());
+    let message = format!("notify {}: {detail}", status.as_u16());
+    // 400 is the message itself (an invalid number, a missing template); the rest (403 a key
+    // being rotated, 429 the rate limit, 5xx) may pass later.
+    if status == reqwest::StatusCode::BAD_REQUEST {
+        Failure::Permanent(message)
+    } else {
+        Failure::Transient(message)
     }
 }
 

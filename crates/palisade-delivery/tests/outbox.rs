@@ -426,6 +426,7 @@ async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
         gave_up_at: None,
         last_error: None,
         provider_ref: None,
+        claims: 1,
     };
     let ok = courier.send(&message("+447700900123")).await.unwrap();
     assert_eq!(ok.unwrap().len(), 36, "the notification id");
@@ -518,4 +519,135 @@ async fn a_mail_server_that_never_answers_delays_the_message_without_holding_the
     assert!(waiting[0].sent_at.is_none() && waiting[0].gave_up_at.is_none());
     silent.abort();
     db.cleanup().await;
+}
+
+/// GOV.UK Notify does not de-duplicate on `reference`. A text Notify accepted while the worker
+/// died before recording it (the worker's task cut off mid-send, as `kill -9` does), or whose
+/// answer came too late, is looked up by its reference when claimed again and recorded under
+/// the notification Notify already has: every reference reaches Notify once.
+#[tokio::test]
+async fn a_text_notify_accepted_before_a_crash_is_not_sent_again() {
+    let Some(python) = python() else {
+        eprintln!("skipped: set PALISADE_TEST_PYTHON to a Python with aiosmtpd");
+        return;
+    };
+    for db in TestDb::all().await {
+        let engine = db.engine();
+        let peer = start(
+            &python,
+            &[
+                script("notify_server.py").to_str().unwrap(),
+                API_KEY,
+                TEMPLATE,
+            ],
+        );
+        let notify = format!("http://127.0.0.1:{}", peer.port);
+        let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
+        let app = App::new(
+            Arc::new(db.store.clone()),
+            clock.clone(),
+            AuthSettings::default(),
+        );
+        let cli = Actor::cli();
+        riverside(&app).await;
+        for i in 1..=3 {
+            let (name, email) = (format!("Texts {i}"), format!("t{i}@rx1.nhs.uk"));
+            let c = contact(&name, &email, &format!("07700 90000{i}"), "sms");
+            app.create_contact(&cli, "RX1", &c).await.unwrap();
+        }
+        app.create_alert(&cli, &high_alert("Exploited VPN flaw"), true)
+            .await
+            .unwrap();
+        let couriers: Vec<Arc<dyn Courier>> = vec![Arc::new(
+            NotifyCourier::new(API_KEY, &notify, TEMPLATE, Arc::new(SystemClock)).unwrap(),
+        )];
+        let settings = DeliverySettings {
+            concurrency: 4,
+            ..Default::default()
+        };
+
+        // Notify takes all three and is slow to answer; the worker dies meanwhile.
+        control(
+            &notify,
+            serde_json::json!({"hang_next": 3, "hang_seconds": 3}),
+        )
+        .await;
+        let worker = {
+            let (app, couriers, settings) = (app.clone(), couriers.clone(), settings.clone());
+            tokio::spawn(async move { app.deliver_due(&couriers, &settings).await })
+        };
+        let started = std::time::Instant::now();
+        while texts(&notify).await.len() < 3 {
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "{engine:?}: Notify got no texts"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        worker.abort();
+        assert!(worker.await.unwrap_err().is_cancelled());
+        let pending = db.store.outbox(true, 10).await.unwrap();
+        assert_eq!(pending.len(), 3, "{engine:?}: nothing was recorded as sent");
+
+        // The claim runs out and a new worker takes the messages: it asks first.
+        clock.advance(time::Duration::seconds(settings.lease_secs()));
+        let round = app.deliver_due(&couriers, &settings).await.unwrap();
+        assert_eq!((round.sent, round.retried), (3, 0), "{engine:?}");
+        let accepted = texts(&notify).await;
+        assert_eq!(accepted.len(), 3, "{engine:?}: no text went twice");
+        let all = db.store.outbox(false, 10).await.unwrap();
+        for m in &all {
+            let theirs = accepted
+                .iter()
+                .find(|t| t["reference"] == m.key.as_str())
+                .unwrap_or_else(|| panic!("{engine:?}: {} never reached Notify", m.key));
+            assert_eq!(
+                m.provider_ref.as_deref(),
+                theirs["id"].as_str(),
+                "{engine:?}: recorded under Notify's notification"
+            );
+        }
+
+        // An answer that comes after the send timeout: the text was accepted all the same.
+        app.relay_text(&cli, "CC-1000", "Still exploited")
+            .await
+            .unwrap();
+        control(
+            &notify,
+            serde_json::json!({"hang_next": 1, "hang_seconds": 2}),
+        )
+        .await;
+        let impatient = DeliverySettings {
+            concurrency: 1,
+            send_timeout: std::time::Duration::from_millis(500),
+            ..settings.clone()
+        };
+        let round = app.deliver_due(&couriers, &impatient).await.unwrap();
+        assert_eq!((round.sent, round.retried), (2, 1), "{engine:?}: {round:?}");
+        assert_eq!(texts(&notify).await.len(), 6);
+        clock.advance(time::Duration::seconds(impatient.backoff(1)));
+        // Notify cannot be asked: the text waits rather than go blind.
+        control(&notify, serde_json::json!({"fail_next": 1, "status": 503})).await;
+        let round = app.deliver_due(&couriers, &impatient).await.unwrap();
+        assert_eq!((round.sent, round.retried), (0, 1), "{engine:?}: {round:?}");
+        clock.advance(time::Duration::seconds(impatient.backoff(2)));
+        let round = app.deliver_due(&couriers, &impatient).await.unwrap();
+        assert_eq!((round.sent, round.retried), (1, 0), "{engine:?}: {round:?}");
+        let accepted = texts(&notify).await;
+        let mut refs: Vec<&str> = accepted
+            .iter()
+            .map(|t| t["reference"].as_str().unwrap())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        assert_eq!(
+            (accepted.len(), refs.len()),
+            (6, 6),
+            "{engine:?}: {accepted:?}"
+        );
+        assert_eq!(db.store.outbox(true, 10).await.unwrap().len(), 0);
+
+        drop(peer);
+        db.cleanup().await;
+    }
 }

@@ -8,7 +8,7 @@ use crate::{OutboxStore, Result, SqlStore};
 use async_trait::async_trait;
 
 pub(crate) const OUTBOX_COLUMNS: &str = "id, key, channel, recipient, subject, body, attempts, \
-     next_attempt_at, sent_at, gave_up_at, last_error, provider_ref";
+     next_attempt_at, sent_at, gave_up_at, last_error, provider_ref, claims";
 
 #[async_trait]
 impl OutboxStore for SqlStore {
@@ -36,7 +36,7 @@ impl OutboxStore for SqlStore {
         };
         let mut tx = self.begin_unserialised().await?;
         let mut rows: Vec<OutboxMessage> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET claimed_until = $1 WHERE id IN (SELECT id FROM outbox \
+            "UPDATE outbox SET claimed_until = $1, claims = claims + 1 WHERE id IN (SELECT id FROM outbox \
              WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2 \
              AND (claimed_until IS NULL OR claimed_until <= $2) AND channel IN ({list}) \
              ORDER BY next_attempt_at, id LIMIT $3{lock}) RETURNING {OUTBOX_COLUMNS}"

@@ -764,6 +764,9 @@ pub struct OutboxMessage {
     pub gave_up_at: Option<i64>,
     pub last_error: Option<String>,
     pub provider_ref: Option<String>,
+    /// Times claimed for sending, this claim included: above one, an earlier attempt may have
+    /// reached the provider.
+    pub claims: i64,
 }
 
 /// One published version of an alert, as the public feeds show it.
