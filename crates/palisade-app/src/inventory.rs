@@ -5,6 +5,26 @@ use palisade_domain::inventory::{Component, InventoryFormat};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::OrgAction;
 use palisade_formats::inventory::{MAX_INVENTORY_BYTES, parse_inventory_csv};
+
+/// Bounds on an organisation's inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventorySettings {
+    /// The most components one organisation's inventory may hold. Every exposure and estate
+    /// answer reads them, so one member's upload must not make those slow for everyone.
+    pub max_components: usize,
+}
+
+/// The largest acute trusts run about 25,000 devices and servers; ten components each, with
+/// room to spare, is 250,000.
+pub const DEFAULT_MAX_COMPONENTS: usize = 250_000;
+
+impl Default for InventorySettings {
+    fn default() -> Self {
+        Self {
+            max_components: DEFAULT_MAX_COMPONENTS,
+        }
+    }
+}
 use palisade_formats::sbom;
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
 
@@ -28,13 +48,14 @@ impl App {
                 format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
             ));
         }
+        let max = self.inventory.max_components;
         let components: Vec<Component> = match format {
-            InventoryFormat::Csv => parse_inventory_csv(data)?
+            InventoryFormat::Csv => parse_inventory_csv(data, max)?
                 .into_iter()
                 .map(|r| r.component)
                 .collect(),
-            InventoryFormat::Cyclonedx => sbom::parse_cyclonedx(data)?,
-            InventoryFormat::Spdx => sbom::parse_spdx(data)?,
+            InventoryFormat::Cyclonedx => sbom::parse_cyclonedx(data, max)?,
+            InventoryFormat::Spdx => sbom::parse_spdx(data, max)?,
         };
         let audit = self.draft(
             actor,

@@ -70,6 +70,7 @@ pub struct App {
     /// Where evidence documents are stored; uploads are refused until one is configured.
     pub objects: Option<Arc<evidence::Objects>>,
     pub alerts: alerts::AlertSettings,
+    pub inventory: inventory::InventorySettings,
     /// The TAXII collection's objects, rebuilt when something new is published.
     pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<publications::stix::StixCatalog>>>>,
     /// The feeds' items as last read (product lifecycles, known exploited vulnerabilities).
@@ -136,6 +137,7 @@ impl App {
             frameworks: Arc::default(),
             objects: None,
             alerts: alerts::AlertSettings::default(),
+            inventory: inventory::InventorySettings::default(),
             stix: Arc::default(),
             feeds_cache: Arc::default(),
             estate_index: Arc::default(),

@@ -52,6 +52,7 @@ struct FileConfig {
     delivery_concurrency: Option<i64>,
     request_timeout_seconds: Option<i64>,
     header_read_timeout_seconds: Option<i64>,
+    max_components_per_organisation: Option<i64>,
     max_client_connections: Option<i64>,
     rate_limit_per_second: Option<i64>,
     rate_limit_burst: Option<i64>,
@@ -151,6 +152,7 @@ pub struct Settings {
     /// Longest a request may take before it is answered 503.
     pub request_timeout: std::time::Duration,
     pub connections: palisade_web::ConnectionLimits,
+    pub inventory: palisade_app::inventory::InventorySettings,
     pub rate_limits: palisade_web::RateLimits,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<palisade_web::Secret>,
@@ -226,6 +228,10 @@ impl Settings {
         positive(
             "header_read_timeout_seconds",
             fc.header_read_timeout_seconds,
+        )?;
+        positive(
+            "max_components_per_organisation",
+            fc.max_components_per_organisation,
         )?;
         positive("max_client_connections", fc.max_client_connections)?;
         let rate = |name: &str, v: Option<i64>, default: std::num::NonZeroU32| match v {
@@ -390,6 +396,13 @@ impl Settings {
                     .delivery_concurrency
                     .map_or(DeliverySettings::default().concurrency, |n| n as usize),
             },
+            inventory: palisade_app::inventory::InventorySettings {
+                max_components: fc
+                    .max_components_per_organisation
+                    .map_or(palisade_app::inventory::DEFAULT_MAX_COMPONENTS, |n| {
+                        n as usize
+                    }),
+            },
             connections: {
                 let d = palisade_web::ConnectionLimits::default();
                 palisade_web::ConnectionLimits {
@@ -495,6 +508,7 @@ mod tests {
             "PALISADE_CLIENT_IP_HEADER" => Some("X-Forwarded-For".to_string()),
             "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
             "PALISADE_MAX_CLIENT_CONNECTIONS" => Some("20".to_string()),
+            "PALISADE_MAX_COMPONENTS_PER_ORGANISATION" => Some("5000".to_string()),
             _ => None,
         };
         let s = Settings::load_with(None, None, None, &env).unwrap();
@@ -512,6 +526,11 @@ mod tests {
         );
         assert_eq!(s.request_timeout, std::time::Duration::from_secs(15));
         assert_eq!(s.connections.max_connections, 20);
+        assert_eq!(s.inventory.max_components, 5000);
+        assert_eq!(
+            d.inventory,
+            palisade_app::inventory::InventorySettings::default()
+        );
         assert_eq!(
             s.connections.header_read_timeout,
             d.connections.header_read_timeout

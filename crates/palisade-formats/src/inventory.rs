@@ -12,6 +12,14 @@ pub const MAX_INVENTORY_BYTES: usize = 256 * 1024 * 1024;
 /// How many bad lines are reported one by one; the rest are counted.
 pub const MAX_REPORTED_ERRORS: usize = 100;
 
+/// Why an inventory of more than `max` components is refused.
+pub fn too_many_components(max: usize) -> String {
+    format!(
+        "holds more than {max} components, the most one organisation's inventory may hold \
+         (max_components_per_organisation)"
+    )
+}
+
 /// The format of an uploaded inventory from its media type: `text/csv`,
 /// `application/vnd.cyclonedx+json`, `application/spdx+json`, or `application/json` with the
 /// document's own markers deciding. `None` for anything else.
@@ -34,9 +42,13 @@ pub struct InventoryRow {
 }
 
 /// Parses and checks an inventory CSV (`INVENTORY_CSV_HEADER`, optionally followed by
-/// `location`). Every bad line is reported with its number and field, up to
-/// [`MAX_REPORTED_ERRORS`]; a file with any bad line gives no rows.
-pub fn parse_inventory_csv(data: &[u8]) -> std::result::Result<Vec<InventoryRow>, FieldErrors> {
+/// `location`) of at most `max_components` lines. Every bad line is reported with its number
+/// and field, up to [`MAX_REPORTED_ERRORS`]; a file with any bad line gives no rows. Lines past
+/// the limit are read but never held.
+pub fn parse_inventory_csv(
+    data: &[u8],
+    max_components: usize,
+) -> std::result::Result<Vec<InventoryRow>, FieldErrors> {
     let mut errs = FieldErrors::default();
     if data.len() > MAX_INVENTORY_BYTES {
         errs.push(
@@ -52,11 +64,16 @@ pub fn parse_inventory_csv(data: &[u8]) -> std::result::Result<Vec<InventoryRow>
         .collect();
     let mut rows = Vec::new();
     let mut checker = Checker::default();
+    let mut beyond = false;
     let read = crate::csv_file::read_records(
         data,
         &[&INVENTORY_CSV_HEADER, &with_location],
         &mut errs,
         |line, _, rec, errs| {
+            if rows.len() + checker.bad >= max_components {
+                beyond = true;
+                return;
+            }
             let input = ComponentInput {
                 asset: rec[0].to_string(),
                 asset_type: rec[1].to_string(),
@@ -75,6 +92,9 @@ pub fn parse_inventory_csv(data: &[u8]) -> std::result::Result<Vec<InventoryRow>
     );
     if !read {
         return Err(errs);
+    }
+    if beyond {
+        errs.push("file", too_many_components(max_components));
     }
     checker.finish(
         &mut errs,
@@ -146,7 +166,7 @@ mod tests {
             "\u{feff}{HEADER}\nPC-1,workstation,Microsoft,Windows 7,6.1.7601,,,no\n\n\
              app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,yes\n"
         );
-        let rows = parse_inventory_csv(csv.as_bytes()).unwrap();
+        let rows = parse_inventory_csv(csv.as_bytes(), 1000).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].line, 4, "blank lines count");
         assert_eq!(rows[1].component.version.as_deref(), Some("2.14.1"));
@@ -154,7 +174,7 @@ mod tests {
         let csv = format!(
             "{HEADER},location\nPC-1,Workstation,Microsoft,Windows 10,10.0.19045,,,,Ward 7\n"
         );
-        let rows = parse_inventory_csv(csv.as_bytes()).unwrap();
+        let rows = parse_inventory_csv(csv.as_bytes(), 1000).unwrap();
         assert_eq!(rows[0].component.location.as_deref(), Some("Ward 7"));
         assert_eq!(rows[0].component.asset_type, AssetType::Workstation);
     }
@@ -168,7 +188,7 @@ mod tests {
              PC-4,workstation,Microsoft\n\
              lib,library,,,1.0,,pkg:npm/left-pad@2.0.0,no\n"
         );
-        let e = parse_inventory_csv(csv.as_bytes()).unwrap_err();
+        let e = parse_inventory_csv(csv.as_bytes(), 1000).unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -184,14 +204,14 @@ mod tests {
 
     #[test]
     fn the_header_is_checked_and_errors_are_capped() {
-        let e = parse_inventory_csv(b"asset,type\nx,y\n").unwrap_err();
+        let e = parse_inventory_csv(b"asset,type\nx,y\n", 1000).unwrap_err();
         assert_eq!(e.0[0].field, "line 1");
         assert!(e.0[0].message.contains(HEADER), "{e}");
         let mut csv = format!("{HEADER}\n");
         for i in 0..250 {
             csv.push_str(&format!("PC-{i},toaster,Microsoft,Windows 7,6.1,,,no\n"));
         }
-        let e = parse_inventory_csv(csv.as_bytes()).unwrap_err();
+        let e = parse_inventory_csv(csv.as_bytes(), 1000).unwrap_err();
         assert_eq!(e.0.len(), MAX_REPORTED_ERRORS + 1);
         assert_eq!(
             e.0[MAX_REPORTED_ERRORS].message,
@@ -203,7 +223,7 @@ mod tests {
             for i in 0..bad {
                 csv.push_str(&format!("PC-{i},toaster,Microsoft,Windows 7,6.1,,,no\n"));
             }
-            let e = parse_inventory_csv(csv.as_bytes()).unwrap_err();
+            let e = parse_inventory_csv(csv.as_bytes(), 1000).unwrap_err();
             assert_eq!(e.0.len(), listed + usize::from(summary), "{bad}");
             assert_eq!(
                 e.0.last().unwrap().field == "file",
@@ -212,7 +232,22 @@ mod tests {
                 e.0.last().unwrap()
             );
         }
-        let e = parse_inventory_csv(format!("{HEADER}\n\n").as_bytes()).unwrap_err();
+        let e = parse_inventory_csv(format!("{HEADER}\n\n").as_bytes(), 1000).unwrap_err();
         assert_eq!(e.0[0].message, "has no components after the header");
+    }
+
+    #[test]
+    fn an_inventory_beyond_the_limit_is_refused_without_being_held() {
+        let mut csv = format!("{HEADER}\n");
+        for i in 0..3 {
+            csv.push_str(&format!(
+                "PC-{i},workstation,Microsoft,Windows 7,6.1,,,no\n"
+            ));
+        }
+        assert_eq!(parse_inventory_csv(csv.as_bytes(), 3).unwrap().len(), 3);
+        let e = parse_inventory_csv(csv.as_bytes(), 2).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].field, "file");
+        assert_eq!(e.0[0].message, too_many_components(2));
     }
 }

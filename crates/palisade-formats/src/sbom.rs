@@ -6,8 +6,67 @@
 use palisade_domain::FieldErrors;
 use palisade_domain::inventory::{Component, ComponentInput, InventoryFormat};
 use serde::Deserialize;
+use std::cell::Cell;
 
-use crate::inventory::Checker;
+use crate::inventory::{Checker, too_many_components};
+
+thread_local! {
+    /// Components the document being read may still list: the parse stops when it runs out, so
+    /// an oversized document is refused before it is held.
+    static BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// Whether the document being read ran out of it.
+    static SPENT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Reads `data` as `T` with at most `max` components listed (in lists marked `counted`); past
+/// that, the error says the inventory is too large.
+fn read_counted<T: serde::de::DeserializeOwned>(
+    data: &[u8],
+    max: usize,
+    what: &str,
+) -> Result<T, FieldErrors> {
+    BUDGET.set(max);
+    SPENT.set(false);
+    let read = serde_json::from_slice::<T>(data);
+    BUDGET.set(usize::MAX);
+    let spent = SPENT.replace(false);
+    read.map_err(|e| {
+        if spent {
+            one("file", too_many_components(max))
+        } else {
+            one("file", format!("is not {what} JSON: {e}"))
+        }
+    })
+}
+
+/// A list of components, each taken from the document's budget as it is read.
+fn counted<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Items<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Items<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                let left = BUDGET.get();
+                if left == 0 {
+                    SPENT.set(true);
+                    return Err(serde::de::Error::custom("too many components"));
+                }
+                BUDGET.set(left - 1);
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Items(std::marker::PhantomData))
+}
 
 /// Which format a JSON document is, from its own markers (`bomFormat`, `spdxVersion`).
 pub fn detect_json(data: &[u8]) -> Option<InventoryFormat> {
@@ -33,7 +92,7 @@ struct Bom {
     bom_format: Option<String>,
     spec_version: Option<String>,
     metadata: Option<BomMetadata>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "counted")]
     components: Vec<BomComponent>,
 }
 
@@ -58,7 +117,7 @@ struct BomComponent {
     publisher: Option<String>,
     cpe: Option<String>,
     purl: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "counted")]
     components: Vec<BomComponent>,
 }
 
@@ -107,11 +166,10 @@ fn text(v: &Option<String>) -> String {
     v.as_deref().unwrap_or_default().trim().to_string()
 }
 
-/// Reads a CycloneDX JSON document: its components (nested ones too) are the inventory of the
-/// system its metadata names.
-pub fn parse_cyclonedx(data: &[u8]) -> Result<Vec<Component>, FieldErrors> {
-    let bom: Bom = serde_json::from_slice(data)
-        .map_err(|e| one("file", format!("is not CycloneDX JSON: {e}")))?;
+/// Reads a CycloneDX JSON document listing at most `max_components` components: they (nested
+/// ones too) are the inventory of the system its metadata names.
+pub fn parse_cyclonedx(data: &[u8], max_components: usize) -> Result<Vec<Component>, FieldErrors> {
+    let bom: Bom = read_counted(data, max_components, "CycloneDX")?;
     if bom.bom_format.as_deref() != Some("CycloneDX") {
         return Err(one("bomFormat", "must be CycloneDX"));
     }
@@ -171,7 +229,7 @@ pub fn parse_cyclonedx(data: &[u8]) -> Result<Vec<Component>, FieldErrors> {
 struct SpdxDocument {
     spdx_version: Option<String>,
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "counted")]
     packages: Vec<SpdxPackage>,
 }
 
@@ -205,10 +263,10 @@ fn spdx_party(s: &Option<String>) -> String {
         .to_string()
 }
 
-/// Reads an SPDX 2.3 JSON document: its packages are the inventory of the system it is named for.
-pub fn parse_spdx(data: &[u8]) -> Result<Vec<Component>, FieldErrors> {
-    let doc: SpdxDocument =
-        serde_json::from_slice(data).map_err(|e| one("file", format!("is not SPDX JSON: {e}")))?;
+/// Reads an SPDX 2.3 JSON document listing at most `max_components` packages: they are the
+/// inventory of the system it is named for.
+pub fn parse_spdx(data: &[u8], max_components: usize) -> Result<Vec<Component>, FieldErrors> {
+    let doc: SpdxDocument = read_counted(data, max_components, "SPDX")?;
     let version = doc.spdx_version.unwrap_or_default();
     if !matches!(version.as_str(), "SPDX-2.2" | "SPDX-2.3") {
         return Err(one(
@@ -293,7 +351,7 @@ mod tests {
             detect_json(BOM.as_bytes()),
             Some(InventoryFormat::Cyclonedx)
         );
-        let c = parse_cyclonedx(BOM.as_bytes()).unwrap();
+        let c = parse_cyclonedx(BOM.as_bytes(), 1000).unwrap();
         let names: Vec<_> = c
             .iter()
             .map(|c| (c.asset.as_str(), c.product.as_str(), c.asset_type.as_str()))
@@ -313,7 +371,7 @@ mod tests {
     #[test]
     fn spdx_packages_read_their_references() {
         assert_eq!(detect_json(SPDX.as_bytes()), Some(InventoryFormat::Spdx));
-        let c = parse_spdx(SPDX.as_bytes()).unwrap();
+        let c = parse_spdx(SPDX.as_bytes(), 1000).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(
             (c[0].asset.as_str(), c[0].vendor.as_str()),
@@ -330,22 +388,40 @@ mod tests {
     #[test]
     fn errors_name_the_json_path_and_nothing_is_returned() {
         let bad = BOM.replace("pkg:npm/lodash@4.17.20", "pkg:nosuch/lodash@4.17.20");
-        let e = parse_cyclonedx(bad.as_bytes()).unwrap_err();
+        let e = parse_cyclonedx(bad.as_bytes(), 1000).unwrap_err();
         assert!(
             e.0.iter()
                 .any(|f| f.field.starts_with("components[0].components[0].")),
             "{e:?}"
         );
-        let e = parse_cyclonedx(BOM.replace("1.5", "2.0").as_bytes()).unwrap_err();
+        let e = parse_cyclonedx(BOM.replace("1.5", "2.0").as_bytes(), 1000).unwrap_err();
         assert_eq!(e.0[0].field, "specVersion");
         let e = parse_spdx(
             SPDX.replace("pkg:pypi/django@4.2.1", "pkg:pypi/django@not..a..version")
                 .as_bytes(),
+            1000,
         )
         .unwrap_err();
         assert!(e.0[0].field.starts_with("packages[0]."), "{e:?}");
-        let e = parse_spdx(b"{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [").unwrap_err();
+        let e = parse_spdx(b"{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [", 1000).unwrap_err();
         assert!(e.0[0].message.contains("line"), "{e:?}");
         assert_eq!(detect_json(b"{\"title\": 1}"), None);
+    }
+
+    #[test]
+    fn a_document_beyond_the_limit_is_refused_as_it_is_read() {
+        // Three components in all, one of them nested.
+        assert_eq!(parse_cyclonedx(BOM.as_bytes(), 3).unwrap().len(), 3);
+        for (e, max) in [
+            (parse_cyclonedx(BOM.as_bytes(), 2).unwrap_err(), 2),
+            (parse_spdx(SPDX.as_bytes(), 1).unwrap_err(), 1),
+        ] {
+            assert_eq!(e.0.len(), 1, "{e}");
+            assert_eq!(e.0[0].message, too_many_components(max));
+        }
+        // The limit belongs to one document: the next is read afresh.
+        assert_eq!(parse_spdx(SPDX.as_bytes(), 2).unwrap().len(), 2);
+        let e = parse_spdx(b"{\"packages\": 3}", 2).unwrap_err();
+        assert!(e.0[0].message.starts_with("is not SPDX JSON"), "{e}");
     }
 }

@@ -229,7 +229,7 @@ pub fn matching(
     if csv_rows > 0 {
         let csv = inventory_csv(&entries, &mut g, csv_rows, 0);
         let t = Instant::now();
-        let rows = palisade_formats::inventory::parse_inventory_csv(csv.as_bytes())
+        let rows = palisade_formats::inventory::parse_inventory_csv(csv.as_bytes(), usize::MAX)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(
             "inventory CSV of {} rows ({:.0} MB) parsed and checked in {:.2} s{}",
@@ -282,8 +282,15 @@ fn inventory_csv(entries: &[Entry], g: &mut Gen, rows: usize, moved: usize) -> S
 
 /// `palisade bench inventory`: a large inventory uploaded as an organisation lead would, through
 /// the use-case the API calls (every line checked, one transaction, history of the changes),
-/// first into an empty inventory, then again with 1% of the components upgraded.
-pub async fn inventory(app: palisade_app::App, engine: &str, org: &str, rows: usize) -> Result<()> {
+/// first into an empty inventory, then again with 1% of the components upgraded. The limit of
+/// components per organisation is lifted to `rows`: this measures the upload, not the limit.
+pub async fn inventory(
+    mut app: palisade_app::App,
+    engine: &str,
+    org: &str,
+    rows: usize,
+) -> Result<()> {
+    app.inventory.max_components = app.inventory.max_components.max(rows);
     use palisade_domain::people::Role;
     use palisade_domain::policy::{Grant, Principal};
     let view = app
@@ -347,8 +354,8 @@ pub fn sbom(file: &std::path::Path, advisories: usize, runs: usize) -> Result<()
     let data = std::fs::read(file)?;
     let parse = |data: &[u8]| -> Result<Vec<palisade_domain::inventory::Component>> {
         match detect_json(data) {
-            Some(InventoryFormat::Cyclonedx) => parse_cyclonedx(data),
-            Some(InventoryFormat::Spdx) => parse_spdx(data),
+            Some(InventoryFormat::Cyclonedx) => parse_cyclonedx(data, usize::MAX),
+            Some(InventoryFormat::Spdx) => parse_spdx(data, usize::MAX),
             _ => anyhow::bail!("{} is neither CycloneDX nor SPDX JSON", file.display()),
         }
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -32,6 +32,7 @@ pub async fn open(settings: &Settings) -> Result<App> {
     let mut app = App::new(Arc::new(store), Arc::new(SystemClock), settings.auth())
         .with_objects(settings.objects()?);
     app.alerts = settings.alerts.clone();
+    app.inventory = settings.inventory.clone();
     Ok(app)
 }
 

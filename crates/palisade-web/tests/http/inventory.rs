@@ -329,3 +329,73 @@ async fn sboms_upload_as_inventories_by_content_type(h: H) {
         }
     }
 }
+
+per_engine!(
+    an_inventory_beyond_the_organisation_limit_is_refused,
+    an_inventory_beyond_the_organisation_limit_is_refused_sqlite,
+    an_inventory_beyond_the_organisation_limit_is_refused_postgres
+);
+
+/// One member cannot make every exposure and estate answer slow with a huge upload: past the
+/// configured number of components the upload is refused, in every format, and the inventory
+/// stays as it was.
+async fn an_inventory_beyond_the_organisation_limit_is_refused(h: H) {
+    let h = h.with_app(|app| app.inventory.max_components = 2);
+    let w = world(&h).await;
+    let put = |ct: &'static str, body: String| {
+        let (h, token) = (&h, w.lead.1.clone());
+        async move {
+            h.raw(
+                Method::PUT,
+                "/api/v1/organisations/A81001/inventory",
+                &token,
+                ct,
+                body,
+            )
+            .await
+        }
+    };
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
+    let line = |i: usize| format!("PC-{i},workstation,Microsoft,Windows 10,10.0.19045,,,no\n");
+    let two = format!("{header}{}{}", line(1), line(2));
+    assert_eq!(put("text/csv", two.clone()).await.status, StatusCode::OK);
+    let library =
+        |i: usize| format!(r#"{{"type": "library", "name": "lib{i}", "version": "1.0.{i}"}}"#);
+    let three: Vec<String> = (1..=3).map(library).collect();
+    for (ct, body) in [
+        ("text/csv", format!("{two}{}", line(3))),
+        (
+            "application/vnd.cyclonedx+json",
+            format!(
+                r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{}]}}"#,
+                three.join(",")
+            ),
+        ),
+    ] {
+        let r = put(ct, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{ct}: {}",
+            r.text()
+        );
+        assert!(
+            r.text().contains("holds more than 2 components"),
+            "{ct}: {}",
+            r.text()
+        );
+    }
+    let listed = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/A81001/inventory",
+            Some(&w.member.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        listed["meta"]["total"], 2,
+        "the inventory stays as it was: {listed}"
+    );
+}

@@ -134,7 +134,17 @@ impl H {
             AuthSettings::default(),
         )
         .with_objects(objects);
-        let router = palisade_web::router(AppState::new(
+        Self {
+            db,
+            router: Self::router_of(&app),
+            app,
+            clock,
+            _evidence: TempDir(evidence),
+        }
+    }
+
+    fn router_of(app: &App) -> Router {
+        palisade_web::router(AppState::new(
             app.clone(),
             WebConfig {
                 cookie_secure: false,
@@ -142,14 +152,14 @@ impl H {
                 rate_limits: None,
                 ..Default::default()
             },
-        ));
-        Self {
-            db,
-            app,
-            router,
-            clock,
-            _evidence: TempDir(evidence),
-        }
+        ))
+    }
+
+    /// The same server with a setting of its app changed.
+    pub fn with_app(mut self, change: impl FnOnce(&mut App)) -> Self {
+        change(&mut self.app);
+        self.router = Self::router_of(&self.app);
+        self
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
