@@ -190,7 +190,6 @@ impl App {
             None => self.today(),
         };
         let (catalogue, feed) = self.eol_catalogue().await?;
-        let components = self.store.current_components(view.org.id).await?;
         let mitigations = self.store.mitigations(view.org.id).await?;
         // One lookup per component, not a scan of every mitigation.
         let by_system: std::collections::HashMap<(&str, &str, &str), &StoredMitigation> =
@@ -205,33 +204,38 @@ impl App {
         };
         let mut covered = 0;
         let mut all = Vec::new();
-        for c in &components {
-            let Some(life) = catalogue.lifecycle_of(c) else {
-                continue;
-            };
-            if !life.eol.ended_on(on) {
-                continue;
-            }
-            let mitigation = find(c);
-            if mitigation.is_some_and(|m| m.mitigation.covers(on)) {
-                covered += 1;
-                continue;
-            }
-            all.push(UnsupportedSystem {
-                component: c.clone(),
-                product_slug: life.product.slug.clone(),
-                product_title: life.product.title.clone(),
-                cycle: life.cycle.clone(),
-                ambiguous: life.ambiguous,
-                eol: life.eol,
-                eoes: life.eoes,
-                mitigation: mitigation.cloned(),
-            });
-        }
+        // Component by component: only the unsupported ones are kept.
+        let components = self
+            .store
+            .each_component(view.org.id, &mut |c| {
+                let Some(life) = catalogue.lifecycle_of(&c) else {
+                    return;
+                };
+                if !life.eol.ended_on(on) {
+                    return;
+                }
+                let mitigation = find(&c);
+                if mitigation.is_some_and(|m| m.mitigation.covers(on)) {
+                    covered += 1;
+                    return;
+                }
+                all.push(UnsupportedSystem {
+                    product_slug: life.product.slug.clone(),
+                    product_title: life.product.title.clone(),
+                    cycle: life.cycle.clone(),
+                    ambiguous: life.ambiguous,
+                    eol: life.eol,
+                    eoes: life.eoes,
+                    mitigation: mitigation.cloned(),
+                    component: c,
+                });
+            })
+            .await?
+            .components;
         Ok(UnsupportedReport {
             on,
             systems: Page::slice(all, page),
-            components: components.len(),
+            components,
             covered,
             feed,
         })

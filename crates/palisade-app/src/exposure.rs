@@ -247,12 +247,9 @@ impl App {
         org: OrgId,
         sets: &[(Source, Vec<Rule>)],
     ) -> Result<Vec<MatchedComponent>> {
-        Ok(self
-            .store
-            .current_components(org)
-            .await?
-            .into_iter()
-            .filter_map(|c| {
+        let mut matched = Vec::new();
+        self.store
+            .each_component(org, &mut |c| {
                 let identity = c.identity();
                 let sources: Vec<usize> = sets
                     .iter()
@@ -264,12 +261,15 @@ impl App {
                     })
                     .map(|(i, _)| i)
                     .collect();
-                (!sources.is_empty()).then_some(MatchedComponent {
-                    component: c,
-                    sources,
-                })
+                if !sources.is_empty() {
+                    matched.push(MatchedComponent {
+                        component: c,
+                        sources,
+                    });
+                }
             })
-            .collect())
+            .await?;
+        Ok(matched)
     }
 
     /// Who is exposed to a CVE: the published alerts and the feeds' advisories naming it (with
@@ -484,27 +484,29 @@ impl App {
             }
         }
         for (org, held) in agreements {
-            for c in self.store.current_components(org).await? {
-                if !held.iter().any(|m| m.is_for(&c)) {
-                    continue;
-                }
-                let Some(life) = catalogue.lifecycle_of(&c) else {
-                    continue;
-                };
-                if !life.eol.ended_on(on) {
-                    continue;
-                }
-                let key = (life.product.slug.clone(), life.cycle.cycle.clone());
-                if let Some(per_org) = tally.get_mut(&key)
-                    && let Some(n) = per_org.get_mut(&org)
-                {
-                    covered += 1;
-                    *n -= 1;
-                    if *n == 0 {
-                        per_org.remove(&org);
+            self.store
+                .each_component(org, &mut |c| {
+                    if !held.iter().any(|m| m.is_for(&c)) {
+                        return;
                     }
-                }
-            }
+                    let Some(life) = catalogue.lifecycle_of(&c) else {
+                        return;
+                    };
+                    if !life.eol.ended_on(on) {
+                        return;
+                    }
+                    let key = (life.product.slug.clone(), life.cycle.cycle.clone());
+                    if let Some(per_org) = tally.get_mut(&key)
+                        && let Some(n) = per_org.get_mut(&org)
+                    {
+                        covered += 1;
+                        *n -= 1;
+                        if *n == 0 {
+                            per_org.remove(&org);
+                        }
+                    }
+                })
+                .await?;
         }
         let orgs: HashMap<OrgId, Organisation> = self
             .store
@@ -732,40 +734,96 @@ pub struct OrgMatch {
     pub cves: Vec<CveId>,
     /// Any of its CVEs is in the known exploited vulnerabilities catalogue.
     pub known_exploited: bool,
+    /// How many of the organisation's components it matches.
+    pub component_count: usize,
+    /// The first [`ORG_MATCH_LISTED`] of them, in inventory order.
     pub components: Vec<Component>,
 }
+
+/// Components listed with each of an organisation's matches; the rest are counted.
+pub const ORG_MATCH_LISTED: usize = 50;
 
 impl App {
     /// What an organisation's components match: every published alert and feed advisory whose
     /// products and versions name one of them, and every known exploited vulnerability no alert
     /// or advisory gives versions for, by its product. Alerts first, then advisories, then the
     /// catalogue's products; within each, known exploited ones first.
+    ///
+    /// The inventory is read twice, component by component, and never held whole: once into a
+    /// small index (identity and version to position), once more for the components listed.
     pub async fn org_exposure(&self, actor: &Actor, code: &str) -> Result<Vec<OrgMatch>> {
         let view = self.org_for(actor, code, OrgAction::ViewInventory).await?;
-        let components = self.store.current_components(view.org.id).await?;
-        // A small index of this organisation's components: each rule is then a lookup.
+        // An upload between the two readings moves positions: read again (an upload takes
+        // seconds, so twice in a row is already unlikely).
+        let mut attempts = 0;
+        let found = loop {
+            attempts += 1;
+            let (read, found) = self.org_matches(view.org.id).await?;
+            if found.is_empty() {
+                break Vec::new();
+            }
+            match self.listed_components(view.org.id, read, found).await? {
+                Some(listed) => break listed,
+                None if attempts < 3 => continue,
+                None => {
+                    return Err(AppError::Conflict {
+                        field: "inventory".into(),
+                        message: "is being replaced; try again in a moment".into(),
+                    });
+                }
+            }
+        };
+        let mut out = found;
+        // Stable: the source order above, known exploited first within each kind.
+        let rank = |m: &OrgMatch| match m.source {
+            Source::Alert { .. } => 0,
+            Source::Advisory { .. } => 1,
+            Source::KevProduct { .. } => 2,
+        };
+        out.sort_by_key(|m| (rank(m), !m.known_exploited));
+        Ok(out)
+    }
+
+    /// One reading of the organisation's inventory into a small index (identity and version to
+    /// position), and every source's matches against it: all counted, the first few positions
+    /// kept for listing.
+    async fn org_matches(
+        &self,
+        org: OrgId,
+    ) -> Result<(palisade_store::SnapshotRead, Vec<(OrgMatch, Vec<usize>)>)> {
         let mut index = ExposureIndex::new();
-        for (i, c) in components.iter().enumerate() {
-            let _ = index.insert(&c.identity(), c.version.as_deref(), i);
-        }
+        let mut position = 0usize;
+        let read = self
+            .store
+            .each_component(org, &mut |c| {
+                let _ = index.insert(&c.identity(), c.version.as_deref(), position);
+                position += 1;
+            })
+            .await?;
         let (kev, _) = self.kev_catalogue().await?;
         let exploited = |cves: &[CveId]| {
             cves.iter()
                 .any(|c| kev.binary_search_by(|e| e.cve.cmp(c)).is_ok())
         };
         let mut covered: std::collections::HashSet<CveId> = std::collections::HashSet::new();
-        let mut out = Vec::new();
+        let mut found: Vec<(OrgMatch, Vec<usize>)> = Vec::new();
         let mut add = |source: Source, cves: Vec<CveId>, rules: &[Rule]| {
             let mut hits: Vec<usize> = rules.iter().flat_map(|r| index.matches(r)).collect();
             hits.sort_unstable();
             hits.dedup();
             if !hits.is_empty() {
-                out.push(OrgMatch {
-                    known_exploited: exploited(&cves),
-                    source,
-                    cves,
-                    components: hits.into_iter().map(|i| components[i].clone()).collect(),
-                });
+                let component_count = hits.len();
+                hits.truncate(ORG_MATCH_LISTED);
+                found.push((
+                    OrgMatch {
+                        known_exploited: exploited(&cves),
+                        source,
+                        cves,
+                        component_count,
+                        components: Vec::new(),
+                    },
+                    hits,
+                ));
             }
         };
         for set in self.rule_sets().await?.iter().flat_map(|s| s.iter()) {
@@ -779,13 +837,45 @@ impl App {
                 &[e.product_rule()],
             );
         }
-        // Stable: the source order above, known exploited first within each kind.
-        let rank = |m: &OrgMatch| match m.source {
-            Source::Alert { .. } => 0,
-            Source::Advisory { .. } => 1,
-            Source::KevProduct { .. } => 2,
-        };
-        out.sort_by_key(|m| (rank(m), !m.known_exploited));
-        Ok(out)
+        Ok((read, found))
+    }
+
+    /// The matches with their listed components, from a second reading of the inventory;
+    /// `None` when an upload replaced it since the first (`read`).
+    async fn listed_components(
+        &self,
+        org: OrgId,
+        read: palisade_store::SnapshotRead,
+        found: Vec<(OrgMatch, Vec<usize>)>,
+    ) -> Result<Option<Vec<OrgMatch>>> {
+        let mut wanted: std::collections::HashMap<usize, Option<Component>> = found
+            .iter()
+            .flat_map(|(_, hits)| hits.iter().map(|&i| (i, None)))
+            .collect();
+        let mut position = 0usize;
+        let again = self
+            .store
+            .each_component(org, &mut |c| {
+                if let Some(slot) = wanted.get_mut(&position) {
+                    *slot = Some(c);
+                }
+                position += 1;
+            })
+            .await?;
+        if again != read {
+            return Ok(None);
+        }
+        Ok(Some(
+            found
+                .into_iter()
+                .map(|(mut m, hits)| {
+                    m.components = hits
+                        .iter()
+                        .filter_map(|i| wanted.get(i).cloned().flatten())
+                        .collect();
+                    m
+                })
+                .collect(),
+        ))
     }
 }

@@ -10,7 +10,8 @@ use sqlx::FromRow;
 use crate::audit::append;
 use crate::error::corrupt;
 use crate::{
-    InventoryChange, InventoryUpload, Result, SqlStore, Stamp, StoreError, StoredComponent,
+    InventoryChange, InventoryUpload, Result, SnapshotRead, SqlStore, Stamp, StoreError,
+    StoredComponent,
 };
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::ident::{Cpe23, Purl};
@@ -410,15 +411,26 @@ impl crate::InventoryStore for SqlStore {
         .await
     }
 
-    async fn current_components(&self, org_id: OrgId) -> Result<Vec<Component>> {
-        read_all(
-            &self.read,
-            "inventory_snapshot_chunks",
-            "org_id",
-            org_id,
-            Row::component,
+    async fn each_component(
+        &self,
+        org_id: OrgId,
+        each: &mut (dyn FnMut(Component) + Send),
+    ) -> Result<SnapshotRead> {
+        use futures_util::TryStreamExt;
+        let mut chunks = sqlx::query_as::<_, (i64, String)>(
+            "SELECT upload_id, body FROM inventory_snapshot_chunks WHERE org_id = $1 ORDER BY seq",
         )
-        .await
+        .bind(org_id)
+        .fetch(&self.read);
+        let mut read = SnapshotRead::default();
+        while let Some((upload_id, body)) = chunks.try_next().await? {
+            read.upload_id = Some(upload_id);
+            for r in decode::<Row>(&body)? {
+                each(r.component()?);
+                read.components += 1;
+            }
+        }
+        Ok(read)
     }
 
     async fn snapshot_batch(

@@ -220,11 +220,14 @@ pub trait InventoryStore: Send + Sync {
         org_id: OrgId,
         page: PageRequest,
     ) -> Result<Page<StoredComponent>>;
-    /// The organisation's whole current inventory, in file order.
-    async fn current_components(
+    /// Hands each of the organisation's current components to `each`, in file order, a chunk
+    /// at a time from one statement (so one upload's inventory, never a mix of two): the whole
+    /// inventory is never held. Says which upload left them and how many there were.
+    async fn each_component(
         &self,
         org_id: OrgId,
-    ) -> Result<Vec<palisade_domain::inventory::Component>>;
+        each: &mut (dyn FnMut(palisade_domain::inventory::Component) + Send),
+    ) -> Result<SnapshotRead>;
     /// Up to `orgs` organisations' current inventories after `after_org` (by id): each with the
     /// upload that left it and its components, whole.
     async fn snapshot_batch(

@@ -749,6 +749,14 @@ pub struct OutboxSummary {
     pub oldest_pending_at: Option<i64>,
 }
 
+/// What one reading of an organisation's inventory went through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnapshotRead {
+    /// The upload that left the inventory read (`None`: there is none).
+    pub upload_id: Option<i64>,
+    pub components: usize,
+}
+
 /// A message waiting in (or sent from) the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OutboxMessage {

@@ -94,7 +94,8 @@ pub struct EstatePage {
     pub rows: Vec<SystemRow>,
     pub pager: Pager,
     /// What the components match: (source, known exploited, matching components as text).
-    pub exposure: Vec<(String, bool, Vec<String>)>,
+    /// Each match: its source, whether known exploited, how many components, the first ten.
+    pub exposure: Vec<(String, bool, usize, Vec<String>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -152,7 +153,8 @@ pub(crate) async fn estate_page(
             (
                 source_text(m.source),
                 m.known_exploited,
-                m.components.iter().map(component_text).collect(),
+                m.component_count,
+                m.components.iter().take(10).map(component_text).collect(),
             )
         })
         .collect();

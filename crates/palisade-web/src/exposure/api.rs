@@ -181,6 +181,9 @@ pub struct OrgMatchDto {
     pub cves: Vec<String>,
     /// Any of its CVEs is in CISA's catalogue of known exploited vulnerabilities.
     pub known_exploited: bool,
+    /// How many of the organisation's components it matches.
+    pub component_count: usize,
+    /// The first 50 of them, in inventory order (the inventory itself pages through all).
     pub components: Vec<ComponentFields>,
 }
 
@@ -207,6 +210,7 @@ pub(crate) async fn org_exposure(
                 source: m.source.into(),
                 cves: m.cves.iter().map(|c| c.as_str().to_string()).collect(),
                 known_exploited: m.known_exploited,
+                component_count: m.component_count,
                 components: m.components.into_iter().map(Into::into).collect(),
             })
             .collect(),

@@ -370,6 +370,43 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
         page.contains("Suggested: <strong>it does not apply</strong>"),
         "{page}"
     );
+
+    // A large estate: every matching component is counted, the first 50 listed in inventory
+    // order (the page shows ten), from an inventory that is read, not held.
+    let many: String = (0..60)
+        .map(|i| format!("\nweb-{i:02}{}", log4j("2.0.0")))
+        .collect();
+    upload("RX1", w.foreign.1.clone(), format!("{header}{many}\n")).await;
+    let theirs = ask(
+        "/api/v1/organisations/RX1/exposure".into(),
+        w.foreign.1.clone(),
+    )
+    .await
+    .json();
+    let first = &theirs["items"][0];
+    assert_eq!(first["component_count"], 60, "{theirs}");
+    let listed: Vec<&str> = first["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["asset"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..50).map(|i| format!("web-{i:02}")).collect();
+    assert_eq!(listed, expected);
+    let (foreign_session, _) = h.sign_in("foreign@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h
+        .page(
+            Method::GET,
+            "/organisations/RX1/estate",
+            &foreign_session,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains(": 60 components") && page.contains("and 50 more"),
+        "{page}"
+    );
 }
 
 const OSV_DJANGO: &str = r#"{"id": "PYSEC-2023-0001", "aliases": ["CVE-2023-0001"], "summary": "Django",
