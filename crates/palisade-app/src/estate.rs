@@ -13,7 +13,7 @@ use palisade_domain::inventory::Component;
 use palisade_domain::kev::KevEntry;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction};
-use palisade_formats::eol::parse_eol_files;
+use palisade_formats::eol::{parse_eol_files, parse_eol_zip};
 use palisade_formats::files::MAX_FEED_BYTES;
 use palisade_formats::kev::parse_catalogue;
 use palisade_store::{FeedRecord, StoredMitigation};
@@ -89,6 +89,17 @@ impl App {
     ) -> Result<FeedImport> {
         actor.require(GlobalAction::ImportFeeds)?;
         let products = parse_eol_files(files)?;
+        self.store_eol(actor, products).await
+    }
+
+    /// [`App::import_eol`] from a ZIP archive of the product files, read a file at a time.
+    pub async fn import_eol_zip(&self, actor: &Actor, archive: &[u8]) -> Result<FeedImport> {
+        actor.require(GlobalAction::ImportFeeds)?;
+        let products = parse_eol_zip(archive)?;
+        self.store_eol(actor, products).await
+    }
+
+    async fn store_eol(&self, actor: &Actor, products: Vec<Product>) -> Result<FeedImport> {
         let rows = products
             .iter()
             .map(|p| json_item(p.slug.clone(), p))

@@ -103,28 +103,66 @@ pub fn parse_product(slug: &str, text: &str) -> Result<Product, String> {
     })
 }
 
-/// Reads endoflife.date product files (`name.md` and its text); every bad file is named, and
-/// any bad file refuses the lot.
+/// The most one product file may hold: the largest endoflife.date publishes is about 120 KB.
+pub const MAX_PRODUCT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Product files read one at a time into products, every bad file named.
+#[derive(Default)]
+pub struct EolReader {
+    products: Vec<Product>,
+    errs: FieldErrors,
+}
+
+impl EolReader {
+    /// Reads one product file (`name` ends with `.md`).
+    pub fn add(&mut self, name: &str, text: &str) {
+        let slug = name.strip_suffix(".md").unwrap_or(name);
+        match parse_product(slug, text) {
+            Ok(p) => self.products.push(p),
+            Err(e) => self.errs.push(name, e),
+        }
+    }
+
+    /// The products by slug (the first of a slug kept), or the bad files (the first
+    /// [`crate::inventory::MAX_REPORTED_ERRORS`] named, the rest counted).
+    pub fn finish(mut self) -> std::result::Result<Vec<Product>, FieldErrors> {
+        if self.products.is_empty() && self.errs.is_empty() {
+            self.errs.push("files", "hold no product (.md) files");
+        }
+        self.errs
+            .capped(crate::inventory::MAX_REPORTED_ERRORS, "files")
+            .into_result()?;
+        self.products.sort_by(|a, b| a.slug.cmp(&b.slug));
+        self.products.dedup_by(|a, b| a.slug == b.slug);
+        Ok(self.products)
+    }
+}
+
+/// Reads endoflife.date product files (`name.md` and its text), as a directory holds them;
+/// every bad file is named, and any bad file refuses the lot.
 pub fn parse_eol_files(
     files: &[(String, String)],
 ) -> std::result::Result<Vec<Product>, FieldErrors> {
-    let mut errs = FieldErrors::default();
-    let mut products = Vec::with_capacity(files.len());
+    let mut reader = EolReader::default();
     for (name, text) in files {
-        let slug = name.strip_suffix(".md").unwrap_or(name);
-        match parse_product(slug, text) {
-            Ok(p) => products.push(p),
-            Err(e) => errs.push(name.clone(), e),
+        reader.add(name, text);
+    }
+    reader.finish()
+}
+
+/// Reads the product files anywhere in a ZIP archive as it unpacks them, one at a time: no more
+/// than one file's text is held, and each is at most [`MAX_PRODUCT_FILE_BYTES`]. Errors as
+/// [`parse_eol_files`].
+pub fn parse_eol_zip(data: &[u8]) -> std::result::Result<Vec<Product>, FieldErrors> {
+    let mut reader = EolReader::default();
+    crate::files::each_zip_file(data, ".md", MAX_PRODUCT_FILE_BYTES, |name, bytes| {
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => reader.add(&name, text),
+            Err(_) => reader.errs.push(name, "is not UTF-8 text"),
         }
-    }
-    if products.is_empty() && errs.is_empty() {
-        errs.push("files", "hold no product (.md) files");
-    }
-    errs.capped(crate::inventory::MAX_REPORTED_ERRORS, "files")
-        .into_result()?;
-    products.sort_by(|a, b| a.slug.cmp(&b.slug));
-    products.dedup_by(|a, b| a.slug == b.slug);
-    Ok(products)
+        Ok(())
+    })?;
+    reader.finish()
 }
 
 #[cfg(test)]
@@ -138,6 +176,29 @@ mod tests {
         "---\ntitle: Python\nreleases:\n  - releaseCycle: \"2.7\"\n    eol: 2020-01-01\n---\n";
 
     const WINDOWS: &str = "---\ntitle: Microsoft Windows\ncategory: os\nidentifiers:\n  - cpe: cpe:2.3:o:microsoft:windows\n  - cpe: cpe:/o:microsoft:windows\nreleases:\n  - releaseCycle: \"11-24h2-e-lts\"\n    releaseLabel: \"11 24H2 (E)\"\n    latestReleaseDate: 2026-11-10\n    eol: 2029-10-09\n    latest: 10.0.26100\n  - releaseCycle: \"11-24h2-w\"\n    releaseLabel: \"11 24H2 (W)\"\n    eol: 2026-10-13\n    latest: 10.0.26100\n  - releaseCycle: \"7-sp1\"\n    releaseLabel: \"7 SP1\"\n    eol: 2020-01-14\n    eoes: 2023-01-10\n    latest: 6.1.7601\n  - releaseCycle: \"5-sp3\"\n    releaseLabel: \"XP SP3\"\n    eol: true\n---\n\n> Text.\n";
+
+    #[test]
+    fn an_archive_is_read_a_file_at_a_time_each_bounded() {
+        use crate::files::tests::zip_of;
+        let good = zip_of(&[
+            ("products/python.md", PRODUCT.as_bytes()),
+            ("README.txt", b"x"),
+        ]);
+        assert_eq!(parse_eol_zip(&good).unwrap()[0].slug, "python");
+        let padded = format!("{PRODUCT}{}", "x".repeat(MAX_PRODUCT_FILE_BYTES as usize));
+        let big = zip_of(&[
+            ("python.md", PRODUCT.as_bytes()),
+            ("huge.md", padded.as_bytes()),
+        ]);
+        let e = parse_eol_zip(&big).unwrap_err();
+        assert_eq!(e.0[0].field, "huge.md");
+        assert!(e.0[0].message.contains("the most one file may hold"), "{e}");
+        let e = parse_eol_zip(&zip_of(&[("latin.md", b"---\ntitle: caf\xe9\n---\n")])).unwrap_err();
+        assert_eq!(
+            (e.0[0].field.as_str(), e.0[0].message.as_str()),
+            ("latin.md", "is not UTF-8 text")
+        );
+    }
 
     #[test]
     fn a_flood_of_bad_files_is_answered_briefly() {

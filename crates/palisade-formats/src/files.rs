@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The largest feed archive accepted, and the most its files may hold once unpacked.
 pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
-const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 /// The most entries a feed archive may hold (an ecosystem's whole OSV dump holds tens of
 /// thousands; a bomb of empty files, hundreds of thousands).
 pub const MAX_ZIP_ENTRIES: usize = 100_000;
@@ -32,11 +32,30 @@ pub fn read_dir_files(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec
 /// The files anywhere in a ZIP archive whose names end with `ext`, by file name; the archive
 /// and what it unpacks to are both bounded, so a small archive cannot unpack to fill the memory.
 pub fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, FieldErrors> {
+    let mut files = Vec::new();
+    each_zip_file(data, ext, MAX_UNPACKED_BYTES, |name, bytes| {
+        files.push((name, bytes));
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// Hands each file anywhere in a ZIP archive whose name ends with `ext` to `each`, one at a
+/// time as it is unpacked, so only one is held: at most `max_file` bytes each, and
+/// [`MAX_UNPACKED_BYTES`] in all. The archive's size and entries are bounded too, and an entry
+/// whose path leaves the archive refuses it. The first error `each` returns stops the reading.
+pub fn each_zip_file(
+    data: &[u8],
+    ext: &str,
+    max_file: u64,
+    mut each: impl FnMut(String, Vec<u8>) -> Result<(), FieldErrors>,
+) -> Result<(), FieldErrors> {
     let bad = |m: String| FieldErrors::one("file", m);
+    let mb = |n: u64| n / (1024 * 1024);
     if data.len() > MAX_FEED_BYTES {
         return Err(bad(format!(
             "is larger than {} MB",
-            MAX_FEED_BYTES / (1024 * 1024)
+            mb(MAX_FEED_BYTES as u64)
         )));
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
@@ -47,7 +66,6 @@ pub fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, 
             archive.len()
         )));
     }
-    let mut files = Vec::new();
     let mut unpacked = 0u64;
     for i in 0..archive.len() {
         let mut entry = archive
@@ -68,21 +86,31 @@ pub fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, 
             continue;
         }
         let mut bytes = Vec::new();
-        let limit = MAX_UNPACKED_BYTES.saturating_sub(unpacked) + 1;
+        let limit = max_file.min(MAX_UNPACKED_BYTES.saturating_sub(unpacked)) + 1;
         (&mut entry)
             .take(limit)
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("{name}: {e}")))?;
-        unpacked += bytes.len() as u64;
+        let size = bytes.len() as u64;
+        if size > max_file {
+            return Err(FieldErrors::one(
+                &name,
+                format!(
+                    "unpacks to more than {} MB, the most one file may hold",
+                    mb(max_file).max(1)
+                ),
+            ));
+        }
+        unpacked += size;
         if unpacked > MAX_UNPACKED_BYTES {
             return Err(bad(format!(
                 "unpacks to more than {} MB",
-                MAX_UNPACKED_BYTES / (1024 * 1024)
+                mb(MAX_UNPACKED_BYTES)
             )));
         }
-        files.push((name, bytes));
+        each(name, bytes)?;
     }
-    Ok(files)
+    Ok(())
 }
 
 /// Files as text, each named when it is not UTF-8.
@@ -98,11 +126,12 @@ pub fn as_text(files: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, String)>, F
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
 
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    /// An archive of these entries, for tests.
+    pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (name, body) in entries {
             w.start_file(*name, zip::write::SimpleFileOptions::default())
@@ -132,5 +161,31 @@ mod tests {
         let e = read_zip_files(&zip_of(&entries), ".json").unwrap_err();
         assert_eq!(e.0.len(), 1, "one error, not one per entry");
         assert!(e.0[0].message.contains("entries"), "{e}");
+    }
+
+    #[test]
+    fn files_come_one_at_a_time_each_within_its_bound() {
+        let archive = zip_of(&[
+            ("a.md", b"one"),
+            ("b.md", b"two"),
+            ("big.md", &[b'x'; 2048]),
+        ]);
+        let mut seen = Vec::new();
+        let e = each_zip_file(&archive, ".md", 1024, |name, bytes| {
+            seen.push((name, bytes.len()));
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(seen, [("a.md".to_string(), 3), ("b.md".to_string(), 3)]);
+        assert_eq!(e.0[0].field, "big.md");
+        assert!(e.0[0].message.contains("the most one file may hold"), "{e}");
+        // The first error from the reader stops the archive there.
+        let mut calls = 0;
+        let e = each_zip_file(&archive, ".md", 4096, |name, _| {
+            calls += 1;
+            Err(FieldErrors::one(&name, "no"))
+        })
+        .unwrap_err();
+        assert_eq!((calls, e.0[0].field.as_str()), (1, "a.md"));
     }
 }

@@ -94,9 +94,7 @@ pub(crate) async fn import_eol(
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     require_media(&headers, "application/zip", "the product files")?;
     let body = read_body(body, MAX_FEED_BYTES).await?;
-    let files =
-        palisade_formats::files::as_text(palisade_formats::files::read_zip_files(&body, ".md")?)?;
-    Ok(Json(s.app.import_eol(&actor, &files).await?.into()))
+    Ok(Json(s.app.import_eol_zip(&actor, &body).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/feeds/kev", tag = "estate", security(("bearer" = [])),
