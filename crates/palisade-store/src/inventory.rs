@@ -429,6 +429,9 @@ impl crate::InventoryStore for SqlStore {
                 each(r.component()?);
                 read.components += 1;
             }
+            // A chunk is about a millisecond of work: between chunks the thread serves the
+            // other requests, so a large inventory read never starves a health probe.
+            tokio::task::yield_now().await;
         }
         Ok(read)
     }
