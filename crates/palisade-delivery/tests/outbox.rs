@@ -72,6 +72,20 @@ fn start(python: &str, args: &[&str]) -> Peer {
     Peer { child, port }
 }
 
+/// The local GOV.UK Notify peer, and its address.
+fn notify_server(python: &str) -> (Peer, String) {
+    let peer = start(
+        python,
+        &[
+            script("notify_server.py").to_str().unwrap(),
+            API_KEY,
+            TEMPLATE,
+        ],
+    );
+    let url = format!("http://127.0.0.1:{}", peer.port);
+    (peer, url)
+}
+
 fn smtp_sink(python: &str, dir: &Path, port: Option<u16>) -> Peer {
     let port = port.map(|p| p.to_string()).unwrap_or_default();
     let mut args = vec![
@@ -139,6 +153,18 @@ async fn riverside(app: &App) {
     app.create_org(&Actor::cli(), &input).await.unwrap();
 }
 
+/// An app on a clock the test moves, with the acute trust every test sends to.
+async fn app_on_a_manual_clock(db: &TestDb) -> (App, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
+    let app = App::new(
+        Arc::new(db.store.clone()),
+        clock.clone(),
+        AuthSettings::default(),
+    );
+    riverside(&app).await;
+    (app, clock)
+}
+
 fn high_alert(title: &str) -> AlertInput {
     AlertInput {
         title: title.into(),
@@ -165,24 +191,10 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
         ));
         let smtp = smtp_sink(&python, &mail_dir, None);
         let smtp_port = smtp.port;
-        let notify_peer = start(
-            &python,
-            &[
-                script("notify_server.py").to_str().unwrap(),
-                API_KEY,
-                TEMPLATE,
-            ],
-        );
-        let notify = format!("http://127.0.0.1:{}", notify_peer.port);
+        let (notify_peer, notify) = notify_server(&python);
 
-        let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
-        let app = App::new(
-            Arc::new(db.store.clone()),
-            clock.clone(),
-            AuthSettings::default(),
-        );
+        let (app, clock) = app_on_a_manual_clock(&db).await;
         let cli = Actor::cli();
-        riverside(&app).await;
         for c in [
             contact("Both Ways", "desk@rx1.nhs.uk", "07700 900001", ""),
             contact("Email Only", "email@rx1.nhs.uk", "07700 900002", "email"),
@@ -403,15 +415,7 @@ async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
     let Some(python) = python() else {
         return;
     };
-    let peer = start(
-        &python,
-        &[
-            script("notify_server.py").to_str().unwrap(),
-            API_KEY,
-            TEMPLATE,
-        ],
-    );
-    let url = format!("http://127.0.0.1:{}", peer.port);
+    let (_peer, url) = notify_server(&python);
     let courier = NotifyCourier::new(API_KEY, &url, TEMPLATE, Arc::new(SystemClock)).unwrap();
     let message = |to: &str| palisade_store::OutboxMessage {
         id: 1,
@@ -533,23 +537,9 @@ async fn a_text_notify_accepted_before_a_crash_is_not_sent_again() {
     };
     for db in TestDb::all().await {
         let engine = db.engine();
-        let peer = start(
-            &python,
-            &[
-                script("notify_server.py").to_str().unwrap(),
-                API_KEY,
-                TEMPLATE,
-            ],
-        );
-        let notify = format!("http://127.0.0.1:{}", peer.port);
-        let clock = Arc::new(ManualClock::new(from_unix(1_750_000_000)));
-        let app = App::new(
-            Arc::new(db.store.clone()),
-            clock.clone(),
-            AuthSettings::default(),
-        );
+        let (peer, notify) = notify_server(&python);
+        let (app, clock) = app_on_a_manual_clock(&db).await;
         let cli = Actor::cli();
-        riverside(&app).await;
         for i in 1..=3 {
             let (name, email) = (format!("Texts {i}"), format!("t{i}@rx1.nhs.uk"));
             let c = contact(&name, &email, &format!("07700 90000{i}"), "sms");

@@ -198,19 +198,7 @@ per_engine!(
 
 async fn sboms_upload_as_inventories_by_content_type(h: H) {
     let w = world(&h).await;
-    let put = |ct: &'static str, body: String| {
-        let (h, token) = (&h, w.lead.1.clone());
-        async move {
-            h.raw(
-                Method::PUT,
-                "/api/v1/organisations/A81001/inventory",
-                &token,
-                ct,
-                body,
-            )
-            .await
-        }
-    };
+    let put = |ct: &'static str, body: String| h.put_inventory("A81001", &w.lead.1, ct, body);
     let bom = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
       "metadata": {"component": {"type": "application", "name": "ward-app", "version": "3.1"}},
       "components": [{"type": "library", "name": "log4j-core", "version": "2.14.1",
@@ -342,19 +330,7 @@ per_engine!(
 async fn an_inventory_beyond_the_organisation_limit_is_refused(h: H) {
     let h = h.with_app(|app| app.inventory.max_components = 2);
     let w = world(&h).await;
-    let put = |ct: &'static str, body: String| {
-        let (h, token) = (&h, w.lead.1.clone());
-        async move {
-            h.raw(
-                Method::PUT,
-                "/api/v1/organisations/A81001/inventory",
-                &token,
-                ct,
-                body,
-            )
-            .await
-        }
-    };
+    let put = |ct: &'static str, body: String| h.put_inventory("A81001", &w.lead.1, ct, body);
     let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
     let line = |i: usize| format!("PC-{i},workstation,Microsoft,Windows 10,10.0.19045,,,no\n");
     let two = format!("{header}{}{}", line(1), line(2));

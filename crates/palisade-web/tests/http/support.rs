@@ -214,6 +214,18 @@ impl H {
         self.send(req).await
     }
 
+    /// Replaces `code`'s inventory through the API as `token` with a file of `content_type`.
+    pub async fn put_inventory(
+        &self,
+        code: &str,
+        token: &str,
+        content_type: &str,
+        body: String,
+    ) -> Resp {
+        let uri = format!("/api/v1/organisations/{code}/inventory");
+        self.raw(Method::PUT, &uri, token, content_type, body).await
+    }
+
     /// Creates an alert through the API as `token` (201 expected); returns its reference.
     /// Alert contacts for `code`: (name, email, mobile, channels) each.
     pub async fn alert_contacts(&self, code: &str, contacts: &[(&str, &str, &str, &str)]) {
