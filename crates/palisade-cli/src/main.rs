@@ -13,6 +13,11 @@ use config::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc returns freed pages to the system soon after a large request; glibc's allocator
+/// kept most of a large upload's memory for the life of the process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "palisade",
