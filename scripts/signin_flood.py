@@ -4,11 +4,13 @@
 
 First times /healthz alone (100 requests), then again while ATTEMPTS sign-ins (each a GET of
 the form for its cookie and a POST with a wrong email and password) run CONCURRENCY at a time.
-Prints the median and 95th percentile of /healthz in milliseconds, alone and during the flood.
+Prints the median and 95th percentile of /healthz in milliseconds, alone and during the flood,
+and how the sign-ins were answered (401 refused, 429 over a rate limit).
 Standard library only.
 """
 
 import argparse
+import collections
 import http.client
 import statistics
 import threading
@@ -33,28 +35,43 @@ def health_times(base, stop=None, count=100):
     return times
 
 
-def sign_ins(base, n, offset):
-    conn = connect(base)
-    for i in range(n):
-        conn.request("GET", "/sign-in")
-        res = conn.getresponse()
-        res.read()
-        cookie = next(
+def attempt(conn, email):
+    """One sign-in attempt on `conn`: the form for its cookie, then the post; its status."""
+    conn.request("GET", "/sign-in")
+    res = conn.getresponse()
+    res.read()
+    cookie = next(
+        (
             c.split(";")[0]
             for c in res.headers.get_all("Set-Cookie") or []
             if c.startswith("palisade_presession=")
-        )
-        token = cookie.split("=", 1)[1]
-        body = urllib.parse.urlencode(
-            {"csrf_token": token, "email": f"nobody{offset + i}@example.nhs.uk", "password": "wrong"}
-        )
-        conn.request(
-            "POST",
-            "/sign-in",
-            body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
-        )
-        conn.getresponse().read()
+        ),
+        None,
+    )
+    if cookie is None:
+        return res.status  # refused before the form (a rate limit)
+    token = cookie.split("=", 1)[1]
+    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": "wrong"})
+    conn.request(
+        "POST",
+        "/sign-in",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    res = conn.getresponse()
+    res.read()
+    return res.status
+
+
+def sign_ins(base, n, offset, answers):
+    conn = connect(base)
+    for i in range(n):
+        try:
+            answers.append(attempt(conn, f"nobody{offset + i}@example.nhs.uk"))
+        except (OSError, http.client.HTTPException):
+            # A refusal sent before the body was read ends the connection: a new one goes on.
+            answers.append("closed")
+            conn = connect(base)
 
 
 def summary(times):
@@ -75,8 +92,10 @@ def main():
     prober.start()
     per = a.attempts // a.concurrency
     started = time.perf_counter()
+    answers = []
     workers = [
-        threading.Thread(target=sign_ins, args=(a.base, per, w * per)) for w in range(a.concurrency)
+        threading.Thread(target=sign_ins, args=(a.base, per, w * per, answers))
+        for w in range(a.concurrency)
     ]
     for w in workers:
         w.start()
@@ -86,7 +105,10 @@ def main():
     stop.set()
     prober.join()
     print("/healthz during the flood:", summary(result["t"]))
-    print(f"{per * a.concurrency} sign-ins in {took:.1f} s")
+    counts = ", ".join(
+        f"{n} answered {s}" for s, n in sorted(collections.Counter(map(str, answers)).items())
+    )
+    print(f"{per * a.concurrency} sign-ins in {took:.1f} s: {counts}")
 
 
 if __name__ == "__main__":
