@@ -14,6 +14,7 @@ use palisade_domain::kev::KevEntry;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_formats::eol::{parse_eol_files, parse_eol_zip};
+use palisade_formats::files::Documents;
 use palisade_formats::files::MAX_FEED_BYTES;
 use palisade_formats::kev::parse_catalogue;
 use palisade_store::{FeedRecord, StoredMitigation};
@@ -410,10 +411,10 @@ impl App {
     pub async fn import_osv(
         &self,
         actor: &Actor,
-        files: &[(String, Vec<u8>)],
+        documents: &Documents<'_>,
     ) -> Result<AdvisoryImport> {
         actor.require(GlobalAction::ImportFeeds)?;
-        self.import_advisories(actor, OSV_FEED, files, |bytes| {
+        self.import_advisories(actor, OSV_FEED, documents, |bytes| {
             palisade_formats::osv::parse_osv(bytes).map_err(|e| vec![e])
         })
         .await
@@ -424,10 +425,10 @@ impl App {
     pub async fn import_csaf_advisories(
         &self,
         actor: &Actor,
-        files: &[(String, Vec<u8>)],
+        documents: &Documents<'_>,
     ) -> Result<AdvisoryImport> {
         actor.require(GlobalAction::ImportFeeds)?;
-        self.import_advisories(actor, CSAF_FEED, files, |bytes| {
+        self.import_advisories(actor, CSAF_FEED, documents, |bytes| {
             let refused = |e: AppError| match e {
                 AppError::Invalid(errs) => errs
                     .0
@@ -459,7 +460,7 @@ impl App {
         &self,
         actor: &Actor,
         feed: &'static str,
-        files: &[(String, Vec<u8>)],
+        documents: &Documents<'_>,
         parse: impl Fn(
             &[u8],
         ) -> std::result::Result<
@@ -469,20 +470,19 @@ impl App {
     ) -> Result<AdvisoryImport> {
         let mut errs = FieldErrors::default();
         let mut notes = Vec::new();
-        let mut advisories = Vec::with_capacity(files.len());
-        for (name, bytes) in files {
-            match parse(bytes) {
-                Ok((a, n)) => {
-                    notes.extend(n.into_iter().map(|n| format!("{name}: {n}")));
-                    advisories.push(a);
-                }
-                Err(e) => {
-                    for m in e {
-                        errs.push(name.clone(), m);
-                    }
+        let mut advisories = Vec::new();
+        // Each document parsed as it comes and dropped: only the advisories are kept.
+        documents.each(|name, bytes| match parse(bytes) {
+            Ok((a, n)) => {
+                notes.extend(n.into_iter().map(|n| format!("{name}: {n}")));
+                advisories.push(a);
+            }
+            Err(e) => {
+                for m in e {
+                    errs.push(name, m);
                 }
             }
-        }
+        })?;
         if advisories.is_empty() && errs.is_empty() {
             errs.push("files", "hold no advisories (.json)");
         }

@@ -1,5 +1,5 @@
-//! Files as feeds arrive: a directory's files, a ZIP archive's (bounded, so a small archive
-//! cannot unpack to fill the memory), and their text.
+//! Files as feeds arrive: a directory's files, a ZIP archive's one at a time (bounded, so a
+//! small archive cannot unpack to fill the memory), and their text.
 
 use palisade_domain::FieldErrors;
 use std::io::Read;
@@ -26,17 +26,6 @@ pub fn read_dir_files(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec
         }
     }
     files.sort();
-    Ok(files)
-}
-
-/// The files anywhere in a ZIP archive whose names end with `ext`, by file name; the archive
-/// and what it unpacks to are both bounded, so a small archive cannot unpack to fill the memory.
-pub fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, FieldErrors> {
-    let mut files = Vec::new();
-    each_zip_file(data, ext, MAX_UNPACKED_BYTES, |name, bytes| {
-        files.push((name, bytes));
-        Ok(())
-    })?;
     Ok(files)
 }
 
@@ -113,6 +102,36 @@ pub fn each_zip_file(
     Ok(())
 }
 
+/// JSON documents as an import receives them: one (named), a directory's files, or a ZIP
+/// archive, whose `.json` entries are read one at a time.
+pub enum Documents<'a> {
+    One(&'a str, &'a [u8]),
+    Files(&'a [(String, Vec<u8>)]),
+    Zip(&'a [u8]),
+}
+
+impl Documents<'_> {
+    /// Hands each document (name, bytes) to `each` in turn; an archive's are unpacked one at a
+    /// time, so only one is held. An archive that cannot be read is the error.
+    pub fn each(&self, mut each: impl FnMut(&str, &[u8])) -> Result<(), FieldErrors> {
+        match self {
+            Documents::One(name, bytes) => each(name, bytes),
+            Documents::Files(files) => {
+                for (name, bytes) in *files {
+                    each(name, bytes);
+                }
+            }
+            Documents::Zip(data) => {
+                each_zip_file(data, ".json", MAX_UNPACKED_BYTES, |name, bytes| {
+                    each(&name, &bytes);
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Files as text, each named when it is not UTF-8.
 pub fn as_text(files: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, String)>, FieldErrors> {
     files
@@ -129,6 +148,16 @@ pub fn as_text(files: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, String)>, F
 pub(crate) mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Every `.json` file of an archive, read as an import reads them.
+    fn read_zip_files(data: &[u8], ext: &str) -> Result<Vec<(String, Vec<u8>)>, FieldErrors> {
+        let mut files = Vec::new();
+        each_zip_file(data, ext, MAX_UNPACKED_BYTES, |name, bytes| {
+            files.push((name, bytes));
+            Ok(())
+        })?;
+        Ok(files)
+    }
 
     /// An archive of these entries, for tests.
     pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -54,18 +54,18 @@ impl EstateCommand {
             }
             Self::ImportOsv { path } => {
                 let app = open(settings).await?;
-                let files = json_files(&path)?;
+                let read = JsonAt::read(&path)?;
                 let done = app
-                    .import_osv(&Actor::cli(), &files)
+                    .import_osv(&Actor::cli(), &read.documents())
                     .await
                     .map_err(app_error)?;
                 print_advisory_import(&done);
             }
             Self::ImportCsaf { path } => {
                 let app = open(settings).await?;
-                let files = json_files(&path)?;
+                let read = JsonAt::read(&path)?;
                 let done = app
-                    .import_csaf_advisories(&Actor::cli(), &files)
+                    .import_csaf_advisories(&Actor::cli(), &read.documents())
                     .await
                     .map_err(app_error)?;
                 print_advisory_import(&done);
@@ -75,18 +75,38 @@ impl EstateCommand {
     }
 }
 
-/// The JSON files at `path`: a directory's, a ZIP's, or the one file.
-fn json_files(path: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
-    let read = || format!("cannot read {}", path.display());
-    if path.is_dir() {
-        return palisade_formats::files::read_dir_files(path, ".json").with_context(read);
+/// The JSON documents at a path: a directory's files, a ZIP (read an entry at a time by the
+/// import), or the one file.
+enum JsonAt {
+    Dir(Vec<(String, Vec<u8>)>),
+    Zip(Vec<u8>),
+    One(String, Vec<u8>),
+}
+
+impl JsonAt {
+    fn read(path: &std::path::Path) -> Result<Self> {
+        let read = || format!("cannot read {}", path.display());
+        if path.is_dir() {
+            return Ok(Self::Dir(
+                palisade_formats::files::read_dir_files(path, ".json").with_context(read)?,
+            ));
+        }
+        let bytes = std::fs::read(path).with_context(read)?;
+        Ok(if path.extension().is_some_and(|x| x == "zip") {
+            Self::Zip(bytes)
+        } else {
+            Self::One(path.display().to_string(), bytes)
+        })
     }
-    let bytes = std::fs::read(path).with_context(read)?;
-    if path.extension().is_some_and(|x| x == "zip") {
-        return palisade_formats::files::read_zip_files(&bytes, ".json")
-            .map_err(|e| app_error(e.into()));
+
+    fn documents(&self) -> palisade_formats::files::Documents<'_> {
+        use palisade_formats::files::Documents;
+        match self {
+            Self::Dir(files) => Documents::Files(files),
+            Self::Zip(bytes) => Documents::Zip(bytes),
+            Self::One(name, bytes) => Documents::One(name, bytes),
+        }
     }
-    Ok(vec![(path.display().to_string(), bytes)])
 }
 
 fn print_advisory_import(done: &palisade_app::estate::AdvisoryImport) {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use palisade_app::estate::FeedImport;
 use palisade_domain::clock::{day_of, from_unix, rfc3339};
-use palisade_formats::files::MAX_FEED_BYTES;
+use palisade_formats::files::{Documents, MAX_FEED_BYTES};
 use palisade_store::FeedRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -125,21 +125,22 @@ pub struct AdvisoryImportDto {
     pub notes: Vec<String>,
 }
 
-/// The JSON documents of an advisory upload: one document, or a ZIP of them.
-pub(crate) fn advisory_files(
+/// The JSON documents of an advisory upload: one document, or a ZIP of them (read an entry at
+/// a time by the import).
+pub(crate) fn advisory_documents<'a>(
     headers: &HeaderMap,
-    body: &[u8],
+    body: &'a [u8],
     what: &str,
-) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+) -> Result<Documents<'a>, ApiError> {
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if media.starts_with("application/zip") {
-        return Ok(palisade_formats::files::read_zip_files(body, ".json")?);
+        return Ok(Documents::Zip(body));
     }
     require_media(headers, "application/json", what)?;
-    Ok(vec![("body".into(), body.to_vec())])
+    Ok(Documents::One("body", body))
 }
 
 #[utoipa::path(put, path = "/api/v1/feeds/osv", tag = "estate", security(("bearer" = [])),
@@ -154,8 +155,10 @@ pub(crate) async fn import_osv(
 ) -> ApiResult<Json<AdvisoryImportDto>> {
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     let body = read_body(body, MAX_FEED_BYTES).await?;
-    let files = advisory_files(&headers, &body, "OSV records")?;
-    Ok(Json(advisory_dto(s.app.import_osv(&actor, &files).await?)))
+    let documents = advisory_documents(&headers, &body, "OSV records")?;
+    Ok(Json(advisory_dto(
+        s.app.import_osv(&actor, &documents).await?,
+    )))
 }
 
 #[utoipa::path(put, path = "/api/v1/feeds/csaf", tag = "estate", security(("bearer" = [])),
@@ -170,9 +173,9 @@ pub(crate) async fn import_csaf_advisories(
 ) -> ApiResult<Json<AdvisoryImportDto>> {
     actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
     let body = read_body(body, MAX_FEED_BYTES).await?;
-    let files = advisory_files(&headers, &body, "CSAF advisories")?;
+    let documents = advisory_documents(&headers, &body, "CSAF advisories")?;
     Ok(Json(advisory_dto(
-        s.app.import_csaf_advisories(&actor, &files).await?,
+        s.app.import_csaf_advisories(&actor, &documents).await?,
     )))
 }
 
