@@ -167,8 +167,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `routes` behind the layers every request passes through, outermost first: tracing (method
-/// and path, never the query), metrics, strict headers, the API's error envelope, the rate
-/// limit per client, the time limit, the panic guard, the body limit, identity, the rate limit
+/// and path, never the query), metrics, strict headers, the API's error envelope, a 404 for a
+/// path naming a control character, the rate limit per client, the time limit, the panic guard, the body limit, identity, the rate limit
 /// per token and CSRF.
 /// Public so that a test can put a route of its own (a slow one, say) behind the same layers.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
@@ -199,6 +199,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             kit::limits::limit_client,
         ))
+        .layer(middleware::from_fn(kit::error::refuse_control_characters))
         .layer(middleware::from_fn(kit::error::api_envelope))
         .layer(middleware::from_fn(kit::error::security_headers))
         .layer(middleware::from_fn_with_state(

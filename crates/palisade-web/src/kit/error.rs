@@ -155,6 +155,27 @@ pub(crate) async fn fallback(req: Request) -> Response {
     }
 }
 
+/// Whether a path names a control character (`%00`-`%1F`, `%7F`) once decoded: no code,
+/// reference or id Palisade serves has one.
+fn names_a_control_character(path: &str) -> bool {
+    path.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && std::str::from_utf8(&w[1..])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .is_some_and(|b| b < 0x20 || b == 0x7f)
+    })
+}
+
+/// Path parameters checked before any handler sees them: a path naming a control character is
+/// answered 404 at once, so no handler can echo one into a header or a log line.
+pub(crate) async fn refuse_control_characters(req: Request, next: Next) -> Response {
+    if names_a_control_character(req.uri().path()) {
+        return fallback(req).await;
+    }
+    next.run(req).await
+}
+
 /// Every error an `/api/` route answers is in the envelope, whoever made it: axum's own
 /// rejections (a path that is not UTF-8 or does not parse, a method the route does not have, a
 /// body over the limit) and the time limit answer plain text or nothing, which a client cannot
@@ -259,4 +280,25 @@ pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
         set(h, header::CACHE_CONTROL, "no-store");
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_found_however_they_are_spelled() {
+        for bad in [
+            "/organisations/%0A/x",
+            "/a%0d%0ab",
+            "/x%00",
+            "/x%7F",
+            "/api/v1/alerts/%1f",
+        ] {
+            assert!(names_a_control_character(bad), "{bad}");
+        }
+        for good in ["/organisations/RX1", "/a%20b", "/%C3%A9", "/100%", "/x%2"] {
+            assert!(!names_a_control_character(good), "{good}");
+        }
+    }
 }

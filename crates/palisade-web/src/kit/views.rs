@@ -396,6 +396,17 @@ pub(crate) fn form_errors(e: AppError) -> Result<Errors, PageError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_never_carries_a_byte_a_header_cannot() {
+        let res = see_other("/organisations/A\r\nX/é");
+        let to = res.headers()[axum::http::header::LOCATION]
+            .to_str()
+            .unwrap();
+        assert_eq!(to, "/organisations/A%0D%0AX/%C3%A9");
+    }
+
     #[test]
     fn paging_links_keep_the_filters() {
         let base = super::list_url("/people", &[("q", "a b&c")]);
