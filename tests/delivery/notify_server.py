@@ -12,7 +12,8 @@ never refuses a second notification with a reference it has seen.
 Test controls (not part of Notify): `POST /_control {"fail_next": N, "status": 500}` makes the
 next N requests fail; `{"hang_next": N, "hang_seconds": S}` makes the next N accepted
 notifications wait S seconds before the answer (they are kept, as when a sender dies before
-reading the answer); `GET /_sent` lists the notifications accepted so far.
+reading the answer); `{"latency": S}` makes every answer from then on take S seconds, as the
+real service's round trip does; `GET /_sent` lists the notifications accepted so far.
 
     python notify_server.py API_KEY TEMPLATE_ID [PORT]   prints "READY <port>" once listening
 """
@@ -33,7 +34,7 @@ SERVICE_ID, SECRET = API_KEY[-73:-37], API_KEY[-36:]
 lock = threading.Lock()
 sent = []
 failures = {"left": 0, "status": 500}
-hangs = {"left": 0, "seconds": 0.0}
+hangs = {"left": 0, "seconds": 0.0, "latency": 0.0}
 
 
 def b64decode(part):
@@ -115,6 +116,7 @@ class Handler(BaseHTTPRequestHandler):
                 failures["status"] = int(body.get("status", 500))
                 hangs["left"] = int(body.get("hang_next", 0))
                 hangs["seconds"] = float(body.get("hang_seconds", 0))
+                hangs["latency"] = float(body.get("latency", hangs["latency"]))
             return self.reply(200, {})
         if self.path != "/v2/notifications/sms":
             return self.error(404, "NotFound", "Not found")
@@ -147,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
         }
         with lock:
             sent.append({"phone_number": number, "type": "sms", "status": "sending", **notification})
-            hang = 0.0
+            hang = hangs["latency"]
             if hangs["left"] > 0:
                 hangs["left"] -= 1
                 hang = hangs["seconds"]
@@ -158,6 +160,10 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    # A sender keeps many requests in flight: room for them all in the listen queue, where
+    # socketserver's default of 5 would leave connections waiting seconds to be accepted.
+    ThreadingHTTPServer.request_queue_size = 1024
+    ThreadingHTTPServer.daemon_threads = True
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print(f"READY {server.server_address[1]}", flush=True)
     server.serve_forever()
