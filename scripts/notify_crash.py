@@ -18,7 +18,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,17 +25,11 @@ import tempfile
 import time
 import urllib.request
 
+from localport import free_port
+
 API_KEY = "palisade_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
 TEMPLATE = "f33517ff-2a88-4f6e-b855-c550268ce08a"
 PEER = pathlib.Path(__file__).resolve().parent.parent / "tests" / "delivery" / "notify_server.py"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def call(url, method="GET", token=None, body=None):

@@ -13,7 +13,6 @@ a server that has not finished a listing within --deadline seconds is reported a
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,17 +21,11 @@ import time
 
 import requests
 
+from localport import free_port
+
 ACCEPT = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 FALLBACK_ADDED = "2026-01-01T00:00:00.000Z"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def medallion_data(objects):

@@ -222,15 +222,7 @@ async fn sboms_upload_as_inventories_by_content_type(h: H) {
         ),
         (&json!("spdx"), &json!(1), &json!(1))
     );
-    let listed = h
-        .api(
-            Method::GET,
-            "/api/v1/organisations/A81001/inventory",
-            Some(&w.member.1),
-            None,
-        )
-        .await
-        .json();
+    let listed = h.inventory_of("A81001", &w.member.1).await;
     assert_eq!(listed["items"][0]["asset"], "pharmacy-system");
     assert_eq!(listed["items"][0]["vendor"], "Django Software Foundation");
 
@@ -270,15 +262,7 @@ async fn sboms_upload_as_inventories_by_content_type(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let listed = h
-        .api(
-            Method::GET,
-            "/api/v1/organisations/A81001/inventory",
-            Some(&w.member.1),
-            None,
-        )
-        .await
-        .json();
+    let listed = h.inventory_of("A81001", &w.member.1).await;
     assert_eq!(listed["meta"]["total"], 1, "the SPDX upload stands");
 
     // The published CycloneDX examples upload whole: every component, nested ones too.
@@ -361,15 +345,7 @@ async fn an_inventory_beyond_the_organisation_limit_is_refused(h: H) {
             r.text()
         );
     }
-    let listed = h
-        .api(
-            Method::GET,
-            "/api/v1/organisations/A81001/inventory",
-            Some(&w.member.1),
-            None,
-        )
-        .await
-        .json();
+    let listed = h.inventory_of("A81001", &w.member.1).await;
     assert_eq!(
         listed["meta"]["total"], 2,
         "the inventory stays as it was: {listed}"

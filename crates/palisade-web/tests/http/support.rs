@@ -226,6 +226,12 @@ impl H {
         self.raw(Method::PUT, &uri, token, content_type, body).await
     }
 
+    /// `code`'s current inventory (its first page) as `token` reads it through the API.
+    pub async fn inventory_of(&self, code: &str, token: &str) -> Value {
+        let uri = format!("/api/v1/organisations/{code}/inventory");
+        self.api(Method::GET, &uri, Some(token), None).await.json()
+    }
+
     /// Creates an alert through the API as `token` (201 expected); returns its reference.
     /// Alert contacts for `code`: (name, email, mobile, channels) each.
     pub async fn alert_contacts(&self, code: &str, contacts: &[(&str, &str, &str, &str)]) {
