@@ -74,19 +74,39 @@ pub(crate) async fn create_contact(
     Path(code): Path<String>,
     Form(f): Form<ContactFormValues>,
 ) -> PageResult {
+    save_contact(&s, &u, &code, None, f).await
+}
+
+/// Creates the contact (`id` none) or updates it; the form again with its errors when refused.
+async fn save_contact(
+    s: &AppState,
+    u: &PageUser,
+    code: &str,
+    id: Option<i64>,
+    f: ContactFormValues,
+) -> PageResult {
     let v = s
         .app
-        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
+        .org_for(&u.0.actor, code, OrgAction::ManageContacts)
         .await?;
-    match s
-        .app
-        .create_contact(&u.0.actor, &code, &contact_input(&f))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
+    let input = contact_input(&f);
+    let saved = match id {
+        None => s
+            .app
+            .create_contact(&u.0.actor, code, &input)
+            .await
+            .map(drop),
+        Some(id) => s
+            .app
+            .update_contact(&u.0.actor, code, id, &input)
+            .await
+            .map(drop),
+    };
+    match saved {
+        Ok(()) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
         Err(e) => Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, None, f),
+            &contact_form(u, form_errors(e)?, &v.org.code, &v.org.name, id, f),
         )),
     }
 }
@@ -124,21 +144,7 @@ pub(crate) async fn update_contact(
     Path((code, id)): Path<(String, i64)>,
     Form(f): Form<ContactFormValues>,
 ) -> PageResult {
-    let v = s
-        .app
-        .org_for(&u.0.actor, &code, OrgAction::ManageContacts)
-        .await?;
-    match s
-        .app
-        .update_contact(&u.0.actor, &code, id, &contact_input(&f))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/organisations/{}", v.org.code))),
-        Err(e) => Ok(render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &contact_form(&u, form_errors(e)?, &v.org.code, &v.org.name, Some(id), f),
-        )),
-    }
+    save_contact(&s, &u, &code, Some(id), f).await
 }
 
 pub(crate) async fn delete_contact(

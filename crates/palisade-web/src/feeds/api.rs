@@ -7,6 +7,7 @@ use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use palisade_app::Actor;
 use palisade_app::estate::FeedImport;
 use palisade_domain::clock::{day_of, from_unix, rfc3339};
 use palisade_formats::files::{Documents, MAX_FEED_BYTES};
@@ -80,6 +81,21 @@ pub(crate) async fn list_feeds(
     }))
 }
 
+/// A feed upload's body, read only once the caller may import feeds (a refused caller's upload
+/// is never taken in) and, when `media` names one, its type is that one.
+async fn feed_upload(
+    actor: &Actor,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    media: Option<(&str, &str)>,
+) -> Result<axum::body::Bytes, ApiError> {
+    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
+    if let Some((media, what)) = media {
+        require_media(headers, media, what)?;
+    }
+    read_body(body, MAX_FEED_BYTES).await
+}
+
 #[utoipa::path(put, path = "/api/v1/feeds/eol", tag = "estate", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/zip", description = "endoflife.date product files (*.md), in any folder of the archive"),
     responses((status = 200, body = FeedImportDto), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
@@ -90,10 +106,13 @@ pub(crate) async fn import_eol(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<FeedImportDto>> {
-    // Permission before reading the archive: a refused caller's upload is never taken in.
-    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
-    require_media(&headers, "application/zip", "the product files")?;
-    let body = read_body(body, MAX_FEED_BYTES).await?;
+    let body = feed_upload(
+        &actor,
+        &headers,
+        body,
+        Some(("application/zip", "the product files")),
+    )
+    .await?;
     Ok(Json(s.app.import_eol_zip(&actor, &body).await?.into()))
 }
 
@@ -107,9 +126,13 @@ pub(crate) async fn import_kev(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<FeedImportDto>> {
-    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
-    require_media(&headers, "application/json", "the catalogue")?;
-    let body = read_body(body, MAX_FEED_BYTES).await?;
+    let body = feed_upload(
+        &actor,
+        &headers,
+        body,
+        Some(("application/json", "the catalogue")),
+    )
+    .await?;
     Ok(Json(s.app.import_kev(&actor, &body).await?.into()))
 }
 
@@ -153,8 +176,7 @@ pub(crate) async fn import_osv(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<AdvisoryImportDto>> {
-    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
-    let body = read_body(body, MAX_FEED_BYTES).await?;
+    let body = feed_upload(&actor, &headers, body, None).await?;
     let documents = advisory_documents(&headers, &body, "OSV records")?;
     Ok(Json(advisory_dto(
         s.app.import_osv(&actor, &documents).await?,
@@ -171,8 +193,7 @@ pub(crate) async fn import_csaf_advisories(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<AdvisoryImportDto>> {
-    actor.require(palisade_domain::policy::GlobalAction::ImportFeeds)?;
-    let body = read_body(body, MAX_FEED_BYTES).await?;
+    let body = feed_upload(&actor, &headers, body, None).await?;
     let documents = advisory_documents(&headers, &body, "CSAF advisories")?;
     Ok(Json(advisory_dto(
         s.app.import_csaf_advisories(&actor, &documents).await?,

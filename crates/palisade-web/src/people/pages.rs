@@ -157,19 +157,7 @@ pub(crate) async fn change_role(
         }
         Err(m) => Err(AppError::invalid("role", m)),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/people/{id}"))),
-        Err(e) => {
-            person_page(
-                &s,
-                &u,
-                id,
-                form_errors(e)?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    after_change(&s, &u, id, result).await
 }
 
 pub(crate) async fn grant_role(
@@ -201,22 +189,23 @@ pub(crate) async fn set_active(
     Path(id): Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> PageResult {
-    match s
+    let result = s
         .app
         .set_person_active(&u.0.actor, id, f.active == "true")
-        .await
-    {
+        .await;
+    after_change(&s, &u, id, result).await
+}
+
+/// Back to the person's page after a change, or the page again with the refusal on it.
+async fn after_change(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    result: Result<(), AppError>,
+) -> PageResult {
+    match result {
         Ok(()) => Ok(see_other(&format!("/people/{id}"))),
-        Err(e) => {
-            person_page(
-                &s,
-                &u,
-                id,
-                form_errors(e)?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => person_page(s, u, id, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 

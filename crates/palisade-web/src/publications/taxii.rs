@@ -199,6 +199,13 @@ pub(crate) fn query(uri: &Uri) -> Result<StixQuery, TaxiiError> {
     Ok(q)
 }
 
+/// A request for the collection's objects: TAXII accepted, the one collection, its filters.
+fn collection_query(headers: &HeaderMap, cid: &str, uri: &Uri) -> Result<StixQuery, TaxiiError> {
+    check_accept(headers)?;
+    check_collection(cid)?;
+    query(uri)
+}
+
 pub(crate) fn envelope(page: &StixPage, items: Vec<Value>, key: &str) -> Value {
     let mut body = json!({ "more": page.more });
     if let Some(next) = &page.next {
@@ -214,9 +221,8 @@ pub(crate) async fn objects(
     Path(cid): Path<String>,
     uri: Uri,
 ) -> TaxiiResult {
-    check_accept(&headers)?;
-    check_collection(&cid)?;
-    let page = s.app.stix_page(&query(&uri)?).await?;
+    let q = collection_query(&headers, &cid, &uri)?;
+    let page = s.app.stix_page(&q).await?;
     Ok(objects_envelope(&page))
 }
 
@@ -232,9 +238,8 @@ pub(crate) async fn object(
     Path((cid, oid)): Path<(String, String)>,
     uri: Uri,
 ) -> TaxiiResult {
-    check_accept(&headers)?;
-    check_collection(&cid)?;
-    let page = s.app.stix_object(&oid, &query(&uri)?, false).await?;
+    let q = collection_query(&headers, &cid, &uri)?;
+    let page = s.app.stix_object(&oid, &q, false).await?;
     Ok(objects_envelope(&page))
 }
 
@@ -244,9 +249,8 @@ pub(crate) async fn versions(
     Path((cid, oid)): Path<(String, String)>,
     uri: Uri,
 ) -> TaxiiResult {
-    check_accept(&headers)?;
-    check_collection(&cid)?;
-    let page = s.app.stix_object(&oid, &query(&uri)?, true).await?;
+    let q = collection_query(&headers, &cid, &uri)?;
+    let page = s.app.stix_object(&oid, &q, true).await?;
     let items = page.entries.iter().map(|e| json!(e.version)).collect();
     Ok(taxii(
         StatusCode::OK,
@@ -261,9 +265,8 @@ pub(crate) async fn manifest(
     Path(cid): Path<String>,
     uri: Uri,
 ) -> TaxiiResult {
-    check_accept(&headers)?;
-    check_collection(&cid)?;
-    let page = s.app.stix_page(&query(&uri)?).await?;
+    let q = collection_query(&headers, &cid, &uri)?;
+    let page = s.app.stix_page(&q).await?;
     let items = page
         .entries
         .iter()
