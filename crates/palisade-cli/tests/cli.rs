@@ -60,6 +60,19 @@ fn write(dir: &Path, name: &str, body: &str) -> String {
     p.display().to_string()
 }
 
+/// A fresh SQLite database in its own folder, the good register imported into it.
+fn live_sqlite_with_register(name: &str) -> (PathBuf, String) {
+    let dir = temp_dir(name);
+    let url = format!("sqlite://{}", dir.join("live.db").display());
+    let good = write(&dir, "good.csv", GOOD);
+    assert!(
+        palisade(&url, &["orgs", "import", &good], None)
+            .status
+            .success()
+    );
+    (dir, url)
+}
+
 async fn count(url: &str, sql: &str) -> i64 {
     sqlx::any::install_default_drivers();
     let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
@@ -355,14 +368,7 @@ fn sha256(s: &str) -> String {
 
 #[tokio::test]
 async fn backup_round_trip_on_sqlite() {
-    let dir = temp_dir("backup");
-    let url = format!("sqlite://{}", dir.join("live.db").display());
-    let good = write(&dir, "good.csv", GOOD);
-    assert!(
-        palisade(&url, &["orgs", "import", &good], None)
-            .status
-            .success()
-    );
+    let (dir, url) = live_sqlite_with_register("backup");
     let backup = dir.join("copies/backup.db").display().to_string();
     let out = palisade(&url, &["backup", "create", &backup], None);
     assert!(out.status.success(), "{:?}", text(&out));
@@ -620,14 +626,7 @@ fn spawn_server(url: &str) -> std::process::Child {
 
 #[tokio::test]
 async fn restore_is_refused_while_a_server_runs() {
-    let dir = temp_dir("restore-live");
-    let url = format!("sqlite://{}", dir.join("live.db").display());
-    let good = write(&dir, "good.csv", GOOD);
-    assert!(
-        palisade(&url, &["orgs", "import", &good], None)
-            .status
-            .success()
-    );
+    let (dir, url) = live_sqlite_with_register("restore-live");
     let backup = dir.join("backup.db").display().to_string();
     let mut server = spawn_server(&url);
     // A backup is taken while serving; a restore is refused, naming the reason.
