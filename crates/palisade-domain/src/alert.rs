@@ -184,6 +184,21 @@ impl AlertFields {
     }
 }
 
+/// One published version of an alert, as the public feeds show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedVersion {
+    pub alert_id: i64,
+    pub reference: String,
+    pub version: i64,
+    /// When this version was published.
+    pub at: i64,
+    /// When the alert was first published.
+    pub first_published_at: i64,
+    /// The fields that differ from the version before.
+    pub changed: Vec<String>,
+    pub fields: AlertFields,
+}
+
 /// A product as typed into a form or a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ProductInput {

@@ -777,20 +777,9 @@ pub struct OutboxMessage {
     pub claims: i64,
 }
 
-/// One published version of an alert, as the public feeds show it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedVersion {
-    pub alert_id: i64,
-    pub reference: String,
-    pub version: i64,
-    /// When this version was published.
-    pub at: i64,
-    /// When the alert was first published.
-    pub first_published_at: i64,
-    /// The fields that differ from the version before.
-    pub changed: Vec<String>,
-    pub fields: palisade_domain::alert::AlertFields,
-}
+/// One published version of an alert: a store-free record, so the writers in
+/// `palisade-formats` take it without the store.
+pub use palisade_domain::alert::PublishedVersion;
 
 /// Which published versions to read. Rows come oldest first (`at`, alert, version), or newest
 /// first with `newest_first`; `after` continues from the row with that key.
