@@ -72,7 +72,7 @@ pub struct App {
     pub alerts: alerts::AlertSettings,
     pub inventory: inventory::InventorySettings,
     /// The TAXII collection's objects, rebuilt when something new is published.
-    pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<publications::stix::StixCatalog>>>>,
+    pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<publications::stix::CachedCatalog>>>>,
     /// The feeds' items as last read (product lifecycles, known exploited vulnerabilities).
     pub(crate) feeds_cache: Arc<estate::FeedsCache>,
     /// Every organisation's components by identity and version, for exposure questions.

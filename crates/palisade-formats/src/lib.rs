@@ -1,7 +1,8 @@
-//! The formats Palisade reads from outside, each turned into the domain's checked types, and the
-//! spreadsheets it writes. Pure functions over bytes: no I/O beyond a directory listing, no
-//! clock, no store. Errors name where in the input they are (`line 12: version`,
-//! `components[3].purl`, `vulnerabilities[1].dateAdded`).
+//! The formats Palisade reads from outside, each turned into the domain's checked types, and
+//! what it writes for others: the spreadsheets, and the published alerts as Atom, CSAF and STIX
+//! (`publish`). Pure functions: no I/O beyond a directory listing, no clock, no store. Errors
+//! name where in the input they are (`line 12: version`, `components[3].purl`,
+//! `vulnerabilities[1].dateAdded`).
 
 pub mod catalogs;
 pub mod csaf;
@@ -12,6 +13,7 @@ pub mod files;
 pub mod inventory;
 pub mod kev;
 pub mod osv;
+pub mod publish;
 pub mod register;
 pub mod sbom;
 pub mod spreadsheet;

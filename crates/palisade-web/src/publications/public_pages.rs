@@ -11,8 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use palisade_app::AppError;
-use palisade_app::publications::csaf::{CsafFile, hash_line};
 use palisade_domain::page::PageRequest;
+use palisade_formats::publish::csaf::{CsafFile, hash_line};
 use serde::Deserialize;
 
 pub(crate) fn with_type(content_type: &'static str, body: impl IntoResponse) -> Response {
@@ -114,7 +114,7 @@ pub(crate) async fn alert(
                 },
             })
             .collect(),
-        csaf: palisade_app::publications::csaf::document_href(
+        csaf: palisade_formats::publish::csaf::document_href(
             a.published_at.unwrap_or(a.created_at),
             &a.reference,
         ),

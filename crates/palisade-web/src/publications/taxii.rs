@@ -1,5 +1,5 @@
 //! A read-only TAXII 2.1 server: discovery at `/taxii2/`, one API root at `/taxii2/api/` with
-//! one collection of every published alert as STIX 2.1 objects (see `palisade_app::publications::stix`).
+//! one collection of every published alert as STIX 2.1 objects (see `palisade_formats::publish::stix`).
 //! Like the public alert pages, it needs no sign-in: published alerts are public.
 
 use crate::AppState;
@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use palisade_app::AppError;
-use palisade_app::publications::stix::{
+use palisade_formats::publish::stix::{
     STIX_MEDIA_TYPE, StixPage, StixQuery, VersionMatch, collection_id, parse_time,
 };
 use serde_json::{Value, json};
