@@ -14,6 +14,7 @@ pub mod error;
 pub mod exposure;
 pub mod framework;
 pub mod ident;
+pub mod incident;
 pub mod independent_audit;
 pub mod inventory;
 pub mod kev;
