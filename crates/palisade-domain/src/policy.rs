@@ -51,6 +51,10 @@ pub enum OrgAction {
     ViewInventory,
     /// Upload the organisation's inventory and record mitigations: the organisation's own act.
     ManageInventory,
+    /// Read the organisation's incidents (the national team reads every notified one).
+    ViewIncidents,
+    /// Report incidents and add updates to them: the organisation's own act.
+    ReportIncidents,
 }
 
 /// Things that are not about one organisation.
@@ -75,6 +79,10 @@ pub enum GlobalAction {
     ImportFeeds,
     /// The national estate: unsupported systems and exposure across organisations, with names.
     ViewNationalEstate,
+    /// Every notified incident: the triage board, figures and indicator search.
+    ViewAllIncidents,
+    /// Triage incidents: assign, grade nationally, move their status, apply playbooks.
+    TriageIncidents,
 }
 
 /// Which organisations a list may include.
@@ -106,10 +114,16 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | AuditAssessment
                 | RespondToAlerts
                 | ManageInventory
+                | ReportIncidents
         ),
         NationalAnalyst => matches!(
             action,
-            View | ViewContacts | ViewPeople | ViewAssessment | ViewAlerts | ViewInventory
+            View | ViewContacts
+                | ViewPeople
+                | ViewAssessment
+                | ViewAlerts
+                | ViewInventory
+                | ViewIncidents
         ),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => !matches!(action, Edit | AuditAssessment),
@@ -122,6 +136,8 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | RespondToAlerts
                 | ViewInventory
                 | ManageInventory
+                | ViewIncidents
+                | ReportIncidents
         ),
         // An auditor reads the submission and its evidence where appointed.
         Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
@@ -138,10 +154,12 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::ManageFrameworks
         | GlobalAction::ReviewPlans
         | GlobalAction::ManageAlerts
-        | GlobalAction::ImportFeeds => role == Role::NationalAdmin,
+        | GlobalAction::ImportFeeds
+        | GlobalAction::TriageIncidents => role == Role::NationalAdmin,
         GlobalAction::ViewNationalReport
         | GlobalAction::ViewAlertResponses
-        | GlobalAction::ViewNationalEstate => role.is_national(),
+        | GlobalAction::ViewNationalEstate
+        | GlobalAction::ViewAllIncidents => role.is_national(),
     }
 }
 
@@ -217,7 +235,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 15] = [
+    const ALL_ACTIONS: [OrgAction; 17] = [
         View,
         Edit,
         ViewContacts,
@@ -233,6 +251,8 @@ mod tests {
         RespondToAlerts,
         ViewInventory,
         ManageInventory,
+        ViewIncidents,
+        ReportIncidents,
     ];
 
     #[test]
@@ -242,7 +262,7 @@ mod tests {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
                 | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
                 | AuditAssessment | ViewAlerts | RespondToAlerts | ViewInventory
-                | ManageInventory => {}
+                | ManageInventory | ViewIncidents | ReportIncidents => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -260,6 +280,7 @@ mod tests {
                     | AuditAssessment
                     | RespondToAlerts
                     | ManageInventory
+                    | ReportIncidents
             );
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
@@ -276,6 +297,28 @@ mod tests {
         assert!(p.may_global(GlobalAction::ReviewPlans));
         assert!(p.may_global(GlobalAction::ViewNationalReport));
         assert!(p.may_grant(Role::NationalAdmin, &[]));
+    }
+
+    #[test]
+    fn incidents_are_reported_by_the_organisation_and_triaged_nationally() {
+        for role in [Role::OrgLead, Role::OrgMember] {
+            let p = who(role, Some(PARENT));
+            assert!(p.may(ReportIncidents, &[CHILD, PARENT]), "{role:?}");
+            assert!(p.may(ViewIncidents, &[PARENT]), "{role:?}");
+            assert!(!p.may(ViewIncidents, &[OTHER]), "{role:?}");
+            assert!(!p.may_global(GlobalAction::ViewAllIncidents));
+        }
+        let auditor = who(Role::Auditor, Some(PARENT));
+        assert!(!auditor.may(ViewIncidents, &[PARENT]));
+        assert!(!auditor.may(ReportIncidents, &[PARENT]));
+        let analyst = who(Role::NationalAnalyst, None);
+        assert!(analyst.may(ViewIncidents, &[OTHER]));
+        assert!(!analyst.may(ReportIncidents, &[OTHER]));
+        assert!(analyst.may_global(GlobalAction::ViewAllIncidents));
+        assert!(!analyst.may_global(GlobalAction::TriageIncidents));
+        let admin = who(Role::NationalAdmin, None);
+        assert!(admin.may_global(GlobalAction::TriageIncidents));
+        assert!(!admin.may(ReportIncidents, &[OTHER]));
     }
 
     #[test]
