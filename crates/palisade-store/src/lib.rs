@@ -17,6 +17,7 @@ mod db;
 mod delivery;
 mod error;
 mod estate;
+mod incidents;
 mod independent_audit;
 mod inventory;
 pub mod model;
@@ -30,6 +31,10 @@ pub mod testkit;
 pub use alerts::{AlertSave, stale_alert};
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
+pub use incidents::{
+    EntryKind, IncidentEntry, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
+    NewEntry, incident_id, incident_reference,
+};
 pub use model::*;
 
 use async_trait::async_trait;
@@ -580,6 +585,7 @@ pub trait Store:
     + EstateStore
     + OutboxStore
     + PublishedStore
+    + IncidentStore
     + AdminStore
 {
 }
@@ -596,6 +602,7 @@ impl<
         + EstateStore
         + OutboxStore
         + PublishedStore
+        + IncidentStore
         + AdminStore,
 > Store for T
 {
