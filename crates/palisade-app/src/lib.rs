@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod exports;
 pub mod exposure;
 pub mod import;
+pub mod incidents;
 pub mod independent_audit;
 pub mod inventory;
 pub mod orgs;
@@ -71,6 +72,8 @@ pub struct App {
     pub objects: Option<Arc<evidence::Objects>>,
     pub alerts: alerts::AlertSettings,
     pub inventory: inventory::InventorySettings,
+    /// The rules that turn an incident's grade into duties and deadlines.
+    pub incident_rules: Arc<palisade_domain::incident::GradingRules>,
     /// The TAXII collection's objects, rebuilt when something new is published.
     pub(crate) stix: Arc<std::sync::Mutex<Option<Arc<publications::stix::CachedCatalog>>>>,
     /// The feeds' items as last read (product lifecycles, known exploited vulnerabilities).
@@ -138,6 +141,7 @@ impl App {
             objects: None,
             alerts: alerts::AlertSettings::default(),
             inventory: inventory::InventorySettings::default(),
+            incident_rules: Arc::default(),
             stix: Arc::default(),
             feeds_cache: Arc::default(),
             estate_index: Arc::default(),

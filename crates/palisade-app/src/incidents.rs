@@ -1,0 +1,952 @@
+//! Incidents: an organisation reports (a draft first, if it likes), notifies, and then appends
+//! updates; the national team triages, assigns, writes notes and messages. The grade and its
+//! clocks come from `palisade_domain::incident`; this module decides who may do what and keeps
+//! the stored state (the reportable flags, the next due time, lateness) in step with the rules.
+
+use crate::orgs::OrgView;
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::FieldErrors;
+use palisade_domain::incident::{
+    self, Clock, Grade, GradingRules, Impact, IncidentFields, IncidentInput, IncidentStatus,
+    Likelihood, ReportStage, Reports, Severity,
+};
+use palisade_domain::org::OrgCode;
+use palisade_domain::page::{Page, PageRequest};
+use palisade_domain::people::Email;
+use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
+use palisade_store::{
+    EntryKind, IncidentEntry, IncidentFilter, IncidentRecord, IncidentState, NewEntry, Stamp,
+    incident_reference,
+};
+use serde_json::{Map, Value, json};
+
+/// An incident with everything its page and the API show.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    pub record: IncidentRecord,
+    pub reference: String,
+    /// None until both scales are given.
+    pub grade: Option<Grade>,
+    pub clocks: Vec<Clock>,
+    /// The timeline the caller may see (national notes for the national team only).
+    pub entries: Vec<IncidentEntry>,
+    /// The organisation may still change the draft and notify it.
+    pub may_edit: bool,
+    /// The organisation may append updates and answer messages.
+    pub may_update: bool,
+    /// The caller is the national team (reads notes; triages when `may_triage`).
+    pub national: bool,
+    pub may_triage: bool,
+}
+
+impl IncidentView {
+    pub fn fields(&self) -> &IncidentFields {
+        &self.record.state.fields
+    }
+}
+
+/// A partial change to a draft: absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub started_at: Option<String>,
+    pub aware_at: Option<String>,
+    pub contained: Option<bool>,
+    pub cia: Option<Vec<String>>,
+    pub personal_data: Option<bool>,
+    pub vulnerable_groups: Option<bool>,
+    pub people_affected: Option<Option<i64>>,
+    pub likelihood: Option<String>,
+    pub impact: Option<String>,
+    pub systems: Option<Vec<String>>,
+    pub not_reported_reason: Option<String>,
+}
+
+impl IncidentPatch {
+    fn apply(self, mut i: IncidentInput) -> IncidentInput {
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { i.$f = v; } )* };
+        }
+        set!(
+            title,
+            description,
+            kind,
+            started_at,
+            aware_at,
+            contained,
+            cia,
+            personal_data,
+            vulnerable_groups,
+            people_affected,
+            likelihood,
+            impact,
+            systems,
+            not_reported_reason
+        );
+        i
+    }
+}
+
+/// The fields as they would be typed again (to patch a draft).
+fn as_input(f: &IncidentFields) -> IncidentInput {
+    let time = |t: i64| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t));
+    IncidentInput {
+        title: f.title.clone(),
+        description: f.description.clone(),
+        kind: f.kind.as_str().into(),
+        started_at: time(f.started_at),
+        aware_at: time(f.aware_at),
+        contained: f.contained,
+        cia: f.cia.iter().map(|c| c.as_str().to_string()).collect(),
+        personal_data: f.personal_data,
+        vulnerable_groups: f.vulnerable_groups,
+        people_affected: f.people_affected,
+        likelihood: f.likelihood.map(|l| l.as_str().into()).unwrap_or_default(),
+        impact: f.impact.map(|l| l.as_str().into()).unwrap_or_default(),
+        systems: f.systems.clone(),
+        not_reported_reason: f.not_reported_reason.clone().unwrap_or_default(),
+    }
+}
+
+/// What an organisation appends to a notified incident.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateInput {
+    pub text: String,
+    pub contained: Option<bool>,
+    pub likelihood: Option<String>,
+    pub impact: Option<String>,
+    /// Systems newly found affected, added to the list.
+    pub systems: Vec<String>,
+    /// `full` or `final`: the update is that report.
+    pub report: Option<String>,
+    /// The organisation considers the incident over.
+    pub closed: bool,
+    pub expected_revision: Option<i64>,
+}
+
+/// A national triage decision; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct TriageInput {
+    pub severity: Option<String>,
+    /// A national person's email; empty to unassign.
+    pub assignee: Option<String>,
+    pub status: Option<String>,
+    /// Organisation codes amber indicators are shared with.
+    pub shared_with: Option<Vec<String>>,
+    pub note: String,
+    pub expected_revision: Option<i64>,
+}
+
+/// The national board's filters as typed.
+#[derive(Debug, Clone, Default)]
+pub struct BoardQuery {
+    pub status: String,
+    pub kind: String,
+    pub severity: String,
+    /// At least this impact (a scale name).
+    pub impact: String,
+    /// `yes` or `no`.
+    pub reportable: String,
+    pub late: bool,
+    pub open: bool,
+    pub region: String,
+    pub org_type: String,
+    /// An email, or `me`.
+    pub assignee: String,
+}
+
+const MAX_MESSAGE: usize = incident::MAX_TEXT;
+
+fn conflict(field: &str, message: &str) -> AppError {
+    AppError::Conflict {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_opt<T: std::str::FromStr<Err = String>>(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> Option<T> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match t.parse() {
+        Ok(v) => Some(v),
+        Err(m) => {
+            e.push(field, m);
+            None
+        }
+    }
+}
+
+fn message_text(field: &str, raw: &str, required: bool) -> Result<String> {
+    let t = raw.trim();
+    if required && t.is_empty() {
+        return Err(AppError::invalid(field, "is required"));
+    }
+    if t.chars().count() > MAX_MESSAGE {
+        return Err(AppError::invalid(
+            field,
+            format!("is longer than {MAX_MESSAGE} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+impl App {
+    pub fn grading_rules(&self) -> &GradingRules {
+        &self.incident_rules
+    }
+
+    /// Whether the organisation falls under the NIS rules.
+    fn nis_scope(org: &palisade_store::Organisation) -> bool {
+        incident::nis_scope(org.org_type, org.category)
+    }
+
+    /// The stored state for `fields` at `status`, with the grade's flags and clocks worked out.
+    fn derive(&self, mut state: IncidentState, nis: bool, now: i64) -> IncidentState {
+        let grade = state.fields.grade(&self.incident_rules, nis);
+        let clocks = self.clocks_of(&state, grade.as_ref(), now);
+        state.regulator_reportable = grade.is_some_and(|g| g.regulator_reportable);
+        state.nis_reportable = grade.is_some_and(|g| g.nis_reportable);
+        state.next_due_at = if state.status == IncidentStatus::Closed {
+            None
+        } else {
+            clocks
+                .iter()
+                .filter(|c| c.running())
+                .filter_map(|c| c.due_at)
+                .min()
+        };
+        state.reported_late = clocks.iter().any(|c| c.met_at.is_some() && c.late);
+        state
+    }
+
+    fn clocks_of(&self, s: &IncidentState, grade: Option<&Grade>, now: i64) -> Vec<Clock> {
+        let Some(g) = grade else { return Vec::new() };
+        let reports = Reports {
+            aware_at: s.fields.aware_at,
+            notified_at: s.notified_at,
+            full_at: s.full_report_at,
+            final_at: s.final_report_at,
+        };
+        self.incident_rules.clocks(g, &reports, now)
+    }
+
+    async fn view_of(
+        &self,
+        actor: &Actor,
+        record: IncidentRecord,
+        org: &OrgView,
+    ) -> Result<IncidentView> {
+        let p = &actor.principal;
+        let national = p.may_global(GlobalAction::ViewAllIncidents);
+        let reporter = p.may(OrgAction::ReportIncidents, &org.ancestry);
+        let entries = self.store.incident_entries(record.id, national).await?;
+        let grade = record
+            .state
+            .fields
+            .grade(&self.incident_rules, Self::nis_scope(&org.org));
+        let clocks = self.clocks_of(&record.state, grade.as_ref(), self.now());
+        let status = record.state.status;
+        Ok(IncidentView {
+            reference: incident_reference(record.id),
+            grade,
+            clocks,
+            entries,
+            may_edit: reporter && status == IncidentStatus::Draft,
+            may_update: reporter && status != IncidentStatus::Draft,
+            national,
+            may_triage: p.may_global(GlobalAction::TriageIncidents)
+                && status != IncidentStatus::Draft,
+            record,
+        })
+    }
+
+    /// The organisation's incident `id`: a draft only for those who may report for it; another
+    /// organisation's incident is not found.
+    async fn org_incident(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        action: OrgAction,
+    ) -> Result<(OrgView, IncidentRecord)> {
+        let org = self.org_for(actor, code, OrgAction::ViewIncidents).await?;
+        let record = self
+            .store
+            .incident(id)
+            .await?
+            .filter(|r| r.org_id == org.org.id)
+            .ok_or(AppError::NotFound)?;
+        let reporter = actor
+            .principal
+            .may(OrgAction::ReportIncidents, &org.ancestry);
+        if record.state.status == IncidentStatus::Draft && !reporter {
+            return Err(AppError::NotFound);
+        }
+        if !actor.principal.may(action, &org.ancestry) {
+            return Err(AppError::Forbidden);
+        }
+        Ok((org, record))
+    }
+
+    /// A notified incident, for the national team's routes.
+    async fn national_incident(&self, actor: &Actor, id: i64) -> Result<(OrgView, IncidentRecord)> {
+        actor.require(GlobalAction::ViewAllIncidents)?;
+        let record = self
+            .store
+            .incident(id)
+            .await?
+            .filter(|r| r.state.status != IncidentStatus::Draft)
+            .ok_or(AppError::NotFound)?;
+        let code = OrgCode::parse("code", &record.org_code).map_err(|_| AppError::NotFound)?;
+        let (org, ancestry) = self
+            .store
+            .find_org(&code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((OrgView { org, ancestry }, record))
+    }
+
+    fn incident_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        id: Option<i64>,
+        org_id: i64,
+        summary: Value,
+    ) -> palisade_domain::audit::AuditDraft {
+        self.draft(
+            actor,
+            action,
+            "incident",
+            id.map(incident_reference).unwrap_or_default(),
+            Some(org_id),
+            summary,
+        )
+    }
+
+    /// Reports an incident: kept as a draft, or notified at once when `notify`.
+    pub async fn report_incident(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &IncidentInput,
+        notify: bool,
+    ) -> Result<IncidentView> {
+        let org = self
+            .org_for(actor, code, OrgAction::ReportIncidents)
+            .await?;
+        let now = self.now();
+        let fields = incident::check(input, now)?;
+        let nis = Self::nis_scope(&org.org);
+        if notify {
+            fields.check_notifiable(&self.incident_rules, nis)?;
+        }
+        let state = IncidentState {
+            status: if notify {
+                IncidentStatus::Notified
+            } else {
+                IncidentStatus::Draft
+            },
+            contained_at: fields.contained.then_some(now),
+            notified_at: notify.then_some(now),
+            fields,
+            regulator_reportable: false,
+            nis_reportable: false,
+            full_report_at: None,
+            final_report_at: None,
+            triaged_at: None,
+            closed_at: None,
+            next_due_at: None,
+            reported_late: false,
+            severity: None,
+            assignee_id: None,
+            shared_with: Vec::new(),
+            warnings_sent: Vec::new(),
+        };
+        let state = self.derive(state, nis, now);
+        let entry = notify.then(|| notification_entry(&state));
+        let audit = self.incident_audit(
+            actor,
+            if notify { "incident.notify" } else { "incident.draft" },
+            None,
+            org.org.id,
+            json!({ "title": state.fields.title, "kind": state.fields.kind, "status": state.status }),
+        );
+        let record = self
+            .store
+            .create_incident(
+                org.org.id,
+                &state,
+                entry,
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, record, &org).await
+    }
+
+    /// Changes a draft; a notified incident's fields never change (409): updates are appended.
+    pub async fn patch_incident(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        patch: IncidentPatch,
+        expected_revision: Option<i64>,
+    ) -> Result<IncidentView> {
+        let (org, record) = self
+            .org_incident(actor, code, id, OrgAction::ReportIncidents)
+            .await?;
+        if record.state.status != IncidentStatus::Draft {
+            return Err(conflict(
+                "status",
+                "the incident has been notified: its fields no longer change; append an update instead",
+            ));
+        }
+        let now = self.now();
+        let fields = incident::check(&patch.apply(as_input(&record.state.fields)), now)?;
+        let changes = changed_fields(&record.state.fields, &fields);
+        let state = IncidentState {
+            contained_at: fields
+                .contained
+                .then_some(record.state.contained_at.unwrap_or(now)),
+            fields,
+            ..record.state.clone()
+        };
+        let state = self.derive(state, Self::nis_scope(&org.org), now);
+        let audit = self.incident_audit(
+            actor,
+            "incident.edit",
+            Some(id),
+            org.org.id,
+            Value::Object(changes),
+        );
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                expected_revision.unwrap_or(record.revision),
+                &state,
+                None,
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+
+    /// Notifies a draft: the report to the regulators, meeting their first clocks.
+    pub async fn notify_incident(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        not_reported_reason: Option<String>,
+        expected_revision: Option<i64>,
+    ) -> Result<IncidentView> {
+        let (org, record) = self
+            .org_incident(actor, code, id, OrgAction::ReportIncidents)
+            .await?;
+        if record.state.status != IncidentStatus::Draft {
+            return Err(conflict("status", "the incident has already been notified"));
+        }
+        let now = self.now();
+        let mut fields = record.state.fields.clone();
+        if let Some(r) = not_reported_reason.filter(|r| !r.trim().is_empty()) {
+            fields.not_reported_reason = Some(message_text("not_reported_reason", &r, true)?);
+        }
+        let nis = Self::nis_scope(&org.org);
+        fields.check_notifiable(&self.incident_rules, nis)?;
+        let state = IncidentState {
+            status: IncidentStatus::Notified,
+            notified_at: Some(now),
+            fields,
+            ..record.state.clone()
+        };
+        let state = self.derive(state, nis, now);
+        let audit = self.incident_audit(
+            actor,
+            "incident.notify",
+            Some(id),
+            org.org.id,
+            json!({ "regulator_reportable": state.regulator_reportable, "nis_reportable": state.nis_reportable }),
+        );
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                expected_revision.unwrap_or(record.revision),
+                &state,
+                Some(notification_entry(&state)),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+
+    /// Appends the organisation's update to a notified incident.
+    pub async fn add_incident_update(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        u: UpdateInput,
+    ) -> Result<IncidentView> {
+        let (org, record) = self
+            .org_incident(actor, code, id, OrgAction::ReportIncidents)
+            .await?;
+        if record.state.status == IncidentStatus::Draft {
+            return Err(conflict(
+                "status",
+                "the incident is a draft: change it, or notify it first",
+            ));
+        }
+        let now = self.now();
+        let text = message_text("text", &u.text, true)?;
+        let mut e = FieldErrors::default();
+        let likelihood: Option<Likelihood> =
+            parse_opt(&mut e, "likelihood", u.likelihood.as_deref().unwrap_or(""));
+        let impact: Option<Impact> = parse_opt(&mut e, "impact", u.impact.as_deref().unwrap_or(""));
+        let report: Option<ReportStage> =
+            parse_opt(&mut e, "report", u.report.as_deref().unwrap_or(""));
+        let added = incident::check_systems(&mut e, &u.systems);
+        let s = &record.state;
+        match report {
+            Some(ReportStage::Full) if s.full_report_at.is_some() => {
+                e.push("report", "the full report has already been given")
+            }
+            Some(ReportStage::Final) if s.full_report_at.is_none() => {
+                e.push("report", "the final report follows the full report")
+            }
+            Some(ReportStage::Final) if s.final_report_at.is_some() => {
+                e.push("report", "the final report has already been given")
+            }
+            _ => {}
+        }
+        if u.closed && s.status == IncidentStatus::Closed {
+            e.push("closed", "the incident is already closed");
+        }
+        e.into_result()?;
+        let mut state = s.clone();
+        let before = state.fields.clone();
+        let f = &mut state.fields;
+        if let Some(c) = u.contained {
+            f.contained = c;
+        }
+        if likelihood.is_some() {
+            f.likelihood = likelihood;
+        }
+        if impact.is_some() {
+            f.impact = impact;
+        }
+        for system in added {
+            if !f.systems.contains(&system) {
+                f.systems.push(system);
+            }
+        }
+        if state.fields.contained && state.contained_at.is_none() {
+            state.contained_at = Some(now);
+        }
+        match report {
+            Some(ReportStage::Full) => state.full_report_at = Some(now),
+            Some(ReportStage::Final) => state.final_report_at = Some(now),
+            None => {}
+        }
+        let mut changes = changed_fields(&before, &state.fields);
+        if u.closed {
+            changes.insert(
+                "status".into(),
+                json!([state.status, IncidentStatus::Closed]),
+            );
+            state.status = IncidentStatus::Closed;
+            state.closed_at = Some(now);
+        }
+        let state = self.derive(state, Self::nis_scope(&org.org), now);
+        let audit = self.incident_audit(
+            actor,
+            "incident.update",
+            Some(id),
+            org.org.id,
+            json!({ "changes": changes, "report": report }),
+        );
+        let entry = NewEntry {
+            kind: EntryKind::Update,
+            text,
+            changes,
+            report,
+            shared: true,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                u.expected_revision.unwrap_or(record.revision),
+                &state,
+                Some(entry),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+
+    /// One of the organisation's incidents.
+    pub async fn incident(&self, actor: &Actor, code: &str, id: i64) -> Result<IncidentView> {
+        let (org, record) = self
+            .org_incident(actor, code, id, OrgAction::ViewIncidents)
+            .await?;
+        self.view_of(actor, record, &org).await
+    }
+
+    /// A notified incident, for the national team.
+    pub async fn national_incident_view(&self, actor: &Actor, id: i64) -> Result<IncidentView> {
+        let (org, record) = self.national_incident(actor, id).await?;
+        self.view_of(actor, record, &org).await
+    }
+
+    /// The organisation's incidents, newest first (drafts for those who may report).
+    pub async fn org_incidents(
+        &self,
+        actor: &Actor,
+        code: &str,
+        page: PageRequest,
+    ) -> Result<Page<IncidentRecord>> {
+        let org = self.org_for(actor, code, OrgAction::ViewIncidents).await?;
+        let filter = IncidentFilter {
+            org_id: Some(org.org.id),
+            drafts: actor
+                .principal
+                .may(OrgAction::ReportIncidents, &org.ancestry),
+            ..IncidentFilter::default()
+        };
+        Ok(self
+            .store
+            .list_incidents(&Scope::All, &filter, page)
+            .await?)
+    }
+
+    /// The national triage board: every notified incident, filtered.
+    pub async fn incident_board(
+        &self,
+        actor: &Actor,
+        q: &BoardQuery,
+        page: PageRequest,
+    ) -> Result<Page<IncidentRecord>> {
+        actor.require(GlobalAction::ViewAllIncidents)?;
+        let filter = self.board_filter(actor, q).await?;
+        Ok(self
+            .store
+            .list_incidents(&Scope::All, &filter, page)
+            .await?)
+    }
+
+    async fn board_filter(&self, actor: &Actor, q: &BoardQuery) -> Result<IncidentFilter> {
+        let mut e = FieldErrors::default();
+        let reportable = match q.reportable.trim() {
+            "" => None,
+            "yes" | "true" => Some(true),
+            "no" | "false" => Some(false),
+            other => {
+                e.push("reportable", format!("'{other}' is not yes or no"));
+                None
+            }
+        };
+        let mut filter = IncidentFilter {
+            status: parse_opt(&mut e, "status", &q.status),
+            kind: parse_opt(&mut e, "kind", &q.kind),
+            severity: parse_opt::<Severity>(&mut e, "severity", &q.severity),
+            min_impact: parse_opt::<Impact>(&mut e, "impact", &q.impact)
+                .map(incident::Scale::score),
+            reportable,
+            late_at: q.late.then(|| self.now()),
+            open: q.open,
+            region: Some(q.region.trim().to_string()).filter(|r| !r.is_empty()),
+            org_type: parse_opt(&mut e, "type", &q.org_type),
+            ..IncidentFilter::default()
+        };
+        match q.assignee.trim() {
+            "" => {}
+            "me" => filter.assignee_id = Some(actor.user_id.unwrap_or(-1)),
+            email => match Email::parse("assignee", email) {
+                Ok(email) => {
+                    filter.assignee_id = Some(
+                        self.store
+                            .find_user_by_email(&email)
+                            .await?
+                            .map_or(-1, |u| u.id),
+                    )
+                }
+                Err(err) => e.0.push(err),
+            },
+        }
+        e.into_result()?;
+        Ok(filter)
+    }
+
+    /// The national team's triage: severity, assignee, status and sharing, with a note.
+    pub async fn triage_incident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        t: TriageInput,
+    ) -> Result<IncidentView> {
+        actor.require(GlobalAction::TriageIncidents)?;
+        let (org, record) = self.national_incident(actor, id).await?;
+        let now = self.now();
+        let mut e = FieldErrors::default();
+        let severity: Option<Severity> =
+            parse_opt(&mut e, "severity", t.severity.as_deref().unwrap_or(""));
+        let status: Option<IncidentStatus> =
+            parse_opt(&mut e, "status", t.status.as_deref().unwrap_or(""));
+        if status.is_some_and(|s| !IncidentStatus::TRIAGE.contains(&s)) {
+            e.push("status", "a notified incident cannot go back to draft");
+        }
+        let note = message_text("note", &t.note, false)?;
+        let assignee = match t.assignee.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(raw) => match Email::parse("assignee", raw) {
+                Err(err) => {
+                    e.0.push(err);
+                    None
+                }
+                Ok(email) => match self.national_person(&email).await? {
+                    Some(id) => Some(Some(id)),
+                    None => {
+                        e.push("assignee", "is not an active member of the national team");
+                        None
+                    }
+                },
+            },
+        };
+        let shared_with = match &t.shared_with {
+            None => None,
+            Some(codes) => Some(self.org_codes(&mut e, codes).await?),
+        };
+        e.into_result()?;
+        let mut state = record.state.clone();
+        let mut changes = Map::new();
+        let mut change = |name: &str, before: Value, after: Value| {
+            if before != after {
+                changes.insert(name.into(), json!([before, after]));
+            }
+        };
+        if let Some(s) = severity {
+            change("severity", json!(state.severity), json!(s));
+            state.severity = Some(s);
+        }
+        if let Some(a) = assignee {
+            change("assignee_id", json!(state.assignee_id), json!(a));
+            state.assignee_id = a;
+        }
+        if let Some(codes) = shared_with {
+            change("shared_with", json!(state.shared_with), json!(codes));
+            state.shared_with = codes;
+        }
+        if let Some(s) = status {
+            change("status", json!(state.status), json!(s));
+            state.status = s;
+            match s {
+                IncidentStatus::Closed => state.closed_at = Some(now),
+                IncidentStatus::Reopened => state.closed_at = None,
+                IncidentStatus::Contained if state.contained_at.is_none() => {
+                    state.contained_at = Some(now)
+                }
+                _ => {}
+            }
+        }
+        if state.triaged_at.is_none() && (status.is_some() || severity.is_some()) {
+            state.triaged_at = Some(now);
+            if state.status == IncidentStatus::Notified {
+                change(
+                    "status",
+                    json!(state.status),
+                    json!(IncidentStatus::Triaged),
+                );
+                state.status = IncidentStatus::Triaged;
+            }
+        }
+        if changes.is_empty() && note.is_empty() {
+            return Err(AppError::invalid(
+                "note",
+                "nothing to record: change something or write a note",
+            ));
+        }
+        let state = self.derive(state, Self::nis_scope(&org.org), now);
+        let audit = self.incident_audit(
+            actor,
+            "incident.triage",
+            Some(id),
+            org.org.id,
+            Value::Object(changes.clone()),
+        );
+        let entry = NewEntry {
+            kind: EntryKind::Triage,
+            text: note,
+            changes,
+            report: None,
+            shared: false,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                t.expected_revision.unwrap_or(record.revision),
+                &state,
+                Some(entry),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+
+    /// The id of an active person holding a national role, by email.
+    async fn national_person(&self, email: &Email) -> Result<Option<i64>> {
+        let Some(user) = self.store.find_user_by_email(email).await? else {
+            return Ok(None);
+        };
+        let grants = self.store.grants_of(user.id, &Scope::All).await?;
+        Ok((user.active && grants.iter().any(|g| g.role.is_national())).then_some(user.id))
+    }
+
+    /// The organisations named, each known, as their canonical codes.
+    async fn org_codes(&self, e: &mut FieldErrors, raw: &[String]) -> Result<Vec<String>> {
+        let mut codes = Vec::new();
+        for (i, c) in raw.iter().enumerate() {
+            match OrgCode::parse(&format!("shared_with[{i}]"), c) {
+                Ok(code) if !codes.contains(&code) => codes.push(code),
+                Ok(_) => {}
+                Err(err) => e.0.push(err),
+            }
+        }
+        let known = self.store.orgs_by_codes(&codes).await?;
+        for c in &codes {
+            if !known.iter().any(|o| o.code == c.as_str()) {
+                e.push("shared_with", format!("no organisation has the code {c}"));
+            }
+        }
+        Ok(codes.into_iter().map(|c| c.as_str().to_string()).collect())
+    }
+
+    /// A message on the case: from the organisation (always seen by both sides), or from the
+    /// national team, as a message the organisation sees or a note it never does.
+    pub async fn add_incident_message(
+        &self,
+        actor: &Actor,
+        target: MessageTarget<'_>,
+        text: &str,
+        internal: bool,
+    ) -> Result<IncidentView> {
+        let (org, record, shared) = match target {
+            MessageTarget::Organisation { code, id } => {
+                let (org, record) = self
+                    .org_incident(actor, code, id, OrgAction::ReportIncidents)
+                    .await?;
+                if record.state.status == IncidentStatus::Draft {
+                    return Err(conflict("status", "notify the incident first"));
+                }
+                (org, record, true)
+            }
+            MessageTarget::National { id } => {
+                actor.require(GlobalAction::TriageIncidents)?;
+                let (org, record) = self.national_incident(actor, id).await?;
+                (org, record, !internal)
+            }
+        };
+        let text = message_text("text", text, true)?;
+        let now = self.now();
+        let kind = if shared {
+            EntryKind::Message
+        } else {
+            EntryKind::Note
+        };
+        let audit = self.incident_audit(
+            actor,
+            if shared {
+                "incident.message"
+            } else {
+                "incident.note"
+            },
+            Some(record.id),
+            org.org.id,
+            json!({ "length": text.chars().count() }),
+        );
+        let entry = NewEntry {
+            kind,
+            text,
+            changes: Map::new(),
+            report: None,
+            shared,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                record.id,
+                record.revision,
+                &record.state,
+                Some(entry),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+}
+
+/// Which side writes a message.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageTarget<'a> {
+    Organisation { code: &'a str, id: i64 },
+    National { id: i64 },
+}
+
+fn notification_entry(state: &IncidentState) -> NewEntry {
+    NewEntry {
+        kind: EntryKind::Notification,
+        text: state.fields.description.clone(),
+        changes: Map::new(),
+        report: None,
+        shared: true,
+    }
+}
+
+/// Each field that differs, with `[before, after]`.
+fn changed_fields(before: &IncidentFields, after: &IncidentFields) -> Map<String, Value> {
+    let (Value::Object(b), Value::Object(a)) = (json!(before), json!(after)) else {
+        return Map::new();
+    };
+    a.into_iter()
+        .filter_map(|(k, v)| {
+            let old = b.get(&k).cloned().unwrap_or(Value::Null);
+            (old != v).then(|| (k, json!([old, v])))
+        })
+        .collect()
+}
