@@ -14,6 +14,7 @@ mod estate;
 mod exposure;
 mod feeds;
 mod home;
+mod incidents;
 mod independent_audit;
 mod inventory;
 mod kit;
@@ -66,6 +67,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(exposure::api())
         .merge(estate::api())
         .merge(alerts::api())
+        .merge(incidents::api())
         .merge(reports::api())
 }
 

@@ -17,6 +17,7 @@ mod errors;
 mod estate;
 mod evidence;
 mod exposure;
+mod incidents;
 mod independent_audit;
 mod inventory;
 mod limits;

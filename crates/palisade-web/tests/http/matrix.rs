@@ -271,6 +271,10 @@ struct Fixtures {
     /// A second token of the lead's, which the lead revokes.
     lead_spare_token: i64,
     lead_spare_token_text: String,
+    /// The ICB's notified incident, its draft, and the trust's notified incident.
+    incident: String,
+    incident_draft: String,
+    incident_rx1: String,
 }
 
 async fn fixtures(h: &H) -> Fixtures {
@@ -419,8 +423,14 @@ async fn fixtures(h: &H) -> Fixtures {
         .create_token_for(&Actor::cli(), w.lead.0, "revoked in the matrix")
         .await
         .unwrap();
+    let incident = h.incident("QAA", &w.lead.1, incident_body(true)).await;
+    let incident_draft = h.incident("QAA", &w.member.1, incident_body(false)).await;
+    let incident_rx1 = h.incident("RX1", &w.foreign.1, incident_body(true)).await;
     Fixtures {
         w,
+        incident,
+        incident_draft,
+        incident_rx1,
         alert,
         alert2,
         draft,

@@ -503,6 +503,34 @@ pub fn high_alert(publish: bool) -> Value {
 }
 
 /// A GET with no credentials at all, as the world reads the feeds.
+/// An incident report graded likely x serious with personal data and a service affected: the
+/// regulator must hear, and NIS applies to a category 1 organisation. Before the test clock.
+pub fn incident_body(notify: bool) -> Value {
+    json!({
+        "title": "Ransomware on the imaging server",
+        "description": "Files on the PACS server were encrypted overnight.",
+        "kind": "ransomware",
+        "started_at": "2025-06-14T22:00:00Z",
+        "aware_at": "2025-06-15T07:00:00Z",
+        "cia": ["availability", "confidentiality"],
+        "personal_data": true,
+        "likelihood": "likely",
+        "impact": "serious",
+        "systems": ["PACS"],
+        "notify": notify
+    })
+}
+
+impl H {
+    /// Reports `body` for `code` as `token`, returning the incident's reference.
+    pub async fn incident(&self, code: &str, token: &str, body: Value) -> String {
+        let uri = format!("/api/v1/organisations/{code}/incidents");
+        let r = self.api(Method::POST, &uri, Some(token), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["reference"].as_str().unwrap().to_string()
+    }
+}
+
 pub async fn anonymous(h: &H, uri: &str) -> Resp {
     h.api(Method::GET, uri, None, None).await
 }

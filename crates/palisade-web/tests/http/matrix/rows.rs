@@ -22,6 +22,7 @@ pub fn rows(f: &Fixtures) -> Vec<Row> {
         assessments(f),
         audits_and_plans(f),
         estate(f),
+        incidents(f),
     ]
     .into_iter()
     .flatten()
@@ -690,5 +691,115 @@ fn estate(f: &Fixtures) -> Vec<Row> {
             &["windows", "7-sp1"],
             [200, 200, 403, 403, 403, 403],
         ),
+    ]
+}
+
+/// The ICB's incidents: its notified one, its draft (the organisation's alone until notified),
+/// and the trust's, which no one of the ICB may reach, not even through the ICB's own code.
+fn incidents(f: &Fixtures) -> Vec<Row> {
+    let (i, d, x) = (
+        f.incident.as_str(),
+        f.incident_draft.as_str(),
+        f.incident_rx1.as_str(),
+    );
+    vec![
+        row(
+            POST,
+            "/api/v1/organisations/{code}/incidents",
+            &["QAA"],
+            [403, 403, 201, 201, 403, 404],
+        )
+        .json(incident_body(false)),
+        row(
+            GET,
+            "/api/v1/organisations/{code}/incidents",
+            &["QAA"],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            GET,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["QAA", i],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            GET,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["QAA", d],
+            [404, 404, 200, 200, 403, 404],
+        ),
+        row(
+            GET,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["RX1", x],
+            [200, 200, 404, 404, 404, 200],
+        ),
+        row(
+            GET,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["QAA", x],
+            [404, 404, 404, 404, 403, 404],
+        ),
+        row(
+            PATCH,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["QAA", d],
+            [404, 404, 200, 200, 403, 404],
+        )
+        .json(json!({"title": "Ransomware on the imaging server (PACS)"})),
+        row(
+            PATCH,
+            "/api/v1/organisations/{code}/incidents/{id}",
+            &["QAA", i],
+            [403, 403, 409, 409, 403, 404],
+        )
+        .json(json!({"title": "Changed after notification"})),
+        row(
+            POST,
+            "/api/v1/organisations/{code}/incidents/{id}/notify",
+            &["QAA", d],
+            [404, 404, 200, 409, 403, 404],
+        )
+        .json(json!({})),
+        row(
+            POST,
+            "/api/v1/organisations/{code}/incidents/{id}/updates",
+            &["QAA", i],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .json(json!({"text": "Restoring from last night's backup."})),
+        row(
+            POST,
+            "/api/v1/organisations/{code}/incidents/{id}/messages",
+            &["QAA", i],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .json(json!({"text": "Our supplier is on site."})),
+        row(
+            GET,
+            "/api/v1/incidents",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            GET,
+            "/api/v1/incidents/{id}",
+            &[i],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/triage",
+            &[i],
+            [200, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"severity": "high", "note": "Imaging down at one site"})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/messages",
+            &[i],
+            [200, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"text": "Liaising with the supplier", "internal": true})),
     ]
 }

@@ -1,0 +1,450 @@
+//! Incidents: reporting, grading, the clocks to the second, appended updates, national triage,
+//! and what each side sees.
+
+use crate::support::*;
+
+/// The test clock's now: 2025-06-15T15:06:40Z.
+const NOW: i64 = 1_750_000_000;
+
+fn at(secs: i64) -> String {
+    palisade_domain::clock::rfc3339(from_unix(secs))
+}
+
+fn clock<'a>(incident: &'a Value, name: &str) -> &'a Value {
+    incident["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} clock in {incident}"))
+}
+
+async fn send(h: &H, method: Method, uri: &str, token: &str, body: Value) -> Resp {
+    h.api(method, uri, Some(token), Some(body)).await
+}
+
+per_engine!(
+    an_incident_is_graded_clocked_notified_and_updated,
+    an_incident_is_graded_clocked_notified_and_updated_sqlite,
+    an_incident_is_graded_clocked_notified_and_updated_postgres
+);
+
+async fn an_incident_is_graded_clocked_notified_and_updated(h: H) {
+    let w = world(&h).await;
+    let lead = w.lead.1.as_str();
+    let base = "/api/v1/organisations/QAA/incidents";
+
+    // A draft without a grade: no clocks yet, and it cannot be notified.
+    let mut body = incident_body(false);
+    body.as_object_mut().unwrap().remove("likelihood");
+    let r = send(&h, Method::POST, base, lead, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let draft = r.json();
+    let reference = draft["reference"].as_str().unwrap().to_string();
+    assert!(reference.starts_with("INC-"), "{reference}");
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["grade"], Value::Null);
+    assert_eq!(draft["clocks"], json!([]));
+    let one = format!("{base}/{reference}");
+    let r = send(&h, Method::POST, &format!("{one}/notify"), lead, json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "likelihood");
+
+    // Graded on the draft: an ICB is category 1, so both rules apply and four clocks run.
+    let r = send(
+        &h,
+        Method::PATCH,
+        &one,
+        lead,
+        json!({"likelihood": "likely", "revision": draft["revision"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let graded = r.json();
+    assert_eq!(
+        graded["grade"],
+        json!({"likelihood": "likely", "impact": "serious",
+               "regulator_reportable": true, "nis_reportable": true})
+    );
+    let names: Vec<&str> = graded["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["nis_initial", "regulator", "nis_full", "nis_final"]);
+    assert_eq!(
+        clock(&graded, "nis_initial")["due_at"],
+        "2025-06-16T07:00:00Z"
+    );
+    assert_eq!(
+        clock(&graded, "regulator")["due_at"],
+        "2025-06-18T07:00:00Z"
+    );
+    assert_eq!(clock(&graded, "nis_final")["due_at"], Value::Null);
+    // A stale revision is refused.
+    let r = send(
+        &h,
+        Method::PATCH,
+        &one,
+        lead,
+        json!({"title": "x", "revision": draft["revision"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+
+    // Notified exactly 24 hours after awareness: on time to the second.
+    let aware = NOW - 8 * 3600 - 6 * 60 - 40; // 2025-06-15T07:00:00Z
+    h.clock
+        .advance(time::Duration::seconds(aware + 24 * 3600 - NOW));
+    let r = send(&h, Method::POST, &format!("{one}/notify"), lead, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let notified = r.json();
+    assert_eq!(notified["status"], "notified");
+    let initial = clock(&notified, "nis_initial");
+    assert_eq!(initial["met_at"], "2025-06-16T07:00:00Z");
+    assert_eq!(initial["late"], false);
+    assert_eq!(clock(&notified, "regulator")["late"], false);
+    assert_eq!(notified["updates"][0]["kind"], "notification");
+
+    // Once notified, nothing is edited: it is appended.
+    let r = send(&h, Method::PATCH, &one, lead, json!({"title": "Changed"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let r = send(&h, Method::POST, &format!("{one}/notify"), lead, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let updates = format!("{one}/updates");
+    let r = send(
+        &h,
+        Method::POST,
+        &updates,
+        lead,
+        json!({"text": "Final report", "report": "final"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "report");
+    h.clock.advance(time::Duration::hours(60));
+    let r = send(
+        &h,
+        Method::POST,
+        &updates,
+        lead,
+        json!({"text": "Full report: restored from backup", "report": "full",
+               "contained": true, "impact": "adverse", "systems": ["Radiology RIS", "PACS"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let full = r.json();
+    // 84 hours after awareness: the full report is 12 hours late.
+    let nis_full = clock(&full, "nis_full");
+    assert_eq!(nis_full["late"], true);
+    assert_eq!(nis_full["late_by_seconds"], 12 * 3600);
+    assert_eq!(clock(&full, "nis_final")["due_at"], "2025-07-18T19:00:00Z");
+    assert_eq!(full["contained"], true);
+    assert_eq!(full["systems"], json!(["PACS", "Radiology RIS"]));
+    assert_eq!(full["grade"]["impact"], "adverse");
+    let update = full["updates"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(update["report"], "full");
+    assert_eq!(update["changes"]["impact"], json!(["serious", "adverse"]));
+    assert_eq!(update["changes"]["contained"], json!([false, true]));
+    let r = send(
+        &h,
+        Method::POST,
+        &updates,
+        lead,
+        json!({"text": "Final report", "report": "final", "closed": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let closed = r.json();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(clock(&closed, "nis_final")["late"], false);
+
+    // Every step is in the audit log.
+    let log = h
+        .api(
+            Method::GET,
+            "/api/v1/audit?per_page=200",
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "incident.draft",
+        "incident.edit",
+        "incident.notify",
+        "incident.update",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+per_engine!(
+    the_regulator_clock_is_met_at_72_hours_and_late_a_second_after,
+    the_regulator_clock_is_met_at_72_hours_and_late_a_second_after_sqlite,
+    the_regulator_clock_is_met_at_72_hours_and_late_a_second_after_postgres
+);
+
+async fn the_regulator_clock_is_met_at_72_hours_and_late_a_second_after(h: H) {
+    let w = world(&h).await;
+    for (aware, late, late_by) in [
+        (NOW - 72 * 3600, false, Value::Null),
+        (NOW - 72 * 3600 - 1, true, json!(1)),
+    ] {
+        let mut body = incident_body(true);
+        body["started_at"] = json!(at(aware - 3600));
+        body["aware_at"] = json!(at(aware));
+        // A practice: the NIS rules do not apply, the regulator's clock does.
+        let uri = "/api/v1/organisations/A81001/incidents";
+        let r = send(&h, Method::POST, uri, &w.lead.1, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let i = r.json();
+        assert_eq!(i["grade"]["nis_reportable"], false);
+        assert_eq!(i["clocks"].as_array().unwrap().len(), 1);
+        let reg = clock(&i, "regulator");
+        assert_eq!(reg["late"], late, "aware {}", at(aware));
+        assert_eq!(reg["late_by_seconds"], late_by);
+        assert_eq!(reg["met_at"], at(NOW));
+    }
+    // The board's late filter finds the late one only.
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents?late=true",
+            Some(&w.analyst.1),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["meta"]["total"], 1);
+}
+
+per_engine!(
+    an_incident_reportable_to_no_one_needs_a_reason_and_bad_input_is_named,
+    an_incident_reportable_to_no_one_needs_a_reason_and_bad_input_is_named_sqlite,
+    an_incident_reportable_to_no_one_needs_a_reason_and_bad_input_is_named_postgres
+);
+
+async fn an_incident_reportable_to_no_one_needs_a_reason_and_bad_input_is_named(h: H) {
+    let w = world(&h).await;
+    let uri = "/api/v1/organisations/A81001/incidents";
+    let mut minor = incident_body(true);
+    minor["kind"] = json!("lost_or_stolen_device");
+    minor["likelihood"] = json!("not_likely");
+    minor["impact"] = json!("minor");
+    let r = send(&h, Method::POST, uri, &w.member.1, minor.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "not_reported_reason");
+    minor["not_reported_reason"] = json!("Encrypted laptop; the key was not with it");
+    let r = send(&h, Method::POST, uri, &w.member.1, minor.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let i = r.json();
+    assert_eq!(i["grade"]["regulator_reportable"], false);
+    assert_eq!(
+        i["not_reported_reason"],
+        "Encrypted laptop; the key was not with it"
+    );
+    // Vulnerable groups raise the floor: not_occurred x no_adverse_effect counts as 2 x 2.
+    minor["likelihood"] = json!("not_occurred");
+    minor["impact"] = json!("no_adverse_effect");
+    minor["vulnerable_groups"] = json!(true);
+    let r = send(&h, Method::POST, uri, &w.member.1, minor).await;
+    assert_eq!(r.json()["grade"]["likelihood"], "not_likely");
+    assert_eq!(r.json()["grade"]["impact"], "minor");
+
+    let bad = |change: Value| {
+        let mut b = incident_body(true);
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (change, field) in [
+        (json!({"kind": "flood"}), "kind"),
+        (json!({"likelihood": "maybe"}), "likelihood"),
+        (json!({"impact": "huge"}), "impact"),
+        (json!({"aware_at": "2030-01-01T00:00:00Z"}), "aware_at"),
+        (json!({"aware_at": "2025-06-14T21:00:00Z"}), "aware_at"),
+        (json!({"aware_at": "yesterday"}), "aware_at"),
+        (json!({"cia": ["secrecy"]}), "cia[0]"),
+        (json!({"people_affected": -3}), "people_affected"),
+        (json!({"colour": "red"}), "colour"),
+    ] {
+        let r = send(&h, Method::POST, uri, &w.lead.1, bad(change.clone())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{change}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["error"]["field"], field, "{change}");
+    }
+    let list = h.api(Method::GET, uri, Some(&w.lead.1), None).await.json();
+    assert_eq!(list["meta"]["total"], 2, "nothing bad was written");
+}
+
+per_engine!(
+    the_national_team_triages_with_notes_the_organisation_never_sees,
+    the_national_team_triages_with_notes_the_organisation_never_sees_sqlite,
+    the_national_team_triages_with_notes_the_organisation_never_sees_postgres
+);
+
+async fn the_national_team_triages_with_notes_the_organisation_never_sees(h: H) {
+    let w = world(&h).await;
+    let (admin, lead) = (w.admin.1.as_str(), w.lead.1.as_str());
+    let reference = h.incident("QAA", lead, incident_body(true)).await;
+    let draft = h.incident("QAA", lead, incident_body(false)).await;
+    let national = format!("/api/v1/incidents/{reference}");
+    let own = format!("/api/v1/organisations/QAA/incidents/{reference}");
+
+    // The board holds notified incidents only.
+    let board = h
+        .api(Method::GET, "/api/v1/incidents", Some(admin), None)
+        .await
+        .json();
+    assert_eq!(board["meta"]["total"], 1);
+    assert_eq!(board["items"][0]["reference"], reference.as_str());
+    let r = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{draft}"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "a draft is the organisation's alone"
+    );
+
+    for (body, field) in [
+        (json!({"severity": "extreme"}), "severity"),
+        (json!({"status": "draft"}), "status"),
+        (json!({"assignee": "lead@x.nhs.uk"}), "assignee"),
+        (json!({"shared_with": ["NOPE1"]}), "shared_with"),
+        (json!({}), "note"),
+    ] {
+        let r = send(
+            &h,
+            Method::POST,
+            &format!("{national}/triage"),
+            admin,
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["error"]["field"], field, "{body}");
+    }
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("{national}/triage"),
+        admin,
+        json!({"severity": "high", "assignee": "analyst@x.nhs.uk", "status": "investigating",
+               "shared_with": ["rx1"], "note": "Same strain as last week's"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let t = r.json();
+    assert_eq!(t["status"], "investigating");
+    assert_eq!(t["severity"], "high");
+    assert_eq!(t["assignee"], "analyst@x.nhs.uk");
+    assert_eq!(t["shared_with"], json!(["RX1"]));
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("{national}/messages"),
+        admin,
+        json!({"text": "Internal: supplier briefed", "internal": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("{national}/messages"),
+        admin,
+        json!({"text": "Please send the ransom note"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("{own}/messages"),
+        lead,
+        json!({"text": "Attached to the case file"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let kinds = |v: &Value| -> Vec<String> {
+        v["updates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seen = h.api(Method::GET, &own, Some(lead), None).await.json();
+    assert_eq!(kinds(&seen), ["notification", "message", "message"]);
+    assert!(!seen.to_string().contains("supplier briefed"));
+    let all = h
+        .api(Method::GET, &national, Some(&w.analyst.1), None)
+        .await
+        .json();
+    assert_eq!(
+        kinds(&all),
+        ["notification", "triage", "note", "message", "message"]
+    );
+
+    // The board's filters.
+    let count = |q: &'static str| {
+        let h = &h;
+        async move {
+            let r = h
+                .api(
+                    Method::GET,
+                    &format!("/api/v1/incidents?{q}"),
+                    Some(admin),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text());
+            r.json()["meta"]["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count("status=investigating").await, 1);
+    assert_eq!(count("status=closed").await, 0);
+    assert_eq!(
+        count("assignee=analyst@x.nhs.uk&kind=ransomware&type=icb").await,
+        1
+    );
+    assert_eq!(count("severity=low").await, 0);
+    assert_eq!(count("reportable=yes&impact=serious").await, 1);
+    assert_eq!(count("reportable=no").await, 0);
+    assert_eq!(count("open=true&late=false").await, 1);
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents?kind=flood",
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "kind");
+}
