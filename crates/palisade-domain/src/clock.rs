@@ -91,9 +91,87 @@ pub fn long_date_time(t: OffsetDateTime) -> String {
     )
 }
 
+/// The start of British Summer Time in `year`: 01:00 UTC on the last Sunday of March (the end:
+/// of October), as the Summer Time Order fixes it.
+fn last_sunday_one_am(year: i32, month: time::Month) -> i64 {
+    let last =
+        time::Date::from_calendar_date(year, month, 31).expect("March and October have 31 days");
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    (last.midnight().assume_utc() - time::Duration::days(back) + time::Duration::hours(1))
+        .unix_timestamp()
+}
+
+/// Whether UK clocks are on summer time (BST, UTC+1) at this instant.
+pub fn uk_summer_time(secs: i64) -> bool {
+    let year = from_unix(secs).year();
+    secs >= last_sunday_one_am(year, time::Month::March)
+        && secs < last_sunday_one_am(year, time::Month::October)
+}
+
+/// An instant as UK clocks show it, with the zone: `16 June 2025, 08:00 BST`.
+pub fn uk_time(secs: i64) -> String {
+    let (t, zone) = uk_local(secs);
+    format!(
+        "{} {} {}, {:02}:{:02} {zone}",
+        t.day(),
+        t.month(),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// The UK wall-clock reading of an instant and its zone name.
+pub fn uk_local(secs: i64) -> (time::PrimitiveDateTime, &'static str) {
+    let summer = uk_summer_time(secs);
+    let offset = if summer { 3600 } else { 0 };
+    let t = from_unix(secs + offset);
+    (
+        time::PrimitiveDateTime::new(t.date(), t.time()),
+        if summer { "BST" } else { "GMT" },
+    )
+}
+
+/// The instant a UK wall-clock reading names. In the hour repeated when the clocks go back the
+/// earlier (summer) reading is taken; a reading in the hour skipped in spring is read as GMT.
+pub fn from_uk_local(t: time::PrimitiveDateTime) -> i64 {
+    let as_utc = t.assume_utc().unix_timestamp();
+    let summer = as_utc - 3600;
+    if uk_summer_time(summer) {
+        summer
+    } else {
+        as_utc
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uk_time_follows_summer_time_to_the_second() {
+        // 2025: BST from 30 March 01:00 UTC to 26 October 01:00 UTC.
+        let start = 1_743_296_400; // 2025-03-30T01:00:00Z
+        assert!(!uk_summer_time(start - 1));
+        assert!(uk_summer_time(start));
+        let end = 1_761_440_400; // 2025-10-26T01:00:00Z
+        assert!(uk_summer_time(end - 1));
+        assert!(!uk_summer_time(end));
+        assert_eq!(uk_time(1_750_057_200), "16 June 2025, 08:00 BST");
+        assert_eq!(uk_time(1_764_770_400), "3 December 2025, 14:00 GMT");
+        let local = |s: &str| {
+            time::PrimitiveDateTime::parse(
+                s,
+                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+            )
+            .unwrap()
+        };
+        assert_eq!(from_uk_local(local("2025-06-16T08:00")), 1_750_057_200);
+        assert_eq!(from_uk_local(local("2025-12-03T14:00")), 1_764_770_400);
+        // 01:30 on 26 October 2025 happens twice: the summer one is 00:30 UTC.
+        assert_eq!(from_uk_local(local("2025-10-26T01:30")), end - 1800);
+        assert_eq!(uk_local(end - 1800).1, "BST");
+    }
 
     #[test]
     fn long_date_time_reads_naturally() {
