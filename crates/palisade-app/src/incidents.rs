@@ -45,6 +45,14 @@ impl IncidentView {
     }
 }
 
+/// An organisation's incidents, and whether the caller may report one.
+#[derive(Debug, Clone)]
+pub struct OrgIncidents {
+    pub org: OrgView,
+    pub page: Page<IncidentRecord>,
+    pub may_report: bool,
+}
+
 /// A partial change to a draft: absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentPatch {
@@ -332,6 +340,25 @@ impl App {
         )
     }
 
+    /// What a report as typed would mean, without saving it: its grade and the clocks that
+    /// would run (notified now). The report form shows it before anything is sent.
+    pub async fn incident_preview(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &IncidentInput,
+    ) -> Result<(Option<Grade>, Vec<Clock>)> {
+        let org = self
+            .org_for(actor, code, OrgAction::ReportIncidents)
+            .await?;
+        let now = self.now();
+        let fields = incident::check(input, now)?;
+        let grade = fields.grade(&self.incident_rules, Self::nis_scope(&org.org));
+        let state = fresh_state(fields);
+        let clocks = self.clocks_of(&state, grade.as_ref(), now);
+        Ok((grade, clocks))
+    }
+
     /// Reports an incident: kept as a draft, or notified at once when `notify`.
     pub async fn report_incident(
         &self,
@@ -357,19 +384,7 @@ impl App {
             },
             contained_at: fields.contained.then_some(now),
             notified_at: notify.then_some(now),
-            fields,
-            regulator_reportable: false,
-            nis_reportable: false,
-            full_report_at: None,
-            final_report_at: None,
-            triaged_at: None,
-            closed_at: None,
-            next_due_at: None,
-            reported_late: false,
-            severity: None,
-            assignee_id: None,
-            shared_with: Vec::new(),
-            warnings_sent: Vec::new(),
+            ..fresh_state(fields)
         };
         let state = self.derive(state, nis, now);
         let entry = notify.then(|| notification_entry(&state));
@@ -631,19 +646,25 @@ impl App {
         actor: &Actor,
         code: &str,
         page: PageRequest,
-    ) -> Result<Page<IncidentRecord>> {
+    ) -> Result<OrgIncidents> {
         let org = self.org_for(actor, code, OrgAction::ViewIncidents).await?;
+        let may_report = actor
+            .principal
+            .may(OrgAction::ReportIncidents, &org.ancestry);
         let filter = IncidentFilter {
             org_id: Some(org.org.id),
-            drafts: actor
-                .principal
-                .may(OrgAction::ReportIncidents, &org.ancestry),
+            drafts: may_report,
             ..IncidentFilter::default()
         };
-        Ok(self
+        let page = self
             .store
             .list_incidents(&Scope::All, &filter, page)
-            .await?)
+            .await?;
+        Ok(OrgIncidents {
+            org,
+            page,
+            may_report,
+        })
     }
 
     /// The national triage board: every notified incident, filtered.
@@ -926,6 +947,28 @@ impl App {
 pub enum MessageTarget<'a> {
     Organisation { code: &'a str, id: i64 },
     National { id: i64 },
+}
+
+/// A draft of these fields, nothing else yet.
+fn fresh_state(fields: IncidentFields) -> IncidentState {
+    IncidentState {
+        status: IncidentStatus::Draft,
+        fields,
+        regulator_reportable: false,
+        nis_reportable: false,
+        notified_at: None,
+        full_report_at: None,
+        final_report_at: None,
+        contained_at: None,
+        triaged_at: None,
+        closed_at: None,
+        next_due_at: None,
+        reported_late: false,
+        severity: None,
+        assignee_id: None,
+        shared_with: Vec::new(),
+        warnings_sent: Vec::new(),
+    }
 }
 
 fn notification_entry(state: &IncidentState) -> NewEntry {
