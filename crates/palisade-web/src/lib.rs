@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::pages())
         .merge(independent_audit::pages())
         .merge(alerts::pages())
+        .merge(incidents::pages())
         .merge(estate::pages())
         .merge(exposure::pages())
         .merge(reports::pages())

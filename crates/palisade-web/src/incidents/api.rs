@@ -48,8 +48,8 @@ pub(crate) async fn list_org_incidents(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<IncidentList>> {
-    let page = s.app.org_incidents(&actor, &code, q.request()?).await?;
-    Ok(Json(list(page, s.app.now())))
+    let found = s.app.org_incidents(&actor, &code, q.request()?).await?;
+    Ok(Json(list(found.page, s.app.now())))
 }
 
 fn list(

@@ -1,9 +1,14 @@
 //! Incidents: the organisation's notification and updates, the national board and triage.
 
 pub(crate) mod api;
+pub(crate) mod board_page;
 pub(crate) mod dto;
+pub(crate) mod pages;
+pub(crate) mod view;
 
 use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,4 +24,23 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(triage_incident))
         .routes(routes!(national_incident_message))
+}
+
+pub(crate) fn pages() -> Router<AppState> {
+    let org = "/organisations/{code}/incidents";
+    Router::new()
+        .route(org, get(pages::list).post(pages::create))
+        .route(&format!("{org}/new"), get(pages::new))
+        .route(&format!("{org}/{{id}}"), get(pages::show))
+        .route(
+            &format!("{org}/{{id}}/edit"),
+            get(pages::edit).post(pages::save_edit),
+        )
+        .route(&format!("{org}/{{id}}/notify"), post(pages::notify))
+        .route(&format!("{org}/{{id}}/updates"), post(pages::add_update))
+        .route(&format!("{org}/{{id}}/messages"), post(pages::message))
+        .route("/incidents", get(board_page::board))
+        .route("/incidents/{id}", get(board_page::show))
+        .route("/incidents/{id}/triage", post(board_page::triage))
+        .route("/incidents/{id}/messages", post(board_page::message))
 }

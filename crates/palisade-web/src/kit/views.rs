@@ -22,6 +22,7 @@ pub struct Layout {
     pub can_national: bool,
     pub can_estate: bool,
     pub can_review_plans: bool,
+    pub can_incidents: bool,
 }
 
 impl Layout {
@@ -37,6 +38,7 @@ impl Layout {
             can_national: p.may_global(GlobalAction::ViewNationalReport),
             can_estate: p.may_global(GlobalAction::ViewNationalEstate),
             can_review_plans: p.may_global(GlobalAction::ReviewPlans),
+            can_incidents: p.may_global(GlobalAction::ViewAllIncidents),
         }
     }
 }

@@ -138,6 +138,7 @@ pub(crate) async fn org(
         updated: when(view.org.updated_at),
         can_edit: p.may(OrgAction::Edit, &view.ancestry),
         can_estate: p.may(OrgAction::ViewInventory, &view.ancestry),
+        can_incidents: p.may(OrgAction::ViewIncidents, &view.ancestry),
         can_contacts,
         can_manage_contacts: p.may(OrgAction::ManageContacts, &view.ancestry),
         contacts,
@@ -288,6 +289,7 @@ pub struct OrgPage {
     pub assessment: Option<(i32, String, palisade_domain::assessment::Status)>,
     /// The person may see the organisation's inventory and unsupported systems.
     pub can_estate: bool,
+    pub can_incidents: bool,
 }
 
 /// Organisation form values as typed.

@@ -448,3 +448,101 @@ async fn the_national_team_triages_with_notes_the_organisation_never_sees(h: H) 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "kind");
 }
+
+per_engine!(
+    the_report_form_shows_the_grade_then_notifies,
+    the_report_form_shows_the_grade_then_notifies_sqlite,
+    the_report_form_shows_the_grade_then_notifies_postgres
+);
+
+async fn the_report_form_shows_the_grade_then_notifies(h: H) {
+    let _ = world(&h).await;
+    let (session, csrf) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let form = |action: &str, aware: &str| {
+        format!(
+            "csrf_token={csrf}&title=Phishing+led+account+takeover&description=Mailbox+rules+forwarded+mail\
+             &kind=account_compromise&started_at=2025-06-14T08:00&aware_at={aware}\
+             &cia=confidentiality&personal_data=yes&likelihood=likely&impact=adverse\
+             &systems=Email%0D%0ARota&action={action}"
+        )
+    };
+    let uri = "/organisations/QAA/incidents";
+    // "Check the grade" saves nothing and says what the grade means, in UK time.
+    let r = h
+        .page(
+            Method::POST,
+            uri,
+            &session,
+            Some(form("check", "2025-06-15T09:00")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("Reportable to the data regulator"), "{page}");
+    assert!(
+        page.contains("18 June 2025, 09:00 BST"),
+        "due 72 hours after 09:00 BST"
+    );
+    assert!(page.contains("Not reportable under the network and information systems rules"));
+    let list = h.page(Method::GET, uri, &session, None).await.text();
+    assert!(
+        list.contains("has reported no incidents"),
+        "nothing saved by a check"
+    );
+
+    // A bad time is named on the form, with the rest kept.
+    let r = h
+        .page(
+            Method::POST,
+            uri,
+            &session,
+            Some(form("notify", "tomorrow")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text();
+    assert!(page.contains("href=\"#aware_at\""), "{page}");
+    assert!(page.contains("Phishing led account takeover"));
+
+    let r = h
+        .page(
+            Method::POST,
+            uri,
+            &session,
+            Some(form("notify", "2025-06-15T09:00")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let case = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = h.page(Method::GET, &case, &session, None).await.text();
+    assert!(page.contains("Notified"), "{page}");
+    assert!(
+        page.contains("15 June 2025, 09:00 BST"),
+        "awareness in UK time: {page}"
+    );
+    assert!(page.contains("Add an update"));
+    // An update from the page meets nothing it should not, and shows on the timeline.
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{case}/updates"),
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&text=Passwords+reset&contained=yes"
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = h.page(Method::GET, &case, &session, None).await.text();
+    assert!(page.contains("Passwords reset"));
+    assert!(page.contains("contained: false → true"), "{page}");
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{case}/updates"),
+            &session,
+            Some(format!("csrf_token={csrf}&text=")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -20,6 +20,9 @@ async fn cross_tenant_matrix_over_pages(h: H) {
                 .unwrap_or_else(|_| panic!("{who} signs in")),
         ));
     }
+    let incident = h.incident("QAA", &w.lead.1, incident_body(true)).await;
+    let draft = h.incident("QAA", &w.lead.1, incident_body(false)).await;
+    let rx1_incident = h.incident("RX1", &w.foreign.1, incident_body(true)).await;
     let contact_form = "name=Kim+Lee&role=alert_contact&email=kim%40nhs.net&mobile=07700+900999";
     let cases: Vec<(Method, String, Option<&str>, [u16; 6])> = vec![
         (
@@ -71,6 +74,67 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             "/estate/exposure?cve=CVE-2017-0144".into(),
             None,
             [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/organisations/QAA/incidents".into(),
+            None,
+            [200, 200, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
+            "/organisations/QAA/incidents/new".into(),
+            None,
+            [403, 403, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
+            format!("/organisations/QAA/incidents/{incident}"),
+            None,
+            [200, 200, 200, 200, 403, 404],
+        ),
+        (
+            // A draft is the organisation's alone.
+            Method::GET,
+            format!("/organisations/QAA/incidents/{draft}"),
+            None,
+            [404, 404, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
+            format!("/organisations/QAA/incidents/{draft}/edit"),
+            None,
+            [404, 404, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
+            format!("/organisations/RX1/incidents/{rx1_incident}"),
+            None,
+            [200, 200, 404, 404, 404, 200],
+        ),
+        (
+            Method::GET,
+            "/incidents".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/incidents/{incident}"),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/organisations/QAA/incidents/{incident}/messages"),
+            Some("text=On+site+now"),
+            [403, 403, 303, 303, 403, 404],
+        ),
+        (
+            Method::POST,
+            format!("/incidents/{incident}/messages"),
+            Some("text=Briefed&internal=yes"),
+            [303, 403, 403, 403, 403, 403],
         ),
         (
             Method::GET,
