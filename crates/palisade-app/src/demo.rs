@@ -3,6 +3,8 @@
 //! contacts, and one sign-in per role. Names and codes are made up but shaped like the real ones;
 //! the same codes come out every time, so running the demo twice changes nothing.
 
+mod incidents;
+
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::alert::{AlertInput, ProductInput};
 use palisade_domain::assessment::{Facts, StatusInputs, decide_status, evaluate};
@@ -400,6 +402,8 @@ impl App {
         let assessments = self.seed_assessments(lead_org).await?;
         progress("adding product lifecycles and an inventory");
         self.seed_estate(&actor, lead_org).await?;
+        progress("reporting incidents");
+        self.seed_incidents(&actor, lead_org, CARE_GROUP).await?;
         Ok(DemoReport {
             organisations,
             sign_ins,

@@ -457,10 +457,38 @@ async fn demo_is_safe_to_run_twice() {
         .as_f64()
         .unwrap();
     assert!((70.0..=82.0).contains(&care), "adult social care: {care}");
+    // Incidents in several states: notified and triaged, a draft, closed, a clock running.
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM incidents").await, 4);
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM incidents WHERE status = 'draft'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM incidents WHERE status = 'closed'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM incidents WHERE status = 'investigating' AND reported_late = 1"
+        )
+        .await,
+        1
+    );
     let seeded = [
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",
         "SELECT COUNT(*) FROM outbox",
+        "SELECT COUNT(*) FROM incidents",
+        "SELECT COUNT(*) FROM incident_entries",
         // Running it again writes nothing, so it records nothing either.
         "SELECT COUNT(*) FROM audit_log",
     ];
