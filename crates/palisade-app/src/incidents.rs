@@ -753,7 +753,7 @@ impl App {
                     None
                 }
                 Ok(email) => match self.national_person(&email).await? {
-                    Some(id) => Some(Some(id)),
+                    Some(id) => Some(Some((id, email.as_str().to_string()))),
                     None => {
                         e.push("assignee", "is not an active member of the national team");
                         None
@@ -778,8 +778,12 @@ impl App {
             state.severity = Some(s);
         }
         if let Some(a) = assignee {
-            change("assignee_id", json!(state.assignee_id), json!(a));
-            state.assignee_id = a;
+            // Recorded by email, as people read it.
+            let after = a.as_ref().map(|(_, email)| email.clone());
+            if a.as_ref().map(|(id, _)| *id) != state.assignee_id {
+                change("assignee", json!(record.assignee), json!(after));
+            }
+            state.assignee_id = a.map(|(id, _)| id);
         }
         if let Some(codes) = shared_with {
             change("shared_with", json!(state.shared_with), json!(codes));

@@ -410,6 +410,11 @@ async fn the_national_team_triages_with_notes_the_organisation_never_sees(h: H) 
         kinds(&all),
         ["notification", "triage", "note", "message", "message"]
     );
+    assert_eq!(
+        all["updates"][1]["changes"]["assignee"],
+        json!([null, "analyst@x.nhs.uk"]),
+        "the assignee is recorded as people read it"
+    );
 
     // The board's filters.
     let count = |q: &'static str| {
