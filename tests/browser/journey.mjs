@@ -266,6 +266,57 @@ try {
   check('the acknowledged response is in progress', (await page.textContent('main')).includes('In progress'));
   await axe(page, 'lead: response acknowledged');
   await visit(page, alertPath, 'lead: alert');
+
+  // The lead reports an incident: the form says what the grade means before anything is sent.
+  await visit(page, '/organisations/R41/incidents', 'lead: incidents');
+  check('the demo incidents are listed', (await page.textContent('main')).includes('Ransomware on the imaging archive'));
+  await visit(page, '/organisations/R41/incidents/new', 'lead: report an incident');
+  await page.fill('#title', 'Denial of service on the patient portal');
+  await page.click('button[value=notify]');
+  check('an empty report names what is missing', (await page.isVisible('.nhsuk-error-summary a[href="#description"]'))
+    && (await page.isVisible('.nhsuk-error-summary a[href="#aware_at"]')));
+  await axe(page, 'lead: incident report errors');
+  await page.fill('#description', 'The portal has been flooded with requests since 07:00.');
+  await page.selectOption('#kind', 'denial_of_service');
+  await page.fill('#started_at', '2025-06-14T07:00');
+  await page.fill('#aware_at', '2025-06-14T07:30');
+  await page.check('#cia-availability');
+  await page.selectOption('#likelihood', 'occurred');
+  await page.selectOption('#impact', 'adverse');
+  await page.fill('#systems', 'Patient portal');
+  await page.click('button[value=check]');
+  const meaning = await page.textContent('main');
+  check('checking the grade says what must be reported', meaning.includes('Reportable under the network and information systems rules')
+    && meaning.includes('Not reportable to the data regulator'));
+  await axe(page, 'lead: incident grade checked');
+  await page.click('button[value=notify]');
+  await page.waitForURL(/\/incidents\/INC-\d+$/);
+  const caseText = await page.textContent('main');
+  check('the notified case shows its late clocks', caseText.includes('Notified') && caseText.includes('Late by'));
+  await axe(page, 'lead: incident case');
+  await page.fill('#text', 'Traffic filtering is in place at the provider.');
+  await page.check('#update-contained');
+  await page.click('form[action$="/updates"] button[type=submit]');
+  check('an update is added to the timeline', (await page.textContent('main')).includes('Traffic filtering is in place'));
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+
+  // The national team's board, a case and its triage.
+  await signIn(page, 'admin@example.nhs.uk');
+  await visit(page, '/incidents', 'admin: incident board');
+  check('the board lists notified incidents only', (await page.textContent('main')).includes('Denial of service on the patient portal')
+    && !(await page.textContent('main')).includes('Suspicious sign-ins'));
+  await visit(page, '/incidents?late=yes&open=yes', 'admin: late open incidents');
+  await page.click('main a:has-text("Denial of service on the patient portal")');
+  await axe(page, 'admin: incident case');
+  await page.selectOption('#severity', 'medium');
+  await page.fill('#assignee', 'analyst@example.nhs.uk');
+  await page.fill('#note', 'Provider confirms filtering.');
+  await page.click('form[action$="/triage"] button[type=submit]');
+  const triaged = await page.textContent('main');
+  check('triage records severity and assignee', triaged.includes('analyst@example.nhs.uk') && triaged.includes('Triaged'));
+  await axe(page, 'admin: incident triaged');
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
   await page.waitForURL(base + '/sign-in');
