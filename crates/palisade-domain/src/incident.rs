@@ -347,6 +347,36 @@ impl GradingRules {
     }
 }
 
+impl GradingRules {
+    /// When the next warning falls due: the earliest instant a running clock passes a threshold
+    /// it has not been warned at (nor at a later one). None when no warning is left to send.
+    pub fn next_warning_at(&self, clocks: &[Clock], sent: &[String]) -> Option<i64> {
+        clocks
+            .iter()
+            .filter(|c| c.running())
+            .filter_map(|c| {
+                let (start, due) = (c.started_at?, c.due_at?);
+                self.warn_at_percent
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        !self
+                            .warn_at_percent
+                            .iter()
+                            .filter(|q| **q >= *p)
+                            .any(|q| sent.contains(&warning_key(c.name, *q)))
+                    })
+                    .map(|p| {
+                        // The first whole second at which p% has gone (rounded up).
+                        let span = (due - start) * i64::from(p);
+                        start + span.div_euclid(100) + i64::from(span.rem_euclid(100) != 0)
+                    })
+                    .min()
+            })
+            .min()
+    }
+}
+
 /// How a sent warning is remembered.
 pub fn warning_key(clock: ClockName, percent: u8) -> String {
     format!("{}@{percent}", clock.as_str())
@@ -794,6 +824,35 @@ mod tests {
             r.warnings_due(&clocks, &[], at(60)).is_empty(),
             "met clocks never warn"
         );
+    }
+
+    #[test]
+    fn the_next_warning_is_the_earliest_threshold_not_yet_warned() {
+        let r = GradingRules::default();
+        let g = r.grade(&GradeFacts {
+            nis_scope: false,
+            ..facts(4, 4)
+        });
+        let d = Reports {
+            aware_at: AWARE,
+            ..Reports::default()
+        };
+        let clocks = r.clocks(&g, &d, AWARE);
+        assert_eq!(r.next_warning_at(&clocks, &[]), Some(AWARE + 36 * 3600));
+        let sent = vec![warning_key(ClockName::Regulator, 50)];
+        assert_eq!(
+            r.next_warning_at(&clocks, &sent),
+            Some(AWARE + 57 * 3600 + 36 * 60)
+        );
+        let percent_gone_then = clocks[0].percent_gone(AWARE + 57 * 3600 + 36 * 60);
+        assert_eq!(percent_gone_then, 80);
+        let all = vec![warning_key(ClockName::Regulator, 80)];
+        assert_eq!(r.next_warning_at(&clocks, &all), None);
+        let met = Reports {
+            notified_at: Some(AWARE + 60),
+            ..d
+        };
+        assert_eq!(r.next_warning_at(&r.clocks(&g, &met, AWARE), &[]), None);
     }
 
     fn input() -> IncidentInput {
