@@ -205,8 +205,9 @@ enum Outcome {
     GaveUp,
 }
 
-/// Runs until `stop` turns true: escalates late responses, then delivers whatever is due, and
-/// sleeps when there is nothing left. Errors are logged and the loop goes on.
+/// Runs until `stop` turns true: escalates late responses and warns of incident clocks, then
+/// delivers whatever is due, and sleeps when there is nothing left. Errors are logged and the
+/// loop goes on.
 pub async fn run_worker(
     app: App,
     couriers: Vec<Arc<dyn Courier>>,
@@ -216,6 +217,9 @@ pub async fn run_worker(
     loop {
         if let Err(e) = app.escalate_late().await {
             tracing::error!(error = %e, "escalating late responses failed");
+        }
+        if let Err(e) = app.warn_incident_clocks().await {
+            tracing::error!(error = %e, "warning of incident clocks failed");
         }
         let mut busy = false;
         if !couriers.is_empty() {

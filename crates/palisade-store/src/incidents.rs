@@ -5,7 +5,7 @@
 use crate::audit::append;
 use crate::db::{Arg, Sql};
 use crate::error::corrupt;
-use crate::{Result, SqlStore, Stamp, StoreError};
+use crate::{Notice, Result, SqlStore, Stamp, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::incident::{
@@ -32,6 +32,8 @@ pub struct IncidentState {
     pub closed_at: Option<i64>,
     pub next_due_at: Option<i64>,
     pub reported_late: bool,
+    /// When the next clock warning falls due.
+    pub next_warn_at: Option<i64>,
     pub severity: Option<Severity>,
     pub assignee_id: Option<i64>,
     pub shared_with: Vec<String>,
@@ -196,14 +198,27 @@ pub trait IncidentStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<IncidentRecord>>;
 
-    /// Open notified incidents with a clock due, the soonest first (the warning worker's list).
-    async fn incidents_with_clocks(&self, limit: i64) -> Result<Vec<IncidentRecord>>;
+    /// Incidents with a clock warning due at `now`, the earliest first (the worker's list).
+    async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>>;
+
+    /// Writes the state after warnings (its `warnings_sent` and `next_warn_at`) and queues each
+    /// notice to the organisation's contacts, at `expected_revision`; the audit entry notes how
+    /// many messages were queued.
+    async fn warn_incident(
+        &self,
+        id: i64,
+        expected_revision: i64,
+        state: &IncidentState,
+        notices: &[Notice],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<u64>;
 }
 
 const SELECT: &str = "SELECT i.id, i.org_id, o.code AS org_code, o.name AS org_name, \
      o.org_type, o.region, i.status, i.fields, i.regulator_reportable, i.nis_reportable, \
      i.notified_at, i.full_report_at, i.final_report_at, i.contained_at, i.triaged_at, \
-     i.closed_at, i.next_due_at, i.reported_late, i.severity, i.assignee_id, \
+     i.closed_at, i.next_due_at, i.reported_late, i.next_warn_at, i.severity, i.assignee_id, \
      u.email AS assignee, i.shared_with, i.warnings_sent, i.revision, c.email AS created_by, \
      i.created_at, i.updated_at \
      FROM incidents i JOIN organisations o ON o.id = i.org_id \
@@ -229,6 +244,7 @@ struct Row {
     closed_at: Option<i64>,
     next_due_at: Option<i64>,
     reported_late: i64,
+    next_warn_at: Option<i64>,
     severity: Option<String>,
     assignee_id: Option<i64>,
     assignee: Option<String>,
@@ -274,6 +290,7 @@ impl TryFrom<Row> for IncidentRecord {
                 closed_at: r.closed_at,
                 next_due_at: r.next_due_at,
                 reported_late: r.reported_late != 0,
+                next_warn_at: r.next_warn_at,
                 severity: r
                     .severity
                     .map(|s| s.parse().map_err(|_| corrupt("incident severity", &s)))
@@ -337,6 +354,7 @@ fn columns(s: &IncidentState) -> Vec<(&'static str, Arg)> {
         ("closed_at", Arg::OptI64(s.closed_at)),
         ("next_due_at", Arg::OptI64(s.next_due_at)),
         ("reported_late", flag(s.reported_late)),
+        ("next_warn_at", Arg::OptI64(s.next_warn_at)),
         (
             "severity",
             Arg::OptText(s.severity.map(|v| v.as_str().to_string())),
@@ -575,16 +593,98 @@ impl IncidentStore for SqlStore {
         })
     }
 
-    async fn incidents_with_clocks(&self, limit: i64) -> Result<Vec<IncidentRecord>> {
+    async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE i.next_due_at IS NOT NULL AND i.status <> 'closed' \
-             ORDER BY i.next_due_at LIMIT $1"
+            "{SELECT} WHERE i.next_warn_at <= $1 ORDER BY i.next_warn_at, i.id LIMIT $2"
         )))
+        .bind(now)
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(IncidentRecord::try_from).collect()
     }
+
+    async fn warn_incident(
+        &self,
+        id: i64,
+        expected_revision: i64,
+        state: &IncidentState,
+        notices: &[Notice],
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let before = read(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        if before.revision != expected_revision {
+            // Changed since it was read: the next round reads it again.
+            return Ok(0);
+        }
+        let mut sql = Sql::new("UPDATE incidents SET revision = revision + 1, updated_at = ");
+        sql.i64(stamp.at);
+        for (name, value) in columns(state) {
+            sql.push(", ").push(name).push(" = ").arg(value);
+        }
+        sql.push(" WHERE id = ").i64(id);
+        sql.execute(&mut tx).await?;
+        let mut queued = 0;
+        for n in notices {
+            queued += queue_to_org(&mut tx, before.org_id, n, stamp.at).await?;
+        }
+        if let serde_json::Value::Object(m) = &mut audit.summary {
+            m.insert("messages".into(), queued.into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+}
+
+/// Queues `notice` to every contact of the organisation: an email to each who takes email, a
+/// text to each with a mobile number who takes texts. A message already queued under its key is
+/// not queued again.
+async fn queue_to_org(
+    conn: &mut AnyConnection,
+    org_id: OrgId,
+    notice: &Notice,
+    at: i64,
+) -> Result<u64> {
+    let mut queued = 0;
+    for (channel, body) in [("email", &notice.email_body), ("sms", &notice.sms_body)] {
+        let Some(body) = body else { continue };
+        let (to, only) = if channel == "email" {
+            ("c.email", " AND c.alert_channels <> 'sms'")
+        } else {
+            (
+                "c.mobile",
+                " AND c.mobile IS NOT NULL AND c.mobile <> '' AND c.alert_channels <> 'email'",
+            )
+        };
+        let mut sql = Sql::new(
+            "INSERT INTO outbox (key, channel, recipient, subject, body, org_id, created_at, \
+             next_attempt_at) SELECT CAST(",
+        );
+        sql.text(&notice.key)
+            .push(" AS TEXT) || ':' || CAST(c.id AS TEXT) || ':")
+            .push(channel)
+            .push("', '")
+            .push(channel)
+            .push("', ")
+            .push(to)
+            .push(", ")
+            .text(&notice.subject)
+            .push(", ")
+            .text(body)
+            .push(", c.org_id, ")
+            .i64(at)
+            .push(", ")
+            .i64(at)
+            .push(" FROM contacts c WHERE c.org_id = ")
+            .i64(org_id)
+            .push(only)
+            .push(" ON CONFLICT (key) DO NOTHING");
+        queued += sql.execute(conn).await?;
+    }
+    Ok(queued)
 }
 
 #[cfg(test)]

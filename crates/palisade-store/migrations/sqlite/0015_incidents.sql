@@ -26,6 +26,8 @@ CREATE TABLE incidents (
     -- was made late: the board's "late" filter without computing clocks per row.
     next_due_at          INTEGER,
     reported_late        INTEGER NOT NULL DEFAULT 0,
+    -- When the next clock warning (at 50% or 80% of a clock's time) falls due.
+    next_warn_at         INTEGER,
     severity             TEXT,
     assignee_id          INTEGER REFERENCES users(id),
     -- JSON arrays: the organisation codes amber indicators are shared with, and the clock
@@ -41,6 +43,7 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_org ON incidents (org_id, id);
 CREATE INDEX incidents_notified ON incidents (notified_at, id) WHERE notified_at IS NOT NULL;
 CREATE INDEX incidents_next_due ON incidents (next_due_at) WHERE next_due_at IS NOT NULL;
+CREATE INDEX incidents_next_warn ON incidents (next_warn_at) WHERE next_warn_at IS NOT NULL;
 
 CREATE TABLE incident_entries (
     id                   INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -2,6 +2,7 @@
 //! and what each side sees.
 
 use crate::support::*;
+use palisade_store::AlertStore as _;
 
 /// The test clock's now: 2025-06-15T15:06:40Z.
 const NOW: i64 = 1_750_000_000;
@@ -550,4 +551,75 @@ async fn the_report_form_shows_the_grade_then_notifies(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+per_engine!(
+    running_clocks_warn_the_organisation_once_at_half_and_four_fifths,
+    running_clocks_warn_the_organisation_once_at_half_and_four_fifths_sqlite,
+    running_clocks_warn_the_organisation_once_at_half_and_four_fifths_postgres
+);
+
+async fn running_clocks_warn_the_organisation_once_at_half_and_four_fifths(h: H) {
+    let w = world(&h).await;
+    // A practice's draft (its one contact, the SIRO, takes email and texts), aware at NOW: only the regulator's 72-hour clock runs.
+    let mut body = incident_body(false);
+    body["started_at"] = json!(at(NOW - 3600));
+    body["aware_at"] = json!(at(NOW));
+    let reference = h.incident("A81001", &w.lead.1, body).await;
+    let incident_mail = |h: &H| {
+        let store = h.db.store.clone();
+        async move {
+            let all = store.outbox(false, 100).await.unwrap();
+            all.into_iter()
+                .filter(|m| m.key.starts_with("incident:"))
+                .map(|m| (m.channel, m.subject))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        h.app.warn_incident_clocks().await.unwrap(),
+        0,
+        "nothing due yet"
+    );
+    // 36 hours less a second: not yet half.
+    h.clock.advance(time::Duration::seconds(36 * 3600 - 1));
+    assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 0);
+    h.clock.advance(time::Duration::seconds(1));
+    assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 1);
+    assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 0, "once");
+    let sent = incident_mail(&h).await;
+    assert_eq!(sent.len(), 2, "an email and a text to the SIRO: {sent:?}");
+    assert!(
+        sent[0].1
+            == format!(
+                "{reference}: the report to the data regulator is due by 18 June 2025, 16:06 BST"
+            ),
+        "{sent:?}"
+    );
+    // Past 80% the second warning; notified then, nothing more.
+    h.clock.advance(time::Duration::hours(22));
+    assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 1);
+    assert_eq!(incident_mail(&h).await.len(), 4);
+    let uri = format!("/api/v1/organisations/A81001/incidents/{reference}/notify");
+    let r = send(&h, Method::POST, &uri, &w.lead.1, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    h.clock.advance(time::Duration::hours(20));
+    assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 0);
+    assert_eq!(incident_mail(&h).await.len(), 4);
+    let log = h
+        .api(
+            Method::GET,
+            "/api/v1/audit?per_page=200",
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    let warned = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "incident.warn")
+        .count();
+    assert_eq!(warned, 2);
 }

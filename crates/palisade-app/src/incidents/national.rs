@@ -1,0 +1,323 @@
+//! The national team's side of incidents: the triage board, triage, and messages and notes on
+//! the case.
+
+use super::*;
+use palisade_domain::people::Email;
+
+/// A national triage decision; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct TriageInput {
+    pub severity: Option<String>,
+    /// A national person's email; empty to unassign.
+    pub assignee: Option<String>,
+    pub status: Option<String>,
+    /// Organisation codes amber indicators are shared with.
+    pub shared_with: Option<Vec<String>>,
+    pub note: String,
+    pub expected_revision: Option<i64>,
+}
+
+/// The national board's filters as typed.
+#[derive(Debug, Clone, Default)]
+pub struct BoardQuery {
+    pub status: String,
+    pub kind: String,
+    pub severity: String,
+    /// At least this impact (a scale name).
+    pub impact: String,
+    /// `yes` or `no`.
+    pub reportable: String,
+    pub late: bool,
+    pub open: bool,
+    pub region: String,
+    pub org_type: String,
+    /// An email, or `me`.
+    pub assignee: String,
+}
+
+impl App {
+    /// The national triage board: every notified incident, filtered.
+    pub async fn incident_board(
+        &self,
+        actor: &Actor,
+        q: &BoardQuery,
+        page: PageRequest,
+    ) -> Result<Page<IncidentRecord>> {
+        actor.require(GlobalAction::ViewAllIncidents)?;
+        let filter = self.board_filter(actor, q).await?;
+        Ok(self
+            .store
+            .list_incidents(&Scope::All, &filter, page)
+            .await?)
+    }
+
+    async fn board_filter(&self, actor: &Actor, q: &BoardQuery) -> Result<IncidentFilter> {
+        let mut e = FieldErrors::default();
+        let reportable = match q.reportable.trim() {
+            "" => None,
+            "yes" | "true" => Some(true),
+            "no" | "false" => Some(false),
+            other => {
+                e.push("reportable", format!("'{other}' is not yes or no"));
+                None
+            }
+        };
+        let mut filter = IncidentFilter {
+            status: parse_opt(&mut e, "status", &q.status),
+            kind: parse_opt(&mut e, "kind", &q.kind),
+            severity: parse_opt::<Severity>(&mut e, "severity", &q.severity),
+            min_impact: parse_opt::<Impact>(&mut e, "impact", &q.impact)
+                .map(incident::Scale::score),
+            reportable,
+            late_at: q.late.then(|| self.now()),
+            open: q.open,
+            region: Some(q.region.trim().to_string()).filter(|r| !r.is_empty()),
+            org_type: parse_opt(&mut e, "type", &q.org_type),
+            ..IncidentFilter::default()
+        };
+        match q.assignee.trim() {
+            "" => {}
+            "me" => filter.assignee_id = Some(actor.user_id.unwrap_or(-1)),
+            email => match Email::parse("assignee", email) {
+                Ok(email) => {
+                    filter.assignee_id = Some(
+                        self.store
+                            .find_user_by_email(&email)
+                            .await?
+                            .map_or(-1, |u| u.id),
+                    )
+                }
+                Err(err) => e.0.push(err),
+            },
+        }
+        e.into_result()?;
+        Ok(filter)
+    }
+
+    /// The national team's triage: severity, assignee, status and sharing, with a note.
+    pub async fn triage_incident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        t: TriageInput,
+    ) -> Result<IncidentView> {
+        actor.require(GlobalAction::TriageIncidents)?;
+        let (org, record) = self.national_incident(actor, id).await?;
+        let now = self.now();
+        let mut e = FieldErrors::default();
+        let severity: Option<Severity> =
+            parse_opt(&mut e, "severity", t.severity.as_deref().unwrap_or(""));
+        let status: Option<IncidentStatus> =
+            parse_opt(&mut e, "status", t.status.as_deref().unwrap_or(""));
+        if status.is_some_and(|s| !IncidentStatus::TRIAGE.contains(&s)) {
+            e.push("status", "a notified incident cannot go back to draft");
+        }
+        let note = message_text("note", &t.note, false)?;
+        let assignee = match t.assignee.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(raw) => match Email::parse("assignee", raw) {
+                Err(err) => {
+                    e.0.push(err);
+                    None
+                }
+                Ok(email) => match self.national_person(&email).await? {
+                    Some(id) => Some(Some((id, email.as_str().to_string()))),
+                    None => {
+                        e.push("assignee", "is not an active member of the national team");
+                        None
+                    }
+                },
+            },
+        };
+        let shared_with = match &t.shared_with {
+            None => None,
+            Some(codes) => Some(self.org_codes(&mut e, codes).await?),
+        };
+        e.into_result()?;
+        let mut state = record.state.clone();
+        let mut changes = Map::new();
+        let mut change = |name: &str, before: Value, after: Value| {
+            if before != after {
+                changes.insert(name.into(), json!([before, after]));
+            }
+        };
+        if let Some(s) = severity {
+            change("severity", json!(state.severity), json!(s));
+            state.severity = Some(s);
+        }
+        if let Some(a) = assignee {
+            // Recorded by email, as people read it.
+            let after = a.as_ref().map(|(_, email)| email.clone());
+            if a.as_ref().map(|(id, _)| *id) != state.assignee_id {
+                change("assignee", json!(record.assignee), json!(after));
+            }
+            state.assignee_id = a.map(|(id, _)| id);
+        }
+        if let Some(codes) = shared_with {
+            change("shared_with", json!(state.shared_with), json!(codes));
+            state.shared_with = codes;
+        }
+        if let Some(s) = status {
+            change("status", json!(state.status), json!(s));
+            state.status = s;
+            match s {
+                IncidentStatus::Closed => state.closed_at = Some(now),
+                IncidentStatus::Reopened => state.closed_at = None,
+                IncidentStatus::Contained if state.contained_at.is_none() => {
+                    state.contained_at = Some(now)
+                }
+                _ => {}
+            }
+        }
+        if state.triaged_at.is_none() && (status.is_some() || severity.is_some()) {
+            state.triaged_at = Some(now);
+            if state.status == IncidentStatus::Notified {
+                change(
+                    "status",
+                    json!(state.status),
+                    json!(IncidentStatus::Triaged),
+                );
+                state.status = IncidentStatus::Triaged;
+            }
+        }
+        if changes.is_empty() && note.is_empty() {
+            return Err(AppError::invalid(
+                "note",
+                "nothing to record: change something or write a note",
+            ));
+        }
+        let state = self.derive(state, Self::nis_scope(&org.org), now);
+        let audit = self.incident_audit(
+            actor,
+            "incident.triage",
+            Some(id),
+            org.org.id,
+            Value::Object(changes.clone()),
+        );
+        let entry = NewEntry {
+            kind: EntryKind::Triage,
+            text: note,
+            changes,
+            report: None,
+            shared: false,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                t.expected_revision.unwrap_or(record.revision),
+                &state,
+                Some(entry),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+
+    /// The id of an active person holding a national role, by email.
+    async fn national_person(&self, email: &Email) -> Result<Option<i64>> {
+        let Some(user) = self.store.find_user_by_email(email).await? else {
+            return Ok(None);
+        };
+        let grants = self.store.grants_of(user.id, &Scope::All).await?;
+        Ok((user.active && grants.iter().any(|g| g.role.is_national())).then_some(user.id))
+    }
+
+    /// The organisations named, each known, as their canonical codes.
+    async fn org_codes(&self, e: &mut FieldErrors, raw: &[String]) -> Result<Vec<String>> {
+        let mut codes = Vec::new();
+        for (i, c) in raw.iter().enumerate() {
+            match OrgCode::parse(&format!("shared_with[{i}]"), c) {
+                Ok(code) if !codes.contains(&code) => codes.push(code),
+                Ok(_) => {}
+                Err(err) => e.0.push(err),
+            }
+        }
+        let known = self.store.orgs_by_codes(&codes).await?;
+        for c in &codes {
+            if !known.iter().any(|o| o.code == c.as_str()) {
+                e.push("shared_with", format!("no organisation has the code {c}"));
+            }
+        }
+        Ok(codes.into_iter().map(|c| c.as_str().to_string()).collect())
+    }
+
+    /// A message on the case: from the organisation (always seen by both sides), or from the
+    /// national team, as a message the organisation sees or a note it never does.
+    pub async fn add_incident_message(
+        &self,
+        actor: &Actor,
+        target: MessageTarget<'_>,
+        text: &str,
+        internal: bool,
+    ) -> Result<IncidentView> {
+        let (org, record, shared) = match target {
+            MessageTarget::Organisation { code, id } => {
+                let (org, record) = self
+                    .org_incident(actor, code, id, OrgAction::ReportIncidents)
+                    .await?;
+                if record.state.status == IncidentStatus::Draft {
+                    return Err(conflict("status", "notify the incident first"));
+                }
+                (org, record, true)
+            }
+            MessageTarget::National { id } => {
+                actor.require(GlobalAction::TriageIncidents)?;
+                let (org, record) = self.national_incident(actor, id).await?;
+                (org, record, !internal)
+            }
+        };
+        let text = message_text("text", text, true)?;
+        let now = self.now();
+        let kind = if shared {
+            EntryKind::Message
+        } else {
+            EntryKind::Note
+        };
+        let audit = self.incident_audit(
+            actor,
+            if shared {
+                "incident.message"
+            } else {
+                "incident.note"
+            },
+            Some(record.id),
+            org.org.id,
+            json!({ "length": text.chars().count() }),
+        );
+        let entry = NewEntry {
+            kind,
+            text,
+            changes: Map::new(),
+            report: None,
+            shared,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                record.id,
+                record.revision,
+                &record.state,
+                Some(entry),
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        self.view_of(actor, saved, &org).await
+    }
+}
+
+/// Which side writes a message.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageTarget<'a> {
+    Organisation { code: &'a str, id: i64 },
+    National { id: i64 },
+}
