@@ -259,3 +259,14 @@ pub(crate) async fn national_incident_message(
             .await?,
     ))
 }
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/incidents/{id}/regulator", tag = "incidents", params(("code" = String, Path), ("id" = String, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "What the regulator's form asks, to copy into its portal (no national notes)", body = RegulatorReportDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn regulator_report(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Json<RegulatorReportDto>> {
+    let v = s.app.incident(&actor, &code, id_of(&id)?).await?;
+    Ok(Json(v.into()))
+}

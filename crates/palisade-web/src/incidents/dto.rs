@@ -405,3 +405,95 @@ pub struct IncidentList {
     pub items: Vec<IncidentSummaryDto>,
     pub meta: crate::kit::envelope::ListMeta,
 }
+
+/// What a regulator's notification form asks, ready to copy into its own portal: who, what,
+/// when aware, when contained, data and people involved, the grade, actions taken, updates.
+/// National notes and triage are never in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegulatorReportDto {
+    pub reference: String,
+    pub organisation: RegulatorOrgDto,
+    /// Who reported it (an email), when known.
+    pub reported_by: Option<String>,
+    pub title: String,
+    pub kind: String,
+    pub description: String,
+    pub started_at: String,
+    pub aware_at: String,
+    pub notified_at: Option<String>,
+    pub contained: bool,
+    pub contained_at: Option<String>,
+    /// Confidentiality, integrity, availability: which were affected.
+    pub cia: Vec<String>,
+    pub personal_data: bool,
+    pub vulnerable_groups: bool,
+    pub people_affected: Option<i64>,
+    pub systems: Vec<String>,
+    pub grade: Option<GradeDto>,
+    pub not_reported_reason: Option<String>,
+    pub clocks: Vec<ClockDto>,
+    /// The organisation's updates in order: what it has done and learned.
+    pub updates: Vec<RegulatorUpdateDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegulatorOrgDto {
+    pub code: String,
+    pub name: String,
+    pub org_type: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegulatorUpdateDto {
+    pub at: String,
+    pub by: Option<String>,
+    pub text: String,
+    /// `full` or `final` when the update is that report.
+    pub report: Option<String>,
+}
+
+impl From<IncidentView> for RegulatorReportDto {
+    fn from(v: IncidentView) -> Self {
+        let updates = v
+            .entries
+            .iter()
+            .filter(|e| e.shared && matches!(e.kind, palisade_store::EntryKind::Update))
+            .map(|e| RegulatorUpdateDto {
+                at: rfc3339_millis(e.at),
+                by: e.by.clone(),
+                text: e.text.clone(),
+                report: e.report.map(|r| r.as_str().into()),
+            })
+            .collect();
+        let clocks = v.clocks.iter().map(Into::into).collect();
+        let r = v.record;
+        let s = r.state;
+        let f = s.fields;
+        Self {
+            reference: v.reference,
+            organisation: RegulatorOrgDto {
+                code: r.org_code,
+                name: r.org_name,
+                org_type: r.org_type.as_str().into(),
+            },
+            reported_by: r.created_by,
+            title: f.title,
+            kind: f.kind.as_str().into(),
+            description: f.description,
+            started_at: time(f.started_at),
+            aware_at: time(f.aware_at),
+            notified_at: rfc3339_opt(s.notified_at),
+            contained: f.contained,
+            contained_at: rfc3339_opt(s.contained_at),
+            cia: f.cia.iter().map(|c| c.as_str().to_string()).collect(),
+            personal_data: f.personal_data,
+            vulnerable_groups: f.vulnerable_groups,
+            people_affected: f.people_affected,
+            systems: f.systems,
+            grade: v.grade.map(Into::into),
+            not_reported_reason: f.not_reported_reason,
+            clocks,
+            updates,
+        }
+    }
+}

@@ -406,6 +406,8 @@ pub struct CasePage {
     pub base: String,
     pub back: String,
     pub back_text: String,
+    /// The regulator-ready report, on the organisation's address.
+    pub regulator_href: String,
     pub may_edit: bool,
     pub may_update: bool,
     pub national: bool,
@@ -448,6 +450,7 @@ pub(crate) fn case_page(
         base,
         back,
         back_text,
+        regulator_href: format!("{}/regulator", case_href(v)),
         may_edit: v.may_edit && !national_route,
         may_update: v.may_update && !national_route,
         national: v.national && national_route,
@@ -581,4 +584,33 @@ pub(crate) async fn message(
         .add_incident_message(&u.0.actor, target, &f.text, false)
         .await;
     after_step(&s, &u, (Some(&code), id), result).await
+}
+
+#[derive(Template)]
+#[template(path = "incident_regulator.html")]
+pub struct RegulatorPage {
+    pub l: Layout,
+    pub c: Case,
+    pub org_type: String,
+    pub reported_by: String,
+    pub back: String,
+}
+
+/// The case as the regulator's form asks for it, to print or copy: the organisation's own
+/// updates only, never the national team's notes.
+pub(crate) async fn regulator(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, String)>,
+) -> PageResult {
+    let mut v = s.app.incident(&u.0.actor, &code, id_of(&id)?).await?;
+    v.entries
+        .retain(|e| e.shared && e.kind == palisade_store::EntryKind::Update);
+    Ok(render(&RegulatorPage {
+        l: Layout::for_session(&u.0),
+        org_type: v.record.org_type.label().into(),
+        reported_by: v.record.created_by.clone().unwrap_or_default(),
+        back: case_href(&v),
+        c: case(&v),
+    }))
 }

@@ -407,6 +407,21 @@ async fn the_national_team_triages_with_notes_the_organisation_never_sees(h: H) 
         .api(Method::GET, &national, Some(&w.analyst.1), None)
         .await
         .json();
+    // The regulator's report holds the organisation's own updates, never the national notes.
+    let r = h
+        .api(Method::GET, &format!("{own}/regulator"), Some(lead), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let report = r.json();
+    assert_eq!(report["organisation"]["code"], "QAA");
+    assert_eq!(report["aware_at"], "2025-06-15T07:00:00Z");
+    assert_eq!(report["grade"]["regulator_reportable"], true);
+    assert_eq!(report["reported_by"], "lead@x.nhs.uk");
+    let text = report.to_string();
+    assert!(
+        !text.contains("supplier briefed") && !text.contains("Same strain"),
+        "{text}"
+    );
     assert_eq!(
         kinds(&all),
         ["notification", "triage", "note", "message", "message"]

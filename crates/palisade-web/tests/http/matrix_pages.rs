@@ -114,6 +114,12 @@ async fn cross_tenant_matrix_over_pages(h: H) {
         ),
         (
             Method::GET,
+            format!("/organisations/QAA/incidents/{incident}/regulator"),
+            None,
+            [200, 200, 200, 200, 403, 404],
+        ),
+        (
+            Method::GET,
             "/incidents".into(),
             None,
             [200, 200, 403, 403, 403, 403],

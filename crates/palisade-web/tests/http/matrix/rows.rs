@@ -777,6 +777,12 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
         .json(json!({"text": "Our supplier is on site."})),
         row(
             GET,
+            "/api/v1/organisations/{code}/incidents/{id}/regulator",
+            &["QAA", i],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            GET,
             "/api/v1/incidents",
             &[],
             [200, 200, 403, 403, 403, 403],
