@@ -16,6 +16,7 @@ pub mod framework;
 pub mod ident;
 pub mod incident;
 pub mod independent_audit;
+pub mod indicator;
 pub mod inventory;
 pub mod kev;
 pub mod org;
