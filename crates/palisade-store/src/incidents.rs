@@ -11,6 +11,7 @@ use palisade_domain::audit::AuditDraft;
 use palisade_domain::incident::{
     IncidentFields, IncidentKind, IncidentStatus, ReportStage, Severity,
 };
+use palisade_domain::indicator::{IndicatorType, Tlp};
 use palisade_domain::org::OrgType;
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{OrgId, Scope};
@@ -140,6 +141,28 @@ pub struct IncidentEntry {
     pub shared: bool,
 }
 
+/// An indicator of compromise on a case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRecord {
+    pub id: i64,
+    pub incident_id: i64,
+    pub indicator_type: IndicatorType,
+    pub value: String,
+    pub tlp: Tlp,
+    pub description: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+/// A new indicator, checked.
+#[derive(Debug, Clone)]
+pub struct NewIndicator {
+    pub indicator_type: IndicatorType,
+    pub value: String,
+    pub tlp: Tlp,
+    pub description: String,
+}
+
 /// The board's filters. Lists hold notified incidents only unless `drafts` (an organisation's
 /// own list).
 #[derive(Debug, Clone, Default)]
@@ -197,6 +220,21 @@ pub trait IncidentStore: Send + Sync {
         filter: &IncidentFilter,
         page: PageRequest,
     ) -> Result<Page<IncidentRecord>>;
+
+    /// Adds an indicator to the case (a repeat of one already there is a conflict).
+    async fn add_indicator(
+        &self,
+        incident_id: i64,
+        indicator: &NewIndicator,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<IndicatorRecord>;
+
+    /// The case's indicators, oldest first.
+    async fn incident_indicators(&self, incident_id: i64) -> Result<Vec<IndicatorRecord>>;
+
+    /// Indicators with this exact (canonical) value across every case, newest first.
+    async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>>;
 
     /// Incidents with a clock warning due at `now`, the earliest first (the worker's list).
     async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>>;
@@ -593,6 +631,64 @@ impl IncidentStore for SqlStore {
         })
     }
 
+    async fn add_indicator(
+        &self,
+        incident_id: i64,
+        i: &NewIndicator,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<IndicatorRecord> {
+        let mut tx = self.begin().await?;
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM incident_indicators WHERE incident_id = $1 AND type = $2 AND value = $3",
+        )
+        .bind(incident_id)
+        .bind(i.indicator_type.as_str())
+        .bind(i.value.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Err(StoreError::conflict(
+                "value",
+                "the case already has this indicator",
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incident_indicators (incident_id, type, value, tlp, description, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(incident_id)
+        .bind(i.indicator_type.as_str())
+        .bind(i.value.clone())
+        .bind(i.tlp.as_str())
+        .bind(i.description.clone())
+        .bind(stamp.user_id)
+        .bind(stamp.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = format!("{}/indicators/{id}", incident_reference(incident_id));
+        append(&mut tx, &audit).await?;
+        let row = indicators_where(&mut tx, "x.id = $1", id, 1).await?;
+        tx.commit().await?;
+        row.into_iter().next().ok_or(StoreError::NotFound)
+    }
+
+    async fn incident_indicators(&self, incident_id: i64) -> Result<Vec<IndicatorRecord>> {
+        let mut conn = self.read.acquire().await?;
+        indicators_where(&mut conn, "x.incident_id = $1", incident_id, i64::MAX).await
+    }
+
+    async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>> {
+        let rows: Vec<IndicatorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{INDICATOR_SELECT} WHERE x.value = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT $2"
+        )))
+        .bind(value.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE i.next_warn_at <= $1 ORDER BY i.next_warn_at, i.id LIMIT $2"
@@ -637,6 +733,61 @@ impl IncidentStore for SqlStore {
         tx.commit().await?;
         Ok(queued)
     }
+}
+
+const INDICATOR_SELECT: &str = "SELECT x.id, x.incident_id, x.type, x.value, x.tlp, \
+     x.description, u.email AS created_by, x.created_at FROM incident_indicators x \
+     LEFT JOIN users u ON u.id = x.created_by";
+
+#[derive(FromRow)]
+struct IndicatorRow {
+    id: i64,
+    incident_id: i64,
+    #[sqlx(rename = "type")]
+    kind: String,
+    value: String,
+    tlp: String,
+    description: String,
+    created_by: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<IndicatorRow> for IndicatorRecord {
+    type Error = StoreError;
+    fn try_from(r: IndicatorRow) -> Result<Self> {
+        Ok(IndicatorRecord {
+            id: r.id,
+            incident_id: r.incident_id,
+            indicator_type: r
+                .kind
+                .parse()
+                .map_err(|_| corrupt("indicator type", &r.kind))?,
+            tlp: r
+                .tlp
+                .parse()
+                .map_err(|_| corrupt("indicator TLP", &r.tlp))?,
+            value: r.value,
+            description: r.description,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        })
+    }
+}
+
+async fn indicators_where(
+    conn: &mut AnyConnection,
+    condition: &str,
+    value: i64,
+    limit: i64,
+) -> Result<Vec<IndicatorRecord>> {
+    let rows: Vec<IndicatorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{INDICATOR_SELECT} WHERE {condition} ORDER BY x.id LIMIT $2"
+    )))
+    .bind(value)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// Queues `notice` to every contact of the organisation: an email to each who takes email, a

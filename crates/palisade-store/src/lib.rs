@@ -33,7 +33,7 @@ pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use incidents::{
     EntryKind, IncidentEntry, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
-    NewEntry, incident_id, incident_reference,
+    IndicatorRecord, NewEntry, NewIndicator, incident_id, incident_reference,
 };
 pub use model::*;
 

@@ -19,9 +19,11 @@ use palisade_store::{
 };
 use serde_json::{Map, Value, json};
 
+mod indicators;
 mod national;
 mod warnings;
 
+pub use indicators::IndicatorMatch;
 pub use national::{BoardQuery, MessageTarget, TriageInput};
 
 /// An incident with everything its page and the API show.
@@ -34,6 +36,8 @@ pub struct IncidentView {
     pub clocks: Vec<Clock>,
     /// The timeline the caller may see (national notes for the national team only).
     pub entries: Vec<IncidentEntry>,
+    /// The case's indicators of compromise the caller may see under TLP.
+    pub indicators: Vec<palisade_store::IndicatorRecord>,
     /// The organisation may still change the draft and notify it.
     pub may_edit: bool,
     /// The organisation may append updates and answer messages.
@@ -235,6 +239,7 @@ impl App {
         let national = p.may_global(GlobalAction::ViewAllIncidents);
         let reporter = p.may(OrgAction::ReportIncidents, &org.ancestry);
         let entries = self.store.incident_entries(record.id, national).await?;
+        let indicators = self.visible_indicators(actor, &record, org).await?;
         let grade = record
             .state
             .fields
@@ -246,6 +251,7 @@ impl App {
             grade,
             clocks,
             entries,
+            indicators,
             may_edit: reporter && status == IncidentStatus::Draft,
             may_update: reporter && status != IncidentStatus::Draft,
             national,

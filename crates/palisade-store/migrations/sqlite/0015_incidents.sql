@@ -60,3 +60,20 @@ CREATE TABLE incident_entries (
     shared               INTEGER NOT NULL
 );
 CREATE INDEX incident_entries_incident ON incident_entries (incident_id, id);
+
+-- Indicators of compromise on a case, each with its TLP 2.0 marking.
+CREATE TABLE incident_indicators (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id          INTEGER NOT NULL REFERENCES incidents(id),
+    type                 TEXT    NOT NULL
+                         CHECK (type IN ('ipv4', 'ipv6', 'domain', 'url', 'email', 'sha256',
+                                         'sha1', 'md5')),
+    value                TEXT    NOT NULL,
+    tlp                  TEXT    NOT NULL
+                         CHECK (tlp IN ('clear', 'green', 'amber', 'amber+strict', 'red')),
+    description          TEXT    NOT NULL DEFAULT '',
+    created_by           INTEGER REFERENCES users(id),
+    created_at           INTEGER NOT NULL,
+    UNIQUE (incident_id, type, value)
+);
+CREATE INDEX incident_indicators_value ON incident_indicators (value);

@@ -270,3 +270,58 @@ pub(crate) async fn regulator_report(
     let v = s.app.incident(&actor, &code, id_of(&id)?).await?;
     Ok(Json(v.into()))
 }
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/indicators", tag = "incidents", params(("id" = String, Path)), request_body = IndicatorBody,
+    security(("bearer" = [])), responses((status = 201, body = IndicatorDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The case already has this indicator", body = ErrorBody), (status = 422, description = "Not a valid value of its type, or an unknown type or TLP", body = ErrorBody)))]
+pub(crate) async fn add_indicator(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<IndicatorBody>,
+) -> ApiResult<(StatusCode, Json<IndicatorDto>)> {
+    let i = s
+        .app
+        .add_incident_indicator(
+            &actor,
+            id_of(&id)?,
+            &b.indicator_type,
+            &b.value,
+            &b.tlp,
+            &b.description,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(i.into())))
+}
+
+/// `?value=`: the indicator to look for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IndicatorQuery {
+    /// An address, domain, URL, email address or file hash, in any case.
+    pub value: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "incidents", params(IndicatorQuery),
+    security(("bearer" = [])), responses((status = 200, description = "Every case holding the indicator, newest first (national team; at most 200)", body = IndicatorMatches), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn search_indicators(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<IndicatorQuery>,
+) -> ApiResult<Json<IndicatorMatches>> {
+    let found = s
+        .app
+        .search_indicators(&actor, q.value.as_deref().unwrap_or(""))
+        .await?;
+    Ok(Json(IndicatorMatches {
+        items: found
+            .into_iter()
+            .map(|m| IndicatorMatchDto {
+                incident: m.reference,
+                org_code: m.org_code,
+                org_name: m.org_name,
+                indicator: m.indicator.into(),
+            })
+            .collect(),
+    }))
+}

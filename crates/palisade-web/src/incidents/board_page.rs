@@ -217,3 +217,40 @@ pub(crate) async fn message(
         .await;
     after_step(&s, &u, (None, id), result).await
 }
+
+#[derive(Deserialize)]
+pub(crate) struct IndicatorForm {
+    #[serde(rename = "type", default)]
+    pub(crate) indicator_type: String,
+    #[serde(default)]
+    pub(crate) value: String,
+    #[serde(default)]
+    pub(crate) tlp: String,
+    #[serde(default)]
+    pub(crate) description: String,
+}
+
+pub(crate) async fn add_indicator(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<IndicatorForm>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    let added = s
+        .app
+        .add_incident_indicator(
+            &u.0.actor,
+            id,
+            &f.indicator_type,
+            &f.value,
+            &f.tlp,
+            &f.description,
+        )
+        .await;
+    let result = match added {
+        Ok(_) => s.app.national_incident_view(&u.0.actor, id).await,
+        Err(e) => Err(e),
+    };
+    after_step(&s, &u, (None, id), result).await
+}

@@ -304,6 +304,8 @@ pub struct IncidentDto {
     pub updated_at: String,
     /// The timeline, oldest first.
     pub updates: Vec<EntryDto>,
+    /// The indicators of compromise the caller may see under TLP.
+    pub indicators: Vec<IndicatorDto>,
 }
 
 impl From<IncidentView> for IncidentDto {
@@ -343,6 +345,7 @@ impl From<IncidentView> for IncidentDto {
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
             updates: v.entries.into_iter().map(Into::into).collect(),
+            indicators: v.indicators.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -496,4 +499,59 @@ impl From<IncidentView> for RegulatorReportDto {
             updates,
         }
     }
+}
+
+/// An indicator to add to a case.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IndicatorBody {
+    /// `ipv4`, `ipv6`, `domain`, `url`, `email`, `sha256`, `sha1` or `md5`.
+    #[serde(rename = "type")]
+    pub indicator_type: String,
+    pub value: String,
+    /// TLP 2.0: `clear`, `green`, `amber`, `amber+strict` or `red`.
+    pub tlp: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// An indicator of compromise.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorDto {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub indicator_type: String,
+    /// In canonical form (lower case where case does not matter).
+    pub value: String,
+    pub tlp: String,
+    pub description: String,
+    pub added_at: String,
+    pub added_by: Option<String>,
+}
+
+impl From<palisade_store::IndicatorRecord> for IndicatorDto {
+    fn from(i: palisade_store::IndicatorRecord) -> Self {
+        Self {
+            id: i.id,
+            indicator_type: i.indicator_type.as_str().into(),
+            value: i.value,
+            tlp: i.tlp.as_str().into(),
+            description: i.description,
+            added_at: time(i.created_at),
+            added_by: i.created_by,
+        }
+    }
+}
+
+/// A case holding the indicator searched for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorMatchDto {
+    pub incident: String,
+    pub org_code: String,
+    pub org_name: String,
+    pub indicator: IndicatorDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorMatches {
+    pub items: Vec<IndicatorMatchDto>,
 }

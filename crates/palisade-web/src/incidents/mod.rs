@@ -25,6 +25,8 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(triage_incident))
         .routes(routes!(national_incident_message))
+        .routes(routes!(add_indicator))
+        .routes(routes!(search_indicators))
 }
 
 pub(crate) fn pages() -> Router<AppState> {
@@ -45,4 +47,8 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/incidents/{id}", get(board_page::show))
         .route("/incidents/{id}/triage", post(board_page::triage))
         .route("/incidents/{id}/messages", post(board_page::message))
+        .route(
+            "/incidents/{id}/indicators",
+            post(board_page::add_indicator),
+        )
 }

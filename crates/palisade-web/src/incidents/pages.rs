@@ -419,6 +419,8 @@ pub struct CasePage {
     pub report_options: Options,
     pub severity_options: Options,
     pub status_options: Options,
+    pub indicator_type_options: Options,
+    pub tlp_options: Options,
 }
 
 pub(crate) fn case_page(
@@ -469,6 +471,8 @@ pub(crate) fn case_page(
         ),
         severity_options: severity_options("No change", ""),
         status_options: status_options("No change", &IncidentStatus::TRIAGE, ""),
+        indicator_type_options: indicator_type_options(),
+        tlp_options: tlp_options(),
     }
 }
 

@@ -119,6 +119,8 @@ pub struct Case {
     pub severity: String,
     pub assignee: String,
     pub shared_with: String,
+    /// Indicators the caller may see: type, value, TLP label, description.
+    pub indicators: Vec<(String, String, String, String)>,
 }
 
 pub(crate) fn status_tag(s: IncidentStatus) -> &'static str {
@@ -177,6 +179,18 @@ pub(crate) fn case(v: &IncidentView) -> Case {
             .unwrap_or_default(),
         assignee: r.assignee.clone().unwrap_or_default(),
         shared_with: s.shared_with.join(", "),
+        indicators: v
+            .indicators
+            .iter()
+            .map(|i| {
+                (
+                    i.indicator_type.label().to_string(),
+                    i.value.clone(),
+                    i.tlp.label().to_string(),
+                    i.description.clone(),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -280,4 +294,22 @@ pub(crate) fn cia_options(chosen: &[String]) -> Vec<Opt> {
             selected: chosen.iter().any(|x| x == c.as_str()),
         })
         .collect()
+}
+
+pub(crate) fn indicator_type_options() -> Options {
+    with_blank(
+        palisade_domain::indicator::IndicatorType::ALL,
+        "Choose the type",
+        |k| (k.as_str(), k.label()),
+        "",
+    )
+}
+
+pub(crate) fn tlp_options() -> Options {
+    with_blank(
+        palisade_domain::indicator::Tlp::ALL,
+        "Choose the marking",
+        |k| (k.as_str(), k.label()),
+        "",
+    )
 }

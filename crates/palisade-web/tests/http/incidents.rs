@@ -638,3 +638,123 @@ async fn running_clocks_warn_the_organisation_once_at_half_and_four_fifths(h: H)
         .count();
     assert_eq!(warned, 2);
 }
+
+per_engine!(
+    indicators_are_checked_shown_by_tlp_and_searched,
+    indicators_are_checked_shown_by_tlp_and_searched_sqlite,
+    indicators_are_checked_shown_by_tlp_and_searched_postgres
+);
+
+async fn indicators_are_checked_shown_by_tlp_and_searched(h: H) {
+    let w = world(&h).await;
+    let (admin, lead) = (w.admin.1.as_str(), w.lead.1.as_str());
+    let reference = h.incident("QAA", lead, incident_body(true)).await;
+    let uri = format!("/api/v1/incidents/{reference}/indicators");
+    for (body, status, field) in [
+        (
+            json!({"type": "hostname", "value": "a.example", "tlp": "red"}),
+            422,
+            "type",
+        ),
+        (
+            json!({"type": "ipv4", "value": "999.1.1.1", "tlp": "red"}),
+            422,
+            "value",
+        ),
+        (
+            json!({"type": "sha256", "value": "abc", "tlp": "red"}),
+            422,
+            "value",
+        ),
+        (
+            json!({"type": "ipv4", "value": "203.0.113.9", "tlp": "purple"}),
+            422,
+            "tlp",
+        ),
+    ] {
+        let r = send(&h, Method::POST, &uri, admin, body.clone()).await;
+        assert_eq!(r.status.as_u16(), status, "{body}: {}", r.text());
+        assert_eq!(r.json()["error"]["field"], field, "{body}");
+    }
+    let marked = [
+        ("ipv4", "203.0.113.9", "clear"),
+        ("domain", "EVIL.example.", "green"),
+        ("url", "https://evil.example/payload", "amber"),
+        ("email", "payroll@evil.example", "amber+strict"),
+        ("sha256", &"AB".repeat(32), "red"),
+    ];
+    for (kind, value, tlp) in marked {
+        let body = json!({"type": kind, "value": value, "tlp": tlp});
+        let r = send(&h, Method::POST, &uri, admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let again = json!({"type": "domain", "value": "evil.example", "tlp": "clear"});
+    let r = send(&h, Method::POST, &uri, admin, again).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "the same indicator twice");
+
+    let tlps = |v: Value| -> Vec<String> {
+        v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["tlp"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let own = format!("/api/v1/organisations/QAA/incidents/{reference}");
+    let seen = h.api(Method::GET, &own, Some(lead), None).await.json();
+    assert_eq!(
+        tlps(seen),
+        ["clear", "green", "amber", "amber+strict"],
+        "red is national only"
+    );
+    let all = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{reference}"),
+            Some(&w.analyst.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        tlps(all.clone()),
+        ["clear", "green", "amber", "amber+strict", "red"]
+    );
+    assert_eq!(all["indicators"][1]["value"], "evil.example");
+
+    // "Has anyone seen this?" in any case, for the national team only.
+    let search = |q: String| {
+        let h = &h;
+        let token = w.analyst.1.clone();
+        async move {
+            h.api(
+                Method::GET,
+                &format!("/api/v1/indicators?value={q}"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+    let r = search("Evil.Example.COM".replace("COM", "")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = search("EVIL.EXAMPLE".into()).await.json();
+    assert_eq!(r["items"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["items"][0]["incident"], reference.as_str());
+    assert_eq!(r["items"][0]["org_code"], "QAA");
+    let r = search("ab".repeat(32)).await.json();
+    assert_eq!(r["items"][0]["indicator"]["type"], "sha256");
+    let r = search("nothing.example".into()).await.json();
+    assert_eq!(r["items"], json!([]));
+    let r = search(String::new()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/indicators?value=evil.example",
+            Some(lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -807,5 +807,19 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
             [200, 403, 403, 403, 403, 403],
         )
         .json(json!({"text": "Liaising with the supplier", "internal": true})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/indicators",
+            &[i],
+            [201, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"type": "domain", "value": "evil.example", "tlp": "amber"})),
+        row(
+            GET,
+            "/api/v1/indicators",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        )
+        .query("value=evil.example"),
     ]
 }
