@@ -253,7 +253,89 @@ pub struct Reports {
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
 
+/// The longest clock the rules accept: a year, in hours and in days.
+pub const MAX_CLOCK_HOURS: i64 = 366 * 24;
+pub const MAX_CLOCK_DAYS: i64 = 366;
+
 impl GradingRules {
+    /// Refuses rules that make no sense, each fault under the name of its key: scores outside
+    /// 1 to 5, clocks that are not positive (or longer than a year), an initial NIS notification
+    /// due after the full report, and warning thresholds outside 1 to 99 or not strictly rising.
+    pub fn check(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        for (field, score) in [
+            ("regulator_min_likelihood", self.regulator_min_likelihood),
+            ("regulator_min_impact", self.regulator_min_impact),
+            ("nis_min_impact", self.nis_min_impact),
+            ("vulnerable_min_likelihood", self.vulnerable_min_likelihood),
+            ("vulnerable_min_impact", self.vulnerable_min_impact),
+        ] {
+            if !(1..=5).contains(&score) {
+                e.push(field, format!("must be a score from 1 to 5, not {score}"));
+            }
+        }
+        for (field, n, max, unit) in [
+            (
+                "regulator_hours",
+                self.regulator_hours,
+                MAX_CLOCK_HOURS,
+                "hours",
+            ),
+            (
+                "nis_initial_hours",
+                self.nis_initial_hours,
+                MAX_CLOCK_HOURS,
+                "hours",
+            ),
+            (
+                "nis_full_hours",
+                self.nis_full_hours,
+                MAX_CLOCK_HOURS,
+                "hours",
+            ),
+            (
+                "nis_final_days",
+                self.nis_final_days,
+                MAX_CLOCK_DAYS,
+                "days",
+            ),
+        ] {
+            if n <= 0 {
+                e.push(
+                    field,
+                    format!("must be a positive number of {unit}, not {n}"),
+                );
+            } else if n > max {
+                e.push(
+                    field,
+                    format!("must be at most {max} {unit} (a year), not {n}"),
+                );
+            }
+        }
+        if self.nis_full_hours > 0 && self.nis_initial_hours > self.nis_full_hours {
+            e.push(
+                "nis_initial_hours",
+                format!(
+                    "must not be more than nis_full_hours ({}): the initial notification comes before the full report",
+                    self.nis_full_hours
+                ),
+            );
+        }
+        let percents = &self.warn_at_percent;
+        if let Some(p) = percents.iter().find(|p| !(1..=99).contains(*p)) {
+            e.push(
+                "warn_at_percent",
+                format!("must hold percentages from 1 to 99, not {p}"),
+            );
+        } else if percents.windows(2).any(|w| w[0] >= w[1]) {
+            e.push(
+                "warn_at_percent",
+                format!("must rise without repeats, such as [50, 80], not {percents:?}"),
+            );
+        }
+        e.into_result()
+    }
+
     pub fn grade(&self, f: &GradeFacts<'_>) -> Grade {
         let (mut likelihood, mut impact) = (f.likelihood, f.impact);
         if f.vulnerable_groups {
@@ -950,5 +1032,124 @@ mod tests {
         assert_eq!(duration_text(59), "0 min");
         assert_eq!(duration_text(3600 + 5 * 60), "1 h 05 min");
         assert_eq!(duration_text(86_400 * 2 + 3600), "2 d 1 h 00 min");
+    }
+
+    fn faults(r: &GradingRules) -> Vec<String> {
+        match r.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.0.iter().map(|e| e.field.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_default_rules_pass_their_own_check() {
+        assert_eq!(GradingRules::default().check(), Ok(()));
+        let edges = GradingRules {
+            regulator_min_likelihood: 1,
+            nis_min_impact: 5,
+            regulator_hours: 1,
+            nis_initial_hours: 72,
+            nis_full_hours: 72,
+            nis_final_days: MAX_CLOCK_DAYS,
+            warn_at_percent: vec![1, 99],
+            ..GradingRules::default()
+        };
+        assert_eq!(
+            edges.check(),
+            Ok(()),
+            "equal NIS hours and the bounds are fine"
+        );
+        let quiet = GradingRules {
+            warn_at_percent: Vec::new(),
+            ..GradingRules::default()
+        };
+        assert_eq!(quiet.check(), Ok(()), "no thresholds: no warnings");
+    }
+
+    #[test]
+    fn scores_outside_the_scale_are_refused_by_name() {
+        let r = GradingRules {
+            regulator_min_likelihood: 0,
+            regulator_min_impact: 6,
+            nis_min_impact: 0,
+            vulnerable_min_likelihood: 9,
+            vulnerable_min_impact: 0,
+            ..GradingRules::default()
+        };
+        assert_eq!(
+            faults(&r),
+            [
+                "regulator_min_likelihood",
+                "regulator_min_impact",
+                "nis_min_impact",
+                "vulnerable_min_likelihood",
+                "vulnerable_min_impact"
+            ]
+        );
+        let e = r.check().unwrap_err();
+        assert_eq!(e.0[1].message, "must be a score from 1 to 5, not 6");
+    }
+
+    #[test]
+    fn clocks_must_be_positive_and_the_initial_notification_first() {
+        let r = GradingRules {
+            regulator_hours: 0,
+            nis_final_days: -1,
+            ..GradingRules::default()
+        };
+        assert_eq!(faults(&r), ["regulator_hours", "nis_final_days"]);
+        let r = GradingRules {
+            nis_initial_hours: 0,
+            nis_full_hours: -5,
+            ..GradingRules::default()
+        };
+        assert_eq!(
+            faults(&r),
+            ["nis_initial_hours", "nis_full_hours"],
+            "one fault each, not an ordering fault on top"
+        );
+        let r = GradingRules {
+            nis_initial_hours: 73,
+            ..GradingRules::default()
+        };
+        let e = r.check().unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].field, "nis_initial_hours");
+        assert!(e.0[0].message.contains("nis_full_hours (72)"), "{e}");
+        let r = GradingRules {
+            regulator_hours: MAX_CLOCK_HOURS + 1,
+            nis_final_days: i64::MAX,
+            ..GradingRules::default()
+        };
+        assert_eq!(
+            faults(&r),
+            ["regulator_hours", "nis_final_days"],
+            "no clock so long its due time overflows"
+        );
+    }
+
+    #[test]
+    fn warning_thresholds_must_be_percentages_rising_without_repeats() {
+        for (bad, message) in [
+            (
+                vec![80, 50],
+                "must rise without repeats, such as [50, 80], not [80, 50]",
+            ),
+            (
+                vec![50, 50],
+                "must rise without repeats, such as [50, 80], not [50, 50]",
+            ),
+            (vec![0, 50], "must hold percentages from 1 to 99, not 0"),
+            (vec![50, 100], "must hold percentages from 1 to 99, not 100"),
+        ] {
+            let r = GradingRules {
+                warn_at_percent: bad.clone(),
+                ..GradingRules::default()
+            };
+            let e = r.check().unwrap_err();
+            assert_eq!(e.0.len(), 1, "{bad:?}");
+            assert_eq!(e.0[0].field, "warn_at_percent");
+            assert_eq!(e.0[0].message, message);
+        }
     }
 }
