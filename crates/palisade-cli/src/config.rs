@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use palisade_app::AuthSettings;
 use palisade_app::delivery::{Courier, DeliverySettings};
 use palisade_delivery::{NotifyCourier, SmtpCourier};
+use palisade_domain::incident::GradingRules;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -62,7 +63,14 @@ struct FileConfig {
     sign_in_rate_limit_burst: Option<i64>,
     client_ip_header: Option<String>,
     metrics_token: Option<String>,
+    /// The `[incident_grading]` table: the rules that turn an incident's grade into duties and
+    /// deadlines. A key left out keeps its default. Set in the file only: the environment does
+    /// not reach into tables.
+    incident_grading: Option<GradingRules>,
 }
+
+/// File keys that hold a table, which no `PALISADE_<KEY>` variable sets.
+const TABLES: [&str; 1] = ["incident_grading"];
 
 /// The GOV.UK Notify service, unless configured otherwise.
 pub const DEFAULT_NOTIFY_URL: &str = "https://api.notifications.service.gov.uk";
@@ -156,6 +164,8 @@ pub struct Settings {
     pub rate_limits: palisade_web::RateLimits,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<palisade_web::Secret>,
+    /// The incident grading rules, checked.
+    pub incident_rules: GradingRules,
     auth: AuthSettings,
 }
 
@@ -194,6 +204,7 @@ impl Settings {
         }
         let vars: std::collections::HashMap<String, String> = file_keys()
             .into_iter()
+            .filter(|k| !TABLES.contains(&k.as_str()))
             .filter_map(|k| {
                 let var = format!("PALISADE_{}", k.to_ascii_uppercase());
                 env(&var).map(|v| (var, v.trim().to_string()))
@@ -209,6 +220,15 @@ impl Settings {
             .build()
             .and_then(config::Config::try_deserialize)
             .map_err(|e| anyhow::anyhow!("invalid configuration in {where_}: {e}"))?;
+        let incident_rules = fc.incident_grading.unwrap_or_default();
+        incident_rules.check().map_err(|errs| {
+            let faults: Vec<String> = errs
+                .0
+                .iter()
+                .map(|e| format!("incident_grading.{} {}", e.field, e.message))
+                .collect();
+            anyhow::anyhow!("{}", faults.join("; "))
+        })?;
         let d = AuthSettings::default();
         let positive = |name: &str, v: Option<i64>| match v {
             Some(n) if n <= 0 => Err(anyhow::anyhow!("{name} must be a positive number")),
@@ -425,6 +445,7 @@ impl Settings {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .map(palisade_web::Secret),
+            incident_rules,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {
@@ -660,5 +681,67 @@ mod tests {
             Settings::load(Some(&f), None, None).is_err(),
             "unknown keys are refused"
         );
+    }
+
+    #[test]
+    fn incident_grading_is_a_table_whose_missing_keys_keep_their_defaults() {
+        let dir = std::env::temp_dir().join(format!("palisade-cfg-grading-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("grading.toml");
+        let load = |toml: &str| {
+            std::fs::write(&f, toml).unwrap();
+            Settings::load_with(Some(&f), None, None, &|_: &str| None)
+        };
+        let none = |_: &str| None;
+        let d = Settings::load_with(None, None, None, &none).unwrap();
+        assert_eq!(d.incident_rules, GradingRules::default());
+        let s =
+            load("listen = \"127.0.0.1:9\"\n\n[incident_grading]\nregulator_hours = 48\n").unwrap();
+        assert_eq!(
+            s.incident_rules,
+            GradingRules {
+                regulator_hours: 48,
+                ..GradingRules::default()
+            }
+        );
+        let s = load("[incident_grading]\nwarn_at_percent = [25, 50, 90]\nnis_min_impact = 4\n")
+            .unwrap();
+        assert_eq!(
+            (
+                s.incident_rules.warn_at_percent,
+                s.incident_rules.nis_min_impact
+            ),
+            (vec![25, 50, 90], 4)
+        );
+        for (toml, key) in [
+            (
+                "warn_at_percent = [80, 50]",
+                "incident_grading.warn_at_percent",
+            ),
+            (
+                "regulator_min_impact = 0",
+                "incident_grading.regulator_min_impact",
+            ),
+            ("nis_final_days = 0", "incident_grading.nis_final_days"),
+            (
+                "nis_initial_hours = 96",
+                "incident_grading.nis_initial_hours",
+            ),
+            ("regulatr_hours = 48", "regulatr_hours"),
+            ("regulator_hours = \"soon\"", "regulator_hours"),
+            ("nis_min_impact = 300", "nis_min_impact"),
+        ] {
+            let e = load(&format!("[incident_grading]\n{toml}\n")).unwrap_err();
+            assert!(e.to_string().contains(key), "{toml}: {e}");
+        }
+        let env = |k: &str| (k == "PALISADE_INCIDENT_GRADING").then(|| "x".to_string());
+        assert_eq!(
+            Settings::load_with(None, None, None, &env)
+                .unwrap()
+                .incident_rules,
+            GradingRules::default(),
+            "the environment does not set the table"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

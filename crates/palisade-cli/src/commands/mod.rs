@@ -33,6 +33,7 @@ pub async fn open(settings: &Settings) -> Result<App> {
         .with_objects(settings.objects()?);
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
+    app.incident_rules = Arc::new(settings.incident_rules.clone());
     Ok(app)
 }
 
