@@ -139,6 +139,8 @@ pub struct UpdateInput {
     pub report: Option<String>,
     /// The organisation considers the incident over.
     pub closed: bool,
+    /// Why it is not reported, when a changed grade makes it reportable to no one.
+    pub not_reported_reason: Option<String>,
     pub expected_revision: Option<i64>,
 }
 
@@ -208,7 +210,11 @@ impl App {
                 .filter_map(|c| c.due_at)
                 .min()
         };
-        state.reported_late = clocks.iter().any(|c| c.met_at.is_some() && c.late);
+        // A closed incident keeps the lateness of a report it never made.
+        let closed = state.status == IncidentStatus::Closed;
+        state.reported_late = clocks
+            .iter()
+            .any(|c| c.late && (c.met_at.is_some() || closed));
         state.next_warn_at = if state.status == IncidentStatus::Closed {
             None
         } else {
@@ -570,6 +576,25 @@ impl App {
             Some(ReportStage::Final) => state.final_report_at = Some(now),
             None => {}
         }
+        if let Some(r) = u
+            .not_reported_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+        {
+            state.fields.not_reported_reason = Some(message_text("not_reported_reason", r, true)?);
+        }
+        // A grade lowered until no one must hear still needs its reason on the record.
+        let nis = Self::nis_scope(&org.org);
+        if let Some(g) = state.fields.grade(&self.incident_rules, nis)
+            && !g.regulator_reportable
+            && !g.nis_reportable
+            && state.fields.not_reported_reason.is_none()
+        {
+            return Err(AppError::invalid(
+                "not_reported_reason",
+                "is required: the new grade makes this incident reportable to no one, so say why",
+            ));
+        }
         let mut changes = changed_fields(&before, &state.fields);
         if u.closed {
             changes.insert(
@@ -579,7 +604,7 @@ impl App {
             state.status = IncidentStatus::Closed;
             state.closed_at = Some(now);
         }
-        let state = self.derive(state, Self::nis_scope(&org.org), now);
+        let state = self.derive(state, nis, now);
         let audit = self.incident_audit(
             actor,
             "incident.update",

@@ -164,15 +164,17 @@ impl App {
             match s {
                 IncidentStatus::Closed => state.closed_at = Some(now),
                 IncidentStatus::Reopened => state.closed_at = None,
-                IncidentStatus::Contained if state.contained_at.is_none() => {
-                    state.contained_at = Some(now)
+                IncidentStatus::Contained => {
+                    state.fields.contained = true;
+                    state.contained_at.get_or_insert(now);
                 }
                 _ => {}
             }
         }
         if state.triaged_at.is_none() && (status.is_some() || severity.is_some()) {
             state.triaged_at = Some(now);
-            if state.status == IncidentStatus::Notified {
+            // Triage moves a notified incident on, unless a status was chosen.
+            if status.is_none() && state.status == IncidentStatus::Notified {
                 change(
                     "status",
                     json!(state.status),

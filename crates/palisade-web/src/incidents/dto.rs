@@ -146,6 +146,8 @@ pub struct UpdateBody {
     /// The organisation considers the incident over.
     #[serde(default)]
     pub closed: bool,
+    /// Required when a changed grade makes the incident reportable to no one.
+    pub not_reported_reason: Option<String>,
     pub revision: Option<i64>,
 }
 
@@ -159,6 +161,7 @@ impl From<UpdateBody> for UpdateInput {
             systems: b.systems,
             report: b.report,
             closed: b.closed,
+            not_reported_reason: b.not_reported_reason,
             expected_revision: b.revision,
         }
     }
@@ -288,7 +291,11 @@ pub struct IncidentDto {
     pub people_affected: Option<i64>,
     pub systems: Vec<String>,
     pub not_reported_reason: Option<String>,
-    /// Null until both likelihood and impact are given.
+    /// As reported (null until given).
+    pub likelihood: Option<String>,
+    pub impact: Option<String>,
+    /// Null until both likelihood and impact are given. The grade counts an incident involving
+    /// vulnerable groups as at least `not_likely` x `minor`, so it may be above what was reported.
     pub grade: Option<GradeDto>,
     pub clocks: Vec<ClockDto>,
     pub notified_at: Option<String>,
@@ -332,6 +339,8 @@ impl From<IncidentView> for IncidentDto {
             people_affected: f.people_affected,
             systems: f.systems,
             not_reported_reason: f.not_reported_reason,
+            likelihood: f.likelihood.map(|l| l.as_str().into()),
+            impact: f.impact.map(|i| i.as_str().into()),
             grade: v.grade.map(Into::into),
             clocks: v.clocks.iter().map(Into::into).collect(),
             notified_at: rfc3339_opt(s.notified_at),

@@ -556,6 +556,7 @@ pub(crate) async fn add_update(
             "systems" => input.systems = v.lines().map(str::to_string).collect(),
             "report" => input.report = some(v),
             "closed" => input.closed = v == "yes",
+            "not_reported_reason" => input.not_reported_reason = some(v),
             "revision" => input.expected_revision = v.parse().ok(),
             _ => {}
         }

@@ -758,3 +758,79 @@ async fn indicators_are_checked_shown_by_tlp_and_searched(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+per_engine!(
+    later_changes_keep_the_record_honest,
+    later_changes_keep_the_record_honest_sqlite,
+    later_changes_keep_the_record_honest_postgres
+);
+
+async fn later_changes_keep_the_record_honest(h: H) {
+    let w = world(&h).await;
+    let (admin, lead) = (w.admin.1.as_str(), w.lead.1.as_str());
+    let reference = h.incident("QAA", lead, incident_body(true)).await;
+    let own = format!("/api/v1/organisations/QAA/incidents/{reference}");
+    let updates = format!("{own}/updates");
+    // Lowered until no one must hear: the reason is asked for, then kept.
+    let lower =
+        json!({"text": "Backups were intact", "likelihood": "not_occurred", "impact": "minor"});
+    let r = send(&h, Method::POST, &updates, lead, lower.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "not_reported_reason");
+    let mut reasoned = lower;
+    reasoned["not_reported_reason"] = json!("Nothing was taken or lost");
+    let r = send(&h, Method::POST, &updates, lead, reasoned).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let i = r.json();
+    assert_eq!(i["not_reported_reason"], "Nothing was taken or lost");
+    assert_eq!(
+        (i["likelihood"].clone(), i["impact"].clone()),
+        (json!("not_occurred"), json!("minor"))
+    );
+
+    // An explicit status is kept; contained by triage marks the incident contained.
+    let triage = format!("/api/v1/incidents/{reference}/triage");
+    let r = send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "notified", "severity": "low"}),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "notified", "{}", r.text());
+    let r = send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "contained"}),
+    )
+    .await;
+    assert_eq!(r.json()["contained"], true, "{}", r.text());
+
+    // Closed with its NIS full report never made: still late on the board.
+    let second = h.incident("QAA", lead, incident_body(true)).await;
+    h.clock.advance(time::Duration::hours(80));
+    let close = json!({"text": "Over", "closed": true});
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("/api/v1/organisations/QAA/incidents/{second}/updates"),
+        lead,
+        close,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let board = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents?late=true&status=closed",
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(board["meta"]["total"], 1, "{board}");
+    assert_eq!(board["items"][0]["reference"], second.as_str());
+}
