@@ -163,6 +163,24 @@ pub struct NewIndicator {
     pub description: String,
 }
 
+/// What the national figures are counted from: one notified incident.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct IncidentFacts {
+    pub kind: String,
+    pub likelihood: Option<i64>,
+    pub impact: Option<i64>,
+    pub org_type: String,
+    pub region: String,
+    pub regulator_reportable: i64,
+    pub nis_reportable: i64,
+    pub reported_late: i64,
+    pub aware_at: i64,
+    pub notified_at: i64,
+    pub triaged_at: Option<i64>,
+    pub contained_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
 /// The board's filters. Lists hold notified incidents only unless `drafts` (an organisation's
 /// own list).
 #[derive(Debug, Clone, Default)]
@@ -235,6 +253,9 @@ pub trait IncidentStore: Send + Sync {
 
     /// Indicators with this exact (canonical) value across every case, newest first.
     async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>>;
+
+    /// The facts of every incident notified in `[from, to)`, for the national figures.
+    async fn incident_facts(&self, from: i64, to: i64) -> Result<Vec<IncidentFacts>>;
 
     /// Incidents with a clock warning due at `now`, the earliest first (the worker's list).
     async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>>;
@@ -687,6 +708,19 @@ impl IncidentStore for SqlStore {
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn incident_facts(&self, from: i64, to: i64) -> Result<Vec<IncidentFacts>> {
+        Ok(sqlx::query_as(
+            "SELECT i.kind, i.likelihood, i.impact, o.org_type, o.region, i.regulator_reportable, \
+             i.nis_reportable, i.reported_late, i.aware_at, i.notified_at, i.triaged_at, \
+             i.contained_at, i.closed_at FROM incidents i JOIN organisations o ON o.id = i.org_id \
+             WHERE i.notified_at >= $1 AND i.notified_at < $2 ORDER BY i.notified_at, i.id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>> {

@@ -32,8 +32,8 @@ pub use alerts::{AlertSave, stale_alert};
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use incidents::{
-    EntryKind, IncidentEntry, IncidentFilter, IncidentRecord, IncidentState, IncidentStore,
-    IndicatorRecord, NewEntry, NewIndicator, incident_id, incident_reference,
+    EntryKind, IncidentEntry, IncidentFacts, IncidentFilter, IncidentRecord, IncidentState,
+    IncidentStore, IndicatorRecord, NewEntry, NewIndicator, incident_id, incident_reference,
 };
 pub use model::*;
 

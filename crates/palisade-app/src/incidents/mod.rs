@@ -19,10 +19,12 @@ use palisade_store::{
 };
 use serde_json::{Map, Value, json};
 
+mod figures;
 mod indicators;
 mod national;
 mod warnings;
 
+pub use figures::{Count, Duration, IncidentFigures};
 pub use indicators::IndicatorMatch;
 pub use national::{BoardQuery, MessageTarget, TriageInput};
 

@@ -3,6 +3,7 @@
 pub(crate) mod api;
 pub(crate) mod board_page;
 pub(crate) mod dto;
+pub(crate) mod figures;
 pub(crate) mod pages;
 pub(crate) mod view;
 
@@ -27,6 +28,8 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(national_incident_message))
         .routes(routes!(add_indicator))
         .routes(routes!(search_indicators))
+        .routes(routes!(figures::figures_api))
+        .routes(routes!(figures::figures_csv_api))
 }
 
 pub(crate) fn pages() -> Router<AppState> {
@@ -44,6 +47,7 @@ pub(crate) fn pages() -> Router<AppState> {
         .route(&format!("{org}/{{id}}/messages"), post(pages::message))
         .route(&format!("{org}/{{id}}/regulator"), get(pages::regulator))
         .route("/incidents", get(board_page::board))
+        .route("/incidents/figures", get(figures::figures_page))
         .route("/incidents/{id}", get(board_page::show))
         .route("/incidents/{id}/triage", post(board_page::triage))
         .route("/incidents/{id}/messages", post(board_page::message))

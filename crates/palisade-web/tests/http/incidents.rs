@@ -834,3 +834,88 @@ async fn later_changes_keep_the_record_honest(h: H) {
     assert_eq!(board["meta"]["total"], 1, "{board}");
     assert_eq!(board["items"][0]["reference"], second.as_str());
 }
+
+per_engine!(
+    national_figures_count_a_years_incidents,
+    national_figures_count_a_years_incidents_sqlite,
+    national_figures_count_a_years_incidents_postgres
+);
+
+async fn national_figures_count_a_years_incidents(h: H) {
+    let w = world(&h).await;
+    h.incident("QAA", &w.lead.1, incident_body(true)).await;
+    let mut minor = incident_body(true);
+    minor["likelihood"] = json!("not_likely");
+    minor["impact"] = json!("minor");
+    minor["not_reported_reason"] = json!("Contained at once");
+    h.incident("A81001", &w.lead.1, minor).await;
+    h.incident("QAA", &w.lead.1, incident_body(false)).await; // a draft: not counted
+    let analyst = w.analyst.1.as_str();
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents/figures?year=2025",
+            Some(analyst),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let f = r.json();
+    assert_eq!(f["total"], 2);
+    assert_eq!(f["reportable"], 1);
+    assert_eq!(f["reportable_percent"], 50);
+    let june = f["by_month"].as_array().unwrap()[5].clone();
+    assert_eq!(
+        june,
+        json!({"key": "2025-06", "label": "2025-06", "count": 2})
+    );
+    let notification = f["durations"][0].clone();
+    assert_eq!(notification["key"], "notification");
+    // Aware at 07:00, notified at the test clock's 15:06:40.
+    assert_eq!(notification["median_seconds"], 8 * 3600 + 6 * 60 + 40);
+    let types: Vec<&str> = f["by_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["icb", "gp_practice"], "in the register's order of types");
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents/figures?year=1999",
+            Some(analyst),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "year");
+    let csv = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents/figures.csv?year=2025",
+            Some(analyst),
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        csv.starts_with("section,key,label,count,median_seconds,p90_seconds\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("summary,total,Notified incidents,2,,\n"),
+        "{csv}"
+    );
+    let empty = h
+        .api(
+            Method::GET,
+            "/api/v1/incidents/figures?year=2024",
+            Some(analyst),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(empty["total"], 0);
+    assert_eq!(empty["reportable_percent"], Value::Null);
+}

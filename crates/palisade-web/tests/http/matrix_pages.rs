@@ -120,6 +120,12 @@ async fn cross_tenant_matrix_over_pages(h: H) {
         ),
         (
             Method::GET,
+            "/incidents/figures?year=2025".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
             "/incidents".into(),
             None,
             [200, 200, 403, 403, 403, 403],

@@ -821,5 +821,17 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
             [200, 200, 403, 403, 403, 403],
         )
         .query("value=evil.example"),
+        row(
+            GET,
+            "/api/v1/incidents/figures",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            GET,
+            "/api/v1/incidents/figures.csv",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        ),
     ]
 }
