@@ -319,6 +319,9 @@ try {
   const triaged = await page.textContent('main');
   check('triage records severity and assignee', triaged.includes('analyst@example.nhs.uk') && triaged.includes('Triaged'));
   await axe(page, 'admin: incident triaged');
+  await page.click('form[action$="/alert"] button[type=submit]');
+  await page.waitForURL(/\/alerts\/[^/]+\/edit$/);
+  check('a case drafts an alert with its title', (await page.inputValue('#title')).includes('Denial of service on the patient portal'));
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
   await page.waitForURL(base + '/sign-in');

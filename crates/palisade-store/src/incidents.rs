@@ -37,6 +37,8 @@ pub struct IncidentState {
     pub next_warn_at: Option<i64>,
     pub severity: Option<Severity>,
     pub assignee_id: Option<i64>,
+    /// The cyber alert drafted from the case.
+    pub alert_reference: Option<String>,
     pub shared_with: Vec<String>,
     pub warnings_sent: Vec<String>,
 }
@@ -199,6 +201,8 @@ pub struct IncidentFilter {
     pub region: Option<String>,
     pub org_type: Option<OrgType>,
     pub assignee_id: Option<i64>,
+    /// Only cases linked to this alert.
+    pub alert_reference: Option<String>,
     /// Open ones only (not closed).
     pub open: bool,
 }
@@ -254,6 +258,16 @@ pub trait IncidentStore: Send + Sync {
     /// Indicators with this exact (canonical) value across every case, newest first.
     async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>>;
 
+    /// Queues `notice` as texts to every contact with a mobile number of these organisations,
+    /// whatever channels they chose (the national relay), with its audit entry.
+    async fn queue_incident_texts(
+        &self,
+        org_ids: &[OrgId],
+        notice: &Notice,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<u64>;
+
     /// The facts of every incident notified in `[from, to)`, for the national figures.
     async fn incident_facts(&self, from: i64, to: i64) -> Result<Vec<IncidentFacts>>;
 
@@ -278,7 +292,7 @@ const SELECT: &str = "SELECT i.id, i.org_id, o.code AS org_code, o.name AS org_n
      o.org_type, o.region, i.status, i.fields, i.regulator_reportable, i.nis_reportable, \
      i.notified_at, i.full_report_at, i.final_report_at, i.contained_at, i.triaged_at, \
      i.closed_at, i.next_due_at, i.reported_late, i.next_warn_at, i.severity, i.assignee_id, \
-     u.email AS assignee, i.shared_with, i.warnings_sent, i.revision, c.email AS created_by, \
+     i.alert_reference, u.email AS assignee, i.shared_with, i.warnings_sent, i.revision, c.email AS created_by, \
      i.created_at, i.updated_at \
      FROM incidents i JOIN organisations o ON o.id = i.org_id \
      LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by";
@@ -306,6 +320,7 @@ struct Row {
     next_warn_at: Option<i64>,
     severity: Option<String>,
     assignee_id: Option<i64>,
+    alert_reference: Option<String>,
     assignee: Option<String>,
     shared_with: String,
     warnings_sent: String,
@@ -355,6 +370,7 @@ impl TryFrom<Row> for IncidentRecord {
                     .map(|s| s.parse().map_err(|_| corrupt("incident severity", &s)))
                     .transpose()?,
                 assignee_id: r.assignee_id,
+                alert_reference: r.alert_reference,
                 shared_with: json("incident sharing", &r.shared_with)?,
                 warnings_sent: json("incident warnings", &r.warnings_sent)?,
             },
@@ -419,6 +435,7 @@ fn columns(s: &IncidentState) -> Vec<(&'static str, Arg)> {
             Arg::OptText(s.severity.map(|v| v.as_str().to_string())),
         ),
         ("assignee_id", Arg::OptI64(s.assignee_id)),
+        ("alert_reference", Arg::OptText(s.alert_reference.clone())),
         ("shared_with", Arg::Text(text_json(&s.shared_with))),
         ("warnings_sent", Arg::Text(text_json(&s.warnings_sent))),
     ]
@@ -629,6 +646,9 @@ impl IncidentStore for SqlStore {
             if let Some(a) = filter.assignee_id {
                 sql.push(" AND i.assignee_id = ").i64(a);
             }
+            if let Some(a) = &filter.alert_reference {
+                sql.push(" AND i.alert_reference = ").text(a);
+            }
             if !count {
                 // Newest first; drafts (not yet notified) by when they were started.
                 sql.push(" ORDER BY COALESCE(i.notified_at, i.created_at) DESC, i.id DESC LIMIT ")
@@ -710,6 +730,26 @@ impl IncidentStore for SqlStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    async fn queue_incident_texts(
+        &self,
+        org_ids: &[OrgId],
+        notice: &Notice,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let mut queued = 0;
+        for org in org_ids {
+            queued += queue_to_org(&mut tx, *org, notice, stamp.at, true).await?;
+        }
+        if let serde_json::Value::Object(m) = &mut audit.summary {
+            m.insert("messages".into(), queued.into());
+        }
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
     async fn incident_facts(&self, from: i64, to: i64) -> Result<Vec<IncidentFacts>> {
         Ok(sqlx::query_as(
             "SELECT i.kind, i.likelihood, i.impact, o.org_type, o.region, i.regulator_reportable, \
@@ -758,7 +798,7 @@ impl IncidentStore for SqlStore {
         sql.execute(&mut tx).await?;
         let mut queued = 0;
         for n in notices {
-            queued += queue_to_org(&mut tx, before.org_id, n, stamp.at).await?;
+            queued += queue_to_org(&mut tx, before.org_id, n, stamp.at, false).await?;
         }
         if let serde_json::Value::Object(m) = &mut audit.summary {
             m.insert("messages".into(), queued.into());
@@ -825,13 +865,14 @@ async fn indicators_where(
 }
 
 /// Queues `notice` to every contact of the organisation: an email to each who takes email, a
-/// text to each with a mobile number who takes texts. A message already queued under its key is
-/// not queued again.
+/// text to each with a mobile number who takes texts (every one with a mobile number when
+/// `override_channels`, the relay). A message already queued under its key is not queued again.
 async fn queue_to_org(
     conn: &mut AnyConnection,
     org_id: OrgId,
     notice: &Notice,
     at: i64,
+    override_channels: bool,
 ) -> Result<u64> {
     let mut queued = 0;
     for (channel, body) in [("email", &notice.email_body), ("sms", &notice.sms_body)] {
@@ -841,7 +882,11 @@ async fn queue_to_org(
         } else {
             (
                 "c.mobile",
-                " AND c.mobile IS NOT NULL AND c.mobile <> '' AND c.alert_channels <> 'email'",
+                if override_channels {
+                    " AND c.mobile IS NOT NULL AND c.mobile <> ''"
+                } else {
+                    " AND c.mobile IS NOT NULL AND c.mobile <> '' AND c.alert_channels <> 'email'"
+                },
             )
         };
         let mut sql = Sql::new(

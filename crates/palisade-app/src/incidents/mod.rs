@@ -698,6 +698,7 @@ fn fresh_state(fields: IncidentFields) -> IncidentState {
         next_warn_at: None,
         severity: None,
         assignee_id: None,
+        alert_reference: None,
         shared_with: Vec::new(),
         warnings_sent: Vec::new(),
     }

@@ -33,6 +33,8 @@ pub struct BoardQuery {
     pub org_type: String,
     /// An email, or `me`.
     pub assignee: String,
+    /// Only the cases an alert was drafted from.
+    pub alert: String,
 }
 
 impl App {
@@ -73,6 +75,7 @@ impl App {
             open: q.open,
             region: Some(q.region.trim().to_string()).filter(|r| !r.is_empty()),
             org_type: parse_opt(&mut e, "type", &q.org_type),
+            alert_reference: Some(q.alert.trim().to_string()).filter(|a| !a.is_empty()),
             ..IncidentFilter::default()
         };
         match q.assignee.trim() {
@@ -322,4 +325,178 @@ impl App {
 pub enum MessageTarget<'a> {
     Organisation { code: &'a str, id: i64 },
     National { id: i64 },
+}
+
+/// The longest text the relay sends (one text message).
+const TEXT_MAX_CHARS: usize = crate::alerts::RELAY_MAX_CHARS;
+
+impl App {
+    /// Drafts a cyber alert from a case (national admins who manage alerts): its title, a
+    /// summary, and the indicators anyone may see (TLP:CLEAR and TLP:GREEN) carried over; the
+    /// case keeps the alert's reference, so the board finds the cases of an alert. The draft is
+    /// edited and published as any other.
+    pub async fn draft_alert_from_incident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        severity: Option<&str>,
+    ) -> Result<(IncidentView, palisade_store::AlertRecord)> {
+        actor.require(GlobalAction::ManageAlerts)?;
+        actor.require(GlobalAction::TriageIncidents)?;
+        let (org, record) = self.national_incident(actor, id).await?;
+        if let Some(a) = &record.state.alert_reference {
+            return Err(conflict(
+                "alert",
+                &format!("alert {a} was drafted from this case already"),
+            ));
+        }
+        let f = &record.state.fields;
+        let severity = match severity.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => s.to_string(),
+            None => match record.state.severity {
+                Some(Severity::Critical | Severity::High) => "high",
+                Some(Severity::Low) => "low",
+                _ => "medium",
+            }
+            .to_string(),
+        };
+        let shareable: Vec<String> = self
+            .store
+            .incident_indicators(id)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                i.tlp
+                    .visible_to(palisade_domain::indicator::Audience::Community)
+            })
+            .map(|i| {
+                format!(
+                    "- {} {} ({})",
+                    i.indicator_type.label(),
+                    i.value,
+                    i.tlp.label()
+                )
+            })
+            .collect();
+        let mut body = format!(
+            "A {} incident reported to the national team.",
+            f.kind.label().to_lowercase()
+        );
+        if !shareable.is_empty() {
+            body.push_str("\n\nIndicators of compromise:\n");
+            body.push_str(&shareable.join("\n"));
+        }
+        let input = palisade_domain::alert::AlertInput {
+            title: f.title.chars().take(200).collect(),
+            severity,
+            alert_type: "threat_bulletin".into(),
+            summary: format!(
+                "{}: check your systems for the signs below.",
+                f.kind.label()
+            ),
+            body,
+            ..palisade_domain::alert::AlertInput::default()
+        };
+        let alert = self
+            .create_alert_noting(
+                actor,
+                &input,
+                false,
+                Some(json!({ "incident": incident_reference(id) })),
+            )
+            .await?;
+        let state = IncidentState {
+            alert_reference: Some(alert.reference.clone()),
+            ..record.state.clone()
+        };
+        let mut changes = Map::new();
+        changes.insert("alert".into(), json!([Value::Null, alert.reference]));
+        let audit = self.incident_audit(
+            actor,
+            "incident.alert",
+            Some(id),
+            org.org.id,
+            json!({ "alert": alert.reference }),
+        );
+        let entry = NewEntry {
+            kind: EntryKind::Triage,
+            text: format!("Alert {} drafted from the case.", alert.reference),
+            changes,
+            report: None,
+            shared: false,
+        };
+        let saved = self
+            .store
+            .save_incident(
+                id,
+                record.revision,
+                &state,
+                Some(entry),
+                Stamp {
+                    at: self.now(),
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?;
+        Ok((self.view_of(actor, saved, &org).await?, alert))
+    }
+
+    /// Texts the contacts of the reporting organisation and of those named on the case, through
+    /// the national relay (whatever channels they chose). Returns how many texts were queued.
+    pub async fn text_incident_contacts(&self, actor: &Actor, id: i64, text: &str) -> Result<u64> {
+        actor.require(GlobalAction::TriageIncidents)?;
+        let (org, record) = self.national_incident(actor, id).await?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AppError::invalid("text", "is required"));
+        }
+        if text.chars().count() > TEXT_MAX_CHARS {
+            return Err(AppError::invalid(
+                "text",
+                format!("must be at most {TEXT_MAX_CHARS} characters (one text message)"),
+            ));
+        }
+        let mut org_ids = vec![org.org.id];
+        let codes: Vec<OrgCode> = record
+            .state
+            .shared_with
+            .iter()
+            .filter_map(|c| OrgCode::parse("code", c).ok())
+            .collect();
+        for o in self.store.orgs_by_codes(&codes).await? {
+            if !org_ids.contains(&o.id) {
+                org_ids.push(o.id);
+            }
+        }
+        let now = self.now();
+        // The same text twice in one second is one press of the button sent twice: queued once.
+        let digest = &crate::auth::sha256_hex(text)[..16];
+        let notice = palisade_store::Notice {
+            key: format!("incident:{id}:text:{now}:{digest}"),
+            subject: format!("{}: national relay", incident_reference(id)),
+            email_body: None,
+            sms_body: Some(text.to_string()),
+            sms_to_all: true,
+        };
+        let audit = self.incident_audit(
+            actor,
+            "incident.text",
+            Some(id),
+            org.org.id,
+            json!({ "organisations": org_ids.len() }),
+        );
+        Ok(self
+            .store
+            .queue_incident_texts(
+                &org_ids,
+                &notice,
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
+                audit,
+            )
+            .await?)
+    }
 }

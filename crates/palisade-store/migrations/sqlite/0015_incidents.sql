@@ -30,6 +30,8 @@ CREATE TABLE incidents (
     next_warn_at         INTEGER,
     severity             TEXT,
     assignee_id          INTEGER REFERENCES users(id),
+    -- The cyber alert drafted from the case, by its reference.
+    alert_reference      TEXT,
     -- JSON arrays: the organisation codes amber indicators are shared with, and the clock
     -- warnings sent (`clock@percent`).
     shared_with          TEXT    NOT NULL DEFAULT '[]',

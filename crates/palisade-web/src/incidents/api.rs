@@ -13,8 +13,8 @@ use palisade_app::AppError;
 use palisade_app::incidents::{BoardQuery, IncidentView, MessageTarget, TriageInput};
 use palisade_domain::page::PageRequest;
 use palisade_store::incident_id;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The incident a path names (`INC-000042` or `42`); anything else is not found.
 pub(crate) fn id_of(raw: &str) -> Result<i64, AppError> {
@@ -179,6 +179,8 @@ pub struct BoardParams {
     pub org_type: Option<String>,
     /// A national team member's email, or `me`.
     pub assignee: Option<String>,
+    /// Only the cases this alert was drafted from.
+    pub alert: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -197,6 +199,7 @@ impl BoardParams {
             region: t(&self.region),
             org_type: t(&self.org_type),
             assignee: t(&self.assignee),
+            alert: t(&self.alert),
         }
     }
 }
@@ -324,4 +327,68 @@ pub(crate) async fn search_indicators(
             })
             .collect(),
     }))
+}
+
+/// Drafting an alert from a case.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DraftAlertBody {
+    /// `high`, `medium`, `low` or `information_only`; by default from the case's national
+    /// severity.
+    pub severity: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftedAlert {
+    /// The new draft alert's reference.
+    pub alert: String,
+    pub incident: IncidentDto,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/alert", tag = "incidents", params(("id" = String, Path)), request_body = DraftAlertBody,
+    security(("bearer" = [])), responses((status = 201, description = "A draft alert with the case's title and its TLP:CLEAR and GREEN indicators", body = DraftedAlert), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "An alert was drafted from this case already", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn draft_alert(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DraftAlertBody>,
+) -> ApiResult<(StatusCode, Json<DraftedAlert>)> {
+    let (v, alert) = s
+        .app
+        .draft_alert_from_incident(&actor, id_of(&id)?, b.severity.as_deref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DraftedAlert {
+            alert: alert.reference,
+            incident: v.into(),
+        }),
+    ))
+}
+
+/// A text to the case's organisations.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TextBody {
+    /// At most 160 characters (one text message).
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextsQueued {
+    pub queued: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/text", tag = "incidents", params(("id" = String, Path)), request_body = TextBody,
+    security(("bearer" = [])), responses((status = 200, description = "Texts queued to every contact with a mobile number of the reporting organisation and those named on the case", body = TextsQueued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn text_contacts(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TextBody>,
+) -> ApiResult<Json<TextsQueued>> {
+    let queued = s
+        .app
+        .text_incident_contacts(&actor, id_of(&id)?, &b.text)
+        .await?;
+    Ok(Json(TextsQueued { queued }))
 }

@@ -37,6 +37,8 @@ pub(crate) struct BoardForm {
     pub(crate) org_type: String,
     #[serde(default)]
     pub(crate) assignee: String,
+    #[serde(default)]
+    pub(crate) alert: String,
     pub(crate) page: Option<u32>,
 }
 
@@ -75,6 +77,7 @@ pub(crate) async fn board(
         region: q.region.clone(),
         org_type: q.org_type.clone(),
         assignee: q.assignee.clone(),
+        alert: q.alert.clone(),
     };
     let page = PageRequest::new(q.page, None);
     // A filter that is not one: the whole board, with the error on the filter.
@@ -102,6 +105,7 @@ pub(crate) async fn board(
             ("region", &q.region),
             ("type", &q.org_type),
             ("assignee", &q.assignee),
+            ("alert", &q.alert),
         ],
     );
     let now = s.app.now();
@@ -249,6 +253,38 @@ pub(crate) async fn add_indicator(
         )
         .await;
     let result = match added {
+        Ok(_) => s.app.national_incident_view(&u.0.actor, id).await,
+        Err(e) => Err(e),
+    };
+    after_step(&s, &u, (None, id), result).await
+}
+
+pub(crate) async fn draft_alert(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    match s.app.draft_alert_from_incident(&u.0.actor, id, None).await {
+        Ok((_, alert)) => Ok(see_other(&format!("/alerts/{}/edit", alert.reference))),
+        Err(e) => after_step(&s, &u, (None, id), Err(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TextForm {
+    #[serde(default)]
+    pub(crate) text: String,
+}
+
+pub(crate) async fn text_contacts(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<TextForm>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    let result = match s.app.text_incident_contacts(&u.0.actor, id, &f.text).await {
         Ok(_) => s.app.national_incident_view(&u.0.actor, id).await,
         Err(e) => Err(e),
     };

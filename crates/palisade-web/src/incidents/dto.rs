@@ -306,6 +306,8 @@ pub struct IncidentDto {
     pub severity: Option<String>,
     pub assignee: Option<String>,
     pub shared_with: Vec<String>,
+    /// The cyber alert drafted from the case (national team only).
+    pub alert: Option<String>,
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -350,6 +352,7 @@ impl From<IncidentView> for IncidentDto {
             severity: s.severity.map(|x| x.as_str().into()),
             assignee: r.assignee,
             shared_with: s.shared_with,
+            alert: if v.national { s.alert_reference } else { None },
             revision: r.revision,
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),

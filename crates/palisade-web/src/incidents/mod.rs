@@ -27,6 +27,8 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(triage_incident))
         .routes(routes!(national_incident_message))
         .routes(routes!(add_indicator))
+        .routes(routes!(draft_alert))
+        .routes(routes!(text_contacts))
         .routes(routes!(search_indicators))
         .routes(routes!(figures::figures_api))
         .routes(routes!(figures::figures_csv_api))
@@ -55,4 +57,6 @@ pub(crate) fn pages() -> Router<AppState> {
             "/incidents/{id}/indicators",
             post(board_page::add_indicator),
         )
+        .route("/incidents/{id}/alert", post(board_page::draft_alert))
+        .route("/incidents/{id}/text", post(board_page::text_contacts))
 }

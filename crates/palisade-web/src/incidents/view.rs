@@ -119,6 +119,8 @@ pub struct Case {
     pub severity: String,
     pub assignee: String,
     pub shared_with: String,
+    /// The alert drafted from the case (national team only), or empty.
+    pub alert: String,
     /// Indicators the caller may see: type, value, TLP label, description.
     pub indicators: Vec<(String, String, String, String)>,
 }
@@ -179,6 +181,11 @@ pub(crate) fn case(v: &IncidentView) -> Case {
             .unwrap_or_default(),
         assignee: r.assignee.clone().unwrap_or_default(),
         shared_with: s.shared_with.join(", "),
+        alert: if v.national {
+            s.alert_reference.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         indicators: v
             .indicators
             .iter()

@@ -879,7 +879,11 @@ async fn national_figures_count_a_years_incidents(h: H) {
         .iter()
         .map(|c| c["key"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["icb", "gp_practice"], "in the register's order of types");
+    assert_eq!(
+        types,
+        ["icb", "gp_practice"],
+        "in the register's order of types"
+    );
     let r = h
         .api(
             Method::GET,
@@ -918,4 +922,108 @@ async fn national_figures_count_a_years_incidents(h: H) {
         .json();
     assert_eq!(empty["total"], 0);
     assert_eq!(empty["reportable_percent"], Value::Null);
+}
+
+per_engine!(
+    a_case_drafts_an_alert_and_texts_its_organisations,
+    a_case_drafts_an_alert_and_texts_its_organisations_sqlite,
+    a_case_drafts_an_alert_and_texts_its_organisations_postgres
+);
+
+async fn a_case_drafts_an_alert_and_texts_its_organisations(h: H) {
+    let w = world(&h).await;
+    let admin = w.admin.1.as_str();
+    let reference = h.incident("QAA", &w.lead.1, incident_body(true)).await;
+    let case = format!("/api/v1/incidents/{reference}");
+    for (kind, value, tlp) in [
+        ("domain", "c2.example", "clear"),
+        ("ipv4", "198.51.100.4", "red"),
+    ] {
+        let body = json!({"type": kind, "value": value, "tlp": tlp});
+        let r = send(&h, Method::POST, &format!("{case}/indicators"), admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let r = send(&h, Method::POST, &format!("{case}/alert"), admin, json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let drafted = r.json();
+    let alert = drafted["alert"].as_str().unwrap().to_string();
+    assert_eq!(drafted["incident"]["alert"], alert.as_str());
+    let a = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/alerts/{alert}"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let text = a.text();
+    assert!(
+        text.contains("c2.example"),
+        "a TLP:CLEAR indicator is carried over: {text}"
+    );
+    assert!(!text.contains("198.51.100.4"), "a TLP:RED one is not");
+    assert!(
+        !text.contains("QAA"),
+        "the alert does not name the reporting organisation"
+    );
+    let r = send(&h, Method::POST, &format!("{case}/alert"), admin, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let board = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents?alert={alert}"),
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(board["meta"]["total"], 1, "the alert's cases");
+    let own = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/organisations/QAA/incidents/{reference}"),
+            Some(&w.lead.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        own["alert"],
+        Value::Null,
+        "the organisation is not told of the draft"
+    );
+
+    // Texts to the reporting organisation and those named on the case.
+    let texts = format!("{case}/text");
+    let r = send(
+        &h,
+        Method::POST,
+        &texts,
+        admin,
+        json!({"text": "x".repeat(161)}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = send(
+        &h,
+        Method::POST,
+        &texts,
+        admin,
+        json!({"text": "Isolate PACS now"}),
+    )
+    .await;
+    assert_eq!(r.json()["queued"], 0, "QAA has no contacts: {}", r.text());
+    let share = json!({"shared_with": ["RX1", "A81001"]});
+    let r = send(&h, Method::POST, &format!("{case}/triage"), admin, share).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = send(
+        &h,
+        Method::POST,
+        &texts,
+        admin,
+        json!({"text": "Isolate PACS now"}),
+    )
+    .await;
+    assert_eq!(r.json()["queued"], 2, "{}", r.text());
 }

@@ -144,6 +144,12 @@ async fn cross_tenant_matrix_over_pages(h: H) {
         ),
         (
             Method::POST,
+            format!("/incidents/{incident}/text"),
+            Some("text=Isolate+PACS"),
+            [303, 403, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
             format!("/incidents/{incident}/messages"),
             Some("text=Briefed&internal=yes"),
             [303, 403, 403, 403, 403, 403],

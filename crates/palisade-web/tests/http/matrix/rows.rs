@@ -822,6 +822,20 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
         )
         .query("value=evil.example"),
         row(
+            POST,
+            "/api/v1/incidents/{id}/alert",
+            &[i],
+            [201, 403, 403, 403, 403, 403],
+        )
+        .json(json!({})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/text",
+            &[i],
+            [200, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"text": "Call the cyber desk now"})),
+        row(
             GET,
             "/api/v1/incidents/figures",
             &[],
