@@ -440,21 +440,19 @@ impl App {
             org.org.id,
             Value::Object(changes),
         );
-        let saved = self
-            .store
-            .save_incident(
-                id,
-                expected_revision.unwrap_or(record.revision),
-                &state,
-                None,
-                Stamp {
-                    at: now,
-                    user_id: actor.user_id,
-                },
+        self.save(
+            actor,
+            &org,
+            Save {
+                record: &record,
+                expected: expected_revision,
+                state,
+                entry: None,
                 audit,
-            )
-            .await?;
-        self.view_of(actor, saved, &org).await
+                at: now,
+            },
+        )
+        .await
     }
 
     /// Notifies a draft: the report to the regulators, meeting their first clocks.
@@ -493,21 +491,19 @@ impl App {
             org.org.id,
             json!({ "regulator_reportable": state.regulator_reportable, "nis_reportable": state.nis_reportable }),
         );
-        let saved = self
-            .store
-            .save_incident(
-                id,
-                expected_revision.unwrap_or(record.revision),
-                &state,
-                Some(notification_entry(&state)),
-                Stamp {
-                    at: now,
-                    user_id: actor.user_id,
-                },
+        self.save(
+            actor,
+            &org,
+            Save {
+                record: &record,
+                expected: expected_revision,
+                entry: Some(notification_entry(&state)),
+                state,
                 audit,
-            )
-            .await?;
-        self.view_of(actor, saved, &org).await
+                at: now,
+            },
+        )
+        .await
     }
 
     /// Appends the organisation's update to a notified incident.
@@ -621,21 +617,19 @@ impl App {
             report,
             shared: true,
         };
-        let saved = self
-            .store
-            .save_incident(
-                id,
-                u.expected_revision.unwrap_or(record.revision),
-                &state,
-                Some(entry),
-                Stamp {
-                    at: now,
-                    user_id: actor.user_id,
-                },
+        self.save(
+            actor,
+            &org,
+            Save {
+                record: &record,
+                expected: u.expected_revision,
+                state,
+                entry: Some(entry),
                 audit,
-            )
-            .await?;
-        self.view_of(actor, saved, &org).await
+                at: now,
+            },
+        )
+        .await
     }
 
     /// One of the organisation's incidents.
@@ -677,6 +671,44 @@ impl App {
             page,
             may_report,
         })
+    }
+}
+
+/// One change to an incident, as it is written.
+pub(super) struct Save<'a> {
+    pub record: &'a IncidentRecord,
+    /// The revision its author read; the one just read when none is given.
+    pub expected: Option<i64>,
+    pub state: IncidentState,
+    pub entry: Option<NewEntry>,
+    pub audit: palisade_domain::audit::AuditDraft,
+    pub at: i64,
+}
+
+impl App {
+    /// Writes the change with its timeline and audit entries, then answers the case as the
+    /// caller now sees it.
+    pub(super) async fn save(
+        &self,
+        actor: &Actor,
+        org: &OrgView,
+        s: Save<'_>,
+    ) -> Result<IncidentView> {
+        let saved = self
+            .store
+            .save_incident(
+                s.record.id,
+                s.expected.unwrap_or(s.record.revision),
+                &s.state,
+                s.entry,
+                Stamp {
+                    at: s.at,
+                    user_id: actor.user_id,
+                },
+                s.audit,
+            )
+            .await?;
+        self.view_of(actor, saved, org).await
     }
 }
 

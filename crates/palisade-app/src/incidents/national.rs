@@ -207,21 +207,19 @@ impl App {
             report: None,
             shared: false,
         };
-        let saved = self
-            .store
-            .save_incident(
-                id,
-                t.expected_revision.unwrap_or(record.revision),
-                &state,
-                Some(entry),
-                Stamp {
-                    at: now,
-                    user_id: actor.user_id,
-                },
+        self.save(
+            actor,
+            &org,
+            Save {
+                record: &record,
+                expected: t.expected_revision,
+                state,
+                entry: Some(entry),
                 audit,
-            )
-            .await?;
-        self.view_of(actor, saved, &org).await
+                at: now,
+            },
+        )
+        .await
     }
 
     /// The id of an active person holding a national role, by email.
@@ -302,21 +300,19 @@ impl App {
             report: None,
             shared,
         };
-        let saved = self
-            .store
-            .save_incident(
-                record.id,
-                record.revision,
-                &record.state,
-                Some(entry),
-                Stamp {
-                    at: now,
-                    user_id: actor.user_id,
-                },
+        self.save(
+            actor,
+            &org,
+            Save {
+                record: &record,
+                expected: None,
+                state: record.state.clone(),
+                entry: Some(entry),
                 audit,
-            )
-            .await?;
-        self.view_of(actor, saved, &org).await
+                at: now,
+            },
+        )
+        .await
     }
 }
 
@@ -425,21 +421,21 @@ impl App {
             report: None,
             shared: false,
         };
-        let saved = self
-            .store
-            .save_incident(
-                id,
-                record.revision,
-                &state,
-                Some(entry),
-                Stamp {
+        let v = self
+            .save(
+                actor,
+                &org,
+                Save {
+                    record: &record,
+                    expected: None,
+                    state,
+                    entry: Some(entry),
+                    audit,
                     at: self.now(),
-                    user_id: actor.user_id,
                 },
-                audit,
             )
             .await?;
-        Ok((self.view_of(actor, saved, &org).await?, alert))
+        Ok((v, alert))
     }
 
     /// Texts the contacts of the reporting organisation and of those named on the case, through
