@@ -640,16 +640,7 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations(h: 
     );
 
     // Every step is in the audit log.
-    let log = h
-        .api(Method::GET, "/api/v1/audit?per_page=200", Some(admin), None)
-        .await
-        .json();
-    let actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = h.audit_actions(admin).await;
     for a in [
         "alert.create",
         "alert.publish",
@@ -659,7 +650,10 @@ async fn alerts_publish_respond_in_order_and_stay_within_their_organisations(h: 
         "alert.remediation",
         "alert.close",
     ] {
-        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        assert!(
+            actions.iter().any(|x| x == a),
+            "{a} missing from {actions:?}"
+        );
     }
 }
 
@@ -858,19 +852,14 @@ async fn late_responses_escalate_once_to_the_siro_then_are_chased_and_relayed(h:
         "the same text in the same second is queued once"
     );
 
+    let actions = h.audit_actions(admin).await;
+    for a in ["alert.escalate", "alert.chase", "alert.relay"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
     let log = h
         .api(Method::GET, "/api/v1/audit?per_page=200", Some(admin), None)
         .await
         .json();
-    let actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    for a in ["alert.escalate", "alert.chase", "alert.relay"] {
-        assert!(actions.contains(&a), "{a}: {actions:?}");
-    }
     let escalation = log["items"]
         .as_array()
         .unwrap()

@@ -522,6 +522,20 @@ pub fn incident_body(notify: bool) -> Value {
 }
 
 impl H {
+    /// The actions of the newest 200 audit entries, newest first, as `token` reads the log.
+    pub async fn audit_actions(&self, token: &str) -> Vec<String> {
+        let log = self
+            .api(Method::GET, "/api/v1/audit?per_page=200", Some(token), None)
+            .await
+            .json();
+        log["items"]
+            .as_array()
+            .expect("an audit list")
+            .iter()
+            .map(|e| e["action"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Reports `body` for `code` as `token`, returning the incident's reference.
     pub async fn incident(&self, code: &str, token: &str, body: Value) -> String {
         let uri = format!("/api/v1/organisations/{code}/incidents");
