@@ -274,9 +274,10 @@ pub trait IncidentStore: Send + Sync {
     /// Incidents with a clock warning due at `now`, the earliest first (the worker's list).
     async fn incidents_to_warn(&self, now: i64, limit: i64) -> Result<Vec<IncidentRecord>>;
 
-    /// Writes the state after warnings (its `warnings_sent` and `next_warn_at`) and queues each
-    /// notice to the organisation's contacts, at `expected_revision`; the audit entry notes how
-    /// many messages were queued.
+    /// Writes the warnings sent and the next warning time (nothing else, and not the revision)
+    /// and queues each notice to the organisation's contacts, provided the incident is still at
+    /// `expected_revision`; the audit entry, written when there were notices, notes how many
+    /// messages were queued.
     async fn warn_incident(
         &self,
         id: i64,
@@ -525,7 +526,12 @@ impl IncidentStore for SqlStore {
         }
         let mut sql = Sql::new("UPDATE incidents SET revision = revision + 1, updated_at = ");
         sql.i64(at);
-        for (name, value) in columns(state) {
+        // The warnings sent are the warning worker's to write: a change read before a warning
+        // went out must not forget it.
+        for (name, value) in columns(state)
+            .into_iter()
+            .filter(|(name, _)| *name != "warnings_sent")
+        {
             sql.push(", ").push(name).push(" = ").arg(value);
         }
         sql.push(" WHERE id = ").i64(id);
@@ -789,13 +795,14 @@ impl IncidentStore for SqlStore {
             // Changed since it was read: the next round reads it again.
             return Ok(0);
         }
-        let mut sql = Sql::new("UPDATE incidents SET revision = revision + 1, updated_at = ");
-        sql.i64(stamp.at);
-        for (name, value) in columns(state) {
-            sql.push(", ").push(name).push(" = ").arg(value);
-        }
-        sql.push(" WHERE id = ").i64(id);
-        sql.execute(&mut tx).await?;
+        // Bookkeeping, not a change to the case: the revision people edit against stays, so a
+        // warning going out never makes someone's open form stale.
+        sqlx::query("UPDATE incidents SET warnings_sent = $1, next_warn_at = $2 WHERE id = $3")
+            .bind(text_json(&state.warnings_sent))
+            .bind(state.next_warn_at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let mut queued = 0;
         for n in notices {
             queued += queue_to_org(&mut tx, before.org_id, n, stamp.at, false).await?;
@@ -803,7 +810,9 @@ impl IncidentStore for SqlStore {
         if let serde_json::Value::Object(m) = &mut audit.summary {
             m.insert("messages".into(), queued.into());
         }
-        append(&mut tx, &audit).await?;
+        if !notices.is_empty() {
+            append(&mut tx, &audit).await?;
+        }
         tx.commit().await?;
         Ok(queued)
     }

@@ -99,7 +99,9 @@ impl App {
                         audit,
                     )
                     .await?;
-                warned += 1;
+                if !notices.is_empty() {
+                    warned += 1;
+                }
             }
             if (n as i64) < WARNING_BATCH {
                 return Ok(warned);

@@ -585,6 +585,9 @@ async fn running_clocks_warn_the_organisation_once_at_half_and_four_fifths(h: H)
         0,
         "nothing due yet"
     );
+    // What the lead's open page holds: a warning going out later must not make it stale.
+    let own = format!("/api/v1/organisations/A81001/incidents/{reference}");
+    let read = h.api(Method::GET, &own, Some(&w.lead.1), None).await.json();
     // 36 hours less a second: not yet half.
     h.clock.advance(time::Duration::seconds(36 * 3600 - 1));
     assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 0);
@@ -604,8 +607,15 @@ async fn running_clocks_warn_the_organisation_once_at_half_and_four_fifths(h: H)
     h.clock.advance(time::Duration::hours(22));
     assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 1);
     assert_eq!(incident_mail(&h).await.len(), 4);
-    let uri = format!("/api/v1/organisations/A81001/incidents/{reference}/notify");
-    let r = send(&h, Method::POST, &uri, &w.lead.1, json!({})).await;
+    let uri = format!("{own}/notify");
+    let r = send(
+        &h,
+        Method::POST,
+        &uri,
+        &w.lead.1,
+        json!({"revision": read["revision"]}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     h.clock.advance(time::Duration::hours(20));
     assert_eq!(h.app.warn_incident_clocks().await.unwrap(), 0);
