@@ -296,7 +296,7 @@ try {
   await axe(page, 'lead: incident case');
   await page.fill('#text', 'Traffic filtering is in place at the provider.');
   await page.check('#update-contained');
-  await page.click('form[action$="/updates"] button[type=submit]');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/updates"] button[type=submit]')]);
   check('an update is added to the timeline', (await page.textContent('main')).includes('Traffic filtering is in place'));
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
@@ -313,7 +313,8 @@ try {
   await page.selectOption('#severity', 'medium');
   await page.fill('#assignee', 'analyst@example.nhs.uk');
   await page.fill('#note', 'Provider confirms filtering.');
-  await page.click('form[action$="/triage"] button[type=submit]');
+  // The form posts and comes back to the same address: wait for that page, not the old one.
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/triage"] button[type=submit]')]);
   const triaged = await page.textContent('main');
   check('triage records severity and assignee', triaged.includes('analyst@example.nhs.uk') && triaged.includes('Triaged'));
   await axe(page, 'admin: incident triaged');
