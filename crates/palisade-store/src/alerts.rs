@@ -516,12 +516,7 @@ impl AlertStore for SqlStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn alert_versions(&self, alert_id: i64) -> Result<Vec<AlertVersionRecord>> {
@@ -613,15 +608,11 @@ impl AlertStore for SqlStore {
             page: 1,
             per_page: u32::try_from(total.max(1)).unwrap_or(u32::MAX),
         });
-        Ok(Page {
-            items: rows
-                .into_iter()
-                .map(TryInto::try_into)
-                .collect::<Result<_>>()?,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        let items = rows
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_>>()?;
+        Ok(Page::of(items, total, page))
     }
 
     async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>> {
@@ -838,12 +829,7 @@ impl AlertStore for SqlStore {
             .query_as::<LateResponse>()
             .fetch_all(&self.read)
             .await?;
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn notify(

@@ -172,12 +172,7 @@ impl AuditStore for SqlStore {
                 summary: r.summary,
             })
             .collect();
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn audit_batch(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {

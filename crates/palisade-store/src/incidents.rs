@@ -670,12 +670,7 @@ impl IncidentStore for SqlStore {
             .into_iter()
             .map(IncidentRecord::try_from)
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn add_indicator(

@@ -264,12 +264,7 @@ impl OrgStore for SqlStore {
             .push(" OFFSET ")
             .i64(page.offset());
         let items = fetch_orgs(&sql, &mut *conn).await?;
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>> {

@@ -151,12 +151,7 @@ impl PeopleStore for SqlStore {
             .into_iter()
             .map(User::from)
             .collect();
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>> {

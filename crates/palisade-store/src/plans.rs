@@ -380,11 +380,6 @@ impl PlanStore for SqlStore {
                 },
             )
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total: total.max(0) as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        Ok(Page::of(items, total, page))
     }
 }
