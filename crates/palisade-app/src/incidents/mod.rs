@@ -82,6 +82,28 @@ pub struct IncidentPatch {
     pub not_reported_reason: Option<String>,
 }
 
+impl From<IncidentInput> for IncidentPatch {
+    /// Every field replaced: a draft's form submitted whole.
+    fn from(i: IncidentInput) -> Self {
+        IncidentPatch {
+            title: Some(i.title),
+            description: Some(i.description),
+            kind: Some(i.kind),
+            started_at: Some(i.started_at),
+            aware_at: Some(i.aware_at),
+            contained: Some(i.contained),
+            cia: Some(i.cia),
+            personal_data: Some(i.personal_data),
+            vulnerable_groups: Some(i.vulnerable_groups),
+            people_affected: Some(i.people_affected),
+            likelihood: Some(i.likelihood),
+            impact: Some(i.impact),
+            systems: Some(i.systems),
+            not_reported_reason: Some(i.not_reported_reason),
+        }
+    }
+}
+
 impl IncidentPatch {
     fn apply(self, mut i: IncidentInput) -> IncidentInput {
         macro_rules! set {

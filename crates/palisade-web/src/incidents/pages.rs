@@ -11,9 +11,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use palisade_app::AppError;
-use palisade_app::incidents::{IncidentPatch, IncidentView, MessageTarget, UpdateInput};
+use palisade_app::incidents::{IncidentView, MessageTarget, UpdateInput};
 use palisade_domain::clock::{from_uk_local, from_unix, rfc3339, uk_local};
-use palisade_domain::incident::{IncidentFields, IncidentInput, IncidentStatus, ReportStage};
+use palisade_domain::incident::{
+    Clock, Grade, IncidentFields, IncidentInput, IncidentStatus, ReportStage,
+};
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::OrgAction;
 use serde::Deserialize;
@@ -252,24 +254,63 @@ pub(crate) async fn new(
     )))
 }
 
-/// The form again, with its errors or (after "Check the grade") what the grade means.
-async fn form_again(
+/// What "Check the grade" found: the grade and the clocks that would run.
+type Preview = (Option<Grade>, Vec<Clock>);
+
+/// The report form posted, new (`id` none) or a draft's: checked and shown again with what the
+/// grade means, saved as a draft, or saved and notified.
+async fn submit(
     s: &AppState,
     u: &PageUser,
     code: &str,
-    reference: Option<&str>,
-    f: FormValues,
-    outcome: Result<(), AppError>,
+    id: Option<i64>,
+    pairs: Vec<(String, String)>,
 ) -> PageResult {
-    let v = s
+    let f = FormValues::from_pairs(pairs);
+    let notify = f.action == "notify";
+    let outcome: Result<Option<Preview>, AppError> = match f.input() {
+        Err(e) => Err(e),
+        Ok(input) if f.action == "check" => s
+            .app
+            .incident_preview(&u.0.actor, code, &input)
+            .await
+            .map(Some),
+        Ok(input) => {
+            let saved = match id {
+                None => {
+                    s.app
+                        .report_incident(&u.0.actor, code, &input, notify)
+                        .await
+                }
+                Some(id) => {
+                    let patched = s
+                        .app
+                        .patch_incident(&u.0.actor, code, id, input.into(), None)
+                        .await;
+                    match patched {
+                        Ok(v) if notify => {
+                            let at = Some(v.record.revision);
+                            s.app.notify_incident(&u.0.actor, code, id, None, at).await
+                        }
+                        other => other,
+                    }
+                }
+            };
+            match saved {
+                Ok(v) => return Ok(see_other(&case_href(&v))),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let org = s
         .app
         .org_for(&u.0.actor, code, OrgAction::ReportIncidents)
         .await?;
-    let checking = f.action == "check";
+    let reference = id.map(palisade_store::incident_reference);
     let mut page = form_page(
         u,
-        (&v.org.code, &v.org.name),
-        reference,
+        (&org.org.code, &org.org.name),
+        reference.as_deref(),
         f,
         Errors::default(),
     );
@@ -278,15 +319,14 @@ async fn form_again(
             page.errors = form_errors(e)?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Ok(()) if checking => {
-            let input = page.f.input()?;
-            let (grade, clocks) = s.app.incident_preview(&u.0.actor, code, &input).await?;
-            page.checked = true;
-            page.meaning = meaning(grade.as_ref());
-            page.clocks = clock_rows(&clocks);
+        Ok(preview) => {
+            if let Some((grade, clocks)) = preview {
+                page.checked = true;
+                page.meaning = meaning(grade.as_ref());
+                page.clocks = clock_rows(&clocks);
+            }
             Ok(render(&page))
         }
-        Ok(()) => Ok(render(&page)),
     }
 }
 
@@ -296,24 +336,7 @@ pub(crate) async fn create(
     Path(code): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let f = FormValues::from_pairs(pairs);
-    let outcome = match f.input() {
-        Err(e) => Err(e),
-        Ok(input) if f.action == "check" => s
-            .app
-            .incident_preview(&u.0.actor, &code, &input)
-            .await
-            .map(drop),
-        Ok(input) => match s
-            .app
-            .report_incident(&u.0.actor, &code, &input, f.action == "notify")
-            .await
-        {
-            Ok(v) => return Ok(see_other(&case_href(&v))),
-            Err(e) => Err(e),
-        },
-    };
-    form_again(&s, &u, &code, None, f, outcome).await
+    submit(&s, &u, &code, None, pairs).await
 }
 
 fn case_href(v: &IncidentView) -> String {
@@ -348,52 +371,7 @@ pub(crate) async fn save_edit(
     Path((code, id)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = id_of(&id)?;
-    let f = FormValues::from_pairs(pairs);
-    let reference = palisade_store::incident_reference(id);
-    let outcome = match f.input() {
-        Err(e) => Err(e),
-        Ok(input) if f.action == "check" => s
-            .app
-            .incident_preview(&u.0.actor, &code, &input)
-            .await
-            .map(drop),
-        Ok(input) => {
-            let patch = IncidentPatch {
-                title: Some(input.title),
-                description: Some(input.description),
-                kind: Some(input.kind),
-                started_at: Some(input.started_at),
-                aware_at: Some(input.aware_at),
-                contained: Some(input.contained),
-                cia: Some(input.cia),
-                personal_data: Some(input.personal_data),
-                vulnerable_groups: Some(input.vulnerable_groups),
-                people_affected: Some(input.people_affected),
-                likelihood: Some(input.likelihood),
-                impact: Some(input.impact),
-                systems: Some(input.systems),
-                not_reported_reason: Some(input.not_reported_reason),
-            };
-            let saved = s
-                .app
-                .patch_incident(&u.0.actor, &code, id, patch, None)
-                .await;
-            let saved = match saved {
-                Ok(v) if f.action == "notify" => {
-                    s.app
-                        .notify_incident(&u.0.actor, &code, id, None, Some(v.record.revision))
-                        .await
-                }
-                other => other,
-            };
-            match saved {
-                Ok(v) => return Ok(see_other(&case_href(&v))),
-                Err(e) => Err(e),
-            }
-        }
-    };
-    form_again(&s, &u, &code, Some(&reference), f, outcome).await
+    submit(&s, &u, &code, Some(id_of(&id)?), pairs).await
 }
 
 #[derive(Template)]
