@@ -1,5 +1,5 @@
 //! National incident figures for a year: how many, of what kind and grade, from which types and
-//! regions, how many were reportable or notified late, and how long each step took.
+//! regions, how many were reportable or reported late, and how long each step took.
 
 use super::*;
 use palisade_domain::incident::{Impact, IncidentKind, Scale};
@@ -32,7 +32,7 @@ pub struct IncidentFigures {
     pub reportable: u64,
     /// Of all, reportable to the regulator or under NIS: whole percent, rounded once.
     pub reportable_percent: Option<u64>,
-    /// Notified after a clock's due time.
+    /// With a report (the notification, the full or the final report) made after its due time.
     pub late: u64,
     /// `YYYY-MM` for each month of the year, with its count (notified that month).
     pub by_month: Vec<Count>,
@@ -61,7 +61,7 @@ impl IncidentFigures {
         let total = [
             ("total", "Notified incidents", self.total),
             ("reportable", "Reportable", self.reportable),
-            ("late", "Notified late", self.late),
+            ("late", "Reported late", self.late),
         ];
         for (key, label, n) in total {
             w.row(&["summary", key, label, &n.to_string(), "", ""]);

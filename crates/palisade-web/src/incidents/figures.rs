@@ -49,7 +49,7 @@ pub struct IncidentFiguresDto {
     pub reportable: u64,
     /// Of all, in whole percent (null with none).
     pub reportable_percent: Option<u64>,
-    /// Notified after a clock's due time.
+    /// With a report (the notification, the full or the final report) made after its due time.
     pub late: u64,
     pub by_month: Vec<CountDto>,
     pub by_kind: Vec<CountDto>,
