@@ -102,7 +102,7 @@ fn last_sunday_one_am(year: i32, month: time::Month) -> i64 {
 }
 
 /// Whether UK clocks are on summer time (BST, UTC+1) at this instant.
-pub fn uk_summer_time(secs: i64) -> bool {
+fn uk_summer_time(secs: i64) -> bool {
     let year = from_unix(secs).year();
     secs >= last_sunday_one_am(year, time::Month::March)
         && secs < last_sunday_one_am(year, time::Month::October)

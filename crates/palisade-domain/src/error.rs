@@ -49,6 +49,19 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Reads an optional value (empty text: none), recording what does not parse under `field`.
+    pub fn optional<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        field: &str,
+        raw: &str,
+    ) -> Option<T> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return None;
+        }
+        self.take(t.parse::<T>().map_err(|m| FieldError::new(field, m)))
+    }
+
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
     }

@@ -75,9 +75,9 @@ impl App {
         actor.require(GlobalAction::TriageIncidents)?;
         let (org, record) = self.national_incident(actor, id).await?;
         let mut e = FieldErrors::default();
-        let kind: Option<IndicatorType> = parse_opt(&mut e, "type", kind);
-        let tlp: Option<Tlp> = parse_opt(&mut e, "tlp", tlp);
-        if kind.is_none() && e.is_empty() {
+        let kind: Option<IndicatorType> = e.optional("type", kind);
+        let tlp: Option<Tlp> = e.optional("tlp", tlp);
+        if kind.is_none() && !e.0.iter().any(|x| x.field == "type") {
             e.push("type", "is required");
         }
         if tlp.is_none() && !e.0.iter().any(|x| x.field == "tlp") {

@@ -7,8 +7,8 @@ use crate::orgs::OrgView;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
 use palisade_domain::incident::{
-    self, Clock, Grade, GradingRules, Impact, IncidentFields, IncidentInput, IncidentStatus,
-    Likelihood, ReportStage, Reports, Severity,
+    self, Clock, Grade, Impact, IncidentFields, IncidentInput, IncidentStatus, Likelihood,
+    ReportStage, Reports, Severity,
 };
 use palisade_domain::org::OrgCode;
 use palisade_domain::page::{Page, PageRequest};
@@ -177,24 +177,6 @@ fn conflict(field: &str, message: &str) -> AppError {
     }
 }
 
-fn parse_opt<T: std::str::FromStr<Err = String>>(
-    e: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-) -> Option<T> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return None;
-    }
-    match t.parse() {
-        Ok(v) => Some(v),
-        Err(m) => {
-            e.push(field, m);
-            None
-        }
-    }
-}
-
 fn message_text(field: &str, raw: &str, required: bool) -> Result<String> {
     let t = raw.trim();
     if required && t.is_empty() {
@@ -210,10 +192,6 @@ fn message_text(field: &str, raw: &str, required: bool) -> Result<String> {
 }
 
 impl App {
-    pub fn grading_rules(&self) -> &GradingRules {
-        &self.incident_rules
-    }
-
     /// Whether the organisation falls under the NIS rules.
     fn nis_scope(org: &palisade_store::Organisation) -> bool {
         incident::nis_scope(org.org_type, org.category)
@@ -549,10 +527,9 @@ impl App {
         let text = message_text("text", &u.text, true)?;
         let mut e = FieldErrors::default();
         let likelihood: Option<Likelihood> =
-            parse_opt(&mut e, "likelihood", u.likelihood.as_deref().unwrap_or(""));
-        let impact: Option<Impact> = parse_opt(&mut e, "impact", u.impact.as_deref().unwrap_or(""));
-        let report: Option<ReportStage> =
-            parse_opt(&mut e, "report", u.report.as_deref().unwrap_or(""));
+            e.optional("likelihood", u.likelihood.as_deref().unwrap_or(""));
+        let impact: Option<Impact> = e.optional("impact", u.impact.as_deref().unwrap_or(""));
+        let report: Option<ReportStage> = e.optional("report", u.report.as_deref().unwrap_or(""));
         let added = incident::check_systems(&mut e, &u.systems);
         let s = &record.state;
         match report {

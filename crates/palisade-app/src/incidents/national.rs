@@ -65,16 +65,17 @@ impl App {
             }
         };
         let mut filter = IncidentFilter {
-            status: parse_opt(&mut e, "status", &q.status),
-            kind: parse_opt(&mut e, "kind", &q.kind),
-            severity: parse_opt::<Severity>(&mut e, "severity", &q.severity),
-            min_impact: parse_opt::<Impact>(&mut e, "impact", &q.impact)
+            status: e.optional("status", &q.status),
+            kind: e.optional("kind", &q.kind),
+            severity: e.optional::<Severity>("severity", &q.severity),
+            min_impact: e
+                .optional::<Impact>("impact", &q.impact)
                 .map(incident::Scale::score),
             reportable,
             late_at: q.late.then(|| self.now()),
             open: q.open,
             region: Some(q.region.trim().to_string()).filter(|r| !r.is_empty()),
-            org_type: parse_opt(&mut e, "type", &q.org_type),
+            org_type: e.optional("type", &q.org_type),
             alert_reference: Some(q.alert.trim().to_string()).filter(|a| !a.is_empty()),
             ..IncidentFilter::default()
         };
@@ -109,9 +110,9 @@ impl App {
         let now = self.now();
         let mut e = FieldErrors::default();
         let severity: Option<Severity> =
-            parse_opt(&mut e, "severity", t.severity.as_deref().unwrap_or(""));
+            e.optional("severity", t.severity.as_deref().unwrap_or(""));
         let status: Option<IncidentStatus> =
-            parse_opt(&mut e, "status", t.status.as_deref().unwrap_or(""));
+            e.optional("status", t.status.as_deref().unwrap_or(""));
         if status.is_some_and(|s| !IncidentStatus::TRIAGE.contains(&s)) {
             e.push("status", "a notified incident cannot go back to draft");
         }

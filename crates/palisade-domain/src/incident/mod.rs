@@ -103,7 +103,6 @@ string_enum! {
 
 /// The one-to-five score of a point on either scale.
 pub trait Scale: Copy + 'static {
-    const ALL_POINTS: &'static [Self];
     fn score(self) -> u8;
     fn from_score(n: u8) -> Self;
 }
@@ -111,7 +110,6 @@ pub trait Scale: Copy + 'static {
 macro_rules! scale {
     ($name:ident) => {
         impl Scale for $name {
-            const ALL_POINTS: &'static [Self] = $name::ALL;
             fn score(self) -> u8 {
                 self as u8 + 1
             }
@@ -134,10 +132,6 @@ impl IncidentStatus {
         IncidentStatus::Closed,
         IncidentStatus::Reopened,
     ];
-
-    pub fn is_open(self) -> bool {
-        !matches!(self, IncidentStatus::Draft | IncidentStatus::Closed)
-    }
 }
 
 /// The rules that turn a grade into duties. Data, with the published values as defaults; an
@@ -568,18 +562,6 @@ fn text(errors: &mut FieldErrors, field: &str, raw: &str, max: usize, required: 
     t.to_string()
 }
 
-/// Parses an optional scale point: empty means not given.
-fn point<T: std::str::FromStr<Err = String>>(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-) -> Option<T> {
-    if raw.trim().is_empty() {
-        return None;
-    }
-    errors.take(raw.parse::<T>().map_err(|m| FieldError::new(field, m)))
-}
-
 /// Checks what was typed: every fault named at once. Awareness may not be in the future nor
 /// before the start.
 pub fn check(input: &IncidentInput, now: i64) -> Result<IncidentFields, FieldErrors> {
@@ -619,8 +601,8 @@ pub fn check(input: &IncidentInput, now: i64) -> Result<IncidentFields, FieldErr
     if input.people_affected.is_some_and(|n| n < 0) {
         e.push("people_affected", "cannot be negative");
     }
-    let likelihood = point::<Likelihood>(&mut e, "likelihood", &input.likelihood);
-    let impact = point::<Impact>(&mut e, "impact", &input.impact);
+    let likelihood = e.optional::<Likelihood>("likelihood", &input.likelihood);
+    let impact = e.optional::<Impact>("impact", &input.impact);
     let systems = check_systems(&mut e, &input.systems);
     let reason = text(
         &mut e,
