@@ -12,7 +12,7 @@ use palisade_domain::incident::{
     IncidentFields, IncidentKind, IncidentStatus, ReportStage, Severity,
 };
 use palisade_domain::indicator::{IndicatorType, Tlp};
-use palisade_domain::org::OrgType;
+use palisade_domain::org::{Category, OrgType};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{OrgId, Scope};
 use serde::Serialize;
@@ -51,6 +51,7 @@ pub struct IncidentRecord {
     pub org_code: String,
     pub org_name: String,
     pub org_type: OrgType,
+    pub category: Category,
     pub region: String,
     pub state: IncidentState,
     /// The assignee's email.
@@ -156,6 +157,14 @@ pub struct IndicatorRecord {
     pub created_at: i64,
 }
 
+/// An indicator found by a search, with its case's organisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorFound {
+    pub indicator: IndicatorRecord,
+    pub org_code: String,
+    pub org_name: String,
+}
+
 /// A new indicator, checked.
 #[derive(Debug, Clone)]
 pub struct NewIndicator {
@@ -169,7 +178,6 @@ pub struct NewIndicator {
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct IncidentFacts {
     pub kind: String,
-    pub likelihood: Option<i64>,
     pub impact: Option<i64>,
     pub org_type: String,
     pub region: String,
@@ -255,8 +263,19 @@ pub trait IncidentStore: Send + Sync {
     /// The case's indicators, oldest first.
     async fn incident_indicators(&self, incident_id: i64) -> Result<Vec<IndicatorRecord>>;
 
-    /// Indicators with this exact (canonical) value across every case, newest first.
-    async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>>;
+    /// Indicators holding any of these exact (canonical) values across every case, with the
+    /// case's organisation, newest first.
+    async fn find_indicators(&self, values: &[String], limit: i64) -> Result<Vec<IndicatorFound>>;
+
+    /// Adds an entry to the timeline (a message or a note) with its audit entry, leaving the
+    /// incident itself, and so its revision, as it is.
+    async fn add_incident_entry(
+        &self,
+        incident_id: i64,
+        entry: &NewEntry,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<()>;
 
     /// Queues `notice` as texts to every contact with a mobile number of these organisations,
     /// whatever channels they chose (the national relay), with its audit entry.
@@ -290,7 +309,7 @@ pub trait IncidentStore: Send + Sync {
 }
 
 const SELECT: &str = "SELECT i.id, i.org_id, o.code AS org_code, o.name AS org_name, \
-     o.org_type, o.region, i.status, i.fields, i.regulator_reportable, i.nis_reportable, \
+     o.org_type, o.category, o.region, i.status, i.fields, i.regulator_reportable, i.nis_reportable, \
      i.notified_at, i.full_report_at, i.final_report_at, i.contained_at, i.triaged_at, \
      i.closed_at, i.next_due_at, i.reported_late, i.next_warn_at, i.severity, i.assignee_id, \
      i.alert_reference, u.email AS assignee, i.shared_with, i.warnings_sent, i.revision, c.email AS created_by, \
@@ -305,6 +324,7 @@ struct Row {
     org_code: String,
     org_name: String,
     org_type: String,
+    category: i64,
     region: String,
     status: String,
     fields: String,
@@ -346,6 +366,10 @@ impl TryFrom<Row> for IncidentRecord {
                 Ok(t) => t,
                 Err(_) => return parse("organisation type", &r.org_type),
             },
+            category: u8::try_from(r.category)
+                .ok()
+                .and_then(|c| Category::try_from(c).ok())
+                .ok_or_else(|| corrupt("category", &r.category.to_string()))?,
             org_code: r.org_code,
             org_name: r.org_name,
             region: r.region,
@@ -681,20 +705,6 @@ impl IncidentStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<IndicatorRecord> {
         let mut tx = self.begin().await?;
-        let taken: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM incident_indicators WHERE incident_id = $1 AND type = $2 AND value = $3",
-        )
-        .bind(incident_id)
-        .bind(i.indicator_type.as_str())
-        .bind(i.value.clone())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if taken.is_some() {
-            return Err(StoreError::conflict(
-                "value",
-                "the case already has this indicator",
-            ));
-        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO incident_indicators (incident_id, type, value, tlp, description, \
              created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -707,7 +717,14 @@ impl IncidentStore for SqlStore {
         .bind(stamp.user_id)
         .bind(stamp.at)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::conflict("value", "the case already has this indicator")
+            } else {
+                e.into()
+            }
+        })?;
         audit.entity_id = format!("{}/indicators/{id}", incident_reference(incident_id));
         append(&mut tx, &audit).await?;
         let row = indicators_where(&mut tx, "x.id = $1", id, 1).await?;
@@ -720,15 +737,48 @@ impl IncidentStore for SqlStore {
         indicators_where(&mut conn, "x.incident_id = $1", incident_id, i64::MAX).await
     }
 
-    async fn find_indicators(&self, value: &str, limit: i64) -> Result<Vec<IndicatorRecord>> {
-        let rows: Vec<IndicatorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{INDICATOR_SELECT} WHERE x.value = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT $2"
-        )))
-        .bind(value.to_string())
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+    async fn find_indicators(&self, values: &[String], limit: i64) -> Result<Vec<IndicatorFound>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(INDICATOR_SELECT);
+        sql.push(
+            ", o.code AS org_code, o.name AS org_name FROM incident_indicators x \
+             LEFT JOIN users u ON u.id = x.created_by JOIN incidents i ON i.id = x.incident_id \
+             JOIN organisations o ON o.id = i.org_id WHERE x.value IN (",
+        );
+        for (n, v) in values.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.text(v);
+        }
+        sql.push(") ORDER BY x.created_at DESC, x.id DESC LIMIT ")
+            .i64(limit);
+        let rows: Vec<FoundRow> = sql.query_as().fetch_all(&self.read).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(IndicatorFound {
+                    indicator: r.indicator.try_into()?,
+                    org_code: r.org_code,
+                    org_name: r.org_name,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_incident_entry(
+        &self,
+        incident_id: i64,
+        entry: &NewEntry,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        add_entry(&mut tx, incident_id, entry, stamp.at, stamp.user_id).await?;
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn queue_incident_texts(
@@ -753,7 +803,7 @@ impl IncidentStore for SqlStore {
 
     async fn incident_facts(&self, from: i64, to: i64) -> Result<Vec<IncidentFacts>> {
         Ok(sqlx::query_as(
-            "SELECT i.kind, i.likelihood, i.impact, o.org_type, o.region, i.regulator_reportable, \
+            "SELECT i.kind, i.impact, o.org_type, o.region, i.regulator_reportable, \
              i.nis_reportable, i.reported_late, i.aware_at, i.notified_at, i.triaged_at, \
              i.contained_at, i.closed_at FROM incidents i JOIN organisations o ON o.id = i.org_id \
              WHERE i.notified_at >= $1 AND i.notified_at < $2 ORDER BY i.notified_at, i.id",
@@ -785,8 +835,15 @@ impl IncidentStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<u64> {
         let mut tx = self.begin().await?;
-        let before = read(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-        if before.revision != expected_revision {
+        let at: Option<(i64, i64)> =
+            sqlx::query_as("SELECT revision, org_id FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((revision, org_id)) = at else {
+            return Err(StoreError::NotFound);
+        };
+        if revision != expected_revision {
             // Changed since it was read: the next round reads it again.
             return Ok(0);
         }
@@ -800,7 +857,7 @@ impl IncidentStore for SqlStore {
             .await?;
         let mut queued = 0;
         for n in notices {
-            queued += queue_to_org(&mut tx, before.org_id, n, stamp.at, false).await?;
+            queued += queue_to_org(&mut tx, org_id, n, stamp.at, false).await?;
         }
         if let serde_json::Value::Object(m) = &mut audit.summary {
             m.insert("messages".into(), queued.into());
@@ -814,8 +871,16 @@ impl IncidentStore for SqlStore {
 }
 
 const INDICATOR_SELECT: &str = "SELECT x.id, x.incident_id, x.type, x.value, x.tlp, \
-     x.description, u.email AS created_by, x.created_at FROM incident_indicators x \
-     LEFT JOIN users u ON u.id = x.created_by";
+     x.description, u.email AS created_by, x.created_at";
+const INDICATOR_FROM: &str = " FROM incident_indicators x LEFT JOIN users u ON u.id = x.created_by";
+
+#[derive(FromRow)]
+struct FoundRow {
+    #[sqlx(flatten)]
+    indicator: IndicatorRow,
+    org_code: String,
+    org_name: String,
+}
 
 #[derive(FromRow)]
 struct IndicatorRow {
@@ -859,7 +924,7 @@ async fn indicators_where(
     limit: i64,
 ) -> Result<Vec<IndicatorRecord>> {
     let rows: Vec<IndicatorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{INDICATOR_SELECT} WHERE {condition} ORDER BY x.id LIMIT $2"
+        "{INDICATOR_SELECT}{INDICATOR_FROM} WHERE {condition} ORDER BY x.id LIMIT $2"
     )))
     .bind(value)
     .bind(limit)

@@ -227,7 +227,6 @@ mod tests {
     fn fact(aware: i64, notified: i64, impact: Option<i64>, reportable: bool) -> IncidentFacts {
         IncidentFacts {
             kind: "ransomware".into(),
-            likelihood: Some(3),
             impact,
             org_type: "acute_trust".into(),
             region: "London".into(),

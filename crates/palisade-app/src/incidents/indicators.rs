@@ -135,23 +135,15 @@ impl App {
         forms.push(raw.to_string());
         forms.sort();
         forms.dedup();
-        let mut found = Vec::new();
-        for v in forms {
-            found.extend(self.store.find_indicators(&v, SEARCH_LIMIT).await?);
-        }
-        found.sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
-        found.truncate(SEARCH_LIMIT as usize);
-        let mut out = Vec::with_capacity(found.len());
-        for i in found {
-            if let Some(r) = self.store.incident(i.incident_id).await? {
-                out.push(IndicatorMatch {
-                    reference: incident_reference(r.id),
-                    org_code: r.org_code,
-                    org_name: r.org_name,
-                    indicator: i,
-                });
-            }
-        }
-        Ok(out)
+        let found = self.store.find_indicators(&forms, SEARCH_LIMIT).await?;
+        Ok(found
+            .into_iter()
+            .map(|f| IndicatorMatch {
+                reference: incident_reference(f.indicator.incident_id),
+                org_code: f.org_code,
+                org_name: f.org_name,
+                indicator: f.indicator,
+            })
+            .collect())
     }
 }

@@ -55,8 +55,7 @@ impl App {
             let due = self.store.incidents_to_warn(now, WARNING_BATCH).await?;
             let n = due.len();
             for record in due {
-                let org = self.store.get_org(record.org_id).await?;
-                let nis = org.as_ref().is_some_and(Self::nis_scope);
+                let nis = incident::nis_scope(record.org_type, record.category);
                 let grade = record.state.fields.grade(&self.incident_rules, nis);
                 let clocks = self.clocks_of(&record.state, grade.as_ref(), now);
                 let warnings =
