@@ -301,19 +301,19 @@ impl App {
             report: None,
             shared,
         };
-        self.save(
-            actor,
-            &org,
-            Save {
-                record: &record,
-                expected: None,
-                state: record.state.clone(),
-                entry: Some(entry),
+        // An entry only: the incident, and the revision open forms hold, stay as they are.
+        self.store
+            .add_incident_entry(
+                record.id,
+                &entry,
+                Stamp {
+                    at: now,
+                    user_id: actor.user_id,
+                },
                 audit,
-                at: now,
-            },
-        )
-        .await
+            )
+            .await?;
+        self.view_of(actor, record, &org).await
     }
 }
 
