@@ -35,7 +35,7 @@ fn report(
 impl App {
     /// Four incidents, unless the lead organisation has any: a ransomware case notified late
     /// and under investigation, a draft, a lost laptop reported to no one and closed, and a
-    /// care provider's misdirected letter with the regulator's clock running.
+    /// care provider's misdirected letter, reportable to the regulator and notified in time.
     pub(super) async fn seed_incidents(&self, admin: &Actor, org: &str, care: &str) -> Result<()> {
         let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
         let lead = self.actor_of(&lead).await?;
@@ -87,18 +87,15 @@ impl App {
         )
         .await?;
 
-        let phishing = IncidentInput {
-            likelihood: String::new(),
-            impact: String::new(),
-            ..report(
-                "Suspicious sign-ins to a consultant's mailbox",
-                "Sign-ins from abroad after a phishing email; still finding out what was read.",
-                "account_compromise",
-                (now - 6 * HOUR, now - 3 * HOUR),
-                true,
-                ("", ""),
-            )
-        };
+        // Not graded yet: what was read is still being found out.
+        let phishing = report(
+            "Suspicious sign-ins to a consultant's mailbox",
+            "Sign-ins from abroad after a phishing email; still finding out what was read.",
+            "account_compromise",
+            (now - 6 * HOUR, now - 3 * HOUR),
+            true,
+            ("", ""),
+        );
         self.report_incident(&lead, org, &phishing, false).await?;
 
         let laptop = IncidentInput {
