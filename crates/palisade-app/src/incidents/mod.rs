@@ -565,9 +565,11 @@ impl App {
                 f.systems.push(system);
             }
         }
-        if state.fields.contained && state.contained_at.is_none() {
-            state.contained_at = Some(now);
-        }
+        state.contained_at = if state.fields.contained {
+            state.contained_at.or(Some(now))
+        } else {
+            None
+        };
         match report {
             Some(ReportStage::Full) => state.full_report_at = Some(now),
             Some(ReportStage::Final) => state.final_report_at = Some(now),
@@ -580,18 +582,10 @@ impl App {
         {
             state.fields.not_reported_reason = Some(message_text("not_reported_reason", r, true)?);
         }
-        // A grade lowered until no one must hear still needs its reason on the record.
+        // A grade lowered until no one must hear still needs its reason on the record, as it
+        // does to notify.
         let nis = Self::nis_scope(&org.org);
-        if let Some(g) = state.fields.grade(&self.incident_rules, nis)
-            && !g.regulator_reportable
-            && !g.nis_reportable
-            && state.fields.not_reported_reason.is_none()
-        {
-            return Err(AppError::invalid(
-                "not_reported_reason",
-                "is required: the new grade makes this incident reportable to no one, so say why",
-            ));
-        }
+        state.fields.check_notifiable(&self.incident_rules, nis)?;
         let mut changes = changed_fields(&before, &state.fields);
         if u.closed {
             changes.insert(

@@ -165,14 +165,15 @@ impl App {
         if let Some(s) = status {
             change("status", json!(state.status), json!(s));
             state.status = s;
-            match s {
-                IncidentStatus::Closed => state.closed_at = Some(now),
-                IncidentStatus::Reopened => state.closed_at = None,
-                IncidentStatus::Contained => {
-                    state.fields.contained = true;
-                    state.contained_at.get_or_insert(now);
-                }
-                _ => {}
+            // Closed since the first close; any other status is not closed.
+            if s == IncidentStatus::Closed {
+                state.closed_at.get_or_insert(now);
+            } else {
+                state.closed_at = None;
+            }
+            if s == IncidentStatus::Contained {
+                state.fields.contained = true;
+                state.contained_at.get_or_insert(now);
             }
         }
         if state.triaged_at.is_none() && (status.is_some() || severity.is_some()) {

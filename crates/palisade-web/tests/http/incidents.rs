@@ -1017,3 +1017,130 @@ async fn a_case_drafts_an_alert_and_texts_its_organisations(h: H) {
     .await;
     assert_eq!(r.json()["queued"], 2, "{}", r.text());
 }
+
+per_engine!(
+    edges_of_lateness_reopening_containment_and_notes,
+    edges_of_lateness_reopening_containment_and_notes_sqlite,
+    edges_of_lateness_reopening_containment_and_notes_postgres
+);
+
+async fn edges_of_lateness_reopening_containment_and_notes(h: H) {
+    let w = world(&h).await;
+    let (admin, lead) = (w.admin.1.as_str(), w.lead.1.as_str());
+    // A practice notified at NOW, aware at NOW: only the regulator's clock, met. An ICB's draft
+    // aware at NOW: its NIS initial clock (24 h) runs unmet.
+    let mut body = incident_body(true);
+    body["started_at"] = json!(at(NOW - 3600));
+    body["aware_at"] = json!(at(NOW));
+    h.incident("A81001", lead, body.clone()).await;
+    body["notify"] = json!(true);
+    let icb = h.incident("QAA", lead, body).await;
+    let own = format!("/api/v1/organisations/QAA/incidents/{icb}");
+    // Notified at once: the full report's 72 hours run unmet.
+    h.clock.advance(time::Duration::hours(72));
+    assert_eq!(
+        late_count(&h, admin).await,
+        0,
+        "exactly at the due second: not late"
+    );
+    h.clock.advance(time::Duration::seconds(1));
+    assert_eq!(late_count(&h, admin).await, 1, "a second after: late");
+
+    // Closed, then moved on by triage: no longer closed; reopened likewise.
+    let triage = format!("/api/v1/incidents/{icb}/triage");
+    let r = send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "closed"}),
+    )
+    .await;
+    assert!(r.json()["closed_at"].is_string(), "{}", r.text());
+    let r = send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "investigating"}),
+    )
+    .await;
+    assert_eq!(r.json()["closed_at"], Value::Null, "{}", r.text());
+    send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "closed"}),
+    )
+    .await;
+    let r = send(
+        &h,
+        Method::POST,
+        &triage,
+        admin,
+        json!({"status": "reopened"}),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "reopened");
+    assert_eq!(r.json()["closed_at"], Value::Null);
+
+    // A national note leaves the organisation's open form current.
+    let read = h.api(Method::GET, &own, Some(lead), None).await.json();
+    let note = json!({"text": "Briefed the supplier", "internal": true});
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("/api/v1/incidents/{icb}/messages"),
+        admin,
+        note,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let update = json!({"text": "Isolated", "contained": true, "revision": read["revision"]});
+    let r = send(&h, Method::POST, &format!("{own}/updates"), lead, update).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.json()["contained_at"].is_string());
+    // Found not contained after all: the containment time goes with it.
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("{own}/updates"),
+        lead,
+        json!({"text": "It spread again", "contained": false}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["contained"], false);
+    assert_eq!(r.json()["contained_at"], Value::Null);
+
+    // An indicator with both a bad type and a bad marking names both.
+    let bad = json!({"type": "hostname", "value": "x.example", "tlp": "purple"});
+    let r = send(
+        &h,
+        Method::POST,
+        &format!("/api/v1/incidents/{icb}/indicators"),
+        admin,
+        bad,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(
+        text.contains("\"type\"") && text.contains("\"tlp\""),
+        "{text}"
+    );
+}
+
+/// How many incidents the board's late filter finds.
+async fn late_count(h: &H, token: &str) -> Value {
+    h.api(
+        Method::GET,
+        "/api/v1/incidents?late=true",
+        Some(token),
+        None,
+    )
+    .await
+    .json()["meta"]["total"]
+        .clone()
+}
