@@ -697,5 +697,6 @@ impl IncidentFields {
     }
 }
 
+pub mod playbook;
 #[cfg(test)]
 mod tests;
