@@ -4,6 +4,7 @@
 //! beyond a directory listing, no clock, no store. Errors name where in the input they are
 //! (`line 12: version`, `components[3].purl`, `vulnerabilities[1].dateAdded`).
 
+pub mod cacao;
 pub mod catalogs;
 pub mod csaf;
 pub mod csv_file;
