@@ -8,7 +8,7 @@ mod config;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use commands::serve::{DemoScale, ServeArgs};
-use commands::{admin, alerts, audit, backup, estate, frameworks, orgs, report};
+use commands::{admin, alerts, audit, backup, estate, frameworks, orgs, playbooks, report};
 use config::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +84,9 @@ enum Command {
     /// Assessment frameworks.
     #[command(subcommand)]
     Frameworks(frameworks::FrameworksCommand),
+    /// Incident response playbooks: import, export as CACAO 2.0, list.
+    #[command(subcommand)]
+    Playbooks(playbooks::PlaybooksCommand),
     /// National figures.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -121,6 +124,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(c) => return c.run(&settings).await,
         Command::Backup(c) => return c.run(&settings).await,
         Command::Frameworks(c) => return c.run(&settings).await,
+        Command::Playbooks(c) => return c.run(&settings).await,
         Command::Report(c) => return c.run(&settings).await,
         Command::Bench(c) => c.run(&settings).await?,
     }

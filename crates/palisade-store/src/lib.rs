@@ -24,6 +24,7 @@ pub mod model;
 mod orgs;
 mod people;
 mod plans;
+mod playbooks;
 mod published;
 mod sessions;
 pub mod testkit;
@@ -36,6 +37,7 @@ pub use incidents::{
     IncidentStore, IndicatorRecord, NewEntry, NewIndicator, incident_id, incident_reference,
 };
 pub use model::*;
+pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
 
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;
@@ -586,6 +588,7 @@ pub trait Store:
     + OutboxStore
     + PublishedStore
     + IncidentStore
+    + PlaybookStore
     + AdminStore
 {
 }
@@ -603,6 +606,7 @@ impl<
         + OutboxStore
         + PublishedStore
         + IncidentStore
+        + PlaybookStore
         + AdminStore,
 > Store for T
 {

@@ -34,7 +34,8 @@ fn report(
 
 impl App {
     /// Four incidents, unless the lead organisation has any: a ransomware case notified late
-    /// and under investigation, a draft, a lost laptop reported to no one and closed, and a
+    /// and under investigation with the ransomware playbook applied (its first task done, one
+    /// not applicable), a draft, a lost laptop reported to no one and closed, and a
     /// care provider's misdirected letter, reportable to the regulator and notified in time.
     pub(super) async fn seed_incidents(&self, admin: &Actor, org: &str, care: &str) -> Result<()> {
         let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
@@ -86,6 +87,21 @@ impl App {
             },
         )
         .await?;
+        self.install_shipped_playbooks().await?;
+        let tasks = self.apply_playbook(admin, id, "ransomware").await?;
+        let marks = [
+            (
+                "done",
+                "All six imaging servers unplugged at 02:10; left powered on.",
+            ),
+            (
+                "not_applicable",
+                "No accounts were used on the archive servers.",
+            ),
+        ];
+        for (task, (state, note)) in tasks.iter().zip(marks) {
+            self.set_task(admin, id, task.task.id, state, note).await?;
+        }
 
         // Not graded yet: what was read is still being found out.
         let phishing = report(

@@ -22,7 +22,10 @@ use serde_json::{Map, Value, json};
 mod figures;
 mod indicators;
 mod national;
+mod playbooks;
 mod warnings;
+
+pub use playbooks::{PlaybookView, TaskView};
 
 pub use figures::{Count, Duration, IncidentFigures};
 pub use indicators::IndicatorMatch;
@@ -47,6 +50,10 @@ pub struct IncidentView {
     /// The caller is the national team (reads notes; triages when `may_triage`).
     pub national: bool,
     pub may_triage: bool,
+    /// The playbook tasks the caller may see (the organisation sees its own steps).
+    pub tasks: Vec<TaskView>,
+    /// For a triager: the newest version of each playbook, those for the case's kind first.
+    pub playbooks: Vec<palisade_store::PlaybookRecord>,
 }
 
 impl IncidentView {
@@ -254,6 +261,14 @@ impl App {
             .grade(&self.incident_rules, Self::nis_scope(&org.org));
         let clocks = self.clocks_of(&record.state, grade.as_ref(), self.now());
         let status = record.state.status;
+        let tasks = self.visible_tasks(national, record.id).await?;
+        let may_triage =
+            p.may_global(GlobalAction::TriageIncidents) && status != IncidentStatus::Draft;
+        let playbooks = if may_triage {
+            self.playbook_choices(record.state.fields.kind).await?
+        } else {
+            Vec::new()
+        };
         Ok(IncidentView {
             reference: incident_reference(record.id),
             grade,
@@ -263,8 +278,9 @@ impl App {
             may_edit: reporter && status == IncidentStatus::Draft,
             may_update: reporter && status != IncidentStatus::Draft,
             national,
-            may_triage: p.may_global(GlobalAction::TriageIncidents)
-                && status != IncidentStatus::Draft,
+            may_triage,
+            tasks,
+            playbooks,
             record,
         })
     }

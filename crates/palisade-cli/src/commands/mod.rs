@@ -8,6 +8,7 @@ pub mod backup;
 pub mod estate;
 pub mod frameworks;
 pub mod orgs;
+pub mod playbooks;
 pub mod report;
 pub mod serve;
 
@@ -34,6 +35,11 @@ pub async fn open(settings: &Settings) -> Result<App> {
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
     app.incident_rules = Arc::new(settings.incident_rules.clone());
+    // The playbooks Palisade ships are there from the first start.
+    app.install_shipped_playbooks()
+        .await
+        .map_err(app_error)
+        .context("cannot install the shipped playbooks")?;
     Ok(app)
 }
 

@@ -315,6 +315,8 @@ pub struct IncidentDto {
     pub updates: Vec<EntryDto>,
     /// The indicators of compromise the caller may see under TLP.
     pub indicators: Vec<IndicatorDto>,
+    /// The playbook tasks the caller may see (the organisation sees its own steps).
+    pub tasks: Vec<super::playbooks::TaskDto>,
 }
 
 impl From<IncidentView> for IncidentDto {
@@ -358,6 +360,7 @@ impl From<IncidentView> for IncidentDto {
             updated_at: time(r.updated_at),
             updates: v.entries.into_iter().map(Into::into).collect(),
             indicators: v.indicators.into_iter().map(Into::into).collect(),
+            tasks: v.tasks.into_iter().map(Into::into).collect(),
         }
     }
 }

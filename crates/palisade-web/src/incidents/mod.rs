@@ -5,6 +5,7 @@ pub(crate) mod board_page;
 pub(crate) mod dto;
 pub(crate) mod figures;
 pub(crate) mod pages;
+pub(crate) mod playbooks;
 pub(crate) mod view;
 
 use crate::AppState;
@@ -30,6 +31,11 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(draft_alert))
         .routes(routes!(text_contacts))
         .routes(routes!(search_indicators))
+        .routes(routes!(playbooks::list_playbooks))
+        .routes(routes!(playbooks::get_playbook))
+        .routes(routes!(playbooks::playbook_cacao))
+        .routes(routes!(playbooks::apply_playbook))
+        .routes(routes!(playbooks::set_task))
         .routes(routes!(figures::figures_api))
         .routes(routes!(figures::figures_csv_api))
 }
@@ -59,4 +65,9 @@ pub(crate) fn pages() -> Router<AppState> {
         )
         .route("/incidents/{id}/alert", post(board_page::draft_alert))
         .route("/incidents/{id}/text", post(board_page::text_contacts))
+        .route("/incidents/{id}/playbooks", post(playbooks::apply_page))
+        .route("/incidents/{id}/tasks/{task}", post(playbooks::task_page))
+        .route("/playbooks", get(playbooks::list_page))
+        .route("/playbooks/{key}", get(playbooks::show_page))
+        .route("/playbooks/{key}/cacao.json", get(playbooks::cacao_page))
 }

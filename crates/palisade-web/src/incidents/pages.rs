@@ -399,6 +399,8 @@ pub struct CasePage {
     pub status_options: Options,
     pub indicator_type_options: Options,
     pub tlp_options: Options,
+    pub playbook_options: Options,
+    pub task_state_options: Options,
 }
 
 pub(crate) fn case_page(
@@ -451,6 +453,8 @@ pub(crate) fn case_page(
         status_options: status_options("No change", &IncidentStatus::TRIAGE, ""),
         indicator_type_options: indicator_type_options(),
         tlp_options: tlp_options(),
+        playbook_options: playbook_options(v),
+        task_state_options: task_state_options(),
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::kit::views::{Opt, Options, options};
 use palisade_app::incidents::IncidentView;
 use palisade_domain::clock::uk_time;
+use palisade_domain::incident::playbook::TaskState;
 use palisade_domain::incident::{
     Cia, Clock, Grade, Impact, IncidentKind, IncidentStatus, Likelihood, Severity, duration_text,
 };
@@ -123,6 +124,60 @@ pub struct Case {
     pub alert: String,
     /// Indicators the caller may see: type, value, TLP label, description.
     pub indicators: Vec<(String, String, String, String)>,
+    /// Playbook tasks the caller may see, in order.
+    pub tasks: Vec<TaskRow>,
+}
+
+/// A playbook task as the case page shows it.
+pub struct TaskRow {
+    pub id: i64,
+    pub playbook: String,
+    pub phase: String,
+    pub title: String,
+    pub guidance: String,
+    pub actor: &'static str,
+    pub due: String,
+    pub state: &'static str,
+    pub state_tag: &'static str,
+    /// Who marked it and when, with the note or reason.
+    pub outcome: String,
+}
+
+fn task_row(t: &palisade_app::incidents::TaskView) -> TaskRow {
+    let r = &t.task;
+    let outcome = match (&r.done_by, r.done_at) {
+        (by, Some(at)) => {
+            let by = by.as_deref().unwrap_or("system");
+            let mut out = format!("{} by {by}, {}", r.state.label(), uk_time(at));
+            if !r.note.is_empty() {
+                out.push_str(": ");
+                out.push_str(&r.note);
+            }
+            out
+        }
+        _ => String::new(),
+    };
+    TaskRow {
+        id: r.id,
+        playbook: format!("{} (version {})", r.playbook_title, r.playbook_version),
+        phase: r.phase.clone(),
+        title: r.title.clone(),
+        guidance: r.guidance.clone(),
+        actor: r.actor.label(),
+        due: r.due_at.map_or_else(|| "No due time".into(), uk_time),
+        state: if t.overdue {
+            "Overdue"
+        } else {
+            r.state.label()
+        },
+        state_tag: match r.state {
+            TaskState::Done => "nhsuk-tag--green",
+            TaskState::NotApplicable => "nhsuk-tag--grey",
+            TaskState::Open if t.overdue => "nhsuk-tag--red",
+            TaskState::Open => "nhsuk-tag--blue",
+        },
+        outcome,
+    }
 }
 
 pub(crate) fn status_tag(s: IncidentStatus) -> &'static str {
@@ -198,6 +253,7 @@ pub(crate) fn case(v: &IncidentView) -> Case {
                 )
             })
             .collect(),
+        tasks: v.tasks.iter().map(task_row).collect(),
     }
 }
 
@@ -319,4 +375,23 @@ pub(crate) fn tlp_options() -> Options {
         |k| (k.as_str(), k.label()),
         "",
     )
+}
+
+/// The playbooks a triager may apply, those for the case's kind first.
+pub(crate) fn playbook_options(v: &IncidentView) -> Options {
+    options(
+        std::iter::once((String::new(), "Choose a playbook".to_string())).chain(
+            v.playbooks.iter().map(|p| {
+                (
+                    p.key.clone(),
+                    format!("{} (version {})", p.title, p.version),
+                )
+            }),
+        ),
+        "",
+    )
+}
+
+pub(crate) fn task_state_options() -> Options {
+    with_blank(TaskState::ALL, "Choose", |k| (k.as_str(), k.label()), "")
 }

@@ -83,6 +83,14 @@ impl ShownError {
                 return format!("{part} for {reference} {}", self.message);
             }
         }
+        // A case's task (`task-12-note`): its id, then the part.
+        if let Some((id, part)) = self
+            .field
+            .strip_prefix("task-")
+            .and_then(|r| r.split_once('-'))
+        {
+            return format!("The {part} for task {id} {}", self.message);
+        }
         let name = self.field.replace('_', " ");
         let mut s = name[..1.min(name.len())].to_uppercase();
         s.push_str(name.get(1..).unwrap_or(""));

@@ -26,4 +26,5 @@ mod matrix_pages;
 mod openapi;
 mod organisations;
 mod plans;
+mod playbooks;
 mod publications;

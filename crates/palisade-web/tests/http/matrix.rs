@@ -275,6 +275,8 @@ struct Fixtures {
     incident: String,
     incident_draft: String,
     incident_rx1: String,
+    /// A task of the supplier-compromise playbook applied to the ICB's incident.
+    task: String,
 }
 
 async fn fixtures(h: &H) -> Fixtures {
@@ -426,8 +428,22 @@ async fn fixtures(h: &H) -> Fixtures {
     let incident = h.incident("QAA", &w.lead.1, incident_body(true)).await;
     let incident_draft = h.incident("QAA", &w.member.1, incident_body(false)).await;
     let incident_rx1 = h.incident("RX1", &w.foreign.1, incident_body(true)).await;
+    h.app.install_shipped_playbooks().await.unwrap();
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/incidents/{incident}/playbooks"),
+            Some(&admin),
+            Some(json!({"key": "supplier-compromise"})),
+        )
+        .await;
+    let task = ok(r, "a playbook's tasks")[0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     Fixtures {
         w,
+        task,
         incident,
         incident_draft,
         incident_rx1,

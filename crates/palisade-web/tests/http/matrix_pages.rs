@@ -23,6 +23,7 @@ async fn cross_tenant_matrix_over_pages(h: H) {
     let incident = h.incident("QAA", &w.lead.1, incident_body(true)).await;
     let draft = h.incident("QAA", &w.lead.1, incident_body(false)).await;
     let rx1_incident = h.incident("RX1", &w.foreign.1, incident_body(true)).await;
+    h.app.install_shipped_playbooks().await.unwrap();
     let contact_form = "name=Kim+Lee&role=alert_contact&email=kim%40nhs.net&mobile=07700+900999";
     let cases: Vec<(Method, String, Option<&str>, [u16; 6])> = vec![
         (
@@ -141,6 +142,30 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             format!("/organisations/QAA/incidents/{incident}/messages"),
             Some("text=On+site+now"),
             [403, 403, 303, 303, 403, 404],
+        ),
+        (
+            Method::GET,
+            "/playbooks".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/playbooks/ransomware".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/playbooks/ransomware/cacao.json".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/incidents/{incident}/playbooks"),
+            Some("key=denial-of-service"),
+            [303, 403, 403, 403, 403, 403],
         ),
         (
             Method::POST,

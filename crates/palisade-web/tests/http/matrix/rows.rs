@@ -837,6 +837,52 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
         .json(json!({"text": "Call the cyber desk now"})),
         row(
             GET,
+            "/api/v1/playbooks",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            GET,
+            "/api/v1/playbooks/{key}",
+            &["ransomware"],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            GET,
+            "/api/v1/playbooks/{key}/cacao",
+            &["ransomware"],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/playbooks",
+            &[i],
+            [201, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"key": "ransomware"})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/playbooks",
+            &[x],
+            [201, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"key": "ransomware"})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/tasks/{task_id}",
+            &[i, &f.task],
+            [200, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"state": "done", "note": "Supplier access suspended"})),
+        row(
+            POST,
+            "/api/v1/incidents/{id}/tasks/{task_id}",
+            &[x, &f.task],
+            [404, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"state": "done"})),
+        row(
+            GET,
             "/api/v1/incidents/figures",
             &[],
             [200, 200, 403, 403, 403, 403],
