@@ -318,6 +318,23 @@ try {
   const triaged = await page.textContent('main');
   check('triage records severity and assignee', triaged.includes('analyst@example.nhs.uk') && triaged.includes('Triaged'));
   await axe(page, 'admin: incident triaged');
+  // The denial-of-service playbook is offered first on this case; its steps become tasks.
+  check('the case\'s own playbook comes first', (await page.locator('#key option').nth(1).textContent()).startsWith('Denial of service'));
+  await page.selectOption('#key', 'denial-of-service');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/playbooks"] button[type=submit]')]);
+  check('a playbook becomes the case\'s tasks', (await page.textContent('main')).includes('Confirm it is an attack, not a fault'));
+  const firstTask = page.locator('form[action*="/tasks/"]').first();
+  await firstTask.locator('select[name=state]').selectOption('done');
+  await firstTask.locator('input[name=note]').fill('Provider confirmed the flood.');
+  await Promise.all([page.waitForNavigation(), firstTask.locator('button[type=submit]').click()]);
+  check('a task is marked done with who did it', (await page.textContent('main')).includes('Done by admin@example.nhs.uk'));
+  await axe(page, 'admin: incident with playbook tasks');
+  const caseUrl = page.url();
+  await visit(page, '/playbooks', 'admin: playbooks');
+  await page.click('main a:has-text("Ransomware")');
+  check('a playbook page offers its CACAO export', (await page.textContent('main')).includes('Download as CACAO 2.0 JSON'));
+  await axe(page, 'admin: a playbook');
+  await page.goto(caseUrl);
   await page.click('form[action$="/alert"] button[type=submit]');
   await page.waitForURL(/\/alerts\/[^/]+\/edit$/);
   check('a case drafts an alert with its title', (await page.inputValue('#title')).includes('Denial of service on the patient portal'));
