@@ -7,6 +7,7 @@
 
 pub mod atom;
 pub mod csaf;
+pub mod indicators;
 pub mod stix;
 
 use palisade_domain::alert::AlertFields;

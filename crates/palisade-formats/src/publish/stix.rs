@@ -21,7 +21,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// The namespace of Palisade's name-based STIX ids.
-const PALISADE_NS: Uuid = Uuid::from_u128(0x6f0b_2a51_93c4_4d2e_8a71_5c3e_9b40_d1a7);
+pub(super) const PALISADE_NS: Uuid = Uuid::from_u128(0x6f0b_2a51_93c4_4d2e_8a71_5c3e_9b40_d1a7);
 /// The namespace STIX 2.1 gives for observable ids.
 const STIX_SCO_NS: Uuid = Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
 /// The TLP:WHITE marking definition, exactly as STIX 2.1 defines it.
@@ -66,7 +66,8 @@ pub struct StixEntry {
 }
 
 impl StixEntry {
-    fn new(object: Value, date_added: i64) -> Self {
+    /// An object added at `date_added` (Unix seconds), as the only version of itself.
+    pub fn new(object: Value, date_added: i64) -> Self {
         let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_string);
         Self {
             id: text("id").unwrap_or_default(),
@@ -76,8 +77,8 @@ impl StixEntry {
                 .unwrap_or_else(|| rfc3339_millis(date_added)),
             date_added,
             object: Arc::new(object),
-            first: false,
-            last: false,
+            first: true,
+            last: true,
         }
     }
 
@@ -163,6 +164,20 @@ pub struct StixQuery {
     pub limit: usize,
     /// Continue after the entry this token names.
     pub next: Option<String>,
+}
+
+impl StixQuery {
+    /// Whether an entry passes the filters (everything but paging): spec version, id, type,
+    /// version and `added_after`.
+    pub fn admits(&self, e: &StixEntry) -> bool {
+        (self.spec_versions.is_empty() || self.spec_versions.iter().any(|v| v == "2.1"))
+            && (self.ids.is_empty() || self.ids.contains(&e.id))
+            && (self.types.is_empty() || self.types.contains(&e.kind))
+            && self.versions.wants(e)
+            && self
+                .added_after_ms
+                .is_none_or(|after| e.date_added * 1000 > after)
+    }
 }
 
 /// A page of entries.
@@ -261,23 +276,8 @@ impl StixCatalog {
 
     /// Versions matching `q` (ignoring paging), oldest added first.
     fn select(&self, q: &StixQuery) -> Vec<&StixEntry> {
-        if !q.spec_versions.is_empty() && !q.spec_versions.iter().any(|v| v == "2.1") {
-            return Vec::new();
-        }
-        let wanted = |e: &&StixEntry| {
-            (q.ids.is_empty() || q.ids.contains(&e.id))
-                && (q.types.is_empty() || q.types.contains(&e.kind))
-        };
         // Entries are kept in (date added, id, version) order; filtering keeps that order.
-        let mut chosen: Vec<&StixEntry> = self
-            .entries
-            .iter()
-            .filter(|e| wanted(e) && q.versions.wants(e))
-            .collect();
-        if let Some(after) = q.added_after_ms {
-            chosen.retain(|e| e.date_added * 1000 > after);
-        }
-        chosen
+        self.entries.iter().filter(|e| q.admits(e)).collect()
     }
 
     /// A page of the versions matching `q`; an error names a `next` token this collection did
