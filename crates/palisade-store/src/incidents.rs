@@ -11,7 +11,6 @@ use palisade_domain::audit::AuditDraft;
 use palisade_domain::incident::{
     IncidentFields, IncidentKind, IncidentStatus, ReportStage, Severity,
 };
-use palisade_domain::indicator::{IndicatorType, Tlp};
 use palisade_domain::org::{Category, OrgType};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{OrgId, Scope};
@@ -144,36 +143,6 @@ pub struct IncidentEntry {
     pub shared: bool,
 }
 
-/// An indicator of compromise on a case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IndicatorRecord {
-    pub id: i64,
-    pub incident_id: i64,
-    pub indicator_type: IndicatorType,
-    pub value: String,
-    pub tlp: Tlp,
-    pub description: String,
-    pub created_by: Option<String>,
-    pub created_at: i64,
-}
-
-/// An indicator found by a search, with its case's organisation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IndicatorFound {
-    pub indicator: IndicatorRecord,
-    pub org_code: String,
-    pub org_name: String,
-}
-
-/// A new indicator, checked.
-#[derive(Debug, Clone)]
-pub struct NewIndicator {
-    pub indicator_type: IndicatorType,
-    pub value: String,
-    pub tlp: Tlp,
-    pub description: String,
-}
-
 /// What the national figures are counted from: one notified incident.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct IncidentFacts {
@@ -250,22 +219,6 @@ pub trait IncidentStore: Send + Sync {
         filter: &IncidentFilter,
         page: PageRequest,
     ) -> Result<Page<IncidentRecord>>;
-
-    /// Adds an indicator to the case (a repeat of one already there is a conflict).
-    async fn add_indicator(
-        &self,
-        incident_id: i64,
-        indicator: &NewIndicator,
-        stamp: Stamp,
-        audit: AuditDraft,
-    ) -> Result<IndicatorRecord>;
-
-    /// The case's indicators, oldest first.
-    async fn incident_indicators(&self, incident_id: i64) -> Result<Vec<IndicatorRecord>>;
-
-    /// Indicators holding any of these exact (canonical) values across every case, with the
-    /// case's organisation, newest first.
-    async fn find_indicators(&self, values: &[String], limit: i64) -> Result<Vec<IndicatorFound>>;
 
     /// Adds an entry to the timeline (a message or a note) with its audit entry, leaving the
     /// incident itself, and so its revision, as it is.
@@ -697,76 +650,6 @@ impl IncidentStore for SqlStore {
         Ok(Page::of(items, total, page))
     }
 
-    async fn add_indicator(
-        &self,
-        incident_id: i64,
-        i: &NewIndicator,
-        stamp: Stamp,
-        mut audit: AuditDraft,
-    ) -> Result<IndicatorRecord> {
-        let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incident_indicators (incident_id, type, value, tlp, description, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(incident_id)
-        .bind(i.indicator_type.as_str())
-        .bind(i.value.clone())
-        .bind(i.tlp.as_str())
-        .bind(i.description.clone())
-        .bind(stamp.user_id)
-        .bind(stamp.at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if StoreError::is_unique_violation(&e) {
-                StoreError::conflict("value", "the case already has this indicator")
-            } else {
-                e.into()
-            }
-        })?;
-        audit.entity_id = format!("{}/indicators/{id}", incident_reference(incident_id));
-        append(&mut tx, &audit).await?;
-        let row = indicators_where(&mut tx, "x.id = $1", id, 1).await?;
-        tx.commit().await?;
-        row.into_iter().next().ok_or(StoreError::NotFound)
-    }
-
-    async fn incident_indicators(&self, incident_id: i64) -> Result<Vec<IndicatorRecord>> {
-        let mut conn = self.read.acquire().await?;
-        indicators_where(&mut conn, "x.incident_id = $1", incident_id, i64::MAX).await
-    }
-
-    async fn find_indicators(&self, values: &[String], limit: i64) -> Result<Vec<IndicatorFound>> {
-        if values.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(INDICATOR_SELECT);
-        sql.push(
-            ", o.code AS org_code, o.name AS org_name FROM incident_indicators x \
-             LEFT JOIN users u ON u.id = x.created_by JOIN incidents i ON i.id = x.incident_id \
-             JOIN organisations o ON o.id = i.org_id WHERE x.value IN (",
-        );
-        for (n, v) in values.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.text(v);
-        }
-        sql.push(") ORDER BY x.created_at DESC, x.id DESC LIMIT ")
-            .i64(limit);
-        let rows: Vec<FoundRow> = sql.query_as().fetch_all(&self.read).await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(IndicatorFound {
-                    indicator: r.indicator.try_into()?,
-                    org_code: r.org_code,
-                    org_name: r.org_name,
-                })
-            })
-            .collect()
-    }
-
     async fn add_incident_entry(
         &self,
         incident_id: i64,
@@ -868,69 +751,6 @@ impl IncidentStore for SqlStore {
         tx.commit().await?;
         Ok(queued)
     }
-}
-
-const INDICATOR_SELECT: &str = "SELECT x.id, x.incident_id, x.type, x.value, x.tlp, \
-     x.description, u.email AS created_by, x.created_at";
-const INDICATOR_FROM: &str = " FROM incident_indicators x LEFT JOIN users u ON u.id = x.created_by";
-
-#[derive(FromRow)]
-struct FoundRow {
-    #[sqlx(flatten)]
-    indicator: IndicatorRow,
-    org_code: String,
-    org_name: String,
-}
-
-#[derive(FromRow)]
-struct IndicatorRow {
-    id: i64,
-    incident_id: i64,
-    #[sqlx(rename = "type")]
-    kind: String,
-    value: String,
-    tlp: String,
-    description: String,
-    created_by: Option<String>,
-    created_at: i64,
-}
-
-impl TryFrom<IndicatorRow> for IndicatorRecord {
-    type Error = StoreError;
-    fn try_from(r: IndicatorRow) -> Result<Self> {
-        Ok(IndicatorRecord {
-            id: r.id,
-            incident_id: r.incident_id,
-            indicator_type: r
-                .kind
-                .parse()
-                .map_err(|_| corrupt("indicator type", &r.kind))?,
-            tlp: r
-                .tlp
-                .parse()
-                .map_err(|_| corrupt("indicator TLP", &r.tlp))?,
-            value: r.value,
-            description: r.description,
-            created_by: r.created_by,
-            created_at: r.created_at,
-        })
-    }
-}
-
-async fn indicators_where(
-    conn: &mut AnyConnection,
-    condition: &str,
-    value: i64,
-    limit: i64,
-) -> Result<Vec<IndicatorRecord>> {
-    let rows: Vec<IndicatorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{INDICATOR_SELECT}{INDICATOR_FROM} WHERE {condition} ORDER BY x.id LIMIT $2"
-    )))
-    .bind(value)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// Queues `notice` to every contact of the organisation: an email to each who takes email, a

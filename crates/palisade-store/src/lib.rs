@@ -19,6 +19,7 @@ mod error;
 mod estate;
 mod incidents;
 mod independent_audit;
+mod indicators;
 mod inventory;
 pub mod model;
 mod orgs;
@@ -34,7 +35,10 @@ pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use incidents::{
     EntryKind, IncidentEntry, IncidentFacts, IncidentFilter, IncidentRecord, IncidentState,
-    IncidentStore, IndicatorRecord, NewEntry, NewIndicator, incident_id, incident_reference,
+    IncidentStore, NewEntry, incident_id, incident_reference,
+};
+pub use indicators::{
+    FeedCursor, FeedReader, IndicatorFound, IndicatorRecord, IndicatorStore, NewIndicator,
 };
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
@@ -588,6 +592,7 @@ pub trait Store:
     + OutboxStore
     + PublishedStore
     + IncidentStore
+    + IndicatorStore
     + PlaybookStore
     + AdminStore
 {
@@ -606,6 +611,7 @@ impl<
         + OutboxStore
         + PublishedStore
         + IncidentStore
+        + IndicatorStore
         + PlaybookStore
         + AdminStore,
 > Store for T

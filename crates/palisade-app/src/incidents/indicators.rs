@@ -106,6 +106,9 @@ impl App {
             .add_indicator(
                 record.id,
                 &NewIndicator {
+                    stix_id: palisade_formats::publish::indicators::object_id(
+                        record.id, kind, &value,
+                    ),
                     indicator_type: kind,
                     value,
                     tlp,

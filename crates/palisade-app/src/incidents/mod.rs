@@ -23,6 +23,7 @@ mod figures;
 mod indicators;
 mod national;
 mod playbooks;
+mod taxii;
 mod warnings;
 
 pub use playbooks::{PlaybookView, TaskView};

@@ -35,11 +35,16 @@ pub async fn open(settings: &Settings) -> Result<App> {
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
     app.incident_rules = Arc::new(settings.incident_rules.clone());
-    // The playbooks Palisade ships are there from the first start.
+    // The playbooks Palisade ships are there from the first start, and every indicator has
+    // its STIX id.
     app.install_shipped_playbooks()
         .await
         .map_err(app_error)
         .context("cannot install the shipped playbooks")?;
+    app.fill_indicator_ids()
+        .await
+        .map_err(app_error)
+        .context("cannot give indicators their STIX ids")?;
     Ok(app)
 }
 

@@ -57,7 +57,8 @@ pub(crate) async fn identify(
         return next.run(req).await;
     }
     let mut rotated = None;
-    if path.starts_with("/api/") {
+    // The API, and the TAXII server whose indicators collection answers by bearer token.
+    if path.starts_with("/api/") || path.starts_with("/taxii2/") {
         let bearer = crate::kit::limits::bearer(req.headers()).map(str::to_string);
         if let Some(token) = bearer {
             match state.app.bearer(&token).await {

@@ -1,12 +1,17 @@
 //! A read-only TAXII 2.1 server: discovery at `/taxii2/`, one API root at `/taxii2/api/` with
-//! one collection of every published alert as STIX 2.1 objects (see `palisade_formats::publish::stix`).
-//! Like the public alert pages, it needs no sign-in: published alerts are public.
+//! two collections: every published alert as STIX 2.1 objects (see
+//! `palisade_formats::publish::stix`), which needs no sign-in like the public alert pages; and
+//! indicators of compromise with their TLP 2.0 markings, where a bearer token decides what a
+//! caller receives beyond TLP:CLEAR.
 
 use crate::AppState;
-use axum::extract::{Path, State};
+use crate::kit::identity::Identity;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use palisade_app::AppError;
+use palisade_app::{Actor, AppError};
+use palisade_formats::publish::indicators;
 use palisade_formats::publish::stix::{
     STIX_MEDIA_TYPE, StixPage, StixQuery, VersionMatch, collection_id, parse_time,
 };
@@ -94,14 +99,41 @@ pub(crate) fn check_accept(headers: &HeaderMap) -> Result<(), TaxiiError> {
     }
 }
 
-pub(crate) fn check_collection(cid: &str) -> Result<(), TaxiiError> {
+/// The collections of the API root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collection {
+    Alerts,
+    Indicators,
+}
+
+pub(crate) fn check_collection(cid: &str) -> Result<Collection, TaxiiError> {
     if cid == collection_id() {
-        Ok(())
+        Ok(Collection::Alerts)
+    } else if cid == indicators::collection_id() {
+        Ok(Collection::Indicators)
     } else {
         Err(TaxiiError(
             StatusCode::NOT_FOUND,
             format!("there is no collection {cid}"),
         ))
+    }
+}
+
+/// Who reads: the integration or person behind a bearer token, or anyone. A token that is not
+/// valid is refused rather than read as no one.
+pub(crate) struct TaxiiCaller(pub Option<Box<Actor>>);
+
+impl FromRequestParts<AppState> for TaxiiCaller {
+    type Rejection = TaxiiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, TaxiiError> {
+        match parts.extensions.get::<Identity>() {
+            Some(Identity::Api(a)) => Ok(TaxiiCaller(Some(a.clone()))),
+            _ if crate::kit::limits::bearer(&parts.headers).is_some() => Err(TaxiiError(
+                StatusCode::UNAUTHORIZED,
+                "the bearer token is not valid, or has expired or been revoked".into(),
+            )),
+            _ => Ok(TaxiiCaller(None)),
+        }
     }
 }
 
@@ -127,7 +159,7 @@ pub(crate) async fn api_root(State(s): State<AppState>, headers: HeaderMap) -> T
         StatusCode::OK,
         json!({
             "title": format!("{}: cyber alerts", s.app.alerts.publisher),
-            "description": "One collection: every published alert.",
+            "description": "Two collections: every published alert, and indicators of compromise by TLP.",
             "versions": [TAXII_MEDIA_TYPE],
             "max_content_length": s.cfg.max_body_bytes,
         }),
@@ -135,11 +167,24 @@ pub(crate) async fn api_root(State(s): State<AppState>, headers: HeaderMap) -> T
     ))
 }
 
-pub(crate) fn collection_resource() -> Value {
+pub(crate) fn collection_resource(c: Collection) -> Value {
+    let (id, title, description) = match c {
+        Collection::Alerts => (
+            collection_id(),
+            "Cyber alerts",
+            "Every published cyber alert: reports, vulnerabilities, affected software and remediation.",
+        ),
+        Collection::Indicators => (
+            indicators::collection_id(),
+            "Indicators of compromise",
+            "Indicators seen on incidents, each with its TLP 2.0 marking: TLP:CLEAR to anyone; \
+             with a bearer token, what TLP lets its holder see.",
+        ),
+    };
     json!({
-        "id": collection_id(),
-        "title": "Cyber alerts",
-        "description": "Every published cyber alert: reports, vulnerabilities, affected software and remediation.",
+        "id": id,
+        "title": title,
+        "description": description,
         "can_read": true,
         "can_write": false,
         "media_types": [STIX_MEDIA_TYPE],
@@ -148,17 +193,14 @@ pub(crate) fn collection_resource() -> Value {
 
 pub(crate) async fn collections(headers: HeaderMap) -> TaxiiResult {
     check_accept(&headers)?;
-    Ok(taxii(
-        StatusCode::OK,
-        json!({"collections": [collection_resource()]}),
-        None,
-    ))
+    let all = [Collection::Alerts, Collection::Indicators].map(collection_resource);
+    Ok(taxii(StatusCode::OK, json!({ "collections": all }), None))
 }
 
 pub(crate) async fn collection(headers: HeaderMap, Path(cid): Path<String>) -> TaxiiResult {
     check_accept(&headers)?;
-    check_collection(&cid)?;
-    Ok(taxii(StatusCode::OK, collection_resource(), None))
+    let c = check_collection(&cid)?;
+    Ok(taxii(StatusCode::OK, collection_resource(c), None))
 }
 
 pub(crate) fn bad(m: impl Into<String>) -> TaxiiError {
@@ -199,11 +241,43 @@ pub(crate) fn query(uri: &Uri) -> Result<StixQuery, TaxiiError> {
     Ok(q)
 }
 
-/// A request for the collection's objects: TAXII accepted, the one collection, its filters.
-fn collection_query(headers: &HeaderMap, cid: &str, uri: &Uri) -> Result<StixQuery, TaxiiError> {
+/// A request for a collection's objects: TAXII accepted, the collection, its filters.
+fn collection_query(
+    headers: &HeaderMap,
+    cid: &str,
+    uri: &Uri,
+) -> Result<(Collection, StixQuery), TaxiiError> {
     check_accept(headers)?;
-    check_collection(cid)?;
-    query(uri)
+    let c = check_collection(cid)?;
+    Ok((c, query(uri)?))
+}
+
+/// A page of a collection's objects for the caller.
+async fn page_of(
+    s: &AppState,
+    caller: &TaxiiCaller,
+    c: Collection,
+    q: &StixQuery,
+) -> Result<StixPage, TaxiiError> {
+    Ok(match c {
+        Collection::Alerts => s.app.stix_page(q).await?,
+        Collection::Indicators => s.app.indicator_page(caller.0.as_deref(), q).await?,
+    })
+}
+
+/// One object of a collection (all its versions with `all_versions`) for the caller.
+async fn object_of(
+    s: &AppState,
+    caller: &TaxiiCaller,
+    c: Collection,
+    oid: &str,
+    q: &StixQuery,
+    all_versions: bool,
+) -> Result<StixPage, TaxiiError> {
+    Ok(match c {
+        Collection::Alerts => s.app.stix_object(oid, q, all_versions).await?,
+        Collection::Indicators => s.app.indicator_object(caller.0.as_deref(), oid, q).await?,
+    })
 }
 
 pub(crate) fn envelope(page: &StixPage, items: Vec<Value>, key: &str) -> Value {
@@ -217,12 +291,13 @@ pub(crate) fn envelope(page: &StixPage, items: Vec<Value>, key: &str) -> Value {
 
 pub(crate) async fn objects(
     State(s): State<AppState>,
+    caller: TaxiiCaller,
     headers: HeaderMap,
     Path(cid): Path<String>,
     uri: Uri,
 ) -> TaxiiResult {
-    let q = collection_query(&headers, &cid, &uri)?;
-    let page = s.app.stix_page(&q).await?;
+    let (c, q) = collection_query(&headers, &cid, &uri)?;
+    let page = page_of(&s, &caller, c, &q).await?;
     Ok(objects_envelope(&page))
 }
 
@@ -234,23 +309,25 @@ pub(crate) fn objects_envelope(page: &StixPage) -> Response {
 
 pub(crate) async fn object(
     State(s): State<AppState>,
+    caller: TaxiiCaller,
     headers: HeaderMap,
     Path((cid, oid)): Path<(String, String)>,
     uri: Uri,
 ) -> TaxiiResult {
-    let q = collection_query(&headers, &cid, &uri)?;
-    let page = s.app.stix_object(&oid, &q, false).await?;
+    let (c, q) = collection_query(&headers, &cid, &uri)?;
+    let page = object_of(&s, &caller, c, &oid, &q, false).await?;
     Ok(objects_envelope(&page))
 }
 
 pub(crate) async fn versions(
     State(s): State<AppState>,
+    caller: TaxiiCaller,
     headers: HeaderMap,
     Path((cid, oid)): Path<(String, String)>,
     uri: Uri,
 ) -> TaxiiResult {
-    let q = collection_query(&headers, &cid, &uri)?;
-    let page = s.app.stix_object(&oid, &q, true).await?;
+    let (c, q) = collection_query(&headers, &cid, &uri)?;
+    let page = object_of(&s, &caller, c, &oid, &q, true).await?;
     let items = page.entries.iter().map(|e| json!(e.version)).collect();
     Ok(taxii(
         StatusCode::OK,
@@ -261,12 +338,13 @@ pub(crate) async fn versions(
 
 pub(crate) async fn manifest(
     State(s): State<AppState>,
+    caller: TaxiiCaller,
     headers: HeaderMap,
     Path(cid): Path<String>,
     uri: Uri,
 ) -> TaxiiResult {
-    let q = collection_query(&headers, &cid, &uri)?;
-    let page = s.app.stix_page(&q).await?;
+    let (c, q) = collection_query(&headers, &cid, &uri)?;
+    let page = page_of(&s, &caller, c, &q).await?;
     let items = page
         .entries
         .iter()

@@ -19,6 +19,7 @@ mod evidence;
 mod exposure;
 mod incidents;
 mod independent_audit;
+mod indicator_feed;
 mod inventory;
 mod limits;
 mod matrix;
