@@ -571,15 +571,21 @@ impl IncidentStore for SqlStore {
         filter: &IncidentFilter,
         page: PageRequest,
     ) -> Result<Page<IncidentRecord>> {
+        // The count reads organisations only when a filter needs them; with the board's
+        // indexes it then never reads an incident's row.
+        let by_org = filter.region.is_some() || filter.org_type.is_some();
+        // Both the count and the page's ids come from the indexes alone; only the page's own
+        // rows are read whole, so sorting never carries an incident's fields.
         let build = |count: bool| {
             let mut sql = Sql::default();
             let scoped = sql.scope_cte(scope);
-            if count {
-                sql.push(
-                    "SELECT COUNT(*) FROM incidents i JOIN organisations o ON o.id = i.org_id",
-                );
+            sql.push(if count {
+                "SELECT COUNT(*) FROM incidents i"
             } else {
-                sql.push(SELECT);
+                "SELECT i.id FROM incidents i"
+            });
+            if by_org {
+                sql.push(" JOIN organisations o ON o.id = i.org_id");
             }
             sql.push(" WHERE 1 = 1");
             if scoped {
@@ -633,20 +639,41 @@ impl IncidentStore for SqlStore {
                 sql.push(" AND i.alert_reference = ").text(a);
             }
             if !count {
-                // Newest first; drafts (not yet notified) by when they were started.
-                sql.push(" ORDER BY COALESCE(i.notified_at, i.created_at) DESC, i.id DESC LIMIT ")
-                    .i64(page.limit())
-                    .push(" OFFSET ")
-                    .i64(page.offset());
+                // Newest first; drafts (not yet notified) by when they were started. Without
+                // drafts the order is the notification index's, so a page reads only its rows.
+                sql.push(if filter.drafts {
+                    " ORDER BY COALESCE(i.notified_at, i.created_at) DESC, i.id DESC LIMIT "
+                } else {
+                    " ORDER BY i.notified_at DESC, i.id DESC LIMIT "
+                })
+                .i64(page.limit())
+                .push(" OFFSET ")
+                .i64(page.offset());
             }
             sql
         };
         let total: i64 = build(true).query_scalar().fetch_one(&self.read).await?;
-        let rows: Vec<Row> = build(false).query_as().fetch_all(&self.read).await?;
-        let items = rows
-            .into_iter()
-            .map(IncidentRecord::try_from)
-            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<i64> = build(false).query_scalar().fetch_all(&self.read).await?;
+        let mut items = Vec::with_capacity(ids.len());
+        if !ids.is_empty() {
+            let mut sql = Sql::new(SELECT);
+            sql.push(" WHERE i.id IN (");
+            for (n, id) in ids.iter().enumerate() {
+                if n > 0 {
+                    sql.push(", ");
+                }
+                sql.i64(*id);
+            }
+            sql.push(")");
+            let rows: Vec<Row> = sql.query_as().fetch_all(&self.read).await?;
+            let mut by_id: std::collections::HashMap<i64, Row> =
+                rows.into_iter().map(|r| (r.id, r)).collect();
+            for id in ids {
+                if let Some(r) = by_id.remove(&id) {
+                    items.push(IncidentRecord::try_from(r)?);
+                }
+            }
+        }
         Ok(Page::of(items, total, page))
     }
 
