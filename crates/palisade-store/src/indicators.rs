@@ -289,18 +289,18 @@ fn visible_indicators(reader: &FeedReader) -> Sql {
         FeedReader::SignedIn(scope) => sql.scope_cte(scope),
         FeedReader::Anonymous => false,
     };
-    sql.push(INDICATOR_SELECT)
-        .push(INDICATOR_FROM)
-        .push(" JOIN incidents i ON i.id = x.incident_id WHERE ");
+    sql.push(INDICATOR_SELECT).push(INDICATOR_FROM);
     match reader {
+        // Anyone reads TLP:CLEAR, and the national team everything: neither needs the case.
         FeedReader::Anonymous => {
-            sql.push("x.tlp = 'clear'");
+            sql.push(" WHERE x.tlp = 'clear'");
         }
         FeedReader::SignedIn(Scope::All) => {
-            sql.push("1 = 1");
+            sql.push(" WHERE 1 = 1");
         }
         FeedReader::SignedIn(Scope::Within(_)) => {
             debug_assert!(scoped);
+            sql.push(" JOIN incidents i ON i.id = x.incident_id WHERE ");
             // Amber reaches the organisations named on the case: `shared_with` is a JSON
             // array of codes, so a code matches with its quotes.
             sql.push(
