@@ -8,11 +8,14 @@ use palisade_formats::publish::indicators::{self as stix, IndicatorFacts, TLP2_C
 use palisade_formats::publish::stix::{MAX_PAGE, StixEntry, StixPage, StixQuery};
 use palisade_store::{FeedCursor, FeedReader, IndicatorRecord};
 
-/// Who reads the collection, as the store filters it.
+/// Who reads the collection, as the store filters it: as on a case page, someone who acts for
+/// no organisation reads what anyone may.
 fn reader(actor: Option<&Actor>) -> FeedReader {
     match actor {
-        None => FeedReader::Anonymous,
-        Some(a) => FeedReader::SignedIn(a.principal.scope(OrgAction::ViewIncidents)),
+        Some(a) if !a.principal.grants.is_empty() => {
+            FeedReader::SignedIn(a.principal.scope(OrgAction::ViewIncidents))
+        }
+        _ => FeedReader::Anonymous,
     }
 }
 
