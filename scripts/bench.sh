@@ -7,7 +7,10 @@
 #      a 100-answer save) on that SQLite file, then on PostgreSQL seeded the same way;
 #   5. `palisade bench alerts` (publishing to every organisation, the response board, the outbox
 #      worker delivering to a local SMTP server, a 10,000-object TAXII collection) on each engine;
-#   6. TAXII listing of that collection, Palisade beside medallion (scripts/taxii_bench.py).
+#   6. TAXII listing of that collection, Palisade beside medallion (scripts/taxii_bench.py);
+#   7. `palisade bench incidents` (a decade of incidents added: the triage board, indicator
+#      look-up, notifying, the indicators TAXII collection) on each engine, and that collection
+#      listed over HTTP by taxii2-client (scripts/taxii_indicators_bench.py).
 # Needs wrk (apt-get install wrk) and python3-venv. Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 shopt -s inherit_errexit # a failing step inside $(...) stops the script instead of printing a time
@@ -24,7 +27,7 @@ sink=
 # Python tools, pinned: a real SMTP server (aiosmtpd) and the OASIS TAXII server (medallion).
 venv="${TMPDIR:-/tmp}/palisade-bench-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q aiosmtpd==1.4.6 medallion==3.0.0 requests==2.34.2
+"$venv/bin/pip" install -q aiosmtpd==1.4.6 medallion==3.0.0 requests==2.34.2 taxii2-client==2.3.0
 
 # Wall-clock seconds of a command, to the millisecond, in bash alone (no bc needed).
 seconds() {
@@ -78,6 +81,18 @@ echo "TAXII listing, Palisade beside medallion:"
 kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
 server=
+echo
+echo "incidents on SQLite:"
+"$bin" bench incidents --database "sqlite://$work/full.db"
+PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/full.db" 2>/dev/null &
+server=$!
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "indicators TAXII collection, anonymous, with taxii2-client:"
+"$venv/bin/python" scripts/taxii_indicators_bench.py "http://127.0.0.1:$port" --rounds 3
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+server=
+
 pg_admin="${PALISADE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   pg_db="palisade_bench_$$"
@@ -89,6 +104,8 @@ if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   "$bin" bench assessments --database "$pg_url"
   echo "alerts on PostgreSQL:"
   PALISADE_SMTP_URL="$smtp" "$bin" bench alerts --database "$pg_url"
+  echo "incidents on PostgreSQL:"
+  "$bin" bench incidents --database "$pg_url"
   psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)"
 else
   echo "(no PostgreSQL at $pg_admin: skipped)"

@@ -29,6 +29,7 @@ mod playbooks;
 mod published;
 mod sessions;
 pub mod testkit;
+pub mod volume;
 
 pub use alerts::{AlertSave, stale_alert};
 pub use db::{Engine, SqlStore, sqlite_path};

@@ -1307,3 +1307,56 @@ async fn searches_fold_case_and_accents_alike_on_both_engines() {
         assert_eq!(found("Élan").await, ["VN1"], "{:?}", db.engine());
     }
 }
+
+/// The benchmark's incident volume reads back as the app would write it: every incident parses
+/// and lists, each has its indicators, TLP:CLEAR ones reach anyone, and a second run writes
+/// nothing.
+#[tokio::test]
+async fn incident_volume_reads_back_and_is_written_once() {
+    use palisade_store::volume::{IncidentVolume, seed_incident_volume, volume_indicator};
+    fn stix(i: i64, k: palisade_domain::indicator::IndicatorType, v: &str) -> String {
+        format!("indicator--{i}-{}-{v}", k.as_str())
+    }
+    for db in TestDb::all().await {
+        let s = &db.store;
+        create(s, "RX1", "acute_trust", "").await;
+        create(s, "A81001", "gp_practice", "").await;
+        let v = IncidentVolume {
+            incidents: 30,
+            indicators_per_incident: 5,
+            now: 1_750_000_000,
+        };
+        assert_eq!(seed_incident_volume(s, v, stix).await.unwrap(), (30, 150));
+        assert_eq!(seed_incident_volume(s, v, stix).await.unwrap(), (0, 0));
+        let all = s
+            .list_incidents(
+                &Scope::All,
+                &IncidentFilter::default(),
+                PageRequest::new(Some(1), Some(100)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.total, 30, "{:?}", db.engine());
+        assert!(all.items.iter().all(|i| i.state.notified_at.is_some()));
+        let first = all
+            .items
+            .iter()
+            .find(|i| i.state.fields.title == "Bench incident 0")
+            .unwrap();
+        let ind = s.incident_indicators(first.id).await.unwrap();
+        assert_eq!(ind.len(), 5);
+        let (_, value, _) = volume_indicator(0, 0);
+        assert_eq!(ind[0].value, value);
+        let clear = s
+            .indicator_feed(&FeedReader::Anonymous, FeedCursor::default(), 1000)
+            .await
+            .unwrap();
+        let expected = (0..30)
+            .flat_map(|i| (0..5).map(move |n| volume_indicator(i, n).2))
+            .filter(|t| *t == palisade_domain::indicator::Tlp::Clear)
+            .count();
+        assert_eq!(clear.len(), expected);
+        assert!(expected > 0);
+        db.cleanup().await;
+    }
+}
