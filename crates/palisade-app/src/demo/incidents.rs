@@ -34,7 +34,7 @@ fn report(
 
 impl App {
     /// Four incidents, unless the lead organisation has any: a ransomware case notified late
-    /// and under investigation with the ransomware playbook applied (its first task done, one
+    /// and under investigation with three indicators and the ransomware playbook applied (its first task done, one
     /// not applicable), a draft, a lost laptop reported to no one and closed, and a
     /// care provider's misdirected letter, reportable to the regulator and notified in time.
     pub(super) async fn seed_incidents(&self, admin: &Actor, org: &str, care: &str) -> Result<()> {
@@ -87,6 +87,26 @@ impl App {
             },
         )
         .await?;
+        // What the case found, marked for who may see it: the TAXII collection serves them.
+        let indicators = [
+            (
+                "domain",
+                "update-pacs-viewer.example",
+                "clear",
+                "Loader download site.",
+            ),
+            ("ipv4", "203.0.113.45", "green", "Command and control."),
+            (
+                "sha256",
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "amber",
+                "The encryptor.",
+            ),
+        ];
+        for (kind, value, tlp, note) in indicators {
+            self.add_incident_indicator(admin, id, kind, value, tlp, note)
+                .await?;
+        }
         self.install_shipped_playbooks().await?;
         let tasks = self.apply_playbook(admin, id, "ransomware").await?;
         let marks = [
