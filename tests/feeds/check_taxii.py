@@ -1,5 +1,6 @@
 """Reads Palisade's TAXII 2.1 server with the OASIS taxii2-client and validates every object it
-serves with stix2-validator. Usage: check_taxii.py BASE_URL (the demo, with its alerts).
+serves with stix2-validator: the alerts collection, and the indicators collection as anyone reads
+it (TLP:CLEAR only). Usage: check_taxii.py BASE_URL (the demo, with its alerts and indicators).
 
 Fails on any validator error and on any warning but {103} (Palisade's ids are name-based UUIDv5,
 so that the same alert always yields the same ids, where the validator prefers random v4), and
@@ -25,15 +26,45 @@ def validate(objects):
     return result
 
 
+TLP_CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+
+
+def check_indicators(coll):
+    """Anyone reads the five TLP 2.0 marking definitions and the TLP:CLEAR indicators, all valid
+    STIX 2.1; paging two at a time reads the same."""
+    whole = coll.get_objects(limit=1000)
+    objects = whole.get("objects", [])
+    markings = [o for o in objects if o["type"] == "marking-definition"]
+    indicators = [o for o in objects if o["type"] == "indicator"]
+    check(len(markings) == 5, f"five TLP 2.0 marking definitions, not {len(markings)}")
+    check(indicators, "the demo's TLP:CLEAR indicator is served to anyone")
+    check(all(i["object_marking_refs"] == [TLP_CLEAR] for i in indicators),
+          "anyone receives TLP:CLEAR indicators only")
+    check(len(objects) == len(markings) + len(indicators), "nothing but markings and indicators")
+    result = validate(objects)
+    warnings = [w for w in result.warnings if not any(a in w for a in ALLOWED_WARNINGS)]
+    check(result.is_valid, f"stix2-validator errors (indicators): {[str(e) for e in result.errors][:5]}")
+    check(not warnings, f"stix2-validator warnings (indicators): {warnings[:5]}")
+    paged = []
+    for page in as_pages(coll.get_objects, per_request=2):
+        paged.extend(page.get("objects", []))
+    check([o["id"] for o in paged] == [o["id"] for o in objects], "indicators paged two at a time")
+    one = coll.get_object(indicators[0]["id"])["objects"]
+    check(len(one) == 1 and one[0] == indicators[0], "an indicator is served by its id")
+    print(f"TAXII 2.1 indicators: {len(indicators)} TLP:CLEAR indicator(s) and 5 markings, valid STIX 2.1")
+
+
 def main(base):
     server = Server(f"{base}/taxii2/")
     check(server.title, "discovery has no title")
     check(len(server.api_roots) == 1 and server.default is not None, "one default API root")
     root = server.default
     check(root.versions == ["application/taxii+json;version=2.1"], f"API root versions {root.versions}")
-    check(len(root.collections) == 1, "one collection")
-    coll = root.collections[0]
-    check(coll.can_read and not coll.can_write, "the collection is read-only")
+    titles = sorted(c.title for c in root.collections)
+    check(titles == ["Cyber alerts", "Indicators of compromise"], f"two collections: {titles}")
+    check(all(c.can_read and not c.can_write for c in root.collections), "the collections are read-only")
+    coll = next(c for c in root.collections if c.title == "Cyber alerts")
+    check_indicators(next(c for c in root.collections if c.title == "Indicators of compromise"))
 
     everything = coll.get_objects(limit=1000)
     objects = everything.get("objects", [])
