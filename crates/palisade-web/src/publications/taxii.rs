@@ -119,21 +119,38 @@ pub(crate) fn check_collection(cid: &str) -> Result<Collection, TaxiiError> {
     }
 }
 
-/// Who reads: the integration or person behind a bearer token, or anyone. A token that is not
-/// valid is refused rather than read as no one.
-pub(crate) struct TaxiiCaller(pub Option<Box<Actor>>);
+/// Who reads: the integration or person behind a bearer token, or anyone. The alerts are public
+/// whatever the request carries; the indicators collection refuses a token that is not valid
+/// rather than read it as no one.
+pub(crate) struct TaxiiCaller {
+    actor: Option<Box<Actor>>,
+    bad_token: bool,
+}
 
-impl FromRequestParts<AppState> for TaxiiCaller {
-    type Rejection = TaxiiError;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, TaxiiError> {
-        match parts.extensions.get::<Identity>() {
-            Some(Identity::Api(a)) => Ok(TaxiiCaller(Some(a.clone()))),
-            _ if crate::kit::limits::bearer(&parts.headers).is_some() => Err(TaxiiError(
+impl TaxiiCaller {
+    fn for_indicators(&self) -> Result<Option<&Actor>, TaxiiError> {
+        if self.bad_token {
+            return Err(TaxiiError(
                 StatusCode::UNAUTHORIZED,
                 "the bearer token is not valid, or has expired or been revoked".into(),
-            )),
-            _ => Ok(TaxiiCaller(None)),
+            ));
         }
+        Ok(self.actor.as_deref())
+    }
+}
+
+impl FromRequestParts<AppState> for TaxiiCaller {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let actor = match parts.extensions.get::<Identity>() {
+            Some(Identity::Api(a)) => Some(a.clone()),
+            _ => None,
+        };
+        let bad_token = actor.is_none() && crate::kit::limits::bearer(&parts.headers).is_some();
+        Ok(TaxiiCaller { actor, bad_token })
     }
 }
 
@@ -261,7 +278,7 @@ async fn page_of(
 ) -> Result<StixPage, TaxiiError> {
     Ok(match c {
         Collection::Alerts => s.app.stix_page(q).await?,
-        Collection::Indicators => s.app.indicator_page(caller.0.as_deref(), q).await?,
+        Collection::Indicators => s.app.indicator_page(caller.for_indicators()?, q).await?,
     })
 }
 
@@ -276,7 +293,11 @@ async fn object_of(
 ) -> Result<StixPage, TaxiiError> {
     Ok(match c {
         Collection::Alerts => s.app.stix_object(oid, q, all_versions).await?,
-        Collection::Indicators => s.app.indicator_object(caller.0.as_deref(), oid, q).await?,
+        Collection::Indicators => {
+            s.app
+                .indicator_object(caller.for_indicators()?, oid, q)
+                .await?
+        }
     })
 }
 

@@ -145,6 +145,13 @@ async fn taxii_indicators_follow_tlp_for_each_role(h: H) {
         r.headers["content-type"],
         "application/taxii+json;version=2.1"
     );
+    // The alerts are public: a stray token does not shut anyone out of them.
+    let alerts = format!(
+        "/taxii2/api/collections/{}/objects/",
+        palisade_formats::publish::stix::collection_id()
+    );
+    let r = h.api(Method::GET, &alerts, Some("nope"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 
 per_engine!(
