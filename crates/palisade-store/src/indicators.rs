@@ -23,7 +23,11 @@ pub struct IndicatorRecord {
     pub description: String,
     pub created_by: Option<String>,
     pub created_at: i64,
-    /// Its STIX object id (`indicator--` and a name-based UUID); none until filled in for an
+    /// When it was added to the TAXII collection (milliseconds since the epoch): no two
+    /// indicators added since the collection existed share one, and later commits have later
+    /// times.
+    pub added_ms: i64,
+    /// Its STIX object id (`indicator--` and a random UUID); none until filled in for an
     /// indicator added before the collection existed.
     pub stix_id: Option<String>,
 }
@@ -54,12 +58,21 @@ pub enum FeedReader {
     SignedIn(Scope),
 }
 
-/// Where a page of the feed starts: after this (`created_at`, `id`), and only indicators added
-/// after `added_after` (Unix seconds).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FeedCursor {
+/// Which indicators of the feed a page reads: after this (`added_ms`, `id`), only those added
+/// strictly after `added_after_ms`, and, when `stix_ids` is given, only those with these ids.
+#[derive(Debug, Clone, Default)]
+pub struct FeedQuery {
     pub after: Option<(i64, i64)>,
-    pub added_after: Option<i64>,
+    pub added_after_ms: Option<i64>,
+    pub stix_ids: Option<Vec<String>>,
+}
+
+/// An indicator of the feed, and whether its reader may see the case it was seen on (the
+/// national team, or someone acting for the reporting organisation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedIndicator {
+    pub indicator: IndicatorRecord,
+    pub case_visible: bool,
 }
 
 #[async_trait]
@@ -80,27 +93,27 @@ pub trait IndicatorStore: Send + Sync {
     /// case's organisation, newest first.
     async fn find_indicators(&self, values: &[String], limit: i64) -> Result<Vec<IndicatorFound>>;
 
-    /// The indicators `reader` may see under TLP, oldest added first, from `cursor`, at most
+    /// The indicators `reader` may see under TLP, oldest added first, as `query` asks, at most
     /// `limit`: clear to anyone; green to every signed-in caller; amber to the reporting
     /// organisation (or one above it), the organisations named on the case and the national
     /// team; amber+strict to the reporting organisation and the national team; red to the
-    /// national team only. Each comes with its case's reference.
+    /// national team only.
     async fn indicator_feed(
         &self,
         reader: &FeedReader,
-        cursor: FeedCursor,
+        query: &FeedQuery,
         limit: i64,
-    ) -> Result<Vec<IndicatorRecord>>;
+    ) -> Result<Vec<FeedIndicator>>;
 
     /// One indicator of the feed by its STIX id, if `reader` may see it.
     async fn feed_indicator(
         &self,
         reader: &FeedReader,
         stix_id: &str,
-    ) -> Result<Option<IndicatorRecord>>;
+    ) -> Result<Option<FeedIndicator>>;
 
-    /// Gives every indicator without a STIX id the one `id_of` names; how many were filled.
-    async fn fill_stix_ids(&self, id_of: for<'r> fn(&'r IndicatorRecord) -> String) -> Result<u64>;
+    /// Gives every indicator without a STIX id a new one from `new_id`; how many were filled.
+    async fn fill_stix_ids(&self, new_id: fn() -> String) -> Result<u64>;
 }
 
 #[async_trait]
@@ -112,11 +125,18 @@ impl IndicatorStore for SqlStore {
         stamp: Stamp,
         mut audit: AuditDraft,
     ) -> Result<IndicatorRecord> {
+        // `begin` holds the one write lock until commit, so the newest time read here is the
+        // newest committed, and no indicator committed later can take an earlier one.
         let mut tx = self.begin().await?;
+        let newest: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(added_ms) FROM incident_indicators")
+                .fetch_one(&mut *tx)
+                .await?;
+        let added_ms = (stamp.at * 1000).max(newest.map_or(0, |t| t + 1));
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO incident_indicators (incident_id, type, value, tlp, description, \
-             created_by, created_at, stix_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING id",
+             created_by, created_at, stix_id, added_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(incident_id)
         .bind(i.indicator_type.as_str())
@@ -126,6 +146,7 @@ impl IndicatorStore for SqlStore {
         .bind(stamp.user_id)
         .bind(stamp.at)
         .bind(i.stix_id.clone())
+        .bind(added_ms)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -180,24 +201,34 @@ impl IndicatorStore for SqlStore {
     async fn indicator_feed(
         &self,
         reader: &FeedReader,
-        cursor: FeedCursor,
+        query: &FeedQuery,
         limit: i64,
-    ) -> Result<Vec<IndicatorRecord>> {
+    ) -> Result<Vec<FeedIndicator>> {
         let mut sql = visible_indicators(reader);
-        if let Some(t) = cursor.added_after {
-            sql.push(" AND x.created_at > ").i64(t);
+        if let Some(t) = query.added_after_ms {
+            sql.push(" AND x.added_ms > ").i64(t);
         }
-        if let Some((at, id)) = cursor.after {
-            sql.push(" AND (x.created_at > ")
+        if let Some((at, id)) = query.after {
+            sql.push(" AND (x.added_ms > ")
                 .i64(at)
-                .push(" OR (x.created_at = ")
+                .push(" OR (x.added_ms = ")
                 .i64(at)
                 .push(" AND x.id > ")
                 .i64(id)
                 .push("))");
         }
-        sql.push(" ORDER BY x.created_at, x.id LIMIT ").i64(limit);
-        let rows: Vec<IndicatorRow> = sql.query_as().fetch_all(&self.read).await?;
+        if let Some(ids) = &query.stix_ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push(" AND x.stix_id IN (");
+            for (n, id) in ids.iter().enumerate() {
+                sql.push(if n == 0 { "" } else { ", " }).text(id);
+            }
+            sql.push(")");
+        }
+        sql.push(" ORDER BY x.added_ms, x.id LIMIT ").i64(limit);
+        let rows: Vec<FeedRow> = sql.query_as().fetch_all(&self.read).await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
@@ -205,14 +236,14 @@ impl IndicatorStore for SqlStore {
         &self,
         reader: &FeedReader,
         stix_id: &str,
-    ) -> Result<Option<IndicatorRecord>> {
+    ) -> Result<Option<FeedIndicator>> {
         let mut sql = visible_indicators(reader);
         sql.push(" AND x.stix_id = ").text(stix_id);
-        let row: Option<IndicatorRow> = sql.query_as().fetch_optional(&self.read).await?;
+        let row: Option<FeedRow> = sql.query_as().fetch_optional(&self.read).await?;
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn fill_stix_ids(&self, id_of: for<'r> fn(&'r IndicatorRecord) -> String) -> Result<u64> {
+    async fn fill_stix_ids(&self, new_id: fn() -> String) -> Result<u64> {
         let mut filled = 0;
         loop {
             let mut tx = self.begin().await?;
@@ -222,7 +253,7 @@ impl IndicatorStore for SqlStore {
             }
             for r in &rows {
                 sqlx::query("UPDATE incident_indicators SET stix_id = $1 WHERE id = $2")
-                    .bind(id_of(r))
+                    .bind(new_id())
                     .bind(r.id)
                     .execute(&mut *tx)
                     .await?;
@@ -234,7 +265,7 @@ impl IndicatorStore for SqlStore {
 }
 
 const INDICATOR_SELECT: &str = "SELECT x.id, x.incident_id, x.type, x.value, x.tlp, \
-     x.description, u.email AS created_by, x.created_at, x.stix_id";
+     x.description, u.email AS created_by, x.created_at, x.added_ms, x.stix_id";
 const INDICATOR_FROM: &str = " FROM incident_indicators x LEFT JOIN users u ON u.id = x.created_by";
 
 #[derive(FromRow)]
@@ -243,6 +274,23 @@ struct FoundRow {
     indicator: IndicatorRow,
     org_code: String,
     org_name: String,
+}
+
+#[derive(FromRow)]
+struct FeedRow {
+    #[sqlx(flatten)]
+    indicator: IndicatorRow,
+    case_visible: i64,
+}
+
+impl TryFrom<FeedRow> for FeedIndicator {
+    type Error = StoreError;
+    fn try_from(r: FeedRow) -> Result<Self> {
+        Ok(FeedIndicator {
+            indicator: r.indicator.try_into()?,
+            case_visible: r.case_visible != 0,
+        })
+    }
 }
 
 #[derive(FromRow)]
@@ -256,6 +304,7 @@ struct IndicatorRow {
     description: String,
     created_by: Option<String>,
     created_at: i64,
+    added_ms: i64,
     stix_id: Option<String>,
 }
 
@@ -277,30 +326,41 @@ impl TryFrom<IndicatorRow> for IndicatorRecord {
             description: r.description,
             created_by: r.created_by,
             created_at: r.created_at,
+            added_ms: r.added_ms,
             stix_id: r.stix_id,
         })
     }
 }
 
-/// The query of every indicator `reader` may see under TLP, to go on with ` AND ...`.
+/// The query of every indicator `reader` may see under TLP, with whether it may see the case
+/// (`case_visible`), to go on with ` AND ...`.
 fn visible_indicators(reader: &FeedReader) -> Sql {
     let mut sql = Sql::default();
     let scoped = match reader {
         FeedReader::SignedIn(scope) => sql.scope_cte(scope),
         FeedReader::Anonymous => false,
     };
-    sql.push(INDICATOR_SELECT).push(INDICATOR_FROM);
+    sql.push(INDICATOR_SELECT);
     match reader {
         // Anyone reads TLP:CLEAR, and the national team everything: neither needs the case.
         FeedReader::Anonymous => {
-            sql.push(" WHERE x.tlp = 'clear'");
+            sql.push(", CAST(0 AS BIGINT) AS case_visible")
+                .push(INDICATOR_FROM)
+                .push(" WHERE x.tlp = 'clear'");
         }
         FeedReader::SignedIn(Scope::All) => {
-            sql.push(" WHERE 1 = 1");
+            sql.push(", CAST(1 AS BIGINT) AS case_visible")
+                .push(INDICATOR_FROM)
+                .push(" WHERE 1 = 1");
         }
         FeedReader::SignedIn(Scope::Within(_)) => {
             debug_assert!(scoped);
-            sql.push(" JOIN incidents i ON i.id = x.incident_id WHERE ");
+            sql.push(
+                ", CAST(CASE WHEN i.org_id IN (SELECT id FROM visible) THEN 1 ELSE 0 END \
+                 AS BIGINT) AS case_visible",
+            )
+            .push(INDICATOR_FROM)
+            .push(" JOIN incidents i ON i.id = x.incident_id WHERE ");
             // Amber reaches the organisations named on the case: `shared_with` is a JSON
             // array of codes, so a code matches with its quotes.
             sql.push(

@@ -39,7 +39,8 @@ pub use incidents::{
     IncidentStore, NewEntry, incident_id, incident_reference,
 };
 pub use indicators::{
-    FeedCursor, FeedReader, IndicatorFound, IndicatorRecord, IndicatorStore, NewIndicator,
+    FeedIndicator, FeedQuery, FeedReader, IndicatorFound, IndicatorRecord, IndicatorStore,
+    NewIndicator,
 };
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};

@@ -66,11 +66,11 @@ fn fields(i: usize, aware_at: i64) -> IncidentFields {
 }
 
 /// Writes the volume unless it is there already; returns (incidents, indicators) written.
-/// `stix_id` names each indicator's STIX object as the app does.
+/// `stix_id` gives each indicator a new STIX object id as the app does.
 pub async fn seed_incident_volume(
     store: &SqlStore,
     v: IncidentVolume,
-    stix_id: fn(i64, IndicatorType, &str) -> String,
+    stix_id: fn() -> String,
 ) -> Result<(usize, usize)> {
     let existing: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE title LIKE 'Bench incident %'")
@@ -189,7 +189,7 @@ pub async fn seed_incident_volume(
 
             let mut rows = Sql::new(
                 "INSERT INTO incident_indicators (incident_id, type, value, tlp, created_at, \
-             stix_id) VALUES ",
+             added_ms, stix_id) VALUES ",
             );
             let mut any = false;
             for (n, id) in ids.iter().enumerate() {
@@ -200,6 +200,7 @@ pub async fn seed_incident_volume(
                         rows.push(", ");
                     }
                     any = true;
+                    let at = v.now - 10 * YEAR + (10 * YEAR) * i as i64 / v.incidents.max(1) as i64;
                     rows.push("(")
                         .i64(*id)
                         .push(", ")
@@ -209,9 +210,11 @@ pub async fn seed_incident_volume(
                         .push(", ")
                         .text(tlp.as_str())
                         .push(", ")
-                        .i64(v.now - 10 * YEAR + (10 * YEAR) * i as i64 / v.incidents.max(1) as i64)
+                        .i64(at)
                         .push(", ")
-                        .text(&stix_id(*id, kind, &value))
+                        .i64(at * 1000 + k as i64)
+                        .push(", ")
+                        .text(&stix_id())
                         .push(")");
                     indicators += 1;
                 }

@@ -1314,8 +1314,10 @@ async fn searches_fold_case_and_accents_alike_on_both_engines() {
 #[tokio::test]
 async fn incident_volume_reads_back_and_is_written_once() {
     use palisade_store::volume::{IncidentVolume, seed_incident_volume, volume_indicator};
-    fn stix(i: i64, k: palisade_domain::indicator::IndicatorType, v: &str) -> String {
-        format!("indicator--{i}-{}-{v}", k.as_str())
+    fn stix() -> String {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("indicator--{n}")
     }
     for db in TestDb::all().await {
         let s = &db.store;
@@ -1348,7 +1350,7 @@ async fn incident_volume_reads_back_and_is_written_once() {
         let (_, value, _) = volume_indicator(0, 0);
         assert_eq!(ind[0].value, value);
         let clear = s
-            .indicator_feed(&FeedReader::Anonymous, FeedCursor::default(), 1000)
+            .indicator_feed(&FeedReader::Anonymous, &FeedQuery::default(), 1000)
             .await
             .unwrap();
         let expected = (0..30)

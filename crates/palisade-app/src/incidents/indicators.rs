@@ -106,9 +106,7 @@ impl App {
             .add_indicator(
                 record.id,
                 &NewIndicator {
-                    stix_id: palisade_formats::publish::indicators::object_id(
-                        record.id, kind, &value,
-                    ),
+                    stix_id: super::taxii::new_stix_id(),
                     indicator_type: kind,
                     value,
                     tlp,

@@ -31,6 +31,7 @@ pub use playbooks::{PlaybookView, TaskView};
 pub use figures::{Count, Duration, IncidentFigures};
 pub use indicators::IndicatorMatch;
 pub use national::{BoardQuery, MessageTarget, TriageInput};
+pub use taxii::new_stix_id;
 
 /// An incident with everything its page and the API show.
 #[derive(Debug, Clone)]

@@ -40,10 +40,6 @@ fn get(uri: &str, token: &str) -> Request<Body> {
         .expect("a valid request")
 }
 
-fn stix_id(incident: i64, kind: palisade_domain::indicator::IndicatorType, value: &str) -> String {
-    palisade_formats::publish::indicators::object_id(incident, kind, value)
-}
-
 pub async fn incidents(
     app: App,
     settings: &crate::config::Settings,
@@ -62,7 +58,7 @@ pub async fn incidents(
             indicators_per_incident: b.indicators_per_incident,
             now: app.now(),
         },
-        stix_id,
+        palisade_app::incidents::new_stix_id,
     )
     .await?;
     store.close().await;

@@ -45,11 +45,13 @@ pub fn marking(tlp: Tlp) -> Value {
     })
 }
 
-/// The STIX id of an indicator: name-based on its case, type and value, which no two
-/// indicators share.
-pub fn object_id(incident_id: i64, kind: IndicatorType, value: &str) -> String {
-    let name = format!("indicator/{incident_id}/{}/{value}", kind.as_str());
-    format!("indicator--{}", Uuid::new_v5(&PALISADE_NS, name.as_bytes()))
+/// A new STIX id for an indicator, from 16 random bytes (a version 4 UUID). It is random, not
+/// name-based, so it says nothing of the case a reader of a shared indicator may not see.
+pub fn object_id(random: [u8; 16]) -> String {
+    format!(
+        "indicator--{}",
+        uuid::Builder::from_random_bytes(random).into_uuid()
+    )
 }
 
 /// What an indicator object is written from.
@@ -62,8 +64,9 @@ pub struct IndicatorFacts<'a> {
     pub value: &'a str,
     pub tlp: Tlp,
     pub description: &'a str,
-    /// The case it was seen on (`INC-000042`).
-    pub reference: &'a str,
+    /// The case it was seen on (`INC-000042`), for a reader who may see the case; none for
+    /// one who may not.
+    pub reference: Option<&'a str>,
     pub created_at: i64,
 }
 
@@ -87,25 +90,34 @@ pub fn pattern(kind: IndicatorType, value: &str) -> String {
 pub fn indicator(i: IndicatorFacts<'_>) -> Value {
     let at = rfc3339_millis(i.created_at);
     let name = format!("{}: {}", i.kind.label(), i.value);
-    let mut description = format!("Seen on incident {}.", i.reference);
-    if !i.description.is_empty() {
-        description = format!("{} {description}", i.description);
-    }
-    json!({
+    let seen = i.reference.map(|r| format!("Seen on incident {r}."));
+    let description = [
+        Some(i.description).filter(|d| !d.is_empty()),
+        seen.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let mut object = json!({
         "type": "indicator",
         "spec_version": "2.1",
         "id": i.stix_id,
         "created": at,
         "modified": at,
         "name": name,
-        "description": description,
         "indicator_types": ["malicious-activity"],
         "pattern": pattern(i.kind, i.value),
         "pattern_type": "stix",
         "pattern_version": "2.1",
         "valid_from": at,
         "object_marking_refs": [marking_id(i.tlp)],
-    })
+    });
+    // STIX has no empty properties: without words to say, the indicator has no description.
+    if !description.is_empty() {
+        object["description"] = json!(description);
+    }
+    object
 }
 
 #[cfg(test)]
@@ -130,16 +142,15 @@ mod tests {
 
     #[test]
     fn an_indicator_is_marked_and_named_stably() {
-        let id = object_id(42, IndicatorType::Domain, "evil.example");
-        assert_eq!(id, object_id(42, IndicatorType::Domain, "evil.example"));
-        assert_ne!(id, object_id(43, IndicatorType::Domain, "evil.example"));
+        let id = object_id([7; 16]);
+        assert_eq!(id, "indicator--07070707-0707-4707-8707-070707070707");
         let facts = IndicatorFacts {
             stix_id: &id,
             kind: IndicatorType::Domain,
             value: "evil.example",
             tlp: Tlp::AmberStrict,
             description: "C2 domain.",
-            reference: "INC-000042",
+            reference: Some("INC-000042"),
             created_at: 1_750_000_000,
         };
         let a = indicator(facts);
@@ -150,6 +161,18 @@ mod tests {
         );
         assert_eq!(a["valid_from"], "2025-06-15T15:06:40.000Z");
         assert_eq!(a["description"], "C2 domain. Seen on incident INC-000042.");
+        // A reader who may not see the case is not told which it was.
+        let shared = indicator(IndicatorFacts {
+            reference: None,
+            ..facts
+        });
+        assert_eq!(shared["description"], "C2 domain.");
+        let bare = indicator(IndicatorFacts {
+            reference: None,
+            description: "",
+            ..facts
+        });
+        assert!(bare.get("description").is_none());
         assert_eq!(a["id"], id);
         assert!(id.starts_with("indicator--"));
         let m = marking(Tlp::AmberStrict);

@@ -58,7 +58,8 @@ pub struct StixEntry {
     pub kind: String,
     /// The object's `modified` (or, for objects without one, when it was added).
     pub version: String,
-    pub date_added: i64,
+    /// When it was added to the collection (milliseconds since the epoch).
+    pub date_added_ms: i64,
     pub object: Arc<Value>,
     /// Whether this is the object's first (oldest) or last (newest) version in the collection.
     first: bool,
@@ -66,16 +67,17 @@ pub struct StixEntry {
 }
 
 impl StixEntry {
-    /// An object added at `date_added` (Unix seconds), as the only version of itself.
-    pub fn new(object: Value, date_added: i64) -> Self {
+    /// An object added at `date_added_ms` (milliseconds since the epoch), as the only version
+    /// of itself.
+    pub fn new(object: Value, date_added_ms: i64) -> Self {
         let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_string);
         Self {
             id: text("id").unwrap_or_default(),
             kind: text("type").unwrap_or_default(),
             version: text("modified")
                 .or_else(|| text("created"))
-                .unwrap_or_else(|| rfc3339_millis(date_added)),
-            date_added,
+                .unwrap_or_else(|| ms_text(date_added_ms)),
+            date_added_ms,
             object: Arc::new(object),
             first: true,
             last: true,
@@ -83,11 +85,11 @@ impl StixEntry {
     }
 
     pub fn date_added_text(&self) -> String {
-        rfc3339_millis(self.date_added)
+        ms_text(self.date_added_ms)
     }
 
     fn key(&self) -> (i64, &str, &str) {
-        (self.date_added, &self.id, &self.version)
+        (self.date_added_ms, &self.id, &self.version)
     }
 }
 
@@ -176,7 +178,7 @@ impl StixQuery {
             && self.versions.wants(e)
             && self
                 .added_after_ms
-                .is_none_or(|after| e.date_added * 1000 > after)
+                .is_none_or(|after| e.date_added_ms > after)
     }
 }
 
@@ -232,7 +234,7 @@ fn mark_first_and_last(entries: &mut [StixEntry]) {
 }
 
 fn encode_next(e: &StixEntry) -> String {
-    hex::encode(format!("{}|{}|{}", e.date_added, e.id, e.version))
+    hex::encode(format!("{}|{}|{}", e.date_added_ms, e.id, e.version))
 }
 
 fn decode_next(token: &str) -> Result<(i64, String, String), String> {
@@ -251,13 +253,13 @@ impl StixCatalog {
     pub fn build(p: Publisher<'_>, versions: &[PublishedVersion]) -> Self {
         let mut entries = Vec::new();
         if let Some(first) = versions.first() {
-            entries.push(StixEntry::new(identity(p, first.at), first.at));
-            entries.push(StixEntry::new(tlp_white(), first.at));
+            entries.push(StixEntry::new(identity(p, first.at), first.at * 1000));
+            entries.push(StixEntry::new(tlp_white(), first.at * 1000));
         }
         let mut software_seen = HashSet::new();
         for v in versions {
             for object in objects(p, v) {
-                let entry = StixEntry::new(object, v.at);
+                let entry = StixEntry::new(object, v.at * 1000);
                 if entry.kind == "software" && !software_seen.insert(entry.id.clone()) {
                     continue;
                 }
@@ -473,11 +475,11 @@ mod tests {
     fn next_tokens_name_an_entry_and_refuse_anything_else() {
         let e = StixEntry::new(
             json!({"type": "report", "id": "report--1", "modified": "2024-07-14T09:30:00.002Z"}),
-            1_720_949_400,
+            1_720_949_400_000,
         );
         assert_eq!(
             decode_next(&encode_next(&e)).unwrap(),
-            (1_720_949_400, "report--1".into(), e.version.clone())
+            (1_720_949_400_000, "report--1".into(), e.version.clone())
         );
         assert!(decode_next("zz").is_err());
         assert!(decode_next(&hex::encode("x|y")).is_err());

@@ -251,3 +251,169 @@ async fn an_indicator_is_one_object_with_its_marking(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+per_engine!(
+    polling_with_added_after_misses_nothing,
+    polling_with_added_after_misses_nothing_sqlite,
+    polling_with_added_after_misses_nothing_postgres
+);
+
+/// A reader polls with the last time it saw; indicators added in that same second, after the
+/// poll, still reach it on the next one, each once.
+async fn polling_with_added_after_misses_nothing(h: H) {
+    let w = world(&h).await;
+    let reference = case_with_indicators(&h, &w).await;
+    let poll = |after: Option<String>| {
+        let h = &h;
+        let token = w.admin.1.clone();
+        async move {
+            let mut uri = format!("{}/objects/?match[type]=indicator", collection());
+            if let Some(a) = after {
+                uri.push_str(&format!("&added_after={a}"));
+            }
+            let r = h.api(Method::GET, &uri, Some(&token), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let last = r
+                .headers
+                .get("x-taxii-date-added-last")
+                .map(|v| v.to_str().unwrap().to_string());
+            let ids: Vec<String> = r.json()["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["pattern"].as_str().unwrap().to_string())
+                .collect();
+            (ids, last)
+        }
+    };
+    let (first, last) = poll(None).await;
+    assert_eq!(first.len(), 5);
+    let last = last.expect("a page with objects says when its last was added");
+    // Nothing new: the next poll is empty.
+    assert_eq!(poll(Some(last.clone())).await.0, Vec::<String>::new());
+    // Two more in the same second as the others (the test clock stands still).
+    for value in ["late-one.example", "late-two.example"] {
+        let r = h
+            .api(
+                Method::POST,
+                &format!("/api/v1/incidents/{reference}/indicators"),
+                Some(&w.admin.1),
+                Some(json!({"type": "domain", "value": value, "tlp": "green"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let (later, newest) = poll(Some(last)).await;
+    assert_eq!(
+        later,
+        [
+            "[domain-name:value = 'late-one.example']",
+            "[domain-name:value = 'late-two.example']"
+        ]
+    );
+    assert_eq!(poll(newest).await.0, Vec::<String>::new());
+}
+
+per_engine!(
+    filters_page_the_markings_and_hide_the_case_from_sharers,
+    filters_page_the_markings_and_hide_the_case_from_sharers_sqlite,
+    filters_page_the_markings_and_hide_the_case_from_sharers_postgres
+);
+
+/// Paging by one through ids that pick two markings and one indicator returns each once; a
+/// page full of markings says more only when an indicator follows; the case an indicator was
+/// seen on is named only to readers who may see the case.
+async fn filters_page_the_markings_and_hide_the_case_from_sharers(h: H) {
+    let w = world(&h).await;
+    // Before any indicator, a page holding every marking is the last.
+    let r = h
+        .api(
+            Method::GET,
+            &format!("{}/objects/?limit=5", collection()),
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(r["objects"].as_array().unwrap().len(), 5);
+    assert_eq!(r["more"], false, "{r}");
+
+    let reference = case_with_indicators(&h, &w).await;
+    let all = h
+        .api(
+            Method::GET,
+            &format!("{}/objects/?match[type]=indicator", collection()),
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    let green = all["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["pattern"] == "[domain-name:value = 'green.example']")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wanted = [
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        green.as_str(),
+    ];
+    let mut got = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..10 {
+        let mut uri = format!(
+            "{}/objects/?limit=1&match[id]={}",
+            collection(),
+            wanted.join(",")
+        );
+        if let Some(n) = &next {
+            uri.push_str(&format!("&next={n}"));
+        }
+        let body = h
+            .api(Method::GET, &uri, Some(&w.admin.1), None)
+            .await
+            .json();
+        for o in body["objects"].as_array().unwrap() {
+            got.push(o["id"].as_str().unwrap().to_string());
+        }
+        if body["more"] != true {
+            next = None;
+            break;
+        }
+        next = Some(body["next"].as_str().unwrap().to_string());
+    }
+    assert!(next.is_none(), "paging never ended");
+    assert_eq!(got, wanted);
+
+    // Only the markings when the ids name no indicator.
+    let body = h
+        .api(
+            Method::GET,
+            &format!("{}/objects/?limit=1&match[id]={}", collection(), wanted[0]),
+            Some(&w.admin.1),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(body["objects"].as_array().unwrap().len(), 1);
+    assert_eq!(body["more"], false, "{body}");
+
+    // The reporter is told the case; the organisation it was shared with and anyone are not.
+    let one = format!("{}/objects/{green}/", collection());
+    for (who, token, told) in [
+        ("lead", Some(w.lead.1.as_str()), true),
+        ("admin", Some(w.admin.1.as_str()), true),
+        ("foreign", Some(w.foreign.1.as_str()), false),
+        ("auditor", Some(w.auditor.1.as_str()), false),
+    ] {
+        let r = h.api(Method::GET, &one, token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}");
+        let text = r.text();
+        assert_eq!(text.contains(&reference), told, "{who}: {text}");
+        assert_eq!(text.contains("Seen on incident"), told, "{who}: {text}");
+    }
+}
