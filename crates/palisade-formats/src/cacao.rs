@@ -8,14 +8,19 @@
 //! so every export of a playbook carries the same ids and versions differ by `modified`.
 //!
 //! In: any sequential CACAO playbook (start, actions linked by `on_completion` or
-//! `on_success`, end). Without the extension, the phase is the playbook's name, the step key
-//! comes from its position, the acting side from the agent's name, and a step `timeout` becomes
-//! a due offset from applying the playbook. Branching steps are refused by name.
+//! `on_success`, end; at most [`MAX_STEPS`] actions). Without the extension, the key comes from
+//! the name and the CACAO id (so two playbooks of one name stay apart and a new revision of one
+//! keeps its key), the version is left to the importer (the next one when the content
+//! changed), the phase is the playbook's name, the step key comes from its position, the acting
+//! side from the agent's name, and a step `timeout` becomes a due offset from applying the
+//! playbook. Branching steps are refused by name.
 
 use palisade_domain::clock::rfc3339_millis;
 use palisade_domain::error::FieldErrors;
 use palisade_domain::incident::IncidentKind;
-use palisade_domain::incident::playbook::{self, Due, DueFrom, Phase, Playbook, Step, StepActor};
+use palisade_domain::incident::playbook::{
+    self, Due, DueFrom, MAX_STEPS, Phase, Playbook, Step, StepActor,
+};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -42,16 +47,23 @@ fn agent_name(actor: StepActor) -> &'static str {
     }
 }
 
-/// Whether the text is a CACAO playbook rather than a Palisade playbook file.
-pub fn is_cacao(text: &str) -> bool {
-    serde_json::from_str::<Value>(text)
-        .ok()
-        .and_then(|v| {
-            v.get("spec_version")?
-                .as_str()
-                .map(|s| s.starts_with("cacao"))
-        })
-        .unwrap_or(false)
+/// The text as a JSON document when it is a CACAO playbook (its `spec_version` says so);
+/// none when it is something else, such as a Palisade playbook file.
+pub fn detect(text: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(text).ok().filter(|v| {
+        v.get("spec_version")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.starts_with("cacao"))
+    })
+}
+
+/// A CACAO playbook read as a Palisade playbook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub playbook: Playbook,
+    /// Whether the document gave its version (Palisade's extension does). When it did not,
+    /// `playbook.version` is 1 and the importer numbers it after the versions it keeps.
+    pub versioned: bool,
 }
 
 /// The playbook as a CACAO 2.0 document. `created` is when its first version was imported and
@@ -145,32 +157,31 @@ fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Reads a CACAO 2.0 playbook into a Palisade playbook, naming every fault by its JSON path.
-pub fn import(text: &str) -> Result<Playbook, FieldErrors> {
-    let doc: Value = serde_json::from_str(text)
-        .map_err(|e| FieldErrors::one("file", format!("is not JSON: {e}")))?;
+/// Reads a CACAO 2.0 playbook (as [`detect`] gives it) into a Palisade playbook, naming every
+/// fault by its JSON path.
+pub fn import(doc: &Value) -> Result<Imported, FieldErrors> {
     let mut e = FieldErrors::default();
     if !doc.is_object() {
         return Err(FieldErrors::one("file", "must be a JSON object"));
     }
-    if str_at(&doc, "type") != Some("playbook") {
+    if str_at(doc, "type") != Some("playbook") {
         e.push("type", "must be \"playbook\"");
     }
-    if str_at(&doc, "spec_version") != Some("cacao-2.0") {
+    if str_at(doc, "spec_version") != Some("cacao-2.0") {
         e.push("spec_version", "must be \"cacao-2.0\"");
     }
-    if !str_at(&doc, "id").is_some_and(|s| is_identifier(s, "playbook")) {
+    if !str_at(doc, "id").is_some_and(|s| is_identifier(s, "playbook")) {
         e.push("id", "must be playbook-- and a UUID");
     }
-    if !str_at(&doc, "created_by").is_some_and(|s| is_identifier(s, "identity")) {
+    if !str_at(doc, "created_by").is_some_and(|s| is_identifier(s, "identity")) {
         e.push("created_by", "must be identity-- and a UUID");
     }
     for key in ["created", "modified"] {
-        if !str_at(&doc, key).is_some_and(is_timestamp) {
+        if !str_at(doc, key).is_some_and(is_timestamp) {
             e.push(key, "must be an RFC 3339 UTC timestamp ending in Z");
         }
     }
-    let name = str_at(&doc, "name").unwrap_or_default().trim().to_string();
+    let name = str_at(doc, "name").unwrap_or_default().trim().to_string();
     if name.is_empty() {
         e.push("name", "is required");
     }
@@ -185,7 +196,7 @@ pub fn import(text: &str) -> Result<Playbook, FieldErrors> {
         e.push("workflow", "is required: an object of workflow steps");
         return Err(e);
     };
-    let Some(start) = str_at(&doc, "workflow_start").filter(|s| workflow.contains_key(*s)) else {
+    let Some(start) = str_at(doc, "workflow_start").filter(|s| workflow.contains_key(*s)) else {
         e.push("workflow_start", "must name a step in workflow");
         return Err(e);
     };
@@ -197,6 +208,10 @@ pub fn import(text: &str) -> Result<Playbook, FieldErrors> {
         let field = format!("workflow.{at}");
         if !seen.insert(at.clone()) {
             e.push(field, "is reached twice: loops cannot be imported");
+            break;
+        }
+        if steps.len() > MAX_STEPS {
+            e.push("workflow", format!("holds more than {MAX_STEPS} actions"));
             break;
         }
         let Some(step) = workflow.get(&at) else {
@@ -241,16 +256,22 @@ pub fn import(text: &str) -> Result<Playbook, FieldErrors> {
     }
     e.into_result()?;
 
-    let key = own
-        .get("key")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| slug(&name));
-    let version = own
-        .get("version")
-        .and_then(Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok())
-        .unwrap_or(1);
+    let key = match own.get("key").and_then(Value::as_str) {
+        Some(k) => k.to_string(),
+        None => foreign_key(&name, str_at(doc, "id").unwrap_or_default()),
+    };
+    let version = match own.get("version") {
+        None => None,
+        Some(v) => match v.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(v) => Some(v),
+            None => {
+                return Err(FieldErrors::one(
+                    format!("playbook_extensions.{ext}.version"),
+                    "must be a whole number",
+                ));
+            }
+        },
+    };
     let kinds = doc
         .get("labels")
         .and_then(Value::as_array)
@@ -276,16 +297,19 @@ pub fn import(text: &str) -> Result<Playbook, FieldErrors> {
     let p = Playbook {
         format: playbook::FORMAT.to_string(),
         key,
-        version,
+        version: version.unwrap_or(1),
         title: name,
-        description: str_at(&doc, "description")
+        description: str_at(doc, "description")
             .map(str::to_string)
             .unwrap_or_else(|| "Imported from CACAO.".into()),
         kinds,
         phases,
     };
     playbook::check(&p)?;
-    Ok(p)
+    Ok(Imported {
+        playbook: p,
+        versioned: version.is_some(),
+    })
 }
 
 /// One action step, with the phase it belongs to.
@@ -371,6 +395,26 @@ fn action(
     ))
 }
 
+/// The key of a playbook from elsewhere: its name as a slug, then the first eight hex digits of
+/// its CACAO id, which stays the same across the playbook's revisions (`cacao-` and the digits
+/// when the name has no ASCII letters or digits).
+fn foreign_key(name: &str, id: &str) -> String {
+    let uuid = id.rsplit("--").next().unwrap_or_default();
+    let tag: String = uuid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(8)
+        .collect();
+    let mut base = slug(name);
+    base.truncate(64 - 9);
+    let base = base.trim_end_matches('-');
+    if base.is_empty() {
+        format!("cacao-{tag}")
+    } else {
+        format!("{base}-{tag}")
+    }
+}
+
 /// A key from a name: lower-case letters and digits, hyphens between words.
 fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -400,12 +444,14 @@ mod tests {
         for text in SHIPPED {
             let p = parse(text).unwrap();
             let doc = export(&p, 1_700_000_000, 1_750_000_000);
-            let back = import(&doc.to_string()).unwrap_or_else(|e| panic!("{}: {e:?}", p.key));
+            let back = import(&doc).unwrap_or_else(|e| panic!("{}: {e:?}", p.key));
+            assert!(back.versioned);
+            let back = back.playbook;
             assert_eq!(back, p);
-            assert!(is_cacao(&doc.to_string()));
+            assert!(detect(&doc.to_string()).is_some());
             assert_eq!(doc["created"], "2023-11-14T22:13:20.000Z");
         }
-        assert!(!is_cacao(SHIPPED[0]));
+        assert!(detect(SHIPPED[0]).is_none());
     }
 
     #[test]
@@ -446,8 +492,10 @@ mod tests {
 
     #[test]
     fn a_foreign_playbook_imports_with_sensible_defaults() {
-        let p = import(&foreign().to_string()).unwrap();
-        assert_eq!(p.key, "phishing-response-v3");
+        let imported = import(&foreign()).unwrap();
+        assert!(!imported.versioned);
+        let p = imported.playbook;
+        assert_eq!(p.key, "phishing-response-v3-3f2d1b1e");
         assert_eq!(p.version, 1);
         assert_eq!(p.kinds, [IncidentKind::Phishing]);
         assert_eq!(p.phases.len(), 1);
@@ -470,8 +518,66 @@ mod tests {
         );
     }
 
+    #[test]
+    fn foreign_keys_keep_apart_and_survive_names_without_ascii() {
+        let mut d = foreign();
+        d["name"] = "Réponse à l'hameçonnage".into();
+        assert_eq!(
+            import(&d).unwrap().playbook.key,
+            "r-ponse-l-hame-onnage-3f2d1b1e"
+        );
+        d["name"] = "フィッシング対応".into();
+        assert_eq!(import(&d).unwrap().playbook.key, "cacao-3f2d1b1e");
+        d["name"] = "x".repeat(100).into();
+        let key = import(&d).unwrap().playbook.key;
+        assert_eq!(key.len(), 64, "{key}");
+        assert!(key.ends_with("x-3f2d1b1e"));
+    }
+
+    #[test]
+    fn only_whole_versions_and_at_most_two_hundred_actions_import() {
+        let ext = extension_id();
+        let mut d = foreign();
+        d["playbook_extensions"] = json!({&ext: {"version": "2.5"}});
+        assert_eq!(
+            fields_of(&d),
+            [format!("playbook_extensions.{ext}.version")]
+        );
+        d["playbook_extensions"] = json!({&ext: {"version": 3}});
+        let imported = import(&d).unwrap();
+        assert!(imported.versioned);
+        assert_eq!(imported.playbook.version, 3);
+
+        // A chain of 201 actions is refused while walking it.
+        let mut d = foreign();
+        let agent = "organization--2d9e4f0a-3b5c-4d7e-8f9a-0b1c2d3e4f5a";
+        let start = d["workflow_start"].as_str().unwrap().to_string();
+        let end = "end--3e0f5a1b-4c6d-4e8f-9a0b-1c2d3e4f5a6b";
+        let mut workflow = json!({end: {"type": "end"}});
+        let action = |n: usize| id("action", &n.to_string());
+        let chain = |count: usize, workflow: &mut Value| {
+            workflow[&start] = json!({"type": "start", "on_completion": action(0)});
+            for n in 0..count {
+                let next = if n + 1 == count {
+                    end.to_string()
+                } else {
+                    action(n + 1)
+                };
+                workflow[action(n)] = json!({"type": "action", "name": format!("Step {n}"),
+                    "commands": [{"type": "manual", "command": "Do it."}],
+                    "agent": agent, "on_completion": next});
+            }
+        };
+        chain(MAX_STEPS, &mut workflow);
+        d["workflow"] = workflow.clone();
+        assert_eq!(import(&d).unwrap().playbook.steps().count(), MAX_STEPS);
+        chain(MAX_STEPS + 1, &mut workflow);
+        d["workflow"] = workflow;
+        assert_eq!(fields_of(&d), ["workflow"]);
+    }
+
     fn fields_of(doc: &Value) -> Vec<String> {
-        import(&doc.to_string())
+        import(doc)
             .unwrap_err()
             .0
             .into_iter()
@@ -514,8 +620,11 @@ mod tests {
         assert_eq!(fields_of(&d), ["workflow_start"]);
 
         assert_eq!(
-            import("[1]").unwrap_err().0[0].message,
+            import(&json!([1])).unwrap_err().0[0].message,
             "must be a JSON object"
         );
+        assert!(detect("[1]").is_none());
+        assert!(detect("format: palisade-playbook/1").is_none());
+        assert!(detect(&foreign().to_string()).is_some());
     }
 }

@@ -47,19 +47,48 @@ pub struct PlaybookView {
 
 impl App {
     /// Keeps a playbook file (`docs/INCIDENTS.md`) or a CACAO 2.0 playbook; the same version
-    /// again answers the one kept (`false`).
+    /// again answers the one kept (`false`). A CACAO playbook from elsewhere, which carries no
+    /// version, becomes the next version of its key when its content changed, and is the
+    /// newest kept version again when it did not.
     pub async fn import_playbook(
         &self,
         actor: &Actor,
         text: &str,
     ) -> Result<(PlaybookRecord, bool)> {
         actor.require(GlobalAction::TriageIncidents)?;
-        let p = if cacao::is_cacao(text) {
-            cacao::import(text)?
-        } else {
-            playbook::parse(text)?
+        let p = match cacao::detect(text) {
+            Some(doc) => {
+                let imported = cacao::import(&doc)?;
+                let mut p = imported.playbook;
+                if !imported.versioned {
+                    p.version = self.version_for(&p).await?;
+                }
+                p
+            }
+            None => playbook::parse(text)?,
         };
         self.keep_playbook(actor, &p).await
+    }
+
+    /// The version an unversioned playbook takes: 1 for a new key, the newest kept when the
+    /// content is the same, one more when it differs.
+    async fn version_for(&self, p: &Playbook) -> Result<u32> {
+        let Some((newest, _)) = self.store.playbook(&p.key, None).await? else {
+            return Ok(1);
+        };
+        let kept = u32::try_from(newest.version)
+            .map_err(|_| AppError::Internal(format!("playbook {} version", p.key)))?;
+        let same = Playbook {
+            version: kept,
+            ..p.clone()
+        };
+        Ok(
+            if sha256_hex(&same.canonical_json()) == newest.content_hash {
+                kept
+            } else {
+                kept.saturating_add(1)
+            },
+        )
     }
 
     async fn keep_playbook(&self, actor: &Actor, p: &Playbook) -> Result<(PlaybookRecord, bool)> {

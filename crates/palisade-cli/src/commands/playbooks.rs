@@ -19,7 +19,8 @@ pub enum PlaybookFormat {
 #[derive(Subcommand)]
 pub enum PlaybooksCommand {
     /// Import a playbook file (docs/INCIDENTS.md) or a CACAO 2.0 playbook (JSON). The same
-    /// version again changes nothing; other content under a kept version is refused.
+    /// version again changes nothing; other content under a kept version is refused. A CACAO
+    /// playbook from elsewhere becomes the next version of its key when its content changed.
     Import { file: PathBuf },
     /// Export a playbook (its newest version unless --version).
     Export {

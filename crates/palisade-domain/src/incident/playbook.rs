@@ -13,6 +13,8 @@ pub const FORMAT: &str = "palisade-playbook/1";
 
 /// The longest a step's due offset may be: a year.
 const MAX_DUE_HOURS: u32 = 24 * 366;
+/// Most steps a playbook holds: each becomes a task on every case it is applied to.
+pub const MAX_STEPS: usize = 200;
 
 string_enum! {
     /// Who carries out a step.
@@ -191,6 +193,9 @@ pub fn check(p: &Playbook) -> Result<(), FieldErrors> {
     if p.phases.is_empty() {
         e.push("phases", "needs at least one phase");
     }
+    if p.steps().count() > MAX_STEPS {
+        e.push("phases", format!("hold at most {MAX_STEPS} steps in all"));
+    }
     let mut keys = BTreeSet::new();
     for (i, phase) in p.phases.iter().enumerate() {
         text(&mut e, &format!("phases[{i}].title"), &phase.title, 200);
@@ -283,6 +288,34 @@ phases:
                 "phases[0].steps[2].title"
             ]
         );
+    }
+
+    #[test]
+    fn due_hours_run_from_one_hour_to_a_leap_year() {
+        for (hours, ok) in [(1, true), (8_784, true), (8_785, false), (0, false)] {
+            let text = GOOD.replace("hours: 4", &format!("hours: {hours}"));
+            assert_eq!(parse(&text).is_ok(), ok, "{hours} hours");
+        }
+    }
+
+    #[test]
+    fn a_playbook_holds_at_most_two_hundred_steps() {
+        let mut p = parse(GOOD).unwrap();
+        let step = p.phases[0].steps[2].clone();
+        let fill = |p: &mut Playbook, n: usize| {
+            p.phases[0].steps.truncate(2);
+            for i in 0..n - 2 {
+                p.phases[0].steps.push(Step {
+                    key: format!("step-{i}"),
+                    ..step.clone()
+                });
+            }
+        };
+        fill(&mut p, MAX_STEPS);
+        assert!(check(&p).is_ok());
+        fill(&mut p, MAX_STEPS + 1);
+        let e = check(&p).unwrap_err();
+        assert_eq!(e.0[0].field, "phases", "{e:?}");
     }
 
     #[test]

@@ -567,3 +567,71 @@ async fn the_case_page_applies_a_playbook_and_marks_tasks(h: H) {
     assert!(!html.contains("Hold the first call with the organisation"));
     assert!(!html.contains("/tasks/"));
 }
+
+per_engine!(
+    a_foreign_cacao_playbook_is_versioned_by_its_content,
+    a_foreign_cacao_playbook_is_versioned_by_its_content_sqlite,
+    a_foreign_cacao_playbook_is_versioned_by_its_content_postgres
+);
+
+/// A CACAO playbook from elsewhere carries no Palisade version: the same document again is the
+/// kept version, a revision of it is the next, and another playbook of the same name keeps its
+/// own key.
+async fn a_foreign_cacao_playbook_is_versioned_by_its_content(h: H) {
+    let cli = palisade_app::Actor::cli();
+    let doc = |id: &str, guidance: &str| {
+        let (start, action, end, agent) = (
+            "start--0b7c2d8e-1f3a-4b5c-8d6e-7f8a9b0c1d2e",
+            "action--1c8d3e9f-2a4b-4c6d-9e7f-8a9b0c1d2e3f",
+            "end--3e0f5a1b-4c6d-4e8f-9a0b-1c2d3e4f5a6b",
+            "organization--2d9e4f0a-3b5c-4d7e-8f9a-0b1c2d3e4f5a",
+        );
+        json!({
+            "type": "playbook", "spec_version": "cacao-2.0",
+            "id": format!("playbook--{id}"),
+            "name": "Phishing response",
+            "created_by": "identity--5b1f7a4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+            "created": "2024-01-02T03:04:05Z", "modified": "2024-02-03T04:05:06Z",
+            "workflow_start": start,
+            "workflow": {
+                start: {"type": "start", "on_completion": action},
+                action: {"type": "action", "name": "Purge the message",
+                    "commands": [{"type": "manual", "command": guidance}],
+                    "agent": agent, "on_completion": end},
+                end: {"type": "end"}
+            },
+            "agent_definitions": {agent: {"type": "organization", "name": "Local IT"}}
+        })
+        .to_string()
+    };
+    let ours = "3f2d1b1e-6a3c-4c8e-9a55-1c2b3d4e5f60";
+    let import = |text: String| {
+        let (h, cli) = (&h, &cli);
+        async move { h.app.import_playbook(cli, &text).await.unwrap() }
+    };
+    let (first, created) = import(doc(ours, "Remove it from every mailbox.")).await;
+    assert!(created);
+    assert_eq!(
+        (first.key.as_str(), first.version),
+        ("phishing-response-3f2d1b1e", 1)
+    );
+    let (again, created) = import(doc(ours, "Remove it from every mailbox.")).await;
+    assert!(!created);
+    assert_eq!(again.version, 1);
+    let (revised, created) = import(doc(ours, "Remove it and block the sender.")).await;
+    assert!(created);
+    assert_eq!((revised.key, revised.version), (first.key.clone(), 2));
+    // The revision again changes nothing.
+    let (old, created) = import(doc(ours, "Remove it and block the sender.")).await;
+    assert_eq!((old.version, created), (2, false));
+    let (other, created) = import(doc(
+        "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "Remove it from every mailbox.",
+    ))
+    .await;
+    assert!(created);
+    assert_eq!(
+        (other.key.as_str(), other.version),
+        ("phishing-response-9a8b7c6d", 1)
+    );
+}
