@@ -20,6 +20,14 @@ pub struct IncidentVolume {
     pub now: i64,
 }
 
+impl IncidentVolume {
+    /// When the organisation became aware of incident number `i` (its indicators are added
+    /// then too): spread evenly over the ten years before `now`.
+    fn aware_at(&self, i: usize) -> i64 {
+        self.now - 10 * YEAR + (10 * YEAR) * i as i64 / self.incidents.max(1) as i64
+    }
+}
+
 /// The value of the `n`-th indicator of incident number `i` (as the bench looks it up).
 pub fn volume_indicator(i: usize, n: usize) -> (IndicatorType, String, Tlp) {
     // One indicator in ten is TLP:CLEAR (for the anonymous TAXII listing); the rest take the
@@ -109,7 +117,7 @@ pub async fn seed_incident_volume(
             );
             for i in start..end {
                 // Oldest first, spread over ten years up to `now`.
-                let aware = v.now - 10 * YEAR + (10 * YEAR) * i as i64 / v.incidents.max(1) as i64;
+                let aware = v.aware_at(i);
                 let f = fields(i, aware);
                 let notified = aware + ((i * 7919) % 100) as i64 * 3600;
                 let status = if i >= first_open {
@@ -200,7 +208,7 @@ pub async fn seed_incident_volume(
                         rows.push(", ");
                     }
                     any = true;
-                    let at = v.now - 10 * YEAR + (10 * YEAR) * i as i64 / v.incidents.max(1) as i64;
+                    let at = v.aware_at(i);
                     rows.push("(")
                         .i64(*id)
                         .push(", ")
