@@ -76,8 +76,9 @@ pub trait PlaybookStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(PlaybookRecord, bool)>;
 
-    /// Every version of every playbook, by key, newest version first.
-    async fn list_playbooks(&self) -> Result<Vec<PlaybookRecord>>;
+    /// Every version of every playbook (or only the newest of each), by key, newest version
+    /// first.
+    async fn list_playbooks(&self, newest_only: bool) -> Result<Vec<PlaybookRecord>>;
 
     /// A version of a playbook (the newest without one) with its document.
     async fn playbook(
@@ -97,7 +98,12 @@ pub trait PlaybookStore: Send + Sync {
     ) -> Result<Vec<TaskRecord>>;
 
     /// A case's tasks, by playbook and step order.
-    async fn incident_tasks(&self, incident_id: i64) -> Result<Vec<TaskRecord>>;
+    /// A case's tasks, by playbook and step order: all, or only those for one side to act on.
+    async fn incident_tasks(
+        &self,
+        incident_id: i64,
+        actor: Option<StepActor>,
+    ) -> Result<Vec<TaskRecord>>;
 
     /// Marks a case's task; `NotFound` when the task is not on that case.
     async fn set_task(
@@ -111,10 +117,11 @@ pub trait PlaybookStore: Send + Sync {
     ) -> Result<TaskRecord>;
 }
 
-const PLAYBOOK_SELECT: &str = "SELECT p.id, p.key, p.version, p.title, p.kinds, p.content_hash, \
-     p.imported_at, (SELECT MIN(f.imported_at) FROM playbooks f WHERE f.key = p.key) AS \
-     first_imported_at, u.email AS imported_by FROM playbooks p \
-     LEFT JOIN users u ON u.id = p.imported_by";
+/// A playbook version's record (add `, p.document` for its document), then where it is read.
+const PLAYBOOK_COLUMNS: &str = "SELECT p.id, p.key, p.version, p.title, p.kinds, \
+     p.content_hash, p.imported_at, (SELECT MIN(f.imported_at) FROM playbooks f WHERE \
+     f.key = p.key) AS first_imported_at, u.email AS imported_by";
+const PLAYBOOK_FROM: &str = " FROM playbooks p LEFT JOIN users u ON u.id = p.imported_by";
 
 const TASK_SELECT: &str = "SELECT t.id, t.incident_id, p.key AS playbook_key, \
      p.version AS playbook_version, p.title AS playbook_title, t.position, t.phase, t.step_key, \
@@ -227,21 +234,27 @@ async fn playbook_by_id(
     conn: &mut sqlx::AnyConnection,
     id: i64,
 ) -> Result<Option<(PlaybookRecord, String)>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, document FROM playbooks WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((id, document)) = row else {
-        return Ok(None);
-    };
-    let row: PlaybookRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{PLAYBOOK_SELECT} WHERE p.id = $1"
+    let row: Option<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{PLAYBOOK_COLUMNS}, p.document{PLAYBOOK_FROM} WHERE p.id = $1"
     )))
     .bind(id)
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(Some((row.try_into()?, document)))
+    row.map(TryInto::try_into).transpose()
+}
+
+#[derive(FromRow)]
+struct DocumentRow {
+    #[sqlx(flatten)]
+    record: PlaybookRow,
+    document: String,
+}
+
+impl TryFrom<DocumentRow> for (PlaybookRecord, String) {
+    type Error = StoreError;
+    fn try_from(r: DocumentRow) -> Result<Self> {
+        Ok((r.record.try_into()?, r.document))
+    }
 }
 
 #[async_trait]
@@ -305,9 +318,14 @@ impl PlaybookStore for SqlStore {
         Ok((record, created))
     }
 
-    async fn list_playbooks(&self) -> Result<Vec<PlaybookRecord>> {
+    async fn list_playbooks(&self, newest_only: bool) -> Result<Vec<PlaybookRecord>> {
+        let newest = if newest_only {
+            " WHERE p.version = (SELECT MAX(n.version) FROM playbooks n WHERE n.key = p.key)"
+        } else {
+            ""
+        };
         let rows: Vec<PlaybookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{PLAYBOOK_SELECT} ORDER BY p.key, p.version DESC"
+            "{PLAYBOOK_COLUMNS}{PLAYBOOK_FROM}{newest} ORDER BY p.key, p.version DESC"
         )))
         .fetch_all(&self.read)
         .await?;
@@ -319,19 +337,15 @@ impl PlaybookStore for SqlStore {
         key: &str,
         version: Option<u32>,
     ) -> Result<Option<(PlaybookRecord, String)>> {
-        let mut conn = self.read.acquire().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM playbooks WHERE key = $1 AND ($2 < 0 OR version = $2) \
-             ORDER BY version DESC LIMIT 1",
-        )
+        let row: Option<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{PLAYBOOK_COLUMNS}, p.document{PLAYBOOK_FROM} WHERE p.key = $1 AND ($2 < 0 OR p.version = $2) \
+             ORDER BY p.version DESC LIMIT 1"
+        )))
         .bind(key.to_string())
         .bind(version.map_or(-1, i64::from))
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&self.read)
         .await?;
-        match id {
-            Some(id) => playbook_by_id(&mut conn, id).await,
-            None => Ok(None),
-        }
+        row.map(TryInto::try_into).transpose()
     }
 
     async fn apply_playbook(
@@ -389,9 +403,18 @@ impl PlaybookStore for SqlStore {
         Ok(made)
     }
 
-    async fn incident_tasks(&self, incident_id: i64) -> Result<Vec<TaskRecord>> {
+    async fn incident_tasks(
+        &self,
+        incident_id: i64,
+        actor: Option<StepActor>,
+    ) -> Result<Vec<TaskRecord>> {
         let mut conn = self.read.acquire().await?;
-        tasks_where(&mut conn, "t.id > $2", incident_id, 0).await
+        // The side is one of the enum's own spellings, never input.
+        let condition = match actor {
+            Some(a) => format!("t.actor = '{}' AND t.id > $2", a.as_str()),
+            None => "t.id > $2".to_string(),
+        };
+        tasks_where(&mut conn, &condition, incident_id, 0).await
     }
 
     async fn set_task(
@@ -428,5 +451,45 @@ impl PlaybookStore for SqlStore {
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(task)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_is_overdue_from_the_second_after_its_due_time_while_open() {
+        let task = TaskRecord {
+            id: 1,
+            incident_id: 1,
+            playbook_key: "ransomware".into(),
+            playbook_version: 1,
+            playbook_title: "Ransomware".into(),
+            position: 0,
+            phase: "Contain".into(),
+            step_key: "isolate".into(),
+            title: "Isolate".into(),
+            guidance: String::new(),
+            actor: StepActor::Organisation,
+            due_at: Some(1_000),
+            state: TaskState::Open,
+            note: String::new(),
+            done_by: None,
+            done_at: None,
+        };
+        assert!(!task.overdue(999));
+        assert!(!task.overdue(1_000), "due this second is on time");
+        assert!(task.overdue(1_001));
+        let done = TaskRecord {
+            state: TaskState::Done,
+            ..task.clone()
+        };
+        assert!(!done.overdue(1_001));
+        let undated = TaskRecord {
+            due_at: None,
+            ..task
+        };
+        assert!(!undated.overdue(i64::MAX));
     }
 }

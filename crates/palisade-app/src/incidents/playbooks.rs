@@ -134,7 +134,7 @@ impl App {
     /// Every version of every playbook, for the national team.
     pub async fn list_playbooks(&self, actor: &Actor) -> Result<Vec<PlaybookRecord>> {
         actor.require(GlobalAction::ViewAllIncidents)?;
-        Ok(self.store.list_playbooks().await?)
+        Ok(self.store.list_playbooks(false).await?)
     }
 
     /// A version of a playbook (the newest without one).
@@ -247,10 +247,8 @@ impl App {
         national: bool,
         incident_id: i64,
     ) -> Result<Vec<TaskView>> {
-        let mut tasks = self.store.incident_tasks(incident_id).await?;
-        if !national {
-            tasks.retain(|t| t.actor == StepActor::Organisation);
-        }
+        let side = (!national).then_some(StepActor::Organisation);
+        let tasks = self.store.incident_tasks(incident_id, side).await?;
         Ok(self.task_views(tasks))
     }
 
@@ -259,8 +257,7 @@ impl App {
         &self,
         kind: palisade_domain::incident::IncidentKind,
     ) -> Result<Vec<PlaybookRecord>> {
-        let mut all = self.store.list_playbooks().await?;
-        all.dedup_by(|b, a| a.key == b.key);
+        let mut all = self.store.list_playbooks(true).await?;
         all.sort_by_key(|p| (!p.kinds.contains(&kind), p.title.clone()));
         Ok(all)
     }

@@ -467,6 +467,25 @@ async fn the_case_page_applies_a_playbook_and_marks_tasks(h: H) {
         "{}",
         &html[first_option - 80..first_option]
     );
+    // A newer version is offered in place of the older, once.
+    let v2 =
+        palisade_domain::incident::playbook::SHIPPED[0].replace("\nversion: 1\n", "\nversion: 2\n");
+    let (kept, created) = h
+        .app
+        .import_playbook(&palisade_app::Actor::cli(), &v2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (kept.key.as_str(), kept.version, created),
+        ("ransomware", 2, true)
+    );
+    let html = h.page(Method::GET, &page, &session, None).await.text();
+    assert_eq!(
+        html.matches("<option value=\"ransomware\">").count(),
+        1,
+        "{html}"
+    );
+    assert!(html.contains("<option value=\"ransomware\">Ransomware (version 2)</option>"));
 
     let r = h
         .page(
@@ -530,6 +549,7 @@ async fn the_case_page_applies_a_playbook_and_marks_tasks(h: H) {
         .await
         .text();
     assert!(list.contains("/playbooks/ransomware?version=1"));
+    assert!(list.contains("/playbooks/ransomware?version=2"));
     let one = h
         .page(Method::GET, "/playbooks/ransomware", &session, None)
         .await
@@ -548,7 +568,7 @@ async fn the_case_page_applies_a_playbook_and_marks_tasks(h: H) {
         file.headers["content-disposition"]
             .to_str()
             .unwrap()
-            .contains("ransomware-1.cacao.json")
+            .contains("ransomware-2.cacao.json")
     );
     assert_eq!(file.json()["spec_version"], "cacao-2.0");
 
