@@ -48,44 +48,49 @@ async fn case_with_indicators(h: &H, w: &World) -> String {
     reference
 }
 
-/// The indicators (by value) a caller receives, reading every page of `limit`.
-async fn seen(h: &H, token: Option<&str>, limit: usize) -> (BTreeSet<String>, usize) {
-    let mut values = BTreeSet::new();
-    let mut markings = 0;
+/// Every object a caller reads from the collection with `query` (`&match[...]=...`), page by
+/// page, at most `limit` a page.
+async fn read_all(h: &H, token: Option<&str>, query: &str, limit: usize) -> Vec<Value> {
+    let mut objects = Vec::new();
     let mut next: Option<String> = None;
     for _ in 0..50 {
-        let mut uri = format!("{}/objects/?limit={limit}", collection());
+        let mut uri = format!("{}/objects/?limit={limit}{query}", collection());
         if let Some(n) = &next {
             uri.push_str(&format!("&next={n}"));
         }
         let r = h.api(Method::GET, &uri, token, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let body = r.json();
-        let objects = body["objects"].as_array().cloned().unwrap_or_default();
-        assert!(
-            objects.len() <= limit,
-            "a page of {} over {limit}",
-            objects.len()
-        );
-        for o in objects {
-            match o["type"].as_str().unwrap() {
-                "marking-definition" => markings += 1,
-                "indicator" => {
-                    let pattern = o["pattern"].as_str().unwrap();
-                    let value = pattern
-                        .trim_start_matches("[domain-name:value = '")
-                        .trim_end_matches("']");
-                    values.insert(value.to_string());
-                }
-                other => panic!("unexpected {other}"),
-            }
-        }
+        let page = body["objects"].as_array().cloned().unwrap_or_default();
+        assert!(page.len() <= limit, "a page of {} over {limit}", page.len());
+        objects.extend(page);
         if body["more"] != true {
-            return (values, markings);
+            return objects;
         }
         next = Some(body["next"].as_str().unwrap().to_string());
     }
     panic!("the collection never ended");
+}
+
+/// The indicators (by value) a caller receives, reading every page of `limit`, and how many
+/// marking definitions came with them.
+async fn seen(h: &H, token: Option<&str>, limit: usize) -> (BTreeSet<String>, usize) {
+    let mut values = BTreeSet::new();
+    let mut markings = 0;
+    for o in read_all(h, token, "", limit).await {
+        match o["type"].as_str().unwrap() {
+            "marking-definition" => markings += 1,
+            "indicator" => {
+                let pattern = o["pattern"].as_str().unwrap();
+                let value = pattern
+                    .trim_start_matches("[domain-name:value = '")
+                    .trim_end_matches("']");
+                values.insert(value.to_string());
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    (values, markings)
 }
 
 fn set(values: &[&str]) -> BTreeSet<String> {
@@ -362,31 +367,12 @@ async fn filters_page_the_markings_and_hide_the_case_from_sharers(h: H) {
         "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
         green.as_str(),
     ];
-    let mut got = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..10 {
-        let mut uri = format!(
-            "{}/objects/?limit=1&match[id]={}",
-            collection(),
-            wanted.join(",")
-        );
-        if let Some(n) = &next {
-            uri.push_str(&format!("&next={n}"));
-        }
-        let body = h
-            .api(Method::GET, &uri, Some(&w.admin.1), None)
-            .await
-            .json();
-        for o in body["objects"].as_array().unwrap() {
-            got.push(o["id"].as_str().unwrap().to_string());
-        }
-        if body["more"] != true {
-            next = None;
-            break;
-        }
-        next = Some(body["next"].as_str().unwrap().to_string());
-    }
-    assert!(next.is_none(), "paging never ended");
+    let query = format!("&match[id]={}", wanted.join(","));
+    let got: Vec<String> = read_all(&h, Some(&w.admin.1), &query, 1)
+        .await
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(got, wanted);
 
     // Only the markings when the ids name no indicator.
