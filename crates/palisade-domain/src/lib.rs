@@ -7,6 +7,7 @@ pub mod advisory;
 pub mod alert;
 pub mod assessment;
 pub mod audit;
+pub mod charter;
 pub mod clock;
 pub mod dates;
 pub mod eol;

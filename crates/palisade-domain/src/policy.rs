@@ -55,6 +55,11 @@ pub enum OrgAction {
     ViewIncidents,
     /// Report incidents and add updates to them: the organisation's own act.
     ReportIncidents,
+    /// Read a supplier's charter signature and commitments.
+    ViewCharter,
+    /// Sign, reaffirm or withdraw the supplier's charter signature: the lead's act, at board
+    /// level, never the national team's.
+    SignCharter,
 }
 
 /// Things that are not about one organisation.
@@ -115,6 +120,7 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | RespondToAlerts
                 | ManageInventory
                 | ReportIncidents
+                | SignCharter
         ),
         NationalAnalyst => matches!(
             action,
@@ -124,6 +130,7 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | ViewAlerts
                 | ViewInventory
                 | ViewIncidents
+                | ViewCharter
         ),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => !matches!(action, Edit | AuditAssessment),
@@ -138,6 +145,7 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | ManageInventory
                 | ViewIncidents
                 | ReportIncidents
+                | ViewCharter
         ),
         // An auditor reads the submission and its evidence where appointed.
         Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
@@ -235,7 +243,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 17] = [
+    const ALL_ACTIONS: [OrgAction; 19] = [
         View,
         Edit,
         ViewContacts,
@@ -253,6 +261,8 @@ mod tests {
         ManageInventory,
         ViewIncidents,
         ReportIncidents,
+        ViewCharter,
+        SignCharter,
     ];
 
     #[test]
@@ -262,7 +272,8 @@ mod tests {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
                 | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
                 | AuditAssessment | ViewAlerts | RespondToAlerts | ViewInventory
-                | ManageInventory | ViewIncidents | ReportIncidents => {}
+                | ManageInventory | ViewIncidents | ReportIncidents | ViewCharter | SignCharter => {
+                }
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -281,6 +292,7 @@ mod tests {
                     | RespondToAlerts
                     | ManageInventory
                     | ReportIncidents
+                    | SignCharter
             );
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
@@ -319,6 +331,26 @@ mod tests {
         let admin = who(Role::NationalAdmin, None);
         assert!(admin.may_global(GlobalAction::TriageIncidents));
         assert!(!admin.may(ReportIncidents, &[OTHER]));
+    }
+
+    #[test]
+    fn the_charter_is_signed_by_the_suppliers_lead_and_read_nationally() {
+        for (role, view, sign) in [
+            (Role::OrgLead, true, true),
+            (Role::OrgMember, true, false),
+            (Role::Auditor, false, false),
+        ] {
+            let p = who(role, Some(PARENT));
+            assert_eq!(p.may(ViewCharter, &[CHILD, PARENT]), view, "{role:?}");
+            assert_eq!(p.may(SignCharter, &[PARENT]), sign, "{role:?}");
+            assert!(!p.may(ViewCharter, &[OTHER]), "{role:?} elsewhere");
+            assert!(!p.may(SignCharter, &[OTHER]), "{role:?} elsewhere");
+        }
+        for role in [Role::NationalAdmin, Role::NationalAnalyst] {
+            let p = who(role, None);
+            assert!(p.may(ViewCharter, &[OTHER]), "{role:?}");
+            assert!(!p.may(SignCharter, &[OTHER]), "{role:?}");
+        }
     }
 
     #[test]
