@@ -13,6 +13,7 @@
 mod alerts;
 mod assessments;
 mod audit;
+mod charter;
 mod db;
 mod delivery;
 mod error;
@@ -32,6 +33,7 @@ pub mod testkit;
 pub mod volume;
 
 pub use alerts::{AlertSave, stale_alert};
+pub use charter::{CharterRecord, CharterStore, NewSignature, Signatory, SignatureRecord};
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use incidents::{
@@ -596,6 +598,7 @@ pub trait Store:
     + IncidentStore
     + IndicatorStore
     + PlaybookStore
+    + CharterStore
     + AdminStore
 {
 }
@@ -615,6 +618,7 @@ impl<
         + IncidentStore
         + IndicatorStore
         + PlaybookStore
+        + CharterStore
         + AdminStore,
 > Store for T
 {

@@ -1,0 +1,27 @@
+-- The supplier cyber security charter (SQLite): each version of the charter file as imported,
+-- and the signatures IT suppliers make, withdraw and renew (the newest is the one in force).
+CREATE TABLE charters (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    version              INTEGER NOT NULL UNIQUE,
+    -- The checked charter (palisade_domain::charter::Charter) as canonical JSON, and its
+    -- SHA-256, which tells the same file imported again from a changed one.
+    document             TEXT    NOT NULL,
+    content_hash         TEXT    NOT NULL,
+    imported_at          INTEGER NOT NULL,
+    imported_by          INTEGER REFERENCES users(id)
+);
+
+CREATE TABLE charter_signatures (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id               INTEGER NOT NULL REFERENCES organisations(id),
+    charter_version      INTEGER NOT NULL,
+    signatory_name       TEXT    NOT NULL,
+    signatory_position   TEXT    NOT NULL,
+    -- The day signed (YYYY-MM-DD), as the signatory gave it.
+    signed_on            TEXT    NOT NULL,
+    signed_by            INTEGER REFERENCES users(id),
+    signed_at            INTEGER NOT NULL,
+    withdrawn_at         INTEGER,
+    withdrawn_by         INTEGER REFERENCES users(id)
+);
+CREATE INDEX charter_signatures_org ON charter_signatures (org_id, id);

@@ -1,0 +1,313 @@
+//! The supplier cyber security charter on SQL: its versions as imported, and the signatures IT
+//! suppliers make and withdraw (an organisation's newest signature is the one in force).
+
+use crate::audit::append;
+use crate::error::corrupt;
+use crate::{Result, SqlStore, Stamp, StoreError};
+use async_trait::async_trait;
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::dates::{date_text, parse_date};
+use serde::Serialize;
+use sqlx::{AnyConnection, FromRow};
+use time::Date;
+
+/// A version of the charter as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CharterRecord {
+    pub version: i64,
+    pub content_hash: String,
+    pub imported_at: i64,
+}
+
+/// A signature, withdrawn or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureRecord {
+    pub id: i64,
+    pub org_id: i64,
+    pub charter_version: i64,
+    pub signatory_name: String,
+    pub signatory_position: String,
+    pub signed_on: Date,
+    /// Who recorded it (an email), and when.
+    pub signed_by: Option<String>,
+    pub signed_at: i64,
+    pub withdrawn_at: Option<i64>,
+}
+
+/// A supplier's newest signature with the supplier's code and name, for the lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signatory {
+    pub org_code: String,
+    pub org_name: String,
+    pub signature: SignatureRecord,
+}
+
+/// A signature to record, checked.
+#[derive(Debug, Clone)]
+pub struct NewSignature {
+    pub charter_version: u32,
+    pub signatory_name: String,
+    pub signatory_position: String,
+    pub signed_on: Date,
+}
+
+#[async_trait]
+pub trait CharterStore: Send + Sync {
+    /// Keeps a charter version: the same content again answers the kept one (`false`); other
+    /// content under a version already kept is a conflict.
+    async fn import_charter(
+        &self,
+        version: u32,
+        document: &str,
+        content_hash: &str,
+        audit: AuditDraft,
+    ) -> Result<(CharterRecord, bool)>;
+
+    /// The newest charter version with its document, if any was imported.
+    async fn current_charter(&self) -> Result<Option<(CharterRecord, String)>>;
+
+    /// Records a signature for the organisation (a renewal is a new one).
+    async fn sign_charter(
+        &self,
+        org_id: i64,
+        signature: &NewSignature,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<SignatureRecord>;
+
+    /// Withdraws the organisation's signature in force; `NotFound` when it has none, a conflict
+    /// when it is withdrawn already.
+    async fn withdraw_signature(
+        &self,
+        org_id: i64,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<SignatureRecord>;
+
+    /// The organisation's newest signature.
+    async fn latest_signature(&self, org_id: i64) -> Result<Option<SignatureRecord>>;
+
+    /// Every organisation's newest signature, by organisation name.
+    async fn signatories(&self) -> Result<Vec<Signatory>>;
+}
+
+const SIGNATURE_COLUMNS: &str = "SELECT s.id, s.org_id, s.charter_version, s.signatory_name, \
+     s.signatory_position, s.signed_on, u.email AS signed_by, s.signed_at, s.withdrawn_at";
+const SIGNATURE_FROM: &str = " FROM charter_signatures s LEFT JOIN users u ON u.id = s.signed_by";
+
+/// Only each organisation's newest signature.
+const NEWEST: &str =
+    "s.id = (SELECT MAX(n.id) FROM charter_signatures n WHERE n.org_id = s.org_id)";
+
+#[derive(FromRow)]
+struct SignatureRow {
+    id: i64,
+    org_id: i64,
+    charter_version: i64,
+    signatory_name: String,
+    signatory_position: String,
+    signed_on: String,
+    signed_by: Option<String>,
+    signed_at: i64,
+    withdrawn_at: Option<i64>,
+}
+
+impl TryFrom<SignatureRow> for SignatureRecord {
+    type Error = StoreError;
+    fn try_from(r: SignatureRow) -> Result<Self> {
+        Ok(SignatureRecord {
+            signed_on: parse_date("signed_on", &r.signed_on)
+                .map_err(|_| corrupt("signature day", &r.signed_on))?,
+            id: r.id,
+            org_id: r.org_id,
+            charter_version: r.charter_version,
+            signatory_name: r.signatory_name,
+            signatory_position: r.signatory_position,
+            signed_by: r.signed_by,
+            signed_at: r.signed_at,
+            withdrawn_at: r.withdrawn_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct SignatoryRow {
+    #[sqlx(flatten)]
+    signature: SignatureRow,
+    org_code: String,
+    org_name: String,
+}
+
+async fn newest_signature(
+    conn: &mut AnyConnection,
+    org_id: i64,
+) -> Result<Option<SignatureRecord>> {
+    let row: Option<SignatureRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SIGNATURE_COLUMNS}{SIGNATURE_FROM} WHERE s.org_id = $1 AND {NEWEST}"
+    )))
+    .bind(org_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+#[async_trait]
+impl CharterStore for SqlStore {
+    async fn import_charter(
+        &self,
+        version: u32,
+        document: &str,
+        content_hash: &str,
+        mut audit: AuditDraft,
+    ) -> Result<(CharterRecord, bool)> {
+        let mut tx = self.begin().await?;
+        let kept: Option<(String, i64)> =
+            sqlx::query_as("SELECT content_hash, imported_at FROM charters WHERE version = $1")
+                .bind(i64::from(version))
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (imported_at, created) = match kept {
+            Some((hash, at)) if hash == content_hash => (at, false),
+            Some(_) => {
+                return Err(StoreError::conflict(
+                    "version",
+                    format!(
+                        "version {version} of the charter is already imported with other \
+                         content: raise the version"
+                    ),
+                ));
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO charters (version, document, content_hash, imported_at, \
+                     imported_by) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(i64::from(version))
+                .bind(document.to_string())
+                .bind(content_hash.to_string())
+                .bind(audit.at)
+                .bind(audit.actor_user_id)
+                .execute(&mut *tx)
+                .await?;
+                audit.entity_id = format!("charter/{version}");
+                append(&mut tx, &audit).await?;
+                (audit.at, true)
+            }
+        };
+        tx.commit().await?;
+        Ok((
+            CharterRecord {
+                version: i64::from(version),
+                content_hash: content_hash.to_string(),
+                imported_at,
+            },
+            created,
+        ))
+    }
+
+    async fn current_charter(&self) -> Result<Option<(CharterRecord, String)>> {
+        let row: Option<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT version, content_hash, imported_at, document FROM charters \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(version, content_hash, imported_at, document)| {
+            (
+                CharterRecord {
+                    version,
+                    content_hash,
+                    imported_at,
+                },
+                document,
+            )
+        }))
+    }
+
+    async fn sign_charter(
+        &self,
+        org_id: i64,
+        s: &NewSignature,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<SignatureRecord> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO charter_signatures (org_id, charter_version, signatory_name, \
+             signatory_position, signed_on, signed_by, signed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(i64::from(s.charter_version))
+        .bind(s.signatory_name.clone())
+        .bind(s.signatory_position.clone())
+        .bind(date_text(s.signed_on))
+        .bind(stamp.user_id)
+        .bind(stamp.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = format!("charter-signature/{id}");
+        append(&mut tx, &audit).await?;
+        let signed = newest_signature(&mut tx, org_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(signed)
+    }
+
+    async fn withdraw_signature(
+        &self,
+        org_id: i64,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<SignatureRecord> {
+        let mut tx = self.begin().await?;
+        let current = newest_signature(&mut tx, org_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if current.withdrawn_at.is_some() {
+            return Err(StoreError::conflict(
+                "signature",
+                "the signature is withdrawn already",
+            ));
+        }
+        sqlx::query(
+            "UPDATE charter_signatures SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3",
+        )
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .bind(current.id)
+        .execute(&mut *tx)
+        .await?;
+        audit.entity_id = format!("charter-signature/{}", current.id);
+        append(&mut tx, &audit).await?;
+        let withdrawn = newest_signature(&mut tx, org_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(withdrawn)
+    }
+
+    async fn latest_signature(&self, org_id: i64) -> Result<Option<SignatureRecord>> {
+        let mut conn = self.read.acquire().await?;
+        newest_signature(&mut conn, org_id).await
+    }
+
+    async fn signatories(&self) -> Result<Vec<Signatory>> {
+        let rows: Vec<SignatoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SIGNATURE_COLUMNS}, o.code AS org_code, o.name AS org_name{SIGNATURE_FROM} \
+             JOIN organisations o ON o.id = s.org_id WHERE {NEWEST} ORDER BY o.name, o.code"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Signatory {
+                    signature: r.signature.try_into()?,
+                    org_code: r.org_code,
+                    org_name: r.org_name,
+                })
+            })
+            .collect()
+    }
+}
