@@ -3,6 +3,7 @@
 //! contacts, and one sign-in per role. Names and codes are made up but shaped like the real ones;
 //! the same codes come out every time, so running the demo twice changes nothing.
 
+mod charter;
 mod incidents;
 
 use crate::{Actor, App, AppError, Result};
@@ -331,6 +332,12 @@ impl App {
                 "Cara Group",
                 Some(CARE_GROUP),
             ),
+            (
+                Role::OrgLead,
+                "supplier@example.nhs.uk",
+                "Sue Supplier",
+                Some(charter::SUPPLIER),
+            ),
         ];
         progress("creating demo sign-ins");
         let mut sign_ins = Vec::new();
@@ -404,6 +411,8 @@ impl App {
         self.seed_estate(&actor, lead_org).await?;
         progress("reporting incidents");
         self.seed_incidents(&actor, lead_org, CARE_GROUP).await?;
+        progress("signing the supplier charter");
+        self.seed_charter(&actor).await?;
         Ok(DemoReport {
             organisations,
             sign_ins,

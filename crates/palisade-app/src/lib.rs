@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod charter;
 pub mod csaf_import;
 pub mod delivery;
 pub mod demo;

@@ -8,7 +8,9 @@ mod config;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use commands::serve::{DemoScale, ServeArgs};
-use commands::{admin, alerts, audit, backup, estate, frameworks, orgs, playbooks, report};
+use commands::{
+    admin, alerts, audit, backup, charter, estate, frameworks, orgs, playbooks, report,
+};
 use config::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +86,9 @@ enum Command {
     /// Assessment frameworks.
     #[command(subcommand)]
     Frameworks(frameworks::FrameworksCommand),
+    /// The supplier cyber security charter: import a version, show the one in force.
+    #[command(subcommand)]
+    Charter(charter::CharterCommand),
     /// Incident response playbooks: import, export as CACAO 2.0, list.
     #[command(subcommand)]
     Playbooks(playbooks::PlaybooksCommand),
@@ -124,6 +129,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(c) => return c.run(&settings).await,
         Command::Backup(c) => return c.run(&settings).await,
         Command::Frameworks(c) => return c.run(&settings).await,
+        Command::Charter(c) => return c.run(&settings).await,
         Command::Playbooks(c) => return c.run(&settings).await,
         Command::Report(c) => return c.run(&settings).await,
         Command::Bench(c) => c.run(&settings).await?,

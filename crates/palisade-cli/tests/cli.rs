@@ -483,12 +483,18 @@ async fn demo_is_safe_to_run_twice() {
         .await,
         1
     );
+    // Four suppliers signed the charter: two in force, one due, one lapsed.
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM charter_signatures").await,
+        4
+    );
     let seeded = [
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",
         "SELECT COUNT(*) FROM outbox",
         "SELECT COUNT(*) FROM incidents",
         "SELECT COUNT(*) FROM incident_entries",
+        "SELECT COUNT(*) FROM charter_signatures",
         // Running it again writes nothing, so it records nothing either.
         "SELECT COUNT(*) FROM audit_log",
     ];
@@ -512,7 +518,7 @@ async fn demo_is_safe_to_run_twice() {
     );
     assert_eq!(
         count(&url, "SELECT COUNT(*) FROM users").await,
-        6,
+        7,
         "no duplicate people"
     );
     let mut after = Vec::new();

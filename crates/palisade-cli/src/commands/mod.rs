@@ -5,6 +5,7 @@ pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod backup;
+pub mod charter;
 pub mod estate;
 pub mod frameworks;
 pub mod orgs;
@@ -35,12 +36,16 @@ pub async fn open(settings: &Settings) -> Result<App> {
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
     app.incident_rules = Arc::new(settings.incident_rules.clone());
-    // The playbooks Palisade ships are there from the first start, and every indicator has
-    // its STIX id.
+    // The playbooks and the charter Palisade ships are there from the first start, and every
+    // indicator has its STIX id.
     app.install_shipped_playbooks()
         .await
         .map_err(app_error)
         .context("cannot install the shipped playbooks")?;
+    app.install_shipped_charter()
+        .await
+        .map_err(app_error)
+        .context("cannot install the shipped supplier charter")?;
     app.fill_indicator_ids()
         .await
         .map_err(app_error)
