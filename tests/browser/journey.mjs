@@ -357,6 +357,26 @@ try {
   await page.click('main a:has-text("Log4Shell")');
   check('a public alert shows what changed', (await page.textContent('main')).includes('Updated: remediation'));
   await axe(page, 'public alert');
+
+  // The charter's signatories are public: suppliers in force, never a lapsed one.
+  await visit(page, '/charter/signatories', 'public: charter signatories');
+  const signatories = await page.textContent('main');
+  check('the signatories list the demo supplier', signatories.includes('8J000'));
+  check('a lapsed signature is not listed', !signatories.includes('8J003'));
+  // The supplier's lead renews its signature; without the confirmation it is refused.
+  await signIn(page, 'supplier@example.nhs.uk');
+  await visit(page, '/organisations/8J000/charter', 'supplier: charter');
+  check('the supplier sees its signature in force', (await page.textContent('main')).includes('Dana Whitfield'));
+  await page.fill('#signatory_name', 'Dana Whitfield');
+  await page.fill('#signatory_position', 'Chief Executive');
+  await page.fill('#signed_on', new Date().toISOString().slice(0, 10));
+  await page.click('form[action$="/charter/sign"] button[type=submit]');
+  check('signing without the confirmation shows an error summary', await page.isVisible('.nhsuk-error-summary'));
+  await axe(page, 'supplier: charter without confirmation');
+  await page.check('#confirmation');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/charter/sign"] button[type=submit]')]);
+  check('the renewed signature expires in a year', (await page.textContent('main')).includes(`${now.getUTCFullYear() + 1}-`));
+  await visit(page, '/charter', 'supplier: the charter');
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {
   await browser.close();

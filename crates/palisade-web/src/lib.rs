@@ -9,6 +9,7 @@ mod alerts;
 mod assessments;
 mod audit_log;
 mod auth;
+mod charter;
 mod contacts;
 mod estate;
 mod exposure;
@@ -68,6 +69,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(estate::api())
         .merge(alerts::api())
         .merge(incidents::api())
+        .merge(charter::api())
         .merge(reports::api())
 }
 
@@ -160,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .merge(independent_audit::pages())
         .merge(alerts::pages())
         .merge(incidents::pages())
+        .merge(charter::pages())
         .merge(estate::pages())
         .merge(exposure::pages())
         .merge(reports::pages())

@@ -291,6 +291,19 @@ impl Tag for palisade_domain::plan::PlanState {
     }
 }
 
+impl Tag for palisade_domain::charter::SignatureState {
+    fn tag(&self) -> &'static str {
+        use palisade_domain::charter::SignatureState::*;
+        match self {
+            Signed => "nhsuk-tag--green",
+            ReaffirmationDue => "nhsuk-tag--yellow",
+            Lapsed => "nhsuk-tag--red",
+            Withdrawn => "nhsuk-tag--orange",
+            NotSigned => "nhsuk-tag--grey",
+        }
+    }
+}
+
 /// `2024-07-14 09:30` for pages.
 pub fn when(t: i64) -> String {
     palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t))

@@ -139,6 +139,8 @@ pub(crate) async fn org(
         can_edit: p.may(OrgAction::Edit, &view.ancestry),
         can_estate: p.may(OrgAction::ViewInventory, &view.ancestry),
         can_incidents: p.may(OrgAction::ViewIncidents, &view.ancestry),
+        can_charter: view.org.org_type == palisade_domain::org::OrgType::ItSupplier
+            && p.may(OrgAction::ViewCharter, &view.ancestry),
         can_contacts,
         can_manage_contacts: p.may(OrgAction::ManageContacts, &view.ancestry),
         contacts,
@@ -290,6 +292,8 @@ pub struct OrgPage {
     /// The person may see the organisation's inventory and unsupported systems.
     pub can_estate: bool,
     pub can_incidents: bool,
+    /// An IT supplier whose charter signature the person may read.
+    pub can_charter: bool,
 }
 
 /// Organisation form values as typed.

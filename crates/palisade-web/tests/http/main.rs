@@ -12,6 +12,7 @@ mod alerts_pages;
 mod assessment_pages;
 mod assessments;
 mod auth;
+mod charter;
 mod csaf_import;
 mod errors;
 mod estate;

@@ -4,6 +4,7 @@
 //! document lists under `/api/` must have a row, or be in [`EXEMPT`] with its reason, so that a
 //! new route cannot go unchecked.
 
+mod charter_rows;
 mod rows;
 
 use crate::support::*;
@@ -12,7 +13,7 @@ use std::collections::BTreeSet;
 /// Routes under `/api/` that have no row, and why: they answer without signing in, so there is
 /// nothing per role to compare. The test checks that each is still in the document, and that
 /// it does answer without credentials.
-const EXEMPT: [(&str, &str, &str); 3] = [
+const EXEMPT: [(&str, &str, &str); 5] = [
     (
         "GET",
         "/api/v1/public/organisations",
@@ -27,6 +28,16 @@ const EXEMPT: [(&str, &str, &str); 3] = [
         "GET",
         "/api/v1/public/organisations.xlsx",
         "public: published statuses as a spreadsheet, no sign-in",
+    ),
+    (
+        "GET",
+        "/api/v1/public/charter-signatories",
+        "public: suppliers whose charter signature is in force, no sign-in",
+    ),
+    (
+        "GET",
+        "/api/v1/public/charter-signatories.csv",
+        "public: the charter's signatories as CSV, no sign-in",
     ),
 ];
 
@@ -281,6 +292,9 @@ struct Fixtures {
 
 async fn fixtures(h: &H) -> Fixtures {
     let w = world(h).await;
+    // An IT supplier beneath the ICB, and the charter it signs.
+    h.org("YGM01", "it_supplier", "QAA").await;
+    assert!(h.app.install_shipped_charter().await.unwrap());
     let admin = w.admin.1.clone();
     let ok = |r: Resp, what: &str| {
         assert!(r.status.is_success(), "{what}: {} {}", r.status, r.text());
@@ -588,10 +602,10 @@ async fn cross_tenant_matrix_over_every_api_route(h: H) {
         .collect();
     assert_eq!(
         codes,
-        ["A81001", "QAA"],
-        "exactly the lead's organisation and its practice"
+        ["A81001", "QAA", "YGM01"],
+        "exactly the lead's organisation, its practice and its supplier"
     );
-    assert_eq!(listed["meta"]["total"], 2);
+    assert_eq!(listed["meta"]["total"], 3);
     let people = h
         .api(Method::GET, "/api/v1/people", Some(&w.lead.1), None)
         .await
@@ -620,7 +634,7 @@ async fn cross_tenant_matrix_over_every_api_route(h: H) {
             .as_array()
             .unwrap()
             .iter()
-            .all(|e| e["org_code"] == "QAA" || e["org_code"] == "A81001"),
+            .all(|e| ["QAA", "A81001", "YGM01"].contains(&e["org_code"].as_str().unwrap_or(""))),
         "{audit}"
     );
     // No token, a wrong token, a revoked token.

@@ -4,7 +4,7 @@
 //! Columns: admin, analyst, lead (of QAA), member (of QAA), auditor (of QAA), foreign (lead of
 //! RX1). A81001 is a practice beneath QAA; RX1 an unrelated trust.
 
-use super::{Fixtures, Row, row};
+use super::{Fixtures, Row, charter_rows, row};
 use crate::support::*;
 
 const GET: Method = Method::GET;
@@ -23,6 +23,7 @@ pub fn rows(f: &Fixtures) -> Vec<Row> {
         audits_and_plans(f),
         estate(f),
         incidents(f),
+        charter_rows::charter(),
     ]
     .into_iter()
     .flatten()

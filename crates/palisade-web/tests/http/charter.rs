@@ -1,0 +1,277 @@
+//! The supplier cyber security charter: signing, its state over a year to the exact days, the
+//! public list, withdrawing, a new version, bad input, and the supplier's page.
+
+use crate::support::*;
+
+/// The charter installed and an IT supplier with its lead and member: (lead, member) tokens.
+async fn supplier(h: &H) -> (String, String) {
+    assert!(h.app.install_shipped_charter().await.unwrap());
+    assert!(!h.app.install_shipped_charter().await.unwrap());
+    h.org("YGM01", "it_supplier", "").await;
+    let lead = h
+        .person("cto@supplier.example", Role::OrgLead, Some("YGM01"))
+        .await;
+    let member = h
+        .person("dev@supplier.example", Role::OrgMember, Some("YGM01"))
+        .await;
+    (lead.1, member.1)
+}
+
+const CHARTER: &str = "/api/v1/organisations/YGM01/charter";
+const SIGN: &str = "/api/v1/organisations/YGM01/charter/signatures";
+
+fn signature(signed_on: &str) -> Value {
+    json!({"signatory_name": "Ada Lovelace", "signatory_position": "Chief Executive",
+        "signed_on": signed_on})
+}
+
+/// The supplier's answer to signing on `signed_on` as `token`.
+async fn sign(h: &H, token: &str, signed_on: &str) -> Resp {
+    h.api(Method::POST, SIGN, Some(token), Some(signature(signed_on)))
+        .await
+}
+
+async fn state(h: &H, token: &str) -> Value {
+    let r = h.api(Method::GET, CHARTER, Some(token), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+async fn public_codes(h: &H) -> Vec<String> {
+    let r = anonymous(h, "/api/v1/public/charter-signatories").await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+per_engine!(
+    a_signature_is_in_force_for_a_year_and_then_lapses,
+    a_signature_is_in_force_for_a_year_and_then_lapses_sqlite,
+    a_signature_is_in_force_for_a_year_and_then_lapses_postgres
+);
+
+async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
+    let (lead, member) = supplier(&h).await;
+    let c = h
+        .api(Method::GET, "/api/v1/charter", Some(&member), None)
+        .await;
+    let c = c.json();
+    assert_eq!(c["version"], 1);
+    assert_eq!(c["commitments"].as_array().unwrap().len(), 8);
+    assert_eq!(c["commitments"][0]["key"], "supported_systems");
+    assert_eq!(state(&h, &member).await["state"], "not_signed");
+    assert!(public_codes(&h).await.is_empty());
+
+    // The test clock reads 2025-06-15 (UTC): signed today, in force for 12 months.
+    let r = sign(&h, &lead, "2025-06-15").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let s = r.json();
+    assert_eq!(
+        (&s["state"], &s["signed_on"], &s["expires_on"]),
+        (&json!("signed"), &json!("2025-06-15"), &json!("2026-06-15"))
+    );
+    assert_eq!(s["recorded_by"], "cto@supplier.example");
+    assert_eq!(public_codes(&h).await, ["YGM01"]);
+    let csv = anonymous(&h, "/api/v1/public/charter-signatories.csv")
+        .await
+        .text();
+    assert!(
+        csv.contains("YGM01,Org YGM01,signed,2025-06-15,2026-06-15,1"),
+        "{csv}"
+    );
+
+    // Day by day at the edges: signed through 31 days before expiry, due for reaffirmation
+    // from 30 days before through the day of expiry, lapsed from the day after.
+    let day = time::Duration::days(1);
+    h.clock.advance(day * 334); // 2026-05-15: expiry less 31 days
+    assert_eq!(state(&h, &member).await["state"], "signed");
+    h.clock.advance(day); // 2026-05-16: expiry less 30 days
+    assert_eq!(state(&h, &member).await["state"], "reaffirmation_due");
+    h.clock.advance(day * 30); // 2026-06-15: the day of expiry
+    assert_eq!(state(&h, &member).await["state"], "reaffirmation_due");
+    assert_eq!(public_codes(&h).await, ["YGM01"]);
+    h.clock.advance(day); // 2026-06-16
+    assert_eq!(state(&h, &member).await["state"], "lapsed");
+    assert!(public_codes(&h).await.is_empty());
+
+    // Reaffirmed, then withdrawn: off the list; a second withdrawal is refused.
+    let r = sign(&h, &lead, "2026-06-16").await;
+    assert_eq!(r.json()["state"], "signed");
+    let current = format!("{SIGN}/current");
+    let r = h.api(Method::DELETE, &current, Some(&lead), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "withdrawn");
+    assert!(r.json()["withdrawn_at"].is_string());
+    assert!(public_codes(&h).await.is_empty());
+    let r = h.api(Method::DELETE, &current, Some(&lead), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // A new version of the charter asks a signatory to sign again.
+    let r = sign(&h, &lead, "2026-06-16").await;
+    assert_eq!(r.json()["state"], "signed");
+    let v2 = palisade_domain::charter::SHIPPED
+        .replace("version: 1", "version: 2")
+        .replace("published_on: 2025-05-01", "published_on: 2026-06-01");
+    let (kept, created) = h
+        .app
+        .import_charter(&palisade_app::Actor::cli(), &v2)
+        .await
+        .unwrap();
+    assert_eq!((kept.version, created), (2, true));
+    let s = state(&h, &member).await;
+    assert_eq!(
+        (&s["state"], &s["charter_version"], &s["signed_version"]),
+        (&json!("reaffirmation_due"), &json!(2), &json!(1))
+    );
+
+    let actions = h.audit_actions(&lead).await;
+    for a in ["charter.sign", "charter.withdraw"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+per_engine!(
+    bad_signatures_are_refused_by_field_and_nothing_is_written,
+    bad_signatures_are_refused_by_field_and_nothing_is_written_sqlite,
+    bad_signatures_are_refused_by_field_and_nothing_is_written_postgres
+);
+
+async fn bad_signatures_are_refused_by_field_and_nothing_is_written(h: H) {
+    let (lead, _) = supplier(&h).await;
+    let w = world(&h).await;
+    let before = h.audit_actions(&w.admin.1).await.len();
+    let cases = [
+        (
+            json!({"signatory_name": "Ada Lovelace", "signatory_position": " ",
+            "signed_on": "2025-06-15"}),
+            "signatory_position",
+        ),
+        (signature("2025-06-16"), "signed_on"),
+        (signature("2025-04-30"), "signed_on"),
+        (signature("15/06/2025"), "signed_on"),
+        (
+            json!({"signatory_name": "", "signatory_position": "Chief Executive",
+            "signed_on": "2025-06-15"}),
+            "signatory_name",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = h
+            .api(Method::POST, SIGN, Some(&lead), Some(body.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(r.json()["error"]["field"], field, "{body}: {}", r.text());
+    }
+    // Only an IT supplier signs.
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/QAA/charter/signatures",
+            Some(&w.lead.1),
+            Some(signature("2025-06-15")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "code");
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/QAA/charter",
+            Some(&w.lead.1),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Nothing to withdraw yet.
+    let r = h
+        .api(
+            Method::DELETE,
+            &format!("{SIGN}/current"),
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(h.audit_actions(&w.admin.1).await.len(), before);
+    assert_eq!(state(&h, &lead).await["state"], "not_signed");
+}
+
+per_engine!(
+    the_supplier_page_signs_with_a_confirmation,
+    the_supplier_page_signs_with_a_confirmation_sqlite,
+    the_supplier_page_signs_with_a_confirmation_postgres
+);
+
+async fn the_supplier_page_signs_with_a_confirmation(h: H) {
+    supplier(&h).await;
+    let (session, csrf) = h.sign_in("cto@supplier.example", PASSWORD).await.unwrap();
+    let page = "/organisations/YGM01/charter";
+    let org = h
+        .page(Method::GET, "/organisations/YGM01", &session, None)
+        .await
+        .text();
+    assert!(
+        org.contains("href=\"/organisations/YGM01/charter\""),
+        "{org}"
+    );
+    let html = h.page(Method::GET, page, &session, None).await.text();
+    assert!(html.contains("Not signed"), "{html}");
+    assert!(html.contains("Record the signature"));
+    assert!(!html.contains("Withdraw the signature"));
+
+    // Without the tick the form comes back with the error beside the box, values kept.
+    let form =
+        "signatory_name=Ada+Lovelace&signatory_position=Chief+Executive&signed_on=2025-06-15";
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{page}/sign"),
+            &session,
+            Some(format!("csrf_token={csrf}&{form}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("href=\"#confirmation\""), "{html}");
+    assert!(html.contains("value=\"Ada Lovelace\""));
+
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{page}/sign"),
+            &session,
+            Some(format!("csrf_token={csrf}&{form}&confirmation=yes")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h.page(Method::GET, page, &session, None).await.text();
+    assert!(html.contains("Signed"));
+    assert!(html.contains("Ada Lovelace, Chief Executive"));
+    assert!(html.contains("2026-06-15"));
+    assert!(html.contains("Withdraw the signature"));
+
+    // Anyone reads the list; the charter itself to anyone signed in.
+    let list = anonymous(&h, "/charter/signatories").await.text();
+    assert!(list.contains("YGM01"), "{list}");
+    let text = h.page(Method::GET, "/charter", &session, None).await.text();
+    assert!(text.contains("Immutable, tested backups"));
+
+    let r = h
+        .page(
+            Method::POST,
+            &format!("{page}/withdraw"),
+            &session,
+            Some(format!("csrf_token={csrf}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let list = anonymous(&h, "/charter/signatories").await.text();
+    assert!(
+        list.contains("No supplier has signed the charter yet"),
+        "{list}"
+    );
+}

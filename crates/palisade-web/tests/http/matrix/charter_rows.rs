@@ -1,0 +1,45 @@
+//! The charter's rows of the API matrix. YGM01 is an IT supplier beneath QAA (so QAA's lead
+//! and member act for it); QAA itself is not a supplier.
+
+use super::{Row, row};
+use crate::support::*;
+
+pub fn charter() -> Vec<Row> {
+    let sign = json!({"signatory_name": "Ada Lovelace", "signatory_position": "Chief Executive",
+        "signed_on": "2025-06-01"});
+    vec![
+        row(
+            Method::GET,
+            "/api/v1/charter",
+            &[],
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/charter",
+            &["YGM01"],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        // Only the supplier's lead signs: never the national team, on anyone's behalf.
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/charter/signatures",
+            &["YGM01"],
+            [403, 403, 201, 403, 403, 404],
+        )
+        .json(sign.clone()),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/charter/signatures",
+            &["QAA"],
+            [403, 403, 422, 403, 403, 404],
+        )
+        .json(sign),
+        row(
+            Method::DELETE,
+            "/api/v1/organisations/{code}/charter/signatures/current",
+            &["YGM01"],
+            [403, 403, 200, 403, 403, 404],
+        ),
+    ]
+}
