@@ -202,13 +202,13 @@ pub async fn seed_incident_volume(
             let mut any = false;
             for (n, id) in ids.iter().enumerate() {
                 let i = start + n;
+                let at = v.aware_at(i);
                 for k in 0..v.indicators_per_incident {
                     let (kind, value, tlp) = volume_indicator(i, k);
                     if any {
                         rows.push(", ");
                     }
                     any = true;
-                    let at = v.aware_at(i);
                     rows.push("(")
                         .i64(*id)
                         .push(", ")
