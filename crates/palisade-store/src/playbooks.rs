@@ -97,7 +97,6 @@ pub trait PlaybookStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<Vec<TaskRecord>>;
 
-    /// A case's tasks, by playbook and step order.
     /// A case's tasks, by playbook and step order: all, or only those for one side to act on.
     async fn incident_tasks(
         &self,
