@@ -10,3 +10,7 @@ DROP INDEX incident_indicators_added;
 DROP INDEX incident_indicators_clear;
 CREATE INDEX incident_indicators_added ON incident_indicators (added_ms, id);
 CREATE INDEX incident_indicators_clear ON incident_indicators (added_ms, id) WHERE tlp = 'clear';
+-- Indicator ids were name-based on the case number, type and value: a reader shown the value
+-- could try case numbers until one matched and so learn the case. Every indicator gets a new
+-- random id when Palisade next opens its database (each object's id changes once).
+UPDATE incident_indicators SET stix_id = NULL;
