@@ -404,6 +404,7 @@ fn foreign_key(name: &str, id: &str) -> String {
         .chars()
         .filter(char::is_ascii_hexdigit)
         .take(8)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     let mut base = slug(name);
     base.truncate(64 - 9);
@@ -527,6 +528,9 @@ mod tests {
             "r-ponse-l-hame-onnage-3f2d1b1e"
         );
         d["name"] = "フィッシング対応".into();
+        assert_eq!(import(&d).unwrap().playbook.key, "cacao-3f2d1b1e");
+        // A UUID in capitals (which CACAO allows) still gives a lower-case key.
+        d["id"] = "playbook--3F2D1B1E-6A3C-4C8E-9A55-1C2B3D4E5F60".into();
         assert_eq!(import(&d).unwrap().playbook.key, "cacao-3f2d1b1e");
         d["name"] = "x".repeat(100).into();
         let key = import(&d).unwrap().playbook.key;

@@ -70,25 +70,32 @@ impl App {
         self.keep_playbook(actor, &p).await
     }
 
-    /// The version an unversioned playbook takes: 1 for a new key, the newest kept when the
-    /// content is the same, one more when it differs.
+    /// The version an unversioned playbook takes: the kept version with the same content (any
+    /// of them, so re-importing an older revision changes nothing), else one past the newest.
     async fn version_for(&self, p: &Playbook) -> Result<u32> {
-        let Some((newest, _)) = self.store.playbook(&p.key, None).await? else {
-            return Ok(1);
-        };
-        let kept = u32::try_from(newest.version)
-            .map_err(|_| AppError::Internal(format!("playbook {} version", p.key)))?;
-        let same = Playbook {
-            version: kept,
-            ..p.clone()
-        };
-        Ok(
-            if sha256_hex(&same.canonical_json()) == newest.content_hash {
-                kept
-            } else {
-                kept.saturating_add(1)
-            },
-        )
+        let kept: Vec<PlaybookRecord> = self
+            .store
+            .list_playbooks(false)
+            .await?
+            .into_iter()
+            .filter(|r| r.key == p.key)
+            .collect();
+        for r in &kept {
+            let version = u32::try_from(r.version)
+                .map_err(|_| AppError::Internal(format!("playbook {} version", p.key)))?;
+            let same = Playbook {
+                version,
+                ..p.clone()
+            };
+            if sha256_hex(&same.canonical_json()) == r.content_hash {
+                return Ok(version);
+            }
+        }
+        let newest = kept.iter().map(|r| r.version).max().unwrap_or(0);
+        u32::try_from(newest + 1)
+            .ok()
+            .filter(|v| *v < u32::MAX)
+            .ok_or_else(|| AppError::invalid("version", "the playbook has no versions left"))
     }
 
     async fn keep_playbook(&self, actor: &Actor, p: &Playbook) -> Result<(PlaybookRecord, bool)> {
