@@ -55,7 +55,8 @@ fn markings() -> Vec<StixEntry> {
         .collect()
 }
 
-/// Where a page starts: at the n-th marking definition, or after an indicator.
+/// Where a page starts: at the n-th marking definition (`m3`), or after an indicator
+/// (`i1750000000004.42`).
 enum Start {
     Marking(usize),
     After(i64, i64),
@@ -69,7 +70,12 @@ fn start_of(next: Option<&str>) -> Result<Start> {
     if let Some(n) = token.strip_prefix('m') {
         return n.parse().map(Start::Marking).map_err(|_| bad());
     }
-    let (at, id) = token.split_once('.').ok_or_else(bad)?;
+    // `i` and the last indicator's added time (ms) and id. A token without the prefix is one
+    // from before times were in milliseconds, and would start the walk over: refused.
+    let (at, id) = token
+        .strip_prefix('i')
+        .and_then(|t| t.split_once('.'))
+        .ok_or_else(bad)?;
     Ok(Start::After(
         at.parse().map_err(|_| bad())?,
         id.parse().map_err(|_| bad())?,
@@ -147,7 +153,10 @@ impl App {
         let next = if !more {
             None
         } else if let Some(last) = rows.last() {
-            Some(format!("{}.{}", last.indicator.added_ms, last.indicator.id))
+            Some(format!(
+                "i{}.{}",
+                last.indicator.added_ms, last.indicator.id
+            ))
         } else {
             Some(format!("m{}", Tlp::ALL.len()))
         };

@@ -255,6 +255,17 @@ async fn an_indicator_is_one_object_with_its_marking(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A token from before added times were in milliseconds (seconds, no prefix) is refused,
+    // not read as a time in 1970.
+    let r = h
+        .api(
+            Method::GET,
+            &format!("{}/objects/?next=1750000000.3", collection()),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 per_engine!(
