@@ -115,6 +115,75 @@ pub fn check(c: &Charter) -> Result<(), FieldErrors> {
     e.into_result()
 }
 
+string_enum! {
+    /// Where a supplier's commitment stands on a day.
+    CommitmentState {
+        Evidenced => "evidenced", "Evidenced",
+        LiveMet => "live_met", "Met (checked live)",
+        LiveNotMet => "live_not_met", "Not met (checked live)",
+        Expired => "expired", "Expired",
+        Missing => "missing", "Missing",
+    }
+}
+
+/// What a supplier has shown for a commitment, as its state needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceFacts {
+    /// Until when the statement holds.
+    pub expires_on: Date,
+    pub certificate_expires_on: Option<Date>,
+    /// Documents held for the commitment.
+    pub documents: usize,
+}
+
+/// The state of a commitment shown by evidence on `today`, with why: evidenced when it has a
+/// statement and at least one document, neither the statement nor its certificate expired.
+pub fn evidence_state(e: Option<EvidenceFacts>, today: Date) -> (CommitmentState, String) {
+    let Some(e) = e else {
+        return (CommitmentState::Missing, "no statement yet".into());
+    };
+    if e.expires_on < today {
+        return (
+            CommitmentState::Expired,
+            format!(
+                "the statement expired on {}",
+                crate::dates::date_text(e.expires_on)
+            ),
+        );
+    }
+    if let Some(c) = e.certificate_expires_on.filter(|c| *c < today) {
+        return (
+            CommitmentState::Expired,
+            format!("the certificate expired on {}", crate::dates::date_text(c)),
+        );
+    }
+    if e.documents == 0 {
+        return (
+            CommitmentState::Missing,
+            "a statement, but no document yet".into(),
+        );
+    }
+    (
+        CommitmentState::Evidenced,
+        format!(
+            "a statement and {} until {}",
+            match e.documents {
+                1 => "1 document".to_string(),
+                n => format!("{n} documents"),
+            },
+            crate::dates::date_text(e.expires_on)
+        ),
+    )
+}
+
+impl CommitmentKey {
+    /// Whether Palisade checks the commitment from what it knows rather than from what the
+    /// supplier shows: its estate and alert answers, and its published assessment.
+    pub fn checked_live(self) -> bool {
+        matches!(self, Self::SupportedSystems | Self::DsptStandardsMet)
+    }
+}
+
 /// How long a signature lasts before it must be reaffirmed.
 pub const SIGNATURE_MONTHS: i32 = 12;
 /// How many days before expiry a signature is due for reaffirmation.
@@ -230,6 +299,40 @@ mod tests {
             signature_state(Some(signed), 2, date!(2026 - 04 - 01)),
             SignatureState::ReaffirmationDue
         );
+    }
+
+    #[test]
+    fn evidence_holds_through_its_expiry_day_and_needs_a_document() {
+        let today = date!(2026 - 05 - 01);
+        let e = EvidenceFacts {
+            expires_on: today,
+            certificate_expires_on: Some(today),
+            documents: 1,
+        };
+        assert_eq!(evidence_state(Some(e), today).0, CommitmentState::Evidenced);
+        let next = today + Duration::days(1);
+        let (state, why) = evidence_state(Some(e), next);
+        assert_eq!(
+            (state, why.as_str()),
+            (
+                CommitmentState::Expired,
+                "the statement expired on 2026-05-01"
+            )
+        );
+        let cert = EvidenceFacts {
+            expires_on: next,
+            ..e
+        };
+        assert_eq!(
+            evidence_state(Some(cert), next).1,
+            "the certificate expired on 2026-05-01"
+        );
+        let bare = EvidenceFacts { documents: 0, ..e };
+        assert_eq!(
+            evidence_state(Some(bare), today).0,
+            CommitmentState::Missing
+        );
+        assert_eq!(evidence_state(None, today).0, CommitmentState::Missing);
     }
 
     #[test]

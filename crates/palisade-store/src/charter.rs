@@ -6,6 +6,7 @@ use crate::error::corrupt;
 use crate::{Result, SqlStore, Stamp, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
+use palisade_domain::charter::CommitmentKey;
 use palisade_domain::dates::{date_text, parse_date};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
@@ -51,6 +52,43 @@ pub struct NewSignature {
     pub signed_on: Date,
 }
 
+/// A certificate shown for a commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CharterCertificate {
+    pub kind: String,
+    pub reference: String,
+    pub expires_on: Date,
+}
+
+/// What a supplier shows for one commitment, checked.
+#[derive(Debug, Clone)]
+pub struct NewCommitment {
+    pub key: CommitmentKey,
+    pub statement: String,
+    pub expires_on: Date,
+    pub certificate: Option<CharterCertificate>,
+}
+
+/// What a supplier shows for one commitment, as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitmentRecord {
+    pub key: CommitmentKey,
+    pub statement: String,
+    pub expires_on: Date,
+    pub certificate: Option<CharterCertificate>,
+    pub updated_at: i64,
+    /// Who last changed it (an email).
+    pub updated_by: Option<String>,
+}
+
+/// An organisation's answer to a High alert, for the live check of `supported_systems`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertAnswer {
+    pub reference: String,
+    pub published_at: i64,
+    pub acknowledged_at: Option<i64>,
+}
+
 #[async_trait]
 pub trait CharterStore: Send + Sync {
     /// Keeps a charter version: the same content again answers the kept one (`false`); other
@@ -89,6 +127,85 @@ pub trait CharterStore: Send + Sync {
 
     /// Every organisation's newest signature, by organisation name.
     async fn signatories(&self) -> Result<Vec<Signatory>>;
+
+    /// Keeps what the supplier shows for a commitment, in place of what it showed before.
+    async fn save_commitment(
+        &self,
+        org_id: i64,
+        commitment: &NewCommitment,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<CommitmentRecord>;
+
+    /// What the supplier shows for each commitment it has filled in.
+    async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>>;
+
+    /// The organisation's responses to High alerts first published at or after `since`.
+    async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>>;
+
+    /// The organisation's incidents notified at or after `since`: (id, whether notified late).
+    async fn notified_incidents(&self, org_id: i64, since: i64) -> Result<Vec<(i64, bool)>>;
+}
+
+const COMMITMENT_SELECT: &str = "SELECT c.key, c.statement, c.expires_on, c.certificate_kind, \
+     c.certificate_reference, c.certificate_expires_on, c.updated_at, u.email AS updated_by \
+     FROM charter_commitments c LEFT JOIN users u ON u.id = c.updated_by";
+
+#[derive(FromRow)]
+struct CommitmentRow {
+    key: String,
+    statement: String,
+    expires_on: String,
+    certificate_kind: Option<String>,
+    certificate_reference: Option<String>,
+    certificate_expires_on: Option<String>,
+    updated_at: i64,
+    updated_by: Option<String>,
+}
+
+impl TryFrom<CommitmentRow> for CommitmentRecord {
+    type Error = StoreError;
+    fn try_from(r: CommitmentRow) -> Result<Self> {
+        let day = |raw: &str| parse_date("day", raw).map_err(|_| corrupt("commitment day", raw));
+        let certificate = match (
+            r.certificate_kind,
+            r.certificate_reference,
+            r.certificate_expires_on,
+        ) {
+            (Some(kind), Some(reference), Some(expires)) => Some(CharterCertificate {
+                kind,
+                reference,
+                expires_on: day(&expires)?,
+            }),
+            _ => None,
+        };
+        Ok(CommitmentRecord {
+            key: r
+                .key
+                .parse()
+                .map_err(|_| corrupt("commitment key", &r.key))?,
+            expires_on: day(&r.expires_on)?,
+            statement: r.statement,
+            certificate,
+            updated_at: r.updated_at,
+            updated_by: r.updated_by,
+        })
+    }
+}
+
+async fn commitments_where(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    key: Option<CommitmentKey>,
+) -> Result<Vec<CommitmentRecord>> {
+    let rows: Vec<CommitmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{COMMITMENT_SELECT} WHERE c.org_id = $1 AND ($2 = '' OR c.key = $2) ORDER BY c.key"
+    )))
+    .bind(org_id)
+    .bind(key.map_or("", CommitmentKey::as_str).to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 const SIGNATURE_COLUMNS: &str = "SELECT s.id, s.org_id, s.charter_version, s.signatory_name, \
@@ -291,6 +408,84 @@ impl CharterStore for SqlStore {
     async fn latest_signature(&self, org_id: i64) -> Result<Option<SignatureRecord>> {
         let mut conn = self.read.acquire().await?;
         newest_signature(&mut conn, org_id).await
+    }
+
+    async fn save_commitment(
+        &self,
+        org_id: i64,
+        c: &NewCommitment,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<CommitmentRecord> {
+        let mut tx = self.begin().await?;
+        let cert = c.certificate.as_ref();
+        sqlx::query(
+            "INSERT INTO charter_commitments (org_id, key, statement, expires_on, \
+             certificate_kind, certificate_reference, certificate_expires_on, updated_at, \
+             updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (org_id, key) DO UPDATE SET statement = excluded.statement, \
+             expires_on = excluded.expires_on, certificate_kind = excluded.certificate_kind, \
+             certificate_reference = excluded.certificate_reference, \
+             certificate_expires_on = excluded.certificate_expires_on, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )
+        .bind(org_id)
+        .bind(c.key.as_str())
+        .bind(c.statement.clone())
+        .bind(date_text(c.expires_on))
+        .bind(cert.map(|x| x.kind.clone()))
+        .bind(cert.map(|x| x.reference.clone()))
+        .bind(cert.map(|x| date_text(x.expires_on)))
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .execute(&mut *tx)
+        .await?;
+        audit.entity_id = format!("charter-commitment/{}", c.key.as_str());
+        append(&mut tx, &audit).await?;
+        let saved = commitments_where(&mut tx, org_id, Some(c.key))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>> {
+        let mut conn = self.read.acquire().await?;
+        commitments_where(&mut conn, org_id, None).await
+    }
+
+    async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>> {
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT a.reference, a.published_at, r.acknowledged_at FROM alert_responses r \
+             JOIN alerts a ON a.id = r.alert_id WHERE r.org_id = $1 AND a.severity = 'high' \
+             AND a.published_at >= $2 ORDER BY a.published_at",
+        )
+        .bind(org_id)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(reference, published_at, acknowledged_at)| AlertAnswer {
+                reference,
+                published_at,
+                acknowledged_at,
+            })
+            .collect())
+    }
+
+    async fn notified_incidents(&self, org_id: i64, since: i64) -> Result<Vec<(i64, bool)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, reported_late FROM incidents WHERE org_id = $1 AND notified_at >= $2 \
+             ORDER BY notified_at",
+        )
+        .bind(org_id)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(id, late)| (id, late != 0)).collect())
     }
 
     async fn signatories(&self) -> Result<Vec<Signatory>> {

@@ -33,7 +33,10 @@ pub mod testkit;
 pub mod volume;
 
 pub use alerts::{AlertSave, stale_alert};
-pub use charter::{CharterRecord, CharterStore, NewSignature, Signatory, SignatureRecord};
+pub use charter::{
+    AlertAnswer, CharterCertificate, CharterRecord, CharterStore, CommitmentRecord, NewCommitment,
+    NewSignature, Signatory, SignatureRecord,
+};
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;
 pub use incidents::{

@@ -25,3 +25,18 @@ CREATE TABLE charter_signatures (
     withdrawn_by         BIGINT  REFERENCES users(id)
 );
 CREATE INDEX charter_signatures_org ON charter_signatures (org_id, id);
+
+-- What a supplier shows for each commitment: a statement, until when it holds, and optionally a
+-- certificate (kind, reference, expiry).
+CREATE TABLE charter_commitments (
+    org_id                 BIGINT  NOT NULL REFERENCES organisations(id),
+    key                    TEXT    NOT NULL,
+    statement              TEXT    NOT NULL,
+    expires_on             TEXT    NOT NULL,
+    certificate_kind       TEXT,
+    certificate_reference  TEXT,
+    certificate_expires_on TEXT,
+    updated_at             BIGINT  NOT NULL,
+    updated_by             BIGINT  REFERENCES users(id),
+    PRIMARY KEY (org_id, key)
+);
