@@ -5,12 +5,21 @@
 use crate::auth::sha256_hex;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
-use palisade_domain::charter::{self, Charter, SignatureFacts, SignatureState};
+use palisade_domain::alert::Severity;
+use palisade_domain::assessment::{Status, year_label};
+use palisade_domain::charter::{
+    self, Charter, Commitment, CommitmentKey, CommitmentState, EvidenceFacts, SignatureFacts,
+    SignatureState,
+};
 use palisade_domain::dates::{date_text, parse_date};
-use palisade_domain::error::bounded_text;
+use palisade_domain::error::{bounded_text, long_text};
 use palisade_domain::org::OrgType;
+use palisade_domain::page::PageRequest;
 use palisade_domain::policy::{GlobalAction, OrgAction};
-use palisade_store::{CharterRecord, NewSignature, Organisation, Signatory, SignatureRecord};
+use palisade_store::{
+    CharterCertificate, CharterRecord, CommitmentRecord, NewCommitment, NewSignature, Organisation,
+    Signatory, SignatureRecord, incident_reference,
+};
 use serde_json::json;
 use time::Date;
 
@@ -43,9 +52,39 @@ pub struct SupplierCharter {
     pub expires_on: Option<Date>,
     /// The charter version in force (a signature of an older one is due for reaffirmation).
     pub current_version: u32,
-    /// The caller may sign, reaffirm or withdraw (the supplier's lead).
+    /// The caller may sign, reaffirm or withdraw, and keep the evidence (the supplier's lead).
     pub may_sign: bool,
+    /// Each commitment of the charter in force with its state today.
+    pub commitments: Vec<CommitmentView>,
 }
+
+/// A commitment with its state today, why, and what the supplier shows for it.
+#[derive(Debug, Clone)]
+pub struct CommitmentView {
+    pub commitment: Commitment,
+    pub state: CommitmentState,
+    pub reason: String,
+    pub evidence: Option<CommitmentRecord>,
+}
+
+/// What a supplier shows for a commitment, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct CommitmentInput {
+    pub statement: String,
+    /// `YYYY-MM-DD`: until when the statement holds.
+    pub expires_on: String,
+    pub certificate: Option<CertificateInput>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CertificateInput {
+    pub kind: String,
+    pub reference: String,
+    pub expires_on: String,
+}
+
+/// How far back the live checks look.
+const LIVE_WINDOW_SECS: i64 = 365 * 86_400;
 
 /// A supplier on a list of signatories, with its state today.
 #[derive(Debug, Clone)]
@@ -125,7 +164,11 @@ impl App {
         let signature = self.store.latest_signature(org.org.id).await?;
         let current = self.charter().await?;
         let current_version = current.charter.version;
+        let commitments = self
+            .commitment_views(actor, &org.org, current.charter.commitments)
+            .await?;
         Ok(SupplierCharter {
+            commitments,
             state: charter::signature_state(
                 signature.as_ref().map(facts),
                 current_version,
@@ -293,5 +336,254 @@ impl App {
             ]);
         }
         Ok(w.finish_text())
+    }
+}
+
+impl App {
+    /// Each commitment's state today: the live ones from what Palisade knows, the rest from
+    /// what the supplier shows.
+    async fn commitment_views(
+        &self,
+        actor: &Actor,
+        org: &Organisation,
+        commitments: Vec<Commitment>,
+    ) -> Result<Vec<CommitmentView>> {
+        let today = self.today();
+        let since = self.now() - LIVE_WINDOW_SECS;
+        let mut kept = self.store.commitments(org.id).await?;
+        let mut out = Vec::with_capacity(commitments.len());
+        for commitment in commitments {
+            let evidence = kept
+                .iter()
+                .position(|r| r.key == commitment.key)
+                .map(|i| kept.swap_remove(i));
+            let shown = charter::evidence_state(
+                evidence.as_ref().map(|e| EvidenceFacts {
+                    expires_on: e.expires_on,
+                    certificate_expires_on: e.certificate.as_ref().map(|c| c.expires_on),
+                    // Documents come with the evidence uploads; none are kept yet.
+                    documents: 0,
+                }),
+                today,
+            );
+            let (state, reason) = match commitment.key {
+                CommitmentKey::SupportedSystems => self.live_supported(actor, org, since).await?,
+                CommitmentKey::DsptStandardsMet => self.live_dspt(org).await?,
+                CommitmentKey::IncidentReporting => {
+                    self.live_incidents(org, since).await?.unwrap_or(shown)
+                }
+                _ => shown,
+            };
+            out.push(CommitmentView {
+                commitment,
+                state,
+                reason,
+                evidence,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `supported_systems`: no unsupported system without a mitigation in the supplier's own
+    /// estate today, and every High alert of the last 12 months acknowledged by its due time.
+    async fn live_supported(
+        &self,
+        actor: &Actor,
+        org: &Organisation,
+        since: i64,
+    ) -> Result<(CommitmentState, String)> {
+        let estate = self
+            .unsupported(actor, &org.code, None, PageRequest::new(Some(1), Some(1)))
+            .await?;
+        if estate.components == 0 {
+            return Ok((
+                CommitmentState::LiveNotMet,
+                "no inventory of its own estate in Palisade".into(),
+            ));
+        }
+        if estate.unmitigated > 0 {
+            return Ok((
+                CommitmentState::LiveNotMet,
+                format!(
+                    "{} unsupported system{} without a mitigation today",
+                    estate.unmitigated,
+                    if estate.unmitigated == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        let now = self.now();
+        let answers = self.store.high_alert_answers(org.id, since).await?;
+        let late: Vec<&str> = answers
+            .iter()
+            .filter(|a| {
+                let due = self
+                    .alerts
+                    .rules
+                    .first_due(Severity::High, true, a.published_at);
+                due.is_some_and(|due| a.acknowledged_at.map_or(now > due, |at| at > due))
+            })
+            .map(|a| a.reference.as_str())
+            .collect();
+        if !late.is_empty() {
+            return Ok((
+                CommitmentState::LiveNotMet,
+                format!("High alerts answered late: {}", late.join(", ")),
+            ));
+        }
+        Ok((
+            CommitmentState::LiveMet,
+            format!(
+                "no unsupported system without a mitigation, and {} High alert{} of the last \
+                 12 months answered on time",
+                answers.len(),
+                if answers.len() == 1 { "" } else { "s" }
+            ),
+        ))
+    }
+
+    /// `dspt_standards_met`: the latest published assessment is Standards Met or Exceeded.
+    async fn live_dspt(&self, org: &Organisation) -> Result<(CommitmentState, String)> {
+        let year = self.current_year();
+        for y in [year, year - 1] {
+            let Some(a) = self.store.get_assessment(org.id, y).await? else {
+                continue;
+            };
+            if a.status == Status::NotPublished {
+                continue;
+            }
+            let met = matches!(a.status, Status::StandardsMet | Status::StandardsExceeded);
+            return Ok((
+                if met {
+                    CommitmentState::LiveMet
+                } else {
+                    CommitmentState::LiveNotMet
+                },
+                format!("{} published status: {}", year_label(y), a.status.label()),
+            ));
+        }
+        Ok((
+            CommitmentState::LiveNotMet,
+            "no published assessment this year or last".into(),
+        ))
+    }
+
+    /// `incident_reporting`, when the supplier notified incidents in the last 12 months: met
+    /// when every one was notified on time. None when it notified none (its evidence decides).
+    async fn live_incidents(
+        &self,
+        org: &Organisation,
+        since: i64,
+    ) -> Result<Option<(CommitmentState, String)>> {
+        let notified = self.store.notified_incidents(org.id, since).await?;
+        if notified.is_empty() {
+            return Ok(None);
+        }
+        let late: Vec<String> = notified
+            .iter()
+            .filter(|(_, late)| *late)
+            .map(|(id, _)| incident_reference(*id))
+            .collect();
+        Ok(Some(if late.is_empty() {
+            (
+                CommitmentState::LiveMet,
+                format!(
+                    "{} incident{} of the last 12 months notified on time",
+                    notified.len(),
+                    if notified.len() == 1 { "" } else { "s" }
+                ),
+            )
+        } else {
+            (
+                CommitmentState::LiveNotMet,
+                format!("notified late: {}", late.join(", ")),
+            )
+        }))
+    }
+
+    /// The supplier's lead keeps what it shows for a commitment checked from evidence.
+    pub async fn save_commitment(
+        &self,
+        actor: &Actor,
+        code: &str,
+        key: &str,
+        input: &CommitmentInput,
+    ) -> Result<CommitmentView> {
+        let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
+        if org.org.org_type != OrgType::ItSupplier {
+            return Err(AppError::NotFound);
+        }
+        let key: CommitmentKey = key.parse().map_err(|_| AppError::NotFound)?;
+        if key.checked_live() {
+            return Err(AppError::invalid(
+                "key",
+                format!(
+                    "{} is checked live from what Palisade knows: it takes no statement",
+                    key.as_str()
+                ),
+            ));
+        }
+        let today = self.today();
+        let mut e = FieldErrors::default();
+        let statement = e.take(long_text("statement", &input.statement, 1, 4000));
+        let not_past = |field: &str, raw: &str, e: &mut FieldErrors| {
+            let day = e.take(parse_date(field, raw))?;
+            if day < today {
+                e.push(field, "is in the past: give a day from today on");
+                return None;
+            }
+            Some(day)
+        };
+        let expires_on = not_past("expires_on", &input.expires_on, &mut e);
+        let certificate = match &input.certificate {
+            None => Some(None),
+            Some(c) => {
+                let kind = e.take(bounded_text("certificate.kind", &c.kind, 1, 100));
+                let reference = e.take(bounded_text("certificate.reference", &c.reference, 1, 200));
+                let expires = not_past("certificate.expires_on", &c.expires_on, &mut e);
+                match (kind, reference, expires) {
+                    (Some(kind), Some(reference), Some(expires_on)) => {
+                        Some(Some(CharterCertificate {
+                            kind,
+                            reference,
+                            expires_on,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let (Some(statement), Some(expires_on), Some(certificate)) =
+            (statement, expires_on, certificate)
+        else {
+            return Err(e.into());
+        };
+        e.into_result()?;
+        let audit = self.draft(
+            actor,
+            "charter.commitment",
+            "charter_commitment",
+            "",
+            Some(org.org.id),
+            json!({"key": key.as_str(), "expires_on": date_text(expires_on),
+                   "certificate": certificate.as_ref().map(|c| &c.reference)}),
+        );
+        self.store
+            .save_commitment(
+                org.org.id,
+                &NewCommitment {
+                    key,
+                    statement,
+                    expires_on,
+                    certificate,
+                },
+                self.stamp(actor),
+                audit,
+            )
+            .await?;
+        let view = self.supplier_charter(actor, code).await?;
+        view.commitments
+            .into_iter()
+            .find(|c| c.commitment.key == key)
+            .ok_or(AppError::NotFound)
     }
 }

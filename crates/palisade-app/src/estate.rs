@@ -62,6 +62,9 @@ pub struct UnsupportedReport {
     pub components: usize,
     /// Components past their end of support but under a running extended-support agreement.
     pub covered: usize,
+    /// Of `systems`, those with no mitigation in force on the day: none recorded, or an
+    /// extended-support agreement that does not run that day.
+    pub unmitigated: usize,
     /// The lifecycle data used, and how current it is; `None` before any import.
     pub feed: Option<FeedRecord>,
 }
@@ -244,8 +247,17 @@ impl App {
             })
             .await?
             .components;
+        let unmitigated = all
+            .iter()
+            .filter(|s| {
+                s.mitigation.as_ref().is_none_or(|m| {
+                    m.mitigation.action == palisade_domain::eol::MitigationAction::ExtendedSupport
+                })
+            })
+            .count();
         Ok(UnsupportedReport {
             on,
+            unmitigated,
             systems: Page::slice(all, page),
             components,
             covered,
