@@ -376,6 +376,11 @@ try {
   await page.check('#confirmation');
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/charter/sign"] button[type=submit]')]);
   check('the renewed signature expires in a year', (await page.textContent('main')).includes(`${now.getUTCFullYear() + 1}-`));
+  await visit(page, '/organisations/8J000/charter/commitments/mfa', 'supplier: a commitment');
+  await page.fill('#statement', 'Every account signs in with a hardware key.');
+  await page.fill('#expires_on', `${now.getUTCFullYear() + 1}-01-31`);
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  check('a statement without a document is not yet evidence', (await page.textContent('main')).includes('a statement, but no document yet'));
   await visit(page, '/charter', 'supplier: the charter');
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {

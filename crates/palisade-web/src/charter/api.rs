@@ -10,7 +10,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use palisade_app::charter::{CharterView, SignatoryView, SignatureInput, SupplierCharter};
+use palisade_app::charter::{
+    CertificateInput, CharterView, CommitmentInput, CommitmentView, SignatoryView, SignatureInput,
+    SupplierCharter,
+};
 use palisade_domain::clock::rfc3339_opt;
 use palisade_domain::dates::date_text;
 use serde::{Deserialize, Serialize};
@@ -78,6 +81,69 @@ pub struct SupplierCharterDto {
     /// Who recorded the signature.
     pub recorded_by: Option<String>,
     pub withdrawn_at: Option<String>,
+    /// Each commitment of the charter in force, with its state today.
+    pub commitments: Vec<CommitmentStateDto>,
+}
+
+/// A commitment's state today and why, with what the supplier shows for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentStateDto {
+    pub key: String,
+    pub title: String,
+    /// `evidenced`, `live_met`, `live_not_met`, `expired` or `missing`.
+    pub state: String,
+    pub reason: String,
+    /// Null until the supplier shows something (never for the commitments checked live).
+    pub evidence: Option<CommitmentEvidenceDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentEvidenceDto {
+    pub statement: String,
+    pub expires_on: String,
+    pub certificate: Option<CertificateDto>,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CertificateDto {
+    pub kind: String,
+    pub reference: String,
+    /// `YYYY-MM-DD`, not in the past.
+    pub expires_on: String,
+}
+
+impl From<CommitmentView> for CommitmentStateDto {
+    fn from(v: CommitmentView) -> Self {
+        Self {
+            key: v.commitment.key.as_str().into(),
+            title: v.commitment.title,
+            state: v.state.as_str().into(),
+            reason: v.reason,
+            evidence: v.evidence.map(|e| CommitmentEvidenceDto {
+                statement: e.statement,
+                expires_on: date_text(e.expires_on),
+                certificate: e.certificate.map(|c| CertificateDto {
+                    kind: c.kind,
+                    reference: c.reference,
+                    expires_on: date_text(c.expires_on),
+                }),
+                updated_at: rfc3339_opt(Some(e.updated_at)).unwrap_or_default(),
+                updated_by: e.updated_by,
+            }),
+        }
+    }
+}
+
+/// What the supplier shows for a commitment checked from evidence.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommitmentBody {
+    pub statement: String,
+    /// `YYYY-MM-DD`: until when the statement holds; not in the past.
+    pub expires_on: String,
+    #[serde(default)]
+    pub certificate: Option<CertificateDto>,
 }
 
 impl From<SupplierCharter> for SupplierCharterDto {
@@ -95,6 +161,7 @@ impl From<SupplierCharter> for SupplierCharterDto {
             expires_on: v.expires_on.map(date_text),
             recorded_by: s.as_ref().and_then(|s| s.signed_by.clone()),
             withdrawn_at: rfc3339_opt(s.as_ref().and_then(|s| s.withdrawn_at)),
+            commitments: v.commitments.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -184,6 +251,29 @@ pub(crate) async fn withdraw_signature(
     Path(code): Path<String>,
 ) -> ApiResult<Json<SupplierCharterDto>> {
     Ok(Json(s.app.withdraw_charter(&actor, &code).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{code}/charter/commitments/{key}", tag = "charter", params(("code" = String, Path), ("key" = String, Path)), request_body = CommitmentBody,
+    security(("bearer" = [])), responses((status = 200, description = "Kept: the commitment's state today", body = CommitmentStateDto),
+        (status = 403, body = ErrorBody), (status = 404, description = "No such supplier or commitment", body = ErrorBody),
+        (status = 422, description = "A field refused, or a commitment checked live", body = ErrorBody)))]
+pub(crate) async fn save_commitment(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, key)): Path<(String, String)>,
+    ApiJson(b): ApiJson<CommitmentBody>,
+) -> ApiResult<Json<CommitmentStateDto>> {
+    let input = CommitmentInput {
+        statement: b.statement,
+        expires_on: b.expires_on,
+        certificate: b.certificate.map(|c| CertificateInput {
+            kind: c.kind,
+            reference: c.reference,
+            expires_on: c.expires_on,
+        }),
+    };
+    let saved = s.app.save_commitment(&actor, &code, &key, &input).await?;
+    Ok(Json(saved.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/public/charter-signatories", tag = "public",

@@ -17,6 +17,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(supplier_charter))
         .routes(routes!(sign_charter))
         .routes(routes!(withdraw_signature))
+        .routes(routes!(save_commitment))
         .routes(routes!(public_signatories))
         .routes(routes!(public_signatories_csv))
 }
@@ -30,5 +31,9 @@ pub(crate) fn pages() -> Router<AppState> {
         .route(
             "/organisations/{code}/charter/withdraw",
             post(pages::withdraw),
+        )
+        .route(
+            "/organisations/{code}/charter/commitments/{key}",
+            get(pages::commitment).post(pages::save_commitment),
         )
 }

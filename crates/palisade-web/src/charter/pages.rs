@@ -8,8 +8,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use palisade_app::charter::{SignatureInput, SupplierCharter};
-use palisade_domain::charter::{Commitment, SignatureState};
+use palisade_app::charter::{CertificateInput, CommitmentInput, SignatureInput, SupplierCharter};
+use palisade_domain::charter::{Commitment, CommitmentState, SignatureState};
 use palisade_domain::clock::uk_time;
 use palisade_domain::dates::date_text;
 use serde::Deserialize;
@@ -123,6 +123,17 @@ pub struct SupplierPage {
     pub may_sign: bool,
     pub may_withdraw: bool,
     pub f: SignValues,
+    pub commitments: Vec<CommitmentRow>,
+}
+
+/// A commitment on the supplier's page.
+pub struct CommitmentRow {
+    pub key: String,
+    pub title: String,
+    pub state: CommitmentState,
+    pub reason: String,
+    /// The lead may change what the supplier shows (commitments not checked live).
+    pub editable: bool,
 }
 
 fn advice(state: SignatureState, current_version: u32) -> String {
@@ -152,9 +163,21 @@ fn supplier_page(u: &PageUser, v: SupplierCharter, errors: Errors, f: SignValues
         && v.signature
             .as_ref()
             .is_some_and(|s| s.withdrawn_at.is_none());
+    let commitments = v
+        .commitments
+        .iter()
+        .map(|c| CommitmentRow {
+            key: c.commitment.key.as_str().into(),
+            title: c.commitment.title.clone(),
+            state: c.state,
+            reason: c.reason.clone(),
+            editable: v.may_sign && !c.commitment.key.checked_live(),
+        })
+        .collect();
     SupplierPage {
         l: Layout::for_session(&u.0),
         errors,
+        commitments,
         advice: advice(v.state, v.current_version),
         signature: v.signature.map(|s| SignatureView {
             signatory: s.signatory_name,
@@ -229,4 +252,127 @@ pub(crate) async fn withdraw(
 ) -> PageResult {
     let v = s.app.withdraw_charter(&u.0.actor, &code).await?;
     Ok(see_other(&format!("/organisations/{}/charter", v.org.code)))
+}
+
+/// The commitment form as typed; the certificate is left out when its three fields are empty.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CommitmentForm {
+    #[serde(default)]
+    pub statement: String,
+    #[serde(default)]
+    pub expires_on: String,
+    #[serde(default)]
+    pub certificate_kind: String,
+    #[serde(default)]
+    pub certificate_reference: String,
+    #[serde(default)]
+    pub certificate_expires_on: String,
+}
+
+impl CommitmentForm {
+    fn input(&self) -> CommitmentInput {
+        let given = [
+            &self.certificate_kind,
+            &self.certificate_reference,
+            &self.certificate_expires_on,
+        ]
+        .iter()
+        .any(|f| !f.trim().is_empty());
+        CommitmentInput {
+            statement: self.statement.clone(),
+            expires_on: self.expires_on.clone(),
+            certificate: given.then(|| CertificateInput {
+                kind: self.certificate_kind.clone(),
+                reference: self.certificate_reference.clone(),
+                expires_on: self.certificate_expires_on.clone(),
+            }),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "charter_commitment.html")]
+pub struct CommitmentPage {
+    pub l: Layout,
+    pub errors: Errors,
+    pub code: String,
+    pub name: String,
+    pub key: String,
+    pub commitment: Commitment,
+    pub state: CommitmentState,
+    pub reason: String,
+    pub f: CommitmentForm,
+}
+
+async fn commitment_page(
+    s: &AppState,
+    u: &PageUser,
+    code: &str,
+    key: &str,
+    errors: Errors,
+    f: Option<CommitmentForm>,
+) -> Result<CommitmentPage, crate::kit::error::PageError> {
+    let v = s.app.supplier_charter(&u.0.actor, code).await?;
+    let c = v
+        .commitments
+        .into_iter()
+        .find(|c| c.commitment.key.as_str() == key && !c.commitment.key.checked_live())
+        .filter(|_| v.may_sign)
+        .ok_or(palisade_app::AppError::NotFound)?;
+    let f = f.unwrap_or_else(|| {
+        let e = c.evidence.as_ref();
+        let cert = e.and_then(|e| e.certificate.as_ref());
+        CommitmentForm {
+            statement: e.map(|e| e.statement.clone()).unwrap_or_default(),
+            expires_on: e.map(|e| date_text(e.expires_on)).unwrap_or_default(),
+            certificate_kind: cert.map(|c| c.kind.clone()).unwrap_or_default(),
+            certificate_reference: cert.map(|c| c.reference.clone()).unwrap_or_default(),
+            certificate_expires_on: cert.map(|c| date_text(c.expires_on)).unwrap_or_default(),
+        }
+    });
+    Ok(CommitmentPage {
+        l: Layout::for_session(&u.0),
+        errors,
+        code: v.org.code,
+        name: v.org.name,
+        key: key.into(),
+        state: c.state,
+        reason: c.reason,
+        commitment: c.commitment,
+        f,
+    })
+}
+
+/// What the supplier shows for one commitment, for its lead to change.
+pub(crate) async fn commitment(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, key)): Path<(String, String)>,
+) -> PageResult {
+    Ok(render(
+        &commitment_page(&s, &u, &code, &key, Errors::default(), None).await?,
+    ))
+}
+
+/// Keeps the commitment's statement; the form again with its errors when refused.
+pub(crate) async fn save_commitment(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, key)): Path<(String, String)>,
+    Form(f): Form<CommitmentForm>,
+) -> PageResult {
+    match s
+        .app
+        .save_commitment(&u.0.actor, &code, &key, &f.input())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/organisations/{code}/charter"))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &commitment_page(&s, &u, &code, &key, errors, Some(f)).await?,
+            ))
+        }
+    }
 }

@@ -304,6 +304,18 @@ impl Tag for palisade_domain::charter::SignatureState {
     }
 }
 
+impl Tag for palisade_domain::charter::CommitmentState {
+    fn tag(&self) -> &'static str {
+        use palisade_domain::charter::CommitmentState::*;
+        match self {
+            Evidenced | LiveMet => "nhsuk-tag--green",
+            LiveNotMet => "nhsuk-tag--red",
+            Expired => "nhsuk-tag--orange",
+            Missing => "nhsuk-tag--grey",
+        }
+    }
+}
+
 /// `2024-07-14 09:30` for pages.
 pub fn when(t: i64) -> String {
     palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t))

@@ -275,3 +275,248 @@ async fn the_supplier_page_signs_with_a_confirmation(h: H) {
         "{list}"
     );
 }
+
+/// A commitment of the supplier's charter, from its page in the API.
+fn commitment(charter: &Value, key: &str) -> (String, String) {
+    let c = charter["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {charter}"));
+    (
+        c["state"].as_str().unwrap().to_string(),
+        c["reason"].as_str().unwrap().to_string(),
+    )
+}
+
+per_engine!(
+    commitments_are_checked_live_or_shown_by_evidence,
+    commitments_are_checked_live_or_shown_by_evidence_sqlite,
+    commitments_are_checked_live_or_shown_by_evidence_postgres
+);
+
+async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
+    let (lead, member) = supplier(&h).await;
+    let w = world(&h).await;
+    let now = state(&h, &member).await;
+    assert_eq!(now["commitments"].as_array().unwrap().len(), 8);
+    let (s, why) = commitment(&now, "supported_systems");
+    assert_eq!(
+        (s.as_str(), why.as_str()),
+        ("live_not_met", "no inventory of its own estate in Palisade")
+    );
+    let (s, why) = commitment(&now, "dspt_standards_met");
+    assert_eq!(
+        (s.as_str(), why.as_str()),
+        ("live_not_met", "no published assessment this year or last")
+    );
+    assert_eq!(
+        commitment(&now, "mfa"),
+        ("missing".into(), "no statement yet".into())
+    );
+
+    // The supplier's own estate: Windows 7, out of support.
+    let eol = zip_of(&[("windows.md".to_string(), WINDOWS_EOL.to_string())]);
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/feeds/eol",
+            &w.admin.1,
+            "application/zip",
+            eol,
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let csv = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n\
+               PC-1,workstation,Microsoft,Windows,7 SP1,,,no\n";
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/organisations/YGM01/inventory",
+            &lead,
+            "text/csv",
+            csv,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (s, why) = commitment(&state(&h, &member).await, "supported_systems");
+    assert_eq!(
+        (s.as_str(), why.as_str()),
+        (
+            "live_not_met",
+            "1 unsupported system without a mitigation today"
+        )
+    );
+    // Mitigated today: met, with no High alert to answer.
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/YGM01/mitigations",
+            Some(&lead),
+            Some(
+                json!({"asset": "PC-1", "vendor": "Microsoft", "product": "Windows",
+                "action": "isolate", "evidence": "VLAN 99, no internet"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let (s, _) = commitment(&state(&h, &member).await, "supported_systems");
+    assert_eq!(s, "live_met");
+
+    // A High alert to IT suppliers, acknowledged exactly at its 48-hour due time: on time.
+    let mut alert = high_alert(true);
+    alert["audience"] = json!({"org_types": ["it_supplier"]});
+    let first = h.create_alert(&w.admin.1, alert.clone()).await;
+    h.clock.advance(time::Duration::hours(48));
+    let ack = |reference: String| {
+        let (h, lead) = (&h, lead.clone());
+        async move {
+            let url = format!("/api/v1/alerts/{reference}/responses/YGM01/acknowledge");
+            let r = h
+                .api(Method::POST, &url, Some(&lead), Some(json!({})))
+                .await;
+            assert!(r.status.is_success(), "{}", r.text());
+        }
+    };
+    ack(first).await;
+    let (s, why) = commitment(&state(&h, &member).await, "supported_systems");
+    assert_eq!(s, "live_met", "{why}");
+    assert!(
+        why.contains("1 High alert of the last 12 months answered on time"),
+        "{why}"
+    );
+    // Another, acknowledged one second after its due time: not met, naming it.
+    let second = h.create_alert(&w.admin.1, alert).await;
+    h.clock
+        .advance(time::Duration::hours(48) + time::Duration::seconds(1));
+    ack(second.clone()).await;
+    let (s, why) = commitment(&state(&h, &member).await, "supported_systems");
+    assert_eq!(
+        (s.as_str(), why),
+        (
+            "live_not_met",
+            format!("High alerts answered late: {second}")
+        )
+    );
+
+    // Evidence: what the lead shows, refused by field when wrong.
+    let put = |key: &str, token: &str, body: Value| {
+        let (h, url, token) = (
+            &h,
+            format!("/api/v1/organisations/YGM01/charter/commitments/{key}"),
+            token.to_string(),
+        );
+        async move { h.api(Method::PUT, &url, Some(&token), Some(body)).await }
+    };
+    let good = json!({"statement": "Every account signs in with a hardware key.",
+        "expires_on": "2026-06-01",
+        "certificate": {"kind": "ISO/IEC 27001", "reference": "IS 123456", "expires_on": "2026-03-01"}});
+    let r = put("mfa", &member, good.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = put("supported_systems", &lead, good.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "key");
+    let r = put("firewalls", &lead, good.clone()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut past = good.clone();
+    past["certificate"]["expires_on"] = json!("2025-06-18");
+    let r = put("mfa", &lead, past).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json()["error"]["field"],
+        "certificate.expires_on",
+        "{}",
+        r.text()
+    );
+    let r = put("mfa", &lead, good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let body = r.json();
+    assert_eq!(
+        (&body["state"], &body["reason"]),
+        (
+            &json!("missing"),
+            &json!("a statement, but no document yet")
+        )
+    );
+    assert_eq!(body["evidence"]["certificate"]["reference"], "IS 123456");
+    // The certificate runs out before the statement does.
+    h.clock.advance(time::Duration::days(260));
+    let (s, why) = commitment(&state(&h, &member).await, "mfa");
+    assert_eq!(
+        (s.as_str(), why.as_str()),
+        ("expired", "the certificate expired on 2026-03-01")
+    );
+    assert!(
+        h.audit_actions(&lead)
+            .await
+            .iter()
+            .any(|a| a == "charter.commitment")
+    );
+}
+
+per_engine!(
+    the_lead_keeps_a_commitments_statement_on_its_page,
+    the_lead_keeps_a_commitments_statement_on_its_page_sqlite,
+    the_lead_keeps_a_commitments_statement_on_its_page_postgres
+);
+
+async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
+    supplier(&h).await;
+    let (session, csrf) = h.sign_in("cto@supplier.example", PASSWORD).await.unwrap();
+    let html = h
+        .page(Method::GET, "/organisations/YGM01/charter", &session, None)
+        .await
+        .text();
+    // Live commitments are not the supplier's to edit; the others link to their form.
+    assert!(
+        html.contains("href=\"/organisations/YGM01/charter/commitments/mfa\""),
+        "{html}"
+    );
+    assert!(!html.contains("/charter/commitments/supported_systems"));
+    assert!(html.contains("no inventory of its own estate in Palisade"));
+    let form = "/organisations/YGM01/charter/commitments/mfa";
+    let html = h.page(Method::GET, form, &session, None).await.text();
+    assert!(html.contains("Multi-factor authentication"));
+    let r = h
+        .page(
+            Method::POST,
+            form,
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&statement=&expires_on=2027-01-01&certificate_kind=ISO&certificate_reference=&certificate_expires_on="
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    for field in [
+        "#statement",
+        "#certificate.reference",
+        "#certificate.expires_on",
+    ] {
+        assert!(
+            html.contains(&format!("href=\"{field}\"")),
+            "{field}: {html}"
+        );
+    }
+    assert!(html.contains("value=\"ISO\""), "the typed values stay");
+    let r = h
+        .page(
+            Method::POST,
+            form,
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&statement=Hardware+keys+for+every+account.&expires_on=2027-01-01&certificate_kind=&certificate_reference=&certificate_expires_on="
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h.page(Method::GET, form, &session, None).await.text();
+    assert!(html.contains("Hardware keys for every account."));
+    assert!(html.contains("a statement, but no document yet"));
+    // The member reads the charter page but has no form.
+    let member = h.sign_in("dev@supplier.example", PASSWORD).await.unwrap().0;
+    let r = h.page(Method::GET, form, &member, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

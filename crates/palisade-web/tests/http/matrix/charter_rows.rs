@@ -36,6 +36,14 @@ pub fn charter() -> Vec<Row> {
         )
         .json(sign),
         row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/charter/commitments/{key}",
+            &["YGM01", "mfa"],
+            [403, 403, 200, 403, 403, 404],
+        )
+        .json(json!({"statement": "Hardware keys for every account.",
+            "expires_on": "2027-01-01"})),
+        row(
             Method::DELETE,
             "/api/v1/organisations/{code}/charter/signatures/current",
             &["YGM01"],
