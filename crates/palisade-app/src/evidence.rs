@@ -182,6 +182,17 @@ pub fn size_text(n: usize) -> String {
     }
 }
 
+/// A document checked and written to the object store, ready for its row.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDocument {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub sha256: String,
+    /// Where the object store keeps it.
+    pub key: String,
+}
+
 impl App {
     fn objects(&self) -> Result<&Objects> {
         self.objects
@@ -210,7 +221,8 @@ impl App {
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
-        let objects = self.objects()?;
+        // Storage must be there before anything is read.
+        self.objects()?;
         let mut ctx = self.context(org, year).await?;
         ctx.refuse_if_locked()?;
         match ctx.tree.node(reference) {
@@ -239,12 +251,16 @@ impl App {
                 ));
             }
         }
-        let filename = clean_filename(filename);
-        let content_type = check_document(&filename, &bytes, objects.max_bytes)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let key = format!("evidence/{}/{year}/{}", ctx.org.org.code, random_hex(16));
-        let size = bytes.len() as i64;
-        objects.put(&key, bytes).await?;
+        let doc = self
+            .store_document(&format!("evidence/{}/{year}", ctx.org.org.code), filename, bytes)
+            .await?;
+        let StoredDocument {
+            filename,
+            content_type,
+            size,
+            sha256,
+            key,
+        } = doc;
         let draft = self.draft(
             actor,
             "assessment.evidence.upload",
@@ -271,7 +287,7 @@ impl App {
         {
             Ok(r) => r,
             Err(e) => {
-                objects.delete(&key).await;
+                self.forget_document(&key).await;
                 return Err(e.into());
             }
         };
@@ -320,6 +336,40 @@ impl App {
         self.view(actor, ctx).await
     }
 
+    /// Checks a document (name, size, content) and writes it to the object store under
+    /// `prefix`; the caller writes its row, and calls [`App::forget_document`] if that fails.
+    pub(crate) async fn store_document(
+        &self,
+        prefix: &str,
+        filename: &str,
+        bytes: bytes::Bytes,
+    ) -> Result<StoredDocument> {
+        let objects = self.objects()?;
+        let filename = clean_filename(filename);
+        let content_type = check_document(&filename, &bytes, objects.max_bytes)?;
+        let doc = StoredDocument {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            key: format!("{prefix}/{}", random_hex(16)),
+            size: bytes.len() as i64,
+            content_type,
+            filename,
+        };
+        objects.put(&doc.key, bytes).await?;
+        Ok(doc)
+    }
+
+    /// Removes an object whose row could not be written.
+    pub(crate) async fn forget_document(&self, key: &str) {
+        if let Ok(objects) = self.objects() {
+            objects.delete(key).await;
+        }
+    }
+
+    /// A stored document's bytes.
+    pub(crate) async fn read_document(&self, key: &str) -> Result<bytes::Bytes> {
+        self.objects()?.get(key).await
+    }
+
     /// A document and its bytes, for anyone who may read the assessment.
     pub async fn evidence_file(
         &self,
@@ -340,7 +390,7 @@ impl App {
             .evidence_item(record.id, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let bytes = self.objects()?.get(&evidence.object_key).await?;
+        let bytes = self.read_document(&evidence.object_key).await?;
         Ok((evidence, bytes))
     }
 }
