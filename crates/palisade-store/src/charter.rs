@@ -81,6 +81,33 @@ pub struct CommitmentRecord {
     pub updated_by: Option<String>,
 }
 
+/// A document a supplier shows for a commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct CharterDocument {
+    pub id: i64,
+    #[sqlx(rename = "key")]
+    pub commitment: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub object_key: String,
+    pub uploaded_by: Option<String>,
+    pub uploaded_at: i64,
+}
+
+/// A document written to the object store, for its row.
+#[derive(Debug, Clone)]
+pub struct NewCharterDocument {
+    pub key: CommitmentKey,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub object_key: String,
+}
+
 /// An organisation's answer to a High alert, for the live check of `supported_systems`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertAnswer {
@@ -140,11 +167,44 @@ pub trait CharterStore: Send + Sync {
     /// What the supplier shows for each commitment it has filled in.
     async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>>;
 
+    /// Records a document shown for a commitment.
+    async fn add_charter_document(
+        &self,
+        org_id: i64,
+        document: &NewCharterDocument,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<CharterDocument>;
+
+    /// The documents the supplier shows, by commitment, oldest first.
+    async fn charter_documents(&self, org_id: i64) -> Result<Vec<CharterDocument>>;
+
+    /// One of the supplier's documents.
+    async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>>;
+
     /// The organisation's responses to High alerts first published at or after `since`.
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>>;
 
     /// The organisation's incidents notified at or after `since`: (id, whether notified late).
     async fn notified_incidents(&self, org_id: i64, since: i64) -> Result<Vec<(i64, bool)>>;
+}
+
+const DOCUMENT_SELECT: &str = "SELECT d.id, d.key, d.filename, d.content_type, d.size, \
+     d.sha256, d.object_key, u.email AS uploaded_by, d.uploaded_at FROM charter_documents d \
+     LEFT JOIN users u ON u.id = d.uploaded_by";
+
+async fn documents_where(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    id: Option<i64>,
+) -> Result<Vec<CharterDocument>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{DOCUMENT_SELECT} WHERE d.org_id = $1 AND ($2 < 0 OR d.id = $2) ORDER BY d.key, d.id"
+    )))
+    .bind(org_id)
+    .bind(id.unwrap_or(-1))
+    .fetch_all(conn)
+    .await?)
 }
 
 const COMMITMENT_SELECT: &str = "SELECT c.key, c.statement, c.expires_on, c.certificate_kind, \
@@ -454,6 +514,54 @@ impl CharterStore for SqlStore {
     async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>> {
         let mut conn = self.read.acquire().await?;
         commitments_where(&mut conn, org_id, None).await
+    }
+
+    async fn add_charter_document(
+        &self,
+        org_id: i64,
+        d: &NewCharterDocument,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<CharterDocument> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO charter_documents (org_id, key, filename, content_type, size, sha256, \
+             object_key, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(org_id)
+        .bind(d.key.as_str())
+        .bind(d.filename.clone())
+        .bind(d.content_type.clone())
+        .bind(d.size)
+        .bind(d.sha256.clone())
+        .bind(d.object_key.clone())
+        .bind(stamp.user_id)
+        .bind(stamp.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit.entity_id = format!("charter-document/{id}");
+        append(&mut tx, &audit).await?;
+        let kept = documents_where(&mut tx, org_id, Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(kept)
+    }
+
+    async fn charter_documents(&self, org_id: i64) -> Result<Vec<CharterDocument>> {
+        let mut conn = self.read.acquire().await?;
+        documents_where(&mut conn, org_id, None).await
+    }
+
+    async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>> {
+        let mut conn = self.read.acquire().await?;
+        Ok(documents_where(&mut conn, org_id, Some(id))
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>> {

@@ -34,8 +34,8 @@ pub mod volume;
 
 pub use alerts::{AlertSave, stale_alert};
 pub use charter::{
-    AlertAnswer, CharterCertificate, CharterRecord, CharterStore, CommitmentRecord, NewCommitment,
-    NewSignature, Signatory, SignatureRecord,
+    AlertAnswer, CharterCertificate, CharterDocument, CharterRecord, CharterStore,
+    CommitmentRecord, NewCharterDocument, NewCommitment, NewSignature, Signatory, SignatureRecord,
 };
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use error::StoreError;

@@ -40,3 +40,19 @@ CREATE TABLE charter_commitments (
     updated_by             INTEGER REFERENCES users(id),
     PRIMARY KEY (org_id, key)
 );
+
+-- Documents a supplier shows for a commitment: kept in the object store, named here with their
+-- SHA-256 (which the audit log holds too).
+CREATE TABLE charter_documents (
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id                 INTEGER NOT NULL REFERENCES organisations(id),
+    key                    TEXT    NOT NULL,
+    filename               TEXT    NOT NULL,
+    content_type           TEXT    NOT NULL,
+    size                   INTEGER NOT NULL,
+    sha256                 TEXT    NOT NULL,
+    object_key             TEXT    NOT NULL,
+    uploaded_by            INTEGER REFERENCES users(id),
+    uploaded_at            INTEGER NOT NULL
+);
+CREATE INDEX charter_documents_org ON charter_documents (org_id, key, id);
