@@ -17,8 +17,8 @@ use palisade_domain::org::OrgType;
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_store::{
-    CharterCertificate, CharterRecord, CommitmentRecord, NewCommitment, NewSignature, Organisation,
-    Signatory, SignatureRecord, incident_reference,
+    CharterCertificate, CharterDocument, CharterRecord, CommitmentRecord, NewCharterDocument,
+    NewCommitment, NewSignature, Organisation, Signatory, SignatureRecord, incident_reference,
 };
 use serde_json::json;
 use time::Date;
@@ -65,6 +65,8 @@ pub struct CommitmentView {
     pub state: CommitmentState,
     pub reason: String,
     pub evidence: Option<CommitmentRecord>,
+    /// The documents shown for it, oldest first.
+    pub documents: Vec<CharterDocument>,
 }
 
 /// What a supplier shows for a commitment, as typed.
@@ -351,18 +353,23 @@ impl App {
         let today = self.today();
         let since = self.now() - LIVE_WINDOW_SECS;
         let mut kept = self.store.commitments(org.id).await?;
+        let documents = self.store.charter_documents(org.id).await?;
         let mut out = Vec::with_capacity(commitments.len());
         for commitment in commitments {
             let evidence = kept
                 .iter()
                 .position(|r| r.key == commitment.key)
                 .map(|i| kept.swap_remove(i));
+            let documents: Vec<CharterDocument> = documents
+                .iter()
+                .filter(|d| d.commitment == commitment.key.as_str())
+                .cloned()
+                .collect();
             let shown = charter::evidence_state(
                 evidence.as_ref().map(|e| EvidenceFacts {
                     expires_on: e.expires_on,
                     certificate_expires_on: e.certificate.as_ref().map(|c| c.expires_on),
-                    // Documents come with the evidence uploads; none are kept yet.
-                    documents: 0,
+                    documents: documents.len(),
                 }),
                 today,
             );
@@ -379,6 +386,7 @@ impl App {
                 state,
                 reason,
                 evidence,
+                documents,
             });
         }
         Ok(out)
@@ -500,14 +508,14 @@ impl App {
         }))
     }
 
-    /// The supplier's lead keeps what it shows for a commitment checked from evidence.
-    pub async fn save_commitment(
+    /// The supplier and the commitment its lead keeps evidence for: not found for another
+    /// organisation or an unknown key, refused for a commitment checked live.
+    async fn evidence_target(
         &self,
         actor: &Actor,
         code: &str,
         key: &str,
-        input: &CommitmentInput,
-    ) -> Result<CommitmentView> {
+    ) -> Result<(crate::orgs::OrgView, CommitmentKey)> {
         let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
         if org.org.org_type != OrgType::ItSupplier {
             return Err(AppError::NotFound);
@@ -517,11 +525,101 @@ impl App {
             return Err(AppError::invalid(
                 "key",
                 format!(
-                    "{} is checked live from what Palisade knows: it takes no statement",
+                    "{} is checked live from what Palisade knows: it takes no evidence",
                     key.as_str()
                 ),
             ));
         }
+        Ok((org, key))
+    }
+
+    /// The commitment as it stands after a change.
+    async fn commitment_after(
+        &self,
+        actor: &Actor,
+        code: &str,
+        key: CommitmentKey,
+    ) -> Result<CommitmentView> {
+        self.supplier_charter(actor, code)
+            .await?
+            .commitments
+            .into_iter()
+            .find(|c| c.commitment.key == key)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The supplier's lead adds a document to a commitment checked from evidence (the types
+    /// and size assessment evidence allows, checked by content).
+    pub async fn upload_commitment_document(
+        &self,
+        actor: &Actor,
+        code: &str,
+        key: &str,
+        filename: &str,
+        bytes: bytes::Bytes,
+    ) -> Result<CommitmentView> {
+        let (org, key) = self.evidence_target(actor, code, key).await?;
+        let doc = self
+            .store_document(
+                &format!("charter/{}/{}", org.org.code, key.as_str()),
+                filename,
+                bytes,
+            )
+            .await?;
+        let audit = self.draft(
+            actor,
+            "charter.document",
+            "charter_document",
+            "",
+            Some(org.org.id),
+            json!({"key": key.as_str(), "filename": doc.filename, "size": doc.size,
+                   "content_type": doc.content_type, "sha256": doc.sha256}),
+        );
+        let new = NewCharterDocument {
+            key,
+            filename: doc.filename,
+            content_type: doc.content_type.to_string(),
+            size: doc.size,
+            sha256: doc.sha256,
+            object_key: doc.key.clone(),
+        };
+        if let Err(e) = self
+            .store
+            .add_charter_document(org.org.id, &new, self.stamp(actor), audit)
+            .await
+        {
+            self.forget_document(&doc.key).await;
+            return Err(e.into());
+        }
+        self.commitment_after(actor, code, key).await
+    }
+
+    /// A supplier's document and its bytes, for those who may read its charter.
+    pub async fn commitment_document(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+    ) -> Result<(CharterDocument, bytes::Bytes)> {
+        let org = self.org_for(actor, code, OrgAction::ViewCharter).await?;
+        let doc = self
+            .store
+            .charter_document(org.org.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let bytes = self.read_document(&doc.object_key).await?;
+        Ok((doc, bytes))
+    }
+
+    /// The supplier's lead keeps what it shows for a commitment checked from evidence.
+    pub async fn save_commitment(
+        &self,
+        actor: &Actor,
+        code: &str,
+        key: &str,
+        input: &CommitmentInput,
+    ) -> Result<CommitmentView> {
+        let (org, key) = self.evidence_target(actor, code, key).await?;
         let today = self.today();
         let mut e = FieldErrors::default();
         let statement = e.take(long_text("statement", &input.statement, 1, 4000));
@@ -580,10 +678,6 @@ impl App {
                 audit,
             )
             .await?;
-        let view = self.supplier_charter(actor, code).await?;
-        view.commitments
-            .into_iter()
-            .find(|c| c.commitment.key == key)
-            .ok_or(AppError::NotFound)
+        self.commitment_after(actor, code, key).await
     }
 }

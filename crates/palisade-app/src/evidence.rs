@@ -252,7 +252,11 @@ impl App {
             }
         }
         let doc = self
-            .store_document(&format!("evidence/{}/{year}", ctx.org.org.code), filename, bytes)
+            .store_document(
+                &format!("evidence/{}/{year}", ctx.org.org.code),
+                filename,
+                bytes,
+            )
             .await?;
         let StoredDocument {
             filename,
