@@ -381,6 +381,12 @@ try {
   await page.fill('#expires_on', `${now.getUTCFullYear() + 1}-01-31`);
   await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
   check('a statement without a document is not yet evidence', (await page.textContent('main')).includes('a statement, but no document yet'));
+  await page.goto(base + '/organisations/8J000/charter/commitments/mfa');
+  await page.setInputFiles('#file', { name: 'keys.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n') });
+  await Promise.all([page.waitForNavigation(), page.click('form[enctype="multipart/form-data"] button[type=submit]')]);
+  check('a statement and a document are evidence', (await page.textContent('main')).includes('Evidenced'));
+  await axe(page, 'supplier: an evidenced commitment');
   await visit(page, '/charter', 'supplier: the charter');
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {

@@ -69,7 +69,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(estate::api())
         .merge(alerts::api())
         .merge(incidents::api())
-        .merge(charter::api())
+        .merge(charter::api(evidence_limit))
         .merge(reports::api())
 }
 
@@ -162,7 +162,7 @@ pub fn router(state: AppState) -> Router {
         .merge(independent_audit::pages())
         .merge(alerts::pages())
         .merge(incidents::pages())
-        .merge(charter::pages())
+        .merge(charter::pages(evidence_limit))
         .merge(estate::pages())
         .merge(exposure::pages())
         .merge(reports::pages())

@@ -95,6 +95,29 @@ pub struct CommitmentStateDto {
     pub reason: String,
     /// Null until the supplier shows something (never for the commitments checked live).
     pub evidence: Option<CommitmentEvidenceDto>,
+    /// The documents shown for it, oldest first.
+    pub documents: Vec<CharterDocumentDto>,
+}
+
+/// A document a supplier shows for a commitment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CharterDocumentDto {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: String,
+    pub uploaded_by: Option<String>,
+}
+
+/// A document for a commitment: one field, `file`. Describes the multipart body for the
+/// OpenAPI document only; the handler reads the parts itself.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,6 +144,19 @@ impl From<CommitmentView> for CommitmentStateDto {
             title: v.commitment.title,
             state: v.state.as_str().into(),
             reason: v.reason,
+            documents: v
+                .documents
+                .into_iter()
+                .map(|d| CharterDocumentDto {
+                    id: d.id,
+                    filename: d.filename,
+                    content_type: d.content_type,
+                    size: d.size,
+                    sha256: d.sha256,
+                    uploaded_at: rfc3339_opt(Some(d.uploaded_at)).unwrap_or_default(),
+                    uploaded_by: d.uploaded_by,
+                })
+                .collect(),
             evidence: v.evidence.map(|e| CommitmentEvidenceDto {
                 statement: e.statement,
                 expires_on: date_text(e.expires_on),
@@ -274,6 +310,49 @@ pub(crate) async fn save_commitment(
     };
     let saved = s.app.save_commitment(&actor, &code, &key, &input).await?;
     Ok(Json(saved.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/charter/commitments/{key}/documents", tag = "charter", params(("code" = String, Path), ("key" = String, Path)),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data", description = "`file`: PDF, PNG, JPEG, Word, Excel, OpenDocument, plain text or CSV, checked by content; size limited as assessment evidence."),
+    security(("bearer" = [])), responses((status = 201, description = "Kept: the commitment's state today", body = CommitmentStateDto),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, description = "The file refused, or a commitment checked live", body = ErrorBody)))]
+pub(crate) async fn upload_document(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, key)): Path<(String, String)>,
+    form: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<CommitmentStateDto>)> {
+    let (filename, bytes) = read_document(form).await?;
+    let v = s
+        .app
+        .upload_commitment_document(&actor, &code, &key, &filename, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}
+
+/// The `file` of an upload, refused with 413 when the body passes the limit.
+pub(crate) async fn read_document(
+    form: axum::extract::Multipart,
+) -> Result<(String, bytes::Bytes), palisade_app::AppError> {
+    let up = crate::kit::files::read_upload(form, "the document is larger than the upload limit")
+        .await?;
+    Ok(up.file.unwrap_or_default())
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/charter/documents/{id}", tag = "charter", params(("code" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "The document, as uploaded", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn download_document(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<Response> {
+    let (d, bytes) = s.app.commitment_document(&actor, &code, id).await?;
+    Ok(crate::kit::files::download(
+        bytes,
+        &d.content_type,
+        &d.filename,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/public/charter-signatories", tag = "public",

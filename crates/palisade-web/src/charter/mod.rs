@@ -6,13 +6,20 @@ pub(crate) mod pages;
 
 use crate::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub(crate) fn api() -> OpenApiRouter<AppState> {
+/// `evidence_limit`: the largest document upload, with room for the rest of the form.
+pub(crate) fn api(evidence_limit: usize) -> OpenApiRouter<AppState> {
     use api::*;
+    let upload = OpenApiRouter::new()
+        .routes(routes!(upload_document))
+        .layer(DefaultBodyLimit::max(evidence_limit));
     OpenApiRouter::new()
+        .merge(upload)
+        .routes(routes!(download_document))
         .routes(routes!(get_charter))
         .routes(routes!(supplier_charter))
         .routes(routes!(sign_charter))
@@ -22,8 +29,16 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(public_signatories_csv))
 }
 
-pub(crate) fn pages() -> Router<AppState> {
+pub(crate) fn pages(evidence_limit: usize) -> Router<AppState> {
     Router::new()
+        .route(
+            "/organisations/{code}/charter/commitments/{key}/documents",
+            post(pages::upload_document).layer(DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route(
+            "/organisations/{code}/charter/documents/{id}",
+            get(pages::download_document),
+        )
         .route("/charter", get(pages::charter))
         .route("/charter/signatories", get(pages::signatories))
         .route("/organisations/{code}/charter", get(pages::supplier))

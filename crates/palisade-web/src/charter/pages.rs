@@ -302,6 +302,8 @@ pub struct CommitmentPage {
     pub state: CommitmentState,
     pub reason: String,
     pub f: CommitmentForm,
+    /// (id, file name, size) of each document shown.
+    pub documents: Vec<(i64, String, String)>,
 }
 
 async fn commitment_page(
@@ -330,9 +332,21 @@ async fn commitment_page(
             certificate_expires_on: cert.map(|c| date_text(c.expires_on)).unwrap_or_default(),
         }
     });
+    let documents = c
+        .documents
+        .iter()
+        .map(|d| {
+            (
+                d.id,
+                d.filename.clone(),
+                palisade_app::evidence::size_text(usize::try_from(d.size).unwrap_or(0)),
+            )
+        })
+        .collect();
     Ok(CommitmentPage {
         l: Layout::for_session(&u.0),
         errors,
+        documents,
         code: v.org.code,
         name: v.org.name,
         key: key.into(),
@@ -375,4 +389,46 @@ pub(crate) async fn save_commitment(
             ))
         }
     }
+}
+
+/// Adds a document to a commitment; the commitment's page again with the problem when refused.
+pub(crate) async fn upload_document(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, key)): Path<(String, String)>,
+    crate::kit::identity::CheckedMultipart(form): crate::kit::identity::CheckedMultipart,
+) -> PageResult {
+    // Permission before the file is read.
+    commitment_page(&s, &u, &code, &key, Errors::default(), None).await?;
+    let (filename, bytes) = super::api::read_document(form).await?;
+    match s
+        .app
+        .upload_commitment_document(&u.0.actor, &code, &key, &filename, bytes)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/organisations/{code}/charter/commitments/{key}"
+        ))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &commitment_page(&s, &u, &code, &key, errors, None).await?,
+            ))
+        }
+    }
+}
+
+/// One of the supplier's documents, for those who may read its charter.
+pub(crate) async fn download_document(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
+    let (d, bytes) = s.app.commitment_document(&u.0.actor, &code, id).await?;
+    Ok(crate::kit::files::download(
+        bytes,
+        &d.content_type,
+        &d.filename,
+    ))
 }

@@ -176,8 +176,9 @@ pub(crate) async fn csrf_guard(
 
 /// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach):
 /// the register import, CSAF advisory imports, evidence uploads
-/// (`/organisations/{code}/assessments/{year}/evidence`) and inventory uploads
-/// (`/organisations/{code}/estate/inventory`).
+/// (`/organisations/{code}/assessments/{year}/evidence`), inventory uploads
+/// (`/organisations/{code}/estate/inventory`) and charter documents
+/// (`/organisations/{code}/charter/commitments/{key}/documents`).
 pub(crate) fn accepts_multipart(path: &str) -> bool {
     if path == crate::organisations::register::IMPORT_PATH
         || path == crate::alerts::import_page::IMPORT_CSAF_PATH
@@ -192,6 +193,10 @@ pub(crate) fn accepts_multipart(path: &str) -> bool {
     ) || matches!(
         parts.as_slice(),
         ["", "organisations", code, "estate", "inventory"] if !code.is_empty()
+    ) || matches!(
+        parts.as_slice(),
+        ["", "organisations", code, "charter", "commitments", key, "documents"]
+            if !code.is_empty() && !key.is_empty()
     )
 }
 
@@ -289,7 +294,12 @@ mod tests {
         assert!(super::accepts_multipart(
             "/organisations/R41/estate/inventory"
         ));
+        assert!(super::accepts_multipart(
+            "/organisations/8J000/charter/commitments/mfa/documents"
+        ));
         for path in [
+            "/organisations/8J000/charter/commitments/mfa",
+            "/organisations/8J000/charter/commitments//documents",
             "/organisations/R41/assessments/2026/evidence/3/remove",
             "/organisations/R41/assessments/2026/submit",
             "/organisations//assessments/2026/evidence",

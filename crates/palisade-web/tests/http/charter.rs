@@ -440,6 +440,31 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
         )
     );
     assert_eq!(body["evidence"]["certificate"]["reference"], "IS 123456");
+    // A document makes it evidence; a file that is not what it says is refused by field.
+    let docs = "/api/v1/organisations/YGM01/charter/commitments/mfa/documents";
+    let (ct, form) = evidence_form(None, "", "tool.pdf", b"MZ\x90\x00");
+    let r = h.raw(Method::POST, docs, &lead, &ct, form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "file");
+    let (ct, form) = evidence_form(None, "", "keys.pdf", PDF);
+    let r = h.raw(Method::POST, docs, &member, &ct, form.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.raw(Method::POST, docs, &lead, &ct, form).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let body = r.json();
+    assert_eq!(
+        (&body["state"], &body["reason"]),
+        (
+            &json!("evidenced"),
+            &json!("a statement and 1 document until 2026-06-01")
+        )
+    );
+    let id = body["documents"][0]["id"].as_i64().unwrap();
+    let file = format!("/api/v1/organisations/YGM01/charter/documents/{id}");
+    let r = h.api(Method::GET, &file, Some(&member), None).await;
+    assert_eq!((r.status, r.body.as_slice()), (StatusCode::OK, PDF));
+    let r = h.api(Method::GET, &file, Some(&w.foreign.1), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The certificate runs out before the statement does.
     h.clock.advance(time::Duration::days(260));
     let (s, why) = commitment(&state(&h, &member).await, "mfa");
@@ -447,12 +472,10 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
         (s.as_str(), why.as_str()),
         ("expired", "the certificate expired on 2026-03-01")
     );
-    assert!(
-        h.audit_actions(&lead)
-            .await
-            .iter()
-            .any(|a| a == "charter.commitment")
-    );
+    let actions = h.audit_actions(&lead).await;
+    for a in ["charter.commitment", "charter.document"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
 }
 
 per_engine!(
@@ -515,6 +538,18 @@ async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
     let html = h.page(Method::GET, form, &session, None).await.text();
     assert!(html.contains("Hardware keys for every account."));
     assert!(html.contains("a statement, but no document yet"));
+    let (ct, body) = evidence_form(Some(&csrf), "", "keys.pdf", PDF);
+    let r = h
+        .send(upload(
+            &format!("{form}/documents"),
+            &session,
+            (ct, String::from_utf8(body).unwrap()),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h.page(Method::GET, form, &session, None).await.text();
+    assert!(html.contains("keys.pdf"), "{html}");
+    assert!(html.contains("Evidenced"), "{html}");
     // The member reads the charter page but has no form.
     let member = h.sign_in("dev@supplier.example", PASSWORD).await.unwrap().0;
     let r = h.page(Method::GET, form, &member, None).await;

@@ -5,6 +5,7 @@ use super::{Row, row};
 use crate::support::*;
 
 pub fn charter() -> Vec<Row> {
+    let upload = evidence_form(None, "", "keys.pdf", PDF);
     let sign = json!({"signatory_name": "Ada Lovelace", "signatory_position": "Chief Executive",
         "signed_on": "2025-06-01"});
     vec![
@@ -43,6 +44,20 @@ pub fn charter() -> Vec<Row> {
         )
         .json(json!({"statement": "Hardware keys for every account.",
             "expires_on": "2027-01-01"})),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/charter/commitments/{key}/documents",
+            &["YGM01", "mfa"],
+            [403, 403, 201, 403, 403, 404],
+        )
+        .raw(&upload.0, &upload.1),
+        // The first document of the supplier, which the lead just uploaded.
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/charter/documents/{id}",
+            &["YGM01", "1"],
+            [200, 200, 200, 200, 403, 404],
+        ),
         row(
             Method::DELETE,
             "/api/v1/organisations/{code}/charter/signatures/current",
