@@ -152,7 +152,7 @@ pub trait CharterStore: Send + Sync {
     /// The organisation's newest signature.
     async fn latest_signature(&self, org_id: i64) -> Result<Option<SignatureRecord>>;
 
-    /// Every organisation's newest signature, by organisation name.
+    /// The newest signature of every active IT supplier, by organisation name.
     async fn signatories(&self) -> Result<Vec<Signatory>>;
 
     /// Keeps what the supplier shows for a commitment, in place of what it showed before.
@@ -599,7 +599,8 @@ impl CharterStore for SqlStore {
     async fn signatories(&self) -> Result<Vec<Signatory>> {
         let rows: Vec<SignatoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{SIGNATURE_COLUMNS}, o.code AS org_code, o.name AS org_name{SIGNATURE_FROM} \
-             JOIN organisations o ON o.id = s.org_id WHERE {NEWEST} ORDER BY o.name, o.code"
+             JOIN organisations o ON o.id = s.org_id WHERE {NEWEST} AND o.active = 1 \
+             AND o.org_type = 'it_supplier' ORDER BY o.name, o.code"
         )))
         .fetch_all(&self.read)
         .await?;

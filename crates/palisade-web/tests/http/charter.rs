@@ -83,6 +83,24 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
         csv.contains("YGM01,Org YGM01,signed,2025-06-15,2026-06-15,1"),
         "{csv}"
     );
+    // A supplier made inactive leaves the public list, and returns with it.
+    let set_active = |active: bool| {
+        let h = &h;
+        async move {
+            let patch = palisade_app::orgs::OrgPatch {
+                active: Some(active),
+                ..Default::default()
+            };
+            h.app
+                .update_org(&palisade_app::Actor::cli(), "YGM01", &patch)
+                .await
+                .unwrap();
+        }
+    };
+    set_active(false).await;
+    assert!(public_codes(&h).await.is_empty());
+    set_active(true).await;
+    assert_eq!(public_codes(&h).await, ["YGM01"]);
 
     // Day by day at the edges: signed through 31 days before expiry, due for reaffirmation
     // from 30 days before through the day of expiry, lapsed from the day after.
