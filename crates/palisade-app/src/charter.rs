@@ -85,6 +85,14 @@ pub struct CertificateInput {
     pub expires_on: String,
 }
 
+impl App {
+    /// Today as the UK calendar has it: a charter's days (signed, expiring, valid until) are the
+    /// days people in the UK write, so at 00:30 BST the new day has begun.
+    pub fn uk_today(&self) -> Date {
+        palisade_domain::clock::uk_local(self.now()).0.date()
+    }
+}
+
 /// How far back the live checks look.
 const LIVE_WINDOW_SECS: i64 = 365 * 86_400;
 
@@ -174,7 +182,7 @@ impl App {
             state: charter::signature_state(
                 signature.as_ref().map(facts),
                 current_version,
-                self.today(),
+                self.uk_today(),
             ),
             expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
             signature,
@@ -202,7 +210,7 @@ impl App {
             ));
         }
         let current = self.charter().await?;
-        let today = self.today();
+        let today = self.uk_today();
         let mut e = FieldErrors::default();
         let name = e.take(bounded_text(
             "signatory_name",
@@ -290,7 +298,7 @@ impl App {
     /// reaffirmation), by name. Needs no sign-in.
     pub async fn charter_signatories(&self) -> Result<Vec<SignatoryView>> {
         let current = self.charter().await?.charter.version;
-        let today = self.today();
+        let today = self.uk_today();
         Ok(self
             .store
             .signatories()
@@ -350,7 +358,7 @@ impl App {
         org: &Organisation,
         commitments: Vec<Commitment>,
     ) -> Result<Vec<CommitmentView>> {
-        let today = self.today();
+        let today = self.uk_today();
         let since = self.now() - LIVE_WINDOW_SECS;
         let mut kept = self.store.commitments(org.id).await?;
         let documents = self.store.charter_documents(org.id).await?;
@@ -620,7 +628,7 @@ impl App {
         input: &CommitmentInput,
     ) -> Result<CommitmentView> {
         let (org, key) = self.evidence_target(actor, code, key).await?;
-        let today = self.today();
+        let today = self.uk_today();
         let mut e = FieldErrors::default();
         let statement = e.take(long_text("statement", &input.statement, 1, 4000));
         let not_past = |field: &str, raw: &str, e: &mut FieldErrors| {
