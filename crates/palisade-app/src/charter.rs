@@ -104,6 +104,16 @@ pub struct SignatoryView {
     pub expires_on: Date,
 }
 
+/// Whether the actor is a lead of the supplier itself: a lead of an organisation above it (an
+/// ICB above a supplier) acts for the organisations beneath it elsewhere, but a signature at
+/// board level and its evidence are the supplier's own.
+fn own_lead(actor: &Actor, org: &crate::orgs::OrgView) -> bool {
+    actor.principal.may(
+        OrgAction::SignCharter,
+        &org.ancestry[..org.ancestry.len().min(1)],
+    )
+}
+
 fn facts(s: &SignatureRecord) -> SignatureFacts {
     SignatureFacts {
         signed_on: s.signed_on,
@@ -187,7 +197,7 @@ impl App {
             expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
             signature,
             current_version,
-            may_sign: actor.principal.may(OrgAction::SignCharter, &org.ancestry),
+            may_sign: own_lead(actor, &org),
             org: org.org,
         })
     }
@@ -200,6 +210,9 @@ impl App {
         input: &SignatureInput,
     ) -> Result<SupplierCharter> {
         let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
+        if !own_lead(actor, &org) {
+            return Err(AppError::Forbidden);
+        }
         if org.org.org_type != OrgType::ItSupplier {
             return Err(AppError::invalid(
                 "code",
@@ -280,6 +293,9 @@ impl App {
     /// The supplier's lead withdraws its signature.
     pub async fn withdraw_charter(&self, actor: &Actor, code: &str) -> Result<SupplierCharter> {
         let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
+        if !own_lead(actor, &org) {
+            return Err(AppError::Forbidden);
+        }
         let audit = self.draft(
             actor,
             "charter.withdraw",
@@ -525,6 +541,9 @@ impl App {
         key: &str,
     ) -> Result<(crate::orgs::OrgView, CommitmentKey)> {
         let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
+        if !own_lead(actor, &org) {
+            return Err(AppError::Forbidden);
+        }
         if org.org.org_type != OrgType::ItSupplier {
             return Err(AppError::NotFound);
         }

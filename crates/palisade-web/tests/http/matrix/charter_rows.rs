@@ -1,5 +1,5 @@
-//! The charter's rows of the API matrix. YGM01 is an IT supplier beneath QAA (so QAA's lead
-//! and member act for it); QAA itself is not a supplier.
+//! The charter's rows of the API matrix. YGM01 is an IT supplier beneath QAA: QAA's lead and
+//! member read its charter but never sign or keep evidence for it; QAA itself is not a supplier.
 
 use super::{Row, row};
 use crate::support::*;
@@ -26,7 +26,7 @@ pub fn charter() -> Vec<Row> {
             Method::POST,
             "/api/v1/organisations/{code}/charter/signatures",
             &["YGM01"],
-            [403, 403, 201, 403, 403, 404],
+            [403, 403, 403, 403, 403, 404],
         )
         .json(sign.clone()),
         row(
@@ -40,7 +40,7 @@ pub fn charter() -> Vec<Row> {
             Method::PUT,
             "/api/v1/organisations/{code}/charter/commitments/{key}",
             &["YGM01", "mfa"],
-            [403, 403, 200, 403, 403, 404],
+            [403, 403, 403, 403, 403, 404],
         )
         .json(json!({"statement": "Hardware keys for every account.",
             "expires_on": "2027-01-01"})),
@@ -48,21 +48,21 @@ pub fn charter() -> Vec<Row> {
             Method::POST,
             "/api/v1/organisations/{code}/charter/commitments/{key}/documents",
             &["YGM01", "mfa"],
-            [403, 403, 201, 403, 403, 404],
+            [403, 403, 403, 403, 403, 404],
         )
         .raw(&upload.0, &upload.1),
-        // The first document of the supplier, which the lead just uploaded.
+        // No document: the ICB's lead may not upload one for the supplier beneath it.
         row(
             Method::GET,
             "/api/v1/organisations/{code}/charter/documents/{id}",
             &["YGM01", "1"],
-            [200, 200, 200, 200, 403, 404],
+            [404, 404, 404, 404, 403, 404],
         ),
         row(
             Method::DELETE,
             "/api/v1/organisations/{code}/charter/signatures/current",
             &["YGM01"],
-            [403, 403, 200, 403, 403, 404],
+            [403, 403, 403, 403, 403, 404],
         ),
     ]
 }
