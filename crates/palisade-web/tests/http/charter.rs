@@ -267,7 +267,11 @@ async fn the_supplier_page_signs_with_a_confirmation(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let html = h.page(Method::GET, page, &session, None).await.text();
-    assert!(html.contains("Signed"));
+    // The state's tag, not "Signed by" or "Signed on", which any signature shows.
+    assert!(
+        html.contains("nhsuk-tag--green\">Signed</strong>"),
+        "{html}"
+    );
     assert!(html.contains("Ada Lovelace, Chief Executive"));
     assert!(html.contains("2026-06-15"));
     assert!(html.contains("Withdraw the signature"));
