@@ -425,7 +425,12 @@ impl App {
         since: i64,
     ) -> Result<(CommitmentState, String)> {
         let estate = self
-            .unsupported(actor, &org.code, None, PageRequest::new(Some(1), Some(1)))
+            .unsupported(
+                actor,
+                &org.code,
+                Some(&date_text(self.uk_today())),
+                PageRequest::new(Some(1), Some(1)),
+            )
             .await?;
         if estate.components == 0 {
             return Ok((
