@@ -5,7 +5,6 @@
 use crate::auth::sha256_hex;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
-use palisade_domain::alert::Severity;
 use palisade_domain::assessment::{Status, year_label};
 use palisade_domain::charter::{
     self, Charter, Commitment, CommitmentKey, CommitmentState, EvidenceFacts, SignatureFacts,
@@ -452,13 +451,7 @@ impl App {
         let answers = self.store.high_alert_answers(org.id, since).await?;
         let late: Vec<&str> = answers
             .iter()
-            .filter(|a| {
-                let due = self
-                    .alerts
-                    .rules
-                    .first_due(Severity::High, true, a.published_at);
-                due.is_some_and(|due| a.acknowledged_at.map_or(now > due, |at| at > due))
-            })
+            .filter(|a| a.acknowledged_at.map_or(now > a.due_at, |at| at > a.due_at))
             .map(|a| a.reference.as_str())
             .collect();
         if !late.is_empty() {

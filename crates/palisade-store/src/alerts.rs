@@ -218,8 +218,9 @@ impl SqlStore {
         }
         // One statement for every new response, whatever the number of organisations.
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO alert_responses (alert_id, org_id, status, due_at, updated_at) \
-             SELECT $1, t.id, 'awaiting_acknowledgement', $2, $3 FROM ({}) t WHERE true \
+            "INSERT INTO alert_responses (alert_id, org_id, status, due_at, ack_due_at, \
+             updated_at) SELECT $1, t.id, 'awaiting_acknowledgement', $2, $2, $3 FROM ({}) t \
+             WHERE true \
              ON CONFLICT (alert_id, org_id) DO NOTHING",
             unpack_ids(self.engine, 4)
         )))

@@ -112,7 +112,9 @@ pub struct NewCharterDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertAnswer {
     pub reference: String,
-    pub published_at: i64,
+    /// When its acknowledgement was first due, from the publication that brought the
+    /// organisation into scope.
+    pub due_at: i64,
     pub acknowledged_at: Option<i64>,
 }
 
@@ -182,7 +184,8 @@ pub trait CharterStore: Send + Sync {
     /// One of the supplier's documents.
     async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>>;
 
-    /// The organisation's responses to High alerts first published at or after `since`.
+    /// The organisation's responses to High alerts first published at or after `since` that
+    /// asked for a response (those with an acknowledgement deadline).
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>>;
 
     /// The organisation's incidents notified at or after `since`: (id, whether notified late).
@@ -566,9 +569,10 @@ impl CharterStore for SqlStore {
 
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>> {
         let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT a.reference, a.published_at, r.acknowledged_at FROM alert_responses r \
+            "SELECT a.reference, r.ack_due_at, r.acknowledged_at FROM alert_responses r \
              JOIN alerts a ON a.id = r.alert_id WHERE r.org_id = $1 AND a.severity = 'high' \
-             AND a.published_at >= $2 ORDER BY a.published_at",
+             AND r.ack_due_at IS NOT NULL AND a.published_at >= $2 \
+             ORDER BY a.published_at, a.id",
         )
         .bind(org_id)
         .bind(since)
@@ -576,9 +580,9 @@ impl CharterStore for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(reference, published_at, acknowledged_at)| AlertAnswer {
+            .map(|(reference, due_at, acknowledged_at)| AlertAnswer {
                 reference,
-                published_at,
+                due_at,
                 acknowledged_at,
             })
             .collect())

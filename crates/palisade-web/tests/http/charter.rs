@@ -409,7 +409,7 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
         "{why}"
     );
     // Another, acknowledged one second after its due time: not met, naming it.
-    let second = h.create_alert(&w.admin.1, alert).await;
+    let second = h.create_alert(&w.admin.1, alert.clone()).await;
     h.clock
         .advance(time::Duration::hours(48) + time::Duration::seconds(1));
     ack(second.clone()).await;
@@ -421,6 +421,31 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
             format!("High alerts answered late: {second}")
         )
     );
+    // A High alert that asks for no response is never late, however long it waits.
+    let mut quiet = alert.clone();
+    quiet["response_required"] = json!(false);
+    h.create_alert(&w.admin.1, quiet).await;
+    // One that reached the supplier only when an update widened its audience three days
+    // later is due 48 hours from that update, not from its first publication.
+    let mut trusts = alert.clone();
+    trusts["audience"] = json!({"org_types": ["acute_trust"]});
+    let widened = h.create_alert(&w.admin.1, trusts).await;
+    h.clock.advance(time::Duration::days(3));
+    let mut update = alert;
+    update["expected_version"] = json!(1);
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("/api/v1/alerts/{widened}"),
+            Some(&w.admin.1),
+            Some(update),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    h.clock.advance(time::Duration::hours(47));
+    ack(widened).await;
+    let (_, why) = commitment(&state(&h, &member).await, "supported_systems");
+    assert_eq!(why, format!("High alerts answered late: {second}"));
 
     // Evidence: what the lead shows, refused by field when wrong.
     let put = |key: &str, token: &str, body: Value| {
