@@ -161,16 +161,19 @@ impl App {
             .await?)
     }
 
-    /// The charter version in force. Anyone signed in may read it.
+    /// The charter version in force: the newest published on or before today, so a version
+    /// imported ahead of its day asks no one to sign again until then. Anyone signed in may
+    /// read it.
     pub async fn charter(&self) -> Result<CharterView> {
-        let (record, document) = self
-            .store
-            .current_charter()
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let charter = serde_json::from_str(&document)
-            .map_err(|e| AppError::Internal(format!("stored charter: {e}")))?;
-        Ok(CharterView { record, charter })
+        let today = self.uk_today();
+        for (record, document) in self.store.charters().await? {
+            let charter: Charter = serde_json::from_str(&document)
+                .map_err(|e| AppError::Internal(format!("stored charter: {e}")))?;
+            if charter.published_on <= today {
+                return Ok(CharterView { record, charter });
+            }
+        }
+        Err(AppError::NotFound)
     }
 
     /// An IT supplier's charter today, for its own people and the national team; not found for

@@ -130,8 +130,8 @@ pub trait CharterStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<(CharterRecord, bool)>;
 
-    /// The newest charter version with its document, if any was imported.
-    async fn current_charter(&self) -> Result<Option<(CharterRecord, String)>>;
+    /// Every charter version imported, with its document, newest first.
+    async fn charters(&self) -> Result<Vec<(CharterRecord, String)>>;
 
     /// Records a signature for the organisation (a renewal is a new one).
     async fn sign_charter(
@@ -385,23 +385,26 @@ impl CharterStore for SqlStore {
         ))
     }
 
-    async fn current_charter(&self) -> Result<Option<(CharterRecord, String)>> {
-        let row: Option<(i64, String, i64, String)> = sqlx::query_as(
+    async fn charters(&self) -> Result<Vec<(CharterRecord, String)>> {
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
             "SELECT version, content_hash, imported_at, document FROM charters \
-             ORDER BY version DESC LIMIT 1",
+             ORDER BY version DESC",
         )
-        .fetch_optional(&self.read)
+        .fetch_all(&self.read)
         .await?;
-        Ok(row.map(|(version, content_hash, imported_at, document)| {
-            (
-                CharterRecord {
-                    version,
-                    content_hash,
-                    imported_at,
-                },
-                document,
-            )
-        }))
+        Ok(rows
+            .into_iter()
+            .map(|(version, content_hash, imported_at, document)| {
+                (
+                    CharterRecord {
+                        version,
+                        content_hash,
+                        imported_at,
+                    },
+                    document,
+                )
+            })
+            .collect())
     }
 
     async fn sign_charter(

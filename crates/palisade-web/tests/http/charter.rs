@@ -128,18 +128,27 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
     let r = h.api(Method::DELETE, &current, Some(&lead), None).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 
-    // A new version of the charter asks a signatory to sign again.
+    // A new version of the charter asks a signatory to sign again, from the day it is
+    // published: imported two days ahead, version 1 stays in force until then.
     let r = sign(&h, &lead, "2026-06-16").await;
     assert_eq!(r.json()["state"], "signed");
     let v2 = palisade_domain::charter::SHIPPED
         .replace("version: 1", "version: 2")
-        .replace("published_on: 2025-05-01", "published_on: 2026-06-01");
+        .replace("published_on: 2025-05-01", "published_on: 2026-06-18");
     let (kept, created) = h
         .app
         .import_charter(&palisade_app::Actor::cli(), &v2)
         .await
         .unwrap();
     assert_eq!((kept.version, created), (2, true));
+    let s = state(&h, &member).await;
+    assert_eq!(
+        (&s["state"], &s["charter_version"]),
+        (&json!("signed"), &json!(1))
+    );
+    let r = sign(&h, &lead, "2026-06-16").await;
+    assert_eq!(r.json()["signed_version"], 1, "{}", r.text());
+    h.clock.advance(day * 2); // 2026-06-18
     let s = state(&h, &member).await;
     assert_eq!(
         (&s["state"], &s["charter_version"], &s["signed_version"]),
