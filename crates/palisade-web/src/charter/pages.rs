@@ -132,8 +132,6 @@ pub struct CommitmentRow {
     pub title: String,
     pub state: CommitmentState,
     pub reason: String,
-    /// The lead may change what the supplier shows (commitments not checked live).
-    pub editable: bool,
 }
 
 fn advice(state: SignatureState, current_version: u32) -> String {
@@ -171,7 +169,6 @@ fn supplier_page(u: &PageUser, v: SupplierCharter, errors: Errors, f: SignValues
             title: c.commitment.title.clone(),
             state: c.state,
             reason: c.reason.clone(),
-            editable: v.may_sign && !c.commitment.key.checked_live(),
         })
         .collect();
     SupplierPage {
@@ -301,6 +298,9 @@ pub struct CommitmentPage {
     pub commitment: Commitment,
     pub state: CommitmentState,
     pub reason: String,
+    /// The supplier's own lead may change it (never a live commitment); everyone else who may
+    /// see the charter reads it.
+    pub editable: bool,
     pub f: CommitmentForm,
     /// (id, file name, size) of each document shown.
     pub documents: Vec<(i64, String, String)>,
@@ -318,9 +318,9 @@ async fn commitment_page(
     let c = v
         .commitments
         .into_iter()
-        .find(|c| c.commitment.key.as_str() == key && !c.commitment.key.checked_live())
-        .filter(|_| v.may_sign)
+        .find(|c| c.commitment.key.as_str() == key)
         .ok_or(palisade_app::AppError::NotFound)?;
+    let editable = v.may_sign && !c.commitment.key.checked_live();
     let f = f.unwrap_or_else(|| {
         let e = c.evidence.as_ref();
         let cert = e.and_then(|e| e.certificate.as_ref());
@@ -350,6 +350,7 @@ async fn commitment_page(
         code: v.org.code,
         name: v.org.name,
         key: key.into(),
+        editable,
         state: c.state,
         reason: c.reason,
         commitment: c.commitment,
@@ -357,7 +358,7 @@ async fn commitment_page(
     })
 }
 
-/// What the supplier shows for one commitment, for its lead to change.
+/// What the supplier shows for one commitment: its lead changes it, the rest read it.
 pub(crate) async fn commitment(
     State(s): State<AppState>,
     u: PageUser,

@@ -547,16 +547,20 @@ async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
         .page(Method::GET, "/organisations/YGM01/charter", &session, None)
         .await
         .text();
-    // Live commitments are not the supplier's to edit; the others link to their form.
+    // Every commitment has its page; live ones are not the supplier's to edit.
     assert!(
         html.contains("href=\"/organisations/YGM01/charter/commitments/mfa\""),
         "{html}"
     );
-    assert!(!html.contains("/charter/commitments/supported_systems"));
     assert!(html.contains("no inventory of its own estate in Palisade"));
+    let live = "/organisations/YGM01/charter/commitments/supported_systems";
+    let html = h.page(Method::GET, live, &session, None).await.text();
+    assert!(html.contains("no inventory of its own estate in Palisade"));
+    assert!(!html.contains("<form method=\"post\""), "{html}");
     let form = "/organisations/YGM01/charter/commitments/mfa";
     let html = h.page(Method::GET, form, &session, None).await.text();
     assert!(html.contains("Multi-factor authentication"));
+    assert!(html.contains("<form method=\"post\""), "{html}");
     let r = h
         .page(
             Method::POST,
@@ -606,8 +610,21 @@ async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
     let html = h.page(Method::GET, form, &session, None).await.text();
     assert!(html.contains("keys.pdf"), "{html}");
     assert!(html.contains("Evidenced"), "{html}");
-    // The member reads the charter page but has no form.
+    // The member reads what the supplier shows, with no form to change it.
     let member = h.sign_in("dev@supplier.example", PASSWORD).await.unwrap().0;
     let r = h.page(Method::GET, form, &member, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains("Hardware keys for every account."), "{html}");
+    assert!(html.contains("keys.pdf"), "{html}");
+    assert!(!html.contains("<form method=\"post\""), "{html}");
+    let r = h
+        .page(
+            Method::GET,
+            "/organisations/YGM01/charter/commitments/firewalls",
+            &member,
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
