@@ -312,7 +312,7 @@ pub(crate) async fn save_commitment(
     Ok(Json(saved.into()))
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations/{code}/charter/commitments/{key}/documents", tag = "charter", params(("code" = String, Path), ("key" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/charter/commitments/{key}/evidence", tag = "charter", params(("code" = String, Path), ("key" = String, Path)),
     request_body(content = DocumentUpload, content_type = "multipart/form-data", description = "`file`: PDF, PNG, JPEG, Word, Excel, OpenDocument, plain text or CSV, checked by content; size limited as assessment evidence."),
     security(("bearer" = [])), responses((status = 201, description = "Kept: the commitment's state today", body = CommitmentStateDto),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),

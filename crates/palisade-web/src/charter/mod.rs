@@ -32,7 +32,7 @@ pub(crate) fn api(evidence_limit: usize) -> OpenApiRouter<AppState> {
 pub(crate) fn pages(evidence_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
-            "/organisations/{code}/charter/commitments/{key}/documents",
+            "/organisations/{code}/charter/commitments/{key}/evidence",
             post(pages::upload_document).layer(DefaultBodyLimit::max(evidence_limit)),
         )
         .route(

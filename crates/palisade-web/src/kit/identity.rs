@@ -178,7 +178,7 @@ pub(crate) async fn csrf_guard(
 /// the register import, CSAF advisory imports, evidence uploads
 /// (`/organisations/{code}/assessments/{year}/evidence`), inventory uploads
 /// (`/organisations/{code}/estate/inventory`) and charter documents
-/// (`/organisations/{code}/charter/commitments/{key}/documents`).
+/// (`/organisations/{code}/charter/commitments/{key}/evidence`).
 pub(crate) fn accepts_multipart(path: &str) -> bool {
     if path == crate::organisations::register::IMPORT_PATH
         || path == crate::alerts::import_page::IMPORT_CSAF_PATH
@@ -195,7 +195,7 @@ pub(crate) fn accepts_multipart(path: &str) -> bool {
         ["", "organisations", code, "estate", "inventory"] if !code.is_empty()
     ) || matches!(
         parts.as_slice(),
-        ["", "organisations", code, "charter", "commitments", key, "documents"]
+        ["", "organisations", code, "charter", "commitments", key, "evidence"]
             if !code.is_empty() && !key.is_empty()
     )
 }
@@ -295,11 +295,11 @@ mod tests {
             "/organisations/R41/estate/inventory"
         ));
         assert!(super::accepts_multipart(
-            "/organisations/8J000/charter/commitments/mfa/documents"
+            "/organisations/8J000/charter/commitments/mfa/evidence"
         ));
         for path in [
             "/organisations/8J000/charter/commitments/mfa",
-            "/organisations/8J000/charter/commitments//documents",
+            "/organisations/8J000/charter/commitments//evidence",
             "/organisations/R41/assessments/2026/evidence/3/remove",
             "/organisations/R41/assessments/2026/submit",
             "/organisations//assessments/2026/evidence",

@@ -497,7 +497,7 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
     );
     assert_eq!(body["evidence"]["certificate"]["reference"], "IS 123456");
     // A document makes it evidence; a file that is not what it says is refused by field.
-    let docs = "/api/v1/organisations/YGM01/charter/commitments/mfa/documents";
+    let docs = "/api/v1/organisations/YGM01/charter/commitments/mfa/evidence";
     let (ct, form) = evidence_form(None, "", "tool.pdf", b"MZ\x90\x00");
     let r = h.raw(Method::POST, docs, &lead, &ct, form).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -601,7 +601,7 @@ async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
     let (ct, body) = evidence_form(Some(&csrf), "", "keys.pdf", PDF);
     let r = h
         .send(upload(
-            &format!("{form}/documents"),
+            &format!("{form}/evidence"),
             &session,
             (ct, String::from_utf8(body).unwrap()),
         ))

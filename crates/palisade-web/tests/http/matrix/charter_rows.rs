@@ -46,7 +46,7 @@ pub fn charter() -> Vec<Row> {
             "expires_on": "2027-01-01"})),
         row(
             Method::POST,
-            "/api/v1/organisations/{code}/charter/commitments/{key}/documents",
+            "/api/v1/organisations/{code}/charter/commitments/{key}/evidence",
             &["YGM01", "mfa"],
             [403, 403, 403, 403, 403, 404],
         )
