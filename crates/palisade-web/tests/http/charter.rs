@@ -101,6 +101,24 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
     assert!(public_codes(&h).await.is_empty());
     set_active(true).await;
     assert_eq!(public_codes(&h).await, ["YGM01"]);
+    // So does one re-registered as another type of organisation.
+    let retype = |t: &str| {
+        let (h, t) = (&h, t.to_string());
+        async move {
+            let patch = palisade_app::orgs::OrgPatch {
+                org_type: Some(t),
+                ..Default::default()
+            };
+            h.app
+                .update_org(&palisade_app::Actor::cli(), "YGM01", &patch)
+                .await
+                .unwrap();
+        }
+    };
+    retype("csu").await;
+    assert!(public_codes(&h).await.is_empty());
+    retype("it_supplier").await;
+    assert_eq!(public_codes(&h).await, ["YGM01"]);
 
     // Day by day at the edges: signed through 31 days before expiry, due for reaffirmation
     // from 30 days before through the day of expiry, lapsed from the day after.
@@ -159,6 +177,36 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
     for a in ["charter.sign", "charter.withdraw"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+}
+
+per_engine!(
+    the_uk_day_decides_signing_and_lapsing,
+    the_uk_day_decides_signing_and_lapsing_sqlite,
+    the_uk_day_decides_signing_and_lapsing_postgres
+);
+
+/// Around midnight in a British summer: 23:30 UTC is already the next day in the UK.
+async fn the_uk_day_decides_signing_and_lapsing(h: H) {
+    let (lead, member) = supplier(&h).await;
+    // The test clock reads 2025-06-15 15:06:40 UTC; 22:59:59 UTC is 23:59:59 BST.
+    h.clock.advance(time::Duration::seconds(28_399));
+    let r = sign(&h, &lead, "2025-06-16").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "signed_on");
+    // 23:30:59 UTC: 00:30:59 on 16 June in the UK.
+    h.clock.advance(time::Duration::minutes(31));
+    let r = sign(&h, &lead, "2025-06-16").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["expires_on"], "2026-06-16");
+    // A year on, 22:30:59 UTC on 16 June is still the day of expiry in the UK; an hour later
+    // it is the 17th and the signature has lapsed.
+    h.clock
+        .advance(time::Duration::days(365) + time::Duration::hours(23));
+    assert_eq!(state(&h, &member).await["state"], "reaffirmation_due");
+    assert_eq!(public_codes(&h).await, ["YGM01"]);
+    h.clock.advance(time::Duration::hours(1));
+    assert_eq!(state(&h, &member).await["state"], "lapsed");
+    assert!(public_codes(&h).await.is_empty());
 }
 
 per_engine!(
@@ -520,6 +568,14 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
     let r = h.api(Method::GET, &file, Some(&member), None).await;
     assert_eq!((r.status, r.body.as_slice()), (StatusCode::OK, PDF));
     let r = h.api(Method::GET, &file, Some(&w.foreign.1), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Another supplier's lead asking for it under its own code finds nothing either.
+    h.org("YGM02", "it_supplier", "").await;
+    let other = h
+        .person("cto@other.example", Role::OrgLead, Some("YGM02"))
+        .await;
+    let theirs = format!("/api/v1/organisations/YGM02/charter/documents/{id}");
+    let r = h.api(Method::GET, &theirs, Some(&other.1), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The certificate runs out before the statement does.
     h.clock.advance(time::Duration::days(260));
