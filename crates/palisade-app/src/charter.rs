@@ -298,13 +298,19 @@ impl App {
         if !own_lead(actor, &org) {
             return Err(AppError::Forbidden);
         }
+        // What is withdrawn, for the record; the store refuses when nothing is in force.
+        let summary = match self.store.latest_signature(org.org.id).await? {
+            Some(s) => json!({"charter_version": s.charter_version,
+                "signatory_name": s.signatory_name, "signed_on": date_text(s.signed_on)}),
+            None => json!({}),
+        };
         let audit = self.draft(
             actor,
             "charter.withdraw",
             "charter_signature",
             "",
             Some(org.org.id),
-            json!({}),
+            summary,
         );
         self.store
             .withdraw_signature(org.org.id, self.stamp(actor), audit)
@@ -690,8 +696,10 @@ impl App {
             "charter_commitment",
             "",
             Some(org.org.id),
-            json!({"key": key.as_str(), "expires_on": date_text(expires_on),
-                   "certificate": certificate.as_ref().map(|c| &c.reference)}),
+            json!({"key": key.as_str(), "statement_sha256": sha256_hex(&statement),
+                   "expires_on": date_text(expires_on),
+                   "certificate": certificate.as_ref().map(|c| json!({"kind": c.kind,
+                       "reference": c.reference, "expires_on": date_text(c.expires_on)}))}),
         );
         self.store
             .save_commitment(

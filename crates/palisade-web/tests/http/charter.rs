@@ -177,6 +177,12 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
     for a in ["charter.sign", "charter.withdraw"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+    let withdrawn = h.audit_summary(&lead, "charter.withdraw").await;
+    assert_eq!(
+        (&withdrawn["signed_on"], &withdrawn["charter_version"]),
+        (&json!("2026-06-16"), &json!(1)),
+        "{withdrawn}"
+    );
 }
 
 per_engine!(
@@ -588,6 +594,13 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
     for a in ["charter.commitment", "charter.document"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+    let saved = h.audit_summary(&lead, "charter.commitment").await;
+    assert_eq!(
+        saved["statement_sha256"],
+        palisade_app::auth::sha256_hex("Every account signs in with a hardware key."),
+        "{saved}"
+    );
+    assert_eq!(saved["certificate"]["expires_on"], "2026-03-01");
 }
 
 per_engine!(

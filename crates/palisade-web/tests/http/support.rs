@@ -536,6 +536,21 @@ impl H {
             .collect()
     }
 
+    /// The summary of the newest audit entry with `action`, as `token` reads the log.
+    pub async fn audit_summary(&self, token: &str, action: &str) -> Value {
+        let log = self
+            .api(Method::GET, "/api/v1/audit?per_page=200", Some(token), None)
+            .await
+            .json();
+        log["items"]
+            .as_array()
+            .expect("an audit list")
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in the audit log"))["summary"]
+            .clone()
+    }
+
     /// Reports `body` for `code` as `token`, returning the incident's reference.
     pub async fn incident(&self, code: &str, token: &str, body: Value) -> String {
         let uri = format!("/api/v1/organisations/{code}/incidents");
