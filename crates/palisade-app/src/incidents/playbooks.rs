@@ -56,18 +56,24 @@ impl App {
         text: &str,
     ) -> Result<(PlaybookRecord, bool)> {
         actor.require(GlobalAction::TriageIncidents)?;
-        let p = match cacao::detect(text) {
-            Some(doc) => {
-                let imported = cacao::import(&doc)?;
-                let mut p = imported.playbook;
-                if !imported.versioned {
-                    p.version = self.version_for(&p).await?;
-                }
-                p
-            }
-            None => playbook::parse(text)?,
+        let Some(doc) = cacao::detect(text) else {
+            return self.keep_playbook(actor, &playbook::parse(text)?).await;
         };
-        self.keep_playbook(actor, &p).await
+        let imported = cacao::import(&doc)?;
+        let mut p = imported.playbook;
+        if imported.versioned {
+            return self.keep_playbook(actor, &p).await;
+        }
+        // Another import of the same key may take the version chosen before this one is kept:
+        // choose again, a few times, rather than refuse a revision nobody else saw.
+        let mut attempts = 0;
+        loop {
+            p.version = self.version_for(&p).await?;
+            match self.keep_playbook(actor, &p).await {
+                Err(AppError::Conflict { .. }) if attempts < 3 => attempts += 1,
+                kept => return kept,
+            }
+        }
     }
 
     /// The version an unversioned playbook takes: the kept version with the same content (any

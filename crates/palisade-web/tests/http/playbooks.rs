@@ -656,4 +656,16 @@ async fn a_foreign_cacao_playbook_is_versioned_by_its_content(h: H) {
         (other.key.as_str(), other.version),
         ("phishing-response-9a8b7c6d", 1)
     );
+    // Two different revisions imported at once both land, as the next two versions.
+    let (warn, reset) = (
+        doc(ours, "Quarantine it and warn staff."),
+        doc(ours, "Quarantine it and reset passwords."),
+    );
+    let (a, b) = tokio::join!(
+        h.app.import_playbook(&cli, &warn),
+        h.app.import_playbook(&cli, &reset),
+    );
+    let mut versions = [a.unwrap().0.version, b.unwrap().0.version];
+    versions.sort_unstable();
+    assert_eq!(versions, [3, 4]);
 }
