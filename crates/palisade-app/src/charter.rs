@@ -187,7 +187,7 @@ impl App {
         let current = self.charter().await?;
         let current_version = current.charter.version;
         let commitments = self
-            .commitment_views(actor, &org.org, current.charter.commitments)
+            .commitment_views(&org.org, current.charter.commitments)
             .await?;
         Ok(SupplierCharter {
             commitments,
@@ -376,9 +376,8 @@ impl App {
 impl App {
     /// Each commitment's state today: the live ones from what Palisade knows, the rest from
     /// what the supplier shows.
-    async fn commitment_views(
+    pub(crate) async fn commitment_views(
         &self,
-        actor: &Actor,
         org: &Organisation,
         commitments: Vec<Commitment>,
     ) -> Result<Vec<CommitmentView>> {
@@ -406,7 +405,7 @@ impl App {
                 today,
             );
             let (state, reason) = match commitment.key {
-                CommitmentKey::SupportedSystems => self.live_supported(actor, org, since).await?,
+                CommitmentKey::SupportedSystems => self.live_supported(org, since).await?,
                 CommitmentKey::DsptStandardsMet => self.live_dspt(org).await?,
                 CommitmentKey::IncidentReporting => {
                     self.live_incidents(org, since).await?.unwrap_or(shown)
@@ -428,17 +427,11 @@ impl App {
     /// estate today, and every High alert of the last 12 months acknowledged by its due time.
     async fn live_supported(
         &self,
-        actor: &Actor,
         org: &Organisation,
         since: i64,
     ) -> Result<(CommitmentState, String)> {
         let estate = self
-            .unsupported(
-                actor,
-                &org.code,
-                Some(&date_text(self.uk_today())),
-                PageRequest::new(Some(1), Some(1)),
-            )
+            .unsupported_of(org.id, self.uk_today(), PageRequest::new(Some(1), Some(1)))
             .await?;
         if estate.components == 0 {
             return Ok((

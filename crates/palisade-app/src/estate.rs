@@ -204,8 +204,19 @@ impl App {
             Some(raw) => parse_date("on", raw).map_err(FieldErrors::from)?,
             None => self.today(),
         };
+        self.unsupported_of(view.org.id, on, page).await
+    }
+
+    /// The organisation's unsupported systems on day `on`, for a caller that has checked who
+    /// may see them (or shows only what they add up to, as the charter's live check does).
+    pub(crate) async fn unsupported_of(
+        &self,
+        org_id: i64,
+        on: time::Date,
+        page: PageRequest,
+    ) -> Result<UnsupportedReport> {
         let (catalogue, feed) = self.eol_catalogue().await?;
-        let mitigations = self.store.mitigations(view.org.id).await?;
+        let mitigations = self.store.mitigations(org_id).await?;
         // One lookup per component, not a scan of every mitigation.
         let by_system: std::collections::HashMap<(&str, &str, &str), &StoredMitigation> =
             mitigations
@@ -222,7 +233,7 @@ impl App {
         // Component by component: only the unsupported ones are kept.
         let components = self
             .store
-            .each_component(view.org.id, &mut |c| {
+            .each_component(org_id, &mut |c| {
                 let Some(life) = catalogue.lifecycle_of(&c) else {
                     return;
                 };
