@@ -6,9 +6,10 @@
 -- from `due_at` while they still await acknowledgement.
 ALTER TABLE alert_responses ADD COLUMN ack_due_at BIGINT;
 UPDATE alert_responses SET ack_due_at = due_at WHERE status = 'awaiting_acknowledgement';
-UPDATE alert_responses r SET ack_due_at =
-    a.published_at + CASE a.severity WHEN 'high' THEN 172800 ELSE 1209600 END
-FROM alerts a
-WHERE a.id = r.alert_id AND r.status <> 'awaiting_acknowledgement'
-  AND a.severity IN ('high', 'medium')
-  AND (a.fields::jsonb ->> 'response_required') = 'true';
+-- The alert's content is kept as compact JSON (`"response_required":true`).
+UPDATE alert_responses SET ack_due_at = (
+    SELECT a.published_at + CASE a.severity WHEN 'high' THEN 172800 ELSE 1209600 END
+    FROM alerts a
+    WHERE a.id = alert_responses.alert_id AND a.severity IN ('high', 'medium')
+      AND a.fields LIKE '%"response_required":true%'
+) WHERE status <> 'awaiting_acknowledgement';
