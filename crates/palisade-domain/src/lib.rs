@@ -27,6 +27,7 @@ pub mod plan;
 pub mod policy;
 pub mod sample;
 pub mod search;
+pub mod supplier;
 pub mod version;
 
 pub use error::{FieldError, FieldErrors};

@@ -60,6 +60,13 @@ pub enum OrgAction {
     /// Sign, reaffirm or withdraw the supplier's charter signature: the lead's act, at board
     /// level, never the national team's.
     SignCharter,
+    /// See which suppliers' products and services the organisation uses, and those suppliers'
+    /// charter states.
+    ViewSuppliers,
+    /// Record which products and services the organisation uses: its own act.
+    ManageSuppliers,
+    /// List an IT supplier's products and services: the supplier's own act.
+    ManageProducts,
 }
 
 /// Things that are not about one organisation.
@@ -121,6 +128,8 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | ManageInventory
                 | ReportIncidents
                 | SignCharter
+                | ManageSuppliers
+                | ManageProducts
         ),
         NationalAnalyst => matches!(
             action,
@@ -131,6 +140,7 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | ViewInventory
                 | ViewIncidents
                 | ViewCharter
+                | ViewSuppliers
         ),
         // The register entry itself (type, category, parent) is national data.
         OrgLead => !matches!(action, Edit | AuditAssessment),
@@ -146,6 +156,9 @@ pub fn role_permits(role: Role, action: OrgAction) -> bool {
                 | ViewIncidents
                 | ReportIncidents
                 | ViewCharter
+                | ViewSuppliers
+                | ManageSuppliers
+                | ManageProducts
         ),
         // An auditor reads the submission and its evidence where appointed.
         Auditor => matches!(action, View | ViewAssessment | AuditAssessment),
@@ -243,7 +256,7 @@ mod tests {
     }
 
     /// Every action. The match below stops compiling when a variant is added: list it here too.
-    const ALL_ACTIONS: [OrgAction; 19] = [
+    const ALL_ACTIONS: [OrgAction; 22] = [
         View,
         Edit,
         ViewContacts,
@@ -263,6 +276,9 @@ mod tests {
         ReportIncidents,
         ViewCharter,
         SignCharter,
+        ViewSuppliers,
+        ManageSuppliers,
+        ManageProducts,
     ];
 
     #[test]
@@ -272,8 +288,8 @@ mod tests {
                 View | Edit | ViewContacts | ManageContacts | ViewPeople | ManagePeople
                 | ViewAudit | ViewAssessment | AnswerAssessment | SubmitAssessment
                 | AuditAssessment | ViewAlerts | RespondToAlerts | ViewInventory
-                | ManageInventory | ViewIncidents | ReportIncidents | ViewCharter | SignCharter => {
-                }
+                | ManageInventory | ViewIncidents | ReportIncidents | ViewCharter | SignCharter
+                | ViewSuppliers | ManageSuppliers | ManageProducts => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ALL_ACTIONS.iter().collect();
@@ -293,6 +309,8 @@ mod tests {
                     | ManageInventory
                     | ReportIncidents
                     | SignCharter
+                    | ManageSuppliers
+                    | ManageProducts
             );
             assert_eq!(p.may(a, &[OTHER]), !answers, "{a:?}");
             assert_eq!(
@@ -350,6 +368,29 @@ mod tests {
             let p = who(role, None);
             assert!(p.may(ViewCharter, &[OTHER]), "{role:?}");
             assert!(!p.may(SignCharter, &[OTHER]), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn suppliers_used_are_kept_by_the_organisation_and_read_nationally() {
+        for (role, view, manage) in [
+            (Role::OrgLead, true, true),
+            (Role::OrgMember, true, true),
+            (Role::Auditor, false, false),
+        ] {
+            let p = who(role, Some(PARENT));
+            assert_eq!(p.may(ViewSuppliers, &[CHILD, PARENT]), view, "{role:?}");
+            assert_eq!(p.may(ManageSuppliers, &[PARENT]), manage, "{role:?}");
+            assert_eq!(p.may(ManageProducts, &[PARENT]), manage, "{role:?}");
+            for a in [ViewSuppliers, ManageSuppliers, ManageProducts] {
+                assert!(!p.may(a, &[OTHER]), "{role:?} {a:?} elsewhere");
+            }
+        }
+        for role in [Role::NationalAdmin, Role::NationalAnalyst] {
+            let p = who(role, None);
+            assert!(p.may(ViewSuppliers, &[OTHER]), "{role:?}");
+            assert!(!p.may(ManageSuppliers, &[OTHER]), "{role:?}");
+            assert!(!p.may(ManageProducts, &[OTHER]), "{role:?}");
         }
     }
 

@@ -19,3 +19,4 @@ pub mod publish;
 pub mod register;
 pub mod sbom;
 pub mod spreadsheet;
+pub mod suppliers;
