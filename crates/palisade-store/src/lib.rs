@@ -29,6 +29,7 @@ mod plans;
 mod playbooks;
 mod published;
 mod sessions;
+mod suppliers;
 pub mod testkit;
 pub mod volume;
 
@@ -49,6 +50,7 @@ pub use indicators::{
 };
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
+pub use suppliers::{LinkRecord, NewLink, ProductRecord, SupplierStore, VersionRecord};
 
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;
@@ -602,6 +604,7 @@ pub trait Store:
     + IndicatorStore
     + PlaybookStore
     + CharterStore
+    + SupplierStore
     + AdminStore
 {
 }
@@ -622,6 +625,7 @@ impl<
         + IndicatorStore
         + PlaybookStore
         + CharterStore
+        + SupplierStore
         + AdminStore,
 > Store for T
 {
