@@ -399,8 +399,10 @@ pub(crate) async fn upload_document(
     Path((code, key)): Path<(String, String)>,
     crate::kit::identity::CheckedMultipart(form): crate::kit::identity::CheckedMultipart,
 ) -> PageResult {
-    // Permission before the file is read.
-    commitment_page(&s, &u, &code, &key, Errors::default(), None).await?;
+    // Permission before the file is read: every reader sees the page, only the lead adds.
+    if !s.app.supplier_charter(&u.0.actor, &code).await?.may_sign {
+        return Err(palisade_app::AppError::Forbidden.into());
+    }
     let (filename, bytes) = super::api::read_document(form).await?;
     match s
         .app
