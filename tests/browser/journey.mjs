@@ -388,6 +388,28 @@ try {
   check('a statement and a document are evidence', (await page.textContent('main')).includes('Evidenced'));
   await axe(page, 'supplier: an evidenced commitment');
   await visit(page, '/charter', 'supplier: the charter');
+  // The supplier's catalogue, with how many organisations use each version (never who).
+  await visit(page, '/organisations/8J000/products', 'supplier: products and services');
+  const catalogue = await page.textContent('main');
+  check('the supplier sees its customers counted per version', catalogue.includes('4.2 (1)'));
+  // The trust sees its supplier's charter state and records another version it uses.
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+  await signIn(page, 'lead@example.nhs.uk');
+  await visit(page, '/organisations/R41/suppliers', 'trust: suppliers');
+  const used = await page.textContent('main');
+  check('the trust sees what it uses', used.includes('CareRecord 4.2') && used.includes('CareRecord Cloud'));
+  check('the trust sees its supplier has signed the charter', used.includes('Signed'));
+  await page.fill('#supplier_code', '8J000');
+  await page.fill('#product', 'CareRecord');
+  await page.fill('#version', '9.9');
+  await page.click('form[action$="/suppliers"] button[type=submit]');
+  check('an unknown version shows an error summary', await page.isVisible('.nhsuk-error-summary'));
+  await axe(page, 'trust: suppliers with an error');
+  await page.fill('#version', '4.3');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/suppliers"] button[type=submit]')]);
+  check('the trust records a second version', (await page.textContent('main')).includes('CareRecord 4.3'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {
   await browser.close();

@@ -113,7 +113,7 @@ fn own_lead(actor: &Actor, org: &crate::orgs::OrgView) -> bool {
     )
 }
 
-fn facts(s: &SignatureRecord) -> SignatureFacts {
+pub(crate) fn facts(s: &SignatureRecord) -> SignatureFacts {
     SignatureFacts {
         signed_on: s.signed_on,
         version: u32::try_from(s.charter_version).unwrap_or(0),
@@ -475,28 +475,20 @@ impl App {
 
     /// `dspt_standards_met`: the latest published assessment is Standards Met or Exceeded.
     async fn live_dspt(&self, org: &Organisation) -> Result<(CommitmentState, String)> {
-        let year = self.current_year();
-        for y in [year, year - 1] {
-            let Some(a) = self.store.get_assessment(org.id, y).await? else {
-                continue;
-            };
-            if a.status == Status::NotPublished {
-                continue;
-            }
-            let met = matches!(a.status, Status::StandardsMet | Status::StandardsExceeded);
-            return Ok((
-                if met {
+        Ok(match self.latest_published_status(org.id).await? {
+            Some((y, status)) => (
+                if matches!(status, Status::StandardsMet | Status::StandardsExceeded) {
                     CommitmentState::LiveMet
                 } else {
                     CommitmentState::LiveNotMet
                 },
-                format!("{} published status: {}", year_label(y), a.status.label()),
-            ));
-        }
-        Ok((
-            CommitmentState::LiveNotMet,
-            "no published assessment this year or last".into(),
-        ))
+                format!("{} published status: {}", year_label(y), status.label()),
+            ),
+            None => (
+                CommitmentState::LiveNotMet,
+                "no published assessment this year or last".into(),
+            ),
+        })
     }
 
     /// `incident_reporting`, when the supplier notified incidents in the last 12 months: met

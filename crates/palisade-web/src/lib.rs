@@ -26,6 +26,7 @@ mod plans;
 mod publications;
 mod reports;
 mod server;
+mod suppliers;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -70,6 +71,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(alerts::api())
         .merge(incidents::api())
         .merge(charter::api(evidence_limit))
+        .merge(suppliers::api())
         .merge(reports::api())
 }
 
@@ -163,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::pages())
         .merge(incidents::pages())
         .merge(charter::pages(evidence_limit))
+        .merge(suppliers::pages())
         .merge(estate::pages())
         .merge(exposure::pages())
         .merge(reports::pages())

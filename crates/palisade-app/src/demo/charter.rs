@@ -1,12 +1,14 @@
 //! Demo charter signatures: the demo supplier's lead has signed, two other suppliers are in
 //! force (one due for reaffirmation) and one has lapsed, so the public list and the states
-//! have something to show.
+//! have something to show. The demo supplier lists a product and a service, and the demo trust
+//! uses both.
 
 use crate::charter::SignatureInput;
 use crate::{Actor, App, Result};
 use palisade_domain::dates::date_text;
 use palisade_domain::people::Role;
 use palisade_domain::policy::{Grant, OrgAction, Principal};
+use palisade_domain::supplier::OfferingInput;
 use time::Duration;
 
 /// The demo's IT supplier, whose lead signs in as `supplier@example.nhs.uk`.
@@ -60,6 +62,48 @@ impl App {
             };
             self.sign_charter(&actor, code, &input).await?;
         }
+        Ok(())
+    }
+
+    /// The demo supplier's catalogue and the demo trust's use of it, unless listed already.
+    pub(super) async fn seed_suppliers(&self, trust: &str) -> Result<()> {
+        let supplier = self.find_person_by_email("supplier@example.nhs.uk").await?;
+        let supplier = self.actor_of(&supplier).await?;
+        if !self
+            .supplier_products(&supplier, SUPPLIER)
+            .await?
+            .products
+            .is_empty()
+        {
+            return Ok(());
+        }
+        let product = OfferingInput {
+            name: "CareRecord".into(),
+            description: "Electronic patient record for acute and community care".into(),
+            cpe: "cpe:2.3:a:demo-supplier:carerecord:*:*:*:*:*:*:*:*".into(),
+            purl: "pkg:maven/uk.example.demo/carerecord".into(),
+            versions: vec!["4.1".into(), "4.2".into(), "4.3".into()],
+            ..Default::default()
+        };
+        let service = OfferingInput {
+            name: "CareRecord Cloud".into(),
+            description: "CareRecord hosted and run by the supplier".into(),
+            kind: "service".into(),
+            service_type: "hosting".into(),
+            ..Default::default()
+        };
+        for o in [product, service] {
+            self.create_product(&supplier, SUPPLIER, &o).await?;
+        }
+        let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
+        let lead = self.actor_of(&lead).await?;
+        let file = format!(
+            "supplier_code,product,version,service,contract_end\n\
+             {SUPPLIER},CareRecord,4.2,,{}\n{SUPPLIER},,,CareRecord Cloud,\n",
+            date_text(self.today() + Duration::days(400))
+        );
+        self.import_supplier_links(&lead, trust, file.as_bytes())
+            .await?;
         Ok(())
     }
 }

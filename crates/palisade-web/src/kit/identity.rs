@@ -177,8 +177,9 @@ pub(crate) async fn csrf_guard(
 /// The routes whose handlers take a [`CheckedMultipart`] (the only ones multipart posts reach):
 /// the register import, CSAF advisory imports, evidence uploads
 /// (`/organisations/{code}/assessments/{year}/evidence`), inventory uploads
-/// (`/organisations/{code}/estate/inventory`) and charter documents
-/// (`/organisations/{code}/charter/commitments/{key}/evidence`).
+/// (`/organisations/{code}/estate/inventory`), charter documents
+/// (`/organisations/{code}/charter/commitments/{key}/evidence`) and supplier files
+/// (`/organisations/{code}/suppliers/import`).
 pub(crate) fn accepts_multipart(path: &str) -> bool {
     if path == crate::organisations::register::IMPORT_PATH
         || path == crate::alerts::import_page::IMPORT_CSAF_PATH
@@ -197,6 +198,9 @@ pub(crate) fn accepts_multipart(path: &str) -> bool {
         parts.as_slice(),
         ["", "organisations", code, "charter", "commitments", key, "evidence"]
             if !code.is_empty() && !key.is_empty()
+    ) || matches!(
+        parts.as_slice(),
+        ["", "organisations", code, "suppliers", "import"] if !code.is_empty()
     )
 }
 
@@ -297,9 +301,14 @@ mod tests {
         assert!(super::accepts_multipart(
             "/organisations/8J000/charter/commitments/mfa/evidence"
         ));
+        assert!(super::accepts_multipart(
+            "/organisations/R41/suppliers/import"
+        ));
         for path in [
             "/organisations/8J000/charter/commitments/mfa",
             "/organisations/8J000/charter/commitments//evidence",
+            "/organisations//suppliers/import",
+            "/organisations/R41/suppliers",
             "/organisations/R41/assessments/2026/evidence/3/remove",
             "/organisations/R41/assessments/2026/submit",
             "/organisations//assessments/2026/evidence",

@@ -138,7 +138,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Palisade API", description = "Cyber-security assurance and threat response for health and care organisations."),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "incidents"), (name = "charter"), (name = "inventory"), (name = "estate"), (name = "public"), (name = "reports"), (name = "operations"))
+    tags((name = "organisations"), (name = "contacts"), (name = "people"), (name = "tokens"), (name = "audit"), (name = "assessments"), (name = "plans"), (name = "alerts"), (name = "incidents"), (name = "charter"), (name = "suppliers"), (name = "inventory"), (name = "estate"), (name = "public"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

@@ -141,6 +141,9 @@ pub(crate) async fn org(
         can_incidents: p.may(OrgAction::ViewIncidents, &view.ancestry),
         can_charter: view.org.org_type == palisade_domain::org::OrgType::ItSupplier
             && p.may(OrgAction::ViewCharter, &view.ancestry),
+        is_supplier: view.org.org_type == palisade_domain::org::OrgType::ItSupplier
+            && view.org.active,
+        can_suppliers: p.may(OrgAction::ViewSuppliers, &view.ancestry),
         can_contacts,
         can_manage_contacts: p.may(OrgAction::ManageContacts, &view.ancestry),
         contacts,
@@ -294,6 +297,10 @@ pub struct OrgPage {
     pub can_incidents: bool,
     /// An IT supplier whose charter signature the person may read.
     pub can_charter: bool,
+    /// An active IT supplier: its catalogue is linked for everyone.
+    pub is_supplier: bool,
+    /// The person may see which suppliers' products and services the organisation uses.
+    pub can_suppliers: bool,
 }
 
 /// Organisation form values as typed.

@@ -30,3 +30,4 @@ mod organisations;
 mod plans;
 mod playbooks;
 mod publications;
+mod suppliers;

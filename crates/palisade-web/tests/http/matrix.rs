@@ -300,6 +300,16 @@ async fn fixtures(h: &H) -> Fixtures {
         assert!(r.status.is_success(), "{what}: {} {}", r.status, r.text());
         r.json()
     };
+    // Product 1 of the supplier, listed by the ICB's lead (the supplier is beneath it).
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/YGM01/products",
+            Some(&w.lead.1),
+            Some(json!({"name": "CareRecord", "versions": ["4.1", "4.2"]})),
+        )
+        .await;
+    assert_eq!(ok(r, "the product")["id"], 1);
     let alert_id = |v: Value| v["id"].as_str().unwrap().to_string();
     let published = h
         .api(

@@ -56,6 +56,26 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             None,
             [200, 200, 403, 403, 403, 403],
         ),
+        // What the practice uses of its suppliers: its own and national eyes only.
+        (
+            Method::GET,
+            "/organisations/A81001/suppliers".into(),
+            None,
+            [200, 200, 200, 200, 403, 404],
+        ),
+        (
+            Method::POST,
+            "/organisations/A81001/suppliers/1/remove".into(),
+            Some("remove=yes"),
+            [403, 403, 404, 404, 403, 404],
+        ),
+        // A catalogue is an IT supplier's: the trust lists none.
+        (
+            Method::GET,
+            "/organisations/RX1/products".into(),
+            None,
+            [404, 404, 404, 404, 404, 404],
+        ),
         (
             // The CSV links on the national pages work with the page's session.
             Method::GET,

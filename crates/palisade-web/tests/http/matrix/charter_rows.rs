@@ -1,5 +1,6 @@
-//! The charter's rows of the API matrix. YGM01 is an IT supplier beneath QAA: QAA's lead and
-//! member read its charter but never sign or keep evidence for it; QAA itself is not a supplier.
+//! The charter's and suppliers' rows of the API matrix. YGM01 is an IT supplier beneath QAA:
+//! QAA's lead and member read its charter but never sign or keep evidence for it; QAA itself is
+//! not a supplier. YGM01 lists product 1 (CareRecord 4.1 and 4.2) from the fixtures.
 
 use super::{Row, row};
 use crate::support::*;
@@ -63,6 +64,70 @@ pub fn charter() -> Vec<Row> {
             "/api/v1/organisations/{code}/charter/signatures/current",
             &["YGM01"],
             [403, 403, 403, 403, 403, 404],
+        ),
+    ]
+}
+
+/// An IT supplier's catalogue, and what an organisation uses: anyone signed in reads a
+/// catalogue; only the organisation's own (never the national team) changes either.
+pub fn suppliers() -> Vec<Row> {
+    let product = json!({"name": "PathLab", "versions": ["1.0"],
+        "purl": "pkg:generic/ygm/pathlab"});
+    let csv = "supplier_code,product,version,service,contract_end\nYGM01,CareRecord,4.1,,\n";
+    vec![
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/products",
+            &["YGM01"],
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/products",
+            &["YGM01"],
+            [403, 403, 201, 409, 403, 404],
+        )
+        .json(product.clone()),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/products",
+            &["QAA"],
+            [403, 403, 422, 422, 403, 404],
+        )
+        .json(product),
+        row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/products/{id}",
+            &["YGM01", "1"],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .json(json!({"name": "CareRecord", "versions": ["4.1", "4.2", "4.3"]})),
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/suppliers",
+            &["A81001"],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/suppliers",
+            &["A81001"],
+            [403, 403, 201, 409, 403, 404],
+        )
+        .json(json!({"supplier_code": "YGM01", "product": "CareRecord", "version": "4.2"})),
+        row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/suppliers",
+            &["A81001"],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .raw("text/csv", csv.as_bytes()),
+        // No such link: refused before it is looked for when the caller may not change links.
+        row(
+            Method::DELETE,
+            "/api/v1/organisations/{code}/suppliers/{id}",
+            &["A81001", "999999"],
+            [403, 403, 404, 404, 403, 404],
         ),
     ]
 }

@@ -24,6 +24,7 @@ pub fn rows(f: &Fixtures) -> Vec<Row> {
         estate(f),
         incidents(f),
         charter_rows::charter(),
+        charter_rows::suppliers(),
     ]
     .into_iter()
     .flatten()

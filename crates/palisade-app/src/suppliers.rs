@@ -1,0 +1,371 @@
+//! IT suppliers' products and services, and which of them each organisation uses
+//! (`docs/SUPPLIERS.md`): the supplier keeps its catalogue, an organisation records what it uses
+//! (one at a time or as a CSV file that replaces the list) and sees where each of its suppliers
+//! stands; a supplier sees how many organisations use each version, never who.
+
+use crate::{Actor, App, AppError, Result};
+use palisade_domain::FieldErrors;
+use palisade_domain::assessment::Status;
+use palisade_domain::charter::{self, CommitmentKey, CommitmentState, SignatureState};
+use palisade_domain::dates::date_text;
+use palisade_domain::org::{OrgCode, OrgType};
+use palisade_domain::policy::OrgAction;
+use palisade_domain::supplier::{LinkFields, LinkInput, OfferingInput, OfferingKind};
+use palisade_formats::suppliers::parse_link_csv;
+use palisade_store::{LinkRecord, NewLink, Organisation, ProductRecord};
+use serde_json::json;
+use std::collections::HashMap;
+use time::Date;
+
+/// A supplier's catalogue as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct SupplierProducts {
+    pub org: Organisation,
+    /// Customer counts are zero unless `shows_customers`.
+    pub products: Vec<ProductRecord>,
+    /// The caller is the supplier's own or national: it sees how many use each version.
+    pub shows_customers: bool,
+    /// The caller may list and change the supplier's products.
+    pub may_manage: bool,
+}
+
+/// One supplier of an organisation, where it stands today, and what the organisation uses.
+#[derive(Debug, Clone)]
+pub struct SupplierSummary {
+    pub supplier: Organisation,
+    pub charter: SignatureState,
+    pub charter_expires_on: Option<Date>,
+    /// Each commitment's state (never the supplier's evidence or the reasons behind it).
+    pub commitments: Vec<(CommitmentKey, String, CommitmentState)>,
+    /// The supplier's latest published assessment: (year, status).
+    pub dspt: Option<(i32, Status)>,
+    pub uses: Vec<LinkRecord>,
+}
+
+/// The suppliers an organisation uses.
+#[derive(Debug, Clone)]
+pub struct OrgSuppliers {
+    pub org: Organisation,
+    pub suppliers: Vec<SupplierSummary>,
+    pub may_manage: bool,
+}
+
+impl App {
+    /// An active IT supplier by code, for a catalogue read by anyone signed in (customers
+    /// choose from it); not found for any other organisation.
+    async fn supplier_by_code(&self, code: &str) -> Result<(Organisation, Vec<i64>)> {
+        let code = OrgCode::parse("code", code).map_err(|_| AppError::NotFound)?;
+        match self.store.find_org(&code).await? {
+            Some((org, ancestry)) if org.org_type == OrgType::ItSupplier && org.active => {
+                Ok((org, ancestry))
+            }
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The supplier's products and services. Anyone signed in reads the catalogue; customer
+    /// counts are shown to the supplier's own people and the national team only.
+    pub async fn supplier_products(&self, actor: &Actor, code: &str) -> Result<SupplierProducts> {
+        let (org, ancestry) = self.supplier_by_code(code).await?;
+        let shows_customers = actor.principal.may(OrgAction::ViewCharter, &ancestry);
+        let mut products = self.store.products(&[org.id]).await?;
+        if !shows_customers {
+            for p in &mut products {
+                p.customers = 0;
+                for v in &mut p.versions {
+                    v.customers = 0;
+                }
+            }
+        }
+        Ok(SupplierProducts {
+            may_manage: actor.principal.may(OrgAction::ManageProducts, &ancestry),
+            shows_customers,
+            products,
+            org,
+        })
+    }
+
+    /// Lists a product or service for the supplier (its lead or members).
+    pub async fn create_product(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &OfferingInput,
+    ) -> Result<ProductRecord> {
+        let org = self.product_owner(actor, code).await?;
+        let o = input.validate()?;
+        let audit = self.draft(
+            actor,
+            "product.create",
+            "product",
+            "",
+            Some(org.id),
+            offering_summary(&o),
+        );
+        Ok(self
+            .store
+            .create_product(org.id, &o, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// Changes a product or service of the supplier's: a version in use is never dropped.
+    pub async fn update_product(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+        input: &OfferingInput,
+    ) -> Result<ProductRecord> {
+        let org = self.product_owner(actor, code).await?;
+        let o = input.validate()?;
+        let audit = self.draft(
+            actor,
+            "product.update",
+            "product",
+            "",
+            Some(org.id),
+            offering_summary(&o),
+        );
+        Ok(self
+            .store
+            .update_product(org.id, id, &o, self.stamp(actor), audit)
+            .await?)
+    }
+
+    async fn product_owner(&self, actor: &Actor, code: &str) -> Result<Organisation> {
+        let view = self.org_for(actor, code, OrgAction::ManageProducts).await?;
+        if view.org.org_type != OrgType::ItSupplier {
+            return Err(AppError::invalid(
+                "code",
+                format!(
+                    "{} is not an IT supplier: only IT suppliers list products",
+                    view.org.code
+                ),
+            ));
+        }
+        Ok(view.org)
+    }
+
+    /// The suppliers the organisation uses, each with its charter state, commitments and
+    /// assessment status, and the product versions and services used.
+    pub async fn org_suppliers(&self, actor: &Actor, code: &str) -> Result<OrgSuppliers> {
+        let view = self.org_for(actor, code, OrgAction::ViewSuppliers).await?;
+        let links = self.store.links(view.org.id).await?;
+        let charter = self.charter().await.ok();
+        let today = self.uk_today();
+        let mut suppliers: Vec<SupplierSummary> = Vec::new();
+        for link in links {
+            if let Some(s) = suppliers
+                .last_mut()
+                .filter(|s| s.supplier.id == link.supplier_id)
+            {
+                s.uses.push(link);
+                continue;
+            }
+            let supplier = self
+                .store
+                .find_org(&OrgCode::parse("code", &link.supplier_code)?)
+                .await?
+                .ok_or(AppError::NotFound)?
+                .0;
+            let signature = self.store.latest_signature(supplier.id).await?;
+            let (state, commitments) = match &charter {
+                Some(c) => (
+                    charter::signature_state(
+                        signature.as_ref().map(crate::charter::facts),
+                        c.charter.version,
+                        today,
+                    ),
+                    self.commitment_views(&supplier, c.charter.commitments.clone())
+                        .await?
+                        .into_iter()
+                        .map(|v| (v.commitment.key, v.commitment.title, v.state))
+                        .collect(),
+                ),
+                None => (SignatureState::NotSigned, Vec::new()),
+            };
+            suppliers.push(SupplierSummary {
+                charter: state,
+                charter_expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
+                commitments,
+                dspt: self.latest_published_status(supplier.id).await?,
+                uses: vec![link],
+                supplier,
+            });
+        }
+        Ok(OrgSuppliers {
+            may_manage: actor
+                .principal
+                .may(OrgAction::ManageSuppliers, &view.ancestry),
+            org: view.org,
+            suppliers,
+        })
+    }
+
+    /// Records one product version or service the organisation uses.
+    pub async fn add_supplier_link(
+        &self,
+        actor: &Actor,
+        code: &str,
+        input: &LinkInput,
+    ) -> Result<LinkRecord> {
+        let view = self
+            .org_for(actor, code, OrgAction::ManageSuppliers)
+            .await?;
+        let fields = input.validate("", self.uk_today())?;
+        let link = self
+            .resolve_links(&[(0, fields)], |_| String::new())
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
+        let audit = self.draft(
+            actor,
+            "supplier.link",
+            "supplier_link",
+            "",
+            Some(view.org.id),
+            json!({"supplier": input.supplier_code.trim().to_uppercase(),
+                   "product_id": link.product_id, "version": link.version,
+                   "contract_end": link.contract_end.map(date_text)}),
+        );
+        Ok(self
+            .store
+            .add_link(view.org.id, &link, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// Removes one product version or service from what the organisation uses.
+    pub async fn remove_supplier_link(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+    ) -> Result<LinkRecord> {
+        let view = self
+            .org_for(actor, code, OrgAction::ManageSuppliers)
+            .await?;
+        let audit = self.draft(
+            actor,
+            "supplier.unlink",
+            "supplier_link",
+            "",
+            Some(view.org.id),
+            json!({"link": id}),
+        );
+        Ok(self.store.remove_link(view.org.id, id, audit).await?)
+    }
+
+    /// Replaces what the organisation uses with the supplier file's lines
+    /// (`supplier_code,product,version,service,contract_end`); any bad line refuses the whole
+    /// file, naming the line. Returns the number of links kept.
+    pub async fn import_supplier_links(
+        &self,
+        actor: &Actor,
+        code: &str,
+        data: &[u8],
+    ) -> Result<usize> {
+        let view = self
+            .org_for(actor, code, OrgAction::ManageSuppliers)
+            .await?;
+        let rows = parse_link_csv(data, self.uk_today())?;
+        let links = self
+            .resolve_links(&rows, |line| format!("line {line}: "))
+            .await?;
+        let audit = self.draft(
+            actor,
+            "supplier.import",
+            "supplier_links",
+            "",
+            Some(view.org.id),
+            json!({"links": links.len(),
+                   "sha256": crate::auth::sha256_hex(&String::from_utf8_lossy(data))}),
+        );
+        Ok(self
+            .store
+            .replace_links(view.org.id, &links, self.stamp(actor), audit)
+            .await?)
+    }
+
+    /// Finds each link's product (or service) and version in its supplier's catalogue; every
+    /// line that names an unknown supplier, product or version is reported, nothing resolved.
+    async fn resolve_links(
+        &self,
+        rows: &[(usize, LinkFields)],
+        prefix: impl Fn(usize) -> String,
+    ) -> Result<Vec<NewLink>> {
+        let mut e = FieldErrors::default();
+        let mut catalogues: HashMap<String, Option<Vec<ProductRecord>>> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for (line, l) in rows {
+            let f = |name: &str| format!("{}{name}", prefix(*line));
+            let code = l.supplier_code.as_str().to_string();
+            if !catalogues.contains_key(&code) {
+                let products = match self.supplier_by_code(&code).await {
+                    Ok((org, _)) => Some(self.store.products(&[org.id]).await?),
+                    Err(AppError::NotFound) => None,
+                    Err(other) => return Err(other),
+                };
+                catalogues.insert(code.clone(), products);
+            }
+            let Some(products) = catalogues.get(&code).and_then(Option::as_ref) else {
+                e.push(
+                    f("supplier_code"),
+                    format!("no active IT supplier {code} in the register"),
+                );
+                continue;
+            };
+            let kind = l.kind.as_str();
+            let Some(p) = products
+                .iter()
+                .find(|p| p.kind == l.kind && p.name.to_lowercase() == l.offering.to_lowercase())
+            else {
+                e.push(f(kind), format!("{code} lists no {kind} '{}'", l.offering));
+                continue;
+            };
+            if l.kind == OfferingKind::Product && !p.versions.iter().any(|v| v.version == l.version)
+            {
+                let listed: Vec<&str> = p.versions.iter().map(|v| v.version.as_str()).collect();
+                e.push(
+                    f("version"),
+                    format!(
+                        "'{}' is not a version of {}: {}",
+                        l.version,
+                        p.name,
+                        listed.join(", ")
+                    ),
+                );
+                continue;
+            }
+            out.push(NewLink {
+                product_id: p.id,
+                version: l.version.clone(),
+                contract_end: l.contract_end,
+            });
+        }
+        e.capped(50, "lines").into_result()?;
+        Ok(out)
+    }
+
+    /// The organisation's latest published assessment status, this year or last.
+    pub(crate) async fn latest_published_status(
+        &self,
+        org_id: i64,
+    ) -> Result<Option<(i32, Status)>> {
+        let year = self.current_year();
+        for y in [year, year - 1] {
+            if let Some(a) = self.store.get_assessment(org_id, y).await?
+                && a.status != Status::NotPublished
+            {
+                return Ok(Some((y, a.status)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn offering_summary(o: &palisade_domain::supplier::Offering) -> serde_json::Value {
+    json!({"name": o.name, "kind": o.kind.as_str(),
+           "service_type": o.service_type.map(|t| t.as_str()),
+           "cpe": o.cpe.as_ref().map(|c| c.as_str()),
+           "purl": o.purl.as_ref().map(|p| p.as_str()), "versions": o.versions})
+}

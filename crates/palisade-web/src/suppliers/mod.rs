@@ -1,0 +1,40 @@
+//! Suppliers: an IT supplier's products and services, and the product versions and services
+//! each organisation uses, with where each of its suppliers stands (page and API).
+
+pub(crate) mod api;
+pub(crate) mod pages;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn api() -> OpenApiRouter<AppState> {
+    use api::*;
+    OpenApiRouter::new()
+        .routes(routes!(list_products, create_product))
+        .routes(routes!(update_product))
+        .routes(routes!(list_suppliers, add_supplier, import_suppliers))
+        .routes(routes!(remove_supplier))
+}
+
+pub(crate) fn pages() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/organisations/{code}/products",
+            get(pages::products).post(pages::create_product),
+        )
+        .route(
+            "/organisations/{code}/suppliers",
+            get(pages::suppliers).post(pages::add_link),
+        )
+        .route(
+            "/organisations/{code}/suppliers/import",
+            post(pages::import_links),
+        )
+        .route(
+            "/organisations/{code}/suppliers/{id}/remove",
+            post(pages::remove_link),
+        )
+}

@@ -1,0 +1,385 @@
+//! Suppliers' products and services, and what organisations use of them: the catalogue and its
+//! bad input, links one by one and from a CSV file (bad lines named, nothing written), what a
+//! customer sees of its suppliers, and what a supplier sees of its customers (counts only).
+
+use crate::support::*;
+
+/// An IT supplier with its lead, and two trusts with their leads: (supplier, rx1, rx2) tokens.
+async fn setting(h: &H) -> (String, String, String) {
+    assert!(h.app.install_shipped_charter().await.unwrap());
+    h.org("YGM01", "it_supplier", "").await;
+    h.org("RX1", "acute_trust", "").await;
+    h.org("RX2", "acute_trust", "").await;
+    let supplier = h
+        .person("cto@supplier.example", Role::OrgLead, Some("YGM01"))
+        .await;
+    let rx1 = h
+        .person("lead@rx1.nhs.uk", Role::OrgLead, Some("RX1"))
+        .await;
+    let rx2 = h
+        .person("lead@rx2.nhs.uk", Role::OrgLead, Some("RX2"))
+        .await;
+    (supplier.1, rx1.1, rx2.1)
+}
+
+const PRODUCTS: &str = "/api/v1/organisations/YGM01/products";
+const RX1_SUPPLIERS: &str = "/api/v1/organisations/RX1/suppliers";
+const HEADER: &str = "supplier_code,product,version,service,contract_end\n";
+
+fn care_record() -> Value {
+    json!({"name": "CareRecord", "description": "Electronic patient record",
+        "cpe": "cpe:2.3:a:ygm:carerecord:*:*:*:*:*:*:*:*",
+        "purl": "pkg:maven/com.ygm/carerecord", "versions": ["4.1", "4.2"]})
+}
+
+fn field(r: &Resp) -> String {
+    r.json()["error"]["field"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn put_csv(h: &H, token: &str, csv: &str) -> Resp {
+    put_csv_for(h, "RX1", token, csv).await
+}
+
+async fn put_csv_for(h: &H, code: &str, token: &str, csv: &str) -> Resp {
+    let uri = format!("/api/v1/organisations/{code}/suppliers");
+    h.raw(Method::PUT, &uri, token, "text/csv", csv.to_string())
+        .await
+}
+
+per_engine!(
+    a_supplier_lists_products_and_customers_record_what_they_use,
+    a_supplier_lists_products_and_customers_record_what_they_use_sqlite,
+    a_supplier_lists_products_and_customers_record_what_they_use_postgres
+);
+
+async fn a_supplier_lists_products_and_customers_record_what_they_use(h: H) {
+    let (supplier, rx1, rx2) = setting(&h).await;
+    let post = |uri: &'static str, token: &str, body: Value| {
+        let (h, token) = (&h, token.to_string());
+        async move { h.api(Method::POST, uri, Some(&token), Some(body)).await }
+    };
+
+    // Bad products are refused by field, and nothing is listed.
+    for (change, f) in [
+        (json!({"cpe": "cpe:/a:ygm:carerecord"}), "cpe"),
+        (json!({"purl": "pkg:maven/com.ygm/carerecord@4.2"}), "purl"),
+        (json!({"versions": []}), "versions"),
+        (
+            json!({"kind": "service", "cpe": "", "purl": "", "versions": []}),
+            "service_type",
+        ),
+        (json!({"name": " "}), "name"),
+    ] {
+        let mut body = care_record();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = post(PRODUCTS, &supplier, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(field(&r), f, "{}", r.text());
+    }
+    // Only an IT supplier lists products.
+    let r = post("/api/v1/organisations/RX1/products", &rx1, care_record()).await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "code".into())
+    );
+    let r = h.api(Method::GET, PRODUCTS, Some(&rx1), None).await;
+    assert_eq!(r.json()["items"], json!([]));
+
+    let r = post(PRODUCTS, &supplier, care_record()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let product = r.json()["id"].as_i64().unwrap();
+    let mut again = care_record();
+    again["name"] = json!("carerecord");
+    let r = post(PRODUCTS, &supplier, again).await;
+    assert_eq!((r.status, field(&r)), (StatusCode::CONFLICT, "name".into()));
+    let hosting = json!({"name": "CareRecord Cloud", "kind": "service",
+        "service_type": "hosting"});
+    let r = post(PRODUCTS, &supplier, hosting).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // A trust may not list products for the supplier.
+    let r = post(PRODUCTS, &rx1, care_record()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // One link at a time: unknown supplier, product or version refused by field.
+    for (body, f) in [
+        (
+            json!({"supplier_code": "RX2", "product": "CareRecord", "version": "4.2"}),
+            "supplier_code",
+        ),
+        (
+            json!({"supplier_code": "YGM01", "product": "PathLab", "version": "1"}),
+            "product",
+        ),
+        (
+            json!({"supplier_code": "YGM01", "product": "CareRecord", "version": "4.3"}),
+            "version",
+        ),
+        (
+            json!({"supplier_code": "YGM01", "service": "CareRecord"}),
+            "service",
+        ),
+        (
+            json!({"supplier_code": "YGM01", "product": "CareRecord", "version": "4.2",
+            "contract_end": "2025-01-01"}),
+            "contract_end",
+        ),
+    ] {
+        let r = post(RX1_SUPPLIERS, &rx1, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(field(&r), f, "{}", r.text());
+    }
+    let link = json!({"supplier_code": "ygm01", "product": "carerecord", "version": "4.2"});
+    let r = post(RX1_SUPPLIERS, &rx1, link.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        (&r.json()["product"], &r.json()["version"]),
+        (&json!("CareRecord"), &json!("4.2"))
+    );
+    let r = post(RX1_SUPPLIERS, &rx1, link).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // A file with bad lines is refused whole, each line named; the link above stays.
+    let bad = format!(
+        "{HEADER}YGM01,CareRecord,4.1,,\nYGM01,PathLab,1.0,,\nYGM01,CareRecord,5.0,,\nRX2,,,Hosting,\n"
+    );
+    let r = put_csv(&h, &rx1, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let named: Vec<String> = r.json()["error"]["details"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![field(&r)]);
+    assert_eq!(
+        named,
+        [
+            "line 3: product",
+            "line 4: version",
+            "line 5: supplier_code"
+        ],
+        "{}",
+        r.text()
+    );
+    let r = h.api(Method::GET, RX1_SUPPLIERS, Some(&rx1), None).await;
+    assert_eq!(r.json()["items"][0]["uses"].as_array().unwrap().len(), 1);
+    let r = h
+        .raw(
+            Method::PUT,
+            RX1_SUPPLIERS,
+            &rx1,
+            "application/json",
+            "{}".to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // A good file replaces the links.
+    let good = format!("{HEADER}YGM01,CareRecord,4.1,,2027-03-31\nYGM01,,,CareRecord Cloud,\n");
+    let r = put_csv(&h, &rx1, &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["links"], 2);
+    let r = put_csv_for(
+        &h,
+        "RX2",
+        &rx2,
+        &format!("{HEADER}YGM01,CareRecord,4.1,,\n"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // The customer sees its supplier's states, never its evidence; another trust sees nothing.
+    let r = h.api(Method::GET, RX1_SUPPLIERS, Some(&rx1), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let s = &r.json()["items"][0];
+    assert_eq!(
+        (&s["code"], &s["charter_state"], &s["dspt_status"]),
+        (&json!("YGM01"), &json!("not_signed"), &Value::Null)
+    );
+    assert_eq!(s["commitments"].as_array().unwrap().len(), 8);
+    assert_eq!(s["commitments"][0]["state"], "live_not_met");
+    assert!(s["commitments"][0].get("reason").is_none());
+    let uses: Vec<(String, String)> = s["uses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["product"].as_str().unwrap().into(),
+                u["version"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("CareRecord".to_string(), "4.1".to_string()),
+            ("CareRecord Cloud".into(), String::new())
+        ]
+    );
+    assert_eq!(s["uses"][0]["contract_end"], "2027-03-31");
+    let r = h.api(Method::GET, RX1_SUPPLIERS, Some(&rx2), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h
+        .api(Method::GET, RX1_SUPPLIERS, Some(&supplier), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The supplier sees how many use each version; a customer sees no counts.
+    let counts = |token: String| {
+        let h = &h;
+        async move {
+            let r = h.api(Method::GET, PRODUCTS, Some(&token), None).await;
+            let items = r.json()["items"].clone();
+            (items[0]["versions"].clone(), items[1]["customers"].clone())
+        }
+    };
+    let (versions, service) = counts(supplier.clone()).await;
+    assert_eq!(
+        versions,
+        json!([{"version": "4.1", "customers": 2}, {"version": "4.2", "customers": 0}])
+    );
+    assert_eq!(service, 1);
+    let (versions, service) = counts(rx1.clone()).await;
+    assert_eq!(versions[0]["customers"], Value::Null);
+    assert_eq!(service, Value::Null);
+
+    // A version in use is never dropped; a new one may be added.
+    let uri = format!("{PRODUCTS}/{product}");
+    let mut body = care_record();
+    body["versions"] = json!(["4.2", "4.3"]);
+    let r = h.api(Method::PUT, &uri, Some(&supplier), Some(body)).await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::CONFLICT, "versions".into())
+    );
+    let mut body = care_record();
+    body["versions"] = json!(["4.1", "4.2", "4.3"]);
+    let r = h.api(Method::PUT, &uri, Some(&supplier), Some(body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["versions"][2]["version"], "4.3");
+
+    // Removing a link: only the organisation's own.
+    let r = h.api(Method::GET, RX1_SUPPLIERS, Some(&rx1), None).await;
+    let id = r.json()["items"][0]["uses"][0]["id"].as_i64().unwrap();
+    let gone = format!("{RX1_SUPPLIERS}/{id}");
+    let r = h
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/organisations/RX2/suppliers/{id}"),
+            Some(&rx2),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.api(Method::DELETE, &gone, Some(&rx1), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (versions, _) = counts(supplier.clone()).await;
+    assert_eq!(versions[0]["customers"], 1);
+
+    let actions = h.audit_actions(&supplier).await;
+    for a in ["product.create", "product.update"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+    let actions = h.audit_actions(&rx1).await;
+    for a in ["supplier.link", "supplier.import", "supplier.unlink"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+per_engine!(
+    the_suppliers_page_records_and_replaces_what_is_used,
+    the_suppliers_page_records_and_replaces_what_is_used_sqlite,
+    the_suppliers_page_records_and_replaces_what_is_used_postgres
+);
+
+async fn the_suppliers_page_records_and_replaces_what_is_used(h: H) {
+    let (supplier, _, _) = setting(&h).await;
+    let r = h
+        .api(Method::POST, PRODUCTS, Some(&supplier), Some(care_record()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (session, csrf) = h.sign_in("lead@rx1.nhs.uk", PASSWORD).await.unwrap();
+    let page = "/organisations/RX1/suppliers";
+    let html = h.page(Method::GET, page, &session, None).await.text();
+    assert!(html.contains("has not recorded any supplier yet"), "{html}");
+
+    let r = h
+        .page(
+            Method::POST,
+            page,
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&supplier_code=YGM01&product=CareRecord&version=9.9&service=&contract_end="
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("href=\"#version\""), "{html}");
+    assert!(html.contains("value=\"9.9\""), "the typed values stay");
+    let r = h
+        .page(
+            Method::POST,
+            page,
+            &session,
+            Some(format!(
+                "csrf_token={csrf}&supplier_code=YGM01&product=CareRecord&version=4.2&service=&contract_end="
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h.page(Method::GET, page, &session, None).await.text();
+    assert!(html.contains("CareRecord 4.2"), "{html}");
+    assert!(html.contains("Not signed"), "{html}");
+
+    // A file with a bad line: the page names it and keeps what was recorded.
+    let bad = format!("{HEADER}YGM01,CareRecord,4.1,,\nYGM01,CareRecord,7,,\n");
+    let r = h
+        .send(upload(
+            &format!("{page}/import"),
+            &session,
+            multipart(Some(&csrf), &bad),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("line 3: version"), "{}", r.text());
+    let good = format!("{HEADER}YGM01,CareRecord,4.1,,\n");
+    let r = h
+        .send(upload(
+            &format!("{page}/import"),
+            &session,
+            multipart(Some(&csrf), &good),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(
+        html.contains("replaced from the file: 1 product version"),
+        "{html}"
+    );
+    assert!(html.contains("CareRecord 4.1") && !html.contains("CareRecord 4.2"));
+
+    // The supplier's catalogue page shows counts to the supplier, none to the trust.
+    let html = h
+        .page(Method::GET, "/organisations/YGM01/products", &session, None)
+        .await
+        .text();
+    assert!(
+        html.contains("CareRecord") && !html.contains("4.1 (1)"),
+        "{html}"
+    );
+    let (own, _) = h.sign_in("cto@supplier.example", PASSWORD).await.unwrap();
+    let html = h
+        .page(Method::GET, "/organisations/YGM01/products", &own, None)
+        .await
+        .text();
+    assert!(html.contains("4.1 (1)"), "{html}");
+    assert!(html.contains("List a product or service"));
+}
