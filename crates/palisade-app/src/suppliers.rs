@@ -92,20 +92,7 @@ impl App {
         code: &str,
         input: &OfferingInput,
     ) -> Result<ProductRecord> {
-        let org = self.product_owner(actor, code).await?;
-        let o = input.validate()?;
-        let audit = self.draft(
-            actor,
-            "product.create",
-            "product",
-            "",
-            Some(org.id),
-            offering_summary(&o),
-        );
-        Ok(self
-            .store
-            .create_product(org.id, &o, self.stamp(actor), audit)
-            .await?)
+        self.keep_product(actor, code, None, input).await
     }
 
     /// Changes a product or service of the supplier's: a version in use is never dropped.
@@ -116,20 +103,41 @@ impl App {
         id: i64,
         input: &OfferingInput,
     ) -> Result<ProductRecord> {
+        self.keep_product(actor, code, Some(id), input).await
+    }
+
+    /// Lists a new product (`id` None) or changes one, with its audit entry.
+    async fn keep_product(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: Option<i64>,
+        input: &OfferingInput,
+    ) -> Result<ProductRecord> {
         let org = self.product_owner(actor, code).await?;
         let o = input.validate()?;
+        let action = if id.is_some() {
+            "product.update"
+        } else {
+            "product.create"
+        };
         let audit = self.draft(
             actor,
-            "product.update",
+            action,
             "product",
             "",
             Some(org.id),
             offering_summary(&o),
         );
-        Ok(self
-            .store
-            .update_product(org.id, id, &o, self.stamp(actor), audit)
-            .await?)
+        let stamp = self.stamp(actor);
+        Ok(match id {
+            Some(id) => {
+                self.store
+                    .update_product(org.id, id, &o, stamp, audit)
+                    .await?
+            }
+            None => self.store.create_product(org.id, &o, stamp, audit).await?,
+        })
     }
 
     async fn product_owner(&self, actor: &Actor, code: &str) -> Result<Organisation> {

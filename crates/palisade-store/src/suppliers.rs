@@ -250,6 +250,25 @@ async fn write_versions(
     Ok(())
 }
 
+/// Writes a product's versions and its audit entry, and commits: the product as kept.
+async fn finish_product(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    org_id: i64,
+    id: i64,
+    versions: &[String],
+    mut audit: AuditDraft,
+) -> Result<ProductRecord> {
+    write_versions(&mut tx, id, versions).await?;
+    audit.entity_id = format!("product/{id}");
+    append(&mut tx, &audit).await?;
+    let kept = products_where(&mut tx, &[org_id], Some(id))
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(kept)
+}
+
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, p.org_id AS supplier_id, s.code AS \
      supplier_code, s.name AS supplier_name, l.product_id, p.name AS product, p.kind, \
      p.service_type, l.version, l.contract_end, l.created_at FROM supplier_links l \
@@ -336,7 +355,7 @@ impl SupplierStore for SqlStore {
         org_id: i64,
         o: &Offering,
         stamp: Stamp,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<ProductRecord> {
         let mut tx = self.begin().await?;
         name_taken(&mut tx, org_id, &o.name, -1).await?;
@@ -357,15 +376,7 @@ impl SupplierStore for SqlStore {
         .bind(stamp.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        write_versions(&mut tx, id, &o.versions).await?;
-        audit.entity_id = format!("product/{id}");
-        append(&mut tx, &audit).await?;
-        let kept = products_where(&mut tx, &[org_id], Some(id))
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(kept)
+        finish_product(tx, org_id, id, &o.versions, audit).await
     }
 
     async fn update_product(
@@ -374,7 +385,7 @@ impl SupplierStore for SqlStore {
         id: i64,
         o: &Offering,
         stamp: Stamp,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<ProductRecord> {
         let mut tx = self.begin().await?;
         let before = products_where(&mut tx, &[org_id], Some(id))
@@ -436,15 +447,7 @@ impl SupplierStore for SqlStore {
         .bind(org_id)
         .execute(&mut *tx)
         .await?;
-        write_versions(&mut tx, id, &o.versions).await?;
-        audit.entity_id = format!("product/{id}");
-        append(&mut tx, &audit).await?;
-        let kept = products_where(&mut tx, &[org_id], Some(id))
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(kept)
+        finish_product(tx, org_id, id, &o.versions, audit).await
     }
 
     async fn products(&self, org_ids: &[i64]) -> Result<Vec<ProductRecord>> {
