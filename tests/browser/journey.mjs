@@ -410,6 +410,16 @@ try {
   await page.fill('#version', '4.3');
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/suppliers"] button[type=submit]')]);
   check('the trust records a second version', (await page.textContent('main')).includes('CareRecord 4.3'));
+  // The national view of suppliers, and a supplier's customers by name.
+  await page.goto(base + '/');
+  await page.click('.nhsuk-header__account-button');
+  await page.waitForURL(base + '/sign-in');
+  await signIn(page, 'analyst@example.nhs.uk');
+  await visit(page, '/charter/figures', 'analyst: suppliers nationally');
+  const national = await page.textContent('main');
+  check('the national view counts the suppliers in force', national.includes('active IT suppliers have a signature in force'));
+  await visit(page, '/organisations/8J000/customers', 'analyst: a supplier\'s customers');
+  check('the analyst sees the supplier\'s customers by name', (await page.textContent('main')).includes('Wickham'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
 } finally {
   await browser.close();

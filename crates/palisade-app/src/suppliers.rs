@@ -12,7 +12,7 @@ use palisade_domain::org::{OrgCode, OrgType};
 use palisade_domain::policy::OrgAction;
 use palisade_domain::supplier::{LinkFields, LinkInput, OfferingInput, OfferingKind};
 use palisade_formats::suppliers::parse_link_csv;
-use palisade_store::{LinkRecord, NewLink, Organisation, ProductRecord};
+use palisade_store::{CustomerRecord, LinkRecord, NewLink, Organisation, ProductRecord};
 use serde_json::json;
 use std::collections::HashMap;
 use time::Date;
@@ -27,6 +27,8 @@ pub struct SupplierProducts {
     pub shows_customers: bool,
     /// The caller may list and change the supplier's products.
     pub may_manage: bool,
+    /// The caller may read the customers by name (national, or the supplier's own once allowed).
+    pub may_see_names: bool,
 }
 
 /// One supplier of an organisation, where it stands today, and what the organisation uses.
@@ -77,7 +79,13 @@ impl App {
                 }
             }
         }
+        let national = actor
+            .principal
+            .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport);
+        let may_see_names =
+            national || (shows_customers && self.store.customer_names_allowed(org.id).await?);
         Ok(SupplierProducts {
+            may_see_names,
             may_manage: actor.principal.may(OrgAction::ManageProducts, &ancestry),
             shows_customers,
             products,
@@ -376,4 +384,189 @@ fn offering_summary(o: &palisade_domain::supplier::Offering) -> serde_json::Valu
            "service_type": o.service_type.map(|t| t.as_str()),
            "cpe": o.cpe.as_ref().map(|c| c.as_str()),
            "purl": o.purl.as_ref().map(|p| p.as_str()), "versions": o.versions})
+}
+
+/// One commitment across every active IT supplier.
+#[derive(Debug, Clone)]
+pub struct CommitmentFigure {
+    pub key: CommitmentKey,
+    pub title: String,
+    /// Suppliers in each state, in the order of [`CommitmentState::ALL`].
+    pub by_state: Vec<(CommitmentState, usize)>,
+    /// Suppliers for which it is evidenced or met live.
+    pub met: usize,
+}
+
+/// One supplier on the national view.
+#[derive(Debug, Clone)]
+pub struct SupplierFigure {
+    pub org: Organisation,
+    pub customers: i64,
+    pub state: SignatureState,
+    pub expires_on: Option<Date>,
+    pub dspt: Option<(i32, Status)>,
+    /// Commitments evidenced or met live, of those in the charter.
+    pub met: usize,
+}
+
+/// The charter across every active IT supplier, for the national team.
+#[derive(Debug, Clone)]
+pub struct CharterFigures {
+    /// By number of customer organisations, most first, then by name.
+    pub suppliers: Vec<SupplierFigure>,
+    /// Suppliers in each signature state, in the order of [`SignatureState::ALL`].
+    pub states: Vec<(SignatureState, usize)>,
+    pub commitments: Vec<CommitmentFigure>,
+}
+
+impl CharterFigures {
+    /// Suppliers whose latest published assessment is below Standards Met, or who have none.
+    pub fn below_standards_met(&self) -> impl Iterator<Item = &SupplierFigure> {
+        self.suppliers.iter().filter(|s| {
+            !matches!(
+                s.dspt,
+                Some((_, Status::StandardsMet | Status::StandardsExceeded))
+            )
+        })
+    }
+}
+
+/// Whether a commitment in this state counts as kept.
+fn kept(state: CommitmentState) -> bool {
+    matches!(state, CommitmentState::Evidenced | CommitmentState::LiveMet)
+}
+
+impl App {
+    /// Every active IT supplier's signature and commitments today, for the national team.
+    pub async fn charter_figures(&self, actor: &Actor) -> Result<CharterFigures> {
+        actor.require(palisade_domain::policy::GlobalAction::ViewNationalReport)?;
+        let charter = self.charter().await?;
+        let today = self.uk_today();
+        let mut suppliers = Vec::new();
+        let mut commitments: Vec<CommitmentFigure> = charter
+            .charter
+            .commitments
+            .iter()
+            .map(|c| CommitmentFigure {
+                key: c.key,
+                title: c.title.clone(),
+                by_state: CommitmentState::ALL.iter().map(|s| (*s, 0)).collect(),
+                met: 0,
+            })
+            .collect();
+        for reach in self.store.supplier_reach().await? {
+            let signature = self.store.latest_signature(reach.org.id).await?;
+            let views = self
+                .commitment_views(&reach.org, charter.charter.commitments.clone())
+                .await?;
+            let mut met = 0;
+            for (figure, view) in commitments.iter_mut().zip(&views) {
+                if let Some(slot) = figure.by_state.iter_mut().find(|(s, _)| *s == view.state) {
+                    slot.1 += 1;
+                }
+                if kept(view.state) {
+                    figure.met += 1;
+                    met += 1;
+                }
+            }
+            suppliers.push(SupplierFigure {
+                state: charter::signature_state(
+                    signature.as_ref().map(crate::charter::facts),
+                    charter.charter.version,
+                    today,
+                ),
+                expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
+                dspt: self.latest_published_status(reach.org.id).await?,
+                customers: reach.customers,
+                org: reach.org,
+                met,
+            });
+        }
+        suppliers.sort_by(|a, b| {
+            b.customers
+                .cmp(&a.customers)
+                .then_with(|| a.org.name.cmp(&b.org.name))
+        });
+        let states = SignatureState::ALL
+            .iter()
+            .map(|s| (*s, suppliers.iter().filter(|x| x.state == *s).count()))
+            .collect();
+        Ok(CharterFigures {
+            suppliers,
+            states,
+            commitments,
+        })
+    }
+
+    /// The organisations using the supplier's products and services, by name: for the national
+    /// team, and for the supplier's own people once the national team has allowed it.
+    pub async fn supplier_customers(
+        &self,
+        actor: &Actor,
+        code: &str,
+        page: palisade_domain::page::PageRequest,
+    ) -> Result<(
+        SupplierCustomers,
+        palisade_domain::page::Page<CustomerRecord>,
+    )> {
+        let (org, ancestry) = self.supplier_by_code(code).await?;
+        let national = actor
+            .principal
+            .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport);
+        if !national && !actor.principal.may(OrgAction::ViewCharter, &ancestry) {
+            return Err(AppError::NotFound);
+        }
+        let allowed = self.store.customer_names_allowed(org.id).await?;
+        if !national && !allowed {
+            return Err(AppError::Forbidden);
+        }
+        let page = self.store.customers(org.id, page).await?;
+        Ok((
+            SupplierCustomers {
+                may_allow: actor
+                    .principal
+                    .may_global(palisade_domain::policy::GlobalAction::ManageFrameworks),
+                allowed,
+                org,
+            },
+            page,
+        ))
+    }
+
+    /// The national team lets a supplier's people see its customers' names, or stops it.
+    pub async fn allow_customer_names(
+        &self,
+        actor: &Actor,
+        code: &str,
+        allowed: bool,
+    ) -> Result<()> {
+        actor.require(palisade_domain::policy::GlobalAction::ManageFrameworks)?;
+        let (org, _) = self.supplier_by_code(code).await?;
+        let audit = self.draft(
+            actor,
+            if allowed {
+                "supplier.customer_names.allow"
+            } else {
+                "supplier.customer_names.withdraw"
+            },
+            "supplier_settings",
+            "",
+            Some(org.id),
+            json!({"supplier": org.code, "customer_names": allowed}),
+        );
+        Ok(self
+            .store
+            .allow_customer_names(org.id, allowed, self.stamp(actor), audit)
+            .await?)
+    }
+}
+
+/// A supplier whose customers are listed, and what the caller may do about the list.
+#[derive(Debug, Clone)]
+pub struct SupplierCustomers {
+    pub org: Organisation,
+    /// The national team lets the supplier's own people see the names.
+    pub allowed: bool,
+    /// The caller may allow or withdraw that (the national admin).
+    pub may_allow: bool,
 }

@@ -50,7 +50,9 @@ pub use indicators::{
 };
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
-pub use suppliers::{LinkRecord, NewLink, ProductRecord, SupplierStore, VersionRecord};
+pub use suppliers::{
+    CustomerRecord, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore, VersionRecord,
+};
 
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;

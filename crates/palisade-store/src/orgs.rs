@@ -21,12 +21,12 @@ const IMPORT_BATCH: usize = 40;
 /// Rows per parent-setting `CASE` update (three parameters each).
 const PARENT_BATCH: usize = 80;
 
-const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
+pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
      p.code AS parent_code, o.active, o.created_at, o.updated_at \
      FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id";
 
 #[derive(FromRow)]
-struct OrgRow {
+pub(crate) struct OrgRow {
     id: i64,
     code: String,
     name: String,

@@ -3,10 +3,12 @@
 
 use crate::audit::append;
 use crate::error::corrupt;
-use crate::{Result, SqlStore, Stamp, StoreError};
+use crate::orgs::{ORG_COLUMNS, OrgRow};
+use crate::{Organisation, Result, SqlStore, Stamp, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::dates::{date_text, parse_date};
+use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::supplier::{Offering, OfferingKind, ServiceType};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
@@ -65,6 +67,24 @@ pub struct NewLink {
     pub contract_end: Option<Date>,
 }
 
+/// An active IT supplier with the number of active organisations using anything it offers.
+#[derive(Debug, Clone)]
+pub struct SupplierReach {
+    pub org: Organisation,
+    pub customers: i64,
+}
+
+/// An organisation using one of a supplier's product versions or services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerRecord {
+    pub code: String,
+    pub name: String,
+    pub product: String,
+    /// Empty for a service.
+    pub version: String,
+    pub contract_end: Option<String>,
+}
+
 #[async_trait]
 pub trait SupplierStore: Send + Sync {
     /// Lists a product or service for the supplier; a conflict on `name` when it lists one of
@@ -115,6 +135,25 @@ pub trait SupplierStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<usize>;
+
+    /// Every active IT supplier, by name, with its number of active customer organisations.
+    async fn supplier_reach(&self) -> Result<Vec<SupplierReach>>;
+
+    /// The active organisations using the supplier's products and services, by product,
+    /// version and organisation name.
+    async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>>;
+
+    /// Whether the national team lets the supplier's people see its customers' names.
+    async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool>;
+
+    /// Records the national team's choice about customer names.
+    async fn allow_customer_names(
+        &self,
+        supplier_id: i64,
+        allowed: bool,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<()>;
 }
 
 #[derive(FromRow)]
@@ -529,5 +568,98 @@ impl SupplierStore for SqlStore {
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(links.len())
+    }
+
+    async fn supplier_reach(&self) -> Result<Vec<SupplierReach>> {
+        let rows: Vec<OrgRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORG_COLUMNS} WHERE o.org_type = 'it_supplier' AND o.active = 1 \
+             ORDER BY o.name, o.code"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        let counts: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT p.org_id, COUNT(DISTINCT l.org_id) FROM supplier_links l \
+             JOIN supplier_products p ON p.id = l.product_id \
+             JOIN organisations o ON o.id = l.org_id WHERE o.active = 1 GROUP BY p.org_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let counts: HashMap<i64, i64> = counts.into_iter().collect();
+        rows.into_iter()
+            .map(|r| {
+                let org = Organisation::try_from(r)?;
+                Ok(SupplierReach {
+                    customers: counts.get(&org.id).copied().unwrap_or(0),
+                    org,
+                })
+            })
+            .collect()
+    }
+
+    async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>> {
+        const FROM: &str = " FROM supplier_links l JOIN supplier_products p ON p.id = l.product_id \
+             JOIN organisations o ON o.id = l.org_id WHERE p.org_id = $1 AND o.active = 1";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){FROM}")))
+            .bind(supplier_id)
+            .fetch_one(&self.read)
+            .await?;
+        let rows: Vec<(String, String, String, String, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT o.code, o.name, p.name, l.version, l.contract_end{FROM} \
+                 ORDER BY p.name_key, l.version, o.name, o.code LIMIT $2 OFFSET $3"
+            )))
+            .bind(supplier_id)
+            .bind(page.limit())
+            .bind(page.offset())
+            .fetch_all(&self.read)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(
+                |(code, name, product, version, contract_end)| CustomerRecord {
+                    code,
+                    name,
+                    product,
+                    version,
+                    contract_end,
+                },
+            )
+            .collect();
+        Ok(Page::of(items, total, page))
+    }
+
+    async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT customer_names FROM supplier_settings WHERE org_id = $1")
+                .bind(supplier_id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(v.is_some_and(|v| v != 0))
+    }
+
+    async fn allow_customer_names(
+        &self,
+        supplier_id: i64,
+        allowed: bool,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO supplier_settings (org_id, customer_names, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET \
+             customer_names = excluded.customer_names, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(supplier_id)
+        .bind(crate::db::flag(allowed))
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .execute(&mut *tx)
+        .await?;
+        audit.entity_id = format!("supplier-settings/{supplier_id}");
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

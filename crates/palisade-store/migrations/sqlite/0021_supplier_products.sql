@@ -40,3 +40,12 @@ CREATE TABLE supplier_links (
     UNIQUE (org_id, product_id, version)
 );
 CREATE INDEX supplier_links_product ON supplier_links (product_id, version);
+
+-- The national team's choices about a supplier: whether its own people may see which
+-- organisations use its products (by default they see counts only).
+CREATE TABLE supplier_settings (
+    org_id               INTEGER PRIMARY KEY REFERENCES organisations(id),
+    customer_names       INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    updated_by           INTEGER REFERENCES users(id)
+);

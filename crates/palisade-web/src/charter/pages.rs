@@ -22,6 +22,8 @@ pub struct CharterPage {
     pub version: u32,
     pub published_on: String,
     pub commitments: Vec<Commitment>,
+    /// The caller is national: the page links to the national view.
+    pub national: bool,
 }
 
 /// The charter in force, for anyone signed in.
@@ -33,6 +35,11 @@ pub(crate) async fn charter(State(s): State<AppState>, u: PageUser) -> PageResul
         version: c.version,
         published_on: date_text(c.published_on),
         commitments: c.commitments,
+        national: u
+            .0
+            .actor
+            .principal
+            .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport),
     }))
 }
 

@@ -2,6 +2,8 @@
 //! each organisation uses, with where each of its suppliers stands (page and API).
 
 pub(crate) mod api;
+pub(crate) mod national;
+pub(crate) mod national_pages;
 pub(crate) mod pages;
 
 use crate::AppState;
@@ -17,6 +19,9 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(update_product))
         .routes(routes!(list_suppliers, add_supplier, import_suppliers))
         .routes(routes!(remove_supplier))
+        .routes(routes!(national::charter_figures))
+        .routes(routes!(national::list_customers))
+        .routes(routes!(national::allow_names))
 }
 
 pub(crate) fn pages() -> Router<AppState> {
@@ -36,5 +41,14 @@ pub(crate) fn pages() -> Router<AppState> {
         .route(
             "/organisations/{code}/suppliers/{id}/remove",
             post(pages::remove_link),
+        )
+        .route("/charter/figures", get(national_pages::figures))
+        .route(
+            "/organisations/{code}/customers",
+            get(national_pages::customers),
+        )
+        .route(
+            "/organisations/{code}/customers/names",
+            post(national_pages::allow_names),
         )
 }

@@ -24,6 +24,7 @@ async fn cross_tenant_matrix_over_pages(h: H) {
     let draft = h.incident("QAA", &w.lead.1, incident_body(false)).await;
     let rx1_incident = h.incident("RX1", &w.foreign.1, incident_body(true)).await;
     h.app.install_shipped_playbooks().await.unwrap();
+    h.app.install_shipped_charter().await.unwrap();
     let contact_form = "name=Kim+Lee&role=alert_contact&email=kim%40nhs.net&mobile=07700+900999";
     let cases: Vec<(Method, String, Option<&str>, [u16; 6])> = vec![
         (
@@ -68,6 +69,12 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             "/organisations/A81001/suppliers/1/remove".into(),
             Some("remove=yes"),
             [403, 403, 404, 404, 403, 404],
+        ),
+        (
+            Method::GET,
+            "/charter/figures".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
         ),
         // A catalogue is an IT supplier's: the trust lists none.
         (

@@ -383,3 +383,201 @@ async fn the_suppliers_page_records_and_replaces_what_is_used(h: H) {
     assert!(html.contains("4.1 (1)"), "{html}");
     assert!(html.contains("List a product or service"));
 }
+
+per_engine!(
+    the_national_team_sees_every_supplier_and_may_show_one_its_customers,
+    the_national_team_sees_every_supplier_and_may_show_one_its_customers_sqlite,
+    the_national_team_sees_every_supplier_and_may_show_one_its_customers_postgres
+);
+
+async fn the_national_team_sees_every_supplier_and_may_show_one_its_customers(h: H) {
+    let (supplier, rx1, rx2) = setting(&h).await;
+    let admin = h
+        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    let analyst = h
+        .person("analyst@x.nhs.uk", Role::NationalAnalyst, None)
+        .await
+        .1;
+    h.org("YGM02", "it_supplier", "").await;
+    let other = h
+        .person("cto@other.example", Role::OrgLead, Some("YGM02"))
+        .await
+        .1;
+    for (code, token) in [("YGM01", &supplier), ("YGM02", &other)] {
+        let uri = format!("/api/v1/organisations/{code}/products");
+        let r = h
+            .api(Method::POST, &uri, Some(token), Some(care_record()))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let both = format!("{HEADER}YGM01,CareRecord,4.1,,\nYGM02,CareRecord,4.2,,\n");
+    assert_eq!(put_csv(&h, &rx1, &both).await.status, StatusCode::OK);
+    let one = format!("{HEADER}YGM01,CareRecord,4.2,,\n");
+    assert_eq!(
+        put_csv_for(&h, "RX2", &rx2, &one).await.status,
+        StatusCode::OK
+    );
+    // YGM01 signs and shows evidence for one commitment.
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/YGM01/charter/signatures",
+            Some(&supplier),
+            Some(json!({"signatory_name": "Ada Lovelace",
+                "signatory_position": "Chief Executive", "signed_on": "2025-06-15"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = h
+        .api(
+            Method::PUT,
+            "/api/v1/organisations/YGM01/charter/commitments/mfa",
+            Some(&supplier),
+            Some(json!({"statement": "Hardware keys.", "expires_on": "2026-06-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (ct, form) = evidence_form(None, "", "keys.pdf", PDF);
+    let r = h
+        .raw(
+            Method::POST,
+            "/api/v1/organisations/YGM01/charter/commitments/mfa/evidence",
+            &supplier,
+            &ct,
+            form,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+
+    let r = h
+        .api(Method::GET, "/api/v1/charter/figures", Some(&rx1), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .api(Method::GET, "/api/v1/charter/figures", Some(&analyst), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let f = r.json();
+    assert_eq!((&f["suppliers"], &f["signatories"]), (&json!(2), &json!(1)));
+    let state = |s: &str| {
+        f["states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["state"] == s)
+            .unwrap()["suppliers"]
+            .clone()
+    };
+    assert_eq!((state("signed"), state("not_signed")), (json!(1), json!(1)));
+    let mfa = f["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "mfa")
+        .unwrap();
+    assert_eq!(
+        (&mfa["met"], &mfa["met_percent"]),
+        (&json!(1), &json!(50.0))
+    );
+    let by: Vec<(&str, i64)> = f["by_customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["code"].as_str().unwrap(),
+                s["customers"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by, [("YGM01", 2), ("YGM02", 1)]);
+    assert_eq!(f["by_customers"][0]["commitments_met"], 1);
+    // Neither has a published assessment: both are below Standards Met.
+    assert_eq!(f["below_standards_met"].as_array().unwrap().len(), 2);
+
+    // Customers by name: the national team; the supplier only once allowed.
+    let customers = "/api/v1/organisations/YGM01/customers";
+    let r = h.api(Method::GET, customers, Some(&supplier), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.api(Method::GET, customers, Some(&analyst), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let names: Vec<String> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["RX1", "RX2"]);
+    let names_uri = "/api/v1/organisations/YGM01/customers/names";
+    let r = h
+        .api(
+            Method::PUT,
+            names_uri,
+            Some(&analyst),
+            Some(json!({"allowed": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .api(
+            Method::PUT,
+            names_uri,
+            Some(&admin),
+            Some(json!({"allowed": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = h.api(Method::GET, customers, Some(&supplier), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["meta"]["total"], 2);
+    assert_eq!(r.json()["items"][0]["version"], "4.1");
+    // Another supplier and a customer still see nothing.
+    let r = h.api(Method::GET, customers, Some(&other), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.api(Method::GET, customers, Some(&rx1), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let allowed = h
+        .audit_summary(&admin, "supplier.customer_names.allow")
+        .await;
+    assert_eq!(allowed["supplier"], "YGM01");
+    // Withdrawn: the supplier is refused again.
+    let r = h
+        .api(
+            Method::PUT,
+            names_uri,
+            Some(&admin),
+            Some(json!({"allowed": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = h.api(Method::GET, customers, Some(&supplier), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The national page, with the drill-down to each supplier.
+    let (session, _) = h.sign_in("analyst@x.nhs.uk", PASSWORD).await.unwrap();
+    let html = h
+        .page(Method::GET, "/charter/figures", &session, None)
+        .await
+        .text();
+    assert!(html.contains("1 of 2 active IT suppliers"), "{html}");
+    assert!(
+        html.contains("href=\"/organisations/YGM01/customers\""),
+        "{html}"
+    );
+    assert!(html.contains("50.0%"), "{html}");
+    let html = h
+        .page(
+            Method::GET,
+            "/organisations/YGM01/customers",
+            &session,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        html.contains("Org RX1") && html.contains("CareRecord 4.1"),
+        "{html}"
+    );
+}

@@ -122,6 +122,27 @@ pub fn suppliers() -> Vec<Row> {
             [403, 403, 200, 200, 403, 404],
         )
         .raw("text/csv", csv.as_bytes()),
+        // The national view, and a supplier's customers by name: national only until the
+        // national admin lets the supplier's own people see them.
+        row(
+            Method::GET,
+            "/api/v1/charter/figures",
+            &[],
+            [200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/customers",
+            &["YGM01"],
+            [200, 200, 403, 403, 404, 404],
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/customers/names",
+            &["YGM01"],
+            [200, 403, 403, 403, 403, 403],
+        )
+        .json(json!({"allowed": true})),
         // No such link: refused before it is looked for when the caller may not change links.
         row(
             Method::DELETE,
