@@ -410,6 +410,9 @@ try {
   await page.fill('#version', '4.3');
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/suppliers"] button[type=submit]')]);
   check('the trust records a second version', (await page.textContent('main')).includes('CareRecord 4.3'));
+  check('the trust sees its supplier\'s incident notice', (await page.textContent('main')).includes('Reset CareRecord Cloud service accounts'));
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/acknowledge"] button[type=submit]')]);
+  check('the trust acknowledges the notice', (await page.textContent('main')).includes('Acknowledged '));
   // The national view of suppliers, and a supplier's customers by name.
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
@@ -418,6 +421,10 @@ try {
   await visit(page, '/charter/figures', 'analyst: suppliers nationally');
   const national = await page.textContent('main');
   check('the national view counts the suppliers in force', national.includes('active IT suppliers have a signature in force'));
+  check('the national view lists the supplier\'s notice', national.includes('Reset CareRecord Cloud service accounts'));
+  await page.click('main a:has-text("Reset CareRecord Cloud service accounts")');
+  check('the notice shows who acknowledged it', (await page.textContent('main')).includes('1 acknowledged'));
+  await axe(page, 'analyst: a supplier incident notice');
   await visit(page, '/organisations/8J000/customers', 'analyst: a supplier\'s customers');
   check('the analyst sees the supplier\'s customers by name', (await page.textContent('main')).includes('Wickham'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));

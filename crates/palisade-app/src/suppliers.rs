@@ -50,6 +50,8 @@ pub struct OrgSuppliers {
     pub org: Organisation,
     pub suppliers: Vec<SupplierSummary>,
     pub may_manage: bool,
+    /// Incident notices from suppliers, newest first.
+    pub notices: Vec<palisade_store::ReceivedNotice>,
 }
 
 impl App {
@@ -210,6 +212,7 @@ impl App {
             });
         }
         Ok(OrgSuppliers {
+            notices: self.store.received_notices(view.org.id).await?,
             may_manage: actor
                 .principal
                 .may(OrgAction::ManageSuppliers, &view.ancestry),

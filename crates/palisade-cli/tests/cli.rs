@@ -457,8 +457,9 @@ async fn demo_is_safe_to_run_twice() {
         .as_f64()
         .unwrap();
     assert!((70.0..=82.0).contains(&care), "adult social care: {care}");
-    // Incidents in several states: notified and triaged, a draft, closed, a clock running.
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM incidents").await, 4);
+    // Incidents in several states: notified and triaged, a draft, closed, a clock running, and
+    // the demo supplier's, of which it told its customers.
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM incidents").await, 5);
     assert_eq!(
         count(
             &url,
@@ -488,7 +489,17 @@ async fn demo_is_safe_to_run_twice() {
         count(&url, "SELECT COUNT(*) FROM charter_signatures").await,
         4
     );
+    // The demo supplier lists a product and a service; the demo trust uses both and was told.
+    for (sql, n) in [
+        ("SELECT COUNT(*) FROM supplier_products", 2),
+        ("SELECT COUNT(*) FROM supplier_links", 2),
+        ("SELECT COUNT(*) FROM supplier_notice_recipients", 1),
+    ] {
+        assert_eq!(count(&url, sql).await, n, "{sql}");
+    }
     let seeded = [
+        "SELECT COUNT(*) FROM supplier_links",
+        "SELECT COUNT(*) FROM supplier_notices",
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",
         "SELECT COUNT(*) FROM outbox",

@@ -29,6 +29,7 @@ mod plans;
 mod playbooks;
 mod published;
 mod sessions;
+mod supplier_notices;
 mod suppliers;
 pub mod testkit;
 pub mod volume;
@@ -50,6 +51,10 @@ pub use indicators::{
 };
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
+pub use supplier_notices::{
+    NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
+    SupplierNoticeStore,
+};
 pub use suppliers::{
     CustomerRecord, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore, VersionRecord,
 };
@@ -607,6 +612,7 @@ pub trait Store:
     + PlaybookStore
     + CharterStore
     + SupplierStore
+    + SupplierNoticeStore
     + AdminStore
 {
 }
@@ -628,6 +634,7 @@ impl<
         + PlaybookStore
         + CharterStore
         + SupplierStore
+        + SupplierNoticeStore
         + AdminStore,
 > Store for T
 {

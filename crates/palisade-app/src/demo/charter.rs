@@ -4,6 +4,7 @@
 //! uses both.
 
 use crate::charter::SignatureInput;
+use crate::supplier_notices::NoticeInput;
 use crate::{Actor, App, Result};
 use palisade_domain::dates::date_text;
 use palisade_domain::people::Role;
@@ -103,6 +104,38 @@ impl App {
             date_text(self.today() + Duration::days(400))
         );
         self.import_supplier_links(&lead, trust, file.as_bytes())
+            .await?;
+        // The supplier notifies an incident at its hosting service and tells its customers.
+        let now = self.now();
+        let incident = super::incidents::report(
+            "Stolen service desk credentials at CareRecord Cloud",
+            "An attacker used a service desk engineer's stolen password to reach the CareRecord \
+             Cloud support console.",
+            "account_compromise",
+            (now - 20 * 3600, now - 6 * 3600),
+            true,
+            ("likely", "serious"),
+        );
+        let case = self
+            .report_incident(&supplier, SUPPLIER, &incident, true)
+            .await?;
+        let cloud = self
+            .supplier_products(&supplier, SUPPLIER)
+            .await?
+            .products
+            .into_iter()
+            .filter(|p| p.name == "CareRecord Cloud")
+            .map(|p| p.id)
+            .collect();
+        let notice = NoticeInput {
+            title: "Reset CareRecord Cloud service accounts".into(),
+            message: "Our support console was reached with a stolen engineer's password. Reset \
+                      the passwords of CareRecord Cloud service accounts and review sign-ins \
+                      since yesterday."
+                .into(),
+            products: cloud,
+        };
+        self.send_supplier_notice(&supplier, SUPPLIER, &case.reference, &notice)
             .await?;
         Ok(())
     }

@@ -9,7 +9,7 @@ use palisade_domain::page::PageRequest;
 
 const HOUR: i64 = 3600;
 
-fn report(
+pub(super) fn report(
     title: &str,
     description: &str,
     kind: &str,

@@ -289,7 +289,7 @@ impl App {
 
     /// The organisation's incident `id`: a draft only for those who may report for it; another
     /// organisation's incident is not found.
-    async fn org_incident(
+    pub(crate) async fn org_incident(
         &self,
         actor: &Actor,
         code: &str,

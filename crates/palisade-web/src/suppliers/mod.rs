@@ -4,6 +4,8 @@
 pub(crate) mod api;
 pub(crate) mod national;
 pub(crate) mod national_pages;
+pub(crate) mod notices;
+pub(crate) mod notices_pages;
 pub(crate) mod pages;
 
 use crate::AppState;
@@ -22,6 +24,11 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(national::charter_figures))
         .routes(routes!(national::list_customers))
         .routes(routes!(national::allow_names))
+        .routes(routes!(notices::send_notice))
+        .routes(routes!(notices::sent_notices))
+        .routes(routes!(notices::received_notices))
+        .routes(routes!(notices::acknowledge_notice))
+        .routes(routes!(notices::notice_recipients))
 }
 
 pub(crate) fn pages() -> Router<AppState> {
@@ -42,6 +49,15 @@ pub(crate) fn pages() -> Router<AppState> {
             "/organisations/{code}/suppliers/{id}/remove",
             post(pages::remove_link),
         )
+        .route(
+            "/organisations/{code}/supplier-notices",
+            get(notices_pages::notices).post(notices_pages::send),
+        )
+        .route(
+            "/organisations/{code}/supplier-notices/{id}/acknowledge",
+            post(notices_pages::acknowledge),
+        )
+        .route("/supplier-notices/{id}", get(notices_pages::recipients))
         .route("/charter/figures", get(national_pages::figures))
         .route(
             "/organisations/{code}/customers",

@@ -56,11 +56,14 @@ pub struct FiguresPage {
     pub below: Vec<FigureRow>,
     pub rows: Vec<FigureRow>,
     pub of: usize,
+    /// The newest supplier incident notices.
+    pub notices: Vec<super::notices_pages::NoticeRow>,
 }
 
 /// The charter across every active IT supplier, for the national team.
 pub(crate) async fn figures(State(s): State<AppState>, u: PageUser) -> PageResult {
     let f = s.app.charter_figures(&u.0.actor).await?;
+    let notices = s.app.recent_supplier_notices(&u.0.actor).await?;
     let total = f.suppliers.len();
     let count = |wanted: SignatureState| {
         f.states
@@ -87,6 +90,7 @@ pub(crate) async fn figures(State(s): State<AppState>, u: PageUser) -> PageResul
         below: f.below_standards_met().map(Into::into).collect(),
         rows: f.suppliers.iter().map(Into::into).collect(),
         of: f.commitments.len(),
+        notices: notices.into_iter().map(Into::into).collect(),
     }))
 }
 

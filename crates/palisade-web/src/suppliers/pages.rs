@@ -216,6 +216,8 @@ pub struct SuppliersPage {
     pub may_manage: bool,
     pub f: LinkForm,
     pub done: Option<String>,
+    /// Incident notices from suppliers, with when this organisation acknowledged each.
+    pub notices: Vec<(super::notices_pages::NoticeRow, String)>,
 }
 
 fn suppliers_page(
@@ -260,6 +262,17 @@ fn suppliers_page(
         })
         .collect();
     SuppliersPage {
+        notices: v
+            .notices
+            .into_iter()
+            .map(|r| {
+                let at = r
+                    .acknowledged_at
+                    .map(palisade_domain::clock::uk_time)
+                    .unwrap_or_default();
+                (r.notice.into(), at)
+            })
+            .collect(),
         l: Layout::for_session(&u.0),
         errors,
         code: v.org.code,

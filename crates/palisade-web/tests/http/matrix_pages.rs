@@ -76,6 +76,18 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             None,
             [200, 200, 403, 403, 403, 403],
         ),
+        (
+            Method::GET,
+            "/supplier-notices/999999".into(),
+            None,
+            [404, 404, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/organisations/A81001/supplier-notices".into(),
+            None,
+            [404, 404, 404, 404, 403, 404],
+        ),
         // A catalogue is an IT supplier's: the trust lists none.
         (
             Method::GET,

@@ -3,6 +3,7 @@
 //! customer sees of its suppliers, and what a supplier sees of its customers (counts only).
 
 use crate::support::*;
+use palisade_store::AlertStore as _;
 
 /// An IT supplier with its lead, and two trusts with their leads: (supplier, rx1, rx2) tokens.
 async fn setting(h: &H) -> (String, String, String) {
@@ -580,4 +581,212 @@ async fn the_national_team_sees_every_supplier_and_may_show_one_its_customers(h:
         html.contains("Org RX1") && html.contains("CareRecord 4.1"),
         "{html}"
     );
+}
+
+per_engine!(
+    a_supplier_incident_notice_reaches_each_customer_contact_once,
+    a_supplier_incident_notice_reaches_each_customer_contact_once_sqlite,
+    a_supplier_incident_notice_reaches_each_customer_contact_once_postgres
+);
+
+async fn a_supplier_incident_notice_reaches_each_customer_contact_once(h: H) {
+    let (supplier, rx1, rx2) = setting(&h).await;
+    let admin = h
+        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    h.org("RX3", "acute_trust", "").await;
+    let rx3 = h
+        .person("lead@rx3.nhs.uk", Role::OrgLead, Some("RX3"))
+        .await
+        .1;
+    // RX1's desk takes email and texts, RX2's email only, RX3's texts only; RX2's SIRO is no
+    // alert contact and hears nothing.
+    h.alert_contacts(
+        "RX1",
+        &[("Desk", "desk@rx1.nhs.uk", "07700 900001", "both")],
+    )
+    .await;
+    h.alert_contacts("RX2", &[("Desk", "desk@rx2.nhs.uk", "", "email")])
+        .await;
+    h.contact("RX2").await;
+    h.alert_contacts("RX3", &[("Desk", "desk@rx3.nhs.uk", "07700 900003", "sms")])
+        .await;
+    let mut ids = Vec::new();
+    for body in [
+        care_record(),
+        json!({"name": "CareRecord Cloud", "kind": "service", "service_type": "hosting"}),
+        json!({"name": "PathLab", "versions": ["1.0"]}),
+    ] {
+        let r = h
+            .api(Method::POST, PRODUCTS, Some(&supplier), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    // RX1 uses CareRecord and the cloud (told once), RX2 CareRecord, RX3 only PathLab.
+    let file = format!("{HEADER}YGM01,CareRecord,4.1,,\nYGM01,,,CareRecord Cloud,\n");
+    assert_eq!(put_csv(&h, &rx1, &file).await.status, StatusCode::OK);
+    let file = format!("{HEADER}YGM01,CareRecord,4.2,,\n");
+    assert_eq!(
+        put_csv_for(&h, "RX2", &rx2, &file).await.status,
+        StatusCode::OK
+    );
+    let file = format!("{HEADER}YGM01,PathLab,1.0,,\n");
+    assert_eq!(
+        put_csv_for(&h, "RX3", &rx3, &file).await.status,
+        StatusCode::OK
+    );
+
+    let draft = h.incident("YGM01", &supplier, incident_body(false)).await;
+    let notified = h.incident("YGM01", &supplier, incident_body(true)).await;
+    let send = |reference: &str, body: Value| {
+        let (h, token) = (&h, supplier.clone());
+        let uri = format!("/api/v1/organisations/YGM01/incidents/{reference}/supplier-notices");
+        async move { h.api(Method::POST, &uri, Some(&token), Some(body)).await }
+    };
+    let notice = json!({"title": "CareRecord sign-in service compromised",
+        "message": "Reset every CareRecord service account password today.",
+        "products": [ids[0], ids[1]]});
+    let r = send(&draft, notice.clone()).await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "incident".into())
+    );
+    for (change, f) in [
+        (json!({"products": []}), "products"),
+        (json!({"products": [999_999]}), "products[0]"),
+        (json!({"title": ""}), "title"),
+    ] {
+        let mut body = notice.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = send(&notified, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(field(&r), f, "{}", r.text());
+    }
+    // A customer may not send one for the supplier.
+    let uri = format!("/api/v1/organisations/YGM01/incidents/{notified}/supplier-notices");
+    let r = h
+        .api(Method::POST, &uri, Some(&rx1), Some(notice.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let outbox = |h: &H| {
+        let store = h.db.store.clone();
+        async move {
+            let mut all: Vec<(String, String)> = store
+                .outbox(false, 1000)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.key.starts_with("supplier-notice:"))
+                .map(|m| (m.channel, m.recipient))
+                .collect();
+            all.sort();
+            all
+        }
+    };
+    let r = send(&notified, notice.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let sent = r.json();
+    assert_eq!(
+        (&sent["notice"]["recipients"], &sent["messages"]),
+        (&json!(2), &json!(3))
+    );
+    assert_eq!(sent["notice"]["products"], "CareRecord, CareRecord Cloud");
+    let queued = outbox(&h).await;
+    assert_eq!(
+        queued,
+        [
+            ("email".to_string(), "desk@rx1.nhs.uk".to_string()),
+            ("email".into(), "desk@rx2.nhs.uk".into()),
+            ("sms".into(), "+447700900001".into()),
+        ]
+    );
+    // The same request again (a retry) sends nothing more.
+    let r = send(&notified, notice).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["messages"], 0);
+    assert_eq!(outbox(&h).await, queued);
+
+    // Each customer sees and acknowledges it once; RX3 was never told.
+    let id = sent["notice"]["id"].as_i64().unwrap();
+    let received = |code: &'static str, token: String| {
+        let h = &h;
+        async move {
+            let uri = format!("/api/v1/organisations/{code}/supplier-notices/received");
+            h.api(Method::GET, &uri, Some(&token), None).await.json()["items"].clone()
+        }
+    };
+    let got = received("RX1", rx1.clone()).await;
+    assert_eq!(
+        (&got[0]["id"], &got[0]["acknowledged_at"]),
+        (&json!(id), &Value::Null)
+    );
+    assert_eq!(received("RX3", rx3.clone()).await, json!([]));
+    let ack = |code: &'static str, token: String| {
+        let h = &h;
+        async move {
+            let uri = format!("/api/v1/organisations/{code}/supplier-notices/{id}/acknowledge");
+            h.api(Method::POST, &uri, Some(&token), None).await
+        }
+    };
+    assert_eq!(ack("RX1", rx1.clone()).await.status, StatusCode::OK);
+    assert_eq!(ack("RX1", rx1.clone()).await.status, StatusCode::CONFLICT);
+    assert_eq!(ack("RX3", rx3.clone()).await.status, StatusCode::NOT_FOUND);
+
+    // The national team sees who was told and who acknowledged; a customer may not.
+    let uri = format!("/api/v1/supplier-notices/{id}/recipients");
+    let r = h.api(Method::GET, &uri, Some(&rx1), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.api(Method::GET, &uri, Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let told: Vec<(String, bool)> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["code"].as_str().unwrap().to_string(),
+                t["acknowledged_at"].is_string(),
+            )
+        })
+        .collect();
+    assert_eq!(told, [("RX1".to_string(), true), ("RX2".into(), false)]);
+    let r = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/YGM01/supplier-notices",
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            &r.json()["items"][0]["recipients"],
+            &r.json()["items"][0]["acknowledged"]
+        ),
+        (&json!(2), &json!(1))
+    );
+
+    // The customer's page shows the notice with its acknowledgement.
+    let (session, _) = h.sign_in("lead@rx2.nhs.uk", PASSWORD).await.unwrap();
+    let html = h
+        .page(Method::GET, "/organisations/RX2/suppliers", &session, None)
+        .await
+        .text();
+    assert!(
+        html.contains("CareRecord sign-in service compromised"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/supplier-notices/{id}/acknowledge")),
+        "{html}"
+    );
+    let actions = h.audit_actions(&admin).await;
+    for a in ["supplier.notice", "supplier.notice.acknowledge"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
 }

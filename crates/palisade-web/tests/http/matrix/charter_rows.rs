@@ -143,6 +143,39 @@ pub fn suppliers() -> Vec<Row> {
             [200, 403, 403, 403, 403, 403],
         )
         .json(json!({"allowed": true})),
+        // Supplier incident notices: sent by the supplier's own about its own incidents, read
+        // by its own and national eyes, received and acknowledged by each customer.
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/incidents/{reference}/supplier-notices",
+            &["YGM01", "INC-999999"],
+            [404, 404, 404, 404, 403, 404],
+        )
+        .json(json!({"title": "Outage", "message": "Reset passwords.", "products": [1]})),
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/supplier-notices",
+            &["YGM01"],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/organisations/{code}/supplier-notices/received",
+            &["A81001"],
+            [200, 200, 200, 200, 403, 404],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/organisations/{code}/supplier-notices/{id}/acknowledge",
+            &["A81001", "999999"],
+            [403, 403, 404, 404, 403, 404],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supplier-notices/{id}/recipients",
+            &["999999"],
+            [404, 404, 403, 403, 403, 403],
+        ),
         // No such link: refused before it is looked for when the caller may not change links.
         row(
             Method::DELETE,
