@@ -392,6 +392,7 @@ try {
   await visit(page, '/organisations/8J000/products', 'supplier: products and services');
   const catalogue = await page.textContent('main');
   check('the supplier sees its customers counted per version', catalogue.includes('4.2 (1)'));
+  check('the supplier sees the SBOM of 4.2', catalogue.includes('SBOM of 4.2: 2 components'));
   // The trust sees its supplier's charter state and records another version it uses.
   await page.goto(base + '/');
   await page.click('.nhsuk-header__account-button');
@@ -425,6 +426,8 @@ try {
   await page.click('main a:has-text("Reset CareRecord Cloud service accounts")');
   check('the notice shows who acknowledged it', (await page.textContent('main')).includes('1 acknowledged'));
   await axe(page, 'analyst: a supplier incident notice');
+  await visit(page, '/estate/exposure?cve=CVE-2021-44228', 'analyst: exposure through a supplier');
+  check('the trust is exposed through its supplier\'s product', (await page.textContent('main')).includes('through supplier product CareRecord 4.2 (8J000)'));
   await visit(page, '/organisations/8J000/customers', 'analyst: a supplier\'s customers');
   check('the analyst sees the supplier\'s customers by name', (await page.textContent('main')).includes('Wickham'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));

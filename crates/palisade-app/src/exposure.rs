@@ -35,6 +35,8 @@ struct Held {
 #[derive(Default)]
 pub(crate) struct EstateIndex {
     held: tokio::sync::Mutex<Option<Held>>,
+    /// Suppliers' SBOMs in force, by product version (`supplier_exposure`).
+    pub(crate) sboms: tokio::sync::Mutex<Option<crate::supplier_exposure::HeldSboms>>,
     alerts: std::sync::Mutex<Option<(PublishedStamp, Arc<Vec<RuleSet>>)>>,
 }
 
@@ -84,6 +86,8 @@ pub struct ExposedOrg {
     /// organisations by code.
     pub name: Option<String>,
     pub components: Vec<MatchedComponent>,
+    /// Suppliers' product versions it uses whose SBOMs the rules name.
+    pub through: Vec<crate::supplier_exposure::SupplierPath>,
 }
 
 /// A component an exposure answer names, and which of the answer's sources name it.
@@ -340,6 +344,19 @@ impl App {
                 counts
             })
             .await?;
+        // Organisations using a supplier's product version whose SBOM the rules name are
+        // exposed through it, each matching SBOM component counted once per organisation.
+        let through = self.supplier_matches(&rules).await?;
+        let mut counts = counts;
+        let direct: std::collections::HashSet<OrgId> = counts.keys().copied().collect();
+        for (org, used) in &through.users {
+            let n: usize = used
+                .iter()
+                .filter_map(|k| through.versions.get(k))
+                .map(|(_, n)| n)
+                .sum();
+            *counts.entry(*org).or_insert(0) += n;
+        }
         // National roles see every organisation; anyone else only those they act for.
         let visible: Vec<OrgId> = match actor.principal.scope(OrgAction::ViewInventory) {
             Scope::All => counts.keys().copied().collect(),
@@ -365,8 +382,13 @@ impl App {
         let names = actor.principal.may_global(GlobalAction::ViewNationalEstate);
         let mut items = Vec::with_capacity(page_of.items.len());
         for org in page_of.items {
-            let matching = self.matching_components(org.id, &sets).await?;
+            let matching = if direct.contains(&org.id) {
+                self.matching_components(org.id, &sets).await?
+            } else {
+                Vec::new()
+            };
             items.push(ExposedOrg {
+                through: self.supplier_paths(&through, org.id, &rules).await?,
                 code: org.code,
                 name: names.then_some(org.name),
                 components: matching,
@@ -680,6 +702,20 @@ pub struct Suggestion {
     pub has_inventory: bool,
     /// Its components the alert's products name: it applies when there are any.
     pub components: Vec<Component>,
+    /// Suppliers' product versions it uses whose SBOMs the alert's products name: it applies
+    /// through them too.
+    pub through: Vec<crate::supplier_exposure::SupplierPath>,
+}
+
+impl Suggestion {
+    /// Whether the alert applies, as far as Palisade can tell: `None` with no inventory and no
+    /// supplier path.
+    pub fn applies(&self) -> Option<bool> {
+        if !self.through.is_empty() {
+            return Some(true);
+        }
+        self.has_inventory.then_some(!self.components.is_empty())
+    }
 }
 
 impl App {
@@ -707,6 +743,8 @@ impl App {
                 (held.org_upload.contains_key(&org), n)
             })
             .await?;
+        let through = self.supplier_matches(&rules).await?;
+        let through = self.supplier_paths(&through, org, &rules).await?;
         let components = if matches == 0 {
             Vec::new()
         } else {
@@ -723,6 +761,7 @@ impl App {
         Ok(Some(Suggestion {
             has_inventory,
             components,
+            through,
         }))
     }
 }

@@ -29,6 +29,8 @@ pub struct SupplierProducts {
     pub may_manage: bool,
     /// The caller may read the customers by name (national, or the supplier's own once allowed).
     pub may_see_names: bool,
+    /// The SBOMs in force per product version, for the supplier's own and national eyes.
+    pub sboms: Vec<palisade_store::SbomRecord>,
 }
 
 /// One supplier of an organisation, where it stands today, and what the organisation uses.
@@ -86,7 +88,13 @@ impl App {
             .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport);
         let may_see_names =
             national || (shows_customers && self.store.customer_names_allowed(org.id).await?);
+        let sboms = if shows_customers {
+            self.store.current_sboms(org.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(SupplierProducts {
+            sboms,
             may_see_names,
             may_manage: actor.principal.may(OrgAction::ManageProducts, &ancestry),
             shows_customers,
@@ -572,4 +580,101 @@ pub struct SupplierCustomers {
     pub allowed: bool,
     /// The caller may allow or withdraw that (the national admin).
     pub may_allow: bool,
+}
+
+impl App {
+    /// The supplier's lead or members upload a product version's SBOM (CycloneDX or SPDX JSON),
+    /// replacing the one in force. The version must be one the product lists.
+    pub async fn upload_supplier_sbom(
+        &self,
+        actor: &Actor,
+        code: &str,
+        product_id: i64,
+        version: &str,
+        format: palisade_domain::inventory::InventoryFormat,
+        data: &[u8],
+    ) -> Result<palisade_store::SbomRecord> {
+        use palisade_domain::inventory::InventoryFormat;
+        use palisade_formats::inventory::MAX_INVENTORY_BYTES;
+        let org = self.product_owner(actor, code).await?;
+        let product = self
+            .store
+            .products(&[org.id])
+            .await?
+            .into_iter()
+            .find(|p| p.id == product_id)
+            .ok_or(AppError::NotFound)?;
+        if product.kind != OfferingKind::Product {
+            return Err(AppError::invalid(
+                "product",
+                format!(
+                    "'{}' is a service: SBOMs describe product versions",
+                    product.name
+                ),
+            ));
+        }
+        if !product.versions.iter().any(|v| v.version == version) {
+            let listed: Vec<&str> = product
+                .versions
+                .iter()
+                .map(|v| v.version.as_str())
+                .collect();
+            return Err(AppError::invalid(
+                "version",
+                format!(
+                    "'{version}' is not a version of {}: {}",
+                    product.name,
+                    listed.join(", ")
+                ),
+            ));
+        }
+        if data.len() > MAX_INVENTORY_BYTES {
+            return Err(AppError::invalid(
+                "file",
+                format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
+            ));
+        }
+        let max = self.inventory.max_components;
+        let components = match format {
+            InventoryFormat::Cyclonedx => palisade_formats::sbom::parse_cyclonedx(data, max)?,
+            InventoryFormat::Spdx => palisade_formats::sbom::parse_spdx(data, max)?,
+            InventoryFormat::Csv => {
+                return Err(AppError::invalid(
+                    "file",
+                    "an SBOM is CycloneDX or SPDX JSON, not CSV",
+                ));
+            }
+        };
+        if components.is_empty() {
+            return Err(AppError::invalid("file", "lists no components"));
+        }
+        let sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(data))
+        };
+        let audit = self.draft(
+            actor,
+            "supplier.sbom",
+            "supplier_sbom",
+            "",
+            Some(org.id),
+            json!({"product": product.name, "product_id": product.id, "version": version,
+                   "format": format.as_str(), "components": components.len(),
+                   "sha256": sha256}),
+        );
+        Ok(self
+            .store
+            .save_sbom(
+                &palisade_store::NewSbom {
+                    product_id,
+                    version,
+                    format: format.as_str(),
+                    sha256: &sha256,
+                    components: &components,
+                },
+                self.stamp(actor),
+                audit,
+            )
+            .await?)
+    }
 }

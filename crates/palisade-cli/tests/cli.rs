@@ -494,12 +494,14 @@ async fn demo_is_safe_to_run_twice() {
         ("SELECT COUNT(*) FROM supplier_products", 2),
         ("SELECT COUNT(*) FROM supplier_links", 2),
         ("SELECT COUNT(*) FROM supplier_notice_recipients", 1),
+        ("SELECT COUNT(*) FROM supplier_sbom_components", 2),
     ] {
         assert_eq!(count(&url, sql).await, n, "{sql}");
     }
     let seeded = [
         "SELECT COUNT(*) FROM supplier_links",
         "SELECT COUNT(*) FROM supplier_notices",
+        "SELECT COUNT(*) FROM supplier_sboms",
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",
         "SELECT COUNT(*) FROM outbox",

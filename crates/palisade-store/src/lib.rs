@@ -30,6 +30,7 @@ mod playbooks;
 mod published;
 mod sessions;
 mod supplier_notices;
+mod supplier_sboms;
 mod suppliers;
 pub mod testkit;
 pub mod volume;
@@ -55,6 +56,7 @@ pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
     SupplierNoticeStore,
 };
+pub use supplier_sboms::{NewSbom, SbomRecord, SupplierSbomStore};
 pub use suppliers::{
     CustomerRecord, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore, VersionRecord,
 };
@@ -613,6 +615,7 @@ pub trait Store:
     + CharterStore
     + SupplierStore
     + SupplierNoticeStore
+    + SupplierSbomStore
     + AdminStore
 {
 }
@@ -635,6 +638,7 @@ impl<
         + CharterStore
         + SupplierStore
         + SupplierNoticeStore
+        + SupplierSbomStore
         + AdminStore,
 > Store for T
 {

@@ -143,6 +143,9 @@ pub trait SupplierStore: Send + Sync {
     /// version and organisation name.
     async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>>;
 
+    /// A product's supplier (code and name) and the product's name.
+    async fn product_supplier(&self, product_id: i64) -> Result<Option<(String, String, String)>>;
+
     /// Whether the national team lets the supplier's people see its customers' names.
     async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool>;
 
@@ -626,6 +629,16 @@ impl SupplierStore for SqlStore {
             )
             .collect();
         Ok(Page::of(items, total, page))
+    }
+
+    async fn product_supplier(&self, product_id: i64) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT o.code, o.name, p.name FROM supplier_products p \
+             JOIN organisations o ON o.id = p.org_id WHERE p.id = $1",
+        )
+        .bind(product_id)
+        .fetch_optional(&self.read)
+        .await?)
     }
 
     async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool> {

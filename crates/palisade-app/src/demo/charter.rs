@@ -1,7 +1,7 @@
 //! Demo charter signatures: the demo supplier's lead has signed, two other suppliers are in
 //! force (one due for reaffirmation) and one has lapsed, so the public list and the states
-//! have something to show. The demo supplier lists a product and a service, and the demo trust
-//! uses both.
+//! have something to show. The demo supplier lists a product (with an SBOM for 4.2) and a
+//! service, and the demo trust uses both and is told of the supplier's incident.
 
 use crate::charter::SignatureInput;
 use crate::supplier_notices::NoticeInput;
@@ -93,9 +93,28 @@ impl App {
             service_type: "hosting".into(),
             ..Default::default()
         };
+        let mut ids = Vec::new();
         for o in [product, service] {
-            self.create_product(&supplier, SUPPLIER, &o).await?;
+            ids.push(self.create_product(&supplier, SUPPLIER, &o).await?.id);
         }
+        // CareRecord 4.2 ships a Log4j the demo's Log4Shell alert names, so its users are
+        // exposed through it.
+        let sbom = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "metadata": {"component": {"type": "application", "name": "CareRecord", "version": "4.2"}},
+          "components": [
+            {"type": "library", "name": "log4j-core", "version": "2.14.1",
+             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+            {"type": "library", "name": "spring-web", "version": "6.1.14",
+             "purl": "pkg:maven/org.springframework/spring-web@6.1.14"}]}"#;
+        self.upload_supplier_sbom(
+            &supplier,
+            SUPPLIER,
+            ids[0],
+            "4.2",
+            palisade_domain::inventory::InventoryFormat::Cyclonedx,
+            sbom.as_bytes(),
+        )
+        .await?;
         let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
         let lead = self.actor_of(&lead).await?;
         let file = format!(

@@ -394,13 +394,16 @@ pub struct SuggestionDto {
     /// when the organisation has no inventory.
     pub applies: Option<bool>,
     pub components: Vec<crate::inventory::api::ComponentFields>,
+    /// Suppliers' product versions the organisation uses whose SBOMs the alert names.
+    pub through: Vec<crate::exposure::api::SupplierPathDto>,
 }
 
 impl From<palisade_app::exposure::Suggestion> for SuggestionDto {
     fn from(s: palisade_app::exposure::Suggestion) -> Self {
         Self {
-            applies: s.has_inventory.then_some(!s.components.is_empty()),
+            applies: s.applies(),
             components: s.components.into_iter().map(Into::into).collect(),
+            through: s.through.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -75,12 +75,17 @@ pub(crate) async fn response_page(
     let view = s.app.alert_response(a, id, code).await?;
     let (alert, r, actions) = (view.alert, view.response, view.actions);
     let suggestion = s.app.suggested_applicability(a, id, code).await?.map(|sg| {
-        let shown = sg
+        let mut shown: Vec<String> = sg
             .components
             .iter()
             .map(crate::exposure::pages::component_text)
             .collect();
-        (sg.has_inventory, shown)
+        shown.extend(
+            sg.through
+                .iter()
+                .flat_map(crate::exposure::pages::through_lines),
+        );
+        (sg.applies().is_some(), shown)
     });
     let now = s.app.now();
     // A refused reason is shown as typed; otherwise the one recorded.

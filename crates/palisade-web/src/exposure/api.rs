@@ -84,6 +84,36 @@ pub struct ExposedOrgDto {
     /// Shown to national roles only.
     pub org_name: Option<String>,
     pub components: Vec<MatchedComponentDto>,
+    /// Suppliers' product versions the organisation uses whose SBOMs the answer's sources name.
+    pub through: Vec<SupplierPathDto>,
+}
+
+/// A supplier's product version an organisation is exposed through.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierPathDto {
+    pub supplier_code: String,
+    pub supplier_name: String,
+    pub product_id: i64,
+    pub product: String,
+    pub version: String,
+    /// In words: `through supplier product CareRecord 4.2 (8J000)`.
+    pub path: String,
+    /// The SBOM's components the sources name.
+    pub components: Vec<ComponentFields>,
+}
+
+impl From<palisade_app::supplier_exposure::SupplierPath> for SupplierPathDto {
+    fn from(p: palisade_app::supplier_exposure::SupplierPath) -> Self {
+        Self {
+            path: p.describe(),
+            supplier_code: p.supplier_code,
+            supplier_name: p.supplier_name,
+            product_id: p.product_id,
+            product: p.product,
+            version: p.version,
+            components: p.components.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// A matching component and which of the answer's sources name it.
@@ -117,6 +147,7 @@ pub(crate) fn exposure_dto(r: ExposureReport) -> ExposureDto {
             .items
             .into_iter()
             .map(|e| ExposedOrgDto {
+                through: e.through.into_iter().map(Into::into).collect(),
                 org_code: e.code,
                 org_name: e.name,
                 components: e

@@ -110,7 +110,11 @@ pub(crate) fn exposure_page(
                 r.organisations
                     .items
                     .into_iter()
-                    .map(|e| (e.code, e.name, e.components.iter().map(matched).collect()))
+                    .map(|e| {
+                        let mut lines: Vec<String> = e.components.iter().map(matched).collect();
+                        lines.extend(e.through.iter().flat_map(through_lines));
+                        (e.code, e.name, lines)
+                    })
                     .collect(),
                 r.organisations.total,
                 r.components,
@@ -216,4 +220,13 @@ pub(crate) async fn alert_exposure(
         &base,
         Errors::default(),
     )))
+}
+
+/// Each SBOM component a supplier path names, with the path: `log4j-core 2.14.1, through
+/// supplier product CareRecord 4.2 (8J000)`.
+pub(crate) fn through_lines(p: &palisade_app::supplier_exposure::SupplierPath) -> Vec<String> {
+    p.components
+        .iter()
+        .map(|c| format!("{}, {}", component_text(c), p.describe()))
+        .collect()
 }

@@ -178,8 +178,9 @@ pub(crate) async fn csrf_guard(
 /// the register import, CSAF advisory imports, evidence uploads
 /// (`/organisations/{code}/assessments/{year}/evidence`), inventory uploads
 /// (`/organisations/{code}/estate/inventory`), charter documents
-/// (`/organisations/{code}/charter/commitments/{key}/evidence`) and supplier files
-/// (`/organisations/{code}/suppliers/import`).
+/// (`/organisations/{code}/charter/commitments/{key}/evidence`), supplier files
+/// (`/organisations/{code}/suppliers/import`) and supplier SBOMs
+/// (`/organisations/{code}/products/{id}/sbom`).
 pub(crate) fn accepts_multipart(path: &str) -> bool {
     if path == crate::organisations::register::IMPORT_PATH
         || path == crate::alerts::import_page::IMPORT_CSAF_PATH
@@ -201,6 +202,10 @@ pub(crate) fn accepts_multipart(path: &str) -> bool {
     ) || matches!(
         parts.as_slice(),
         ["", "organisations", code, "suppliers", "import"] if !code.is_empty()
+    ) || matches!(
+        parts.as_slice(),
+        ["", "organisations", code, "products", id, "sbom"]
+            if !code.is_empty() && !id.is_empty()
     )
 }
 
@@ -304,10 +309,14 @@ mod tests {
         assert!(super::accepts_multipart(
             "/organisations/R41/suppliers/import"
         ));
+        assert!(super::accepts_multipart(
+            "/organisations/8J000/products/3/sbom"
+        ));
         for path in [
             "/organisations/8J000/charter/commitments/mfa",
             "/organisations/8J000/charter/commitments//evidence",
             "/organisations//suppliers/import",
+            "/organisations/8J000/products//sbom",
             "/organisations/R41/suppliers",
             "/organisations/R41/assessments/2026/evidence/3/remove",
             "/organisations/R41/assessments/2026/submit",

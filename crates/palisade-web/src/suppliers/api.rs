@@ -22,6 +22,37 @@ pub struct VersionDto {
     pub version: String,
     /// Null unless the caller is the supplier's own or national.
     pub customers: Option<i64>,
+    /// The SBOM in force for this version; null when none, or for other callers.
+    pub sbom: Option<SbomDto>,
+}
+
+/// An SBOM a supplier uploaded for a product version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SbomDto {
+    pub product_id: i64,
+    pub version: String,
+    /// `cyclonedx` or `spdx`.
+    pub format: String,
+    pub components: i64,
+    /// SHA-256 of the document as uploaded.
+    pub sha256: String,
+    pub uploaded_at: String,
+    pub uploaded_by: Option<String>,
+}
+
+impl From<palisade_store::SbomRecord> for SbomDto {
+    fn from(s: palisade_store::SbomRecord) -> Self {
+        Self {
+            product_id: s.product_id,
+            version: s.version,
+            format: s.format,
+            components: s.components,
+            sha256: s.sha256,
+            uploaded_at: palisade_domain::clock::rfc3339_opt(Some(s.uploaded_at))
+                .unwrap_or_default(),
+            uploaded_by: s.uploaded_by,
+        }
+    }
 }
 
 /// A product or service an IT supplier lists.
@@ -44,7 +75,14 @@ pub struct ProductDto {
     pub customers: Option<i64>,
 }
 
-fn product_dto(p: ProductRecord, counts: bool) -> ProductDto {
+fn product_dto(p: ProductRecord, counts: bool, sboms: &[palisade_store::SbomRecord]) -> ProductDto {
+    let sbom_of = |v: &str| {
+        sboms
+            .iter()
+            .find(|s| s.product_id == p.id && s.version == v)
+            .cloned()
+            .map(Into::into)
+    };
     ProductDto {
         id: p.id,
         name: p.name,
@@ -57,6 +95,7 @@ fn product_dto(p: ProductRecord, counts: bool) -> ProductDto {
             .versions
             .into_iter()
             .map(|v| VersionDto {
+                sbom: sbom_of(&v.version),
                 version: v.version,
                 customers: counts.then_some(v.customers),
             })
@@ -82,7 +121,7 @@ impl From<SupplierProducts> for ProductList {
             items: v
                 .products
                 .into_iter()
-                .map(|p| product_dto(p, v.shows_customers))
+                .map(|p| product_dto(p, v.shows_customers, &v.sboms))
                 .collect(),
         }
     }
@@ -277,7 +316,7 @@ pub(crate) async fn create_product(
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<(StatusCode, Json<ProductDto>)> {
     let p = s.app.create_product(&actor, &code, &b.into()).await?;
-    Ok((StatusCode::CREATED, Json(product_dto(p, true))))
+    Ok((StatusCode::CREATED, Json(product_dto(p, true, &[]))))
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{code}/products/{id}", tag = "suppliers", params(("code" = String, Path), ("id" = i64, Path)), request_body = ProductBody,
@@ -291,7 +330,7 @@ pub(crate) async fn update_product(
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<Json<ProductDto>> {
     let p = s.app.update_product(&actor, &code, id, &b.into()).await?;
-    Ok(Json(product_dto(p, true)))
+    Ok(Json(product_dto(p, true, &[])))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/suppliers", tag = "suppliers", params(("code" = String, Path)),
@@ -366,4 +405,59 @@ pub(crate) async fn remove_supplier(
     Ok(Json(
         s.app.remove_supplier_link(&actor, &code, id).await?.into(),
     ))
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{code}/products/{id}/versions/{version}/sbom", tag = "suppliers",
+    params(("code" = String, Path), ("id" = i64, Path), ("version" = String, Path)), security(("bearer" = [])),
+    request_body(content(
+        (String = "application/vnd.cyclonedx+json"),
+        (String = "application/spdx+json"),
+        (String = "application/json")),
+        description = "CycloneDX JSON (1.2 to 1.6) or SPDX 2.3 JSON; application/json is read as whichever the document says it is"),
+    responses((status = 200, description = "The version's SBOM was replaced", body = SbomDto), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such supplier or product", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "A version the product does not list, a service, or the document refused by JSON path", body = ErrorBody)))]
+pub(crate) async fn put_sbom(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id, version)): Path<(String, i64, String)>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Json<SbomDto>> {
+    // Permission before the body is read: a refused caller's file is never taken in.
+    s.app
+        .org_for(
+            &actor,
+            &code,
+            palisade_domain::policy::OrgAction::ManageProducts,
+        )
+        .await?;
+    let body = read_body(body, palisade_formats::inventory::MAX_INVENTORY_BYTES).await?;
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = match palisade_formats::inventory::format_of(media, &body) {
+        Some(f) if f != palisade_domain::inventory::InventoryFormat::Csv => f,
+        None if media.starts_with("application/json") => {
+            return Err(palisade_app::AppError::invalid(
+                "file",
+                "is neither CycloneDX JSON (bomFormat) nor SPDX JSON (spdxVersion)",
+            )
+            .into());
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the SBOM as application/vnd.cyclonedx+json, application/spdx+json or application/json",
+                None,
+            ));
+        }
+    };
+    let sbom = s
+        .app
+        .upload_supplier_sbom(&actor, &code, id, &version, format, &body)
+        .await?;
+    Ok(Json(sbom.into()))
 }

@@ -10,13 +10,20 @@ pub(crate) mod pages;
 
 use crate::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use palisade_formats::inventory::MAX_INVENTORY_BYTES;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) fn api() -> OpenApiRouter<AppState> {
     use api::*;
+    // An SBOM is as large as an inventory may be.
+    let sbom = OpenApiRouter::new()
+        .routes(routes!(put_sbom))
+        .layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES));
     OpenApiRouter::new()
+        .merge(sbom)
         .routes(routes!(list_products, create_product))
         .routes(routes!(update_product))
         .routes(routes!(list_suppliers, add_supplier, import_suppliers))
@@ -36,6 +43,10 @@ pub(crate) fn pages() -> Router<AppState> {
         .route(
             "/organisations/{code}/products",
             get(pages::products).post(pages::create_product),
+        )
+        .route(
+            "/organisations/{code}/products/{id}/sbom",
+            post(pages::upload_sbom).layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES)),
         )
         .route(
             "/organisations/{code}/suppliers",

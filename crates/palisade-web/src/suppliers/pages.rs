@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 /// A product or service on the catalogue page.
 pub struct ProductRow {
+    pub id: i64,
     pub name: String,
     pub description: String,
     /// "Product", or the service's type.
@@ -28,6 +29,8 @@ pub struct ProductRow {
     pub versions: Vec<(String, Option<i64>)>,
     pub customers: Option<i64>,
     pub is_service: bool,
+    /// (version, what its SBOM holds) for each version with an SBOM in force.
+    pub sboms: Vec<(String, String)>,
 }
 
 /// The product form as typed; versions separated by commas.
@@ -92,10 +95,31 @@ fn products_page(
     f: ProductForm,
 ) -> ProductsPage {
     let counts = v.shows_customers;
+    let sboms = v.sboms;
     let products = v
         .products
         .into_iter()
         .map(|p| ProductRow {
+            id: p.id,
+            sboms: sboms
+                .iter()
+                .filter(|s| s.product_id == p.id)
+                .map(|s| {
+                    (
+                        s.version.clone(),
+                        format!(
+                            "{} components ({}), uploaded {}",
+                            s.components,
+                            if s.format == "spdx" {
+                                "SPDX"
+                            } else {
+                                "CycloneDX"
+                            },
+                            palisade_domain::clock::uk_time(s.uploaded_at)
+                        ),
+                    )
+                })
+                .collect(),
             kind: p
                 .service_type
                 .map_or_else(|| p.kind.label().to_string(), |t| t.label().to_string()),
@@ -379,6 +403,53 @@ pub(crate) async fn import_links(
                 Some(done),
             )))
         }
+        Err(e) => refused(on_file_field(form_errors(e)?, 20)).await,
+    }
+}
+
+/// Replaces a product version's SBOM from the form's file; the catalogue again with the problem
+/// when refused.
+pub(crate) async fn upload_sbom(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    CheckedMultipart(form): CheckedMultipart,
+) -> PageResult {
+    // Permission before the file is read: a refused upload is never buffered.
+    let v = s.app.supplier_products(&u.0.actor, &code).await?;
+    if !v.may_manage {
+        return Err(palisade_app::AppError::Forbidden.into());
+    }
+    let refused = async |errors: Errors| -> PageResult {
+        let v = s.app.supplier_products(&u.0.actor, &code).await?;
+        let page = products_page(&u, v, errors, ProductForm::default());
+        Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    };
+    let too_large = format!(
+        "the SBOM is larger than {} MB",
+        palisade_formats::inventory::MAX_INVENTORY_BYTES / (1024 * 1024)
+    );
+    let upload = match crate::kit::files::read_upload(form, &too_large).await {
+        Ok(up) => up,
+        Err(e) => return refused(form_errors(e)?).await,
+    };
+    let version = upload.field("version").to_string();
+    let Some(data) = upload.file.map(|(_, b)| b).filter(|b| !b.is_empty()) else {
+        return refused(Errors::one("file", "Select a CycloneDX or SPDX JSON SBOM")).await;
+    };
+    let Some(format) = palisade_formats::sbom::detect_json(&data) else {
+        return refused(Errors::one(
+            "file",
+            "The file is neither a CycloneDX nor an SPDX JSON SBOM",
+        ))
+        .await;
+    };
+    match s
+        .app
+        .upload_supplier_sbom(&u.0.actor, &code, id, &version, format, &data)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/organisations/{code}/products"))),
         Err(e) => refused(on_file_field(form_errors(e)?, 20)).await,
     }
 }

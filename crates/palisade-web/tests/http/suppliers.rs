@@ -244,7 +244,8 @@ async fn a_supplier_lists_products_and_customers_record_what_they_use(h: H) {
     let (versions, service) = counts(supplier.clone()).await;
     assert_eq!(
         versions,
-        json!([{"version": "4.1", "customers": 2}, {"version": "4.2", "customers": 0}])
+        json!([{"version": "4.1", "customers": 2, "sbom": null},
+            {"version": "4.2", "customers": 0, "sbom": null}])
     );
     assert_eq!(service, 1);
     let (versions, service) = counts(rx1.clone()).await;
@@ -383,6 +384,60 @@ async fn the_suppliers_page_records_and_replaces_what_is_used(h: H) {
         .text();
     assert!(html.contains("4.1 (1)"), "{html}");
     assert!(html.contains("List a product or service"));
+
+    // The supplier uploads 4.1's SBOM from the page; a file that is no SBOM is refused there.
+    let (own, own_csrf) = h.sign_in("cto@supplier.example", PASSWORD).await.unwrap();
+    let form = |csrf: &str, version: &str, file: &str| {
+        let b = "sbomboundary";
+        (
+            format!("multipart/form-data; boundary={b}"),
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+                 --{b}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n{version}\r\n\
+                 --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bom.json\"\r\n\
+                 Content-Type: application/json\r\n\r\n{file}\r\n--{b}--\r\n"
+            ),
+        )
+    };
+    let uri = "/organisations/YGM01/products/1/sbom";
+    let r = h
+        .send(upload(uri, &own, form(&own_csrf, "4.1", "{\"hello\": 1}")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("neither a CycloneDX nor an SPDX"),
+        "{}",
+        r.text()
+    );
+    let r = h
+        .send(upload(
+            uri,
+            &own,
+            form(&own_csrf, "4.1", &care_record_sbom("2.14.1")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h
+        .page(Method::GET, "/organisations/YGM01/products", &own, None)
+        .await
+        .text();
+    assert!(
+        html.contains("SBOM of 4.1: 2 components (CycloneDX)"),
+        "{html}"
+    );
+    // The trust may not upload one.
+    let r = h
+        .send(upload(
+            uri,
+            &session,
+            form(&csrf, "4.1", &care_record_sbom("2.14.1")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        !r.text().contains("expired"),
+        "refused as the trust, not for its form"
+    );
 }
 
 per_engine!(
@@ -789,4 +844,195 @@ async fn a_supplier_incident_notice_reaches_each_customer_contact_once(h: H) {
     for a in ["supplier.notice", "supplier.notice.acknowledge"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+}
+
+/// A CycloneDX SBOM of CareRecord naming log4j-core at `log4j`.
+fn care_record_sbom(log4j: &str) -> String {
+    format!(
+        r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6",
+      "metadata": {{"component": {{"type": "application", "name": "CareRecord"}}}},
+      "components": [
+        {{"type": "library", "name": "log4j-core", "version": "{log4j}",
+          "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@{log4j}"}},
+        {{"type": "library", "name": "jackson-databind", "version": "2.15.2",
+          "purl": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.15.2"}}]}}"#
+    )
+}
+
+per_engine!(
+    a_supplier_sbom_exposes_the_customers_of_its_product_version,
+    a_supplier_sbom_exposes_the_customers_of_its_product_version_sqlite,
+    a_supplier_sbom_exposes_the_customers_of_its_product_version_postgres
+);
+
+async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
+    let (supplier, rx1, rx2) = setting(&h).await;
+    let admin = h
+        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    let r = h
+        .api(Method::POST, PRODUCTS, Some(&supplier), Some(care_record()))
+        .await;
+    let product = r.json()["id"].as_i64().unwrap();
+    let r = h
+        .api(
+            Method::POST,
+            PRODUCTS,
+            Some(&supplier),
+            Some(json!({"name": "CareRecord Cloud", "kind": "service", "service_type": "hosting"})),
+        )
+        .await;
+    let service = r.json()["id"].as_i64().unwrap();
+    let sbom_uri = |id: i64, v: &str| format!("{PRODUCTS}/{id}/versions/{v}/sbom");
+    let put = |uri: String, token: String, ct: &'static str, body: String| {
+        let h = &h;
+        async move { h.raw(Method::PUT, &uri, &token, ct, body).await }
+    };
+    const CDX: &str = "application/vnd.cyclonedx+json";
+
+    // Bad uploads are refused by field, and nothing is kept.
+    let r = put(
+        sbom_uri(product, "4.3"),
+        supplier.clone(),
+        CDX,
+        care_record_sbom("2.14.1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "version".into())
+    );
+    let r = put(
+        sbom_uri(service, "1"),
+        supplier.clone(),
+        CDX,
+        care_record_sbom("2.14.1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "product".into())
+    );
+    let r = put(
+        sbom_uri(product, "4.2"),
+        supplier.clone(),
+        "text/csv",
+        "a,b\n".into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = put(
+        sbom_uri(product, "4.2"),
+        supplier.clone(),
+        CDX,
+        "{\"bomFormat\": 1".into(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "file".into())
+    );
+    let r = put(
+        sbom_uri(product, "4.2"),
+        rx1.clone(),
+        CDX,
+        care_record_sbom("2.14.1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // 4.2 ships a vulnerable log4j, 4.1 a fixed one.
+    let r = put(
+        sbom_uri(product, "4.2"),
+        supplier.clone(),
+        CDX,
+        care_record_sbom("2.14.1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        (&r.json()["format"], &r.json()["components"]),
+        (&json!("cyclonedx"), &json!(2))
+    );
+    let r = put(
+        sbom_uri(product, "4.1"),
+        supplier.clone(),
+        CDX,
+        care_record_sbom("2.17.1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // RX1 uses 4.2 and has no inventory of its own; RX2 uses 4.1.
+    let file = format!("{HEADER}YGM01,CareRecord,4.2,,\n");
+    assert_eq!(put_csv(&h, &rx1, &file).await.status, StatusCode::OK);
+    let file = format!("{HEADER}YGM01,CareRecord,4.1,,\n");
+    assert_eq!(
+        put_csv_for(&h, "RX2", &rx2, &file).await.status,
+        StatusCode::OK
+    );
+
+    // The supplier sees each version's SBOM; a customer does not.
+    let r = h.api(Method::GET, PRODUCTS, Some(&supplier), None).await;
+    assert_eq!(r.json()["items"][0]["versions"][1]["sbom"]["components"], 2);
+    let r = h.api(Method::GET, PRODUCTS, Some(&rx1), None).await;
+    assert_eq!(r.json()["items"][0]["versions"][1]["sbom"], Value::Null);
+
+    // An alert naming log4j-core below 2.15.0 reaches RX1 through CareRecord 4.2 only.
+    let alert = h.create_alert(&admin, high_alert(true)).await;
+    let exposed = |uri: String| {
+        let (h, admin) = (&h, admin.clone());
+        async move {
+            let r = h.api(Method::GET, &uri, Some(&admin), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        }
+    };
+    for uri in [
+        "/api/v1/exposure?cve=CVE-2017-0144".to_string(),
+        format!("/api/v1/alerts/{alert}/exposure"),
+    ] {
+        let e = exposed(uri).await;
+        let codes: Vec<&str> = e["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["org_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["RX1"], "{e}");
+        let path = &e["items"][0]["through"][0];
+        assert_eq!(
+            path["path"],
+            "through supplier product CareRecord 4.2 (YGM01)"
+        );
+        assert_eq!(path["components"][0]["product"], "log4j-core", "{path}");
+        assert_eq!(e["items"][0]["components"], json!([]));
+        assert_eq!(e["components"], 1);
+    }
+    // RX1's response suggests the alert applies, through its supplier.
+    let r = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/alerts/{alert}/responses/RX1"),
+            Some(&rx1),
+            None,
+        )
+        .await;
+    let suggestion = &r.json()["suggestion"];
+    assert_eq!(suggestion["applies"], true, "{suggestion}");
+    assert_eq!(suggestion["through"][0]["version"], "4.2");
+
+    // A new SBOM for 4.2 with the fixed log4j: RX1 is no longer exposed.
+    let r = put(
+        sbom_uri(product, "4.2"),
+        supplier.clone(),
+        CDX,
+        care_record_sbom("2.17.1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
+    assert_eq!(e["items"], json!([]), "{e}");
+    let actions = h.audit_actions(&admin).await;
+    assert!(actions.iter().any(|a| a == "supplier.sbom"), "{actions:?}");
 }

@@ -103,6 +103,18 @@ pub fn suppliers() -> Vec<Row> {
         )
         .json(json!({"name": "CareRecord", "versions": ["4.1", "4.2", "4.3"]})),
         row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/products/{id}/versions/{version}/sbom",
+            &["YGM01", "1", "4.2"],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .raw(
+            "application/vnd.cyclonedx+json",
+            r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+                {"type": "library", "name": "log4j-core", "version": "2.14.1",
+                 "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]}"#,
+        ),
+        row(
             Method::GET,
             "/api/v1/organisations/{code}/suppliers",
             &["A81001"],

@@ -1,0 +1,149 @@
+//! Exposure through suppliers: every SBOM in force (a supplier's product version and its
+//! components) is held in a second in-memory index keyed by SBOM, built once and brought up to
+//! date from the SBOM uploads before each question. A rule that names a component of a product
+//! version's SBOM exposes every organisation using that version, through it.
+
+use crate::{App, Result};
+use palisade_domain::exposure::{ExposureIndex, Rule};
+use palisade_domain::inventory::Component;
+use palisade_domain::policy::OrgId;
+use std::collections::{BTreeMap, HashMap};
+
+/// The SBOM index and what it holds.
+#[derive(Default)]
+pub(crate) struct HeldSboms {
+    index: ExposureIndex<i64>,
+    /// Every SBOM up to this id is applied.
+    last: i64,
+    /// The SBOM in force for each product version.
+    current: HashMap<(i64, String), i64>,
+    /// Which product version each SBOM in the index describes.
+    of_sbom: HashMap<i64, (i64, String)>,
+}
+
+/// A supplier's product version an organisation is exposed through, and its SBOM's components
+/// the rules name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierPath {
+    pub supplier_code: String,
+    pub supplier_name: String,
+    pub product_id: i64,
+    pub product: String,
+    pub version: String,
+    pub components: Vec<Component>,
+}
+
+impl SupplierPath {
+    /// The path in words: `through supplier product CareRecord 4.2 (8J000)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "through supplier product {} {} ({})",
+            self.product, self.version, self.supplier_code
+        )
+    }
+}
+
+/// The product versions whose SBOMs the rules name, each with how many of its components, and
+/// the organisations using each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SupplierMatches {
+    /// (product, version) to (SBOM id, matching components).
+    pub versions: BTreeMap<(i64, String), (i64, usize)>,
+    /// Organisation to the product versions it uses that match.
+    pub users: BTreeMap<OrgId, Vec<(i64, String)>>,
+}
+
+impl App {
+    /// Applies SBOMs uploaded since the index was last brought up to date: each replaces what
+    /// the index held for its product version.
+    async fn refresh_sboms(&self, held: &mut HeldSboms) -> Result<()> {
+        let (fresh, newest) = self.store.sboms_since(held.last).await?;
+        for sbom in fresh {
+            let key = (sbom.product_id, sbom.version.clone());
+            if let Some(old) = held.current.remove(&key) {
+                for c in self.store.sbom_components(old).await? {
+                    held.index.remove(&c.identity(), c.version.as_deref(), old);
+                }
+                held.of_sbom.remove(&old);
+            }
+            for c in self.store.sbom_components(sbom.id).await? {
+                // Every stored component was checked at upload, so its version orders.
+                let _ = held
+                    .index
+                    .insert(&c.identity(), c.version.as_deref(), sbom.id);
+            }
+            held.current.insert(key.clone(), sbom.id);
+            held.of_sbom.insert(sbom.id, key);
+        }
+        held.last = held.last.max(newest);
+        Ok(())
+    }
+
+    /// The product versions whose SBOMs any of the rules name, and who uses them.
+    pub(crate) async fn supplier_matches(&self, rules: &[Rule]) -> Result<SupplierMatches> {
+        let versions = {
+            let mut guard = self.estate_index.sboms.lock().await;
+            let held = guard.get_or_insert_with(HeldSboms::default);
+            self.refresh_sboms(held).await?;
+            let mut per_sbom: BTreeMap<i64, usize> = BTreeMap::new();
+            held.index
+                .for_each_match_of_any(rules, |_, sbom| *per_sbom.entry(sbom).or_insert(0) += 1);
+            per_sbom
+                .into_iter()
+                .filter_map(|(sbom, n)| held.of_sbom.get(&sbom).map(|k| (k.clone(), (sbom, n))))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let mut users: BTreeMap<OrgId, Vec<(i64, String)>> = BTreeMap::new();
+        if !versions.is_empty() {
+            let keys: Vec<(i64, String)> = versions.keys().cloned().collect();
+            for (org, product, version) in self.store.users_of_versions(&keys).await? {
+                users.entry(org).or_default().push((product, version));
+            }
+        }
+        Ok(SupplierMatches { versions, users })
+    }
+
+    /// The paths an organisation is exposed through, with each SBOM's matching components.
+    pub(crate) async fn supplier_paths(
+        &self,
+        matches: &SupplierMatches,
+        org: OrgId,
+        rules: &[Rule],
+    ) -> Result<Vec<SupplierPath>> {
+        let Some(used) = matches.users.get(&org) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(used.len());
+        for (product_id, version) in used {
+            let Some((sbom, _)) = matches.versions.get(&(*product_id, version.clone())) else {
+                continue;
+            };
+            let Some((supplier_code, supplier_name, product)) =
+                self.store.product_supplier(*product_id).await?
+            else {
+                continue;
+            };
+            let components = self
+                .store
+                .sbom_components(*sbom)
+                .await?
+                .into_iter()
+                .filter(|c| {
+                    let identity = c.identity();
+                    rules
+                        .iter()
+                        .any(|r| r.names(&identity, c.version.as_deref()))
+                })
+                .collect();
+            out.push(SupplierPath {
+                supplier_code,
+                supplier_name,
+                product_id: *product_id,
+                product,
+                version: version.clone(),
+                components,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,205 @@
+//! Suppliers' SBOMs on SQL: per product version, the checked components of the CycloneDX or SPDX
+//! document its supplier uploaded. A new upload replaces the one in force, which is kept.
+
+use crate::audit::append;
+use crate::{Result, SqlStore, Stamp, StoreError};
+use async_trait::async_trait;
+use palisade_domain::audit::AuditDraft;
+use palisade_domain::inventory::Component;
+use serde::Serialize;
+use sqlx::{AnyConnection, FromRow};
+
+/// Components written per statement (three parameters each).
+const BATCH: usize = 500;
+
+/// An SBOM as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct SbomRecord {
+    pub id: i64,
+    pub product_id: i64,
+    pub version: String,
+    /// `cyclonedx` or `spdx`.
+    pub format: String,
+    pub components: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+    pub uploaded_by: Option<String>,
+}
+
+/// An SBOM to keep.
+#[derive(Debug, Clone)]
+pub struct NewSbom<'a> {
+    pub product_id: i64,
+    pub version: &'a str,
+    pub format: &'a str,
+    pub sha256: &'a str,
+    pub components: &'a [Component],
+}
+
+#[async_trait]
+pub trait SupplierSbomStore: Send + Sync {
+    /// Keeps an SBOM for a product version, replacing the one in force.
+    async fn save_sbom(
+        &self,
+        sbom: &NewSbom<'_>,
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<SbomRecord>;
+
+    /// The SBOMs in force for the supplier's product versions, by product and version.
+    async fn current_sboms(&self, supplier_id: i64) -> Result<Vec<SbomRecord>>;
+
+    /// An SBOM's components, in document order.
+    async fn sbom_components(&self, sbom_id: i64) -> Result<Vec<Component>>;
+
+    /// The SBOMs uploaded after `after` that are still in force, oldest first, and the newest
+    /// SBOM id of all (in force or replaced).
+    async fn sboms_since(&self, after: i64) -> Result<(Vec<SbomRecord>, i64)>;
+
+    /// The active organisations using these product versions: (organisation, product, version).
+    async fn users_of_versions(
+        &self,
+        versions: &[(i64, String)],
+    ) -> Result<Vec<(i64, i64, String)>>;
+}
+
+const SBOM_SELECT: &str = "SELECT s.id, s.product_id, s.version, s.format, s.components, \
+     s.sha256, s.uploaded_at, u.email AS uploaded_by FROM supplier_sboms s \
+     LEFT JOIN users u ON u.id = s.uploaded_by";
+
+async fn sbom_by_id(conn: &mut AnyConnection, id: i64) -> Result<SbomRecord> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SBOM_SELECT} WHERE s.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+#[async_trait]
+impl SupplierSbomStore for SqlStore {
+    async fn save_sbom(
+        &self,
+        s: &NewSbom<'_>,
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<SbomRecord> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE supplier_sboms SET replaced_at = $1 WHERE product_id = $2 AND version = $3 \
+             AND replaced_at IS NULL",
+        )
+        .bind(stamp.at)
+        .bind(s.product_id)
+        .bind(s.version.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO supplier_sboms (product_id, version, format, components, sha256, \
+             uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(s.product_id)
+        .bind(s.version.to_string())
+        .bind(s.format.to_string())
+        .bind(i64::try_from(s.components.len()).unwrap_or(i64::MAX))
+        .bind(s.sha256.to_string())
+        .bind(stamp.at)
+        .bind(stamp.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (n, chunk) in s.components.chunks(BATCH).enumerate() {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO supplier_sbom_components (sbom_id, position, component) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (i, c) in chunk.iter().enumerate() {
+                let json =
+                    serde_json::to_string(c).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+                q = q
+                    .bind(id)
+                    .bind(i64::try_from(n * BATCH + i).unwrap_or(i64::MAX))
+                    .bind(json);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        audit.entity_id = format!("supplier-sbom/{id}");
+        append(&mut tx, &audit).await?;
+        let kept = sbom_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(kept)
+    }
+
+    async fn current_sboms(&self, supplier_id: i64) -> Result<Vec<SbomRecord>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SBOM_SELECT} JOIN supplier_products p ON p.id = s.product_id \
+             WHERE p.org_id = $1 AND s.replaced_at IS NULL ORDER BY p.name_key, s.version"
+        )))
+        .bind(supplier_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn sbom_components(&self, sbom_id: i64) -> Result<Vec<Component>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT component FROM supplier_sbom_components WHERE sbom_id = $1 ORDER BY position",
+        )
+        .bind(sbom_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                serde_json::from_str(r).map_err(|_| crate::error::corrupt("SBOM component", r))
+            })
+            .collect()
+    }
+
+    async fn sboms_since(&self, after: i64) -> Result<(Vec<SbomRecord>, i64)> {
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM supplier_sboms")
+            .fetch_one(&self.read)
+            .await?;
+        let newest = newest.unwrap_or(0);
+        let rows: Vec<SbomRecord> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SBOM_SELECT} WHERE s.id > $1 AND s.id <= $2 AND s.replaced_at IS NULL ORDER BY s.id"
+        )))
+        .bind(after)
+        .bind(newest)
+        .fetch_all(&self.read)
+        .await?;
+        Ok((rows, newest))
+    }
+
+    async fn users_of_versions(
+        &self,
+        versions: &[(i64, String)],
+    ) -> Result<Vec<(i64, i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in versions.chunks(BATCH) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(l.product_id = ${} AND l.version = ${})",
+                        2 * i + 1,
+                        2 * i + 2
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "SELECT l.org_id, l.product_id, l.version FROM supplier_links l \
+                 JOIN organisations o ON o.id = l.org_id WHERE o.active = 1 AND ({}) \
+                 ORDER BY l.org_id, l.product_id, l.version",
+                pairs.join(" OR ")
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+            for (p, v) in chunk {
+                q = q.bind(*p).bind(v.clone());
+            }
+            out.extend(q.fetch_all(&self.read).await?);
+        }
+        Ok(out)
+    }
+}
