@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use palisade_domain::clock::{from_unix, rfc3339};
-use palisade_domain::inventory::Component;
+use palisade_domain::inventory::{Component, InventoryFormat};
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -162,13 +162,27 @@ pub(crate) async fn put_inventory(
             palisade_domain::policy::OrgAction::ManageInventory,
         )
         .await?;
+    let (format, body) = read_inventory(&headers, body, true).await?;
+    let upload = s.app.upload_inventory(&actor, &code, format, &body).await?;
+    Ok(Json(upload.into()))
+}
+
+/// Reads an inventory or SBOM body (up to the inventory limit) and the format its content type
+/// names (`application/json` read as whichever SBOM the document says it is); CSV only when
+/// `csv` allows it, else `415`.
+pub(crate) async fn read_inventory(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    csv: bool,
+) -> Result<(InventoryFormat, axum::body::Bytes), ApiError> {
     let body = read_body(body, palisade_formats::inventory::MAX_INVENTORY_BYTES).await?;
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let format = match palisade_formats::inventory::format_of(media, &body) {
-        Some(f) => f,
+    match palisade_formats::inventory::format_of(media, &body) {
+        Some(InventoryFormat::Csv) if !csv => {}
+        Some(f) => return Ok((f, body)),
         None if media.starts_with("application/json") => {
             return Err(palisade_app::AppError::invalid(
                 "file",
@@ -176,17 +190,19 @@ pub(crate) async fn put_inventory(
             )
             .into());
         }
-        None => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the inventory as text/csv, application/vnd.cyclonedx+json, application/spdx+json or application/json",
-                None,
-            ));
-        }
+        None => {}
+    }
+    let accepted = if csv {
+        "text/csv, application/vnd.cyclonedx+json, application/spdx+json or application/json"
+    } else {
+        "application/vnd.cyclonedx+json, application/spdx+json or application/json"
     };
-    let upload = s.app.upload_inventory(&actor, &code, format, &body).await?;
-    Ok(Json(upload.into()))
+    Err(ApiError::new(
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("send it as {accepted}"),
+        None,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/inventory", tag = "inventory", params(("code" = String, Path), Paging), security(("bearer" = [])),

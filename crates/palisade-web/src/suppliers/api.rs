@@ -432,29 +432,7 @@ pub(crate) async fn put_sbom(
             palisade_domain::policy::OrgAction::ManageProducts,
         )
         .await?;
-    let body = read_body(body, palisade_formats::inventory::MAX_INVENTORY_BYTES).await?;
-    let media = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = match palisade_formats::inventory::format_of(media, &body) {
-        Some(f) if f != palisade_domain::inventory::InventoryFormat::Csv => f,
-        None if media.starts_with("application/json") => {
-            return Err(palisade_app::AppError::invalid(
-                "file",
-                "is neither CycloneDX JSON (bomFormat) nor SPDX JSON (spdxVersion)",
-            )
-            .into());
-        }
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the SBOM as application/vnd.cyclonedx+json, application/spdx+json or application/json",
-                None,
-            ));
-        }
-    };
+    let (format, body) = crate::inventory::api::read_inventory(&headers, body, false).await?;
     let sbom = s
         .app
         .upload_supplier_sbom(&actor, &code, id, &version, format, &body)
