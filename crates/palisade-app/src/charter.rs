@@ -630,6 +630,42 @@ impl App {
         Ok((doc, bytes))
     }
 
+    /// The supplier's lead removes a document it showed; the object goes with it.
+    pub async fn remove_commitment_document(
+        &self,
+        actor: &Actor,
+        code: &str,
+        id: i64,
+    ) -> Result<CommitmentView> {
+        let org = self.org_for(actor, code, OrgAction::SignCharter).await?;
+        if !own_lead(actor, &org) {
+            return Err(AppError::Forbidden);
+        }
+        let doc = self
+            .store
+            .charter_document(org.org.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let audit = self.draft(
+            actor,
+            "charter.document.remove",
+            "charter_document",
+            "",
+            Some(org.org.id),
+            json!({"key": doc.commitment, "filename": doc.filename, "sha256": doc.sha256}),
+        );
+        let gone = self
+            .store
+            .remove_charter_document(org.org.id, id, audit)
+            .await?;
+        self.forget_document(&gone.object_key).await;
+        let key: CommitmentKey = gone
+            .commitment
+            .parse()
+            .map_err(|_| AppError::Internal(format!("stored commitment {}", gone.commitment)))?;
+        self.commitment_after(actor, code, key).await
+    }
+
     /// The supplier's lead keeps what it shows for a commitment checked from evidence.
     pub async fn save_commitment(
         &self,

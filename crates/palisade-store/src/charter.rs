@@ -184,6 +184,15 @@ pub trait CharterStore: Send + Sync {
     /// One of the supplier's documents.
     async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>>;
 
+    /// Removes one of the supplier's documents (its row; the caller forgets the object);
+    /// `NotFound` when the supplier has no such document.
+    async fn remove_charter_document(
+        &self,
+        org_id: i64,
+        id: i64,
+        audit: AuditDraft,
+    ) -> Result<CharterDocument>;
+
     /// The organisation's responses to High alerts first published at or after `since` that
     /// asked for a response (those with an acknowledgement deadline).
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>>;
@@ -568,6 +577,28 @@ impl CharterStore for SqlStore {
             .await?
             .into_iter()
             .next())
+    }
+
+    async fn remove_charter_document(
+        &self,
+        org_id: i64,
+        id: i64,
+        mut audit: AuditDraft,
+    ) -> Result<CharterDocument> {
+        let mut tx = self.begin().await?;
+        let gone = documents_where(&mut tx, org_id, Some(id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM charter_documents WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        audit.entity_id = format!("charter-document/{id}");
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(gone)
     }
 
     async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>> {

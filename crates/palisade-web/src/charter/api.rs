@@ -355,6 +355,22 @@ pub(crate) async fn download_document(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/organisations/{code}/charter/documents/{id}", tag = "charter", params(("code" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "Removed: the commitment's state now", body = CommitmentStateDto),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn remove_document(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<Json<CommitmentStateDto>> {
+    Ok(Json(
+        s.app
+            .remove_commitment_document(&actor, &code, id)
+            .await?
+            .into(),
+    ))
+}
+
 #[utoipa::path(get, path = "/api/v1/public/charter-signatories", tag = "public",
     responses((status = 200, description = "Every supplier whose signature is in force today, by name", body = Vec<SignatoryDto>)))]
 pub(crate) async fn public_signatories(

@@ -19,7 +19,7 @@ pub(crate) fn api(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(evidence_limit));
     OpenApiRouter::new()
         .merge(upload)
-        .routes(routes!(download_document))
+        .routes(routes!(download_document, remove_document))
         .routes(routes!(get_charter))
         .routes(routes!(supplier_charter))
         .routes(routes!(sign_charter))
@@ -38,6 +38,10 @@ pub(crate) fn pages(evidence_limit: usize) -> Router<AppState> {
         .route(
             "/organisations/{code}/charter/documents/{id}",
             get(pages::download_document),
+        )
+        .route(
+            "/organisations/{code}/charter/documents/{id}/remove",
+            post(pages::remove_document),
         )
         .route("/charter", get(pages::charter))
         .route("/charter/signatories", get(pages::signatories))

@@ -442,3 +442,19 @@ pub(crate) async fn download_document(
         &d.filename,
     ))
 }
+
+/// The lead removes a document; back to its commitment's page.
+pub(crate) async fn remove_document(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
+    let v = s
+        .app
+        .remove_commitment_document(&u.0.actor, &code, id)
+        .await?;
+    Ok(see_other(&format!(
+        "/organisations/{code}/charter/commitments/{}",
+        v.commitment.key.as_str()
+    )))
+}

@@ -583,6 +583,27 @@ async fn commitments_are_checked_live_or_shown_by_evidence(h: H) {
     let theirs = format!("/api/v1/organisations/YGM02/charter/documents/{id}");
     let r = h.api(Method::GET, &theirs, Some(&other.1), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Removing a document: the lead's act, and only the supplier's own.
+    let r = h.api(Method::DELETE, &theirs, Some(&other.1), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.api(Method::DELETE, &file, Some(&member), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.api(Method::DELETE, &file, Some(&lead), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        (&r.json()["state"], &r.json()["reason"]),
+        (
+            &json!("missing"),
+            &json!("a statement, but no document yet")
+        )
+    );
+    let r = h.api(Method::GET, &file, Some(&member), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let removed = h.audit_summary(&lead, "charter.document.remove").await;
+    assert_eq!(removed["filename"], "keys.pdf");
+    let (ct, form) = evidence_form(None, "", "keys.pdf", PDF);
+    let r = h.raw(Method::POST, docs, &lead, &ct, form).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     // The certificate runs out before the statement does.
     h.clock.advance(time::Duration::days(260));
     let (s, why) = commitment(&state(&h, &member).await, "mfa");
@@ -610,7 +631,7 @@ per_engine!(
 );
 
 async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
-    supplier(&h).await;
+    let (lead, _) = supplier(&h).await;
     let (session, csrf) = h.sign_in("cto@supplier.example", PASSWORD).await.unwrap();
     let html = h
         .page(Method::GET, "/organisations/YGM01/charter", &session, None)
@@ -696,4 +717,22 @@ async fn the_lead_keeps_a_commitments_statement_on_its_page(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The lead removes the document from the page.
+    let id = state(&h, &lead).await["commitments"][2]["documents"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let remove = format!("/organisations/YGM01/charter/documents/{id}/remove");
+    let r = h
+        .page(
+            Method::POST,
+            &remove,
+            &session,
+            Some(format!("csrf_token={csrf}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h.page(Method::GET, form, &session, None).await.text();
+    assert!(!html.contains("keys.pdf"), "{html}");
+    assert!(html.contains("a statement, but no document yet"));
 }

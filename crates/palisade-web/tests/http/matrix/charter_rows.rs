@@ -61,6 +61,12 @@ pub fn charter() -> Vec<Row> {
         ),
         row(
             Method::DELETE,
+            "/api/v1/organisations/{code}/charter/documents/{id}",
+            &["YGM01", "1"],
+            [403, 403, 403, 403, 403, 404],
+        ),
+        row(
+            Method::DELETE,
             "/api/v1/organisations/{code}/charter/signatures/current",
             &["YGM01"],
             [403, 403, 403, 403, 403, 404],
