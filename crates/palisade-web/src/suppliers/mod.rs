@@ -45,6 +45,14 @@ pub(crate) fn pages() -> Router<AppState> {
             get(pages::products).post(pages::create_product),
         )
         .route(
+            "/organisations/{code}/products/{id}",
+            post(pages::update_product),
+        )
+        .route(
+            "/organisations/{code}/products/{id}/edit",
+            get(pages::edit_product),
+        )
+        .route(
             "/organisations/{code}/products/{id}/sbom",
             post(pages::upload_sbom).layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES)),
         )

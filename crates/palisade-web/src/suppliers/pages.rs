@@ -86,6 +86,8 @@ pub struct ProductsPage {
     pub f: ProductForm,
     pub kinds: Options,
     pub service_types: Options,
+    /// The product the form changes; `None` for the form that lists a new one.
+    pub editing: Option<(i64, String)>,
 }
 
 fn products_page(
@@ -93,6 +95,16 @@ fn products_page(
     v: SupplierProducts,
     errors: Errors,
     f: ProductForm,
+) -> ProductsPage {
+    products_page_editing(u, v, errors, f, None)
+}
+
+fn products_page_editing(
+    u: &PageUser,
+    v: SupplierProducts,
+    errors: Errors,
+    f: ProductForm,
+    editing: Option<(i64, String)>,
 ) -> ProductsPage {
     let counts = v.shows_customers;
     let sboms = v.sboms;
@@ -158,6 +170,7 @@ fn products_page(
         ),
         code: v.org.code,
         name: v.org.name,
+        editing,
         shows_customers: counts,
         may_see_names: v.may_see_names,
         may_manage: v.may_manage,
@@ -196,6 +209,78 @@ pub(crate) async fn create_product(
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &products_page(&u, v, errors, f),
+            ))
+        }
+    }
+}
+
+/// The catalogue with the form filled in from one product, to change it.
+pub(crate) async fn edit_product(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
+    let v = s.app.supplier_products(&u.0.actor, &code).await?;
+    if !v.may_manage {
+        return Err(palisade_app::AppError::Forbidden.into());
+    }
+    let p = v
+        .products
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or(palisade_app::AppError::NotFound)?;
+    let f = ProductForm {
+        name: p.name.clone(),
+        description: p.description.clone(),
+        kind: p.kind.as_str().into(),
+        service_type: p
+            .service_type
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        cpe: p.cpe.clone().unwrap_or_default(),
+        purl: p.purl.clone().unwrap_or_default(),
+        versions: p
+            .versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let editing = Some((id, p.name.clone()));
+    Ok(render(&products_page_editing(
+        &u,
+        v,
+        Errors::default(),
+        f,
+        editing,
+    )))
+}
+
+/// Changes a product or service; the form again with its errors when refused.
+pub(crate) async fn update_product(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<ProductForm>,
+) -> PageResult {
+    match s
+        .app
+        .update_product(&u.0.actor, &code, id, &f.input())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/organisations/{code}/products"))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let v = s.app.supplier_products(&u.0.actor, &code).await?;
+            let name = v
+                .products
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .ok_or(palisade_app::AppError::NotFound)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &products_page_editing(&u, v, errors, f, Some((id, name))),
             ))
         }
     }

@@ -438,6 +438,65 @@ async fn the_suppliers_page_records_and_replaces_what_is_used(h: H) {
         !r.text().contains("expired"),
         "refused as the trust, not for its form"
     );
+
+    // The supplier changes the product on its page: a version in use stays.
+    let html = h
+        .page(
+            Method::GET,
+            "/organisations/YGM01/products/1/edit",
+            &own,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        html.contains("Change CareRecord") && html.contains("value=\"4.1, 4.2\""),
+        "{html}"
+    );
+    let change = |versions: &str| {
+        format!(
+            "csrf_token={own_csrf}&name=CareRecord&description=&kind=product&service_type=\
+             &cpe=&purl=&versions={versions}"
+        )
+    };
+    let r = h
+        .page(
+            Method::POST,
+            "/organisations/YGM01/products/1",
+            &own,
+            Some(change("4.2")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("still used by organisations, so kept: 4.1"),
+        "{}",
+        r.text()
+    );
+    let r = h
+        .page(
+            Method::POST,
+            "/organisations/YGM01/products/1",
+            &own,
+            Some(change("4.1%2C+4.2%2C+4.3")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = h
+        .page(Method::GET, "/organisations/YGM01/products", &own, None)
+        .await
+        .text();
+    assert!(html.contains("4.3 (0)"), "{html}");
+    let r = h
+        .page(
+            Method::GET,
+            "/organisations/YGM01/products/1/edit",
+            &session,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 per_engine!(
