@@ -427,7 +427,9 @@ try {
   check('the notice shows who acknowledged it', (await page.textContent('main')).includes('1 acknowledged'));
   await axe(page, 'analyst: a supplier incident notice');
   await visit(page, '/estate/exposure?cve=CVE-2021-44228', 'analyst: exposure through a supplier');
-  check('the trust is exposed through its supplier\'s product', (await page.textContent('main')).includes('through supplier product CareRecord 4.2 (8J000)'));
+  const through = await page.textContent('main');
+  check('the trust is exposed through its supplier\'s product', through.includes('through supplier product CareRecord 4.2 (8J000)'));
+  check('a supplier\'s VEX leaves its fixed version out, saying why', through.includes('CareRecord 4.1 (8J000): CVE-2021-44228 fixed'));
   await visit(page, '/organisations/8J000/customers', 'analyst: a supplier\'s customers');
   check('the analyst sees the supplier\'s customers by name', (await page.textContent('main')).includes('Wickham'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));

@@ -413,7 +413,7 @@ impl App {
         self.seed_incidents(&actor, lead_org, CARE_GROUP).await?;
         progress("signing the supplier charter");
         self.seed_charter(&actor).await?;
-        self.seed_suppliers(lead_org).await?;
+        self.seed_suppliers(lead_org, CARE_GROUP).await?;
         Ok(DemoReport {
             organisations,
             sign_ins,

@@ -108,6 +108,8 @@ pub struct ExposureReport {
     pub organisations: Page<ExposedOrg>,
     /// Matching components across those organisations.
     pub components: usize,
+    /// Suppliers' product versions left out: their VEX says not affected or fixed.
+    pub suppressed: Vec<crate::supplier_exposure::Suppressed>,
 }
 
 /// The identity of a change as the history stores it (its CPE and package URL as text).
@@ -306,7 +308,7 @@ impl App {
                 vec![entry.product_rule()],
             ));
         }
-        self.exposure(actor, sets, kev, page).await
+        self.exposure(actor, sets, kev, &[cve], page).await
     }
 
     /// Who is exposed to an alert's products; the organisations' own view shows only theirs.
@@ -324,7 +326,8 @@ impl App {
             },
             rules_of(&alert.fields.products),
         )];
-        self.exposure(actor, sets, None, page).await
+        self.exposure(actor, sets, None, &alert.fields.cves, page)
+            .await
     }
 
     async fn exposure(
@@ -332,6 +335,7 @@ impl App {
         actor: &Actor,
         sets: Vec<(Source, Vec<Rule>)>,
         kev: Option<KevEntry>,
+        cves: &[CveId],
         page: PageRequest,
     ) -> Result<ExposureReport> {
         // Matching components per organisation, from the index: each once, however many
@@ -346,7 +350,7 @@ impl App {
             .await?;
         // Organisations using a supplier's product version whose SBOM the rules name are
         // exposed through it, each matching SBOM component counted once per organisation.
-        let through = self.supplier_matches(&rules).await?;
+        let through = self.supplier_matches(&rules, cves).await?;
         let mut counts = counts;
         let direct: std::collections::HashSet<OrgId> = counts.keys().copied().collect();
         for (org, used) in &through.users {
@@ -399,6 +403,7 @@ impl App {
             kev,
             organisations: Page::of(items, page_of.total as i64, page),
             components,
+            suppressed: through.suppressed,
         })
     }
 }
@@ -743,7 +748,7 @@ impl App {
                 (held.org_upload.contains_key(&org), n)
             })
             .await?;
-        let through = self.supplier_matches(&rules).await?;
+        let through = self.supplier_matches(&rules, &alert.fields.cves).await?;
         let through = self.supplier_paths(&through, org, &rules).await?;
         let components = if matches == 0 {
             Vec::new()

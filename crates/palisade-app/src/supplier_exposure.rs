@@ -51,6 +51,18 @@ pub(crate) struct SupplierMatches {
     pub versions: BTreeMap<(i64, String), (i64, usize)>,
     /// Organisation to the product versions it uses that match.
     pub users: BTreeMap<OrgId, Vec<(i64, String)>>,
+    /// Product versions whose SBOMs the rules name, taken out by their supplier's VEX.
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// A product version an exposure answer leaves out because its supplier says, for every CVE
+/// asked about, that it is not affected or is fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppressed {
+    pub supplier_code: String,
+    pub product: String,
+    pub version: String,
+    pub statements: Vec<palisade_store::VexRecord>,
 }
 
 impl App {
@@ -79,9 +91,14 @@ impl App {
         Ok(())
     }
 
-    /// The product versions whose SBOMs any of the rules name, and who uses them.
-    pub(crate) async fn supplier_matches(&self, rules: &[Rule]) -> Result<SupplierMatches> {
-        let versions = {
+    /// The product versions whose SBOMs any of the rules name, and who uses them; a version
+    /// whose VEX says, for every one of `cves`, not affected or fixed is left out (and said).
+    pub(crate) async fn supplier_matches(
+        &self,
+        rules: &[Rule],
+        cves: &[palisade_domain::ident::CveId],
+    ) -> Result<SupplierMatches> {
+        let mut versions = {
             let mut guard = self.estate_index.sboms.lock().await;
             let held = guard.get_or_insert_with(HeldSboms::default);
             self.refresh_sboms(held).await?;
@@ -93,6 +110,35 @@ impl App {
                 .filter_map(|(sbom, n)| held.of_sbom.get(&sbom).map(|k| (k.clone(), (sbom, n))))
                 .collect::<BTreeMap<_, _>>()
         };
+        let mut suppressed = Vec::new();
+        if !versions.is_empty() && !cves.is_empty() {
+            let keys: Vec<(i64, String)> = versions.keys().cloned().collect();
+            let asked: Vec<String> = cves.iter().map(|c| c.as_str().to_string()).collect();
+            let said = self.store.vex_about(&keys, &asked).await?;
+            for key in keys {
+                let about: Vec<palisade_store::VexRecord> = said
+                    .iter()
+                    .filter(|v| v.product_id == key.0 && v.version == key.1)
+                    .cloned()
+                    .collect();
+                let covered = asked
+                    .iter()
+                    .all(|cve| about.iter().any(|v| &v.cve == cve && v.status.suppresses()));
+                if covered {
+                    versions.remove(&key);
+                    if let Some((supplier_code, _, product)) =
+                        self.store.product_supplier(key.0).await?
+                    {
+                        suppressed.push(Suppressed {
+                            supplier_code,
+                            product,
+                            version: key.1,
+                            statements: about,
+                        });
+                    }
+                }
+            }
+        }
         let mut users: BTreeMap<OrgId, Vec<(i64, String)>> = BTreeMap::new();
         if !versions.is_empty() {
             let keys: Vec<(i64, String)> = versions.keys().cloned().collect();
@@ -100,7 +146,11 @@ impl App {
                 users.entry(org).or_default().push((product, version));
             }
         }
-        Ok(SupplierMatches { versions, users })
+        Ok(SupplierMatches {
+            versions,
+            users,
+            suppressed,
+        })
     }
 
     /// The paths an organisation is exposed through, with each SBOM's matching components.

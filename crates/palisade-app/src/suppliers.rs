@@ -31,6 +31,8 @@ pub struct SupplierProducts {
     pub may_see_names: bool,
     /// The SBOMs in force per product version, for the supplier's own and national eyes.
     pub sboms: Vec<palisade_store::SbomRecord>,
+    /// VEX statements per product version: (product, version, statements), likewise.
+    pub vex: Vec<(i64, String, i64)>,
 }
 
 /// One supplier of an organisation, where it stands today, and what the organisation uses.
@@ -88,12 +90,16 @@ impl App {
             .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport);
         let may_see_names =
             national || (shows_customers && self.store.customer_names_allowed(org.id).await?);
-        let sboms = if shows_customers {
-            self.store.current_sboms(org.id).await?
+        let (sboms, vex) = if shows_customers {
+            (
+                self.store.current_sboms(org.id).await?,
+                self.store.vex_counts(org.id).await?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Ok(SupplierProducts {
+            vex,
             sboms,
             may_see_names,
             may_manage: actor.principal.may(OrgAction::ManageProducts, &ancestry),
@@ -596,38 +602,9 @@ impl App {
     ) -> Result<palisade_store::SbomRecord> {
         use palisade_domain::inventory::InventoryFormat;
         use palisade_formats::inventory::MAX_INVENTORY_BYTES;
-        let org = self.product_owner(actor, code).await?;
-        let product = self
-            .store
-            .products(&[org.id])
-            .await?
-            .into_iter()
-            .find(|p| p.id == product_id)
-            .ok_or(AppError::NotFound)?;
-        if product.kind != OfferingKind::Product {
-            return Err(AppError::invalid(
-                "product",
-                format!(
-                    "'{}' is a service: SBOMs describe product versions",
-                    product.name
-                ),
-            ));
-        }
-        if !product.versions.iter().any(|v| v.version == version) {
-            let listed: Vec<&str> = product
-                .versions
-                .iter()
-                .map(|v| v.version.as_str())
-                .collect();
-            return Err(AppError::invalid(
-                "version",
-                format!(
-                    "'{version}' is not a version of {}: {}",
-                    product.name,
-                    listed.join(", ")
-                ),
-            ));
-        }
+        let (org, product) = self
+            .product_version(actor, code, product_id, version)
+            .await?;
         if data.len() > MAX_INVENTORY_BYTES {
             return Err(AppError::invalid(
                 "file",
@@ -672,6 +649,162 @@ impl App {
                     sha256: &sha256,
                     components: &components,
                 },
+                self.stamp(actor),
+                audit,
+            )
+            .await?)
+    }
+}
+
+impl App {
+    /// The supplier's own product and one of its versions, for an SBOM or VEX upload by its
+    /// lead or members: not found for another supplier's product, refused by field for a
+    /// service or a version the product does not list.
+    async fn product_version(
+        &self,
+        actor: &Actor,
+        code: &str,
+        product_id: i64,
+        version: &str,
+    ) -> Result<(Organisation, ProductRecord)> {
+        let org = self.product_owner(actor, code).await?;
+        let product = self
+            .store
+            .products(&[org.id])
+            .await?
+            .into_iter()
+            .find(|p| p.id == product_id)
+            .ok_or(AppError::NotFound)?;
+        if product.kind != OfferingKind::Product {
+            return Err(AppError::invalid(
+                "product",
+                format!(
+                    "'{}' is a service: SBOMs and VEX describe product versions",
+                    product.name
+                ),
+            ));
+        }
+        if !product.versions.iter().any(|v| v.version == version) {
+            let listed: Vec<&str> = product
+                .versions
+                .iter()
+                .map(|v| v.version.as_str())
+                .collect();
+            return Err(AppError::invalid(
+                "version",
+                format!(
+                    "'{version}' is not a version of {}: {}",
+                    product.name,
+                    listed.join(", ")
+                ),
+            ));
+        }
+        Ok((org, product))
+    }
+
+    /// The supplier's lead or members upload a product version's VEX (CycloneDX VEX, CSAF VEX
+    /// or OpenVEX JSON), replacing its statements. The version needs its SBOM first, and every
+    /// component a statement names must be in it (by package URL).
+    pub async fn upload_supplier_vex(
+        &self,
+        actor: &Actor,
+        code: &str,
+        product_id: i64,
+        version: &str,
+        data: &[u8],
+    ) -> Result<usize> {
+        use palisade_formats::vex::{detect_vex, parse_vex};
+        let (org, product) = self
+            .product_version(actor, code, product_id, version)
+            .await?;
+        if data.len() > palisade_formats::inventory::MAX_INVENTORY_BYTES {
+            return Err(AppError::invalid("file", "is larger than an SBOM may be"));
+        }
+        let Some(sbom) = self
+            .store
+            .current_sboms(org.id)
+            .await?
+            .into_iter()
+            .find(|s| s.product_id == product_id && s.version == version)
+        else {
+            return Err(AppError::invalid(
+                "version",
+                format!(
+                    "{} {version} has no SBOM: upload the SBOM before its VEX",
+                    product.name
+                ),
+            ));
+        };
+        let format = detect_vex(data).ok_or_else(|| {
+            AppError::invalid(
+                "file",
+                "is not CycloneDX VEX (bomFormat), CSAF VEX (document.category csaf_vex) or \
+                 OpenVEX (@context) JSON",
+            )
+        })?;
+        let statements = parse_vex(data, format)?;
+        // Components are matched by package URL: type, namespace, name and version.
+        let key = |p: &palisade_domain::ident::Purl| {
+            (
+                p.purl_type().to_string(),
+                p.namespace().map(str::to_string),
+                p.name().to_string(),
+                p.version().map(str::to_string),
+            )
+        };
+        let listed: std::collections::HashSet<_> = self
+            .store
+            .sbom_components(sbom.id)
+            .await?
+            .iter()
+            .filter_map(|c| c.purl.as_ref().map(key))
+            .collect();
+        let mut e = FieldErrors::default();
+        let mut kept = Vec::with_capacity(statements.len());
+        for s in statements {
+            let mut components = Vec::new();
+            for (purl, path) in &s.components {
+                match palisade_domain::ident::Purl::parse(purl) {
+                    Ok(p) if listed.contains(&key(&p)) => components.push(p.as_str().to_string()),
+                    Ok(_) => e.push(
+                        path.clone(),
+                        format!(
+                            "names {purl}, which the SBOM of {} {version} lacks",
+                            product.name
+                        ),
+                    ),
+                    Err(m) => e.push(path.clone(), format!("is not a package URL: {m}")),
+                }
+            }
+            kept.push(palisade_store::NewVex {
+                cve: s.cve.as_str().to_string(),
+                status: s.status,
+                justification: s.justification,
+                detail: s.detail,
+                components,
+            });
+        }
+        e.capped(50, "statements").into_result()?;
+        let sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(data))
+        };
+        let audit = self.draft(
+            actor,
+            "supplier.vex",
+            "supplier_vex",
+            "",
+            Some(org.id),
+            json!({"product": product.name, "product_id": product.id, "version": version,
+                   "format": format.as_str(), "statements": kept.len(), "sha256": sha256}),
+        );
+        Ok(self
+            .store
+            .replace_vex(
+                product_id,
+                version,
+                format.as_str(),
+                &kept,
                 self.stamp(actor),
                 audit,
             )

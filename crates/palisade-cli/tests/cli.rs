@@ -492,9 +492,10 @@ async fn demo_is_safe_to_run_twice() {
     // The demo supplier lists a product and a service; the demo trust uses both and was told.
     for (sql, n) in [
         ("SELECT COUNT(*) FROM supplier_products", 2),
-        ("SELECT COUNT(*) FROM supplier_links", 2),
+        ("SELECT COUNT(*) FROM supplier_links", 3),
         ("SELECT COUNT(*) FROM supplier_notice_recipients", 1),
-        ("SELECT COUNT(*) FROM supplier_sbom_components", 2),
+        ("SELECT COUNT(*) FROM supplier_sbom_components", 4),
+        ("SELECT COUNT(*) FROM supplier_vex", 2),
     ] {
         assert_eq!(count(&url, sql).await, n, "{sql}");
     }
@@ -502,6 +503,7 @@ async fn demo_is_safe_to_run_twice() {
         "SELECT COUNT(*) FROM supplier_links",
         "SELECT COUNT(*) FROM supplier_notices",
         "SELECT COUNT(*) FROM supplier_sboms",
+        "SELECT COUNT(*) FROM supplier_vex",
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM alerts",
         "SELECT COUNT(*) FROM outbox",

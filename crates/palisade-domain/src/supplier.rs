@@ -25,6 +25,23 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What a supplier says of a vulnerability in one of its product versions (VEX).
+    VexStatus {
+        NotAffected => "not_affected", "Not affected",
+        Affected => "affected", "Affected",
+        Fixed => "fixed", "Fixed",
+        UnderInvestigation => "under_investigation", "Under investigation",
+    }
+}
+
+impl VexStatus {
+    /// Whether the statement takes the product version out of an exposure answer for its CVE.
+    pub fn suppresses(self) -> bool {
+        matches!(self, VexStatus::NotAffected | VexStatus::Fixed)
+    }
+}
+
 /// The most versions one product lists.
 pub const MAX_VERSIONS: usize = 200;
 

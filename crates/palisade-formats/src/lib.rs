@@ -20,3 +20,4 @@ pub mod register;
 pub mod sbom;
 pub mod spreadsheet;
 pub mod suppliers;
+pub mod vex;

@@ -56,7 +56,7 @@ pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
     SupplierNoticeStore,
 };
-pub use supplier_sboms::{NewSbom, SbomRecord, SupplierSbomStore};
+pub use supplier_sboms::{NewSbom, NewVex, SbomRecord, SupplierSbomStore, VexRecord};
 pub use suppliers::{
     CustomerRecord, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore, VersionRecord,
 };

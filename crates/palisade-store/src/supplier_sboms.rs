@@ -36,6 +36,28 @@ pub struct NewSbom<'a> {
     pub components: &'a [Component],
 }
 
+/// A VEX statement to keep for a product version.
+#[derive(Debug, Clone)]
+pub struct NewVex {
+    pub cve: String,
+    pub status: palisade_domain::supplier::VexStatus,
+    pub justification: Option<String>,
+    pub detail: Option<String>,
+    /// Package URLs of the components it names; empty for the whole version.
+    pub components: Vec<String>,
+}
+
+/// A VEX statement as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VexRecord {
+    pub product_id: i64,
+    pub version: String,
+    pub cve: String,
+    pub status: palisade_domain::supplier::VexStatus,
+    pub justification: Option<String>,
+    pub detail: Option<String>,
+}
+
 #[async_trait]
 pub trait SupplierSbomStore: Send + Sync {
     /// Keeps an SBOM for a product version, replacing the one in force.
@@ -61,6 +83,27 @@ pub trait SupplierSbomStore: Send + Sync {
         &self,
         versions: &[(i64, String)],
     ) -> Result<Vec<(i64, i64, String)>>;
+
+    /// Replaces a product version's VEX statements.
+    async fn replace_vex(
+        &self,
+        product_id: i64,
+        version: &str,
+        format: &str,
+        statements: &[NewVex],
+        stamp: Stamp,
+        audit: AuditDraft,
+    ) -> Result<usize>;
+
+    /// The statements about these CVEs for these product versions.
+    async fn vex_about(
+        &self,
+        versions: &[(i64, String)],
+        cves: &[String],
+    ) -> Result<Vec<VexRecord>>;
+
+    /// How many statements each of the supplier's product versions has: (product, version, n).
+    async fn vex_counts(&self, supplier_id: i64) -> Result<Vec<(i64, String, i64)>>;
 }
 
 const SBOM_SELECT: &str = "SELECT s.id, s.product_id, s.version, s.format, s.components, \
@@ -201,5 +244,112 @@ impl SupplierSbomStore for SqlStore {
             out.extend(q.fetch_all(&self.read).await?);
         }
         Ok(out)
+    }
+
+    async fn replace_vex(
+        &self,
+        product_id: i64,
+        version: &str,
+        format: &str,
+        statements: &[NewVex],
+        stamp: Stamp,
+        mut audit: AuditDraft,
+    ) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM supplier_vex WHERE product_id = $1 AND version = $2")
+            .bind(product_id)
+            .bind(version.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for v in statements {
+            let components = serde_json::to_string(&v.components)
+                .map_err(|e| StoreError::Unsupported(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO supplier_vex (product_id, version, cve, status, justification, \
+                 detail, components, format, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(product_id)
+            .bind(version.to_string())
+            .bind(v.cve.clone())
+            .bind(v.status.as_str())
+            .bind(v.justification.clone())
+            .bind(v.detail.clone())
+            .bind(components)
+            .bind(format.to_string())
+            .bind(stamp.at)
+            .bind(stamp.user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit.entity_id = format!("supplier-vex/{product_id}/{version}");
+        append(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(statements.len())
+    }
+
+    async fn vex_about(
+        &self,
+        versions: &[(i64, String)],
+        cves: &[String],
+    ) -> Result<Vec<VexRecord>> {
+        let mut out = Vec::new();
+        if cves.is_empty() {
+            return Ok(out);
+        }
+        // A question names a few CVEs; the versions come in chunks.
+        let cve_marks: Vec<String> = (1..=cves.len()).map(|i| format!("${i}")).collect();
+        for chunk in versions.chunks(BATCH) {
+            let base = cves.len();
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(product_id = ${} AND version = ${})",
+                        base + 2 * i + 1,
+                        base + 2 * i + 2
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "SELECT product_id, version, cve, status, justification, detail FROM supplier_vex \
+                 WHERE cve IN ({}) AND ({}) ORDER BY product_id, version, cve",
+                cve_marks.join(", "),
+                pairs.join(" OR ")
+            );
+            type Row = (i64, String, String, String, Option<String>, Option<String>);
+            let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+            for c in cves {
+                q = q.bind(c.clone());
+            }
+            for (p, v) in chunk {
+                q = q.bind(*p).bind(v.clone());
+            }
+            for (product_id, version, cve, status, justification, detail) in
+                q.fetch_all(&self.read).await?
+            {
+                out.push(VexRecord {
+                    status: status
+                        .parse()
+                        .map_err(|_| crate::error::corrupt("VEX status", &status))?,
+                    product_id,
+                    version,
+                    cve,
+                    justification,
+                    detail,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn vex_counts(&self, supplier_id: i64) -> Result<Vec<(i64, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT v.product_id, v.version, COUNT(*) FROM supplier_vex v \
+             JOIN supplier_products p ON p.id = v.product_id WHERE p.org_id = $1 \
+             GROUP BY v.product_id, v.version",
+        )
+        .bind(supplier_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 }

@@ -67,7 +67,7 @@ impl App {
     }
 
     /// The demo supplier's catalogue and the demo trust's use of it, unless listed already.
-    pub(super) async fn seed_suppliers(&self, trust: &str) -> Result<()> {
+    pub(super) async fn seed_suppliers(&self, trust: &str, care_group: &str) -> Result<()> {
         let supplier = self.find_person_by_email("supplier@example.nhs.uk").await?;
         let supplier = self.actor_of(&supplier).await?;
         if !self
@@ -123,6 +123,47 @@ impl App {
             date_text(self.today() + Duration::days(400))
         );
         self.import_supplier_links(&lead, trust, file.as_bytes())
+            .await?;
+        // CareRecord 4.1 ships Log4j 2.16.0, which the Log4Shell alert's range names; its
+        // supplier says both of the alert's CVEs are fixed there, so the care group using 4.1
+        // is left out of that alert's exposure, with the reason shown.
+        let sbom_41 = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "metadata": {"component": {"type": "application", "name": "CareRecord", "version": "4.1"}},
+          "components": [
+            {"type": "library", "name": "log4j-core", "version": "2.16.0",
+             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.16.0"},
+            {"type": "library", "name": "spring-web", "version": "6.1.14",
+             "purl": "pkg:maven/org.springframework/spring-web@6.1.14"}]}"#;
+        self.upload_supplier_sbom(
+            &supplier,
+            SUPPLIER,
+            ids[0],
+            "4.1",
+            palisade_domain::inventory::InventoryFormat::Cyclonedx,
+            sbom_41.as_bytes(),
+        )
+        .await?;
+        let vex_41 = r#"{"@context": "https://openvex.dev/ns/v0.2.0",
+          "@id": "https://supplier.example/vex/carerecord-4.1", "author": "Aldbury Clinical Systems",
+          "timestamp": "2026-01-05T09:00:00Z", "version": 1, "statements": [
+            {"vulnerability": {"name": "CVE-2021-44228"},
+             "products": [{"@id": "pkg:maven/uk.example.demo/carerecord@4.1",
+               "subcomponents": [{"@id": "pkg:maven/org.apache.logging.log4j/log4j-core@2.16.0"}]}],
+             "status": "fixed", "status_notes": "Log4j 2.16.0 removes message lookups"},
+            {"vulnerability": {"name": "CVE-2021-45046"},
+             "products": [{"@id": "pkg:maven/uk.example.demo/carerecord@4.1",
+               "subcomponents": [{"@id": "pkg:maven/org.apache.logging.log4j/log4j-core@2.16.0"}]}],
+             "status": "fixed", "status_notes": "Log4j 2.16.0 disables JNDI by default"}]}"#;
+        self.upload_supplier_vex(&supplier, SUPPLIER, ids[0], "4.1", vex_41.as_bytes())
+            .await?;
+        let carer = self
+            .find_person_by_email("caregroup@example.nhs.uk")
+            .await?;
+        let carer = self.actor_of(&carer).await?;
+        let file = format!(
+            "supplier_code,product,version,service,contract_end\n{SUPPLIER},CareRecord,4.1,,\n"
+        );
+        self.import_supplier_links(&carer, care_group, file.as_bytes())
             .await?;
         // The supplier notifies an incident at its hosting service and tells its customers.
         let now = self.now();

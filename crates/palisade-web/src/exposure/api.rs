@@ -88,6 +88,45 @@ pub struct ExposedOrgDto {
     pub through: Vec<SupplierPathDto>,
 }
 
+/// A supplier's product version left out of an answer by its VEX.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressedDto {
+    pub supplier_code: String,
+    pub product: String,
+    pub version: String,
+    pub statements: Vec<VexStatementDto>,
+}
+
+/// What a supplier says of one CVE in one of its product versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VexStatementDto {
+    pub cve: String,
+    /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+    pub status: String,
+    pub justification: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl From<palisade_app::supplier_exposure::Suppressed> for SuppressedDto {
+    fn from(s: palisade_app::supplier_exposure::Suppressed) -> Self {
+        Self {
+            supplier_code: s.supplier_code,
+            product: s.product,
+            version: s.version,
+            statements: s
+                .statements
+                .into_iter()
+                .map(|v| VexStatementDto {
+                    cve: v.cve,
+                    status: v.status.as_str().into(),
+                    justification: v.justification,
+                    detail: v.detail,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A supplier's product version an organisation is exposed through.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SupplierPathDto {
@@ -128,6 +167,9 @@ pub struct MatchedComponentDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExposureDto {
+    /// Suppliers' product versions whose SBOMs the sources name but whose VEX says, for every
+    /// CVE asked about, not affected or fixed: left out, with what the supplier said.
+    pub suppressed: Vec<SuppressedDto>,
     pub sources: Vec<SourceDto>,
     pub kev: Option<KevDto>,
     /// Matching components across every exposed organisation the caller may see.
@@ -139,6 +181,7 @@ pub struct ExposureDto {
 pub(crate) fn exposure_dto(r: ExposureReport) -> ExposureDto {
     let meta = crate::kit::envelope::meta(&r.organisations);
     ExposureDto {
+        suppressed: r.suppressed.into_iter().map(Into::into).collect(),
         sources: r.sources.into_iter().map(Into::into).collect(),
         kev: r.kev.map(Into::into),
         components: r.components,

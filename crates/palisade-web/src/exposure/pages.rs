@@ -29,6 +29,8 @@ pub struct ExposurePage {
     pub total: u64,
     pub components: usize,
     pub pager: Pager,
+    /// Suppliers' product versions left out by their VEX, each with what the supplier said.
+    pub suppressed: Vec<String>,
 }
 
 /// Where a match comes from, for people.
@@ -90,6 +92,10 @@ pub(crate) fn exposure_page(
     errors: Errors,
 ) -> ExposurePage {
     let asked = report.is_some();
+    let suppressed = report
+        .as_ref()
+        .map(|r| r.suppressed.iter().map(suppressed_text).collect())
+        .unwrap_or_default();
     let (kev, sources, rows, total, components, pager) = match report {
         Some(r) => {
             let pager = Pager::new(&r.organisations, base);
@@ -149,7 +155,40 @@ pub(crate) fn exposure_page(
         total,
         components,
         pager,
+        suppressed,
     }
+}
+
+/// A product version left out by its VEX, in words: `CareRecord 4.1 (8J000): CVE-2021-44228
+/// fixed (upgraded to 2.16.0)`.
+fn suppressed_text(s: &palisade_app::supplier_exposure::Suppressed) -> String {
+    let said: Vec<String> = s
+        .statements
+        .iter()
+        .map(|v| {
+            let why: Vec<&str> = [v.justification.as_deref(), v.detail.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            if why.is_empty() {
+                format!("{} {}", v.cve, v.status.label().to_lowercase())
+            } else {
+                format!(
+                    "{} {} ({})",
+                    v.cve,
+                    v.status.label().to_lowercase(),
+                    why.join(": ")
+                )
+            }
+        })
+        .collect();
+    format!(
+        "{} {} ({}): {}",
+        s.product,
+        s.version,
+        s.supplier_code,
+        said.join("; ")
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -179,8 +179,8 @@ pub(crate) async fn csrf_guard(
 /// (`/organisations/{code}/assessments/{year}/evidence`), inventory uploads
 /// (`/organisations/{code}/estate/inventory`), charter documents
 /// (`/organisations/{code}/charter/commitments/{key}/evidence`), supplier files
-/// (`/organisations/{code}/suppliers/import`) and supplier SBOMs
-/// (`/organisations/{code}/products/{id}/sbom`).
+/// (`/organisations/{code}/suppliers/import`) and supplier SBOMs and VEX
+/// (`/organisations/{code}/products/{id}/sbom`, `.../vex`).
 pub(crate) fn accepts_multipart(path: &str) -> bool {
     if path == crate::organisations::register::IMPORT_PATH
         || path == crate::alerts::import_page::IMPORT_CSAF_PATH
@@ -204,7 +204,7 @@ pub(crate) fn accepts_multipart(path: &str) -> bool {
         ["", "organisations", code, "suppliers", "import"] if !code.is_empty()
     ) || matches!(
         parts.as_slice(),
-        ["", "organisations", code, "products", id, "sbom"]
+        ["", "organisations", code, "products", id, "sbom" | "vex"]
             if !code.is_empty() && !id.is_empty()
     )
 }
@@ -311,6 +311,9 @@ mod tests {
         ));
         assert!(super::accepts_multipart(
             "/organisations/8J000/products/3/sbom"
+        ));
+        assert!(super::accepts_multipart(
+            "/organisations/8J000/products/3/vex"
         ));
         for path in [
             "/organisations/8J000/charter/commitments/mfa",

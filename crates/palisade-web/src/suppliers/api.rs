@@ -439,3 +439,55 @@ pub(crate) async fn put_sbom(
         .await?;
     Ok(Json(sbom.into()))
 }
+
+/// How many statements a VEX upload left the product version with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VexUploadDto {
+    pub statements: usize,
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{code}/products/{id}/versions/{version}/vex", tag = "suppliers",
+    params(("code" = String, Path), ("id" = i64, Path), ("version" = String, Path)), security(("bearer" = [])),
+    request_body(content(
+        (String = "application/vnd.cyclonedx+json"),
+        (String = "application/csaf+json"),
+        (String = "application/json")),
+        description = "CycloneDX VEX, CSAF 2.0 VEX (document.category csaf_vex) or OpenVEX JSON, told apart by the document's own markers"),
+    responses((status = 200, description = "The version's VEX statements were replaced", body = VexUploadDto), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such supplier or product", body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "No SBOM for the version, a component the SBOM lacks, or the document refused by JSON path", body = ErrorBody)))]
+pub(crate) async fn put_vex(
+    State(s): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((code, id, version)): Path<(String, i64, String)>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Json<VexUploadDto>> {
+    // Permission before the body is read: a refused caller's file is never taken in.
+    s.app
+        .org_for(
+            &actor,
+            &code,
+            palisade_domain::policy::OrgAction::ManageProducts,
+        )
+        .await?;
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    if !(essence == "application/json" || essence.ends_with("+json")) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the VEX as JSON: application/json, application/vnd.cyclonedx+json or application/csaf+json",
+            None,
+        ));
+    }
+    let body = read_body(body, palisade_formats::inventory::MAX_INVENTORY_BYTES).await?;
+    let statements = s
+        .app
+        .upload_supplier_vex(&actor, &code, id, &version, &body)
+        .await?;
+    Ok(Json(VexUploadDto { statements }))
+}

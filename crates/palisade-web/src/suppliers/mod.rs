@@ -21,6 +21,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
     // An SBOM is as large as an inventory may be.
     let sbom = OpenApiRouter::new()
         .routes(routes!(put_sbom))
+        .routes(routes!(put_vex))
         .layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES));
     OpenApiRouter::new()
         .merge(sbom)
@@ -55,6 +56,10 @@ pub(crate) fn pages() -> Router<AppState> {
         .route(
             "/organisations/{code}/products/{id}/sbom",
             post(pages::upload_sbom).layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES)),
+        )
+        .route(
+            "/organisations/{code}/products/{id}/vex",
+            post(pages::upload_vex).layer(DefaultBodyLimit::max(MAX_INVENTORY_BYTES)),
         )
         .route(
             "/organisations/{code}/suppliers",

@@ -31,6 +31,8 @@ pub struct ProductRow {
     pub is_service: bool,
     /// (version, what its SBOM holds) for each version with an SBOM in force.
     pub sboms: Vec<(String, String)>,
+    /// (version, statements) for each version with VEX statements.
+    pub vex: Vec<(String, i64)>,
 }
 
 /// The product form as typed; versions separated by commas.
@@ -108,10 +110,16 @@ fn products_page_editing(
 ) -> ProductsPage {
     let counts = v.shows_customers;
     let sboms = v.sboms;
+    let vex = v.vex;
     let products = v
         .products
         .into_iter()
         .map(|p| ProductRow {
+            vex: vex
+                .iter()
+                .filter(|(product, _, _)| *product == p.id)
+                .map(|(_, version, n)| (version.clone(), *n))
+                .collect(),
             id: p.id,
             sboms: sboms
                 .iter()
@@ -500,18 +508,46 @@ pub(crate) async fn upload_sbom(
     Path((code, id)): Path<(String, i64)>,
     CheckedMultipart(form): CheckedMultipart,
 ) -> PageResult {
+    upload_for_version(&s, &u, &code, id, form, Upload::Sbom).await
+}
+
+/// Replaces a product version's VEX statements from the form's file.
+pub(crate) async fn upload_vex(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((code, id)): Path<(String, i64)>,
+    CheckedMultipart(form): CheckedMultipart,
+) -> PageResult {
+    upload_for_version(&s, &u, &code, id, form, Upload::Vex).await
+}
+
+/// What a product version's upload form carries.
+#[derive(Clone, Copy)]
+enum Upload {
+    Sbom,
+    Vex,
+}
+
+async fn upload_for_version(
+    s: &AppState,
+    u: &PageUser,
+    code: &str,
+    id: i64,
+    form: axum::extract::Multipart,
+    what: Upload,
+) -> PageResult {
     // Permission before the file is read: a refused upload is never buffered.
-    let v = s.app.supplier_products(&u.0.actor, &code).await?;
+    let v = s.app.supplier_products(&u.0.actor, code).await?;
     if !v.may_manage {
         return Err(palisade_app::AppError::Forbidden.into());
     }
     let refused = async |errors: Errors| -> PageResult {
-        let v = s.app.supplier_products(&u.0.actor, &code).await?;
-        let page = products_page(&u, v, errors, ProductForm::default());
+        let v = s.app.supplier_products(&u.0.actor, code).await?;
+        let page = products_page(u, v, errors, ProductForm::default());
         Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
     };
     let too_large = format!(
-        "the SBOM is larger than {} MB",
+        "the file is larger than {} MB",
         palisade_formats::inventory::MAX_INVENTORY_BYTES / (1024 * 1024)
     );
     let upload = match crate::kit::files::read_upload(form, &too_large).await {
@@ -520,21 +556,30 @@ pub(crate) async fn upload_sbom(
     };
     let version = upload.field("version").to_string();
     let Some(data) = upload.file.map(|(_, b)| b).filter(|b| !b.is_empty()) else {
-        return refused(Errors::one("file", "Select a CycloneDX or SPDX JSON SBOM")).await;
+        return refused(Errors::one("file", "Select a JSON file")).await;
     };
-    let Some(format) = palisade_formats::sbom::detect_json(&data) else {
-        return refused(Errors::one(
-            "file",
-            "The file is neither a CycloneDX nor an SPDX JSON SBOM",
-        ))
-        .await;
+    let done = match what {
+        Upload::Sbom => {
+            let Some(format) = palisade_formats::sbom::detect_json(&data) else {
+                return refused(Errors::one(
+                    "file",
+                    "The file is neither a CycloneDX nor an SPDX JSON SBOM",
+                ))
+                .await;
+            };
+            s.app
+                .upload_supplier_sbom(&u.0.actor, code, id, &version, format, &data)
+                .await
+                .map(|_| ())
+        }
+        Upload::Vex => s
+            .app
+            .upload_supplier_vex(&u.0.actor, code, id, &version, &data)
+            .await
+            .map(|_| ()),
     };
-    match s
-        .app
-        .upload_supplier_sbom(&u.0.actor, &code, id, &version, format, &data)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/organisations/{code}/products"))),
+    match done {
+        Ok(()) => Ok(see_other(&format!("/organisations/{code}/products"))),
         Err(e) => refused(on_file_field(form_errors(e)?, 20)).await,
     }
 }

@@ -1081,6 +1081,117 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
     assert_eq!(suggestion["applies"], true, "{suggestion}");
     assert_eq!(suggestion["through"][0]["version"], "4.2");
 
+    // VEX: refused without an SBOM for the version, or naming a component the SBOM lacks.
+    let vex_uri = |v: &str| format!("{PRODUCTS}/{product}/versions/{v}/vex");
+    let mut three = care_record();
+    three["versions"] = json!(["4.1", "4.2", "4.3"]);
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{PRODUCTS}/{product}"),
+            Some(&supplier),
+            Some(three),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let cdx_vex = |purl: &str| {
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "vulnerabilities": [
+              {{"id": "CVE-2017-0144", "analysis": {{"state": "not_affected",
+                "justification": "code_not_reachable", "detail": "JNDI lookups are off"}},
+                "affects": [{{"ref": "{purl}"}}]}}]}}"#
+        )
+    };
+    const LOG4J: &str = "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1";
+    let r = put(
+        vex_uri("4.3"),
+        supplier.clone(),
+        "application/json",
+        cdx_vex(LOG4J),
+    )
+    .await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "version".into())
+    );
+    let r = put(
+        vex_uri("4.2"),
+        supplier.clone(),
+        "application/json",
+        cdx_vex("pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, field(&r)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "vulnerabilities[0].affects[0].ref".into()
+        )
+    );
+    let r = put(
+        vex_uri("4.2"),
+        supplier.clone(),
+        "text/plain",
+        cdx_vex(LOG4J),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Not affected: 4.2's users leave the answer, and the answer says why.
+    let r = put(vex_uri("4.2"), supplier.clone(), CDX, cdx_vex(LOG4J)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["statements"], 1);
+    for uri in [
+        "/api/v1/exposure?cve=CVE-2017-0144".to_string(),
+        format!("/api/v1/alerts/{alert}/exposure"),
+    ] {
+        let e = exposed(uri).await;
+        assert_eq!(e["items"], json!([]), "{e}");
+        let s = &e["suppressed"][0];
+        assert_eq!(
+            (&s["product"], &s["version"]),
+            (&json!("CareRecord"), &json!("4.2"))
+        );
+        assert_eq!(s["statements"][0]["justification"], "code_not_reachable");
+    }
+    let r = h
+        .api(
+            Method::GET,
+            &format!("/api/v1/alerts/{alert}/responses/RX1"),
+            Some(&rx1),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["suggestion"]["applies"], Value::Null);
+    // An alert about another CVE in the same log4j is not covered by that statement.
+    let mut log4shell = high_alert(true);
+    log4shell["cves"] = json!(["CVE-2021-44228"]);
+    h.create_alert(&admin, log4shell).await;
+    let e = exposed("/api/v1/exposure?cve=CVE-2021-44228".into()).await;
+    assert_eq!(
+        (&e["items"][0]["org_code"], &e["suppressed"]),
+        (&json!("RX1"), &json!([])),
+        "{e}"
+    );
+    // Under investigation (OpenVEX) replaces it: exposed again.
+    let openvex = format!(
+        r#"{{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://ygm.example/vex/2",
+          "author": "YGM", "timestamp": "2026-12-01T00:00:00Z", "version": 2,
+          "statements": [{{"vulnerability": {{"name": "CVE-2017-0144"}},
+            "products": [{{"@id": "pkg:maven/com.ygm/carerecord@4.2",
+              "subcomponents": [{{"@id": "{LOG4J}"}}]}}],
+            "status": "under_investigation"}}]}}"#
+    );
+    let r = put(
+        vex_uri("4.2"),
+        supplier.clone(),
+        "application/json",
+        openvex,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
+    assert_eq!(e["items"][0]["org_code"], "RX1", "{e}");
+
     // A new SBOM for 4.2 with the fixed log4j: RX1 is no longer exposed.
     let r = put(
         sbom_uri(product, "4.2"),
@@ -1093,5 +1204,7 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
     let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
     assert_eq!(e["items"], json!([]), "{e}");
     let actions = h.audit_actions(&admin).await;
-    assert!(actions.iter().any(|a| a == "supplier.sbom"), "{actions:?}");
+    for a in ["supplier.sbom", "supplier.vex"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
 }

@@ -120,6 +120,19 @@ pub fn suppliers() -> Vec<Row> {
                 {"type": "library", "name": "log4j-core", "version": "2.14.1",
                  "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]}"#,
         ),
+        // After the SBOM above: a statement about its one component.
+        row(
+            Method::PUT,
+            "/api/v1/organisations/{code}/products/{id}/versions/{version}/vex",
+            &["YGM01", "1", "4.2"],
+            [403, 403, 200, 200, 403, 404],
+        )
+        .raw(
+            "application/json",
+            r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "vulnerabilities": [
+                {"id": "CVE-2021-44228", "analysis": {"state": "resolved"},
+                 "affects": [{"ref": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]}]}"#,
+        ),
         row(
             Method::GET,
             "/api/v1/organisations/{code}/suppliers",
