@@ -54,14 +54,20 @@ pub struct FiguresPage {
     /// (title, met, per cent).
     pub commitments: Vec<(String, usize, String)>,
     pub below: Vec<FigureRow>,
+    /// This page of every supplier, most customers first.
     pub rows: Vec<FigureRow>,
+    pub pager: Pager,
     pub of: usize,
     /// The newest supplier incident notices.
     pub notices: Vec<super::notices_pages::NoticeRow>,
 }
 
 /// The charter across every active IT supplier, for the national team.
-pub(crate) async fn figures(State(s): State<AppState>, u: PageUser) -> PageResult {
+pub(crate) async fn figures(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let f = s.app.charter_figures(&u.0.actor).await?;
     let notices = s.app.recent_supplier_notices(&u.0.actor).await?;
     let total = f.suppliers.len();
@@ -71,6 +77,10 @@ pub(crate) async fn figures(State(s): State<AppState>, u: PageUser) -> PageResul
             .find(|(s, _)| *s == wanted)
             .map_or(0, |(_, n)| *n)
     };
+    // Every supplier, most customers first, a page at a time.
+    let all: Vec<FigureRow> = f.suppliers.iter().map(Into::into).collect();
+    let rows = palisade_domain::page::Page::slice(all, PageRequest::new(q.page, None));
+    let pager = Pager::new(&rows, "/charter/figures");
     Ok(render(&FiguresPage {
         l: Layout::for_session(&u.0),
         suppliers: total,
@@ -88,7 +98,8 @@ pub(crate) async fn figures(State(s): State<AppState>, u: PageUser) -> PageResul
             })
             .collect(),
         below: f.below_standards_met().map(Into::into).collect(),
-        rows: f.suppliers.iter().map(Into::into).collect(),
+        rows: rows.items,
+        pager,
         of: f.commitments.len(),
         notices: notices.into_iter().map(Into::into).collect(),
     }))

@@ -682,6 +682,7 @@ async fn the_national_team_sees_every_supplier_and_may_show_one_its_customers(h:
         "{html}"
     );
     assert!(html.contains("50.0%"), "{html}");
+    assert!(html.contains("Showing page 1 of 1"), "{html}");
     let html = h
         .page(
             Method::GET,
