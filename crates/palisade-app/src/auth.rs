@@ -24,8 +24,9 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(b)
 }
 
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+/// SHA-256 of text or bytes, as lower-case hex.
+pub fn sha256_hex(data: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(data.as_ref()))
 }
 
 /// Compares two secrets in constant time.

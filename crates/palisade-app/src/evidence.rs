@@ -9,7 +9,6 @@ use palisade_domain::FieldError;
 use palisade_domain::framework::{AnswerType, Node};
 use palisade_domain::policy::OrgAction;
 use palisade_store::{EvidenceRecord, NewEvidence};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The largest evidence document accepted by default (configurable).
@@ -352,7 +351,7 @@ impl App {
         let filename = clean_filename(filename);
         let content_type = check_document(&filename, &bytes, objects.max_bytes)?;
         let doc = StoredDocument {
-            sha256: hex::encode(Sha256::digest(&bytes)),
+            sha256: crate::auth::sha256_hex(&bytes),
             key: format!("{prefix}/{}", random_hex(16)),
             size: bytes.len() as i64,
             content_type,

@@ -311,7 +311,7 @@ impl App {
             "",
             Some(view.org.id),
             json!({"links": links.len(),
-                   "sha256": crate::auth::sha256_hex(&String::from_utf8_lossy(data))}),
+                   "sha256": crate::auth::sha256_hex(data)}),
         );
         Ok(self
             .store
@@ -625,10 +625,7 @@ impl App {
         if components.is_empty() {
             return Err(AppError::invalid("file", "lists no components"));
         }
-        let sha256 = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(data))
-        };
+        let sha256 = crate::auth::sha256_hex(data);
         let audit = self.draft(
             actor,
             "supplier.sbom",
@@ -785,10 +782,7 @@ impl App {
             });
         }
         e.capped(50, "statements").into_result()?;
-        let sha256 = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(data))
-        };
+        let sha256 = crate::auth::sha256_hex(data);
         let audit = self.draft(
             actor,
             "supplier.vex",
