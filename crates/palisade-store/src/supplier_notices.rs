@@ -159,17 +159,25 @@ async fn notices_where(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    // The products of every notice read, in one statement (the filter names `n` alone).
+    let names: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT np.notice_id, p.name FROM supplier_notice_products np \
+         JOIN supplier_products p ON p.id = np.product_id WHERE np.notice_id IN \
+         (SELECT n.id FROM supplier_notices n WHERE {filter} ORDER BY n.id DESC LIMIT $2) \
+         ORDER BY np.notice_id, p.name_key"
+    )))
+    .bind(arg)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut out: Vec<SupplierNoticeRecord> = rows.into_iter().map(Into::into).collect();
     for n in &mut out {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT p.name FROM supplier_notice_products np \
-             JOIN supplier_products p ON p.id = np.product_id WHERE np.notice_id = $1 \
-             ORDER BY p.name_key",
-        )
-        .bind(n.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        n.products = names.join(", ");
+        n.products = names
+            .iter()
+            .filter(|(id, _)| *id == n.id)
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
     }
     Ok(out)
 }
