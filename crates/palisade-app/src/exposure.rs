@@ -350,7 +350,7 @@ impl App {
             .await?;
         // Organisations using a supplier's product version whose SBOM the rules name are
         // exposed through it, each matching SBOM component counted once per organisation.
-        let through = self.supplier_matches(&rules, cves).await?;
+        let mut through = self.supplier_matches(&rules, cves).await?;
         let mut counts = counts;
         let direct: std::collections::HashSet<OrgId> = counts.keys().copied().collect();
         for (org, used) in &through.users {
@@ -392,7 +392,7 @@ impl App {
                 Vec::new()
             };
             items.push(ExposedOrg {
-                through: self.supplier_paths(&through, org.id, &rules).await?,
+                through: self.supplier_paths(&mut through, org.id, &rules).await?,
                 code: org.code,
                 name: names.then_some(org.name),
                 components: matching,
@@ -748,8 +748,8 @@ impl App {
                 (held.org_upload.contains_key(&org), n)
             })
             .await?;
-        let through = self.supplier_matches(&rules, &alert.fields.cves).await?;
-        let through = self.supplier_paths(&through, org, &rules).await?;
+        let mut suppliers = self.supplier_matches(&rules, &alert.fields.cves).await?;
+        let through = self.supplier_paths(&mut suppliers, org, &rules).await?;
         let components = if matches == 0 {
             Vec::new()
         } else {

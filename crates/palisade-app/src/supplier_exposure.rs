@@ -53,6 +53,8 @@ pub(crate) struct SupplierMatches {
     pub users: BTreeMap<OrgId, Vec<(i64, String)>>,
     /// Product versions whose SBOMs the rules name, taken out by their supplier's VEX.
     pub suppressed: Vec<Suppressed>,
+    /// Each version's path once described, so a page of its users reads its SBOM once.
+    described: HashMap<(i64, String), Option<SupplierPath>>,
 }
 
 /// A product version an exposure answer leaves out because its supplier says, for every CVE
@@ -150,50 +152,66 @@ impl App {
             versions,
             users,
             suppressed,
+            described: HashMap::new(),
         })
     }
 
     /// The paths an organisation is exposed through, with each SBOM's matching components.
     pub(crate) async fn supplier_paths(
         &self,
-        matches: &SupplierMatches,
+        matches: &mut SupplierMatches,
         org: OrgId,
         rules: &[Rule],
     ) -> Result<Vec<SupplierPath>> {
-        let Some(used) = matches.users.get(&org) else {
-            return Ok(Vec::new());
-        };
+        let used = matches.users.get(&org).cloned().unwrap_or_default();
         let mut out = Vec::with_capacity(used.len());
-        for (product_id, version) in used {
-            let Some((sbom, _)) = matches.versions.get(&(*product_id, version.clone())) else {
-                continue;
-            };
-            let Some((supplier_code, supplier_name, product)) =
-                self.store.product_supplier(*product_id).await?
-            else {
-                continue;
-            };
-            let components = self
-                .store
-                .sbom_components(*sbom)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    let identity = c.identity();
-                    rules
-                        .iter()
-                        .any(|r| r.names(&identity, c.version.as_deref()))
-                })
-                .collect();
-            out.push(SupplierPath {
-                supplier_code,
-                supplier_name,
-                product_id: *product_id,
-                product,
-                version: version.clone(),
-                components,
-            });
+        for key in used {
+            if !matches.described.contains_key(&key) {
+                let path = self.describe_path(matches, &key, rules).await?;
+                matches.described.insert(key.clone(), path);
+            }
+            if let Some(Some(path)) = matches.described.get(&key) {
+                out.push(path.clone());
+            }
         }
         Ok(out)
+    }
+
+    /// A matching product version's path: its supplier, and its SBOM's components the rules
+    /// name.
+    async fn describe_path(
+        &self,
+        matches: &SupplierMatches,
+        (product_id, version): &(i64, String),
+        rules: &[Rule],
+    ) -> Result<Option<SupplierPath>> {
+        let Some((sbom, _)) = matches.versions.get(&(*product_id, version.clone())) else {
+            return Ok(None);
+        };
+        let Some((supplier_code, supplier_name, product)) =
+            self.store.product_supplier(*product_id).await?
+        else {
+            return Ok(None);
+        };
+        let components = self
+            .store
+            .sbom_components(*sbom)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                let identity = c.identity();
+                rules
+                    .iter()
+                    .any(|r| r.names(&identity, c.version.as_deref()))
+            })
+            .collect();
+        Ok(Some(SupplierPath {
+            supplier_code,
+            supplier_name,
+            product_id: *product_id,
+            product,
+            version: version.clone(),
+            components,
+        }))
     }
 }
