@@ -183,6 +183,10 @@ impl App {
     pub async fn org_suppliers(&self, actor: &Actor, code: &str) -> Result<OrgSuppliers> {
         let view = self.org_for(actor, code, OrgAction::ViewSuppliers).await?;
         let links = self.store.links(view.org.id).await?;
+        // Every supplier named, read at once.
+        let mut ids: Vec<i64> = links.iter().map(|l| l.supplier_id).collect();
+        ids.dedup();
+        let orgs = self.store.orgs_by_ids(&ids).await?;
         let charter = self.charter().await.ok();
         let today = self.uk_today();
         let mut suppliers: Vec<SupplierSummary> = Vec::new();
@@ -194,12 +198,11 @@ impl App {
                 s.uses.push(link);
                 continue;
             }
-            let supplier = self
-                .store
-                .find_org(&OrgCode::parse("code", &link.supplier_code)?)
-                .await?
-                .ok_or(AppError::NotFound)?
-                .0;
+            let supplier = orgs
+                .iter()
+                .find(|o| o.id == link.supplier_id)
+                .cloned()
+                .ok_or(AppError::NotFound)?;
             let signature = self.store.latest_signature(supplier.id).await?;
             let (state, commitments) = match &charter {
                 Some(c) => (
