@@ -99,22 +99,7 @@ impl App {
         }
         // CareRecord 4.2 ships a Log4j the demo's Log4Shell alert names, so its users are
         // exposed through it.
-        let sbom = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
-          "metadata": {"component": {"type": "application", "name": "CareRecord", "version": "4.2"}},
-          "components": [
-            {"type": "library", "name": "log4j-core", "version": "2.14.1",
-             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
-            {"type": "library", "name": "spring-web", "version": "6.1.14",
-             "purl": "pkg:maven/org.springframework/spring-web@6.1.14"}]}"#;
-        self.upload_supplier_sbom(
-            &supplier,
-            SUPPLIER,
-            ids[0],
-            "4.2",
-            palisade_domain::inventory::InventoryFormat::Cyclonedx,
-            sbom.as_bytes(),
-        )
-        .await?;
+        self.demo_sbom(&supplier, ids[0], "4.2", "2.14.1").await?;
         let lead = self.find_person_by_email("lead@example.nhs.uk").await?;
         let lead = self.actor_of(&lead).await?;
         let file = format!(
@@ -127,22 +112,7 @@ impl App {
         // CareRecord 4.1 ships Log4j 2.16.0, which the Log4Shell alert's range names; its
         // supplier says both of the alert's CVEs are fixed there, so the care group using 4.1
         // is left out of that alert's exposure, with the reason shown.
-        let sbom_41 = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
-          "metadata": {"component": {"type": "application", "name": "CareRecord", "version": "4.1"}},
-          "components": [
-            {"type": "library", "name": "log4j-core", "version": "2.16.0",
-             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.16.0"},
-            {"type": "library", "name": "spring-web", "version": "6.1.14",
-             "purl": "pkg:maven/org.springframework/spring-web@6.1.14"}]}"#;
-        self.upload_supplier_sbom(
-            &supplier,
-            SUPPLIER,
-            ids[0],
-            "4.1",
-            palisade_domain::inventory::InventoryFormat::Cyclonedx,
-            sbom_41.as_bytes(),
-        )
-        .await?;
+        self.demo_sbom(&supplier, ids[0], "4.1", "2.16.0").await?;
         let vex_41 = r#"{"@context": "https://openvex.dev/ns/v0.2.0",
           "@id": "https://supplier.example/vex/carerecord-4.1", "author": "Aldbury Clinical Systems",
           "timestamp": "2026-01-05T09:00:00Z", "version": 1, "statements": [
@@ -197,6 +167,35 @@ impl App {
         };
         self.send_supplier_notice(&supplier, SUPPLIER, &case.reference, &notice)
             .await?;
+        Ok(())
+    }
+
+    /// The SBOM of a CareRecord version: its Log4j at `log4j`, and Spring.
+    async fn demo_sbom(
+        &self,
+        supplier: &Actor,
+        product: i64,
+        version: &str,
+        log4j: &str,
+    ) -> Result<()> {
+        let sbom = format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "metadata": {{"component": {{"type": "application", "name": "CareRecord", "version": "{version}"}}}},
+          "components": [
+            {{"type": "library", "name": "log4j-core", "version": "{log4j}",
+             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@{log4j}"}},
+            {{"type": "library", "name": "spring-web", "version": "6.1.14",
+             "purl": "pkg:maven/org.springframework/spring-web@6.1.14"}}]}}"#
+        );
+        self.upload_supplier_sbom(
+            supplier,
+            SUPPLIER,
+            product,
+            version,
+            palisade_domain::inventory::InventoryFormat::Cyclonedx,
+            sbom.as_bytes(),
+        )
+        .await?;
         Ok(())
     }
 }
