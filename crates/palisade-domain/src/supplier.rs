@@ -353,6 +353,12 @@ mod tests {
             ("8J000", OfferingKind::Product, "4.2")
         );
         assert_eq!(l.contract_end, Some(date!(2027 - 03 - 31)));
+        // A contract ending today still holds; yesterday's is refused (below).
+        let ends_today = LinkInput {
+            contract_end: "2026-12-04".into(),
+            ..link.clone()
+        };
+        assert!(ends_today.validate("", today).is_ok());
         let service = LinkInput {
             supplier_code: "8J000".into(),
             service: "Hosted CareRecord".into(),

@@ -1173,6 +1173,16 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
         (&json!("RX1"), &json!([])),
         "{e}"
     );
+    // An alert naming both CVEs stays: the statement covers only one of them.
+    let mut both = high_alert(true);
+    both["cves"] = json!(["CVE-2017-0144", "CVE-2021-44228"]);
+    let both = h.create_alert(&admin, both).await;
+    let e = exposed(format!("/api/v1/alerts/{both}/exposure")).await;
+    assert_eq!(
+        (&e["items"][0]["org_code"], &e["suppressed"]),
+        (&json!("RX1"), &json!([])),
+        "{e}"
+    );
     // Under investigation (OpenVEX) replaces it: exposed again.
     let openvex = format!(
         r#"{{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://ygm.example/vex/2",
