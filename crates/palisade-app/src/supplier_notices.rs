@@ -96,7 +96,7 @@ impl App {
             .collect();
         let names = names.join(", ");
         let supplier = &org.org;
-        let content_hash = crate::auth::sha256_hex(&json!([title, message, products]).to_string());
+        let content_hash = crate::auth::sha256_hex(json!([title, message, products]).to_string());
         let notice = Notice {
             key: "supplier-notice".into(),
             subject: format!("Supplier incident: {}: {title}", supplier.name),

@@ -93,7 +93,7 @@ impl App {
                 version,
                 ..p.clone()
             };
-            if sha256_hex(&same.canonical_json()) == r.content_hash {
+            if sha256_hex(same.canonical_json()) == r.content_hash {
                 return Ok(version);
             }
         }
