@@ -10,7 +10,10 @@
 #   6. TAXII listing of that collection, Palisade beside medallion (scripts/taxii_bench.py);
 #   7. `palisade bench incidents` (a decade of incidents added: the triage board, indicator
 #      look-up, notifying, the indicators TAXII collection) on each engine, and that collection
-#      listed over HTTP by taxii2-client (scripts/taxii_indicators_bench.py).
+#      listed over HTTP by taxii2-client (scripts/taxii_indicators_bench.py);
+#   8. `palisade bench suppliers` (600 suppliers' products, SBOMs and VEX added: one CVE's
+#      exposure with supplier paths, an SBOM upload and the next answer, a notice to 20,000
+#      customers) on each engine.
 # Needs wrk (apt-get install wrk) and python3-venv. Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 shopt -s inherit_errexit # a failing step inside $(...) stops the script instead of printing a time
@@ -84,6 +87,8 @@ server=
 echo
 echo "incidents on SQLite:"
 "$bin" bench incidents --database "sqlite://$work/full.db"
+echo "suppliers on SQLite:"
+"$bin" bench suppliers --database "sqlite://$work/full.db"
 PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/full.db" 2>/dev/null &
 server=$!
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -106,6 +111,8 @@ if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   PALISADE_SMTP_URL="$smtp" "$bin" bench alerts --database "$pg_url"
   echo "incidents on PostgreSQL:"
   "$bin" bench incidents --database "$pg_url"
+  echo "suppliers on PostgreSQL:"
+  "$bin" bench suppliers --database "$pg_url"
   psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)"
 else
   echo "(no PostgreSQL at $pg_admin: skipped)"

@@ -12,7 +12,7 @@
 //!   pages of 1,000; `scripts/taxii_indicators_bench.py` does the same over HTTP with
 //!   taxii2-client.
 
-use super::{admin_session, expect, require_national, router, summary, timed};
+use super::{admin_session, at_once, expect, require_national, router, summary, timed};
 use anyhow::Result;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -20,7 +20,7 @@ use palisade_app::{Actor, App};
 use palisade_domain::org::REGIONS;
 use palisade_store::volume::{IncidentVolume, seed_incident_volume, volume_indicator};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What `bench incidents` writes and measures.
 pub struct IncidentBench {
@@ -116,25 +116,8 @@ pub async fn incidents(
     );
 
     // Eight people opening the filtered board at once.
-    let uri = &boards[2].1;
-    let mut tasks = Vec::new();
-    for _ in 0..b.clients {
-        let (router, uri, token) = (router.clone(), uri.clone(), token.clone());
-        let runs = b.runs;
-        tasks.push(tokio::spawn(async move {
-            let mut out = Vec::with_capacity(runs);
-            for _ in 0..runs {
-                let t = Instant::now();
-                expect(&router, get(&uri, &token), StatusCode::OK).await?;
-                out.push(t.elapsed());
-            }
-            anyhow::Ok(out)
-        }));
-    }
-    let mut all: Vec<Duration> = Vec::new();
-    for t in tasks {
-        all.extend(t.await??);
-    }
+    let (uri, key) = (boards[2].1.clone(), token.clone());
+    let all = at_once(&router, b.clients, b.runs, move |_, _| get(&uri, &key)).await?;
     println!(
         "{:<34} {}",
         format!("board, {} clients at once", b.clients),

@@ -16,10 +16,10 @@ use palisade_domain::sample::Xorshift as Gen;
 use palisade_domain::version::{Scheme, Version, VersionRange};
 
 /// One identity of the catalogue and the versions organisations run.
-struct Entry {
-    identity: Identity,
-    scheme: Scheme,
-    versions: Vec<(String, Version)>,
+pub(super) struct Entry {
+    pub(super) identity: Identity,
+    pub(super) scheme: Scheme,
+    pub(super) versions: Vec<(String, Version)>,
 }
 
 const KINDS: [(&str, Scheme); 6] = [
@@ -39,7 +39,7 @@ fn version_text(scheme: Scheme, major: usize, minor: usize, patch: usize) -> Str
     }
 }
 
-fn catalogue(g: &mut Gen, packages: usize, products: usize) -> Vec<Entry> {
+pub(super) fn catalogue(g: &mut Gen, packages: usize, products: usize) -> Vec<Entry> {
     let mut out = Vec::with_capacity(packages + products);
     for i in 0..packages + products {
         let (identity, scheme) = if i < packages {

@@ -11,9 +11,11 @@
 mod alerts;
 mod incidents;
 mod matching;
+mod suppliers;
 pub use alerts::{AlertBench, alerts};
 pub use incidents::{IncidentBench, incidents};
 pub use matching::{inventory, matching, sbom};
+pub use suppliers::{SupplierBench, suppliers};
 
 use crate::config::Settings;
 use anyhow::{Context, Result, bail};
@@ -69,6 +71,38 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         notifies: usize,
         /// Clients opening the board at once.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
+    /// The supplier targets on the national demo with suppliers' products, customers, SBOMs
+    /// and VEX added (written once, straight to the database: run it on a database kept for
+    /// benchmarks): one CVE's exposure with supplier paths, alone and under load, an SBOM upload
+    /// and the next answer, and a notice to every customer of a product.
+    Suppliers {
+        /// Timed runs: CVEs asked about are four times this; uploads and notices at most ten.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        #[arg(long, default_value_t = 600)]
+        suppliers: usize,
+        #[arg(long, default_value_t = 5)]
+        products_per_supplier: usize,
+        /// Versions of each product, each with its SBOM.
+        #[arg(long, default_value_t = 2)]
+        versions: usize,
+        /// Product versions each organisation uses, on average.
+        #[arg(long, default_value_t = 8)]
+        links_per_org: usize,
+        /// Components of each SBOM.
+        #[arg(long, default_value_t = 500)]
+        components: usize,
+        #[arg(long, default_value_t = 20_000)]
+        advisories: usize,
+        #[arg(long, default_value_t = 5_000)]
+        vex: usize,
+        /// Organisations using the demo supplier's first product: the notice's recipients.
+        #[arg(long, default_value_t = 20_000)]
+        notice_customers: usize,
+        /// Clients asking at once.
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
@@ -148,6 +182,38 @@ impl BenchCommand {
                 };
                 incidents(app, settings, settings.engine_name(), bench).await?;
             }
+            Self::Suppliers {
+                runs,
+                suppliers: n,
+                products_per_supplier,
+                versions,
+                links_per_org,
+                components,
+                advisories,
+                vex,
+                notice_customers,
+                clients,
+            } => {
+                anyhow::ensure!(
+                    n > 0 && products_per_supplier > 0 && versions > 0 && components > 0,
+                    "--suppliers, --products-per-supplier, --versions and --components must be at least 1"
+                );
+                anyhow::ensure!(advisories > 0, "--advisories must be at least 1");
+                let app = crate::commands::open(settings).await?;
+                let bench = SupplierBench {
+                    runs: runs.max(1),
+                    suppliers: n,
+                    products_per_supplier,
+                    versions,
+                    links_per_org: links_per_org.max(1),
+                    components,
+                    advisories,
+                    vex,
+                    notice_customers,
+                    clients: clients.max(1),
+                };
+                suppliers(app, settings, settings.engine_name(), bench).await?;
+            }
             Self::Matching {
                 components,
                 organisations,
@@ -205,6 +271,34 @@ where
         out.push(t.elapsed());
     }
     Ok(out)
+}
+
+/// `clients` tasks at once, each sending `runs` requests through the router in turn (`req`
+/// builds client `c`'s `i`-th) and insisting on 200: every request's time.
+async fn at_once(
+    router: &axum::Router,
+    clients: usize,
+    runs: usize,
+    req: impl Fn(usize, usize) -> Request<Body> + Clone + Send + 'static,
+) -> Result<Vec<Duration>> {
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (router, req) = (router.clone(), req.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::with_capacity(runs);
+            for i in 0..runs {
+                let t = Instant::now();
+                expect(&router, req(c, i), StatusCode::OK).await?;
+                out.push(t.elapsed());
+            }
+            anyhow::Ok(out)
+        }));
+    }
+    let mut all = Vec::with_capacity(clients * runs);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
 }
 
 /// The demo's national administrator.

@@ -233,11 +233,6 @@ pub async fn seed_incident_volume(
         }
         tx.commit().await?;
     }
-    // Fresh statistics for the planner, as a running system would have by now.
-    let analyse = match store.engine {
-        crate::Engine::Sqlite => "ANALYZE",
-        crate::Engine::Postgres => "VACUUM ANALYZE",
-    };
-    sqlx::query(analyse).execute(&store.write).await?;
+    super::analyse(store).await?;
     Ok((v.incidents - existing as usize, indicators))
 }
