@@ -353,46 +353,63 @@ impl App {
         let mut through = self.supplier_matches(&rules, cves).await?;
         let mut counts = counts;
         let direct: std::collections::HashSet<OrgId> = counts.keys().copied().collect();
+        let mut through_counts: BTreeMap<OrgId, usize> = BTreeMap::new();
         for (org, used) in &through.users {
             let n: usize = used
                 .iter()
                 .filter_map(|k| through.versions.get(k))
-                .map(|(_, n)| n)
+                .map(|(_, at)| at.len())
                 .sum();
             *counts.entry(*org).or_insert(0) += n;
+            through_counts.insert(*org, n);
         }
         // National roles see every organisation; anyone else only those they act for.
-        let visible: Vec<OrgId> = match actor.principal.scope(OrgAction::ViewInventory) {
-            Scope::All => counts.keys().copied().collect(),
-            scope => {
-                let mine: std::collections::HashSet<OrgId> = self
-                    .store
-                    .export_orgs(&scope)
-                    .await?
-                    .into_iter()
-                    .map(|o| o.id)
-                    .collect();
-                counts
-                    .keys()
-                    .copied()
-                    .filter(|id| mine.contains(id))
-                    .collect()
+        let mut visible: std::collections::HashSet<OrgId> =
+            match actor.principal.scope(OrgAction::ViewInventory) {
+                Scope::All => counts.keys().copied().collect(),
+                scope => {
+                    let mine: std::collections::HashSet<OrgId> = self
+                        .store
+                        .export_orgs(&scope)
+                        .await?
+                        .into_iter()
+                        .map(|o| o.id)
+                        .collect();
+                    counts
+                        .keys()
+                        .copied()
+                        .filter(|id| mine.contains(id))
+                        .collect()
+                }
+            };
+        // Only active organisations are exposed through a supplier (the links of one closed
+        // since stay until its successor records its own).
+        if !through_counts.is_empty() {
+            for id in self.store.inactive_orgs().await? {
+                if let Some(n) = through_counts.get(&id) {
+                    *counts.entry(id).or_insert(0) -= n;
+                    through.users.remove(&id);
+                    if !direct.contains(&id) {
+                        visible.remove(&id);
+                    }
+                }
             }
-        };
+        }
         let components = visible.iter().map(|id| counts[id]).sum();
-        let mut orgs = self.store.orgs_by_ids(&visible).await?;
+        // Only the page's organisations are read whole.
+        let ids = self.store.org_page_by_code(&visible, page).await?;
+        let mut orgs = self.store.orgs_by_ids(&ids).await?;
         orgs.sort_by(|a, b| a.code.cmp(&b.code));
-        let page_of = Page::slice(orgs, page);
         let names = actor.principal.may_global(GlobalAction::ViewNationalEstate);
-        let mut items = Vec::with_capacity(page_of.items.len());
-        for org in page_of.items {
+        let mut items = Vec::with_capacity(orgs.len());
+        for org in orgs {
             let matching = if direct.contains(&org.id) {
                 self.matching_components(org.id, &sets).await?
             } else {
                 Vec::new()
             };
             items.push(ExposedOrg {
-                through: self.supplier_paths(&mut through, org.id, &rules).await?,
+                through: self.supplier_paths(&mut through, org.id).await?,
                 code: org.code,
                 name: names.then_some(org.name),
                 components: matching,
@@ -401,7 +418,7 @@ impl App {
         Ok(ExposureReport {
             sources: sets.into_iter().map(|(s, _)| s).collect(),
             kev,
-            organisations: Page::of(items, page_of.total as i64, page),
+            organisations: Page::of(items, visible.len() as i64, page),
             components,
             suppressed: through.suppressed,
         })
@@ -749,7 +766,7 @@ impl App {
             })
             .await?;
         let mut suppliers = self.supplier_matches(&rules, &alert.fields.cves).await?;
-        let through = self.supplier_paths(&mut suppliers, org, &rules).await?;
+        let through = self.supplier_paths(&mut suppliers, org).await?;
         let components = if matches == 0 {
             Vec::new()
         } else {

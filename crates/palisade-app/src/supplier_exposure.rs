@@ -7,18 +7,28 @@ use crate::{App, Result};
 use palisade_domain::exposure::{ExposureIndex, Rule};
 use palisade_domain::inventory::Component;
 use palisade_domain::policy::OrgId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The SBOM index and what it holds.
 #[derive(Default)]
 pub(crate) struct HeldSboms {
-    index: ExposureIndex<i64>,
+    /// Keyed by (SBOM, the component's position in it).
+    index: ExposureIndex<(i64, u32)>,
     /// Every SBOM up to this id is applied.
     last: i64,
     /// The SBOM in force for each product version.
     current: HashMap<(i64, String), i64>,
     /// Which product version each SBOM in the index describes.
     of_sbom: HashMap<i64, (i64, String)>,
+    /// Who uses each product version (active or not: answers read the register), read whole
+    /// once and then brought up to date from the link changes.
+    users: Option<HeldUsers>,
+}
+
+/// The organisations using each product version, and the last link change applied.
+struct HeldUsers {
+    of_version: HashMap<(i64, String), BTreeSet<OrgId>>,
+    last: i64,
 }
 
 /// A supplier's product version an organisation is exposed through, and its SBOM's components
@@ -47,8 +57,8 @@ impl SupplierPath {
 /// the organisations using each.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SupplierMatches {
-    /// (product, version) to (SBOM id, matching components).
-    pub versions: BTreeMap<(i64, String), (i64, usize)>,
+    /// (product, version) to its SBOM's id and the positions of the components the rules name.
+    pub versions: BTreeMap<(i64, String), (i64, Vec<u32>)>,
     /// Organisation to the product versions it uses that match.
     pub users: BTreeMap<OrgId, Vec<(i64, String)>>,
     /// Product versions whose SBOMs the rules name, taken out by their supplier's VEX.
@@ -75,21 +85,55 @@ impl App {
         for sbom in fresh {
             let key = (sbom.product_id, sbom.version.clone());
             if let Some(old) = held.current.remove(&key) {
-                for c in self.store.sbom_components(old).await? {
-                    held.index.remove(&c.identity(), c.version.as_deref(), old);
+                for (n, c) in (0..).zip(self.store.sbom_components(old).await?) {
+                    held.index
+                        .remove(&c.identity(), c.version.as_deref(), (old, n));
                 }
                 held.of_sbom.remove(&old);
             }
-            for c in self.store.sbom_components(sbom.id).await? {
+            for (n, c) in (0..).zip(self.store.sbom_components(sbom.id).await?) {
                 // Every stored component was checked at upload, so its version orders.
                 let _ = held
                     .index
-                    .insert(&c.identity(), c.version.as_deref(), sbom.id);
+                    .insert(&c.identity(), c.version.as_deref(), (sbom.id, n));
             }
             held.current.insert(key.clone(), sbom.id);
             held.of_sbom.insert(sbom.id, key);
         }
         held.last = held.last.max(newest);
+        Ok(())
+    }
+
+    /// Reads who uses each product version, the first time, then applies the link changes
+    /// since. The snapshot is read after the last change's id, so replaying the changes after
+    /// that id (some perhaps already in it) ends where the database is.
+    async fn refresh_users(&self, held: &mut HeldSboms) -> Result<()> {
+        let users = match &mut held.users {
+            Some(users) => users,
+            None => {
+                let last = self.store.last_link_change().await?;
+                let mut of_version: HashMap<(i64, String), BTreeSet<OrgId>> = HashMap::new();
+                for (org, product, version) in self.store.all_links().await? {
+                    of_version
+                        .entry((product, version))
+                        .or_default()
+                        .insert(org);
+                }
+                held.users.insert(HeldUsers { of_version, last })
+            }
+        };
+        for c in self.store.link_changes_after(users.last).await? {
+            let orgs = users
+                .of_version
+                .entry((c.product_id, c.version))
+                .or_default();
+            if c.added {
+                orgs.insert(c.org_id);
+            } else {
+                orgs.remove(&c.org_id);
+            }
+            users.last = c.id;
+        }
         Ok(())
     }
 
@@ -100,17 +144,33 @@ impl App {
         rules: &[Rule],
         cves: &[palisade_domain::ident::CveId],
     ) -> Result<SupplierMatches> {
-        let mut versions = {
+        let (mut versions, mut users_of) = {
             let mut guard = self.estate_index.sboms.lock().await;
             let held = guard.get_or_insert_with(HeldSboms::default);
             self.refresh_sboms(held).await?;
-            let mut per_sbom: BTreeMap<i64, usize> = BTreeMap::new();
-            held.index
-                .for_each_match_of_any(rules, |_, sbom| *per_sbom.entry(sbom).or_insert(0) += 1);
-            per_sbom
+            let mut per_sbom: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+            held.index.for_each_match_of_any(rules, |_, (sbom, n)| {
+                per_sbom.entry(sbom).or_default().push(n)
+            });
+            let versions: BTreeMap<(i64, String), (i64, Vec<u32>)> = per_sbom
                 .into_iter()
-                .filter_map(|(sbom, n)| held.of_sbom.get(&sbom).map(|k| (k.clone(), (sbom, n))))
-                .collect::<BTreeMap<_, _>>()
+                .filter_map(|(sbom, mut at)| {
+                    at.sort_unstable();
+                    at.dedup();
+                    held.of_sbom.get(&sbom).map(|k| (k.clone(), (sbom, at)))
+                })
+                .collect();
+            let mut users_of: BTreeMap<(i64, String), Vec<OrgId>> = BTreeMap::new();
+            if !versions.is_empty() {
+                self.refresh_users(held).await?;
+                let users = held.users.as_ref().expect("read above");
+                for key in versions.keys() {
+                    if let Some(orgs) = users.of_version.get(key) {
+                        users_of.insert(key.clone(), orgs.iter().copied().collect());
+                    }
+                }
+            }
+            (versions, users_of)
         };
         let mut suppressed = Vec::new();
         if !versions.is_empty() && !cves.is_empty() {
@@ -128,6 +188,7 @@ impl App {
                     .all(|cve| about.iter().any(|v| &v.cve == cve && v.status.suppresses()));
                 if covered {
                     versions.remove(&key);
+                    users_of.remove(&key);
                     if let Some((supplier_code, _, product)) =
                         self.store.product_supplier(key.0).await?
                     {
@@ -142,10 +203,9 @@ impl App {
             }
         }
         let mut users: BTreeMap<OrgId, Vec<(i64, String)>> = BTreeMap::new();
-        if !versions.is_empty() {
-            let keys: Vec<(i64, String)> = versions.keys().cloned().collect();
-            for (org, product, version) in self.store.users_of_versions(&keys).await? {
-                users.entry(org).or_default().push((product, version));
+        for key in versions.keys() {
+            for org in users_of.remove(key).unwrap_or_default() {
+                users.entry(org).or_default().push(key.clone());
             }
         }
         Ok(SupplierMatches {
@@ -161,13 +221,12 @@ impl App {
         &self,
         matches: &mut SupplierMatches,
         org: OrgId,
-        rules: &[Rule],
     ) -> Result<Vec<SupplierPath>> {
         let used = matches.users.get(&org).cloned().unwrap_or_default();
         let mut out = Vec::with_capacity(used.len());
         for key in used {
             if !matches.described.contains_key(&key) {
-                let path = self.describe_path(matches, &key, rules).await?;
+                let path = self.describe_path(matches, &key).await?;
                 matches.described.insert(key.clone(), path);
             }
             if let Some(Some(path)) = matches.described.get(&key) {
@@ -178,14 +237,13 @@ impl App {
     }
 
     /// A matching product version's path: its supplier, and its SBOM's components the rules
-    /// name.
+    /// name (read by position, not the whole SBOM).
     async fn describe_path(
         &self,
         matches: &SupplierMatches,
         (product_id, version): &(i64, String),
-        rules: &[Rule],
     ) -> Result<Option<SupplierPath>> {
-        let Some((sbom, _)) = matches.versions.get(&(*product_id, version.clone())) else {
+        let Some((sbom, at)) = matches.versions.get(&(*product_id, version.clone())) else {
             return Ok(None);
         };
         let Some((supplier_code, supplier_name, product)) =
@@ -193,25 +251,13 @@ impl App {
         else {
             return Ok(None);
         };
-        let components = self
-            .store
-            .sbom_components(*sbom)
-            .await?
-            .into_iter()
-            .filter(|c| {
-                let identity = c.identity();
-                rules
-                    .iter()
-                    .any(|r| r.names(&identity, c.version.as_deref()))
-            })
-            .collect();
         Ok(Some(SupplierPath {
             supplier_code,
             supplier_name,
             product_id: *product_id,
             product,
             version: version.clone(),
-            components,
+            components: self.store.sbom_components_at(*sbom, at).await?,
         }))
     }
 }

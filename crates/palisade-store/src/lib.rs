@@ -58,7 +58,8 @@ pub use supplier_notices::{
 };
 pub use supplier_sboms::{NewSbom, NewVex, SbomRecord, SupplierSbomStore, VexRecord};
 pub use suppliers::{
-    CustomerRecord, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore, VersionRecord,
+    CustomerRecord, LinkChange, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore,
+    VersionRecord,
 };
 
 use async_trait::async_trait;
@@ -79,6 +80,15 @@ pub trait OrgStore: Send + Sync {
     async fn orgs_by_codes(&self, codes: &[OrgCode]) -> Result<Vec<Organisation>>;
     /// The organisations with these ids (unknown ids are left out).
     async fn orgs_by_ids(&self, ids: &[OrgId]) -> Result<Vec<Organisation>>;
+    /// A page of these organisations' ids, in code order (unknown ids are left out): for
+    /// answers about thousands of organisations that show 50 of them.
+    async fn org_page_by_code(
+        &self,
+        ids: &std::collections::HashSet<OrgId>,
+        page: PageRequest,
+    ) -> Result<Vec<OrgId>>;
+    /// The ids of the organisations no longer active.
+    async fn inactive_orgs(&self) -> Result<Vec<OrgId>>;
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>>;
     async fn list_orgs(
         &self,

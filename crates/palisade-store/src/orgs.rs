@@ -21,6 +21,9 @@ const IMPORT_BATCH: usize = 40;
 /// Rows per parent-setting `CASE` update (three parameters each).
 const PARENT_BATCH: usize = 80;
 
+/// Past this many ids, [`OrgStore::org_page_by_code`] walks the register in code order.
+const CODES_WHOLE: usize = 5_000;
+
 pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
      p.code AS parent_code, o.active, o.created_at, o.updated_at \
      FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id";
@@ -306,6 +309,62 @@ impl OrgStore for SqlStore {
             out.extend(fetch_orgs(&sql, &self.read).await?);
         }
         Ok(out)
+    }
+
+    async fn org_page_by_code(
+        &self,
+        ids: &std::collections::HashSet<OrgId>,
+        page: PageRequest,
+    ) -> Result<Vec<OrgId>> {
+        let (skip, take) = (page.offset() as usize, page.limit() as usize);
+        if ids.len() <= CODES_WHOLE {
+            let wanted: Vec<OrgId> = ids.iter().copied().collect();
+            let mut codes: Vec<(i64, String)> = Vec::with_capacity(wanted.len());
+            for batch in wanted.chunks(250) {
+                let mut sql = Sql::new("SELECT id, code FROM organisations WHERE id IN (");
+                for (i, id) in batch.iter().enumerate() {
+                    sql.push(if i > 0 { ", " } else { "" }).i64(*id);
+                }
+                sql.push(")");
+                codes.extend(
+                    sql.query_as::<(i64, String)>()
+                        .fetch_all(&self.read)
+                        .await?,
+                );
+            }
+            codes.sort_by(|a, b| a.1.cmp(&b.1));
+            return Ok(codes
+                .into_iter()
+                .skip(skip)
+                .take(take)
+                .map(|(id, _)| id)
+                .collect());
+        }
+        // Most of the register: walk it in code order (its unique index) until the page is
+        // full, rather than reading thousands of codes to sort them.
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query_scalar::<_, i64>("SELECT id FROM organisations ORDER BY code")
+            .fetch(&self.read);
+        let (mut seen, mut out) = (0, Vec::with_capacity(take));
+        while out.len() < take
+            && let Some(id) = rows.try_next().await?
+        {
+            if ids.contains(&id) {
+                if seen >= skip {
+                    out.push(id);
+                }
+                seen += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn inactive_orgs(&self) -> Result<Vec<OrgId>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM organisations WHERE active = 0")
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {

@@ -2,12 +2,14 @@
 //! document its supplier uploaded. A new upload replaces the one in force, which is kept.
 
 use crate::audit::append;
+use crate::db::Sql;
 use crate::{Result, SqlStore, Stamp, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::inventory::Component;
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
+use std::collections::HashSet;
 
 /// Components written per statement (three parameters each).
 const BATCH: usize = 500;
@@ -78,11 +80,8 @@ pub trait SupplierSbomStore: Send + Sync {
     /// SBOM id of all (in force or replaced).
     async fn sboms_since(&self, after: i64) -> Result<(Vec<SbomRecord>, i64)>;
 
-    /// The active organisations using these product versions: (organisation, product, version).
-    async fn users_of_versions(
-        &self,
-        versions: &[(i64, String)],
-    ) -> Result<Vec<(i64, i64, String)>>;
+    /// Components of an SBOM at these positions (in document order), in that order.
+    async fn sbom_components_at(&self, sbom_id: i64, positions: &[u32]) -> Result<Vec<Component>>;
 
     /// Replaces a product version's VEX statements.
     async fn replace_vex(
@@ -109,6 +108,40 @@ pub trait SupplierSbomStore: Send + Sync {
 const SBOM_SELECT: &str = "SELECT s.id, s.product_id, s.version, s.format, s.components, \
      s.sha256, s.uploaded_at, u.email AS uploaded_by FROM supplier_sboms s \
      LEFT JOIN users u ON u.id = s.uploaded_by";
+
+/// Product versions a statement asks about: SQLite's binding cost grows with the square of a
+/// statement's parameters.
+const PAIRS: usize = 125;
+
+/// Appends `{t}.product_id IN (...) AND {t}.version IN (...)` for a chunk of product versions:
+/// on both engines, one look-up in the table's (product, version) index per product and
+/// version. (A list of pairs, as `OR`ed conditions or a joined `VALUES` list, was planned as a
+/// scan of the table per pair by SQLite: 2 s for 125 versions' 4,000 users.) It holds every
+/// pair asked and maybe others, a product asked at one version with another asked at a
+/// second; [`asked`] keeps the rows asked for.
+fn push_versions_in(sql: &mut Sql, t: &str, chunk: &[(i64, String)]) {
+    let mut products: Vec<i64> = chunk.iter().map(|(p, _)| *p).collect();
+    products.sort_unstable();
+    products.dedup();
+    let mut versions: Vec<&str> = chunk.iter().map(|(_, v)| v.as_str()).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    sql.push(&format!("{t}.product_id IN ("));
+    for (i, p) in products.iter().enumerate() {
+        sql.push(if i > 0 { ", " } else { "" }).i64(*p);
+    }
+    sql.push(&format!(") AND {t}.version IN ("));
+    for (i, v) in versions.iter().enumerate() {
+        sql.push(if i > 0 { ", " } else { "" }).text(v);
+    }
+    sql.push(")");
+}
+
+/// Whether a row's product version is one of the chunk's.
+fn asked(chunk: &[(i64, String)]) -> impl Fn(i64, &str) -> bool + '_ {
+    let pairs: HashSet<(i64, &str)> = chunk.iter().map(|(p, v)| (*p, v.as_str())).collect();
+    move |p, v| pairs.contains(&(p, v))
+}
 
 async fn sbom_by_id(conn: &mut AnyConnection, id: i64) -> Result<SbomRecord> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -216,32 +249,22 @@ impl SupplierSbomStore for SqlStore {
         Ok((rows, newest))
     }
 
-    async fn users_of_versions(
-        &self,
-        versions: &[(i64, String)],
-    ) -> Result<Vec<(i64, i64, String)>> {
-        let mut out = Vec::new();
-        for chunk in versions.chunks(BATCH) {
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(l.product_id = ${} AND l.version = ${})",
-                        2 * i + 1,
-                        2 * i + 2
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "SELECT l.org_id, l.product_id, l.version FROM supplier_links l \
-                 JOIN organisations o ON o.id = l.org_id WHERE o.active = 1 AND ({}) \
-                 ORDER BY l.org_id, l.product_id, l.version",
-                pairs.join(" OR ")
-            );
-            let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-            for (p, v) in chunk {
-                q = q.bind(*p).bind(v.clone());
+    async fn sbom_components_at(&self, sbom_id: i64, positions: &[u32]) -> Result<Vec<Component>> {
+        let mut out = Vec::with_capacity(positions.len());
+        for chunk in positions.chunks(PAIRS * 2) {
+            let mut sql =
+                Sql::new("SELECT component FROM supplier_sbom_components WHERE sbom_id = ");
+            sql.i64(sbom_id).push(" AND position IN (");
+            for (i, n) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", " } else { "" }).i64(i64::from(*n));
             }
-            out.extend(q.fetch_all(&self.read).await?);
+            sql.push(") ORDER BY position");
+            for r in sql.query_scalar::<String>().fetch_all(&self.read).await? {
+                out.push(
+                    serde_json::from_str(&r)
+                        .map_err(|_| crate::error::corrupt("SBOM component", &r))?,
+                );
+            }
         }
         Ok(out)
     }
@@ -298,34 +321,25 @@ impl SupplierSbomStore for SqlStore {
             return Ok(out);
         }
         // A question names a few CVEs; the versions come in chunks.
-        let cve_marks: Vec<String> = (1..=cves.len()).map(|i| format!("${i}")).collect();
-        for chunk in versions.chunks(BATCH) {
-            let base = cves.len();
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(product_id = ${} AND version = ${})",
-                        base + 2 * i + 1,
-                        base + 2 * i + 2
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "SELECT product_id, version, cve, status, justification, detail FROM supplier_vex \
-                 WHERE cve IN ({}) AND ({}) ORDER BY product_id, version, cve",
-                cve_marks.join(", "),
-                pairs.join(" OR ")
+        for chunk in versions.chunks(PAIRS) {
+            let mut sql = Sql::new(
+                "SELECT x.product_id, x.version, x.cve, x.status, x.justification, x.detail \
+                 FROM supplier_vex x WHERE x.cve IN (",
             );
+            for (i, c) in cves.iter().enumerate() {
+                sql.push(if i > 0 { ", " } else { "" }).text(c);
+            }
+            sql.push(") AND ");
+            push_versions_in(&mut sql, "x", chunk);
+            sql.push(" ORDER BY x.product_id, x.version, x.cve");
             type Row = (i64, String, String, String, Option<String>, Option<String>);
-            let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
-            for c in cves {
-                q = q.bind(c.clone());
-            }
-            for (p, v) in chunk {
-                q = q.bind(*p).bind(v.clone());
-            }
-            for (product_id, version, cve, status, justification, detail) in
-                q.fetch_all(&self.read).await?
+            let keep = asked(chunk);
+            for (product_id, version, cve, status, justification, detail) in sql
+                .query_as::<Row>()
+                .fetch_all(&self.read)
+                .await?
+                .into_iter()
+                .filter(|r| keep(r.0, &r.1))
             {
                 out.push(VexRecord {
                     status: status

@@ -139,6 +139,16 @@ pub trait SupplierStore: Send + Sync {
     /// Every active IT supplier, by name, with its number of active customer organisations.
     async fn supplier_reach(&self) -> Result<Vec<SupplierReach>>;
 
+    /// The newest link change's id (0 when none): read before [`Self::all_links`], so the
+    /// changes after it bring that snapshot up to date.
+    async fn last_link_change(&self) -> Result<i64>;
+
+    /// Every link to a product version: (organisation, product, version).
+    async fn all_links(&self) -> Result<Vec<(i64, i64, String)>>;
+
+    /// The link changes after `after`, in order.
+    async fn link_changes_after(&self, after: i64) -> Result<Vec<LinkChange>>;
+
     /// The active organisations using the supplier's products and services, by product,
     /// version and organisation name.
     async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>>;
@@ -376,7 +386,7 @@ async fn insert_link(
     l: &NewLink,
     stamp: Stamp,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO supplier_links (org_id, product_id, version, contract_end, created_at, \
          created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -386,8 +396,52 @@ async fn insert_link(
     .bind(l.contract_end.map(date_text))
     .bind(stamp.at)
     .bind(stamp.user_id)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO supplier_link_changes (org_id, product_id, version, added) \
+         VALUES ($1, $2, $3, 1)",
+    )
+    .bind(org_id)
+    .bind(l.product_id)
+    .bind(l.version.clone())
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Deletes an organisation's links (one, or with `None` all of them), logging each in the
+/// changes exposure answers follow.
+async fn delete_links(conn: &mut AnyConnection, org_id: i64, id: Option<i64>) -> Result<()> {
+    let which = if id.is_some() {
+        "org_id = $1 AND id = $2"
+    } else {
+        "org_id = $1"
+    };
+    for sql in [
+        format!(
+            "INSERT INTO supplier_link_changes (org_id, product_id, version, added) \
+             SELECT org_id, product_id, version, 0 FROM supplier_links WHERE {which} ORDER BY id"
+        ),
+        format!("DELETE FROM supplier_links WHERE {which}"),
+    ] {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id);
+        if let Some(id) = id {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// An organisation starting (`added`) or stopping using a product version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkChange {
+    pub id: i64,
+    pub org_id: i64,
+    pub product_id: i64,
+    pub version: String,
+    pub added: bool,
 }
 
 #[async_trait]
@@ -541,11 +595,7 @@ impl SupplierStore for SqlStore {
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM supplier_links WHERE id = $1 AND org_id = $2")
-            .bind(id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
+        delete_links(&mut tx, org_id, Some(id)).await?;
         audit.entity_id = format!("supplier-link/{id}");
         append(&mut tx, &audit).await?;
         tx.commit().await?;
@@ -560,10 +610,7 @@ impl SupplierStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<usize> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM supplier_links WHERE org_id = $1")
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
+        delete_links(&mut tx, org_id, None).await?;
         for l in links {
             insert_link(&mut tx, org_id, l, stamp).await?;
         }
@@ -571,6 +618,41 @@ impl SupplierStore for SqlStore {
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(links.len())
+    }
+
+    async fn last_link_change(&self) -> Result<i64> {
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM supplier_link_changes")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(last.unwrap_or(0))
+    }
+
+    async fn all_links(&self) -> Result<Vec<(i64, i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT org_id, product_id, version FROM supplier_links")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    async fn link_changes_after(&self, after: i64) -> Result<Vec<LinkChange>> {
+        let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, org_id, product_id, version, added FROM supplier_link_changes \
+             WHERE id > $1 ORDER BY id",
+        )
+        .bind(after)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, org_id, product_id, version, added)| LinkChange {
+                id,
+                org_id,
+                product_id,
+                version,
+                added: added != 0,
+            })
+            .collect())
     }
 
     async fn supplier_reach(&self) -> Result<Vec<SupplierReach>> {

@@ -30,4 +30,5 @@ mod organisations;
 mod plans;
 mod playbooks;
 mod publications;
+mod supplier_exposure;
 mod suppliers;

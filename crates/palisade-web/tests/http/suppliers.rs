@@ -6,7 +6,7 @@ use crate::support::*;
 use palisade_store::AlertStore as _;
 
 /// An IT supplier with its lead, and two trusts with their leads: (supplier, rx1, rx2) tokens.
-async fn setting(h: &H) -> (String, String, String) {
+pub(crate) async fn setting(h: &H) -> (String, String, String) {
     assert!(h.app.install_shipped_charter().await.unwrap());
     h.org("YGM01", "it_supplier", "").await;
     h.org("RX1", "acute_trust", "").await;
@@ -23,28 +23,28 @@ async fn setting(h: &H) -> (String, String, String) {
     (supplier.1, rx1.1, rx2.1)
 }
 
-const PRODUCTS: &str = "/api/v1/organisations/YGM01/products";
-const RX1_SUPPLIERS: &str = "/api/v1/organisations/RX1/suppliers";
-const HEADER: &str = "supplier_code,product,version,service,contract_end\n";
+pub(crate) const PRODUCTS: &str = "/api/v1/organisations/YGM01/products";
+pub(crate) const RX1_SUPPLIERS: &str = "/api/v1/organisations/RX1/suppliers";
+pub(crate) const HEADER: &str = "supplier_code,product,version,service,contract_end\n";
 
-fn care_record() -> Value {
+pub(crate) fn care_record() -> Value {
     json!({"name": "CareRecord", "description": "Electronic patient record",
         "cpe": "cpe:2.3:a:ygm:carerecord:*:*:*:*:*:*:*:*",
         "purl": "pkg:maven/com.ygm/carerecord", "versions": ["4.1", "4.2"]})
 }
 
-fn field(r: &Resp) -> String {
+pub(crate) fn field(r: &Resp) -> String {
     r.json()["error"]["field"]
         .as_str()
         .unwrap_or_default()
         .to_string()
 }
 
-async fn put_csv(h: &H, token: &str, csv: &str) -> Resp {
+pub(crate) async fn put_csv(h: &H, token: &str, csv: &str) -> Resp {
     put_csv_for(h, "RX1", token, csv).await
 }
 
-async fn put_csv_for(h: &H, code: &str, token: &str, csv: &str) -> Resp {
+pub(crate) async fn put_csv_for(h: &H, code: &str, token: &str, csv: &str) -> Resp {
     let uri = format!("/api/v1/organisations/{code}/suppliers");
     h.raw(Method::PUT, &uri, token, "text/csv", csv.to_string())
         .await
@@ -907,7 +907,7 @@ async fn a_supplier_incident_notice_reaches_each_customer_contact_once(h: H) {
 }
 
 /// A CycloneDX SBOM of CareRecord naming log4j-core at `log4j`.
-fn care_record_sbom(log4j: &str) -> String {
+pub(crate) fn care_record_sbom(log4j: &str) -> String {
     format!(
         r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6",
       "metadata": {{"component": {{"type": "application", "name": "CareRecord"}}}},
@@ -917,305 +917,4 @@ fn care_record_sbom(log4j: &str) -> String {
         {{"type": "library", "name": "jackson-databind", "version": "2.15.2",
           "purl": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.15.2"}}]}}"#
     )
-}
-
-per_engine!(
-    a_supplier_sbom_exposes_the_customers_of_its_product_version,
-    a_supplier_sbom_exposes_the_customers_of_its_product_version_sqlite,
-    a_supplier_sbom_exposes_the_customers_of_its_product_version_postgres
-);
-
-async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
-    let (supplier, rx1, rx2) = setting(&h).await;
-    let admin = h
-        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
-        .await
-        .1;
-    let r = h
-        .api(Method::POST, PRODUCTS, Some(&supplier), Some(care_record()))
-        .await;
-    let product = r.json()["id"].as_i64().unwrap();
-    let r = h
-        .api(
-            Method::POST,
-            PRODUCTS,
-            Some(&supplier),
-            Some(json!({"name": "CareRecord Cloud", "kind": "service", "service_type": "hosting"})),
-        )
-        .await;
-    let service = r.json()["id"].as_i64().unwrap();
-    let sbom_uri = |id: i64, v: &str| format!("{PRODUCTS}/{id}/versions/{v}/sbom");
-    let put = |uri: String, token: String, ct: &'static str, body: String| {
-        let h = &h;
-        async move { h.raw(Method::PUT, &uri, &token, ct, body).await }
-    };
-    const CDX: &str = "application/vnd.cyclonedx+json";
-
-    // Bad uploads are refused by field, and nothing is kept.
-    let r = put(
-        sbom_uri(product, "4.3"),
-        supplier.clone(),
-        CDX,
-        care_record_sbom("2.14.1"),
-    )
-    .await;
-    assert_eq!(
-        (r.status, field(&r)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "version".into())
-    );
-    let r = put(
-        sbom_uri(service, "1"),
-        supplier.clone(),
-        CDX,
-        care_record_sbom("2.14.1"),
-    )
-    .await;
-    assert_eq!(
-        (r.status, field(&r)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "product".into())
-    );
-    let r = put(
-        sbom_uri(product, "4.2"),
-        supplier.clone(),
-        "text/csv",
-        "a,b\n".into(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = put(
-        sbom_uri(product, "4.2"),
-        supplier.clone(),
-        CDX,
-        "{\"bomFormat\": 1".into(),
-    )
-    .await;
-    assert_eq!(
-        (r.status, field(&r)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "file".into())
-    );
-    let r = put(
-        sbom_uri(product, "4.2"),
-        rx1.clone(),
-        CDX,
-        care_record_sbom("2.14.1"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-
-    // 4.2 ships a vulnerable log4j, 4.1 a fixed one.
-    let r = put(
-        sbom_uri(product, "4.2"),
-        supplier.clone(),
-        CDX,
-        care_record_sbom("2.14.1"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(
-        (&r.json()["format"], &r.json()["components"]),
-        (&json!("cyclonedx"), &json!(2))
-    );
-    let r = put(
-        sbom_uri(product, "4.1"),
-        supplier.clone(),
-        CDX,
-        care_record_sbom("2.17.1"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    // RX1 uses 4.2 and has no inventory of its own; RX2 uses 4.1.
-    let file = format!("{HEADER}YGM01,CareRecord,4.2,,\n");
-    assert_eq!(put_csv(&h, &rx1, &file).await.status, StatusCode::OK);
-    let file = format!("{HEADER}YGM01,CareRecord,4.1,,\n");
-    assert_eq!(
-        put_csv_for(&h, "RX2", &rx2, &file).await.status,
-        StatusCode::OK
-    );
-
-    // The supplier sees each version's SBOM; a customer does not.
-    let r = h.api(Method::GET, PRODUCTS, Some(&supplier), None).await;
-    assert_eq!(r.json()["items"][0]["versions"][1]["sbom"]["components"], 2);
-    let r = h.api(Method::GET, PRODUCTS, Some(&rx1), None).await;
-    assert_eq!(r.json()["items"][0]["versions"][1]["sbom"], Value::Null);
-
-    // An alert naming log4j-core below 2.15.0 reaches RX1 through CareRecord 4.2 only.
-    let alert = h.create_alert(&admin, high_alert(true)).await;
-    let exposed = |uri: String| {
-        let (h, admin) = (&h, admin.clone());
-        async move {
-            let r = h.api(Method::GET, &uri, Some(&admin), None).await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-            r.json()
-        }
-    };
-    for uri in [
-        "/api/v1/exposure?cve=CVE-2017-0144".to_string(),
-        format!("/api/v1/alerts/{alert}/exposure"),
-    ] {
-        let e = exposed(uri).await;
-        let codes: Vec<&str> = e["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["org_code"].as_str().unwrap())
-            .collect();
-        assert_eq!(codes, ["RX1"], "{e}");
-        let path = &e["items"][0]["through"][0];
-        assert_eq!(
-            path["path"],
-            "through supplier product CareRecord 4.2 (YGM01)"
-        );
-        assert_eq!(path["components"][0]["product"], "log4j-core", "{path}");
-        assert_eq!(e["items"][0]["components"], json!([]));
-        assert_eq!(e["components"], 1);
-    }
-    // RX1's response suggests the alert applies, through its supplier.
-    let r = h
-        .api(
-            Method::GET,
-            &format!("/api/v1/alerts/{alert}/responses/RX1"),
-            Some(&rx1),
-            None,
-        )
-        .await;
-    let suggestion = &r.json()["suggestion"];
-    assert_eq!(suggestion["applies"], true, "{suggestion}");
-    assert_eq!(suggestion["through"][0]["version"], "4.2");
-
-    // VEX: refused without an SBOM for the version, or naming a component the SBOM lacks.
-    let vex_uri = |v: &str| format!("{PRODUCTS}/{product}/versions/{v}/vex");
-    let mut three = care_record();
-    three["versions"] = json!(["4.1", "4.2", "4.3"]);
-    let r = h
-        .api(
-            Method::PUT,
-            &format!("{PRODUCTS}/{product}"),
-            Some(&supplier),
-            Some(three),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let cdx_vex = |purl: &str| {
-        format!(
-            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "vulnerabilities": [
-              {{"id": "CVE-2017-0144", "analysis": {{"state": "not_affected",
-                "justification": "code_not_reachable", "detail": "JNDI lookups are off"}},
-                "affects": [{{"ref": "{purl}"}}]}}]}}"#
-        )
-    };
-    const LOG4J: &str = "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1";
-    let r = put(
-        vex_uri("4.3"),
-        supplier.clone(),
-        "application/json",
-        cdx_vex(LOG4J),
-    )
-    .await;
-    assert_eq!(
-        (r.status, field(&r)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "version".into())
-    );
-    let r = put(
-        vex_uri("4.2"),
-        supplier.clone(),
-        "application/json",
-        cdx_vex("pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2"),
-    )
-    .await;
-    assert_eq!(
-        (r.status, field(&r)),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "vulnerabilities[0].affects[0].ref".into()
-        )
-    );
-    let r = put(
-        vex_uri("4.2"),
-        supplier.clone(),
-        "text/plain",
-        cdx_vex(LOG4J),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    // Not affected: 4.2's users leave the answer, and the answer says why.
-    let r = put(vex_uri("4.2"), supplier.clone(), CDX, cdx_vex(LOG4J)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(r.json()["statements"], 1);
-    for uri in [
-        "/api/v1/exposure?cve=CVE-2017-0144".to_string(),
-        format!("/api/v1/alerts/{alert}/exposure"),
-    ] {
-        let e = exposed(uri).await;
-        assert_eq!(e["items"], json!([]), "{e}");
-        let s = &e["suppressed"][0];
-        assert_eq!(
-            (&s["product"], &s["version"]),
-            (&json!("CareRecord"), &json!("4.2"))
-        );
-        assert_eq!(s["statements"][0]["justification"], "code_not_reachable");
-    }
-    let r = h
-        .api(
-            Method::GET,
-            &format!("/api/v1/alerts/{alert}/responses/RX1"),
-            Some(&rx1),
-            None,
-        )
-        .await;
-    assert_eq!(r.json()["suggestion"]["applies"], Value::Null);
-    // An alert about another CVE in the same log4j is not covered by that statement.
-    let mut log4shell = high_alert(true);
-    log4shell["cves"] = json!(["CVE-2021-44228"]);
-    h.create_alert(&admin, log4shell).await;
-    let e = exposed("/api/v1/exposure?cve=CVE-2021-44228".into()).await;
-    assert_eq!(
-        (&e["items"][0]["org_code"], &e["suppressed"]),
-        (&json!("RX1"), &json!([])),
-        "{e}"
-    );
-    // An alert naming both CVEs stays: the statement covers only one of them.
-    let mut both = high_alert(true);
-    both["cves"] = json!(["CVE-2017-0144", "CVE-2021-44228"]);
-    let both = h.create_alert(&admin, both).await;
-    let e = exposed(format!("/api/v1/alerts/{both}/exposure")).await;
-    assert_eq!(
-        (&e["items"][0]["org_code"], &e["suppressed"]),
-        (&json!("RX1"), &json!([])),
-        "{e}"
-    );
-    // Under investigation (OpenVEX) replaces it: exposed again.
-    let openvex = format!(
-        r#"{{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://ygm.example/vex/2",
-          "author": "YGM", "timestamp": "2026-12-01T00:00:00Z", "version": 2,
-          "statements": [{{"vulnerability": {{"name": "CVE-2017-0144"}},
-            "products": [{{"@id": "pkg:maven/com.ygm/carerecord@4.2",
-              "subcomponents": [{{"@id": "{LOG4J}"}}]}}],
-            "status": "under_investigation"}}]}}"#
-    );
-    let r = put(
-        vex_uri("4.2"),
-        supplier.clone(),
-        "application/json",
-        openvex,
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
-    assert_eq!(e["items"][0]["org_code"], "RX1", "{e}");
-
-    // A new SBOM for 4.2 with the fixed log4j: RX1 is no longer exposed.
-    let r = put(
-        sbom_uri(product, "4.2"),
-        supplier.clone(),
-        CDX,
-        care_record_sbom("2.17.1"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
-    assert_eq!(e["items"], json!([]), "{e}");
-    let actions = h.audit_actions(&admin).await;
-    for a in ["supplier.sbom", "supplier.vex"] {
-        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
-    }
 }
