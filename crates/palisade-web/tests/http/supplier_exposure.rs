@@ -1,6 +1,6 @@
 //! Suppliers' SBOMs and VEX in exposure answers: bad uploads, the customers of a product version
 //! exposed through it, VEX taking a version out, answers following every upload and link
-//! change.
+//! change, and the answer checked against a straightforward scan of a generated world.
 
 use crate::suppliers::{
     HEADER, PRODUCTS, RX1_SUPPLIERS, care_record, care_record_sbom, field, put_csv, put_csv_for,
@@ -333,4 +333,311 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
     for a in ["supplier.sbom", "supplier.vex"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+}
+
+per_engine!(
+    supplier_exposure_agrees_with_a_scan,
+    supplier_exposure_agrees_with_a_scan_sqlite,
+    supplier_exposure_agrees_with_a_scan_postgres
+);
+
+/// A product version: (supplier, product, version) by position.
+type Pv = (usize, usize, usize);
+const SUPPLIERS: [&str; 2] = ["YGM01", "YGM02"];
+const CUSTOMERS: [&str; 6] = ["RX1", "RX2", "RX3", "RX4", "RX5", "RX6"];
+const PACKAGES: usize = 5;
+const CVES: usize = 4;
+
+/// An organisation's supplier paths: (product name, version, matching components).
+type Paths = Vec<(String, String, usize)>;
+/// Exposed organisations by code, each with its paths.
+type Exposed = Vec<(String, Paths)>;
+
+/// The generated world the answers are checked against.
+#[derive(Default)]
+struct World {
+    /// Each SBOM's components: (package, minor version of 1.x.0).
+    sboms: std::collections::BTreeMap<Pv, Vec<(usize, usize)>>,
+    /// Each customer's product versions.
+    links: std::collections::BTreeMap<usize, std::collections::BTreeSet<Pv>>,
+    /// What each product version's VEX says of each CVE (by position).
+    vex: std::collections::BTreeMap<(Pv, usize), &'static str>,
+    /// Each CVE's rule: package, and minor versions from..to (exclusive).
+    rules: Vec<(usize, usize, usize)>,
+}
+
+fn purl(package: usize, minor: usize) -> String {
+    format!("pkg:maven/org.example/lib{package}@1.{minor}.0")
+}
+
+fn cve(n: usize) -> String {
+    format!("CVE-2030-{}", 10_000 + n)
+}
+
+impl World {
+    /// (organisation codes, each with its paths (product name, version, components), the
+    /// components in all, suppressed product versions) for one CVE, by scanning everything.
+    fn scan(&self, c: usize) -> (Exposed, usize, Vec<(String, String)>) {
+        let (package, from, to) = self.rules[c];
+        let mut exposed = std::collections::BTreeMap::new();
+        let mut suppressed = Vec::new();
+        for (pv, components) in &self.sboms {
+            let n = components
+                .iter()
+                .filter(|(p, m)| *p == package && (from..to).contains(m))
+                .count();
+            if n == 0 {
+                continue;
+            }
+            match self.vex.get(&(*pv, c)) {
+                Some(&"not_affected") | Some(&"fixed") => suppressed.push(name(pv)),
+                _ => {
+                    exposed.insert(*pv, n);
+                }
+            }
+        }
+        let mut orgs = Vec::new();
+        let mut total = 0;
+        for (org, used) in &self.links {
+            let paths: Paths = used
+                .iter()
+                .filter_map(|pv| exposed.get(pv).map(|n| (name(pv).0, name(pv).1, *n)))
+                .collect();
+            if !paths.is_empty() {
+                total += paths.iter().map(|p| p.2).sum::<usize>();
+                orgs.push((CUSTOMERS[*org].to_string(), paths));
+            }
+        }
+        suppressed.sort();
+        (orgs, total, suppressed)
+    }
+}
+
+fn name((s, p, v): &Pv) -> (String, String) {
+    (format!("P{s}{p}"), format!("{}", v + 1))
+}
+
+fn sbom_document(components: &[(usize, usize)]) -> String {
+    let items: Vec<Value> = components
+        .iter()
+        .map(|(p, m)| {
+            json!({"type": "library", "name": format!("lib{p}"), "version": format!("1.{m}.0"),
+                   "purl": purl(*p, *m)})
+        })
+        .collect();
+    json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+           "metadata": {"component": {"type": "application", "name": "Product"}},
+           "components": items})
+    .to_string()
+}
+
+async fn supplier_exposure_agrees_with_a_scan(h: H) {
+    use palisade_domain::sample::Xorshift;
+    let (ygm01, rx1, rx2) = setting(&h).await;
+    h.org("YGM02", "it_supplier", "").await;
+    let ygm02 = h
+        .person("cto@ygm02.example", Role::OrgLead, Some("YGM02"))
+        .await
+        .1;
+    let suppliers = [ygm01, ygm02];
+    let mut customers = vec![rx1, rx2];
+    for code in &CUSTOMERS[2..] {
+        h.org(code, "acute_trust", "").await;
+        let email = format!("lead@{}.nhs.uk", code.to_lowercase());
+        customers.push(h.person(&email, Role::OrgLead, Some(code)).await.1);
+    }
+    let admin = h
+        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    // Two products of three versions at each supplier.
+    let mut ids = std::collections::BTreeMap::new();
+    for (s, token) in suppliers.iter().enumerate() {
+        for p in 0..2 {
+            let uri = format!("/api/v1/organisations/{}/products", SUPPLIERS[s]);
+            let body = json!({"name": format!("P{s}{p}"), "description": "Generated",
+                "purl": format!("pkg:maven/com.ygm{s}/p{p}"), "versions": ["1", "2", "3"]});
+            let r = h.api(Method::POST, &uri, Some(token), Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            ids.insert((s, p), r.json()["id"].as_i64().unwrap());
+        }
+    }
+    let pvs: Vec<Pv> = (0..2)
+        .flat_map(|s| (0..2).flat_map(move |p| (0..3).map(move |v| (s, p, v))))
+        .collect();
+    let mut g = Xorshift::new(0x5eed_1234_abcd_0001);
+    let mut world = World::default();
+    // One alert per CVE, each naming a package over a range of its versions.
+    for c in 0..CVES {
+        let package = g.below(PACKAGES);
+        let from = g.below(4);
+        let to = from + 1 + g.below(3);
+        world.rules.push((package, from, to));
+        let mut alert = high_alert(true);
+        alert["title"] = json!(format!("Generated alert {c}"));
+        alert["cves"] = json!([cve(c)]);
+        alert["products"] = json!([{"name": format!("lib{package}"),
+            "purl": format!("pkg:maven/org.example/lib{package}"),
+            "vers": format!("vers:maven/>=1.{from}.0|<1.{to}.0")}]);
+        h.create_alert(&admin, alert).await;
+    }
+
+    // Across the rounds, the answers must hold exposed customers and suppressed versions.
+    let (mut seen_exposed, mut seen_suppressed) = (0, 0);
+    for round in 0..5 {
+        // SBOMs: every version the first round, three of them again after.
+        let upload: Vec<Pv> = if round == 0 {
+            pvs.clone()
+        } else {
+            (0..3).map(|_| pvs[g.below(pvs.len())]).collect()
+        };
+        for pv in upload {
+            let mut components: Vec<(usize, usize)> = Vec::new();
+            for p in 0..PACKAGES {
+                if g.below(10) < 6 {
+                    components.push((p, g.below(6)));
+                }
+            }
+            if components.is_empty() {
+                components.push((g.below(PACKAGES), g.below(6)));
+            }
+            let (s, p, v) = pv;
+            let uri = format!(
+                "/api/v1/organisations/{}/products/{}/versions/{}/sbom",
+                SUPPLIERS[s],
+                ids[&(s, p)],
+                v + 1
+            );
+            let r = h
+                .raw(
+                    Method::PUT,
+                    &uri,
+                    &suppliers[s],
+                    "application/vnd.cyclonedx+json",
+                    sbom_document(&components),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            world.sboms.insert(pv, components);
+            // Statements about what this SBOM holds; an upload replaces the version's VEX, and
+            // without one the earlier statements stand.
+            let mut statements = Vec::new();
+            let mut said = Vec::new();
+            for c in 0..CVES {
+                let (package, _, _) = world.rules[c];
+                let Some((_, m)) = world.sboms[&pv].iter().find(|(p, _)| *p == package) else {
+                    continue;
+                };
+                if g.below(10) < 4 {
+                    continue;
+                }
+                let (state, status) = [
+                    ("not_affected", "not_affected"),
+                    ("resolved", "fixed"),
+                    ("exploitable", "affected"),
+                    ("in_triage", "under_investigation"),
+                ][g.below(4)];
+                let mut analysis = json!({"state": state, "detail": "generated"});
+                if status == "not_affected" {
+                    analysis["justification"] = json!("code_not_reachable");
+                }
+                statements.push(json!({"id": cve(c), "analysis": analysis,
+                    "affects": [{"ref": purl(package, *m)}]}));
+                said.push((c, status));
+            }
+            if !statements.is_empty() {
+                world.vex.retain(|(x, _), _| *x != pv);
+                world
+                    .vex
+                    .extend(said.into_iter().map(|(c, status)| ((pv, c), status)));
+                let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                    "vulnerabilities": statements});
+                let r = h
+                    .raw(
+                        Method::PUT,
+                        &uri.replace("/sbom", "/vex"),
+                        &suppliers[s],
+                        "application/vnd.cyclonedx+json",
+                        doc.to_string(),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            }
+        }
+        // Links: every customer the first round, three of them again after (a file replaces).
+        let relink: Vec<usize> = if round == 0 {
+            (0..CUSTOMERS.len()).collect()
+        } else {
+            (0..3).map(|_| g.below(CUSTOMERS.len())).collect()
+        };
+        for org in relink {
+            let used: std::collections::BTreeSet<Pv> = (0..1 + g.below(3))
+                .map(|_| pvs[g.below(pvs.len())])
+                .collect();
+            let mut file = HEADER.to_string();
+            for (s, p, v) in &used {
+                file.push_str(&format!("{},P{s}{p},{},,\n", SUPPLIERS[*s], v + 1));
+            }
+            let r = put_csv_for(&h, CUSTOMERS[org], &customers[org], &file).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            world.links.insert(org, used);
+        }
+
+        for c in 0..CVES {
+            let r = h
+                .api(
+                    Method::GET,
+                    &format!("/api/v1/exposure?cve={}", cve(c)),
+                    Some(&admin),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let e = r.json();
+            let orgs: Exposed = e["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let mut paths: Paths = i["through"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| {
+                            (
+                                p["product"].as_str().unwrap().to_string(),
+                                p["version"].as_str().unwrap().to_string(),
+                                p["components"].as_array().unwrap().len(),
+                            )
+                        })
+                        .collect();
+                    paths.sort();
+                    (i["org_code"].as_str().unwrap().to_string(), paths)
+                })
+                .collect();
+            let mut suppressed: Vec<(String, String)> = e["suppressed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["product"].as_str().unwrap().to_string(),
+                        s["version"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            suppressed.sort();
+            let (want, total, want_suppressed) = world.scan(c);
+            let context = format!("round {round}, {}: {e}", cve(c));
+            assert_eq!(orgs, want, "{context}");
+            assert_eq!(e["components"], json!(total), "{context}");
+            assert_eq!(suppressed, want_suppressed, "{context}");
+            seen_exposed += want.len();
+            seen_suppressed += want_suppressed.len();
+        }
+    }
+    assert!(
+        seen_exposed > 0 && seen_suppressed > 0,
+        "{seen_exposed} exposed, {seen_suppressed} suppressed"
+    );
 }
