@@ -400,6 +400,7 @@ impl App {
         let ids = self.store.org_page_by_code(&visible, page).await?;
         let mut orgs = self.store.orgs_by_ids(&ids).await?;
         orgs.sort_by(|a, b| a.code.cmp(&b.code));
+        self.describe_paths(&mut through, &ids).await?;
         let names = actor.principal.may_global(GlobalAction::ViewNationalEstate);
         let mut items = Vec::with_capacity(orgs.len());
         for org in orgs {
@@ -409,7 +410,7 @@ impl App {
                 Vec::new()
             };
             items.push(ExposedOrg {
-                through: self.supplier_paths(&mut through, org.id).await?,
+                through: through.paths_of(org.id),
                 code: org.code,
                 name: names.then_some(org.name),
                 components: matching,
@@ -766,7 +767,8 @@ impl App {
             })
             .await?;
         let mut suppliers = self.supplier_matches(&rules, &alert.fields.cves).await?;
-        let through = self.supplier_paths(&mut suppliers, org).await?;
+        self.describe_paths(&mut suppliers, &[org]).await?;
+        let through = suppliers.paths_of(org);
         let components = if matches == 0 {
             Vec::new()
         } else {

@@ -177,28 +177,32 @@ impl App {
             let keys: Vec<(i64, String)> = versions.keys().cloned().collect();
             let asked: Vec<String> = cves.iter().map(|c| c.as_str().to_string()).collect();
             let said = self.store.vex_about(&keys, &asked).await?;
+            let mut covered = Vec::new();
             for key in keys {
                 let about: Vec<palisade_store::VexRecord> = said
                     .iter()
                     .filter(|v| v.product_id == key.0 && v.version == key.1)
                     .cloned()
                     .collect();
-                let covered = asked
+                if asked
                     .iter()
-                    .all(|cve| about.iter().any(|v| &v.cve == cve && v.status.suppresses()));
-                if covered {
+                    .all(|cve| about.iter().any(|v| &v.cve == cve && v.status.suppresses()))
+                {
                     versions.remove(&key);
                     users_of.remove(&key);
-                    if let Some((supplier_code, _, product)) =
-                        self.store.product_supplier(key.0).await?
-                    {
-                        suppressed.push(Suppressed {
-                            supplier_code,
-                            product,
-                            version: key.1,
-                            statements: about,
-                        });
-                    }
+                    covered.push((key, about));
+                }
+            }
+            let products: Vec<i64> = covered.iter().map(|((p, _), _)| *p).collect();
+            let suppliers = self.store.product_suppliers(&products).await?;
+            for ((product_id, version), statements) in covered {
+                if let Some((supplier_code, _, product)) = suppliers.get(&product_id) {
+                    suppressed.push(Suppressed {
+                        supplier_code: supplier_code.clone(),
+                        product: product.clone(),
+                        version,
+                        statements,
+                    });
                 }
             }
         }
@@ -216,48 +220,60 @@ impl App {
         })
     }
 
-    /// The paths an organisation is exposed through, with each SBOM's matching components.
-    pub(crate) async fn supplier_paths(
+    /// Describes every path these organisations are exposed through that is not described
+    /// yet, in two statements: the products' suppliers, and the SBOM components the rules name
+    /// (by position, not whole SBOMs).
+    pub(crate) async fn describe_paths(
         &self,
         matches: &mut SupplierMatches,
-        org: OrgId,
-    ) -> Result<Vec<SupplierPath>> {
-        let used = matches.users.get(&org).cloned().unwrap_or_default();
-        let mut out = Vec::with_capacity(used.len());
-        for key in used {
-            if !matches.described.contains_key(&key) {
-                let path = self.describe_path(matches, &key).await?;
-                matches.described.insert(key.clone(), path);
-            }
-            if let Some(Some(path)) = matches.described.get(&key) {
-                out.push(path.clone());
-            }
+        orgs: &[OrgId],
+    ) -> Result<()> {
+        let keys: BTreeSet<(i64, String)> = orgs
+            .iter()
+            .filter_map(|o| matches.users.get(o))
+            .flatten()
+            .filter(|k| !matches.described.contains_key(*k))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
         }
-        Ok(out)
+        let products: Vec<i64> = keys.iter().map(|(p, _)| *p).collect();
+        let suppliers = self.store.product_suppliers(&products).await?;
+        let wanted: Vec<(i64, Vec<u32>)> = keys
+            .iter()
+            .filter_map(|k| matches.versions.get(k).cloned())
+            .collect();
+        let mut components = self.store.sbom_components_at(&wanted).await?;
+        for key in keys {
+            let path = match (matches.versions.get(&key), suppliers.get(&key.0)) {
+                (Some((sbom, _)), Some((supplier_code, supplier_name, product))) => {
+                    Some(SupplierPath {
+                        supplier_code: supplier_code.clone(),
+                        supplier_name: supplier_name.clone(),
+                        product_id: key.0,
+                        product: product.clone(),
+                        version: key.1.clone(),
+                        components: components.remove(sbom).unwrap_or_default(),
+                    })
+                }
+                _ => None,
+            };
+            matches.described.insert(key, path);
+        }
+        Ok(())
     }
+}
 
-    /// A matching product version's path: its supplier, and its SBOM's components the rules
-    /// name (read by position, not the whole SBOM).
-    async fn describe_path(
-        &self,
-        matches: &SupplierMatches,
-        (product_id, version): &(i64, String),
-    ) -> Result<Option<SupplierPath>> {
-        let Some((sbom, at)) = matches.versions.get(&(*product_id, version.clone())) else {
-            return Ok(None);
-        };
-        let Some((supplier_code, supplier_name, product)) =
-            self.store.product_supplier(*product_id).await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(SupplierPath {
-            supplier_code,
-            supplier_name,
-            product_id: *product_id,
-            product,
-            version: version.clone(),
-            components: self.store.sbom_components_at(*sbom, at).await?,
-        }))
+impl SupplierMatches {
+    /// The paths an organisation is exposed through, once [`App::describe_paths`] has
+    /// described them.
+    pub(crate) fn paths_of(&self, org: OrgId) -> Vec<SupplierPath> {
+        self.users
+            .get(&org)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.described.get(k).cloned().flatten())
+            .collect()
     }
 }

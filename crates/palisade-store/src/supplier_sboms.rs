@@ -80,8 +80,11 @@ pub trait SupplierSbomStore: Send + Sync {
     /// SBOM id of all (in force or replaced).
     async fn sboms_since(&self, after: i64) -> Result<(Vec<SbomRecord>, i64)>;
 
-    /// Components of an SBOM at these positions (in document order), in that order.
-    async fn sbom_components_at(&self, sbom_id: i64, positions: &[u32]) -> Result<Vec<Component>>;
+    /// Components of SBOMs at these positions: each SBOM's, in document order.
+    async fn sbom_components_at(
+        &self,
+        wanted: &[(i64, Vec<u32>)],
+    ) -> Result<std::collections::HashMap<i64, Vec<Component>>>;
 
     /// Replaces a product version's VEX statements.
     async fn replace_vex(
@@ -249,22 +252,49 @@ impl SupplierSbomStore for SqlStore {
         Ok((rows, newest))
     }
 
-    async fn sbom_components_at(&self, sbom_id: i64, positions: &[u32]) -> Result<Vec<Component>> {
-        let mut out = Vec::with_capacity(positions.len());
-        for chunk in positions.chunks(PAIRS * 2) {
-            let mut sql =
-                Sql::new("SELECT component FROM supplier_sbom_components WHERE sbom_id = ");
-            sql.i64(sbom_id).push(" AND position IN (");
-            for (i, n) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", " } else { "" }).i64(i64::from(*n));
+    async fn sbom_components_at(
+        &self,
+        wanted: &[(i64, Vec<u32>)],
+    ) -> Result<std::collections::HashMap<i64, Vec<Component>>> {
+        // One statement for many SBOMs, each its own indexed branch (an OR of them reads the
+        // table), about 250 parameters a statement.
+        let mut rows: Vec<(i64, i64, String)> = Vec::new();
+        let mut sql = Sql::default();
+        let mut pending = Vec::new();
+        for (sbom, positions) in wanted {
+            for chunk in positions.chunks(PAIRS) {
+                if sql.args.len() + chunk.len() + 1 > 2 * PAIRS {
+                    pending.push(std::mem::take(&mut sql));
+                }
+                if !sql.text.is_empty() {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(
+                    "SELECT sbom_id, position, component FROM supplier_sbom_components \
+                     WHERE sbom_id = ",
+                )
+                .i64(*sbom)
+                .push(" AND position IN (");
+                for (i, n) in chunk.iter().enumerate() {
+                    sql.push(if i > 0 { ", " } else { "" }).i64(i64::from(*n));
+                }
+                sql.push(")");
             }
-            sql.push(") ORDER BY position");
-            for r in sql.query_scalar::<String>().fetch_all(&self.read).await? {
-                out.push(
-                    serde_json::from_str(&r)
-                        .map_err(|_| crate::error::corrupt("SBOM component", &r))?,
-                );
-            }
+        }
+        pending.push(sql);
+        for sql in pending.iter().filter(|s| !s.text.is_empty()) {
+            rows.extend(
+                sql.query_as::<(i64, i64, String)>()
+                    .fetch_all(&self.read)
+                    .await?,
+            );
+        }
+        rows.sort_by_key(|(sbom, position, _)| (*sbom, *position));
+        let mut out: std::collections::HashMap<i64, Vec<Component>> = Default::default();
+        for (sbom, _, json) in rows {
+            let c = serde_json::from_str(&json)
+                .map_err(|_| crate::error::corrupt("SBOM component", &json))?;
+            out.entry(sbom).or_default().push(c);
         }
         Ok(out)
     }

@@ -153,8 +153,12 @@ pub trait SupplierStore: Send + Sync {
     /// version and organisation name.
     async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>>;
 
-    /// A product's supplier (code and name) and the product's name.
-    async fn product_supplier(&self, product_id: i64) -> Result<Option<(String, String, String)>>;
+    /// Each product's supplier (code and name) and the product's name, by product id (unknown
+    /// ids are left out).
+    async fn product_suppliers(
+        &self,
+        product_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, (String, String, String)>>;
 
     /// Whether the national team lets the supplier's people see its customers' names.
     async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool>;
@@ -713,14 +717,29 @@ impl SupplierStore for SqlStore {
         Ok(Page::of(items, total, page))
     }
 
-    async fn product_supplier(&self, product_id: i64) -> Result<Option<(String, String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT o.code, o.name, p.name FROM supplier_products p \
-             JOIN organisations o ON o.id = p.org_id WHERE p.id = $1",
-        )
-        .bind(product_id)
-        .fetch_optional(&self.read)
-        .await?)
+    async fn product_suppliers(
+        &self,
+        product_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, (String, String, String)>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in product_ids.chunks(250) {
+            let mut sql = crate::db::Sql::new(
+                "SELECT p.id, o.code, o.name, p.name FROM supplier_products p \
+                 JOIN organisations o ON o.id = p.org_id WHERE p.id IN (",
+            );
+            for (i, id) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", " } else { "" }).i64(*id);
+            }
+            sql.push(")");
+            for (id, code, name, product) in sql
+                .query_as::<(i64, String, String, String)>()
+                .fetch_all(&self.read)
+                .await?
+            {
+                out.insert(id, (code, name, product));
+            }
+        }
+        Ok(out)
     }
 
     async fn customer_names_allowed(&self, supplier_id: i64) -> Result<bool> {
