@@ -414,13 +414,23 @@ async fn insert_link(
     Ok(id)
 }
 
-/// Deletes an organisation's links (one, or with `None` all of them), logging each in the
-/// changes exposure answers follow.
-async fn delete_links(conn: &mut AnyConnection, org_id: i64, id: Option<i64>) -> Result<()> {
-    let which = if id.is_some() {
-        "org_id = $1 AND id = $2"
-    } else {
-        "org_id = $1"
+/// Which links to delete.
+#[derive(Clone, Copy)]
+enum Doomed<'a> {
+    /// Every link of an organisation.
+    Org(i64),
+    /// One link of an organisation.
+    One { org_id: i64, id: i64 },
+    /// Every link to a product version.
+    Version { product_id: i64, version: &'a str },
+}
+
+/// Deletes links, logging each in the changes exposure answers follow.
+async fn delete_links(conn: &mut AnyConnection, doomed: Doomed<'_>) -> Result<()> {
+    let which = match doomed {
+        Doomed::Org(_) => "org_id = $1",
+        Doomed::One { .. } => "org_id = $1 AND id = $2",
+        Doomed::Version { .. } => "product_id = $1 AND version = $2",
     };
     for sql in [
         format!(
@@ -429,10 +439,15 @@ async fn delete_links(conn: &mut AnyConnection, org_id: i64, id: Option<i64>) ->
         ),
         format!("DELETE FROM supplier_links WHERE {which}"),
     ] {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id);
-        if let Some(id) = id {
-            q = q.bind(id);
-        }
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let q = match doomed {
+            Doomed::Org(org_id) => q.bind(org_id),
+            Doomed::One { org_id, id } => q.bind(org_id).bind(id),
+            Doomed::Version {
+                product_id,
+                version,
+            } => q.bind(product_id).bind(version.to_string()),
+        };
         q.execute(&mut *conn).await?;
     }
     Ok(())
@@ -526,11 +541,14 @@ impl SupplierStore for SqlStore {
             .iter()
             .filter(|v| !kept_versions.contains(&v.version.as_str()))
         {
-            sqlx::query("DELETE FROM supplier_links WHERE product_id = $1 AND version = $2")
-                .bind(id)
-                .bind(v.version.clone())
-                .execute(&mut *tx)
-                .await?;
+            delete_links(
+                &mut tx,
+                Doomed::Version {
+                    product_id: id,
+                    version: &v.version,
+                },
+            )
+            .await?;
         }
         sqlx::query(
             "UPDATE supplier_products SET name = $1, name_key = $2, description = $3, \
@@ -599,7 +617,7 @@ impl SupplierStore for SqlStore {
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
-        delete_links(&mut tx, org_id, Some(id)).await?;
+        delete_links(&mut tx, Doomed::One { org_id, id }).await?;
         audit.entity_id = format!("supplier-link/{id}");
         append(&mut tx, &audit).await?;
         tx.commit().await?;
@@ -614,7 +632,7 @@ impl SupplierStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<usize> {
         let mut tx = self.begin().await?;
-        delete_links(&mut tx, org_id, None).await?;
+        delete_links(&mut tx, Doomed::Org(org_id)).await?;
         for l in links {
             insert_link(&mut tx, org_id, l, stamp).await?;
         }
