@@ -684,10 +684,15 @@ impl SupplierStore for SqlStore {
         )))
         .fetch_all(&self.read)
         .await?;
+        // The CROSS JOINs fix SQLite's join order: it starts from the links and
+        // looks each product and organisation up by key. Written with JOIN ... ON,
+        // SQLite plans every product against every organisation, which took 45 s
+        // with 600 suppliers and 450,000 links. PostgreSQL plans both forms alike.
         let counts: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT p.org_id, COUNT(DISTINCT l.org_id) FROM supplier_links l \
-             JOIN supplier_products p ON p.id = l.product_id \
-             JOIN organisations o ON o.id = l.org_id WHERE o.active = 1 GROUP BY p.org_id",
+             CROSS JOIN supplier_products p CROSS JOIN organisations o \
+             WHERE p.id = l.product_id AND o.id = l.org_id AND o.active = 1 \
+             GROUP BY p.org_id",
         )
         .fetch_all(&self.read)
         .await?;
