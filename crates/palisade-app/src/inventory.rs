@@ -29,6 +29,30 @@ use palisade_formats::sbom;
 use palisade_store::{InventoryChange, InventoryUpload, StoredComponent};
 
 impl App {
+    /// The components of an uploaded inventory or SBOM in `format`, within the size and
+    /// component limits: the one place an uploaded component list is read.
+    pub(crate) fn parse_components(
+        &self,
+        format: InventoryFormat,
+        data: &[u8],
+    ) -> Result<Vec<Component>> {
+        if data.len() > MAX_INVENTORY_BYTES {
+            return Err(AppError::invalid(
+                "file",
+                format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
+            ));
+        }
+        let max = self.inventory.max_components;
+        Ok(match format {
+            InventoryFormat::Csv => parse_inventory_csv(data, max)?
+                .into_iter()
+                .map(|r| r.component)
+                .collect(),
+            InventoryFormat::Cyclonedx => sbom::parse_cyclonedx(data, max)?,
+            InventoryFormat::Spdx => sbom::parse_spdx(data, max)?,
+        })
+    }
+
     /// Replaces the organisation's inventory with an uploaded file in `format`: permission
     /// first (a refused caller's file is never parsed), then every line or component checked,
     /// then one all-or-nothing write that records what appeared and disappeared.
@@ -42,21 +66,7 @@ impl App {
         let view = self
             .org_for(actor, code, OrgAction::ManageInventory)
             .await?;
-        if data.len() > MAX_INVENTORY_BYTES {
-            return Err(AppError::invalid(
-                "file",
-                format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
-            ));
-        }
-        let max = self.inventory.max_components;
-        let components: Vec<Component> = match format {
-            InventoryFormat::Csv => parse_inventory_csv(data, max)?
-                .into_iter()
-                .map(|r| r.component)
-                .collect(),
-            InventoryFormat::Cyclonedx => sbom::parse_cyclonedx(data, max)?,
-            InventoryFormat::Spdx => sbom::parse_spdx(data, max)?,
-        };
+        let components = self.parse_components(format, data)?;
         let audit = self.draft(
             actor,
             "inventory.upload",

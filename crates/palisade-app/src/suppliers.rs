@@ -603,28 +603,16 @@ impl App {
         format: palisade_domain::inventory::InventoryFormat,
         data: &[u8],
     ) -> Result<palisade_store::SbomRecord> {
-        use palisade_domain::inventory::InventoryFormat;
-        use palisade_formats::inventory::MAX_INVENTORY_BYTES;
         let (org, product) = self
             .product_version(actor, code, product_id, version)
             .await?;
-        if data.len() > MAX_INVENTORY_BYTES {
+        if format == palisade_domain::inventory::InventoryFormat::Csv {
             return Err(AppError::invalid(
                 "file",
-                format!("is larger than {} MB", MAX_INVENTORY_BYTES / (1024 * 1024)),
+                "an SBOM is CycloneDX or SPDX JSON, not CSV",
             ));
         }
-        let max = self.inventory.max_components;
-        let components = match format {
-            InventoryFormat::Cyclonedx => palisade_formats::sbom::parse_cyclonedx(data, max)?,
-            InventoryFormat::Spdx => palisade_formats::sbom::parse_spdx(data, max)?,
-            InventoryFormat::Csv => {
-                return Err(AppError::invalid(
-                    "file",
-                    "an SBOM is CycloneDX or SPDX JSON, not CSV",
-                ));
-            }
-        };
+        let components = self.parse_components(format, data)?;
         if components.is_empty() {
             return Err(AppError::invalid("file", "lists no components"));
         }
