@@ -75,7 +75,7 @@ pub(crate) async fn read_body(
 }
 
 /// `application/json` or `application/<anything>+json`, as axum's own JSON extractor accepts.
-fn json_content_type(headers: &HeaderMap) -> bool {
+pub(crate) fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -407,6 +407,19 @@ pub(crate) async fn remove_supplier(
     ))
 }
 
+/// Permission to upload a product version's SBOM or VEX, checked before the body is read: a
+/// refused caller's file is never taken in.
+async fn may_upload(s: &AppState, actor: &palisade_app::Actor, code: &str) -> ApiResult<()> {
+    s.app
+        .org_for(
+            actor,
+            code,
+            palisade_domain::policy::OrgAction::ManageProducts,
+        )
+        .await?;
+    Ok(())
+}
+
 #[utoipa::path(put, path = "/api/v1/organisations/{code}/products/{id}/versions/{version}/sbom", tag = "suppliers",
     params(("code" = String, Path), ("id" = i64, Path), ("version" = String, Path)), security(("bearer" = [])),
     request_body(content(
@@ -424,14 +437,7 @@ pub(crate) async fn put_sbom(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<SbomDto>> {
-    // Permission before the body is read: a refused caller's file is never taken in.
-    s.app
-        .org_for(
-            &actor,
-            &code,
-            palisade_domain::policy::OrgAction::ManageProducts,
-        )
-        .await?;
+    may_upload(&s, &actor, &code).await?;
     let (format, body) = crate::inventory::api::read_inventory(&headers, body, false).await?;
     let sbom = s
         .app
@@ -463,20 +469,8 @@ pub(crate) async fn put_vex(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Json<VexUploadDto>> {
-    // Permission before the body is read: a refused caller's file is never taken in.
-    s.app
-        .org_for(
-            &actor,
-            &code,
-            palisade_domain::policy::OrgAction::ManageProducts,
-        )
-        .await?;
-    let media = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = media.split(';').next().unwrap_or_default().trim();
-    if !(essence == "application/json" || essence.ends_with("+json")) {
+    may_upload(&s, &actor, &code).await?;
+    if !crate::kit::extract::json_content_type(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
