@@ -82,23 +82,40 @@ impl App {
     /// the index held for its product version.
     async fn refresh_sboms(&self, held: &mut HeldSboms) -> Result<()> {
         let (fresh, newest) = self.store.sboms_since(held.last).await?;
-        for sbom in fresh {
-            let key = (sbom.product_id, sbom.version.clone());
-            if let Some(old) = held.current.remove(&key) {
-                for (n, c) in (0..).zip(self.store.sbom_components(old).await?) {
+        // Fifty SBOMs (and those they replace) read a statement at a time.
+        for batch in fresh.chunks(50) {
+            let replaced: Vec<i64> = batch
+                .iter()
+                .filter_map(|sbom| {
+                    held.current
+                        .get(&(sbom.product_id, sbom.version.clone()))
+                        .copied()
+                })
+                .collect();
+            let ids: Vec<i64> = batch
+                .iter()
+                .map(|s| s.id)
+                .chain(replaced.iter().copied())
+                .collect();
+            let mut components = self.store.sbom_components(&ids).await?;
+            for old in replaced {
+                for (n, c) in (0..).zip(components.remove(&old).unwrap_or_default()) {
                     held.index
                         .remove(&c.identity(), c.version.as_deref(), (old, n));
                 }
                 held.of_sbom.remove(&old);
             }
-            for (n, c) in (0..).zip(self.store.sbom_components(sbom.id).await?) {
-                // Every stored component was checked at upload, so its version orders.
-                let _ = held
-                    .index
-                    .insert(&c.identity(), c.version.as_deref(), (sbom.id, n));
+            for sbom in batch {
+                for (n, c) in (0..).zip(components.remove(&sbom.id).unwrap_or_default()) {
+                    // Every stored component was checked at upload, so its version orders.
+                    let _ = held
+                        .index
+                        .insert(&c.identity(), c.version.as_deref(), (sbom.id, n));
+                }
+                let key = (sbom.product_id, sbom.version.clone());
+                held.current.insert(key.clone(), sbom.id);
+                held.of_sbom.insert(sbom.id, key);
             }
-            held.current.insert(key.clone(), sbom.id);
-            held.of_sbom.insert(sbom.id, key);
         }
         held.last = held.last.max(newest);
         Ok(())

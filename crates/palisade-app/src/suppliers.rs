@@ -742,8 +742,10 @@ impl App {
         };
         let listed: std::collections::HashSet<_> = self
             .store
-            .sbom_components(sbom.id)
+            .sbom_components(&[sbom.id])
             .await?
+            .remove(&sbom.id)
+            .unwrap_or_default()
             .iter()
             .filter_map(|c| c.purl.as_ref().map(key))
             .collect();

@@ -73,8 +73,11 @@ pub trait SupplierSbomStore: Send + Sync {
     /// The SBOMs in force for the supplier's product versions, by product and version.
     async fn current_sboms(&self, supplier_id: i64) -> Result<Vec<SbomRecord>>;
 
-    /// An SBOM's components, in document order.
-    async fn sbom_components(&self, sbom_id: i64) -> Result<Vec<Component>>;
+    /// These SBOMs' components, each SBOM's in document order.
+    async fn sbom_components(
+        &self,
+        sbom_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Component>>>;
 
     /// The SBOMs uploaded after `after` that are still in force, oldest first, and the newest
     /// SBOM id of all (in force or replaced).
@@ -223,18 +226,32 @@ impl SupplierSbomStore for SqlStore {
         .await?)
     }
 
-    async fn sbom_components(&self, sbom_id: i64) -> Result<Vec<Component>> {
-        let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT component FROM supplier_sbom_components WHERE sbom_id = $1 ORDER BY position",
-        )
-        .bind(sbom_id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                serde_json::from_str(r).map_err(|_| crate::error::corrupt("SBOM component", r))
-            })
-            .collect()
+    async fn sbom_components(
+        &self,
+        sbom_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Component>>> {
+        // A few SBOMs a statement: an index build reads thousands of them, and one statement
+        // each would spend more on round trips than on reading.
+        const SBOMS: usize = 50;
+        let mut out: std::collections::HashMap<i64, Vec<Component>> = Default::default();
+        for chunk in sbom_ids.chunks(SBOMS) {
+            let mut sql = Sql::default();
+            sql.push("SELECT sbom_id, component FROM supplier_sbom_components WHERE sbom_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", " } else { "" }).i64(*id);
+            }
+            sql.push(") ORDER BY sbom_id, position");
+            for (sbom, json) in sql
+                .query_as::<(i64, String)>()
+                .fetch_all(&self.read)
+                .await?
+            {
+                let c = serde_json::from_str(&json)
+                    .map_err(|_| crate::error::corrupt("SBOM component", &json))?;
+                out.entry(sbom).or_default().push(c);
+            }
+        }
+        Ok(out)
     }
 
     async fn sboms_since(&self, after: i64) -> Result<(Vec<SbomRecord>, i64)> {

@@ -1362,3 +1362,83 @@ async fn incident_volume_reads_back_and_is_written_once() {
         db.cleanup().await;
     }
 }
+
+/// SBOM components read back in document order, whole or at chosen positions, across the
+/// statements the reads are split into (fifty SBOMs, about 250 positions a statement).
+#[tokio::test]
+async fn sbom_components_read_back_across_statements() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let supplier = create(s, "8J000", "it_supplier", "").await;
+        let offering = palisade_domain::supplier::OfferingInput {
+            name: "CareRecord".into(),
+            versions: (0..60).map(|v| format!("{v}.0")).collect(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let stamp = Stamp {
+            at: 1_700_000_000,
+            user_id: None,
+        };
+        let product = s
+            .create_product(
+                supplier.id,
+                &offering,
+                stamp,
+                draft("product.create", "supplier_product"),
+            )
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        let mut lists = Vec::new();
+        for (v, version) in offering.versions.iter().enumerate() {
+            // The first SBOM is long enough to need several statements for its positions.
+            let n = if v == 0 { 700 } else { 3 };
+            let components: Vec<_> = (0..n)
+                .map(|i| component(&format!("C{v}-{i:04}"), "2.17.1"))
+                .collect();
+            let kept = s
+                .save_sbom(
+                    &NewSbom {
+                        product_id: product.id,
+                        version,
+                        format: "cyclonedx",
+                        sha256: &format!("{v:064}"),
+                        components: &components,
+                    },
+                    stamp,
+                    draft("supplier.sbom", "supplier_sbom"),
+                )
+                .await
+                .unwrap();
+            ids.push(kept.id);
+            lists.push(components);
+        }
+        // Sixty SBOMs: two statements.
+        let all = s.sbom_components(&ids).await.unwrap();
+        assert_eq!(all.len(), 60, "{:?}", db.engine());
+        for (id, list) in ids.iter().zip(&lists) {
+            assert_eq!(&all[id], list);
+        }
+        assert!(s.sbom_components(&[]).await.unwrap().is_empty());
+
+        // 350 positions of the long SBOM, asked out of order, and two of a short one.
+        let mut positions: Vec<u32> = (0..700).step_by(2).rev().collect();
+        positions.push(699);
+        let at = s
+            .sbom_components_at(&[(ids[0], positions), (ids[7], vec![2, 0])])
+            .await
+            .unwrap();
+        let expected: Vec<_> = lists[0]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0 || *i == 699)
+            .map(|(_, c)| c.clone())
+            .collect();
+        assert_eq!(at[&ids[0]].len(), 351);
+        assert_eq!(at[&ids[0]], expected);
+        assert_eq!(at[&ids[7]], vec![lists[7][0].clone(), lists[7][2].clone()]);
+        db.cleanup().await;
+    }
+}
