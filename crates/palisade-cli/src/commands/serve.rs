@@ -62,6 +62,9 @@ pub async fn demo(settings: &Settings, scale: DemoScale, no_serve: bool) -> Resu
 }
 
 pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result<()> {
+    // Stop signals are caught from before the port opens: a stop asked for as soon as the
+    // server answers is then never missed (the default action would kill the process).
+    let stop_requested = stop_signal();
     // Held while serving, so that `backup restore` cannot swap the database underneath.
     let _serving =
         palisade_app::backup::hold_while_serving(&settings.database_url).map_err(app_error)?;
@@ -109,7 +112,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     tracing::info!(%addr, "serving");
     let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
     let server = palisade_web::serve(state, listener, async move {
-        stop_signal().await;
+        stop_requested.await;
         tracing::info!("shutting down: no new connections; finishing requests and deliveries");
         let _ = signalled.send(true);
     });
@@ -132,28 +135,37 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
 /// How long requests and deliveries in flight may take to finish after a stop is asked for.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Completes on SIGINT (Ctrl+C) or SIGTERM (what a service manager sends to stop a service).
-async fn stop_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+/// Catches SIGINT (Ctrl+C) and SIGTERM (what a service manager sends to stop a service) from
+/// the call on; the future completes when one arrives.
+#[cfg(unix)]
+fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async fn arrival(caught: std::io::Result<Signal>, name: &'static str) {
+        match caught {
             Ok(mut s) => {
                 s.recv().await;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "SIGTERM cannot be caught; only Ctrl+C stops gracefully");
+                tracing::warn!(error = %e, signal = name, "cannot be caught; it stops the server at once");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    }
+    async move {
+        tokio::select! {
+            () = arrival(interrupt, "SIGINT") => {}
+            () = arrival(terminate, "SIGTERM") => {}
+        }
+    }
+}
+
+/// Completes on Ctrl+C.
+#[cfg(not(unix))]
+fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
