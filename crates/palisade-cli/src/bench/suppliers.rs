@@ -480,6 +480,15 @@ pub async fn suppliers(
         summary(all)
     );
 
+    // The national team's charter figures: every supplier's signature, commitments and reach.
+    let figures = timed(b.runs.clamp(3, 10), |_| {
+        let req = request("GET", "/api/v1/charter/figures", &token, None);
+        let router = &router;
+        async move { expect(router, req, StatusCode::OK).await }
+    })
+    .await?;
+    println!("{:<44} {}", "national charter figures", summary(figures));
+
     // An SBOM uploaded by the demo supplier's lead, then the next answer, which applies it.
     let lead = app.find_person_by_email(SUPPLIER_LEAD).await?;
     let (_, lead_token) = app.create_token_for(&cli, lead.id, "bench").await?;
