@@ -244,6 +244,10 @@ pub(crate) enum Arg {
     OptText(Option<String>),
 }
 
+/// Ids a statement when a read asks for many by an `IN` list: about 250, since SQLite's
+/// handling of a long list of parameters grows faster than the list.
+pub(crate) const IDS_PER_STATEMENT: usize = 250;
+
 /// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both
 /// engines.
 #[derive(Debug, Default)]
@@ -275,6 +279,17 @@ impl Sql {
 
     pub fn i64(&mut self, v: i64) -> &mut Self {
         self.arg(Arg::I64(v))
+    }
+
+    /// Placeholders for `ids`, comma-separated (`NULL` for none, which matches nothing).
+    pub fn i64_list(&mut self, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            self.push("NULL");
+        }
+        for (i, id) in ids.iter().enumerate() {
+            self.push(if i > 0 { ", " } else { "" }).i64(*id);
+        }
+        self
     }
 
     pub fn text(&mut self, v: &str) -> &mut Self {

@@ -295,17 +295,11 @@ impl OrgStore for SqlStore {
 
     async fn orgs_by_ids(&self, ids: &[OrgId]) -> Result<Vec<Organisation>> {
         let mut out = Vec::with_capacity(ids.len());
-        // About 250 parameters a statement, as elsewhere (SQLite's lookup is quadratic).
-        for batch in ids.chunks(250) {
+        for batch in ids.chunks(crate::db::IDS_PER_STATEMENT) {
             let mut sql = Sql::default();
-            sql.push(&format!("SELECT {ORG_COLUMNS} WHERE o.id IN ("));
-            for (i, id) in batch.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.i64(*id);
-            }
-            sql.push(")");
+            sql.push(&format!("SELECT {ORG_COLUMNS} WHERE o.id IN ("))
+                .i64_list(batch)
+                .push(")");
             out.extend(fetch_orgs(&sql, &self.read).await?);
         }
         Ok(out)
@@ -320,12 +314,9 @@ impl OrgStore for SqlStore {
         if ids.len() <= CODES_WHOLE {
             let wanted: Vec<OrgId> = ids.iter().copied().collect();
             let mut codes: Vec<(i64, String)> = Vec::with_capacity(wanted.len());
-            for batch in wanted.chunks(250) {
+            for batch in wanted.chunks(crate::db::IDS_PER_STATEMENT) {
                 let mut sql = Sql::new("SELECT id, code FROM organisations WHERE id IN (");
-                for (i, id) in batch.iter().enumerate() {
-                    sql.push(if i > 0 { ", " } else { "" }).i64(*id);
-                }
-                sql.push(")");
+                sql.i64_list(batch).push(")");
                 codes.extend(
                     sql.query_as::<(i64, String)>()
                         .fetch_all(&self.read)

@@ -236,11 +236,9 @@ impl SupplierSbomStore for SqlStore {
         let mut out: std::collections::HashMap<i64, Vec<Component>> = Default::default();
         for chunk in sbom_ids.chunks(SBOMS) {
             let mut sql = Sql::default();
-            sql.push("SELECT sbom_id, component FROM supplier_sbom_components WHERE sbom_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", " } else { "" }).i64(*id);
-            }
-            sql.push(") ORDER BY sbom_id, position");
+            sql.push("SELECT sbom_id, component FROM supplier_sbom_components WHERE sbom_id IN (")
+                .i64_list(chunk)
+                .push(") ORDER BY sbom_id, position");
             for (sbom, json) in sql
                 .query_as::<(i64, String)>()
                 .fetch_all(&self.read)

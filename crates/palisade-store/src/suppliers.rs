@@ -745,15 +745,12 @@ impl SupplierStore for SqlStore {
         product_ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, (String, String, String)>> {
         let mut out = std::collections::HashMap::new();
-        for chunk in product_ids.chunks(250) {
+        for chunk in product_ids.chunks(crate::db::IDS_PER_STATEMENT) {
             let mut sql = crate::db::Sql::new(
                 "SELECT p.id, o.code, o.name, p.name FROM supplier_products p \
                  JOIN organisations o ON o.id = p.org_id WHERE p.id IN (",
             );
-            for (i, id) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", " } else { "" }).i64(*id);
-            }
-            sql.push(")");
+            sql.i64_list(chunk).push(")");
             for (id, code, name, product) in sql
                 .query_as::<(i64, String, String, String)>()
                 .fetch_all(&self.read)
