@@ -2,22 +2,23 @@
 //! installed when the database opens, others imported), IT suppliers' signatures, and where each
 //! stands today.
 
+mod standing;
+
+pub(crate) use standing::Standing;
+
 use crate::auth::sha256_hex;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
-use palisade_domain::assessment::{Status, year_label};
 use palisade_domain::charter::{
-    self, Charter, Commitment, CommitmentKey, CommitmentState, EvidenceFacts, SignatureFacts,
-    SignatureState,
+    self, Charter, Commitment, CommitmentKey, CommitmentState, SignatureFacts, SignatureState,
 };
 use palisade_domain::dates::{date_text, parse_date};
 use palisade_domain::error::{bounded_text, long_text};
 use palisade_domain::org::OrgType;
-use palisade_domain::page::PageRequest;
 use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_store::{
     CharterCertificate, CharterDocument, CharterRecord, CommitmentRecord, NewCharterDocument,
-    NewCommitment, NewSignature, Organisation, Signatory, SignatureRecord, incident_reference,
+    NewCommitment, NewSignature, Organisation, Signatory, SignatureRecord,
 };
 use serde_json::json;
 use time::Date;
@@ -183,22 +184,18 @@ impl App {
         if org.org.org_type != OrgType::ItSupplier {
             return Err(AppError::NotFound);
         }
-        let signature = self.store.latest_signature(org.org.id).await?;
         let current = self.charter().await?;
-        let current_version = current.charter.version;
-        let commitments = self
-            .commitment_views(&org.org, current.charter.commitments)
-            .await?;
+        let standing = self
+            .standings(std::slice::from_ref(&org.org), Some(&current.charter))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
         Ok(SupplierCharter {
-            commitments,
-            state: charter::signature_state(
-                signature.as_ref().map(facts),
-                current_version,
-                self.uk_today(),
-            ),
-            expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
-            signature,
-            current_version,
+            commitments: standing.commitments,
+            state: standing.state,
+            expires_on: standing.expires_on,
+            signature: standing.signature,
+            current_version: current.charter.version,
             may_sign: own_lead(actor, &org),
             org: org.org,
         })
@@ -374,156 +371,6 @@ impl App {
 }
 
 impl App {
-    /// Each commitment's state today: the live ones from what Palisade knows, the rest from
-    /// what the supplier shows.
-    pub(crate) async fn commitment_views(
-        &self,
-        org: &Organisation,
-        commitments: Vec<Commitment>,
-    ) -> Result<Vec<CommitmentView>> {
-        let today = self.uk_today();
-        let since = self.now() - LIVE_WINDOW_SECS;
-        let mut kept = self.store.commitments(org.id).await?;
-        let documents = self.store.charter_documents(org.id).await?;
-        let mut out = Vec::with_capacity(commitments.len());
-        for commitment in commitments {
-            let evidence = kept
-                .iter()
-                .position(|r| r.key == commitment.key)
-                .map(|i| kept.swap_remove(i));
-            let documents: Vec<CharterDocument> = documents
-                .iter()
-                .filter(|d| d.commitment == commitment.key.as_str())
-                .cloned()
-                .collect();
-            let shown = charter::evidence_state(
-                evidence.as_ref().map(|e| EvidenceFacts {
-                    expires_on: e.expires_on,
-                    certificate_expires_on: e.certificate.as_ref().map(|c| c.expires_on),
-                    documents: documents.len(),
-                }),
-                today,
-            );
-            let (state, reason) = match commitment.key {
-                CommitmentKey::SupportedSystems => self.live_supported(org, since).await?,
-                CommitmentKey::DsptStandardsMet => self.live_dspt(org).await?,
-                CommitmentKey::IncidentReporting => {
-                    self.live_incidents(org, since).await?.unwrap_or(shown)
-                }
-                _ => shown,
-            };
-            out.push(CommitmentView {
-                commitment,
-                state,
-                reason,
-                evidence,
-                documents,
-            });
-        }
-        Ok(out)
-    }
-
-    /// `supported_systems`: no unsupported system without a mitigation in the supplier's own
-    /// estate today, and every High alert of the last 12 months acknowledged by its due time.
-    async fn live_supported(
-        &self,
-        org: &Organisation,
-        since: i64,
-    ) -> Result<(CommitmentState, String)> {
-        let estate = self
-            .unsupported_of(org.id, self.uk_today(), PageRequest::new(Some(1), Some(1)))
-            .await?;
-        if estate.components == 0 {
-            return Ok((
-                CommitmentState::LiveNotMet,
-                "no inventory of its own estate in Palisade".into(),
-            ));
-        }
-        if estate.unmitigated > 0 {
-            return Ok((
-                CommitmentState::LiveNotMet,
-                format!(
-                    "{} unsupported system{} without a mitigation today",
-                    estate.unmitigated,
-                    if estate.unmitigated == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-        let now = self.now();
-        let answers = self.store.high_alert_answers(org.id, since).await?;
-        let late: Vec<&str> = answers
-            .iter()
-            .filter(|a| a.acknowledged_at.map_or(now > a.due_at, |at| at > a.due_at))
-            .map(|a| a.reference.as_str())
-            .collect();
-        if !late.is_empty() {
-            return Ok((
-                CommitmentState::LiveNotMet,
-                format!("High alerts answered late: {}", late.join(", ")),
-            ));
-        }
-        Ok((
-            CommitmentState::LiveMet,
-            format!(
-                "no unsupported system without a mitigation, and {} High alert{} of the last \
-                 12 months answered on time",
-                answers.len(),
-                if answers.len() == 1 { "" } else { "s" }
-            ),
-        ))
-    }
-
-    /// `dspt_standards_met`: the latest published assessment is Standards Met or Exceeded.
-    async fn live_dspt(&self, org: &Organisation) -> Result<(CommitmentState, String)> {
-        Ok(match self.latest_published_status(org.id).await? {
-            Some((y, status)) => (
-                if matches!(status, Status::StandardsMet | Status::StandardsExceeded) {
-                    CommitmentState::LiveMet
-                } else {
-                    CommitmentState::LiveNotMet
-                },
-                format!("{} published status: {}", year_label(y), status.label()),
-            ),
-            None => (
-                CommitmentState::LiveNotMet,
-                "no published assessment this year or last".into(),
-            ),
-        })
-    }
-
-    /// `incident_reporting`, when the supplier notified incidents in the last 12 months: met
-    /// when every one was notified on time. None when it notified none (its evidence decides).
-    async fn live_incidents(
-        &self,
-        org: &Organisation,
-        since: i64,
-    ) -> Result<Option<(CommitmentState, String)>> {
-        let notified = self.store.notified_incidents(org.id, since).await?;
-        if notified.is_empty() {
-            return Ok(None);
-        }
-        let late: Vec<String> = notified
-            .iter()
-            .filter(|(_, late)| *late)
-            .map(|(id, _)| incident_reference(*id))
-            .collect();
-        Ok(Some(if late.is_empty() {
-            (
-                CommitmentState::LiveMet,
-                format!(
-                    "{} incident{} of the last 12 months notified on time",
-                    notified.len(),
-                    if notified.len() == 1 { "" } else { "s" }
-                ),
-            )
-        } else {
-            (
-                CommitmentState::LiveNotMet,
-                format!("notified late: {}", late.join(", ")),
-            )
-        }))
-    }
-
     /// The supplier and the commitment its lead keeps evidence for: not found for another
     /// organisation or an unknown key, refused for a commitment checked live.
     async fn evidence_target(

@@ -208,7 +208,7 @@ impl App {
     }
 
     /// The organisation's unsupported systems on day `on`, for a caller that has checked who
-    /// may see them (or shows only what they add up to, as the charter's live check does).
+    /// may see them.
     pub(crate) async fn unsupported_of(
         &self,
         org_id: i64,
@@ -217,55 +217,15 @@ impl App {
     ) -> Result<UnsupportedReport> {
         let (catalogue, feed) = self.eol_catalogue().await?;
         let mitigations = self.store.mitigations(org_id).await?;
-        // One lookup per component, not a scan of every mitigation.
-        let by_system: std::collections::HashMap<(&str, &str, &str), &StoredMitigation> =
-            mitigations
-                .iter()
-                .map(|m| (m.mitigation.system(), m))
-                .collect();
-        let find = |c: &Component| {
-            by_system
-                .get(&(c.asset.as_str(), c.vendor.as_str(), c.product.as_str()))
-                .copied()
-        };
-        let mut covered = 0;
-        let mut all = Vec::new();
+        let mut tally = Tally::new(&catalogue, &mitigations, on);
         // Component by component: only the unsupported ones are kept.
         let components = self
             .store
-            .each_component(org_id, &mut |c| {
-                let Some(life) = catalogue.lifecycle_of(&c) else {
-                    return;
-                };
-                if !life.eol.ended_on(on) {
-                    return;
-                }
-                let mitigation = find(&c);
-                if mitigation.is_some_and(|m| m.mitigation.covers(on)) {
-                    covered += 1;
-                    return;
-                }
-                all.push(UnsupportedSystem {
-                    product_slug: life.product.slug.clone(),
-                    product_title: life.product.title.clone(),
-                    cycle: life.cycle.clone(),
-                    ambiguous: life.ambiguous,
-                    eol: life.eol,
-                    eoes: life.eoes,
-                    mitigation: mitigation.cloned(),
-                    component: c,
-                });
-            })
+            .each_component(org_id, &mut |c| tally.see(c))
             .await?
             .components;
-        let unmitigated = all
-            .iter()
-            .filter(|s| {
-                s.mitigation.as_ref().is_none_or(|m| {
-                    m.mitigation.action == palisade_domain::eol::MitigationAction::ExtendedSupport
-                })
-            })
-            .count();
+        let unmitigated = tally.unmitigated();
+        let Tally { covered, all, .. } = tally;
         Ok(UnsupportedReport {
             on,
             unmitigated,
@@ -274,6 +234,30 @@ impl App {
             covered,
             feed,
         })
+    }
+
+    /// How many components each of these organisations holds and how many of them are
+    /// unsupported on `on` without a mitigation, read a few statements for many organisations
+    /// (those without an inventory hold none).
+    pub(crate) async fn unmitigated_counts(
+        &self,
+        org_ids: &[i64],
+        on: Date,
+    ) -> Result<std::collections::HashMap<i64, (usize, usize)>> {
+        let (catalogue, _) = self.eol_catalogue().await?;
+        let mut out = std::collections::HashMap::new();
+        // Fifty inventories held at a time.
+        for chunk in org_ids.chunks(50) {
+            let mut mitigations = self.store.mitigations_of(chunk).await?;
+            for (org, _, components) in self.store.snapshots_of(chunk).await? {
+                let kept = mitigations.remove(&org).unwrap_or_default();
+                let mut tally = Tally::new(&catalogue, &kept, on);
+                let held = components.len();
+                components.into_iter().for_each(|c| tally.see(c));
+                out.insert(org, (held, tally.unmitigated()));
+            }
+        }
+        Ok(out)
     }
 
     /// Records what the organisation does about one of its systems (its lead or members).
@@ -569,5 +553,71 @@ impl App {
             out.push(sets);
         }
         Ok(out)
+    }
+}
+
+/// Sorts an organisation's components on a day: unsupported ones kept (with what it recorded
+/// doing about each), those under an extended-support agreement running that day counted.
+struct Tally<'a> {
+    catalogue: &'a Catalogue,
+    /// One lookup per component, not a scan of every mitigation.
+    by_system: std::collections::HashMap<(&'a str, &'a str, &'a str), &'a StoredMitigation>,
+    on: Date,
+    covered: usize,
+    all: Vec<UnsupportedSystem>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(catalogue: &'a Catalogue, mitigations: &'a [StoredMitigation], on: Date) -> Self {
+        Tally {
+            catalogue,
+            by_system: mitigations
+                .iter()
+                .map(|m| (m.mitigation.system(), m))
+                .collect(),
+            on,
+            covered: 0,
+            all: Vec::new(),
+        }
+    }
+
+    fn see(&mut self, c: Component) {
+        let Some(life) = self.catalogue.lifecycle_of(&c) else {
+            return;
+        };
+        if !life.eol.ended_on(self.on) {
+            return;
+        }
+        let mitigation = self
+            .by_system
+            .get(&(c.asset.as_str(), c.vendor.as_str(), c.product.as_str()))
+            .copied();
+        if mitigation.is_some_and(|m| m.mitigation.covers(self.on)) {
+            self.covered += 1;
+            return;
+        }
+        self.all.push(UnsupportedSystem {
+            product_slug: life.product.slug.clone(),
+            product_title: life.product.title.clone(),
+            cycle: life.cycle.clone(),
+            ambiguous: life.ambiguous,
+            eol: life.eol,
+            eoes: life.eoes,
+            mitigation: mitigation.cloned(),
+            component: c,
+        });
+    }
+
+    /// Of the unsupported systems, those with no mitigation in force on the day: none
+    /// recorded, or an extended-support agreement that does not run that day.
+    fn unmitigated(&self) -> usize {
+        self.all
+            .iter()
+            .filter(|s| {
+                s.mitigation.as_ref().is_none_or(|m| {
+                    m.mitigation.action == palisade_domain::eol::MitigationAction::ExtendedSupport
+                })
+            })
+            .count()
     }
 }

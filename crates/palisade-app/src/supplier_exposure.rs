@@ -7,7 +7,7 @@ use crate::{App, Result};
 use palisade_domain::exposure::{ExposureIndex, Rule};
 use palisade_domain::inventory::Component;
 use palisade_domain::policy::OrgId;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The SBOM index and what it holds.
 #[derive(Default)]
@@ -152,6 +152,38 @@ impl App {
             users.last = c.id;
         }
         Ok(())
+    }
+
+    /// How many active organisations use anything each supplier offers, by supplier code:
+    /// counted from who uses each product version as held for exposure answers, so the national
+    /// figures read no links.
+    pub(crate) async fn customers_by_supplier(&self) -> Result<HashMap<String, usize>> {
+        let inactive: HashSet<OrgId> = self.store.inactive_orgs().await?.into_iter().collect();
+        let per_product: HashMap<i64, HashSet<OrgId>> = {
+            let mut guard = self.estate_index.sboms.lock().await;
+            let held = guard.get_or_insert_with(HeldSboms::default);
+            self.refresh_users(held).await?;
+            let users = held.users.as_ref().expect("read above");
+            let mut per: HashMap<i64, HashSet<OrgId>> = HashMap::new();
+            for ((product, _), orgs) in &users.of_version {
+                per.entry(*product)
+                    .or_default()
+                    .extend(orgs.iter().filter(|o| !inactive.contains(o)));
+            }
+            per
+        };
+        let products: Vec<i64> = per_product.keys().copied().collect();
+        let owners = self.store.product_suppliers(&products).await?;
+        let mut per_supplier: HashMap<String, HashSet<OrgId>> = HashMap::new();
+        for (product, orgs) in per_product {
+            if let Some((code, _, _)) = owners.get(&product) {
+                per_supplier.entry(code.clone()).or_default().extend(orgs);
+            }
+        }
+        Ok(per_supplier
+            .into_iter()
+            .map(|(code, orgs)| (code, orgs.len()))
+            .collect())
     }
 
     /// The product versions whose SBOMs any of the rules name, and who uses them; a version

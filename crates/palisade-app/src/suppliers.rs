@@ -6,7 +6,7 @@
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldErrors;
 use palisade_domain::assessment::Status;
-use palisade_domain::charter::{self, CommitmentKey, CommitmentState, SignatureState};
+use palisade_domain::charter::{CommitmentKey, CommitmentState, SignatureState};
 use palisade_domain::dates::date_text;
 use palisade_domain::org::{OrgCode, OrgType};
 use palisade_domain::policy::OrgAction;
@@ -188,7 +188,18 @@ impl App {
         ids.dedup();
         let orgs = self.store.orgs_by_ids(&ids).await?;
         let charter = self.charter().await.ok();
-        let today = self.uk_today();
+        let named: Vec<Organisation> = ids
+            .iter()
+            .filter_map(|id| orgs.iter().find(|o| o.id == *id).cloned())
+            .collect();
+        let standings: HashMap<i64, crate::charter::Standing> = named
+            .iter()
+            .map(|o| o.id)
+            .zip(
+                self.standings(&named, charter.as_ref().map(|c| &c.charter))
+                    .await?,
+            )
+            .collect();
         let mut suppliers: Vec<SupplierSummary> = Vec::new();
         for link in links {
             if let Some(s) = suppliers
@@ -203,27 +214,19 @@ impl App {
                 .find(|o| o.id == link.supplier_id)
                 .cloned()
                 .ok_or(AppError::NotFound)?;
-            let signature = self.store.latest_signature(supplier.id).await?;
-            let (state, commitments) = match &charter {
-                Some(c) => (
-                    charter::signature_state(
-                        signature.as_ref().map(crate::charter::facts),
-                        c.charter.version,
-                        today,
-                    ),
-                    self.commitment_views(&supplier, c.charter.commitments.clone())
-                        .await?
-                        .into_iter()
-                        .map(|v| (v.commitment.key, v.commitment.title, v.state))
-                        .collect(),
-                ),
-                None => (SignatureState::NotSigned, Vec::new()),
-            };
+            let standing = standings
+                .get(&supplier.id)
+                .cloned()
+                .ok_or(AppError::NotFound)?;
             suppliers.push(SupplierSummary {
-                charter: state,
-                charter_expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
-                commitments,
-                dspt: self.latest_published_status(supplier.id).await?,
+                charter: standing.state,
+                charter_expires_on: standing.expires_on,
+                commitments: standing
+                    .commitments
+                    .into_iter()
+                    .map(|v| (v.commitment.key, v.commitment.title, v.state))
+                    .collect(),
+                dspt: standing.dspt,
                 uses: vec![link],
                 supplier,
             });
@@ -381,22 +384,6 @@ impl App {
         e.capped(50, "lines").into_result()?;
         Ok(out)
     }
-
-    /// The organisation's latest published assessment status, this year or last.
-    pub(crate) async fn latest_published_status(
-        &self,
-        org_id: i64,
-    ) -> Result<Option<(i32, Status)>> {
-        let year = self.current_year();
-        for y in [year, year - 1] {
-            if let Some(a) = self.store.get_assessment(org_id, y).await?
-                && a.status != Status::NotPublished
-            {
-                return Ok(Some((y, a.status)));
-            }
-        }
-        Ok(None)
-    }
 }
 
 fn offering_summary(o: &palisade_domain::supplier::Offering) -> serde_json::Value {
@@ -461,7 +448,6 @@ impl App {
     pub async fn charter_figures(&self, actor: &Actor) -> Result<CharterFigures> {
         actor.require(palisade_domain::policy::GlobalAction::ViewNationalReport)?;
         let charter = self.charter().await?;
-        let today = self.uk_today();
         let mut suppliers = Vec::new();
         let mut commitments: Vec<CommitmentFigure> = charter
             .charter
@@ -474,13 +460,12 @@ impl App {
                 met: 0,
             })
             .collect();
-        for reach in self.store.supplier_reach().await? {
-            let signature = self.store.latest_signature(reach.org.id).await?;
-            let views = self
-                .commitment_views(&reach.org, charter.charter.commitments.clone())
-                .await?;
+        let orgs = self.store.active_suppliers().await?;
+        let standings = self.standings(&orgs, Some(&charter.charter)).await?;
+        let customers = self.customers_by_supplier().await?;
+        for (org, standing) in orgs.into_iter().zip(standings) {
             let mut met = 0;
-            for (figure, view) in commitments.iter_mut().zip(&views) {
+            for (figure, view) in commitments.iter_mut().zip(&standing.commitments) {
                 if let Some(slot) = figure.by_state.iter_mut().find(|(s, _)| *s == view.state) {
                     slot.1 += 1;
                 }
@@ -490,15 +475,13 @@ impl App {
                 }
             }
             suppliers.push(SupplierFigure {
-                state: charter::signature_state(
-                    signature.as_ref().map(crate::charter::facts),
-                    charter.charter.version,
-                    today,
-                ),
-                expires_on: signature.as_ref().map(|s| charter::expires_on(s.signed_on)),
-                dspt: self.latest_published_status(reach.org.id).await?,
-                customers: reach.customers,
-                org: reach.org,
+                state: standing.state,
+                expires_on: standing.expires_on,
+                dspt: standing.dspt,
+                customers: customers
+                    .get(org.code.as_str())
+                    .map_or(0, |n| i64::try_from(*n).unwrap_or(i64::MAX)),
+                org,
                 met,
             });
         }

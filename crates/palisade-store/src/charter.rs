@@ -1,6 +1,10 @@
 //! The supplier cyber security charter on SQL: its versions as imported, and the signatures IT
 //! suppliers make and withdraw (an organisation's newest signature is the one in force).
 
+mod facts;
+
+pub use facts::CharterFacts;
+
 use crate::audit::append;
 use crate::error::corrupt;
 use crate::{Result, SqlStore, Stamp, StoreError};
@@ -154,6 +158,15 @@ pub trait CharterStore: Send + Sync {
     /// The organisation's newest signature.
     async fn latest_signature(&self, org_id: i64) -> Result<Option<SignatureRecord>>;
 
+    /// What these organisations' charter states rest on, each organisation asked for present:
+    /// alert answers and incidents from `since` on, assessment statuses of `years`.
+    async fn charter_facts(
+        &self,
+        org_ids: &[i64],
+        since: i64,
+        years: &[i32],
+    ) -> Result<std::collections::HashMap<i64, CharterFacts>>;
+
     /// The newest signature of every active IT supplier, by organisation name.
     async fn signatories(&self) -> Result<Vec<Signatory>>;
 
@@ -166,9 +179,6 @@ pub trait CharterStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<CommitmentRecord>;
 
-    /// What the supplier shows for each commitment it has filled in.
-    async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>>;
-
     /// Records a document shown for a commitment.
     async fn add_charter_document(
         &self,
@@ -177,9 +187,6 @@ pub trait CharterStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<CharterDocument>;
-
-    /// The documents the supplier shows, by commitment, oldest first.
-    async fn charter_documents(&self, org_id: i64) -> Result<Vec<CharterDocument>>;
 
     /// One of the supplier's documents.
     async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>>;
@@ -192,13 +199,6 @@ pub trait CharterStore: Send + Sync {
         id: i64,
         audit: AuditDraft,
     ) -> Result<CharterDocument>;
-
-    /// The organisation's responses to High alerts first published at or after `since` that
-    /// asked for a response (those with an acknowledgement deadline).
-    async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>>;
-
-    /// The organisation's incidents notified at or after `since`: (id, whether notified late).
-    async fn notified_incidents(&self, org_id: i64, since: i64) -> Result<Vec<(i64, bool)>>;
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.key, d.filename, d.content_type, d.size, \
@@ -485,6 +485,15 @@ impl CharterStore for SqlStore {
         newest_signature(&mut conn, org_id).await
     }
 
+    async fn charter_facts(
+        &self,
+        org_ids: &[i64],
+        since: i64,
+        years: &[i32],
+    ) -> Result<std::collections::HashMap<i64, CharterFacts>> {
+        self.read_charter_facts(org_ids, since, years).await
+    }
+
     async fn save_commitment(
         &self,
         org_id: i64,
@@ -526,11 +535,6 @@ impl CharterStore for SqlStore {
         Ok(saved)
     }
 
-    async fn commitments(&self, org_id: i64) -> Result<Vec<CommitmentRecord>> {
-        let mut conn = self.read.acquire().await?;
-        commitments_where(&mut conn, org_id, None).await
-    }
-
     async fn add_charter_document(
         &self,
         org_id: i64,
@@ -566,11 +570,6 @@ impl CharterStore for SqlStore {
         Ok(kept)
     }
 
-    async fn charter_documents(&self, org_id: i64) -> Result<Vec<CharterDocument>> {
-        let mut conn = self.read.acquire().await?;
-        documents_where(&mut conn, org_id, None).await
-    }
-
     async fn charter_document(&self, org_id: i64, id: i64) -> Result<Option<CharterDocument>> {
         let mut conn = self.read.acquire().await?;
         Ok(documents_where(&mut conn, org_id, Some(id))
@@ -599,39 +598,6 @@ impl CharterStore for SqlStore {
         append(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(gone)
-    }
-
-    async fn high_alert_answers(&self, org_id: i64, since: i64) -> Result<Vec<AlertAnswer>> {
-        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT a.reference, r.ack_due_at, r.acknowledged_at FROM alert_responses r \
-             JOIN alerts a ON a.id = r.alert_id WHERE r.org_id = $1 AND a.severity = 'high' \
-             AND r.ack_due_at IS NOT NULL AND a.published_at >= $2 \
-             ORDER BY a.published_at, a.id",
-        )
-        .bind(org_id)
-        .bind(since)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(reference, due_at, acknowledged_at)| AlertAnswer {
-                reference,
-                due_at,
-                acknowledged_at,
-            })
-            .collect())
-    }
-
-    async fn notified_incidents(&self, org_id: i64, since: i64) -> Result<Vec<(i64, bool)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, reported_late FROM incidents WHERE org_id = $1 AND notified_at >= $2 \
-             ORDER BY notified_at",
-        )
-        .bind(org_id)
-        .bind(since)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows.into_iter().map(|(id, late)| (id, late != 0)).collect())
     }
 
     async fn signatories(&self) -> Result<Vec<Signatory>> {

@@ -359,15 +359,33 @@ impl crate::EstateStore for SqlStore {
     }
 
     async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>> {
-        sqlx::query_as::<_, MitigationRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {MITIGATION_COLUMNS} FROM estate_mitigations WHERE org_id = $1 \
-             ORDER BY asset, vendor, product"
-        )))
-        .bind(org_id)
-        .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(StoredMitigation::try_from)
-        .collect()
+        Ok(self
+            .mitigations_of(&[org_id])
+            .await?
+            .remove(&org_id)
+            .unwrap_or_default())
+    }
+
+    async fn mitigations_of(
+        &self,
+        org_ids: &[OrgId],
+    ) -> Result<std::collections::HashMap<OrgId, Vec<StoredMitigation>>> {
+        let mut out: std::collections::HashMap<OrgId, Vec<StoredMitigation>> = Default::default();
+        for chunk in org_ids.chunks(crate::db::IDS_PER_STATEMENT) {
+            let mut sql = crate::db::Sql::new(&format!(
+                "SELECT {MITIGATION_COLUMNS}, org_id FROM estate_mitigations WHERE org_id IN ("
+            ));
+            sql.i64_list(chunk)
+                .push(") ORDER BY org_id, asset, vendor, product");
+            for r in sql
+                .query_as::<MitigationRow>()
+                .fetch_all(&self.read)
+                .await?
+            {
+                let org = r.org_id.unwrap_or_default();
+                out.entry(org).or_default().push(r.try_into()?);
+            }
+        }
+        Ok(out)
     }
 }

@@ -451,15 +451,17 @@ impl crate::InventoryStore for SqlStore {
         .bind(orgs)
         .fetch_all(&self.read)
         .await?;
-        let mut out: Vec<(OrgId, i64, Vec<Component>)> = Vec::new();
-        for (org_id, upload_id, body) in rows {
-            if out.last().is_none_or(|(o, _, _)| *o != org_id) {
-                out.push((org_id, upload_id, Vec::new()));
-            }
-            let held = &mut out.last_mut().expect("pushed above").2;
-            for r in decode::<Row>(&body)? {
-                held.push(r.component()?);
-            }
+        snapshots(rows)
+    }
+
+    async fn snapshots_of(&self, org_ids: &[OrgId]) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
+        let mut out = Vec::new();
+        for chunk in org_ids.chunks(crate::db::IDS_PER_STATEMENT) {
+            let mut sql = crate::db::Sql::new(
+                "SELECT org_id, upload_id, body FROM inventory_snapshot_chunks WHERE org_id IN (",
+            );
+            sql.i64_list(chunk).push(") ORDER BY org_id, seq");
+            out.extend(snapshots(sql.query_as().fetch_all(&self.read).await?)?);
         }
         Ok(out)
     }
@@ -555,4 +557,20 @@ mod tests {
         assert_eq!(span(page(1, 50), 0), None);
         assert_eq!(span(page(3, 50), 100), None);
     }
+}
+
+/// Snapshot chunks (organisation, upload, body), in organisation and chunk order, as each
+/// organisation's components whole.
+fn snapshots(rows: Vec<(i64, i64, String)>) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
+    let mut out: Vec<(OrgId, i64, Vec<Component>)> = Vec::new();
+    for (org_id, upload_id, body) in rows {
+        if out.last().is_none_or(|(o, _, _)| *o != org_id) {
+            out.push((org_id, upload_id, Vec::new()));
+        }
+        let held = &mut out.last_mut().expect("pushed above").2;
+        for r in decode::<Row>(&body)? {
+            held.push(r.component()?);
+        }
+    }
+    Ok(out)
 }

@@ -37,7 +37,7 @@ pub mod volume;
 
 pub use alerts::{AlertSave, stale_alert};
 pub use charter::{
-    AlertAnswer, CharterCertificate, CharterDocument, CharterRecord, CharterStore,
+    AlertAnswer, CharterCertificate, CharterDocument, CharterFacts, CharterRecord, CharterStore,
     CommitmentRecord, NewCharterDocument, NewCommitment, NewSignature, Signatory, SignatureRecord,
 };
 pub use db::{Engine, SqlStore, sqlite_path};
@@ -58,8 +58,7 @@ pub use supplier_notices::{
 };
 pub use supplier_sboms::{NewSbom, NewVex, SbomRecord, SupplierSbomStore, VexRecord};
 pub use suppliers::{
-    CustomerRecord, LinkChange, LinkRecord, NewLink, ProductRecord, SupplierReach, SupplierStore,
-    VersionRecord,
+    CustomerRecord, LinkChange, LinkRecord, NewLink, ProductRecord, SupplierStore, VersionRecord,
 };
 
 use async_trait::async_trait;
@@ -233,6 +232,12 @@ pub trait EstateStore: Send + Sync {
     async fn delete_mitigation(&self, org_id: OrgId, id: i64, audit: AuditDraft) -> Result<bool>;
     /// The organisation's mitigations, by system.
     async fn mitigations(&self, org_id: OrgId) -> Result<Vec<StoredMitigation>>;
+    /// These organisations' mitigations, each organisation's by system (those with none left
+    /// out).
+    async fn mitigations_of(
+        &self,
+        org_ids: &[OrgId],
+    ) -> Result<std::collections::HashMap<OrgId, Vec<StoredMitigation>>>;
     /// Every extended-support agreement, with its organisation.
     async fn extended_support(&self) -> Result<Vec<(OrgId, StoredMitigation)>>;
     /// Records (or replaces) one day's national count of unsupported systems.
@@ -267,6 +272,12 @@ pub trait InventoryStore: Send + Sync {
         org_id: OrgId,
         each: &mut (dyn FnMut(palisade_domain::inventory::Component) + Send),
     ) -> Result<SnapshotRead>;
+    /// These organisations' current inventories (those with one): each with the upload that
+    /// left it and its components, whole.
+    async fn snapshots_of(
+        &self,
+        org_ids: &[OrgId],
+    ) -> Result<Vec<(OrgId, i64, Vec<palisade_domain::inventory::Component>)>>;
     /// Up to `orgs` organisations' current inventories after `after_org` (by id): each with the
     /// upload that left it and its components, whole.
     async fn snapshot_batch(

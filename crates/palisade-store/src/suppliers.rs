@@ -67,13 +67,6 @@ pub struct NewLink {
     pub contract_end: Option<Date>,
 }
 
-/// An active IT supplier with the number of active organisations using anything it offers.
-#[derive(Debug, Clone)]
-pub struct SupplierReach {
-    pub org: Organisation,
-    pub customers: i64,
-}
-
 /// An organisation using one of a supplier's product versions or services.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomerRecord {
@@ -136,8 +129,8 @@ pub trait SupplierStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<usize>;
 
-    /// Every active IT supplier, by name, with its number of active customer organisations.
-    async fn supplier_reach(&self) -> Result<Vec<SupplierReach>>;
+    /// Every active IT supplier, by name.
+    async fn active_suppliers(&self) -> Result<Vec<Organisation>>;
 
     /// The newest link change's id (0 when none): read before [`Self::all_links`], so the
     /// changes after it bring that snapshot up to date.
@@ -677,35 +670,14 @@ impl SupplierStore for SqlStore {
             .collect())
     }
 
-    async fn supplier_reach(&self) -> Result<Vec<SupplierReach>> {
+    async fn active_suppliers(&self) -> Result<Vec<Organisation>> {
         let rows: Vec<OrgRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ORG_COLUMNS} WHERE o.org_type = 'it_supplier' AND o.active = 1 \
              ORDER BY o.name, o.code"
         )))
         .fetch_all(&self.read)
         .await?;
-        // The CROSS JOINs fix SQLite's join order: it starts from the links and
-        // looks each product and organisation up by key. Written with JOIN ... ON,
-        // SQLite plans every product against every organisation, which took 45 s
-        // with 600 suppliers and 450,000 links. PostgreSQL plans both forms alike.
-        let counts: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT p.org_id, COUNT(DISTINCT l.org_id) FROM supplier_links l \
-             CROSS JOIN supplier_products p CROSS JOIN organisations o \
-             WHERE p.id = l.product_id AND o.id = l.org_id AND o.active = 1 \
-             GROUP BY p.org_id",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        let counts: HashMap<i64, i64> = counts.into_iter().collect();
-        rows.into_iter()
-            .map(|r| {
-                let org = Organisation::try_from(r)?;
-                Ok(SupplierReach {
-                    customers: counts.get(&org.id).copied().unwrap_or(0),
-                    org,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Organisation::try_from).collect()
     }
 
     async fn customers(&self, supplier_id: i64, page: PageRequest) -> Result<Page<CustomerRecord>> {

@@ -609,6 +609,35 @@ async fn the_national_team_sees_every_supplier_and_may_show_one_its_customers(h:
         .collect();
     assert_eq!(by, [("YGM01", 2), ("YGM02", 1)]);
     assert_eq!(f["by_customers"][0]["commitments_met"], 1);
+    // The counts follow the register after the first answer: an inactive customer leaves them.
+    let reach = |code: &'static str| {
+        let (h, analyst) = (&h, analyst.clone());
+        async move {
+            let f = h
+                .api(Method::GET, "/api/v1/charter/figures", Some(&analyst), None)
+                .await
+                .json();
+            f["by_customers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["code"] == code)
+                .unwrap()["customers"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    for (active, expected) in [(false, 1), (true, 2)] {
+        let patch = palisade_app::orgs::OrgPatch {
+            active: Some(active),
+            ..Default::default()
+        };
+        h.app
+            .update_org(&palisade_app::Actor::cli(), "RX2", &patch)
+            .await
+            .unwrap();
+        assert_eq!(reach("YGM01").await, expected);
+    }
     // Neither has a published assessment: both are below Standards Met.
     assert_eq!(f["below_standards_met"].as_array().unwrap().len(), 2);
 
