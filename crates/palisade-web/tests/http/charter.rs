@@ -84,22 +84,9 @@ async fn a_signature_is_in_force_for_a_year_and_then_lapses(h: H) {
         "{csv}"
     );
     // A supplier made inactive leaves the public list, and returns with it.
-    let set_active = |active: bool| {
-        let h = &h;
-        async move {
-            let patch = palisade_app::orgs::OrgPatch {
-                active: Some(active),
-                ..Default::default()
-            };
-            h.app
-                .update_org(&palisade_app::Actor::cli(), "YGM01", &patch)
-                .await
-                .unwrap();
-        }
-    };
-    set_active(false).await;
+    h.set_active("YGM01", false).await;
     assert!(public_codes(&h).await.is_empty());
-    set_active(true).await;
+    h.set_active("YGM01", true).await;
     assert_eq!(public_codes(&h).await, ["YGM01"]);
     // So does one re-registered as another type of organisation.
     let retype = |t: &str| {

@@ -311,14 +311,7 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
     assert_eq!(codes(&e), ["RX1", "RX2"], "{e}");
     // An organisation made inactive leaves the answer and returns with it; its links stay.
     for (active, expected) in [(false, vec!["RX1"]), (true, vec!["RX1", "RX2"])] {
-        let patch = palisade_app::orgs::OrgPatch {
-            active: Some(active),
-            ..Default::default()
-        };
-        h.app
-            .update_org(&palisade_app::Actor::cli(), "RX2", &patch)
-            .await
-            .unwrap();
+        h.set_active("RX2", active).await;
         let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
         assert_eq!(codes(&e), expected, "{e}");
     }

@@ -628,14 +628,7 @@ async fn the_national_team_sees_every_supplier_and_may_show_one_its_customers(h:
         }
     };
     for (active, expected) in [(false, 1), (true, 2)] {
-        let patch = palisade_app::orgs::OrgPatch {
-            active: Some(active),
-            ..Default::default()
-        };
-        h.app
-            .update_org(&palisade_app::Actor::cli(), "RX2", &patch)
-            .await
-            .unwrap();
+        h.set_active("RX2", active).await;
         assert_eq!(reach("YGM01").await, expected);
     }
     // Neither has a published assessment: both are below Standards Met.

@@ -270,6 +270,18 @@ impl H {
         self.app.create_org(&Actor::cli(), &input).await.unwrap();
     }
 
+    /// Makes the organisation active or inactive, as the register's keeper would.
+    pub async fn set_active(&self, code: &str, active: bool) {
+        let patch = palisade_app::orgs::OrgPatch {
+            active: Some(active),
+            ..Default::default()
+        };
+        self.app
+            .update_org(&Actor::cli(), code, &patch)
+            .await
+            .unwrap();
+    }
+
     pub async fn contact(&self, code: &str) -> i64 {
         let c = ContactInput {
             name: "Sam Patel".into(),
