@@ -539,6 +539,22 @@ impl crate::InventoryStore for SqlStore {
     }
 }
 
+/// Snapshot chunks (organisation, upload, body), in organisation and chunk order, as each
+/// organisation's components whole.
+fn snapshots(rows: Vec<(i64, i64, String)>) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
+    let mut out: Vec<(OrgId, i64, Vec<Component>)> = Vec::new();
+    for (org_id, upload_id, body) in rows {
+        if out.last().is_none_or(|(o, _, _)| *o != org_id) {
+            out.push((org_id, upload_id, Vec::new()));
+        }
+        let held = &mut out.last_mut().expect("pushed above").2;
+        for r in decode::<Row>(&body)? {
+            held.push(r.component()?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,20 +573,4 @@ mod tests {
         assert_eq!(span(page(1, 50), 0), None);
         assert_eq!(span(page(3, 50), 100), None);
     }
-}
-
-/// Snapshot chunks (organisation, upload, body), in organisation and chunk order, as each
-/// organisation's components whole.
-fn snapshots(rows: Vec<(i64, i64, String)>) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
-    let mut out: Vec<(OrgId, i64, Vec<Component>)> = Vec::new();
-    for (org_id, upload_id, body) in rows {
-        if out.last().is_none_or(|(o, _, _)| *o != org_id) {
-            out.push((org_id, upload_id, Vec::new()));
-        }
-        let held = &mut out.last_mut().expect("pushed above").2;
-        for r in decode::<Row>(&body)? {
-            held.push(r.component()?);
-        }
-    }
-    Ok(out)
 }
