@@ -118,6 +118,9 @@ pub struct SessionContext {
     pub csrf_token: String,
     /// Set when the session id was rotated (the person's roles changed): the new cookie value.
     pub rotated_token: Option<String>,
+    /// The organisations the person holds a role at, by code (none for national roles alone),
+    /// for the menu's links to their own organisation.
+    pub organisations: Vec<String>,
 }
 
 /// Why a sign-in failed, as the person is told: one answer for a wrong password, an unknown
@@ -134,16 +137,7 @@ impl App {
     /// The grants a person holds, as a policy principal.
     pub async fn principal_of(&self, user_id: i64) -> Result<Principal> {
         let grants = self.store.grants_of(user_id, &Scope::All).await?;
-        Ok(Principal {
-            user_id,
-            grants: grants
-                .into_iter()
-                .map(|g| Grant {
-                    role: g.role,
-                    org_id: g.org_id,
-                })
-                .collect(),
-        })
+        Ok(principal(user_id, &grants))
     }
 
     pub async fn actor_of(&self, user: &User) -> Result<Actor> {
@@ -279,12 +273,21 @@ impl App {
         } else if now - s.last_seen_at >= TOUCH_EVERY {
             self.store.touch_session(&id_hash, now).await?;
         }
-        let actor = self.actor_of(&user).await?;
+        let grants = self.store.grants_of(user.id, &Scope::All).await?;
+        let mut organisations: Vec<String> =
+            grants.iter().filter_map(|g| g.org_code.clone()).collect();
+        organisations.sort();
+        organisations.dedup();
         Ok(Some(SessionContext {
-            actor,
+            actor: Actor {
+                user_id: Some(user.id),
+                label: user.email.clone(),
+                principal: principal(user.id, &grants),
+            },
             user,
             csrf_token: s.csrf_token,
             rotated_token,
+            organisations,
         }))
     }
 
@@ -422,6 +425,20 @@ impl App {
             serde_json::json!({}),
         );
         Ok(self.store.set_password(user_id, &hash, audit).await?)
+    }
+}
+
+/// A person's grants as a policy principal.
+fn principal(user_id: i64, grants: &[GrantRecord]) -> Principal {
+    Principal {
+        user_id,
+        grants: grants
+            .iter()
+            .map(|g| Grant {
+                role: g.role,
+                org_id: g.org_id,
+            })
+            .collect(),
     }
 }
 

@@ -23,6 +23,17 @@ pub struct Layout {
     pub can_estate: bool,
     pub can_review_plans: bool,
     pub can_incidents: bool,
+    /// The one organisation the person holds roles at, for the menu's links to its pages.
+    pub own: Option<OwnLinks>,
+}
+
+/// The menu's links to the person's own organisation: its page (contacts and people), and its
+/// assessment and estate where the person's role there may see them.
+#[derive(Debug, Clone, Default)]
+pub struct OwnLinks {
+    pub code: String,
+    pub assessment: bool,
+    pub estate: bool,
 }
 
 impl Layout {
@@ -39,8 +50,24 @@ impl Layout {
             can_estate: p.may_global(GlobalAction::ViewNationalEstate),
             can_review_plans: p.may_global(GlobalAction::ReviewPlans),
             can_incidents: p.may_global(GlobalAction::ViewAllIncidents),
+            own: own_links(s),
         }
     }
+}
+
+/// Links to the person's own organisation when they hold roles at exactly one (someone acting
+/// for several finds each from the organisations list).
+fn own_links(s: &SessionContext) -> Option<OwnLinks> {
+    let [code] = s.organisations.as_slice() else {
+        return None;
+    };
+    let p = &s.actor.principal;
+    let id = p.grants.iter().find_map(|g| g.org_id)?;
+    Some(OwnLinks {
+        code: code.clone(),
+        assessment: p.may(OrgAction::ViewAssessment, &[id]),
+        estate: p.may(OrgAction::ViewInventory, &[id]),
+    })
 }
 
 /// Field errors by field id, for templates.

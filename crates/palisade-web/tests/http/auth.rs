@@ -397,3 +397,62 @@ async fn tokens_health_metrics_and_headers() {
         "no font or asset from another host"
     );
 }
+
+per_engine!(
+    the_menu_leads_to_the_persons_own_organisation,
+    the_menu_leads_to_the_persons_own_organisation_sqlite,
+    the_menu_leads_to_the_persons_own_organisation_postgres
+);
+
+/// Someone who acts for one organisation reaches its page, assessment and estate from the menu,
+/// each only where their role there may see it; someone acting for several, or only nationally,
+/// gets no such links.
+async fn the_menu_leads_to_the_persons_own_organisation(h: H) {
+    h.org("RX1", "acute_trust", "").await;
+    h.org("RX2", "acute_trust", "").await;
+    h.person("lead@rx1.nhs.uk", Role::OrgLead, Some("RX1"))
+        .await;
+    h.person("auditor@audit.example", Role::Auditor, Some("RX1"))
+        .await;
+    let (both, _) = h
+        .person("both@rx.nhs.uk", Role::OrgMember, Some("RX1"))
+        .await;
+    h.app
+        .grant_role(&Actor::cli(), both, Role::OrgMember, Some("RX2"))
+        .await
+        .unwrap();
+    h.person("admin@x.nhs.uk", Role::NationalAdmin, None).await;
+    let menu = |email: &'static str| {
+        let h = &h;
+        async move {
+            let (session, _) = h.sign_in(email, PASSWORD).await.unwrap();
+            let home = h.page(Method::GET, "/", &session, None).await.text();
+            let nav = &home[home.find("aria-label=\"Menu\"").unwrap()..];
+            let nav = &nav[..nav.find("</nav>").unwrap()];
+            [
+                "href=\"/organisations/RX1\"",
+                "href=\"/organisations/RX1/assessment\"",
+                "href=\"/organisations/RX1/estate\"",
+                "href=\"/organisations/RX2\"",
+            ]
+            .map(|link| nav.contains(link))
+        }
+    };
+    assert_eq!(menu("lead@rx1.nhs.uk").await, [true, true, true, false]);
+    assert_eq!(
+        menu("auditor@audit.example").await,
+        [true, true, false, false]
+    );
+    assert_eq!(menu("both@rx.nhs.uk").await, [false; 4]);
+    assert_eq!(menu("admin@x.nhs.uk").await, [false; 4]);
+    // The links lead somewhere the person may go.
+    let (lead, _) = h.sign_in("lead@rx1.nhs.uk", PASSWORD).await.unwrap();
+    for uri in ["/organisations/RX1/assessment", "/organisations/RX1/estate"] {
+        let r = h.page(Method::GET, uri, &lead, None).await;
+        assert!(
+            r.status == StatusCode::OK || r.status.is_redirection(),
+            "{uri}: {}",
+            r.status
+        );
+    }
+}
