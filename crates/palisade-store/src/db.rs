@@ -281,6 +281,14 @@ impl Sql {
         self.arg(Arg::I64(v))
     }
 
+    /// `head`, the ids as a list of parameters, then `tail`: the start of a statement about
+    /// many rows at once (at most [`IDS_PER_STATEMENT`] ids a statement).
+    pub fn with_ids(head: &str, ids: &[i64], tail: &str) -> Self {
+        let mut sql = Sql::new(head);
+        sql.i64_list(ids).push(tail);
+        sql
+    }
+
     /// Placeholders for `ids`, comma-separated (`NULL` for none, which matches nothing).
     pub fn i64_list(&mut self, ids: &[i64]) -> &mut Self {
         if ids.is_empty() {

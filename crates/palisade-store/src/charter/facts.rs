@@ -48,7 +48,7 @@ impl SqlStore {
             .map(|id| (*id, CharterFacts::default()))
             .collect();
         for chunk in org_ids.chunks(crate::db::IDS_PER_STATEMENT) {
-            let rows: Vec<SignatureRow> = select(
+            let rows: Vec<SignatureRow> = Sql::with_ids(
                 &format!("{SIGNATURE_COLUMNS}{SIGNATURE_FROM} WHERE {NEWEST} AND s.org_id IN ("),
                 chunk,
                 ")",
@@ -61,7 +61,7 @@ impl SqlStore {
                 let owner = s.org_id;
                 out.entry(owner).or_default().signature = Some(s);
             }
-            let rows: Vec<Owned<CommitmentRow>> = select(
+            let rows: Vec<Owned<CommitmentRow>> = Sql::with_ids(
                 &format!(
                     "{} WHERE c.org_id IN (",
                     COMMITMENT_SELECT.replacen("SELECT ", "SELECT c.org_id AS owner, ", 1)
@@ -78,7 +78,7 @@ impl SqlStore {
                     .commitments
                     .push(r.row.try_into()?);
             }
-            let rows: Vec<Owned<CharterDocument>> = select(
+            let rows: Vec<Owned<CharterDocument>> = Sql::with_ids(
                 &format!(
                     "{} WHERE d.org_id IN (",
                     DOCUMENT_SELECT.replacen("SELECT ", "SELECT d.org_id AS owner, ", 1)
@@ -92,7 +92,7 @@ impl SqlStore {
             for r in rows {
                 out.entry(r.owner).or_default().documents.push(r.row);
             }
-            let mut sql = select(
+            let mut sql = Sql::with_ids(
                 "SELECT r.org_id, a.reference, r.ack_due_at, r.acknowledged_at \
                  FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
                  WHERE a.severity = 'high' AND r.ack_due_at IS NOT NULL AND r.org_id IN (",
@@ -113,7 +113,7 @@ impl SqlStore {
                         acknowledged_at,
                     });
             }
-            let mut sql = select(
+            let mut sql = Sql::with_ids(
                 "SELECT org_id, id, reported_late FROM incidents WHERE org_id IN (",
                 chunk,
                 ") AND notified_at >= ",
@@ -127,7 +127,7 @@ impl SqlStore {
                     .push((id, late != 0));
             }
             if !years.is_empty() {
-                let mut sql = select(
+                let mut sql = Sql::with_ids(
                     "SELECT org_id, year, status FROM assessments WHERE org_id IN (",
                     chunk,
                     ") AND year IN (",
@@ -147,11 +147,4 @@ impl SqlStore {
         }
         Ok(out)
     }
-}
-
-/// `head`, the ids as a list of parameters, then `tail`.
-fn select(head: &str, ids: &[i64], tail: &str) -> Sql {
-    let mut sql = Sql::new(head);
-    sql.i64_list(ids).push(tail);
-    sql
 }
