@@ -725,16 +725,31 @@ fn facts_of(
     certificates: &[CertificateRecord],
     evidence: &[EvidenceRecord],
 ) -> Facts {
-    let mut documents = BTreeMap::new();
-    for e in evidence {
-        *documents.entry(e.reference.clone()).or_insert(0) += 1;
+    facts_from(
+        answers
+            .iter()
+            .map(|a| (a.reference.as_str(), a.value.as_str())),
+        evidence.iter().map(|e| e.reference.as_str()),
+        certificates,
+    )
+}
+
+/// The rules' view of an assessment from its answers (reference, value), the item reference of
+/// each document held, and its certificates.
+pub(crate) fn facts_from<'a>(
+    answers: impl Iterator<Item = (&'a str, &'a str)>,
+    documents: impl Iterator<Item = &'a str>,
+    certificates: &[CertificateRecord],
+) -> Facts {
+    let mut counts = BTreeMap::new();
+    for reference in documents {
+        *counts.entry(reference.to_string()).or_insert(0) += 1;
     }
     Facts {
         answers: answers
-            .iter()
-            .map(|a| (a.reference.clone(), a.value.clone()))
+            .map(|(r, v)| (r.to_string(), v.to_string()))
             .collect(),
-        documents,
+        documents: counts,
         certificates: certificates.iter().filter_map(certificate_fact).collect(),
     }
 }

@@ -247,6 +247,42 @@ impl App {
         Ok(out)
     }
 
+    /// Which of these organisations run what each published alert names (their own estate,
+    /// not suppliers' products): (organisation, alert reference, alert title), by alert.
+    pub(crate) async fn published_alert_matches(
+        &self,
+        orgs: &std::collections::HashSet<OrgId>,
+    ) -> Result<Vec<(OrgId, String, String)>> {
+        if orgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let alerts = self.rule_sets().await?.swap_remove(0);
+        self.with_index(|index| {
+            let mut out = Vec::new();
+            for set in alerts.iter() {
+                let Source::Alert { reference, title } = &set.source else {
+                    continue;
+                };
+                let mut hit: Vec<OrgId> = Vec::new();
+                for rule in &set.rules {
+                    index.for_each_match(rule, |_, org| {
+                        if orgs.contains(&org) {
+                            hit.push(org);
+                        }
+                    });
+                }
+                hit.sort_unstable();
+                hit.dedup();
+                out.extend(
+                    hit.into_iter()
+                        .map(|org| (org, reference.clone(), title.clone())),
+                );
+            }
+            out
+        })
+        .await
+    }
+
     /// The organisation's components any source's rules name, each with the sources naming it.
     async fn matching_components(
         &self,

@@ -28,6 +28,7 @@ pub mod report;
 pub mod supplier_exposure;
 pub mod supplier_notices;
 pub mod suppliers;
+pub mod worklist;
 
 pub use error::AppError;
 

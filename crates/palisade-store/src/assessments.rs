@@ -62,11 +62,11 @@ impl FrameworkRow {
     }
 }
 
-const ASSESSMENT_COLUMNS: &str = "id, org_id, year, framework_id, submitted, status, published_at, \
+pub(crate) const ASSESSMENT_COLUMNS: &str = "id, org_id, year, framework_id, submitted, status, published_at, \
      revision, created_at, updated_at";
 
 #[derive(FromRow)]
-struct AssessmentRow {
+pub(crate) struct AssessmentRow {
     id: i64,
     org_id: i64,
     year: i64,

@@ -34,6 +34,7 @@ mod supplier_sboms;
 mod suppliers;
 pub mod testkit;
 pub mod volume;
+mod worklist;
 
 pub use alerts::{AlertSave, stale_alert};
 pub use charter::{
@@ -60,6 +61,7 @@ pub use supplier_sboms::{NewSbom, NewVex, SbomRecord, SupplierSbomStore, VexReco
 pub use suppliers::{
     CustomerRecord, LinkChange, LinkRecord, NewLink, ProductRecord, SupplierStore, VersionRecord,
 };
+pub use worklist::{AlertResponseFacts, AssessmentFacts, DueAction, OpenTask, WorklistFacts};
 
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;
@@ -606,6 +608,23 @@ pub trait OutboxStore: Send + Sync {
     async fn outbox_summary(&self) -> Result<OutboxSummary>;
 }
 
+/// What each person's worklist rests on (see `worklist.rs`).
+#[async_trait]
+pub trait WorklistStore: Send + Sync {
+    /// The active organisations in scope (those granted and everything beneath them), by code,
+    /// at most `limit`; none for [`Scope::All`]: a worklist is never the whole register.
+    async fn acting_orgs(&self, scope: &Scope, limit: i64) -> Result<Vec<Organisation>>;
+    /// For these organisations: their responses to published alerts, `year`'s assessments with
+    /// what their evaluation needs, open plan actions due on or before `horizon`
+    /// (`YYYY-MM-DD`), and open playbook tasks of incidents not closed.
+    async fn worklist_facts(
+        &self,
+        org_ids: &[OrgId],
+        year: i32,
+        horizon: &str,
+    ) -> Result<WorklistFacts>;
+}
+
 /// What has been published, for the public feeds.
 #[async_trait]
 pub trait PublishedStore: Send + Sync {
@@ -637,6 +656,7 @@ pub trait Store:
     + SupplierStore
     + SupplierNoticeStore
     + SupplierSbomStore
+    + WorklistStore
     + AdminStore
 {
 }
@@ -660,6 +680,7 @@ impl<
         + SupplierStore
         + SupplierNoticeStore
         + SupplierSbomStore
+        + WorklistStore
         + AdminStore,
 > Store for T
 {

@@ -118,7 +118,7 @@ async fn org_by_id(conn: &mut AnyConnection, id: OrgId) -> Result<Option<Organis
 }
 
 /// Runs an organisation query (selecting `ORG_COLUMNS`) and converts every row.
-async fn fetch_orgs<'c, E>(sql: &Sql, executor: E) -> Result<Vec<Organisation>>
+pub(crate) async fn fetch_orgs<'c, E>(sql: &Sql, executor: E) -> Result<Vec<Organisation>>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {

@@ -57,6 +57,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(operations::api())
         .merge(people::api())
+        .merge(home::api())
         .merge(organisations::api())
         .merge(contacts::api())
         .merge(auth::api())

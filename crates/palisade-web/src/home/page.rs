@@ -33,7 +33,31 @@ pub(crate) async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> Pa
         })
         .collect();
     let total = counts.iter().map(|c| c.2).sum();
+    let worklist = s.app.worklist(&u.actor).await?;
+    let now = worklist.now;
+    let mut groups: Vec<WorkGroup> = Vec::new();
+    for item in worklist.items {
+        let row = WorkRow {
+            kind: item.kind.label(),
+            timing: item.timing(now),
+            late: item.late,
+            title: item.title,
+            detail: item.detail,
+            url: item.url,
+        };
+        match groups.iter_mut().find(|g| g.code == item.org_code) {
+            Some(g) => g.rows.push(row),
+            None => groups.push(WorkGroup {
+                code: item.org_code,
+                name: item.org_name,
+                rows: vec![row],
+            }),
+        }
+    }
     Ok(render(&Home {
+        acts_for: worklist.organisations,
+        truncated: worklist.truncated,
+        groups,
         l: Layout::for_session(&u),
         name: u.user.name.clone(),
         roles,
@@ -52,8 +76,24 @@ pub struct Home {
     /// (type value, type label, count)
     pub counts: Vec<(String, String, i64)>,
     pub total: i64,
+    /// How many organisations the worklist covers (none for national roles).
+    pub acts_for: usize,
+    pub truncated: bool,
+    /// The worklist by organisation, each in the order of its most urgent item.
+    pub groups: Vec<WorkGroup>,
 }
 
-pub(crate) fn pages() -> axum::Router<AppState> {
-    axum::Router::new().route("/", axum::routing::get(home))
+pub struct WorkGroup {
+    pub code: String,
+    pub name: String,
+    pub rows: Vec<WorkRow>,
+}
+
+pub struct WorkRow {
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub timing: Option<String>,
+    pub late: bool,
+    pub url: String,
 }

@@ -32,3 +32,4 @@ mod playbooks;
 mod publications;
 mod supplier_exposure;
 mod suppliers;
+mod worklist;

@@ -107,6 +107,12 @@ fn organisations_and_people(f: &Fixtures) -> Vec<Row> {
         row(GET, "/api/v1/me", &[], [200, 200, 200, 200, 200, 200]),
         row(
             GET,
+            "/api/v1/me/worklist",
+            &[],
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            GET,
             "/api/v1/organisations/{code}",
             &["RX1"],
             [200, 200, 404, 404, 404, 200],

@@ -1,0 +1,211 @@
+//! What each person's worklist rests on, read for all the organisations they act for at once: a
+//! care group's lead acts for hundreds of homes, and a statement per home and kind of work would
+//! be thousands a page.
+
+use crate::assessments::{ASSESSMENT_COLUMNS, AssessmentRow};
+use crate::db::{IDS_PER_STATEMENT, Sql};
+use crate::model::{AssessmentRecord, CertificateRecord, Organisation};
+use crate::{Result, SqlStore, WorklistStore};
+use async_trait::async_trait;
+use palisade_domain::policy::{OrgId, Scope};
+use sqlx::FromRow;
+use std::collections::HashMap;
+
+/// An organisation's response to a published alert, in whatever state.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AlertResponseFacts {
+    pub org_id: OrgId,
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub due_at: Option<i64>,
+}
+
+/// An assessment with what its evaluation needs: answers, documents by item, certificates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentFacts {
+    pub record: AssessmentRecord,
+    /// (item reference, value).
+    pub answers: Vec<(String, String)>,
+    /// The item reference of each document held (removed ones left out).
+    pub documents: Vec<String>,
+    pub certificates: Vec<CertificateRecord>,
+}
+
+/// An improvement-plan action not yet done.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct DueAction {
+    pub org_id: OrgId,
+    /// The year of the assessment the plan belongs to.
+    pub year: i64,
+    #[sqlx(rename = "ref")]
+    pub reference: String,
+    pub action: String,
+    /// `YYYY-MM-DD`.
+    pub target_date: String,
+}
+
+/// An open playbook task for the organisation, in an incident not closed.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct OpenTask {
+    pub org_id: OrgId,
+    pub incident_id: i64,
+    pub title: String,
+    pub due_at: Option<i64>,
+}
+
+/// What the worklist of these organisations rests on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorklistFacts {
+    /// Every response to a published alert, closed ones too.
+    pub responses: Vec<AlertResponseFacts>,
+    /// This year's assessments of the organisations that have started one.
+    pub assessments: Vec<AssessmentFacts>,
+    /// Open plan actions due on or before the horizon, soonest first.
+    pub actions: Vec<DueAction>,
+    pub tasks: Vec<OpenTask>,
+}
+
+#[derive(FromRow)]
+struct OwnedCertificate {
+    owner: i64,
+    #[sqlx(flatten)]
+    row: CertificateRecord,
+}
+
+#[async_trait]
+impl WorklistStore for SqlStore {
+    async fn acting_orgs(&self, scope: &Scope, limit: i64) -> Result<Vec<Organisation>> {
+        let mut sql = Sql::default();
+        if !sql.scope_cte(scope) {
+            // A worklist is about the organisations someone acts for, never the whole register.
+            return Ok(Vec::new());
+        }
+        sql.push(&format!("SELECT {}", crate::orgs::ORG_COLUMNS))
+            .push(" WHERE o.active = 1 AND o.id IN (SELECT id FROM visible) ORDER BY o.code LIMIT ")
+            .i64(limit);
+        crate::orgs::fetch_orgs(&sql, &self.read).await
+    }
+
+    async fn worklist_facts(
+        &self,
+        org_ids: &[OrgId],
+        year: i32,
+        horizon: &str,
+    ) -> Result<WorklistFacts> {
+        let mut out = WorklistFacts::default();
+        for chunk in org_ids.chunks(IDS_PER_STATEMENT) {
+            out.responses.extend(
+                Sql::with_ids(
+                    "SELECT r.org_id, a.reference, a.title, a.severity, r.status, r.due_at \
+                     FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
+                     WHERE a.state = 'published' AND r.org_id IN (",
+                    chunk,
+                    ") ORDER BY r.org_id, a.id",
+                )
+                .query_as::<AlertResponseFacts>()
+                .fetch_all(&self.read)
+                .await?,
+            );
+            let mut sql = Sql::with_ids(
+                &format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id IN ("),
+                chunk,
+                ") AND year = ",
+            );
+            sql.i64(i64::from(year)).push(" ORDER BY org_id");
+            let rows: Vec<AssessmentRow> = sql.query_as().fetch_all(&self.read).await?;
+            let first = out.assessments.len();
+            for r in rows {
+                out.assessments.push(AssessmentFacts {
+                    record: r.try_into()?,
+                    answers: Vec::new(),
+                    documents: Vec::new(),
+                    certificates: Vec::new(),
+                });
+            }
+            self.fill_assessment_facts(&mut out.assessments[first..])
+                .await?;
+            let mut sql = Sql::with_ids(
+                "SELECT a.org_id, a.year, pa.ref, pa.action, pa.target_date \
+                 FROM plan_actions pa JOIN improvement_plans p ON p.id = pa.plan_id \
+                 JOIN assessments a ON a.id = p.assessment_id \
+                 WHERE pa.done_on IS NULL AND a.org_id IN (",
+                chunk,
+                ") AND pa.target_date <= ",
+            );
+            sql.text(horizon);
+            out.actions
+                .extend(sql.query_as::<DueAction>().fetch_all(&self.read).await?);
+            out.tasks.extend(
+                Sql::with_ids(
+                    "SELECT i.org_id, i.id AS incident_id, t.title, t.due_at \
+                     FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id \
+                     WHERE t.state = 'open' AND t.actor = 'organisation' \
+                     AND i.status <> 'closed' AND i.org_id IN (",
+                    chunk,
+                    ") ORDER BY i.org_id, i.id, t.position",
+                )
+                .query_as::<OpenTask>()
+                .fetch_all(&self.read)
+                .await?,
+            );
+        }
+        out.actions.sort_by(|a, b| {
+            (&a.target_date, a.org_id, &a.reference).cmp(&(&b.target_date, b.org_id, &b.reference))
+        });
+        Ok(out)
+    }
+}
+
+impl SqlStore {
+    /// Reads the answers, documents and certificates of these assessments into them.
+    async fn fill_assessment_facts(&self, assessments: &mut [AssessmentFacts]) -> Result<()> {
+        if assessments.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = assessments.iter().map(|a| a.record.id).collect();
+        let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let answers: Vec<(i64, String, String)> = Sql::with_ids(
+            "SELECT assessment_id, ref, value FROM answers WHERE assessment_id IN (",
+            &ids,
+            ")",
+        )
+        .query_as()
+        .fetch_all(&self.read)
+        .await?;
+        for (owner, reference, value) in answers {
+            if let Some(i) = at.get(&owner) {
+                assessments[*i].answers.push((reference, value));
+            }
+        }
+        let documents: Vec<(i64, String)> = Sql::with_ids(
+            "SELECT assessment_id, ref FROM evidence WHERE removed = 0 AND assessment_id IN (",
+            &ids,
+            ")",
+        )
+        .query_as()
+        .fetch_all(&self.read)
+        .await?;
+        for (owner, reference) in documents {
+            if let Some(i) = at.get(&owner) {
+                assessments[*i].documents.push(reference);
+            }
+        }
+        let certificates: Vec<OwnedCertificate> = Sql::with_ids(
+            "SELECT assessment_id AS owner, kind, reference, expires_on, recorded_at \
+             FROM certificates WHERE assessment_id IN (",
+            &ids,
+            ") ORDER BY assessment_id, kind, expires_on, id",
+        )
+        .query_as()
+        .fetch_all(&self.read)
+        .await?;
+        for c in certificates {
+            if let Some(i) = at.get(&c.owner) {
+                assessments[*i].certificates.push(c.row);
+            }
+        }
+        Ok(())
+    }
+}

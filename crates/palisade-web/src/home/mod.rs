@@ -1,0 +1,16 @@
+//! The home page and each person's worklist.
+
+pub(crate) mod api;
+pub(crate) mod page;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api::worklist))
+}
+
+pub(crate) fn pages() -> axum::Router<AppState> {
+    axum::Router::new().route("/", axum::routing::get(page::home))
+}

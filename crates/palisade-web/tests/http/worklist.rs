@@ -1,0 +1,432 @@
+//! Each person's worklist: what the organisations they act for must do, most urgent first, and
+//! nothing of anyone else's.
+
+use crate::support::*;
+
+/// 2026-11-02 09:00 UTC, in the 2026-27 assessment year.
+const MONDAY: i64 = 1_793_610_000;
+
+async fn worklist(h: &H, token: &str) -> Value {
+    let r = h
+        .api(Method::GET, "/api/v1/me/worklist", Some(token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+/// (kind, organisation code, title) of each item, in order.
+fn summary(list: &Value) -> Vec<(String, String, String)> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_string(),
+                i["organisation"]["code"].as_str().unwrap().to_string(),
+                i["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn first_of<'a>(list: &'a Value, kind: &str, org: &str) -> &'a Value {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == kind && i["organisation"]["code"] == org)
+        .unwrap_or_else(|| panic!("no {kind} item for {org} in {list}"))
+}
+
+fn has(list: &Value, kind: &str, org: &str) -> bool {
+    summary(list).iter().any(|(k, o, _)| k == kind && o == org)
+}
+
+per_engine!(
+    a_worklist_holds_what_its_organisations_must_do,
+    a_worklist_holds_what_its_organisations_must_do_sqlite,
+    a_worklist_holds_what_its_organisations_must_do_postgres
+);
+
+async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
+    h.clock
+        .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
+    let w = world(&h).await;
+    let (admin, lead, member, foreign) = (&w.admin.1, &w.lead.1, &w.member.1, &w.foreign.1);
+    for file in [TEN_STANDARD, CAF] {
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/frameworks",
+                admin,
+                "application/yaml",
+                file,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+
+    // National roles and auditors act for no organisation: nothing to list, and said so.
+    for token in [admin, &w.analyst.1, &w.auditor.1] {
+        assert_eq!(
+            worklist(&h, token).await,
+            json!({"items": [], "organisations": 0, "truncated": false})
+        );
+    }
+
+    // The lead acts for the ICB and the practice beneath it: both assessments, not started.
+    let list = worklist(&h, lead).await;
+    assert_eq!(list["organisations"], 2);
+    assert_eq!(
+        summary(&list),
+        vec![
+            (
+                "assessment".into(),
+                "A81001".into(),
+                "Assessment 2026-27 not started: 240 days left".into()
+            ),
+            (
+                "assessment".into(),
+                "QAA".into(),
+                "Assessment 2026-27 not started: 240 days left".into()
+            ),
+        ]
+    );
+    let a = first_of(&list, "assessment", "A81001");
+    assert_eq!(
+        (&a["due_at"], &a["late"], &a["url"]),
+        (
+            &json!("2027-06-30T23:59:59Z"),
+            &json!(false),
+            &json!("/organisations/A81001/assessments/2026")
+        )
+    );
+    assert!(
+        a["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Interim baseline: 59 days left."),
+        "{a}"
+    );
+    assert_eq!(
+        worklist(&h, member).await,
+        list,
+        "a member acts as the lead"
+    );
+    assert_eq!(
+        summary(&worklist(&h, foreign).await),
+        vec![(
+            "assessment".into(),
+            "RX1".into(),
+            "Assessment 2026-27 not started: 240 days left".into()
+        )]
+    );
+
+    // A High alert to practices and trusts: the practice must acknowledge within 48 hours, the
+    // ICB is not asked; the trust's is the foreign lead's alone.
+    let reference = h.create_alert(admin, high_alert(true)).await;
+    let list = worklist(&h, lead).await;
+    let first = &list["items"][0];
+    assert_eq!(
+        (
+            &first["kind"],
+            &first["organisation"]["code"],
+            &first["title"]
+        ),
+        (
+            &json!("alert_response"),
+            &json!("A81001"),
+            &json!(format!("Acknowledge {reference}"))
+        )
+    );
+    assert_eq!(
+        (&first["due_at"], &first["late"], &first["url"]),
+        (
+            &json!("2026-11-04T09:00:00Z"),
+            &json!(false),
+            &json!(format!("/alerts/{reference}/responses/A81001"))
+        )
+    );
+    assert!(!has(&list, "alert_response", "QAA") && !has(&list, "alert_response", "RX1"));
+    let theirs = worklist(&h, foreign).await;
+    assert!(has(&theirs, "alert_response", "RX1"));
+    assert!(!has(&theirs, "alert_response", "A81001"));
+
+    // One second past the deadline it is late; acknowledged, an update falls due instead.
+    h.clock.advance(time::Duration::seconds(48 * 3600 + 1));
+    let list = worklist(&h, lead).await;
+    assert_eq!(list["items"][0]["late"], true, "{list}");
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/alerts/{reference}/responses/A81001/acknowledge"),
+            Some(member),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let list = worklist(&h, lead).await;
+    let update = first_of(&list, "alert_response", "A81001");
+    assert_eq!(
+        (&update["title"], &update["late"]),
+        (
+            &json!(format!("Update your response to {reference}")),
+            &json!(false)
+        )
+    );
+
+    // The estate: Windows 7 is out of support, and log4j 2.14.1 is what the alert names.
+    let eol = zip_of(&[("windows.md".to_string(), WINDOWS_EOL.to_string())]);
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/feeds/eol",
+            admin,
+            "application/zip",
+            eol,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let inventory = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n\
+         PC-1,workstation,Microsoft,Windows,7 SP1,,,no\n\
+         app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n";
+    for code in ["A81001", "QAA", "RX1"] {
+        let token = if code == "RX1" { foreign } else { lead };
+        let r = h
+            .put_inventory(code, token, "text/csv", inventory.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let list = worklist(&h, lead).await;
+    for code in ["A81001", "QAA"] {
+        let u = first_of(&list, "unsupported_system", code);
+        assert_eq!(
+            (&u["title"], &u["due_at"], &u["url"]),
+            (
+                &json!("1 unsupported system without a mitigation"),
+                &Value::Null,
+                &json!(format!("/organisations/{code}/estate"))
+            )
+        );
+    }
+    // The ICB runs what the alert names without being asked to answer it; the practice is
+    // already answering, so its exposure is not listed twice.
+    let e = first_of(&list, "exposure", "QAA");
+    assert_eq!(e["url"], json!(format!("/alerts/{reference}")));
+    assert!(!has(&list, "exposure", "A81001"));
+    assert!(!has(&list, "unsupported_system", "RX1") && !has(&list, "exposure", "RX1"));
+    assert!(has(
+        &worklist(&h, foreign).await,
+        "unsupported_system",
+        "RX1"
+    ));
+
+    // The practice submits (Standards Not Met) and plans its gaps: the assessment leaves the
+    // list, the action due this week joins it, and becomes late once its day has passed.
+    let base = "/api/v1/organisations/A81001/assessments/2026";
+    let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{base}/answers"),
+            Some(member),
+            Some(one),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = h
+        .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
+        .await;
+    assert_eq!(r.json()["status"], "standards_not_met", "{}", r.text());
+    let plan = h
+        .api(Method::GET, &format!("{base}/plan"), Some(member), None)
+        .await
+        .json();
+    let actions: Vec<Value> = plan["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let due = if i == 0 { "2026-11-05" } else { "2027-03-01" };
+            json!({"ref": l["ref"], "action": "Put it in place", "owner": "IG lead", "target_date": due})
+        })
+        .collect();
+    let first_ref = actions[0]["ref"].as_str().unwrap().to_string();
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{base}/plan"),
+            Some(member),
+            Some(json!({"expected_revision": 0, "actions": actions})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let list = worklist(&h, lead).await;
+    assert!(!has(&list, "assessment", "A81001"));
+    let p = first_of(&list, "plan_action", "A81001");
+    assert_eq!(
+        (&p["title"], &p["due_at"], &p["late"], &p["url"]),
+        (
+            &json!("1 improvement-plan action due this week"),
+            &json!("2026-11-05T23:59:59Z"),
+            &json!(false),
+            &json!("/organisations/A81001/assessments/2026/plan")
+        )
+    );
+    assert!(p["detail"].as_str().unwrap().contains(&first_ref), "{p}");
+    h.clock.advance(time::Duration::days(2));
+    let list = worklist(&h, lead).await;
+    let p = first_of(&list, "plan_action", "A81001");
+    assert_eq!(
+        (&p["title"], &p["late"]),
+        (&json!("1 improvement-plan action overdue"), &json!(true))
+    );
+    // Late items come first, most overdue first.
+    let lates: Vec<bool> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["late"].as_bool().unwrap())
+        .collect();
+    assert!(lates.windows(2).all(|p| p[0] >= p[1]), "{list}");
+
+    // Closed as not applicable, the response leaves the list, and the alert it answered is not
+    // listed again as an exposure.
+    let steps = [
+        (
+            "applicability",
+            json!({"applies": false, "reason": "Not in use here."}),
+        ),
+        ("close", json!({"closure": "not_applicable"})),
+    ];
+    for (step, body) in steps {
+        let url = format!("/api/v1/alerts/{reference}/responses/A81001/{step}");
+        let r = h.api(Method::POST, &url, Some(lead), Some(body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.text());
+    }
+    let list = worklist(&h, lead).await;
+    assert!(!has(&list, "alert_response", "A81001") && !has(&list, "exposure", "A81001"));
+    assert!(has(&list, "exposure", "QAA"));
+
+    // An incident with a playbook applied: the organisation's open tasks, one item per case.
+    assert_eq!(h.app.install_shipped_playbooks().await.unwrap(), 6);
+    let incident = h.incident("QAA", lead, incident_body(true)).await;
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/incidents/{incident}/playbooks"),
+            Some(admin),
+            Some(json!({"key": "ransomware"})),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let list = worklist(&h, lead).await;
+    let t = first_of(&list, "incident_task", "QAA");
+    assert!(
+        t["title"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{incident}: ")),
+        "{t}"
+    );
+    assert_eq!(
+        t["url"],
+        json!(format!("/organisations/QAA/incidents/{incident}"))
+    );
+    assert!(!has(&worklist(&h, foreign).await, "incident_task", "QAA"));
+}
+
+per_engine!(
+    a_supplier_lead_is_asked_to_sign_the_charter,
+    a_supplier_lead_is_asked_to_sign_the_charter_sqlite,
+    a_supplier_lead_is_asked_to_sign_the_charter_postgres
+);
+
+async fn a_supplier_lead_is_asked_to_sign_the_charter(h: H) {
+    assert!(h.app.install_shipped_charter().await.unwrap());
+    h.org("SUP1", "it_supplier", "").await;
+    let (_, lead) = h
+        .person("lead@sup1.example", Role::OrgLead, Some("SUP1"))
+        .await;
+    let (_, member) = h
+        .person("member@sup1.example", Role::OrgMember, Some("SUP1"))
+        .await;
+    let list = worklist(&h, &lead).await;
+    let c = first_of(&list, "charter", "SUP1");
+    assert_eq!(
+        (&c["title"], &c["due_at"], &c["url"]),
+        (
+            &json!("Sign the supplier charter"),
+            &Value::Null,
+            &json!("/organisations/SUP1/charter")
+        )
+    );
+    // Signing is the lead's act: a member is not asked to.
+    assert!(!has(&worklist(&h, &member).await, "charter", "SUP1"));
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/SUP1/charter/signatures",
+            Some(&lead),
+            Some(json!({
+                "signatory_name": "Ada Lovelace",
+                "signatory_position": "Chief Executive",
+                "signed_on": "2025-06-15"
+            })),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    assert!(!has(&worklist(&h, &lead).await, "charter", "SUP1"));
+    // Eleven months on, reaffirmation falls due, with the expiry as its deadline.
+    h.clock.advance(time::Duration::days(340));
+    let list = worklist(&h, &lead).await;
+    let c = first_of(&list, "charter", "SUP1");
+    assert_eq!(
+        (&c["title"], &c["due_at"], &c["late"]),
+        (
+            &json!("Reaffirm the supplier charter"),
+            &json!("2026-06-15T23:59:59Z"),
+            &json!(false)
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_shows_the_worklist_to_those_who_act() {
+    let h = H::new(TestDb::sqlite().await.unwrap()).await;
+    h.clock
+        .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
+    world(&h).await;
+    let admin = h
+        .person("admin2@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    h.raw(
+        Method::POST,
+        "/api/v1/frameworks",
+        &admin,
+        "application/yaml",
+        TEN_STANDARD,
+    )
+    .await;
+    h.create_alert(&admin, high_alert(true)).await;
+    let (session, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h.page(Method::GET, "/", &session, None).await.text();
+    assert!(page.contains("What needs doing"), "{page}");
+    assert!(
+        page.contains("for the 2 organisations you act for"),
+        "{page}"
+    );
+    assert!(page.contains("/alerts/CC-1000/responses/A81001"), "{page}");
+    assert!(page.contains("due in 2 d 0 h 00 min"), "{page}");
+    let (session, _) = h.sign_in("foreign@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h.page(Method::GET, "/", &session, None).await.text();
+    assert!(page.contains("Org RX1 (RX1)"), "{page}");
+    assert!(!page.contains("A81001"), "{page}");
+    // National roles see no worklist section at all.
+    let (session, _) = h.sign_in("admin@x.nhs.uk", PASSWORD).await.unwrap();
+    let page = h.page(Method::GET, "/", &session, None).await.text();
+    assert!(!page.contains("What needs doing"), "{page}");
+}
