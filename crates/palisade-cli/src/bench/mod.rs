@@ -12,10 +12,12 @@ mod alerts;
 mod incidents;
 mod matching;
 mod suppliers;
+mod worklist;
 pub use alerts::{AlertBench, alerts};
 pub use incidents::{IncidentBench, incidents};
 pub use matching::{inventory, matching, sbom};
 pub use suppliers::{SupplierBench, suppliers};
+pub use worklist::{WorklistBench, worklist};
 
 use crate::config::Settings;
 use anyhow::{Context, Result, bail};
@@ -103,6 +105,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         notice_customers: usize,
         /// Clients asking at once.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
+    /// Each person's worklist on the national demo: a trust's lead and a lead acting for at
+    /// least `--homes` organisations, alone and with several people at once. It adds two
+    /// people (once): run it on a database kept for benchmarks.
+    Worklist {
+        /// Timed runs of each measurement.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Organisations the group lead acts for, at least.
+        #[arg(long, default_value_t = 200)]
+        homes: usize,
+        /// People asking at once.
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
@@ -213,6 +229,19 @@ impl BenchCommand {
                     clients: clients.max(1),
                 };
                 suppliers(app, settings, settings.engine_name(), bench).await?;
+            }
+            Self::Worklist {
+                runs,
+                homes,
+                clients,
+            } => {
+                let app = crate::commands::open(settings).await?;
+                let bench = WorklistBench {
+                    runs: runs.max(1),
+                    homes: homes.max(1),
+                    clients: clients.max(1),
+                };
+                worklist(app, settings.engine_name(), bench).await?;
             }
             Self::Matching {
                 components,

@@ -1,0 +1,126 @@
+//! `bench worklist`: each person's worklist at national scale, on the national demo.
+//!
+//! - The worklist of one trust's lead (`GET /api/v1/me/worklist`).
+//! - The worklist of a lead acting for at least `--homes` organisations: granted in the
+//!   parents with the most organisations beneath (ICBs, whose practices stand in for a large
+//!   care group's homes) until they cover that many.
+//! - Both again with `--clients` people asking at once.
+//!
+//! The two leads are made once (`bench-lead@...` and `bench-group-lead@...`); a second run finds
+//! them.
+
+use super::{at_once, expect, require_national, router, summary, timed};
+use anyhow::{Context, Result};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use palisade_app::people::NewPersonInput;
+use palisade_app::{Actor, App};
+use palisade_domain::org::OrgType;
+use palisade_domain::people::Role;
+use std::collections::HashMap;
+
+/// What `bench worklist` measures.
+pub struct WorklistBench {
+    pub runs: usize,
+    /// Organisations the group lead acts for, at least.
+    pub homes: usize,
+    pub clients: usize,
+}
+
+const LEAD: &str = "bench-lead@example.nhs.uk";
+const GROUP_LEAD: &str = "bench-group-lead@example.nhs.uk";
+
+fn get(uri: &str, token: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a valid request")
+}
+
+/// The person with `email`, made with `role` in each of `orgs` when not there yet, and a token.
+async fn person(app: &App, email: &str, orgs: &[String]) -> Result<String> {
+    let cli = Actor::cli();
+    let user = match app.find_person_by_email(email).await {
+        Ok(u) => u,
+        Err(palisade_app::AppError::NotFound) => {
+            let input = NewPersonInput {
+                email: email.to_string(),
+                name: "Bench Lead".to_string(),
+                password: String::new(),
+            };
+            let first = orgs.first().context("no organisation to grant")?;
+            let user = app
+                .create_person(&cli, &input, Role::OrgLead, Some(first))
+                .await?;
+            for code in &orgs[1..] {
+                app.grant_role(&cli, user.id, Role::OrgLead, Some(code))
+                    .await?;
+            }
+            user
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (_, token) = app.create_token_for(&cli, user.id, "bench").await?;
+    Ok(token)
+}
+
+pub async fn worklist(app: App, engine: &str, b: WorklistBench) -> Result<()> {
+    let cli = Actor::cli();
+    let orgs = app.export_orgs(&cli).await?;
+    require_national(orgs.len())?;
+    // One trust; then parents by the number of organisations beneath, until `homes`.
+    let trust = orgs
+        .iter()
+        .find(|o| o.org_type == OrgType::AcuteTrust && o.active)
+        .context("the demo has no acute trust")?;
+    let mut beneath: HashMap<&str, usize> = HashMap::new();
+    for o in orgs.iter().filter(|o| o.active) {
+        if let Some(p) = o.parent_code.as_deref() {
+            *beneath.entry(p).or_default() += 1;
+        }
+    }
+    let mut parents: Vec<(&str, usize)> = beneath.into_iter().collect();
+    parents.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let (mut granted, mut covered) = (Vec::new(), 0usize);
+    for (code, n) in parents {
+        if covered >= b.homes {
+            break;
+        }
+        granted.push(code.to_string());
+        covered += n + 1;
+    }
+    println!(
+        "database: {engine} ({} organisations); lead of {}; group lead of {} ({covered} organisations)",
+        orgs.len(),
+        trust.code,
+        granted.join(", ")
+    );
+    let lead = person(&app, LEAD, std::slice::from_ref(&trust.code)).await?;
+    let group = person(&app, GROUP_LEAD, &granted).await?;
+    let router = router(&app);
+    let uri = "/api/v1/me/worklist";
+
+    for (who, token) in [("a trust's lead", &lead), ("the group lead", &group)] {
+        let body = expect(&router, get(uri, token), StatusCode::OK).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body)?;
+        println!(
+            "{who}: {} items over {} organisations",
+            v["items"].as_array().map_or(0, Vec::len),
+            v["organisations"]
+        );
+        let times = timed(b.runs, |_| {
+            let (router, req) = (router.clone(), get(uri, token));
+            async move { expect(&router, req, StatusCode::OK).await }
+        })
+        .await?;
+        println!("worklist of {who}: {}", summary(times));
+        let token = token.clone();
+        let times = at_once(&router, b.clients, b.runs, move |_, _| get(uri, &token)).await?;
+        println!(
+            "worklist of {who}, {} people at once: {}",
+            b.clients,
+            summary(times)
+        );
+    }
+    Ok(())
+}
