@@ -25,6 +25,7 @@ pub mod people;
 pub mod plans;
 pub mod publications;
 pub mod report;
+pub mod search;
 pub mod supplier_exposure;
 pub mod supplier_notices;
 pub mod suppliers;

@@ -95,6 +95,8 @@ pub enum GlobalAction {
     ViewAllIncidents,
     /// Triage incidents: assign, grade nationally, move their status, apply playbooks.
     TriageIncidents,
+    /// One search over every organisation, alert, notified incident and person.
+    SearchEverything,
 }
 
 /// Which organisations a list may include.
@@ -180,7 +182,8 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         GlobalAction::ViewNationalReport
         | GlobalAction::ViewAlertResponses
         | GlobalAction::ViewNationalEstate
-        | GlobalAction::ViewAllIncidents => role.is_national(),
+        | GlobalAction::ViewAllIncidents
+        | GlobalAction::SearchEverything => role.is_national(),
     }
 }
 

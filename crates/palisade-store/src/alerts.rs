@@ -416,6 +416,31 @@ impl AlertStore for SqlStore {
         row.map(TryInto::try_into).transpose()
     }
 
+    async fn alert_titles(&self, cve: Option<&str>) -> Result<Vec<AlertTitle>> {
+        // A CVE id is letters, digits and hyphens: nothing a LIKE pattern treats specially.
+        let mut sql = Sql::new(
+            "SELECT id, reference, title, severity, state, published_at, CASE WHEN fields LIKE ",
+        );
+        sql.text(&format!("%\"{}\"%", cve.unwrap_or("")))
+            .push(" THEN 1 ELSE 0 END FROM alerts ORDER BY id DESC");
+        let rows: Vec<(i64, String, String, String, String, Option<i64>, i64)> =
+            sql.query_as().fetch_all(&self.read).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, reference, title, severity, state, published_at, names)| AlertTitle {
+                    id,
+                    reference,
+                    title,
+                    severity,
+                    state,
+                    published_at,
+                    names_cve: cve.is_some() && names != 0,
+                },
+            )
+            .collect())
+    }
+
     async fn list_alerts(
         &self,
         filter: &AlertFilter,

@@ -523,6 +523,9 @@ pub trait AlertStore: Send + Sync {
         audit: Vec<AuditDraft>,
     ) -> Result<AlertRecord>;
     async fn find_alert(&self, reference: &str) -> Result<Option<AlertRecord>>;
+    /// Every alert's reference and title, newest first, for search (titles are matched in
+    /// Rust, folded alike for both engines), each saying whether it names `cve`.
+    async fn alert_titles(&self, cve: Option<&str>) -> Result<Vec<AlertTitle>>;
     async fn list_alerts(
         &self,
         filter: &AlertFilter,

@@ -552,6 +552,19 @@ pub struct AlertFilter {
     pub severity: Option<palisade_domain::alert::Severity>,
 }
 
+/// An alert as a search finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertTitle {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    pub state: String,
+    pub published_at: Option<i64>,
+    /// It names the CVE asked about (always false when none was).
+    pub names_cve: bool,
+}
+
 /// An alert in a list, with (for an organisation's view) the response that brought it there.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertListItem {

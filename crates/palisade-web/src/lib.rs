@@ -25,6 +25,7 @@ mod people;
 mod plans;
 mod publications;
 mod reports;
+mod search;
 mod server;
 mod suppliers;
 
@@ -58,6 +59,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(operations::api())
         .merge(people::api())
         .merge(home::api())
+        .merge(search::api())
         .merge(organisations::api())
         .merge(contacts::api())
         .merge(auth::api())
@@ -155,6 +157,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api_routes(evidence_limit).split_for_parts();
     let routes = Router::new()
         .merge(home::pages())
+        .merge(search::pages())
         .merge(auth::pages())
         .merge(organisations::pages())
         .merge(contacts::pages())

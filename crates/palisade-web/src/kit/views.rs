@@ -23,6 +23,7 @@ pub struct Layout {
     pub can_estate: bool,
     pub can_review_plans: bool,
     pub can_incidents: bool,
+    pub can_search: bool,
     /// The one organisation the person holds roles at, for the menu's links to its pages.
     pub own: Option<OwnLinks>,
 }
@@ -50,6 +51,7 @@ impl Layout {
             can_estate: p.may_global(GlobalAction::ViewNationalEstate),
             can_review_plans: p.may_global(GlobalAction::ReviewPlans),
             can_incidents: p.may_global(GlobalAction::ViewAllIncidents),
+            can_search: p.may_global(GlobalAction::SearchEverything),
             own: own_links(s),
         }
     }

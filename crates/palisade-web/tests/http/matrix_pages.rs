@@ -172,6 +172,18 @@ async fn cross_tenant_matrix_over_pages(h: H) {
         ),
         (
             Method::GET,
+            "/search?q=rx".into(),
+            None,
+            [200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
             format!("/incidents/{incident}"),
             None,
             [200, 200, 403, 403, 403, 403],
