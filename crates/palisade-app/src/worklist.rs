@@ -76,14 +76,20 @@ pub struct WorkItem {
 }
 
 impl WorkItem {
-    /// "late by 2 h 05 min", "due in 3 d 4 h 00 min", or nothing without a deadline.
+    /// "late by 2 h 05 min", "due in 1 d 4 h 00 min", "due in 207 days": to the minute within
+    /// two days, in whole days beyond; nothing without a deadline.
     pub fn timing(&self, now: i64) -> Option<String> {
         use palisade_domain::incident::duration_text;
         self.due_at.map(|due| {
+            let secs = if self.late { now - due } else { due - now }.max(0);
+            let span = match secs / 86_400 {
+                days @ 2.. => format!("{days} days"),
+                _ => duration_text(secs),
+            };
             if self.late {
-                format!("late by {}", duration_text((now - due).max(0)))
+                format!("late by {span}")
             } else {
-                format!("due in {}", duration_text((due - now).max(0)))
+                format!("due in {span}")
             }
         })
     }
@@ -502,5 +508,52 @@ impl App {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(due_at: Option<i64>, late: bool) -> WorkItem {
+        WorkItem {
+            kind: WorkKind::AlertResponse,
+            org_code: "R41".into(),
+            org_name: "Trust".into(),
+            title: String::new(),
+            detail: String::new(),
+            due_at,
+            late,
+            url: String::new(),
+        }
+    }
+
+    #[test]
+    fn timing_is_to_the_minute_within_two_days_and_in_days_beyond() {
+        let now = 1_000_000;
+        assert_eq!(due(None, false).timing(now), None);
+        let almost = now + 2 * 86_400 - 60;
+        assert_eq!(
+            due(Some(almost), false).timing(now).unwrap(),
+            "due in 1 d 23 h 59 min"
+        );
+        assert_eq!(
+            due(Some(now + 2 * 86_400), false).timing(now).unwrap(),
+            "due in 2 days"
+        );
+        assert_eq!(
+            due(Some(now - 125 * 60), true).timing(now).unwrap(),
+            "late by 2 h 05 min"
+        );
+        assert_eq!(
+            due(Some(now - 9 * 86_400 - 5), true).timing(now).unwrap(),
+            "late by 9 days"
+        );
+    }
+
+    #[test]
+    fn a_due_day_ends_at_its_last_second() {
+        let day = time::macros::date!(2027 - 06 - 30);
+        assert_eq!(end_of(day), 1_814_399_999);
     }
 }
