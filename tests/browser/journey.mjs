@@ -77,6 +77,13 @@ try {
 
   await signIn(page, 'admin@example.nhs.uk');
   await axe(page, 'home (national admin)');
+  check('a national home has no worklist', !(await page.textContent('main')).includes('What needs doing'));
+  await page.click('.nhsuk-header__navigation a[href="/search"]');
+  await page.fill('#q', 'R41');
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/\/search\?q=R41/);
+  check('search finds the trust by its code', (await page.locator('main a[href="/organisations/R41"]').count()) > 0);
+  await axe(page, 'search (national admin)');
   await visit(page, '/organisations', 'organisations');
   const everyRow = await page.locator('tbody tr').count();
   await visit(page, '/organisations?type=acute_trust&region=London', 'organisations filtered');
@@ -182,6 +189,8 @@ try {
   // The organisation lead's journey: their organisation, a new contact, and nothing foreign.
   await signIn(page, 'lead@example.nhs.uk');
   await axe(page, 'home (organisation lead)');
+  check("the lead's home lists what needs doing", (await page.textContent('main')).includes('What needs doing'));
+  check('the worklist leads to the unmitigated estate', (await page.locator('main table a[href="/organisations/R41/estate"]').count()) > 0);
   await visit(page, '/organisations/R41', 'lead: own organisation');
   await visit(page, '/organisations/R41/contacts/new', 'contact new');
   await page.fill('#name', 'Jo Bloggs');
@@ -236,6 +245,8 @@ try {
 
   // A care provider's lead uploads an evidence document from the section page.
   await signIn(page, 'caregroup@example.nhs.uk');
+  check("the care group's home covers its homes", (await page.textContent('main')).includes('organisations you act for'));
+  await axe(page, 'home (care group lead)');
   await visit(page, '/organisations/CH000000/assessments/' + year + '/sections/1', 'care provider: ten-standard section');
   await page.setInputFiles('[id="answers.1.1.3"]', {
     name: 'privacy-notice.pdf',
