@@ -92,21 +92,26 @@ impl App {
                         .copied()
                 })
                 .collect();
-            let ids: Vec<i64> = batch
+            let mut ids: Vec<i64> = batch
                 .iter()
                 .map(|s| s.id)
                 .chain(replaced.iter().copied())
                 .collect();
-            let mut components = self.store.sbom_components(&ids).await?;
+            ids.sort_unstable();
+            ids.dedup();
+            // An SBOM may replace itself: a refresh that failed part-way put it in without
+            // moving `last`. Its components are taken out, then put back, never lost.
+            let components = self.store.sbom_components(&ids).await?;
+            let none = Vec::new();
             for old in replaced {
-                for (n, c) in (0..).zip(components.remove(&old).unwrap_or_default()) {
+                for (n, c) in (0..).zip(components.get(&old).unwrap_or(&none)) {
                     held.index
                         .remove(&c.identity(), c.version.as_deref(), (old, n));
                 }
                 held.of_sbom.remove(&old);
             }
             for sbom in batch {
-                for (n, c) in (0..).zip(components.remove(&sbom.id).unwrap_or_default()) {
+                for (n, c) in (0..).zip(components.get(&sbom.id).unwrap_or(&none)) {
                     // Every stored component was checked at upload, so its version orders.
                     let _ = held
                         .index
