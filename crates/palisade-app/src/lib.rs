@@ -86,6 +86,8 @@ pub struct App {
     pub(crate) feeds_cache: Arc<estate::FeedsCache>,
     /// Every organisation's components by identity and version, for exposure questions.
     pub(crate) estate_index: Arc<exposure::EstateIndex>,
+    /// What each assessment still needs for Standards Met, for worklists.
+    pub(crate) needed_cache: Arc<worklist::NeededCache>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -151,6 +153,7 @@ impl App {
             stix: Arc::default(),
             feeds_cache: Arc::default(),
             estate_index: Arc::default(),
+            needed_cache: Arc::default(),
         }
     }
 

@@ -168,6 +168,38 @@ impl Permitted {
     }
 }
 
+/// How many items each assessment still needs for Standards Met, as last worked out, by
+/// assessment id. An entry holds for the assessment's revision (bumped by every answer,
+/// document and certificate), the day (certificates expire) and the organisation's type and
+/// category (the rules depend on both): it is used only while all four match.
+#[derive(Default)]
+pub(crate) struct NeededCache(std::sync::Mutex<HashMap<i64, Needed>>);
+
+/// What an assessment needed: (revision, day, organisation type, category, items needed).
+type Needed = (i64, Date, OrgType, palisade_domain::org::Category, usize);
+
+impl NeededCache {
+    fn get(
+        &self,
+        a: &palisade_store::AssessmentRecord,
+        org: &Organisation,
+        today: Date,
+    ) -> Option<usize> {
+        let held = self.0.lock().ok()?;
+        held.get(&a.id)
+            .filter(|(rev, day, t, c, _)| {
+                (*rev, *day, *t, *c) == (a.revision, today, org.org_type, org.category)
+            })
+            .map(|e| e.4)
+    }
+
+    fn put(&self, a: &palisade_store::AssessmentRecord, org: &Organisation, today: Date, n: usize) {
+        if let Ok(mut held) = self.0.lock() {
+            held.insert(a.id, (a.revision, today, org.org_type, org.category, n));
+        }
+    }
+}
+
 /// The last second of a day (UTC), as a due time.
 fn end_of(day: Date) -> i64 {
     day.next_day()
@@ -176,6 +208,11 @@ fn end_of(day: Date) -> i64 {
         .assume_utc()
         .unix_timestamp()
         - 1
+}
+
+/// The last second of a UK day, as a due time: the charter's days are the UK's.
+fn end_of_uk(day: Date) -> i64 {
+    palisade_domain::clock::from_uk_local(day.next_day().unwrap_or(day).midnight()) - 1
 }
 
 impl App {
@@ -387,7 +424,7 @@ impl App {
                 let due = standing
                     .expires_on
                     .filter(|_| standing.state != SignatureState::Withdrawn)
-                    .map(end_of);
+                    .map(end_of_uk);
                 let (title, late) = match standing.state {
                     SignatureState::Signed => continue,
                     SignatureState::ReaffirmationDue => ("Reaffirm the supplier charter", false),
@@ -428,7 +465,8 @@ impl App {
     }
 
     /// An item for each organisation whose assessment for `year` is not yet submitted: what it
-    /// still needs for Standards Met, and the deadline.
+    /// still needs for Standards Met, and the deadline. What an assessment needs is worked out
+    /// once per change: only those changed since (or new today) have their answers read.
     async fn assessment_items(
         &self,
         orgs: &[Organisation],
@@ -437,19 +475,49 @@ impl App {
         today: Date,
         item: &mut impl FnMut(WorkKind, OrgId, String, String, Option<i64>, bool, String),
     ) -> Result<()> {
-        let started: HashMap<OrgId, &palisade_store::AssessmentFacts> = facts
-            .assessments
-            .iter()
-            .map(|a| (a.record.org_id, a))
-            .collect();
+        let started: HashMap<OrgId, &palisade_store::AssessmentRecord> =
+            facts.assessments.iter().map(|a| (a.org_id, a)).collect();
+        let by_id: HashMap<OrgId, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
+        let mut needed: HashMap<i64, usize> = HashMap::new();
+        let mut missing = Vec::new();
+        for a in facts.assessments.iter().filter(|a| !a.submitted) {
+            let Some(org) = by_id.get(&a.org_id) else {
+                continue;
+            };
+            match self.needed_cache.get(a, org, today) {
+                Some(n) => {
+                    needed.insert(a.id, n);
+                }
+                None => missing.push(a.clone()),
+            }
+        }
+        for held in self.store.assessment_facts(missing).await? {
+            let Some(org) = by_id.get(&held.record.org_id) else {
+                continue;
+            };
+            let (_, tree) = self.framework(held.record.framework_id).await?;
+            let facts = facts_from(
+                held.answers.iter().map(|(r, v)| (r.as_str(), v.as_str())),
+                held.documents.iter().map(String::as_str),
+                &held.certificates,
+            );
+            let n = assessment::evaluate(&tree, org.org_type, org.category, &facts, today)
+                .needed_for_met
+                .len();
+            self.needed_cache.put(&held.record, org, today, n);
+            needed.insert(held.record.id, n);
+        }
+        // Not started: what a framework needs of nothing answered, by type and category.
         let mut current = HashMap::new();
+        let mut untouched: HashMap<(i64, OrgType, palisade_domain::org::Category), usize> =
+            HashMap::new();
         for org in orgs {
             let held = started.get(&org.id);
-            if held.is_some_and(|a| a.record.submitted) {
+            if held.is_some_and(|a| a.submitted) {
                 continue;
             }
             let framework_id = match held {
-                Some(a) => a.record.framework_id,
+                Some(a) => a.framework_id,
                 None => {
                     let id = match current.get(&org.category) {
                         Some(known) => *known,
@@ -467,16 +535,20 @@ impl App {
                 }
             };
             let (_, tree) = self.framework(framework_id).await?;
-            let facts = match held {
-                Some(a) => facts_from(
-                    a.answers.iter().map(|(r, v)| (r.as_str(), v.as_str())),
-                    a.documents.iter().map(String::as_str),
-                    &a.certificates,
-                ),
-                None => facts_from(std::iter::empty(), std::iter::empty(), &[]),
+            let needed = match held {
+                Some(a) => match needed.get(&a.id) {
+                    Some(n) => *n,
+                    None => continue,
+                },
+                None => *untouched
+                    .entry((framework_id, org.org_type, org.category))
+                    .or_insert_with(|| {
+                        let nothing = facts_from(std::iter::empty(), std::iter::empty(), &[]);
+                        assessment::evaluate(&tree, org.org_type, org.category, &nothing, today)
+                            .needed_for_met
+                            .len()
+                    }),
             };
-            let evaluation = assessment::evaluate(&tree, org.org_type, org.category, &facts, today);
-            let needed = evaluation.needed_for_met.len();
             let mut detail = match needed {
                 0 => "Everything Standards Met asks for is in: submit it.".to_string(),
                 1 => "1 item still needed for Standards Met.".to_string(),
@@ -555,5 +627,9 @@ mod tests {
     fn a_due_day_ends_at_its_last_second() {
         let day = time::macros::date!(2027 - 06 - 30);
         assert_eq!(end_of(day), 1_814_399_999);
+        // In British Summer Time the UK day ends an hour before the UTC one; in winter, with it.
+        assert_eq!(end_of_uk(day), 1_814_399_999 - 3600);
+        let winter = time::macros::date!(2027 - 01 - 15);
+        assert_eq!(end_of_uk(winter), end_of(winter));
     }
 }

@@ -617,8 +617,8 @@ pub trait WorklistStore: Send + Sync {
     /// The active organisations in scope (those granted and everything beneath them), by code,
     /// at most `limit`; none for [`Scope::All`]: a worklist is never the whole register.
     async fn acting_orgs(&self, scope: &Scope, limit: i64) -> Result<Vec<Organisation>>;
-    /// For these organisations: their responses to published alerts, `year`'s assessments with
-    /// what their evaluation needs, open plan actions due on or before `horizon`
+    /// For these organisations: their responses to published alerts, `year`'s assessments,
+    /// open plan actions due on or before `horizon`
     /// (`YYYY-MM-DD`), and open playbook tasks of incidents not closed.
     async fn worklist_facts(
         &self,
@@ -626,6 +626,11 @@ pub trait WorklistStore: Send + Sync {
         year: i32,
         horizon: &str,
     ) -> Result<WorklistFacts>;
+    /// What the evaluation of each of these assessments needs: answers, documents, certificates.
+    async fn assessment_facts(
+        &self,
+        assessments: Vec<AssessmentRecord>,
+    ) -> Result<Vec<AssessmentFacts>>;
 }
 
 /// What has been published, for the public feeds.

@@ -60,8 +60,9 @@ pub struct OpenTask {
 pub struct WorklistFacts {
     /// Every response to a published alert, closed ones too.
     pub responses: Vec<AlertResponseFacts>,
-    /// This year's assessments of the organisations that have started one.
-    pub assessments: Vec<AssessmentFacts>,
+    /// This year's assessments of the organisations that have started one (what their
+    /// evaluation needs is read separately, for those not already worked out).
+    pub assessments: Vec<AssessmentRecord>,
     /// Open plan actions due on or before the horizon, soonest first.
     pub actions: Vec<DueAction>,
     pub tasks: Vec<OpenTask>,
@@ -115,17 +116,9 @@ impl WorklistStore for SqlStore {
             );
             sql.i64(i64::from(year)).push(" ORDER BY org_id");
             let rows: Vec<AssessmentRow> = sql.query_as().fetch_all(&self.read).await?;
-            let first = out.assessments.len();
             for r in rows {
-                out.assessments.push(AssessmentFacts {
-                    record: r.try_into()?,
-                    answers: Vec::new(),
-                    documents: Vec::new(),
-                    certificates: Vec::new(),
-                });
+                out.assessments.push(r.try_into()?);
             }
-            self.fill_assessment_facts(&mut out.assessments[first..])
-                .await?;
             let mut sql = Sql::with_ids(
                 "SELECT a.org_id, a.year, pa.ref, pa.action, pa.target_date \
                  FROM plan_actions pa JOIN improvement_plans p ON p.id = pa.plan_id \
@@ -156,56 +149,68 @@ impl WorklistStore for SqlStore {
         });
         Ok(out)
     }
-}
 
-impl SqlStore {
-    /// Reads the answers, documents and certificates of these assessments into them.
-    async fn fill_assessment_facts(&self, assessments: &mut [AssessmentFacts]) -> Result<()> {
-        if assessments.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = assessments.iter().map(|a| a.record.id).collect();
-        let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let answers: Vec<(i64, String, String)> = Sql::with_ids(
-            "SELECT assessment_id, ref, value FROM answers WHERE assessment_id IN (",
-            &ids,
-            ")",
-        )
-        .query_as()
-        .fetch_all(&self.read)
-        .await?;
-        for (owner, reference, value) in answers {
-            if let Some(i) = at.get(&owner) {
-                assessments[*i].answers.push((reference, value));
+    async fn assessment_facts(
+        &self,
+        assessments: Vec<AssessmentRecord>,
+    ) -> Result<Vec<AssessmentFacts>> {
+        let mut out: Vec<AssessmentFacts> = assessments
+            .into_iter()
+            .map(|record| AssessmentFacts {
+                record,
+                answers: Vec::new(),
+                documents: Vec::new(),
+                certificates: Vec::new(),
+            })
+            .collect();
+        let at: HashMap<i64, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.record.id, i))
+            .collect();
+        let ids: Vec<i64> = out.iter().map(|a| a.record.id).collect();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let answers: Vec<(i64, String, String)> = Sql::with_ids(
+                "SELECT assessment_id, ref, value FROM answers WHERE assessment_id IN (",
+                chunk,
+                ")",
+            )
+            .query_as()
+            .fetch_all(&self.read)
+            .await?;
+            for (owner, reference, value) in answers {
+                if let Some(i) = at.get(&owner) {
+                    out[*i].answers.push((reference, value));
+                }
+            }
+            let documents: Vec<(i64, String)> = Sql::with_ids(
+                "SELECT assessment_id, ref FROM evidence WHERE removed = 0 AND assessment_id IN (",
+                chunk,
+                ")",
+            )
+            .query_as()
+            .fetch_all(&self.read)
+            .await?;
+            for (owner, reference) in documents {
+                if let Some(i) = at.get(&owner) {
+                    out[*i].documents.push(reference);
+                }
+            }
+            let certificates: Vec<OwnedCertificate> = Sql::with_ids(
+                "SELECT assessment_id AS owner, kind, reference, expires_on, recorded_at \
+                 FROM certificates WHERE assessment_id IN (",
+                chunk,
+                ") ORDER BY assessment_id, kind, expires_on, id",
+            )
+            .query_as()
+            .fetch_all(&self.read)
+            .await?;
+            for c in certificates {
+                if let Some(i) = at.get(&c.owner) {
+                    out[*i].certificates.push(c.row);
+                }
             }
         }
-        let documents: Vec<(i64, String)> = Sql::with_ids(
-            "SELECT assessment_id, ref FROM evidence WHERE removed = 0 AND assessment_id IN (",
-            &ids,
-            ")",
-        )
-        .query_as()
-        .fetch_all(&self.read)
-        .await?;
-        for (owner, reference) in documents {
-            if let Some(i) = at.get(&owner) {
-                assessments[*i].documents.push(reference);
-            }
-        }
-        let certificates: Vec<OwnedCertificate> = Sql::with_ids(
-            "SELECT assessment_id AS owner, kind, reference, expires_on, recorded_at \
-             FROM certificates WHERE assessment_id IN (",
-            &ids,
-            ") ORDER BY assessment_id, kind, expires_on, id",
-        )
-        .query_as()
-        .fetch_all(&self.read)
-        .await?;
-        for c in certificates {
-            if let Some(i) = at.get(&c.owner) {
-                assessments[*i].certificates.push(c.row);
-            }
-        }
-        Ok(())
+        Ok(out)
     }
 }

@@ -225,6 +225,26 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
     // The practice submits (Standards Not Met) and plans its gaps: the assessment leaves the
     // list, the action due this week joins it, and becomes late once its day has passed.
     let base = "/api/v1/organisations/A81001/assessments/2026";
+    // What the assessment still needs follows each answer (worked out once per change).
+    let needed = |list: &Value| -> i64 {
+        let detail = first_of(list, "assessment", "A81001")["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        detail.split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = needed(&worklist(&h, lead).await);
+    let yes = json!({"answers": [{"ref": "1.1.2", "value": true}]});
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{base}/answers"),
+            Some(member),
+            Some(yes),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(needed(&worklist(&h, lead).await), before - 1);
     let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
     let r = h
         .api(
@@ -235,6 +255,7 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(needed(&worklist(&h, lead).await), before);
     let r = h
         .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
         .await;
@@ -387,7 +408,8 @@ async fn a_supplier_lead_is_asked_to_sign_the_charter(h: H) {
         (&c["title"], &c["due_at"], &c["late"]),
         (
             &json!("Reaffirm the supplier charter"),
-            &json!("2026-06-15T23:59:59Z"),
+            // The end of the UK day (British Summer Time).
+            &json!("2026-06-15T22:59:59Z"),
             &json!(false)
         )
     );
