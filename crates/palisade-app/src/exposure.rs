@@ -35,6 +35,8 @@ struct Held {
 #[derive(Default)]
 pub(crate) struct EstateIndex {
     held: tokio::sync::Mutex<Option<Held>>,
+    /// The index has been built once (it is then only brought up to date).
+    ready: std::sync::atomic::AtomicBool,
     /// Suppliers' SBOMs in force, by product version (`supplier_exposure`).
     pub(crate) sboms: tokio::sync::Mutex<Option<crate::supplier_exposure::HeldSboms>>,
     alerts: std::sync::Mutex<Option<(PublishedStamp, Arc<Vec<RuleSet>>)>>,
@@ -145,10 +147,29 @@ impl App {
         self.with_index_held(|held| f(&held.index)).await
     }
 
+    /// `f` over the index, or `None` while it is being built for the first time (as the server
+    /// starts: seconds at national scale), so that a page need not wait for it.
+    async fn with_index_if_ready<R>(
+        &self,
+        f: impl FnOnce(&ExposureIndex<OrgId>) -> R,
+    ) -> Result<Option<R>> {
+        let ready = self
+            .estate_index
+            .ready
+            .load(std::sync::atomic::Ordering::Acquire);
+        if !ready && self.estate_index.held.try_lock().is_err() {
+            return Ok(None);
+        }
+        self.with_index(f).await.map(Some)
+    }
+
     async fn with_index_held<R>(&self, f: impl FnOnce(&Held) -> R) -> Result<R> {
         let mut guard = self.estate_index.held.lock().await;
         if guard.is_none() {
             *guard = Some(self.build_index().await?);
+            self.estate_index
+                .ready
+                .store(true, std::sync::atomic::Ordering::Release);
         }
         let held = guard.as_mut().expect("built above");
         self.refresh_index(held).await?;
@@ -248,16 +269,17 @@ impl App {
     }
 
     /// Which of these organisations run what each published alert names (their own estate,
-    /// not suppliers' products): (organisation, alert reference, alert title), by alert.
+    /// not suppliers' products): (organisation, alert reference, alert title), by alert; `None`
+    /// while the index is first being built.
     pub(crate) async fn published_alert_matches(
         &self,
         orgs: &std::collections::HashSet<OrgId>,
-    ) -> Result<Vec<(OrgId, String, String)>> {
+    ) -> Result<Option<Vec<(OrgId, String, String)>>> {
         if orgs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let alerts = self.rule_sets().await?.swap_remove(0);
-        self.with_index(|index| {
+        self.with_index_if_ready(|index| {
             let mut out = Vec::new();
             for set in alerts.iter() {
                 let Source::Alert { reference, title } = &set.source else {

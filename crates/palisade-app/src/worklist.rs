@@ -105,6 +105,9 @@ pub struct Worklist {
     /// The person acts for more than [`WORKLIST_ORGS`] organisations; the first, by code, are
     /// covered.
     pub truncated: bool,
+    /// The estate's exposure to published alerts is still being worked out (the server has
+    /// just started): those items are missing for now.
+    pub exposure_pending: bool,
     /// When it was worked out (Unix seconds), for "late by" and "due in".
     pub now: i64,
 }
@@ -367,7 +370,9 @@ impl App {
 
         // Published alerts the estate runs that the organisation was not asked to answer.
         let exposed: HashSet<OrgId> = permitted.ids(WorkKind::Exposure).into_iter().collect();
-        for (org, reference, title) in self.published_alert_matches(&exposed).await? {
+        let matches = self.published_alert_matches(&exposed).await?;
+        let exposure_pending = matches.is_none();
+        for (org, reference, title) in matches.unwrap_or_default() {
             if responded.contains(&(org, reference.as_str())) {
                 continue;
             }
@@ -460,6 +465,7 @@ impl App {
             items,
             organisations: orgs.len(),
             truncated,
+            exposure_pending,
             now,
         })
     }

@@ -19,6 +19,9 @@ pub struct WorklistDto {
     pub organisations: usize,
     /// The caller acts for more organisations than one list covers; the first by code are.
     pub truncated: bool,
+    /// The estate's exposure to published alerts is still being worked out (the server has
+    /// just started): `exposure` items are missing for now.
+    pub exposure_pending: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,6 +68,7 @@ impl From<Worklist> for WorklistDto {
             items: w.items.into_iter().map(WorkItemDto::from).collect(),
             organisations: w.organisations,
             truncated: w.truncated,
+            exposure_pending: w.exposure_pending,
         }
     }
 }

@@ -57,6 +57,7 @@ pub(crate) async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> Pa
     Ok(render(&Home {
         acts_for: worklist.organisations,
         truncated: worklist.truncated,
+        exposure_pending: worklist.exposure_pending,
         groups,
         l: Layout::for_session(&u),
         name: u.user.name.clone(),
@@ -79,6 +80,7 @@ pub struct Home {
     /// How many organisations the worklist covers (none for national roles).
     pub acts_for: usize,
     pub truncated: bool,
+    pub exposure_pending: bool,
     /// The worklist by organisation, each in the order of its most urgent item.
     pub groups: Vec<WorkGroup>,
 }

@@ -71,7 +71,7 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
     for token in [admin, &w.analyst.1, &w.auditor.1] {
         assert_eq!(
             worklist(&h, token).await,
-            json!({"items": [], "organisations": 0, "truncated": false})
+            json!({"items": [], "organisations": 0, "truncated": false, "exposure_pending": false})
         );
     }
 
