@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// 2 to 100 characters: an organisation's code or name, an alert's reference, CVE or title
     /// words, an incident's reference (`INC-000042`), a person's email or name.
