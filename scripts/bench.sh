@@ -13,7 +13,9 @@
 #      listed over HTTP by taxii2-client (scripts/taxii_indicators_bench.py);
 #   8. `palisade bench suppliers` (600 suppliers' products, SBOMs and VEX added: one CVE's
 #      exposure with supplier paths, an SBOM upload and the next answer, a notice to 20,000
-#      customers) on each engine.
+#      customers) on each engine;
+#   9. `palisade bench worklist` (a trust's lead and a lead of 200 organisations or more, alone
+#      and eight at once) on each engine.
 # Needs wrk (apt-get install wrk) and python3-venv. Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 shopt -s inherit_errexit # a failing step inside $(...) stops the script instead of printing a time
@@ -89,6 +91,8 @@ echo "incidents on SQLite:"
 "$bin" bench incidents --database "sqlite://$work/full.db"
 echo "suppliers on SQLite:"
 "$bin" bench suppliers --database "sqlite://$work/full.db"
+echo "worklists on SQLite:"
+"$bin" bench worklist --database "sqlite://$work/full.db"
 PALISADE_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/full.db" 2>/dev/null &
 server=$!
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -113,6 +117,8 @@ if psql "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
   "$bin" bench incidents --database "$pg_url"
   echo "suppliers on PostgreSQL:"
   "$bin" bench suppliers --database "$pg_url"
+  echo "worklists on PostgreSQL:"
+  "$bin" bench worklist --database "$pg_url"
   psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)"
 else
   echo "(no PostgreSQL at $pg_admin: skipped)"
