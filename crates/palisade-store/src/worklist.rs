@@ -78,15 +78,46 @@ struct OwnedCertificate {
 #[async_trait]
 impl WorklistStore for SqlStore {
     async fn acting_orgs(&self, scope: &Scope, limit: i64) -> Result<Vec<Organisation>> {
-        let mut sql = Sql::default();
-        if !sql.scope_cte(scope) {
-            // A worklist is about the organisations someone acts for, never the whole register.
+        // A worklist is about the organisations someone acts for, never the whole register.
+        let Scope::Within(granted) = scope else {
             return Ok(Vec::new());
+        };
+        // Level by level down the parent index. The recursive scope expression answers the same,
+        // but PostgreSQL plans its recursive step as a scan of the whole register per level
+        // (20 ms for a trust's lead with none beneath).
+        let mut seen: std::collections::HashSet<OrgId> = granted.iter().copied().collect();
+        let mut level: Vec<OrgId> = granted.clone();
+        while !level.is_empty() {
+            let mut next = Vec::new();
+            for chunk in level.chunks(IDS_PER_STATEMENT) {
+                let children: Vec<i64> = Sql::with_ids(
+                    "SELECT id FROM organisations WHERE parent_id IN (",
+                    chunk,
+                    ")",
+                )
+                .query_scalar()
+                .fetch_all(&self.read)
+                .await?;
+                next.extend(children.into_iter().filter(|id| seen.insert(*id)));
+            }
+            level = next;
         }
-        sql.push(&format!("SELECT {}", crate::orgs::ORG_COLUMNS))
-            .push(" WHERE o.active = 1 AND o.id IN (SELECT id FROM visible) ORDER BY o.code LIMIT ")
-            .i64(limit);
-        crate::orgs::fetch_orgs(&sql, &self.read).await
+        let ids: Vec<OrgId> = seen.into_iter().collect();
+        let mut orgs: Vec<Organisation> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let sql = Sql::with_ids(
+                &format!(
+                    "SELECT {} WHERE o.active = 1 AND o.id IN (",
+                    crate::orgs::ORG_COLUMNS
+                ),
+                chunk,
+                ")",
+            );
+            orgs.extend(crate::orgs::fetch_orgs(&sql, &self.read).await?);
+        }
+        orgs.sort_by(|a, b| a.code.cmp(&b.code));
+        orgs.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(orgs)
     }
 
     async fn worklist_facts(
