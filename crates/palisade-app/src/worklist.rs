@@ -308,7 +308,7 @@ impl App {
         }
 
         // This year's assessment, until it is submitted.
-        self.assessment_items(&orgs, &facts, year, today, &mut item)
+        self.assessment_items(&orgs, &by_id, &facts, year, today, &mut item)
             .await?;
 
         // Improvement-plan actions due within the horizon or overdue, one item per plan.
@@ -476,6 +476,7 @@ impl App {
     async fn assessment_items(
         &self,
         orgs: &[Organisation],
+        by_id: &HashMap<OrgId, &Organisation>,
         facts: &WorklistFacts,
         year: i32,
         today: Date,
@@ -483,7 +484,6 @@ impl App {
     ) -> Result<()> {
         let started: HashMap<OrgId, &palisade_store::AssessmentRecord> =
             facts.assessments.iter().map(|a| (a.org_id, a)).collect();
-        let by_id: HashMap<OrgId, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
         let mut needed: HashMap<i64, usize> = HashMap::new();
         let mut missing = Vec::new();
         for a in facts.assessments.iter().filter(|a| !a.submitted) {
