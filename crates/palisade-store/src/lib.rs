@@ -22,12 +22,14 @@ mod incidents;
 mod independent_audit;
 mod indicators;
 mod inventory;
+mod jobs;
 pub mod model;
 mod orgs;
 mod people;
 mod plans;
 mod playbooks;
 mod published;
+mod reminders;
 mod sessions;
 mod supplier_notices;
 mod supplier_sboms;
@@ -51,8 +53,10 @@ pub use indicators::{
     FeedIndicator, FeedQuery, FeedReader, IndicatorFound, IndicatorRecord, IndicatorStore,
     NewIndicator,
 };
+pub use jobs::{JobClaim, JobEnd, JobRecord, JobRun, JobStore};
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
+pub use reminders::{NewReminder, ReminderDue, ReminderStore, ReminderWindow};
 pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
     SupplierNoticeStore,
@@ -665,6 +669,8 @@ pub trait Store:
     + SupplierNoticeStore
     + SupplierSbomStore
     + WorklistStore
+    + JobStore
+    + ReminderStore
     + AdminStore
 {
 }
@@ -689,6 +695,8 @@ impl<
         + SupplierNoticeStore
         + SupplierSbomStore
         + WorklistStore
+        + JobStore
+        + ReminderStore
         + AdminStore,
 > Store for T
 {

@@ -1,0 +1,317 @@
+//! Reminders before deadlines, on SQL. Each reminder has a key (`reminder:{kind}:{item}:{offset}`)
+//! and a row in `reminders` written in the same transaction as its messages in the outbox, so it
+//! is sent once whatever happens to the server sending it. The reads below find what is due and
+//! not yet sent by that key, a page at a time, so the reminder job's memory does not grow with
+//! the number of organisations.
+
+use crate::db::Sql;
+use crate::{Result, SqlStore};
+use async_trait::async_trait;
+use palisade_domain::people::ContactRole;
+use palisade_domain::policy::OrgId;
+use sqlx::FromRow;
+
+/// Something a reminder is due for: an organisation's item with its deadline.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ReminderDue {
+    pub org_id: OrgId,
+    pub org_code: String,
+    pub org_name: String,
+    /// What the reminder is about, as its key names it: `RX-2026-001/R41` (an alert's response),
+    /// `R41/2026` (an assessment), `R41/2026/1.1.1` (a plan action), `R41/12` (a mitigation).
+    pub item: String,
+    /// The alert's title, the action planned, the system mitigated; empty for an assessment.
+    pub title: String,
+    /// The deadline: a time (Unix seconds) for an alert's response, empty otherwise.
+    pub due_at: Option<i64>,
+    /// The deadline: a day (`YYYY-MM-DD`) for a plan action or a mitigation, empty otherwise.
+    pub due_on: Option<String>,
+}
+
+/// A reminder to send to an organisation's contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReminder {
+    /// `reminder:{kind}:{item}:{offset}`; with the contact and channel, each message's key.
+    pub key: String,
+    pub org_id: OrgId,
+    pub subject: String,
+    pub email_body: String,
+    pub sms_body: String,
+}
+
+/// One window of a kind of reminder: items due after `after` and by `until` (times or days, as
+/// the kind keeps its deadlines), whose reminder `offset` is not yet sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderWindow<T> {
+    pub after: Option<T>,
+    pub until: T,
+    /// As in the key: `24h`, `7d`, `overdue`.
+    pub offset: String,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait ReminderStore: Send + Sync {
+    /// Responses to published alerts still awaiting acknowledgement, due in the window.
+    async fn alert_reminders_due(&self, window: &ReminderWindow<i64>) -> Result<Vec<ReminderDue>>;
+    /// Active organisations of `categories` that have not submitted their assessment for
+    /// `year` (`kind` is `assessment` or `baseline`: the deadline or the interim baseline).
+    async fn assessment_reminders_due(
+        &self,
+        kind: &str,
+        year: i32,
+        categories: &[i64],
+        offset: &str,
+        limit: i64,
+    ) -> Result<Vec<ReminderDue>>;
+    /// Improvement-plan actions not done, with target days in the window.
+    async fn plan_reminders_due(&self, window: &ReminderWindow<String>)
+    -> Result<Vec<ReminderDue>>;
+    /// Mitigations of unsupported systems whose agreement ends on a day in the window.
+    async fn mitigation_reminders_due(
+        &self,
+        window: &ReminderWindow<String>,
+    ) -> Result<Vec<ReminderDue>>;
+    /// Records each reminder and queues its messages to the organisation's contacts in `roles`
+    /// (an email to each who takes email, a text to each with a mobile number who takes texts),
+    /// in one transaction. A reminder already recorded is skipped. Returns the messages queued.
+    async fn queue_reminders(
+        &self,
+        kind: &str,
+        roles: &[ContactRole],
+        batch: &[NewReminder],
+        at: i64,
+    ) -> Result<u64>;
+}
+
+/// The key of a reminder as SQL builds it: `kind` and `offset` are placeholders, `item` an
+/// expression.
+fn key_sql(sql: &mut Sql, kind: &str, item: &str, offset: &str) {
+    sql.push("NOT EXISTS (SELECT 1 FROM reminders m WHERE m.key = 'reminder:' || ")
+        .text(kind)
+        .push(" || ':' || ")
+        .push(item)
+        .push(" || ':' || ")
+        .text(offset)
+        .push(")");
+}
+
+/// `column > after AND column <= until` for a window's bounds.
+fn window_sql(sql: &mut Sql, column: &str, after: Option<Bound<'_>>, until: Bound<'_>) {
+    if let Some(a) = after {
+        sql.push(" AND ").push(column).push(" > ");
+        a.bind(sql);
+    }
+    sql.push(" AND ").push(column).push(" <= ");
+    until.bind(sql);
+}
+
+/// A bound of a window: a time or a day.
+#[derive(Clone, Copy)]
+enum Bound<'a> {
+    At(i64),
+    Day(&'a str),
+}
+
+impl Bound<'_> {
+    fn bind(self, sql: &mut Sql) {
+        match self {
+            Bound::At(v) => sql.i64(v),
+            Bound::Day(v) => sql.text(v),
+        };
+    }
+}
+
+const ORG_COLUMNS: &str = "o.id AS org_id, o.code AS org_code, o.name AS org_name";
+
+#[async_trait]
+impl ReminderStore for SqlStore {
+    async fn alert_reminders_due(&self, w: &ReminderWindow<i64>) -> Result<Vec<ReminderDue>> {
+        let item = "a.reference || '/' || o.code";
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS}, {item} AS item, a.title, r.due_at, NULL AS due_on \
+             FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
+             JOIN organisations o ON o.id = r.org_id \
+             WHERE r.status <> 'closed' AND r.status = 'awaiting_acknowledgement' \
+             AND a.state = 'published'"
+        ));
+        window_sql(
+            &mut sql,
+            "r.due_at",
+            w.after.map(Bound::At),
+            Bound::At(w.until),
+        );
+        sql.push(" AND ");
+        key_sql(&mut sql, "alert_response", item, &w.offset);
+        sql.push(" ORDER BY r.due_at, r.alert_id, r.org_id LIMIT ")
+            .i64(w.limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+
+    async fn assessment_reminders_due(
+        &self,
+        kind: &str,
+        year: i32,
+        categories: &[i64],
+        offset: &str,
+        limit: i64,
+    ) -> Result<Vec<ReminderDue>> {
+        let item = format!("o.code || '/' || '{year}'");
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, NULL AS due_on \
+             FROM organisations o WHERE o.active = 1 AND o.category IN ("
+        ));
+        sql.i64_list(categories)
+            .push(
+                ") AND NOT EXISTS (SELECT 1 FROM assessments s WHERE s.org_id = o.id \
+                 AND s.submitted = 1 AND s.year = ",
+            )
+            .i64(i64::from(year))
+            .push(") AND ");
+        key_sql(&mut sql, kind, &item, offset);
+        sql.push(" ORDER BY o.id LIMIT ").i64(limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+
+    async fn plan_reminders_due(&self, w: &ReminderWindow<String>) -> Result<Vec<ReminderDue>> {
+        let item = "o.code || '/' || CAST(a.year AS TEXT) || '/' || pa.ref";
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS}, {item} AS item, pa.action AS title, NULL AS due_at, \
+             pa.target_date AS due_on \
+             FROM plan_actions pa JOIN improvement_plans p ON p.id = pa.plan_id \
+             JOIN assessments a ON a.id = p.assessment_id \
+             JOIN organisations o ON o.id = a.org_id \
+             WHERE pa.done_on IS NULL AND o.active = 1"
+        ));
+        window_sql(
+            &mut sql,
+            "pa.target_date",
+            w.after.as_deref().map(Bound::Day),
+            Bound::Day(&w.until),
+        );
+        sql.push(" AND ");
+        key_sql(&mut sql, "plan_action", item, &w.offset);
+        sql.push(" ORDER BY pa.target_date, o.id, pa.ref LIMIT ")
+            .i64(w.limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+
+    async fn mitigation_reminders_due(
+        &self,
+        w: &ReminderWindow<String>,
+    ) -> Result<Vec<ReminderDue>> {
+        let item = "o.code || '/' || CAST(m2.id AS TEXT)";
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS}, {item} AS item, \
+             m2.vendor || ' ' || m2.product || ' (' || m2.asset || ')' AS title, \
+             NULL AS due_at, m2.until_date AS due_on \
+             FROM estate_mitigations m2 JOIN organisations o ON o.id = m2.org_id \
+             WHERE o.active = 1 AND m2.until_date IS NOT NULL"
+        ));
+        window_sql(
+            &mut sql,
+            "m2.until_date",
+            w.after.as_deref().map(Bound::Day),
+            Bound::Day(&w.until),
+        );
+        sql.push(" AND ");
+        key_sql(&mut sql, "mitigation", item, &w.offset);
+        sql.push(" ORDER BY m2.until_date, m2.id LIMIT ")
+            .i64(w.limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+
+    async fn queue_reminders(
+        &self,
+        kind: &str,
+        roles: &[ContactRole],
+        batch: &[NewReminder],
+        at: i64,
+    ) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_unserialised().await?;
+        let mut fresh = Vec::with_capacity(batch.len());
+        for r in batch {
+            let added = sqlx::query(
+                "INSERT INTO reminders (key, kind, org_id, sent_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&r.key)
+            .bind(kind)
+            .bind(r.org_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added > 0 {
+                fresh.push(r);
+            }
+        }
+        let mut queued = 0;
+        // A statement per channel for the whole batch: the reminders as a table of values
+        // joined to the contacts.
+        for chunk in fresh.chunks(REMINDERS_PER_STATEMENT) {
+            if chunk.is_empty() {
+                continue;
+            }
+            for channel in ["email", "sms"] {
+                let mut sql = Sql::new("WITH v (key, org_id, subject, body) AS (VALUES ");
+                for (i, r) in chunk.iter().enumerate() {
+                    let body = if channel == "email" {
+                        &r.email_body
+                    } else {
+                        &r.sms_body
+                    };
+                    sql.push(if i > 0 { ", (" } else { "(" })
+                        .text(&r.key)
+                        .push(", ")
+                        .i64(r.org_id)
+                        .push(", ")
+                        .text(&r.subject)
+                        .push(", ")
+                        .text(body)
+                        .push(")");
+                }
+                sql.push(
+                    ") INSERT INTO outbox (key, channel, recipient, subject, body, org_id, \
+                     created_at, next_attempt_at) SELECT v.key || ':' || CAST(c.id AS TEXT) || ':",
+                )
+                .push(channel)
+                .push("', '")
+                .push(channel)
+                .push("', ")
+                .push(if channel == "email" {
+                    "c.email"
+                } else {
+                    "c.mobile"
+                })
+                .push(", v.subject, v.body, c.org_id, ")
+                .i64(at)
+                .push(", ")
+                .i64(at)
+                .push(" FROM v JOIN contacts c ON c.org_id = v.org_id WHERE c.role IN (");
+                for (i, role) in roles.iter().enumerate() {
+                    sql.push(if i > 0 { ", " } else { "" }).text(role.as_str());
+                }
+                if roles.is_empty() {
+                    sql.push("NULL");
+                }
+                sql.push(if channel == "email" {
+                    ") AND c.alert_channels <> 'sms'"
+                } else {
+                    ") AND c.mobile IS NOT NULL AND c.mobile <> '' AND c.alert_channels <> 'email'"
+                });
+                sql.push(" ON CONFLICT (key) DO NOTHING");
+                queued += sql.execute(&mut tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+}
+
+/// Reminders a statement when their messages are queued: four values each, well inside either
+/// engine's limit on parameters.
+const REMINDERS_PER_STATEMENT: usize = 200;
