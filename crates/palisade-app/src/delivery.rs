@@ -205,9 +205,9 @@ enum Outcome {
     GaveUp,
 }
 
-/// Runs until `stop` turns true: escalates late responses and warns of incident clocks, then
-/// delivers whatever is due, and sleeps when there is nothing left. Errors are logged and the
-/// loop goes on.
+/// Runs until `stop` turns true: delivers whatever is due, and sleeps when there is nothing
+/// left. Errors are logged and the loop goes on. Every server runs one: each message is claimed
+/// by one of them at a time, so they share the outbox between them.
 pub async fn run_worker(
     app: App,
     couriers: Vec<Arc<dyn Courier>>,
@@ -215,12 +215,6 @@ pub async fn run_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = app.escalate_late().await {
-            tracing::error!(error = %e, "escalating late responses failed");
-        }
-        if let Err(e) = app.warn_incident_clocks().await {
-            tracing::error!(error = %e, "warning of incident clocks failed");
-        }
         let mut busy = false;
         if !couriers.is_empty() {
             match app.deliver_due(&couriers, &settings).await {

@@ -551,6 +551,16 @@ impl App {
         filter: &EstateFilter,
     ) -> Result<NationalEstate> {
         actor.require(GlobalAction::ViewNationalEstate)?;
+        self.estate_on(on, filter).await
+    }
+
+    /// The national estate on a day, recording today's unfiltered figures for the trend: for
+    /// [`App::national_estate`] and the daily job that keeps the trend when no one looks.
+    pub(crate) async fn estate_on(
+        &self,
+        on: Option<&str>,
+        filter: &EstateFilter,
+    ) -> Result<NationalEstate> {
         let today = self.today();
         let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
             Some(raw) => palisade_domain::dates::parse_date("on", raw)

@@ -20,10 +20,12 @@ pub mod import;
 pub mod incidents;
 pub mod independent_audit;
 pub mod inventory;
+pub mod jobs;
 pub mod orgs;
 pub mod people;
 pub mod plans;
 pub mod publications;
+pub mod reminders;
 pub mod report;
 pub mod search;
 pub mod supplier_exposure;
@@ -78,6 +80,10 @@ pub struct App {
     pub objects: Option<Arc<evidence::Objects>>,
     pub alerts: alerts::AlertSettings,
     pub inventory: inventory::InventorySettings,
+    /// How often each background job runs.
+    pub jobs: jobs::JobSettings,
+    /// When reminders go before deadlines.
+    pub reminders: reminders::ReminderSettings,
     /// The rules that turn an incident's grade into duties and deadlines.
     pub incident_rules: Arc<palisade_domain::incident::GradingRules>,
     /// The TAXII collection's objects, rebuilt when something new is published.
@@ -149,6 +155,8 @@ impl App {
             objects: None,
             alerts: alerts::AlertSettings::default(),
             inventory: inventory::InventorySettings::default(),
+            jobs: jobs::JobSettings::default(),
+            reminders: reminders::ReminderSettings::default(),
             incident_rules: Arc::default(),
             stix: Arc::default(),
             feeds_cache: Arc::default(),

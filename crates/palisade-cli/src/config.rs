@@ -63,6 +63,14 @@ struct FileConfig {
     sign_in_rate_limit_burst: Option<i64>,
     client_ip_header: Option<String>,
     metrics_token: Option<String>,
+    /// Offsets before deadlines at which reminders go, comma-separated.
+    reminder_alert_hours: Option<String>,
+    reminder_assessment_days: Option<String>,
+    reminder_baseline_days: Option<String>,
+    reminder_plan_days: Option<String>,
+    reminder_mitigation_days: Option<String>,
+    /// How often the reminder job runs.
+    reminder_every_minutes: Option<i64>,
     /// The `[incident_grading]` table: the rules that turn an incident's grade into duties and
     /// deadlines. A key left out keeps its default. Set in the file only: the environment does
     /// not reach into tables.
@@ -166,7 +174,24 @@ pub struct Settings {
     pub metrics_token: Option<palisade_web::Secret>,
     /// The incident grading rules, checked.
     pub incident_rules: GradingRules,
+    pub reminders: palisade_app::reminders::ReminderSettings,
+    pub jobs: palisade_app::jobs::JobSettings,
     auth: AuthSettings,
+}
+
+/// A comma-separated list of offsets (`24, 4`), each a whole number from 0 up.
+fn offsets(name: &str, raw: Option<&str>, default: Vec<i64>) -> Result<Vec<i64>> {
+    let Some(raw) = raw else { return Ok(default) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<i64>() {
+            Ok(n) if (0..=3650).contains(&n) => Ok(n),
+            _ => Err(anyhow::anyhow!(
+                "{name}: '{s}' is not a whole number from 0 to 3650"
+            )),
+        })
+        .collect()
 }
 
 /// The keys a configuration file may hold: `FileConfig`'s fields, as serde names them.
@@ -254,6 +279,39 @@ impl Settings {
             fc.max_components_per_organisation,
         )?;
         positive("max_client_connections", fc.max_client_connections)?;
+        positive("reminder_every_minutes", fc.reminder_every_minutes)?;
+        let rd = palisade_app::reminders::ReminderSettings::default();
+        let reminders = palisade_app::reminders::ReminderSettings {
+            alert_hours: offsets(
+                "reminder_alert_hours",
+                fc.reminder_alert_hours.as_deref(),
+                rd.alert_hours,
+            )?,
+            assessment_days: offsets(
+                "reminder_assessment_days",
+                fc.reminder_assessment_days.as_deref(),
+                rd.assessment_days,
+            )?,
+            baseline_days: offsets(
+                "reminder_baseline_days",
+                fc.reminder_baseline_days.as_deref(),
+                rd.baseline_days,
+            )?,
+            plan_days: offsets(
+                "reminder_plan_days",
+                fc.reminder_plan_days.as_deref(),
+                rd.plan_days,
+            )?,
+            mitigation_days: offsets(
+                "reminder_mitigation_days",
+                fc.reminder_mitigation_days.as_deref(),
+                rd.mitigation_days,
+            )?,
+        };
+        let mut jobs = palisade_app::jobs::JobSettings::default();
+        if let Some(m) = fc.reminder_every_minutes {
+            jobs.reminders_every_secs = m * 60;
+        }
         let rate = |name: &str, v: Option<i64>, default: std::num::NonZeroU32| match v {
             None => Ok(default),
             Some(n) => u32::try_from(n)
@@ -446,6 +504,8 @@ impl Settings {
                 .filter(|t| !t.is_empty())
                 .map(palisade_web::Secret),
             incident_rules,
+            reminders,
+            jobs,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use commands::serve::{DemoScale, ServeArgs};
 use commands::{
-    admin, alerts, audit, backup, charter, estate, frameworks, orgs, playbooks, report,
+    admin, alerts, audit, backup, charter, estate, frameworks, jobs, orgs, playbooks, report,
 };
 use config::Settings;
 use std::path::PathBuf;
@@ -95,6 +95,9 @@ enum Command {
     /// National figures.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// The background jobs every server shares: list them, run one now.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Measure performance targets on the database as it stands (seed it with `demo --scale full`).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -132,6 +135,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Charter(c) => return c.run(&settings).await,
         Command::Playbooks(c) => return c.run(&settings).await,
         Command::Report(c) => return c.run(&settings).await,
+        Command::Jobs(c) => return c.run(&settings).await,
         Command::Bench(c) => c.run(&settings).await?,
     }
     Ok(ExitCode::SUCCESS)

@@ -97,6 +97,8 @@ pub enum GlobalAction {
     TriageIncidents,
     /// One search over every organisation, alert, notified incident and person.
     SearchEverything,
+    /// The background jobs: see how they ran, and run one now.
+    ManageJobs,
 }
 
 /// Which organisations a list may include.
@@ -178,7 +180,8 @@ pub fn role_permits_global(role: Role, action: GlobalAction) -> bool {
         | GlobalAction::ReviewPlans
         | GlobalAction::ManageAlerts
         | GlobalAction::ImportFeeds
-        | GlobalAction::TriageIncidents => role == Role::NationalAdmin,
+        | GlobalAction::TriageIncidents
+        | GlobalAction::ManageJobs => role == Role::NationalAdmin,
         GlobalAction::ViewNationalReport
         | GlobalAction::ViewAlertResponses
         | GlobalAction::ViewNationalEstate
@@ -495,6 +498,7 @@ mod tests {
             assert!(p.may(ViewInventory, &[OTHER]) && !p.may(ManageInventory, &[OTHER]));
             assert!(p.may_global(GlobalAction::ViewNationalEstate), "{role:?}");
             assert_eq!(p.may_global(GlobalAction::ImportFeeds), import, "{role:?}");
+            assert_eq!(p.may_global(GlobalAction::ManageJobs), import, "{role:?}");
             assert_eq!(p.scope(ViewInventory), Scope::All, "{role:?}");
         }
     }

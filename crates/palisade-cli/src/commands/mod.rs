@@ -8,6 +8,7 @@ pub mod backup;
 pub mod charter;
 pub mod estate;
 pub mod frameworks;
+pub mod jobs;
 pub mod orgs;
 pub mod playbooks;
 pub mod report;
@@ -35,6 +36,8 @@ pub async fn open(settings: &Settings) -> Result<App> {
         .with_objects(settings.objects()?);
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
+    app.reminders = settings.reminders.clone();
+    app.jobs = settings.jobs.clone();
     app.incident_rules = Arc::new(settings.incident_rules.clone());
     // The playbooks and the charter Palisade ships are there from the first start, and every
     // indicator has its STIX id.

@@ -91,7 +91,6 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         }
     }
     let state = palisade_web::AppState::new(app.clone(), web);
-    tokio::spawn(sweep_sessions(app.clone()));
     // The exposure index is built in the background, so serving starts at once; a question
     // asked before it is ready waits for it.
     let warm = app.clone();
@@ -100,8 +99,16 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
             tracing::error!(error = %e, "the exposure index could not be built");
         }
     });
-    // Escalations and the outbox, beside the requests and never in their way.
+    // The background jobs (shared with the other servers on this database) and the outbox,
+    // beside the requests and never in their way.
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server_name = palisade_app::jobs::server_name();
+    tracing::info!(server = %server_name, "running background jobs as");
+    let scheduler = tokio::spawn(palisade_app::jobs::run_scheduler(
+        app.clone(),
+        server_name,
+        stopped.clone(),
+    ));
     let worker = tokio::spawn(palisade_app::delivery::run_worker(
         app,
         couriers,
@@ -126,8 +133,17 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         } => tracing::warn!("requests still running after the grace period were cut off"),
     }
     let _ = stop.send(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+    let (worker, scheduler) = tokio::join!(
+        tokio::time::timeout(SHUTDOWN_GRACE, worker),
+        tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
+    );
+    if worker.is_err() {
         tracing::warn!("the delivery worker did not stop within the grace period");
+    }
+    if scheduler.is_err() {
+        tracing::warn!(
+            "a background job did not finish within the grace period; its lease runs out and another server takes it"
+        );
     }
     Ok(())
 }
@@ -166,18 +182,5 @@ fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
 fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
     async {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Removes expired sessions every ten minutes.
-async fn sweep_sessions(app: App) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        match app.purge_expired_sessions().await {
-            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
-        }
     }
 }
