@@ -111,23 +111,14 @@ impl App {
                 offset: format!("{hours}h"),
                 limit: BATCH,
             };
-            loop {
-                let due = self.store.alert_reminders_due(&window).await?;
-                let batch: Vec<NewReminder> = due
-                    .iter()
-                    .map(|d| alert_reminder(d, &window.offset, &self.alerts.public_url))
-                    .collect();
-                self.queue(
-                    round,
-                    "alert_response",
-                    &[ContactRole::AlertContact],
-                    &batch,
-                )
-                .await?;
-                if (due.len() as i64) < BATCH {
-                    break;
-                }
-            }
+            self.drain(
+                round,
+                "alert_response",
+                &[ContactRole::AlertContact],
+                || self.store.alert_reminders_due(&window),
+                |d| alert_reminder(d, &window.offset, &self.alerts.public_url),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -167,28 +158,17 @@ impl App {
                     continue;
                 };
                 let offset = format!("{offset}d");
-                loop {
-                    let due = self
-                        .store
-                        .assessment_reminders_due(kind, year, &categories, &offset, BATCH)
-                        .await?;
-                    let batch: Vec<NewReminder> = due
-                        .iter()
-                        .map(|d| {
-                            assessment_reminder(kind, d, &offset, year, date, today, &self.alerts)
-                        })
-                        .collect();
-                    self.queue(
-                        round,
-                        kind,
-                        &[ContactRole::Siro, ContactRole::IgLead],
-                        &batch,
-                    )
-                    .await?;
-                    if (due.len() as i64) < BATCH {
-                        break;
-                    }
-                }
+                self.drain(
+                    round,
+                    kind,
+                    &[ContactRole::Siro, ContactRole::IgLead],
+                    || {
+                        self.store
+                            .assessment_reminders_due(kind, year, &categories, &offset, BATCH)
+                    },
+                    |d| assessment_reminder(kind, d, &offset, year, date, today, &self.alerts),
+                )
+                .await?;
             }
         }
         Ok(())
@@ -204,23 +184,14 @@ impl App {
             limit: BATCH,
         });
         for window in windows {
-            loop {
-                let due = self.store.plan_reminders_due(&window).await?;
-                let batch: Vec<NewReminder> = due
-                    .iter()
-                    .map(|d| plan_reminder(d, &window.offset, &self.alerts.public_url))
-                    .collect();
-                self.queue(
-                    round,
-                    "plan_action",
-                    &[ContactRole::Siro, ContactRole::IgLead],
-                    &batch,
-                )
-                .await?;
-                if (due.len() as i64) < BATCH {
-                    break;
-                }
-            }
+            self.drain(
+                round,
+                "plan_action",
+                &[ContactRole::Siro, ContactRole::IgLead],
+                || self.store.plan_reminders_due(&window),
+                |d| plan_reminder(d, &window.offset, &self.alerts.public_url),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -228,43 +199,46 @@ impl App {
     async fn remind_mitigations(&self, round: &mut ReminderRound) -> Result<()> {
         let today = self.today();
         for window in day_windows(&self.reminders.mitigation_days, today) {
-            loop {
-                let due = self.store.mitigation_reminders_due(&window).await?;
-                let batch: Vec<NewReminder> = due
-                    .iter()
-                    .map(|d| mitigation_reminder(d, &window.offset, &self.alerts.public_url))
-                    .collect();
-                self.queue(
-                    round,
-                    "mitigation",
-                    &[ContactRole::Siro, ContactRole::SecurityLead],
-                    &batch,
-                )
-                .await?;
-                if (due.len() as i64) < BATCH {
-                    break;
-                }
-            }
+            self.drain(
+                round,
+                "mitigation",
+                &[ContactRole::Siro, ContactRole::SecurityLead],
+                || self.store.mitigation_reminders_due(&window),
+                |d| mitigation_reminder(d, &window.offset, &self.alerts.public_url),
+            )
+            .await?;
         }
         Ok(())
     }
 
-    async fn queue(
+    /// Reads what is due a page at a time and queues a reminder for each, until a page comes
+    /// back short: a page queued is left out of the next read, so memory stays one page.
+    async fn drain<F, Fut>(
         &self,
         round: &mut ReminderRound,
         kind: &str,
         roles: &[ContactRole],
-        batch: &[NewReminder],
-    ) -> Result<()> {
-        if batch.is_empty() {
-            return Ok(());
+        mut read: F,
+        build: impl Fn(&ReminderDue) -> NewReminder,
+    ) -> Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = palisade_store::Result<Vec<ReminderDue>>>,
+    {
+        loop {
+            let due = read().await?;
+            let batch: Vec<NewReminder> = due.iter().map(&build).collect();
+            if !batch.is_empty() {
+                round.messages += self
+                    .store
+                    .queue_reminders(kind, roles, &batch, self.now())
+                    .await?;
+                round.reminders += batch.len();
+            }
+            if (due.len() as i64) < BATCH {
+                return Ok(());
+            }
         }
-        round.messages += self
-            .store
-            .queue_reminders(kind, roles, batch, self.now())
-            .await?;
-        round.reminders += batch.len();
-        Ok(())
     }
 }
 
