@@ -30,6 +30,7 @@ mod organisations;
 mod plans;
 mod playbooks;
 mod publications;
+mod reminders;
 mod search;
 mod supplier_exposure;
 mod suppliers;

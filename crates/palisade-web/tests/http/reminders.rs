@@ -1,0 +1,246 @@
+//! Reminders before deadlines: each offset sent at its edge, once per recipient, item and offset,
+//! whichever server runs the job and however often.
+
+use crate::support::*;
+use palisade_store::AlertStore as _;
+
+/// 2026-11-02 09:00 UTC, in the 2026-27 assessment year.
+const MONDAY: i64 = 1_793_610_000;
+
+/// The keys of the reminder messages queued so far, sorted.
+async fn reminder_keys(h: &H) -> Vec<String> {
+    let mut keys: Vec<String> =
+        h.db.store
+            .outbox(false, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.key)
+            .filter(|k| k.starts_with("reminder:"))
+            .collect();
+    keys.sort();
+    keys
+}
+
+/// Runs the reminders on `app` and returns (reminders recorded, messages queued).
+async fn remind(app: &App) -> (usize, u64) {
+    let r = app.send_reminders().await.unwrap();
+    (r.reminders, r.messages)
+}
+
+fn advance_to(h: &H, at: i64) {
+    let now = h.app.now();
+    assert!(at >= now, "the clock only goes forward");
+    h.clock.advance(time::Duration::seconds(at - now));
+}
+
+/// 18:00 UTC of a `YYYY-MM-DD` day (the same UK day, winter or summer).
+fn evening_of(day: &str) -> i64 {
+    let d = time::Date::parse(day, &time::format_description::well_known::Iso8601::DATE).unwrap();
+    d.midnight().assume_utc().unix_timestamp() + 18 * 3600
+}
+
+per_engine!(
+    each_reminder_goes_once_at_its_offset,
+    each_reminder_goes_once_at_its_offset_sqlite,
+    each_reminder_goes_once_at_its_offset_postgres
+);
+
+async fn each_reminder_goes_once_at_its_offset(h: H) {
+    h.clock
+        .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
+    let w = world(&h).await;
+    let (admin, lead, member) = (&w.admin.1, &w.lead.1, &w.member.1);
+    for file in [TEN_STANDARD, CAF] {
+        let r = h
+            .raw(
+                Method::POST,
+                "/api/v1/frameworks",
+                admin,
+                "application/yaml",
+                file,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    // The trust's alert contact takes email and texts.
+    h.alert_contacts(
+        "RX1",
+        &[("Ana Duty", "duty@rx1.nhs.uk", "07700 900001", "both")],
+    )
+    .await;
+    let (_, duty) = h.app.list_contacts(&Actor::cli(), "RX1").await.unwrap();
+    let duty = duty
+        .iter()
+        .find(|c| c.email == "duty@rx1.nhs.uk")
+        .unwrap()
+        .id;
+
+    // The practice submits and plans an action for 12 November.
+    let base = "/api/v1/organisations/A81001/assessments/2026";
+    let no = json!({"answers": [{"ref": "1.1.2", "value": false}]});
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{base}/answers"),
+            Some(member),
+            Some(no),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = h
+        .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let plan = h
+        .api(Method::GET, &format!("{base}/plan"), Some(member), None)
+        .await
+        .json();
+    let first = plan["lines"][0]["ref"].as_str().unwrap().to_string();
+    let actions: Vec<Value> = plan["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let due = if i == 0 { "2026-11-12" } else { "2027-03-01" };
+            json!({"ref": l["ref"], "action": "Put it in place", "owner": "IG lead", "target_date": due})
+        })
+        .collect();
+    let r = h
+        .api(
+            Method::PUT,
+            &format!("{base}/plan"),
+            Some(member),
+            Some(json!({"expected_revision": 0, "actions": actions})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // A High alert to the practice and the trust; nothing is due yet.
+    let reference = h.create_alert(admin, high_alert(true)).await;
+    let due = h.db.store.outbox(false, 1000).await.unwrap().len();
+    assert!(due > 0, "the alert itself went out");
+    assert_eq!(remind(&h.app).await, (0, 0));
+    let list = h
+        .api(Method::GET, "/api/v1/me/worklist", Some(&w.foreign.1), None)
+        .await
+        .json();
+    let due_at = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "alert_response")
+        .unwrap()["due_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let due_at =
+        time::OffsetDateTime::parse(&due_at, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+            .unix_timestamp();
+
+    // One second outside the 24-hour offset: nothing. At it: the trust's contact by email and
+    // text; the practice has no alert contact, so its reminder is recorded with no message.
+    advance_to(&h, due_at - 24 * 3600 - 1);
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, due_at - 24 * 3600);
+    assert_eq!(remind(&h.app).await, (2, 2));
+    let alert_key = format!("reminder:alert_response:{reference}/RX1");
+    assert_eq!(
+        reminder_keys(&h).await,
+        vec![
+            format!("{alert_key}:24h:{duty}:email"),
+            format!("{alert_key}:24h:{duty}:sms"),
+        ]
+    );
+    // Again, and from a second server: nothing more.
+    assert_eq!(remind(&h.app).await, (0, 0));
+    let other = App::new(
+        Arc::new(h.db.store.clone()),
+        h.clock.clone(),
+        AuthSettings::default(),
+    );
+    assert_eq!(remind(&other).await, (0, 0));
+
+    // The practice acknowledges; at four hours only the trust is reminded again.
+    let r = h
+        .api(
+            Method::POST,
+            &format!("/api/v1/alerts/{reference}/responses/A81001/acknowledge"),
+            Some(member),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    advance_to(&h, due_at - 4 * 3600 - 1);
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, due_at - 4 * 3600);
+    assert_eq!(remind(&other).await, (1, 2));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    // Past the deadline, escalation takes over: no more reminders.
+    advance_to(&h, due_at + 1);
+    assert_eq!(remind(&h.app).await, (0, 0));
+    assert_eq!(reminder_keys(&h).await.len(), 4);
+
+    // The plan action: eight days before, nothing; seven days before, its owners (the
+    // practice's SIRO) are told; the day after it was due and still not done, once more.
+    let plan_key = format!("reminder:plan_action:A81001/2026/{first}");
+    let siro = w.c_child;
+    advance_to(&h, evening_of("2026-11-04"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2026-11-05"));
+    assert_eq!(remind(&h.app).await, (1, 2), "by email and text");
+    assert!(
+        reminder_keys(&h)
+            .await
+            .contains(&format!("{plan_key}:7d:{siro}:email"))
+    );
+    advance_to(&h, evening_of("2026-11-12"));
+    assert_eq!(remind(&h.app).await, (0, 0), "due today: no more");
+    advance_to(&h, evening_of("2026-11-13"));
+    assert_eq!(remind(&h.app).await, (1, 2));
+    assert!(
+        reminder_keys(&h)
+            .await
+            .contains(&format!("{plan_key}:overdue:{siro}:email"))
+    );
+
+    // The interim baseline (31 December): at 30 days, to each organisation not submitted.
+    advance_to(&h, evening_of("2026-11-30"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2026-12-01"));
+    assert_eq!(remind(&h.app).await, (2, 2), "QAA has no SIRO; RX1 has");
+    assert!(
+        reminder_keys(&h)
+            .await
+            .contains(&format!("reminder:baseline:RX1/2026:30d:{}:email", w.c_rx1))
+    );
+    assert_eq!(remind(&h.app).await, (0, 0));
+    // Down for three weeks across the 7-day offset: one reminder, the 1-day one.
+    advance_to(&h, evening_of("2026-12-30"));
+    assert_eq!(remind(&h.app).await, (2, 2));
+    assert!(
+        reminder_keys(&h)
+            .await
+            .contains(&format!("reminder:baseline:RX1/2026:1d:{}:email", w.c_rx1))
+    );
+
+    // The deadline (30 June): 61 days before, nothing; at 60 days, the two not submitted.
+    advance_to(&h, evening_of("2027-04-30"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2027-05-01"));
+    assert_eq!(remind(&h.app).await, (2, 2));
+    let keys = reminder_keys(&h).await;
+    assert!(keys.contains(&format!(
+        "reminder:assessment:RX1/2026:60d:{}:email",
+        w.c_rx1
+    )));
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.starts_with("reminder:assessment:A81001")),
+        "the practice has submitted: {keys:?}"
+    );
+    assert_eq!(remind(&h.app).await, (0, 0));
+}
