@@ -171,9 +171,29 @@ impl App {
         }
     }
 
-    /// Runs `name` now, due or not, for a national administrator. Refused with a conflict while
-    /// another run of it holds the lease.
+    /// Runs `name` now, due or not, for a national administrator, and waits for it. Refused with
+    /// a conflict while another run of it holds the lease.
     pub async fn run_job_now(&self, actor: &Actor, name: &str, server: &str) -> Result<RunOutcome> {
+        let claim = self.claim_by_hand(actor, name, server).await?;
+        self.run_claimed(claim, server, false).await
+    }
+
+    /// Starts `name` now as [`App::run_job_now`] does, but runs it in the background and returns
+    /// its run's id at once (a request does not wait for a long job; its run shows the outcome).
+    pub async fn start_job_now(&self, actor: &Actor, name: &str, server: &str) -> Result<i64> {
+        let claim = self.claim_by_hand(actor, name, server).await?;
+        let run_id = claim.run_id;
+        let (app, server) = (self.clone(), server.to_string());
+        tokio::spawn(async move {
+            if let Err(e) = app.run_claimed(claim, &server, false).await {
+                tracing::error!(error = %e, "a job started by hand could not record its run");
+            }
+        });
+        Ok(run_id)
+    }
+
+    /// Takes the lease of `name` for a run asked for by `actor`, and audits the asking.
+    async fn claim_by_hand(&self, actor: &Actor, name: &str, server: &str) -> Result<JobClaim> {
         actor.require(GlobalAction::ManageJobs)?;
         let settings = &self.jobs;
         let job = Job::parse(name).ok_or(AppError::NotFound)?;
@@ -187,8 +207,16 @@ impl App {
                 field: "job".into(),
                 message: format!("{name} is running already; try again when it has finished"),
             })?;
-        tracing::info!(job = name, actor = %actor.label, "job run by hand");
-        self.run_claimed(claim, server, false).await
+        let audit = self.draft(
+            actor,
+            "job.run",
+            "job",
+            job.name().to_string(),
+            None,
+            serde_json::json!({"run": claim.run_id, "server": server}),
+        );
+        self.store.append_audit(audit).await?;
+        Ok(claim)
     }
 
     /// The jobs with their state and latest runs, for a national administrator.
@@ -309,22 +337,25 @@ impl App {
     }
 }
 
-/// A name for this server in leases and runs: the host, the process and a random tag, so two
-/// servers on one host (or one restarted) are told apart.
-pub fn server_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "server".into());
-    let mut tag = [0u8; 2];
-    getrandom::fill(&mut tag).expect("the operating system's random source failed");
-    format!(
-        "{host}:{}:{:04x}",
-        std::process::id(),
-        u16::from_be_bytes(tag)
-    )
+/// This process's name in leases and runs: the host, the process and a random tag, so two
+/// servers on one host (or one restarted) are told apart. The same all the process's life.
+pub fn server_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "server".into());
+        let mut tag = [0u8; 2];
+        getrandom::fill(&mut tag).expect("the operating system's random source failed");
+        format!(
+            "{host}:{}:{:04x}",
+            std::process::id(),
+            u16::from_be_bytes(tag)
+        )
+    })
 }
 
 /// Runs the scheduler until `stop` turns true: registers the jobs, then on every tick runs

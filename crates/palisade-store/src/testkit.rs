@@ -113,6 +113,15 @@ impl TestDb {
         crate::AdminStore::engine(&self.store)
     }
 
+    /// Runs one statement as it is, for a test that must break something the product never
+    /// would (a table gone, to make a job fail).
+    pub async fn execute(&self, statement: &str) -> Result<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(&self.store.write)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pool, then removes the database. Dropping a `TestDb` removes it too (without
     /// waiting for the pool to close); this is for tests that want it gone at a given point.
     pub async fn cleanup(mut self) {

@@ -18,6 +18,7 @@ mod home;
 mod incidents;
 mod independent_audit;
 mod inventory;
+mod jobs;
 mod kit;
 mod operations;
 mod organisations;
@@ -76,6 +77,7 @@ fn api_routes(evidence_limit: usize) -> OpenApiRouter<AppState> {
         .merge(charter::api(evidence_limit))
         .merge(suppliers::api())
         .merge(reports::api())
+        .merge(jobs::api())
 }
 
 /// HTTP settings.
@@ -173,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         .merge(estate::pages())
         .merge(exposure::pages())
         .merge(reports::pages())
+        .merge(jobs::pages())
         .merge(publications::pages())
         .merge(operations::pages())
         .merge(api);

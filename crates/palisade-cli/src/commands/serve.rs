@@ -106,7 +106,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     tracing::info!(server = %server_name, "running background jobs as");
     let scheduler = tokio::spawn(palisade_app::jobs::run_scheduler(
         app.clone(),
-        server_name,
+        server_name.to_string(),
         stopped.clone(),
     ));
     let worker = tokio::spawn(palisade_app::delivery::run_worker(

@@ -24,6 +24,7 @@ pub struct Layout {
     pub can_review_plans: bool,
     pub can_incidents: bool,
     pub can_search: bool,
+    pub can_jobs: bool,
     /// The one organisation the person holds roles at, for the menu's links to its pages.
     pub own: Option<OwnLinks>,
 }
@@ -52,6 +53,7 @@ impl Layout {
             can_review_plans: p.may_global(GlobalAction::ReviewPlans),
             can_incidents: p.may_global(GlobalAction::ViewAllIncidents),
             can_search: p.may_global(GlobalAction::SearchEverything),
+            can_jobs: p.may_global(GlobalAction::ManageJobs),
             own: own_links(s),
         }
     }

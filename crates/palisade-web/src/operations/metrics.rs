@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use palisade_store::JobRecord;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,6 +15,10 @@ const REQUESTS: &str = "palisade_http_requests_total";
 const DURATION: &str = "palisade_http_request_duration_seconds";
 const DATABASE_UP: &str = "palisade_database_up";
 const BUILD_INFO: &str = "palisade_build_info";
+const JOB_LAST_SUCCESS: &str = "palisade_job_last_success_timestamp_seconds";
+const JOB_FAILURES: &str = "palisade_job_consecutive_failures";
+const JOB_FAILURES_TOTAL: &str = "palisade_job_failures_total";
+const JOB_RUNNING: &str = "palisade_job_running";
 
 /// The process's metrics registry, rendered as Prometheus text at `/metrics`.
 pub struct Metrics {
@@ -45,6 +50,20 @@ impl Default for Metrics {
             );
             metrics::describe_gauge!(DATABASE_UP, "Whether the database answered.");
             metrics::describe_gauge!(BUILD_INFO, "Build information.");
+            metrics::describe_gauge!(
+                JOB_LAST_SUCCESS,
+                metrics::Unit::Seconds,
+                "When each background job last succeeded (Unix time; 0 before it has)."
+            );
+            metrics::describe_gauge!(
+                JOB_FAILURES,
+                "Failures of each background job since its last success."
+            );
+            metrics::describe_gauge!(
+                JOB_FAILURES_TOTAL,
+                "Failed runs of each background job, by every server (as the database keeps them)."
+            );
+            metrics::describe_gauge!(JOB_RUNNING, "Whether a server is running the job now.");
             metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             handle
         });
@@ -58,9 +77,19 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The Prometheus text, with the database's state as just measured.
-    pub fn render(&self, db_up: bool) -> String {
+    /// The Prometheus text, with the database's state and the jobs' as just read. The jobs are
+    /// shared by every server, so each server reports the same figures for them.
+    pub fn render(&self, db_up: bool, jobs: &[JobRecord]) -> String {
         metrics::gauge!(DATABASE_UP).set(f64::from(u8::from(db_up)));
+        for j in jobs {
+            let job = j.name.clone();
+            let last = j.last_success_at.unwrap_or(0) as f64;
+            metrics::gauge!(JOB_LAST_SUCCESS, "job" => job.clone()).set(last);
+            metrics::gauge!(JOB_FAILURES, "job" => job.clone()).set(j.failures as f64);
+            metrics::gauge!(JOB_FAILURES_TOTAL, "job" => job.clone()).set(j.failures_total as f64);
+            let running = f64::from(u8::from(j.lease_holder.is_some()));
+            metrics::gauge!(JOB_RUNNING, "job" => job).set(running);
+        }
         self.handle.run_upkeep();
         self.handle.render()
     }

@@ -58,9 +58,16 @@ pub(crate) async fn metrics(State(s): State<AppState>, headers: axum::http::Head
             .into_response();
     }
     let up = s.app.ping().await.is_ok();
+    let jobs = match s.app.job_states().await {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: the jobs' state could not be read");
+            Vec::new()
+        }
+    };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(up),
+        s.metrics.render(up, &jobs),
     )
         .into_response()
 }

@@ -22,6 +22,7 @@ mod incidents;
 mod independent_audit;
 mod indicator_feed;
 mod inventory;
+mod jobs;
 mod limits;
 mod matrix;
 mod matrix_pages;

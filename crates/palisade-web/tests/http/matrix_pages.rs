@@ -57,6 +57,18 @@ async fn cross_tenant_matrix_over_pages(h: H) {
             None,
             [200, 200, 403, 403, 403, 403],
         ),
+        (
+            Method::GET,
+            "/jobs".into(),
+            None,
+            [200, 403, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            "/jobs/housekeeping/run".into(),
+            Some(""),
+            [303, 403, 403, 403, 403, 403],
+        ),
         // What the practice uses of its suppliers: its own and national eyes only.
         (
             Method::GET,

@@ -25,6 +25,7 @@ pub fn rows(f: &Fixtures) -> Vec<Row> {
         incidents(f),
         charter_rows::charter(),
         charter_rows::suppliers(),
+        jobs(),
     ]
     .into_iter()
     .flatten()
@@ -901,6 +902,25 @@ fn incidents(f: &Fixtures) -> Vec<Row> {
             "/api/v1/incidents/figures.csv",
             &[],
             [200, 200, 403, 403, 403, 403],
+        ),
+    ]
+}
+
+/// The background jobs: national administrators only.
+fn jobs() -> Vec<Row> {
+    vec![
+        row(GET, "/api/v1/jobs", &[], [200, 403, 403, 403, 403, 403]),
+        row(
+            GET,
+            "/api/v1/jobs/{name}/runs",
+            &["reminders"],
+            [200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            POST,
+            "/api/v1/jobs/{name}/run",
+            &["housekeeping"],
+            [202, 403, 403, 403, 403, 403],
         ),
     ]
 }

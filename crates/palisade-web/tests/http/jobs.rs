@@ -1,0 +1,354 @@
+//! Background jobs shared by every server: each run by one server at a time, a missed run caught
+//! up once, failures retried with backoff, a run left by a dead server marked abandoned.
+
+use crate::support::*;
+use palisade_app::jobs::Job;
+use palisade_store::JobStore;
+
+/// A second server on the same database and clock.
+fn second_server(h: &H) -> App {
+    App::new(
+        Arc::new(h.db.store.clone()),
+        h.clock.clone(),
+        AuthSettings::default(),
+    )
+}
+
+/// (job, server, trigger, outcome) of every run, oldest first.
+async fn runs(h: &H) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for job in Job::ALL {
+        let page = h
+            .app
+            .job_runs(
+                &Actor::cli(),
+                job.name(),
+                palisade_domain::page::PageRequest::new(Some(1), Some(100)),
+            )
+            .await
+            .unwrap();
+        for r in page.items.into_iter().rev() {
+            out.push((r.job, r.server, r.trigger, r.outcome));
+        }
+    }
+    out
+}
+
+fn names(outcomes: &[palisade_app::jobs::RunOutcome]) -> Vec<&'static str> {
+    let mut v: Vec<_> = outcomes.iter().map(|o| o.job.name()).collect();
+    v.sort_unstable();
+    v
+}
+
+per_engine!(
+    two_servers_run_each_due_job_once,
+    two_servers_run_each_due_job_once_sqlite,
+    two_servers_run_each_due_job_once_postgres
+);
+
+async fn two_servers_run_each_due_job_once(h: H) {
+    let other = second_server(&h);
+    h.app.register_jobs().await.unwrap();
+    other.register_jobs().await.unwrap();
+    let (a, b) = tokio::join!(
+        h.app.run_due_jobs("server-a"),
+        other.run_due_jobs("server-b")
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut all = names(&a);
+    all.extend(names(&b));
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        vec!["escalations", "estate_trend", "housekeeping", "reminders"],
+        "each job once between the two servers: {a:?} {b:?}"
+    );
+    assert!(a.iter().chain(&b).all(|o| o.error.is_none()), "{a:?} {b:?}");
+    let recorded = runs(&h).await;
+    assert_eq!(recorded.len(), 4, "{recorded:?}");
+    assert!(
+        recorded
+            .iter()
+            .all(|(_, _, trigger, outcome)| trigger == "schedule" && outcome == "succeeded"),
+        "{recorded:?}"
+    );
+
+    // Nothing is due again until its interval has passed.
+    assert!(h.app.run_due_jobs("server-a").await.unwrap().is_empty());
+    h.clock.advance(time::Duration::seconds(59));
+    assert!(other.run_due_jobs("server-b").await.unwrap().is_empty());
+    h.clock.advance(time::Duration::seconds(1));
+    assert_eq!(
+        names(&other.run_due_jobs("server-b").await.unwrap()),
+        vec!["escalations"],
+        "due a minute after it ended"
+    );
+
+    // A day away (the servers down, or the clock jumping forward): each job runs once, not once
+    // per interval missed.
+    h.clock.advance(time::Duration::days(1));
+    let caught_up = h.app.run_due_jobs("server-a").await.unwrap();
+    assert_eq!(
+        names(&caught_up),
+        vec!["escalations", "estate_trend", "housekeeping", "reminders"]
+    );
+    assert!(h.app.run_due_jobs("server-a").await.unwrap().is_empty());
+    assert_eq!(runs(&h).await.len(), 9);
+}
+
+per_engine!(
+    a_run_left_by_a_dead_server_is_abandoned_and_taken_over,
+    a_run_left_by_a_dead_server_is_abandoned_and_taken_over_sqlite,
+    a_run_left_by_a_dead_server_is_abandoned_and_taken_over_postgres
+);
+
+async fn a_run_left_by_a_dead_server_is_abandoned_and_taken_over(h: H) {
+    h.app.register_jobs().await.unwrap();
+    let now = h.app.now();
+    // A server takes the reminders' lease and dies without finishing.
+    let claim =
+        h.db.store
+            .claim_job_now("reminders", "dead-server", now, now + 120)
+            .await
+            .unwrap()
+            .expect("the job is free");
+    // While its lease lasts, no one else runs the job: not the schedule, not by hand.
+    let others = h.app.run_due_jobs("server-b").await.unwrap();
+    assert!(!names(&others).contains(&"reminders"), "{others:?}");
+    let err = h
+        .app
+        .run_job_now(&Actor::cli(), "reminders", "server-b")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, palisade_app::AppError::Conflict { .. }),
+        "{err:?}"
+    );
+
+    // Once the lease has run out, the next server takes the job and marks the run abandoned.
+    h.clock.advance(time::Duration::seconds(121));
+    let taken = h.app.run_due_jobs("server-b").await.unwrap();
+    assert!(names(&taken).contains(&"reminders"), "{taken:?}");
+    let reminders: Vec<_> = runs(&h)
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "reminders")
+        .collect();
+    assert_eq!(
+        reminders,
+        vec![
+            (
+                "reminders".into(),
+                "dead-server".into(),
+                "manual".into(),
+                "abandoned".into()
+            ),
+            (
+                "reminders".into(),
+                "server-b".into(),
+                "schedule".into(),
+                "succeeded".into()
+            ),
+        ]
+    );
+    // The dead server, back, cannot hand back a lease it no longer holds.
+    h.db.store
+        .finish_job(
+            &claim,
+            "dead-server",
+            &palisade_store::JobEnd {
+                at: h.app.now(),
+                result: Ok(0),
+                next_run_at: Some(0),
+            },
+        )
+        .await
+        .unwrap();
+    let state = h.db.store.job("reminders").await.unwrap().unwrap();
+    assert!(state.next_run_at > h.app.now(), "{state:?}");
+}
+
+per_engine!(
+    a_failing_job_shows_its_error_and_backs_off,
+    a_failing_job_shows_its_error_and_backs_off_sqlite,
+    a_failing_job_shows_its_error_and_backs_off_postgres
+);
+
+async fn a_failing_job_shows_its_error_and_backs_off(h: H) {
+    h.app.register_jobs().await.unwrap();
+    h.app.run_due_jobs("server-a").await.unwrap();
+    // The reminders' table gone, the job fails each time it runs.
+    h.db.execute("DROP TABLE reminders").await.unwrap();
+    h.clock.advance(time::Duration::seconds(300));
+    let failed = h.app.run_due_jobs("server-a").await.unwrap();
+    let r = failed.iter().find(|o| o.job == Job::Reminders).unwrap();
+    assert!(r.error.is_some(), "{r:?}");
+    let state = h.db.store.job("reminders").await.unwrap().unwrap();
+    assert_eq!((state.failures, state.failures_total), (1, 1));
+    assert!(
+        state.last_error.is_some() && state.lease_holder.is_none(),
+        "{state:?}"
+    );
+    assert_eq!(state.next_run_at, h.app.now() + 30, "retried in 30 s");
+
+    h.clock.advance(time::Duration::seconds(29));
+    let early = h.app.run_due_jobs("server-a").await.unwrap();
+    assert!(!names(&early).contains(&"reminders"));
+    h.clock.advance(time::Duration::seconds(1));
+    let again = h.app.run_due_jobs("server-a").await.unwrap();
+    assert!(names(&again).contains(&"reminders"));
+    let state = h.db.store.job("reminders").await.unwrap().unwrap();
+    assert_eq!(state.failures, 2);
+    assert_eq!(state.next_run_at, h.app.now() + 60, "then in 60 s");
+    let outcomes: Vec<String> = runs(&h)
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "reminders")
+        .map(|r| r.3)
+        .collect();
+    assert_eq!(outcomes, vec!["succeeded", "failed", "failed"]);
+}
+
+per_engine!(
+    national_admins_see_and_run_jobs_over_the_api,
+    national_admins_see_and_run_jobs_over_the_api_sqlite,
+    national_admins_see_and_run_jobs_over_the_api_postgres
+);
+
+async fn national_admins_see_and_run_jobs_over_the_api(h: H) {
+    let admin = h
+        .person("admin@x.nhs.uk", Role::NationalAdmin, None)
+        .await
+        .1;
+    // Before any server has registered them, the jobs are listed, not yet scheduled.
+    let r = h.api(Method::GET, "/api/v1/jobs", Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let list = r.json();
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["escalations", "reminders", "estate_trend", "housekeeping"]
+    );
+    assert_eq!(list["items"][1]["next_run_at"], Value::Null);
+    assert_eq!(list["items"][1]["every_seconds"], 300);
+
+    // Run by hand: accepted at once, run in the background, recorded and audited.
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/jobs/reminders/run",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let run_id = r.json()["run_id"].as_i64().unwrap();
+    let mut run = Value::Null;
+    for _ in 0..200 {
+        let runs = h
+            .api(
+                Method::GET,
+                "/api/v1/jobs/reminders/runs",
+                Some(&admin),
+                None,
+            )
+            .await
+            .json();
+        run = runs["items"][0].clone();
+        if run["outcome"] != "running" {
+            assert_eq!(runs["meta"]["total"], 1);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        (&run["id"], &run["trigger"], &run["outcome"], &run["items"]),
+        (
+            &json!(run_id),
+            &json!("manual"),
+            &json!("succeeded"),
+            &json!(0)
+        ),
+        "{run}"
+    );
+    let audit = h.audit_summary(&admin, "job.run").await;
+    assert_eq!(audit["run"], run_id, "{audit}");
+    let list = h
+        .api(Method::GET, "/api/v1/jobs", Some(&admin), None)
+        .await
+        .json();
+    let reminders = &list["items"][1];
+    assert_eq!(reminders["last_success_at"], "2025-06-15T15:06:40Z");
+    assert_eq!(reminders["recent_runs"][0]["id"], run_id);
+    assert_eq!(reminders["running_on"], Value::Null);
+
+    // A job that does not exist; one already running.
+    let r = h
+        .api(Method::POST, "/api/v1/jobs/nope/run", Some(&admin), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = h
+        .api(Method::GET, "/api/v1/jobs/nope/runs", Some(&admin), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let now = h.app.now();
+    h.db.store
+        .claim_job_now("housekeeping", "elsewhere", now, now + 600)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/jobs/housekeeping/run",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("running already"), "{}", r.text());
+    let list = h
+        .api(Method::GET, "/api/v1/jobs", Some(&admin), None)
+        .await
+        .json();
+    assert_eq!(list["items"][3]["running_on"], "elsewhere");
+
+    // The operators' scraper sees each job's last success and failures.
+    let scraper = palisade_web::router(AppState::new(
+        h.app.clone(),
+        WebConfig {
+            cookie_secure: false,
+            rate_limits: None,
+            metrics_token: Some(palisade_web::Secret("scrape-token".into())),
+            ..Default::default()
+        },
+    ));
+    let res = tower::ServiceExt::oneshot(
+        scraper,
+        Request::get("/metrics")
+            .header(header::AUTHORIZATION, "Bearer scrape-token")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let m = String::from_utf8(body.to_vec()).unwrap();
+    for line in [
+        "palisade_job_last_success_timestamp_seconds{job=\"reminders\"}",
+        "palisade_job_consecutive_failures{job=\"reminders\"}",
+        "palisade_job_failures_total{job=\"escalations\"}",
+        "palisade_job_running{job=\"housekeeping\"}",
+    ] {
+        assert!(m.contains(line), "{line} in {m}");
+    }
+}
