@@ -278,6 +278,45 @@ impl App {
         if orgs.is_empty() {
             return Ok(Some(Vec::new()));
         }
+        Ok(self
+            .organisations_per_published_alert(|org| orgs.contains(&org))
+            .await?
+            .map(|per_alert| {
+                per_alert
+                    .into_iter()
+                    .flat_map(|(reference, title, hit)| {
+                        hit.into_iter()
+                            .map(move |org| (org, reference.clone(), title.clone()))
+                    })
+                    .collect()
+            }))
+    }
+
+    /// How many organisations run what each published alert names (their own estate), most
+    /// first: (reference, title, organisations); `None` while the index is first being built.
+    pub(crate) async fn published_alert_reach(
+        &self,
+    ) -> Result<Option<Vec<(String, String, usize)>>> {
+        Ok(self
+            .organisations_per_published_alert(|_| true)
+            .await?
+            .map(|per_alert| {
+                let mut reach: Vec<(String, String, usize)> = per_alert
+                    .into_iter()
+                    .map(|(reference, title, hit)| (reference, title, hit.len()))
+                    .filter(|r| r.2 > 0)
+                    .collect();
+                reach.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                reach
+            }))
+    }
+
+    /// For each published alert, the organisations `keep` admits whose components its rules
+    /// name, each once: (reference, title, organisations).
+    async fn organisations_per_published_alert(
+        &self,
+        keep: impl Fn(OrgId) -> bool,
+    ) -> Result<Option<Vec<(String, String, Vec<OrgId>)>>> {
         let alerts = self.rule_sets().await?.swap_remove(0);
         self.with_index_if_ready(|index| {
             let mut out = Vec::new();
@@ -288,17 +327,14 @@ impl App {
                 let mut hit: Vec<OrgId> = Vec::new();
                 for rule in &set.rules {
                     index.for_each_match(rule, |_, org| {
-                        if orgs.contains(&org) {
+                        if keep(org) {
                             hit.push(org);
                         }
                     });
                 }
                 hit.sort_unstable();
                 hit.dedup();
-                out.extend(
-                    hit.into_iter()
-                        .map(|org| (org, reference.clone(), title.clone())),
-                );
+                out.push((reference.clone(), title.clone(), hit));
             }
             out
         })

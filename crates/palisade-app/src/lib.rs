@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod orgs;
 pub mod people;
 pub mod plans;
+pub mod posture;
 pub mod publications;
 pub mod reminders;
 pub mod report;
@@ -94,6 +95,8 @@ pub struct App {
     pub(crate) estate_index: Arc<exposure::EstateIndex>,
     /// What each assessment still needs for Standards Met, for worklists.
     pub(crate) needed_cache: Arc<worklist::NeededCache>,
+    /// The national posture as last worked out.
+    pub(crate) posture_cache: Arc<posture::PostureCache>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -162,6 +165,7 @@ impl App {
             feeds_cache: Arc::default(),
             estate_index: Arc::default(),
             needed_cache: Arc::default(),
+            posture_cache: Arc::default(),
         }
     }
 

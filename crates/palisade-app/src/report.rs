@@ -65,7 +65,7 @@ fn percent_to(part: i64, whole: i64, places: u32) -> f64 {
 }
 
 /// A percentage to one decimal place, as the JSON and CSV report give it.
-fn percent(part: i64, whole: i64) -> f64 {
+pub(crate) fn percent(part: i64, whole: i64) -> f64 {
     percent_to(part, whole, 1)
 }
 
@@ -170,14 +170,7 @@ impl App {
             .map(|r| group(r.into(), r.into(), &|c| c.region == r))
             .collect();
         let today = self.today();
-        let deadline: Option<Date> = self
-            .store
-            .list_frameworks()
-            .await?
-            .into_iter()
-            .filter(|f| f.year == year)
-            .filter_map(|f| palisade_domain::dates::parse_date("deadline", &f.deadline).ok())
-            .min();
+        let deadline = self.year_deadline(year).await?;
         Ok(NationalReport {
             year,
             year_label: year_label(year),
@@ -192,6 +185,20 @@ impl App {
             by_category,
             by_region,
         })
+    }
+}
+
+impl App {
+    /// The year's deadline: the earliest among its frameworks, when one is loaded.
+    pub(crate) async fn year_deadline(&self, year: i32) -> Result<Option<Date>> {
+        Ok(self
+            .store
+            .list_frameworks()
+            .await?
+            .into_iter()
+            .filter(|f| f.year == year)
+            .filter_map(|f| palisade_domain::dates::parse_date("deadline", &f.deadline).ok())
+            .min())
     }
 }
 

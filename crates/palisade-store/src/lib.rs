@@ -28,6 +28,7 @@ mod orgs;
 mod people;
 mod plans;
 mod playbooks;
+mod posture;
 mod published;
 mod reminders;
 mod sessions;
@@ -56,6 +57,7 @@ pub use indicators::{
 pub use jobs::{JobClaim, JobEnd, JobRecord, JobRun, JobStore};
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
+pub use posture::{AcknowledgedOnDay, AssessmentProgress, OpenAlertFigures, PostureStore};
 pub use reminders::{NewReminder, ReminderDue, ReminderStore, ReminderWindow};
 pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
@@ -671,6 +673,7 @@ pub trait Store:
     + WorklistStore
     + JobStore
     + ReminderStore
+    + PostureStore
     + AdminStore
 {
 }
@@ -697,6 +700,7 @@ impl<
         + WorklistStore
         + JobStore
         + ReminderStore
+        + PostureStore
         + AdminStore,
 > Store for T
 {

@@ -33,6 +33,16 @@ pub(crate) async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> Pa
         })
         .collect();
     let total = counts.iter().map(|c| c.2).sum();
+    let posture = if u
+        .actor
+        .principal
+        .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport)
+    {
+        let p = s.app.posture(&u.actor).await?;
+        Some(super::posture_api::PostureDto::of(&p, s.app.now()))
+    } else {
+        None
+    };
     let worklist = s.app.worklist(&u.actor).await?;
     let now = worklist.now;
     let mut groups: Vec<WorkGroup> = Vec::new();
@@ -64,6 +74,7 @@ pub(crate) async fn home(State(s): State<AppState>, PageUser(u): PageUser) -> Pa
         roles,
         counts,
         total,
+        posture,
     }))
 }
 
@@ -83,6 +94,8 @@ pub struct Home {
     pub exposure_pending: bool,
     /// The worklist by organisation, each in the order of its most urgent item.
     pub groups: Vec<WorkGroup>,
+    /// The state of the whole system, for national roles.
+    pub posture: Option<super::posture_api::PostureDto>,
 }
 
 pub struct WorkGroup {

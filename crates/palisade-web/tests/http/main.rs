@@ -30,6 +30,7 @@ mod openapi;
 mod organisations;
 mod plans;
 mod playbooks;
+mod posture;
 mod publications;
 mod reminders;
 mod search;

@@ -113,6 +113,7 @@ fn organisations_and_people(f: &Fixtures) -> Vec<Row> {
             [200, 200, 200, 200, 200, 200],
         ),
         row(GET, "/api/v1/search", &[], [200, 200, 403, 403, 403, 403]).query("q=rx"),
+        row(GET, "/api/v1/posture", &[], [200, 200, 403, 403, 403, 403]),
         row(
             GET,
             "/api/v1/organisations/{code}",
