@@ -78,6 +78,12 @@ try {
   await signIn(page, 'admin@example.nhs.uk');
   await axe(page, 'home (national admin)');
   check('a national home has no worklist', !(await page.textContent('main')).includes('What needs doing'));
+  const posture = await page.textContent('main');
+  check('the national home shows the state of the system', posture.includes('The state of the system') && posture.includes('Submitted and met or exceeded, by type'));
+  await visit(page, '/jobs', 'background jobs (national admin)');
+  await page.click('main form[action="/jobs/estate_trend/run"] button');
+  await page.waitForURL(base + '/jobs');
+  await axe(page, 'background jobs after a run by hand');
   await page.click('.nhsuk-header__navigation a[href="/search"]');
   await page.fill('#q', 'R41');
   await page.click('main form button[type=submit]');
