@@ -61,7 +61,8 @@ impl Job {
             }
             Job::Reminders => {
                 "Reminds organisations by email and text before deadlines: alert responses, \
-                 the assessment and its interim baseline, plan actions and mitigation agreements."
+                 the assessment and its interim baseline, plan actions, mitigation agreements \
+                 and suppliers' charter signatures."
             }
             Job::EstateTrend => {
                 "Records the day's national count of unsupported systems for the trend."

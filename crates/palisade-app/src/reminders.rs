@@ -11,7 +11,8 @@
 //!
 //! Who is told: the organisation's alert contacts of an alert's response; its SIRO and
 //! information governance lead of the assessment and the plan; its SIRO and security lead of a
-//! mitigation agreement. Each by email unless they chose texts alone, and by text where they
+//! mitigation agreement; an IT supplier's SIRO and security lead of its charter signature
+//! expiring. Each by email unless they chose texts alone, and by text where they
 //! chose texts (with a mobile number).
 
 use crate::{App, Result};
@@ -36,6 +37,8 @@ pub struct ReminderSettings {
     pub plan_days: Vec<i64>,
     /// Days before a mitigation agreement ends.
     pub mitigation_days: Vec<i64>,
+    /// Days before an IT supplier's charter signature expires.
+    pub charter_days: Vec<i64>,
 }
 
 impl Default for ReminderSettings {
@@ -46,6 +49,7 @@ impl Default for ReminderSettings {
             baseline_days: vec![30, 7, 1],
             plan_days: vec![7],
             mitigation_days: vec![30],
+            charter_days: vec![30, 7],
         }
     }
 }
@@ -99,6 +103,7 @@ impl App {
         self.remind_assessments(&mut round).await?;
         self.remind_plans(&mut round).await?;
         self.remind_mitigations(&mut round).await?;
+        self.remind_charter(&mut round).await?;
         Ok(round)
     }
 
@@ -211,6 +216,26 @@ impl App {
         Ok(())
     }
 
+    /// IT suppliers whose charter signature expires within an offset, to their SIRO and
+    /// security lead. A signature lasts a year, so the window of expiry days is the window of
+    /// signing days a year earlier.
+    async fn remind_charter(&self, round: &mut ReminderRound) -> Result<()> {
+        let today = self.today();
+        for mut window in day_windows(&self.reminders.charter_days, today) {
+            window.after = window.after.as_deref().map(year_before);
+            window.until = year_before(&window.until);
+            self.drain(
+                round,
+                "charter",
+                &[ContactRole::Siro, ContactRole::SecurityLead],
+                || self.store.charter_reminders_due(&window),
+                |d| charter_reminder(d, &window.offset, &self.alerts.public_url),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Reads what is due a page at a time and queues a reminder for each, until a page comes
     /// back short: a page queued is left out of the next read, so memory stays one page.
     async fn drain<F, Fut>(
@@ -253,6 +278,21 @@ fn day_windows(offsets: &[i64], today: time::Date) -> Vec<ReminderWindow<String>
             limit: BATCH,
         })
         .collect()
+}
+
+/// The same day a year earlier (`YYYY-MM-DD`); 28 February for 29 February.
+fn year_before(day: &str) -> String {
+    match palisade_domain::dates::parse_date("day", day) {
+        Ok(d) => {
+            let earlier = d.replace_year(d.year() - 1).unwrap_or_else(|_| {
+                d.replace_day(28)
+                    .and_then(|d| d.replace_year(d.year() - 1))
+                    .unwrap_or(d)
+            });
+            date_text(earlier)
+        }
+        Err(_) => day.to_string(),
+    }
 }
 
 fn key(kind: &str, item: &str, offset: &str) -> String {
@@ -371,6 +411,31 @@ fn mitigation_reminder(d: &ReminderDue, offset: &str, public_url: &str) -> NewRe
     }
 }
 
+fn charter_reminder(d: &ReminderDue, offset: &str, public_url: &str) -> NewReminder {
+    let expires = d
+        .due_on
+        .as_deref()
+        .and_then(|s| palisade_domain::dates::parse_date("signed_on", s).ok())
+        .map(|signed| date_text(palisade_domain::charter::expires_on(signed)))
+        .unwrap_or_default();
+    let link = format!("{public_url}/organisations/{}/charter", d.org_code);
+    NewReminder {
+        key: key("charter", &d.item, offset),
+        org_id: d.org_id,
+        subject: format!("Your cyber security charter signature expires on {expires}"),
+        email_body: format!(
+            "The supplier cyber security charter signature of {} ({}) expires on {expires}. \
+             After that day it no longer counts as signed, and the organisations you supply see \
+             it lapse.\n\nReaffirm the charter in Palisade: {link}\n",
+            d.org_name, d.org_code
+        ),
+        sms_body: format!(
+            "Palisade: the charter signature of {} expires on {expires}. Reaffirm it.",
+            d.org_code
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +449,12 @@ mod tests {
         );
         assert_eq!(windows(&[7, 7, -1]), vec![(None, 7)]);
         assert!(windows(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_year_before_keeps_the_day_or_falls_to_28_february() {
+        assert_eq!(year_before("2027-01-05"), "2026-01-05");
+        assert_eq!(year_before("2028-02-29"), "2027-02-28");
     }
 
     #[test]

@@ -69,6 +69,7 @@ struct FileConfig {
     reminder_baseline_days: Option<String>,
     reminder_plan_days: Option<String>,
     reminder_mitigation_days: Option<String>,
+    reminder_charter_days: Option<String>,
     /// How often the reminder job runs.
     reminder_every_minutes: Option<i64>,
     /// The `[incident_grading]` table: the rules that turn an incident's grade into duties and
@@ -306,6 +307,11 @@ impl Settings {
                 "reminder_mitigation_days",
                 fc.reminder_mitigation_days.as_deref(),
                 rd.mitigation_days,
+            )?,
+            charter_days: offsets(
+                "reminder_charter_days",
+                fc.reminder_charter_days.as_deref(),
+                rd.charter_days,
             )?,
         };
         let mut jobs = palisade_app::jobs::JobSettings::default();

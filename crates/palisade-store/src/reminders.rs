@@ -72,6 +72,12 @@ pub trait ReminderStore: Send + Sync {
         &self,
         window: &ReminderWindow<String>,
     ) -> Result<Vec<ReminderDue>>;
+    /// IT suppliers' charter signatures in force (the latest, not withdrawn) signed on a day in
+    /// the window: the app shifts the window of expiry days back by a signature's length.
+    async fn charter_reminders_due(
+        &self,
+        window: &ReminderWindow<String>,
+    ) -> Result<Vec<ReminderDue>>;
     /// Records each reminder and queues its messages to the organisation's contacts in `roles`
     /// (an email to each who takes email, a text to each with a mobile number who takes texts),
     /// in one transaction. A reminder already recorded is skipped. Returns the messages queued.
@@ -218,6 +224,27 @@ impl ReminderStore for SqlStore {
         key_sql(&mut sql, "mitigation", item, &w.offset);
         sql.push(" ORDER BY m2.until_date, m2.id LIMIT ")
             .i64(w.limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+
+    async fn charter_reminders_due(&self, w: &ReminderWindow<String>) -> Result<Vec<ReminderDue>> {
+        let item = "o.code || '/' || CAST(s.id AS TEXT)";
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, \
+             s.signed_on AS due_on \
+             FROM charter_signatures s JOIN organisations o ON o.id = s.org_id \
+             WHERE o.active = 1 AND o.org_type = 'it_supplier' AND s.withdrawn_at IS NULL \
+             AND s.id = (SELECT MAX(s2.id) FROM charter_signatures s2 WHERE s2.org_id = s.org_id)"
+        ));
+        window_sql(
+            &mut sql,
+            "s.signed_on",
+            w.after.as_deref().map(Bound::Day),
+            Bound::Day(&w.until),
+        );
+        sql.push(" AND ");
+        key_sql(&mut sql, "charter", item, &w.offset);
+        sql.push(" ORDER BY s.signed_on, s.id LIMIT ").i64(w.limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 

@@ -244,3 +244,66 @@ async fn each_reminder_goes_once_at_its_offset(h: H) {
     );
     assert_eq!(remind(&h.app).await, (0, 0));
 }
+
+per_engine!(
+    a_supplier_is_reminded_before_its_charter_signature_expires,
+    a_supplier_is_reminded_before_its_charter_signature_expires_sqlite,
+    a_supplier_is_reminded_before_its_charter_signature_expires_postgres
+);
+
+async fn a_supplier_is_reminded_before_its_charter_signature_expires(h: H) {
+    // 2025-06-15, the day the test clock starts.
+    assert!(h.app.install_shipped_charter().await.unwrap());
+    h.org("YGM01", "it_supplier", "").await;
+    let siro = h.contact("YGM01").await;
+    let lead = h
+        .person("cto@supplier.example", Role::OrgLead, Some("YGM01"))
+        .await
+        .1;
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/YGM01/charter/signatures",
+            Some(&lead),
+            Some(json!({"signatory_name": "Ada Lovelace",
+                "signatory_position": "Chief Executive", "signed_on": "2025-06-15"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["expires_on"], "2026-06-15");
+    // The first signature in this database.
+    let key = "reminder:charter:YGM01/1";
+
+    // It expires on 2026-06-15: nothing 31 days before, the 30-day reminder at 30, the 7-day
+    // one at 7, each once.
+    advance_to(&h, evening_of("2026-05-15"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2026-05-16"));
+    assert_eq!(
+        remind(&h.app).await,
+        (1, 2),
+        "the supplier's SIRO, by email and text"
+    );
+    assert!(
+        reminder_keys(&h)
+            .await
+            .contains(&format!("{key}:30d:{siro}:email"))
+    );
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2026-06-07"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+    advance_to(&h, evening_of("2026-06-08"));
+    assert_eq!(remind(&h.app).await, (1, 2));
+    let outbox = h.db.store.outbox(false, 100).await.unwrap();
+    let email = outbox
+        .iter()
+        .find(|m| m.key == format!("{key}:7d:{siro}:email"))
+        .unwrap();
+    assert!(
+        email.subject.contains("expires on 2026-06-15") && email.body.contains("/charter"),
+        "{email:?}"
+    );
+    // Past its expiry nothing more is sent: the supplier's page says it lapsed.
+    advance_to(&h, evening_of("2026-06-16"));
+    assert_eq!(remind(&h.app).await, (0, 0));
+}
