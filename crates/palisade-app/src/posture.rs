@@ -128,6 +128,13 @@ impl App {
         Ok(fresh)
     }
 
+    /// The national posture worked out now, past the cache and without filling it: what one
+    /// refresh costs (benchmarks).
+    pub async fn posture_now(&self, actor: &Actor) -> Result<Posture> {
+        actor.require(GlobalAction::ViewNationalReport)?;
+        self.work_out_posture(self.now()).await
+    }
+
     async fn work_out_posture(&self, now: i64) -> Result<Posture> {
         Ok(Posture {
             computed_at: now,

@@ -44,7 +44,7 @@ pub struct AlertBench {
 /// The organisation the small TAXII alerts are addressed to.
 const STIX_ORG: &str = "R41";
 
-fn national_alert(n: usize) -> Value {
+pub(super) fn national_alert(n: usize) -> Value {
     json!({
         "title": format!("Remote code execution in a widely used logging library (bench {n})"),
         "severity": "high",
@@ -90,7 +90,7 @@ fn stix_alert(n: usize) -> Value {
     })
 }
 
-fn post_json(uri: &str, token: &str, body: &Value) -> Request<Body> {
+pub(super) fn post_json(uri: &str, token: &str, body: &Value) -> Request<Body> {
     Request::post(uri)
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/json")

@@ -84,8 +84,13 @@ pub(super) fn catalogue(g: &mut Gen, packages: usize, products: usize) -> Vec<En
 
 /// Peak resident memory of this process so far, in MiB (Linux), if known.
 fn peak_mib() -> Option<f64> {
+    memory_mib("VmHWM:")
+}
+
+/// A memory figure of this process (`VmHWM:` the peak, `VmRSS:` now), in MiB (Linux), if known.
+pub(super) fn memory_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

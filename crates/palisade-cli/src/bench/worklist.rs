@@ -5,19 +5,29 @@
 //!   parents with the most organisations beneath (ICBs, whose practices stand in for a large
 //!   care group's homes) until they cover that many.
 //! - Both again with `--clients` people asking at once.
+//! - The national posture (`GET /api/v1/posture`): worked out afresh, and as most requests are
+//!   answered (from the figures of the last minute), alone and with `--clients` at once.
+//! - The reminder job over every organisation: a High alert published to all, then the job run
+//!   at 24 hours and at 4 hours before the responses are due (each a national round of
+//!   reminders), twice over, with the process's memory before and after each.
 //!
 //! The two leads are made once (`bench-lead@...` and `bench-group-lead@...`); a second run finds
-//! them.
+//! them. Each run publishes two alerts and records their reminders.
 
-use super::{at_once, expect, require_national, router, summary, timed};
+use super::alerts::{national_alert, post_json};
+use super::matching::memory_mib;
+use super::{DEMO_ADMIN, at_once, expect, require_national, router, summary, timed};
 use anyhow::{Context, Result};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use palisade_app::people::NewPersonInput;
 use palisade_app::{Actor, App};
+use palisade_domain::clock::{ManualClock, from_unix};
 use palisade_domain::org::OrgType;
 use palisade_domain::people::Role;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// What `bench worklist` measures.
 pub struct WorklistBench {
@@ -121,6 +131,77 @@ pub async fn worklist(app: App, engine: &str, b: WorklistBench) -> Result<()> {
             b.clients,
             summary(times)
         );
+    }
+    posture(&app, &router, &b).await?;
+    reminders(&app, &router, &trust.code).await
+}
+
+async fn posture(app: &App, router: &axum::Router, b: &WorklistBench) -> Result<()> {
+    let cli = Actor::cli();
+    let fresh = timed(b.runs.min(10), |_| {
+        let (app, cli) = (app.clone(), cli.clone());
+        async move { Ok(app.posture_now(&cli).await?) }
+    })
+    .await?;
+    println!("national posture worked out afresh: {}", summary(fresh));
+    let admin = app.find_person_by_email(DEMO_ADMIN).await?;
+    let (_, token) = app.create_token_for(&cli, admin.id, "bench").await?;
+    let uri = "/api/v1/posture";
+    let times = timed(b.runs, |_| {
+        let (router, req) = (router.clone(), get(uri, &token));
+        async move { expect(&router, req, StatusCode::OK).await }
+    })
+    .await?;
+    println!(
+        "national posture (figures of the last minute): {}",
+        summary(times)
+    );
+    let times = at_once(router, b.clients, b.runs, move |_, _| get(uri, &token)).await?;
+    println!(
+        "national posture, {} people at once: {}",
+        b.clients,
+        summary(times)
+    );
+    Ok(())
+}
+
+/// A national round of reminders at 24 and 4 hours before a High alert's responses are due,
+/// for two alerts, on a clock set to each moment.
+async fn reminders(app: &App, router: &axum::Router, org: &str) -> Result<()> {
+    let cli = Actor::cli();
+    let admin = app.find_person_by_email(DEMO_ADMIN).await?;
+    let (_, token) = app.create_token_for(&cli, admin.id, "bench").await?;
+    for n in 1..=2 {
+        let body = expect(
+            router,
+            post_json("/api/v1/alerts", &token, &national_alert(1000 + n)),
+            StatusCode::CREATED,
+        )
+        .await?;
+        let created: serde_json::Value = serde_json::from_slice(&body)?;
+        let reference = created["id"].as_str().context("no alert id")?;
+        let due = app
+            .alert_response(&cli, reference, org)
+            .await?
+            .response
+            .due_at
+            .context("a High alert's response has a deadline")?;
+        for hours in [24, 4] {
+            let mut at = app.clone();
+            at.clock = Arc::new(ManualClock::new(from_unix(due - hours * 3600)));
+            let before = memory_mib("VmRSS:").unwrap_or_default();
+            let t = Instant::now();
+            let round = at.send_reminders().await?;
+            let took = t.elapsed();
+            let after = memory_mib("VmRSS:").unwrap_or_default();
+            println!(
+                "reminder job, {reference} due in {hours} h: {} reminders, {} messages in {:.2} s \
+                 (memory {before:.0} MiB before, {after:.0} MiB after)",
+                round.reminders,
+                round.messages,
+                took.as_secs_f64()
+            );
+        }
     }
     Ok(())
 }
