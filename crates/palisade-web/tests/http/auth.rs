@@ -347,34 +347,7 @@ async fn tokens_health_metrics_and_headers() {
         StatusCode::NOT_FOUND,
         "no metrics_token configured: the metrics are not served"
     );
-    let scraper = palisade_web::router(AppState::new(
-        h.app.clone(),
-        WebConfig {
-            cookie_secure: false,
-            rate_limits: None,
-            metrics_token: Some(palisade_web::Secret("scrape-token".into())),
-            ..Default::default()
-        },
-    ));
-    let scrape = |token: Option<&'static str>| {
-        let scraper = scraper.clone();
-        async move {
-            let mut b = Request::get("/metrics");
-            if let Some(t) = token {
-                b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-            }
-            let res = scraper
-                .oneshot(b.body(Body::empty()).unwrap())
-                .await
-                .unwrap();
-            let status = res.status();
-            let body = http_body_util::BodyExt::collect(res.into_body())
-                .await
-                .unwrap()
-                .to_bytes();
-            (status, String::from_utf8(body.to_vec()).unwrap())
-        }
-    };
+    let scrape = |token: Option<&'static str>| scrape_metrics(&h.app, token);
     assert_eq!(scrape(None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
         scrape(Some("scrape-tokem")).await.0,

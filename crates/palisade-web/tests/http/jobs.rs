@@ -319,30 +319,8 @@ async fn national_admins_see_and_run_jobs_over_the_api(h: H) {
     assert_eq!(list["items"][3]["running_on"], "elsewhere");
 
     // The operators' scraper sees each job's last success and failures.
-    let scraper = palisade_web::router(AppState::new(
-        h.app.clone(),
-        WebConfig {
-            cookie_secure: false,
-            rate_limits: None,
-            metrics_token: Some(palisade_web::Secret("scrape-token".into())),
-            ..Default::default()
-        },
-    ));
-    let res = tower::ServiceExt::oneshot(
-        scraper,
-        Request::get("/metrics")
-            .header(header::AUTHORIZATION, "Bearer scrape-token")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(res.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let m = String::from_utf8(body.to_vec()).unwrap();
+    let (status, m) = scrape_metrics(&h.app, Some("scrape-token")).await;
+    assert_eq!(status, StatusCode::OK);
     for line in [
         "palisade_job_last_success_timestamp_seconds{job=\"reminders\"}",
         "palisade_job_consecutive_failures{job=\"reminders\"}",

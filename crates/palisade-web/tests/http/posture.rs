@@ -36,18 +36,7 @@ async fn the_posture_counts_the_whole_system(h: H) {
     assert_eq!(empty["assessments"]["overall"]["submitted"], 0);
     assert_eq!(empty["age_seconds"], 0);
 
-    for file in [TEN_STANDARD, CAF] {
-        let r = h
-            .raw(
-                Method::POST,
-                "/api/v1/frameworks",
-                admin,
-                "application/yaml",
-                file,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    }
+    h.import_frameworks(admin).await;
     h.alert_contacts("RX1", &[("Ana Duty", "duty@rx1.nhs.uk", "", "email")])
         .await;
     let reference = h.create_alert(admin, high_alert(true)).await;

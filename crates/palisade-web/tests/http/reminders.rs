@@ -51,18 +51,7 @@ async fn each_reminder_goes_once_at_its_offset(h: H) {
         .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
     let w = world(&h).await;
     let (admin, lead, member) = (&w.admin.1, &w.lead.1, &w.member.1);
-    for file in [TEN_STANDARD, CAF] {
-        let r = h
-            .raw(
-                Method::POST,
-                "/api/v1/frameworks",
-                admin,
-                "application/yaml",
-                file,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    }
+    h.import_frameworks(admin).await;
     // The trust's alert contact takes email and texts.
     h.alert_contacts(
         "RX1",

@@ -250,6 +250,22 @@ impl H {
         }
     }
 
+    /// Imports the shipped 2026-27 frameworks (ten-standard and CAF-aligned) as `token`.
+    pub async fn import_frameworks(&self, token: &str) {
+        for file in [TEN_STANDARD, CAF] {
+            let r = self
+                .raw(
+                    Method::POST,
+                    "/api/v1/frameworks",
+                    token,
+                    "application/yaml",
+                    file,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+    }
+
     pub async fn create_alert(&self, token: &str, body: Value) -> String {
         let r = self
             .api(Method::POST, "/api/v1/alerts", Some(token), Some(body))
@@ -512,6 +528,31 @@ pub fn high_alert(publish: bool) -> Value {
         "response_required": true,
         "publish": publish
     })
+}
+
+/// `/metrics` of a server over `app` whose `metrics_token` is `scrape-token`, as a scraper
+/// sending `token`: the status and the text.
+pub async fn scrape_metrics(app: &App, token: Option<&str>) -> (StatusCode, String) {
+    let scraper = palisade_web::router(AppState::new(
+        app.clone(),
+        WebConfig {
+            cookie_secure: false,
+            rate_limits: None,
+            metrics_token: Some(palisade_web::Secret("scrape-token".into())),
+            ..Default::default()
+        },
+    ));
+    let mut b = Request::get("/metrics");
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let res = scraper
+        .oneshot(b.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 /// A GET with no credentials at all, as the world reads the feeds.

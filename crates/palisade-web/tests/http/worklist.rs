@@ -54,18 +54,7 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
     let w = world(&h).await;
     let (admin, lead, member, foreign) = (&w.admin.1, &w.lead.1, &w.member.1, &w.foreign.1);
-    for file in [TEN_STANDARD, CAF] {
-        let r = h
-            .raw(
-                Method::POST,
-                "/api/v1/frameworks",
-                admin,
-                "application/yaml",
-                file,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    }
+    h.import_frameworks(admin).await;
 
     // National roles and auditors act for no organisation: nothing to list, and said so.
     for token in [admin, &w.analyst.1, &w.auditor.1] {
