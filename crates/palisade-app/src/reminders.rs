@@ -21,7 +21,7 @@ use palisade_domain::clock::uk_time;
 use palisade_domain::dates::date_text;
 use palisade_domain::org::Category;
 use palisade_domain::people::ContactRole;
-use palisade_store::{NewReminder, ReminderDue, ReminderWindow};
+use palisade_store::{Cursor, NewReminder, ReminderDue, ReminderWindow};
 use time::Duration;
 
 /// When reminders go, before each kind of deadline.
@@ -39,6 +39,9 @@ pub struct ReminderSettings {
     pub mitigation_days: Vec<i64>,
     /// Days before an IT supplier's charter signature expires.
     pub charter_days: Vec<i64>,
+    /// Reminders read and queued at a time: the job's memory stays the same however many
+    /// organisations are due.
+    pub batch: i64,
 }
 
 impl Default for ReminderSettings {
@@ -50,6 +53,7 @@ impl Default for ReminderSettings {
             plan_days: vec![7],
             mitigation_days: vec![30],
             charter_days: vec![30, 7],
+            batch: 500,
         }
     }
 }
@@ -62,10 +66,6 @@ pub struct ReminderRound {
     /// Messages queued in the outbox.
     pub messages: u64,
 }
-
-/// Reminders read and queued at a time: the job's memory stays the same however many
-/// organisations are due.
-const BATCH: i64 = 500;
 
 /// How long after a plan action's target date its overdue reminder may still go: a first run
 /// over years of old plans sends nothing about actions long past.
@@ -114,13 +114,13 @@ impl App {
                 after: Some(now + lower.unwrap_or(0) * 3600),
                 until: now + hours * 3600,
                 offset: format!("{hours}h"),
-                limit: BATCH,
+                limit: self.reminders.batch,
             };
             self.drain(
                 round,
                 "alert_response",
                 &[ContactRole::AlertContact],
-                || self.store.alert_reminders_due(&window),
+                |after| self.store.alert_reminders_due(&window, after),
                 |d| alert_reminder(d, &window.offset, &self.alerts.public_url),
             )
             .await?;
@@ -167,9 +167,15 @@ impl App {
                     round,
                     kind,
                     &[ContactRole::Siro, ContactRole::IgLead],
-                    || {
-                        self.store
-                            .assessment_reminders_due(kind, year, &categories, &offset, BATCH)
+                    |after| {
+                        self.store.assessment_reminders_due(
+                            kind,
+                            year,
+                            &categories,
+                            &offset,
+                            self.reminders.batch,
+                            after,
+                        )
                     },
                     |d| assessment_reminder(kind, d, &offset, year, date, today, &self.alerts),
                 )
@@ -181,19 +187,19 @@ impl App {
 
     async fn remind_plans(&self, round: &mut ReminderRound) -> Result<()> {
         let today = self.today();
-        let mut windows = day_windows(&self.reminders.plan_days, today);
+        let mut windows = day_windows(&self.reminders.plan_days, today, self.reminders.batch);
         windows.push(ReminderWindow {
             after: Some(date_text(today - Duration::days(OVERDUE_DAYS + 1))),
             until: date_text(today - Duration::days(1)),
             offset: "overdue".into(),
-            limit: BATCH,
+            limit: self.reminders.batch,
         });
         for window in windows {
             self.drain(
                 round,
                 "plan_action",
                 &[ContactRole::Siro, ContactRole::IgLead],
-                || self.store.plan_reminders_due(&window),
+                |after| self.store.plan_reminders_due(&window, after),
                 |d| plan_reminder(d, &window.offset, &self.alerts.public_url),
             )
             .await?;
@@ -203,12 +209,12 @@ impl App {
 
     async fn remind_mitigations(&self, round: &mut ReminderRound) -> Result<()> {
         let today = self.today();
-        for window in day_windows(&self.reminders.mitigation_days, today) {
+        for window in day_windows(&self.reminders.mitigation_days, today, self.reminders.batch) {
             self.drain(
                 round,
                 "mitigation",
                 &[ContactRole::Siro, ContactRole::SecurityLead],
-                || self.store.mitigation_reminders_due(&window),
+                |after| self.store.mitigation_reminders_due(&window, after),
                 |d| mitigation_reminder(d, &window.offset, &self.alerts.public_url),
             )
             .await?;
@@ -221,14 +227,14 @@ impl App {
     /// signing days a year earlier.
     async fn remind_charter(&self, round: &mut ReminderRound) -> Result<()> {
         let today = self.today();
-        for mut window in day_windows(&self.reminders.charter_days, today) {
+        for mut window in day_windows(&self.reminders.charter_days, today, self.reminders.batch) {
             window.after = window.after.as_deref().map(year_before);
             window.until = year_before(&window.until);
             self.drain(
                 round,
                 "charter",
                 &[ContactRole::Siro, ContactRole::SecurityLead],
-                || self.store.charter_reminders_due(&window),
+                |after| self.store.charter_reminders_due(&window, after),
                 |d| charter_reminder(d, &window.offset, &self.alerts.public_url),
             )
             .await?;
@@ -237,7 +243,8 @@ impl App {
     }
 
     /// Reads what is due a page at a time and queues a reminder for each, until a page comes
-    /// back short: a page queued is left out of the next read, so memory stays one page.
+    /// back short: each page starts where the last ended, so memory stays one page and a page
+    /// costs the same however many came before.
     async fn drain<F, Fut>(
         &self,
         round: &mut ReminderRound,
@@ -247,11 +254,13 @@ impl App {
         build: impl Fn(&ReminderDue) -> NewReminder,
     ) -> Result<()>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Option<Cursor>) -> Fut,
         Fut: std::future::Future<Output = palisade_store::Result<Vec<ReminderDue>>>,
     {
+        let mut after = None;
         loop {
-            let due = read().await?;
+            let due = read(after).await?;
+            after = due.last().map(ReminderDue::cursor);
             let batch: Vec<NewReminder> = due.iter().map(&build).collect();
             if !batch.is_empty() {
                 round.messages += self
@@ -260,7 +269,7 @@ impl App {
                     .await?;
                 round.reminders += batch.len();
             }
-            if (due.len() as i64) < BATCH {
+            if (due.len() as i64) < self.reminders.batch.max(1) {
                 return Ok(());
             }
         }
@@ -268,14 +277,14 @@ impl App {
 }
 
 /// The windows of days-before offsets from `today`: a target day from today on counts.
-fn day_windows(offsets: &[i64], today: time::Date) -> Vec<ReminderWindow<String>> {
+fn day_windows(offsets: &[i64], today: time::Date, batch: i64) -> Vec<ReminderWindow<String>> {
     windows(offsets)
         .into_iter()
         .map(|(lower, days)| ReminderWindow {
             after: Some(date_text(today + Duration::days(lower.unwrap_or(-1)))),
             until: date_text(today + Duration::days(days)),
             offset: format!("{days}d"),
-            limit: BATCH,
+            limit: batch,
         })
         .collect()
 }

@@ -313,6 +313,7 @@ impl Settings {
                 fc.reminder_charter_days.as_deref(),
                 rd.charter_days,
             )?,
+            batch: rd.batch,
         };
         let mut jobs = palisade_app::jobs::JobSettings::default();
         if let Some(m) = fc.reminder_every_minutes {

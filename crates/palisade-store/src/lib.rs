@@ -58,7 +58,7 @@ pub use jobs::{JobClaim, JobEnd, JobRecord, JobRun, JobStore};
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
 pub use posture::{AcknowledgedOnDay, AssessmentProgress, OpenAlertFigures, PostureStore};
-pub use reminders::{NewReminder, ReminderDue, ReminderStore, ReminderWindow};
+pub use reminders::{Cursor, NewReminder, ReminderDue, ReminderStore, ReminderWindow};
 pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
     SupplierNoticeStore,

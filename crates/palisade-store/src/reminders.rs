@@ -26,7 +26,22 @@ pub struct ReminderDue {
     pub due_at: Option<i64>,
     /// The deadline: a day (`YYYY-MM-DD`) for a plan action or a mitigation, empty otherwise.
     pub due_on: Option<String>,
+    /// Where the row stands in its read's order, to read the next page from ([`Cursor`]).
+    pub c1: i64,
+    pub c2: i64,
 }
+
+impl ReminderDue {
+    pub fn cursor(&self) -> Cursor {
+        (self.c1, self.c2)
+    }
+}
+
+/// Where a page of a reminder read ends: the next page starts there. Each read is ordered by two
+/// integers (an alert's and an organisation's id; an organisation's, a plan's, a mitigation's or
+/// a signature's id and 0), so a page costs the same however many were read before it (a read
+/// that skipped what was already reminded would scan that again for each page).
+pub type Cursor = (i64, i64);
 
 /// A reminder to send to an organisation's contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +68,11 @@ pub struct ReminderWindow<T> {
 #[async_trait]
 pub trait ReminderStore: Send + Sync {
     /// Responses to published alerts still awaiting acknowledgement, due in the window.
-    async fn alert_reminders_due(&self, window: &ReminderWindow<i64>) -> Result<Vec<ReminderDue>>;
+    async fn alert_reminders_due(
+        &self,
+        window: &ReminderWindow<i64>,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>>;
     /// Active organisations of `categories` that have not submitted their assessment for
     /// `year` (`kind` is `assessment` or `baseline`: the deadline or the interim baseline).
     async fn assessment_reminders_due(
@@ -63,20 +82,26 @@ pub trait ReminderStore: Send + Sync {
         categories: &[i64],
         offset: &str,
         limit: i64,
+        after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>>;
     /// Improvement-plan actions not done, with target days in the window.
-    async fn plan_reminders_due(&self, window: &ReminderWindow<String>)
-    -> Result<Vec<ReminderDue>>;
+    async fn plan_reminders_due(
+        &self,
+        window: &ReminderWindow<String>,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>>;
     /// Mitigations of unsupported systems whose agreement ends on a day in the window.
     async fn mitigation_reminders_due(
         &self,
         window: &ReminderWindow<String>,
+        after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>>;
     /// IT suppliers' charter signatures in force (the latest, not withdrawn) signed on a day in
     /// the window: the app shifts the window of expiry days back by a signature's length.
     async fn charter_reminders_due(
         &self,
         window: &ReminderWindow<String>,
+        after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>>;
     /// Records each reminder and queues its messages to the organisation's contacts in `roles`
     /// (an email to each who takes email, a text to each with a mobile number who takes texts),
@@ -100,6 +125,27 @@ fn key_sql(sql: &mut Sql, kind: &str, item: &str, offset: &str) {
         .push(" || ':' || ")
         .text(offset)
         .push(")");
+}
+
+/// ` AND (c1, c2) >= after` (spelt out for both engines), then the order and the page's size.
+/// A read ordered by one column alone passes `None` for the second (its cursor's is 0).
+fn page_sql(sql: &mut Sql, c1: &str, c2: Option<&str>, after: Option<Cursor>, limit: i64) {
+    match (after, c2) {
+        (Some((a, b)), Some(c2)) => {
+            sql.push(" AND (").push(c1).push(" > ").i64(a);
+            sql.push(" OR (").push(c1).push(" = ").i64(a);
+            sql.push(" AND ").push(c2).push(" >= ").i64(b).push("))");
+        }
+        (Some((a, _)), None) => {
+            sql.push(" AND ").push(c1).push(" >= ").i64(a);
+        }
+        (None, _) => {}
+    }
+    sql.push(" ORDER BY ").push(c1);
+    if let Some(c2) = c2 {
+        sql.push(", ").push(c2);
+    }
+    sql.push(" LIMIT ").i64(limit);
 }
 
 /// `column > after AND column <= until` for a window's bounds.
@@ -132,10 +178,15 @@ const ORG_COLUMNS: &str = "o.id AS org_id, o.code AS org_code, o.name AS org_nam
 
 #[async_trait]
 impl ReminderStore for SqlStore {
-    async fn alert_reminders_due(&self, w: &ReminderWindow<i64>) -> Result<Vec<ReminderDue>> {
+    async fn alert_reminders_due(
+        &self,
+        w: &ReminderWindow<i64>,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>> {
         let item = "a.reference || '/' || o.code";
         let mut sql = Sql::new(&format!(
-            "SELECT {ORG_COLUMNS}, {item} AS item, a.title, r.due_at, NULL AS due_on \
+            "SELECT {ORG_COLUMNS}, {item} AS item, a.title, r.due_at, NULL AS due_on, \
+             r.alert_id AS c1, r.org_id AS c2 \
              FROM alert_responses r JOIN alerts a ON a.id = r.alert_id \
              JOIN organisations o ON o.id = r.org_id \
              WHERE r.status <> 'closed' AND r.status = 'awaiting_acknowledgement' \
@@ -149,8 +200,7 @@ impl ReminderStore for SqlStore {
         );
         sql.push(" AND ");
         key_sql(&mut sql, "alert_response", item, &w.offset);
-        sql.push(" ORDER BY r.due_at, r.alert_id, r.org_id LIMIT ")
-            .i64(w.limit);
+        page_sql(&mut sql, "r.alert_id", Some("r.org_id"), after, w.limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
@@ -161,11 +211,12 @@ impl ReminderStore for SqlStore {
         categories: &[i64],
         offset: &str,
         limit: i64,
+        after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>> {
         let item = format!("o.code || '/' || '{year}'");
         let mut sql = Sql::new(&format!(
-            "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, NULL AS due_on \
-             FROM organisations o WHERE o.active = 1 AND o.category IN ("
+            "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, NULL AS due_on, \
+             o.id AS c1, 0 AS c2 FROM organisations o WHERE o.active = 1 AND o.category IN ("
         ));
         sql.i64_list(categories)
             .push(
@@ -175,15 +226,19 @@ impl ReminderStore for SqlStore {
             .i64(i64::from(year))
             .push(") AND ");
         key_sql(&mut sql, kind, &item, offset);
-        sql.push(" ORDER BY o.id LIMIT ").i64(limit);
+        page_sql(&mut sql, "o.id", None, after, limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
-    async fn plan_reminders_due(&self, w: &ReminderWindow<String>) -> Result<Vec<ReminderDue>> {
+    async fn plan_reminders_due(
+        &self,
+        w: &ReminderWindow<String>,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(a.year AS TEXT) || '/' || pa.ref";
         let mut sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, pa.action AS title, NULL AS due_at, \
-             pa.target_date AS due_on \
+             pa.target_date AS due_on, pa.plan_id AS c1, 0 AS c2 \
              FROM plan_actions pa JOIN improvement_plans p ON p.id = pa.plan_id \
              JOIN assessments a ON a.id = p.assessment_id \
              JOIN organisations o ON o.id = a.org_id \
@@ -197,20 +252,20 @@ impl ReminderStore for SqlStore {
         );
         sql.push(" AND ");
         key_sql(&mut sql, "plan_action", item, &w.offset);
-        sql.push(" ORDER BY pa.target_date, o.id, pa.ref LIMIT ")
-            .i64(w.limit);
+        page_sql(&mut sql, "pa.plan_id", None, after, w.limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
     async fn mitigation_reminders_due(
         &self,
         w: &ReminderWindow<String>,
+        after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(m2.id AS TEXT)";
         let mut sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, \
              m2.vendor || ' ' || m2.product || ' (' || m2.asset || ')' AS title, \
-             NULL AS due_at, m2.until_date AS due_on \
+             NULL AS due_at, m2.until_date AS due_on, m2.id AS c1, 0 AS c2 \
              FROM estate_mitigations m2 JOIN organisations o ON o.id = m2.org_id \
              WHERE o.active = 1 AND m2.until_date IS NOT NULL"
         ));
@@ -222,16 +277,19 @@ impl ReminderStore for SqlStore {
         );
         sql.push(" AND ");
         key_sql(&mut sql, "mitigation", item, &w.offset);
-        sql.push(" ORDER BY m2.until_date, m2.id LIMIT ")
-            .i64(w.limit);
+        page_sql(&mut sql, "m2.id", None, after, w.limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
-    async fn charter_reminders_due(&self, w: &ReminderWindow<String>) -> Result<Vec<ReminderDue>> {
+    async fn charter_reminders_due(
+        &self,
+        w: &ReminderWindow<String>,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(s.id AS TEXT)";
         let mut sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, \
-             s.signed_on AS due_on \
+             s.signed_on AS due_on, s.id AS c1, 0 AS c2 \
              FROM charter_signatures s JOIN organisations o ON o.id = s.org_id \
              WHERE o.active = 1 AND o.org_type = 'it_supplier' AND s.withdrawn_at IS NULL \
              AND s.id = (SELECT MAX(s2.id) FROM charter_signatures s2 WHERE s2.org_id = s.org_id)"
@@ -244,7 +302,7 @@ impl ReminderStore for SqlStore {
         );
         sql.push(" AND ");
         key_sql(&mut sql, "charter", item, &w.offset);
-        sql.push(" ORDER BY s.signed_on, s.id LIMIT ").i64(w.limit);
+        page_sql(&mut sql, "s.id", None, after, w.limit);
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
@@ -259,23 +317,26 @@ impl ReminderStore for SqlStore {
             return Ok(0);
         }
         let mut tx = self.begin_unserialised().await?;
-        let mut fresh = Vec::with_capacity(batch.len());
-        for r in batch {
-            let added = sqlx::query(
-                "INSERT INTO reminders (key, kind, org_id, sent_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(&r.key)
-            .bind(kind)
-            .bind(r.org_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if added > 0 {
-                fresh.push(r);
+        // One statement per chunk records the reminders not yet recorded and names them: a
+        // round trip per reminder cost most of a national round on PostgreSQL.
+        let mut recorded = std::collections::HashSet::with_capacity(batch.len());
+        for chunk in batch.chunks(REMINDERS_PER_STATEMENT) {
+            let mut sql = Sql::new("INSERT INTO reminders (key, kind, org_id, sent_at) VALUES ");
+            for (i, r) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", (" } else { "(" })
+                    .text(&r.key)
+                    .push(", ")
+                    .text(kind)
+                    .push(", ")
+                    .i64(r.org_id)
+                    .push(", ")
+                    .i64(at)
+                    .push(")");
             }
+            sql.push(" ON CONFLICT (key) DO NOTHING RETURNING key");
+            recorded.extend(sql.query_scalar::<String>().fetch_all(&mut *tx).await?);
         }
+        let fresh: Vec<&NewReminder> = batch.iter().filter(|r| recorded.contains(&r.key)).collect();
         let mut queued = 0;
         // A statement per channel for the whole batch: the reminders as a table of values
         // joined to the contacts.

@@ -47,6 +47,8 @@ per_engine!(
 );
 
 async fn each_reminder_goes_once_at_its_offset(h: H) {
+    // A page of one: every read below goes over several pages, each from where the last ended.
+    let h = h.with_app(|a| a.reminders.batch = 1);
     h.clock
         .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
     let w = world(&h).await;
@@ -241,6 +243,7 @@ per_engine!(
 );
 
 async fn a_supplier_is_reminded_before_its_charter_signature_expires(h: H) {
+    let h = h.with_app(|a| a.reminders.batch = 1);
     // 2025-06-15, the day the test clock starts.
     assert!(h.app.install_shipped_charter().await.unwrap());
     h.org("YGM01", "it_supplier", "").await;
