@@ -126,18 +126,12 @@ impl JobStore for SqlStore {
         if names.is_empty() {
             return Ok(None);
         }
-        let engine = self.engine;
-        self.claim(server, now, lease_until, "schedule", |pick| {
-            pick.push("SELECT name FROM jobs WHERE name IN (");
+        self.claim(server, now, lease_until, "schedule", |which| {
+            which.push(" AND name IN (");
             for (i, n) in names.iter().enumerate() {
-                pick.push(if i > 0 { ", " } else { "" }).text(n);
+                which.push(if i > 0 { ", " } else { "" }).text(n);
             }
-            pick.push(") AND next_run_at <= ")
-                .i64(now)
-                .push(" AND (lease_until IS NULL OR lease_until <= ")
-                .i64(now)
-                .push(") ORDER BY next_run_at, name LIMIT 1")
-                .push(skip_locked(engine));
+            which.push(") AND next_run_at <= ").i64(now);
         })
         .await
     }
@@ -149,14 +143,8 @@ impl JobStore for SqlStore {
         now: i64,
         lease_until: i64,
     ) -> Result<Option<JobClaim>> {
-        let engine = self.engine;
-        self.claim(server, now, lease_until, "manual", |pick| {
-            pick.push("SELECT name FROM jobs WHERE name = ")
-                .text(name)
-                .push(" AND (lease_until IS NULL OR lease_until <= ")
-                .i64(now)
-                .push(")")
-                .push(skip_locked(engine));
+        self.claim(server, now, lease_until, "manual", |which| {
+            which.push(" AND name = ").text(name);
         })
         .await
     }
@@ -246,16 +234,17 @@ impl JobStore for SqlStore {
 }
 
 impl SqlStore {
-    /// Leases the job that `pick` selects (at most one row) to `server`, marks its runs left
-    /// `running` by a server whose lease ran out as abandoned, and starts a run: one
-    /// transaction, so a lease is never taken without its run recorded.
+    /// Leases to `server` the most overdue job whose lease is free and that `which` (a condition
+    /// starting ` AND`) admits, marks its runs left `running` by a server whose lease ran out as
+    /// abandoned, and starts a run: one transaction, so a lease is never taken without its run
+    /// recorded.
     async fn claim(
         &self,
         server: &str,
         now: i64,
         lease_until: i64,
         trigger: &str,
-        pick: impl FnOnce(&mut Sql),
+        which: impl FnOnce(&mut Sql),
     ) -> Result<Option<JobClaim>> {
         let mut tx = self.begin_unserialised().await?;
         let mut sql = Sql::new("UPDATE jobs SET lease_holder = ");
@@ -264,9 +253,15 @@ impl SqlStore {
             .i64(lease_until)
             .push(", last_started_at = ")
             .i64(now)
-            .push(" WHERE name = (");
-        pick(&mut sql);
-        sql.push(") RETURNING name");
+            .push(
+                " WHERE name = (SELECT name FROM jobs WHERE (lease_until IS NULL OR lease_until <= ",
+            )
+            .i64(now)
+            .push(")");
+        which(&mut sql);
+        sql.push(" ORDER BY next_run_at, name LIMIT 1")
+            .push(skip_locked(self.engine))
+            .push(") RETURNING name");
         let Some(name) = sql
             .query_scalar::<String>()
             .fetch_optional(&mut *tx)
