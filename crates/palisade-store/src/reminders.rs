@@ -236,7 +236,7 @@ impl ReminderStore for SqlStore {
         after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(a.year AS TEXT) || '/' || pa.ref";
-        let mut sql = Sql::new(&format!(
+        let sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, pa.action AS title, NULL AS due_at, \
              pa.target_date AS due_on, pa.plan_id AS c1, 0 AS c2 \
              FROM plan_actions pa JOIN improvement_plans p ON p.id = pa.plan_id \
@@ -244,16 +244,15 @@ impl ReminderStore for SqlStore {
              JOIN organisations o ON o.id = a.org_id \
              WHERE pa.done_on IS NULL AND o.active = 1"
         ));
-        window_sql(
-            &mut sql,
+        self.due_on_days(
+            sql,
             "pa.target_date",
-            w.after.as_deref().map(Bound::Day),
-            Bound::Day(&w.until),
-        );
-        sql.push(" AND ");
-        key_sql(&mut sql, "plan_action", item, &w.offset);
-        page_sql(&mut sql, "pa.plan_id", None, after, w.limit);
-        Ok(sql.query_as().fetch_all(&self.read).await?)
+            w,
+            ("plan_action", item),
+            "pa.plan_id",
+            after,
+        )
+        .await
     }
 
     async fn mitigation_reminders_due(
@@ -262,23 +261,22 @@ impl ReminderStore for SqlStore {
         after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(m2.id AS TEXT)";
-        let mut sql = Sql::new(&format!(
+        let sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, \
              m2.vendor || ' ' || m2.product || ' (' || m2.asset || ')' AS title, \
              NULL AS due_at, m2.until_date AS due_on, m2.id AS c1, 0 AS c2 \
              FROM estate_mitigations m2 JOIN organisations o ON o.id = m2.org_id \
              WHERE o.active = 1 AND m2.until_date IS NOT NULL"
         ));
-        window_sql(
-            &mut sql,
+        self.due_on_days(
+            sql,
             "m2.until_date",
-            w.after.as_deref().map(Bound::Day),
-            Bound::Day(&w.until),
-        );
-        sql.push(" AND ");
-        key_sql(&mut sql, "mitigation", item, &w.offset);
-        page_sql(&mut sql, "m2.id", None, after, w.limit);
-        Ok(sql.query_as().fetch_all(&self.read).await?)
+            w,
+            ("mitigation", item),
+            "m2.id",
+            after,
+        )
+        .await
     }
 
     async fn charter_reminders_due(
@@ -287,23 +285,15 @@ impl ReminderStore for SqlStore {
         after: Option<Cursor>,
     ) -> Result<Vec<ReminderDue>> {
         let item = "o.code || '/' || CAST(s.id AS TEXT)";
-        let mut sql = Sql::new(&format!(
+        let sql = Sql::new(&format!(
             "SELECT {ORG_COLUMNS}, {item} AS item, '' AS title, NULL AS due_at, \
              s.signed_on AS due_on, s.id AS c1, 0 AS c2 \
              FROM charter_signatures s JOIN organisations o ON o.id = s.org_id \
              WHERE o.active = 1 AND o.org_type = 'it_supplier' AND s.withdrawn_at IS NULL \
              AND s.id = (SELECT MAX(s2.id) FROM charter_signatures s2 WHERE s2.org_id = s.org_id)"
         ));
-        window_sql(
-            &mut sql,
-            "s.signed_on",
-            w.after.as_deref().map(Bound::Day),
-            Bound::Day(&w.until),
-        );
-        sql.push(" AND ");
-        key_sql(&mut sql, "charter", item, &w.offset);
-        page_sql(&mut sql, "s.id", None, after, w.limit);
-        Ok(sql.query_as().fetch_all(&self.read).await?)
+        self.due_on_days(sql, "s.signed_on", w, ("charter", item), "s.id", after)
+            .await
     }
 
     async fn queue_reminders(
@@ -397,6 +387,31 @@ impl ReminderStore for SqlStore {
         }
         tx.commit().await?;
         Ok(queued)
+    }
+}
+
+impl SqlStore {
+    /// Finishes a read of what is due on days in the window `w` (by `column`) and not yet
+    /// reminded (`kind`, `item` as the key names them), a page ordered by `c1` after `after`.
+    async fn due_on_days(
+        &self,
+        mut sql: Sql,
+        column: &str,
+        w: &ReminderWindow<String>,
+        (kind, item): (&str, &str),
+        c1: &str,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ReminderDue>> {
+        window_sql(
+            &mut sql,
+            column,
+            w.after.as_deref().map(Bound::Day),
+            Bound::Day(&w.until),
+        );
+        sql.push(" AND ");
+        key_sql(&mut sql, kind, item, &w.offset);
+        page_sql(&mut sql, c1, None, after, w.limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 }
 
