@@ -167,4 +167,38 @@ async fn the_posture_counts_the_whole_system(h: H) {
         .api(Method::GET, "/api/v1/posture", Some(lead), None)
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The practice's response is late from the second after its deadline, not at it; the trend
+    // gains a day for each day since publication.
+    let due = h
+        .app
+        .alert_response(&Actor::cli(), &reference, "A81001")
+        .await
+        .unwrap()
+        .response
+        .due_at
+        .unwrap();
+    let now = h.app.now();
+    h.clock.advance(time::Duration::seconds(due - now));
+    let at_deadline = h.app.posture_now(&Actor::cli()).await.unwrap();
+    assert_eq!(at_deadline.alerts[0].late, 0);
+    assert_eq!(
+        at_deadline.alerts[0].trend.len(),
+        3,
+        "{:?}",
+        at_deadline.alerts[0].trend
+    );
+    h.clock.advance(time::Duration::seconds(1));
+    let after = h.app.posture_now(&Actor::cli()).await.unwrap();
+    assert_eq!(
+        after.alerts[0].late, 1,
+        "the practice; the trust acknowledged"
+    );
+    assert_eq!(
+        after.alerts[0]
+            .trend
+            .last()
+            .map(|t| (t.day, t.acknowledged)),
+        Some((3, 1))
+    );
 }
