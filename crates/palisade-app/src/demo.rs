@@ -393,6 +393,9 @@ impl App {
                     email: format!("{user}@{}.example.nhs.uk", view.org.code.to_lowercase()),
                     mobile: mobile.into(),
                     alert_channels: String::new(),
+                    // The information governance lead takes the daily digest, so the demo's
+                    // outbox shows one.
+                    reminders: if role == "ig_lead" { "daily" } else { "each" }.into(),
                 };
                 self.create_contact(&actor, org_code, &input).await?;
             }
@@ -728,6 +731,7 @@ impl App {
                     email: format!("cyber.desk@{}.example.nhs.uk", org.code.to_lowercase()),
                     mobile: String::new(),
                     alert_channels: String::new(),
+                    reminders: String::new(),
                 }
                 .validate()?;
                 let audit = self.contact_created(actor, org.id, &fields);

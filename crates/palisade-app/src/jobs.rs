@@ -26,6 +26,8 @@ pub enum Job {
     Escalations,
     /// Reminds organisations of deadlines coming (see [`crate::reminders`]).
     Reminders,
+    /// Sends the daily digests of reminders (see [`crate::digests`]).
+    Digest,
     /// Records the day's national count of unsupported systems, for the trend.
     EstateTrend,
     /// Removes expired sessions and old runs of jobs.
@@ -33,9 +35,10 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::Escalations,
         Job::Reminders,
+        Job::Digest,
         Job::EstateTrend,
         Job::Housekeeping,
     ];
@@ -44,6 +47,7 @@ impl Job {
         match self {
             Job::Escalations => "escalations",
             Job::Reminders => "reminders",
+            Job::Digest => "digest",
             Job::EstateTrend => "estate_trend",
             Job::Housekeeping => "housekeeping",
         }
@@ -64,6 +68,10 @@ impl Job {
                  the assessment and its interim baseline, plan actions, mitigation agreements \
                  and suppliers' charter signatures."
             }
+            Job::Digest => {
+                "Sends each contact who chose the daily digest one email a day with the \
+                 reminders collected for them, from the digest hour."
+            }
             Job::EstateTrend => {
                 "Records the day's national count of unsupported systems for the trend."
             }
@@ -77,6 +85,7 @@ impl Job {
 pub struct JobSettings {
     pub escalations_every_secs: i64,
     pub reminders_every_secs: i64,
+    pub digest_every_secs: i64,
     pub estate_trend_every_secs: i64,
     pub housekeeping_every_secs: i64,
     /// How long a run may take: its lease lasts a minute longer, so no other server takes the
@@ -93,6 +102,7 @@ impl Default for JobSettings {
         Self {
             escalations_every_secs: 60,
             reminders_every_secs: 300,
+            digest_every_secs: 900,
             estate_trend_every_secs: 3600,
             housekeeping_every_secs: 600,
             run_timeout: Duration::from_secs(600),
@@ -107,6 +117,7 @@ impl JobSettings {
         match job {
             Job::Escalations => self.escalations_every_secs,
             Job::Reminders => self.reminders_every_secs,
+            Job::Digest => self.digest_every_secs,
             Job::EstateTrend => self.estate_trend_every_secs,
             Job::Housekeeping => self.housekeeping_every_secs,
         }
@@ -320,7 +331,11 @@ impl App {
                 let warned = self.warn_incident_clocks().await?;
                 (late + warned) as i64
             }
-            Job::Reminders => self.send_reminders().await?.messages as i64,
+            Job::Reminders => {
+                let round = self.send_reminders().await?;
+                (round.messages + round.digested) as i64
+            }
+            Job::Digest => self.send_digests().await? as i64,
             Job::EstateTrend => {
                 self.estate_on(None, &crate::exposure::EstateFilter::default())
                     .await?

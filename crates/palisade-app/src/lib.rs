@@ -11,6 +11,7 @@ pub mod charter;
 pub mod csaf_import;
 pub mod delivery;
 pub mod demo;
+pub mod digests;
 mod error;
 pub mod estate;
 pub mod evidence;

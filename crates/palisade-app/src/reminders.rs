@@ -13,7 +13,9 @@
 //! information governance lead of the assessment and the plan; its SIRO and security lead of a
 //! mitigation agreement; an IT supplier's SIRO and security lead of its charter signature
 //! expiring. Each by email unless they chose texts alone, and by text where they
-//! chose texts (with a mobile number).
+//! chose texts (with a mobile number). A contact who chose the daily digest has the emails of
+//! every kind but the alert response (due within hours) collected for it instead
+//! (see [`crate::digests`]).
 
 use crate::{App, Result};
 use palisade_domain::assessment::{days_left, days_left_text, year_label};
@@ -39,6 +41,8 @@ pub struct ReminderSettings {
     pub mitigation_days: Vec<i64>,
     /// Days before an IT supplier's charter signature expires.
     pub charter_days: Vec<i64>,
+    /// The hour of the day (UK time, 0 to 23) from which the daily digests go.
+    pub digest_hour: u8,
     /// Reminders read and queued at a time: the job's memory stays the same however many
     /// organisations are due.
     pub batch: i64,
@@ -53,6 +57,7 @@ impl Default for ReminderSettings {
             plan_days: vec![7],
             mitigation_days: vec![30],
             charter_days: vec![30, 7],
+            digest_hour: 7,
             batch: 500,
         }
     }
@@ -65,6 +70,8 @@ pub struct ReminderRound {
     pub reminders: usize,
     /// Messages queued in the outbox.
     pub messages: u64,
+    /// Emails collected for daily digests instead.
+    pub digested: u64,
 }
 
 /// How long after a plan action's target date its overdue reminder may still go: a first run
@@ -263,10 +270,15 @@ impl App {
             after = due.last().map(ReminderDue::cursor);
             let batch: Vec<NewReminder> = due.iter().map(&build).collect();
             if !batch.is_empty() {
-                round.messages += self
+                // A response to an alert is due within hours: its reminder never waits for a
+                // digest.
+                let digest = kind != "alert_response";
+                let queued = self
                     .store
-                    .queue_reminders(kind, roles, &batch, self.now())
+                    .queue_reminders(kind, roles, &batch, digest, self.now())
                     .await?;
+                round.messages += queued.messages;
+                round.digested += queued.digested;
                 round.reminders += batch.len();
             }
             if (due.len() as i64) < self.reminders.batch.max(1) {

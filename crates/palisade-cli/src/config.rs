@@ -72,6 +72,8 @@ struct FileConfig {
     reminder_charter_days: Option<String>,
     /// How often the reminder job runs.
     reminder_every_minutes: Option<i64>,
+    /// The hour of the day (UK time) from which the daily digests of reminders go.
+    reminder_digest_hour: Option<i64>,
     /// The `[incident_grading]` table: the rules that turn an incident's grade into duties and
     /// deadlines. A key left out keeps its default. Set in the file only: the environment does
     /// not reach into tables.
@@ -313,6 +315,12 @@ impl Settings {
                 fc.reminder_charter_days.as_deref(),
                 rd.charter_days,
             )?,
+            digest_hour: match fc.reminder_digest_hour {
+                None => rd.digest_hour,
+                Some(h) => u8::try_from(h).ok().filter(|h| *h < 24).ok_or_else(|| {
+                    anyhow::anyhow!("reminder_digest_hour must be a whole hour from 0 to 23")
+                })?,
+            },
             batch: rd.batch,
         };
         let mut jobs = palisade_app::jobs::JobSettings::default();

@@ -137,6 +137,7 @@ fn contact(name: &str, email: &str, mobile: &str, channels: &str) -> ContactInpu
         email: email.into(),
         mobile: mobile.into(),
         alert_channels: channels.into(),
+        reminders: String::new(),
     }
 }
 

@@ -156,6 +156,16 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// How a contact wants reminders of deadlines days away: each by itself as it falls due, or
+    /// collected into one email a day. Reminders of alert responses, due within hours, always go
+    /// at once, and texts are never collected.
+    ReminderDelivery {
+        Each => "each", "Each reminder as it falls due",
+        Daily => "daily", "One email a day (daily digest)",
+    }
+}
+
 impl AlertChannels {
     pub fn email(self) -> bool {
         self != AlertChannels::Sms
@@ -176,6 +186,9 @@ pub struct ContactInput {
     /// `both`, `email` or `sms`; empty means both (email only without a mobile number).
     #[serde(default)]
     pub alert_channels: String,
+    /// `each` or `daily`; empty means each.
+    #[serde(default)]
+    pub reminders: String,
 }
 
 /// A valid contact.
@@ -186,6 +199,7 @@ pub struct ContactFields {
     pub email: Email,
     pub mobile: Option<Mobile>,
     pub alert_channels: AlertChannels,
+    pub reminders: ReminderDelivery,
 }
 
 impl ContactInput {
@@ -226,16 +240,27 @@ impl ContactInput {
             }
             c => c,
         };
-        match (name, role, email, mobile, channels) {
-            (Some(name), Some(role), Some(email), Some(mobile), Some(alert_channels)) => {
-                Ok(ContactFields {
-                    name,
-                    role,
-                    email,
-                    mobile,
-                    alert_channels,
-                })
-            }
+        let reminders = match self.reminders.trim() {
+            "" => Some(ReminderDelivery::Each),
+            raw => errs
+                .take(ReminderDelivery::from_str(raw).map_err(|m| FieldError::new("reminders", m))),
+        };
+        match (name, role, email, mobile, channels, reminders) {
+            (
+                Some(name),
+                Some(role),
+                Some(email),
+                Some(mobile),
+                Some(alert_channels),
+                Some(reminders),
+            ) => Ok(ContactFields {
+                name,
+                role,
+                email,
+                mobile,
+                alert_channels,
+                reminders,
+            }),
             _ => Err(errs),
         }
     }
@@ -318,6 +343,7 @@ mod tests {
             email: "y".into(),
             mobile: "z".into(),
             alert_channels: "fax".into(),
+            reminders: "weekly".into(),
         };
         let fields: Vec<String> = c
             .validate()
@@ -328,7 +354,14 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            ["name", "role", "email", "mobile", "alert_channels"]
+            [
+                "name",
+                "role",
+                "email",
+                "mobile",
+                "alert_channels",
+                "reminders"
+            ]
         );
         let ok = ContactInput {
             name: "Sam Patel".into(),
@@ -336,9 +369,19 @@ mod tests {
             email: "sam@nhs.net".into(),
             mobile: "".into(),
             alert_channels: "".into(),
+            reminders: "".into(),
         };
         let fields = ok.validate().unwrap();
         assert_eq!(fields.mobile, None);
+        assert_eq!(fields.reminders, ReminderDelivery::Each, "each by default");
+        let digest = ContactInput {
+            reminders: "daily".into(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            digest.validate().unwrap().reminders,
+            ReminderDelivery::Daily
+        );
         assert_eq!(fields.alert_channels, AlertChannels::Email);
         let texts_without_mobile = ContactInput {
             alert_channels: "sms".into(),

@@ -16,6 +16,7 @@ mod audit;
 mod charter;
 mod db;
 mod delivery;
+mod digests;
 mod error;
 mod estate;
 mod incidents;
@@ -45,6 +46,7 @@ pub use charter::{
     CommitmentRecord, NewCharterDocument, NewCommitment, NewSignature, Signatory, SignatureRecord,
 };
 pub use db::{Engine, SqlStore, sqlite_path};
+pub use digests::{DigestItem, DigestStore, NewDigest};
 pub use error::StoreError;
 pub use incidents::{
     EntryKind, IncidentEntry, IncidentFacts, IncidentFilter, IncidentRecord, IncidentState,
@@ -58,7 +60,7 @@ pub use jobs::{JobClaim, JobEnd, JobRecord, JobRun, JobStore};
 pub use model::*;
 pub use playbooks::{NewPlaybook, PlaybookRecord, PlaybookStore, TaskRecord};
 pub use posture::{AcknowledgedOnDay, AssessmentProgress, OpenAlertFigures, PostureStore};
-pub use reminders::{Cursor, NewReminder, ReminderDue, ReminderStore, ReminderWindow};
+pub use reminders::{Cursor, NewReminder, Queued, ReminderDue, ReminderStore, ReminderWindow};
 pub use supplier_notices::{
     NewSupplierNotice, NoticeRecipient, ReceivedNotice, SentNotice, SupplierNoticeRecord,
     SupplierNoticeStore,
@@ -673,6 +675,7 @@ pub trait Store:
     + WorklistStore
     + JobStore
     + ReminderStore
+    + DigestStore
     + PostureStore
     + AdminStore
 {
@@ -700,6 +703,7 @@ impl<
         + WorklistStore
         + JobStore
         + ReminderStore
+        + DigestStore
         + PostureStore
         + AdminStore,
 > Store for T

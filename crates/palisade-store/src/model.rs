@@ -56,6 +56,7 @@ pub struct Contact {
     pub email: String,
     pub mobile: Option<String>,
     pub alert_channels: palisade_domain::people::AlertChannels,
+    pub reminders: palisade_domain::people::ReminderDelivery,
     pub created_at: i64,
     pub updated_at: i64,
 }

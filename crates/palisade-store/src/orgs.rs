@@ -69,7 +69,7 @@ impl TryFrom<OrgRow> for Organisation {
 }
 
 const CONTACT_COLUMNS: &str =
-    "id, org_id, name, role, email, mobile, alert_channels, created_at, updated_at";
+    "id, org_id, name, role, email, mobile, alert_channels, reminders, created_at, updated_at";
 
 #[derive(FromRow)]
 struct ContactRow {
@@ -80,6 +80,7 @@ struct ContactRow {
     email: String,
     mobile: Option<String>,
     alert_channels: String,
+    reminders: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -101,6 +102,10 @@ impl TryFrom<ContactRow> for Contact {
                 .alert_channels
                 .parse()
                 .map_err(|_| corrupt("alert channels", &r.alert_channels))?,
+            reminders: r
+                .reminders
+                .parse()
+                .map_err(|_| corrupt("reminder delivery", &r.reminders))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -695,8 +700,9 @@ impl OrgStore for SqlStore {
     ) -> Result<Contact> {
         let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {CONTACT_COLUMNS}"
+            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, reminders, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             RETURNING {CONTACT_COLUMNS}"
         )))
         .bind(org_id)
         .bind(f.name.clone())
@@ -704,6 +710,7 @@ impl OrgStore for SqlStore {
         .bind(f.email.as_str().to_string())
         .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
         .bind(f.alert_channels.as_str())
+        .bind(f.reminders.as_str())
         .bind(audit.at)
         .fetch_one(&mut *tx)
         .await?;
@@ -728,6 +735,7 @@ impl OrgStore for SqlStore {
                     f.email.as_str(),
                     f.mobile.as_ref().map(|m| m.as_str()),
                     f.alert_channels.as_str(),
+                    f.reminders.as_str(),
                     c.audit.at,
                 ]));
             }
@@ -740,17 +748,18 @@ impl OrgStore for SqlStore {
                 "SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]'), \
                  json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
                  json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
-                 json_extract(value, '$[6]') AS at, json_extract(value, '$[6]') FROM json_each($1)"
+                 json_extract(value, '$[6]'), json_extract(value, '$[7]') AS at, \
+                 json_extract(value, '$[7]') FROM json_each($1)"
             }
             Engine::Postgres => {
-                "SELECT (e->>0)::bigint AS org_id, e->>1, e->>2, e->>3, e->>4, e->>5, \
-                 (e->>6)::bigint AS at, (e->>6)::bigint FROM json_array_elements($1::json) AS e"
+                "SELECT (e->>0)::bigint AS org_id, e->>1, e->>2, e->>3, e->>4, e->>5, e->>6, \
+                 (e->>7)::bigint AS at, (e->>7)::bigint FROM json_array_elements($1::json) AS e"
             }
         };
         let mut tx = self.begin().await?;
         let added: Vec<(i64, OrgId)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, created_at, \
-             updated_at) SELECT * FROM ({unpack}) n WHERE NOT EXISTS \
+            "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, reminders, \
+             created_at, updated_at) SELECT * FROM ({unpack}) n WHERE NOT EXISTS \
              (SELECT 1 FROM contacts c WHERE c.org_id = n.org_id) RETURNING id, org_id"
         )))
         .bind(serde_json::Value::Array(rows).to_string())
@@ -780,7 +789,7 @@ impl OrgStore for SqlStore {
         let mut tx = self.begin().await?;
         let row = sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(format!(
             "UPDATE contacts SET name = $1, role = $2, email = $3, mobile = $4, \
-             alert_channels = $5, updated_at = $6 WHERE org_id = $7 AND id = $8 \
+             alert_channels = $5, reminders = $6, updated_at = $7 WHERE org_id = $8 AND id = $9 \
              RETURNING {CONTACT_COLUMNS}"
         )))
         .bind(f.name.clone())
@@ -788,6 +797,7 @@ impl OrgStore for SqlStore {
         .bind(f.email.as_str().to_string())
         .bind(f.mobile.as_ref().map(|m| m.as_str().to_string()))
         .bind(f.alert_channels.as_str())
+        .bind(f.reminders.as_str())
         .bind(audit.at)
         .bind(org_id)
         .bind(id)

@@ -105,14 +105,25 @@ pub trait ReminderStore: Send + Sync {
     ) -> Result<Vec<ReminderDue>>;
     /// Records each reminder and queues its messages to the organisation's contacts in `roles`
     /// (an email to each who takes email, a text to each with a mobile number who takes texts),
-    /// in one transaction. A reminder already recorded is skipped. Returns the messages queued.
+    /// in one transaction. With `digest`, a contact who chose the daily digest has the email
+    /// collected for it instead (texts still go). A reminder already recorded is skipped.
     async fn queue_reminders(
         &self,
         kind: &str,
         roles: &[ContactRole],
         batch: &[NewReminder],
+        digest: bool,
         at: i64,
-    ) -> Result<u64>;
+    ) -> Result<Queued>;
+}
+
+/// What queuing a batch of reminders did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Queued {
+    /// Messages queued in the outbox.
+    pub messages: u64,
+    /// Emails collected for contacts' daily digests.
+    pub digested: u64,
 }
 
 /// The key of a reminder as SQL builds it: `kind` and `offset` are placeholders, `item` an
@@ -301,10 +312,11 @@ impl ReminderStore for SqlStore {
         kind: &str,
         roles: &[ContactRole],
         batch: &[NewReminder],
+        digest: bool,
         at: i64,
-    ) -> Result<u64> {
+    ) -> Result<Queued> {
         if batch.is_empty() {
-            return Ok(0);
+            return Ok(Queued::default());
         }
         let mut tx = self.begin_unserialised().await?;
         // One statement per chunk records the reminders not yet recorded and names them: a
@@ -327,20 +339,25 @@ impl ReminderStore for SqlStore {
             recorded.extend(sql.query_scalar::<String>().fetch_all(&mut *tx).await?);
         }
         let fresh: Vec<&NewReminder> = batch.iter().filter(|r| recorded.contains(&r.key)).collect();
-        let mut queued = 0;
+        let mut queued = Queued::default();
+        let channels: &[&str] = if digest {
+            &["email", "sms", "digest"]
+        } else {
+            &["email", "sms"]
+        };
         // A statement per channel for the whole batch: the reminders as a table of values
         // joined to the contacts.
         for chunk in fresh.chunks(REMINDERS_PER_STATEMENT) {
             if chunk.is_empty() {
                 continue;
             }
-            for channel in ["email", "sms"] {
+            for &channel in channels {
                 let mut sql = Sql::new("WITH v (key, org_id, subject, body) AS (VALUES ");
                 for (i, r) in chunk.iter().enumerate() {
-                    let body = if channel == "email" {
-                        &r.email_body
-                    } else {
+                    let body = if channel == "sms" {
                         &r.sms_body
+                    } else {
+                        &r.email_body
                     };
                     sql.push(if i > 0 { ", (" } else { "(" })
                         .text(&r.key)
@@ -352,37 +369,57 @@ impl ReminderStore for SqlStore {
                         .text(body)
                         .push(")");
                 }
-                sql.push(
-                    ") INSERT INTO outbox (key, channel, recipient, subject, body, org_id, \
-                     created_at, next_attempt_at) SELECT v.key || ':' || CAST(c.id AS TEXT) || ':",
-                )
-                .push(channel)
-                .push("', '")
-                .push(channel)
-                .push("', ")
-                .push(if channel == "email" {
-                    "c.email"
+                let message_key = format!("v.key || ':' || CAST(c.id AS TEXT) || ':{channel}'");
+                if channel == "digest" {
+                    sql.push(
+                        ") INSERT INTO digest_items (key, contact_id, org_id, subject, body, \
+                         created_at) SELECT ",
+                    )
+                    .push(&message_key)
+                    .push(", c.id, c.org_id, v.subject, v.body, ")
+                    .i64(at);
                 } else {
-                    "c.mobile"
-                })
-                .push(", v.subject, v.body, c.org_id, ")
-                .i64(at)
-                .push(", ")
-                .i64(at)
-                .push(" FROM v JOIN contacts c ON c.org_id = v.org_id WHERE c.role IN (");
+                    sql.push(
+                        ") INSERT INTO outbox (key, channel, recipient, subject, body, org_id, \
+                         created_at, next_attempt_at) SELECT ",
+                    )
+                    .push(&message_key)
+                    .push(", '")
+                    .push(channel)
+                    .push("', ")
+                    .push(if channel == "email" {
+                        "c.email"
+                    } else {
+                        "c.mobile"
+                    })
+                    .push(", v.subject, v.body, c.org_id, ")
+                    .i64(at)
+                    .push(", ")
+                    .i64(at);
+                }
+                sql.push(" FROM v JOIN contacts c ON c.org_id = v.org_id WHERE c.role IN (");
                 for (i, role) in roles.iter().enumerate() {
                     sql.push(if i > 0 { ", " } else { "" }).text(role.as_str());
                 }
                 if roles.is_empty() {
                     sql.push("NULL");
                 }
-                sql.push(if channel == "email" {
-                    ") AND c.alert_channels <> 'sms'"
-                } else {
-                    ") AND c.mobile IS NOT NULL AND c.mobile <> '' AND c.alert_channels <> 'email'"
+                sql.push(match channel {
+                    "sms" => {
+                        ") AND c.mobile IS NOT NULL AND c.mobile <> '' \
+                         AND c.alert_channels <> 'email'"
+                    }
+                    "digest" => ") AND c.alert_channels <> 'sms' AND c.reminders = 'daily'",
+                    _ if digest => ") AND c.alert_channels <> 'sms' AND c.reminders = 'each'",
+                    _ => ") AND c.alert_channels <> 'sms'",
                 });
                 sql.push(" ON CONFLICT (key) DO NOTHING");
-                queued += sql.execute(&mut tx).await?;
+                let n = sql.execute(&mut tx).await?;
+                if channel == "digest" {
+                    queued.digested += n;
+                } else {
+                    queued.messages += n;
+                }
             }
         }
         tx.commit().await?;

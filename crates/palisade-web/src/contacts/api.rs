@@ -29,6 +29,9 @@ pub struct ContactDto {
     pub mobile: Option<String>,
     /// How the contact takes alert notifications: `both`, `email` or `sms`.
     pub alert_channels: String,
+    /// How the contact takes reminders of deadlines days away: `each` as it falls due, or
+    /// `daily` in one digest email a day.
+    pub reminders: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -42,6 +45,7 @@ impl From<Contact> for ContactDto {
             email: c.email,
             mobile: c.mobile,
             alert_channels: c.alert_channels.as_str().into(),
+            reminders: c.reminders.as_str().into(),
             created_at: rfc3339(from_unix(c.created_at)),
             updated_at: rfc3339(from_unix(c.updated_at)),
         }
@@ -57,6 +61,8 @@ pub struct ContactBody {
     pub mobile: Option<String>,
     /// `both`, `email` or `sms`; by default both with a mobile number, email without one.
     pub alert_channels: Option<String>,
+    /// `each` (the default) or `daily`.
+    pub reminders: Option<String>,
 }
 
 impl From<ContactBody> for ContactInput {
@@ -67,6 +73,7 @@ impl From<ContactBody> for ContactInput {
             email: b.email,
             mobile: b.mobile.unwrap_or_default(),
             alert_channels: b.alert_channels.unwrap_or_default(),
+            reminders: b.reminders.unwrap_or_default(),
         }
     }
 }

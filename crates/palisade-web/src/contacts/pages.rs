@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use palisade_domain::people::{AlertChannels, ContactInput, ContactRole};
+use palisade_domain::people::{AlertChannels, ContactInput, ContactRole, ReminderDelivery};
 use palisade_domain::policy::OrgAction;
 
 pub(crate) fn contact_form(
@@ -35,6 +35,7 @@ pub(crate) fn contact_form(
         org_name: org_name.into(),
         role_options: contact_role_options(&f.role),
         channel_options: channel_options(&f.alert_channels),
+        reminder_options: reminder_options(&f.reminders),
         f,
     }
 }
@@ -65,6 +66,7 @@ pub(crate) fn contact_input(f: &ContactFormValues) -> ContactInput {
         email: f.email.clone(),
         mobile: f.mobile.clone(),
         alert_channels: f.alert_channels.clone(),
+        reminders: f.reminders.clone(),
     }
 }
 
@@ -127,6 +129,7 @@ pub(crate) async fn edit_contact(
         email: c.email,
         mobile: c.mobile.unwrap_or_default(),
         alert_channels: c.alert_channels.as_str().into(),
+        reminders: c.reminders.as_str().into(),
     };
     Ok(render(&contact_form(
         &u,
@@ -174,6 +177,20 @@ pub(crate) fn channel_options(selected: &str) -> Options {
     )
 }
 
+pub(crate) fn reminder_options(selected: &str) -> Options {
+    let selected = if selected.is_empty() {
+        ReminderDelivery::Each.as_str()
+    } else {
+        selected
+    };
+    options(
+        ReminderDelivery::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), r.label().to_string())),
+        selected,
+    )
+}
+
 pub(crate) fn contact_role_options(selected: &str) -> Options {
     options(
         ContactRole::ALL
@@ -195,6 +212,8 @@ pub struct ContactFormValues {
     pub mobile: String,
     #[serde(default)]
     pub alert_channels: String,
+    #[serde(default)]
+    pub reminders: String,
 }
 
 #[derive(Template)]
@@ -210,4 +229,5 @@ pub struct ContactForm {
     pub f: ContactFormValues,
     pub role_options: Options,
     pub channel_options: Options,
+    pub reminder_options: Options,
 }

@@ -40,6 +40,16 @@ fn names(outcomes: &[palisade_app::jobs::RunOutcome]) -> Vec<&'static str> {
     v
 }
 
+/// Every job's name, sorted.
+fn every_job() -> Vec<&'static str> {
+    let mut all: Vec<&str> = palisade_app::jobs::Job::ALL
+        .iter()
+        .map(|j| j.name())
+        .collect();
+    all.sort_unstable();
+    all
+}
+
 per_engine!(
     two_servers_run_each_due_job_once,
     two_servers_run_each_due_job_once_sqlite,
@@ -60,12 +70,12 @@ async fn two_servers_run_each_due_job_once(h: H) {
     all.sort_unstable();
     assert_eq!(
         all,
-        vec!["escalations", "estate_trend", "housekeeping", "reminders"],
+        every_job(),
         "each job once between the two servers: {a:?} {b:?}"
     );
     assert!(a.iter().chain(&b).all(|o| o.error.is_none()), "{a:?} {b:?}");
     let recorded = runs(&h).await;
-    assert_eq!(recorded.len(), 4, "{recorded:?}");
+    assert_eq!(recorded.len(), 5, "{recorded:?}");
     assert!(
         recorded
             .iter()
@@ -88,12 +98,9 @@ async fn two_servers_run_each_due_job_once(h: H) {
     // per interval missed.
     h.clock.advance(time::Duration::days(1));
     let caught_up = h.app.run_due_jobs("server-a").await.unwrap();
-    assert_eq!(
-        names(&caught_up),
-        vec!["escalations", "estate_trend", "housekeeping", "reminders"]
-    );
+    assert_eq!(names(&caught_up), every_job());
     assert!(h.app.run_due_jobs("server-a").await.unwrap().is_empty());
-    assert_eq!(runs(&h).await.len(), 9);
+    assert_eq!(runs(&h).await.len(), 11);
 }
 
 per_engine!(
@@ -232,7 +239,13 @@ async fn national_admins_see_and_run_jobs_over_the_api(h: H) {
         .collect();
     assert_eq!(
         names,
-        vec!["escalations", "reminders", "estate_trend", "housekeeping"]
+        vec![
+            "escalations",
+            "reminders",
+            "digest",
+            "estate_trend",
+            "housekeeping"
+        ]
     );
     assert_eq!(list["items"][1]["next_run_at"], Value::Null);
     assert_eq!(list["items"][1]["every_seconds"], 300);
@@ -316,7 +329,7 @@ async fn national_admins_see_and_run_jobs_over_the_api(h: H) {
         .api(Method::GET, "/api/v1/jobs", Some(&admin), None)
         .await
         .json();
-    assert_eq!(list["items"][3]["running_on"], "elsewhere");
+    assert_eq!(list["items"][4]["running_on"], "elsewhere");
 
     // The operators' scraper sees each job's last success and failures.
     let (status, m) = scrape_metrics(&h.app, Some("scrape-token")).await;

@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use palisade_store::AlertStore as _;
+use palisade_store::ReminderStore as _;
 
 /// 2026-11-02 09:00 UTC, in the 2026-27 assessment year.
 const MONDAY: i64 = 1_793_610_000;
@@ -46,14 +47,20 @@ per_engine!(
     each_reminder_goes_once_at_its_offset_postgres
 );
 
-async fn each_reminder_goes_once_at_its_offset(h: H) {
-    // A page of one: every read below goes over several pages, each from where the last ended.
+/// The world on [`MONDAY`] with this year's frameworks, reading reminders a page of one: every
+/// read goes over several pages, each from where the last ended.
+async fn on_monday(h: H) -> (H, World) {
     let h = h.with_app(|a| a.reminders.batch = 1);
     h.clock
         .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
     let w = world(&h).await;
+    h.import_frameworks(&w.admin.1).await;
+    (h, w)
+}
+
+async fn each_reminder_goes_once_at_its_offset(h: H) {
+    let (h, w) = on_monday(h).await;
     let (admin, lead, member) = (&w.admin.1, &w.lead.1, &w.member.1);
-    h.import_frameworks(admin).await;
     // The trust's alert contact takes email and texts.
     h.alert_contacts(
         "RX1",
@@ -298,4 +305,146 @@ async fn a_supplier_is_reminded_before_its_charter_signature_expires(h: H) {
     // Past its expiry nothing more is sent: the supplier's page says it lapsed.
     advance_to(&h, evening_of("2026-06-16"));
     assert_eq!(remind(&h.app).await, (0, 0));
+}
+
+per_engine!(
+    a_daily_digest_carries_a_days_reminders_in_one_email,
+    a_daily_digest_carries_a_days_reminders_in_one_email_sqlite,
+    a_daily_digest_carries_a_days_reminders_in_one_email_postgres
+);
+
+async fn a_daily_digest_carries_a_days_reminders_in_one_email(h: H) {
+    let (h, w) = on_monday(h).await;
+    let admin = &w.admin.1;
+    // One person is the information governance lead of the trust and of the ICB, and takes the
+    // daily digest; at the trust, texts too.
+    let mut ids = Vec::new();
+    for (code, mobile) in [("RX1", "07700 900009"), ("QAA", "")] {
+        let r = h
+            .api(
+                Method::POST,
+                &format!("/api/v1/organisations/{code}/contacts"),
+                Some(admin),
+                Some(
+                    json!({"name": "Gill Rowe", "role": "ig_lead", "email": "gill@group.nhs.uk",
+                    "mobile": mobile, "reminders": "daily"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["reminders"], "daily");
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let bad = h
+        .api(
+            Method::PUT,
+            &format!("/api/v1/organisations/RX1/contacts/{}", ids[0]),
+            Some(admin),
+            Some(
+                json!({"name": "Gill Rowe", "role": "ig_lead", "email": "gill@group.nhs.uk",
+                "reminders": "weekly"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
+    assert!(bad.text().contains("reminders"), "{}", bad.text());
+
+    // Thirty days before the interim baseline: the trust's SIRO has the email at once; Gill's
+    // two emails wait for the digest, her text goes at once.
+    advance_to(&h, evening_of("2026-12-01"));
+    let round = h.app.send_reminders().await.unwrap();
+    assert_eq!(round.digested, 2, "{round:?}");
+    let keys = reminder_keys(&h).await;
+    let rx1 = "reminder:baseline:RX1/2026:30d";
+    assert!(
+        keys.contains(&format!("{rx1}:{}:email", w.c_rx1)),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&format!("{rx1}:{}:sms", ids[0])), "{keys:?}");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.contains(&format!(":{}:email", ids[0]))
+                || k.contains(&format!(":{}:email", ids[1]))),
+        "{keys:?}"
+    );
+
+    // The digest goes from 07:00 UK time the next morning, once, from whichever server.
+    let digests = |app: App| async move { app.send_digests().await.unwrap() };
+    let other = App::new(
+        Arc::new(h.db.store.clone()),
+        h.clock.clone(),
+        AuthSettings::default(),
+    );
+    advance_to(&h, evening_of("2026-12-02") - 11 * 3600 - 1);
+    assert_eq!(digests(h.app.clone()).await, 0, "06:59:59");
+    advance_to(&h, evening_of("2026-12-02") - 11 * 3600);
+    assert_eq!(digests(other.clone()).await, 1, "07:00");
+    assert_eq!(digests(h.app.clone()).await, 0);
+    let outbox = h.db.store.outbox(false, 1000).await.unwrap();
+    let digest: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.key.starts_with("digest:"))
+        .collect();
+    assert_eq!(digest.len(), 1);
+    let d = digest[0];
+    assert_eq!(d.key, "digest:2026-12-02:gill@group.nhs.uk");
+    assert_eq!(d.recipient, "gill@group.nhs.uk");
+    assert_eq!(d.subject, "Palisade daily digest 2026-12-02: 2 reminders");
+    assert!(
+        d.body.contains("(RX1) ==") && d.body.contains("(QAA) ==") && d.body.contains("2026-12-31"),
+        "{}",
+        d.body
+    );
+
+    // A reminder collected after the day's digest waits for the next day's.
+    let late = palisade_store::NewReminder {
+        key: "reminder:plan_action:RX1/2026/1.1.1:7d".into(),
+        org_id: h
+            .app
+            .list_contacts(&Actor::cli(), "RX1")
+            .await
+            .unwrap()
+            .0
+            .org
+            .id,
+        subject: "Improvement plan action is due".into(),
+        email_body: "Due soon.".into(),
+        sms_body: "Due soon.".into(),
+    };
+    let queued =
+        h.db.store
+            .queue_reminders(
+                "plan_action",
+                &[palisade_domain::people::ContactRole::IgLead],
+                &[late],
+                true,
+                h.app.now(),
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        (queued.messages, queued.digested),
+        (1, 1),
+        "a text and a digest item"
+    );
+    assert_eq!(digests(h.app.clone()).await, 0, "one digest a day");
+    advance_to(&h, evening_of("2026-12-03") - 11 * 3600);
+    assert_eq!(digests(h.app.clone()).await, 1);
+    let next =
+        h.db.store
+            .outbox(false, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.key == "digest:2026-12-03:gill@group.nhs.uk")
+            .unwrap();
+    assert!(next.subject.ends_with(": 1 reminder"), "{}", next.subject);
+    assert!(next.body.contains("Due soon."), "{}", next.body);
+    assert_eq!(digests(h.app.clone()).await, 0, "nothing waits");
 }

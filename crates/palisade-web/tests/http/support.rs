@@ -242,6 +242,7 @@ impl H {
                 email: (*email).into(),
                 mobile: (*mobile).into(),
                 alert_channels: (*channels).into(),
+                reminders: String::new(),
             };
             self.app
                 .create_contact(&Actor::cli(), code, &c)
