@@ -99,6 +99,11 @@ impl App {
     /// [`App::import_eol`] from a ZIP archive of the product files, read a file at a time.
     pub async fn import_eol_zip(&self, actor: &Actor, archive: &[u8]) -> Result<FeedImport> {
         actor.require(GlobalAction::ImportFeeds)?;
+        self.store_eol_zip(actor, archive).await
+    }
+
+    /// [`App::import_eol_zip`] for a caller that checked the actor (or is the feeds job).
+    pub(crate) async fn store_eol_zip(&self, actor: &Actor, archive: &[u8]) -> Result<FeedImport> {
         let products = parse_eol_zip(archive)?;
         self.store_eol(actor, products).await
     }
@@ -117,6 +122,11 @@ impl App {
     /// admins only; the same catalogue again changes nothing.
     pub async fn import_kev(&self, actor: &Actor, data: &[u8]) -> Result<FeedImport> {
         actor.require(GlobalAction::ImportFeeds)?;
+        self.store_kev(actor, data).await
+    }
+
+    /// [`App::import_kev`] for a caller that checked the actor (or is the feeds job).
+    pub(crate) async fn store_kev(&self, actor: &Actor, data: &[u8]) -> Result<FeedImport> {
         if data.len() > MAX_FEED_BYTES {
             return Err(AppError::invalid(
                 "file",

@@ -30,16 +30,19 @@ pub enum Job {
     Digest,
     /// Records the day's national count of unsupported systems, for the trend.
     EstateTrend,
+    /// Imports the data feeds from the configured source (see [`crate::feed_refresh`]).
+    Feeds,
     /// Removes expired sessions and old runs of jobs.
     Housekeeping,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::Escalations,
         Job::Reminders,
         Job::Digest,
         Job::EstateTrend,
+        Job::Feeds,
         Job::Housekeeping,
     ];
 
@@ -49,6 +52,7 @@ impl Job {
             Job::Reminders => "reminders",
             Job::Digest => "digest",
             Job::EstateTrend => "estate_trend",
+            Job::Feeds => "feeds",
             Job::Housekeeping => "housekeeping",
         }
     }
@@ -75,6 +79,10 @@ impl Job {
             Job::EstateTrend => {
                 "Records the day's national count of unsupported systems for the trend."
             }
+            Job::Feeds => {
+                "Imports the known exploited vulnerabilities and the product lifecycles from \
+                 the configured feed source, when one is set; unchanged data writes nothing."
+            }
             Job::Housekeeping => "Removes expired sessions and job runs older than 30 days.",
         }
     }
@@ -87,6 +95,7 @@ pub struct JobSettings {
     pub reminders_every_secs: i64,
     pub digest_every_secs: i64,
     pub estate_trend_every_secs: i64,
+    pub feeds_every_secs: i64,
     pub housekeeping_every_secs: i64,
     /// How long a run may take: its lease lasts a minute longer, so no other server takes the
     /// job while it is still running.
@@ -104,6 +113,7 @@ impl Default for JobSettings {
             reminders_every_secs: 300,
             digest_every_secs: 900,
             estate_trend_every_secs: 3600,
+            feeds_every_secs: 6 * 3600,
             housekeeping_every_secs: 600,
             run_timeout: Duration::from_secs(600),
             tick: Duration::from_secs(5),
@@ -119,6 +129,7 @@ impl JobSettings {
             Job::Reminders => self.reminders_every_secs,
             Job::Digest => self.digest_every_secs,
             Job::EstateTrend => self.estate_trend_every_secs,
+            Job::Feeds => self.feeds_every_secs,
             Job::Housekeeping => self.housekeeping_every_secs,
         }
         .max(1)
@@ -341,6 +352,7 @@ impl App {
                     .await?
                     .organisations as i64
             }
+            Job::Feeds => self.refresh_feeds().await?.items_changed() as i64,
             Job::Housekeeping => {
                 let sessions = self.purge_expired_sessions().await?;
                 let runs = self

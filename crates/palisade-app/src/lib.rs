@@ -17,6 +17,7 @@ pub mod estate;
 pub mod evidence;
 pub mod exports;
 pub mod exposure;
+pub mod feed_refresh;
 pub mod import;
 pub mod incidents;
 pub mod independent_audit;
@@ -80,6 +81,8 @@ pub struct App {
     pub frameworks: Arc<assessments::FrameworkCache>,
     /// Where evidence documents are stored; uploads are refused until one is configured.
     pub objects: Option<Arc<evidence::Objects>>,
+    /// Where the feeds job reads the feeds; without one it does nothing.
+    pub(crate) feed_source: Option<Arc<dyn feed_refresh::FeedSource>>,
     pub alerts: alerts::AlertSettings,
     pub inventory: inventory::InventorySettings,
     /// How often each background job runs.
@@ -157,6 +160,7 @@ impl App {
             auth,
             frameworks: Arc::default(),
             objects: None,
+            feed_source: None,
             alerts: alerts::AlertSettings::default(),
             inventory: inventory::InventorySettings::default(),
             jobs: jobs::JobSettings::default(),

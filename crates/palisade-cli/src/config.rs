@@ -74,6 +74,10 @@ struct FileConfig {
     reminder_every_minutes: Option<i64>,
     /// The hour of the day (UK time) from which the daily digests of reminders go.
     reminder_digest_hour: Option<i64>,
+    /// Where the feeds job reads the feeds: a directory, or an https:// address.
+    feed_source: Option<String>,
+    /// How often the feeds job reads them.
+    feed_refresh_minutes: Option<i64>,
     /// The `[incident_grading]` table: the rules that turn an incident's grade into duties and
     /// deadlines. A key left out keeps its default. Set in the file only: the environment does
     /// not reach into tables.
@@ -179,6 +183,8 @@ pub struct Settings {
     pub incident_rules: GradingRules,
     pub reminders: palisade_app::reminders::ReminderSettings,
     pub jobs: palisade_app::jobs::JobSettings,
+    /// Where the feeds job reads the feeds (a directory or a web address), checked.
+    pub feed_source: Option<String>,
     auth: AuthSettings,
 }
 
@@ -283,6 +289,7 @@ impl Settings {
         )?;
         positive("max_client_connections", fc.max_client_connections)?;
         positive("reminder_every_minutes", fc.reminder_every_minutes)?;
+        positive("feed_refresh_minutes", fc.feed_refresh_minutes)?;
         let rd = palisade_app::reminders::ReminderSettings::default();
         let reminders = palisade_app::reminders::ReminderSettings {
             alert_hours: offsets(
@@ -326,6 +333,16 @@ impl Settings {
         let mut jobs = palisade_app::jobs::JobSettings::default();
         if let Some(m) = fc.reminder_every_minutes {
             jobs.reminders_every_secs = m * 60;
+        }
+        if let Some(m) = fc.feed_refresh_minutes {
+            jobs.feeds_every_secs = m * 60;
+        }
+        let feed_source = fc
+            .feed_source
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if let Some(location) = &feed_source {
+            palisade_delivery::feeds::feed_source(location).map_err(|e| anyhow::anyhow!(e))?;
         }
         let rate = |name: &str, v: Option<i64>, default: std::num::NonZeroU32| match v {
             None => Ok(default),
@@ -521,6 +538,7 @@ impl Settings {
             incident_rules,
             reminders,
             jobs,
+            feed_source,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

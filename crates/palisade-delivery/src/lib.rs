@@ -1,7 +1,9 @@
-//! Delivery adapters: the couriers that hand outbox messages to the outside world. Each
-//! implements `palisade_app::delivery::Courier`, the port the outbox worker drives; the app
-//! never names SMTP or Notify itself.
+//! Adapters to the outside world: the couriers that hand outbox messages on, each implementing
+//! `palisade_app::delivery::Courier`, the port the outbox worker drives; and the feed sources the
+//! feeds job reads (`palisade_app::feed_refresh::FeedSource`). The app never names SMTP, Notify
+//! or HTTP itself.
 
+pub mod feeds;
 mod notify;
 mod smtp;
 

@@ -38,6 +38,11 @@ pub async fn open(settings: &Settings) -> Result<App> {
     app.inventory = settings.inventory.clone();
     app.reminders = settings.reminders.clone();
     app.jobs = settings.jobs.clone();
+    if let Some(location) = &settings.feed_source {
+        app = app.with_feed_source(
+            palisade_delivery::feeds::feed_source(location).map_err(|e| anyhow::anyhow!(e))?,
+        );
+    }
     app.incident_rules = Arc::new(settings.incident_rules.clone());
     // The playbooks and the charter Palisade ships are there from the first start, and every
     // indicator has its STIX id.
