@@ -171,15 +171,21 @@ impl Permitted {
     }
 }
 
-/// How many items each assessment still needs for Standards Met, as last worked out, by
+/// What each assessment still needs for Standards Met, as last worked out, by
 /// assessment id. An entry holds for the assessment's revision (bumped by every answer,
 /// document and certificate), the day (certificates expire) and the organisation's type and
 /// category (the rules depend on both): it is used only while all four match.
 #[derive(Default)]
 pub(crate) struct NeededCache(std::sync::Mutex<HashMap<i64, Needed>>);
 
-/// What an assessment needed: (revision, day, organisation type, category, items needed).
-type Needed = (i64, Date, OrgType, palisade_domain::org::Category, usize);
+/// What an assessment needed: (revision, day, organisation type, category, what it needed).
+type Needed = (
+    i64,
+    Date,
+    OrgType,
+    palisade_domain::org::Category,
+    assessment::Needs,
+);
 
 impl NeededCache {
     fn get(
@@ -187,7 +193,7 @@ impl NeededCache {
         a: &palisade_store::AssessmentRecord,
         org: &Organisation,
         today: Date,
-    ) -> Option<usize> {
+    ) -> Option<assessment::Needs> {
         let held = self.0.lock().ok()?;
         held.get(&a.id)
             .filter(|(rev, day, t, c, _)| {
@@ -196,7 +202,13 @@ impl NeededCache {
             .map(|e| e.4)
     }
 
-    fn put(&self, a: &palisade_store::AssessmentRecord, org: &Organisation, today: Date, n: usize) {
+    fn put(
+        &self,
+        a: &palisade_store::AssessmentRecord,
+        org: &Organisation,
+        today: Date,
+        n: assessment::Needs,
+    ) {
         if let Ok(mut held) = self.0.lock() {
             held.insert(a.id, (a.revision, today, org.org_type, org.category, n));
         }
@@ -484,7 +496,7 @@ impl App {
     ) -> Result<()> {
         let started: HashMap<OrgId, &palisade_store::AssessmentRecord> =
             facts.assessments.iter().map(|a| (a.org_id, a)).collect();
-        let mut needed: HashMap<i64, usize> = HashMap::new();
+        let mut needed: HashMap<i64, assessment::Needs> = HashMap::new();
         let mut missing = Vec::new();
         for a in facts.assessments.iter().filter(|a| !a.submitted) {
             let Some(org) = by_id.get(&a.org_id) else {
@@ -507,16 +519,16 @@ impl App {
                 held.documents.iter().map(String::as_str),
                 &held.certificates,
             );
-            let n = assessment::evaluate(&tree, org.org_type, org.category, &facts, today)
-                .needed_for_met
-                .len();
+            let n = assessment::evaluate(&tree, org.org_type, org.category, &facts, today).needs;
             self.needed_cache.put(&held.record, org, today, n);
             needed.insert(held.record.id, n);
         }
         // Not started: what a framework needs of nothing answered, by type and category.
         let mut current = HashMap::new();
-        let mut untouched: HashMap<(i64, OrgType, palisade_domain::org::Category), usize> =
-            HashMap::new();
+        let mut untouched: HashMap<
+            (i64, OrgType, palisade_domain::org::Category),
+            assessment::Needs,
+        > = HashMap::new();
         for org in orgs {
             let held = started.get(&org.id);
             if held.is_some_and(|a| a.submitted) {
@@ -551,14 +563,12 @@ impl App {
                     .or_insert_with(|| {
                         let nothing = facts_from(std::iter::empty(), std::iter::empty(), &[]);
                         assessment::evaluate(&tree, org.org_type, org.category, &nothing, today)
-                            .needed_for_met
-                            .len()
+                            .needs
                     }),
             };
-            let mut detail = match needed {
+            let mut detail = match needed.total() {
                 0 => "Everything Standards Met asks for is in: submit it.".to_string(),
-                1 => "1 item still needed for Standards Met.".to_string(),
-                n => format!("{n} items still needed for Standards Met."),
+                _ => format!("Standards Met still needs: {}.", needed.text()),
             };
             if let Some(baseline) = tree.interim_baseline.filter(|b| *b >= today) {
                 detail.push_str(&format!(

@@ -284,9 +284,59 @@ pub struct Evaluation {
     pub sections: Vec<SectionProgress>,
     /// Mandatory items (or below-target outcomes) not yet met: what Met still needs.
     pub needed_for_met: Vec<String>,
+    /// The same, counted by what is missing.
+    pub needs: Needs,
     /// Approaching-subset items not yet met; empty for CAF.
     pub needed_for_approaching: Vec<String>,
     pub outcomes: Vec<OutcomeResult>,
+}
+
+/// What Standards Met still needs, counted by what is missing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Needs {
+    /// Mandatory items with no answer (CAF: outcomes with no indicator answered).
+    pub unanswered: usize,
+    /// Evidence items without a document, or certificates not held.
+    pub evidence: usize,
+    /// Answered, but the answer does not meet the item (CAF: outcomes below their target).
+    pub not_met: usize,
+}
+
+impl Needs {
+    pub fn total(&self) -> usize {
+        self.unanswered + self.evidence + self.not_met
+    }
+
+    /// "3 mandatory items unanswered, 1 piece of evidence missing"; empty when nothing is
+    /// needed.
+    pub fn text(&self) -> String {
+        let count = |n: usize, one: &str, many: &str| match n {
+            0 => None,
+            1 => Some(format!("1 {one}")),
+            n => Some(format!("{n} {many}")),
+        };
+        [
+            count(
+                self.unanswered,
+                "mandatory item unanswered",
+                "mandatory items unanswered",
+            ),
+            count(
+                self.evidence,
+                "piece of evidence missing",
+                "pieces of evidence missing",
+            ),
+            count(
+                self.not_met,
+                "answer not yet meeting its item",
+                "answers not yet meeting their items",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
 }
 
 /// Evaluates an assessment for an organisation of `org_type` in `category` on `today`.
@@ -299,6 +349,7 @@ pub fn evaluate(
 ) -> Evaluation {
     let mut sections = Vec::new();
     let mut needed_for_met = Vec::new();
+    let mut needs = Needs::default();
     let mut needed_for_approaching = Vec::new();
     let mut outcomes = Vec::new();
     let mut has_approaching = false;
@@ -330,6 +381,11 @@ pub fn evaluate(
                     p.required_met += 1;
                 } else {
                     needed_for_met.push(item.reference.clone());
+                    match item.answer_type {
+                        AnswerType::Document | AnswerType::Certificate => needs.evidence += 1,
+                        _ if facts.answers.contains_key(&item.reference) => needs.not_met += 1,
+                        _ => needs.unanswered += 1,
+                    }
                 }
             }
             if applicability.in_approaching() {
@@ -363,11 +419,11 @@ pub fn evaluate(
                 .unwrap_or(Level::Achieved);
             p.applicable += 1;
             p.required += 1;
-            if outcome
+            let answered = outcome
                 .igps
                 .iter()
-                .any(|g| facts.answers.contains_key(&g.reference))
-            {
+                .any(|g| facts.answers.contains_key(&g.reference));
+            if answered {
                 p.answered += 1;
             }
             let result = OutcomeResult {
@@ -380,6 +436,11 @@ pub fn evaluate(
                 p.required_met += 1;
             } else {
                 needed_for_met.push(outcome.reference.clone());
+                if answered {
+                    needs.not_met += 1;
+                } else {
+                    needs.unanswered += 1;
+                }
             }
             outcomes.push(result);
         }
@@ -393,6 +454,7 @@ pub fn evaluate(
     Evaluation {
         kind: framework.kind,
         met: needed_for_met.is_empty(),
+        needs,
         approaching_met: framework.kind == FrameworkKind::TenStandard
             && has_approaching
             && needed_for_approaching.is_empty(),

@@ -2,7 +2,7 @@
 //! every combination of the inputs that decide a status.
 
 use palisade_domain::assessment::{
-    CertificateFact, Facts, Status, StatusInputs, before_deadline, canonical_answer,
+    CertificateFact, Facts, Needs, Status, StatusInputs, before_deadline, canonical_answer,
     days_left_text, decide_status, evaluate, outcome_level,
 };
 use palisade_domain::framework::{self, Level};
@@ -322,6 +322,15 @@ fn evaluation_lists_what_met_and_approaching_still_need() {
     assert!(!e.met && !e.approaching_met);
     assert_eq!(e.needed_for_met, vec!["1.1.1", "1.1.2", "3.1.1"]);
     assert_eq!(e.needed_for_approaching, vec!["1.1.1"]);
+    assert_eq!(
+        e.needs,
+        Needs {
+            unanswered: 3,
+            evidence: 0,
+            not_met: 0
+        }
+    );
+    assert_eq!(e.needs.text(), "3 mandatory items unanswered");
     let e = evaluate(
         &f,
         care,
@@ -337,6 +346,13 @@ fn evaluation_lists_what_met_and_approaching_still_need() {
         evaluate(&f, care, Category::Three, &almost, TODAY).needed_for_met,
         vec!["3.1.1"]
     );
+    let e = evaluate(&f, care, Category::Three, &almost, TODAY);
+    assert_eq!(
+        (e.needs.not_met, e.needs.total()),
+        (1, 1),
+        "95 is the minimum"
+    );
+    assert_eq!(e.needs.text(), "1 answer not yet meeting its item");
     let mut all = answers(&[("1.1.1", "yes"), ("1.1.2", "Jo"), ("3.1.1", "95")]);
     let e = evaluate(&f, care, Category::Three, &all, TODAY);
     assert!(e.met && !e.exceeding_certificate);
@@ -354,6 +370,11 @@ fn evaluation_lists_what_met_and_approaching_still_need() {
     let gp = answers(&[("1.1.1", "yes"), ("3.1.1", "99")]);
     let e = evaluate(&f, OrgType::GpPractice, Category::Four, &gp, TODAY);
     assert_eq!(e.needed_for_met, vec!["3.1.3"]);
+    assert_eq!(
+        e.needs.text(),
+        "1 piece of evidence missing",
+        "the document is evidence"
+    );
     let mut gp = gp;
     gp.documents.insert("3.1.3".into(), 1);
     assert!(evaluate(&f, OrgType::GpPractice, Category::Four, &gp, TODAY).met);
@@ -408,6 +429,7 @@ fn caf_met_means_every_outcome_at_its_profile_target() {
     let short = answers(&[("A1.a.2", "yes")]);
     let e = evaluate(&f, OrgType::AcuteTrust, Category::One, &short, TODAY);
     assert_eq!(e.needed_for_met, vec!["A1.c"]);
+    assert_eq!(e.needs.unanswered, 1, "no indicator of A1.c answered");
     assert_eq!(e.outcomes[1].level, Level::NotAchieved);
 }
 

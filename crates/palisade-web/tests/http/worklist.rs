@@ -215,14 +215,38 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
     // list, the action due this week joins it, and becomes late once its day has passed.
     let base = "/api/v1/organisations/A81001/assessments/2026";
     // What the assessment still needs follows each answer (worked out once per change).
-    let needed = |list: &Value| -> i64 {
+    // (unanswered, evidence missing, answered but not meeting the item)
+    let needed = |list: &Value| -> [i64; 3] {
         let detail = first_of(list, "assessment", "A81001")["detail"]
             .as_str()
             .unwrap()
             .to_string();
-        detail.split(' ').next().unwrap().parse().unwrap()
+        let mut out = [0; 3];
+        let counts = detail
+            .strip_prefix("Standards Met still needs: ")
+            .unwrap_or_else(|| panic!("{detail}"));
+        for part in counts
+            .split(". ")
+            .next()
+            .unwrap()
+            .trim_end_matches('.')
+            .split(", ")
+        {
+            let (n, what) = part.split_once(' ').unwrap();
+            let at = if what.contains("unanswered") {
+                0
+            } else if what.contains("evidence") {
+                1
+            } else {
+                2
+            };
+            out[at] = n.parse().unwrap();
+        }
+        out
     };
     let before = needed(&worklist(&h, lead).await);
+    assert!(before[0] > 0 && before[1] > 0, "{before:?}");
+    let [unanswered, evidence, not_met] = before;
     let yes = json!({"answers": [{"ref": "1.1.2", "value": true}]});
     let r = h
         .api(
@@ -233,7 +257,10 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(needed(&worklist(&h, lead).await), before - 1);
+    assert_eq!(
+        needed(&worklist(&h, lead).await),
+        [unanswered - 1, evidence, not_met]
+    );
     let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
     let r = h
         .api(
@@ -244,7 +271,11 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(needed(&worklist(&h, lead).await), before);
+    assert_eq!(
+        needed(&worklist(&h, lead).await),
+        [unanswered - 1, evidence, not_met + 1],
+        "answered, but no"
+    );
     let r = h
         .api(Method::POST, &format!("{base}/submit"), Some(lead), None)
         .await;
