@@ -6,6 +6,7 @@ use crate::assessments::facts_from;
 use crate::{Actor, App, Result};
 use palisade_domain::assessment::{self, year_label};
 use palisade_domain::charter::SignatureState;
+use palisade_domain::clock::uk_time;
 use palisade_domain::org::OrgType;
 use palisade_domain::policy::{OrgAction, OrgId, Scope};
 use palisade_store::{Organisation, WorklistFacts, incident_reference};
@@ -423,6 +424,38 @@ impl App {
                 format!("Next: {next}."),
                 due,
                 due.is_some_and(|d| now > d),
+                format!("/organisations/{}/incidents/{reference}", code(org)),
+            );
+        }
+
+        // Messages from the national team not yet answered, one item per incident.
+        let mut asked: BTreeMap<(OrgId, i64), (usize, &palisade_store::UnansweredMessage)> =
+            BTreeMap::new();
+        for m in &facts.messages {
+            let e = asked.entry((m.org_id, m.incident_id)).or_insert((0, m));
+            e.0 += 1;
+            e.1 = m;
+        }
+        for ((org, incident), (n, latest)) in asked {
+            let reference = incident_reference(incident);
+            let snippet: String = latest.text.chars().take(140).collect();
+            let more = if latest.text.chars().count() > 140 {
+                "..."
+            } else {
+                ""
+            };
+            let waiting = if n == 1 {
+                "Their message".to_string()
+            } else {
+                format!("{n} messages unanswered; the latest")
+            };
+            item(
+                WorkKind::IncidentTask,
+                org,
+                format!("{reference}: the national team is waiting for your reply"),
+                format!("{waiting}, {}: \"{snippet}{more}\"", uk_time(latest.at)),
+                None,
+                false,
                 format!("/organisations/{}/incidents/{reference}", code(org)),
             );
         }

@@ -127,6 +127,8 @@ pub struct NewEntry {
     pub changes: serde_json::Map<String, serde_json::Value>,
     pub report: Option<ReportStage>,
     pub shared: bool,
+    /// Written by the national team (a triage, a note, or a message from its side).
+    pub from_national: bool,
 }
 
 /// One entry of an incident's timeline.
@@ -428,7 +430,7 @@ async fn add_entry(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO incident_entries (incident_id, at, by_user, kind, text, changes, report, \
-         shared) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         shared, from_national) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(incident_id)
     .bind(at)
@@ -438,6 +440,7 @@ async fn add_entry(
     .bind(text_json(&e.changes))
     .bind(e.report.map(|r| r.as_str().to_string()))
     .bind(i64::from(e.shared))
+    .bind(i64::from(e.from_national))
     .execute(conn)
     .await?;
     Ok(())

@@ -69,7 +69,9 @@ pub use supplier_sboms::{NewSbom, NewVex, SbomRecord, SupplierSbomStore, VexReco
 pub use suppliers::{
     CustomerRecord, LinkChange, LinkRecord, NewLink, ProductRecord, SupplierStore, VersionRecord,
 };
-pub use worklist::{AlertResponseFacts, AssessmentFacts, DueAction, OpenTask, WorklistFacts};
+pub use worklist::{
+    AlertResponseFacts, AssessmentFacts, DueAction, OpenTask, UnansweredMessage, WorklistFacts,
+};
 
 use async_trait::async_trait;
 use palisade_domain::assessment::Status;

@@ -55,6 +55,16 @@ pub struct OpenTask {
     pub due_at: Option<i64>,
 }
 
+/// A message from the national team on an open incident, with no reply from the organisation
+/// (a message or an update) after it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct UnansweredMessage {
+    pub org_id: OrgId,
+    pub incident_id: i64,
+    pub at: i64,
+    pub text: String,
+}
+
 /// What the worklist of these organisations rests on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorklistFacts {
@@ -66,6 +76,8 @@ pub struct WorklistFacts {
     /// Open plan actions due on or before the horizon, soonest first.
     pub actions: Vec<DueAction>,
     pub tasks: Vec<OpenTask>,
+    /// Oldest first within each incident.
+    pub messages: Vec<UnansweredMessage>,
 }
 
 #[derive(FromRow)]
@@ -171,6 +183,22 @@ impl WorklistStore for SqlStore {
                     ") ORDER BY i.org_id, i.id, t.position",
                 )
                 .query_as::<OpenTask>()
+                .fetch_all(&self.read)
+                .await?,
+            );
+            out.messages.extend(
+                Sql::with_ids(
+                    "SELECT i.org_id, e.incident_id, e.at, e.text FROM incident_entries e \
+                     JOIN incidents i ON i.id = e.incident_id \
+                     WHERE e.kind = 'message' AND e.from_national = 1 \
+                     AND i.status <> 'closed' AND i.org_id IN (",
+                    chunk,
+                    ") AND NOT EXISTS (SELECT 1 FROM incident_entries r \
+                     WHERE r.incident_id = e.incident_id AND r.id > e.id \
+                     AND r.from_national = 0 AND r.kind IN ('message', 'update')) \
+                     ORDER BY i.org_id, e.incident_id, e.id",
+                )
+                .query_as::<UnansweredMessage>()
                 .fetch_all(&self.read)
                 .await?,
             );

@@ -627,6 +627,7 @@ impl App {
             changes,
             report,
             shared: true,
+            from_national: false,
         };
         self.save(
             actor,
@@ -754,6 +755,7 @@ fn notification_entry(state: &IncidentState) -> NewEntry {
         changes: Map::new(),
         report: None,
         shared: true,
+        from_national: false,
     }
 }
 

@@ -208,6 +208,7 @@ impl App {
             changes,
             report: None,
             shared: false,
+            from_national: true,
         };
         self.save(
             actor,
@@ -261,6 +262,7 @@ impl App {
         text: &str,
         internal: bool,
     ) -> Result<IncidentView> {
+        let from_national = matches!(target, MessageTarget::National { .. });
         let (org, record, shared) = match target {
             MessageTarget::Organisation { code, id } => {
                 let (org, record) = self
@@ -301,6 +303,7 @@ impl App {
             changes: Map::new(),
             report: None,
             shared,
+            from_national,
         };
         // An entry only: the incident, and the revision open forms hold, stay as they are.
         self.store
@@ -422,6 +425,7 @@ impl App {
             changes,
             report: None,
             shared: false,
+            from_national: true,
         };
         let v = self
             .save(

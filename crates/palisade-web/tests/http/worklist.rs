@@ -380,6 +380,88 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
 }
 
 per_engine!(
+    a_national_message_waits_in_the_worklist_until_answered,
+    a_national_message_waits_in_the_worklist_until_answered_sqlite,
+    a_national_message_waits_in_the_worklist_until_answered_postgres
+);
+
+async fn a_national_message_waits_in_the_worklist_until_answered(h: H) {
+    let w = world(&h).await;
+    let (admin, lead, foreign) = (&w.admin.1, &w.lead.1, &w.foreign.1);
+    let incident = h.incident("QAA", lead, incident_body(true)).await;
+    let national = format!("/api/v1/incidents/{incident}/messages");
+    let own = format!("/api/v1/organisations/QAA/incidents/{incident}/messages");
+    let say = |uri: String, token: String, body: Value| {
+        let h = &h;
+        async move {
+            let r = h.api(Method::POST, &uri, Some(&token), Some(body)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    let asked = |list: &Value| has(list, "incident_task", "QAA");
+    // A national note is never seen by the organisation: nothing to answer.
+    say(
+        national.clone(),
+        admin.clone(),
+        json!({"text": "Internal: supplier briefed", "internal": true}),
+    )
+    .await;
+    assert!(!asked(&worklist(&h, lead).await));
+
+    say(
+        national.clone(),
+        admin.clone(),
+        json!({"text": "Please send the ransom note"}),
+    )
+    .await;
+    let list = worklist(&h, lead).await;
+    let m = first_of(&list, "incident_task", "QAA");
+    assert_eq!(
+        (&m["title"], &m["due_at"], &m["late"], &m["url"]),
+        (
+            &json!(format!(
+                "{incident}: the national team is waiting for your reply"
+            )),
+            &Value::Null,
+            &json!(false),
+            &json!(format!("/organisations/QAA/incidents/{incident}"))
+        )
+    );
+    assert!(
+        m["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with(": \"Please send the ransom note\""),
+        "{m}"
+    );
+    assert!(
+        !asked(&worklist(&h, foreign).await),
+        "another organisation's"
+    );
+    say(
+        national.clone(),
+        admin.clone(),
+        json!({"text": "And the firewall logs"}),
+    )
+    .await;
+    let list = worklist(&h, lead).await;
+    let detail = first_of(&list, "incident_task", "QAA")["detail"].clone();
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .starts_with("2 messages unanswered; the latest, "),
+        "{detail}"
+    );
+
+    // The organisation answers: the item goes; a new question brings it back.
+    say(own, lead.clone(), json!({"text": "Both attached"})).await;
+    assert!(!asked(&worklist(&h, lead).await));
+    say(national, admin.clone(), json!({"text": "Thank you"})).await;
+    assert!(asked(&worklist(&h, lead).await));
+}
+
+per_engine!(
     a_supplier_lead_is_asked_to_sign_the_charter,
     a_supplier_lead_is_asked_to_sign_the_charter_sqlite,
     a_supplier_lead_is_asked_to_sign_the_charter_postgres
