@@ -208,9 +208,11 @@ try {
   await axe(page, 'contact form errors');
   await page.fill('#email', 'jo.bloggs@example.nhs.uk');
   await page.fill('#mobile', '07700 900456');
+  await page.selectOption('#reminders', 'daily');
   await page.click('form[action="/organisations/R41/contacts"] button[type=submit]');
   await page.waitForURL(base + '/organisations/R41');
-  check('the new contact is listed', (await page.textContent('main')).includes('Jo Bloggs'));
+  const jo = await page.textContent('main table tr:has-text("Jo Bloggs")');
+  check('the new contact is listed with the daily digest', jo.includes('One email a day (daily digest)'), jo);
   await page.click('a[href="/organisations/R41/assessments/' + year + '"]');
   check('the organisation page leads to its assessment', page.url().endsWith('/assessments/' + year));
   await axe(page, 'lead: assessment overview');
