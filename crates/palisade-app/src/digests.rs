@@ -12,7 +12,7 @@ use palisade_domain::clock::uk_local;
 use palisade_domain::dates::date_text;
 use palisade_store::{DigestItem, NewDigest};
 
-/// Addresses read and sent to at a time: the job's memory is one page of addresses and their
+/// Contacts read and sent to at a time: the job's memory is one page of addresses and their
 /// items.
 const RECIPIENTS_PER_PAGE: i64 = 200;
 
@@ -29,22 +29,27 @@ impl App {
         }
         let day = date_text(local.date());
         let mut sent = 0;
-        let mut after: Option<String> = None;
+        let mut after: Option<i64> = None;
         loop {
-            let emails = self
+            let page = self
                 .store
-                .digest_recipients(after.as_deref(), RECIPIENTS_PER_PAGE)
+                .digest_recipients(after, RECIPIENTS_PER_PAGE)
                 .await?;
-            let Some(last) = emails.last().cloned() else {
+            let Some(last) = page.last().map(|(contact, _)| *contact) else {
                 return Ok(sent);
             };
+            // An address shared by several contacts has one digest for all of them: its items
+            // are read by address, so a later page no longer finds them waiting.
+            let mut emails: Vec<String> = page.iter().map(|(_, e)| e.clone()).collect();
+            emails.sort_unstable();
+            emails.dedup();
             let items = self.store.digest_items(&emails).await?;
             let digests: Vec<NewDigest> = items
                 .chunk_by(|a, b| a.email == b.email)
                 .map(|items| digest(&day, items, &self.alerts.public_url))
                 .collect();
             sent += self.store.queue_digests(&digests, self.now()).await?;
-            if (emails.len() as i64) < RECIPIENTS_PER_PAGE {
+            if (page.len() as i64) < RECIPIENTS_PER_PAGE {
                 return Ok(sent);
             }
             after = Some(last);

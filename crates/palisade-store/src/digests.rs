@@ -39,8 +39,10 @@ pub struct NewDigest {
 
 #[async_trait]
 pub trait DigestStore: Send + Sync {
-    /// Addresses with items waiting, in order, after `after`: a page of the digest job.
-    async fn digest_recipients(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>>;
+    /// Contacts with items waiting, with their addresses, in order of contact after `after`:
+    /// a page of the digest job.
+    async fn digest_recipients(&self, after: Option<i64>, limit: i64)
+    -> Result<Vec<(i64, String)>>;
     /// The items waiting for `emails`, by address, organisation and age.
     async fn digest_items(&self, emails: &[String]) -> Result<Vec<DigestItem>>;
     /// Queues each digest and marks its items as carried, in one transaction. A digest whose
@@ -54,16 +56,23 @@ const ITEM_COLUMNS: &str = "d.id, c.email, d.org_id, o.code AS org_code, o.name 
 
 #[async_trait]
 impl DigestStore for SqlStore {
-    async fn digest_recipients(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>> {
+    async fn digest_recipients(
+        &self,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        // Along the waiting items' index, in its order: a page costs its own contacts, however
+        // many pages came before or are still waiting, and nothing when none waits.
         let mut sql = Sql::new(
-            "SELECT DISTINCT c.email FROM digest_items d JOIN contacts c ON c.id = d.contact_id \
-             WHERE d.digest_key IS NULL",
+            "SELECT d.contact_id, c.email FROM digest_items d \
+             JOIN contacts c ON c.id = d.contact_id WHERE d.digest_key IS NULL",
         );
         if let Some(after) = after {
-            sql.push(" AND c.email > ").text(after);
+            sql.push(" AND d.contact_id > ").i64(after);
         }
-        sql.push(" ORDER BY c.email LIMIT ").i64(limit);
-        Ok(sql.query_scalar().fetch_all(&self.read).await?)
+        sql.push(" GROUP BY d.contact_id, c.email ORDER BY d.contact_id LIMIT ")
+            .i64(limit);
+        Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
     async fn digest_items(&self, emails: &[String]) -> Result<Vec<DigestItem>> {
@@ -88,40 +97,60 @@ impl DigestStore for SqlStore {
             return Ok(0);
         }
         let mut tx = self.begin_unserialised().await?;
-        let mut queued = 0;
-        for d in digests {
+        // The page's digests in a few statements; those whose key was free come back.
+        let mut queued = std::collections::HashSet::with_capacity(digests.len());
+        for chunk in digests.chunks(DIGESTS_PER_STATEMENT) {
             let mut sql = Sql::new(
                 "INSERT INTO outbox (key, channel, recipient, subject, body, org_id, created_at, \
-                 next_attempt_at) VALUES (",
+                 next_attempt_at) VALUES ",
             );
-            sql.text(&d.key)
-                .push(", 'email', ")
-                .text(&d.email)
-                .push(", ")
-                .text(&d.subject)
-                .push(", ")
-                .text(&d.body)
-                .push(", ")
-                .arg(Arg::OptI64(d.org_id))
-                .push(", ")
-                .i64(at)
-                .push(", ")
-                .i64(at)
-                .push(") ON CONFLICT (key) DO NOTHING");
-            if sql.execute(&mut tx).await? == 0 {
-                continue;
-            }
-            queued += 1;
-            for ids in d.items.chunks(IDS_PER_STATEMENT) {
-                let mut mark = Sql::new("UPDATE digest_items SET digest_key = ");
-                mark.text(&d.key)
-                    .push(" WHERE digest_key IS NULL AND id IN (")
-                    .i64_list(ids)
+            for (i, d) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", (" } else { "(" })
+                    .text(&d.key)
+                    .push(", 'email', ")
+                    .text(&d.email)
+                    .push(", ")
+                    .text(&d.subject)
+                    .push(", ")
+                    .text(&d.body)
+                    .push(", ")
+                    .arg(Arg::OptI64(d.org_id))
+                    .push(", ")
+                    .i64(at)
+                    .push(", ")
+                    .i64(at)
                     .push(")");
-                mark.execute(&mut tx).await?;
             }
+            sql.push(" ON CONFLICT (key) DO NOTHING RETURNING key");
+            queued.extend(sql.query_scalar::<String>().fetch_all(&mut *tx).await?);
+        }
+        // Each carried item marked with its digest's key, a few hundred a statement.
+        let marks: Vec<(i64, &str)> = digests
+            .iter()
+            .filter(|d| queued.contains(&d.key))
+            .flat_map(|d| d.items.iter().map(move |id| (*id, d.key.as_str())))
+            .collect();
+        for chunk in marks.chunks(IDS_PER_STATEMENT) {
+            let mut sql = Sql::new("WITH v (id, key) AS (VALUES ");
+            for (i, (id, key)) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", (" } else { "(" })
+                    .i64(*id)
+                    .push(", ")
+                    .text(key)
+                    .push(")");
+            }
+            sql.push(
+                ") UPDATE digest_items SET digest_key = (SELECT v.key FROM v \
+                 WHERE v.id = digest_items.id) \
+                 WHERE digest_key IS NULL AND id IN (SELECT id FROM v)",
+            );
+            sql.execute(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(queued)
+        Ok(queued.len() as u64)
     }
 }
+
+/// Digests a statement when they are queued: eight values each, well inside either engine's
+/// limit on parameters.
+const DIGESTS_PER_STATEMENT: usize = 100;

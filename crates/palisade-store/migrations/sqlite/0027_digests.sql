@@ -18,3 +18,5 @@ CREATE TABLE digest_items (
     digest_key TEXT
 );
 CREATE INDEX digest_items_pending ON digest_items (contact_id, id) WHERE digest_key IS NULL;
+-- The digest job walks the addresses in order, each checked for items waiting.
+CREATE INDEX contacts_email ON contacts (email, id);
