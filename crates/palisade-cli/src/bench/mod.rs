@@ -121,6 +121,9 @@ pub enum BenchCommand {
         /// People asking at once.
         #[arg(long, default_value_t = 8)]
         clients: usize,
+        /// Also a national round of daily digests: puts every contact on the digest.
+        #[arg(long)]
+        digests: bool,
     },
     /// The exposure engine in memory on a generated national estate: building the index, one
     /// advisory's exposure, a full re-match beside a straightforward scan, and an inventory CSV
@@ -234,12 +237,19 @@ impl BenchCommand {
                 runs,
                 homes,
                 clients,
+                digests,
             } => {
                 let app = crate::commands::open(settings).await?;
+                let digests = if digests {
+                    Some(palisade_store::SqlStore::connect(&settings.database_url, 4).await?)
+                } else {
+                    None
+                };
                 let bench = WorklistBench {
                     runs: runs.max(1),
                     homes: homes.max(1),
                     clients: clients.max(1),
+                    digests,
                 };
                 worklist(app, settings.engine_name(), bench).await?;
             }

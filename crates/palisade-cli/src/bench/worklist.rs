@@ -35,6 +35,8 @@ pub struct WorklistBench {
     /// Organisations the group lead acts for, at least.
     pub homes: usize,
     pub clients: usize,
+    /// With a store: also a national round of daily digests, every contact put on the digest.
+    pub digests: Option<palisade_store::SqlStore>,
 }
 
 const LEAD: &str = "bench-lead@example.nhs.uk";
@@ -133,7 +135,71 @@ pub async fn worklist(app: App, engine: &str, b: WorklistBench) -> Result<()> {
         );
     }
     posture(&app, &router, &b).await?;
-    reminders(&app, &router, &trust.code).await
+    reminders(&app, &router, &trust.code).await?;
+    if let Some(store) = &b.digests {
+        digests(&app, store, &orgs).await?;
+    }
+    Ok(())
+}
+
+/// Every contact on the daily digest, a reminder collected for each organisation's contacts,
+/// then the national round of digests the next morning.
+async fn digests(
+    app: &App,
+    store: &palisade_store::SqlStore,
+    orgs: &[palisade_store::Organisation],
+) -> Result<()> {
+    use palisade_store::ReminderStore as _;
+    let moved = palisade_store::volume::every_contact_on_the_digest(store).await?;
+    println!("contacts put on the daily digest: {moved}");
+    let now = app.now();
+    let t = Instant::now();
+    let mut collected = 0;
+    for chunk in orgs.chunks(500) {
+        let batch: Vec<palisade_store::NewReminder> = chunk
+            .iter()
+            .map(|o| palisade_store::NewReminder {
+                key: format!("reminder:plan_action:{}/bench-{now}:7d", o.code),
+                org_id: o.id,
+                subject: format!("Improvement plan action is due: {}", o.code),
+                email_body: format!("An action in the improvement plan of {} is due.", o.name),
+                sms_body: String::new(),
+            })
+            .collect();
+        let queued = store
+            .queue_reminders(
+                "plan_action",
+                palisade_domain::people::ContactRole::ALL,
+                &batch,
+                true,
+                now,
+            )
+            .await?;
+        collected += queued.digested;
+    }
+    println!(
+        "reminders collected for digests: {collected} items in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    // 08:00 UTC the next day: past the digest hour in winter and summer alike.
+    let morning = now - now.rem_euclid(86_400) + 86_400 + 8 * 3600;
+    let mut at = app.clone();
+    at.clock = Arc::new(ManualClock::new(from_unix(morning)));
+    let before = memory_mib("VmRSS:").unwrap_or_default();
+    let t = Instant::now();
+    let sent = at.send_digests().await?;
+    let took = t.elapsed();
+    let after = memory_mib("VmRSS:").unwrap_or_default();
+    println!(
+        "national round of digests: {sent} emails in {:.2} s (memory {before:.0} MiB before, \
+         {after:.0} MiB after)",
+        took.as_secs_f64()
+    );
+    anyhow::ensure!(
+        at.send_digests().await? == 0,
+        "a second round the same morning sent digests again"
+    );
+    Ok(())
 }
 
 async fn posture(app: &App, router: &axum::Router, b: &WorklistBench) -> Result<()> {

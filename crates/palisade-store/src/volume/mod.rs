@@ -1,6 +1,7 @@
 //! Volume for the benchmarks, written straight to the database in multi-row statements so
 //! national scale takes seconds rather than hours: a decade of incidents (`bench incidents`)
-//! and the suppliers' products, customers, SBOMs and VEX (`bench suppliers`).
+//! and the suppliers' products, customers, SBOMs and VEX (`bench suppliers`); every contact on
+//! the daily digest (`bench worklist --digests`).
 
 mod incidents;
 mod suppliers;
@@ -10,6 +11,17 @@ pub use suppliers::{SupplierVolume, VolumeProduct, VolumeVex, seed_supplier_volu
 
 use crate::db::Sql;
 use crate::{Result, SqlStore};
+
+/// Puts every contact on the daily digest, as a national round of digests needs: one
+/// statement, as no product path would (each contact chooses for themselves). Returns the
+/// contacts changed.
+pub async fn every_contact_on_the_digest(store: &SqlStore) -> Result<u64> {
+    let done = sqlx::query("UPDATE contacts SET reminders = 'daily' WHERE reminders <> 'daily'")
+        .execute(&store.write)
+        .await?;
+    analyse(store).await?;
+    Ok(done.rows_affected())
+}
 
 /// Fresh statistics for the planner, as a running system would have by now.
 async fn analyse(store: &SqlStore) -> Result<()> {
