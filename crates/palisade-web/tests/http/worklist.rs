@@ -554,3 +554,56 @@ async fn the_home_page_shows_the_worklist_to_those_who_act() {
     let page = h.page(Method::GET, "/", &session, None).await.text();
     assert!(!page.contains("What needs doing"), "{page}");
 }
+
+per_engine!(
+    a_group_lead_sees_every_level_beneath_and_no_more_than_the_cap,
+    a_group_lead_sees_every_level_beneath_and_no_more_than_the_cap_sqlite,
+    a_group_lead_sees_every_level_beneath_and_no_more_than_the_cap_postgres
+);
+
+async fn a_group_lead_sees_every_level_beneath_and_no_more_than_the_cap(h: H) {
+    h.clock
+        .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
+    let w = world(&h).await;
+    h.import_frameworks(&w.admin.1).await;
+    // A care group, a region of it, and homes beneath the region: three levels, plus 500
+    // more homes straight under the group, imported as the register's keeper would.
+    let mut csv = String::from("code,name,type,category,region,parent_code,active\n");
+    csv.push_str("CG000,Care Group,adult_social_care,,London,,true\n");
+    csv.push_str("CG001,Care Group North,adult_social_care,,London,CG000,true\n");
+    csv.push_str("CG002,Home in the North,adult_social_care,,London,CG001,true\n");
+    for i in 0..500 {
+        csv.push_str(&format!(
+            "CH{i:04},Home {i},adult_social_care,,London,CG000,true\n"
+        ));
+    }
+    h.app
+        .import_orgs_csv(&Actor::cli(), csv.as_bytes(), |_| {})
+        .await
+        .unwrap();
+    let (_, region) = h
+        .person("region@cg.example", Role::OrgLead, Some("CG001"))
+        .await;
+    let (_, group) = h
+        .person("group@cg.example", Role::OrgLead, Some("CG000"))
+        .await;
+
+    // The region's lead: the region and the home two levels down, each with its assessment.
+    let list = worklist(&h, &region).await;
+    assert_eq!(list["organisations"], 2, "{list}");
+    assert_eq!(list["truncated"], false);
+    assert!(has(&list, "assessment", "CG001") && has(&list, "assessment", "CG002"));
+    assert!(!has(&list, "assessment", "CG000"), "not the group above");
+
+    // The group's lead acts for 503 organisations: the list covers the first 500 by code and
+    // says it stopped there.
+    let list = worklist(&h, &group).await;
+    assert_eq!(
+        (&list["organisations"], &list["truncated"]),
+        (&json!(500), &json!(true)),
+        "{}",
+        list["organisations"]
+    );
+    assert!(has(&list, "assessment", "CG002"), "three levels down");
+    assert!(!has(&list, "assessment", "CH0499"), "past the cap by code");
+}
