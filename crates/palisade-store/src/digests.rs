@@ -43,7 +43,8 @@ pub trait DigestStore: Send + Sync {
     /// a page of the digest job.
     async fn digest_recipients(&self, after: Option<i64>, limit: i64)
     -> Result<Vec<(i64, String)>>;
-    /// The items waiting for `emails`, by address, organisation and age.
+    /// The items waiting for `emails`, by address, organisation (by name, then id: two of one
+    /// name stay apart) and age.
     async fn digest_items(&self, emails: &[String]) -> Result<Vec<DigestItem>>;
     /// Queues each digest and marks its items as carried, in one transaction. A digest whose
     /// key is taken (that address had its digest today) is skipped and its items keep waiting.
@@ -86,7 +87,7 @@ impl DigestStore for SqlStore {
             for (i, e) in chunk.iter().enumerate() {
                 sql.push(if i > 0 { ", " } else { "" }).text(e);
             }
-            sql.push(") ORDER BY c.email, o.name, d.id");
+            sql.push(") ORDER BY c.email, o.name, d.org_id, d.id");
             out.extend(sql.query_as().fetch_all(&self.read).await?);
         }
         Ok(out)
