@@ -22,8 +22,11 @@ use palisade_store::{InventoryChange, Organisation};
 /// Organisations read per statement while the index is built.
 const BUILD_BATCH: i64 = 500;
 
-struct Held {
-    index: ExposureIndex<OrgId>,
+pub(crate) struct Held {
+    pub(crate) index: ExposureIndex<OrgId>,
+    /// Which organisations known exploited vulnerabilities reach, worked out on first asking
+    /// and then moved with the index.
+    pub(crate) kev: Option<crate::known_exploited::KevReach>,
     /// Every upload up to this id is in the index.
     last_upload: i64,
     /// The upload each organisation's components in the index come from.
@@ -153,6 +156,14 @@ impl App {
         &self,
         f: impl FnOnce(&ExposureIndex<OrgId>) -> R,
     ) -> Result<Option<R>> {
+        self.with_held_if_ready(|held| f(&held.index)).await
+    }
+
+    /// `f` over the index and what is kept with it, or `None` while the index is first built.
+    pub(crate) async fn with_held_if_ready<R>(
+        &self,
+        f: impl FnOnce(&mut Held) -> R,
+    ) -> Result<Option<R>> {
         let ready = self
             .estate_index
             .ready
@@ -160,10 +171,10 @@ impl App {
         if !ready && self.estate_index.held.try_lock().is_err() {
             return Ok(None);
         }
-        self.with_index(f).await.map(Some)
+        self.with_index_held(f).await.map(Some)
     }
 
-    async fn with_index_held<R>(&self, f: impl FnOnce(&Held) -> R) -> Result<R> {
+    async fn with_index_held<R>(&self, f: impl FnOnce(&mut Held) -> R) -> Result<R> {
         let mut guard = self.estate_index.held.lock().await;
         if guard.is_none() {
             *guard = Some(self.build_index().await?);
@@ -185,6 +196,7 @@ impl App {
             index: ExposureIndex::new(),
             last_upload,
             org_upload: HashMap::new(),
+            kev: None,
         };
         let mut after = 0;
         loop {
@@ -215,10 +227,17 @@ impl App {
             if held.org_upload.get(&org).is_none_or(|u| *u < id) {
                 for c in self.store.all_changes(id).await? {
                     let identity = change_identity(&c)?;
+                    let version = c.version.as_deref();
                     if c.added {
-                        let _ = held.index.insert(&identity, c.version.as_deref(), org);
-                    } else {
-                        held.index.remove(&identity, c.version.as_deref(), org);
+                        if held.index.insert(&identity, version, org).is_ok()
+                            && let Some(kev) = &mut held.kev
+                        {
+                            kev.reach.add(&identity, version, org);
+                        }
+                    } else if held.index.remove(&identity, version, org)
+                        && let Some(kev) = &mut held.kev
+                    {
+                        kev.reach.remove(&identity, version, org);
                     }
                 }
                 held.org_upload.insert(org, id);
@@ -230,7 +249,7 @@ impl App {
 
     /// Every published alert's and feed advisory's rules: the alerts compiled again only when
     /// something is published, the advisories when their feed changes.
-    async fn rule_sets(&self) -> Result<Vec<Arc<Vec<RuleSet>>>> {
+    pub(crate) async fn rule_sets(&self) -> Result<Vec<Arc<Vec<RuleSet>>>> {
         let stamp = self.store.published_stamp().await?;
         let held = self
             .estate_index

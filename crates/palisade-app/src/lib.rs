@@ -23,6 +23,7 @@ pub mod incidents;
 pub mod independent_audit;
 pub mod inventory;
 pub mod jobs;
+mod known_exploited;
 pub mod orgs;
 pub mod people;
 pub mod plans;

@@ -400,6 +400,28 @@ impl App {
             );
         }
 
+        // Known exploited vulnerabilities naming what the estate runs, one item per organisation.
+        let reach = self.known_exploited_reach(&exposed).await?;
+        let exposure_pending = exposure_pending || reach.is_none();
+        for (org, n) in reach.unwrap_or_default() {
+            let title = if n == 1 {
+                "A known exploited vulnerability names".to_string()
+            } else {
+                format!("{n} known exploited vulnerabilities name")
+            };
+            item(
+                WorkKind::Exposure,
+                org,
+                format!("{title} what your estate runs"),
+                "Attackers are exploiting these now: see the components named under Exposure, \
+                 then update, replace or mitigate them."
+                    .to_string(),
+                None,
+                false,
+                format!("/organisations/{}/estate#exposure", code(org)),
+            );
+        }
+
         // Open playbook tasks, one item per incident.
         let mut tasks: BTreeMap<(OrgId, i64), (usize, Option<i64>, &str)> = BTreeMap::new();
         for t in &facts.tasks {

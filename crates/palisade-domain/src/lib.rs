@@ -25,6 +25,7 @@ pub mod page;
 pub mod people;
 pub mod plan;
 pub mod policy;
+pub mod reach;
 pub mod sample;
 pub mod search;
 pub mod supplier;

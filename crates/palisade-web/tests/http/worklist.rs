@@ -607,3 +607,118 @@ async fn a_group_lead_sees_every_level_beneath_and_no_more_than_the_cap(h: H) {
     assert!(has(&list, "assessment", "CG002"), "three levels down");
     assert!(!has(&list, "assessment", "CH0499"), "past the cap by code");
 }
+
+per_engine!(
+    known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads,
+    known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads_sqlite,
+    known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads_postgres
+);
+
+async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(h: H) {
+    let w = world(&h).await;
+    let (admin, lead) = (&w.admin.1, &w.lead.1);
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
+    let windows = "PC-1,workstation,Microsoft,Windows,10 22H2,,,no\n";
+    let log4j = "app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n";
+    let upload = |code: &'static str, token: String, rows: String| {
+        let h = &h;
+        async move {
+            let r = h
+                .put_inventory(code, &token, "text/csv", format!("{header}{rows}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    upload("A81001", lead.clone(), format!("{windows}{log4j}")).await;
+    upload("RX1", w.foreign.1.clone(), format!("{windows}{log4j}")).await;
+    let exploited = |list: &Value| -> Vec<String> {
+        summary(list)
+            .into_iter()
+            .filter(|(k, _, t)| k == "exposure" && t.contains("known exploited"))
+            .map(|(_, o, t)| format!("{o}: {t}"))
+            .collect()
+    };
+    assert!(
+        exploited(&worklist(&h, lead).await).is_empty(),
+        "no catalogue yet"
+    );
+
+    // The catalogue names Windows (every version) and SMBv1, which the estate does not run.
+    let feed = |uri: &'static str, body: String| {
+        let (h, admin) = (&h, admin.clone());
+        async move {
+            let r = h
+                .raw(Method::PUT, uri, &admin, "application/json", body)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    feed("/api/v1/feeds/kev", KEV_JSON.into()).await;
+    let list = worklist(&h, lead).await;
+    assert_eq!(
+        exploited(&list),
+        ["A81001: A known exploited vulnerability names what your estate runs"]
+    );
+    let item = first_of(&list, "exposure", "A81001");
+    assert_eq!(
+        (&item["url"], &item["due_at"], &item["late"]),
+        (
+            &json!("/organisations/A81001/estate#exposure"),
+            &Value::Null,
+            &json!(false)
+        )
+    );
+
+    // Log4Shell enters the catalogue, and an advisory gives its versions: both now count,
+    // as the organisation's own exposure lists them.
+    let with_log4shell = KEV_JSON.replace(
+        "\"count\": 2, \"vulnerabilities\": [",
+        "\"count\": 3, \"vulnerabilities\": [\n  {\"cveID\": \"CVE-2021-44228\", \
+         \"vendorProject\": \"Apache\", \"product\": \"Log4j2\", \"vulnerabilityName\": \
+         \"Log4Shell\", \"dateAdded\": \"2021-12-10\", \"shortDescription\": \"\", \
+         \"requiredAction\": \"Apply updates.\", \"dueDate\": \"2021-12-24\", \
+         \"knownRansomwareCampaignUse\": \"Known\", \"notes\": \"\"},",
+    );
+    feed("/api/v1/feeds/kev", with_log4shell).await;
+    feed("/api/v1/feeds/osv", OSV_LOG4J.into()).await;
+    let list = worklist(&h, lead).await;
+    assert_eq!(
+        exploited(&list),
+        ["A81001: 2 known exploited vulnerabilities name what your estate runs"]
+    );
+    let own = h
+        .api(
+            Method::GET,
+            "/api/v1/organisations/A81001/exposure",
+            Some(lead),
+            None,
+        )
+        .await
+        .json();
+    let tagged = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["known_exploited"] == true && m["kind"] != "alert")
+        .count();
+    assert_eq!(tagged, 2, "{own}");
+
+    // Each upload moves the count: Log4j gone, then Windows gone too.
+    upload("A81001", lead.clone(), windows.to_string()).await;
+    assert_eq!(
+        exploited(&worklist(&h, lead).await),
+        ["A81001: A known exploited vulnerability names what your estate runs"]
+    );
+    upload(
+        "A81001",
+        lead.clone(),
+        "PC-1,workstation,Apple,macOS,15,,,no\n".into(),
+    )
+    .await;
+    assert!(exploited(&worklist(&h, lead).await).is_empty());
+    // Another organisation's estate is its own lead's to see.
+    assert_eq!(
+        exploited(&worklist(&h, &w.foreign.1).await),
+        ["RX1: 2 known exploited vulnerabilities name what your estate runs"]
+    );
+}
