@@ -248,7 +248,10 @@ impl App {
 
     /// How many components each of these organisations holds and how many of them are
     /// unsupported on `on` without a mitigation, read a few statements for many organisations
-    /// (those without an inventory hold none).
+    /// (those without an inventory hold none). An organisation's inventory is read again only
+    /// when a new upload, its mitigations, the day or the lifecycles changed since it was last
+    /// counted: a worklist over hundreds of organisations would otherwise read every component
+    /// of each on every request.
     pub(crate) async fn unmitigated_counts(
         &self,
         org_ids: &[i64],
@@ -256,15 +259,43 @@ impl App {
     ) -> Result<std::collections::HashMap<i64, (usize, usize)>> {
         let (catalogue, _) = self.eol_catalogue().await?;
         let mut out = std::collections::HashMap::new();
-        // Fifty inventories held at a time.
-        for chunk in org_ids.chunks(50) {
+        for chunk in org_ids.chunks(250) {
+            let uploads = self.store.snapshot_uploads(chunk).await?;
             let mut mitigations = self.store.mitigations_of(chunk).await?;
-            for (org, _, components) in self.store.snapshots_of(chunk).await? {
-                let kept = mitigations.remove(&org).unwrap_or_default();
-                let mut tally = Tally::new(&catalogue, &kept, on);
-                let held = components.len();
-                components.into_iter().for_each(|c| tally.see(c));
-                out.insert(org, (held, tally.unmitigated()));
+            let stale: Vec<i64> = {
+                let held = self.unmitigated_cache.lock(&catalogue, on)?;
+                chunk
+                    .iter()
+                    .filter(|org| {
+                        let Some(upload) = uploads.get(org) else {
+                            return false;
+                        };
+                        let kept = mitigations.get(org).map_or(&[][..], Vec::as_slice);
+                        match held.orgs.get(org) {
+                            Some((u, m, counts)) if u == upload && m.as_slice() == kept => {
+                                out.insert(**org, *counts);
+                                false
+                            }
+                            _ => true,
+                        }
+                    })
+                    .copied()
+                    .collect()
+            };
+            // Fifty inventories held at a time.
+            for part in stale.chunks(50) {
+                for (org, upload, components) in self.store.snapshots_of(part).await? {
+                    let kept = mitigations.remove(&org).unwrap_or_default();
+                    let mut tally = Tally::new(&catalogue, &kept, on);
+                    let held = components.len();
+                    components.into_iter().for_each(|c| tally.see(c));
+                    let counts = (held, tally.unmitigated());
+                    out.insert(org, counts);
+                    self.unmitigated_cache
+                        .lock(&catalogue, on)?
+                        .orgs
+                        .insert(org, (upload, kept, counts));
+                }
             }
         }
         Ok(out)
@@ -371,6 +402,48 @@ impl<T> Cached<T> {
         let built = Arc::new(build(items));
         *self.0.lock().map_err(poisoned)? = Some((digest, built.clone()));
         Ok((built, record))
+    }
+}
+
+/// Each organisation's counts of [`App::unmitigated_counts`] as last worked out, with the upload
+/// and mitigations they were counted from, for one day and one lifecycle catalogue.
+#[derive(Default)]
+pub(crate) struct UnmitigatedCache(std::sync::Mutex<UnmitigatedHeld>);
+
+/// Per organisation: (upload, mitigations, (components, unsupported without a mitigation)).
+type Counted = (i64, Vec<StoredMitigation>, (usize, usize));
+
+#[derive(Default)]
+pub(crate) struct UnmitigatedHeld {
+    catalogue: Option<Arc<Catalogue>>,
+    day: Option<Date>,
+    orgs: std::collections::HashMap<i64, Counted>,
+}
+
+impl UnmitigatedCache {
+    /// The counts held for this catalogue and day (emptied first when either changed).
+    fn lock(
+        &self,
+        catalogue: &Arc<Catalogue>,
+        day: Date,
+    ) -> Result<std::sync::MutexGuard<'_, UnmitigatedHeld>> {
+        let mut held = self
+            .0
+            .lock()
+            .map_err(|_| AppError::Internal("the unsupported counts lock was poisoned".into()))?;
+        let same = held.day == Some(day)
+            && held
+                .catalogue
+                .as_ref()
+                .is_some_and(|c| Arc::ptr_eq(c, catalogue));
+        if !same {
+            *held = UnmitigatedHeld {
+                catalogue: Some(catalogue.clone()),
+                day: Some(day),
+                orgs: Default::default(),
+            };
+        }
+        Ok(held)
     }
 }
 

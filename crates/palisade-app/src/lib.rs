@@ -100,6 +100,8 @@ pub struct App {
     pub(crate) estate_index: Arc<exposure::EstateIndex>,
     /// What each assessment still needs for Standards Met, for worklists.
     pub(crate) needed_cache: Arc<worklist::NeededCache>,
+    /// Each organisation's unsupported systems as last counted, for worklists.
+    pub(crate) unmitigated_cache: Arc<estate::UnmitigatedCache>,
     /// The national posture as last worked out.
     pub(crate) posture_cache: Arc<posture::PostureCache>,
 }
@@ -171,6 +173,7 @@ impl App {
             feeds_cache: Arc::default(),
             estate_index: Arc::default(),
             needed_cache: Arc::default(),
+            unmitigated_cache: Arc::default(),
             posture_cache: Arc::default(),
         }
     }

@@ -454,6 +454,23 @@ impl crate::InventoryStore for SqlStore {
         snapshots(rows)
     }
 
+    async fn snapshot_uploads(
+        &self,
+        org_ids: &[OrgId],
+    ) -> Result<std::collections::HashMap<OrgId, i64>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in org_ids.chunks(crate::db::IDS_PER_STATEMENT) {
+            // The first chunk of each (an empty inventory has none, and holds nothing).
+            let mut sql = crate::db::Sql::new(
+                "SELECT org_id, upload_id FROM inventory_snapshot_chunks WHERE seq = 0 AND \
+                 org_id IN (",
+            );
+            sql.i64_list(chunk).push(")");
+            out.extend(sql.query_as::<(i64, i64)>().fetch_all(&self.read).await?);
+        }
+        Ok(out)
+    }
+
     async fn snapshots_of(&self, org_ids: &[OrgId]) -> Result<Vec<(OrgId, i64, Vec<Component>)>> {
         let mut out = Vec::new();
         for chunk in org_ids.chunks(crate::db::IDS_PER_STATEMENT) {

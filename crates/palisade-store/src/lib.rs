@@ -284,6 +284,11 @@ pub trait InventoryStore: Send + Sync {
         org_id: OrgId,
         each: &mut (dyn FnMut(palisade_domain::inventory::Component) + Send),
     ) -> Result<SnapshotRead>;
+    /// The upload each of these organisations' current inventory comes from (those with one).
+    async fn snapshot_uploads(
+        &self,
+        org_ids: &[OrgId],
+    ) -> Result<std::collections::HashMap<OrgId, i64>>;
     /// These organisations' current inventories (those with one): each with the upload that
     /// left it and its components, whole.
     async fn snapshots_of(

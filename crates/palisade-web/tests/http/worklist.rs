@@ -210,6 +210,44 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         "unsupported_system",
         "RX1"
     ));
+    // Counts follow each change at once: the practice's Windows 7 covered by extended support,
+    // a second one in the ICB's new inventory, and the agreement's end.
+    let r = h
+        .api(
+            Method::POST,
+            "/api/v1/organisations/A81001/mitigations",
+            Some(lead),
+            Some(
+                json!({"asset": "PC-1", "vendor": "Microsoft", "product": "Windows",
+                "action": "extended_support", "until": "2026-11-08", "evidence": "ESU 2026-1"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let second = format!("{inventory}PC-2,workstation,Microsoft,Windows,7 SP1,,,no\n");
+    let r = h.put_inventory("QAA", lead, "text/csv", second).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let list = worklist(&h, lead).await;
+    assert!(!has(&list, "unsupported_system", "A81001"), "{list}");
+    assert_eq!(
+        first_of(&list, "unsupported_system", "QAA")["title"],
+        "2 unsupported systems without a mitigation"
+    );
+    let r = h
+        .put_inventory("QAA", lead, "text/csv", inventory.to_string())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    h.clock.advance(time::Duration::days(7));
+    let list = worklist(&h, lead).await;
+    assert!(
+        has(&list, "unsupported_system", "A81001"),
+        "the agreement ended"
+    );
+    assert_eq!(
+        first_of(&list, "unsupported_system", "QAA")["title"],
+        "1 unsupported system without a mitigation"
+    );
+    h.clock.advance(time::Duration::days(-7));
 
     // The practice submits (Standards Not Met) and plans its gaps: the assessment leaves the
     // list, the action due this week joins it, and becomes late once its day has passed.
