@@ -220,6 +220,28 @@ async fn write_chunks<T: Serialize>(
     Ok(())
 }
 
+/// Writes an organisation's current components, from `upload_id`, in chunks.
+pub(crate) async fn write_snapshot(
+    tx: &mut sqlx::AnyConnection,
+    org_id: OrgId,
+    upload_id: i64,
+    components: &[Component],
+) -> Result<()> {
+    let snapshot: Vec<_> = components
+        .iter()
+        .map(|c| (c.key(), c.internet_facing, c.location.as_deref()))
+        .collect();
+    write_chunks(
+        tx,
+        "INSERT INTO inventory_snapshot_chunks (org_id, seq, upload_id, entries, body) \
+         VALUES ($1, $2, $3, $4, $5)",
+        org_id,
+        Some(upload_id),
+        &snapshot,
+    )
+    .await
+}
+
 /// The chunk numbers a page covers, and where in the first of them it starts.
 fn span(page: PageRequest, total: i64) -> Option<(i64, i64, usize)> {
     let (offset, limit) = (page.offset(), page.limit());
@@ -338,19 +360,7 @@ impl crate::InventoryStore for SqlStore {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        let snapshot: Vec<_> = components
-            .iter()
-            .map(|c| (c.key(), c.internet_facing, c.location.as_deref()))
-            .collect();
-        write_chunks(
-            &mut tx,
-            "INSERT INTO inventory_snapshot_chunks (org_id, seq, upload_id, entries, body) \
-             VALUES ($1, $2, $3, $4, $5)",
-            org_id,
-            Some(upload_id),
-            &snapshot,
-        )
-        .await?;
+        write_snapshot(&mut tx, org_id, upload_id, components).await?;
         // Added first, then removed, each by asset then product, as the history lists them.
         let mut changes: Vec<(bool, ComponentKey<'_>)> = added
             .iter()

@@ -249,7 +249,7 @@ pub fn matching(
 
 /// An inventory CSV of `rows` components drawn from the catalogue; `moved` of them (the first
 /// ones) take another version, as an upgrade between two uploads would.
-fn inventory_csv(entries: &[Entry], g: &mut Gen, rows: usize, moved: usize) -> String {
+pub(super) fn inventory_csv(entries: &[Entry], g: &mut Gen, rows: usize, moved: usize) -> String {
     let mut csv =
         String::from("asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n");
     for i in 0..rows {

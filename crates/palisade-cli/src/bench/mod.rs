@@ -124,6 +124,14 @@ pub enum BenchCommand {
         /// Also a national round of daily digests: puts every contact on the digest.
         #[arg(long)]
         digests: bool,
+        /// Components across every organisation's inventory, generated and written first for
+        /// each organisation without one (10,000,000 is the national estate).
+        #[arg(long, default_value_t = 0)]
+        components: usize,
+        /// A known exploited vulnerabilities catalogue (CISA's JSON) to import first; the
+        /// generated inventories then run some of the products it names.
+        #[arg(long)]
+        kev: Option<std::path::PathBuf>,
     },
     /// The exposure engine in memory on a generated national estate: building the index, one
     /// advisory's exposure, a full re-match beside a straightforward scan, and an inventory CSV
@@ -238,18 +246,18 @@ impl BenchCommand {
                 homes,
                 clients,
                 digests,
+                components,
+                kev,
             } => {
                 let app = crate::commands::open(settings).await?;
-                let digests = if digests {
-                    Some(palisade_store::SqlStore::connect(&settings.database_url, 4).await?)
-                } else {
-                    None
-                };
                 let bench = WorklistBench {
                     runs: runs.max(1),
                     homes: homes.max(1),
                     clients: clients.max(1),
+                    store: palisade_store::SqlStore::connect(&settings.database_url, 4).await?,
                     digests,
+                    components,
+                    kev,
                 };
                 worklist(app, settings.engine_name(), bench).await?;
             }

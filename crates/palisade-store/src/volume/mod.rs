@@ -1,12 +1,15 @@
 //! Volume for the benchmarks, written straight to the database in multi-row statements so
 //! national scale takes seconds rather than hours: a decade of incidents (`bench incidents`)
 //! and the suppliers' products, customers, SBOMs and VEX (`bench suppliers`); every contact on
-//! the daily digest (`bench worklist --digests`).
+//! the daily digest (`bench worklist --digests`); an inventory for every organisation (`bench
+//! worklist --components`).
 
 mod incidents;
+mod inventories;
 mod suppliers;
 
 pub use incidents::{IncidentVolume, seed_incident_volume, volume_indicator};
+pub use inventories::seed_inventory_volume;
 pub use suppliers::{SupplierVolume, VolumeProduct, VolumeVex, seed_supplier_volume};
 
 use crate::db::Sql;
