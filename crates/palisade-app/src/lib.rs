@@ -24,6 +24,7 @@ pub mod independent_audit;
 pub mod inventory;
 pub mod jobs;
 mod known_exploited;
+mod org_exposure;
 pub mod orgs;
 pub mod people;
 pub mod plans;
