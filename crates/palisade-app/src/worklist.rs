@@ -106,8 +106,8 @@ pub struct Worklist {
     /// The person acts for more than [`WORKLIST_ORGS`] organisations; the first, by code, are
     /// covered.
     pub truncated: bool,
-    /// The estate's exposure to published alerts is still being worked out (the server has
-    /// just started): those items are missing for now.
+    /// The estate's exposure to published alerts and known exploited vulnerabilities is still
+    /// being worked out (the server has just started): those items are missing for now.
     pub exposure_pending: bool,
     /// When it was worked out (Unix seconds), for "late by" and "due in".
     pub now: i64,

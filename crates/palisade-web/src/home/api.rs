@@ -19,8 +19,8 @@ pub struct WorklistDto {
     pub organisations: usize,
     /// The caller acts for more organisations than one list covers; the first by code are.
     pub truncated: bool,
-    /// The estate's exposure to published alerts is still being worked out (the server has
-    /// just started): `exposure` items are missing for now.
+    /// The estate's exposure to published alerts and known exploited vulnerabilities is still
+    /// being worked out (the server has just started): `exposure` items are missing for now.
     pub exposure_pending: bool,
 }
 
