@@ -148,6 +148,14 @@ impl App {
         self.with_index(|ix| ix.len()).await
     }
 
+    /// Holds the index as its first build does, until the returned guard is dropped: what every
+    /// question sees while a server is starting. For tests of that state; before any question
+    /// has built the index, or it has no effect.
+    #[doc(hidden)]
+    pub async fn hold_exposure_index(&self) -> impl Send + '_ {
+        self.estate_index.held.lock().await
+    }
+
     async fn with_index<R>(&self, f: impl FnOnce(&ExposureIndex<OrgId>) -> R) -> Result<R> {
         self.with_index_held(|held| f(&held.index)).await
     }

@@ -560,7 +560,30 @@ async fn the_home_page_shows_the_worklist_to_those_who_act() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
     h.clock
         .advance(time::Duration::seconds(MONDAY - 1_750_000_000));
-    world(&h).await;
+    let w = world(&h).await;
+    // While a starting server first builds the exposure index, the list says that part is
+    // pending rather than waiting for it; once built, the note goes.
+    let session = {
+        let _building = h.app.hold_exposure_index().await;
+        let wait = std::time::Duration::from_secs(10);
+        let (session, _) = tokio::time::timeout(wait, h.sign_in("lead@x.nhs.uk", PASSWORD))
+            .await
+            .expect("signing in does not wait for the index")
+            .unwrap();
+        let list = tokio::time::timeout(wait, worklist(&h, &w.lead.1))
+            .await
+            .expect("the worklist does not wait for the index");
+        assert_eq!(list["exposure_pending"], true, "{list}");
+        let page = tokio::time::timeout(wait, h.page(Method::GET, "/", &session, None))
+            .await
+            .expect("the home page does not wait for the index")
+            .text();
+        assert!(page.contains("still being worked out"), "{page}");
+        session
+    };
+    assert_eq!(worklist(&h, &w.lead.1).await["exposure_pending"], false);
+    let page = h.page(Method::GET, "/", &session, None).await.text();
+    assert!(!page.contains("still being worked out"), "{page}");
     let admin = h
         .person("admin2@x.nhs.uk", Role::NationalAdmin, None)
         .await
