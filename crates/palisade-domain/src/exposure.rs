@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 // foldhash: several times faster than the standard SipHash on these short keys, and seeded per
 // map, so crafted package names cannot force collisions.
 use foldhash::HashMap;
+
+mod snapshot;
+pub use snapshot::{read_numbers, write_numbers};
 use std::ops::Bound as MapBound;
 
 use crate::alert::AffectedProduct;
