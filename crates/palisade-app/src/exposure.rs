@@ -30,16 +30,18 @@ pub(crate) struct Held {
     /// and then moved with the index.
     pub(crate) kev: Option<crate::known_exploited::KevReach>,
     /// Every upload up to this id is in the index.
-    last_upload: i64,
+    pub(crate) last_upload: i64,
     /// The upload each organisation's components in the index come from.
-    org_upload: HashMap<OrgId, i64>,
+    pub(crate) org_upload: HashMap<OrgId, i64>,
+    /// Read from its snapshot when the server started, rather than built from the database.
+    pub(crate) from_snapshot: bool,
 }
 
 /// The index, built on first use (or when the server starts) and shared by every request, and
 /// the published alerts' rules, compiled again only when something is published.
 #[derive(Default)]
 pub(crate) struct EstateIndex {
-    held: tokio::sync::Mutex<Option<Held>>,
+    pub(crate) held: tokio::sync::Mutex<Option<Held>>,
     /// The index has been built once (it is then only brought up to date).
     ready: std::sync::atomic::AtomicBool,
     /// Suppliers' SBOMs in force, by product version (`supplier_exposure`).
@@ -184,16 +186,25 @@ impl App {
         self.with_index_held(f).await.map(Some)
     }
 
-    async fn with_index_held<R>(&self, f: impl FnOnce(&mut Held) -> R) -> Result<R> {
+    pub(crate) async fn with_index_held<R>(&self, f: impl FnOnce(&mut Held) -> R) -> Result<R> {
         let mut guard = self.estate_index.held.lock().await;
-        if guard.is_none() {
-            *guard = Some(self.build_index().await?);
+        let first = guard.is_none();
+        if first {
+            *guard = Some(match self.read_index_snapshot().await {
+                Some(held) => held,
+                None => self.build_index().await?,
+            });
             self.estate_index
                 .ready
                 .store(true, std::sync::atomic::Ordering::Release);
         }
         let held = guard.as_mut().expect("built above");
+        let before = held.last_upload;
         self.refresh_index(held).await?;
+        // Kept for the next start: a build, or a snapshot that had uploads to catch up on.
+        if first && (!held.from_snapshot || held.last_upload != before) {
+            self.write_index_snapshot(held).await;
+        }
         Ok(f(held))
     }
 
@@ -207,6 +218,7 @@ impl App {
             last_upload,
             org_upload: HashMap::new(),
             kev: None,
+            from_snapshot: false,
         };
         let mut after = 0;
         loop {
@@ -232,7 +244,7 @@ impl App {
         Ok(held)
     }
 
-    async fn refresh_index(&self, held: &mut Held) -> Result<()> {
+    pub(crate) async fn refresh_index(&self, held: &mut Held) -> Result<()> {
         for (id, org) in self.store.uploads_after(held.last_upload).await? {
             if held.org_upload.get(&org).is_none_or(|u| *u < id) {
                 for c in self.store.all_changes(id).await? {

@@ -12,6 +12,10 @@ pub struct InventorySettings {
     /// The most components one organisation's inventory may hold. Every exposure and estate
     /// answer reads them, so one member's upload must not make those slow for everyone.
     pub max_components: usize,
+    /// Where the exposure index is written when built and when the server stops, and read from
+    /// when it starts (then brought up to date from the upload history): a restart then need
+    /// not read every inventory again. None: built from the database at every start.
+    pub index_snapshot: Option<std::path::PathBuf>,
 }
 
 /// The largest acute trusts run about 25,000 devices and servers; ten components each, with
@@ -22,6 +26,7 @@ impl Default for InventorySettings {
     fn default() -> Self {
         Self {
             max_components: DEFAULT_MAX_COMPONENTS,
+            index_snapshot: None,
         }
     }
 }

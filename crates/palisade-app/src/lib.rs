@@ -17,6 +17,7 @@ pub mod estate;
 pub mod evidence;
 pub mod exports;
 pub mod exposure;
+mod exposure_snapshot;
 pub mod feed_refresh;
 pub mod import;
 pub mod incidents;

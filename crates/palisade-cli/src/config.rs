@@ -54,6 +54,8 @@ struct FileConfig {
     request_timeout_seconds: Option<i64>,
     header_read_timeout_seconds: Option<i64>,
     max_components_per_organisation: Option<i64>,
+    /// A file for the exposure index between starts (each server its own).
+    exposure_index_snapshot: Option<String>,
     max_client_connections: Option<i64>,
     rate_limit_per_second: Option<i64>,
     rate_limit_burst: Option<i64>,
@@ -512,6 +514,11 @@ impl Settings {
                     .map_or(palisade_app::inventory::DEFAULT_MAX_COMPONENTS, |n| {
                         n as usize
                     }),
+                index_snapshot: fc
+                    .exposure_index_snapshot
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .map(std::path::PathBuf::from),
             },
             connections: {
                 let d = palisade_web::ConnectionLimits::default();
@@ -623,6 +630,7 @@ mod tests {
             "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
             "PALISADE_MAX_CLIENT_CONNECTIONS" => Some("20".to_string()),
             "PALISADE_MAX_COMPONENTS_PER_ORGANISATION" => Some("5000".to_string()),
+            "PALISADE_EXPOSURE_INDEX_SNAPSHOT" => Some("/var/lib/palisade/index".to_string()),
             _ => None,
         };
         let s = Settings::load_with(None, None, None, &env).unwrap();
@@ -641,6 +649,10 @@ mod tests {
         assert_eq!(s.request_timeout, std::time::Duration::from_secs(15));
         assert_eq!(s.connections.max_connections, 20);
         assert_eq!(s.inventory.max_components, 5000);
+        assert_eq!(
+            s.inventory.index_snapshot.as_deref(),
+            Some(std::path::Path::new("/var/lib/palisade/index"))
+        );
         assert_eq!(
             d.inventory,
             palisade_app::inventory::InventorySettings::default()

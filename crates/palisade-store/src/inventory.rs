@@ -500,6 +500,15 @@ impl crate::InventoryStore for SqlStore {
         Ok(id.unwrap_or(0))
     }
 
+    async fn upload_stamp(&self, id: i64) -> Result<Option<(OrgId, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT org_id, uploaded_at FROM inventory_uploads WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
     async fn uploads_after(&self, after_id: i64) -> Result<Vec<(i64, OrgId)>> {
         Ok(
             sqlx::query_as("SELECT id, org_id FROM inventory_uploads WHERE id > $1 ORDER BY id")

@@ -304,6 +304,8 @@ pub trait InventoryStore: Send + Sync {
     ) -> Result<Vec<(OrgId, i64, Vec<palisade_domain::inventory::Component>)>>;
     /// The newest upload's id (0 before any).
     async fn last_upload_id(&self) -> Result<i64>;
+    /// The organisation and time of an upload, to recognise it again.
+    async fn upload_stamp(&self, id: i64) -> Result<Option<(OrgId, i64)>>;
     /// Uploads after `after_id` (id, organisation), oldest first. Upload ids are taken under the
     /// write lock, so they are committed in order on both engines.
     async fn uploads_after(&self, after_id: i64) -> Result<Vec<(i64, OrgId)>>;

@@ -109,6 +109,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         server_name.to_string(),
         stopped.clone(),
     ));
+    let saver = app.clone();
     let worker = tokio::spawn(palisade_app::delivery::run_worker(
         app,
         couriers,
@@ -137,6 +138,10 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         tokio::time::timeout(SHUTDOWN_GRACE, worker),
         tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
     );
+    // The next start then reads the index rather than every inventory.
+    if let Err(e) = saver.save_exposure_index().await {
+        tracing::warn!(error = %e, "the exposure index snapshot was not written");
+    }
     if worker.is_err() {
         tracing::warn!("the delivery worker did not stop within the grace period");
     }

@@ -662,3 +662,114 @@ async fn osv_and_csaf_advisories_feed_the_exposure(h: H) {
         );
     }
 }
+
+per_engine!(
+    a_restart_reads_the_index_from_its_snapshot,
+    a_restart_reads_the_index_from_its_snapshot_sqlite,
+    a_restart_reads_the_index_from_its_snapshot_postgres
+);
+
+async fn a_restart_reads_the_index_from_its_snapshot(h: H) {
+    let path = std::env::temp_dir().join(format!(
+        "palisade-index-{}.snapshot",
+        palisade_app::auth::random_hex(8)
+    ));
+    let with_snapshot = |app: &mut App| app.inventory.index_snapshot = Some(path.clone());
+    let h = h.with_app(with_snapshot);
+    let w = world(&h).await;
+    let admin = &w.admin.1;
+    let r = h
+        .raw(
+            Method::PUT,
+            "/api/v1/feeds/kev",
+            admin,
+            "application/json",
+            KEV_JSON,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
+    let windows = |n: usize| -> String {
+        (1..=n)
+            .map(|i| format!("PC-{i},workstation,Microsoft,Windows,10 22H2,,,no\n"))
+            .collect()
+    };
+    let put = |code: &'static str, token: String, rows: String| {
+        let h = &h;
+        async move {
+            let r = h
+                .put_inventory(code, &token, "text/csv", format!("{header}{rows}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    put("A81001", w.lead.1.clone(), windows(3)).await;
+    // The first build writes the snapshot.
+    assert_eq!(h.app.warm_exposure_index().await.unwrap(), 3);
+    assert!(!h.app.exposure_index_from_snapshot().await);
+    assert!(path.exists());
+    // Uploads after it: another organisation's, and one replacing the first.
+    put("RX1", w.foreign.1.clone(), windows(2)).await;
+    put("A81001", w.lead.1.clone(), windows(1)).await;
+
+    // A server starting on this database reads the snapshot and applies the uploads since.
+    let exposed = |app: App| async move {
+        let report = app
+            .exposure_by_cve(
+                &Actor::cli(),
+                "CVE-2020-0796",
+                palisade_domain::page::PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        let mut orgs: Vec<(String, usize)> = report
+            .organisations
+            .items
+            .iter()
+            .map(|o| (o.code.clone(), o.components.len()))
+            .collect();
+        orgs.sort();
+        orgs
+    };
+    let restarted = |db: &palisade_store::SqlStore| {
+        let mut app = App::new(
+            Arc::new(db.clone()),
+            h.clock.clone(),
+            AuthSettings::default(),
+        );
+        with_snapshot(&mut app);
+        app
+    };
+    let second = restarted(&h.db.store);
+    assert_eq!(second.warm_exposure_index().await.unwrap(), 3);
+    assert!(second.exposure_index_from_snapshot().await);
+    let want = vec![("A81001".to_string(), 1), ("RX1".to_string(), 2)];
+    assert_eq!(exposed(second.clone()).await, want);
+    assert_eq!(
+        exposed(h.app.clone()).await,
+        want,
+        "the first server agrees"
+    );
+
+    // Stopping writes it again, up to date; the next start has nothing to apply.
+    second.save_exposure_index().await.unwrap();
+    let third = restarted(&h.db.store);
+    assert_eq!(third.warm_exposure_index().await.unwrap(), 3);
+    assert!(third.exposure_index_from_snapshot().await);
+
+    // A damaged snapshot is set aside, and the index built from the database.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&path, &bytes).unwrap();
+    let fourth = restarted(&h.db.store);
+    assert_eq!(fourth.warm_exposure_index().await.unwrap(), 3);
+    assert!(!fourth.exposure_index_from_snapshot().await);
+    assert_eq!(exposed(fourth).await, want);
+
+    // So is one from another database (here, an empty one).
+    let other = TestDb::sqlite().await.unwrap();
+    let fifth = restarted(&other.store);
+    assert_eq!(fifth.warm_exposure_index().await.unwrap(), 0);
+    assert!(!fifth.exposure_index_from_snapshot().await);
+    std::fs::remove_file(&path).unwrap();
+}
