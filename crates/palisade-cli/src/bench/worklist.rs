@@ -229,6 +229,45 @@ async fn estate(app: &App, b: &WorklistBench, orgs: &[palisade_store::Organisati
         t.elapsed().as_secs_f64(),
         memory_mib("VmRSS:").unwrap_or_default()
     );
+    restarts(app, &b.store).await
+}
+
+/// The index written to its snapshot as a stopping server writes it, then read by three
+/// servers starting on the same database, each timed until its index is ready.
+async fn restarts(app: &App, store: &palisade_store::SqlStore) -> Result<()> {
+    let path = std::env::temp_dir().join(format!("palisade-bench-{}.index", std::process::id()));
+    let with_snapshot = |mut a: App| {
+        a.inventory.index_snapshot = Some(path.clone());
+        a
+    };
+    let t = Instant::now();
+    with_snapshot(app.clone()).save_exposure_index().await?;
+    let bytes = std::fs::metadata(&path)
+        .map(|m| m.len())
+        .unwrap_or_default();
+    println!(
+        "exposure index snapshot written: {:.0} MiB in {:.2} s",
+        bytes as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
+    for run in 1..=3 {
+        let restarted = with_snapshot(App::new(
+            Arc::new(store.clone()),
+            Arc::new(palisade_domain::clock::SystemClock),
+            palisade_app::AuthSettings::default(),
+        ));
+        let t = Instant::now();
+        let held = restarted.warm_exposure_index().await?;
+        anyhow::ensure!(
+            restarted.exposure_index_from_snapshot().await,
+            "the snapshot was not used"
+        );
+        println!(
+            "a restart's index from its snapshot ({run} of 3): {held} components in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_file(&path);
     Ok(())
 }
 
