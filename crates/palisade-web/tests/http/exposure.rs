@@ -677,40 +677,20 @@ async fn a_restart_reads_the_index_from_its_snapshot(h: H) {
     let with_snapshot = |app: &mut App| app.inventory.index_snapshot = Some(path.clone());
     let h = h.with_app(with_snapshot);
     let w = world(&h).await;
-    let admin = &w.admin.1;
-    let r = h
-        .raw(
-            Method::PUT,
-            "/api/v1/feeds/kev",
-            admin,
-            "application/json",
-            KEV_JSON,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
+    h.import_json_feed("kev", &w.admin.1, KEV_JSON.into()).await;
     let windows = |n: usize| -> String {
         (1..=n)
             .map(|i| format!("PC-{i},workstation,Microsoft,Windows,10 22H2,,,no\n"))
             .collect()
     };
-    let put = |code: &'static str, token: String, rows: String| {
-        let h = &h;
-        async move {
-            let r = h
-                .put_inventory(code, &token, "text/csv", format!("{header}{rows}"))
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        }
-    };
-    put("A81001", w.lead.1.clone(), windows(3)).await;
+    h.put_inventory_rows("A81001", &w.lead.1, &windows(3)).await;
     // The first build writes the snapshot.
     assert_eq!(h.app.warm_exposure_index().await.unwrap(), 3);
     assert!(!h.app.exposure_index_from_snapshot().await);
     assert!(path.exists());
     // Uploads after it: another organisation's, and one replacing the first.
-    put("RX1", w.foreign.1.clone(), windows(2)).await;
-    put("A81001", w.lead.1.clone(), windows(1)).await;
+    h.put_inventory_rows("RX1", &w.foreign.1, &windows(2)).await;
+    h.put_inventory_rows("A81001", &w.lead.1, &windows(1)).await;
 
     // A server starting on this database reads the snapshot and applies the uploads since.
     let exposed = |app: App| async move {

@@ -226,6 +226,24 @@ impl H {
         self.raw(Method::PUT, &uri, token, content_type, body).await
     }
 
+    /// Replaces `code`'s inventory with CSV `rows` (the header added) as `token`, which must
+    /// succeed.
+    pub async fn put_inventory_rows(&self, code: &str, token: &str, rows: &str) {
+        let csv =
+            format!("asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n{rows}");
+        let r = self.put_inventory(code, token, "text/csv", csv).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+
+    /// Imports a JSON feed (`kev`, `osv`, ...) as `token`, which must succeed.
+    pub async fn import_json_feed(&self, feed: &str, token: &str, body: String) {
+        let uri = format!("/api/v1/feeds/{feed}");
+        let r = self
+            .raw(Method::PUT, &uri, token, "application/json", body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+
     /// `code`'s current inventory (its first page) as `token` reads it through the API.
     pub async fn inventory_of(&self, code: &str, token: &str) -> Value {
         let uri = format!("/api/v1/organisations/{code}/inventory");

@@ -678,20 +678,12 @@ per_engine!(
 async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(h: H) {
     let w = world(&h).await;
     let (admin, lead) = (&w.admin.1, &w.lead.1);
-    let header = "asset,asset_type,vendor,product,version,cpe,purl,internet_facing\n";
     let windows = "PC-1,workstation,Microsoft,Windows,10 22H2,,,no\n";
     let log4j = "app-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,no\n";
-    let upload = |code: &'static str, token: String, rows: String| {
-        let h = &h;
-        async move {
-            let r = h
-                .put_inventory(code, &token, "text/csv", format!("{header}{rows}"))
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        }
-    };
-    upload("A81001", lead.clone(), format!("{windows}{log4j}")).await;
-    upload("RX1", w.foreign.1.clone(), format!("{windows}{log4j}")).await;
+    h.put_inventory_rows("A81001", lead, &format!("{windows}{log4j}"))
+        .await;
+    h.put_inventory_rows("RX1", &w.foreign.1, &format!("{windows}{log4j}"))
+        .await;
     let exploited = |list: &Value| -> Vec<String> {
         summary(list)
             .into_iter()
@@ -705,16 +697,7 @@ async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(
     );
 
     // The catalogue names Windows (every version) and SMBv1, which the estate does not run.
-    let feed = |uri: &'static str, body: String| {
-        let (h, admin) = (&h, admin.clone());
-        async move {
-            let r = h
-                .raw(Method::PUT, uri, &admin, "application/json", body)
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        }
-    };
-    feed("/api/v1/feeds/kev", KEV_JSON.into()).await;
+    h.import_json_feed("kev", admin, KEV_JSON.into()).await;
     let list = worklist(&h, lead).await;
     assert_eq!(
         exploited(&list),
@@ -740,8 +723,8 @@ async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(
          \"requiredAction\": \"Apply updates.\", \"dueDate\": \"2021-12-24\", \
          \"knownRansomwareCampaignUse\": \"Known\", \"notes\": \"\"},",
     );
-    feed("/api/v1/feeds/kev", with_log4shell).await;
-    feed("/api/v1/feeds/osv", OSV_LOG4J.into()).await;
+    h.import_json_feed("kev", admin, with_log4shell).await;
+    h.import_json_feed("osv", admin, OSV_LOG4J.into()).await;
     let list = worklist(&h, lead).await;
     assert_eq!(
         exploited(&list),
@@ -765,17 +748,13 @@ async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(
     assert_eq!(tagged, 2, "{own}");
 
     // Each upload moves the count: Log4j gone, then Windows gone too.
-    upload("A81001", lead.clone(), windows.to_string()).await;
+    h.put_inventory_rows("A81001", lead, windows).await;
     assert_eq!(
         exploited(&worklist(&h, lead).await),
         ["A81001: A known exploited vulnerability names what your estate runs"]
     );
-    upload(
-        "A81001",
-        lead.clone(),
-        "PC-1,workstation,Apple,macOS,15,,,no\n".into(),
-    )
-    .await;
+    h.put_inventory_rows("A81001", lead, "PC-1,workstation,Apple,macOS,15,,,no\n")
+        .await;
     assert!(exploited(&worklist(&h, lead).await).is_empty());
     // Another organisation's estate is its own lead's to see.
     assert_eq!(
