@@ -35,6 +35,8 @@ pub(crate) struct Held {
     pub(crate) org_upload: HashMap<OrgId, i64>,
     /// Read from its snapshot when the server started, rather than built from the database.
     pub(crate) from_snapshot: bool,
+    /// The last upload the snapshot on disk holds (none written yet: -1).
+    pub(crate) written_upload: i64,
 }
 
 /// The index, built on first use (or when the server starts) and shared by every request, and
@@ -219,6 +221,7 @@ impl App {
             org_upload: HashMap::new(),
             kev: None,
             from_snapshot: false,
+            written_upload: -1,
         };
         let mut after = 0;
         loop {

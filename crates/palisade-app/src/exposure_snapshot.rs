@@ -1,5 +1,6 @@
 //! The exposure index kept on disk between starts: written when it is first built (or read
-//! and brought up to date) and when the server stops, read when it starts. At national scale
+//! and brought up to date), every hour when uploads have come since, and when the server
+//! stops; read when it starts. At national scale
 //! building it reads every inventory (about 18 s for 10 million components); reading the
 //! snapshot and applying the uploads since takes a fraction of that.
 //!
@@ -53,6 +54,7 @@ fn decode(bytes: &[u8]) -> Result<((i64, i64, i64), Held), String> {
             org_upload,
             kev: None,
             from_snapshot: true,
+            written_upload: last_upload,
         },
     ))
 }
@@ -120,7 +122,7 @@ impl App {
     }
 
     /// Writes the snapshot, when one is configured; a failure is logged, never fatal.
-    pub(crate) async fn write_index_snapshot(&self, held: &Held) {
+    pub(crate) async fn write_index_snapshot(&self, held: &mut Held) {
         let Some(path) = self.inventory.index_snapshot.clone() else {
             return;
         };
@@ -142,12 +144,15 @@ impl App {
             Ok(bytes.len())
         });
         match written {
-            Ok(bytes) => tracing::info!(
+            Ok(bytes) => {
+                held.written_upload = held.last_upload;
+                tracing::info!(
                 path = %path.display(),
                 bytes,
                 seconds = started.elapsed().as_secs_f64(),
-                "exposure index snapshot written"
-            ),
+                    "exposure index snapshot written"
+                )
+            }
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "exposure index snapshot not written")
             }
@@ -176,5 +181,24 @@ impl App {
             self.write_index_snapshot(held).await;
         }
         Ok(())
+    }
+
+    /// Writes the snapshot again when uploads have been applied since it was last written;
+    /// returns whether it wrote. A server runs this every hour, so that a crash leaves at most
+    /// an hour of uploads for the next start to apply.
+    pub async fn keep_exposure_index(&self) -> crate::Result<bool> {
+        if self.inventory.index_snapshot.is_none() {
+            return Ok(false);
+        }
+        let mut guard = self.estate_index.held.lock().await;
+        let Some(held) = guard.as_mut() else {
+            return Ok(false);
+        };
+        self.refresh_index(held).await?;
+        if held.written_upload == held.last_upload {
+            return Ok(false);
+        }
+        self.write_index_snapshot(held).await;
+        Ok(held.written_upload == held.last_upload)
     }
 }

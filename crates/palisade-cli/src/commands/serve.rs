@@ -110,6 +110,20 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         stopped.clone(),
     ));
     let saver = app.clone();
+    // The index's snapshot (when configured) kept within an hour of the uploads.
+    let keeper = tokio::spawn({
+        let app = app.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = app.keep_exposure_index().await {
+                    tracing::warn!(error = %e, "the exposure index snapshot was not kept");
+                }
+            }
+        }
+    });
     let worker = tokio::spawn(palisade_app::delivery::run_worker(
         app,
         couriers,
@@ -139,6 +153,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
     );
     // The next start then reads the index rather than every inventory.
+    keeper.abort();
     if let Err(e) = saver.save_exposure_index().await {
         tracing::warn!(error = %e, "the exposure index snapshot was not written");
     }
