@@ -153,8 +153,8 @@ impl App {
     }
 
     /// Holds the index as its first build does, until the returned guard is dropped: what every
-    /// question sees while a server is starting. For tests of that state; before any question
-    /// has built the index, or it has no effect.
+    /// question sees while a server is starting. For tests of that state, before any question
+    /// has built the index (once built, questions wait for the guard instead).
     #[doc(hidden)]
     pub async fn hold_exposure_index(&self) -> impl Send + '_ {
         self.estate_index.held.lock().await
