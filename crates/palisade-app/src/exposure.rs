@@ -312,30 +312,6 @@ impl App {
         Ok(out)
     }
 
-    /// Which of these organisations run what each published alert names (their own estate,
-    /// not suppliers' products): (organisation, alert reference, alert title), by alert; `None`
-    /// while the index is first being built.
-    pub(crate) async fn published_alert_matches(
-        &self,
-        orgs: &std::collections::HashSet<OrgId>,
-    ) -> Result<Option<Vec<(OrgId, String, String)>>> {
-        if orgs.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        Ok(self
-            .organisations_per_published_alert(|org| orgs.contains(&org))
-            .await?
-            .map(|per_alert| {
-                per_alert
-                    .into_iter()
-                    .flat_map(|(reference, title, hit)| {
-                        hit.into_iter()
-                            .map(move |org| (org, reference.clone(), title.clone()))
-                    })
-                    .collect()
-            }))
-    }
-
     /// How many organisations run what each published alert names (their own estate), most
     /// first: (reference, title, organisations); `None` while the index is first being built.
     pub(crate) async fn published_alert_reach(
@@ -362,27 +338,8 @@ impl App {
         keep: impl Fn(OrgId) -> bool,
     ) -> Result<Option<Vec<(String, String, Vec<OrgId>)>>> {
         let alerts = self.rule_sets().await?.swap_remove(0);
-        self.with_index_if_ready(|index| {
-            let mut out = Vec::new();
-            for set in alerts.iter() {
-                let Source::Alert { reference, title } = &set.source else {
-                    continue;
-                };
-                let mut hit: Vec<OrgId> = Vec::new();
-                for rule in &set.rules {
-                    index.for_each_match(rule, |_, org| {
-                        if keep(org) {
-                            hit.push(org);
-                        }
-                    });
-                }
-                hit.sort_unstable();
-                hit.dedup();
-                out.push((reference.clone(), title.clone(), hit));
-            }
-            out
-        })
-        .await
+        self.with_index_if_ready(|index| per_published_alert(index, &alerts, keep))
+            .await
     }
 
     /// The organisation's components any source's rules name, each with the sources naming it.
@@ -936,4 +893,31 @@ impl App {
             through,
         }))
     }
+}
+
+/// For each published alert among `alerts`, the organisations `keep` admits whose components
+/// its rules name, each once: (reference, title, organisations).
+pub(crate) fn per_published_alert(
+    index: &ExposureIndex<OrgId>,
+    alerts: &[RuleSet],
+    keep: impl Fn(OrgId) -> bool,
+) -> Vec<(String, String, Vec<OrgId>)> {
+    let mut out = Vec::new();
+    for set in alerts {
+        let Source::Alert { reference, title } = &set.source else {
+            continue;
+        };
+        let mut hit: Vec<OrgId> = Vec::new();
+        for rule in &set.rules {
+            index.for_each_match(rule, |_, org| {
+                if keep(org) {
+                    hit.push(org);
+                }
+            });
+        }
+        hit.sort_unstable();
+        hit.dedup();
+        out.push((reference.clone(), title.clone(), hit));
+    }
+    out
 }

@@ -383,9 +383,10 @@ impl App {
 
         // Published alerts the estate runs that the organisation was not asked to answer.
         let exposed: HashSet<OrgId> = permitted.ids(WorkKind::Exposure).into_iter().collect();
-        let matches = self.published_alert_matches(&exposed).await?;
-        let exposure_pending = matches.is_none();
-        for (org, reference, title) in matches.unwrap_or_default() {
+        let exposure = self.estate_exposure(&exposed).await?;
+        let exposure_pending = exposure.is_none();
+        let exposure = exposure.unwrap_or_default();
+        for (org, reference, title) in exposure.alerts {
             if responded.contains(&(org, reference.as_str())) {
                 continue;
             }
@@ -401,9 +402,7 @@ impl App {
         }
 
         // Known exploited vulnerabilities naming what the estate runs, one item per organisation.
-        let reach = self.known_exploited_reach(&exposed).await?;
-        let exposure_pending = exposure_pending || reach.is_none();
-        for (org, n) in reach.unwrap_or_default() {
+        for (org, n) in exposure.exploited {
             let title = if n == 1 {
                 "A known exploited vulnerability names".to_string()
             } else {
