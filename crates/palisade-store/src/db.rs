@@ -300,6 +300,14 @@ impl Sql {
         self
     }
 
+    /// Texts separated by commas, each bound (for `IN (...)`).
+    pub fn text_list(&mut self, values: &[impl AsRef<str>]) -> &mut Self {
+        for (i, v) in values.iter().enumerate() {
+            self.push(if i > 0 { ", " } else { "" }).text(v.as_ref());
+        }
+        self
+    }
+
     pub fn text(&mut self, v: &str) -> &mut Self {
         self.arg(Arg::Text(v.to_string()))
     }

@@ -84,10 +84,8 @@ impl DigestStore for SqlStore {
                  JOIN contacts c ON c.id = d.contact_id JOIN organisations o ON o.id = d.org_id \
                  WHERE d.digest_key IS NULL AND c.email IN ("
             ));
-            for (i, e) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", " } else { "" }).text(e);
-            }
-            sql.push(") ORDER BY c.email, o.name, d.org_id, d.id");
+            sql.text_list(chunk)
+                .push(") ORDER BY c.email, o.name, d.org_id, d.id");
             out.extend(sql.query_as().fetch_all(&self.read).await?);
         }
         Ok(out)

@@ -371,10 +371,7 @@ impl SupplierSbomStore for SqlStore {
                 "SELECT x.product_id, x.version, x.cve, x.status, x.justification, x.detail \
                  FROM supplier_vex x WHERE x.cve IN (",
             );
-            for (i, c) in cves.iter().enumerate() {
-                sql.push(if i > 0 { ", " } else { "" }).text(c);
-            }
-            sql.push(") AND ");
+            sql.text_list(cves).push(") AND ");
             push_versions_in(&mut sql, "x", chunk);
             sql.push(" ORDER BY x.product_id, x.version, x.cve");
             type Row = (i64, String, String, String, Option<String>, Option<String>);
