@@ -10,7 +10,6 @@
 //! index is built from the database as before.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use palisade_domain::exposure::{ExposureIndex, read_numbers, write_numbers};
@@ -18,24 +17,21 @@ use palisade_domain::exposure::{ExposureIndex, read_numbers, write_numbers};
 use crate::App;
 use crate::exposure::Held;
 
-/// The snapshot's bytes: (last upload, its organisation, its time), the upload of each
+/// Writes the snapshot: (last upload, its organisation, its time), the upload of each
 /// organisation's components as pairs, then the index.
-fn encode(held: &Held, stamp: (i64, i64)) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    write_numbers(&mut out, &[held.last_upload, stamp.0, stamp.1])?;
+fn encode(held: &Held, stamp: (i64, i64), out: &mut impl std::io::Write) -> std::io::Result<()> {
+    write_numbers(out, &[held.last_upload, stamp.0, stamp.1])?;
     let pairs: Vec<i64> = held
         .org_upload
         .iter()
         .flat_map(|(org, upload)| [*org, *upload])
         .collect();
-    write_numbers(&mut out, &pairs)?;
-    held.index.write_to(&mut out)?;
-    Ok(out)
+    write_numbers(out, &pairs)?;
+    held.index.write_to(out)
 }
 
 /// The snapshot read back: (last upload, its organisation and time) and what it held.
-fn decode(bytes: &[u8]) -> Result<((i64, i64, i64), Held), String> {
-    let mut r = bytes;
+fn decode(mut r: impl std::io::Read) -> Result<((i64, i64, i64), Held), String> {
     let head = read_numbers(&mut r)?;
     let [last_upload, org, at] = head[..] else {
         return Err("the exposure index snapshot is damaged (its header)".into());
@@ -59,15 +55,19 @@ fn decode(bytes: &[u8]) -> Result<((i64, i64, i64), Held), String> {
     ))
 }
 
-/// Writes beside the file and renames, so a reader never sees half a snapshot.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes beside the file, streamed, and renames, so a reader never sees half a snapshot;
+/// returns the bytes written.
+fn write_atomically(path: &Path, held: &Held, stamp: (i64, i64)) -> std::io::Result<u64> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let mut file = std::fs::File::create(&partial)?;
-    file.write_all(bytes)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+    encode(held, stamp, &mut out)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    std::fs::rename(&partial, path)
+    let bytes = file.metadata()?.len();
+    std::fs::rename(&partial, path)?;
+    Ok(bytes)
 }
 
 impl App {
@@ -77,8 +77,8 @@ impl App {
         let started = std::time::Instant::now();
         let read = tokio::task::spawn_blocking({
             let path = path.clone();
-            move || match std::fs::read(&path) {
-                Ok(bytes) => decode(&bytes).map(Some),
+            move || match std::fs::File::open(&path) {
+                Ok(file) => decode(std::io::BufReader::new(file)).map(Some),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(format!("cannot read it: {e}")),
             }
@@ -139,10 +139,7 @@ impl App {
             (0, 0)
         };
         let started = std::time::Instant::now();
-        let written = encode(held, stamp).and_then(|bytes| {
-            write_atomically(&path, &bytes)?;
-            Ok(bytes.len())
-        });
+        let written = write_atomically(&path, held, stamp);
         match written {
             Ok(bytes) => {
                 held.written_upload = held.last_upload;
