@@ -761,4 +761,22 @@ async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(
         exploited(&worklist(&h, &w.foreign.1).await),
         ["RX1: 2 known exploited vulnerabilities name what your estate runs"]
     );
+    // An alert giving versions for SMBGhost takes it over: the catalogue entry no longer
+    // counts by its product, and the alert names another Windows than the one RX1 runs.
+    let mut smbghost = high_alert(true);
+    smbghost["cves"] = json!(["CVE-2020-0796"]);
+    smbghost["products"] = json!([{"name": "Microsoft Windows 7",
+        "cpe": "cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*"}]);
+    h.create_alert(admin, smbghost).await;
+    let list = worklist(&h, &w.foreign.1).await;
+    assert_eq!(
+        exploited(&list),
+        ["RX1: A known exploited vulnerability names what your estate runs"]
+    );
+    assert!(
+        !summary(&list)
+            .iter()
+            .any(|(k, _, t)| k == "exposure" && t.contains("CC-")),
+        "{list}"
+    );
 }
