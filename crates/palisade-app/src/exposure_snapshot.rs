@@ -78,7 +78,7 @@ impl App {
         let read = tokio::task::spawn_blocking({
             let path = path.clone();
             move || match std::fs::File::open(&path) {
-                Ok(file) => decode(std::io::BufReader::new(file)).map(Some),
+                Ok(file) => decode(std::io::BufReader::with_capacity(1 << 20, file)).map(Some),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(format!("cannot read it: {e}")),
             }

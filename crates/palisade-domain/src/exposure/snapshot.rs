@@ -42,7 +42,8 @@ fn get_u64(r: &mut impl Read) -> Result<u64, String> {
 
 /// `n` bytes, never allocating more than the input holds.
 fn get_bytes(r: &mut impl Read, n: u64) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+    // Sized up front for what a sound snapshot holds, never beyond 1 MiB before it arrives.
+    let mut out = Vec::with_capacity(n.min(1 << 20) as usize);
     r.take(n)
         .read_to_end(&mut out)
         .map_err(|_| bad("unreadable"))?;
