@@ -366,10 +366,12 @@ async fn the_feeds_job_imports_what_changed_at_the_source(h: H) {
     let none = run(h.app.clone()).await;
     assert_eq!((none.items, none.error), (Some(0), None));
 
+    // Its own folder: the SQLite and PostgreSQL runs of this test go at once, in one process,
+    // at the same test time, and each writes files the other must not see.
     let dir = std::env::temp_dir().join(format!(
         "palisade-feed-source-{}-{}",
         std::process::id(),
-        h.app.now()
+        palisade_app::auth::random_hex(8)
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("known_exploited_vulnerabilities.json"), KEV_JSON).unwrap();
