@@ -28,6 +28,7 @@ pub mod policy;
 pub mod reach;
 pub mod sample;
 pub mod search;
+pub mod sso;
 pub mod supplier;
 pub mod version;
 
