@@ -19,6 +19,7 @@ mod delivery;
 mod digests;
 mod error;
 mod estate;
+mod identities;
 mod incidents;
 mod independent_audit;
 mod indicators;
@@ -48,6 +49,7 @@ pub use charter::{
 pub use db::{Engine, SqlStore, sqlite_path};
 pub use digests::{DigestItem, DigestStore, NewDigest};
 pub use error::StoreError;
+pub use identities::{ClaimGrant, IdentityRecord, IdentityStore, LinkTo, NewIdentity, SignInFlow};
 pub use incidents::{
     EntryKind, IncidentEntry, IncidentFacts, IncidentFilter, IncidentRecord, IncidentState,
     IncidentStore, NewEntry, incident_id, incident_reference,
@@ -685,6 +687,7 @@ pub trait Store:
     + JobStore
     + ReminderStore
     + DigestStore
+    + IdentityStore
     + PostureStore
     + AdminStore
 {
@@ -713,6 +716,7 @@ impl<
         + JobStore
         + ReminderStore
         + DigestStore
+        + IdentityStore
         + PostureStore
         + AdminStore,
 > Store for T

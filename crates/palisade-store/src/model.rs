@@ -119,6 +119,16 @@ pub struct NewSession {
     pub auth_version: i64,
     pub now: i64,
     pub expires_at: i64,
+    /// The identity provider's session this one began from (single sign-on), if any.
+    pub idp: Option<IdpSession>,
+}
+
+/// The provider session a Palisade session began from: a back-channel logout of it ends ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpSession {
+    pub issuer: String,
+    pub subject: String,
+    pub sid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +141,8 @@ pub struct SessionRecord {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The provider session it began from, for single sign-on sessions.
+    pub idp: Option<IdpSession>,
     /// The person, read in the same query (one read per request, not two).
     pub user: User,
 }

@@ -373,7 +373,7 @@ async fn insert_grant(
 
 /// Refuses a change that would leave no active national administrator (checked inside the
 /// change's transaction, after it, so concurrent removals cannot both pass).
-async fn keep_an_admin(conn: &mut sqlx::AnyConnection) -> Result<()> {
+pub(crate) async fn keep_an_admin(conn: &mut sqlx::AnyConnection) -> Result<()> {
     let admins: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM role_grants g JOIN users u ON u.id = g.user_id \
          WHERE g.role = 'national_admin' AND g.org_id IS NULL AND u.active = 1",
@@ -389,7 +389,11 @@ async fn keep_an_admin(conn: &mut sqlx::AnyConnection) -> Result<()> {
     Ok(())
 }
 
-async fn bump_auth_version(conn: &mut sqlx::AnyConnection, user_id: i64, now: i64) -> Result<()> {
+pub(crate) async fn bump_auth_version(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query("UPDATE users SET auth_version = auth_version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)

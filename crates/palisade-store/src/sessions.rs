@@ -14,6 +14,9 @@ struct SessionRow {
     session_created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
+    idp_issuer: Option<String>,
+    idp_subject: Option<String>,
+    idp_sid: Option<String>,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -45,8 +48,8 @@ impl From<TokenRow> for ApiToken {
 
 async fn insert_session(conn: &mut sqlx::AnyConnection, s: &NewSession) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, auth_version, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, auth_version, created_at, last_seen_at, expires_at, \
+         idp_issuer, idp_subject, idp_sid) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)",
     )
     .bind(s.id_hash.clone())
     .bind(s.user_id)
@@ -54,6 +57,9 @@ async fn insert_session(conn: &mut sqlx::AnyConnection, s: &NewSession) -> Resul
     .bind(s.auth_version)
     .bind(s.now)
     .bind(s.expires_at)
+    .bind(s.idp.as_ref().map(|i| i.issuer.clone()))
+    .bind(s.idp.as_ref().map(|i| i.subject.clone()))
+    .bind(s.idp.as_ref().and_then(|i| i.sid.clone()))
     .execute(conn)
     .await?;
     Ok(())
@@ -76,7 +82,8 @@ impl SessionStore for SqlStore {
     async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
         let row = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
             "SELECT s.id_hash, s.csrf_token, s.auth_version AS session_auth_version, \
-             s.created_at AS session_created_at, s.last_seen_at, s.expires_at, {USER_COLUMNS} \
+             s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+             s.idp_issuer, s.idp_subject, s.idp_sid, {USER_COLUMNS} \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         )))
         .bind(id_hash.to_string())
@@ -89,6 +96,14 @@ impl SessionStore for SqlStore {
             created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,
             expires_at: r.expires_at,
+            idp: match (r.idp_issuer, r.idp_subject) {
+                (Some(issuer), Some(subject)) => Some(IdpSession {
+                    issuer,
+                    subject,
+                    sid: r.idp_sid,
+                }),
+                _ => None,
+            },
             user: r.user.into(),
         }))
     }

@@ -8,6 +8,9 @@ use palisade_domain::policy::Scope;
 use palisade_store::testkit::TestDb;
 use palisade_store::*;
 
+#[path = "conformance/identities.rs"]
+mod identities;
+
 fn draft(action: &str, entity: &str) -> AuditDraft {
     AuditDraft {
         at: 1_700_000_000,
@@ -431,6 +434,7 @@ async fn people_grants_sessions_and_tokens() {
             auth_version: after_grants,
             now: 10,
             expires_at: 100,
+            idp: None,
         };
         s.create_session(&sess, None).await.unwrap();
         let got = s.get_session("h1").await.unwrap().unwrap();
@@ -1070,6 +1074,7 @@ async fn first_roles_are_atomic_and_new_passwords_end_sessions() {
             auth_version: 1,
             now: 10,
             expires_at: 10_000,
+            idp: None,
         };
         s.create_session(&session("one"), None).await.unwrap();
         s.create_session(&session("two"), None).await.unwrap();
