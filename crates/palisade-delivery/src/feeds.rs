@@ -62,12 +62,7 @@ impl WebFeeds {
     pub fn new(base: &str) -> Result<Self, String> {
         let mut url = reqwest::Url::parse(base)
             .map_err(|e| format!("feed_source: {base} is not a web address: {e}"))?;
-        let loopback = url.host_str().is_some_and(|h| {
-            h == "localhost"
-                || h.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
+        let loopback = crate::web::is_loopback(&url);
         if url.scheme() != "https" && !loopback {
             return Err(format!(
                 "feed_source: {base} must be an https:// address (plain http only to this machine)"
@@ -103,7 +98,7 @@ impl FeedSource for WebFeeds {
 
     async fn fetch(&self, name: &str) -> Result<Option<Vec<u8>>, String> {
         let url = self.base.join(name).map_err(|e| e.to_string())?;
-        let mut response = self
+        let response = self
             .client
             .get(url)
             .send()
@@ -116,26 +111,11 @@ impl FeedSource for WebFeeds {
         if !status.is_success() {
             return Err(format!("the server answered {status}"));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_FEED_BYTES as u64)
-        {
-            return Err(too_large());
+        match crate::web::read_capped(response, MAX_FEED_BYTES).await {
+            Ok(body) => Ok(Some(body)),
+            Err(Some(e)) => Err(format!("was cut off: {e}")),
+            Err(None) => Err(too_large()),
         }
-        // Read a chunk at a time, so a server that sends more than it announced is stopped at
-        // the limit.
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("was cut off: {e}"))?
-        {
-            if body.len() + chunk.len() > MAX_FEED_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Some(body))
     }
 }
 
