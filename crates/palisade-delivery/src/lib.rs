@@ -5,7 +5,9 @@
 
 pub mod feeds;
 mod notify;
+pub mod oidc;
 mod smtp;
+mod web;
 
 pub use notify::NotifyCourier;
 pub use smtp::SmtpCourier;
