@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use palisade_domain::people::{Email, check_password};
 use palisade_domain::policy::{Grant, Principal, Scope};
-use palisade_store::{ApiToken, GrantRecord, LoginAttempt, NewSession, NewToken, User};
+use palisade_store::{ApiToken, GrantRecord, IdpSession, LoginAttempt, NewSession, NewToken, User};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -121,6 +121,8 @@ pub struct SessionContext {
     /// The organisations the person holds a role at, by code (none for national roles alone),
     /// for the menu's links to their own organisation.
     pub organisations: Vec<String>,
+    /// The identity provider's session this one began from (single sign-on), if any.
+    pub idp: Option<IdpSession>,
 }
 
 /// Why a sign-in failed, as the person is told: one answer for a wrong password, an unknown
@@ -131,6 +133,12 @@ pub enum SignInError {
         "Enter a correct email address and password. After several failed attempts an account is locked for a while."
     )]
     BadCredentials,
+    /// Told only after the right password: this person signs in with their organisation's
+    /// account instead.
+    #[error(
+        "Password sign-in is switched off for your account. Sign in with your organisation's account instead."
+    )]
+    PasswordOff,
 }
 
 impl App {
@@ -153,6 +161,9 @@ impl App {
         email: &str,
         password: &str,
     ) -> Result<std::result::Result<SignedIn, SignInError>> {
+        if self.sso.password_off {
+            return Ok(Err(SignInError::PasswordOff));
+        }
         let now = self.now();
         let user = match Email::parse("email", email) {
             Ok(e) => self.store.find_user_by_email(&e).await?,
@@ -203,8 +214,27 @@ impl App {
             return Ok(Err(SignInError::BadCredentials));
         }
         self.store.record_login_success(user.id).await?;
-        let session_token = random_hex(32);
-        let csrf_token = random_hex(32);
+        if self.password_refused_for(user.id).await? {
+            tracing::info!(
+                user_id = user.id,
+                "sign-in refused: password sign-in is off for this person"
+            );
+            return Ok(Err(SignInError::PasswordOff));
+        }
+        Ok(Ok(self
+            .begin_session(user, serde_json::json!({}), None)
+            .await?))
+    }
+
+    /// Begins a session for a person who has just proved who they are (by password, or at an
+    /// identity provider whose session `idp` it then belongs to), audited as a sign-in with
+    /// `summary`.
+    pub(crate) async fn begin_session(
+        &self,
+        user: User,
+        summary: serde_json::Value,
+        idp: Option<IdpSession>,
+    ) -> Result<SignedIn> {
         let actor = self.actor_of(&user).await?;
         let audit = self.draft(
             &actor,
@@ -212,8 +242,11 @@ impl App {
             "user",
             user.id.to_string(),
             None,
-            serde_json::json!({}),
+            summary,
         );
+        let now = self.now();
+        let session_token = random_hex(32);
+        let csrf_token = random_hex(32);
         self.store
             .create_session(
                 &NewSession {
@@ -223,15 +256,16 @@ impl App {
                     auth_version: user.auth_version,
                     now,
                     expires_at: now + self.auth.session_absolute_secs,
+                    idp,
                 },
                 Some(audit),
             )
             .await?;
-        Ok(Ok(SignedIn {
+        Ok(SignedIn {
             session_token,
             csrf_token,
             user,
-        }))
+        })
     }
 
     /// Resolves a session cookie. Expired or unknown sessions give `None` (and are removed).
@@ -266,6 +300,7 @@ impl App {
                         auth_version: user.auth_version,
                         now,
                         expires_at: s.expires_at,
+                        idp: s.idp.clone(),
                     },
                 )
                 .await?;
@@ -288,6 +323,7 @@ impl App {
             csrf_token: s.csrf_token,
             rotated_token,
             organisations,
+            idp: s.idp,
         }))
     }
 

@@ -83,7 +83,9 @@ impl Job {
                 "Imports the known exploited vulnerabilities and the product lifecycles from \
                  the configured feed source, when one is set; unchanged data writes nothing."
             }
-            Job::Housekeeping => "Removes expired sessions and job runs older than 30 days.",
+            Job::Housekeeping => {
+                "Removes expired sessions, sign-ins never finished, logout token ids too old to replay and job runs older than 30 days."
+            }
         }
     }
 }
@@ -355,11 +357,12 @@ impl App {
             Job::Feeds => self.refresh_feeds().await?.items_changed() as i64,
             Job::Housekeeping => {
                 let sessions = self.purge_expired_sessions().await?;
+                let sign_ins = self.purge_sign_in_state().await?;
                 let runs = self
                     .store
                     .prune_job_runs(self.now() - self.jobs.keep_runs_secs)
                     .await?;
-                (sessions + runs) as i64
+                (sessions + sign_ins + runs) as i64
             }
         })
     }

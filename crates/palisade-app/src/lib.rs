@@ -34,6 +34,7 @@ pub mod publications;
 pub mod reminders;
 pub mod report;
 pub mod search;
+pub mod sso;
 pub mod supplier_exposure;
 pub mod supplier_notices;
 pub mod suppliers;
@@ -106,6 +107,8 @@ pub struct App {
     pub(crate) unmitigated_cache: Arc<estate::UnmitigatedCache>,
     /// The national posture as last worked out.
     pub(crate) posture_cache: Arc<posture::PostureCache>,
+    /// The identity providers people may sign in with, and where passwords are switched off.
+    pub(crate) sso: Arc<sso::SsoSettings>,
 }
 
 /// Who is acting: a signed-in person, an API token's owner, or the command line.
@@ -177,6 +180,7 @@ impl App {
             needed_cache: Arc::default(),
             unmitigated_cache: Arc::default(),
             posture_cache: Arc::default(),
+            sso: Arc::default(),
         }
     }
 
