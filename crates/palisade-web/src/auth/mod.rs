@@ -1,6 +1,7 @@
 //! Signing in and out, and personal API tokens.
 
 pub(crate) mod sign_in;
+pub(crate) mod sso;
 pub(crate) mod token_api;
 pub(crate) mod token_pages;
 
@@ -23,6 +24,12 @@ pub(crate) fn pages() -> Router<AppState> {
     Router::new()
         .route("/sign-in", get(sign_in_form).post(sign_in))
         .route("/sign-out", post(sign_out))
+        .route("/auth/oidc/{provider}/start", get(sso::start))
+        .route("/auth/oidc/{provider}/callback", get(sso::callback))
+        .route(
+            "/auth/oidc/{provider}/backchannel-logout",
+            post(sso::backchannel_logout),
+        )
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}/revoke", post(revoke_token))
 }

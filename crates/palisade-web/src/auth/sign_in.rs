@@ -34,6 +34,8 @@ pub(crate) fn sign_in_page(
             email,
             next,
             presession: presession.clone(),
+            providers: state.app.sso_providers(),
+            password_on: state.app.password_sign_in_on(),
         },
     );
     res.headers_mut().append(
@@ -136,7 +138,17 @@ pub(crate) async fn sign_out(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         s.app.sign_out(&token, &u.actor).await?;
     }
-    let mut res = see_other("/sign-in");
+    // A session begun at an identity provider is ended there too (RP-initiated logout), which
+    // then sends the person back to the sign-in page.
+    let to = match &u.idp {
+        Some(idp) => s
+            .app
+            .sso_end_session_url(idp, &s.app.public_link("/sign-in"))
+            .await
+            .unwrap_or_else(|| "/sign-in".into()),
+        None => "/sign-in".into(),
+    };
+    let mut res = see_other(&to);
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(&s, SESSION_COOKIE, "", Some(0)),
@@ -152,4 +164,7 @@ pub struct SignIn {
     pub email: String,
     pub next: String,
     pub presession: String,
+    /// The identity providers offered: (name, label).
+    pub providers: Vec<(String, String)>,
+    pub password_on: bool,
 }

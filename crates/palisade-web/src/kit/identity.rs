@@ -36,10 +36,23 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// never sent from another site, `Secure` unless configured off for a local demo; `max_age`
 /// in seconds (0 removes the cookie, `None` lasts the browser session).
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    cookie_header(state, name, value, max_age, SameSite::Strict)
+}
+
+/// A cookie with its `SameSite` chosen: `Lax` only for the single sign-on flow's cookie, which
+/// must come back on the provider's redirect to the callback (a top-level navigation from
+/// another site).
+pub fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: SameSite,
+) -> HeaderValue {
     let mut c = Cookie::build((name.to_string(), value.to_string()))
         .path("/")
         .http_only(true)
-        .same_site(SameSite::Strict)
+        .same_site(same_site)
         .secure(state.cfg.cookie_secure);
     if let Some(a) = max_age {
         c = c.max_age(time::Duration::seconds(a));
@@ -121,7 +134,12 @@ pub(crate) async fn csrf_guard(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.method() != Method::POST || req.uri().path().starts_with("/api/") {
+    // A back-channel logout comes from the identity provider, not a browser: it carries no
+    // cookie and is authenticated by its signed logout token.
+    if req.method() != Method::POST
+        || req.uri().path().starts_with("/api/")
+        || crate::auth::sso::is_backchannel_logout(req.uri().path())
+    {
         return next.run(req).await;
     }
     let expected = if req.uri().path() == "/sign-in" {

@@ -51,9 +51,9 @@ pub struct RateLimits {
     pub client: Rate,
     /// Per API token, once the token has been accepted.
     pub token: Rate,
-    /// Sign-in attempts (`POST /sign-in`) per client address, on top of `client`: each attempt
-    /// costs a password hash, and guesses spread over many accounts never reach any one
-    /// account's lockout.
+    /// Sign-in attempts (`POST /sign-in`, and a single sign-on's start and callback) per client
+    /// address, on top of `client`: each attempt costs a password hash or a call to the
+    /// provider, and guesses spread over many accounts never reach any one account's lockout.
     pub sign_in: Rate,
     /// A header set by a trusted reverse proxy naming the client (`X-Forwarded-For`,
     /// `X-Real-IP`); its last address is the client's. Unset, the connection's address is.
@@ -156,9 +156,18 @@ fn too_many(path: &str, wait: Duration) -> Response {
     res
 }
 
-/// A sign-in attempt: the one request that checks a password.
+/// A sign-in attempt: the request that checks a password, or a single sign-on's start (which
+/// keeps a flow) or callback (which calls the provider's token endpoint).
 fn signs_in(req: &Request) -> bool {
-    req.method() == Method::POST && req.uri().path() == "/sign-in"
+    let path = req.uri().path();
+    match *req.method() {
+        Method::POST => path == "/sign-in",
+        Method::GET => {
+            path.starts_with("/auth/oidc/")
+                && (path.ends_with("/start") || path.ends_with("/callback"))
+        }
+        _ => false,
+    }
 }
 
 /// The limits per client address (every request, and sign-in attempts), before identity is

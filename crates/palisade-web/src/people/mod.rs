@@ -28,4 +28,9 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/people/{id}/roles", post(grant_role))
         .route("/people/{id}/roles/remove", post(revoke_role))
         .route("/people/{id}/active", post(set_active))
+        .route("/people/{id}/identities/invite", post(invite_identity))
+        .route(
+            "/people/{id}/identities/{identity}/unlink",
+            post(unlink_identity),
+        )
 }

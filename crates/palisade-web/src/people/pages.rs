@@ -103,11 +103,17 @@ pub(crate) async fn person_page(
     status: StatusCode,
 ) -> PageResult {
     let (user, grants) = s.app.get_person(&u.0.actor, id).await?;
-    let can_deactivate =
+    let manages_all =
         u.0.actor
             .principal
-            .may_global(GlobalAction::ManageAllPeople)
-            && u.0.actor.user_id != Some(id);
+            .may_global(GlobalAction::ManageAllPeople);
+    let can_deactivate = manages_all && u.0.actor.user_id != Some(id);
+    // Single sign-on links are the national administrators' to see and change.
+    let sso = if manages_all {
+        Some(s.app.identities_of(&u.0.actor, id).await?)
+    } else {
+        None
+    };
     Ok(render_status(
         status,
         &PersonPage {
@@ -117,6 +123,7 @@ pub(crate) async fn person_page(
             grants,
             role_options: role_options(""),
             can_deactivate,
+            sso,
         },
     ))
 }
@@ -196,6 +203,24 @@ pub(crate) async fn set_active(
     after_change(&s, &u, id, result).await
 }
 
+pub(crate) async fn invite_identity(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let result = s.app.invite_identity(&u.0.actor, id).await;
+    after_change(&s, &u, id, result).await
+}
+
+pub(crate) async fn unlink_identity(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((id, identity)): Path<(i64, i64)>,
+) -> PageResult {
+    let result = s.app.unlink_identity(&u.0.actor, id, identity).await;
+    after_change(&s, &u, id, result).await
+}
+
 /// Back to the person's page after a change, or the page again with the refusal on it.
 async fn after_change(
     s: &AppState,
@@ -237,6 +262,8 @@ pub struct PersonPage {
     pub grants: Vec<GrantRecord>,
     pub role_options: Options,
     pub can_deactivate: bool,
+    /// The person's single sign-on identities and invitation, for national administrators.
+    pub sso: Option<palisade_app::sso::PersonIdentities>,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
