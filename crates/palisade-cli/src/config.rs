@@ -84,10 +84,12 @@ struct FileConfig {
     /// deadlines. A key left out keeps its default. Set in the file only: the environment does
     /// not reach into tables.
     incident_grading: Option<GradingRules>,
+    /// The `[oidc]` table: identity providers for single sign-on (`sso_config`).
+    oidc: Option<crate::sso_config::OidcFile>,
 }
 
 /// File keys that hold a table, which no `PALISADE_<KEY>` variable sets.
-const TABLES: [&str; 1] = ["incident_grading"];
+const TABLES: [&str; 2] = ["incident_grading", "oidc"];
 
 /// The GOV.UK Notify service, unless configured otherwise.
 pub const DEFAULT_NOTIFY_URL: &str = "https://api.notifications.service.gov.uk";
@@ -187,6 +189,8 @@ pub struct Settings {
     pub jobs: palisade_app::jobs::JobSettings,
     /// Where the feeds job reads the feeds (a directory or a web address), checked.
     pub feed_source: Option<String>,
+    /// The identity providers, checked, with their secrets.
+    pub sso: crate::sso_config::SsoConfig,
     auth: AuthSettings,
 }
 
@@ -546,6 +550,7 @@ impl Settings {
             reminders,
             jobs,
             feed_source,
+            sso: crate::sso_config::SsoConfig::check(fc.oidc.unwrap_or_default(), env)?,
             evidence_max_bytes: fc
                 .evidence_max_mb
                 .map_or(palisade_app::evidence::DEFAULT_MAX_EVIDENCE_BYTES, |mb| {

@@ -4,6 +4,7 @@
 mod bench;
 mod commands;
 mod config;
+mod sso_config;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};

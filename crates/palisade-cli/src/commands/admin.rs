@@ -34,6 +34,18 @@ pub enum AdminCommand {
         #[arg(long, default_value = "command line")]
         label: String,
     },
+    /// Link an identity at an OpenID Connect provider (its issuer and subject) to a person, who
+    /// may then sign in with it.
+    LinkIdentity {
+        #[arg(long)]
+        email: String,
+        /// The provider's issuer, exactly as its tokens name it.
+        #[arg(long)]
+        issuer: String,
+        /// The person's `sub` at that provider.
+        #[arg(long)]
+        subject: String,
+    },
 }
 
 impl AdminCommand {
@@ -81,6 +93,21 @@ impl AdminCommand {
                     t.prefix, user.email
                 );
                 println!("{plain}");
+            }
+            Self::LinkIdentity {
+                email,
+                issuer,
+                subject,
+            } => {
+                let app = open(settings).await?;
+                let linked = app
+                    .link_identity(&Actor::cli(), &email, &issuer, &subject)
+                    .await
+                    .map_err(app_error)?;
+                println!(
+                    "Linked {issuer} subject {subject} to {email} (person {}).",
+                    linked.user_id
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

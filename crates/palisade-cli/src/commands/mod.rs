@@ -33,7 +33,8 @@ pub async fn open(settings: &Settings) -> Result<App> {
         .await
         .context("cannot apply database migrations")?;
     let mut app = App::new(Arc::new(store), Arc::new(SystemClock), settings.auth())
-        .with_objects(settings.objects()?);
+        .with_objects(settings.objects()?)
+        .with_sso(settings.sso.settings()?);
     app.alerts = settings.alerts.clone();
     app.inventory = settings.inventory.clone();
     app.reminders = settings.reminders.clone();
