@@ -1,6 +1,8 @@
 // Signs in as a national administrator and as an organisation lead, walks the main journeys in
 // Debian's Chromium, and checks every page with axe-core against WCAG 2.2 AA.
-// Usage: node journey.mjs BASE_URL SCREENSHOT_DIR
+// Usage: node journey.mjs BASE_URL SCREENSHOT_DIR [OIDC_ISSUER]
+// With an issuer (the local OpenID provider run.sh starts), a new person also signs in once
+// through the provider's login page.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -10,6 +12,7 @@ const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const base = process.argv[2];
 const shots = process.argv[3];
+const oidcIssuer = process.argv[4];
 const PASSWORD = 'palisade-demo-password';
 // The assessment year running today (cycles start on 1 July).
 const now = new Date();
@@ -452,6 +455,32 @@ try {
   await visit(page, '/organisations/8J000/customers', 'analyst: a supplier\'s customers');
   check('the analyst sees the supplier\'s customers by name', (await page.textContent('main')).includes('Wickham'));
   check('no request left this host', foreignHosts.size === 0, [...foreignHosts].join(', '));
+
+  if (oidcIssuer) {
+    // Single sign-on, in a browser of its own (its requests go to the provider by design).
+    const sso = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } })).newPage();
+    await visit(sso, '/sign-in', 'sign-in with an identity provider');
+    check('the sign-in page offers the provider', (await sso.textContent('main')).includes('Sign in with the local test identity provider'));
+    await Promise.all([
+      sso.waitForURL((u) => u.toString().startsWith(oidcIssuer)),
+      sso.click('main a:has-text("Sign in with the local test identity provider")'),
+    ]);
+    await sso.fill('input[name=login]', 'r41-lead');
+    await sso.fill('input[name=password]', 'any password');
+    await sso.click('button[type=submit]');
+    await sso.waitForURL(base + '/');
+    const home = await sso.textContent('main');
+    check('single sign-on makes a lead of R41 from the claims', home.includes('What needs doing'), home.slice(0, 200));
+    await axe(sso, 'home after single sign-on');
+    // The national administrator sees the linked account on the person's page.
+    const admin = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } })).newPage();
+    await signIn(admin, 'admin@example.nhs.uk');
+    await admin.goto(base + '/people?q=' + encodeURIComponent('Sam Single'));
+    await Promise.all([admin.waitForNavigation(), admin.click('main a:has-text("Sam Single Sign-On")')]);
+    const person = await admin.textContent('main');
+    check('the person page shows the linked account', person.includes(oidcIssuer) && person.includes('r41-lead'));
+    await axe(admin, 'person with a linked account');
+  }
 } finally {
   await browser.close();
 }

@@ -15,9 +15,13 @@ else
 fi
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin" demo --database "sqlite://$work/palisade.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+# The local OpenID provider, so the journey signs in once through a provider's login page.
+# shellcheck source=../oidc/start.sh
+source "$root/tests/oidc/start.sh"
+oidc_start "http://127.0.0.1:$port" "$work"
+"$bin" --config "$OIDC_CONFIG" demo --database "sqlite://$work/palisade.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+trap 'kill $server $OIDC_PID 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 up=""
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { up=1; break; }
@@ -29,4 +33,4 @@ if [ -z "$up" ]; then
   exit 1
 fi
 mkdir -p "${SCREENSHOTS:-$work/screenshots}"
-node "$here/journey.mjs" "http://127.0.0.1:$port" "${SCREENSHOTS:-$work/screenshots}"
+node "$here/journey.mjs" "http://127.0.0.1:$port" "${SCREENSHOTS:-$work/screenshots}" "$OIDC_ISSUER"

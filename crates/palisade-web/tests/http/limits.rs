@@ -177,6 +177,17 @@ async fn sign_in_attempts_are_limited_per_client_address() {
         StatusCode::UNAUTHORIZED,
         "other requests from the client are not held back"
     );
+    // A single sign-on's start and callback draw on the same allowance.
+    for path in [
+        "/auth/oidc/any/start",
+        "/auth/oidc/any/callback?code=c&state=s",
+    ] {
+        assert_eq!(
+            get(&router, path, None).await.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

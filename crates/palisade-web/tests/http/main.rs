@@ -34,6 +34,7 @@ mod posture;
 mod publications;
 mod reminders;
 mod search;
+mod sso;
 mod supplier_exposure;
 mod suppliers;
 mod worklist;

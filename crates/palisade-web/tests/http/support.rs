@@ -405,7 +405,7 @@ pub fn urlenc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let i = html.find(marker).expect("page has a form token") + marker.len();
     html[i..i + 64].to_string()
