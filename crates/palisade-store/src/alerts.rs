@@ -3,7 +3,7 @@
 
 use crate::audit::append_many;
 use crate::db::{Engine, Sql, flag, like_pattern};
-use crate::delivery::OUTBOX_COLUMNS;
+use crate::delivery::{OUTBOX_COLUMNS, tally_queued};
 use crate::error::corrupt;
 use crate::model::*;
 use crate::{AlertStore, Result, SqlStore, StoreError};
@@ -320,8 +320,9 @@ async fn queue_notice(
             sql.push(" AND ").push(&late("r.")).i64(now);
         }
         sql.push(" ON CONFLICT (key) DO NOTHING");
-        queued += sql.execute(conn).await?;
+        queued += sql.execute(&mut *conn).await?;
     }
+    tally_queued(conn, at, queued).await?;
     Ok(queued)
 }
 

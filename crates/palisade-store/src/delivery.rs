@@ -6,9 +6,85 @@ use crate::db::Engine;
 use crate::model::{OutboxMessage, OutboxSummary};
 use crate::{OutboxStore, Result, SqlStore};
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 
 pub(crate) const OUTBOX_COLUMNS: &str = "id, key, channel, recipient, subject, body, attempts, \
      next_attempt_at, sent_at, gave_up_at, last_error, provider_ref, claims";
+
+/// How many rows `outbox_tally` spreads the counts over (migration 0030).
+const TALLY_SLOTS: i64 = 8;
+
+/// A change to the outbox's counts, written in the transaction of the change it counts.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    pending: i64,
+    sent: i64,
+    gave_up: i64,
+}
+
+/// Adds `change` to one slot of the outbox's counts, the slot chosen by `spread` (a message's
+/// id, or the time of a batch), so concurrent writers seldom wait on the same row.
+async fn tally(conn: &mut AnyConnection, spread: i64, change: Tally) -> Result<()> {
+    if change.pending == 0 && change.sent == 0 && change.gave_up == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE outbox_tally SET pending = pending + $1, sent = sent + $2, \
+         gave_up = gave_up + $3 WHERE slot = $4",
+    )
+    .bind(change.pending)
+    .bind(change.sent)
+    .bind(change.gave_up)
+    .bind(spread.rem_euclid(TALLY_SLOTS))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts `queued` messages just put in the outbox at `at`, in the same transaction. Every
+/// statement that inserts into the outbox is followed by this.
+pub(crate) async fn tally_queued(conn: &mut AnyConnection, at: i64, queued: u64) -> Result<()> {
+    let pending = i64::try_from(queued).unwrap_or(i64::MAX);
+    tally(
+        conn,
+        at,
+        Tally {
+            pending,
+            ..Tally::default()
+        },
+    )
+    .await
+}
+
+/// The statement that claims due messages on `channels` (those the outbox knows; empty when
+/// none is): `$1` the lease's end, `$2` now, `$3` how many.
+pub(crate) fn claim_sql(engine: Engine, channels: &[&str]) -> String {
+    // Only the outbox's own channel names reach the SQL text.
+    let list = ["email", "sms"]
+        .into_iter()
+        .filter(|known| channels.contains(known))
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.is_empty() {
+        return String::new();
+    }
+    // PostgreSQL lets two workers skip each other's rows; SQLite has one writer at a time.
+    let lock = match engine {
+        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        Engine::Sqlite => "",
+    };
+    format!(
+        "UPDATE outbox SET claimed_until = $1, claims = claims + 1 WHERE id IN (SELECT id FROM outbox \
+         WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2 \
+         AND (claimed_until IS NULL OR claimed_until <= $2) AND channel IN ({list}) \
+         ORDER BY next_attempt_at, id LIMIT $3{lock}) RETURNING {OUTBOX_COLUMNS}"
+    )
+}
+
+/// When the oldest message still waiting was queued: one entry of a partial index.
+pub(crate) const OLDEST_PENDING: &str = "SELECT created_at FROM outbox \
+     WHERE sent_at IS NULL AND gave_up_at IS NULL ORDER BY created_at LIMIT 1";
 
 #[async_trait]
 impl OutboxStore for SqlStore {
@@ -19,49 +95,49 @@ impl OutboxStore for SqlStore {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
-        // Only the outbox's own channel names reach the SQL text.
-        let list = ["email", "sms"]
-            .into_iter()
-            .filter(|known| channels.contains(known))
-            .map(|c| format!("'{c}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if list.is_empty() {
+        let sql = claim_sql(self.engine, channels);
+        if sql.is_empty() {
             return Ok(Vec::new());
         }
-        // PostgreSQL lets two workers skip each other's rows; SQLite has one writer at a time.
-        let lock = match self.engine {
-            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
-            Engine::Sqlite => "",
-        };
         let mut tx = self.begin_unserialised().await?;
-        let mut rows: Vec<OutboxMessage> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET claimed_until = $1, claims = claims + 1 WHERE id IN (SELECT id FROM outbox \
-             WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2 \
-             AND (claimed_until IS NULL OR claimed_until <= $2) AND channel IN ({list}) \
-             ORDER BY next_attempt_at, id LIMIT $3{lock}) RETURNING {OUTBOX_COLUMNS}"
-        )))
-        .bind(lease_until)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        let mut rows: Vec<OutboxMessage> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         rows.sort_by_key(|m| (m.next_attempt_at, m.id));
         Ok(rows)
     }
 
-    // One statement each, atomic on its own: no transaction around it.
+    // Each change and its count in one transaction.
     async fn outbox_sent(&self, id: i64, at: i64, provider_ref: Option<&str>) -> Result<()> {
-        sqlx::query(
+        let mut tx = self.begin_unserialised().await?;
+        let marked: Option<(Option<i64>,)> = sqlx::query_as(
             "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, claimed_until = NULL, \
-             provider_ref = $2, last_error = NULL WHERE id = $3 AND sent_at IS NULL",
+             provider_ref = $2, last_error = NULL WHERE id = $3 AND sent_at IS NULL \
+             RETURNING gave_up_at",
         )
         .bind(at)
         .bind(provider_ref)
         .bind(id)
-        .execute(&self.write)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some((gave_up_at,)) = marked {
+            let pending = if gave_up_at.is_none() { -1 } else { 0 };
+            tally(
+                &mut tx,
+                id,
+                Tally {
+                    pending,
+                    sent: 1,
+                    gave_up: 0,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -72,6 +148,22 @@ impl OutboxStore for SqlStore {
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<()> {
+        // The lease keeps other workers off this message; PostgreSQL's lock makes sure of it.
+        let lock = match self.engine {
+            Engine::Postgres => " FOR UPDATE",
+            Engine::Sqlite => "",
+        };
+        let mut tx = self.begin_unserialised().await?;
+        let before: Option<(Option<i64>,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT gave_up_at FROM outbox WHERE id = $1 AND sent_at IS NULL{lock}"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((was_given_up,)) = before else {
+            return Ok(());
+        };
+        let gives_up = retry_at.is_none();
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = $1, \
              next_attempt_at = COALESCE($2, next_attempt_at), \
@@ -80,24 +172,38 @@ impl OutboxStore for SqlStore {
         )
         .bind(error)
         .bind(retry_at)
-        .bind(i64::from(retry_at.is_none()))
+        .bind(i64::from(gives_up))
         .bind(at)
         .bind(id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        let moved = i64::from(gives_up) - i64::from(was_given_up.is_some());
+        tally(
+            &mut tx,
+            id,
+            Tally {
+                pending: -moved,
+                sent: 0,
+                gave_up: moved,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn outbox_summary(&self) -> Result<OutboxSummary> {
-        let (pending, sent, gave_up, oldest): (i64, i64, i64, Option<i64>) = sqlx::query_as(
-            "SELECT \
-             COALESCE(SUM(CASE WHEN sent_at IS NULL AND gave_up_at IS NULL THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN gave_up_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-             MIN(CASE WHEN sent_at IS NULL AND gave_up_at IS NULL THEN created_at END) FROM outbox",
+        let (pending, sent, gave_up): (i64, i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(sent), 0) AS BIGINT), CAST(COALESCE(SUM(gave_up), 0) AS BIGINT) \
+             FROM outbox_tally",
         )
         .fetch_one(&self.read)
         .await?;
+        // Through the index of pending messages by creation time: one entry read.
+        let oldest: Option<i64> = sqlx::query_scalar(OLDEST_PENDING)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(OutboxSummary {
             pending,
             sent,

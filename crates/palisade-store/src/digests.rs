@@ -123,6 +123,7 @@ impl DigestStore for SqlStore {
             sql.push(" ON CONFLICT (key) DO NOTHING RETURNING key");
             queued.extend(sql.query_scalar::<String>().fetch_all(&mut *tx).await?);
         }
+        crate::delivery::tally_queued(&mut tx, at, queued.len() as u64).await?;
         // Each carried item marked with its digest's key, a few hundred a statement.
         let marks: Vec<(i64, &str)> = digests
             .iter()

@@ -831,8 +831,9 @@ async fn queue_to_org(
             .i64(org_id)
             .push(only)
             .push(" ON CONFLICT (key) DO NOTHING");
-        queued += sql.execute(conn).await?;
+        queued += sql.execute(&mut *conn).await?;
     }
+    crate::delivery::tally_queued(conn, at, queued).await?;
     Ok(queued)
 }
 

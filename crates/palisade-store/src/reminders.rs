@@ -422,6 +422,7 @@ impl ReminderStore for SqlStore {
                 }
             }
         }
+        crate::delivery::tally_queued(&mut tx, at, queued.messages).await?;
         tx.commit().await?;
         Ok(queued)
     }

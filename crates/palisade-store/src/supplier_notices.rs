@@ -219,6 +219,7 @@ async fn queue_notice_messages(
         .await?
         .rows_affected();
     }
+    crate::delivery::tally_queued(conn, at, queued).await?;
     Ok(queued)
 }
 

@@ -10,6 +10,8 @@ use palisade_store::*;
 
 #[path = "conformance/identities.rs"]
 mod identities;
+#[path = "conformance/outbox.rs"]
+mod outbox;
 
 fn draft(action: &str, entity: &str) -> AuditDraft {
     AuditDraft {

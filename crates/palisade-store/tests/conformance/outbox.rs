@@ -1,0 +1,83 @@
+//! The outbox's figures: kept as messages are queued, sent, retried and given up, they always
+//! equal a count of the messages themselves, and a second report of the same change counts
+//! nothing twice.
+
+use super::*;
+
+fn digest(n: u32) -> NewDigest {
+    NewDigest {
+        key: format!("digest:2026-12-06:person{n}@example.nhs.uk"),
+        email: format!("person{n}@example.nhs.uk"),
+        org_id: None,
+        subject: "Your day in Palisade".into(),
+        body: "Nothing needs you today.".into(),
+        items: Vec::new(),
+    }
+}
+
+/// The summary as counted from the messages, to hold the kept figures against.
+async fn counted(s: &SqlStore) -> (i64, i64, i64) {
+    let all = s.outbox(false, 1_000).await.unwrap();
+    let count = |f: fn(&OutboxMessage) -> bool| all.iter().filter(|m| f(m)).count() as i64;
+    (
+        count(|m| m.sent_at.is_none() && m.gave_up_at.is_none()),
+        count(|m| m.sent_at.is_some()),
+        count(|m| m.gave_up_at.is_some()),
+    )
+}
+
+async fn kept(s: &SqlStore) -> (i64, i64, i64, Option<i64>) {
+    let o = s.outbox_summary().await.unwrap();
+    (o.pending, o.sent, o.gave_up, o.oldest_pending_at)
+}
+
+#[tokio::test]
+async fn outbox_figures_are_kept_with_each_change() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        assert_eq!(kept(s).await, (0, 0, 0, None), "{:?}", db.engine());
+
+        // Queued at two times: a digest already queued under its key is not counted again.
+        let first = [digest(1), digest(2), digest(3)];
+        assert_eq!(s.queue_digests(&first, 100).await.unwrap(), 3);
+        assert_eq!(
+            s.queue_digests(&[digest(3), digest(4)], 105).await.unwrap(),
+            1
+        );
+        assert_eq!(kept(s).await, (4, 0, 0, Some(100)));
+
+        let claimed = s.claim_outbox(&["email"], 200, 320, 10).await.unwrap();
+        assert_eq!(claimed.len(), 4);
+        let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+
+        // Sent, and told twice: counted once.
+        s.outbox_sent(ids[0], 201, Some("ref-1")).await.unwrap();
+        s.outbox_sent(ids[0], 202, Some("ref-1")).await.unwrap();
+        // To be retried: still pending.
+        s.outbox_failed(ids[1], 201, "busy", Some(500))
+            .await
+            .unwrap();
+        // Given up, and told again: counted once.
+        s.outbox_failed(ids[2], 201, "refused", None).await.unwrap();
+        s.outbox_failed(ids[2], 202, "refused", None).await.unwrap();
+        assert_eq!(kept(s).await, (2, 1, 1, Some(100)));
+
+        // A failure reported after the message was sent changes nothing.
+        s.outbox_failed(ids[0], 203, "late report", None)
+            .await
+            .unwrap();
+        // A given-up message retried by hand is pending again, and then sent.
+        s.outbox_failed(ids[2], 204, "tried again", Some(600))
+            .await
+            .unwrap();
+        assert_eq!(kept(s).await, (3, 1, 0, Some(100)));
+        s.outbox_sent(ids[2], 601, None).await.unwrap();
+        s.outbox_sent(ids[3], 601, None).await.unwrap();
+        assert_eq!(kept(s).await, (1, 3, 0, Some(100)));
+        assert_eq!(counted(s).await, (1, 3, 0));
+
+        s.outbox_sent(ids[1], 700, None).await.unwrap();
+        assert_eq!(kept(s).await, (0, 4, 0, None));
+        assert_eq!(counted(s).await, (0, 4, 0));
+    }
+}
