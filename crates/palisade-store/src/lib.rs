@@ -32,6 +32,7 @@ mod plans;
 mod playbooks;
 mod posture;
 mod published;
+pub mod query_plans;
 mod reminders;
 mod sessions;
 mod supplier_notices;

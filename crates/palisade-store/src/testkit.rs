@@ -122,6 +122,41 @@ impl TestDb {
         Ok(())
     }
 
+    /// The plan the engine chooses for `sql` (each parameter given as the literal `'0'`, which
+    /// either engine reads as a number or a text as its place needs), a line per step:
+    /// SQLite's `EXPLAIN QUERY PLAN` details (`SCAN t`, `SEARCH t USING INDEX i (...)`), or
+    /// PostgreSQL's `EXPLAIN` with sequential scans discouraged, so that an empty test table
+    /// still shows whether an index could serve the statement (`Seq Scan on t` when none can).
+    pub async fn plan(&self, sql: &str) -> Result<Vec<String>> {
+        use sqlx::Row;
+        let mut sql = sql.to_string();
+        for n in (1..=32).rev() {
+            sql = sql.replace(&format!("${n}"), "'0'");
+        }
+        let mut tx = self.store.write.begin().await?;
+        let lines = match self.engine() {
+            Engine::Sqlite => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("detail"))
+                .collect::<std::result::Result<Vec<_>, _>>()?,
+            Engine::Postgres => {
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<std::result::Result<Vec<_>, _>>()?
+            }
+        };
+        tx.rollback().await?;
+        Ok(lines)
+    }
+
     /// Closes the pool, then removes the database. Dropping a `TestDb` removes it too (without
     /// waiting for the pool to close); this is for tests that want it gone at a given point.
     pub async fn cleanup(mut self) {

@@ -1,0 +1,31 @@
+//! The statements that run hottest at national scale, as the store runs them, for a test to
+//! read each one's plan on both engines and fail when one reads a whole large table (an index
+//! dropped or never made). A statement joins this list when it is found slow under load.
+
+use crate::Engine;
+
+/// A statement whose plan must reach `table` through an index.
+#[derive(Debug, Clone)]
+pub struct HotQuery {
+    pub name: &'static str,
+    /// The table that must not be read whole.
+    pub table: &'static str,
+    /// The statement's text, with its parameters (`$1`, ...) as the store sends it.
+    pub sql: String,
+}
+
+/// The hot statements for `engine`.
+pub fn hot_queries(engine: Engine) -> Vec<HotQuery> {
+    vec![
+        HotQuery {
+            name: "outbox: claim due messages",
+            table: "outbox",
+            sql: crate::delivery::claim_sql(engine, &["email", "sms"]),
+        },
+        HotQuery {
+            name: "outbox: the oldest pending message",
+            table: "outbox",
+            sql: crate::delivery::OLDEST_PENDING.to_string(),
+        },
+    ]
+}
