@@ -3,6 +3,8 @@
 //! - Publishing a High alert that needs a response to every active organisation through
 //!   `POST /api/v1/alerts`: one transaction writes the alert, its version, a response with its
 //!   deadline per organisation and a message per alert contact in the outbox.
+//! - The national team's outbox figures (`GET /api/v1/outbox`) with everything those
+//!   publications queued still waiting (about a million messages after six).
 //! - The national response board for the last of those alerts, two days on (when every response
 //!   not yet acknowledged is late), with one organisation in ten having acknowledged: counts,
 //!   filtered lists through the API and the board page.
@@ -148,6 +150,22 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
     println!(
         "publish a High alert to every organisation: {}",
         summary(times)
+    );
+
+    // The outbox figures with every message the publications queued still waiting.
+    let pending = app.outbox_summary(&cli).await?.pending;
+    let runs = timed(b.runs, |_| {
+        let req = Request::get("/api/v1/outbox")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("a valid request");
+        let router = &router;
+        async move { expect(router, req, StatusCode::OK).await }
+    })
+    .await?;
+    println!(
+        "API outbox figures, {pending} messages pending: {}",
+        summary(runs)
     );
 
     // One organisation in ten acknowledges, on the day, each through its own lead, 500 to a
