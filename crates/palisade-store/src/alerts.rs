@@ -2,7 +2,7 @@
 //! remediation actions, and notifications queued in the outbox in the same transaction.
 
 use crate::audit::append_many;
-use crate::db::{Engine, Sql, flag, like_pattern};
+use crate::db::{Engine, Sql, flag};
 use crate::delivery::{OUTBOX_COLUMNS, tally_queued};
 use crate::error::corrupt;
 use crate::model::*;
@@ -608,12 +608,7 @@ impl AlertStore for SqlStore {
                 sql.push(" AND o.region = ").text(r);
             }
             if !filter.q.trim().is_empty() {
-                let p = like_pattern(&filter.q);
-                sql.push(" AND (LOWER(o.code) LIKE ")
-                    .text(&p)
-                    .push(" ESCAPE '\\' OR o.search_name LIKE ")
-                    .text(&p)
-                    .push(" ESCAPE '\\')");
+                sql.org_code_or_name(self.engine, &filter.q);
             }
             if !count {
                 sql.push(" ORDER BY o.code");

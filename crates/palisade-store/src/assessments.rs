@@ -1,5 +1,5 @@
 use crate::audit::{append, append_many};
-use crate::db::{Sql, flag, like_pattern};
+use crate::db::{Sql, flag};
 use crate::error::corrupt;
 use crate::model::*;
 use crate::{AssessmentStore, Engine, Result, SqlStore, StoreError};
@@ -765,21 +765,21 @@ impl AssessmentStore for SqlStore {
             } else {
                 "SELECT o.code, o.name, o.org_type, COALESCE(a.status, 'not_published') AS st, a.published_at "
             });
-            sql.push(
-                "FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = ",
-            );
-            sql.i64(i64::from(year)).push(" WHERE o.active = 1");
+            // An organisation has at most one assessment a year, so the join changes no count:
+            // a count leaves it out unless the status is filtered on.
+            if count && filter.status.is_none() {
+                sql.push("FROM organisations o WHERE o.active = 1");
+            } else {
+                sql.push(
+                    "FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = ",
+                );
+                sql.i64(i64::from(year)).push(" WHERE o.active = 1");
+            }
             if scoped {
                 sql.push(" AND o.id IN (SELECT id FROM visible)");
             }
             if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-                let p = like_pattern(q);
-                sql.push(" AND (LOWER(o.code) LIKE ")
-                    .text(&p)
-                    .push(" ESCAPE '\\'");
-                sql.push(" OR o.search_name LIKE ")
-                    .text(&p)
-                    .push(" ESCAPE '\\')");
+                sql.org_code_or_name(self.engine, q);
             }
             if let Some(t) = filter.org_type {
                 sql.push(" AND o.org_type = ").text(t.as_str());

@@ -277,6 +277,24 @@ impl Sql {
         self
     }
 
+    /// ` AND` the organisation `o`'s code or folded name contains `q` (folded as names are).
+    /// SQLite's LIKE ignores ASCII case as its LOWER folds it (codes are ASCII), so the code is
+    /// compared as stored there, sparing a LOWER per organisation; PostgreSQL's LIKE heeds case.
+    pub fn org_code_or_name(&mut self, engine: Engine, q: &str) -> &mut Self {
+        let p = like_pattern(q);
+        let code = match engine {
+            Engine::Sqlite => "o.code",
+            Engine::Postgres => "LOWER(o.code)",
+        };
+        self.push(" AND (")
+            .push(code)
+            .push(" LIKE ")
+            .text(&p)
+            .push(" ESCAPE '\\' OR o.search_name LIKE ")
+            .text(&p)
+            .push(" ESCAPE '\\')")
+    }
+
     pub fn i64(&mut self, v: i64) -> &mut Self {
         self.arg(Arg::I64(v))
     }

@@ -1,5 +1,5 @@
 use crate::audit::{append, append_many};
-use crate::db::{Arg, Sql, flag, like_pattern};
+use crate::db::{Arg, Sql, flag};
 use crate::error::corrupt;
 use crate::model::*;
 use crate::{Engine, OrgStore, Result, SqlStore, StoreError};
@@ -241,11 +241,7 @@ impl OrgStore for SqlStore {
                 sql.push(" AND o.id IN (SELECT id FROM visible)");
             }
             if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-                let pat = like_pattern(q);
-                sql.push(" AND (LOWER(o.code) LIKE ")
-                    .text(&pat)
-                    .push(" ESCAPE '\\' OR o.search_name LIKE ");
-                sql.text(&pat).push(" ESCAPE '\\')");
+                sql.org_code_or_name(self.engine, q);
             }
             if let Some(t) = f.org_type {
                 sql.push(" AND o.org_type = ").text(t.as_str());
