@@ -6,6 +6,7 @@
 //! `bench assessments`:
 //! - the national report, and a naive baseline that recomputes every status from raw answers;
 //! - one organisation's assessment page (CAF and ten-standard);
+//! - one organisation's status looked up by its code (`GET /api/v1/assessments?q=R17`);
 //! - a bulk save of 100 answers through `PUT .../answers`.
 
 mod alerts;
@@ -464,6 +465,22 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
         .await?;
         println!("assessment page ({label}): {}", summary(page));
     }
+
+    // One organisation's status looked up by its code, by a national analyst's token: a search
+    // for any part of a code or name across the register.
+    let analyst = app.find_person_by_email(DEMO_ADMIN).await?;
+    let (_, analyst_token) = app.create_token_for(&cli, analyst.id, "bench").await?;
+    let uri = format!("/api/v1/assessments?q=R17&year={year}");
+    let lookup = timed(runs, |_| {
+        let req = Request::get(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {analyst_token}"))
+            .body(Body::empty())
+            .expect("a valid request");
+        let router = &router;
+        async move { expect(router, req, StatusCode::OK).await }
+    })
+    .await?;
+    println!("status by code (GET {uri}): {}", summary(lookup));
 
     let lead = app.find_person_by_email("lead@example.nhs.uk").await?;
     let (_, token) = app.create_token_for(&cli, lead.id, "bench").await?;
