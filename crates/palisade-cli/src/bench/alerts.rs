@@ -155,10 +155,7 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
     // The outbox figures with every message the publications queued still waiting.
     let pending = app.outbox_summary(&cli).await?.pending;
     let runs = timed(b.runs, |_| {
-        let req = Request::get("/api/v1/outbox")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("a valid request");
+        let req = super::get("/api/v1/outbox", &token);
         let router = &router;
         async move { expect(router, req, StatusCode::OK).await }
     })

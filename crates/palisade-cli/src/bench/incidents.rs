@@ -12,7 +12,7 @@
 //!   pages of 1,000; `scripts/taxii_indicators_bench.py` does the same over HTTP with
 //!   taxii2-client.
 
-use super::{admin_session, at_once, expect, require_national, router, summary, timed};
+use super::{admin_session, at_once, expect, get, require_national, router, summary, timed};
 use anyhow::Result;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -31,13 +31,6 @@ pub struct IncidentBench {
     pub notifies: usize,
     /// Concurrent clients for the board under load.
     pub clients: usize,
-}
-
-fn get(uri: &str, token: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("a valid request")
 }
 
 pub async fn incidents(

@@ -373,6 +373,14 @@ fn require_national(organisations: usize) -> Result<()> {
     Ok(())
 }
 
+/// A GET of `uri` with an API token.
+fn get(uri: &str, token: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a valid request")
+}
+
 /// Sends a request through the router, insisting on `expected`, and returns the body.
 async fn expect(
     router: &axum::Router,
@@ -472,10 +480,7 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     let (_, analyst_token) = app.create_token_for(&cli, analyst.id, "bench").await?;
     let uri = format!("/api/v1/assessments?q=R17&year={year}");
     let lookup = timed(runs, |_| {
-        let req = Request::get(&uri)
-            .header(header::AUTHORIZATION, format!("Bearer {analyst_token}"))
-            .body(Body::empty())
-            .expect("a valid request");
+        let req = get(&uri, &analyst_token);
         let router = &router;
         async move { expect(router, req, StatusCode::OK).await }
     })

@@ -16,10 +16,9 @@
 
 use super::alerts::{national_alert, post_json};
 use super::matching::memory_mib;
-use super::{DEMO_ADMIN, at_once, expect, require_national, router, summary, timed};
+use super::{DEMO_ADMIN, at_once, expect, get, require_national, router, summary, timed};
 use anyhow::{Context, Result};
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use palisade_app::people::NewPersonInput;
 use palisade_app::{Actor, App};
 use palisade_domain::clock::{ManualClock, from_unix};
@@ -47,13 +46,6 @@ pub struct WorklistBench {
 
 const LEAD: &str = "bench-lead@example.nhs.uk";
 const GROUP_LEAD: &str = "bench-group-lead@example.nhs.uk";
-
-fn get(uri: &str, token: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("a valid request")
-}
 
 /// The person with `email`, made with `role` in each of `orgs` when not there yet, and a token.
 async fn person(app: &App, email: &str, orgs: &[String]) -> Result<String> {
