@@ -235,6 +235,15 @@ impl SqlStore {
     }
 }
 
+/// A row lock that lets PostgreSQL's servers and workers skip each other's rows; SQLite has one
+/// writer at a time and needs none.
+pub(crate) fn skip_locked(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        Engine::Sqlite => "",
+    }
+}
+
 /// A value to bind in a query built at run time.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

@@ -69,11 +69,7 @@ pub(crate) fn claim_sql(engine: Engine, channels: &[&str]) -> String {
     if list.is_empty() {
         return String::new();
     }
-    // PostgreSQL lets two workers skip each other's rows; SQLite has one writer at a time.
-    let lock = match engine {
-        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
-        Engine::Sqlite => "",
-    };
+    let lock = crate::db::skip_locked(engine);
     format!(
         "UPDATE outbox SET claimed_until = $1, claims = claims + 1 WHERE id IN (SELECT id FROM outbox \
          WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2 \

@@ -4,7 +4,7 @@
 //! a different job instead of queueing behind each other), runs it, and hands the lease back
 //! with the outcome and the next time it is due.
 
-use crate::db::{Engine, Sql};
+use crate::db::{Sql, skip_locked};
 use crate::{Result, SqlStore};
 use async_trait::async_trait;
 use palisade_domain::page::{Page, PageRequest};
@@ -291,13 +291,5 @@ impl SqlStore {
         .await?;
         tx.commit().await?;
         Ok(Some(JobClaim { name, run_id }))
-    }
-}
-
-/// PostgreSQL lets two servers skip each other's row; SQLite has one writer at a time.
-fn skip_locked(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
-        Engine::Sqlite => "",
     }
 }
