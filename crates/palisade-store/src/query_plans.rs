@@ -4,12 +4,14 @@
 
 use crate::Engine;
 
-/// A statement whose plan must reach `table` through an index.
+/// A statement whose plan must reach `table` through `index`.
 #[derive(Debug, Clone)]
 pub struct HotQuery {
     pub name: &'static str,
     /// The table that must not be read whole.
     pub table: &'static str,
+    /// The index the plan must use: another index of the same table may still read far more.
+    pub index: &'static str,
     /// The statement's text, with its parameters (`$1`, ...) as the store sends it.
     pub sql: String,
 }
@@ -20,11 +22,13 @@ pub fn hot_queries(engine: Engine) -> Vec<HotQuery> {
         HotQuery {
             name: "outbox: claim due messages",
             table: "outbox",
+            index: "outbox_pending",
             sql: crate::delivery::claim_sql(engine, &["email", "sms"]),
         },
         HotQuery {
             name: "outbox: the oldest pending message",
             table: "outbox",
+            index: "outbox_pending_created",
             sql: crate::delivery::OLDEST_PENDING.to_string(),
         },
     ]
