@@ -72,12 +72,16 @@ async fn outbox_figures_are_kept_with_each_change() {
             .unwrap();
         assert_eq!(kept(s).await, (3, 1, 0, Some(100)));
         s.outbox_sent(ids[2], 601, None).await.unwrap();
+        // A message given up and then reported sent (a provider's late answer) counts as both,
+        // as the messages themselves say, and is no longer pending twice over.
+        s.outbox_failed(ids[3], 600, "refused", None).await.unwrap();
+        assert_eq!(kept(s).await, (1, 2, 1, Some(100)));
         s.outbox_sent(ids[3], 601, None).await.unwrap();
-        assert_eq!(kept(s).await, (1, 3, 0, Some(100)));
-        assert_eq!(counted(s).await, (1, 3, 0));
+        assert_eq!(kept(s).await, (1, 3, 1, Some(100)));
+        assert_eq!(counted(s).await, (1, 3, 1));
 
         s.outbox_sent(ids[1], 700, None).await.unwrap();
-        assert_eq!(kept(s).await, (0, 4, 0, None));
-        assert_eq!(counted(s).await, (0, 4, 0));
+        assert_eq!(kept(s).await, (0, 4, 1, None));
+        assert_eq!(counted(s).await, (0, 4, 1));
     }
 }
