@@ -139,21 +139,35 @@ pub(crate) async fn sign_out(
         s.app.sign_out(&token, &u.actor).await?;
     }
     // A session begun at an identity provider is ended there too (RP-initiated logout), which
-    // then sends the person back to the sign-in page.
-    let to = match &u.idp {
-        Some(idp) => s
-            .app
-            .sso_end_session_url(idp, &s.app.public_link("/sign-in"))
-            .await
-            .unwrap_or_else(|| "/sign-in".into()),
-        None => "/sign-in".into(),
+    // then sends the person back to the sign-in page. Not by a redirect: the form's answer may
+    // lead only to this site (`form-action 'self'`), so a page moves on to the provider.
+    let provider_end = match &u.idp {
+        Some(idp) => {
+            s.app
+                .sso_end_session_url(idp, &s.app.public_link("/sign-in"))
+                .await
+        }
+        None => None,
     };
-    let mut res = see_other(&to);
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(&s, SESSION_COOKIE, "", Some(0)),
-    );
+    let clear = set_cookie(&s, SESSION_COOKIE, "", Some(0));
+    let mut res = match provider_end {
+        Some(next) => render(&SignedOut {
+            l: Layout::default(),
+            next,
+        }),
+        None => see_other("/sign-in"),
+    };
+    res.headers_mut().append(header::SET_COOKIE, clear);
     Ok(res)
+}
+
+/// After signing out of a session begun at an identity provider: a page that moves on to the
+/// provider's end-session address.
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOut {
+    pub l: Layout,
+    pub next: String,
 }
 
 #[derive(Template)]
