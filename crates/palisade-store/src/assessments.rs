@@ -1,6 +1,7 @@
 use crate::audit::{append, append_many};
 use crate::db::{Sql, flag};
 use crate::error::corrupt;
+use crate::figures::FiguresDelta;
 use crate::model::*;
 use crate::{AssessmentStore, Engine, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -31,7 +32,7 @@ struct FrameworkRow {
     imported_at: i64,
 }
 
-fn category(n: i64) -> Result<Category> {
+pub(crate) fn category(n: i64) -> Result<Category> {
     u8::try_from(n)
         .ok()
         .and_then(|c| Category::try_from(c).ok())
@@ -587,6 +588,7 @@ impl AssessmentStore for SqlStore {
         let mut tx = self.begin().await?;
         let mut drafts = Vec::new();
         let mut written = 0;
+        let mut counted = Vec::new();
         for a in batch {
             let published = a.publish.map(|_| stamp.at);
             let id: Option<(i64,)> = sqlx::query_as(
@@ -616,12 +618,16 @@ impl AssessmentStore for SqlStore {
             }
             if let Some(status) = a.publish {
                 record_publication(&mut tx, id, status, false, stamp).await?;
+                counted.push(id);
             }
             drafts.extend(a.audit.iter().cloned().map(|mut d| {
                 d.entity_id = id.to_string();
                 d
             }));
         }
+        let mut figures = FiguresDelta::default();
+        figures.assessments(&mut tx, &counted, 1).await?;
+        figures.apply(&mut tx).await?;
         append_many(&mut tx, &drafts).await?;
         tx.commit().await?;
         Ok(written)
@@ -678,6 +684,8 @@ impl AssessmentStore for SqlStore {
                 "the assessment changed while it was being submitted; check it and submit again",
             ));
         }
+        let mut figures = FiguresDelta::default();
+        figures.assessments(&mut tx, &[assessment.id], -1).await?;
         sqlx::query(
             "UPDATE assessments SET submitted = 1, status = $1, published_at = $2, \
              late = CASE WHEN published_at IS NULL THEN $3 ELSE late END, \
@@ -689,6 +697,8 @@ impl AssessmentStore for SqlStore {
         .bind(assessment.id)
         .execute(&mut *tx)
         .await?;
+        figures.assessments(&mut tx, &[assessment.id], 1).await?;
+        figures.apply(&mut tx).await?;
         record_publication(&mut tx, assessment.id, status, late, stamp).await?;
         audit.entity_id = assessment.id.to_string();
         append(&mut tx, &audit).await?;
@@ -727,27 +737,8 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>> {
-        let rows = sqlx::query_as::<_, (String, i64, String, String, i64, i64)>(
-            "SELECT o.org_type, o.category, o.region, COALESCE(a.status, 'not_published') AS st, \
-             COUNT(*), CAST(COALESCE(SUM(a.late), 0) AS BIGINT) \
-             FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = $1 \
-             WHERE o.active = 1 GROUP BY o.org_type, o.category, o.region, st",
-        )
-        .bind(i64::from(year))
-        .fetch_all(&self.read)
-        .await?;
-        rows.into_iter()
-            .map(|(t, c, region, s, orgs, late)| {
-                Ok(StatusCount {
-                    org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
-                    category: category(c)?,
-                    region,
-                    status: status(&s)?,
-                    orgs,
-                    late,
-                })
-            })
-            .collect()
+        let mut conn = self.read.acquire().await?;
+        crate::figures::status_counts(crate::figures::status_rows(&mut conn, year).await?)
     }
 
     async fn list_statuses(

@@ -19,6 +19,7 @@ mod delivery;
 mod digests;
 mod error;
 mod estate;
+mod figures;
 mod identities;
 mod incidents;
 mod independent_audit;
@@ -426,7 +427,8 @@ pub trait AssessmentStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<AssessmentRecord>;
 
-    /// Active organisations counted by type, category, region and current status for a year.
+    /// Active organisations counted by type, category, region and current status for a year,
+    /// read from the counts each change keeps (`figures`), not by counting organisations.
     async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>>;
     /// Organisations in scope with their current status for a year, by code; every match when
     /// `page` is `None` (exports).

@@ -1,6 +1,7 @@
 use crate::audit::{append, append_many};
 use crate::db::{Arg, Sql, flag};
 use crate::error::corrupt;
+use crate::figures::{FiguresDelta, group_of};
 use crate::model::*;
 use crate::{Engine, OrgStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -434,6 +435,9 @@ impl OrgStore for SqlStore {
                 e.into()
             }
         })?;
+        let mut figures = FiguresDelta::default();
+        figures.add_organisation(group_of(fields), 1);
+        figures.apply(&mut tx).await?;
         audit.org_id = Some(id);
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -460,6 +464,8 @@ impl OrgStore for SqlStore {
             ));
         }
         let parent_id = resolve_parent(&mut tx, Some(id), fields.parent_code.as_ref()).await?;
+        let mut figures = FiguresDelta::default();
+        figures.organisations(&mut tx, &[id], -1).await?;
         sqlx::query(
             "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, parent_id = $5, \
              active = $6, updated_at = $7, search_name = $9 WHERE id = $8",
@@ -475,6 +481,8 @@ impl OrgStore for SqlStore {
         .bind(search_key(&fields.name))
         .execute(&mut *tx)
         .await?;
+        figures.organisations(&mut tx, &[id], 1).await?;
+        figures.apply(&mut tx).await?;
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -535,11 +543,15 @@ impl OrgStore for SqlStore {
             existing.values().map(|o| (o.code.clone(), o.id)).collect();
         // (row, fields before) for every organisation the import creates (None) or changes.
         let mut changed: Vec<(&ImportRow, Option<OrgFields>)> = Vec::new();
+        let mut figures = FiguresDelta::default();
         for r in rows {
             let f = &r.fields;
             match existing.get(f.code.as_str()) {
                 None => {
                     report.created += 1;
+                    if r.active {
+                        figures.add_organisation(group_of(f), 1);
+                    }
                     changed.push((r, None));
                 }
                 Some(o) => {
@@ -548,6 +560,7 @@ impl OrgStore for SqlStore {
                         report.unchanged += 1;
                         continue;
                     }
+                    figures.organisations(&mut tx, &[o.id], -1).await?;
                     sqlx::query(
                         "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6, search_name = $8 WHERE id = $7",
                     )
@@ -561,6 +574,7 @@ impl OrgStore for SqlStore {
                     .bind(search_key(&f.name))
                     .execute(&mut *tx)
                     .await?;
+                    figures.organisations(&mut tx, &[o.id], 1).await?;
                     report.updated += 1;
                     changed.push((r, before));
                 }
@@ -603,6 +617,7 @@ impl OrgStore for SqlStore {
                 ids.insert(code, id);
             }
         }
+        figures.apply(&mut tx).await?;
         // Parents second, once every organisation in the file has an id: one UPDATE per batch.
         let parents: Vec<(OrgId, Option<OrgId>)> = changed
             .iter()

@@ -5,6 +5,7 @@ use crate::assessments::{record_publication, status};
 use crate::audit::append;
 use crate::db::Sql;
 use crate::error::corrupt;
+use crate::figures::FiguresDelta;
 use crate::model::*;
 use crate::{PlanStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -275,6 +276,10 @@ impl PlanStore for SqlStore {
         .await?;
         if decision.agree {
             // Only a published Standards Not Met becomes Plan Agreed.
+            let mut figures = FiguresDelta::default();
+            figures
+                .assessments(&mut tx, &[plan.assessment_id], -1)
+                .await?;
             let changed = sqlx::query(
                 "UPDATE assessments SET status = $1, published_at = $2, revision = revision + 1, \
                  updated_at = $2 WHERE id = $3 AND submitted = 1 AND status = $4",
@@ -286,6 +291,10 @@ impl PlanStore for SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            figures
+                .assessments(&mut tx, &[plan.assessment_id], 1)
+                .await?;
+            figures.apply(&mut tx).await?;
             if changed == 1 {
                 record_publication(
                     &mut tx,

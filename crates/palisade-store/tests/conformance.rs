@@ -8,6 +8,8 @@ use palisade_domain::policy::Scope;
 use palisade_store::testkit::TestDb;
 use palisade_store::*;
 
+#[path = "conformance/figures.rs"]
+mod figures;
 #[path = "conformance/identities.rs"]
 mod identities;
 #[path = "conformance/outbox.rs"]

@@ -241,6 +241,8 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
         .await
         .json();
     assert_eq!(rep["overall"]["statuses"]["plan_agreed"], 1);
+    // It moved from Standards Not Met: counted once, under its new status.
+    assert_eq!(rep["overall"]["statuses"]["standards_not_met"], 0);
 
     // Progress, and overdue actions once their date has passed.
     let first = &needed[0];

@@ -1,0 +1,265 @@
+//! The national figures' counts, kept as the register and the assessments change so that the
+//! national report reads a few hundred rows instead of grouping every organisation.
+//!
+//! `register_tally` counts active organisations by type, category and region; `status_tally`
+//! counts, by year and the same groups, those organisations' assessments that have a published
+//! status, with how many were first published late. An organisation with no published status
+//! for a year is "not published", so that count is the register's less the year's statuses.
+//!
+//! Every statement that changes an organisation's type, category, region or activity, or an
+//! assessment's status or lateness, sits between a [`FiguresDelta`] reading the parts it touches
+//! before and after, in the same transaction. The delta is applied once, in key order, so two
+//! transactions never wait on each other's tally rows in opposite orders (no deadlock on
+//! PostgreSQL), and a change that moves nothing (a status published again) writes nothing.
+
+use crate::db::{IDS_PER_STATEMENT, Sql};
+use crate::{Result, StatusCount};
+use palisade_domain::org::OrgFields;
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// A group of the register: organisation type, category and region.
+type Group = (String, i64, String);
+
+/// The group an organisation with these fields counts in.
+pub(crate) fn group_of(fields: &OrgFields) -> Group {
+    (
+        fields.org_type.as_str().to_string(),
+        i64::from(fields.category.number()),
+        fields.region.clone(),
+    )
+}
+
+/// Changes to the counts a transaction makes, added up before they are written.
+#[derive(Debug, Default)]
+pub(crate) struct FiguresDelta {
+    register: BTreeMap<Group, i64>,
+    /// (year, group, status) to (organisations, of which late).
+    statuses: BTreeMap<(i64, Group, String), (i64, i64)>,
+}
+
+impl FiguresDelta {
+    /// Adds `sign` times the part the organisations `ids` have in the counts as they stand:
+    /// each active one in its group, and its published assessments. Read with `-1` before a
+    /// change and `+1` after it.
+    pub async fn organisations(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+        sign: i64,
+    ) -> Result<()> {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let sql = Sql::with_ids(
+                "SELECT org_type, category, region FROM organisations WHERE active = 1 AND id IN (",
+                chunk,
+                ")",
+            );
+            for group in sql.query_as::<Group>().fetch_all(&mut *conn).await? {
+                self.add_organisation(group, sign);
+            }
+            let sql = Sql::with_ids(
+                "SELECT a.year, o.org_type, o.category, o.region, a.status, a.late \
+                 FROM assessments a JOIN organisations o ON o.id = a.org_id \
+                 WHERE o.active = 1 AND a.status <> 'not_published' AND o.id IN (",
+                chunk,
+                ")",
+            );
+            self.add_statuses(&mut *conn, &sql, sign).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds `sign` times the part the assessments `ids` have in the counts as they stand. Read
+    /// with `-1` before a change of status and `+1` after it.
+    pub async fn assessments(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+        sign: i64,
+    ) -> Result<()> {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let sql = Sql::with_ids(
+                "SELECT a.year, o.org_type, o.category, o.region, a.status, a.late \
+                 FROM assessments a JOIN organisations o ON o.id = a.org_id \
+                 WHERE o.active = 1 AND a.status <> 'not_published' AND a.id IN (",
+                chunk,
+                ")",
+            );
+            self.add_statuses(&mut *conn, &sql, sign).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts `sign` organisations in `group`: one just created active, whose assessments are
+    /// yet to come.
+    pub fn add_organisation(&mut self, group: Group, sign: i64) {
+        *self.register.entry(group).or_default() += sign;
+    }
+
+    async fn add_statuses(&mut self, conn: &mut AnyConnection, sql: &Sql, sign: i64) -> Result<()> {
+        let rows = sql
+            .query_as::<(i64, String, i64, String, String, i64)>()
+            .fetch_all(conn)
+            .await?;
+        for (year, org_type, category, region, status, late) in rows {
+            let entry = self
+                .statuses
+                .entry((year, (org_type, category, region), status))
+                .or_default();
+            entry.0 += sign;
+            entry.1 += sign * late;
+        }
+        Ok(())
+    }
+
+    /// Writes the changes that move a count, in key order.
+    pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
+        let register: Vec<_> = self.register.into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in register.chunks(ROWS_PER_STATEMENT) {
+            let mut sql =
+                Sql::new("INSERT INTO register_tally (org_type, category, region, orgs) VALUES ");
+            for (i, ((org_type, category, region), n)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .text(org_type)
+                    .push(", ")
+                    .i64(*category)
+                    .push(", ")
+                    .text(region)
+                    .push(", ")
+                    .i64(*n)
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (org_type, category, region) \
+                 DO UPDATE SET orgs = register_tally.orgs + excluded.orgs",
+            );
+            sql.execute(&mut *conn).await?;
+        }
+        let statuses: Vec<_> = self
+            .statuses
+            .into_iter()
+            .filter(|(_, (n, late))| *n != 0 || *late != 0)
+            .collect();
+        for chunk in statuses.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(
+                "INSERT INTO status_tally (year, org_type, category, region, status, orgs, late) VALUES ",
+            );
+            for (i, ((year, (org_type, category, region), status), (n, late))) in
+                chunk.iter().enumerate()
+            {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .i64(*year)
+                    .push(", ")
+                    .text(org_type)
+                    .push(", ")
+                    .i64(*category)
+                    .push(", ")
+                    .text(region)
+                    .push(", ")
+                    .text(status)
+                    .push(", ")
+                    .i64(*n)
+                    .push(", ")
+                    .i64(*late)
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (year, org_type, category, region, status) \
+                 DO UPDATE SET orgs = status_tally.orgs + excluded.orgs, \
+                 late = status_tally.late + excluded.late",
+            );
+            sql.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows written by one statement: seven values each, well under SQLite's limit on parameters.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// The rows of [`StatusCount`] for `year`, as `(type, category, region, status, organisations,
+/// late)`, read from the kept counts: each group's published statuses, and its organisations
+/// with none as not published. One statement, so both tallies are read at one moment.
+pub(crate) async fn status_rows(
+    conn: &mut AnyConnection,
+    year: i32,
+) -> Result<Vec<(String, i64, String, String, i64, i64)>> {
+    let rows = sqlx::query_as::<_, (String, i64, String, Option<String>, i64, i64)>(
+        "SELECT org_type, category, region, status, orgs, late FROM status_tally \
+         WHERE year = $1 AND orgs <> 0 \
+         UNION ALL SELECT org_type, category, region, NULL, orgs, 0 FROM register_tally \
+         WHERE orgs <> 0",
+    )
+    .bind(i64::from(year))
+    .fetch_all(conn)
+    .await?;
+    let mut published: HashMap<Group, i64> = HashMap::new();
+    for (t, c, r, status, n, _) in &rows {
+        if status.is_some() {
+            *published.entry((t.clone(), *c, r.clone())).or_default() += n;
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (t, c, r, status, n, late) in rows {
+        match status {
+            Some(status) => out.push((t, c, r, status, n, late)),
+            None => {
+                let unpublished = n - published
+                    .get(&(t.clone(), c, r.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                if unpublished > 0 {
+                    out.push((t, c, r, "not_published".into(), unpublished, 0));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The counts recounted from the register and the assessments, grouped as the kept ones are:
+/// what the kept counts must always equal (the conformance tests hold one against the other).
+pub(crate) async fn recounted_rows(
+    conn: &mut AnyConnection,
+    year: i32,
+) -> Result<Vec<(String, i64, String, String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT o.org_type, o.category, o.region, COALESCE(a.status, 'not_published') AS st, \
+         COUNT(*), CAST(COALESCE(SUM(a.late), 0) AS BIGINT) \
+         FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = $1 \
+         WHERE o.active = 1 GROUP BY o.org_type, o.category, o.region, st",
+    )
+    .bind(i64::from(year))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Turns rows read by [`status_rows`] or [`recounted_rows`] into the store's type.
+pub(crate) fn status_counts(
+    rows: Vec<(String, i64, String, String, i64, i64)>,
+) -> Result<Vec<StatusCount>> {
+    rows.into_iter()
+        .map(|(t, c, region, s, orgs, late)| {
+            Ok(StatusCount {
+                org_type: t
+                    .parse()
+                    .map_err(|_| crate::error::corrupt("organisation type", &t))?,
+                category: crate::assessments::category(c)?,
+                region,
+                status: crate::assessments::status(&s)?,
+                orgs,
+                late,
+            })
+        })
+        .collect()
+}
+
+impl crate::SqlStore {
+    /// A year's status counts recounted from the register and the assessments, as the national
+    /// report read them before they were kept: what [`crate::AssessmentStore::status_counts`]
+    /// must always equal. Slow at national scale (it groups every organisation); for checks.
+    pub async fn status_counts_recounted(&self, year: i32) -> Result<Vec<StatusCount>> {
+        let mut conn = self.read.acquire().await?;
+        status_counts(recounted_rows(&mut conn, year).await?)
+    }
+}
