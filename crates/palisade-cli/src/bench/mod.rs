@@ -8,14 +8,18 @@
 //! - one organisation's assessment page (CAF and ten-standard);
 //! - one organisation's status looked up by its code (`GET /api/v1/assessments?q=R17`);
 //! - a bulk save of 100 answers through `PUT .../answers`.
+//!
+//! `bench load` is the exception: it plays a day's mix over HTTP against running servers.
 
 mod alerts;
 mod incidents;
+mod load;
 mod matching;
 mod suppliers;
 mod worklist;
 pub use alerts::{AlertBench, alerts};
 pub use incidents::{IncidentBench, incidents};
+pub use load::{LoadBench, Mix, load};
 pub use matching::{inventory, matching, sbom};
 pub use suppliers::{SupplierBench, suppliers};
 pub use worklist::{WorklistBench, worklist};
@@ -133,6 +137,36 @@ pub enum BenchCommand {
         /// generated inventories then run some of the products it names.
         #[arg(long)]
         kev: Option<std::path::PathBuf>,
+    },
+    /// A day's mix played over HTTP against a running server (or servers behind one address)
+    /// for a fixed time: each endpoint's throughput, p50, p99 and errors, and the servers' peak
+    /// memory. It adds a lead for each organisation it uses (once) in this database, which must
+    /// be the servers'. Fails when any answer was not the one expected. Run the servers with
+    /// rate limits raised above the mix's rate (see docs/PERFORMANCE.md).
+    Load {
+        /// `deadline-week` or `alert-day`.
+        #[arg(long, value_enum)]
+        mix: Mix,
+        /// The server's address, or the balancer's in front of several.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Organisation leads working at once.
+        #[arg(long, default_value_t = 64)]
+        leads: usize,
+        /// Alert day: organisations each lead answers for.
+        #[arg(long, default_value_t = 100)]
+        orgs_per_lead: usize,
+        /// National analysts (deadline week) or national team members (alert day) at once.
+        #[arg(long, default_value_t = 8)]
+        national: usize,
+        /// Alert day: feed readers polling about once a second each.
+        #[arg(long, default_value_t = 200)]
+        pollers: usize,
+        /// A server's process id, to report its peak memory (repeat for several).
+        #[arg(long = "server-pid")]
+        server_pids: Vec<u32>,
     },
     /// The exposure engine in memory on a generated national estate: building the index, one
     /// advisory's exposure, a full re-match beside a straightforward scan, and an inventory CSV
@@ -261,6 +295,29 @@ impl BenchCommand {
                     kev,
                 };
                 worklist(app, settings.engine_name(), bench).await?;
+            }
+            Self::Load {
+                mix,
+                url,
+                seconds,
+                leads,
+                orgs_per_lead,
+                national,
+                pollers,
+                server_pids,
+            } => {
+                let app = crate::commands::open(settings).await?;
+                let bench = LoadBench {
+                    url,
+                    mix,
+                    seconds,
+                    leads: leads.max(1),
+                    orgs_per_lead,
+                    national,
+                    pollers,
+                    server_pids,
+                };
+                load(app, bench).await?;
             }
             Self::Matching {
                 components,

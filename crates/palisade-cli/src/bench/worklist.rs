@@ -48,7 +48,7 @@ const LEAD: &str = "bench-lead@example.nhs.uk";
 const GROUP_LEAD: &str = "bench-group-lead@example.nhs.uk";
 
 /// The person with `email`, made with `role` in each of `orgs` when not there yet, and a token.
-async fn person(app: &App, email: &str, orgs: &[String]) -> Result<String> {
+pub(super) async fn person(app: &App, email: &str, orgs: &[String]) -> Result<String> {
     let cli = Actor::cli();
     // Not found is an error naming the email; any other failure shows again on creating.
     let user = match app.find_person_by_email(email).await {
