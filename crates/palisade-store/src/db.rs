@@ -167,19 +167,22 @@ impl SqlStore {
     /// Folds the names of rows written before search keys were kept (the key is computed in
     /// Rust, so no SQL migration can fill it). Nothing to do after the first start.
     async fn fill_search_keys(&self) -> Result<()> {
-        for table in ["organisations", "users"] {
+        // (table, what names a row in the organisations' search index: their code)
+        for (table, code) in [("organisations", "code"), ("users", "''")] {
             loop {
-                let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT id, name FROM {table} WHERE search_name = '' AND name <> '' \
-                     ORDER BY id LIMIT 1000"
-                )))
-                .fetch_all(&self.write)
-                .await?;
+                let rows: Vec<(i64, String, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT id, name, {code} FROM {table} WHERE search_name = '' \
+                         AND name <> '' ORDER BY id LIMIT 1000"
+                    )))
+                    .fetch_all(&self.write)
+                    .await?;
                 if rows.is_empty() {
                     break;
                 }
                 let mut tx = self.write.begin().await?;
-                for (id, name) in rows {
+                let mut keyed = Vec::with_capacity(rows.len());
+                for (id, name, code) in rows {
                     // A name that folds to nothing still gets a key, so it is not read again.
                     let key = match search_key(&name) {
                         k if k.is_empty() => " ".to_string(),
@@ -188,10 +191,18 @@ impl SqlStore {
                     sqlx::query(sqlx::AssertSqlSafe(format!(
                         "UPDATE {table} SET search_name = $1 WHERE id = $2"
                     )))
-                    .bind(key)
+                    .bind(key.clone())
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                    keyed.push((id, code, key));
+                }
+                if table == "organisations" {
+                    let rows: Vec<(i64, &str, &str)> = keyed
+                        .iter()
+                        .map(|(id, code, key)| (*id, code.as_str(), key.as_str()))
+                        .collect();
+                    crate::orgs::index_for_search(&mut tx, self.engine, &rows).await?;
                 }
                 tx.commit().await?;
             }
@@ -287,9 +298,22 @@ impl Sql {
     }
 
     /// ` AND` the organisation `o`'s code or folded name contains `q` (folded as names are).
-    /// SQLite's LIKE ignores ASCII case as its LOWER folds it (codes are ASCII), so the code is
-    /// compared as stored there, sparing a LOWER per organisation; PostgreSQL's LIKE heeds case.
+    /// Three characters or more are looked up in the trigram index of codes and names: on
+    /// SQLite the FTS5 table `organisations_search`, whose phrase query matches a part of either
+    /// column regardless of case; on PostgreSQL the `LIKE`s below, which its pg_trgm index
+    /// serves. Shorter searches compare every organisation. SQLite's LIKE ignores ASCII case as
+    /// its LOWER folds it (codes are ASCII), so the code is compared as stored there, sparing a
+    /// LOWER per organisation; PostgreSQL's LIKE heeds case.
     pub fn org_code_or_name(&mut self, engine: Engine, q: &str) -> &mut Self {
+        let key = search_key(q);
+        if engine == Engine::Sqlite && key.chars().count() >= 3 {
+            // A phrase in double quotes, any double quote in it doubled: nothing in it is syntax.
+            let phrase = format!("\"{}\"", key.replace('"', "\"\""));
+            return self
+                .push(" AND o.id IN (SELECT rowid FROM organisations_search WHERE organisations_search MATCH ")
+                .text(&phrase)
+                .push(")");
+        }
         let p = like_pattern(q);
         let code = match engine {
             Engine::Sqlite => "o.code",

@@ -1,5 +1,5 @@
 use crate::audit::{append, append_many};
-use crate::db::{Arg, Sql, flag};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, flag};
 use crate::error::corrupt;
 use crate::figures::{FiguresDelta, group_of};
 use crate::model::*;
@@ -438,6 +438,8 @@ impl OrgStore for SqlStore {
         let mut figures = FiguresDelta::default();
         figures.add_organisation(group_of(fields), 1);
         figures.apply(&mut tx).await?;
+        let name = search_key(&fields.name);
+        index_for_search(&mut tx, self.engine, &[(id, fields.code.as_str(), &name)]).await?;
         audit.org_id = Some(id);
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -483,6 +485,8 @@ impl OrgStore for SqlStore {
         .await?;
         figures.organisations(&mut tx, &[id], 1).await?;
         figures.apply(&mut tx).await?;
+        let name = search_key(&fields.name);
+        index_for_search(&mut tx, self.engine, &[(id, fields.code.as_str(), &name)]).await?;
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -575,6 +579,9 @@ impl OrgStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
                     figures.organisations(&mut tx, &[o.id], 1).await?;
+                    let name = search_key(&f.name);
+                    index_for_search(&mut tx, self.engine, &[(o.id, f.code.as_str(), &name)])
+                        .await?;
                     report.updated += 1;
                     changed.push((r, before));
                 }
@@ -616,6 +623,18 @@ impl OrgStore for SqlStore {
             for (id, code) in sql.query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert(code, id);
             }
+            let names: Vec<(i64, &str, String)> = chunk
+                .iter()
+                .map(|r| {
+                    let code = r.fields.code.as_str();
+                    (ids[code], code, search_key(&r.fields.name))
+                })
+                .collect();
+            let rows: Vec<(i64, &str, &str)> = names
+                .iter()
+                .map(|(id, c, n)| (*id, *c, n.as_str()))
+                .collect();
+            index_for_search(&mut tx, self.engine, &rows).await?;
         }
         figures.apply(&mut tx).await?;
         // Parents second, once every organisation in the file has an id: one UPDATE per batch.
@@ -835,4 +854,40 @@ impl OrgStore for SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Puts organisations (id, code, folded name) in SQLite's trigram index of codes and names
+/// (`organisations_search`), replacing what it held for them. PostgreSQL indexes the table
+/// itself, so there this does nothing.
+pub(crate) async fn index_for_search(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    rows: &[(OrgId, &str, &str)],
+) -> Result<()> {
+    if engine != Engine::Sqlite {
+        return Ok(());
+    }
+    for chunk in rows.chunks(IDS_PER_STATEMENT / 3) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
+        Sql::with_ids(
+            "DELETE FROM organisations_search WHERE rowid IN (",
+            &ids,
+            ")",
+        )
+        .execute(&mut *conn)
+        .await?;
+        let mut sql =
+            Sql::new("INSERT INTO organisations_search (rowid, code, search_name) VALUES ");
+        for (i, (id, code, name)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .i64(*id)
+                .push(", ")
+                .text(code)
+                .push(", ")
+                .text(name)
+                .push(")");
+        }
+        sql.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

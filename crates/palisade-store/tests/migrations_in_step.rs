@@ -43,10 +43,40 @@ struct Allowance {
     why: &'static str,
 }
 
-/// The two trees differ beyond spelling nowhere today. (Checked by reading them: both use TEXT
-/// for strings, days and JSON, the same indexes and the same constraints; 0003 drops columns with
+/// The two trees differ beyond spelling only in how each engine indexes organisations for a
+/// search by any part of a code or name (0032): SQLite's FTS5 trigram table, which the store
+/// keeps, and PostgreSQL's pg_trgm index on the table itself. (Everywhere else both use TEXT for
+/// strings, days and JSON, the same indexes and the same constraints; 0003 drops columns with
 /// ALTER TABLE on both, which SQLite supports since 3.35, so no table rebuild is needed.)
-const ALLOWANCES: &[Allowance] = &[];
+const ALLOWANCES: &[Allowance] = &[
+    Allowance {
+        file: "0032_organisation_search.sql",
+        engine: Engine::Sqlite,
+        statement: "create virtual table organisations_search using fts5 ( code , search_name , \
+                    tokenize = 'trigram' )",
+        why: "FTS5's trigram tokenizer is SQLite's index for LIKE '%...%'",
+    },
+    Allowance {
+        file: "0032_organisation_search.sql",
+        engine: Engine::Sqlite,
+        statement: "insert into organisations_search ( rowid , code , search_name ) select id , \
+                    code , search_name from organisations",
+        why: "the FTS5 table is filled from the organisations there already",
+    },
+    Allowance {
+        file: "0032_organisation_search.sql",
+        engine: Engine::Postgres,
+        statement: "create extension if not exists pg_trgm",
+        why: "pg_trgm's operator classes index LIKE '%...%' on PostgreSQL",
+    },
+    Allowance {
+        file: "0032_organisation_search.sql",
+        engine: Engine::Postgres,
+        statement: "create index organisations_search on organisations using gin ( lower ( code ) \
+                    gin_trgm_ops , search_name gin_trgm_ops )",
+        why: "PostgreSQL indexes the table itself, so nothing else is kept",
+    },
+];
 
 fn migrations() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations")
