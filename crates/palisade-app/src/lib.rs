@@ -107,6 +107,7 @@ pub struct App {
     pub(crate) unmitigated_cache: Arc<estate::UnmitigatedCache>,
     /// The national posture as last worked out.
     pub(crate) posture_cache: Arc<posture::PostureCache>,
+    pub(crate) report_cache: Arc<report::ReportCache>,
     /// The identity providers people may sign in with, and where passwords are switched off.
     pub(crate) sso: Arc<sso::SsoSettings>,
 }
@@ -180,6 +181,7 @@ impl App {
             needed_cache: Arc::default(),
             unmitigated_cache: Arc::default(),
             posture_cache: Arc::default(),
+            report_cache: Arc::default(),
             sso: Arc::default(),
         }
     }

@@ -10,7 +10,8 @@ use palisade_domain::org::OrgType;
 use palisade_domain::policy::GlobalAction;
 use palisade_store::StatusCount;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use time::Date;
 
 /// Counts for one group of organisations (a type, a category, a region, or everyone).
@@ -131,10 +132,47 @@ fn figures<'a>(
     }
 }
 
+/// The national reports this server worked out, by year, each with the figures' version and the
+/// day it was worked out for: one stands until either moves, so people opening the figures at
+/// once cost one small read each, and a change anywhere (on any server) is seen at once.
+#[derive(Default)]
+pub struct ReportCache(std::sync::Mutex<HashMap<i32, CachedReport>>);
+
+/// A report with the figures' version and the day it was worked out for.
+type CachedReport = (i64, Date, Arc<NationalReport>);
+
+impl ReportCache {
+    fn get(&self, year: i32, version: i64, today: Date) -> Option<Arc<NationalReport>> {
+        let held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(&year)
+            .filter(|(v, day, _)| *v == version && *day == today)
+            .map(|(_, _, r)| r.clone())
+    }
+
+    fn put(&self, year: i32, version: i64, today: Date, report: Arc<NationalReport>) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.insert(year, (version, today, report));
+    }
+}
+
 impl App {
-    pub async fn national_report(&self, actor: &Actor, year: i32) -> Result<NationalReport> {
+    /// The national figures for `year`, worked out again only when what they rest on changed
+    /// (the figures' version) or the day did.
+    pub async fn national_report(&self, actor: &Actor, year: i32) -> Result<Arc<NationalReport>> {
         actor.require(GlobalAction::ViewNationalReport)?;
         check_year(year)?;
+        // Read before the figures: a change after this is worked out under a later version.
+        let version = self.store.figures_version().await?;
+        let today = self.today();
+        if let Some(report) = self.report_cache.get(year, version, today) {
+            return Ok(report);
+        }
+        let report = Arc::new(self.work_out_report(year, today).await?);
+        self.report_cache.put(year, version, today, report.clone());
+        Ok(report)
+    }
+
+    async fn work_out_report(&self, year: i32, today: Date) -> Result<NationalReport> {
         let now = self.store.status_counts(year).await?;
         let before = self.store.status_counts(year - 1).await?;
         let had_previous = before.iter().any(|c| c.status != Status::NotPublished);
@@ -169,7 +207,6 @@ impl App {
             .into_iter()
             .map(|r| group(r.into(), r.into(), &|c| c.region == r))
             .collect();
-        let today = self.today();
         let deadline = self.year_deadline(year).await?;
         Ok(NationalReport {
             year,

@@ -324,6 +324,8 @@ impl AssessmentStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // A year's deadline is the earliest of its frameworks': the figures may move.
+                crate::figures::next_version(&mut tx).await?;
                 audit.entity_id = id.to_string();
                 append(&mut tx, &audit).await?;
                 (id, true)
@@ -739,6 +741,11 @@ impl AssessmentStore for SqlStore {
     async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>> {
         let mut conn = self.read.acquire().await?;
         crate::figures::status_counts(crate::figures::status_rows(&mut conn, year).await?)
+    }
+
+    async fn figures_version(&self) -> Result<i64> {
+        let mut conn = self.read.acquire().await?;
+        crate::figures::version(&mut conn).await
     }
 
     async fn list_statuses(

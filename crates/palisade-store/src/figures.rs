@@ -112,7 +112,8 @@ impl FiguresDelta {
         Ok(())
     }
 
-    /// Writes the changes that move a count, in key order.
+    /// Writes the changes that move a count, in key order, and moves the figures' version on
+    /// when there was one.
     pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
         let register: Vec<_> = self.register.into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in register.chunks(ROWS_PER_STATEMENT) {
@@ -170,8 +171,28 @@ impl FiguresDelta {
             );
             sql.execute(&mut *conn).await?;
         }
+        if !register.is_empty() || !statuses.is_empty() {
+            next_version(conn).await?;
+        }
         Ok(())
     }
+}
+
+/// Moves the figures' version on: what they rest on has changed in this transaction.
+pub(crate) async fn next_version(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("UPDATE figures_version SET version = version + 1 WHERE id = 1")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The figures' version now.
+pub(crate) async fn version(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT version FROM figures_version WHERE id = 1")
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Rows written by one statement: seven values each, well under SQLite's limit on parameters.

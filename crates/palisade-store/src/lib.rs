@@ -430,6 +430,9 @@ pub trait AssessmentStore: Send + Sync {
     /// Active organisations counted by type, category, region and current status for a year,
     /// read from the counts each change keeps (`figures`), not by counting organisations.
     async fn status_counts(&self, year: i32) -> Result<Vec<StatusCount>>;
+    /// A number that moves on with every change to what the national figures rest on (the
+    /// counts, a framework's deadline): figures worked out at one version stand until it moves.
+    async fn figures_version(&self) -> Result<i64>;
     /// Organisations in scope with their current status for a year, by code; every match when
     /// `page` is `None` (exports).
     async fn list_statuses(

@@ -32,3 +32,12 @@ SELECT a.year, o.org_type, o.category, o.region, a.status, COUNT(*), SUM(a.late)
 FROM assessments a JOIN organisations o ON o.id = a.org_id
 WHERE o.active = 1 AND a.status <> 'not_published'
 GROUP BY a.year, o.org_type, o.category, o.region, a.status;
+
+-- A number that every change to the counts (and every framework imported, which may move a
+-- year's deadline) adds one to, in the same transaction: a server holding a report worked out
+-- at this number knows it still stands after reading one row.
+CREATE TABLE figures_version (
+    id      BIGINT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO figures_version (id, version) VALUES (1, 0);

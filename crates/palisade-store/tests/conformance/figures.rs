@@ -193,6 +193,31 @@ async fn national_figures_are_kept_with_each_change() {
         let years = kept(s, "an import").await;
         let active: i64 = years[1].iter().map(|r| r.4).sum();
         assert_eq!(active, 3, "A81001, A81002 and A81003: {years:?}");
+
+        // The version moves with a change to the counts, and only then.
+        let version = s.figures_version().await.unwrap();
+        s.update_org(
+            b.id,
+            &in_region("A81002", "gp_practice", "London"),
+            true,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.figures_version().await.unwrap(),
+            version,
+            "an update that moves no count"
+        );
+        s.update_org(
+            b.id,
+            &in_region("A81002", "gp_practice", "North West"),
+            true,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        assert!(s.figures_version().await.unwrap() > version);
         db.cleanup().await;
     }
 }

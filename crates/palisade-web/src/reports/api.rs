@@ -182,9 +182,9 @@ pub(crate) async fn national_report(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
-    let report: NationalReport = s.app.national_report(&actor, year).await?;
+    let report = s.app.national_report(&actor, year).await?;
     match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(report).into_response()),
+        "json" => Ok(Json(report.as_ref()).into_response()),
         "csv" => Ok(national_csv_download(&report)),
         other => Err(AppError::invalid("format", format!("'{other}' is not json or csv")).into()),
     }

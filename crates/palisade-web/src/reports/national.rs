@@ -6,7 +6,7 @@ use crate::kit::views::{Layout, Options, PageResult, render};
 use crate::reports::public_register::{chosen_year, year_options};
 use askama::Template;
 use axum::extract::{Query, State};
-use palisade_app::report::{Figures, NationalReport, fmt_int, long_date};
+use palisade_app::report::{Figures, fmt_int, long_date};
 use palisade_domain::assessment::Status;
 use palisade_domain::policy::GlobalAction;
 use serde::Deserialize;
@@ -193,7 +193,7 @@ pub(crate) async fn national(
 ) -> PageResult {
     u.0.actor.require(GlobalAction::ViewNationalReport)?;
     let year = chosen_year(&s, q.year.as_deref())?;
-    let r: NationalReport = s.app.national_report(&u.0.actor, year).await?;
+    let r = s.app.national_report(&u.0.actor, year).await?;
     let met_bars = bars(&r.by_type, false);
     let mix_bars = bars(&r.by_type, true);
     let tables = vec![

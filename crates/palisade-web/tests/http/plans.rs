@@ -214,6 +214,18 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
         Some(json!({"expected_revision": 4})),
     )
     .await;
+    // The national figures read before the review: the report read after it must not be these.
+    let before = h
+        .api(
+            Method::GET,
+            "/api/v1/reports/national?year=2026",
+            Some(analyst),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(before["overall"]["statuses"]["standards_not_met"], 1);
+    assert_eq!(before["overall"]["statuses"]["plan_agreed"], 0);
     let r = h
         .api(
             Method::POST,
