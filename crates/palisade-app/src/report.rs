@@ -172,6 +172,14 @@ impl App {
         Ok(report)
     }
 
+    /// The national figures worked out now, past the cache and without filling it: what the
+    /// first request after a change costs (benchmarks).
+    pub async fn national_report_now(&self, actor: &Actor, year: i32) -> Result<NationalReport> {
+        actor.require(GlobalAction::ViewNationalReport)?;
+        check_year(year)?;
+        self.work_out_report(year, self.today()).await
+    }
+
     async fn work_out_report(&self, year: i32, today: Date) -> Result<NationalReport> {
         let now = self.store.status_counts(year).await?;
         let before = self.store.status_counts(year - 1).await?;

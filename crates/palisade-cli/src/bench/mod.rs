@@ -25,7 +25,7 @@ pub use suppliers::{SupplierBench, suppliers};
 pub use worklist::{WorklistBench, worklist};
 
 use crate::config::Settings;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use clap::Subcommand;
@@ -207,7 +207,8 @@ impl BenchCommand {
         match self {
             Self::Assessments { runs } => {
                 let app = crate::commands::open(settings).await?;
-                assessments(app, settings.engine_name(), runs.max(1)).await?;
+                let store = palisade_store::SqlStore::connect(&settings.database_url, 4).await?;
+                assessments(app, &store, settings.engine_name(), runs.max(1)).await?;
             }
             Self::Alerts {
                 runs,
@@ -464,7 +465,12 @@ async fn admin_session(app: &App) -> Result<String> {
     }
 }
 
-pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
+pub async fn assessments(
+    app: App,
+    store: &palisade_store::SqlStore,
+    engine: &str,
+    runs: usize,
+) -> Result<()> {
     let year = app.current_year();
     let cli = Actor::cli();
     let orgs = app.export_orgs(&cli).await?;
@@ -483,6 +489,33 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     })
     .await?;
     println!("national report:            {}", summary(report));
+    let after_change = timed(runs, |_| async {
+        Ok(app.national_report_now(&cli, year).await?)
+    })
+    .await?;
+    println!(
+        "  worked out again, as after a change: {}",
+        summary(after_change)
+    );
+    // Before the counts were kept, the report grouped every organisation with its assessment:
+    // that statement, timed on the same database, and its answer held against the kept one.
+    let recount = timed(runs, |_| async {
+        Ok(store.status_counts_recounted(year).await?)
+    })
+    .await?;
+    println!(
+        "  the statement it ran before (a recount): {}",
+        summary(recount)
+    );
+    let sorted = |mut v: Vec<palisade_store::StatusCount>| {
+        v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        v
+    };
+    ensure!(
+        sorted(palisade_store::AssessmentStore::status_counts(store, year).await?)
+            == sorted(store.status_counts_recounted(year).await?),
+        "the kept national counts differ from a recount"
+    );
     let figures = app.national_report(&cli, year).await?;
     let t = Instant::now();
     let mut naive: std::collections::BTreeMap<Status, u64> = Default::default();
@@ -543,6 +576,55 @@ pub async fn assessments(app: App, engine: &str, runs: usize) -> Result<()> {
     })
     .await?;
     println!("status by code (GET {uri}): {}", summary(lookup));
+
+    // Organisation GETs from 16 clients, alone and then with 8 national report readers at once.
+    let codes: std::sync::Arc<Vec<String>> =
+        std::sync::Arc::new(orgs.iter().map(|o| o.code.clone()).collect());
+    let org_gets = |label: &'static str| {
+        let (router, codes, token) = (router.clone(), codes.clone(), analyst_token.clone());
+        async move {
+            let per_client = 400;
+            let t = Instant::now();
+            let times = at_once(&router, 16, per_client, move |c, i| {
+                let code = &codes[(c * per_client + i) * 7 % codes.len()];
+                get(&format!("/api/v1/organisations/{code}"), &token)
+            })
+            .await?;
+            let rate = times.len() as f64 / t.elapsed().as_secs_f64();
+            println!(
+                "organisation GET, 16 clients, {label}: {rate:.0} requests/s; {}",
+                summary(times)
+            );
+            anyhow::Ok(rate)
+        }
+    };
+    let alone = org_gets("alone").await?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let (router, token, stop) = (router.clone(), analyst_token.clone(), stop.clone());
+        let uri = format!("/api/v1/reports/national?year={year}");
+        readers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                expect(&router, get(&uri, &token), StatusCode::OK).await?;
+                times.push(t.elapsed());
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let with_readers = org_gets("with 8 national report readers").await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut report_times = Vec::new();
+    for r in readers {
+        report_times.extend(r.await??);
+    }
+    println!(
+        "  organisation GETs kept {:.0}% of their throughput alone; the readers' reports: {}",
+        100.0 * with_readers / alone,
+        summary(report_times)
+    );
 
     let lead = app.find_person_by_email("lead@example.nhs.uk").await?;
     let (_, token) = app.create_token_for(&cli, lead.id, "bench").await?;
