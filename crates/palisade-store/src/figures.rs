@@ -57,14 +57,7 @@ impl FiguresDelta {
             for group in sql.query_as::<Group>().fetch_all(&mut *conn).await? {
                 self.add_organisation(group, sign);
             }
-            let sql = Sql::with_ids(
-                "SELECT a.year, o.org_type, o.category, o.region, a.status, a.late \
-                 FROM assessments a JOIN organisations o ON o.id = a.org_id \
-                 WHERE o.active = 1 AND a.status <> 'not_published' AND o.id IN (",
-                chunk,
-                ")",
-            );
-            self.add_statuses(&mut *conn, &sql, sign).await?;
+            self.add_statuses(&mut *conn, "o.id", chunk, sign).await?;
         }
         Ok(())
     }
@@ -78,14 +71,7 @@ impl FiguresDelta {
         sign: i64,
     ) -> Result<()> {
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            let sql = Sql::with_ids(
-                "SELECT a.year, o.org_type, o.category, o.region, a.status, a.late \
-                 FROM assessments a JOIN organisations o ON o.id = a.org_id \
-                 WHERE o.active = 1 AND a.status <> 'not_published' AND a.id IN (",
-                chunk,
-                ")",
-            );
-            self.add_statuses(&mut *conn, &sql, sign).await?;
+            self.add_statuses(&mut *conn, "a.id", chunk, sign).await?;
         }
         Ok(())
     }
@@ -96,7 +82,21 @@ impl FiguresDelta {
         *self.register.entry(group).or_default() += sign;
     }
 
-    async fn add_statuses(&mut self, conn: &mut AnyConnection, sql: &Sql, sign: i64) -> Result<()> {
+    /// Adds `sign` times the published statuses of active organisations whose `key` (`o.id` for
+    /// organisations, `a.id` for assessments) is one of `ids`.
+    async fn add_statuses(
+        &mut self,
+        conn: &mut AnyConnection,
+        key: &'static str,
+        ids: &[i64],
+        sign: i64,
+    ) -> Result<()> {
+        let head = format!(
+            "SELECT a.year, o.org_type, o.category, o.region, a.status, a.late \
+             FROM assessments a JOIN organisations o ON o.id = a.org_id \
+             WHERE o.active = 1 AND a.status <> 'not_published' AND {key} IN ("
+        );
+        let sql = Sql::with_ids(&head, ids, ")");
         let rows = sql
             .query_as::<(i64, String, i64, String, String, i64)>()
             .fetch_all(conn)
