@@ -8,6 +8,19 @@ per_engine!(
     improvement_plans_are_signed_off_reviewed_and_agree_the_status_postgres
 );
 
+/// Every organisation counted by status in the national figures for 2026, as `who` reads them.
+async fn statuses_2026(h: &H, who: &str) -> Value {
+    h.api(
+        Method::GET,
+        "/api/v1/reports/national?year=2026",
+        Some(who),
+        None,
+    )
+    .await
+    .json()["overall"]["statuses"]
+        .clone()
+}
+
 async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     let w = world(&h).await;
     let (admin, analyst, lead, member, foreign) = (
@@ -215,17 +228,9 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     )
     .await;
     // The national figures read before the review: the report read after it must not be these.
-    let before = h
-        .api(
-            Method::GET,
-            "/api/v1/reports/national?year=2026",
-            Some(analyst),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(before["overall"]["statuses"]["standards_not_met"], 1);
-    assert_eq!(before["overall"]["statuses"]["plan_agreed"], 0);
+    let before = statuses_2026(&h, analyst).await;
+    assert_eq!(before["standards_not_met"], 1);
+    assert_eq!(before["plan_agreed"], 0);
     let r = h
         .api(
             Method::POST,
@@ -243,18 +248,10 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     assert_eq!(view["status"], "plan_agreed");
     assert_eq!(view["publications"][0]["status"], "plan_agreed");
     assert_eq!(view["publications"].as_array().unwrap().len(), 2);
-    let rep = h
-        .api(
-            Method::GET,
-            "/api/v1/reports/national?year=2026",
-            Some(analyst),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(rep["overall"]["statuses"]["plan_agreed"], 1);
+    let after = statuses_2026(&h, analyst).await;
+    assert_eq!(after["plan_agreed"], 1);
     // It moved from Standards Not Met: counted once, under its new status.
-    assert_eq!(rep["overall"]["statuses"]["standards_not_met"], 0);
+    assert_eq!(after["standards_not_met"], 0);
 
     // Progress, and overdue actions once their date has passed.
     let first = &needed[0];
