@@ -218,6 +218,29 @@ async fn national_figures_are_kept_with_each_change() {
         .await
         .unwrap();
         assert!(s.figures_version().await.unwrap() > version);
+
+        // A server of the version before wrote a status without keeping the counts (as during a
+        // rolling upgrade): the next start of this version counts them again.
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE assessments SET status = 'standards_met', submitted = 1 WHERE org_id = $1",
+        )
+        .bind(b.id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let stale = rows(s.status_counts(2026).await.unwrap());
+        assert_ne!(
+            stale,
+            rows(s.status_counts_recounted(2026).await.unwrap()),
+            "the write went around the counts"
+        );
+        let version = s.figures_version().await.unwrap();
+        s.migrate().await.unwrap();
+        kept(s, "a start after a write around the counts").await;
+        assert!(s.figures_version().await.unwrap() > version);
         db.cleanup().await;
     }
 }
