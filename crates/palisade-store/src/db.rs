@@ -307,6 +307,9 @@ impl Sql {
     /// its LOWER folds it (codes are ASCII), so the code is compared as stored there, sparing a
     /// LOWER per organisation; PostgreSQL's LIKE heeds case.
     pub fn org_code_or_name(&mut self, engine: Engine, q: &str) -> &mut Self {
+        // No name holds a NUL; PostgreSQL refuses one in text, and FTS5 reads a phrase only up
+        // to one: it is left out.
+        let q = &q.replace('\0', "");
         let key = search_key(q);
         if engine == Engine::Sqlite && key.chars().count() >= 3 {
             // A phrase in double quotes, any double quote in it doubled: nothing in it is syntax.
