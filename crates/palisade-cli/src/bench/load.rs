@@ -187,9 +187,12 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
         .collect();
     let year = app.current_year();
     let base = b.url.trim_end_matches('/').to_string();
+    // No answer in the mixes is a redirect: one (to the sign-in page, say) is an error, not
+    // followed to a page that answers 200.
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
     // The server must be up, and be the one over this database.
     let health = http.get(format!("{base}/healthz")).send().await;
@@ -207,9 +210,8 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
         Err(e) => bail!("cannot sign in as the demo analyst: {e}"),
     };
     println!(
-        "{} active organisations; {} leads, {} national, {} s at {base}",
+        "{} active organisations; {} national, {} s at {base}",
         active.len(),
-        b.leads,
         b.national,
         b.seconds
     );
@@ -227,8 +229,13 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
                 let token = person(&app, &email, std::slice::from_ref(code)).await?;
                 leads.push((a, token));
             }
-            println!("prepared in {:.1} s", prepared.elapsed().as_secs_f64());
-            let until = Instant::now() + Duration::from_secs(b.seconds);
+            println!(
+                "{} leads, each with an organisation, prepared in {:.1} s",
+                leads.len(),
+                prepared.elapsed().as_secs_f64()
+            );
+            let started = Instant::now();
+            let until = started + Duration::from_secs(b.seconds);
             let mut tasks = tokio::task::JoinSet::new();
             for (a, token) in leads {
                 let c = Client::new(&http, &base, Auth::Token(token), until);
@@ -238,7 +245,6 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
                 let c = Client::new(&http, &base, Auth::Token(analyst_token.clone()), until);
                 tasks.spawn(analyst_round(c, session.clone(), year, n));
             }
-            let started = Instant::now();
             let tally = gather(tasks).await?;
             report(&tally, started.elapsed());
             tally
@@ -247,8 +253,17 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
             let per = b.orgs_per_lead.max(1);
             let chosen = spread(&active, b.leads * per);
             let mut leads = Vec::new();
-            for (i, codes) in chosen.chunks(per).enumerate() {
-                let email = format!("bench-load-{per}x{i}@example.nhs.uk");
+            for codes in chosen.chunks(per) {
+                // Named by the organisations it is granted (made once), so a later run with
+                // other options or another register makes another lead rather than reuse one
+                // without the grants it needs.
+                let (first, last) = (&codes[0], &codes[codes.len() - 1]);
+                let email = format!(
+                    "bench-load-{}-{}-{}@example.nhs.uk",
+                    first.to_ascii_lowercase(),
+                    last.to_ascii_lowercase(),
+                    codes.len()
+                );
                 leads.push((codes.to_vec(), person(&app, &email, codes).await?));
             }
             let outbox_before = outbox_sent(&http, &base, &admin_token).await?;
@@ -271,12 +286,15 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
                 .context("the created alert has no id")?
                 .to_string();
             println!(
-                "prepared in {:.1} s; {alert} published to every organisation in {:.2} s",
+                "{} leads, each with {per} organisations, prepared in {:.1} s; {alert} published \
+                 to every organisation in {:.2} s",
+                leads.len(),
                 prepared.elapsed().as_secs_f64(),
                 t.elapsed().as_secs_f64()
             );
             let collection = taxii_collection(&http, &base).await?;
-            let until = Instant::now() + Duration::from_secs(b.seconds);
+            let started = Instant::now();
+            let until = started + Duration::from_secs(b.seconds);
             let mut tasks = tokio::task::JoinSet::new();
             for (codes, token) in leads {
                 let c = Client::new(&http, &base, Auth::Token(token), until);
@@ -290,7 +308,6 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
                 let c = Client::new(&http, &base, Auth::Anonymous, until);
                 tasks.spawn(poll_round(c, collection.clone(), n));
             }
-            let started = Instant::now();
             let tally = gather(tasks).await?;
             let elapsed = started.elapsed();
             report(&tally, elapsed);
