@@ -33,11 +33,21 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$bin" ] || { echo "no palisade binary at $bin (cargo build --release, or --bin)" >&2; exit 2; }
+[ "$servers" -ge 1 ] 2>/dev/null || { echo "--servers must be at least 1" >&2; exit 2; }
+case "$database" in
+  postgres*) ;;
+  *) [ "$servers" -eq 1 ] || { echo "several servers need PostgreSQL (--database postgres://...)" >&2; exit 2; } ;;
+esac
 work="$(mktemp -d)"
+# nginx's workers run as an unprivileged user and keep their temporary files here.
+chmod 755 "$work"
 pids=()
 cleanup() {
+  status=$?
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  # A failed run shows what the servers said before their folder goes.
+  [ "$status" -eq 0 ] || tail -n 40 "$work"/server-*.log >&2 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -95,6 +105,7 @@ if [ "$servers" -gt 1 ]; then
   nginx -c "$work/nginx/nginx.conf" -g "daemon off;" &
   pids+=($!)
   for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$front/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fsS "http://127.0.0.1:$front/healthz" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
   url="http://127.0.0.1:$front"
 else
   url="http://127.0.0.1:${ports[0]}"
