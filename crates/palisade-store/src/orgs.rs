@@ -548,6 +548,9 @@ impl OrgStore for SqlStore {
         // (row, fields before) for every organisation the import creates (None) or changes.
         let mut changed: Vec<(&ImportRow, Option<OrgFields>)> = Vec::new();
         let mut figures = FiguresDelta::default();
+        // Existing organisations the file changes, with their ids: their part in the national
+        // figures is read for all of them before the updates and after, a few statements in all.
+        let mut updates: Vec<(&ImportRow, OrgId)> = Vec::new();
         for r in rows {
             let f = &r.fields;
             match existing.get(f.code.as_str()) {
@@ -564,29 +567,40 @@ impl OrgStore for SqlStore {
                         report.unchanged += 1;
                         continue;
                     }
-                    figures.organisations(&mut tx, &[o.id], -1).await?;
-                    sqlx::query(
-                        "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6, search_name = $8 WHERE id = $7",
-                    )
-                    .bind(f.name.clone())
-                    .bind(f.org_type.as_str())
-                    .bind(i64::from(f.category.number()))
-                    .bind(f.region.clone())
-                    .bind(who.at)
-                    .bind(flag(r.active))
-                    .bind(o.id)
-                    .bind(search_key(&f.name))
-                    .execute(&mut *tx)
-                    .await?;
-                    figures.organisations(&mut tx, &[o.id], 1).await?;
-                    let name = search_key(&f.name);
-                    index_for_search(&mut tx, self.engine, &[(o.id, f.code.as_str(), &name)])
-                        .await?;
                     report.updated += 1;
+                    updates.push((r, o.id));
                     changed.push((r, before));
                 }
             }
         }
+        let updated: Vec<OrgId> = updates.iter().map(|(_, id)| *id).collect();
+        figures.organisations(&mut tx, &updated, -1).await?;
+        for (r, id) in &updates {
+            let f = &r.fields;
+            sqlx::query(
+                "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, updated_at = $5, active = $6, search_name = $8 WHERE id = $7",
+            )
+            .bind(f.name.clone())
+            .bind(f.org_type.as_str())
+            .bind(i64::from(f.category.number()))
+            .bind(f.region.clone())
+            .bind(who.at)
+            .bind(flag(r.active))
+            .bind(*id)
+            .bind(search_key(&f.name))
+            .execute(&mut *tx)
+            .await?;
+        }
+        figures.organisations(&mut tx, &updated, 1).await?;
+        let names: Vec<(OrgId, &str, String)> = updates
+            .iter()
+            .map(|(r, id)| (*id, r.fields.code.as_str(), search_key(&r.fields.name)))
+            .collect();
+        let renamed: Vec<(OrgId, &str, &str)> = names
+            .iter()
+            .map(|(id, c, n)| (*id, *c, n.as_str()))
+            .collect();
+        index_for_search(&mut tx, self.engine, &renamed).await?;
         // New organisations in multi-row inserts, parents left for the next step.
         let new_rows: Vec<&ImportRow> = changed
             .iter()
