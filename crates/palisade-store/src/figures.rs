@@ -57,9 +57,8 @@ impl FiguresDelta {
             for group in sql.query_as::<Group>().fetch_all(&mut *conn).await? {
                 self.add_organisation(group, sign);
             }
-            self.add_statuses(&mut *conn, "o.id", chunk, sign).await?;
         }
-        Ok(())
+        self.add_statuses(conn, "o.id", ids, sign).await
     }
 
     /// Adds `sign` times the part the assessments `ids` have in the counts as they stand. Read
@@ -70,10 +69,7 @@ impl FiguresDelta {
         ids: &[i64],
         sign: i64,
     ) -> Result<()> {
-        for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            self.add_statuses(&mut *conn, "a.id", chunk, sign).await?;
-        }
-        Ok(())
+        self.add_statuses(conn, "a.id", ids, sign).await
     }
 
     /// Counts `sign` organisations in `group`: one just created active, whose assessments are
@@ -96,18 +92,19 @@ impl FiguresDelta {
              FROM assessments a JOIN organisations o ON o.id = a.org_id \
              WHERE o.active = 1 AND a.status <> 'not_published' AND {key} IN ("
         );
-        let sql = Sql::with_ids(&head, ids, ")");
-        let rows = sql
-            .query_as::<(i64, String, i64, String, String, i64)>()
-            .fetch_all(conn)
-            .await?;
-        for (year, org_type, category, region, status, late) in rows {
-            let entry = self
-                .statuses
-                .entry((year, (org_type, category, region), status))
-                .or_default();
-            entry.0 += sign;
-            entry.1 += sign * late;
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let rows = Sql::with_ids(&head, chunk, ")")
+                .query_as::<(i64, String, i64, String, String, i64)>()
+                .fetch_all(&mut *conn)
+                .await?;
+            for (year, org_type, category, region, status, late) in rows {
+                let entry = self
+                    .statuses
+                    .entry((year, (org_type, category, region), status))
+                    .or_default();
+                entry.0 += sign;
+                entry.1 += sign * late;
+            }
         }
         Ok(())
     }
