@@ -183,28 +183,26 @@ impl SqlStore {
                     break;
                 }
                 let mut tx = self.write.begin().await?;
-                let mut keyed = Vec::with_capacity(rows.len());
-                for (id, name, code) in rows {
+                for (id, name, _) in &rows {
                     // A name that folds to nothing still gets a key, so it is not read again.
-                    let key = match search_key(&name) {
+                    let key = match search_key(name) {
                         k if k.is_empty() => " ".to_string(),
                         k => k,
                     };
                     sqlx::query(sqlx::AssertSqlSafe(format!(
                         "UPDATE {table} SET search_name = $1 WHERE id = $2"
                     )))
-                    .bind(key.clone())
-                    .bind(id)
+                    .bind(key)
+                    .bind(*id)
                     .execute(&mut *tx)
                     .await?;
-                    keyed.push((id, code, key));
                 }
                 if table == "organisations" {
-                    let rows: Vec<(i64, &str, &str)> = keyed
+                    let named: Vec<(i64, &str, &str)> = rows
                         .iter()
-                        .map(|(id, code, key)| (*id, code.as_str(), key.as_str()))
+                        .map(|(id, name, code)| (*id, code.as_str(), name.as_str()))
                         .collect();
-                    crate::orgs::index_for_search(&mut tx, self.engine, &rows).await?;
+                    crate::orgs::index_for_search(&mut tx, self.engine, &named).await?;
                 }
                 tx.commit().await?;
             }

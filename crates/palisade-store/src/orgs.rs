@@ -438,8 +438,12 @@ impl OrgStore for SqlStore {
         let mut figures = FiguresDelta::default();
         figures.add_organisation(group_of(fields), 1);
         figures.apply(&mut tx).await?;
-        let name = search_key(&fields.name);
-        index_for_search(&mut tx, self.engine, &[(id, fields.code.as_str(), &name)]).await?;
+        index_for_search(
+            &mut tx,
+            self.engine,
+            &[(id, fields.code.as_str(), &fields.name)],
+        )
+        .await?;
         audit.org_id = Some(id);
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -485,8 +489,12 @@ impl OrgStore for SqlStore {
         .await?;
         figures.organisations(&mut tx, &[id], 1).await?;
         figures.apply(&mut tx).await?;
-        let name = search_key(&fields.name);
-        index_for_search(&mut tx, self.engine, &[(id, fields.code.as_str(), &name)]).await?;
+        index_for_search(
+            &mut tx,
+            self.engine,
+            &[(id, fields.code.as_str(), &fields.name)],
+        )
+        .await?;
         append(&mut tx, &audit).await?;
         let org = org_by_id(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
@@ -592,13 +600,9 @@ impl OrgStore for SqlStore {
             .await?;
         }
         figures.organisations(&mut tx, &updated, 1).await?;
-        let names: Vec<(OrgId, &str, String)> = updates
+        let renamed: Vec<(OrgId, &str, &str)> = updates
             .iter()
-            .map(|(r, id)| (*id, r.fields.code.as_str(), search_key(&r.fields.name)))
-            .collect();
-        let renamed: Vec<(OrgId, &str, &str)> = names
-            .iter()
-            .map(|(id, c, n)| (*id, *c, n.as_str()))
+            .map(|(r, id)| (*id, r.fields.code.as_str(), r.fields.name.as_str()))
             .collect();
         index_for_search(&mut tx, self.engine, &renamed).await?;
         // New organisations in multi-row inserts, parents left for the next step.
@@ -637,18 +641,14 @@ impl OrgStore for SqlStore {
             for (id, code) in sql.query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert(code, id);
             }
-            let names: Vec<(i64, &str, String)> = chunk
+            let created: Vec<(OrgId, &str, &str)> = chunk
                 .iter()
                 .map(|r| {
                     let code = r.fields.code.as_str();
-                    (ids[code], code, search_key(&r.fields.name))
+                    (ids[code], code, r.fields.name.as_str())
                 })
                 .collect();
-            let rows: Vec<(i64, &str, &str)> = names
-                .iter()
-                .map(|(id, c, n)| (*id, *c, n.as_str()))
-                .collect();
-            index_for_search(&mut tx, self.engine, &rows).await?;
+            index_for_search(&mut tx, self.engine, &created).await?;
         }
         figures.apply(&mut tx).await?;
         // Parents second, once every organisation in the file has an id: one UPDATE per batch.
@@ -870,7 +870,7 @@ impl OrgStore for SqlStore {
     }
 }
 
-/// Puts organisations (id, code, folded name) in SQLite's trigram index of codes and names
+/// Puts organisations (id, code, name) in SQLite's trigram index of codes and folded names
 /// (`organisations_search`), replacing what it held for them. PostgreSQL indexes the table
 /// itself, so there this does nothing.
 pub(crate) async fn index_for_search(
@@ -898,7 +898,7 @@ pub(crate) async fn index_for_search(
                 .push(", ")
                 .text(code)
                 .push(", ")
-                .text(name)
+                .text(&search_key(name))
                 .push(")");
         }
         sql.execute(&mut *conn).await?;
