@@ -568,9 +568,18 @@ async fn assessment_deadline_edges_and_request_limits(h: H) {
         .api(Method::POST, &format!("{gp}/reopen"), Some(lead), None)
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    // The report is kept while its figures stand, but only for the day it was worked out for.
+    assert_eq!(national_2026(&h, analyst).await["days_to_deadline"], 0);
+    assert_eq!(national_2026(&h, analyst).await["as_of"], "2027-06-30");
 
     // 1 July 2027: the republication is refused and the published status stands.
     h.clock.advance(time::Duration::days(1));
+    let rep = national_2026(&h, analyst).await;
+    assert_eq!(
+        (rep["days_to_deadline"].clone(), rep["as_of"].clone()),
+        (json!(-1), json!("2027-07-01")),
+        "a new day, no change to the figures: worked out again"
+    );
     let r = h
         .api(Method::POST, &format!("{gp}/submit"), Some(lead), None)
         .await;
@@ -606,15 +615,7 @@ async fn assessment_deadline_edges_and_request_limits(h: H) {
         "{}",
         r.text()
     );
-    let rep = h
-        .api(
-            Method::GET,
-            "/api/v1/reports/national?year=2026",
-            Some(analyst),
-            None,
-        )
-        .await
-        .json();
+    let rep = national_2026(&h, analyst).await;
     assert_eq!(
         (
             rep["overall"]["published"].clone(),

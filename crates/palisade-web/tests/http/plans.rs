@@ -8,19 +8,6 @@ per_engine!(
     improvement_plans_are_signed_off_reviewed_and_agree_the_status_postgres
 );
 
-/// Every organisation counted by status in the national figures for 2026, as `who` reads them.
-async fn statuses_2026(h: &H, who: &str) -> Value {
-    h.api(
-        Method::GET,
-        "/api/v1/reports/national?year=2026",
-        Some(who),
-        None,
-    )
-    .await
-    .json()["overall"]["statuses"]
-        .clone()
-}
-
 async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     let w = world(&h).await;
     let (admin, analyst, lead, member, foreign) = (
@@ -228,7 +215,7 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     )
     .await;
     // The national figures read before the review: the report read after it must not be these.
-    let before = statuses_2026(&h, analyst).await;
+    let before = national_2026(&h, analyst).await["overall"]["statuses"].clone();
     assert_eq!(before["standards_not_met"], 1);
     assert_eq!(before["plan_agreed"], 0);
     let r = h
@@ -248,7 +235,7 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
     assert_eq!(view["status"], "plan_agreed");
     assert_eq!(view["publications"][0]["status"], "plan_agreed");
     assert_eq!(view["publications"].as_array().unwrap().len(), 2);
-    let after = statuses_2026(&h, analyst).await;
+    let after = national_2026(&h, analyst).await["overall"]["statuses"].clone();
     assert_eq!(after["plan_agreed"], 1);
     // It moved from Standards Not Met: counted once, under its new status.
     assert_eq!(after["standards_not_met"], 0);

@@ -525,6 +525,18 @@ pub fn evidence_form(
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
+/// The national figures for 2026 (JSON), as `who` reads them.
+pub async fn national_2026(h: &H, who: &str) -> Value {
+    h.api(
+        Method::GET,
+        "/api/v1/reports/national?year=2026",
+        Some(who),
+        None,
+    )
+    .await
+    .json()
+}
+
 pub async fn put_json(h: &H, url: &str, token: &str, body: Value) -> Resp {
     h.api(Method::PUT, url, Some(token), Some(body)).await
 }
