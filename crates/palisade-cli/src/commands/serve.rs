@@ -29,7 +29,11 @@ pub async fn demo(settings: &Settings, scale: DemoScale, no_serve: bool) -> Resu
         DemoScale::Full => palisade_app::demo::Scale::Full,
     };
     let report = app
-        .seed_demo(scale, |m| pb.set_message(m.to_string()))
+        .seed_demo(scale, |m| {
+            // Each step in the log too, with its time: where a long seeding spends it.
+            tracing::debug!(step = m, "seeding demo data");
+            pb.set_message(m.to_string())
+        })
         .await
         .map_err(app_error)?;
     pb.finish_and_clear();
