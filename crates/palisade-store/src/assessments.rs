@@ -1,5 +1,6 @@
 use crate::audit::{append, append_many};
-use crate::db::{Sql, flag};
+use crate::db::JsonCol::{Int, Text};
+use crate::db::{Arg, Sql, flag, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::FiguresDelta;
 use crate::model::*;
@@ -15,6 +16,10 @@ use std::collections::HashMap;
 
 /// References per `DELETE ... IN (...)` of cleared answers (see the import batch note in orgs.rs).
 const DELETE_BATCH: usize = 160;
+
+/// Rows a seeding statement writes, at most nine values each: about 250 parameters a statement
+/// (see `IMPORT_BATCH` in orgs.rs: binding costs grow with the square of the parameters).
+const SEED_ROWS: usize = 28;
 
 const FRAMEWORK_COLUMNS: &str =
     "f.id, f.key, f.year, f.version, f.kind, f.name, f.deadline, f.content_hash, f.imported_at";
@@ -190,32 +195,20 @@ const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.co
 async fn insert_answers(
     conn: &mut AnyConnection,
     engine: Engine,
-    assessment_id: i64,
-    rows: &[(&str, &str, i64)],
+    rows: &[(i64, &str, &str, i64)],
     stamp: Stamp,
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let json = serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))?;
-    let unpack = match engine {
-        Engine::Sqlite => {
-            "SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-             json_extract(value, '$[2]'), $2, $3 FROM json_each($4) WHERE true"
-        }
-        Engine::Postgres => {
-            "SELECT $1, e->>0, e->>1, (e->>2)::bigint, $2, $3 \
-             FROM json_array_elements($4::json) AS e"
-        }
-    };
-    // `WHERE true` keeps SQLite from reading the upsert's ON as a join constraint.
+    let unpack = unpack_rows(engine, &[Int, Text, Text, Int], "$1, $2", 3);
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) {unpack} \
          ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
          version = excluded.version, updated_at = excluded.updated_at, \
          updated_by = excluded.updated_by"
     )))
-    .bind(assessment_id)
     .bind(stamp.at)
     .bind(stamp.user_id)
     .bind(json)
@@ -552,7 +545,11 @@ impl AssessmentStore for SqlStore {
         if !conflicts.is_empty() {
             return Err(StoreError::Stale(conflicts));
         }
-        insert_answers(&mut tx, self.engine, assessment.id, &upserts, stamp).await?;
+        let rows: Vec<(i64, &str, &str, i64)> = upserts
+            .iter()
+            .map(|(r, v, n)| (assessment.id, *r, *v, *n))
+            .collect();
+        insert_answers(&mut tx, self.engine, &rows, stamp).await?;
         for chunk in deletes.chunks(DELETE_BATCH) {
             let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
             sql.i64(assessment.id).push(" AND ref IN (");
@@ -587,52 +584,135 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn seed_assessments(&self, batch: &[SeededAssessment], stamp: Stamp) -> Result<usize> {
+        // Each kind of row in multi-row statements for the whole batch: a few dozen
+        // statements for a hundred assessments, where one at a time took about fifteen each.
         let mut tx = self.begin().await?;
-        let mut drafts = Vec::new();
-        let mut written = 0;
-        let mut counted = Vec::new();
-        for a in batch {
-            let published = a.publish.map(|_| stamp.at);
-            let id: Option<(i64,)> = sqlx::query_as(
-                "INSERT INTO assessments (org_id, year, framework_id, submitted, status, published_at, \
-                 revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
-                 ON CONFLICT (org_id, year) DO NOTHING RETURNING id",
-            )
-            .bind(a.key.org_id)
-            .bind(i64::from(a.key.year))
-            .bind(a.key.framework_id)
-            .bind(flag(a.publish.is_some()))
-            .bind(a.publish.unwrap_or(Status::NotPublished).as_str())
-            .bind(published)
-            .bind(stamp.at)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((id,)) = id else { continue };
-            written += 1;
-            let rows: Vec<(&str, &str, i64)> = a
-                .answers
-                .iter()
-                .map(|(r, v)| (r.as_str(), v.as_str(), 1))
-                .collect();
-            insert_answers(&mut tx, self.engine, id, &rows, stamp).await?;
-            for e in &a.documents {
-                insert_evidence(&mut tx, id, e, stamp).await?;
+        let mut ids: HashMap<(OrgId, i64), i64> = HashMap::new();
+        for chunk in batch.chunks(SEED_ROWS) {
+            let mut sql = Sql::new(
+                "INSERT INTO assessments (org_id, year, framework_id, submitted, status, \
+                 published_at, revision, created_at, updated_at) VALUES ",
+            );
+            for (i, a) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .i64(a.key.org_id)
+                    .push(", ")
+                    .i64(i64::from(a.key.year))
+                    .push(", ")
+                    .i64(a.key.framework_id)
+                    .push(", ")
+                    .i64(flag(a.publish.is_some()))
+                    .push(", ")
+                    .text(a.publish.unwrap_or(Status::NotPublished).as_str())
+                    .push(", ")
+                    .arg(Arg::OptI64(a.publish.map(|_| stamp.at)))
+                    .push(", 1, ")
+                    .i64(stamp.at)
+                    .push(", ")
+                    .i64(stamp.at)
+                    .push(")");
             }
-            if let Some(status) = a.publish {
-                record_publication(&mut tx, id, status, false, stamp).await?;
-                counted.push(id);
+            // Those already there are left as they are.
+            sql.push(" ON CONFLICT (org_id, year) DO NOTHING RETURNING id, org_id, year");
+            for (id, org_id, year) in sql
+                .query_as::<(i64, i64, i64)>()
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                ids.insert((org_id, year), id);
             }
-            drafts.extend(a.audit.iter().cloned().map(|mut d| {
-                d.entity_id = id.to_string();
-                d
-            }));
         }
+        let written: Vec<(i64, &SeededAssessment)> = batch
+            .iter()
+            .filter_map(|a| {
+                ids.get(&(a.key.org_id, i64::from(a.key.year)))
+                    .map(|id| (*id, a))
+            })
+            .collect();
+        let answers: Vec<(i64, &str, &str, i64)> = written
+            .iter()
+            .flat_map(|(id, a)| {
+                a.answers
+                    .iter()
+                    .map(|(r, v)| (*id, r.as_str(), v.as_str(), 1))
+            })
+            .collect();
+        insert_answers(&mut tx, self.engine, &answers, stamp).await?;
+        let documents: Vec<(i64, &NewEvidence)> = written
+            .iter()
+            .flat_map(|(id, a)| a.documents.iter().map(|e| (*id, e)))
+            .collect();
+        if !documents.is_empty() {
+            let rows: Vec<_> = documents
+                .iter()
+                .map(|(id, e)| {
+                    (
+                        id,
+                        &e.reference,
+                        &e.filename,
+                        &e.content_type,
+                        e.size,
+                        &e.sha256,
+                        &e.object_key,
+                    )
+                })
+                .collect();
+            let json =
+                serde_json::to_string(&rows).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
+                 object_key, uploaded_at, uploaded_by) {}",
+                unpack_rows(
+                    self.engine,
+                    &[Int, Text, Text, Text, Int, Text, Text],
+                    "$1, $2",
+                    3
+                )
+            )))
+            .bind(stamp.at)
+            .bind(stamp.user_id)
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let published: Vec<(i64, Status)> = written
+            .iter()
+            .filter_map(|(id, a)| a.publish.map(|status| (*id, status)))
+            .collect();
+        for chunk in published.chunks(SEED_ROWS) {
+            let mut sql = Sql::new(
+                "INSERT INTO publications (assessment_id, status, published_at, published_by, \
+                 late) VALUES ",
+            );
+            for (i, (id, status)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .i64(*id)
+                    .push(", ")
+                    .text(status.as_str())
+                    .push(", ")
+                    .i64(stamp.at)
+                    .push(", ")
+                    .arg(Arg::OptI64(stamp.user_id))
+                    .push(", 0)");
+            }
+            sql.execute(&mut tx).await?;
+        }
+        let drafts: Vec<AuditDraft> = written
+            .iter()
+            .flat_map(|(id, a)| {
+                a.audit.iter().cloned().map(move |mut d| {
+                    d.entity_id = id.to_string();
+                    d
+                })
+            })
+            .collect();
+        let counted: Vec<i64> = published.iter().map(|(id, _)| *id).collect();
         let mut figures = FiguresDelta::default();
         figures.assessments(&mut tx, &counted, 1).await?;
         figures.apply(&mut tx).await?;
         append_many(&mut tx, &drafts).await?;
         tx.commit().await?;
-        Ok(written)
+        Ok(written.len())
     }
 
     async fn set_certificates(

@@ -268,6 +268,36 @@ pub(crate) enum Arg {
 /// handling of a long list of parameters grows faster than the list.
 pub(crate) const IDS_PER_STATEMENT: usize = 250;
 
+/// The type of a column in rows passed as one JSON parameter (see [`unpack_rows`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum JsonCol {
+    Int,
+    Text,
+}
+
+/// `SELECT` of the rows in the JSON array parameter `$n`, each row an array of `cols`, followed
+/// by `extra` (such as `$1, $2`), on either engine. Many rows take one parameter, where a
+/// multi-row `VALUES` takes one a value and pays for them with the square of their number.
+pub(crate) fn unpack_rows(engine: Engine, cols: &[JsonCol], extra: &str, n: usize) -> String {
+    let columns: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, col)| match (engine, col) {
+            (Engine::Sqlite, _) => format!("json_extract(value, '$[{i}]')"),
+            (Engine::Postgres, JsonCol::Int) => format!("(e->>{i})::bigint"),
+            (Engine::Postgres, JsonCol::Text) => format!("e->>{i}"),
+        })
+        .collect();
+    let from = match engine {
+        // Each row as binary JSON, so that reading its columns does not parse its text again
+        // for each one. `WHERE true` keeps SQLite from reading an upsert's ON as a join
+        // constraint.
+        Engine::Sqlite => format!("jsonb_each(${n}) WHERE true"),
+        Engine::Postgres => format!("json_array_elements(${n}::json) AS e"),
+    };
+    format!("SELECT {}, {extra} FROM {from}", columns.join(", "))
+}
+
 /// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both
 /// engines.
 #[derive(Debug, Default)]
