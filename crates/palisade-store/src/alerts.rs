@@ -2,6 +2,7 @@
 //! remediation actions, and notifications queued in the outbox in the same transaction.
 
 use crate::audit::append_many;
+use crate::board::BoardDelta;
 use crate::db::{Engine, Sql, flag};
 use crate::delivery::{OUTBOX_COLUMNS, tally_queued};
 use crate::error::corrupt;
@@ -17,7 +18,8 @@ use sqlx::{AnyConnection, FromRow};
 
 const ALERT_COLUMNS: &str = "a.id, a.reference, a.state, a.version, a.fields, a.created_at, \
      a.published_at, a.updated_at, \
-     (SELECT COUNT(*) FROM alert_responses x WHERE x.alert_id = a.id) AS responses";
+     (SELECT CAST(COALESCE(SUM(x.responses), 0) AS BIGINT) FROM response_tally x \
+      WHERE x.alert_id = a.id) AS responses";
 
 const RESPONSE_COLUMNS: &str = "r.alert_id, r.org_id, o.code AS org_code, o.name AS org_name, \
      o.org_type, o.region, r.status, r.due_at, r.acknowledged_at, r.applies, r.reason, r.closure, \
@@ -230,6 +232,7 @@ impl SqlStore {
         .bind(to_json(&save.targets)?)
         .execute(&mut *conn)
         .await?;
+        crate::board::recount(conn, Some(alert_id)).await?;
         if let Some(notice) = &save.notice {
             queue_notice(
                 conn,
@@ -254,7 +257,7 @@ fn with_messages(mut audit: AuditDraft, queued: u64) -> AuditDraft {
 
 /// A response late before the value that follows (the domain's `ResponseState::late`): open,
 /// with a due time passed. `alias` is the table's alias with its dot, or empty.
-fn late(alias: &str) -> String {
+pub(crate) fn late(alias: &str) -> String {
     format!("{alias}status <> 'closed' AND {alias}due_at <")
 }
 
@@ -638,29 +641,8 @@ impl AlertStore for SqlStore {
     }
 
     async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT r.status, o.org_type, COUNT(*), \
-             SUM(CASE WHEN {} $2 THEN 1 ELSE 0 END) \
-             FROM alert_responses r JOIN organisations o ON o.id = r.org_id \
-             WHERE r.alert_id = $1 GROUP BY r.status, o.org_type ORDER BY r.status, o.org_type",
-            late("r.")
-        )))
-        .bind(alert_id)
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?;
-        rows.into_iter()
-            .map(|(status, t, count, late)| {
-                Ok(ResponseCount {
-                    status: status
-                        .parse()
-                        .map_err(|_| corrupt("response status", &status))?,
-                    org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
-                    count,
-                    late,
-                })
-            })
-            .collect()
+        let mut conn = self.read.acquire().await?;
+        crate::board::counts(&mut conn, alert_id, now).await
     }
 
     async fn response_actions(
@@ -686,6 +668,9 @@ impl AlertStore for SqlStore {
         audit: Vec<AuditDraft>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
+        let orgs: Vec<i64> = writes.iter().map(|w| w.org_id).collect();
+        let mut board = BoardDelta::default();
+        board.responses(&mut tx, Some(alert_id), &orgs, -1).await?;
         for w in writes {
             let mut sql = Sql::new("UPDATE alert_responses SET status = ");
             sql.text(w.status.as_str())
@@ -768,6 +753,8 @@ impl AlertStore for SqlStore {
                 }
             }
         }
+        board.responses(&mut tx, Some(alert_id), &orgs, 1).await?;
+        board.apply(&mut tx).await?;
         append_many(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(())

@@ -156,14 +156,16 @@ impl SqlStore {
     }
 
     /// Applies the engine's pending migrations, folds the names of rows written before search
-    /// keys were kept, and counts the national figures again. Safe to run at every start.
+    /// keys were kept, and counts the national figures and the response boards again. Safe to
+    /// run at every start.
     pub async fn migrate(&self) -> Result<()> {
         match self.engine {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
         self.fill_search_keys().await?;
-        self.recount_figures().await
+        self.recount_figures().await?;
+        self.recount_boards().await
     }
 
     /// Folds the names of rows written before search keys were kept (the key is computed in

@@ -13,6 +13,7 @@
 mod alerts;
 mod assessments;
 mod audit;
+mod board;
 mod charter;
 mod db;
 mod delivery;

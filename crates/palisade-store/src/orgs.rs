@@ -1,4 +1,5 @@
 use crate::audit::{append, append_many};
+use crate::board::BoardDelta;
 use crate::db::{Arg, IDS_PER_STATEMENT, Sql, flag};
 use crate::error::corrupt;
 use crate::figures::{FiguresDelta, group_of};
@@ -472,6 +473,14 @@ impl OrgStore for SqlStore {
         let parent_id = resolve_parent(&mut tx, Some(id), fields.parent_code.as_ref()).await?;
         let mut figures = FiguresDelta::default();
         figures.organisations(&mut tx, &[id], -1).await?;
+        // A change of type moves the organisation's responses on the alerts' boards.
+        let retyped: &[OrgId] = if current.org_type == fields.org_type {
+            &[]
+        } else {
+            &[id]
+        };
+        let mut board = BoardDelta::default();
+        board.responses(&mut tx, None, retyped, -1).await?;
         sqlx::query(
             "UPDATE organisations SET name = $1, org_type = $2, category = $3, region = $4, parent_id = $5, \
              active = $6, updated_at = $7, search_name = $9 WHERE id = $8",
@@ -489,6 +498,8 @@ impl OrgStore for SqlStore {
         .await?;
         figures.organisations(&mut tx, &[id], 1).await?;
         figures.apply(&mut tx).await?;
+        board.responses(&mut tx, None, retyped, 1).await?;
+        board.apply(&mut tx).await?;
         index_for_search(
             &mut tx,
             self.engine,
@@ -583,6 +594,17 @@ impl OrgStore for SqlStore {
         }
         let updated: Vec<OrgId> = updates.iter().map(|(_, id)| *id).collect();
         figures.organisations(&mut tx, &updated, -1).await?;
+        let retyped: Vec<OrgId> = updates
+            .iter()
+            .filter(|(r, _)| {
+                existing
+                    .get(r.fields.code.as_str())
+                    .is_some_and(|o| o.org_type != r.fields.org_type)
+            })
+            .map(|(_, id)| *id)
+            .collect();
+        let mut board = BoardDelta::default();
+        board.responses(&mut tx, None, &retyped, -1).await?;
         for (r, id) in &updates {
             let f = &r.fields;
             sqlx::query(
@@ -600,6 +622,8 @@ impl OrgStore for SqlStore {
             .await?;
         }
         figures.organisations(&mut tx, &updated, 1).await?;
+        board.responses(&mut tx, None, &retyped, 1).await?;
+        board.apply(&mut tx).await?;
         let renamed: Vec<(OrgId, &str, &str)> = updates
             .iter()
             .map(|(r, id)| (*id, r.fields.code.as_str(), r.fields.name.as_str()))

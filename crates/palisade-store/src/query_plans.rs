@@ -14,6 +14,8 @@ pub struct HotQuery {
     pub index: &'static str,
     /// The statement's text, with its parameters (`$1`, ...) as the store sends it.
     pub sql: String,
+    /// Whether it groups the rows the index finds, and may sort those (not the table) to do so.
+    pub groups: bool,
 }
 
 /// The hot statements for `engine`.
@@ -24,12 +26,21 @@ pub fn hot_queries(engine: Engine) -> Vec<HotQuery> {
             table: "outbox",
             index: "outbox_pending",
             sql: crate::delivery::claim_sql(engine, &["email", "sms"]),
+            groups: false,
         },
         HotQuery {
             name: "outbox: the oldest pending message",
             table: "outbox",
             index: "outbox_pending_created",
             sql: crate::delivery::OLDEST_PENDING.to_string(),
+            groups: false,
+        },
+        HotQuery {
+            name: "board: an alert's late responses",
+            table: "alert_responses",
+            index: "alert_responses_late",
+            sql: crate::board::late_sql(),
+            groups: true,
         },
     ]
 }

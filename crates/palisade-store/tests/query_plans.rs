@@ -9,21 +9,31 @@ use palisade_store::testkit::TestDb;
 /// Whether a plan line reads the whole of `table` (by its name or an alias), or sorts what it
 /// read instead of taking it in an index's order.
 fn reads_whole(engine: Engine, line: &str, table: &str) -> bool {
-    let line = line.trim_start_matches([' ', '-', '>', '|', '`']);
+    let line = trimmed(line);
+    sorts(engine, line)
+        || match engine {
+            // "SCAN outbox", "SCAN TABLE outbox" (older SQLite) or "SCAN o"; "SCAN outbox USING
+            // INDEX ..." walks an index in order.
+            Engine::Sqlite => line.starts_with("SCAN ") && !line.contains(" USING "),
+            Engine::Postgres => {
+                let line = line.trim_start_matches("Parallel ");
+                line == format!("Seq Scan on {table}")
+                    || line.starts_with(&format!("Seq Scan on {table} "))
+            }
+        }
+}
+
+/// Whether a plan line sorts rows it has read (for an order or a grouping).
+fn sorts(engine: Engine, line: &str) -> bool {
+    let line = trimmed(line);
     match engine {
-        // "SCAN outbox", "SCAN TABLE outbox" (older SQLite) or "SCAN o"; "SCAN outbox USING
-        // INDEX ..." walks an index in order.
-        Engine::Sqlite => {
-            (line.starts_with("SCAN ") && !line.contains(" USING "))
-                || line.starts_with("USE TEMP B-TREE")
-        }
-        Engine::Postgres => {
-            let line = line.trim_start_matches("Parallel ");
-            line == format!("Seq Scan on {table}")
-                || line.starts_with(&format!("Seq Scan on {table} "))
-                || line.starts_with("Sort ")
-        }
+        Engine::Sqlite => line.starts_with("USE TEMP B-TREE"),
+        Engine::Postgres => line.starts_with("Sort "),
     }
+}
+
+fn trimmed(line: &str) -> &str {
+    line.trim_start_matches([' ', '-', '>', '|', '`'])
 }
 
 /// Whether a plan line reads through `index`.
@@ -118,7 +128,9 @@ async fn hot_statements_are_served_by_their_indexes() {
             let plan = db.plan(&q.sql).await.unwrap();
             assert!(
                 plan.iter().any(|l| uses(engine, l, q.index))
-                    && !plan.iter().any(|l| reads_whole(engine, l, q.table)),
+                    && !plan
+                        .iter()
+                        .any(|l| reads_whole(engine, l, q.table) && !(q.groups && sorts(engine, l))),
                 "{engine:?}: {} does not reach {} through {} alone:\n{}\n{}",
                 q.name,
                 q.table,

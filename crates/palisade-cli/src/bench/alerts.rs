@@ -41,6 +41,8 @@ pub struct AlertBench {
     pub delivery: DeliverySettings,
     /// Publish small alerts until the TAXII collection holds this many objects (0: none).
     pub stix_objects: usize,
+    /// The same database, to time the board as it was counted before its counts were kept.
+    pub store: palisade_store::SqlStore,
 }
 
 /// The organisation the small TAXII alerts are addressed to.
@@ -251,6 +253,25 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
         .await?;
         println!("{label}: {}", summary(runs));
     }
+    // The board as it was counted before its counts were kept, which they must equal.
+    let alert_id = palisade_store::AlertStore::find_alert(&b.store, &reference)
+        .await?
+        .context("the alert just published")?
+        .id;
+    let now = later.now();
+    let kept = palisade_store::AlertStore::response_counts(&b.store, alert_id, now).await?;
+    let runs = timed(b.runs, |_| async {
+        Ok(b.store.response_counts_recounted(alert_id, now).await?)
+    })
+    .await?;
+    ensure!(
+        kept == b.store.response_counts_recounted(alert_id, now).await?,
+        "the board's kept counts differ from a recount"
+    );
+    println!(
+        "board counted from every response (before its counts were kept; equal): {}",
+        summary(runs)
+    );
     let t = Instant::now();
     let csv = expect(
         &board_router,

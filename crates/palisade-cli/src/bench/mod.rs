@@ -224,6 +224,7 @@ impl BenchCommand {
                     couriers: settings.delivery.couriers()?,
                     delivery: settings.delivery.settings(),
                     stix_objects,
+                    store: palisade_store::SqlStore::connect(&settings.database_url, 4).await?,
                 };
                 alerts(app, settings.engine_name(), bench).await?;
             }

@@ -1014,3 +1014,110 @@ async fn texts_follow_the_severity_and_the_contact_s_choice(h: H) {
         );
     }
 }
+
+per_engine!(
+    the_board_s_kept_counts_follow_every_step,
+    the_board_s_kept_counts_follow_every_step_sqlite,
+    the_board_s_kept_counts_follow_every_step_postgres
+);
+
+/// The board's counts are kept as responses step on and as organisations change type (one by
+/// one and by import): after each change they equal a count of the responses themselves, and
+/// the board and the alert list read them.
+async fn the_board_s_kept_counts_follow_every_step(h: H) {
+    use palisade_domain::clock::Clock;
+    let w = world(&h).await;
+    h.org("A81002", "gp_practice", "QAA").await;
+    h.org("RX2", "acute_trust", "").await;
+    let (admin, analyst, lead, foreign) = (&w.admin.1, &w.analyst.1, &w.lead.1, &w.foreign.1);
+    let id = h.create_alert(admin, high_alert(true)).await;
+    let alert_id = h.db.store.find_alert(&id).await.unwrap().unwrap().id;
+    let board_url = format!("/api/v1/alerts/{id}/board");
+    let check = |what: &'static str| {
+        let (h, board_url) = (&h, &board_url);
+        async move {
+            let now = h.clock.now().unix_timestamp();
+            let kept = h.db.store.response_counts(alert_id, now).await.unwrap();
+            let recounted =
+                h.db.store
+                    .response_counts_recounted(alert_id, now)
+                    .await
+                    .unwrap();
+            assert_eq!(kept, recounted, "after {what}");
+            let board = h
+                .api(Method::GET, board_url, Some(analyst), None)
+                .await
+                .json();
+            let by_type = |t: &str| {
+                kept.iter()
+                    .filter(|c| c.org_type.as_str() == t)
+                    .map(|c| c.count)
+                    .sum::<i64>()
+            };
+            assert_eq!(board["total"], 4, "after {what}: {board}");
+            (
+                board["awaiting_acknowledgement"].as_i64().unwrap(),
+                board["in_progress"].as_i64().unwrap(),
+                board["closed"].as_i64().unwrap(),
+                board["late"].as_i64().unwrap(),
+                by_type("gp_practice"),
+            )
+        }
+    };
+    assert_eq!(check("the publication").await, (4, 0, 0, 0, 2));
+
+    let r = step(&h, lead, &id, "A81001", "acknowledge", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(check("an acknowledgement").await, (3, 1, 0, 0, 2));
+    for (s, body) in [
+        ("acknowledge", json!({})),
+        (
+            "applicability",
+            json!({"applies": false, "reason": "No Windows 7."}),
+        ),
+    ] {
+        let r = step(&h, foreign, &id, "RX1", s, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.text());
+    }
+    assert_eq!(check("not applicable").await, (2, 2, 0, 0, 2));
+    let closure = json!({"closure": "not_applicable"});
+    let r = step(&h, foreign, &id, "RX1", "close", closure).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(check("a closure").await, (2, 1, 1, 0, 2));
+
+    // Two days on, the two still awaiting acknowledgement are late.
+    h.clock.advance(time::Duration::hours(49));
+    assert_eq!(check("the deadline").await, (2, 1, 1, 2, 2));
+
+    // A practice becomes a pharmacy; by import, the other trust becomes a mental health trust
+    // and the first practice a pharmacy too.
+    let r = h
+        .api(
+            Method::PATCH,
+            "/api/v1/organisations/A81002",
+            Some(admin),
+            Some(json!({"type": "pharmacy"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(check("a change of type").await, (2, 1, 1, 2, 1));
+    let csv = "code,name,type,category,region,parent_code\n\
+               RX2,Org RX2,mental_health_trust,,London,\n\
+               A81001,Org A81001,pharmacy,,London,QAA\n";
+    let report = h
+        .app
+        .import_orgs_csv(&Actor::cli(), csv.as_bytes(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.updated, 2, "{report:?}");
+    assert_eq!(check("an import").await, (2, 1, 1, 2, 0));
+
+    let r = step(&h, lead, &id, "A81002", "acknowledge", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(check("a late acknowledgement").await, (1, 2, 1, 1, 0));
+    let listed = h
+        .api(Method::GET, "/api/v1/alerts", Some(analyst), None)
+        .await
+        .json();
+    assert_eq!(listed["items"][0]["responses"], 4, "{listed}");
+}

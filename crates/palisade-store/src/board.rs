@@ -1,0 +1,236 @@
+//! The response board's counts, kept as responses are made and step on so that the national
+//! team's board reads a few dozen rows on each refresh instead of grouping an alert's 56,000
+//! responses.
+//!
+//! `response_tally` counts an alert's responses by status and organisation type, in eight slots
+//! (the organisation's id modulo 8) so that responses recorded at once on PostgreSQL rarely wait
+//! on one row. A publication counts its alert again; every other statement that changes a
+//! response's status, or an organisation's type, sits between a [`BoardDelta`] reading the
+//! responses it touches before and after, in the same transaction, applied once in key order.
+//! How many responses are late depends on the time, so it is counted when the board is read,
+//! from an index of open responses by due time: only the late ones are read.
+
+use crate::db::{IDS_PER_STATEMENT, Sql};
+use crate::error::corrupt;
+use crate::{ResponseCount, Result};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// (alert, status, organisation type, slot).
+type Key = (i64, String, String, i64);
+
+/// The slot an organisation's responses count in.
+const SLOTS: i64 = 8;
+
+/// Changes to the board's counts a transaction makes, added up before they are written.
+#[derive(Debug, Default)]
+pub(crate) struct BoardDelta {
+    counts: BTreeMap<Key, i64>,
+}
+
+impl BoardDelta {
+    /// Adds `sign` times the responses of the organisations `ids` as they stand, to `alert_id`
+    /// only or to every alert: read with `-1` before a change and `+1` after it.
+    pub async fn responses(
+        &mut self,
+        conn: &mut AnyConnection,
+        alert_id: Option<i64>,
+        ids: &[i64],
+        sign: i64,
+    ) -> Result<()> {
+        let head = match alert_id {
+            Some(alert_id) => format!(
+                "SELECT r.alert_id, r.status, o.org_type, r.org_id FROM alert_responses r \
+                 JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = {alert_id} \
+                 AND r.org_id IN ("
+            ),
+            None => "SELECT r.alert_id, r.status, o.org_type, r.org_id FROM alert_responses r \
+                     JOIN organisations o ON o.id = r.org_id WHERE r.org_id IN ("
+                .to_string(),
+        };
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let rows = Sql::with_ids(&head, chunk, ")")
+                .query_as::<(i64, String, String, i64)>()
+                .fetch_all(&mut *conn)
+                .await?;
+            for (alert, status, org_type, org_id) in rows {
+                *self
+                    .counts
+                    .entry((alert, status, org_type, org_id.rem_euclid(SLOTS)))
+                    .or_default() += sign;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the changes that move a count, in key order.
+    pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
+        let moved: Vec<_> = self.counts.into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(
+                "INSERT INTO response_tally (alert_id, status, org_type, slot, responses) VALUES ",
+            );
+            for (i, ((alert, status, org_type, slot), n)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .i64(*alert)
+                    .push(", ")
+                    .text(status)
+                    .push(", ")
+                    .text(org_type)
+                    .push(", ")
+                    .i64(*slot)
+                    .push(", ")
+                    .i64(*n)
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (alert_id, status, org_type, slot) \
+                 DO UPDATE SET responses = response_tally.responses + excluded.responses",
+            );
+            sql.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows written by one statement: five values each, well under SQLite's limit on parameters.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// Counts the responses to `alert_id` again, or to every alert, in place of the kept counts:
+/// after a publication, which may bring any number of organisations into scope, and at every
+/// start (a server of an older version still writing during a rolling upgrade changes
+/// responses without keeping the counts).
+pub(crate) async fn recount(conn: &mut AnyConnection, alert_id: Option<i64>) -> Result<()> {
+    let (only, and_only) = match alert_id {
+        Some(id) => (
+            format!(" WHERE alert_id = {id}"),
+            format!(" WHERE r.alert_id = {id}"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM response_tally{only}"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO response_tally (alert_id, status, org_type, slot, responses) \
+         SELECT r.alert_id, r.status, o.org_type, r.org_id % {SLOTS}, COUNT(*) \
+         FROM alert_responses r JOIN organisations o ON o.id = r.org_id{and_only} \
+         GROUP BY r.alert_id, r.status, o.org_type, r.org_id % {SLOTS}"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The board of `alert_id` at `now`: its responses by status and organisation type from the
+/// kept counts, with how many of each are late, in status and type order.
+pub(crate) async fn counts(
+    conn: &mut AnyConnection,
+    alert_id: i64,
+    now: i64,
+) -> Result<Vec<ResponseCount>> {
+    let kept: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT status, org_type, CAST(SUM(responses) AS BIGINT) FROM response_tally \
+         WHERE alert_id = $1 GROUP BY status, org_type",
+    )
+    .bind(alert_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let late: HashMap<(String, String), i64> =
+        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(late_sql()))
+            .bind(alert_id)
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(status, org_type, n)| ((status, org_type), n))
+            .collect();
+    let mut out = kept
+        .into_iter()
+        .filter(|(_, _, count)| *count > 0)
+        .map(|(status, org_type, count)| {
+            let late = late
+                .get(&(status.clone(), org_type.clone()))
+                .copied()
+                .unwrap_or(0);
+            response_count(status, org_type, count, late)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    sort(&mut out);
+    Ok(out)
+}
+
+/// An alert's (`$1`) responses late at `$2`, by status and organisation type.
+pub(crate) fn late_sql() -> String {
+    format!(
+        "SELECT r.status, o.org_type, COUNT(*) FROM alert_responses r \
+         JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = $1 AND {} $2 \
+         GROUP BY r.status, o.org_type",
+        crate::alerts::late("r.")
+    )
+}
+
+fn response_count(
+    status: String,
+    org_type: String,
+    count: i64,
+    late: i64,
+) -> Result<ResponseCount> {
+    Ok(ResponseCount {
+        status: status
+            .parse()
+            .map_err(|_| corrupt("response status", &status))?,
+        org_type: org_type
+            .parse()
+            .map_err(|_| corrupt("organisation type", &org_type))?,
+        count,
+        late,
+    })
+}
+
+/// In status and organisation type order, as the board shows them.
+fn sort(counts: &mut [ResponseCount]) {
+    counts.sort_by(|a, b| {
+        (a.status.as_str(), a.org_type.as_str()).cmp(&(b.status.as_str(), b.org_type.as_str()))
+    });
+}
+
+impl crate::SqlStore {
+    /// Counts every alert's responses again in place of the kept counts. Run at every start,
+    /// after the migrations (see [`recount`]).
+    pub(crate) async fn recount_boards(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        recount(&mut tx, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An alert's board at `now` counted from its responses, as the board read it before its
+    /// counts were kept: what [`crate::AlertStore::response_counts`] must always equal. Slow for
+    /// an alert to every organisation (it groups every response); for checks.
+    pub async fn response_counts_recounted(
+        &self,
+        alert_id: i64,
+        now: i64,
+    ) -> Result<Vec<ResponseCount>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.status, o.org_type, COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN {} $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM alert_responses r JOIN organisations o ON o.id = r.org_id \
+             WHERE r.alert_id = $1 GROUP BY r.status, o.org_type",
+            crate::alerts::late("r.")
+        )))
+        .bind(alert_id)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = rows
+            .into_iter()
+            .map(|(status, org_type, count, late)| response_count(status, org_type, count, late))
+            .collect::<Result<Vec<_>>>()?;
+        sort(&mut out);
+        Ok(out)
+    }
+}
