@@ -277,19 +277,23 @@ pub(crate) enum JsonCol {
     Text,
 }
 
-/// `SELECT` of the rows in the JSON array parameter `$n`, each row an array of `cols`, followed
-/// by `extra` (such as `$1, $2`), on either engine. Many rows take one parameter, where a
-/// multi-row `VALUES` takes one a value and pays for them with the square of their number.
+/// `SELECT` of the rows in the JSON array parameter `$n`, each row an array of `cols` named `c0`,
+/// `c1`, ..., followed by `extra` (such as `$1, $2`; may be empty), on either engine. Many rows
+/// take one parameter, where a multi-row `VALUES` takes one a value and pays for them with the
+/// square of their number.
 pub(crate) fn unpack_rows(engine: Engine, cols: &[JsonCol], extra: &str, n: usize) -> String {
-    let columns: Vec<String> = cols
+    let mut columns: Vec<String> = cols
         .iter()
         .enumerate()
         .map(|(i, col)| match (engine, col) {
-            (Engine::Sqlite, _) => format!("json_extract(value, '$[{i}]')"),
-            (Engine::Postgres, JsonCol::Int) => format!("(e->>{i})::bigint"),
-            (Engine::Postgres, JsonCol::Text) => format!("e->>{i}"),
+            (Engine::Sqlite, _) => format!("json_extract(value, '$[{i}]') AS c{i}"),
+            (Engine::Postgres, JsonCol::Int) => format!("(e->>{i})::bigint AS c{i}"),
+            (Engine::Postgres, JsonCol::Text) => format!("e->>{i} AS c{i}"),
         })
         .collect();
+    if !extra.is_empty() {
+        columns.push(extra.to_string());
+    }
     let from = match engine {
         // Each row as binary JSON, so that reading its columns does not parse its text again
         // for each one. `WHERE true` keeps SQLite from reading an upsert's ON as a join
@@ -297,7 +301,7 @@ pub(crate) fn unpack_rows(engine: Engine, cols: &[JsonCol], extra: &str, n: usiz
         Engine::Sqlite => format!("jsonb_each(${n}) WHERE true"),
         Engine::Postgres => format!("json_array_elements(${n}::json) AS e"),
     };
-    format!("SELECT {}, {extra} FROM {from}", columns.join(", "))
+    format!("SELECT {} FROM {from}", columns.join(", "))
 }
 
 /// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both

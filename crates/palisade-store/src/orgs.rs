@@ -1,6 +1,7 @@
 use crate::audit::{append, append_many};
 use crate::board::BoardDelta;
-use crate::db::{Arg, IDS_PER_STATEMENT, Sql, flag};
+use crate::db::JsonCol::{Int, Text};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, flag, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::{FiguresDelta, group_of};
 use crate::model::*;
@@ -805,30 +806,24 @@ impl OrgStore for SqlStore {
                     f.alert_channels.as_str(),
                     f.reminders.as_str(),
                     c.audit.at,
+                    c.audit.at,
                 ]));
             }
         }
         if rows.is_empty() {
             return Ok(0);
         }
-        let unpack = match self.engine {
-            Engine::Sqlite => {
-                "SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]'), \
-                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
-                 json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
-                 json_extract(value, '$[6]'), json_extract(value, '$[7]') AS at, \
-                 json_extract(value, '$[7]') FROM json_each($1)"
-            }
-            Engine::Postgres => {
-                "SELECT (e->>0)::bigint AS org_id, e->>1, e->>2, e->>3, e->>4, e->>5, e->>6, \
-                 (e->>7)::bigint AS at, (e->>7)::bigint FROM json_array_elements($1::json) AS e"
-            }
-        };
+        let unpack = unpack_rows(
+            self.engine,
+            &[Int, Text, Text, Text, Text, Text, Text, Int, Int],
+            "",
+            1,
+        );
         let mut tx = self.begin().await?;
         let added: Vec<(i64, OrgId)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO contacts (org_id, name, role, email, mobile, alert_channels, reminders, \
              created_at, updated_at) SELECT * FROM ({unpack}) n WHERE NOT EXISTS \
-             (SELECT 1 FROM contacts c WHERE c.org_id = n.org_id) RETURNING id, org_id"
+             (SELECT 1 FROM contacts c WHERE c.org_id = n.c0) RETURNING id, org_id"
         )))
         .bind(serde_json::Value::Array(rows).to_string())
         .fetch_all(&mut *tx)
