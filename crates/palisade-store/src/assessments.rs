@@ -622,11 +622,13 @@ impl AssessmentStore for SqlStore {
                 ids.insert((org_id, year), id);
             }
         }
+        // Taken out as they are used: an assessment named twice in a batch is written once,
+        // from its first entry.
         let written: Vec<(i64, &SeededAssessment)> = batch
             .iter()
             .filter_map(|a| {
-                ids.get(&(a.key.org_id, i64::from(a.key.year)))
-                    .map(|id| (*id, a))
+                ids.remove(&(a.key.org_id, i64::from(a.key.year)))
+                    .map(|id| (id, a))
             })
             .collect();
         let answers: Vec<(i64, &str, &str, i64)> = written

@@ -84,13 +84,25 @@ async fn national_figures_are_kept_with_each_change() {
             publish,
             audit: Vec::new(),
         };
-        s.seed_assessments(
-            &[seeded(a.id, Some(Status::StandardsMet)), seeded(b.id, None)],
-            STAMP,
-        )
-        .await
-        .unwrap();
-        kept(s, "seeding").await;
+        // An organisation named twice in a batch is seeded once, from its first entry.
+        let written = s
+            .seed_assessments(
+                &[
+                    seeded(a.id, Some(Status::StandardsMet)),
+                    seeded(b.id, None),
+                    seeded(a.id, Some(Status::StandardsNotMet)),
+                ],
+                STAMP,
+            )
+            .await
+            .unwrap();
+        assert_eq!(written, 2);
+        let years = kept(s, "seeding").await;
+        assert!(
+            years[1].iter().any(|r| r.3 == "standards_met" && r.4 == 1)
+                && !years[1].iter().any(|r| r.3 == "standards_not_met"),
+            "{years:?}"
+        );
 
         let publish = |org_id, year, status, late| async move {
             let revision = s
