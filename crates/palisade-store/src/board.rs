@@ -2,11 +2,10 @@
 //! team's board reads a few dozen rows on each refresh instead of grouping an alert's 56,000
 //! responses.
 //!
-//! `response_tally` counts an alert's responses by status and organisation type, in eight slots
-//! (the organisation's id modulo 8) so that responses recorded at once on PostgreSQL rarely wait
-//! on one row. A publication counts its alert again; every other statement that changes a
-//! response's status, or an organisation's type, sits between a [`BoardDelta`] reading the
-//! responses it touches before and after, in the same transaction, applied once in key order.
+//! `response_tally` counts an alert's responses by status and organisation type. A publication
+//! counts its alert again; every other statement that changes a response's status, or an
+//! organisation's type, sits between a [`BoardDelta`] reading the responses it touches before
+//! and after, in the same transaction, applied once in key order.
 //! How many responses are late depends on the time, so it is counted when the board is read,
 //! from an index of open responses by due time: only the late ones are read.
 
@@ -16,11 +15,8 @@ use crate::{ResponseCount, Result};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};
 
-/// (alert, status, organisation type, slot).
-type Key = (i64, String, String, i64);
-
-/// The slot an organisation's responses count in.
-const SLOTS: i64 = 8;
+/// (alert, status, organisation type).
+type Key = (i64, String, String);
 
 /// Changes to the board's counts a transaction makes, added up before they are written.
 #[derive(Debug, Default)]
@@ -40,24 +36,21 @@ impl BoardDelta {
     ) -> Result<()> {
         let head = match alert_id {
             Some(alert_id) => format!(
-                "SELECT r.alert_id, r.status, o.org_type, r.org_id FROM alert_responses r \
+                "SELECT r.alert_id, r.status, o.org_type FROM alert_responses r \
                  JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = {alert_id} \
                  AND r.org_id IN ("
             ),
-            None => "SELECT r.alert_id, r.status, o.org_type, r.org_id FROM alert_responses r \
+            None => "SELECT r.alert_id, r.status, o.org_type FROM alert_responses r \
                      JOIN organisations o ON o.id = r.org_id WHERE r.org_id IN ("
                 .to_string(),
         };
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let rows = Sql::with_ids(&head, chunk, ")")
-                .query_as::<(i64, String, String, i64)>()
+                .query_as::<Key>()
                 .fetch_all(&mut *conn)
                 .await?;
-            for (alert, status, org_type, org_id) in rows {
-                *self
-                    .counts
-                    .entry((alert, status, org_type, org_id.rem_euclid(SLOTS)))
-                    .or_default() += sign;
+            for key in rows {
+                *self.counts.entry(key).or_default() += sign;
             }
         }
         Ok(())
@@ -68,9 +61,9 @@ impl BoardDelta {
         let moved: Vec<_> = self.counts.into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in moved.chunks(ROWS_PER_STATEMENT) {
             let mut sql = Sql::new(
-                "INSERT INTO response_tally (alert_id, status, org_type, slot, responses) VALUES ",
+                "INSERT INTO response_tally (alert_id, status, org_type, responses) VALUES ",
             );
-            for (i, ((alert, status, org_type, slot), n)) in chunk.iter().enumerate() {
+            for (i, ((alert, status, org_type), n)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" })
                     .i64(*alert)
                     .push(", ")
@@ -78,13 +71,11 @@ impl BoardDelta {
                     .push(", ")
                     .text(org_type)
                     .push(", ")
-                    .i64(*slot)
-                    .push(", ")
                     .i64(*n)
                     .push(")");
             }
             sql.push(
-                " ON CONFLICT (alert_id, status, org_type, slot) \
+                " ON CONFLICT (alert_id, status, org_type) \
                  DO UPDATE SET responses = response_tally.responses + excluded.responses",
             );
             sql.execute(&mut *conn).await?;
@@ -93,7 +84,7 @@ impl BoardDelta {
     }
 }
 
-/// Rows written by one statement: five values each, well under SQLite's limit on parameters.
+/// Rows written by one statement: four values each, well under SQLite's limit on parameters.
 const ROWS_PER_STATEMENT: usize = 100;
 
 /// Counts the responses to `alert_id` again, or to every alert, in place of the kept counts:
@@ -114,10 +105,10 @@ pub(crate) async fn recount(conn: &mut AnyConnection, alert_id: Option<i64>) -> 
     .execute(&mut *conn)
     .await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO response_tally (alert_id, status, org_type, slot, responses) \
-         SELECT r.alert_id, r.status, o.org_type, r.org_id % {SLOTS}, COUNT(*) \
+        "INSERT INTO response_tally (alert_id, status, org_type, responses) \
+         SELECT r.alert_id, r.status, o.org_type, COUNT(*) \
          FROM alert_responses r JOIN organisations o ON o.id = r.org_id{and_only} \
-         GROUP BY r.alert_id, r.status, o.org_type, r.org_id % {SLOTS}"
+         GROUP BY r.alert_id, r.status, o.org_type"
     )))
     .execute(&mut *conn)
     .await?;
@@ -132,8 +123,7 @@ pub(crate) async fn counts(
     now: i64,
 ) -> Result<Vec<ResponseCount>> {
     let kept: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT status, org_type, CAST(SUM(responses) AS BIGINT) FROM response_tally \
-         WHERE alert_id = $1 GROUP BY status, org_type",
+        "SELECT status, org_type, responses FROM response_tally WHERE alert_id = $1",
     )
     .bind(alert_id)
     .fetch_all(&mut *conn)
