@@ -9,7 +9,7 @@
 //! How many responses are late depends on the time, so it is counted when the board is read,
 //! from an index of open responses by due time: only the late ones are read.
 
-use crate::db::{IDS_PER_STATEMENT, Sql};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, add_to_tally};
 use crate::error::corrupt;
 use crate::{ResponseCount, Result};
 use sqlx::AnyConnection;
@@ -58,34 +58,29 @@ impl BoardDelta {
 
     /// Writes the changes that move a count, in key order.
     pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
-        let moved: Vec<_> = self.counts.into_iter().filter(|(_, n)| *n != 0).collect();
-        for chunk in moved.chunks(ROWS_PER_STATEMENT) {
-            let mut sql = Sql::new(
-                "INSERT INTO response_tally (alert_id, status, org_type, responses) VALUES ",
-            );
-            for (i, ((alert, status, org_type), n)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .i64(*alert)
-                    .push(", ")
-                    .text(status)
-                    .push(", ")
-                    .text(org_type)
-                    .push(", ")
-                    .i64(*n)
-                    .push(")");
-            }
-            sql.push(
-                " ON CONFLICT (alert_id, status, org_type) \
-                 DO UPDATE SET responses = response_tally.responses + excluded.responses",
-            );
-            sql.execute(&mut *conn).await?;
-        }
-        Ok(())
+        let moved = self
+            .counts
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((alert, status, org_type), n)| {
+                vec![
+                    Arg::I64(alert),
+                    Arg::Text(status),
+                    Arg::Text(org_type),
+                    Arg::I64(n),
+                ]
+            })
+            .collect();
+        add_to_tally(
+            conn,
+            "response_tally",
+            &["alert_id", "status", "org_type"],
+            &["responses"],
+            moved,
+        )
+        .await
     }
 }
-
-/// Rows written by one statement: four values each, well under SQLite's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 100;
 
 /// Counts the responses to `alert_id` again, or to every alert, in place of the kept counts:
 /// after a publication, which may bring any number of organisations into scope, and at every

@@ -1,7 +1,7 @@
 use crate::{Result, StoreError};
 use palisade_domain::policy::Scope;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -302,6 +302,50 @@ pub(crate) fn unpack_rows(engine: Engine, cols: &[JsonCol], extra: &str, n: usiz
         Engine::Postgres => format!("json_array_elements(${n}::json) AS e"),
     };
     format!("SELECT {} FROM {from}", columns.join(", "))
+}
+
+/// Adds `rows` to the kept counts in `table`: each row is its key's values (the columns `keys`)
+/// and then the amounts to add (the columns `amounts`), written in multi-row upserts of about
+/// 250 parameters (see `IMPORT_BATCH` in orgs.rs) in the order given. Every tally (the national
+/// figures', the response board's) is written through this.
+pub(crate) async fn add_to_tally(
+    conn: &mut AnyConnection,
+    table: &str,
+    keys: &[&str],
+    amounts: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let per_statement = (250 / (keys.len() + amounts.len())).max(1);
+    let added: Vec<String> = amounts
+        .iter()
+        .map(|a| format!("{a} = {table}.{a} + excluded.{a}"))
+        .collect();
+    let head = format!(
+        "INSERT INTO {table} ({}, {}) VALUES ",
+        keys.join(", "),
+        amounts.join(", ")
+    );
+    let tail = format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        keys.join(", "),
+        added.join(", ")
+    );
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = Sql::new(&head);
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(value.clone());
+            }
+            sql.push(")");
+        }
+        sql.push(&tail);
+        sql.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A query built piece by piece, numbering its `$n` placeholders so the same text runs on both

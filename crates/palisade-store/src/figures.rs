@@ -12,7 +12,7 @@
 //! transactions never wait on each other's tally rows in opposite orders (no deadlock on
 //! PostgreSQL), and a change that moves nothing (a status published again) writes nothing.
 
-use crate::db::{IDS_PER_STATEMENT, Sql};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, add_to_tally};
 use crate::{Result, StatusCount};
 use palisade_domain::org::OrgFields;
 use sqlx::AnyConnection;
@@ -112,63 +112,55 @@ impl FiguresDelta {
     /// Writes the changes that move a count, in key order, and moves the figures' version on
     /// when there was one.
     pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
-        let register: Vec<_> = self.register.into_iter().filter(|(_, n)| *n != 0).collect();
-        for chunk in register.chunks(ROWS_PER_STATEMENT) {
-            let mut sql =
-                Sql::new("INSERT INTO register_tally (org_type, category, region, orgs) VALUES ");
-            for (i, ((org_type, category, region), n)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .text(org_type)
-                    .push(", ")
-                    .i64(*category)
-                    .push(", ")
-                    .text(region)
-                    .push(", ")
-                    .i64(*n)
-                    .push(")");
-            }
-            sql.push(
-                " ON CONFLICT (org_type, category, region) \
-                 DO UPDATE SET orgs = register_tally.orgs + excluded.orgs",
-            );
-            sql.execute(&mut *conn).await?;
-        }
-        let statuses: Vec<_> = self
+        let register: Vec<Vec<Arg>> = self
+            .register
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((org_type, category, region), n)| {
+                vec![
+                    Arg::Text(org_type),
+                    Arg::I64(category),
+                    Arg::Text(region),
+                    Arg::I64(n),
+                ]
+            })
+            .collect();
+        let statuses: Vec<Vec<Arg>> = self
             .statuses
             .into_iter()
             .filter(|(_, (n, late))| *n != 0 || *late != 0)
+            .map(
+                |((year, (org_type, category, region), status), (n, late))| {
+                    vec![
+                        Arg::I64(year),
+                        Arg::Text(org_type),
+                        Arg::I64(category),
+                        Arg::Text(region),
+                        Arg::Text(status),
+                        Arg::I64(n),
+                        Arg::I64(late),
+                    ]
+                },
+            )
             .collect();
-        for chunk in statuses.chunks(ROWS_PER_STATEMENT) {
-            let mut sql = Sql::new(
-                "INSERT INTO status_tally (year, org_type, category, region, status, orgs, late) VALUES ",
-            );
-            for (i, ((year, (org_type, category, region), status), (n, late))) in
-                chunk.iter().enumerate()
-            {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .i64(*year)
-                    .push(", ")
-                    .text(org_type)
-                    .push(", ")
-                    .i64(*category)
-                    .push(", ")
-                    .text(region)
-                    .push(", ")
-                    .text(status)
-                    .push(", ")
-                    .i64(*n)
-                    .push(", ")
-                    .i64(*late)
-                    .push(")");
-            }
-            sql.push(
-                " ON CONFLICT (year, org_type, category, region, status) \
-                 DO UPDATE SET orgs = status_tally.orgs + excluded.orgs, \
-                 late = status_tally.late + excluded.late",
-            );
-            sql.execute(&mut *conn).await?;
-        }
-        if !register.is_empty() || !statuses.is_empty() {
+        let moved = !register.is_empty() || !statuses.is_empty();
+        add_to_tally(
+            conn,
+            "register_tally",
+            &["org_type", "category", "region"],
+            &["orgs"],
+            register,
+        )
+        .await?;
+        add_to_tally(
+            conn,
+            "status_tally",
+            &["year", "org_type", "category", "region", "status"],
+            &["orgs", "late"],
+            statuses,
+        )
+        .await?;
+        if moved {
             next_version(conn).await?;
         }
         Ok(())
@@ -191,9 +183,6 @@ pub(crate) async fn version(conn: &mut AnyConnection) -> Result<i64> {
             .await?,
     )
 }
-
-/// Rows written by one statement: seven values each, well under SQLite's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 100;
 
 /// The rows of [`StatusCount`] for `year`, as `(type, category, region, status, organisations,
 /// late)`, read from the kept counts: each group's published statuses, and its organisations
