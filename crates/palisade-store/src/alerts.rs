@@ -3,7 +3,7 @@
 
 use crate::audit::append_many;
 use crate::board::BoardDelta;
-use crate::db::{Engine, Sql, flag};
+use crate::db::{Engine, Sql, Window, flag};
 use crate::delivery::{OUTBOX_COLUMNS, tally_queued};
 use crate::error::corrupt;
 use crate::model::*;
@@ -583,49 +583,12 @@ impl AlertStore for SqlStore {
         filter: &ResponseFilter,
         page: Option<PageRequest>,
     ) -> Result<Page<ResponseRecord>> {
-        let build = |count: bool| {
-            let mut sql = Sql::default();
-            let scoped = sql.scope_cte(scope);
-            if count {
-                sql.push("SELECT COUNT(*) ");
-            } else {
-                sql.push("SELECT ").push(RESPONSE_COLUMNS).push(" ");
-            }
-            sql.push(
-                "FROM alert_responses r JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = ",
-            )
-            .i64(alert_id);
-            if scoped {
-                sql.push(" AND r.org_id IN (SELECT id FROM visible)");
-            }
-            if let Some(s) = filter.status {
-                sql.push(" AND r.status = ").text(s.as_str());
-            }
-            if let Some(now) = filter.late_at {
-                sql.push(" AND ").push(&late("r.")).i64(now);
-            }
-            if let Some(t) = filter.org_type {
-                sql.push(" AND o.org_type = ").text(t.as_str());
-            }
-            if let Some(r) = &filter.region {
-                sql.push(" AND o.region = ").text(r);
-            }
-            if !filter.q.trim().is_empty() {
-                sql.org_code_or_name(self.engine, &filter.q);
-            }
-            if !count {
-                sql.push(" ORDER BY o.code");
-                if let Some(page) = page {
-                    sql.push(" LIMIT ")
-                        .i64(page.limit())
-                        .push(" OFFSET ")
-                        .i64(page.offset());
-                }
-            }
-            sql
-        };
-        let total: i64 = build(true).query_scalar().fetch_one(&self.read).await?;
-        let rows = build(false)
+        let build = |w: Window| responses_sql(self.engine, alert_id, scope, filter, w);
+        let total: i64 = build(Window::Count)
+            .query_scalar()
+            .fetch_one(&self.read)
+            .await?;
+        let rows = build(Window::Page(page))
             .query_as::<ResponseRow>()
             .fetch_all(&self.read)
             .await?;
@@ -638,6 +601,29 @@ impl AlertStore for SqlStore {
             .map(TryInto::try_into)
             .collect::<Result<_>>()?;
         Ok(Page::of(items, total, page))
+    }
+
+    async fn responses_after(
+        &self,
+        alert_id: i64,
+        scope: &Scope,
+        filter: &ResponseFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ResponseRecord>> {
+        responses_sql(
+            self.engine,
+            alert_id,
+            scope,
+            filter,
+            Window::After(after, limit),
+        )
+        .query_as::<ResponseRow>()
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
     }
 
     async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>> {
@@ -895,4 +881,52 @@ async fn response_by(
     .fetch_optional(conn)
     .await?;
     row.map(TryInto::try_into).transpose()
+}
+
+/// Responses to an alert from organisations in `scope` that pass `filter`, by code.
+pub(crate) fn responses_sql(
+    engine: Engine,
+    alert_id: i64,
+    scope: &Scope,
+    filter: &ResponseFilter,
+    w: Window,
+) -> Sql {
+    let mut sql = Sql::default();
+    let scoped = sql.scope_cte(scope);
+    if w.counts() {
+        sql.push("SELECT COUNT(*) ");
+    } else {
+        sql.push("SELECT ").push(RESPONSE_COLUMNS).push(" ");
+    }
+    sql.push(if matches!(w, Window::After(..)) {
+        // A chunk walks the organisations in code order from the last one sent and looks up
+        // each one's response: without the sort of every response a page reads, so an
+        // alert to every organisation costs what its chunk does, not what the whole list
+        // does, each of the chunks. SQLite takes the left table of a CROSS JOIN as the
+        // outer loop; PostgreSQL plans it as any other join.
+        "FROM organisations o CROSS JOIN alert_responses r WHERE r.org_id = o.id AND r.alert_id = "
+    } else {
+        "FROM alert_responses r JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = "
+    })
+    .i64(alert_id);
+    if scoped {
+        sql.push(" AND r.org_id IN (SELECT id FROM visible)");
+    }
+    if let Some(s) = filter.status {
+        sql.push(" AND r.status = ").text(s.as_str());
+    }
+    if let Some(now) = filter.late_at {
+        sql.push(" AND ").push(&late("r.")).i64(now);
+    }
+    if let Some(t) = filter.org_type {
+        sql.push(" AND o.org_type = ").text(t.as_str());
+    }
+    if let Some(r) = &filter.region {
+        sql.push(" AND o.region = ").text(r);
+    }
+    if !filter.q.trim().is_empty() {
+        sql.org_code_or_name(engine, &filter.q);
+    }
+    w.finish(&mut sql, "o.code");
+    sql
 }

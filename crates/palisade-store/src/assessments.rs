@@ -1,6 +1,6 @@
 use crate::audit::{append, append_many};
 use crate::db::JsonCol::{Int, Text};
-use crate::db::{Arg, Sql, flag, unpack_rows};
+use crate::db::{Arg, Sql, Window, flag, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::FiguresDelta;
 use crate::model::*;
@@ -837,71 +837,12 @@ impl AssessmentStore for SqlStore {
         filter: &StatusFilter,
         page: Option<PageRequest>,
     ) -> Result<Page<PublicStatus>> {
-        let build = |count: bool| {
-            let mut sql = Sql::default();
-            let scoped = sql.scope_cte(scope);
-            sql.push(if count {
-                "SELECT COUNT(*) "
-            } else {
-                "SELECT o.code, o.name, o.org_type, COALESCE(a.status, 'not_published') AS st, a.published_at "
-            });
-            // An organisation has at most one assessment a year, so the join changes no count:
-            // a count leaves it out unless the status is filtered on.
-            if count && filter.status.is_none() {
-                sql.push("FROM organisations o WHERE o.active = 1");
-            } else {
-                sql.push(
-                    "FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = ",
-                );
-                sql.i64(i64::from(year)).push(" WHERE o.active = 1");
-            }
-            if scoped {
-                sql.push(" AND o.id IN (SELECT id FROM visible)");
-            }
-            if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-                sql.org_code_or_name(self.engine, q);
-            }
-            if let Some(t) = filter.org_type {
-                sql.push(" AND o.org_type = ").text(t.as_str());
-            }
-            if let Some(c) = filter.category {
-                sql.push(" AND o.category = ").i64(i64::from(c.number()));
-            }
-            if let Some(r) = &filter.region {
-                sql.push(" AND o.region = ").text(r);
-            }
-            if let Some(s) = filter.status {
-                sql.push(" AND COALESCE(a.status, 'not_published') = ")
-                    .text(s.as_str());
-            }
-            if !count {
-                sql.push(" ORDER BY o.code");
-                if let Some(page) = page {
-                    sql.push(" LIMIT ")
-                        .i64(page.limit())
-                        .push(" OFFSET ")
-                        .i64(page.offset());
-                }
-            }
-            sql
-        };
-        let total: i64 = build(true).query_scalar().fetch_one(&self.read).await?;
-        let rows = build(false)
-            .query_as::<(String, String, String, String, Option<i64>)>()
-            .fetch_all(&self.read)
+        let build = |w: Window| statuses_sql(self.engine, scope, year, filter, w);
+        let total: i64 = build(Window::Count)
+            .query_scalar()
+            .fetch_one(&self.read)
             .await?;
-        let items = rows
-            .into_iter()
-            .map(|(code, name, t, s, published_at)| {
-                Ok(PublicStatus {
-                    code,
-                    name,
-                    org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
-                    status: status(&s)?,
-                    published_at,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = fetch_statuses(&build(Window::Page(page)), &self.read).await?;
         let total = total.max(0) as u64;
         Ok(Page {
             items,
@@ -912,4 +853,85 @@ impl AssessmentStore for SqlStore {
             }),
         })
     }
+
+    async fn statuses_after(
+        &self,
+        scope: &Scope,
+        year: i32,
+        filter: &StatusFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<PublicStatus>> {
+        let sql = statuses_sql(
+            self.engine,
+            scope,
+            year,
+            filter,
+            Window::After(after, limit),
+        );
+        fetch_statuses(&sql, &self.read).await
+    }
+}
+
+/// Active organisations in `scope` that pass `filter`, with their status for `year`, by code.
+pub(crate) fn statuses_sql(
+    engine: Engine,
+    scope: &Scope,
+    year: i32,
+    filter: &StatusFilter,
+    w: Window,
+) -> Sql {
+    let mut sql = Sql::default();
+    let scoped = sql.scope_cte(scope);
+    sql.push(if w.counts() {
+        "SELECT COUNT(*) "
+    } else {
+        "SELECT o.code, o.name, o.org_type, COALESCE(a.status, 'not_published') AS st, a.published_at "
+    });
+    // An organisation has at most one assessment a year, so the join changes no count:
+    // a count leaves it out unless the status is filtered on.
+    if w.counts() && filter.status.is_none() {
+        sql.push("FROM organisations o WHERE o.active = 1");
+    } else {
+        sql.push("FROM organisations o LEFT JOIN assessments a ON a.org_id = o.id AND a.year = ");
+        sql.i64(i64::from(year)).push(" WHERE o.active = 1");
+    }
+    if scoped {
+        sql.push(" AND o.id IN (SELECT id FROM visible)");
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        sql.org_code_or_name(engine, q);
+    }
+    if let Some(t) = filter.org_type {
+        sql.push(" AND o.org_type = ").text(t.as_str());
+    }
+    if let Some(c) = filter.category {
+        sql.push(" AND o.category = ").i64(i64::from(c.number()));
+    }
+    if let Some(r) = &filter.region {
+        sql.push(" AND o.region = ").text(r);
+    }
+    if let Some(s) = filter.status {
+        sql.push(" AND COALESCE(a.status, 'not_published') = ")
+            .text(s.as_str());
+    }
+    w.finish(&mut sql, "o.code");
+    sql
+}
+
+async fn fetch_statuses(sql: &Sql, pool: &sqlx::AnyPool) -> Result<Vec<PublicStatus>> {
+    sql.query_as::<(String, String, String, String, Option<i64>)>()
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(code, name, t, s, published_at)| {
+            Ok(PublicStatus {
+                code,
+                name,
+                org_type: t.parse().map_err(|_| corrupt("organisation type", &t))?,
+                status: status(&s)?,
+                published_at,
+            })
+        })
+        .collect()
 }

@@ -1,4 +1,5 @@
 use crate::{Result, StoreError};
+use palisade_domain::page::PageRequest;
 use palisade_domain::policy::Scope;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
@@ -506,6 +507,48 @@ impl Sql {
         (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
         sqlx::query_scalar_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments())
+    }
+}
+
+/// Which rows of a list ordered by a unique key a read returns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Window<'a> {
+    /// How many match, and no rows.
+    Count,
+    /// One page of the matches, or every match with none.
+    Page(Option<PageRequest>),
+    /// The next `limit` matches after this key (from the first with none): a long list read in
+    /// chunks, each its own short statement, so an export holds neither a connection nor the
+    /// whole list while it is sent.
+    After(Option<&'a str>, i64),
+}
+
+impl Window<'_> {
+    /// Ends a statement whose `WHERE` clause is still open: the bound on `key`, the order and
+    /// the limit (nothing for a count).
+    pub fn finish(self, sql: &mut Sql, key: &str) {
+        match self {
+            Window::Count => {}
+            Window::Page(page) => {
+                sql.push(" ORDER BY ").push(key);
+                if let Some(page) = page {
+                    sql.push(" LIMIT ")
+                        .i64(page.limit())
+                        .push(" OFFSET ")
+                        .i64(page.offset());
+                }
+            }
+            Window::After(after, limit) => {
+                if let Some(after) = after {
+                    sql.push(" AND ").push(key).push(" > ").text(after);
+                }
+                sql.push(" ORDER BY ").push(key).push(" LIMIT ").i64(limit);
+            }
+        }
+    }
+
+    pub fn counts(self) -> bool {
+        matches!(self, Window::Count)
     }
 }
 

@@ -115,6 +115,14 @@ pub trait OrgStore: Send + Sync {
     async fn children_of(&self, id: OrgId) -> Result<Vec<Organisation>>;
     /// Every organisation in scope, ordered by code (for exports).
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>>;
+    /// The next `limit` of those organisations after the code `after` (from the first with
+    /// none): the register's download reads it a chunk at a time.
+    async fn export_orgs_after(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Organisation>>;
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>>;
     async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>>;
     async fn create_org(&self, fields: &OrgFields, audit: AuditDraft) -> Result<Organisation>;
@@ -443,6 +451,16 @@ pub trait AssessmentStore: Send + Sync {
         filter: &StatusFilter,
         page: Option<PageRequest>,
     ) -> Result<Page<PublicStatus>>;
+    /// The next `limit` of those statuses after the organisation code `after` (from the first
+    /// with none): an export reads every match a chunk at a time.
+    async fn statuses_after(
+        &self,
+        scope: &Scope,
+        year: i32,
+        filter: &StatusFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<PublicStatus>>;
 }
 
 #[async_trait]
@@ -568,6 +586,16 @@ pub trait AlertStore: Send + Sync {
         filter: &ResponseFilter,
         page: Option<PageRequest>,
     ) -> Result<Page<ResponseRecord>>;
+    /// The next `limit` of those responses after the organisation code `after` (from the first
+    /// with none): an export reads every match a chunk at a time.
+    async fn responses_after(
+        &self,
+        alert_id: i64,
+        scope: &Scope,
+        filter: &ResponseFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ResponseRecord>>;
     /// Every response counted by status and organisation type, late ones as of `now`.
     async fn response_counts(&self, alert_id: i64, now: i64) -> Result<Vec<ResponseCount>>;
     async fn response_actions(

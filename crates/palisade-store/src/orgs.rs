@@ -1,7 +1,7 @@
 use crate::audit::{append, append_many};
 use crate::board::BoardDelta;
 use crate::db::JsonCol::{Int, Text};
-use crate::db::{Arg, IDS_PER_STATEMENT, Sql, flag, unpack_rows};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, Window, flag, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::{FiguresDelta, group_of};
 use crate::model::*;
@@ -369,14 +369,16 @@ impl OrgStore for SqlStore {
     }
 
     async fn export_orgs(&self, scope: &Scope) -> Result<Vec<Organisation>> {
-        let mut sql = Sql::default();
-        let scoped = sql.scope_cte(scope);
-        sql.push(&format!("SELECT {ORG_COLUMNS}"));
-        if scoped {
-            sql.push(" WHERE o.id IN (SELECT id FROM visible)");
-        }
-        sql.push(" ORDER BY o.code");
-        fetch_orgs(&sql, &self.read).await
+        fetch_orgs(&export_sql(scope, Window::Page(None)), &self.read).await
+    }
+
+    async fn export_orgs_after(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Organisation>> {
+        fetch_orgs(&export_sql(scope, Window::After(after, limit)), &self.read).await
     }
 
     async fn regions(&self, scope: &Scope) -> Result<Vec<String>> {
@@ -923,4 +925,18 @@ pub(crate) async fn index_for_search(
         sql.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Every organisation in `scope`, active or not, by code.
+pub(crate) fn export_sql(scope: &Scope, w: Window) -> Sql {
+    let mut sql = Sql::default();
+    let scoped = sql.scope_cte(scope);
+    sql.push(&format!("SELECT {ORG_COLUMNS} WHERE "));
+    sql.push(if scoped {
+        "o.id IN (SELECT id FROM visible)"
+    } else {
+        "TRUE"
+    });
+    w.finish(&mut sql, "o.code");
+    sql
 }
