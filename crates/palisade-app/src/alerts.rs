@@ -3,6 +3,7 @@
 //! (`palisade_domain::alert`); this module asks the policy, decides each step, and hands the
 //! change, its audit entries and its notifications to the store in one transaction.
 
+use crate::exports::{Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::alert::{
     AlertFields, AlertInput, AlertState, Closure, ResponseRules, Severity, Step, check_action_due,
@@ -486,13 +487,19 @@ impl App {
         page: Option<PageRequest>,
     ) -> Result<(AlertRecord, Page<ResponseRecord>)> {
         let alert = self.readable_alert(actor, reference).await?;
-        let scope = if Self::national_reader(actor) {
+        let scope = Self::response_scope(actor);
+        let page = self.store.responses(alert.id, &scope, filter, page).await?;
+        Ok((alert, page))
+    }
+
+    /// Whose responses the actor reads: every organisation's for the national team, otherwise
+    /// those of the organisations the actor acts for.
+    fn response_scope(actor: &Actor) -> Scope {
+        if Self::national_reader(actor) {
             Scope::All
         } else {
             actor.principal.scope(OrgAction::ViewAlerts)
-        };
-        let page = self.store.responses(alert.id, &scope, filter, page).await?;
-        Ok((alert, page))
+        }
     }
 
     /// Counts for the national response board.
@@ -888,36 +895,57 @@ fn escalation_notice(l: &LateResponse) -> Notice {
 }
 
 impl App {
-    /// Responses as CSV (every match), with the alert's reference.
+    /// Responses as CSV (every match), with the alert's reference: the alert and the actor's
+    /// right to it are checked now, the rows read as the download is sent.
     pub async fn alert_responses_csv(
         &self,
         actor: &Actor,
         reference: &str,
         filter: &ResponseFilter,
-    ) -> Result<(String, String)> {
-        let (alert, page) = self.alert_responses(actor, reference, filter, None).await?;
+    ) -> Result<(String, Download)> {
+        let alert = self.readable_alert(actor, reference).await?;
+        let (store, scope, filter) = (
+            self.store.clone(),
+            Self::response_scope(actor),
+            filter.clone(),
+        );
+        let next = move |after: Option<String>| {
+            let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
+            async move {
+                let rows = store
+                    .responses_after(alert.id, &scope, &filter, after.as_deref(), EXPORT_CHUNK)
+                    .await?;
+                Ok(rows)
+            }
+        };
         let now = self.now();
-        let time = |t: Option<i64>| rfc3339_opt(t).unwrap_or_default();
-        let mut w = palisade_formats::csv_out::CsvOut::new(&RESPONSE_CSV_HEADER, page.items.len());
-        for r in &page.items {
-            w.row(&[
-                r.org_code.clone(),
-                r.org_name.clone(),
-                r.org_type.as_str().to_string(),
-                r.region.clone(),
-                r.status.as_str().to_string(),
-                time(r.due_at),
-                r.state().late(now).to_string(),
-                r.applies.map(|a| a.to_string()).unwrap_or_default(),
-                r.closure
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_default(),
-                time(r.closed_at),
-                time(r.escalated_at),
-            ]);
-        }
-        Ok((alert.reference, w.finish_text()))
+        let csv = csv_in_chunks(
+            &RESPONSE_CSV_HEADER,
+            in_chunks(next, |r: &ResponseRecord| &r.org_code),
+            move |r| response_cells(r, now),
+        );
+        Ok((alert.reference, csv))
     }
+}
+
+/// A response as a row of the responses CSV, late or not at `now`.
+fn response_cells(r: &ResponseRecord, now: i64) -> Vec<String> {
+    let time = |t: Option<i64>| rfc3339_opt(t).unwrap_or_default();
+    vec![
+        r.org_code.clone(),
+        r.org_name.clone(),
+        r.org_type.as_str().to_string(),
+        r.region.clone(),
+        r.status.as_str().to_string(),
+        time(r.due_at),
+        r.state().late(now).to_string(),
+        r.applies.map(|a| a.to_string()).unwrap_or_default(),
+        r.closure
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        time(r.closed_at),
+        time(r.escalated_at),
+    ]
 }
 
 /// The columns of the responses CSV.

@@ -2,6 +2,7 @@
 //! and national views of the statuses that result.
 
 use crate::auth::sha256_hex;
+use crate::exports::{Chunks, Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
 use crate::orgs::OrgView;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::assessment::{
@@ -654,45 +655,50 @@ impl App {
             .await?)
     }
 
-    /// Every match of the public register, unpaged (for downloads).
-    pub(crate) async fn all_public_statuses(
+    /// The public register as CSV: `code,name,type,status,published_at` for every match, read
+    /// as the download is sent.
+    pub fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<Download> {
+        Ok(csv_in_chunks(
+            &["code", "name", "type", "status", "published_at"],
+            self.public_status_chunks(year, q)?,
+            |p| {
+                let published = p
+                    .published_at
+                    .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))
+                    .unwrap_or_default();
+                vec![
+                    p.code.clone(),
+                    p.name.clone(),
+                    p.org_type.as_str().to_string(),
+                    p.status.as_str().to_string(),
+                    published,
+                ]
+            },
+        ))
+    }
+
+    /// Every match of the public register, a chunk at a time (for downloads).
+    pub(crate) fn public_status_chunks(
         &self,
         year: i32,
         q: Option<String>,
-    ) -> Result<Vec<PublicStatus>> {
+    ) -> Result<Chunks<PublicStatus>> {
         check_year(year)?;
+        let store = self.store.clone();
         let filter = StatusFilter {
             q,
             ..StatusFilter::default()
         };
-        Ok(self
-            .store
-            .list_statuses(&Scope::All, year, &filter, None)
-            .await?
-            .items)
-    }
-
-    /// The public register as CSV: `code,name,type,status,published_at` for every match.
-    pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<String> {
-        let all = self.all_public_statuses(year, q).await?;
-        let mut w = palisade_formats::csv_out::CsvOut::new(
-            &["code", "name", "type", "status", "published_at"],
-            all.len(),
-        );
-        for p in &all {
-            let published = p
-                .published_at
-                .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))
-                .unwrap_or_default();
-            w.row(&[
-                p.code.as_str(),
-                p.name.as_str(),
-                p.org_type.as_str(),
-                p.status.as_str(),
-                published.as_str(),
-            ]);
-        }
-        Ok(w.finish_text())
+        let next = move |after: Option<String>| {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move {
+                let rows = store
+                    .statuses_after(&Scope::All, year, &filter, after.as_deref(), EXPORT_CHUNK)
+                    .await?;
+                Ok(rows)
+            }
+        };
+        Ok(in_chunks(next, |p: &PublicStatus| &p.code))
     }
 
     /// Statuses of the organisations the actor may see (national drill-down, lead overview).

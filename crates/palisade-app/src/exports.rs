@@ -1,10 +1,104 @@
 //! Exports for other tools: one assessment as OSCAL assessment results (JSON, written by
-//! `palisade_formats::oscal`), and the statuses register as an Excel workbook.
+//! `palisade_formats::oscal`), the statuses register as an Excel workbook, and the long CSV
+//! downloads, sent as they are read.
 
 use crate::assessments::AssessmentView;
 use crate::{Actor, App, AppError, Result};
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use palisade_formats::csv_out::CsvOut;
 use palisade_formats::oscal::{self, EvidenceDocument};
+use palisade_formats::spreadsheet::StatusesBook;
 use serde_json::Value;
+use std::future::Future;
+
+/// A download sent as it is read: its bytes a chunk at a time, or the error that cut it short.
+pub type Download = BoxStream<'static, Result<Bytes>>;
+
+/// A whole download in memory, for a caller that writes it out at once (a command's file).
+pub async fn collect(download: Download) -> Result<Vec<u8>> {
+    download
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+}
+
+/// A file sent 64 KiB at a time.
+fn file_in_chunks(file: tokio::fs::File) -> Download {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut chunk = vec![0; 64 * 1024];
+        match file.read(&mut chunk).await {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok(Bytes::from(chunk)), Some(file)))
+            }
+            Err(e) => Some((Err(AppError::Internal(format!("download: {e}"))), None)),
+        }
+    })
+    .boxed()
+}
+
+/// How many rows a long export reads a statement.
+pub(crate) const EXPORT_CHUNK: i64 = 2_000;
+
+/// The rows of a long list, a chunk at a time.
+pub(crate) type Chunks<T> = BoxStream<'static, Result<Vec<T>>>;
+
+/// Every row `next` reads, a chunk at a time: `next` is given the key of the last row read (none
+/// at first) and reads up to [`EXPORT_CHUNK`] rows after it, in key order; a shorter chunk is the
+/// last. Memory holds one chunk, not the whole list, and no statement outlives its chunk; a row
+/// changed while the list is read shows as it was when its chunk was read.
+pub(crate) fn in_chunks<T, F, Fut>(next: F, key: fn(&T) -> &str) -> Chunks<T>
+where
+    T: Send + 'static,
+    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>>> + Send,
+{
+    futures_util::stream::unfold(Some((next, None)), move |step| async move {
+        let (mut next, after) = step?;
+        match next(after).await {
+            Err(e) => Some((Err(e), None)),
+            Ok(rows) => {
+                let more = i64::try_from(rows.len()).is_ok_and(|n| n == EXPORT_CHUNK);
+                let after = rows.last().map(|r| key(r).to_string());
+                Some((Ok(rows), more.then_some((next, after))))
+            }
+        }
+    })
+    .boxed()
+}
+
+/// A CSV of `header` and a row of `cells` for each row of `chunks`, sent a chunk at a time.
+pub(crate) fn csv_in_chunks<T, C>(
+    header: &'static [&'static str],
+    chunks: Chunks<T>,
+    mut cells: C,
+) -> Download
+where
+    T: Send + 'static,
+    C: FnMut(&T) -> Vec<String> + Send + 'static,
+{
+    let mut first = true;
+    chunks
+        .map_ok(move |rows| {
+            let mut w = if std::mem::take(&mut first) {
+                CsvOut::new(header, rows.len())
+            } else {
+                CsvOut::continued(rows.len())
+            };
+            for r in &rows {
+                w.row(&cells(r));
+            }
+            Bytes::from(w.finish())
+        })
+        .boxed()
+}
 
 /// One organisation's assessment as an OSCAL `assessment-results` document: see
 /// [`oscal::assessment_results`]. Before the first answer is saved it is revision 0, made `now`.
@@ -55,12 +149,76 @@ impl App {
         Ok(oscal_assessment_results(&v, self.now()))
     }
 
-    /// The public register as a workbook: the same rows as the CSV.
-    pub async fn public_statuses_xlsx(&self, year: i32, q: Option<String>) -> Result<Vec<u8>> {
-        palisade_formats::spreadsheet::statuses_xlsx(
-            &self.all_public_statuses(year, q).await?,
-            year,
+    /// The public register as a workbook: the same rows as the CSV, read a chunk at a time into
+    /// a workbook kept on disk (see [`StatusesBook`]) and sent from its file.
+    pub async fn public_statuses_xlsx(&self, year: i32, q: Option<String>) -> Result<Download> {
+        let mut chunks = self.public_status_chunks(year, q)?;
+        let mut book = StatusesBook::new(year).map_err(AppError::Internal)?;
+        while let Some(rows) = chunks.try_next().await? {
+            book.add(&rows).map_err(AppError::Internal)?;
+        }
+        let file = tokio::task::spawn_blocking(move || book.finish())
+            .await
+            .map_err(|e| AppError::Internal(format!("workbook: {e}")))?
+            .map_err(AppError::Internal)?;
+        Ok(file_in_chunks(tokio::fs::File::from_std(file)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Codes `K0000`, `K0001`, ... read as a store would: after a key, up to a chunk.
+    fn codes(total: usize, fail_after: Option<usize>) -> Chunks<String> {
+        let all: Vec<String> = (0..total).map(|i| format!("K{i:04}")).collect();
+        let mut calls = 0;
+        in_chunks(
+            move |after: Option<String>| {
+                calls += 1;
+                let rows: Vec<String> = all
+                    .iter()
+                    .filter(|c| after.as_ref().is_none_or(|a| *c > a))
+                    .take(EXPORT_CHUNK as usize)
+                    .cloned()
+                    .collect();
+                let fail = fail_after.is_some_and(|n| calls > n);
+                async move {
+                    if fail {
+                        Err(AppError::Internal("the store went away".into()))
+                    } else {
+                        Ok(rows)
+                    }
+                }
+            },
+            |c: &String| c,
         )
-        .map_err(AppError::Internal)
+    }
+
+    async fn text_of(chunks: Chunks<String>) -> Result<String> {
+        let csv = csv_in_chunks(&["code"], chunks, |c| vec![c.clone()]);
+        Ok(String::from_utf8(collect(csv).await?).unwrap())
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn every_row_comes_once_in_order_across_the_chunks() {
+        let chunk = EXPORT_CHUNK as usize;
+        for total in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 2 * chunk + 7] {
+            let text = text_of(codes(total, None)).await.unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines[0], "code", "{total}: the header once, first");
+            let expected: Vec<String> = (0..total).map(|i| format!("K{i:04}")).collect();
+            assert_eq!(lines[1..], expected, "{total}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_error_part_way_ends_the_download_with_it() {
+        let chunk = EXPORT_CHUNK as usize;
+        let mut chunks = codes(3 * chunk, Some(1));
+        assert_eq!(chunks.try_next().await.unwrap().unwrap().len(), chunk);
+        assert!(chunks.try_next().await.is_err());
+        assert!(chunks.next().await.is_none(), "nothing after the error");
+        assert!(text_of(codes(3 * chunk, Some(2))).await.is_err());
     }
 }

@@ -3,40 +3,49 @@
 //! The whole file is read and checked first; every bad line is reported with its number and
 //! reason; only a file with no errors is written, in one transaction.
 
+use crate::exports::{Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::org::ORG_EXPORT_HEADER;
-use palisade_domain::policy::GlobalAction;
+use palisade_domain::policy::{GlobalAction, OrgAction};
 use palisade_formats::register::parse_org_csv;
-use palisade_store::{ImportAudit, ImportReport, ImportRow};
+use palisade_store::{ImportAudit, ImportReport, ImportRow, Organisation};
 
 impl App {
     /// Every organisation the actor may see, active or not, in code order.
     pub async fn export_orgs(&self, actor: &Actor) -> Result<Vec<palisade_store::Organisation>> {
-        let scope = actor
-            .principal
-            .scope(palisade_domain::policy::OrgAction::View);
+        let scope = actor.principal.scope(OrgAction::View);
         Ok(self.store.export_orgs(&scope).await?)
     }
 
     /// The register as CSV in the import format, limited to what the actor may see, so an export
-    /// can be edited and imported again.
-    pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Vec<u8>> {
-        let orgs = self.export_orgs(actor).await?;
-        let mut w = palisade_formats::csv_out::CsvOut::new(&ORG_EXPORT_HEADER, orgs.len());
-        for o in &orgs {
-            let category = o.category.number().to_string();
-            let record: [&str; 7] = [
-                &o.code,
-                &o.name,
-                o.org_type.as_str(),
-                &category,
-                &o.region,
-                o.parent_code.as_deref().unwrap_or(""),
-                if o.active { "true" } else { "false" },
-            ];
-            w.row(&record);
-        }
-        Ok(w.finish())
+    /// can be edited and imported again; read as the download is sent.
+    pub fn export_orgs_csv(&self, actor: &Actor) -> Download {
+        let store = self.store.clone();
+        let scope = actor.principal.scope(OrgAction::View);
+        let next = move |after: Option<String>| {
+            let (store, scope) = (store.clone(), scope.clone());
+            async move {
+                let rows = store
+                    .export_orgs_after(&scope, after.as_deref(), EXPORT_CHUNK)
+                    .await?;
+                Ok(rows)
+            }
+        };
+        csv_in_chunks(
+            &ORG_EXPORT_HEADER,
+            in_chunks(next, |o: &Organisation| &o.code),
+            |o| {
+                vec![
+                    o.code.clone(),
+                    o.name.clone(),
+                    o.org_type.as_str().to_string(),
+                    o.category.number().to_string(),
+                    o.region.clone(),
+                    o.parent_code.clone().unwrap_or_default(),
+                    o.active.to_string(),
+                ]
+            },
+        )
     }
 
     /// The whole register import, as every door (page, API, command line) runs it: permission

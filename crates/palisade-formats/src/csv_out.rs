@@ -11,11 +11,17 @@ pub struct CsvOut {
 impl CsvOut {
     /// A document whose first row is `header`, with room for about `rows` rows.
     pub fn new<S: AsRef<str>>(header: &[S], rows: usize) -> Self {
-        let mut me = Self {
-            w: csv::Writer::from_writer(Vec::with_capacity((rows + 1) * 64)),
-        };
+        let mut me = Self::continued(rows);
         me.row(header);
         me
+    }
+
+    /// More rows of a document whose header went before (a download sent a chunk at a time),
+    /// with room for about `rows` rows.
+    pub fn continued(rows: usize) -> Self {
+        Self {
+            w: csv::Writer::from_writer(Vec::with_capacity((rows + 1) * 64)),
+        }
     }
 
     /// One row. A cell that is a number is written as it is; any other cell a spreadsheet would

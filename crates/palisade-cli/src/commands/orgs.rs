@@ -48,8 +48,7 @@ impl OrgsCommand {
             }
             Self::Export { file } => {
                 let app = open(settings).await?;
-                let csv = app
-                    .export_orgs_csv(&Actor::cli())
+                let csv = palisade_app::exports::collect(app.export_orgs_csv(&Actor::cli()))
                     .await
                     .map_err(app_error)?;
                 if write_out(&file, &csv)? {

@@ -11,7 +11,7 @@ use crate::alerts::dto::{
 use crate::kit::envelope::{ListMeta, meta};
 use crate::kit::error::ErrorBody;
 use crate::kit::extract::{ApiJson, ApiQuery, ApiResult, Paging, optional_json, parse_opt};
-use crate::kit::files::csv_download;
+use crate::kit::files::csv_stream;
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -161,7 +161,7 @@ pub(crate) async fn responses_csv(
         .app
         .alert_responses_csv(&actor, &id, &q.filter(s.app.now())?)
         .await?;
-    Ok(csv_download(csv, &format!("{reference}-responses.csv")))
+    Ok(csv_stream(csv, &format!("{reference}-responses.csv")))
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts/{id}/board", tag = "alerts", security(("bearer" = [])), params(("id" = String, Path)),

@@ -78,6 +78,28 @@ pub(crate) fn csv_download(
     download(body, "text/csv; charset=utf-8", filename)
 }
 
+/// A file sent as it is read. An error part-way is logged and ends the transfer unfinished, so
+/// the client sees a broken download, never a short file that looks whole.
+pub(crate) fn streamed_download(
+    file: palisade_app::exports::Download,
+    content_type: &str,
+    filename: &str,
+) -> axum::response::Response {
+    use futures_util::TryStreamExt;
+    let body = axum::body::Body::from_stream(
+        file.inspect_err(|e| tracing::error!(error = %e, "a download stopped part-way")),
+    );
+    download(body, content_type, filename)
+}
+
+/// A CSV file sent as it is read (see [`streamed_download`]).
+pub(crate) fn csv_stream(
+    file: palisade_app::exports::Download,
+    filename: &str,
+) -> axum::response::Response {
+    streamed_download(file, "text/csv; charset=utf-8", filename)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

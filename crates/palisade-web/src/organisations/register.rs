@@ -1,7 +1,7 @@
 //! The register's CSV import page and its export.
 
 use crate::AppState;
-use crate::kit::files::csv_download;
+use crate::kit::files::csv_stream;
 use crate::kit::identity::{CheckedMultipart, PageUser};
 use crate::kit::views::{PageResult, *};
 use askama::Template;
@@ -91,8 +91,8 @@ pub(crate) fn on_file_field(errors: Errors, max: usize) -> Errors {
 }
 
 pub(crate) async fn export_orgs(State(s): State<AppState>, u: PageUser) -> PageResult {
-    let csv = s.app.export_orgs_csv(&u.0.actor).await?;
-    Ok(csv_download(csv, "organisations.csv"))
+    let csv = s.app.export_orgs_csv(&u.0.actor);
+    Ok(csv_stream(csv, "organisations.csv"))
 }
 
 #[derive(Template)]

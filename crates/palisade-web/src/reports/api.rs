@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::kit::envelope::ListMeta;
 use crate::kit::error::ErrorBody;
 use crate::kit::extract::{ApiQuery, ApiResult};
-use crate::kit::files::csv_download;
+use crate::kit::files::{csv_download, csv_stream};
 use crate::kit::identity::ApiUser;
 use axum::Json;
 use axum::extract::State;
@@ -151,8 +151,8 @@ pub(crate) async fn public_organisations_csv(
     ApiQuery(q): ApiQuery<PublicQuery>,
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
-    let csv = s.app.public_statuses_csv(year, q.q).await?;
-    Ok(csv_download(
+    let csv = s.app.public_statuses_csv(year, q.q)?;
+    Ok(csv_stream(
         csv,
         &format!("palisade-statuses-{}.csv", year_label(year)),
     ))
@@ -166,7 +166,7 @@ pub(crate) async fn public_organisations_xlsx(
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
     let book = s.app.public_statuses_xlsx(year, q.q).await?;
-    Ok(crate::kit::files::download(
+    Ok(crate::kit::files::streamed_download(
         book,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("palisade-statuses-{}.xlsx", year_label(year)),

@@ -17,6 +17,7 @@ mod csaf_import;
 mod errors;
 mod estate;
 mod evidence;
+mod exports;
 mod exposure;
 mod incidents;
 mod independent_audit;
