@@ -921,7 +921,7 @@ impl App {
         let now = self.now();
         let csv = csv_in_chunks(
             &RESPONSE_CSV_HEADER,
-            in_chunks(next, |r: &ResponseRecord| &r.org_code),
+            in_chunks(next, |r: &ResponseRecord| &r.org_code).await?,
             move |r| response_cells(r, now),
         );
         Ok((alert.reference, csv))

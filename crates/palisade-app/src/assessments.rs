@@ -657,10 +657,10 @@ impl App {
 
     /// The public register as CSV: `code,name,type,status,published_at` for every match, read
     /// as the download is sent.
-    pub fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<Download> {
+    pub async fn public_statuses_csv(&self, year: i32, q: Option<String>) -> Result<Download> {
         Ok(csv_in_chunks(
             &["code", "name", "type", "status", "published_at"],
-            self.public_status_chunks(year, q)?,
+            self.public_status_chunks(year, q).await?,
             |p| {
                 let published = p
                     .published_at
@@ -678,7 +678,7 @@ impl App {
     }
 
     /// Every match of the public register, a chunk at a time (for downloads).
-    pub(crate) fn public_status_chunks(
+    pub(crate) async fn public_status_chunks(
         &self,
         year: i32,
         q: Option<String>,
@@ -698,7 +698,7 @@ impl App {
                 Ok(rows)
             }
         };
-        Ok(in_chunks(next, |p: &PublicStatus| &p.code))
+        in_chunks(next, |p: &PublicStatus| &p.code).await
     }
 
     /// Statuses of the organisations the actor may see (national drill-down, lead overview).

@@ -52,26 +52,34 @@ pub(crate) type Chunks<T> = BoxStream<'static, Result<Vec<T>>>;
 
 /// Every row `next` reads, a chunk at a time: `next` is given the key of the last row read (none
 /// at first) and reads up to [`EXPORT_CHUNK`] rows after it, in key order; a shorter chunk is the
-/// last. Memory holds one chunk, not the whole list, and no statement outlives its chunk; a row
-/// changed while the list is read shows as it was when its chunk was read.
-pub(crate) fn in_chunks<T, F, Fut>(next: F, key: fn(&T) -> &str) -> Chunks<T>
+/// last. The first chunk is read before this returns, so a failing store refuses the download
+/// with an error rather than breaking it once sent. Memory holds one chunk, not the whole list,
+/// and no statement outlives its chunk; a row changed while the list is read shows as it was
+/// when its chunk was read.
+pub(crate) async fn in_chunks<T, F, Fut>(mut next: F, key: fn(&T) -> &str) -> Result<Chunks<T>>
 where
     T: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send,
 {
-    futures_util::stream::unfold(Some((next, None)), move |step| async move {
-        let (mut next, after) = step?;
-        match next(after).await {
+    // The key to read on from, when `rows` filled a chunk.
+    let after = move |rows: &[T]| {
+        let full = i64::try_from(rows.len()).is_ok_and(|n| n == EXPORT_CHUNK);
+        rows.last().filter(|_| full).map(|r| key(r).to_string())
+    };
+    let first = next(None).await?;
+    let start = after(&first).map(|from| (next, from));
+    let rest = futures_util::stream::unfold(start, move |step| async move {
+        let (mut next, from) = step?;
+        match next(Some(from)).await {
             Err(e) => Some((Err(e), None)),
             Ok(rows) => {
-                let more = i64::try_from(rows.len()).is_ok_and(|n| n == EXPORT_CHUNK);
-                let after = rows.last().map(|r| key(r).to_string());
-                Some((Ok(rows), more.then_some((next, after))))
+                let more = after(&rows).map(|from| (next, from));
+                Some((Ok(rows), more))
             }
         }
-    })
-    .boxed()
+    });
+    Ok(futures_util::stream::iter([Ok(first)]).chain(rest).boxed())
 }
 
 /// A CSV of `header` and a row of `cells` for each row of `chunks`, sent a chunk at a time.
@@ -152,7 +160,7 @@ impl App {
     /// The public register as a workbook: the same rows as the CSV, read a chunk at a time into
     /// a workbook kept on disk (see [`StatusesBook`]) and sent from its file.
     pub async fn public_statuses_xlsx(&self, year: i32, q: Option<String>) -> Result<Download> {
-        let mut chunks = self.public_status_chunks(year, q)?;
+        let mut chunks = self.public_status_chunks(year, q).await?;
         let mut book = StatusesBook::new(year).map_err(AppError::Internal)?;
         while let Some(rows) = chunks.try_next().await? {
             book.add(&rows).map_err(AppError::Internal)?;
@@ -170,7 +178,7 @@ mod tests {
     use super::*;
 
     /// Codes `K0000`, `K0001`, ... read as a store would: after a key, up to a chunk.
-    fn codes(total: usize, fail_after: Option<usize>) -> Chunks<String> {
+    async fn codes(total: usize, fail_after: Option<usize>) -> Result<Chunks<String>> {
         let all: Vec<String> = (0..total).map(|i| format!("K{i:04}")).collect();
         let mut calls = 0;
         in_chunks(
@@ -193,6 +201,7 @@ mod tests {
             },
             |c: &String| c,
         )
+        .await
     }
 
     async fn text_of(chunks: Chunks<String>) -> Result<String> {
@@ -204,7 +213,7 @@ mod tests {
     async fn every_row_comes_once_in_order_across_the_chunks() {
         let chunk = EXPORT_CHUNK as usize;
         for total in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 2 * chunk + 7] {
-            let text = text_of(codes(total, None)).await.unwrap();
+            let text = text_of(codes(total, None).await.unwrap()).await.unwrap();
             let lines: Vec<&str> = text.lines().collect();
             assert_eq!(lines[0], "code", "{total}: the header once, first");
             let expected: Vec<String> = (0..total).map(|i| format!("K{i:04}")).collect();
@@ -215,10 +224,18 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn an_error_part_way_ends_the_download_with_it() {
         let chunk = EXPORT_CHUNK as usize;
-        let mut chunks = codes(3 * chunk, Some(1));
+        assert!(
+            codes(3 * chunk, Some(0)).await.is_err(),
+            "a first read that fails refuses the download"
+        );
+        let mut chunks = codes(3 * chunk, Some(1)).await.unwrap();
         assert_eq!(chunks.try_next().await.unwrap().unwrap().len(), chunk);
         assert!(chunks.try_next().await.is_err());
         assert!(chunks.next().await.is_none(), "nothing after the error");
-        assert!(text_of(codes(3 * chunk, Some(2))).await.is_err());
+        assert!(
+            text_of(codes(3 * chunk, Some(2)).await.unwrap())
+                .await
+                .is_err()
+        );
     }
 }

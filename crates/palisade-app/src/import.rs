@@ -19,7 +19,7 @@ impl App {
 
     /// The register as CSV in the import format, limited to what the actor may see, so an export
     /// can be edited and imported again; read as the download is sent.
-    pub fn export_orgs_csv(&self, actor: &Actor) -> Download {
+    pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Download> {
         let store = self.store.clone();
         let scope = actor.principal.scope(OrgAction::View);
         let next = move |after: Option<String>| {
@@ -31,9 +31,9 @@ impl App {
                 Ok(rows)
             }
         };
-        csv_in_chunks(
+        Ok(csv_in_chunks(
             &ORG_EXPORT_HEADER,
-            in_chunks(next, |o: &Organisation| &o.code),
+            in_chunks(next, |o: &Organisation| &o.code).await?,
             |o| {
                 vec![
                     o.code.clone(),
@@ -45,7 +45,7 @@ impl App {
                     o.active.to_string(),
                 ]
             },
-        )
+        ))
     }
 
     /// The whole register import, as every door (page, API, command line) runs it: permission

@@ -48,7 +48,11 @@ impl OrgsCommand {
             }
             Self::Export { file } => {
                 let app = open(settings).await?;
-                let csv = palisade_app::exports::collect(app.export_orgs_csv(&Actor::cli()))
+                let csv = app
+                    .export_orgs_csv(&Actor::cli())
+                    .await
+                    .map_err(app_error)?;
+                let csv = palisade_app::exports::collect(csv)
                     .await
                     .map_err(app_error)?;
                 if write_out(&file, &csv)? {

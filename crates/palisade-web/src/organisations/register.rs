@@ -91,7 +91,7 @@ pub(crate) fn on_file_field(errors: Errors, max: usize) -> Errors {
 }
 
 pub(crate) async fn export_orgs(State(s): State<AppState>, u: PageUser) -> PageResult {
-    let csv = s.app.export_orgs_csv(&u.0.actor);
+    let csv = s.app.export_orgs_csv(&u.0.actor).await?;
     Ok(csv_stream(csv, "organisations.csv"))
 }
 

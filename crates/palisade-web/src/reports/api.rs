@@ -151,7 +151,7 @@ pub(crate) async fn public_organisations_csv(
     ApiQuery(q): ApiQuery<PublicQuery>,
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
-    let csv = s.app.public_statuses_csv(year, q.q)?;
+    let csv = s.app.public_statuses_csv(year, q.q).await?;
     Ok(csv_stream(
         csv,
         &format!("palisade-statuses-{}.csv", year_label(year)),
