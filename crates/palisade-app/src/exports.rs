@@ -44,6 +44,16 @@ fn file_in_chunks(file: tokio::fs::File) -> Download {
     .boxed()
 }
 
+/// Work on a workbook's files, on a thread that may wait for the disk.
+async fn on_disk<T: Send + 'static>(
+    work: impl FnOnce() -> std::result::Result<T, String> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("workbook: {e}")))?
+        .map_err(AppError::Internal)
+}
+
 /// How many rows a long export reads a statement.
 pub(crate) const EXPORT_CHUNK: i64 = 2_000;
 
@@ -161,14 +171,12 @@ impl App {
     /// a workbook kept on disk (see [`StatusesBook`]) and sent from its file.
     pub async fn public_statuses_xlsx(&self, year: i32, q: Option<String>) -> Result<Download> {
         let mut chunks = self.public_status_chunks(year, q).await?;
-        let mut book = StatusesBook::new(year).map_err(AppError::Internal)?;
+        // The workbook writes to its files as rows come: off the request threads.
+        let mut book = on_disk(move || StatusesBook::new(year)).await?;
         while let Some(rows) = chunks.try_next().await? {
-            book.add(&rows).map_err(AppError::Internal)?;
+            book = on_disk(move || book.add(&rows).map(|()| book)).await?;
         }
-        let file = tokio::task::spawn_blocking(move || book.finish())
-            .await
-            .map_err(|e| AppError::Internal(format!("workbook: {e}")))?
-            .map_err(AppError::Internal)?;
+        let file = on_disk(move || book.finish()).await?;
         Ok(file_in_chunks(tokio::fs::File::from_std(file)))
     }
 }
