@@ -3,7 +3,7 @@
 //! (`palisade_domain::alert`); this module asks the policy, decides each step, and hands the
 //! change, its audit entries and its notifications to the store in one transaction.
 
-use crate::exports::{Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
+use crate::exports::{Download, csv_in_chunks, in_chunks};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::alert::{
     AlertFields, AlertInput, AlertState, Closure, ResponseRules, Severity, Step, check_action_due,
@@ -909,11 +909,11 @@ impl App {
             Self::response_scope(actor),
             filter.clone(),
         );
-        let next = move |after: Option<String>| {
+        let next = move |after: Option<String>, limit| {
             let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
             async move {
                 let rows = store
-                    .responses_after(alert.id, &scope, &filter, after.as_deref(), EXPORT_CHUNK)
+                    .responses_after(alert.id, &scope, &filter, after.as_deref(), limit)
                     .await?;
                 Ok(rows)
             }

@@ -2,7 +2,7 @@
 //! and national views of the statuses that result.
 
 use crate::auth::sha256_hex;
-use crate::exports::{Chunks, Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
+use crate::exports::{Chunks, Download, csv_in_chunks, in_chunks};
 use crate::orgs::OrgView;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::assessment::{
@@ -662,16 +662,12 @@ impl App {
             &["code", "name", "type", "status", "published_at"],
             self.public_status_chunks(year, q).await?,
             |p| {
-                let published = p
-                    .published_at
-                    .map(|t| palisade_domain::clock::rfc3339(palisade_domain::clock::from_unix(t)))
-                    .unwrap_or_default();
                 vec![
                     p.code.clone(),
                     p.name.clone(),
                     p.org_type.as_str().to_string(),
                     p.status.as_str().to_string(),
-                    published,
+                    palisade_domain::clock::rfc3339_opt(p.published_at).unwrap_or_default(),
                 ]
             },
         ))
@@ -689,11 +685,11 @@ impl App {
             q,
             ..StatusFilter::default()
         };
-        let next = move |after: Option<String>| {
+        let next = move |after: Option<String>, limit| {
             let (store, filter) = (store.clone(), filter.clone());
             async move {
                 let rows = store
-                    .statuses_after(&Scope::All, year, &filter, after.as_deref(), EXPORT_CHUNK)
+                    .statuses_after(&Scope::All, year, &filter, after.as_deref(), limit)
                     .await?;
                 Ok(rows)
             }

@@ -55,21 +55,20 @@ async fn on_disk<T: Send + 'static>(
 }
 
 /// How many rows a long export reads a statement.
-pub(crate) const EXPORT_CHUNK: i64 = 2_000;
+const EXPORT_CHUNK: i64 = 2_000;
 
 /// The rows of a long list, a chunk at a time.
 pub(crate) type Chunks<T> = BoxStream<'static, Result<Vec<T>>>;
 
 /// Every row `next` reads, a chunk at a time: `next` is given the key of the last row read (none
-/// at first) and reads up to [`EXPORT_CHUNK`] rows after it, in key order; a shorter chunk is the
-/// last. The first chunk is read before this returns, so a failing store refuses the download
+/// at first) and how many rows to read after it, in key order; a shorter chunk is the last. The first chunk is read before this returns, so a failing store refuses the download
 /// with an error rather than breaking it once sent. Memory holds one chunk, not the whole list,
 /// and no statement outlives its chunk; a row changed while the list is read shows as it was
 /// when its chunk was read.
 pub(crate) async fn in_chunks<T, F, Fut>(mut next: F, key: fn(&T) -> &str) -> Result<Chunks<T>>
 where
     T: Send + 'static,
-    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    F: FnMut(Option<String>, i64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send,
 {
     // The key to read on from, when `rows` filled a chunk.
@@ -77,11 +76,11 @@ where
         let full = i64::try_from(rows.len()).is_ok_and(|n| n == EXPORT_CHUNK);
         rows.last().filter(|_| full).map(|r| key(r).to_string())
     };
-    let first = next(None).await?;
+    let first = next(None, EXPORT_CHUNK).await?;
     let start = after(&first).map(|from| (next, from));
     let rest = futures_util::stream::unfold(start, move |step| async move {
         let (mut next, from) = step?;
-        match next(Some(from)).await {
+        match next(Some(from), EXPORT_CHUNK).await {
             Err(e) => Some((Err(e), None)),
             Ok(rows) => {
                 let more = after(&rows).map(|from| (next, from));
@@ -190,12 +189,12 @@ mod tests {
         let all: Vec<String> = (0..total).map(|i| format!("K{i:04}")).collect();
         let mut calls = 0;
         in_chunks(
-            move |after: Option<String>| {
+            move |after: Option<String>, limit: i64| {
                 calls += 1;
                 let rows: Vec<String> = all
                     .iter()
                     .filter(|c| after.as_ref().is_none_or(|a| *c > a))
-                    .take(EXPORT_CHUNK as usize)
+                    .take(limit as usize)
                     .cloned()
                     .collect();
                 let fail = fail_after.is_some_and(|n| calls > n);

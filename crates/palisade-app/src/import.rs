@@ -3,7 +3,7 @@
 //! The whole file is read and checked first; every bad line is reported with its number and
 //! reason; only a file with no errors is written, in one transaction.
 
-use crate::exports::{Download, EXPORT_CHUNK, csv_in_chunks, in_chunks};
+use crate::exports::{Download, csv_in_chunks, in_chunks};
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::org::ORG_EXPORT_HEADER;
 use palisade_domain::policy::{GlobalAction, OrgAction};
@@ -22,11 +22,11 @@ impl App {
     pub async fn export_orgs_csv(&self, actor: &Actor) -> Result<Download> {
         let store = self.store.clone();
         let scope = actor.principal.scope(OrgAction::View);
-        let next = move |after: Option<String>| {
+        let next = move |after: Option<String>, limit| {
             let (store, scope) = (store.clone(), scope.clone());
             async move {
                 let rows = store
-                    .export_orgs_after(&scope, after.as_deref(), EXPORT_CHUNK)
+                    .export_orgs_after(&scope, after.as_deref(), limit)
                     .await?;
                 Ok(rows)
             }
