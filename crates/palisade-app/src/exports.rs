@@ -26,24 +26,6 @@ pub async fn collect(download: Download) -> Result<Vec<u8>> {
         .await
 }
 
-/// A file sent 64 KiB at a time.
-fn file_in_chunks(file: tokio::fs::File) -> Download {
-    use tokio::io::AsyncReadExt;
-    futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut chunk = vec![0; 64 * 1024];
-        match file.read(&mut chunk).await {
-            Ok(0) => None,
-            Ok(n) => {
-                chunk.truncate(n);
-                Some((Ok(Bytes::from(chunk)), Some(file)))
-            }
-            Err(e) => Some((Err(AppError::Internal(format!("download: {e}"))), None)),
-        }
-    })
-    .boxed()
-}
-
 /// Work on a workbook's files, on a thread that may wait for the disk.
 async fn on_disk<T: Send + 'static>(
     work: impl FnOnce() -> std::result::Result<T, String> + Send + 'static,
@@ -176,7 +158,10 @@ impl App {
             book = on_disk(move || book.add(&rows).map(|()| book)).await?;
         }
         let file = on_disk(move || book.finish()).await?;
-        Ok(file_in_chunks(tokio::fs::File::from_std(file)))
+        let file = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+        Ok(file
+            .map_err(|e| AppError::Internal(format!("download: {e}")))
+            .boxed())
     }
 }
 
