@@ -13,7 +13,7 @@ use crate::db::{Arg, IDS_PER_STATEMENT, Sql, add_to_tally};
 use crate::error::corrupt;
 use crate::{ResponseCount, Result};
 use sqlx::AnyConnection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// (alert, status, organisation type).
 type Key = (i64, String, String);
@@ -111,37 +111,26 @@ pub(crate) async fn recount(conn: &mut AnyConnection, alert_id: Option<i64>) -> 
 }
 
 /// The board of `alert_id` at `now`: its responses by status and organisation type from the
-/// kept counts, with how many of each are late, in status and type order.
+/// kept counts, with how many of each are late, in status and type order. One statement, so
+/// the counts and the late ones are read at one moment.
 pub(crate) async fn counts(
     conn: &mut AnyConnection,
     alert_id: i64,
     now: i64,
 ) -> Result<Vec<ResponseCount>> {
-    let kept: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT status, org_type, responses FROM response_tally WHERE alert_id = $1",
-    )
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.status, t.org_type, t.responses, COALESCE(l.late, 0) FROM response_tally t \
+         LEFT JOIN ({}) l ON l.status = t.status AND l.org_type = t.org_type \
+         WHERE t.alert_id = $1 AND t.responses > 0",
+        late_sql()
+    )))
     .bind(alert_id)
+    .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    let late: HashMap<(String, String), i64> =
-        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(late_sql()))
-            .bind(alert_id)
-            .bind(now)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(status, org_type, n)| ((status, org_type), n))
-            .collect();
-    let mut out = kept
+    let mut out = rows
         .into_iter()
-        .filter(|(_, _, count)| *count > 0)
-        .map(|(status, org_type, count)| {
-            let late = late
-                .get(&(status.clone(), org_type.clone()))
-                .copied()
-                .unwrap_or(0);
-            response_count(status, org_type, count, late)
-        })
+        .map(|(status, org_type, count, late)| response_count(status, org_type, count, late))
         .collect::<Result<Vec<_>>>()?;
     sort(&mut out);
     Ok(out)
@@ -150,7 +139,7 @@ pub(crate) async fn counts(
 /// An alert's (`$1`) responses late at `$2`, by status and organisation type.
 pub(crate) fn late_sql() -> String {
     format!(
-        "SELECT r.status, o.org_type, COUNT(*) FROM alert_responses r \
+        "SELECT r.status, o.org_type, COUNT(*) AS late FROM alert_responses r \
          JOIN organisations o ON o.id = r.org_id WHERE r.alert_id = $1 AND {} $2 \
          GROUP BY r.status, o.org_type",
         crate::alerts::late("r.")
