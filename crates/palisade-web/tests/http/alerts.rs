@@ -1120,4 +1120,27 @@ async fn the_board_s_kept_counts_follow_every_step(h: H) {
         .await
         .json();
     assert_eq!(listed["items"][0]["responses"], 4, "{listed}");
+
+    // A server of the version before closed a response without keeping the counts (as during a
+    // rolling upgrade): the board no longer adds up until the next start counts them again.
+    h.db.execute(&format!(
+        "UPDATE alert_responses SET status = 'closed' WHERE alert_id = {alert_id} \
+         AND org_id = (SELECT id FROM organisations WHERE code = 'A81002')"
+    ))
+    .await
+    .unwrap();
+    let now = h.clock.now().unix_timestamp();
+    assert_ne!(
+        h.db.store.response_counts(alert_id, now).await.unwrap(),
+        h.db.store
+            .response_counts_recounted(alert_id, now)
+            .await
+            .unwrap(),
+        "the write went around the counts"
+    );
+    h.db.store.migrate().await.unwrap();
+    assert_eq!(
+        check("a start after a write around the counts").await,
+        (1, 1, 2, 1, 0)
+    );
 }
