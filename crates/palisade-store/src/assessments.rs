@@ -187,9 +187,10 @@ const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.co
      e.size, e.sha256, e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
      LEFT JOIN users u ON u.id = e.uploaded_by";
 
-/// Writes answers (reference, value, version) in one statement whatever their number, replacing
-/// any already there for the same references. The rows travel as one JSON array parameter that
-/// the engine unpacks (`json_each` on SQLite, `json_array_elements` on PostgreSQL): a multi-row
+/// Writes answers (assessment id, reference, value, version), of one assessment or of many, in
+/// one statement whatever their number, replacing any already there for the same assessment and
+/// reference. The rows travel as one JSON array parameter that the engine unpacks
+/// ([`unpack_rows`]: binary JSON on SQLite, `json_array_elements` on PostgreSQL): a multi-row
 /// `VALUES` list would bind six parameters a row, and SQLite's cost of binding grows with the
 /// square of a statement's parameter count.
 async fn insert_answers(
