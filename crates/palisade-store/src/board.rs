@@ -118,16 +118,28 @@ pub(crate) async fn counts(
     alert_id: i64,
     now: i64,
 ) -> Result<Vec<ResponseCount>> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "SELECT t.status, t.org_type, t.responses, COALESCE(l.late, 0) FROM response_tally t \
          LEFT JOIN ({}) l ON l.status = t.status AND l.org_type = t.org_type \
          WHERE t.alert_id = $1 AND t.responses > 0",
         late_sql()
-    )))
-    .bind(alert_id)
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
+    );
+    board_of(conn, sql, alert_id, now).await
+}
+
+/// The board `sql` reads for `alert_id` (`$1`) at `now` (`$2`): rows of status, organisation
+/// type, responses and late ones, in status and type order.
+async fn board_of(
+    conn: &mut AnyConnection,
+    sql: String,
+    alert_id: i64,
+    now: i64,
+) -> Result<Vec<ResponseCount>> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(alert_id)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = rows
         .into_iter()
         .map(|(status, org_type, count, late)| response_count(status, org_type, count, late))
@@ -189,22 +201,14 @@ impl crate::SqlStore {
         alert_id: i64,
         now: i64,
     ) -> Result<Vec<ResponseCount>> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT r.status, o.org_type, COUNT(*), \
              CAST(COALESCE(SUM(CASE WHEN {} $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM alert_responses r JOIN organisations o ON o.id = r.org_id \
              WHERE r.alert_id = $1 GROUP BY r.status, o.org_type",
             crate::alerts::late("r.")
-        )))
-        .bind(alert_id)
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?;
-        let mut out = rows
-            .into_iter()
-            .map(|(status, org_type, count, late)| response_count(status, org_type, count, late))
-            .collect::<Result<Vec<_>>>()?;
-        sort(&mut out);
-        Ok(out)
+        );
+        let mut conn = self.read.acquire().await?;
+        board_of(&mut conn, sql, alert_id, now).await
     }
 }
