@@ -1,8 +1,10 @@
 //! The response board's drill-down: each organisation's response to one alert, filtered.
 
 use crate::AppState;
+use crate::alerts::dto::ResponseQuery;
 use crate::alerts::list_page::{status_tag, when};
 use crate::kit::error::PageError;
+use crate::kit::files::csv_stream;
 use crate::kit::identity::PageUser;
 use crate::kit::views::{Errors, Layout, Options, PageResult, Pager, options, render};
 use askama::Template;
@@ -52,6 +54,33 @@ pub(crate) struct BoardQuery {
     pub(crate) page: Option<u32>,
 }
 
+impl BoardQuery {
+    /// `path` with the filters that are set.
+    fn url(&self, path: &str) -> String {
+        crate::kit::views::list_url(
+            path,
+            &[
+                ("status", &self.status),
+                ("late", &self.late),
+                ("org_type", &self.org_type),
+                ("q", &self.q),
+            ],
+        )
+    }
+
+    /// The filters as the API reads them: a value the page only flags is refused here.
+    fn strict_filter(&self, now: i64) -> Result<ResponseFilter, AppError> {
+        ResponseQuery {
+            status: Some(self.status.clone()),
+            late: Some(self.late == "yes"),
+            org_type: Some(self.org_type.clone()),
+            region: None,
+            q: Some(self.q.clone()),
+        }
+        .filter(now)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "alert_responses.html")]
 pub struct BoardPage {
@@ -63,6 +92,8 @@ pub struct BoardPage {
     pub type_options: Options,
     pub late: bool,
     pub q: String,
+    /// The download of every response the filters match.
+    pub csv: String,
     pub rows: Vec<ResponseRow>,
     pub pager: Pager,
 }
@@ -92,15 +123,8 @@ pub(crate) async fn board(
         .app
         .alert_responses(a, &id, &filter, Some(PageRequest::new(q.page, Some(50))))
         .await?;
-    let base = crate::kit::views::list_url(
-        &format!("/alerts/{}/responses", alert.reference),
-        &[
-            ("status", &q.status),
-            ("late", &q.late),
-            ("org_type", &q.org_type),
-            ("q", &q.q),
-        ],
-    );
+    let base = q.url(&format!("/alerts/{}/responses", alert.reference));
+    let csv = q.url(&format!("/alerts/{}/responses.csv", alert.reference));
     let any = |what: &str| std::iter::once((String::new(), what.to_string()));
     Ok(render(&BoardPage {
         l: Layout::for_session(&u.0),
@@ -118,7 +142,23 @@ pub(crate) async fn board(
         type_options: crate::kit::views::type_options(true, &q.org_type),
         late: q.late == "yes",
         q: q.q.clone(),
+        csv,
         pager: Pager::new(&page, &base),
         rows: page.items.iter().map(|r| response_row(r, now)).collect(),
     }))
+}
+
+/// Every response the board's filters match, as CSV: the page's download link (the API's CSV
+/// needs a bearer token, which a browser does not send).
+pub(crate) async fn board_csv(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<BoardQuery>,
+) -> PageResult {
+    let a = &u.0.actor;
+    a.require(GlobalAction::ViewAlertResponses)?;
+    let filter = q.strict_filter(s.app.now())?;
+    let (reference, csv) = s.app.alert_responses_csv(a, &id, &filter).await?;
+    Ok(csv_stream(csv, &format!("{reference}-responses.csv")))
 }

@@ -48,6 +48,7 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/alerts/{id}", get(detail))
         .route("/alerts/{id}/edit", get(edit_form).post(update))
         .route("/alerts/{id}/responses", get(board))
+        .route("/alerts/{id}/responses.csv", get(board_csv))
         .route("/alerts/{id}/responses/{code}", get(response))
         .route("/alerts/{id}/responses/{code}/{step}", post(step))
         .route("/alerts/{id}/acknowledge", post(bulk_acknowledge))

@@ -88,10 +88,46 @@ async fn alert_pages_publish_with_a_preview_and_take_the_response_steps(h: H) {
         )
         .await;
     assert!(r.text().contains("A81001") && r.text().contains("RX1"));
+    assert!(
+        r.text()
+            .contains("/alerts/CC-1000/responses.csv?status=awaiting_acknowledgement"),
+        "the download keeps the page's filters: {}",
+        r.text()
+    );
+    // The page's download: every match, with the page's filters and session.
     let r = h
-        .page(Method::GET, "/alerts/CC-1000/responses", &lead, None)
+        .page(
+            Method::GET,
+            "/alerts/CC-1000/responses.csv?status=awaiting_acknowledgement&q=RX1",
+            &admin,
+            None,
+        )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"CC-1000-responses.csv\""),
+    );
+    let text = r.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("org_code,org_name,"), "{lines:?}");
+    assert_eq!(lines.len(), 2, "the header and RX1 only: {lines:?}");
+    assert!(lines[1].starts_with("RX1,"), "{lines:?}");
+    let r = h
+        .page(
+            Method::GET,
+            "/alerts/CC-1000/responses.csv?status=sleeping",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    for path in ["/alerts/CC-1000/responses", "/alerts/CC-1000/responses.csv"] {
+        let r = h.page(Method::GET, path, &lead, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
 
     // The lead sees the practice's response only, and takes the steps.
     let r = h.page(Method::GET, "/alerts", &lead, None).await;
