@@ -6,6 +6,7 @@
 pub mod feeds;
 mod notify;
 pub mod oidc;
+mod relay;
 mod smtp;
 mod web;
 

@@ -1,14 +1,15 @@
-//! Email over SMTP (lettre), through a pool of connections.
+//! Email over SMTP (lettre), through a pool of connections to the relay (see [`crate::relay`]).
 
+use crate::relay::{Relay, RelayError};
 use async_trait::async_trait;
+use lettre::Message;
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use palisade_app::delivery::{Courier, Failure, SEND_TIMEOUT};
 use palisade_store::OutboxMessage;
 
 /// Email over SMTP, through a pool of connections.
 pub struct SmtpCourier {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    relay: Relay,
     from: Mailbox,
 }
 
@@ -17,18 +18,12 @@ impl SmtpCourier {
     /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`; at most
     /// `connections` open at once (one per message in flight).
     pub fn new(url: &str, from: &str, connections: usize) -> std::result::Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("smtp_url: {e}"))?
-            .timeout(Some(SEND_TIMEOUT))
-            .pool_config(
-                lettre::transport::smtp::PoolConfig::new()
-                    .max_size(u32::try_from(connections.max(1)).unwrap_or(u32::MAX)),
-            )
-            .build();
+        let relay =
+            Relay::new(url, connections, SEND_TIMEOUT).map_err(|e| format!("smtp_url: {e}"))?;
         let from = from
             .parse()
             .map_err(|e| format!("mail_from '{from}': {e}"))?;
-        Ok(Self { transport, from })
+        Ok(Self { relay, from })
     }
 }
 
@@ -66,9 +61,9 @@ impl Courier for SmtpCourier {
             .header(ContentType::TEXT_PLAIN)
             .body(m.body.clone())
             .map_err(|e| Failure::Permanent(format!("message: {e}")))?;
-        match self.transport.send(email).await {
+        match self.relay.send(email.envelope(), &email.formatted()).await {
             Ok(response) => Ok(Some(response.code().to_string())),
-            Err(e) if e.is_permanent() && refuses_the_message(e.status()) => {
+            Err(RelayError::Smtp(e)) if e.is_permanent() && refuses_the_message(e.status()) => {
                 Err(Failure::Permanent(e.to_string()))
             }
             Err(e) => Err(Failure::Transient(e.to_string())),

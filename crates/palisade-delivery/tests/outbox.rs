@@ -99,6 +99,25 @@ fn smtp_sink(python: &str, dir: &Path, port: Option<u16>) -> Peer {
     start(python, &args)
 }
 
+/// An outbox message claimed for the first time, handed to a courier directly.
+fn message(id: i64, channel: &str, recipient: &str) -> palisade_store::OutboxMessage {
+    palisade_store::OutboxMessage {
+        id,
+        key: format!("test:{id}:{channel}"),
+        channel: channel.into(),
+        recipient: recipient.into(),
+        subject: format!("Message {id}"),
+        body: "hello".into(),
+        attempts: 0,
+        next_attempt_at: 0,
+        sent_at: None,
+        gave_up_at: None,
+        last_error: None,
+        provider_ref: None,
+        claims: 1,
+    }
+}
+
 /// The emails the sink accepted, as text.
 fn received(dir: &Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -418,21 +437,7 @@ async fn notify_refusals_are_final_and_bad_keys_are_refused_at_start() {
     };
     let (_peer, url) = notify_server(&python);
     let courier = NotifyCourier::new(API_KEY, &url, TEMPLATE, Arc::new(SystemClock)).unwrap();
-    let message = |to: &str| palisade_store::OutboxMessage {
-        id: 1,
-        key: "k:1:sms".into(),
-        channel: "sms".into(),
-        recipient: to.into(),
-        subject: String::new(),
-        body: "hello".into(),
-        attempts: 0,
-        next_attempt_at: 0,
-        sent_at: None,
-        gave_up_at: None,
-        last_error: None,
-        provider_ref: None,
-        claims: 1,
-    };
+    let message = |to: &str| message(1, "sms", to);
     let ok = courier.send(&message("+447700900123")).await.unwrap();
     assert_eq!(ok.unwrap().len(), 36, "the notification id");
     let refused = courier.send(&message("+12025550123")).await.unwrap_err();
@@ -641,4 +646,36 @@ async fn a_text_notify_accepted_before_a_crash_is_not_sent_again() {
         drop(peer);
         db.cleanup().await;
     }
+}
+
+/// The relay's connections are kept between messages. One the relay has since closed (here the
+/// relay restarted) is found out before it is used again, and the message goes on a new one.
+#[tokio::test]
+async fn a_connection_the_relay_closed_is_not_used_again() {
+    let Some(python) = python() else {
+        eprintln!("skipped: set PALISADE_TEST_PYTHON to a Python with aiosmtpd");
+        return;
+    };
+    let mail = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&python, mail.path(), None);
+    let port = sink.port;
+    let courier = SmtpCourier::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "alerts@example.nhs.uk",
+        1,
+    )
+    .unwrap();
+    let message = |id: i64| message(id, "email", "desk@rx1.nhs.uk");
+    for id in 1..=2 {
+        courier.send(&message(id)).await.expect("sent");
+    }
+    drop(sink);
+    let _sink = smtp_sink(&python, mail.path(), Some(port));
+    courier
+        .send(&message(3))
+        .await
+        .expect("sent on a new connection");
+    let got = received(mail.path());
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().any(|m| m.contains("Subject: Message 3")));
 }
