@@ -210,6 +210,16 @@ impl App {
                 ));
             }
         };
+        self.import_parsed(actor, &fw).await
+    }
+
+    /// Stores a framework already read and validated (see [`App::import_framework`]).
+    pub(crate) async fn import_parsed(
+        &self,
+        actor: &Actor,
+        fw: &Framework,
+    ) -> Result<(FrameworkRecord, bool)> {
+        actor.require(GlobalAction::ManageFrameworks)?;
         let document = fw.canonical_json();
         let new = NewFramework {
             key: fw.key.clone(),

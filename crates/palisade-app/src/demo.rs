@@ -402,10 +402,8 @@ impl App {
         }
         progress("adding every other organisation's cyber desk");
         self.seed_cyber_desks(&actor).await?;
-        progress("importing the 2026-27 frameworks");
-        for text in SHIPPED_FRAMEWORKS {
-            self.import_framework(&actor, text, None).await?;
-        }
+        progress("importing the frameworks");
+        self.import_demo_frameworks(&actor).await?;
         progress("publishing alerts");
         self.seed_alerts(&actor).await?;
         progress("answering assessments");
@@ -422,6 +420,21 @@ impl App {
             sign_ins,
             assessments,
         })
+    }
+
+    /// The shipped frameworks and, when the current cycle is later than theirs, the same
+    /// carried to it (`Framework::carried_to`): the demo answers the current cycle's
+    /// assessments whatever year it runs in.
+    async fn import_demo_frameworks(&self, actor: &Actor) -> Result<()> {
+        let year = self.current_year();
+        for text in SHIPPED_FRAMEWORKS {
+            let (record, _) = self.import_framework(actor, text, None).await?;
+            if record.year < year {
+                let (_, shipped) = self.framework(record.id).await?;
+                self.import_parsed(actor, &shipped.carried_to(year)).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A few product lifecycles (unless lifecycles were imported) and, once, an inventory for the
@@ -869,6 +882,41 @@ fn demo_inventory() -> String {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// The demo ships one cycle's frameworks and must still answer assessments after that
+    /// cycle's deadline, as any later year's demonstration does.
+    #[tokio::test]
+    async fn the_demo_answers_the_current_cycle_in_a_later_year() {
+        let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
+        // 1 August 2028, noon UTC: the cycle starting in 2028.
+        let clock = palisade_domain::clock::ManualClock::new(palisade_domain::clock::from_unix(
+            1_848_744_000,
+        ));
+        let app = App::new(
+            std::sync::Arc::new(db.store.clone()),
+            std::sync::Arc::new(clock),
+            crate::AuthSettings::default(),
+        );
+        assert_eq!(app.current_year(), 2028);
+        let report = app.seed_demo(Scale::Default, |_| {}).await.unwrap();
+        assert!(report.assessments > 1_000, "{}", report.assessments);
+        let frameworks = app.list_frameworks().await.unwrap();
+        for (key, version) in [
+            ("dspt-ten-standard", "2028-29.1"),
+            ("dspt-caf-aligned", "2028-29.1"),
+        ] {
+            assert!(
+                frameworks
+                    .iter()
+                    .any(|f| f.key == key && f.year == 2028 && f.version == version),
+                "{key}: {frameworks:?}"
+            );
+        }
+        // Run again: nothing imported twice.
+        app.seed_demo(Scale::Default, |_| {}).await.unwrap();
+        assert_eq!(app.list_frameworks().await.unwrap().len(), frameworks.len());
+        db.cleanup().await;
+    }
 
     #[test]
     fn register_has_the_national_proportions() {

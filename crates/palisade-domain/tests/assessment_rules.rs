@@ -544,3 +544,34 @@ fn the_deadline_day_is_still_before_the_deadline() {
     assert!(before_deadline(d, d));
     assert!(!before_deadline(d, date!(2027 - 07 - 01)));
 }
+
+/// The demonstration carries its frameworks to the cycle it runs in: the same questions, the
+/// dates and the cycle's label moved, and still a framework that validates.
+#[test]
+fn a_framework_carried_to_a_later_cycle_moves_its_dates_and_label() {
+    let shipped = framework::parse(include_str!("../../../frameworks/dspt-caf-2026.yaml")).unwrap();
+    let carried = shipped.carried_to(2028);
+    assert_eq!(carried.year, 2028);
+    assert_eq!(carried.version, "2028-29.1");
+    assert_eq!(
+        carried.name,
+        "Data Security and Protection Toolkit 2028-29 (CAF-aligned)"
+    );
+    assert_eq!(carried.deadline, date!(2029 - 06 - 30));
+    assert_eq!(carried.interim_baseline, Some(date!(2028 - 12 - 31)));
+    assert_eq!(carried.outcomes().count(), shipped.outcomes().count());
+    // Stored as its canonical document, it reads back as the same framework.
+    assert_eq!(
+        framework::parse(&carried.canonical_json()).unwrap(),
+        carried
+    );
+
+    // A version without the label keeps it beside; 29 February falls on the 28th.
+    let mut leap = framework::parse(TEN).unwrap();
+    leap.version = "7".into();
+    leap.deadline = date!(2028 - 02 - 29);
+    let carried = leap.carried_to(2027);
+    assert_eq!(carried.version, "7 (2027-28)");
+    assert_eq!(carried.deadline, date!(2029 - 02 - 28));
+    assert_eq!(carried.interim_baseline, Some(date!(2027 - 12 - 31)));
+}

@@ -254,6 +254,38 @@ impl<'a> Node<'a> {
 }
 
 impl Framework {
+    /// The same framework for the cycle starting in `year`: the deadline and interim baseline
+    /// moved by as many years, and the cycle's label ("2026-27") in the version and the name
+    /// replaced. For the demonstration, which answers the current cycle whatever year it runs
+    /// in and ships one cycle's frameworks; a real cycle's framework is published afresh.
+    pub fn carried_to(&self, year: i32) -> Framework {
+        let by = year - self.year;
+        // 29 February becomes the 28th in a year without one.
+        let shift = |d: Date| {
+            d.replace_year(d.year() + by)
+                .or_else(|_| {
+                    d.replace_day(28)
+                        .and_then(|d| d.replace_year(d.year() + by))
+                })
+                .expect("the 28th of any month exists in every year")
+        };
+        let (from, to) = (
+            crate::assessment::year_label(self.year),
+            crate::assessment::year_label(year),
+        );
+        let mut carried = self.clone();
+        carried.year = year;
+        carried.deadline = shift(self.deadline);
+        carried.interim_baseline = self.interim_baseline.map(shift);
+        carried.version = if self.version.contains(&from) {
+            self.version.replace(&from, &to)
+        } else {
+            format!("{} ({to})", self.version)
+        };
+        carried.name = self.name.replace(&from, &to);
+        carried
+    }
+
     pub fn standards(&self) -> &[Standard] {
         match &self.body {
             Body::TenStandard { standards } => standards,
