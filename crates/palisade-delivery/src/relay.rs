@@ -33,11 +33,14 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// Why a message did not reach the relay.
 #[derive(Debug)]
 pub enum RelayError {
-    /// The relay could not be reached, or the encrypted session not set up.
+    /// The relay could not be reached, or the session not set up (greeting, encryption,
+    /// authentication): never the message's fault, so always worth trying again.
     Connect(String),
-    /// The relay answered with an error, or the connection broke mid-way.
+    /// The relay answered the message with an error, or the connection broke mid-way.
     Smtp(lettre::transport::smtp::Error),
 }
+
+impl std::error::Error for RelayError {}
 
 impl std::fmt::Display for RelayError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -194,15 +197,24 @@ impl Target {
             }
             _ => Box::new(tcp),
         };
-        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await?;
+        // lettre takes every stream it is handed for plain TCP: `is_encrypted()` is false on an
+        // smtps:// connection too, so nothing here may depend on it.
+        let setup = |e: lettre::transport::smtp::Error| RelayError::Connect(e.to_string());
+        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
+            .await
+            .map_err(setup)?;
         match &self.encryption {
             Encryption::StartTls { params, required } if *required || conn.can_starttls() => {
-                conn.starttls(params.clone(), &self.hello).await?;
+                conn.starttls(params.clone(), &self.hello)
+                    .await
+                    .map_err(setup)?;
             }
             _ => {}
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(DEFAULT_MECHANISMS, credentials).await?;
+            conn.auth(DEFAULT_MECHANISMS, credentials)
+                .await
+                .map_err(setup)?;
         }
         Ok(conn)
     }

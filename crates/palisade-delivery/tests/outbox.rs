@@ -679,3 +679,32 @@ async fn a_connection_the_relay_closed_is_not_used_again() {
     assert_eq!(got.len(), 3, "{got:?}");
     assert!(got.iter().any(|m| m.contains("Subject: Message 3")));
 }
+
+/// A relay that refuses the session itself (here its greeting is a permanent 554) says nothing
+/// about the message: the message is kept to try again, never given up.
+#[tokio::test]
+async fn a_relay_refusing_the_session_does_not_give_the_message_up() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let relay = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(b"554 5.7.1 access denied\r\n").await;
+        }
+    });
+    let courier = SmtpCourier::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "alerts@example.nhs.uk",
+        1,
+    )
+    .unwrap();
+    let failure = courier
+        .send(&message(1, "email", "desk@rx1.nhs.uk"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&failure, palisade_app::delivery::Failure::Transient(e) if e.contains("access denied")),
+        "{failure:?}"
+    );
+    relay.abort();
+}
