@@ -136,6 +136,16 @@ fn target(url: &str, connect_timeout: Duration) -> Result<Target, String> {
             .map_err(|e| e.to_string())
     };
     let credentials = match url.password() {
+        Some(_)
+            if !matches!(
+                encryption,
+                Encryption::Implicit { .. } | Encryption::StartTls { required: true, .. }
+            ) =>
+        {
+            return Err(
+                "a password is only sent encrypted: use smtps:// or smtp://...?tls=required".into(),
+            );
+        }
         Some(password) => Some(Credentials::new(decode(url.username())?, decode(password)?)),
         None if !url.username().is_empty() => return Err("a user without a password".into()),
         None => None,
@@ -362,7 +372,7 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("::1", 2525));
         assert_eq!(t.hello, ClientId::Domain("palisade.example".into()));
 
-        let t = parsed("smtp://user%40org:p%20ss@relay.example");
+        let t = parsed("smtp://user%40org:p%20ss@relay.example?tls=required");
         assert_eq!(
             t.credentials,
             Some(Credentials::new("user@org".into(), "p ss".into()))
@@ -389,6 +399,9 @@ mod tests {
             "smtp://relay.example?tls=required&tls=required",
             "smtp://relay.example?timeout=1",
             "smtp://user@relay.example",
+            // A password only goes where the connection is sure to be encrypted.
+            "smtp://user:secret@relay.example",
+            "smtp://user:secret@relay.example?tls=opportunistic",
             "smtp://",
             "not a url",
         ] {
