@@ -29,6 +29,8 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 /// A connection idle this long is closed rather than used (as lettre's own pool does).
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// How long a kept connection has to answer NOOP before it is taken for dead.
+const NOOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a message did not reach the relay.
 #[derive(Debug)]
@@ -304,7 +306,9 @@ impl Relay {
         if conn.has_broken() {
             conn.abort().await;
         } else {
-            self.lock().push((conn, Instant::now()));
+            let mut idle = self.lock();
+            prune(&mut idle);
+            idle.push((conn, Instant::now()));
         }
         Ok(sent?)
     }
@@ -312,20 +316,17 @@ impl Relay {
     /// An open connection left by an earlier message, if one is still good: the relay may
     /// have closed it since (a restart, or a limit of messages a connection), so it is asked
     /// (NOOP, one round trip) before it is used, as lettre's own pool does.
-    /// Connections idle past [`IDLE_LIMIT`] are closed here too (the oldest are first in the
-    /// list), without a QUIT that a relay gone quiet might never answer.
     async fn take(&self) -> Option<AsyncSmtpConnection> {
         loop {
             let (mut conn, _) = {
                 let mut idle = self.lock();
-                let fresh = idle
-                    .iter()
-                    .position(|(_, since)| since.elapsed() < IDLE_LIMIT)
-                    .unwrap_or(idle.len());
-                idle.drain(..fresh);
+                prune(&mut idle);
                 idle.pop()?
             };
-            if conn.test_connected().await {
+            if tokio::time::timeout(NOOP_TIMEOUT, conn.test_connected())
+                .await
+                .unwrap_or(false)
+            {
                 return Some(conn);
             }
         }
@@ -335,6 +336,17 @@ impl Relay {
         // A panic while holding the list leaves it whole (a push or a pop): keep using it.
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Closes the connections idle past [`IDLE_LIMIT`] (the oldest come first in the list), when
+/// a message is sent or its connection put back; without a QUIT, which a relay gone quiet
+/// might never answer.
+fn prune(idle: &mut Vec<(AsyncSmtpConnection, Instant)>) {
+    let fresh = idle
+        .iter()
+        .position(|(_, since)| since.elapsed() < IDLE_LIMIT)
+        .unwrap_or(idle.len());
+    idle.drain(..fresh);
 }
 
 #[cfg(test)]
