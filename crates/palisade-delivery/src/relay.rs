@@ -88,17 +88,17 @@ struct Target {
 
 /// `smtp://host[:port]` (plain, port 25), `smtp://host[:port]?tls=required` or
 /// `?tls=opportunistic` (STARTTLS, port 587), `smtps://host[:port]` (TLS, port 465); with
-/// `user:password@` to authenticate and a path to name Palisade in the greeting, as lettre
-/// reads the same URLs.
+/// `user:password@` to authenticate and a path to name Palisade in the greeting. The ports and
+/// forms are lettre's; unlike lettre, other parameters, a user without a password, and a
+/// password on a connection that may not be encrypted (plain or opportunistic) are refused.
 fn target(url: &str, connect_timeout: Duration) -> Result<Target, String> {
     let url = url::Url::parse(url).map_err(|e| e.to_string())?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or("the URL names no host")?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        _ => return Err("the URL names no host".into()),
+    };
     let mut tls = None;
     for (k, v) in url.query_pairs() {
         match (k.as_ref(), tls) {
@@ -286,7 +286,7 @@ impl Relay {
     pub fn new(url: &str, connections: usize, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
             target: target(url, timeout)?,
-            slots: Semaphore::new(connections.max(1)),
+            slots: Semaphore::new(connections.clamp(1, Semaphore::MAX_PERMITS)),
             idle: Mutex::new(Vec::new()),
         })
     }
@@ -358,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn urls_are_read_as_lettre_reads_them() {
+    fn urls_name_the_host_port_encryption_and_sign_in() {
         let t = parsed("smtp://relay.example");
         assert_eq!((t.host.as_str(), t.port), ("relay.example", 25));
         assert!(matches!(t.encryption, Encryption::None));
@@ -380,7 +380,7 @@ mod tests {
             }
         ));
 
-        let t = parsed("smtp://[::1]:2525/palisade.example");
+        let t = parsed("smtp://[::1]:2525/palisade.example?tls=required");
         assert_eq!((t.host.as_str(), t.port), ("::1", 2525));
         assert_eq!(t.hello, ClientId::Domain("palisade.example".into()));
 
