@@ -3,10 +3,16 @@
 Recipients starting `tempfail` get a temporary refusal (451), those starting `reject` a
 permanent one (550), so the delivery worker's retry and give-up paths meet a real server.
 
-    python smtp_sink.py DIR [PORT]     prints "READY <port>" once listening
+    python smtp_sink.py DIR [PORT [TLS]]     prints "READY <port>" once listening
+
+PORT 0 (or none) takes a free port. TLS `starttls` offers and requires STARTTLS, `implicit`
+speaks TLS from the first byte; either with a self-signed certificate made for the run (with
+openssl), which a client checking certificates must refuse.
 """
 import os
 import socket
+import ssl
+import subprocess
 import sys
 import time
 
@@ -45,11 +51,33 @@ def free_port():
     return port
 
 
+def self_signed(folder):
+    """A TLS context with a certificate for localhost that no one trusts."""
+    cert, key = os.path.join(folder, "sink-cert.pem"), os.path.join(folder, "sink-key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def main():
     folder = sys.argv[1]
-    port = int(sys.argv[2]) if len(sys.argv) > 2 else free_port()
+    port = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "0" else free_port()
+    tls = sys.argv[3] if len(sys.argv) > 3 else None
     os.makedirs(folder, exist_ok=True)
-    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    options = {}
+    if tls == "starttls":
+        options = {"tls_context": self_signed(folder), "require_starttls": True}
+    elif tls == "implicit":
+        options = {"ssl_context": self_signed(folder)}
+    elif tls is not None:
+        sys.exit(f"TLS must be starttls or implicit, not {tls}")
+    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print(f"READY {port}", flush=True)
     try:

@@ -708,3 +708,42 @@ async fn a_relay_refusing_the_session_does_not_give_the_message_up() {
     );
     relay.abort();
 }
+
+/// The relay's certificate is checked whichever way the connection is encrypted: a relay with
+/// a certificate no one trusts gets neither the sign-in nor the message.
+#[tokio::test]
+async fn a_relay_whose_certificate_is_not_trusted_is_refused() {
+    let Some(python) = python() else {
+        eprintln!("skipped: set PALISADE_TEST_PYTHON to a Python with aiosmtpd");
+        return;
+    };
+    for (mode, url) in [
+        (
+            "starttls",
+            "smtp://user:secret@localhost:{port}?tls=required",
+        ),
+        ("implicit", "smtps://user:secret@localhost:{port}"),
+    ] {
+        let mail = tempfile::tempdir().unwrap();
+        let sink = start(
+            &python,
+            &[
+                script("smtp_sink.py").to_str().unwrap(),
+                mail.path().to_str().unwrap(),
+                "0",
+                mode,
+            ],
+        );
+        let url = url.replace("{port}", &sink.port.to_string());
+        let courier = SmtpCourier::new(&url, "alerts@example.nhs.uk", 1).unwrap();
+        let failure = courier
+            .send(&message(1, "email", "desk@rx1.nhs.uk"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&failure, palisade_app::delivery::Failure::Transient(e) if e.contains("certificate")),
+            "{mode}: {failure:?}"
+        );
+        assert!(received(mail.path()).is_empty(), "{mode}");
+    }
+}
