@@ -912,10 +912,9 @@ impl App {
         let next = move |after: Option<String>, limit| {
             let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
             async move {
-                let rows = store
+                store
                     .responses_after(alert.id, &scope, &filter, after.as_deref(), limit)
-                    .await?;
-                Ok(rows)
+                    .await
             }
         };
         let now = self.now();

@@ -698,10 +698,9 @@ impl App {
         let next = move |after: Option<String>, limit| {
             let (store, filter) = (store.clone(), filter.clone());
             async move {
-                let rows = store
+                store
                     .statuses_after(&Scope::All, year, &filter, after.as_deref(), limit)
-                    .await?;
-                Ok(rows)
+                    .await
             }
         };
         in_chunks(next, |p: &PublicStatus| &p.code).await

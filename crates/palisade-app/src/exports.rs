@@ -6,7 +6,7 @@ use crate::assessments::AssessmentView;
 use crate::{Actor, App, AppError, Result};
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryFutureExt, TryStreamExt};
 use palisade_formats::csv_out::CsvOut;
 use palisade_formats::oscal::{self, EvidenceDocument};
 use palisade_formats::spreadsheet::StatusesBook;
@@ -47,12 +47,14 @@ pub(crate) type Chunks<T> = BoxStream<'static, Result<Vec<T>>>;
 /// with an error rather than breaking it once sent. Memory holds one chunk, not the whole list,
 /// and no statement outlives its chunk; a row changed while the list is read shows as it was
 /// when its chunk was read.
-pub(crate) async fn in_chunks<T, F, Fut>(mut next: F, key: fn(&T) -> &str) -> Result<Chunks<T>>
+pub(crate) async fn in_chunks<T, E, F, Fut>(mut next: F, key: fn(&T) -> &str) -> Result<Chunks<T>>
 where
     T: Send + 'static,
+    E: Into<AppError>,
     F: FnMut(Option<String>, i64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Vec<T>>> + Send,
+    Fut: Future<Output = std::result::Result<Vec<T>, E>> + Send,
 {
+    let mut next = move |after: Option<String>, limit: i64| next(after, limit).map_err(Into::into);
     // The key to read on from, when `rows` filled a chunk.
     let after = move |rows: &[T]| {
         let full = i64::try_from(rows.len()).is_ok_and(|n| n == EXPORT_CHUNK);

@@ -25,10 +25,9 @@ impl App {
         let next = move |after: Option<String>, limit| {
             let (store, scope) = (store.clone(), scope.clone());
             async move {
-                let rows = store
+                store
                     .export_orgs_after(&scope, after.as_deref(), limit)
-                    .await?;
-                Ok(rows)
+                    .await
             }
         };
         Ok(csv_in_chunks(
