@@ -428,9 +428,9 @@ impl App {
     async fn import_demo_frameworks(&self, actor: &Actor) -> Result<()> {
         let year = self.current_year();
         for text in SHIPPED_FRAMEWORKS {
-            let (record, _) = self.import_framework(actor, text, None).await?;
-            if record.year < year {
-                let (_, shipped) = self.framework(record.id).await?;
+            let shipped = palisade_domain::framework::parse(text)?;
+            self.import_parsed(actor, &shipped).await?;
+            if shipped.year < year {
                 self.import_parsed(actor, &shipped.carried_to(year)).await?;
             }
         }
