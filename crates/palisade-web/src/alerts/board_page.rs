@@ -3,7 +3,6 @@
 use crate::AppState;
 use crate::alerts::dto::ResponseQuery;
 use crate::alerts::list_page::{status_tag, when};
-use crate::kit::error::PageError;
 use crate::kit::files::csv_stream;
 use crate::kit::identity::PageUser;
 use crate::kit::views::{Errors, Layout, Options, PageResult, Pager, options, render};
@@ -105,9 +104,7 @@ pub(crate) async fn board(
     Query(q): Query<BoardQuery>,
 ) -> PageResult {
     let a = &u.0.actor;
-    if !a.principal.may_global(GlobalAction::ViewAlertResponses) {
-        return Err(PageError(AppError::Forbidden));
-    }
+    a.require(GlobalAction::ViewAlertResponses)?;
     let mut errors = Errors::default();
     let status = errors.filter::<ResponseStatus>("status", &q.status);
     let org_type = errors.filter::<OrgType>("org_type", &q.org_type);
