@@ -86,17 +86,27 @@ fn notify_server(python: &str) -> (Peer, String) {
     (peer, url)
 }
 
-fn smtp_sink(python: &str, dir: &Path, port: Option<u16>) -> Peer {
-    let port = port.map(|p| p.to_string()).unwrap_or_default();
+/// The SMTP sink on `port` (a free one when none), speaking TLS as `tls` says (`starttls` or
+/// `implicit`, with a certificate no one trusts) or not at all.
+fn smtp_sink(python: &str, dir: &Path, port: Option<u16>, tls: Option<&str>) -> Peer {
+    let port = port.unwrap_or(0).to_string();
     let mut args = vec![
         script("smtp_sink.py").to_string_lossy().to_string(),
         dir.to_string_lossy().to_string(),
+        port,
     ];
-    if !port.is_empty() {
-        args.push(port);
-    }
+    args.extend(tls.map(str::to_string));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     start(python, &args)
+}
+
+/// Why the relay at `url` did not take one email, when it is worth trying again.
+async fn failure_for_now(url: &str) -> String {
+    let courier = SmtpCourier::new(url, "alerts@example.nhs.uk", 1).unwrap();
+    match courier.send(&message(1, "email", "desk@rx1.nhs.uk")).await {
+        Err(palisade_app::delivery::Failure::Transient(e)) => e,
+        other => panic!("{url}: {other:?}"),
+    }
 }
 
 /// An outbox message claimed for the first time, handed to a courier directly.
@@ -209,7 +219,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
             "palisade-test-mail-{}",
             palisade_app::auth::random_hex(6)
         ));
-        let smtp = smtp_sink(&python, &mail_dir, None);
+        let smtp = smtp_sink(&python, &mail_dir, None, None);
         let smtp_port = smtp.port;
         let (notify_peer, notify) = notify_server(&python);
 
@@ -343,7 +353,7 @@ async fn the_outbox_reaches_real_smtp_and_notify_peers_once_each_through_outages
 
         // The mail server comes back and the worker restarts (new couriers, a claim left
         // behind by the stopped one): every message goes exactly once.
-        let smtp = smtp_sink(&python, &mail_dir, Some(smtp_port));
+        let smtp = smtp_sink(&python, &mail_dir, Some(smtp_port), None);
         let stale = db
             .store
             .claim_outbox(&["email"], app.now(), app.now() + 120, 1)
@@ -657,7 +667,7 @@ async fn a_connection_the_relay_closed_is_not_used_again() {
         return;
     };
     let mail = tempfile::tempdir().unwrap();
-    let sink = smtp_sink(&python, mail.path(), None);
+    let sink = smtp_sink(&python, mail.path(), None, None);
     let port = sink.port;
     let courier = SmtpCourier::new(
         &format!("smtp://127.0.0.1:{port}"),
@@ -670,7 +680,7 @@ async fn a_connection_the_relay_closed_is_not_used_again() {
         courier.send(&message(id)).await.expect("sent");
     }
     drop(sink);
-    let _sink = smtp_sink(&python, mail.path(), Some(port));
+    let _sink = smtp_sink(&python, mail.path(), Some(port), None);
     courier
         .send(&message(3))
         .await
@@ -692,20 +702,8 @@ async fn a_relay_refusing_the_session_does_not_give_the_message_up() {
             let _ = socket.write_all(b"554 5.7.1 access denied\r\n").await;
         }
     });
-    let courier = SmtpCourier::new(
-        &format!("smtp://127.0.0.1:{port}"),
-        "alerts@example.nhs.uk",
-        1,
-    )
-    .unwrap();
-    let failure = courier
-        .send(&message(1, "email", "desk@rx1.nhs.uk"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&failure, palisade_app::delivery::Failure::Transient(e) if e.contains("access denied")),
-        "{failure:?}"
-    );
+    let failure = failure_for_now(&format!("smtp://127.0.0.1:{port}")).await;
+    assert!(failure.contains("access denied"), "{failure}");
     relay.abort();
 }
 
@@ -725,25 +723,9 @@ async fn a_relay_whose_certificate_is_not_trusted_is_refused() {
         ("implicit", "smtps://user:secret@localhost:{port}"),
     ] {
         let mail = tempfile::tempdir().unwrap();
-        let sink = start(
-            &python,
-            &[
-                script("smtp_sink.py").to_str().unwrap(),
-                mail.path().to_str().unwrap(),
-                "0",
-                mode,
-            ],
-        );
-        let url = url.replace("{port}", &sink.port.to_string());
-        let courier = SmtpCourier::new(&url, "alerts@example.nhs.uk", 1).unwrap();
-        let failure = courier
-            .send(&message(1, "email", "desk@rx1.nhs.uk"))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&failure, palisade_app::delivery::Failure::Transient(e) if e.contains("certificate")),
-            "{mode}: {failure:?}"
-        );
+        let sink = smtp_sink(&python, mail.path(), None, Some(mode));
+        let failure = failure_for_now(&url.replace("{port}", &sink.port.to_string())).await;
+        assert!(failure.contains("certificate"), "{mode}: {failure}");
         assert!(received(mail.path()).is_empty(), "{mode}");
     }
 }
