@@ -151,29 +151,44 @@ async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<Assessmen
 
 /// The assessment for `key`, created (open, not published) when it does not exist yet. Refuses
 /// a submitted assessment: it is locked until reopened.
+///
+/// Read first: the assessment nearly always exists, and then this is one statement of the
+/// writer's transaction rather than an insert that does nothing and a read. When it is missing
+/// it is inserted and returned by the same statement; on PostgreSQL a transaction that made it
+/// meanwhile leaves the insert with nothing to return, and the read is made again.
 async fn open_assessment(
     conn: &mut AnyConnection,
     key: AssessmentKey,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    sqlx::query(
-        "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (org_id, year) DO NOTHING",
-    )
-    .bind(key.org_id)
-    .bind(i64::from(key.year))
-    .bind(key.framework_id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    let row: AssessmentRecord = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
-    )))
-    .bind(key.org_id)
-    .bind(i64::from(key.year))
-    .fetch_one(&mut *conn)
-    .await?
-    .try_into()?;
+    let select = || {
+        sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
+        )))
+        .bind(key.org_id)
+        .bind(i64::from(key.year))
+    };
+    let row = match select().fetch_optional(&mut *conn).await? {
+        Some(row) => row,
+        None => {
+            let inserted = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (org_id, year) DO NOTHING \
+                 RETURNING {ASSESSMENT_COLUMNS}"
+            )))
+            .bind(key.org_id)
+            .bind(i64::from(key.year))
+            .bind(key.framework_id)
+            .bind(at)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match inserted {
+                Some(row) => row,
+                None => select().fetch_one(&mut *conn).await?,
+            }
+        }
+    };
+    let row: AssessmentRecord = row.try_into()?;
     if row.submitted {
         return Err(StoreError::conflict(
             "assessment",
@@ -242,12 +257,16 @@ pub(crate) async fn record_publication(
 
 /// Marks the assessment changed: a new revision and `updated_at`.
 async fn bump(conn: &mut AnyConnection, id: i64, at: i64) -> Result<AssessmentRecord> {
-    sqlx::query("UPDATE assessments SET revision = revision + 1, updated_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    assessment_by_id(conn, id).await
+    sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+        "UPDATE assessments SET revision = revision + 1, updated_at = $1 WHERE id = $2 \
+         RETURNING {ASSESSMENT_COLUMNS}"
+    )))
+    .bind(at)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?
+    .try_into()
 }
 
 /// Records an evidence document of an assessment (its object already stored); returns its id.
