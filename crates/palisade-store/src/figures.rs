@@ -184,6 +184,21 @@ pub(crate) async fn version(conn: &mut AnyConnection) -> Result<i64> {
     )
 }
 
+/// Active organisations by type, from the kept register counts (a few hundred rows, where
+/// counting the register reads every organisation), in the order of the type's name.
+pub(crate) async fn active_by_type(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query_as::<_, (String, i64)>(
+        "SELECT org_type, orgs FROM register_tally WHERE orgs <> 0",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
+    for (org_type, n) in rows {
+        *by_type.entry(org_type).or_default() += n;
+    }
+    Ok(by_type.into_iter().collect())
+}
+
 /// The rows of [`StatusCount`] for `year`, as `(type, category, region, status, organisations,
 /// late)`, read from the kept counts: each group's published statuses, and its organisations
 /// with none as not published. One statement, so both tallies are read at one moment.

@@ -393,6 +393,11 @@ impl OrgStore for SqlStore {
     }
 
     async fn count_orgs(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
+        if matches!(scope, Scope::All) {
+            // The whole register: its kept counts, rather than every organisation read again.
+            let mut conn = self.read.acquire().await?;
+            return crate::figures::active_by_type(&mut conn).await;
+        }
         let mut sql = Sql::default();
         let scoped = sql.scope_cte(scope);
         sql.push("SELECT org_type, COUNT(*) AS n FROM organisations WHERE active = 1");

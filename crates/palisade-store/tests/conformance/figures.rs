@@ -34,6 +34,20 @@ async fn kept(s: &SqlStore, step: &str) -> Vec<Vec<Row>> {
         assert_eq!(kept, recounted, "{year}, after {step}");
         years.push(kept);
     }
+    // The register's counts by type, as the home page shows them nationally (read from the
+    // kept counts), against the register itself.
+    let mut counted: std::collections::BTreeMap<String, i64> = Default::default();
+    for o in s.export_orgs(&Scope::All).await.unwrap() {
+        if o.active {
+            *counted.entry(o.org_type.as_str().to_string()).or_default() += 1;
+        }
+    }
+    let national = s.count_orgs(&Scope::All).await.unwrap();
+    assert_eq!(
+        national,
+        counted.into_iter().collect::<Vec<_>>(),
+        "organisations by type, after {step}"
+    );
     years
 }
 
