@@ -14,8 +14,9 @@ use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
 
-/// References per `DELETE ... IN (...)` of cleared answers (see the import batch note in orgs.rs).
-const DELETE_BATCH: usize = 160;
+/// References in one `IN (...)` list: cleared answers deleted, or answers looked up before a
+/// save (see the import batch note in orgs.rs).
+const REFS_PER_STATEMENT: usize = 160;
 
 /// Rows a seeding statement writes, at most nine values each: about 250 parameters a statement
 /// (see `IMPORT_BATCH` in orgs.rs: binding costs grow with the square of the parameters).
@@ -196,6 +197,37 @@ async fn open_assessment(
         ));
     }
     Ok(row)
+}
+
+/// The value and version of each answer `changes` touch, as they stand, by reference. A save of
+/// a few answers looks those up by key (this runs in the single writer's transaction, and an
+/// assessment has a hundred answers or more); a save of many reads the assessment's answers
+/// whole. One statement either way.
+async fn current_answers(
+    conn: &mut AnyConnection,
+    assessment_id: i64,
+    changes: &[AnswerChange],
+) -> Result<HashMap<String, (String, i64)>> {
+    let mut sql = Sql::new("SELECT ref, value, version FROM answers WHERE assessment_id = ");
+    sql.i64(assessment_id);
+    if changes.len() <= REFS_PER_STATEMENT {
+        sql.push(" AND ref IN (");
+        for (i, c) in changes.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text(&c.reference);
+        }
+        // No reference at all reads nothing (`IN ()` is not SQL).
+        sql.push(if changes.is_empty() { "NULL)" } else { ")" });
+    }
+    Ok(sql
+        .query_as::<(String, String, i64)>()
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|(r, v, n)| (r, (v, n)))
+        .collect())
 }
 
 const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
@@ -526,15 +558,7 @@ impl AssessmentStore for SqlStore {
     ) -> Result<(AssessmentRecord, Vec<String>)> {
         let mut tx = self.begin().await?;
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let current: HashMap<String, (String, i64)> = sqlx::query_as::<_, (String, String, i64)>(
-            "SELECT ref, value, version FROM answers WHERE assessment_id = $1",
-        )
-        .bind(assessment.id)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(r, v, n)| (r, (v, n)))
-        .collect();
+        let current = current_answers(&mut tx, assessment.id, changes).await?;
         let mut conflicts = palisade_domain::FieldErrors::default();
         let mut upserts: Vec<(&str, &str, i64)> = Vec::new();
         let mut deletes: Vec<&str> = Vec::new();
@@ -570,7 +594,7 @@ impl AssessmentStore for SqlStore {
             .map(|(r, v, n)| (assessment.id, *r, *v, *n))
             .collect();
         insert_answers(&mut tx, self.engine, &rows, stamp).await?;
-        for chunk in deletes.chunks(DELETE_BATCH) {
+        for chunk in deletes.chunks(REFS_PER_STATEMENT) {
             let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
             sql.i64(assessment.id).push(" AND ref IN (");
             for (i, r) in chunk.iter().enumerate() {

@@ -784,6 +784,60 @@ async fn frameworks_import_once_and_the_newest_applies() {
     }
 }
 
+/// A save of more answers than one look-up by reference takes (the store then reads the
+/// assessment's answers whole) checks each version and skips unchanged values the same way.
+#[tokio::test]
+async fn a_save_of_many_answers_checks_each_version() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let gp = create(s, "A81001", "gp_practice", "").await;
+        let (fw, _) = s
+            .import_framework(
+                &new_framework("ten", "h1", &[4]),
+                draft("framework.import", "framework"),
+            )
+            .await
+            .unwrap();
+        let key = AssessmentKey {
+            org_id: gp.id,
+            year: 2026,
+            framework_id: fw.id,
+        };
+        let refs: Vec<String> = (0..300).map(|i| format!("9.{i}")).collect();
+        let save = |changes: Vec<AnswerChange>| async move {
+            s.save_answers(
+                key,
+                &changes,
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+        };
+        let all = |value: &str| {
+            refs.iter()
+                .map(|r| change(r, Some(value), Some(0)))
+                .collect::<Vec<_>>()
+        };
+        let (_, changed) = save(all("yes")).await.unwrap();
+        assert_eq!(changed.len(), 300);
+        // Each answer is now at version 1: a batch still expecting 0 is refused, every answer
+        // named, and nothing is written.
+        match save(all("no")).await.unwrap_err() {
+            StoreError::Stale(errs) => assert_eq!(errs.0.len(), 300, "{errs:?}"),
+            other => panic!("{other:?}"),
+        }
+        // The same values at their versions change nothing but the one that differs.
+        let mut again: Vec<AnswerChange> = refs
+            .iter()
+            .map(|r| change(r, Some("yes"), Some(1)))
+            .collect();
+        again[150].value = Some("no".into());
+        let (_, changed) = save(again).await.unwrap();
+        assert_eq!(changed, vec!["9.150"]);
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn answers_are_versioned_locked_on_submission_and_counted() {
     use palisade_domain::assessment::Status;
