@@ -185,18 +185,16 @@ pub(crate) async fn version(conn: &mut AnyConnection) -> Result<i64> {
 }
 
 /// Active organisations by type, from the kept register counts (a few hundred rows, where
-/// counting the register reads every organisation), in the order of the type's name.
+/// counting the register reads every organisation), ordered by type as the scoped count is. A
+/// type with none is left out, as a count of the organisations would leave it.
 pub(crate) async fn active_by_type(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query_as::<_, (String, i64)>(
-        "SELECT org_type, orgs FROM register_tally WHERE orgs <> 0",
+    // PostgreSQL's SUM of a BIGINT is NUMERIC: cast back for both engines.
+    Ok(sqlx::query_as::<_, (String, i64)>(
+        "SELECT org_type, CAST(SUM(orgs) AS BIGINT) AS n FROM register_tally \
+         GROUP BY org_type HAVING SUM(orgs) > 0 ORDER BY org_type",
     )
     .fetch_all(conn)
-    .await?;
-    let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
-    for (org_type, n) in rows {
-        *by_type.entry(org_type).or_default() += n;
-    }
-    Ok(by_type.into_iter().collect())
+    .await?)
 }
 
 /// The rows of [`StatusCount`] for `year`, as `(type, category, region, status, organisations,
