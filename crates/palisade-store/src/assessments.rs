@@ -155,8 +155,10 @@ async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<Assessmen
 ///
 /// Read first: the assessment nearly always exists, and then this is one statement of the
 /// writer's transaction rather than an insert that does nothing and a read. When it is missing
-/// it is inserted and returned by the same statement; on PostgreSQL a transaction that made it
-/// meanwhile leaves the insert with nothing to return, and the read is made again.
+/// it is inserted and returned by the same statement. Writers are already serialised (the
+/// audit head's row lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so no other transaction
+/// can make it in between; should one ever, the insert returns nothing and the read is made
+/// again.
 async fn open_assessment(
     conn: &mut AnyConnection,
     key: AssessmentKey,
@@ -211,15 +213,10 @@ async fn current_answers(
     let mut sql = Sql::new("SELECT ref, value, version FROM answers WHERE assessment_id = ");
     sql.i64(assessment_id);
     if changes.len() <= REFS_PER_STATEMENT {
-        sql.push(" AND ref IN (");
-        for (i, c) in changes.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.text(&c.reference);
-        }
+        let refs: Vec<&str> = changes.iter().map(|c| c.reference.as_str()).collect();
+        sql.push(" AND ref IN (").text_list(&refs);
         // No reference at all reads nothing (`IN ()` is not SQL).
-        sql.push(if changes.is_empty() { "NULL)" } else { ")" });
+        sql.push(if refs.is_empty() { "NULL)" } else { ")" });
     }
     Ok(sql
         .query_as::<(String, String, i64)>()
