@@ -784,25 +784,31 @@ async fn frameworks_import_once_and_the_newest_applies() {
     }
 }
 
+/// A GP practice (A81001) and the key of its 2026 assessment under a new framework.
+async fn gp_with_framework(s: &SqlStore) -> (Organisation, AssessmentKey) {
+    let gp = create(s, "A81001", "gp_practice", "").await;
+    let (fw, _) = s
+        .import_framework(
+            &new_framework("ten", "h1", &[4]),
+            draft("framework.import", "framework"),
+        )
+        .await
+        .unwrap();
+    let key = AssessmentKey {
+        org_id: gp.id,
+        year: 2026,
+        framework_id: fw.id,
+    };
+    (gp, key)
+}
+
 /// A save of more answers than one look-up by reference takes (the store then reads the
 /// assessment's answers whole) checks each version and skips unchanged values the same way.
 #[tokio::test]
 async fn a_save_of_many_answers_checks_each_version() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let gp = create(s, "A81001", "gp_practice", "").await;
-        let (fw, _) = s
-            .import_framework(
-                &new_framework("ten", "h1", &[4]),
-                draft("framework.import", "framework"),
-            )
-            .await
-            .unwrap();
-        let key = AssessmentKey {
-            org_id: gp.id,
-            year: 2026,
-            framework_id: fw.id,
-        };
+        let (_, key) = gp_with_framework(s).await;
         let refs: Vec<String> = (0..300).map(|i| format!("9.{i}")).collect();
         let save = |changes: Vec<AnswerChange>| async move {
             s.save_answers(
@@ -843,20 +849,8 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
     use palisade_domain::assessment::Status;
     for db in TestDb::all().await {
         let s = &db.store;
-        let gp = create(s, "A81001", "gp_practice", "").await;
+        let (gp, key) = gp_with_framework(s).await;
         let other = create(s, "A81002", "gp_practice", "").await;
-        let (fw, _) = s
-            .import_framework(
-                &new_framework("ten", "h1", &[4]),
-                draft("framework.import", "framework"),
-            )
-            .await
-            .unwrap();
-        let key = AssessmentKey {
-            org_id: gp.id,
-            year: 2026,
-            framework_id: fw.id,
-        };
         assert!(s.get_assessment(gp.id, 2026).await.unwrap().is_none());
 
         let (a, changed) = s
@@ -1157,21 +1151,10 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
     use palisade_domain::assessment::Status;
     for db in TestDb::all().await {
         let s = &db.store;
-        let a = create(s, "A81001", "gp_practice", "").await;
+        let (a, a_key) = gp_with_framework(s).await;
         let b = create(s, "A81002", "gp_practice", "").await;
-        let (fw, _) = s
-            .import_framework(
-                &new_framework("ten", "h1", &[4]),
-                draft("framework.import", "framework"),
-            )
-            .await
-            .unwrap();
         let seeded = |org_id, publish: Option<Status>, n: usize| SeededAssessment {
-            key: AssessmentKey {
-                org_id,
-                year: 2026,
-                framework_id: fw.id,
-            },
+            key: AssessmentKey { org_id, ..a_key },
             // Many answers, written in one statement.
             answers: (0..n)
                 .map(|i| (format!("1.1.{i}"), "yes".to_string()))
