@@ -155,40 +155,34 @@ async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<Assessmen
 ///
 /// Read first: the assessment nearly always exists, and then this is one statement of the
 /// writer's transaction rather than an insert that does nothing and a read. When it is missing
-/// it is inserted and returned by the same statement. Writers are already serialised (the
-/// audit head's row lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so no other transaction
-/// can make it in between; should one ever, the insert returns nothing and the read is made
-/// again.
+/// it is inserted and returned by the same statement. The caller's transaction comes from
+/// `SqlStore::begin`, which serialises writers (the audit head's row lock on PostgreSQL,
+/// `BEGIN IMMEDIATE` on SQLite), so no other transaction can make it in between.
 async fn open_assessment(
     conn: &mut AnyConnection,
     key: AssessmentKey,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    let select = || {
-        sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
-        )))
-        .bind(key.org_id)
-        .bind(i64::from(key.year))
-    };
-    let row = match select().fetch_optional(&mut *conn).await? {
+    let existing = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
+    )))
+    .bind(key.org_id)
+    .bind(i64::from(key.year))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = match existing {
         Some(row) => row,
         None => {
-            let inserted = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+            sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (org_id, year) DO NOTHING \
-                 RETURNING {ASSESSMENT_COLUMNS}"
+                 VALUES ($1, $2, $3, $4, $4) RETURNING {ASSESSMENT_COLUMNS}"
             )))
             .bind(key.org_id)
             .bind(i64::from(key.year))
             .bind(key.framework_id)
             .bind(at)
-            .fetch_optional(&mut *conn)
-            .await?;
-            match inserted {
-                Some(row) => row,
-                None => select().fetch_one(&mut *conn).await?,
-            }
+            .fetch_one(&mut *conn)
+            .await?
         }
     };
     let row: AssessmentRecord = row.try_into()?;
@@ -593,14 +587,10 @@ impl AssessmentStore for SqlStore {
         insert_answers(&mut tx, self.engine, &rows, stamp).await?;
         for chunk in deletes.chunks(REFS_PER_STATEMENT) {
             let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
-            sql.i64(assessment.id).push(" AND ref IN (");
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.text(r);
-            }
-            sql.push(")");
+            sql.i64(assessment.id)
+                .push(" AND ref IN (")
+                .text_list(chunk)
+                .push(")");
             sql.execute(&mut tx).await?;
         }
         let changed: Vec<String> = upserts
