@@ -803,43 +803,48 @@ async fn gp_with_framework(s: &SqlStore) -> (Organisation, AssessmentKey) {
 }
 
 /// A save of more answers than one look-up by reference takes (the store then reads the
-/// assessment's answers whole) checks each version and skips unchanged values the same way.
+/// assessment's answers whole) checks each version and skips unchanged values as a smaller one
+/// does.
 #[tokio::test]
 async fn a_save_of_many_answers_checks_each_version() {
     for db in TestDb::all().await {
         let s = &db.store;
         let (_, key) = gp_with_framework(s).await;
-        let refs: Vec<String> = (0..300).map(|i| format!("9.{i}")).collect();
-        let save = |changes: Vec<AnswerChange>| async move {
-            s.save_answers(
-                key,
-                &changes,
-                STAMP,
-                draft("assessment.answers", "assessment"),
-            )
-            .await
-        };
-        let all = |value: &str| {
-            refs.iter()
-                .map(|r| change(r, Some(value), Some(0)))
-                .collect::<Vec<_>>()
-        };
-        let (_, changed) = save(all("yes")).await.unwrap();
-        assert_eq!(changed.len(), 300);
-        // Each answer is now at version 1: a batch still expecting 0 is refused, every answer
-        // named, and nothing is written.
-        match save(all("no")).await.unwrap_err() {
-            StoreError::Stale(errs) => assert_eq!(errs.0.len(), 300, "{errs:?}"),
-            other => panic!("{other:?}"),
+        // Each side of the look-up by reference (at most 160 references), and well past it;
+        // each size on answers of its own.
+        for n in [160usize, 161, 300] {
+            let refs: Vec<String> = (0..n).map(|i| format!("{n}.{i}")).collect();
+            let save = |changes: Vec<AnswerChange>| async move {
+                s.save_answers(
+                    key,
+                    &changes,
+                    STAMP,
+                    draft("assessment.answers", "assessment"),
+                )
+                .await
+            };
+            let all = |value: &str| {
+                refs.iter()
+                    .map(|r| change(r, Some(value), Some(0)))
+                    .collect::<Vec<_>>()
+            };
+            let (_, changed) = save(all("yes")).await.unwrap();
+            assert_eq!(changed.len(), n);
+            // Each answer is now at version 1: a batch still expecting 0 is refused, every
+            // answer named, and nothing is written.
+            match save(all("no")).await.unwrap_err() {
+                StoreError::Stale(errs) => assert_eq!(errs.0.len(), n, "{errs:?}"),
+                other => panic!("{other:?}"),
+            }
+            // The same values at their versions change nothing but the one that differs.
+            let mut again: Vec<AnswerChange> = refs
+                .iter()
+                .map(|r| change(r, Some("yes"), Some(1)))
+                .collect();
+            again[150].value = Some("no".into());
+            let (_, changed) = save(again).await.unwrap();
+            assert_eq!(changed, vec![format!("{n}.150")]);
         }
-        // The same values at their versions change nothing but the one that differs.
-        let mut again: Vec<AnswerChange> = refs
-            .iter()
-            .map(|r| change(r, Some("yes"), Some(1)))
-            .collect();
-        again[150].value = Some("no".into());
-        let (_, changed) = save(again).await.unwrap();
-        assert_eq!(changed, vec!["9.150"]);
         db.cleanup().await;
     }
 }
