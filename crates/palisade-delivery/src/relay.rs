@@ -198,14 +198,11 @@ impl Target {
             .map_err(|e| RelayError::Connect(e.to_string()))?;
         let stream: Box<dyn AsyncTokioStream> = match &self.encryption {
             Encryption::Implicit { connector, name } => {
-                let peer = tcp
-                    .peer_addr()
-                    .map_err(|e| RelayError::Connect(e.to_string()))?;
                 let tls = connector
                     .connect(name.clone(), tcp)
                     .await
                     .map_err(|e| RelayError::Connect(format!("TLS: {e}")))?;
-                Box::new(Tls { inner: tls, peer })
+                Box::new(Tls { inner: tls })
             }
             _ => Box::new(tcp),
         };
@@ -236,7 +233,6 @@ impl Target {
 #[derive(Debug)]
 struct Tls {
     inner: tokio_rustls::client::TlsStream<TcpStream>,
-    peer: SocketAddr,
 }
 
 impl AsyncRead for Tls {
@@ -269,7 +265,7 @@ impl AsyncWrite for Tls {
 
 impl AsyncTokioStream for Tls {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.peer)
+        self.inner.get_ref().0.peer_addr()
     }
 }
 
@@ -297,18 +293,15 @@ impl Relay {
             .slots
             .acquire()
             .await
-            .map_err(|e| RelayError::Connect(e.to_string()))?;
+            .expect("the pool's semaphore is never closed");
         let mut conn = match self.take().await {
             Some(conn) => conn,
             None => self.target.connect().await?,
         };
         let sent = conn.send(envelope, message).await;
-        if conn.has_broken() {
-            conn.abort().await;
-        } else {
-            let mut idle = self.lock();
-            prune(&mut idle);
-            idle.push((conn, Instant::now()));
+        // A connection lettre found broken it has closed already (any error aborts it).
+        if !conn.has_broken() {
+            self.lock().push((conn, Instant::now()));
         }
         Ok(sent?)
     }
@@ -339,8 +332,7 @@ impl Relay {
 }
 
 /// Closes the connections idle past [`IDLE_LIMIT`] (the oldest come first in the list), when
-/// a message is sent or its connection put back; without a QUIT, which a relay gone quiet
-/// might never answer.
+/// a message is about to be sent; without a QUIT, which a relay gone quiet might never answer.
 fn prune(idle: &mut Vec<(AsyncSmtpConnection, Instant)>) {
     let fresh = idle
         .iter()
