@@ -349,6 +349,22 @@ mod tests {
         target(url, Duration::from_secs(1)).unwrap_or_else(|e| panic!("{url}: {e}"))
     }
 
+    /// A limit of no connections would send nothing, and one past the semaphore's maximum
+    /// would panic: both are held to what a pool can be.
+    #[test]
+    fn the_connection_limit_is_held_between_one_and_the_most_a_pool_can_take() {
+        let slots = |n| {
+            Relay::new("smtp://127.0.0.1:2525", n, Duration::from_secs(1))
+                .unwrap()
+                .slots
+                .available_permits()
+        };
+        assert_eq!(slots(0), 1);
+        assert_eq!(slots(1), 1);
+        assert_eq!(slots(64), 64);
+        assert_eq!(slots(usize::MAX), Semaphore::MAX_PERMITS);
+    }
+
     #[test]
     fn urls_name_the_host_port_encryption_and_sign_in() {
         let t = parsed("smtp://relay.example");
