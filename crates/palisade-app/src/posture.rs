@@ -3,9 +3,12 @@
 //! last year, unsupported systems and the alerts reaching the most estates, open incidents,
 //! plans awaiting review and the outbox.
 //!
-//! The figures are worked out at most once a minute per server and say when they were: at
-//! national scale they read every organisation, and many people open the national home at once
-//! (one of them works the figures out; the others wait for that, never start their own).
+//! The figures are worked out about once a minute per server and say when they were: at
+//! national scale they read every organisation, and many people open the national home at once.
+//! One request at a time works them out. Once they are [`RENEW_AFTER_SECS`] old the next request
+//! renews them while those arriving meanwhile are given the held ones, still under a minute old;
+//! only when there are none that young (the first visit, or a quiet minute) do requests wait for
+//! the one working them out, never starting their own.
 
 use crate::{Actor, App, Result};
 use palisade_domain::assessment::{days_left, year_label};
@@ -18,6 +21,10 @@ use std::sync::Arc;
 
 /// The oldest figures shown, in seconds.
 pub const MAX_AGE_SECS: i64 = 60;
+
+/// Figures older than this (in seconds) are renewed by the next request, leaving time for the
+/// work before they pass [`MAX_AGE_SECS`].
+pub const RENEW_AFTER_SECS: i64 = 45;
 
 /// Days of acknowledgement trend shown per alert.
 const TREND_DAYS: i64 = 14;
@@ -105,7 +112,25 @@ pub struct ExposureFigure {
 
 /// The figures last worked out by this server.
 #[derive(Default)]
-pub struct PostureCache(tokio::sync::Mutex<Option<Arc<Posture>>>);
+pub struct PostureCache {
+    held: std::sync::Mutex<Option<Arc<Posture>>>,
+    /// Taken by the one request working the figures out.
+    working: tokio::sync::Mutex<()>,
+}
+
+impl PostureCache {
+    /// The held figures if they are at most `max_age` seconds old at `now`.
+    fn held(&self, now: i64, max_age: i64) -> Option<Arc<Posture>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|p| (0..=max_age).contains(&(now - p.computed_at)))
+            .cloned()
+    }
+
+    fn put(&self, posture: Arc<Posture>) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(posture);
+    }
+}
 
 fn percent(part: i64, whole: i64) -> f64 {
     crate::report::percent(part, whole)
@@ -115,16 +140,26 @@ impl App {
     /// The national posture (national roles), at most [`MAX_AGE_SECS`] old.
     pub async fn posture(&self, actor: &Actor) -> Result<Arc<Posture>> {
         actor.require(GlobalAction::ViewNationalReport)?;
+        let cache = &self.posture_cache;
+        if let Some(p) = cache.held(self.now(), RENEW_AFTER_SECS) {
+            return Ok(p);
+        }
+        let working = match cache.working.try_lock() {
+            Ok(working) => working,
+            // Another request is renewing them: the held ones serve while under a minute old.
+            Err(_) => match cache.held(self.now(), MAX_AGE_SECS) {
+                Some(p) => return Ok(p),
+                None => cache.working.lock().await,
+            },
+        };
+        // Whoever held the lock before may have just renewed them.
         let now = self.now();
-        let mut held = self.posture_cache.0.lock().await;
-        if let Some(p) = held.as_ref().filter(|p| {
-            let age = now - p.computed_at;
-            (0..=MAX_AGE_SECS).contains(&age)
-        }) {
-            return Ok(p.clone());
+        if let Some(p) = cache.held(now, RENEW_AFTER_SECS) {
+            return Ok(p);
         }
         let fresh = Arc::new(self.work_out_posture(now).await?);
-        *held = Some(fresh.clone());
+        cache.put(fresh.clone());
+        drop(working);
         Ok(fresh)
     }
 
@@ -270,5 +305,51 @@ impl App {
         };
         by.sort_by_key(|(s, _)| rank(s));
         Ok(by)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_domain::clock::{ManualClock, from_unix};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn one_request_renews_the_figures_while_the_others_have_the_held_ones() {
+        let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
+        let clock = Arc::new(ManualClock::new(from_unix(1_793_610_000)));
+        let app = App::new(
+            Arc::new(db.store.clone()),
+            clock.clone(),
+            crate::AuthSettings::default(),
+        );
+        let cli = Actor::cli();
+        let computed_at = |p: Arc<Posture>| p.computed_at;
+        let first = computed_at(app.posture(&cli).await.unwrap());
+        let seconds = |s| clock.advance(time::Duration::seconds(s));
+
+        seconds(RENEW_AFTER_SECS);
+        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), first);
+
+        // Past that age, while another request works them out, the held ones come at once.
+        seconds(1);
+        let working = app.posture_cache.working.lock().await;
+        let held = tokio::time::timeout(Duration::from_secs(10), app.posture(&cli))
+            .await
+            .expect("given the held figures without waiting");
+        assert_eq!(computed_at(held.unwrap()), first);
+
+        // Past the minute they are not given: requests wait for the one working.
+        seconds(MAX_AGE_SECS - RENEW_AFTER_SECS);
+        let waited = tokio::time::timeout(Duration::from_millis(100), app.posture(&cli)).await;
+        assert!(waited.is_err(), "figures over a minute old were given");
+        drop(working);
+        let now = app.now();
+        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), now);
+
+        // With nobody working, the first request past the age renews them itself.
+        seconds(RENEW_AFTER_SECS + 1);
+        let now = app.now();
+        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), now);
     }
 }
