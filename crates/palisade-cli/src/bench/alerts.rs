@@ -9,7 +9,9 @@
 //!   not yet acknowledged is late), with one organisation in ten having acknowledged: counts,
 //!   filtered lists through the API and the board page.
 //! - The outbox worker delivering the queued email to the configured SMTP server (a local sink),
-//!   with the server's own delivery settings.
+//!   with the server's own delivery settings; with `--texts N`, N organisations given a duty
+//!   officer taking alerts by text, one more alert published, and its texts delivered to the
+//!   configured Notify service (a local peer) the same way.
 //! - With `--stix-objects N`, small alerts for one organisation are published until the TAXII
 //!   collection holds at least N objects, for `scripts/taxii_bench.py` to list.
 
@@ -21,6 +23,7 @@ use palisade_app::alerts::StepRequest;
 use palisade_app::delivery::{Courier, DeliverySettings};
 use palisade_app::{Actor, App};
 use palisade_domain::clock::ManualClock;
+use palisade_domain::people::ContactInput;
 use palisade_domain::people::Role;
 use palisade_domain::policy::{Grant, Principal};
 use palisade_store::Organisation;
@@ -36,7 +39,10 @@ pub struct AlertBench {
     pub publishes: usize,
     /// Email messages to deliver (at most).
     pub messages: usize,
-    /// The couriers configured (only email is measured) and the worker's pace.
+    /// Organisations given a duty officer with a mobile number before one more alert is
+    /// published, whose texts are then delivered (0: texts are not measured).
+    pub texts: usize,
+    /// The couriers configured (email and texts are measured apart) and the worker's pace.
     pub couriers: Vec<Arc<dyn Courier>>,
     pub delivery: DeliverySettings,
     /// Publish small alerts until the TAXII collection holds this many objects (0: none).
@@ -290,33 +296,39 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
         t.elapsed().as_secs_f64() * 1000.0
     );
 
-    deliver(&app, &b).await?;
+    deliver(&app, &b, "email", b.messages).await?;
+    if b.texts > 0 {
+        texts(&app, &router, &token, &active, &b).await?;
+    }
     if b.stix_objects > 0 {
         stix_seed(&app, &router, &token, b.stix_objects).await?;
     }
     Ok(())
 }
 
-/// Drains up to `b.messages` email messages through the email courier, as the worker does.
-async fn deliver(app: &App, b: &AlertBench) -> Result<()> {
-    let email: Vec<Arc<dyn Courier>> = b
+/// Drains up to `limit` messages of `channel` through its configured courier, as the worker
+/// does (the other channel's messages stay queued).
+async fn deliver(app: &App, b: &AlertBench, channel: &str, limit: usize) -> Result<()> {
+    let couriers: Vec<Arc<dyn Courier>> = b
         .couriers
         .iter()
-        .filter(|c| c.channel() == "email")
+        .filter(|c| c.channel() == channel)
         .cloned()
         .collect();
-    if email.is_empty() {
-        println!("outbox worker: skipped (set smtp_url to a local SMTP server to measure it)");
+    if couriers.is_empty() || limit == 0 {
+        println!(
+            "outbox worker, {channel}: not measured (no courier configured, or none asked for)"
+        );
         return Ok(());
     }
     let settings = &b.delivery;
     let t = Instant::now();
     let mut sent = 0;
-    while sent < b.messages {
-        let round = app.deliver_due(&email, settings).await?;
+    while sent < limit {
+        let round = app.deliver_due(&couriers, settings).await?;
         ensure!(
             round.retried == 0 && round.gave_up == 0,
-            "the SMTP server refused messages: {round:?}"
+            "the {channel} peer refused messages: {round:?}"
         );
         if round.sent == 0 {
             break;
@@ -325,13 +337,51 @@ async fn deliver(app: &App, b: &AlertBench) -> Result<()> {
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "outbox worker, email over SMTP: {sent} messages in {secs:.2} s = {:.0} messages/s \
+        "outbox worker, {channel}: {sent} messages in {secs:.2} s = {:.0} messages/s \
          ({} claimed a round, {} in flight)",
         sent as f64 / secs,
         settings.batch,
         settings.concurrency
     );
     Ok(())
+}
+
+/// Gives the first `b.texts` active organisations a duty officer taking alerts by text (each
+/// through the contacts use-case), publishes one more High alert, and delivers its texts.
+async fn texts(
+    app: &App,
+    router: &axum::Router,
+    token: &str,
+    active: &[&str],
+    b: &AlertBench,
+) -> Result<()> {
+    let cli = Actor::cli();
+    let t = Instant::now();
+    let with_mobiles = &active[..b.texts.min(active.len())];
+    for (n, code) in with_mobiles.iter().enumerate() {
+        let duty = ContactInput {
+            name: "Duty Officer".into(),
+            role: "alert_contact".into(),
+            email: format!("duty.officer@{}.example.nhs.uk", code.to_lowercase()),
+            mobile: format!("07700{n:06}"),
+            alert_channels: "sms".into(),
+            reminders: String::new(),
+        };
+        app.create_contact(&cli, code, &duty).await?;
+    }
+    println!(
+        "{} organisations given a duty officer with a mobile number in {:.1} s",
+        with_mobiles.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let before = app.outbox_summary(&cli).await?.pending;
+    let req = post_json("/api/v1/alerts", token, &national_alert(b.publishes + 1));
+    expect(router, req, StatusCode::CREATED).await?;
+    println!(
+        "one more High alert published: {} messages queued",
+        app.outbox_summary(&cli).await?.pending - before
+    );
+    deliver(app, b, "sms", with_mobiles.len()).await
 }
 
 /// Publishes small alerts until the TAXII collection holds at least `objects` objects.

@@ -46,8 +46,9 @@ pub enum BenchCommand {
         runs: usize,
     },
     /// Publishing a High alert to every organisation, the response board, the outbox worker
-    /// (to the configured SMTP server) and, on request, a large TAXII collection. It publishes
-    /// alerts and queues mail: run it on a database kept for benchmarks.
+    /// (email to the configured SMTP server; on request, texts to the configured Notify
+    /// service) and, on request, a large TAXII collection. It publishes alerts, adds contacts
+    /// and queues messages: run it on a database kept for benchmarks.
     Alerts {
         /// Timed runs of each board measurement.
         #[arg(long, default_value_t = 30)]
@@ -58,6 +59,10 @@ pub enum BenchCommand {
         /// Email messages to deliver through the configured `smtp_url` (at most).
         #[arg(long, default_value_t = 20_000)]
         messages: usize,
+        /// Organisations given a duty officer with a mobile number before one more alert is
+        /// published, its texts delivered through the configured Notify service (0: none).
+        #[arg(long, default_value_t = 0)]
+        texts: usize,
         /// Publish small alerts until the TAXII collection holds this many objects.
         #[arg(long, default_value_t = 0)]
         stix_objects: usize,
@@ -214,6 +219,7 @@ impl BenchCommand {
                 runs,
                 publishes,
                 messages,
+                texts,
                 stix_objects,
             } => {
                 let app = crate::commands::open(settings).await?;
@@ -221,6 +227,7 @@ impl BenchCommand {
                     runs: runs.max(1),
                     publishes,
                     messages,
+                    texts,
                     couriers: settings.delivery.couriers()?,
                     delivery: settings.delivery.settings(),
                     stix_objects,
