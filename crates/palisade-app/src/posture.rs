@@ -163,6 +163,13 @@ impl App {
         Ok(fresh)
     }
 
+    /// Works the posture out unless figures young enough are held. The server calls this as it
+    /// starts, once the exposure index the figures read is built, so the first national visitor
+    /// does not wait for them.
+    pub async fn warm_posture(&self) -> Result<()> {
+        self.posture(&Actor::cli()).await.map(drop)
+    }
+
     /// The national posture worked out now, past the cache and without filling it: what one
     /// refresh costs (benchmarks).
     pub async fn posture_now(&self, actor: &Actor) -> Result<Posture> {
@@ -346,6 +353,16 @@ mod tests {
         drop(working);
         let now = app.now();
         assert_eq!(computed_at(app.posture(&cli).await.unwrap()), now);
+
+        // Warming keeps figures young enough, and works out older ones.
+        let held = |now| app.posture_cache.held(now, MAX_AGE_SECS).map(computed_at);
+        seconds(RENEW_AFTER_SECS);
+        app.warm_posture().await.unwrap();
+        assert_eq!(held(app.now()), Some(now));
+        seconds(1);
+        app.warm_posture().await.unwrap();
+        let now = app.now();
+        assert_eq!(held(now), Some(now));
 
         // With nobody working, the first request past the age renews them itself.
         seconds(RENEW_AFTER_SECS + 1);

@@ -96,11 +96,14 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     }
     let state = palisade_web::AppState::new(app.clone(), web);
     // The exposure index is built in the background, so serving starts at once; a question
-    // asked before it is ready waits for it.
+    // asked before it is ready waits for it. The national posture, which reads it, follows.
     let warm = app.clone();
     tokio::spawn(async move {
         if let Err(e) = warm.warm_exposure_index().await {
             tracing::error!(error = %e, "the exposure index could not be built");
+        }
+        if let Err(e) = warm.warm_posture().await {
+            tracing::error!(error = %e, "the national posture could not be worked out");
         }
     });
     // The background jobs (shared with the other servers on this database) and the outbox,
