@@ -2,7 +2,7 @@
 //! each sent, to be retried, or given up. A claim that is never settled (the worker stopped)
 //! runs out and the message is claimed again; a message marked sent is never claimed again.
 
-use crate::db::Engine;
+use crate::db::{Engine, IDS_PER_STATEMENT, Sql};
 use crate::model::{OutboxMessage, OutboxSummary};
 use crate::{OutboxStore, Result, SqlStore};
 use async_trait::async_trait;
@@ -56,25 +56,15 @@ pub(crate) async fn tally_queued(conn: &mut AnyConnection, at: i64, queued: u64)
     .await
 }
 
-/// The statement that claims due messages on `channels` (those the outbox knows; empty when
-/// none is): `$1` the lease's end, `$2` now, `$3` how many.
-pub(crate) fn claim_sql(engine: Engine, channels: &[&str]) -> String {
-    // Only the outbox's own channel names reach the SQL text.
-    let list = ["email", "sms"]
-        .into_iter()
-        .filter(|known| channels.contains(known))
-        .map(|c| format!("'{c}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.is_empty() {
-        return String::new();
-    }
-    let lock = crate::db::skip_locked(engine);
+/// The due messages of one channel (`$1`), oldest first, through the pending index, which
+/// leads with the channel: a claim never reads another channel's waiting messages.
+pub(crate) fn due_sql(engine: Engine) -> String {
     format!(
-        "UPDATE outbox SET claimed_until = $1, claims = claims + 1 WHERE id IN (SELECT id FROM outbox \
-         WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2 \
-         AND (claimed_until IS NULL OR claimed_until <= $2) AND channel IN ({list}) \
-         ORDER BY next_attempt_at, id LIMIT $3{lock}) RETURNING {OUTBOX_COLUMNS}"
+        "SELECT next_attempt_at, id FROM outbox WHERE channel = $1 AND sent_at IS NULL \
+         AND gave_up_at IS NULL AND next_attempt_at <= $2 \
+         AND (claimed_until IS NULL OR claimed_until <= $2) \
+         ORDER BY next_attempt_at, id LIMIT $3{}",
+        crate::db::skip_locked(engine)
     )
 }
 
@@ -91,17 +81,41 @@ impl OutboxStore for SqlStore {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
-        let sql = claim_sql(self.engine, channels);
-        if sql.is_empty() {
+        let known: Vec<&str> = ["email", "sms"]
+            .into_iter()
+            .filter(|known| channels.contains(known))
+            .collect();
+        if known.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_unserialised().await?;
-        let mut rows: Vec<OutboxMessage> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(lease_until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        // Each channel's oldest due, then the oldest of those, as one list across the channels
+        // would give them.
+        let due_sql = due_sql(self.engine);
+        let mut due: Vec<(i64, i64)> = Vec::new();
+        for channel in known {
+            due.extend(
+                sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(due_sql.as_str()))
+                    .bind(channel)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?,
+            );
+        }
+        due.sort_unstable();
+        due.truncate(usize::try_from(limit).unwrap_or(0));
+        let ids: Vec<i64> = due.into_iter().map(|(_, id)| id).collect();
+        let mut rows: Vec<OutboxMessage> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let mut sql = Sql::new("UPDATE outbox SET claimed_until = ");
+            sql.i64(lease_until)
+                .push(", claims = claims + 1 WHERE id IN (")
+                .i64_list(chunk)
+                .push(") RETURNING ")
+                .push(OUTBOX_COLUMNS);
+            rows.extend(sql.query_as::<OutboxMessage>().fetch_all(&mut *tx).await?);
+        }
         tx.commit().await?;
         rows.sort_by_key(|m| (m.next_attempt_at, m.id));
         Ok(rows)

@@ -28,7 +28,7 @@ pub fn hot_queries(engine: Engine) -> Vec<HotQuery> {
             name: "outbox: claim due messages",
             table: "outbox",
             index: "outbox_pending",
-            sql: crate::delivery::claim_sql(engine, &["email", "sms"]),
+            sql: crate::delivery::due_sql(engine),
             groups: false,
         },
         HotQuery {

@@ -142,6 +142,25 @@ async fn hot_statements_are_served_by_their_indexes() {
     }
 }
 
+/// The claim reaches one channel's due messages by the channel the index leads with, so it
+/// never walks over another channel's waiting ones.
+#[tokio::test]
+async fn the_claim_seeks_its_channel_in_the_index() {
+    for db in TestDb::all().await {
+        let engine = db.engine();
+        let claim = hot_queries(engine)
+            .into_iter()
+            .find(|q| q.table == "outbox" && q.index == "outbox_pending")
+            .unwrap();
+        let plan = db.plan(&claim.sql).await.unwrap();
+        let keyed = |l: &String| match engine {
+            Engine::Sqlite => l.contains("USING INDEX outbox_pending (channel=?"),
+            Engine::Postgres => l.contains("Index Cond: ((channel = "),
+        };
+        assert!(plan.iter().any(keyed), "{engine:?}: {plan:?}");
+    }
+}
+
 /// The check catches a statement without an index, and one whose index is gone.
 #[tokio::test]
 async fn a_statement_without_its_index_is_caught() {

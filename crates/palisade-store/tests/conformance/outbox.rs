@@ -85,3 +85,54 @@ async fn outbox_figures_are_kept_with_each_change() {
         assert_eq!(counted(s).await, (0, 4, 1));
     }
 }
+
+/// Claims take the oldest due messages across the channels asked for, however many of another
+/// channel wait before them, and only those channels.
+#[tokio::test]
+async fn a_claim_takes_the_oldest_due_of_its_channels() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        // Ten texts due first (as waiting for a Notify service), then email and texts in turn.
+        let mut rows = Vec::new();
+        for n in 0..10 {
+            rows.push(("sms", 100 + n));
+        }
+        for n in 0..4 {
+            rows.push(("email", 200 + n));
+            rows.push(("sms", 200 + n));
+        }
+        for (n, (channel, due)) in rows.iter().enumerate() {
+            db.execute(&format!(
+                "INSERT INTO outbox (key, channel, recipient, subject, body, created_at, \
+                 next_attempt_at) VALUES ('m{n}', '{channel}', 'r{n}', 's', 'b', {due}, {due})"
+            ))
+            .await
+            .unwrap();
+        }
+        let keys = |claimed: &[OutboxMessage]| -> Vec<String> {
+            claimed.iter().map(|m| m.key.clone()).collect()
+        };
+        // Email alone: the texts before them are not taken.
+        let email = s.claim_outbox(&["email"], 300, 400, 3).await.unwrap();
+        assert_eq!(keys(&email), ["m10", "m12", "m14"], "{:?}", db.engine());
+        // Both channels, in due order across them; a message claimed already is left out.
+        let both = s
+            .claim_outbox(&["sms", "email"], 300, 400, 12)
+            .await
+            .unwrap();
+        let expected: Vec<String> = (0..10)
+            .chain([11, 13, 15, 16, 17])
+            .take(12)
+            .map(|n| format!("m{n}"))
+            .collect();
+        assert_eq!(keys(&both), expected, "{:?}", db.engine());
+        assert!(both.iter().all(|m| m.claims == 1));
+        // A channel no courier serves claims nothing.
+        assert!(
+            s.claim_outbox(&["fax"], 300, 400, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
