@@ -10,7 +10,9 @@
 # --database, that database is used as it stands (seed it first: `palisade demo --scale full
 # --no-serve --database URL`); the alert-day mix publishes an alert there. The servers run with
 # rate limits far above the mix's rate: the mix is many people, sent from one address.
-# PALISADE_SMTP_URL, when set, is passed to the servers, whose workers then drain the outbox.
+# PALISADE_SMTP_URL, when set, is passed to the servers, whose workers then drain the outbox;
+# likewise PALISADE_NOTIFY_API_KEY, PALISADE_NOTIFY_SMS_TEMPLATE_ID and PALISADE_NOTIFY_BASE_URL
+# for texts (give the alert-day mix `-- --texts N` so that N organisations take alerts by text).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/target/release/palisade"

@@ -45,6 +45,9 @@ pub struct LoadBench {
     pub national: usize,
     /// Alert day: feed readers polling at once.
     pub pollers: usize,
+    /// Alert day: organisations with a duty officer taking alerts by text (given one before the
+    /// alert is published when they have none), so the outbox drains texts beside email.
+    pub texts: usize,
     /// Servers whose peak memory to report (their process ids).
     pub server_pids: Vec<u32>,
 }
@@ -265,6 +268,9 @@ pub async fn load(app: App, b: LoadBench) -> Result<()> {
                     codes.len()
                 );
                 leads.push((codes.to_vec(), person(&app, &email, codes).await?));
+            }
+            if b.texts > 0 {
+                super::alerts::duty_officers(&app, &spread(&active, b.texts)).await?;
             }
             let outbox_before = outbox_sent(&http, &base, &admin_token).await?;
             // The alert, published to every organisation through the API.

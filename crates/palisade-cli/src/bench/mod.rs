@@ -169,6 +169,10 @@ pub enum BenchCommand {
         /// Alert day: feed readers polling about once a second each.
         #[arg(long, default_value_t = 200)]
         pollers: usize,
+        /// Alert day: organisations given a duty officer taking alerts by text before the alert
+        /// is published (0: none), so the servers' workers deliver texts beside email.
+        #[arg(long, default_value_t = 0)]
+        texts: usize,
         /// A server's process id, to report its peak memory (repeat for several).
         #[arg(long = "server-pid")]
         server_pids: Vec<u32>,
@@ -313,6 +317,7 @@ impl BenchCommand {
                 orgs_per_lead,
                 national,
                 pollers,
+                texts,
                 server_pids,
             } => {
                 let app = crate::commands::open(settings).await?;
@@ -324,6 +329,7 @@ impl BenchCommand {
                     orgs_per_lead,
                     national,
                     pollers,
+                    texts,
                     server_pids,
                 };
                 load(app, bench).await?;
