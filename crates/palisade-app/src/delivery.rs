@@ -117,7 +117,8 @@ impl Round {
 }
 
 impl App {
-    /// Claims the due messages of the couriers' channels and sends them.
+    /// Claims the due messages of the couriers' channels (each channel's oldest, the channels in
+    /// turn) and sends them.
     pub async fn deliver_due(
         &self,
         couriers: &[Arc<dyn Courier>],

@@ -60,12 +60,30 @@ pub(crate) async fn tally_queued(conn: &mut AnyConnection, at: i64, queued: u64)
 /// leads with the channel: a claim never reads another channel's waiting messages.
 pub(crate) fn due_sql(engine: Engine) -> String {
     format!(
-        "SELECT next_attempt_at, id FROM outbox WHERE channel = $1 AND sent_at IS NULL \
+        "SELECT id FROM outbox WHERE channel = $1 AND sent_at IS NULL \
          AND gave_up_at IS NULL AND next_attempt_at <= $2 \
          AND (claimed_until IS NULL OR claimed_until <= $2) \
          ORDER BY next_attempt_at, id LIMIT $3{}",
         crate::db::skip_locked(engine)
     )
+}
+
+/// Up to `limit` of the lists' items, one from each list in turn, each list in its order.
+fn in_turn(lists: &[Vec<i64>], limit: usize) -> Vec<i64> {
+    let mut taken = Vec::with_capacity(limit);
+    for at in 0.. {
+        let before = taken.len();
+        for item in lists.iter().filter_map(|l| l.get(at)) {
+            if taken.len() == limit {
+                return taken;
+            }
+            taken.push(*item);
+        }
+        if taken.len() == before {
+            break;
+        }
+    }
+    taken
 }
 
 /// When the oldest message still waiting was queued: one entry of a partial index.
@@ -89,13 +107,13 @@ impl OutboxStore for SqlStore {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_unserialised().await?;
-        // Each channel's oldest due, then the oldest of those, as one list across the channels
-        // would give them.
+        // Each channel's oldest due, then taken from the channels in turn: a backlog on one (a
+        // national alert's email) never holds back the other (its texts).
         let due_sql = due_sql(self.engine);
-        let mut due: Vec<(i64, i64)> = Vec::new();
+        let mut lists: Vec<Vec<i64>> = Vec::with_capacity(known.len());
         for channel in known {
-            due.extend(
-                sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(due_sql.as_str()))
+            lists.push(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(due_sql.as_str()))
                     .bind(channel)
                     .bind(now)
                     .bind(limit)
@@ -103,9 +121,7 @@ impl OutboxStore for SqlStore {
                     .await?,
             );
         }
-        due.sort_unstable();
-        due.truncate(usize::try_from(limit).unwrap_or(0));
-        let ids: Vec<i64> = due.into_iter().map(|(_, id)| id).collect();
+        let ids = in_turn(&lists, usize::try_from(limit).unwrap_or(0));
         let mut rows: Vec<OutboxMessage> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new("UPDATE outbox SET claimed_until = ");
