@@ -68,6 +68,29 @@ pub(crate) fn due_sql(engine: Engine) -> String {
     )
 }
 
+impl SqlStore {
+    /// The ids of up to `limit` of `channel`'s oldest due messages (locked on PostgreSQL).
+    async fn due(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        channel: &str,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(due_sql(self.engine)))
+                .bind(channel)
+                .bind(now)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&mut **tx)
+                .await?,
+        )
+    }
+}
+
 /// Up to `limit` of the lists' items, one from each list in turn, each list in its order.
 fn in_turn(lists: &[Vec<i64>], limit: usize) -> Vec<i64> {
     let mut taken = Vec::with_capacity(limit);
@@ -107,33 +130,47 @@ impl OutboxStore for SqlStore {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_unserialised().await?;
-        // Each channel's oldest due, then taken from the channels in turn: a backlog on one (a
-        // national alert's email) never holds back the other (its texts).
-        let due_sql = due_sql(self.engine);
+        // Each channel's oldest due up to its share of the batch, then more from a channel that
+        // filled its share where another came short, taken from the channels in turn: a backlog
+        // on one (a national alert's email) never holds back the other (its texts). On
+        // PostgreSQL each read locks only rows this claim takes.
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let share = |i: usize| limit / known.len() + usize::from(i < limit % known.len());
         let mut lists: Vec<Vec<i64>> = Vec::with_capacity(known.len());
-        for channel in known {
-            lists.push(
-                sqlx::query_scalar(sqlx::AssertSqlSafe(due_sql.as_str()))
-                    .bind(channel)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?,
-            );
+        for (i, channel) in known.iter().enumerate() {
+            lists.push(self.due(&mut tx, channel, now, share(i)).await?);
         }
-        let ids = in_turn(&lists, usize::try_from(limit).unwrap_or(0));
+        let mut left = limit - lists.iter().map(Vec::len).sum::<usize>();
+        for (i, channel) in known.iter().enumerate() {
+            if left == 0 || lists[i].len() < share(i) {
+                continue;
+            }
+            let more = self.due(&mut tx, channel, now, share(i) + left).await?;
+            let list = &mut lists[i];
+            let extra: Vec<i64> = more
+                .into_iter()
+                .filter(|id| !list.contains(id))
+                .take(left)
+                .collect();
+            left -= extra.len();
+            list.extend(extra);
+        }
+        let ids = in_turn(&lists, limit);
         let mut rows: Vec<OutboxMessage> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new("UPDATE outbox SET claimed_until = ");
             sql.i64(lease_until)
                 .push(", claims = claims + 1 WHERE id IN (")
                 .i64_list(chunk)
-                .push(") RETURNING ")
+                .push(") AND sent_at IS NULL AND gave_up_at IS NULL RETURNING ")
                 .push(OUTBOX_COLUMNS);
             rows.extend(sql.query_as::<OutboxMessage>().fetch_all(&mut *tx).await?);
         }
         tx.commit().await?;
-        rows.sort_by_key(|m| (m.next_attempt_at, m.id));
+        // Sent in the order taken, so the channels' messages go out side by side.
+        let order: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+        rows.sort_by_key(|m| order.get(&m.id).copied());
         Ok(rows)
     }
 

@@ -645,7 +645,8 @@ pub trait AlertStore: Send + Sync {
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Claims up to `limit` messages on `channels` that are due at `now` and not claimed by
-    /// another worker, until `lease_until`; oldest due first.
+    /// another worker, until `lease_until`: each channel's oldest due, the channels sharing the
+    /// batch (one with less due leaves the rest to the others), in turn, in the order to send.
     async fn claim_outbox(
         &self,
         channels: &[&str],

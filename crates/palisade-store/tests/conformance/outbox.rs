@@ -115,14 +115,15 @@ async fn a_claim_takes_the_oldest_due_of_its_channels() {
         // Email alone: the texts before them are not taken.
         let email = s.claim_outbox(&["email"], 300, 400, 3).await.unwrap();
         assert_eq!(keys(&email), ["m10", "m12", "m14"], "{:?}", db.engine());
-        // Both channels: the last email is taken beside the oldest texts, not after every one.
+        // Both channels: the last email is taken beside the oldest texts, not after every one,
+        // and comes first to send; the texts fill what email leaves of the batch.
         let both = s
             .claim_outbox(&["sms", "email"], 300, 400, 6)
             .await
             .unwrap();
         assert_eq!(
             keys(&both),
-            ["m0", "m1", "m2", "m3", "m4", "m16"],
+            ["m16", "m0", "m1", "m2", "m3", "m4"],
             "{:?}",
             db.engine()
         );
