@@ -5,10 +5,10 @@
 //!
 //! The figures are worked out about once a minute per server and say when they were: at
 //! national scale they read every organisation, and many people open the national home at once.
-//! One request at a time works them out. Once they are [`RENEW_AFTER_SECS`] old the next request
-//! renews them while those arriving meanwhile are given the held ones, still under a minute old;
-//! only when there are none that young (the first visit, or a quiet minute) do requests wait for
-//! the one working them out, never starting their own.
+//! One task at a time works them out. The first request to find them [`RENEW_AFTER_SECS`] old
+//! starts their renewal in the background and, like every request meanwhile, is given the held
+//! ones, still under a minute old. Only when none that young are held (the first visit, or after
+//! a quiet minute) do requests wait, for the one working them out, never starting their own.
 
 use crate::{Actor, App, Result};
 use palisade_domain::assessment::{days_left, year_label};
@@ -18,6 +18,7 @@ use palisade_domain::policy::GlobalAction;
 use palisade_store::{AssessmentProgress, EstateDay, OutboxSummary};
 use serde::Serialize;
 use std::sync::Arc;
+use tokio::sync::OwnedMutexGuard;
 
 /// The oldest figures shown, in seconds.
 pub const MAX_AGE_SECS: i64 = 60;
@@ -114,8 +115,8 @@ pub struct ExposureFigure {
 #[derive(Default)]
 pub struct PostureCache {
     held: std::sync::Mutex<Option<Arc<Posture>>>,
-    /// Taken by the one request working the figures out.
-    working: tokio::sync::Mutex<()>,
+    /// Taken by whatever is working the figures out: a request, or a renewal in the background.
+    working: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl PostureCache {
@@ -144,30 +145,51 @@ impl App {
         if let Some(p) = cache.held(self.now(), RENEW_AFTER_SECS) {
             return Ok(p);
         }
-        let working = match cache.working.try_lock() {
-            Ok(working) => working,
-            // Another request is renewing them: the held ones serve while under a minute old.
-            Err(_) => match cache.held(self.now(), MAX_AGE_SECS) {
-                Some(p) => return Ok(p),
-                None => cache.working.lock().await,
-            },
-        };
-        // Whoever held the lock before may have just renewed them.
-        let now = self.now();
-        if let Some(p) = cache.held(now, RENEW_AFTER_SECS) {
+        if let Some(p) = cache.held(self.now(), MAX_AGE_SECS) {
+            // Due for renewal: the first to see it starts the work, and nobody waits for it.
+            if let Ok(working) = cache.working.clone().try_lock_owned() {
+                let app = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = app.work_out_held(working).await {
+                        tracing::warn!(error = %e, "the national posture could not be renewed; the figures held stand until a minute old");
+                    }
+                });
+            }
             return Ok(p);
         }
-        let fresh = Arc::new(self.work_out_posture(now).await?);
-        cache.put(fresh.clone());
+        let working = cache.working.clone().lock_owned().await;
+        // Whoever held the lock before may have just worked them out.
+        match cache.held(self.now(), RENEW_AFTER_SECS) {
+            Some(p) => Ok(p),
+            None => self.work_out_held(working).await,
+        }
+    }
+
+    /// Works the figures out now and holds them, while `working` keeps anyone else from it.
+    async fn work_out_held(&self, working: OwnedMutexGuard<()>) -> Result<Arc<Posture>> {
+        let fresh = Arc::new(self.work_out_posture(self.now()).await?);
+        self.posture_cache.put(fresh.clone());
         drop(working);
         Ok(fresh)
     }
 
-    /// Works the posture out unless figures young enough are held. The server calls this as it
-    /// starts, once the exposure index the figures read is built, so the first national visitor
-    /// does not wait for them.
+    /// Works the posture out unless figures young enough, with the exposures, are held. The
+    /// server calls this as it starts, once the exposure index the figures read is built, so the
+    /// first national visitor does not wait for them, and figures a visitor had worked out while
+    /// the index was still being built gain their exposures.
     pub async fn warm_posture(&self) -> Result<()> {
-        self.posture(&Actor::cli()).await.map(drop)
+        let working = self.posture_cache.working.clone().lock_owned().await;
+        let held = self.posture_cache.held(self.now(), RENEW_AFTER_SECS);
+        if held.is_none_or(|p| p.exposures.is_none()) {
+            self.work_out_held(working).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until no renewal of the posture is under way (tests of the renewal).
+    #[doc(hidden)]
+    pub async fn posture_settled(&self) {
+        drop(self.posture_cache.working.lock().await);
     }
 
     /// The national posture worked out now, past the cache and without filling it: what one
@@ -322,7 +344,7 @@ mod tests {
     use std::time::Duration;
 
     #[tokio::test]
-    async fn one_request_renews_the_figures_while_the_others_have_the_held_ones() {
+    async fn the_figures_are_renewed_in_the_background_while_the_held_ones_serve() {
         let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
         let clock = Arc::new(ManualClock::new(from_unix(1_793_610_000)));
         let app = App::new(
@@ -332,40 +354,50 @@ mod tests {
         );
         let cli = Actor::cli();
         let computed_at = |p: Arc<Posture>| p.computed_at;
-        let first = computed_at(app.posture(&cli).await.unwrap());
+        let held = |now| app.posture_cache.held(now, MAX_AGE_SECS);
         let seconds = |s| clock.advance(time::Duration::seconds(s));
+        let quick = |f| tokio::time::timeout(Duration::from_secs(10), f);
 
-        seconds(RENEW_AFTER_SECS);
-        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), first);
-
-        // Past that age, while another request works them out, the held ones come at once.
+        // Nothing held: the first request works them out (here while the exposure index is
+        // still being built, as just after a start).
+        let building = app.hold_exposure_index().await;
+        let first = computed_at(app.posture(&cli).await.unwrap());
+        drop(building);
+        assert!(held(first).unwrap().exposures.is_none());
+        // Warming renews figures without the exposures once the index is built...
         seconds(1);
-        let working = app.posture_cache.working.lock().await;
-        let held = tokio::time::timeout(Duration::from_secs(10), app.posture(&cli))
-            .await
-            .expect("given the held figures without waiting");
-        assert_eq!(computed_at(held.unwrap()), first);
+        app.warm_posture().await.unwrap();
+        let warmed = app.now();
+        assert_eq!(held(warmed).map(computed_at), Some(warmed));
+        assert!(held(warmed).unwrap().exposures.is_some());
+        // ...and keeps young ones that have them, as requests do.
+        seconds(RENEW_AFTER_SECS);
+        app.warm_posture().await.unwrap();
+        assert_eq!(held(app.now()).map(computed_at), Some(warmed));
+        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), warmed);
 
-        // Past the minute they are not given: requests wait for the one working.
-        seconds(MAX_AGE_SECS - RENEW_AFTER_SECS);
+        // Past that age the request is given the held ones at once and starts their renewal.
+        seconds(1);
+        let given = quick(app.posture(&cli)).await.expect("not kept waiting");
+        assert_eq!(computed_at(given.unwrap()), warmed);
+        app.posture_settled().await;
+        let renewed = app.now();
+        assert_eq!(held(renewed).map(computed_at), Some(renewed));
+
+        // While another works them out, figures up to a minute old are given...
+        seconds(MAX_AGE_SECS);
+        app.posture(&cli).await.unwrap();
+        app.posture_settled().await;
+        let now = app.now();
+        let working = app.posture_cache.working.lock().await;
+        seconds(MAX_AGE_SECS);
+        let given = quick(app.posture(&cli)).await.expect("not kept waiting");
+        assert_eq!(computed_at(given.unwrap()), now);
+        // ...and older ones are not: requests wait for the one working.
+        seconds(1);
         let waited = tokio::time::timeout(Duration::from_millis(100), app.posture(&cli)).await;
         assert!(waited.is_err(), "figures over a minute old were given");
         drop(working);
-        let now = app.now();
-        assert_eq!(computed_at(app.posture(&cli).await.unwrap()), now);
-
-        // Warming keeps figures young enough, and works out older ones.
-        let held = |now| app.posture_cache.held(now, MAX_AGE_SECS).map(computed_at);
-        seconds(RENEW_AFTER_SECS);
-        app.warm_posture().await.unwrap();
-        assert_eq!(held(app.now()), Some(now));
-        seconds(1);
-        app.warm_posture().await.unwrap();
-        let now = app.now();
-        assert_eq!(held(now), Some(now));
-
-        // With nobody working, the first request past the age renews them itself.
-        seconds(RENEW_AFTER_SECS + 1);
         let now = app.now();
         assert_eq!(computed_at(app.posture(&cli).await.unwrap()), now);
     }

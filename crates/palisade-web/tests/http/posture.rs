@@ -82,8 +82,13 @@ async fn the_posture_counts_the_whole_system(h: H) {
     assert_eq!(cached["computed_at"], empty["computed_at"]);
     assert_eq!(cached["alerts"], json!([]));
 
-    // A second later the next request works them out afresh.
+    // A second later they are still given, while a renewal starts in the background...
     h.clock.advance(time::Duration::seconds(1));
+    let renewing = posture(&h, analyst).await;
+    assert_eq!(renewing["age_seconds"], 46);
+    assert_eq!(renewing["computed_at"], empty["computed_at"]);
+    // ...whose figures the next request is given.
+    h.app.posture_settled().await;
     let p = posture(&h, admin).await;
     assert_eq!(p["age_seconds"], 0);
     let a = &p["alerts"][0];
