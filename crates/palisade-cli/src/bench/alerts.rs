@@ -355,9 +355,12 @@ async fn texts(
     active: &[&str],
     b: &AlertBench,
 ) -> Result<()> {
+    if !b.couriers.iter().any(|c| c.channel() == "sms") {
+        println!("outbox worker, sms: not measured (no Notify service configured)");
+        return Ok(());
+    }
     let cli = Actor::cli();
-    let with_mobiles = &active[..b.texts.min(active.len())];
-    duty_officers(app, with_mobiles).await?;
+    duty_officers(app, &active[..b.texts.min(active.len())]).await?;
     let before = app.outbox_summary(&cli).await?.pending;
     let req = post_json("/api/v1/alerts", token, &national_alert(b.publishes + 1));
     expect(router, req, StatusCode::CREATED).await?;
@@ -365,7 +368,8 @@ async fn texts(
         "one more High alert published: {} messages queued",
         app.outbox_summary(&cli).await?.pending - before
     );
-    deliver(app, b, "sms", with_mobiles.len()).await
+    // Every text due: the duty officers' and any the demo's contacts with mobiles queued.
+    deliver(app, b, "sms", usize::MAX).await
 }
 
 /// Gives each of `codes` a duty officer taking alerts by text, through the contacts use-case,
