@@ -91,22 +91,12 @@ impl SqlStore {
     }
 }
 
-/// Up to `limit` of the lists' items, one from each list in turn, each list in its order.
-fn in_turn(lists: &[Vec<i64>], limit: usize) -> Vec<i64> {
-    let mut taken = Vec::with_capacity(limit);
-    for at in 0.. {
-        let before = taken.len();
-        for item in lists.iter().filter_map(|l| l.get(at)) {
-            if taken.len() == limit {
-                return taken;
-            }
-            taken.push(*item);
-        }
-        if taken.len() == before {
-            break;
-        }
-    }
-    taken
+/// The lists' items, one from each list in turn, each list in its order.
+fn in_turn(lists: &[Vec<i64>]) -> Vec<i64> {
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|at| lists.iter().filter_map(move |l| l.get(at).copied()))
+        .collect()
 }
 
 /// When the oldest message still waiting was queued: one entry of a partial index.
@@ -155,7 +145,8 @@ impl OutboxStore for SqlStore {
             left -= extra.len();
             list.extend(extra);
         }
-        let ids = in_turn(&lists, limit);
+        // At most `limit` between them: each read was bounded by the share and what was left.
+        let ids = in_turn(&lists);
         let mut rows: Vec<OutboxMessage> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
             let mut sql = Sql::new("UPDATE outbox SET claimed_until = ");
