@@ -148,3 +148,48 @@ async fn a_claim_takes_the_oldest_due_of_its_channels() {
         );
     }
 }
+
+/// With both channels plentiful the batch is split between them, the odd one to email, and a
+/// batch of one or none is kept to.
+#[tokio::test]
+async fn a_batch_is_shared_between_channels_at_its_edges() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        for (n, channel) in [
+            "email", "email", "email", "email", "sms", "sms", "sms", "sms",
+        ]
+        .iter()
+        .enumerate()
+        {
+            db.execute(&format!(
+                "INSERT INTO outbox (key, channel, recipient, subject, body, created_at, \
+                 next_attempt_at) VALUES ('{channel}{n}', '{channel}', 'r{n}', 's', 'b', 100, 100)"
+            ))
+            .await
+            .unwrap();
+        }
+        let keys = |claimed: Vec<OutboxMessage>| -> Vec<String> {
+            claimed.into_iter().map(|m| m.key).collect()
+        };
+        let claim = |limit| s.claim_outbox(&["email", "sms"], 200, 300, limit);
+        assert!(claim(0).await.unwrap().is_empty(), "{:?}", db.engine());
+        assert_eq!(
+            keys(claim(5).await.unwrap()),
+            ["email0", "sms4", "email1", "sms5", "email2"],
+            "{:?}",
+            db.engine()
+        );
+        assert_eq!(
+            keys(claim(1).await.unwrap()),
+            ["email3"],
+            "{:?}",
+            db.engine()
+        );
+        assert_eq!(
+            keys(claim(8).await.unwrap()),
+            ["sms6", "sms7"],
+            "{:?}",
+            db.engine()
+        );
+    }
+}
