@@ -142,12 +142,12 @@ impl App {
     pub async fn posture(&self, actor: &Actor) -> Result<Arc<Posture>> {
         actor.require(GlobalAction::ViewNationalReport)?;
         let cache = &self.posture_cache;
-        if let Some(p) = cache.held(self.now(), RENEW_AFTER_SECS) {
-            return Ok(p);
-        }
-        if let Some(p) = cache.held(self.now(), MAX_AGE_SECS) {
+        let now = self.now();
+        if let Some(p) = cache.held(now, MAX_AGE_SECS) {
             // Due for renewal: the first to see it starts the work, and nobody waits for it.
-            if let Ok(working) = cache.working.clone().try_lock_owned() {
+            if now - p.computed_at > RENEW_AFTER_SECS
+                && let Ok(working) = cache.working.clone().try_lock_owned()
+            {
                 let app = self.clone();
                 tokio::spawn(async move {
                     if let Err(e) = app.work_out_held(working).await {
