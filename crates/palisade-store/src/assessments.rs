@@ -150,6 +150,23 @@ async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<Assessmen
     .try_into()
 }
 
+/// An organisation's assessment for a year, if it has one.
+async fn assessment_by_key<'c>(
+    exec: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    org_id: OrgId,
+    year: i32,
+) -> Result<Option<AssessmentRow>> {
+    Ok(
+        sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
+        )))
+        .bind(org_id)
+        .bind(i64::from(year))
+        .fetch_optional(exec)
+        .await?,
+    )
+}
+
 /// The assessment for `key`, created (open, not published) when it does not exist yet. Refuses
 /// a submitted assessment: it is locked until reopened.
 ///
@@ -163,14 +180,7 @@ async fn open_assessment(
     key: AssessmentKey,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    let existing = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
-    )))
-    .bind(key.org_id)
-    .bind(i64::from(key.year))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let row = match existing {
+    let row = match assessment_by_key(&mut *conn, key.org_id, key.year).await? {
         Some(row) => row,
         None => {
             sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
@@ -421,15 +431,10 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>> {
-        sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND year = $2"
-        )))
-        .bind(org_id)
-        .bind(i64::from(year))
-        .fetch_optional(&self.read)
-        .await?
-        .map(AssessmentRecord::try_from)
-        .transpose()
+        assessment_by_key(&self.read, org_id, year)
+            .await?
+            .map(AssessmentRecord::try_from)
+            .transpose()
     }
 
     async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>> {
