@@ -218,9 +218,7 @@ async fn current_answers(
     sql.i64(assessment_id);
     if changes.len() <= REFS_PER_STATEMENT {
         let refs: Vec<&str> = changes.iter().map(|c| c.reference.as_str()).collect();
-        sql.push(" AND ref IN (").text_list(&refs);
-        // No reference at all reads nothing (`IN ()` is not SQL).
-        sql.push(if refs.is_empty() { "NULL)" } else { ")" });
+        sql.push(" AND ref IN (").text_list(&refs).push(")");
     }
     Ok(sql
         .query_as::<(String, String, i64)>()

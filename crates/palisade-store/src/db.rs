@@ -435,8 +435,12 @@ impl Sql {
         self
     }
 
-    /// Texts separated by commas, each bound (for `IN (...)`).
+    /// Texts separated by commas, each bound (for `IN (...)`; `NULL` for none, which matches
+    /// nothing).
     pub fn text_list(&mut self, values: &[impl AsRef<str>]) -> &mut Self {
+        if values.is_empty() {
+            self.push("NULL");
+        }
         for (i, v) in values.iter().enumerate() {
             self.push(if i > 0 { ", " } else { "" }).text(v.as_ref());
         }
@@ -627,6 +631,19 @@ mod tests {
     #[test]
     fn like_escapes_wildcards() {
         assert_eq!(like_pattern(" 50%_A\\ "), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn an_empty_list_matches_nothing() {
+        let mut s = Sql::new("x IN (");
+        s.text_list(&[] as &[&str])
+            .push(") OR y IN (")
+            .i64_list(&[])
+            .push(")");
+        assert_eq!(s.text, "x IN (NULL) OR y IN (NULL)");
+        let mut s = Sql::new("x IN (");
+        s.text_list(&["a", "b"]).push(")");
+        assert_eq!(s.text, "x IN ($1, $2)");
     }
 
     #[test]
