@@ -375,11 +375,14 @@ mod tests {
         app.warm_posture().await.unwrap();
         assert_eq!(held(app.now()).map(computed_at), Some(warmed));
         assert_eq!(computed_at(app.posture(&cli).await.unwrap()), warmed);
+        let renewing = || app.posture_cache.working.try_lock().is_err();
+        assert!(!renewing(), "no renewal at {RENEW_AFTER_SECS} s");
 
         // Past that age the request is given the held ones at once and starts their renewal.
         seconds(1);
         let given = quick(app.posture(&cli)).await.expect("not kept waiting");
         assert_eq!(computed_at(given.unwrap()), warmed);
+        assert!(renewing(), "a renewal under way");
         app.posture_settled().await;
         let renewed = app.now();
         assert_eq!(held(renewed).map(computed_at), Some(renewed));
