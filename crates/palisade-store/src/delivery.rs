@@ -8,6 +8,9 @@ use crate::{OutboxStore, Result, SqlStore};
 use async_trait::async_trait;
 use sqlx::AnyConnection;
 
+/// The channels the outbox sends on, as its `channel` column names them.
+pub const OUTBOX_CHANNELS: [&str; 2] = ["email", "sms"];
+
 pub(crate) const OUTBOX_COLUMNS: &str = "id, key, channel, recipient, subject, body, attempts, \
      next_attempt_at, sent_at, gave_up_at, last_error, provider_ref, claims";
 
@@ -112,7 +115,7 @@ impl OutboxStore for SqlStore {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
-        let known: Vec<&str> = ["email", "sms"]
+        let known: Vec<&str> = OUTBOX_CHANNELS
             .into_iter()
             .filter(|known| channels.contains(known))
             .collect();

@@ -50,6 +50,7 @@ pub use charter::{
     CommitmentRecord, NewCharterDocument, NewCommitment, NewSignature, Signatory, SignatureRecord,
 };
 pub use db::{Engine, SqlStore, sqlite_path};
+pub use delivery::OUTBOX_CHANNELS;
 pub use digests::{DigestItem, DigestStore, NewDigest};
 pub use error::StoreError;
 pub use identities::{ClaimGrant, IdentityRecord, IdentityStore, LinkTo, NewIdentity, SignInFlow};

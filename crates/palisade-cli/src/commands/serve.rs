@@ -86,7 +86,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
     };
     let couriers = settings.delivery.couriers()?;
     let channels: Vec<&str> = couriers.iter().map(|c| c.channel()).collect();
-    for channel in ["email", "sms"] {
+    for channel in palisade_store::OUTBOX_CHANNELS {
         if !channels.contains(&channel) {
             tracing::warn!(
                 channel,
