@@ -122,15 +122,20 @@ impl SqlStore {
             Engine::Sqlite => {
                 let opts = AnyConnectOptions::from_str(&sqlite_url(url))?;
                 // The writer first, so the file and WAL mode exist before readers open it.
+                // No ping before each acquire: a connection is a thread of this process over a
+                // local file, with no peer to lose, and the ping is a round trip to that thread
+                // in front of every statement made on the pool.
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
                     .after_connect(sqlite_pragmas)
                     .connect_with(opts.clone())
                     .await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
                     .after_connect(sqlite_pragmas)
                     .connect_with(opts)
                     .await?;
