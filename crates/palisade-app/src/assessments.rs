@@ -16,9 +16,9 @@ use palisade_domain::policy::{GlobalAction, OrgAction, Scope};
 use palisade_domain::{FieldError, FieldErrors};
 use palisade_formats::catalogs::{self, CatalogParams, SourceFormat};
 use palisade_store::{
-    AnswerChange, AnswerRecord, AssessmentKey, AssessmentRecord, CertificateRecord, EvidenceRecord,
-    FrameworkRecord, NewCertificate, NewFramework, PublicStatus, PublicationRecord, Stamp,
-    StatusFilter,
+    AnswerChange, AnswerRecord, AssessmentKey, AssessmentParts, AssessmentRecord,
+    CertificateRecord, EvidenceRecord, FrameworkRecord, NewCertificate, NewFramework, PublicStatus,
+    PublicationRecord, Stamp, StatusFilter,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -328,17 +328,17 @@ impl App {
         })
     }
 
-    /// The whole picture: answers, certificates, evidence and publications read together, and
-    /// the evaluation on today's date.
+    /// The whole picture: answers, certificates, evidence and publications, and the evaluation
+    /// on today's date.
     pub(crate) async fn view(&self, actor: &Actor, ctx: Context) -> Result<AssessmentView> {
-        let (answers, certificates, evidence, publications) = match &ctx.record {
-            Some(r) => tokio::try_join!(
-                self.store.answers(r.id),
-                self.store.certificates(r.id),
-                self.store.evidence(r.id),
-                self.store.publications(r.id),
-            )?,
-            None => Default::default(),
+        let AssessmentParts {
+            answers,
+            certificates,
+            evidence,
+            publications,
+        } = match &ctx.record {
+            Some(r) => self.store.assessment_parts(r.id).await?,
+            None => AssessmentParts::default(),
         };
         let today = self.today();
         let facts = facts_of(&answers, &certificates, &evidence);

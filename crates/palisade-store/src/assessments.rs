@@ -435,34 +435,54 @@ impl AssessmentStore for SqlStore {
             .transpose()
     }
 
-    async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>> {
-        Ok(sqlx::query_as(
+    async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts> {
+        // One connection for the four reads: each read on the pool would take a connection and
+        // give it back, a round trip to its thread each way, for a statement of a few rows.
+        let mut conn = self.read.acquire().await?;
+        let answers = sqlx::query_as(
             "SELECT a.ref AS reference, a.value, a.version, a.updated_at, u.email AS updated_by \
              FROM answers a LEFT JOIN users u ON u.id = a.updated_by \
              WHERE a.assessment_id = $1 ORDER BY a.ref",
         )
         .bind(assessment_id)
-        .fetch_all(&self.read)
-        .await?)
-    }
-
-    async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>> {
-        Ok(sqlx::query_as(
+        .fetch_all(&mut *conn)
+        .await?;
+        let certificates = sqlx::query_as(
             "SELECT kind, reference, expires_on, recorded_at FROM certificates \
              WHERE assessment_id = $1 ORDER BY kind, expires_on, id",
         )
         .bind(assessment_id)
-        .fetch_all(&self.read)
-        .await?)
-    }
-
-    async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        .fetch_all(&mut *conn)
+        .await?;
+        let evidence = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id"
         )))
         .bind(assessment_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_all(&mut *conn)
+        .await?;
+        let publications = sqlx::query_as::<_, (String, i64, Option<String>, i64)>(
+            "SELECT p.status, p.published_at, u.email, p.late FROM publications p \
+             LEFT JOIN users u ON u.id = p.published_by WHERE p.assessment_id = $1 ORDER BY p.id DESC",
+        )
+        .bind(assessment_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(s, published_at, published_by, late)| {
+            Ok(PublicationRecord {
+                status: status(&s)?,
+                published_at,
+                published_by,
+                late: late != 0,
+            })
+        })
+        .collect::<Result<_>>()?;
+        Ok(AssessmentParts {
+            answers,
+            certificates,
+            evidence,
+            publications,
+        })
     }
 
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>> {
@@ -521,26 +541,6 @@ impl AssessmentStore for SqlStore {
         let record = bump(&mut tx, assessment.id, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
-    }
-
-    async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>> {
-        let rows = sqlx::query_as::<_, (String, i64, Option<String>, i64)>(
-            "SELECT p.status, p.published_at, u.email, p.late FROM publications p \
-             LEFT JOIN users u ON u.id = p.published_by WHERE p.assessment_id = $1 ORDER BY p.id DESC",
-        )
-        .bind(assessment_id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.into_iter()
-            .map(|(s, published_at, published_by, late)| {
-                Ok(PublicationRecord {
-                    status: status(&s)?,
-                    published_at,
-                    published_by,
-                    late: late != 0,
-                })
-            })
-            .collect()
     }
 
     async fn save_answers(

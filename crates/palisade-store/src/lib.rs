@@ -372,9 +372,9 @@ pub trait AssessmentStore: Send + Sync {
     ) -> Result<Option<FrameworkRecord>>;
 
     async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>>;
-    async fn answers(&self, assessment_id: i64) -> Result<Vec<AnswerRecord>>;
-    async fn certificates(&self, assessment_id: i64) -> Result<Vec<CertificateRecord>>;
-    async fn evidence(&self, assessment_id: i64) -> Result<Vec<EvidenceRecord>>;
+    /// What is recorded under an assessment: its answers, certificates, documents (not those
+    /// removed) and publications (newest first), read one after another on one connection.
+    async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts>;
     /// One document of an assessment (not one that was removed).
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>>;
     /// Records an uploaded document (creating the assessment if needed).
@@ -393,9 +393,6 @@ pub trait AssessmentStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<AssessmentRecord>;
-    /// Every publication of an assessment, newest first.
-    async fn publications(&self, assessment_id: i64) -> Result<Vec<PublicationRecord>>;
-
     /// Writes many answers in one transaction (creating the assessment if needed). Answers whose
     /// `expected_version` is stale are refused as a conflict naming each, and nothing is written. Returns the
     /// assessment and the references that actually changed.

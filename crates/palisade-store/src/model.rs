@@ -255,6 +255,16 @@ pub struct AnswerRecord {
     pub updated_by: Option<String>,
 }
 
+/// What is recorded under one assessment (see [`crate::AssessmentStore::assessment_parts`]).
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentParts {
+    pub answers: Vec<AnswerRecord>,
+    pub certificates: Vec<CertificateRecord>,
+    pub evidence: Vec<EvidenceRecord>,
+    /// Newest first.
+    pub publications: Vec<PublicationRecord>,
+}
+
 /// One answer to write: `value: None` clears it. With `expected_version`, the write is refused
 /// when someone else has changed the answer since it was read (0 means "was unanswered").
 #[derive(Debug, Clone)]

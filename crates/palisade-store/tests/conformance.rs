@@ -908,7 +908,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             }
             other => panic!("{other:?}"),
         }
-        let answers = s.answers(a.id).await.unwrap();
+        let answers = s.assessment_parts(a.id).await.unwrap().answers;
         assert_eq!(answers.len(), 2);
         assert_eq!((answers[1].value.as_str(), answers[1].version), ("Jo", 1));
         // Clearing deletes; the next write of that ref starts again at version 1.
@@ -922,7 +922,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .await
             .unwrap();
         assert_eq!(changed, vec!["1.1.2"]);
-        assert_eq!(s.answers(a.id).await.unwrap().len(), 1);
+        assert_eq!(s.assessment_parts(a.id).await.unwrap().answers.len(), 1);
 
         // Publishing needs the revision the status was decided from.
         let current = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
@@ -993,14 +993,14 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
         )
         .await
         .unwrap();
-        let pubs = s.publications(a.id).await.unwrap();
+        let pubs = s.assessment_parts(a.id).await.unwrap().publications;
         assert_eq!(
             pubs.iter().map(|p| p.status).collect::<Vec<_>>(),
             vec![Status::StandardsExceeded, Status::StandardsNotMet]
         );
         assert!(pubs[1].late && !pubs[0].late);
         assert_eq!(
-            s.certificates(a.id).await.unwrap()[0].expires_on,
+            s.assessment_parts(a.id).await.unwrap().certificates[0].expires_on,
             "2027-09-01"
         );
 
@@ -1189,15 +1189,18 @@ async fn seeded_assessments_are_written_once_with_their_audit_entries() {
             (ra.submitted, ra.status, ra.published_at),
             (true, Status::StandardsNotMet, Some(STAMP.at))
         );
-        assert_eq!(s.answers(ra.id).await.unwrap().len(), 95);
-        assert_eq!(s.evidence(ra.id).await.unwrap().len(), 2);
-        assert_eq!(s.publications(ra.id).await.unwrap().len(), 1);
+        assert_eq!(s.assessment_parts(ra.id).await.unwrap().answers.len(), 95);
+        assert_eq!(s.assessment_parts(ra.id).await.unwrap().evidence.len(), 2);
+        assert_eq!(
+            s.assessment_parts(ra.id).await.unwrap().publications.len(),
+            1
+        );
         let rb = s.get_assessment(b.id, 2026).await.unwrap().unwrap();
         assert_eq!((rb.submitted, rb.status), (false, Status::NotPublished));
         assert_eq!(verify_chain(s).await.unwrap(), before + 2);
         // Seeding again skips what exists and writes no further entries.
         assert_eq!(s.seed_assessments(&batch, STAMP).await.unwrap(), 0);
-        assert_eq!(s.answers(ra.id).await.unwrap().len(), 95);
+        assert_eq!(s.assessment_parts(ra.id).await.unwrap().answers.len(), 95);
         assert_eq!(verify_chain(s).await.unwrap(), before + 2);
         db.cleanup().await;
     }
