@@ -142,18 +142,10 @@ pub enum SignInError {
 }
 
 impl App {
-    /// The grants a person holds, as a policy principal.
-    pub async fn principal_of(&self, user_id: i64) -> Result<Principal> {
-        let grants = self.store.grants_of(user_id, &Scope::All).await?;
-        Ok(principal(user_id, &grants))
-    }
-
+    /// A person acting with the roles they hold now.
     pub async fn actor_of(&self, user: &User) -> Result<Actor> {
-        Ok(Actor {
-            user_id: Some(user.id),
-            label: user.email.clone(),
-            principal: self.principal_of(user.id).await?,
-        })
+        let grants = self.store.grants_of(user.id, &Scope::All).await?;
+        Ok(actor(user, &grants))
     }
 
     pub async fn sign_in(
@@ -314,11 +306,7 @@ impl App {
         organisations.sort();
         organisations.dedup();
         Ok(Some(SessionContext {
-            actor: Actor {
-                user_id: Some(user.id),
-                label: user.email.clone(),
-                principal: principal(user.id, &grants),
-            },
+            actor: actor(&user, &grants),
             user,
             csrf_token: s.csrf_token,
             rotated_token,
@@ -364,11 +352,11 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Ok(None);
         }
-        let Some((t, user)) = self
+        let Some((t, user, grants)) = self
             .store
             .find_token(&sha256_hex(token))
             .await?
-            .filter(|(_, u)| u.active)
+            .filter(|(_, u, _)| u.active)
         else {
             return Ok(None);
         };
@@ -376,7 +364,7 @@ impl App {
         if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
             self.store.touch_token(t.id, now).await?;
         }
-        Ok(Some(self.actor_of(&user).await?))
+        Ok(Some(actor(&user, &grants)))
     }
 
     /// Makes an API token for the acting person. The plain token is returned once, never stored.
@@ -465,6 +453,15 @@ impl App {
 }
 
 /// A person's grants as a policy principal.
+/// A person acting with these roles.
+fn actor(user: &User, grants: &[GrantRecord]) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        principal: principal(user.id, grants),
+    }
+}
+
 fn principal(user_id: i64, grants: &[GrantRecord]) -> Principal {
     Principal {
         user_id,

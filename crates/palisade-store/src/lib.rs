@@ -211,8 +211,11 @@ pub trait SessionStore: Send + Sync {
     async fn create_token(&self, t: &NewToken, audit: AuditDraft) -> Result<ApiToken>;
     async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
     async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()>;
-    /// The live (unrevoked) token with this hash, and its owner.
-    async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
+    /// The unrevoked token with this hash, its owner, and the owner's roles everywhere.
+    async fn find_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, User, Vec<GrantRecord>)>>;
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
 }
 

@@ -8,7 +8,7 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
 use palisade_domain::search::search_key;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at";
@@ -45,6 +45,39 @@ impl From<UserRow> for User {
 fn parse_role(s: &str) -> Result<Role> {
     s.parse()
         .map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
+}
+
+/// A person's roles, those at organisations within `scope`, read on `conn`.
+pub(crate) async fn grants_on(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    scope: &Scope,
+) -> Result<Vec<GrantRecord>> {
+    let mut sql = Sql::default();
+    let scoped = sql.scope_cte(scope);
+    sql.push(
+        "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g \
+         LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = ",
+    )
+    .i64(user_id);
+    if scoped {
+        sql.push(" AND g.org_id IN (SELECT id FROM visible)");
+    }
+    sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
+    let rows = sql
+        .query_as::<(String, Option<i64>, Option<String>, Option<String>)>()
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(role, org_id, org_code, org_name)| {
+            Ok(GrantRecord {
+                role: parse_role(&role)?,
+                org_id,
+                org_code,
+                org_name,
+            })
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -155,31 +188,8 @@ impl PeopleStore for SqlStore {
     }
 
     async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>> {
-        let mut sql = Sql::default();
-        let scoped = sql.scope_cte(scope);
-        sql.push(
-            "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g \
-             LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = ",
-        )
-        .i64(user_id);
-        if scoped {
-            sql.push(" AND g.org_id IN (SELECT id FROM visible)");
-        }
-        sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
-        let rows = sql
-            .query_as::<(String, Option<i64>, Option<String>, Option<String>)>()
-            .fetch_all(&self.read)
-            .await?;
-        rows.into_iter()
-            .map(|(role, org_id, org_code, org_name)| {
-                Ok(GrantRecord {
-                    role: parse_role(&role)?,
-                    org_id,
-                    org_code,
-                    org_name,
-                })
-            })
-            .collect()
+        let mut conn = self.read.acquire().await?;
+        grants_on(&mut conn, user_id, scope).await
     }
 
     async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {

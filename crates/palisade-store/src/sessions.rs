@@ -1,9 +1,10 @@
 use crate::audit::append;
 use crate::model::*;
-use crate::people::{USER_COLUMNS, UserRow};
+use crate::people::{USER_COLUMNS, UserRow, grants_on};
 use crate::{Result, SessionStore, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
+use palisade_domain::policy::Scope;
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -205,8 +206,12 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn find_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>> {
-        // The owner comes in the same read, as with sessions: every API request starts here.
+    async fn find_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, User, Vec<GrantRecord>)>> {
+        // The owner comes in the same read, as with sessions, and the owner's roles on the same
+        // connection: every API request starts here.
         #[derive(FromRow)]
         struct Row {
             token_id: i64,
@@ -218,6 +223,7 @@ impl SessionStore for SqlStore {
             #[sqlx(flatten)]
             user: UserRow,
         }
+        let mut conn = self.read.acquire().await?;
         let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT t.id AS token_id, t.label, t.prefix, t.created_at AS token_created_at, \
              t.last_used_at, t.revoked_at, {USER_COLUMNS} \
@@ -225,21 +231,23 @@ impl SessionStore for SqlStore {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         )))
         .bind(token_hash.to_string())
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *conn)
         .await?;
-        Ok(row.map(|r| {
-            let user: User = r.user.into();
-            let token = ApiToken {
-                id: r.token_id,
-                user_id: user.id,
-                label: r.label,
-                prefix: r.prefix,
-                created_at: r.token_created_at,
-                last_used_at: r.last_used_at,
-                revoked_at: r.revoked_at,
-            };
-            (token, user)
-        }))
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let user: User = r.user.into();
+        let grants = grants_on(&mut conn, user.id, &Scope::All).await?;
+        let token = ApiToken {
+            id: r.token_id,
+            user_id: user.id,
+            label: r.label,
+            prefix: r.prefix,
+            created_at: r.token_created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        };
+        Ok(Some((token, user, grants)))
     }
 
     async fn touch_token(&self, id: i64, now: i64) -> Result<()> {

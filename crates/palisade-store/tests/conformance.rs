@@ -475,8 +475,9 @@ async fn people_grants_sessions_and_tokens() {
             )
             .await
             .unwrap();
-        let (found, owner) = s.find_token("th").await.unwrap().unwrap();
+        let (found, owner, roles) = s.find_token("th").await.unwrap().unwrap();
         assert_eq!((found.id, owner.id), (t.id, u.id));
+        assert_eq!(roles, grants, "the owner's roles come with the token");
         assert!(matches!(
             s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token"))
                 .await,
