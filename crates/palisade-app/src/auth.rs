@@ -452,7 +452,6 @@ impl App {
     }
 }
 
-/// A person's grants as a policy principal.
 /// A person acting with these roles.
 fn actor(user: &User, grants: &[GrantRecord]) -> Actor {
     Actor {
@@ -462,6 +461,7 @@ fn actor(user: &User, grants: &[GrantRecord]) -> Actor {
     }
 }
 
+/// A person's grants as a policy principal.
 fn principal(user_id: i64, grants: &[GrantRecord]) -> Principal {
     Principal {
         user_id,

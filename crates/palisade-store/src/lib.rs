@@ -211,7 +211,8 @@ pub trait SessionStore: Send + Sync {
     async fn create_token(&self, t: &NewToken, audit: AuditDraft) -> Result<ApiToken>;
     async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
     async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()>;
-    /// The unrevoked token with this hash, its owner, and the owner's roles everywhere.
+    /// The unrevoked token with this hash, its owner, and the owner's roles everywhere. The owner
+    /// may have been made inactive since: callers check `active`.
     async fn find_token(
         &self,
         token_hash: &str,
