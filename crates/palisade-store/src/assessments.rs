@@ -151,8 +151,8 @@ async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<Assessmen
 }
 
 /// An organisation's assessment for a year, if it has one.
-async fn assessment_by_key<'c>(
-    exec: impl sqlx::Executor<'c, Database = sqlx::Any>,
+async fn assessment_by_key<'e>(
+    exec: impl Executor<'e, Database = Any>,
     org_id: OrgId,
     year: i32,
 ) -> Result<Option<AssessmentRow>> {

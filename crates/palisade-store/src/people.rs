@@ -8,7 +8,7 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
 use palisade_domain::search::search_key;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::{Any, Executor, FromRow};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at";
@@ -47,9 +47,9 @@ fn parse_role(s: &str) -> Result<Role> {
         .map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
 }
 
-/// A person's roles, those at organisations within `scope`, read on `conn`.
-pub(crate) async fn grants_on(
-    conn: &mut AnyConnection,
+/// A person's roles, those at organisations within `scope`, read on a connection or a pool.
+pub(crate) async fn grants_on<'e>(
+    e: impl Executor<'e, Database = Any>,
     user_id: i64,
     scope: &Scope,
 ) -> Result<Vec<GrantRecord>> {
@@ -66,7 +66,7 @@ pub(crate) async fn grants_on(
     sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
     let rows = sql
         .query_as::<(String, Option<i64>, Option<String>, Option<String>)>()
-        .fetch_all(conn)
+        .fetch_all(e)
         .await?;
     rows.into_iter()
         .map(|(role, org_id, org_code, org_name)| {
@@ -188,8 +188,7 @@ impl PeopleStore for SqlStore {
     }
 
     async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>> {
-        let mut conn = self.read.acquire().await?;
-        grants_on(&mut conn, user_id, scope).await
+        grants_on(&self.read, user_id, scope).await
     }
 
     async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {

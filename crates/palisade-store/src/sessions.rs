@@ -237,7 +237,7 @@ impl SessionStore for SqlStore {
             return Ok(None);
         };
         let user: User = r.user.into();
-        let grants = grants_on(&mut conn, user.id, &Scope::All).await?;
+        let grants = grants_on(&mut *conn, user.id, &Scope::All).await?;
         let token = ApiToken {
             id: r.token_id,
             user_id: user.id,
