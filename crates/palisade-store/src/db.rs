@@ -619,6 +619,27 @@ impl crate::AdminStore for SqlStore {
 mod tests {
     use super::*;
 
+    /// The bundled SQLite is built without memory statistics and memory management (both take
+    /// process-wide locks every connection thread contends for; see `.cargo/config.toml`). A
+    /// build that lost `LIBSQLITE3_FLAGS` fails here rather than in a load test.
+    #[tokio::test]
+    async fn sqlite_is_built_without_its_global_locks() {
+        let store = SqlStore::connect("sqlite::memory:", 1).await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&store.read)
+            .await
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+        assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+    }
+
     #[test]
     fn sqlite_urls() {
         assert_eq!(
