@@ -1,3 +1,4 @@
+use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
 use crate::audit::{append, append_many};
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, Window, flag, unpack_rows};
@@ -229,75 +230,6 @@ async fn current_answers(
         .collect())
 }
 
-const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
-     e.size, e.sha256, e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
-     LEFT JOIN users u ON u.id = e.uploaded_by";
-
-/// An assessment's answers, by reference.
-async fn answers_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<AnswerRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT a.ref AS reference, a.value, a.version, a.updated_at, u.email AS updated_by \
-         FROM answers a LEFT JOIN users u ON u.id = a.updated_by \
-         WHERE a.assessment_id = $1 ORDER BY a.ref",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-async fn certificates_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<CertificateRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT kind, reference, expires_on, recorded_at FROM certificates \
-         WHERE assessment_id = $1 ORDER BY kind, expires_on, id",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-/// An assessment's documents, not those removed.
-async fn evidence_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<EvidenceRecord>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id"
-    )))
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-/// An assessment's publications, newest first.
-async fn publications_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<PublicationRecord>> {
-    sqlx::query_as::<_, (String, i64, Option<String>, i64)>(
-        "SELECT p.status, p.published_at, u.email, p.late FROM publications p \
-         LEFT JOIN users u ON u.id = p.published_by WHERE p.assessment_id = $1 ORDER BY p.id DESC",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?
-    .into_iter()
-    .map(|(s, published_at, published_by, late)| {
-        Ok(PublicationRecord {
-            status: status(&s)?,
-            published_at,
-            published_by,
-            late: late != 0,
-        })
-    })
-    .collect()
-}
-
 /// Writes answers (assessment id, reference, value, version), of one assessment or of many, in
 /// one statement whatever their number, replacing any already there for the same assessment and
 /// reference. The rows travel as one JSON array parameter that the engine unpacks
@@ -501,34 +433,7 @@ impl AssessmentStore for SqlStore {
     }
 
     async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts> {
-        let id = assessment_id;
-        let (answers, certificates, evidence, publications) = match self.engine {
-            // PostgreSQL answers the four at once, on four connections.
-            Engine::Postgres => tokio::try_join!(
-                answers_on(&self.read, id),
-                certificates_on(&self.read, id),
-                evidence_on(&self.read, id),
-                publications_on(&self.read, id),
-            )?,
-            // On SQLite each connection is a thread of this process, and taking one from the
-            // pool and giving it back are round trips to that thread; under load those hand-offs
-            // cost more than reading a few rows, so the four share one connection.
-            Engine::Sqlite => {
-                let mut conn = self.read.acquire().await?;
-                (
-                    answers_on(&mut *conn, id).await?,
-                    certificates_on(&mut *conn, id).await?,
-                    evidence_on(&mut *conn, id).await?,
-                    publications_on(&mut *conn, id).await?,
-                )
-            }
-        };
-        Ok(AssessmentParts {
-            answers,
-            certificates,
-            evidence,
-            publications,
-        })
+        parts::read(&self.read, self.engine, assessment_id).await
     }
 
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>> {
