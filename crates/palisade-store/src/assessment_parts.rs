@@ -2,108 +2,140 @@
 //! documents and publications, read together for every view of it.
 
 use crate::assessments::status;
+use crate::db::{json_rows, parse_rows};
 use crate::model::{
     AnswerRecord, AssessmentParts, CertificateRecord, EvidenceRecord, PublicationRecord,
 };
 use crate::{Engine, Result};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::AnyPool;
+use std::sync::LazyLock;
 
-/// The four parts of assessment `id`.
+pub(crate) const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
+     e.size, e.sha256, e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
+     LEFT JOIN users u ON u.id = e.uploaded_by";
+
+/// The statement reading the four parts, one JSON list a column.
+fn statement(engine: Engine) -> String {
+    let answers = json_rows(
+        engine,
+        "a.ref, a.value, a.version, a.updated_at, u.email",
+        "FROM answers a LEFT JOIN users u ON u.id = a.updated_by WHERE a.assessment_id = $1",
+        "a.ref",
+    );
+    let certificates = json_rows(
+        engine,
+        "c.kind, c.reference, c.expires_on, c.recorded_at",
+        "FROM certificates c WHERE c.assessment_id = $1",
+        "c.kind, c.expires_on, c.id",
+    );
+    // Documents removed are kept for the record but are no longer part of the assessment.
+    let evidence = json_rows(
+        engine,
+        "e.id, e.ref, e.filename, e.content_type, e.size, e.sha256, e.object_key, \
+         e.uploaded_at, u.email",
+        "FROM evidence e LEFT JOIN users u ON u.id = e.uploaded_by \
+         WHERE e.assessment_id = $1 AND e.removed = 0",
+        "e.ref, e.id",
+    );
+    let publications = json_rows(
+        engine,
+        "p.status, p.published_at, u.email, p.late",
+        "FROM publications p LEFT JOIN users u ON u.id = p.published_by \
+         WHERE p.assessment_id = $1",
+        "p.id DESC",
+    );
+    format!("SELECT {answers}, {certificates}, {evidence}, {publications}")
+}
+
+static ON_SQLITE: LazyLock<String> = LazyLock::new(|| statement(Engine::Sqlite));
+static ON_POSTGRES: LazyLock<String> = LazyLock::new(|| statement(Engine::Postgres));
+
+type AnswerRow = (String, String, i64, i64, Option<String>);
+type CertificateRow = (String, String, String, i64);
+type EvidenceRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+);
+type PublicationRow = (String, i64, Option<String>, i64);
+
+/// The four parts of assessment `id`, in one statement: answers by reference, certificates by
+/// kind and expiry, documents by reference, publications newest first. Every view of an
+/// assessment (each page, each API read, the answer to every change) starts here, and on
+/// SQLite each statement is a round trip to a connection's thread that costs more than reading
+/// a few rows; on PostgreSQL one statement is one network round trip.
 pub(crate) async fn read(pool: &AnyPool, engine: Engine, id: i64) -> Result<AssessmentParts> {
-    let (answers, certificates, evidence, publications) = match engine {
-        // PostgreSQL answers the four at once, on four connections.
-        Engine::Postgres => tokio::try_join!(
-            answers_on(pool, id),
-            certificates_on(pool, id),
-            evidence_on(pool, id),
-            publications_on(pool, id),
-        )?,
-        // On SQLite each connection is a thread of this process, and taking one from the
-        // pool and giving it back are round trips to that thread; under load those hand-offs
-        // cost more than reading a few rows, so the four share one connection.
-        Engine::Sqlite => {
-            let mut conn = pool.acquire().await?;
-            (
-                answers_on(&mut *conn, id).await?,
-                certificates_on(&mut *conn, id).await?,
-                evidence_on(&mut *conn, id).await?,
-                publications_on(&mut *conn, id).await?,
-            )
-        }
+    let sql: &str = match engine {
+        Engine::Sqlite => &ON_SQLITE,
+        Engine::Postgres => &ON_POSTGRES,
     };
+    let (answers, certificates, evidence, publications): (String, String, String, String) =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    let answers = parse_rows::<AnswerRow>("answers", &answers)?
+        .into_iter()
+        .map(
+            |(reference, value, version, updated_at, updated_by)| AnswerRecord {
+                reference,
+                value,
+                version,
+                updated_at,
+                updated_by,
+            },
+        )
+        .collect();
+    let certificates = parse_rows::<CertificateRow>("certificates", &certificates)?
+        .into_iter()
+        .map(
+            |(kind, reference, expires_on, recorded_at)| CertificateRecord {
+                kind,
+                reference,
+                expires_on,
+                recorded_at,
+            },
+        )
+        .collect();
+    let evidence = parse_rows::<EvidenceRow>("evidence", &evidence)?
+        .into_iter()
+        .map(
+            |(id, reference, filename, content_type, size, sha256, object_key, at, by)| {
+                EvidenceRecord {
+                    id,
+                    reference,
+                    filename,
+                    content_type,
+                    size,
+                    sha256,
+                    object_key,
+                    uploaded_at: at,
+                    uploaded_by: by,
+                }
+            },
+        )
+        .collect();
+    let publications = parse_rows::<PublicationRow>("publications", &publications)?
+        .into_iter()
+        .map(|(s, published_at, published_by, late)| {
+            Ok(PublicationRecord {
+                status: status(&s)?,
+                published_at,
+                published_by,
+                late: late != 0,
+            })
+        })
+        .collect::<Result<_>>()?;
     Ok(AssessmentParts {
         answers,
         certificates,
         evidence,
         publications,
     })
-}
-
-pub(crate) const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
-     e.size, e.sha256, e.object_key, e.uploaded_at, u.email AS uploaded_by FROM evidence e \
-     LEFT JOIN users u ON u.id = e.uploaded_by";
-
-/// An assessment's answers, by reference.
-async fn answers_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<AnswerRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT a.ref AS reference, a.value, a.version, a.updated_at, u.email AS updated_by \
-         FROM answers a LEFT JOIN users u ON u.id = a.updated_by \
-         WHERE a.assessment_id = $1 ORDER BY a.ref",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-async fn certificates_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<CertificateRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT kind, reference, expires_on, recorded_at FROM certificates \
-         WHERE assessment_id = $1 ORDER BY kind, expires_on, id",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-/// An assessment's documents, not those removed.
-async fn evidence_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<EvidenceRecord>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.removed = 0 ORDER BY e.ref, e.id"
-    )))
-    .bind(id)
-    .fetch_all(e)
-    .await?)
-}
-
-/// An assessment's publications, newest first.
-async fn publications_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Vec<PublicationRecord>> {
-    sqlx::query_as::<_, (String, i64, Option<String>, i64)>(
-        "SELECT p.status, p.published_at, u.email, p.late FROM publications p \
-         LEFT JOIN users u ON u.id = p.published_by WHERE p.assessment_id = $1 ORDER BY p.id DESC",
-    )
-    .bind(id)
-    .fetch_all(e)
-    .await?
-    .into_iter()
-    .map(|(s, published_at, published_by, late)| {
-        Ok(PublicationRecord {
-            status: status(&s)?,
-            published_at,
-            published_by,
-            late: late != 0,
-        })
-    })
-    .collect()
 }

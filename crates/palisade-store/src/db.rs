@@ -310,6 +310,29 @@ pub(crate) fn unpack_rows(engine: Engine, cols: &[JsonCol], extra: &str, n: usiz
     format!("SELECT {} FROM {from}", columns.join(", "))
 }
 
+/// A scalar subquery that gives the rows of `from` (its `FROM`, joins and `WHERE`) as one JSON
+/// array of arrays of `columns`, in `order`, as text (`[]` when there are none), on either engine:
+/// the reverse of [`unpack_rows`]. On SQLite every statement and every row is a hand-off to a
+/// connection's thread, so a read of several small lists costs one hand-off, not one a list.
+/// Read the value back with [`parse_rows`].
+pub(crate) fn json_rows(engine: Engine, columns: &str, from: &str, order: &str) -> String {
+    match engine {
+        Engine::Sqlite => {
+            format!("(SELECT json_group_array(json_array({columns}) ORDER BY {order}) {from})")
+        }
+        Engine::Postgres => format!(
+            "(SELECT COALESCE(json_agg(json_build_array({columns}) ORDER BY {order}), '[]')::text \
+             {from})"
+        ),
+    }
+}
+
+/// The rows of a [`json_rows`] value, each a tuple (or other type) of its columns.
+pub(crate) fn parse_rows<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<Vec<T>> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Unsupported(format!("stored {what} could not be read back: {e}")))
+}
+
 /// Adds `rows` to the kept counts in `table`: each row is its key's values (the columns `keys`)
 /// and then the amounts to add (the columns `amounts`), written in multi-row upserts of about
 /// 250 parameters (see `IMPORT_BATCH` in orgs.rs) in the order given. Every tally (the national

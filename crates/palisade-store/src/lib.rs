@@ -378,8 +378,7 @@ pub trait AssessmentStore: Send + Sync {
 
     async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>>;
     /// What is recorded under an assessment: its answers, certificates, documents (not those
-    /// removed) and publications (newest first); on SQLite read one after another on one
-    /// connection, on PostgreSQL at once.
+    /// removed) and publications (newest first), read in one statement.
     async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts>;
     /// One document of an assessment (not one that was removed).
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>>;

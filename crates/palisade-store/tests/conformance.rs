@@ -850,6 +850,213 @@ async fn a_save_of_many_answers_checks_each_version() {
     }
 }
 
+/// An assessment's parts come back whole and in their orders on both engines: text that JSON
+/// must escape, who changed what, documents taken off left out, publications newest first.
+#[tokio::test]
+async fn an_assessment_s_parts_read_back_whole_and_in_order() {
+    use palisade_domain::assessment::Status;
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let (_, key) = gp_with_framework(s).await;
+        let nothing = s.assessment_parts(i64::MAX).await.unwrap();
+        assert!(nothing.answers.is_empty() && nothing.certificates.is_empty());
+        assert!(nothing.evidence.is_empty() && nothing.publications.is_empty());
+
+        let user = s
+            .create_user(
+                &NewUser {
+                    email: "parts@example.nhs.uk".into(),
+                    name: "Pat Parts".into(),
+                    password_hash: None,
+                    now: 1,
+                    first_grant: None,
+                },
+                draft("user.create", "user"),
+            )
+            .await
+            .unwrap();
+        let by_user = Stamp {
+            at: STAMP.at,
+            user_id: Some(user.id),
+        };
+        let awkward = "Jo \"O'Neil\" \\ ü — 北\nline two\t[1, 2]";
+        let (a, _) = s
+            .save_answers(
+                key,
+                &[
+                    change("1.2", Some("no"), None),
+                    change("1.1", Some(awkward), None),
+                ],
+                by_user,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap();
+        s.save_answers(
+            key,
+            &[change("1.2", Some("yes"), Some(1))],
+            STAMP,
+            draft("assessment.answers", "assessment"),
+        )
+        .await
+        .unwrap();
+        let cert = |kind: &str, reference: &str, expires_on: &str| NewCertificate {
+            kind: kind.into(),
+            reference: reference.into(),
+            expires_on: expires_on.into(),
+        };
+        s.set_certificates(
+            key,
+            &[
+                cert("iso27001", "ISO-1", "2027-01-01"),
+                cert("cyber_essentials_plus", "CE-2", "2028-01-01"),
+                cert("cyber_essentials_plus", "CE-1", "2027-06-01"),
+            ],
+            STAMP,
+            draft("assessment.certificates", "assessment"),
+        )
+        .await
+        .unwrap();
+        let doc = |reference: &str, filename: &str| NewEvidence {
+            reference: reference.into(),
+            filename: filename.into(),
+            content_type: "text/plain".into(),
+            size: 12,
+            sha256: "ab".repeat(32),
+            object_key: format!("objects/{filename}"),
+        };
+        let mut ids = Vec::new();
+        for (reference, filename) in [
+            ("2.1", "b.txt"),
+            ("1.1", "a \"quoted\".txt"),
+            ("2.1", "c.txt"),
+        ] {
+            let (_, e) = s
+                .add_evidence(
+                    key,
+                    &doc(reference, filename),
+                    by_user,
+                    draft("evidence.add", "evidence"),
+                )
+                .await
+                .unwrap();
+            ids.push(e.id);
+        }
+        s.remove_evidence(key, ids[2], STAMP, draft("evidence.remove", "evidence"))
+            .await
+            .unwrap();
+        for (status, late) in [
+            (Status::StandardsNotMet, true),
+            (Status::StandardsMet, false),
+        ] {
+            let revision = s
+                .get_assessment(key.org_id, 2026)
+                .await
+                .unwrap()
+                .unwrap()
+                .revision;
+            s.publish(
+                key,
+                revision,
+                status,
+                late,
+                by_user,
+                draft("assessment.submit", "assessment"),
+            )
+            .await
+            .unwrap();
+            s.reopen(a.id, STAMP, draft("assessment.reopen", "assessment"))
+                .await
+                .unwrap();
+        }
+
+        let parts = s.assessment_parts(a.id).await.unwrap();
+        let answers: Vec<_> = parts
+            .answers
+            .iter()
+            .map(|a| {
+                (
+                    a.reference.as_str(),
+                    a.value.as_str(),
+                    a.version,
+                    a.updated_by.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                ("1.1", awkward, 1, Some("parts@example.nhs.uk")),
+                ("1.2", "yes", 2, None),
+            ]
+        );
+        assert_eq!(parts.answers[0].updated_at, STAMP.at);
+        let certificates: Vec<_> = parts
+            .certificates
+            .iter()
+            .map(|c| (c.kind.as_str(), c.reference.as_str(), c.expires_on.as_str()))
+            .collect();
+        assert_eq!(
+            certificates,
+            vec![
+                ("cyber_essentials_plus", "CE-1", "2027-06-01"),
+                ("cyber_essentials_plus", "CE-2", "2028-01-01"),
+                ("iso27001", "ISO-1", "2027-01-01"),
+            ]
+        );
+        assert_eq!(
+            parts.evidence,
+            vec![
+                EvidenceRecord {
+                    id: ids[1],
+                    reference: "1.1".into(),
+                    filename: "a \"quoted\".txt".into(),
+                    content_type: "text/plain".into(),
+                    size: 12,
+                    sha256: "ab".repeat(32),
+                    object_key: "objects/a \"quoted\".txt".into(),
+                    uploaded_at: STAMP.at,
+                    uploaded_by: Some("parts@example.nhs.uk".into()),
+                },
+                EvidenceRecord {
+                    id: ids[0],
+                    reference: "2.1".into(),
+                    filename: "b.txt".into(),
+                    content_type: "text/plain".into(),
+                    size: 12,
+                    sha256: "ab".repeat(32),
+                    object_key: "objects/b.txt".into(),
+                    uploaded_at: STAMP.at,
+                    uploaded_by: Some("parts@example.nhs.uk".into()),
+                },
+            ]
+        );
+        let publications: Vec<_> = parts
+            .publications
+            .iter()
+            .map(|p| (p.status, p.late, p.published_by.as_deref(), p.published_at))
+            .collect();
+        assert_eq!(
+            publications,
+            vec![
+                (
+                    Status::StandardsMet,
+                    false,
+                    Some("parts@example.nhs.uk"),
+                    STAMP.at
+                ),
+                (
+                    Status::StandardsNotMet,
+                    true,
+                    Some("parts@example.nhs.uk"),
+                    STAMP.at
+                ),
+            ]
+        );
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn answers_are_versioned_locked_on_submission_and_counted() {
     use palisade_domain::assessment::Status;
