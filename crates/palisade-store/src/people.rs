@@ -1,7 +1,7 @@
 use crate::audit::append;
-use crate::db::{Sql, flag, like_pattern};
+use crate::db::{Sql, flag, json_rows, like_pattern, parse_rows};
 use crate::model::*;
-use crate::{PeopleStore, Result, SqlStore, StoreError};
+use crate::{Engine, PeopleStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
 use palisade_domain::page::{Page, PageRequest};
@@ -64,19 +64,39 @@ pub(crate) async fn grants_on<'e>(
         sql.push(" AND g.org_id IN (SELECT id FROM visible)");
     }
     sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
-    let rows = sql
-        .query_as::<(String, Option<i64>, Option<String>, Option<String>)>()
-        .fetch_all(e)
-        .await?;
-    rows.into_iter()
-        .map(|(role, org_id, org_code, org_name)| {
-            Ok(GrantRecord {
-                role: parse_role(&role)?,
-                org_id,
-                org_code,
-                org_name,
-            })
-        })
+    let rows = sql.query_as::<GrantRow>().fetch_all(e).await?;
+    rows.into_iter().map(grant).collect()
+}
+
+/// A role as read: the role, and the organisation's id, code and name where it has one.
+type GrantRow = (String, Option<i64>, Option<String>, Option<String>);
+
+fn grant((role, org_id, org_code, org_name): GrantRow) -> Result<GrantRecord> {
+    Ok(GrantRecord {
+        role: parse_role(&role)?,
+        org_id,
+        org_code,
+        org_name,
+    })
+}
+
+/// A column holding the roles of the person `u.id` of the statement, all of them, in the order
+/// [`grants_on`] gives; read it back with [`grants_from_json`]. For reads that must know who
+/// someone is and what they may do in one statement.
+pub(crate) fn grants_column(engine: Engine) -> String {
+    json_rows(
+        engine,
+        "g.role, g.org_id, o.code, o.name",
+        "FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = u.id",
+        "g.role, COALESCE(o.code, '')",
+    )
+}
+
+/// The roles in a [`grants_column`].
+pub(crate) fn grants_from_json(json: &str) -> Result<Vec<GrantRecord>> {
+    parse_rows::<GrantRow>("roles", json)?
+        .into_iter()
+        .map(grant)
         .collect()
 }
 

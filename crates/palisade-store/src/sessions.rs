@@ -1,10 +1,9 @@
 use crate::audit::append;
 use crate::model::*;
-use crate::people::{USER_COLUMNS, UserRow, grants_on};
+use crate::people::{USER_COLUMNS, UserRow, grants_column, grants_from_json};
 use crate::{Result, SessionStore, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::AuditDraft;
-use palisade_domain::policy::Scope;
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -210,8 +209,8 @@ impl SessionStore for SqlStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<(ApiToken, User, Vec<GrantRecord>)>> {
-        // The owner comes in the same read, as with sessions, and the owner's roles on the same
-        // connection: every API request starts here.
+        // The owner and the owner's roles come in the same statement: every API request
+        // starts here.
         #[derive(FromRow)]
         struct Row {
             token_id: i64,
@@ -222,22 +221,23 @@ impl SessionStore for SqlStore {
             revoked_at: Option<i64>,
             #[sqlx(flatten)]
             user: UserRow,
+            grants: String,
         }
-        let mut conn = self.read.acquire().await?;
         let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT t.id AS token_id, t.label, t.prefix, t.created_at AS token_created_at, \
-             t.last_used_at, t.revoked_at, {USER_COLUMNS} \
+             t.last_used_at, t.revoked_at, {USER_COLUMNS}, {} AS grants \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            grants_column(self.engine)
         )))
         .bind(token_hash.to_string())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&self.read)
         .await?;
         let Some(r) = row else {
             return Ok(None);
         };
         let user: User = r.user.into();
-        let grants = grants_on(&mut *conn, user.id, &Scope::All).await?;
+        let grants = grants_from_json(&r.grants)?;
         let token = ApiToken {
             id: r.token_id,
             user_id: user.id,

@@ -478,6 +478,34 @@ async fn people_grants_sessions_and_tokens() {
         let (found, owner, roles) = s.find_token("th").await.unwrap().unwrap();
         assert_eq!((found.id, owner.id), (t.id, u.id));
         assert_eq!(roles, grants, "the owner's roles come with the token");
+        // Someone with no role at all: a token, and no roles with it.
+        let nobody = s
+            .create_user(
+                &NewUser {
+                    email: "nobody@example.nhs.uk".into(),
+                    name: "No Roles".into(),
+                    password_hash: None,
+                    now: 1,
+                    first_grant: None,
+                },
+                draft("user.create", "user"),
+            )
+            .await
+            .unwrap();
+        s.create_token(
+            &NewToken {
+                user_id: nobody.id,
+                label: "ci".into(),
+                token_hash: "th-nobody".into(),
+                prefix: "pal_cd".into(),
+                now: 5,
+            },
+            draft("token.create", "api_token"),
+        )
+        .await
+        .unwrap();
+        let (_, owner, roles) = s.find_token("th-nobody").await.unwrap().unwrap();
+        assert_eq!((owner.id, roles), (nobody.id, vec![]));
         assert!(matches!(
             s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token"))
                 .await,
