@@ -1,7 +1,7 @@
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
 use crate::audit::{append, append_many};
 use crate::db::JsonCol::{Int, Text};
-use crate::db::{Arg, Sql, Window, flag, unpack_rows};
+use crate::db::{Arg, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::FiguresDelta;
 use crate::model::*;
@@ -15,8 +15,8 @@ use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 use std::collections::HashMap;
 
-/// References in one `IN (...)` list: cleared answers deleted, or answers looked up before a
-/// save (see the import batch note in orgs.rs).
+/// References in one `IN (...)` list of cleared answers deleted (see the import batch note in
+/// orgs.rs).
 const REFS_PER_STATEMENT: usize = 160;
 
 /// Rows a seeding statement writes, at most nine values each: about 250 parameters a statement
@@ -181,21 +181,33 @@ async fn open_assessment(
     key: AssessmentKey,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    let row = match assessment_by_key(&mut *conn, key.org_id, key.year).await? {
-        Some(row) => row,
-        None => {
-            sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $4) RETURNING {ASSESSMENT_COLUMNS}"
-            )))
-            .bind(key.org_id)
-            .bind(i64::from(key.year))
-            .bind(key.framework_id)
-            .bind(at)
-            .fetch_one(&mut *conn)
-            .await?
-        }
-    };
+    match assessment_by_key(&mut *conn, key.org_id, key.year).await? {
+        Some(row) => unlocked(row),
+        None => insert_assessment(conn, key, at).await,
+    }
+}
+
+/// A new assessment for `key`, open.
+async fn insert_assessment(
+    conn: &mut AnyConnection,
+    key: AssessmentKey,
+    at: i64,
+) -> Result<AssessmentRecord> {
+    sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO assessments (org_id, year, framework_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING {ASSESSMENT_COLUMNS}"
+    )))
+    .bind(key.org_id)
+    .bind(i64::from(key.year))
+    .bind(key.framework_id)
+    .bind(at)
+    .fetch_one(conn)
+    .await?
+    .try_into()
+}
+
+/// The assessment, refused if it is submitted (locked until reopened).
+fn unlocked(row: AssessmentRow) -> Result<AssessmentRecord> {
     let row: AssessmentRecord = row.try_into()?;
     if row.submitted {
         return Err(StoreError::conflict(
@@ -206,28 +218,56 @@ async fn open_assessment(
     Ok(row)
 }
 
-/// The value and version of each answer `changes` touch, as they stand, by reference. A save of
-/// a few answers looks those up by key (this runs in the single writer's transaction, and an
-/// assessment has a hundred answers or more); a save of many reads the assessment's answers
-/// whole. One statement either way.
-async fn current_answers(
+/// The value and version of an answer as it stands, by reference.
+type CurrentAnswers = HashMap<String, (String, i64)>;
+
+/// The assessment for `key` as [`open_assessment`] opens it, with the value and version of each
+/// answer `changes` touch, in one statement when the assessment exists (a save of answers is
+/// the writer's most frequent transaction, and on SQLite each statement is a round trip to the
+/// writer's thread). The references travel as one JSON parameter and are looked up by key,
+/// however many they are.
+async fn open_with_answers(
     conn: &mut AnyConnection,
-    assessment_id: i64,
+    engine: Engine,
+    key: AssessmentKey,
+    at: i64,
     changes: &[AnswerChange],
-) -> Result<HashMap<String, (String, i64)>> {
-    let mut sql = Sql::new("SELECT ref, value, version FROM answers WHERE assessment_id = ");
-    sql.i64(assessment_id);
-    if changes.len() <= REFS_PER_STATEMENT {
-        let refs: Vec<&str> = changes.iter().map(|c| c.reference.as_str()).collect();
-        sql.push(" AND ref IN (").text_list(&refs).push(")");
+) -> Result<(AssessmentRecord, CurrentAnswers)> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        assessment: AssessmentRow,
+        current: String,
     }
-    Ok(sql
-        .query_as::<(String, String, i64)>()
-        .fetch_all(conn)
-        .await?
+    let refs: Vec<[&str; 1]> = changes.iter().map(|c| [c.reference.as_str()]).collect();
+    let refs = serde_json::to_string(&refs).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+    let current = json_rows(
+        engine,
+        "x.ref, x.value, x.version",
+        &format!(
+            "FROM answers x WHERE x.assessment_id = assessments.id AND x.ref IN \
+             (SELECT c0 FROM ({}) r)",
+            unpack_rows(engine, &[Text], "", 3)
+        ),
+        "x.ref",
+    );
+    let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ASSESSMENT_COLUMNS}, {current} AS current FROM assessments \
+         WHERE org_id = $1 AND year = $2"
+    )))
+    .bind(key.org_id)
+    .bind(i64::from(key.year))
+    .bind(refs)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok((insert_assessment(conn, key, at).await?, HashMap::new()));
+    };
+    let current = parse_rows::<(String, String, i64)>("answers", &row.current)?
         .into_iter()
         .map(|(r, v, n)| (r, (v, n)))
-        .collect())
+        .collect();
+    Ok((unlocked(row.assessment)?, current))
 }
 
 /// Writes answers (assessment id, reference, value, version), of one assessment or of many, in
@@ -502,8 +542,8 @@ impl AssessmentStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<(AssessmentRecord, Vec<String>)> {
         let mut tx = self.begin().await?;
-        let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let current = current_answers(&mut tx, assessment.id, changes).await?;
+        let (assessment, current) =
+            open_with_answers(&mut tx, self.engine, key, stamp.at, changes).await?;
         let mut conflicts = palisade_domain::FieldErrors::default();
         let mut upserts: Vec<(&str, &str, i64)> = Vec::new();
         let mut deletes: Vec<&str> = Vec::new();

@@ -831,16 +831,15 @@ async fn gp_with_framework(s: &SqlStore) -> (Organisation, AssessmentKey) {
     (gp, key)
 }
 
-/// A save of more answers than one look-up by reference takes (the store then reads the
-/// assessment's answers whole) checks each version and skips unchanged values as a smaller one
-/// does.
+/// A save of many answers (their references travel to the database as one parameter, whatever
+/// their number) checks each version and skips unchanged values as a smaller one does.
 #[tokio::test]
 async fn a_save_of_many_answers_checks_each_version() {
     for db in TestDb::all().await {
         let s = &db.store;
         let (_, key) = gp_with_framework(s).await;
-        // Each side of the look-up by reference (at most 160 references), and well past it;
-        // each size on answers of its own.
+        // Each side of the 160 references a statement once took, and well past it; each size
+        // on answers of its own.
         for n in [160usize, 161, 300] {
             let refs: Vec<String> = (0..n).map(|i| format!("{n}.{i}")).collect();
             let save = |changes: Vec<AnswerChange>| async move {
