@@ -1,7 +1,7 @@
 use crate::audit::{append, append_many};
 use crate::board::BoardDelta;
 use crate::db::JsonCol::{Int, Text};
-use crate::db::{Arg, IDS_PER_STATEMENT, Sql, Window, flag, unpack_rows};
+use crate::db::{Arg, IDS_PER_STATEMENT, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::{FiguresDelta, group_of};
 use crate::model::*;
@@ -149,17 +149,25 @@ async fn org_id_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<O
 
 /// The organisation's id followed by its ancestors' ids, nearest first.
 async fn ancestry(conn: &mut AnyConnection, id: OrgId) -> Result<Vec<OrgId>> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "WITH RECURSIVE anc(id, parent_id, depth) AS ( \
-           SELECT id, parent_id, 0 FROM organisations WHERE id = $1 \
-           UNION ALL \
-           SELECT o.id, o.parent_id, a.depth + 1 FROM organisations o JOIN anc a ON o.id = a.parent_id \
-           WHERE a.depth < 64) \
-         SELECT id FROM anc ORDER BY depth",
-    )
+    Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+        "WITH RECURSIVE {} SELECT id FROM anc ORDER BY depth",
+        ancestry_from("id = $1")
+    )))
     .bind(id)
     .fetch_all(conn)
     .await?)
+}
+
+/// `anc`: the organisation that meets `start` (depth 0), its parent (1), and so on up, at most
+/// 64 levels (the register refuses loops; this bounds a corrupt one).
+fn ancestry_from(start: &str) -> String {
+    format!(
+        "anc(id, parent_id, depth) AS ( \
+           SELECT id, parent_id, 0 FROM organisations WHERE {start} \
+           UNION ALL \
+           SELECT o.id, o.parent_id, a.depth + 1 FROM organisations o JOIN anc a ON o.id = a.parent_id \
+           WHERE a.depth < 64)"
+    )
 }
 
 /// Resolves a parent code to an id, refusing unknown parents and loops.
@@ -214,15 +222,32 @@ fn fields_of(o: &Organisation) -> Option<OrgFields> {
 #[async_trait]
 impl OrgStore for SqlStore {
     async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>> {
-        let mut conn = self.read.acquire().await?;
-        let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} WHERE o.code = "));
-        sql.text(code.as_str());
-        let Some(row) = sql.query_as::<OrgRow>().fetch_optional(&mut *conn).await? else {
+        // The organisation and its chain in one statement: nearly every request about an
+        // organisation starts here, and on SQLite each statement is a round trip to a
+        // connection's thread.
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            org: OrgRow,
+            chain: String,
+        }
+        let chain = json_rows(self.engine, "anc.id", "FROM anc", "anc.depth");
+        let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE {} \
+             SELECT q.*, {chain} AS chain FROM (SELECT {ORG_COLUMNS} WHERE o.code = $1) q",
+            ancestry_from("code = $1")
+        )))
+        .bind(code.as_str())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let org = Organisation::try_from(row)?;
-        let chain = ancestry(&mut conn, org.id).await?;
-        Ok(Some((org, chain)))
+        let chain = parse_rows::<(i64,)>("ancestry", &row.chain)?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        Ok(Some((Organisation::try_from(row.org)?, chain)))
     }
 
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>> {
