@@ -30,8 +30,13 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
     if drafts.is_empty() {
         return Ok(last);
     }
+    // On SQLite the head's new hash is set by a second statement in the last batch's text: the
+    // connection's thread runs both for one round trip, and every change appends here. (sqlx
+    // binds `$n` by number in each statement; PostgreSQL prepares one statement at a time.)
+    let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
     let mut seq = last - n;
-    for chunk in drafts.chunks(AUDIT_BATCH) {
+    let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
+    while let Some(chunk) = chunks.next() {
         let mut sql = Sql::new(
             "INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash) VALUES ",
         );
@@ -71,6 +76,13 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
                 .push(", ");
             sql.text(&prev_hash).push(", ").text(&hash).push(")");
             prev_hash = hash;
+        }
+        if sqlite && chunks.peek().is_none() {
+            sql.push("; UPDATE audit_head SET hash = ")
+                .text(&prev_hash)
+                .push(" WHERE id = 1");
+            sql.execute(&mut *conn).await?;
+            return Ok(last);
         }
         sql.execute(&mut *conn).await?;
     }
