@@ -55,6 +55,20 @@ fn code(c: &str) -> OrgCode {
     OrgCode::parse("code", c).unwrap()
 }
 
+/// A person with no password and no role yet.
+async fn person(s: &SqlStore, email: &str) -> User {
+    let new = NewUser {
+        email: email.into(),
+        name: "Pat Person".into(),
+        password_hash: None,
+        now: 1,
+        first_grant: None,
+    };
+    s.create_user(&new, draft("user.create", "user"))
+        .await
+        .unwrap()
+}
+
 async fn verify_chain(s: &SqlStore) -> Result<u64, palisade_domain::audit::ChainBreak> {
     let mut v = ChainVerifier::default();
     let mut after = 0;
@@ -479,19 +493,7 @@ async fn people_grants_sessions_and_tokens() {
         assert_eq!((found.id, owner.id), (t.id, u.id));
         assert_eq!(roles, grants, "the owner's roles come with the token");
         // Someone with no role at all: a token, and no roles with it.
-        let nobody = s
-            .create_user(
-                &NewUser {
-                    email: "nobody@example.nhs.uk".into(),
-                    name: "No Roles".into(),
-                    password_hash: None,
-                    now: 1,
-                    first_grant: None,
-                },
-                draft("user.create", "user"),
-            )
-            .await
-            .unwrap();
+        let nobody = person(s, "nobody@example.nhs.uk").await;
         s.create_token(
             &NewToken {
                 user_id: nobody.id,
@@ -660,21 +662,8 @@ async fn large_import_spans_batches_and_keeps_the_chain() {
 async fn the_last_national_admin_cannot_be_removed() {
     for db in TestDb::all().await {
         let s = &db.store;
-        let mk = |email: &str| NewUser {
-            email: email.into(),
-            name: "Admin".into(),
-            password_hash: None,
-            now: 1,
-            first_grant: None,
-        };
-        let a = s
-            .create_user(&mk("a@x.nhs.uk"), draft("user.create", "user"))
-            .await
-            .unwrap();
-        let b = s
-            .create_user(&mk("b@x.nhs.uk"), draft("user.create", "user"))
-            .await
-            .unwrap();
+        let a = person(s, "a@x.nhs.uk").await;
+        let b = person(s, "b@x.nhs.uk").await;
         s.add_grant(a.id, Role::NationalAdmin, None, draft("role.grant", "user"))
             .await
             .unwrap();
@@ -889,19 +878,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
         assert!(nothing.answers.is_empty() && nothing.certificates.is_empty());
         assert!(nothing.evidence.is_empty() && nothing.publications.is_empty());
 
-        let user = s
-            .create_user(
-                &NewUser {
-                    email: "parts@example.nhs.uk".into(),
-                    name: "Pat Parts".into(),
-                    password_hash: None,
-                    now: 1,
-                    first_grant: None,
-                },
-                draft("user.create", "user"),
-            )
-            .await
-            .unwrap();
+        let user = person(s, "parts@example.nhs.uk").await;
         let by_user = Stamp {
             at: STAMP.at,
             user_id: Some(user.id),
