@@ -883,27 +883,34 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
             at: STAMP.at,
             user_id: Some(user.id),
         };
-        let awkward = "Jo \"O'Neil\" \\ ü — 北\nline two\t[1, 2]";
-        let (a, _) = s
-            .save_answers(
+        let save = |key: AssessmentKey, changes: Vec<AnswerChange>, stamp: Stamp| async move {
+            s.save_answers(
                 key,
-                &[
-                    change("1.2", Some("no"), None),
-                    change("1.1", Some(awkward), None),
-                ],
-                by_user,
+                &changes,
+                stamp,
                 draft("assessment.answers", "assessment"),
             )
             .await
-            .unwrap();
-        s.save_answers(
-            key,
-            &[change("1.2", Some("yes"), Some(1))],
-            STAMP,
-            draft("assessment.answers", "assessment"),
-        )
-        .await
-        .unwrap();
+            .unwrap()
+        };
+        let (a, _) = save(key, vec![change("1.2", Some("no"), Some(0))], by_user).await;
+        // Another organisation's assessment then answers the same references, twice: a save
+        // here must see only this assessment's answers ("1.1" unanswered, so version 0).
+        let other = create(s, "A81002", "gp_practice", "").await;
+        let other_key = AssessmentKey {
+            org_id: other.id,
+            ..key
+        };
+        for (value, expected) in [("yes", 0), ("no", 1)] {
+            let both = vec![
+                change("1.1", Some(value), Some(expected)),
+                change("1.2", Some(value), Some(expected)),
+            ];
+            save(other_key, both, STAMP).await;
+        }
+        let awkward = "Jo \"O'Neil\" \\ ü — 北\nline two\t[1, 2]";
+        save(key, vec![change("1.1", Some(awkward), Some(0))], by_user).await;
+        save(key, vec![change("1.2", Some("yes"), Some(1))], STAMP).await;
         let cert = |kind: &str, reference: &str, expires_on: &str| NewCertificate {
             kind: kind.into(),
             reference: reference.into(),
@@ -915,6 +922,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
                 cert("iso27001", "ISO-1", "2027-01-01"),
                 cert("cyber_essentials_plus", "CE-2", "2028-01-01"),
                 cert("cyber_essentials_plus", "CE-1", "2027-06-01"),
+                cert("cyber_essentials_plus", "CE-0", "2027-06-01"),
             ],
             STAMP,
             draft("assessment.certificates", "assessment"),
@@ -934,6 +942,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
             ("2.1", "b.txt"),
             ("1.1", "a \"quoted\".txt"),
             ("2.1", "c.txt"),
+            ("2.1", "d.txt"),
         ] {
             let (_, e) = s
                 .add_evidence(
@@ -1004,6 +1013,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
             certificates,
             vec![
                 ("cyber_essentials_plus", "CE-1", "2027-06-01"),
+                ("cyber_essentials_plus", "CE-0", "2027-06-01"),
                 ("cyber_essentials_plus", "CE-2", "2028-01-01"),
                 ("iso27001", "ISO-1", "2027-01-01"),
             ]
@@ -1030,6 +1040,17 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
                     size: 12,
                     sha256: "ab".repeat(32),
                     object_key: "objects/b.txt".into(),
+                    uploaded_at: STAMP.at,
+                    uploaded_by: Some("parts@example.nhs.uk".into()),
+                },
+                EvidenceRecord {
+                    id: ids[3],
+                    reference: "2.1".into(),
+                    filename: "d.txt".into(),
+                    content_type: "text/plain".into(),
+                    size: 12,
+                    sha256: "ab".repeat(32),
+                    object_key: "objects/d.txt".into(),
                     uploaded_at: STAMP.at,
                     uploaded_by: Some("parts@example.nhs.uk".into()),
                 },
