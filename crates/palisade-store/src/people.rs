@@ -8,7 +8,7 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{Email, Role};
 use palisade_domain::policy::{OrgId, Scope};
 use palisade_domain::search::search_key;
-use sqlx::{Any, Executor, FromRow};
+use sqlx::FromRow;
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.active, u.failed_logins, u.locked_until, u.auth_version, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at";
@@ -47,25 +47,15 @@ fn parse_role(s: &str) -> Result<Role> {
         .map_err(|_| StoreError::Unsupported(format!("stored role '{s}' is not recognised")))
 }
 
-/// A person's roles, those at organisations within `scope`, read on a connection or a pool.
-pub(crate) async fn grants_on<'e>(
-    e: impl Executor<'e, Database = Any>,
-    user_id: i64,
-    scope: &Scope,
-) -> Result<Vec<GrantRecord>> {
-    let mut sql = Sql::default();
-    let scoped = sql.scope_cte(scope);
-    sql.push(
-        "SELECT g.role, g.org_id, o.code, o.name FROM role_grants g \
-         LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = ",
+/// A person's roles as both readers take them: the columns of a [`GrantRow`], where they come
+/// from (the person is `user_id`, an expression of the statement, or a parameter pushed right
+/// after when it is empty), and their order.
+const GRANT_COLUMNS: &str = "g.role, g.org_id, o.code, o.name";
+const GRANT_ORDER: &str = "g.role, COALESCE(o.code, '')";
+fn grants_from(user_id: &str) -> String {
+    format!(
+        "FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = {user_id}"
     )
-    .i64(user_id);
-    if scoped {
-        sql.push(" AND g.org_id IN (SELECT id FROM visible)");
-    }
-    sql.push(" ORDER BY g.role, COALESCE(o.code, '')");
-    let rows = sql.query_as::<GrantRow>().fetch_all(e).await?;
-    rows.into_iter().map(grant).collect()
 }
 
 /// A role as read: the role, and the organisation's id, code and name where it has one.
@@ -81,15 +71,10 @@ fn grant((role, org_id, org_code, org_name): GrantRow) -> Result<GrantRecord> {
 }
 
 /// A column holding the roles of the person `u.id` of the statement, all of them, in the order
-/// [`grants_on`] gives; read it back with [`grants_from_json`]. For reads that must know who
+/// [`PeopleStore::grants_of`] gives; read it back with [`grants_from_json`]. For reads that must know who
 /// someone is and what they may do in one statement.
 pub(crate) fn grants_column(engine: Engine) -> String {
-    json_rows(
-        engine,
-        "g.role, g.org_id, o.code, o.name",
-        "FROM role_grants g LEFT JOIN organisations o ON o.id = g.org_id WHERE g.user_id = u.id",
-        "g.role, COALESCE(o.code, '')",
-    )
+    json_rows(engine, GRANT_COLUMNS, &grants_from("u.id"), GRANT_ORDER)
 }
 
 /// The roles in a [`grants_column`].
@@ -208,7 +193,16 @@ impl PeopleStore for SqlStore {
     }
 
     async fn grants_of(&self, user_id: i64, scope: &Scope) -> Result<Vec<GrantRecord>> {
-        grants_on(&self.read, user_id, scope).await
+        let mut sql = Sql::default();
+        let scoped = sql.scope_cte(scope);
+        sql.push(&format!("SELECT {GRANT_COLUMNS} {} ", grants_from("")))
+            .i64(user_id);
+        if scoped {
+            sql.push(" AND g.org_id IN (SELECT id FROM visible)");
+        }
+        sql.push(&format!(" ORDER BY {GRANT_ORDER}"));
+        let rows = sql.query_as::<GrantRow>().fetch_all(&self.read).await?;
+        rows.into_iter().map(grant).collect()
     }
 
     async fn people_of_org(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {
