@@ -86,6 +86,29 @@ async fn verify_chain(s: &SqlStore) -> Result<u64, palisade_domain::audit::Chain
     v.finish(seq, &hash)
 }
 
+/// An organisation's chain runs nearest first over three levels, whatever order the
+/// organisations were made in: the top one here is made last and put above the middle one.
+#[tokio::test]
+async fn an_organisation_s_chain_runs_nearest_first() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let middle = create(s, "QWE", "icb", "").await;
+        let gp = create(s, "A81001", "gp_practice", "QWE").await;
+        let top = create(s, "QAA", "icb", "").await;
+        s.update_org(
+            middle.id,
+            &org("QWE", "icb", "QAA"),
+            true,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        let (_, chain) = s.find_org(&code("A81001")).await.unwrap().unwrap();
+        assert_eq!(chain, vec![gp.id, middle.id, top.id]);
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn organisations_scope_and_hierarchy() {
     for db in TestDb::all().await {
