@@ -499,17 +499,15 @@ async fn people_grants_sessions_and_tokens() {
         assert!(s.get_session("h1").await.unwrap().is_none());
         assert_eq!(s.purge_sessions(100, 0).await.unwrap(), 1);
 
+        let token = |user_id: i64, token_hash: &str| NewToken {
+            user_id,
+            label: "ci".into(),
+            token_hash: token_hash.into(),
+            prefix: "pal_ab".into(),
+            now: 5,
+        };
         let t = s
-            .create_token(
-                &NewToken {
-                    user_id: u.id,
-                    label: "ci".into(),
-                    token_hash: "th".into(),
-                    prefix: "pal_ab".into(),
-                    now: 5,
-                },
-                draft("token.create", "api_token"),
-            )
+            .create_token(&token(u.id, "th"), draft("token.create", "api_token"))
             .await
             .unwrap();
         let (found, owner, roles) = s.find_token("th").await.unwrap().unwrap();
@@ -518,13 +516,7 @@ async fn people_grants_sessions_and_tokens() {
         // Someone with no role at all: a token, and no roles with it.
         let nobody = person(s, "nobody@example.nhs.uk").await;
         s.create_token(
-            &NewToken {
-                user_id: nobody.id,
-                label: "ci".into(),
-                token_hash: "th-nobody".into(),
-                prefix: "pal_cd".into(),
-                now: 5,
-            },
+            &token(nobody.id, "th-nobody"),
             draft("token.create", "api_token"),
         )
         .await
