@@ -2,12 +2,12 @@
 //! documents and publications, read together for every view of it.
 
 use crate::assessments::status;
+use crate::conns::Conns;
 use crate::db::{json_rows, parse_rows};
 use crate::model::{
     AnswerRecord, AssessmentParts, CertificateRecord, EvidenceRecord, PublicationRecord,
 };
 use crate::{Engine, Result};
-use sqlx::AnyPool;
 use std::sync::LazyLock;
 
 pub(crate) const EVIDENCE_SELECT: &str = "SELECT e.id, e.ref AS reference, e.filename, e.content_type, \
@@ -70,7 +70,7 @@ type PublicationRow = (String, i64, Option<String>, i64);
 /// assessment (each page, each API read, the answer to every change) starts here, and on
 /// SQLite each statement is a round trip to a connection's thread that costs more than reading
 /// a few rows; on PostgreSQL one statement is one network round trip.
-pub(crate) async fn read(pool: &AnyPool, engine: Engine, id: i64) -> Result<AssessmentParts> {
+pub(crate) async fn read(pool: &Conns, engine: Engine, id: i64) -> Result<AssessmentParts> {
     let sql: &str = match engine {
         Engine::Sqlite => &ON_SQLITE,
         Engine::Postgres => &ON_POSTGRES,

@@ -944,7 +944,7 @@ pub(crate) fn statuses_sql(
     sql
 }
 
-async fn fetch_statuses(sql: &Sql, pool: &sqlx::AnyPool) -> Result<Vec<PublicStatus>> {
+async fn fetch_statuses(sql: &Sql, pool: &crate::conns::Conns) -> Result<Vec<PublicStatus>> {
     sql.query_as::<(String, String, String, String, Option<i64>)>()
         .fetch_all(pool)
         .await?

@@ -1,8 +1,9 @@
+use crate::conns::{Conns, Tx};
 use crate::{Result, StoreError};
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::Scope;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -42,8 +43,8 @@ impl Engine {
 #[derive(Clone)]
 pub struct SqlStore {
     pub(crate) engine: Engine,
-    pub(crate) read: AnyPool,
-    pub(crate) write: AnyPool,
+    pub(crate) read: Conns,
+    pub(crate) write: Conns,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -55,15 +56,11 @@ impl std::fmt::Debug for SqlStore {
     }
 }
 
-type BoxedInit<'c> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
-
 /// Settings every SQLite connection gets: WAL (readers never block the writer), a generous busy
 /// timeout, NORMAL sync (durable at checkpoints, safe with WAL) and enforced foreign keys.
 fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
-    _meta: sqlx::pool::PoolConnectionMetadata,
-) -> BoxedInit<'_> {
+) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
         conn.execute("PRAGMA journal_mode = WAL").await?;
         conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -109,8 +106,8 @@ impl SqlStore {
             .await?;
         Ok(Self {
             engine: Engine::Sqlite,
-            read: pool.clone(),
-            write: pool,
+            read: Conns::Pool(pool.clone()),
+            write: Conns::Pool(pool),
         })
     }
 
@@ -121,24 +118,10 @@ impl SqlStore {
         match engine {
             Engine::Sqlite => {
                 let opts = AnyConnectOptions::from_str(&sqlite_url(url))?;
-                // The writer first, so the file and WAL mode exist before readers open it.
-                // No ping before each acquire: a connection is a thread of this process over a
-                // local file, with no peer to lose, and the ping is a round trip to that thread
-                // in front of every statement made on the pool.
-                let write = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .test_before_acquire(false)
-                    .after_connect(sqlite_pragmas)
-                    .connect_with(opts.clone())
-                    .await?;
-                let read = AnyPoolOptions::new()
-                    .max_connections(max_connections.max(1))
-                    .acquire_timeout(Duration::from_secs(30))
-                    .test_before_acquire(false)
-                    .after_connect(sqlite_pragmas)
-                    .connect_with(opts)
-                    .await?;
+                // The writer first, so the file and WAL mode exist before readers open it. Both
+                // are lists of our own (see `conns`): one connection for the one writer.
+                let write = Conns::local(opts.clone(), 1, sqlite_pragmas).await?;
+                let read = Conns::local(opts, max_connections.max(1), sqlite_pragmas).await?;
                 Ok(Self {
                     engine,
                     read,
@@ -154,8 +137,8 @@ impl SqlStore {
                     .await?;
                 Ok(Self {
                     engine,
-                    read: pool.clone(),
-                    write: pool,
+                    read: Conns::Pool(pool.clone()),
+                    write: Conns::Pool(pool),
                 })
             }
         }
@@ -166,8 +149,16 @@ impl SqlStore {
     /// run at every start.
     pub async fn migrate(&self) -> Result<()> {
         match self.engine {
-            Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
-            Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
+            Engine::Sqlite => {
+                SQLITE_MIGRATIONS
+                    .run(&mut *self.write.acquire().await?)
+                    .await?
+            }
+            Engine::Postgres => {
+                POSTGRES_MIGRATIONS
+                    .run(&mut *self.write.acquire().await?)
+                    .await?
+            }
         }
         self.fill_search_keys().await?;
         self.recount_figures().await?;
@@ -190,7 +181,7 @@ impl SqlStore {
                 if rows.is_empty() {
                     break;
                 }
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_unserialised().await?;
                 for (id, name, _) in &rows {
                     // A name that folds to nothing still gets a key, so it is not read again.
                     let key = match search_key(name) {
@@ -228,11 +219,11 @@ impl SqlStore {
     /// which an audited change appends to anyway. Read-check-write logic (parent loops, the last
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
     /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead.
-    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
+    pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match self.engine {
-            Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Sqlite => self.write.begin(Some("BEGIN IMMEDIATE")).await?,
             Engine::Postgres => {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin(None).await?;
                 sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                     .execute(&mut *tx)
                     .await?;
@@ -246,11 +237,13 @@ impl SqlStore {
     /// A write transaction for bookkeeping that appends no audit entry and relies on nothing it
     /// read (replacing a session): on PostgreSQL it does not queue behind the audit head's lock,
     /// so sign-ins and session rotation never wait for a long import.
-    pub(crate) async fn begin_unserialised(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.engine {
-            Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.write.begin().await?,
-        })
+    pub(crate) async fn begin_unserialised(&self) -> Result<Tx> {
+        self.write
+            .begin(match self.engine {
+                Engine::Sqlite => Some("BEGIN IMMEDIATE"),
+                Engine::Postgres => None,
+            })
+            .await
     }
 }
 

@@ -75,7 +75,7 @@ impl SqlStore {
     /// The ids of up to `limit` of `channel`'s oldest due messages (locked on PostgreSQL).
     async fn due(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut crate::conns::Tx,
         channel: &str,
         now: i64,
         limit: usize,

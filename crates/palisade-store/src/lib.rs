@@ -16,6 +16,7 @@ mod assessments;
 mod audit;
 mod board;
 mod charter;
+mod conns;
 mod db;
 mod delivery;
 mod digests;

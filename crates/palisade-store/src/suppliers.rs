@@ -301,7 +301,7 @@ async fn write_versions(
 
 /// Writes a product's versions and its audit entry, and commits: the product as kept.
 async fn finish_product(
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    mut tx: crate::conns::Tx,
     org_id: i64,
     id: i64,
     versions: &[String],

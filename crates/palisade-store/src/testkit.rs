@@ -133,7 +133,7 @@ impl TestDb {
         for n in (1..=32).rev() {
             sql = sql.replace(&format!("${n}"), "'0'");
         }
-        let mut tx = self.store.write.begin().await?;
+        let mut tx = self.store.begin_unserialised().await?;
         let lines = match self.engine() {
             Engine::Sqlite => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
                 .fetch_all(&mut *tx)
