@@ -1,5 +1,5 @@
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
-use crate::audit::{append, append_many};
+use crate::audit::{append, append_many, append_then};
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
 use crate::error::corrupt;
@@ -323,18 +323,27 @@ pub(crate) async fn record_publication(
     Ok(())
 }
 
-/// Marks the assessment changed: a new revision and `updated_at`.
-async fn bump(conn: &mut AnyConnection, id: i64, at: i64) -> Result<AssessmentRecord> {
-    sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-        "UPDATE assessments SET revision = revision + 1, updated_at = $1 WHERE id = $2 \
-         RETURNING {ASSESSMENT_COLUMNS}"
-    )))
-    .bind(at)
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?
-    .try_into()
+/// Appends the change's audit entry and marks the assessment changed (a new revision and
+/// `updated_at`): one round trip on SQLite. The record is `assessment` as read in this
+/// transaction, so its new revision is known without reading it back.
+async fn append_and_bump(
+    conn: &mut AnyConnection,
+    audit: &AuditDraft,
+    assessment: AssessmentRecord,
+    at: i64,
+) -> Result<AssessmentRecord> {
+    append_then(conn, audit, &|sql: &mut Sql| {
+        sql.push("UPDATE assessments SET revision = revision + 1, updated_at = ")
+            .i64(at)
+            .push(" WHERE id = ")
+            .i64(assessment.id);
+    })
+    .await?;
+    Ok(AssessmentRecord {
+        revision: assessment.revision + 1,
+        updated_at: at,
+        ..assessment
+    })
 }
 
 /// Records an evidence document of an assessment (its object already stored); returns its id.
@@ -497,8 +506,7 @@ impl AssessmentStore for SqlStore {
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
         let id = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
         audit.entity_id = assessment.id.to_string();
-        append(&mut tx, &audit).await?;
-        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         let evidence: EvidenceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{EVIDENCE_SELECT} WHERE e.id = $1"
         )))
@@ -528,8 +536,7 @@ impl AssessmentStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, &audit).await?;
-        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -601,8 +608,7 @@ impl AssessmentStore for SqlStore {
                 "changed": upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
                 "cleared": deletes,
             });
-            append(&mut tx, &audit).await?;
-            bump(&mut tx, assessment.id, stamp.at).await?
+            append_and_bump(&mut tx, &audit, assessment, stamp.at).await?
         };
         tx.commit().await?;
         Ok((record, changed))
@@ -770,8 +776,7 @@ impl AssessmentStore for SqlStore {
             .await?;
         }
         audit.entity_id = assessment.id.to_string();
-        append(&mut tx, &audit).await?;
-        let record = bump(&mut tx, assessment.id, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -9,7 +9,25 @@ use sqlx::{AnyConnection, FromRow};
 
 /// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
 pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i64> {
-    append_many(conn, std::slice::from_ref(d)).await
+    append_many_then(conn, std::slice::from_ref(d), None).await
+}
+
+/// A statement that follows an audit entry in the same transaction, written by the caller into
+/// the entries' text (see [`append_then`]).
+pub(crate) type Then<'a> = &'a (dyn Fn(&mut Sql) + Sync);
+
+/// [`append`], then the statement `then` writes (one without rows to return): on SQLite in the
+/// same text as the entry, so that one round trip to the connection's thread runs both.
+pub(crate) async fn append_then(
+    conn: &mut AnyConnection,
+    d: &AuditDraft,
+    then: Then<'_>,
+) -> Result<i64> {
+    append_many_then(conn, std::slice::from_ref(d), Some(then)).await
+}
+
+pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft]) -> Result<i64> {
+    append_many_then(conn, drafts, None).await
 }
 
 /// Rows per multi-row `INSERT` (11 values each): about 220 parameters a statement, because
@@ -20,7 +38,11 @@ const AUDIT_BATCH: usize = 20;
 /// Taking the head row with an `UPDATE` first locks it (row lock on PostgreSQL, the write lock on
 /// SQLite), so concurrent appends queue up and every entry links to exactly one predecessor. The
 /// chain is computed in memory and written in batches, so a large import appends quickly.
-pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft]) -> Result<i64> {
+async fn append_many_then(
+    conn: &mut AnyConnection,
+    drafts: &[AuditDraft],
+    then: Option<Then<'_>>,
+) -> Result<i64> {
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
     let (last, mut prev_hash): (i64, String) =
         sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
@@ -28,11 +50,15 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
             .fetch_one(&mut *conn)
             .await?;
     if drafts.is_empty() {
+        if let Some(then) = then {
+            run_alone(conn, then).await?;
+        }
         return Ok(last);
     }
-    // On SQLite the head's new hash is set by a second statement in the last batch's text: the
-    // connection's thread runs both for one round trip, and every change appends here. (sqlx
-    // binds `$n` by number in each statement; PostgreSQL prepares one statement at a time.)
+    // On SQLite the head's new hash (and the caller's next statement) are set by more
+    // statements in the last batch's text: the connection's thread runs them for one round
+    // trip, and every change appends here. (sqlx binds `$n` by number in each statement;
+    // PostgreSQL prepares one statement at a time.)
     let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
     let mut seq = last - n;
     let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
@@ -81,6 +107,10 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
             sql.push("; UPDATE audit_head SET hash = ")
                 .text(&prev_hash)
                 .push(" WHERE id = 1");
+            if let Some(then) = then {
+                sql.push("; ");
+                then(&mut sql);
+            }
             sql.execute(&mut *conn).await?;
             return Ok(last);
         }
@@ -90,7 +120,17 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
         .bind(prev_hash)
         .execute(&mut *conn)
         .await?;
+    if let Some(then) = then {
+        run_alone(conn, then).await?;
+    }
     Ok(last)
+}
+
+async fn run_alone(conn: &mut AnyConnection, then: Then<'_>) -> Result<()> {
+    let mut sql = Sql::new("");
+    then(&mut sql);
+    sql.execute(conn).await?;
+    Ok(())
 }
 
 #[derive(FromRow)]

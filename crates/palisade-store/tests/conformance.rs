@@ -1120,6 +1120,9 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .unwrap();
         assert_eq!(changed, vec!["1.1.1", "1.1.2"]);
         assert_eq!(a.revision, 1);
+        // What a write returns is what it stored.
+        let stored = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
+        assert_eq!((stored.revision, stored.updated_at), (1, STAMP.at));
         // Saving the same values again changes nothing and writes no audit entry.
         let (same, changed) = s
             .save_answers(
@@ -1218,19 +1221,22 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             Status::StandardsNotMet,
             "the published status stands"
         );
-        s.set_certificates(
-            key,
-            &[NewCertificate {
-                kind: "cyber_essentials_plus".into(),
-                reference: "CE-1".into(),
-                expires_on: "2027-09-01".into(),
-            }],
-            STAMP,
-            draft("assessment.certificates", "assessment"),
-        )
-        .await
-        .unwrap();
+        let certified = s
+            .set_certificates(
+                key,
+                &[NewCertificate {
+                    kind: "cyber_essentials_plus".into(),
+                    reference: "CE-1".into(),
+                    expires_on: "2027-09-01".into(),
+                }],
+                STAMP,
+                draft("assessment.certificates", "assessment"),
+            )
+            .await
+            .unwrap();
         let again = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
+        assert_eq!(again.revision, certified.revision);
+        assert_eq!(again.revision, reopened.revision + 1);
         s.publish(
             key,
             again.revision,
