@@ -411,4 +411,26 @@ mod tests {
             db.cleanup().await;
         }
     }
+
+    /// On both engines a write transaction holds the one write lock until it ends: a second
+    /// waits (on PostgreSQL, for the audit head's row taken as the transaction begins).
+    #[tokio::test]
+    async fn a_write_transaction_holds_the_write_lock_until_it_ends() {
+        for db in TestDb::all().await {
+            let engine = db.engine().name();
+            let first = db.store.begin().await.unwrap();
+            let store = db.store.clone();
+            let mut second = tokio::spawn(async move { store.begin().await.map(drop) });
+            let waited =
+                tokio::time::timeout(std::time::Duration::from_millis(300), &mut second).await;
+            assert!(waited.is_err(), "{engine}: a second writer waits");
+            first.commit().await.unwrap();
+            tokio::time::timeout(std::time::Duration::from_secs(5), second)
+                .await
+                .expect("then it goes")
+                .unwrap()
+                .unwrap();
+            db.cleanup().await;
+        }
+    }
 }
