@@ -220,14 +220,16 @@ impl SqlStore {
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
     /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        self.write
-            .begin(Some(match self.engine {
-                Engine::Sqlite => "BEGIN IMMEDIATE",
-                // One message: PostgreSQL runs a simple query's statements in turn, so the lock
-                // is taken before the transaction is handed over, for one round trip.
-                Engine::Postgres => "BEGIN; SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE",
-            }))
-            .await
+        Ok(match self.engine {
+            Engine::Sqlite => self.write.begin(Some("BEGIN IMMEDIATE")).await?,
+            Engine::Postgres => {
+                let mut tx = self.write.begin(None).await?;
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
     }
 }
 
