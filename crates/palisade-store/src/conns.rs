@@ -59,6 +59,32 @@ pub(crate) struct LocalConn {
     _permit: OwnedSemaphorePermit,
 }
 
+impl Local {
+    async fn open(&self) -> Result<Slot> {
+        let mut conn = AnyConnection::connect_with(&self.options).await?;
+        (self.setup)(&mut conn).await?;
+        Ok(Slot { conn, open: false })
+    }
+}
+
+impl LocalConn {
+    /// Notes an error from this connection: one whose thread has stopped is closed when given
+    /// back, not kept (a new one is opened when next needed), as the pool's ping would have.
+    fn note(&mut self, e: &sqlx::Error) {
+        if matches!(e, sqlx::Error::WorkerCrashed) {
+            self.slot = None;
+        }
+    }
+}
+
+impl Conn {
+    fn note(&mut self, e: &sqlx::Error) {
+        if let Conn::Local(c) = self {
+            c.note(e);
+        }
+    }
+}
+
 impl Conns {
     /// Up to `size` SQLite connections from `options`, each set up with `setup`. The first is
     /// opened now, so that a wrong path fails here.
@@ -88,16 +114,14 @@ impl Conns {
         let kept = local.free.lock().expect("connection list lock").pop();
         let mut slot = match kept {
             Some(slot) => slot,
-            None => {
-                let mut conn = AnyConnection::connect_with(&local.options).await?;
-                (local.setup)(&mut conn).await?;
-                Slot { conn, open: false }
-            }
+            None => local.open().await?,
         };
         if slot.open {
-            // Fails harmlessly when the transaction never began.
-            slot.conn.execute("ROLLBACK").await.ok();
-            slot.open = false;
+            // Fails harmlessly when the transaction never began; a stopped thread is replaced.
+            match slot.conn.execute("ROLLBACK").await {
+                Err(sqlx::Error::WorkerCrashed) => slot = local.open().await?,
+                _ => slot.open = false,
+            }
         }
         Ok(Conn::Local(LocalConn {
             slot: Some(slot),
@@ -121,7 +145,10 @@ impl Conns {
                 // Marked open before it is sent: if this future is dropped mid-way, the next
                 // user rolls back whatever began.
                 slot.open = true;
-                slot.conn.execute(begin.unwrap_or("BEGIN")).await?;
+                if let Err(e) = slot.conn.execute(begin.unwrap_or("BEGIN")).await {
+                    conn.note(&e);
+                    return Err(e.into());
+                }
                 Ok(Tx(Some(TxConn::Local(conn))))
             }
         }
@@ -212,7 +239,10 @@ impl Tx {
 /// user rolls back.
 async fn end(conn: &mut LocalConn, sql: &'static str) -> Result<()> {
     let slot = conn.slot.as_mut().expect("a connection in use");
-    slot.conn.execute(sql).await?;
+    if let Err(e) = slot.conn.execute(sql).await {
+        conn.note(&e);
+        return Err(e.into());
+    }
     slot.open = false;
     Ok(())
 }
@@ -273,8 +303,17 @@ impl<'p> Executor<'p> for &'_ Conns {
         Box::pin(async_stream::try_stream! {
             let mut conn = conns.acquire().await.map_err(into_sqlx)?;
             let mut rows = conn.fetch_many(query);
-            while let Some(row) = rows.try_next().await? {
-                yield row;
+            loop {
+                match rows.try_next().await {
+                    Ok(Some(row)) => yield row,
+                    Ok(None) => break,
+                    Err(e) => {
+                        drop(rows);
+                        conn.note(&e);
+                        Err(e)?;
+                        break;
+                    }
+                }
             }
         })
     }
@@ -288,12 +327,12 @@ impl<'p> Executor<'p> for &'_ Conns {
     {
         let conns = self.clone();
         Box::pin(async move {
-            conns
-                .acquire()
-                .await
-                .map_err(into_sqlx)?
-                .fetch_optional(query)
-                .await
+            let mut conn = conns.acquire().await.map_err(into_sqlx)?;
+            let row = conn.fetch_optional(query).await;
+            if let Err(e) = &row {
+                conn.note(e);
+            }
+            row
         })
     }
 
