@@ -301,7 +301,7 @@ impl<'p> Executor<'p> for &'_ Conns {
     {
         let conns = self.clone();
         Box::pin(async_stream::try_stream! {
-            let mut conn = conns.acquire().await.map_err(into_sqlx)?;
+            let mut conn = conns.acquire_for_sqlx().await?;
             let mut rows = conn.fetch_many(query);
             loop {
                 match rows.try_next().await {
@@ -327,7 +327,7 @@ impl<'p> Executor<'p> for &'_ Conns {
     {
         let conns = self.clone();
         Box::pin(async move {
-            let mut conn = conns.acquire().await.map_err(into_sqlx)?;
+            let mut conn = conns.acquire_for_sqlx().await?;
             let row = conn.fetch_optional(query).await;
             if let Err(e) = &row {
                 conn.note(e);
@@ -347,9 +347,8 @@ impl<'p> Executor<'p> for &'_ Conns {
         let conns = self.clone();
         Box::pin(async move {
             conns
-                .acquire()
-                .await
-                .map_err(into_sqlx)?
+                .acquire_for_sqlx()
+                .await?
                 .prepare_with(sql, parameters)
                 .await
         })
@@ -357,22 +356,18 @@ impl<'p> Executor<'p> for &'_ Conns {
 
     fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<sqlx::Describe<Any>, sqlx::Error>> {
         let conns = self.clone();
-        Box::pin(async move {
-            conns
-                .acquire()
-                .await
-                .map_err(into_sqlx)?
-                .describe(sql)
-                .await
-        })
+        Box::pin(async move { conns.acquire_for_sqlx().await?.describe(sql).await })
     }
 }
 
-/// The sqlx error inside a store error (acquiring fails only with one).
-fn into_sqlx(e: crate::StoreError) -> sqlx::Error {
-    match e {
-        crate::StoreError::Db(e) => e,
-        other => sqlx::Error::Protocol(other.to_string()),
+impl Conns {
+    /// [`Conns::acquire`] with sqlx's error, as an executor must give (acquiring fails only
+    /// with one).
+    async fn acquire_for_sqlx(&self) -> Result<Conn, sqlx::Error> {
+        self.acquire().await.map_err(|e| match e {
+            crate::StoreError::Db(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })
     }
 }
 
