@@ -417,12 +417,14 @@ mod tests {
 
             // Stopped after its insert, before the commit, as when a client goes away.
             let store = db.store.clone();
+            let (inserted, on_insert) = tokio::sync::oneshot::channel();
             let stopped = tokio::spawn(async move {
                 let mut tx = store.begin().await.unwrap();
                 insert(&mut tx, 4).await;
+                inserted.send(()).unwrap();
                 std::future::pending::<()>().await;
             });
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            on_insert.await.expect("the insert ran");
             stopped.abort();
             let _ = stopped.await;
             let mut tx = tokio::time::timeout(std::time::Duration::from_secs(5), db.store.begin())
