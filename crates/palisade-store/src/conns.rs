@@ -23,9 +23,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// How long a statement waits for a connection before it gives up (as a pool's acquire timeout).
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Settings run on each new SQLite connection.
-pub(crate) type Setup = for<'c> fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<(), sqlx::Error>>;
-
 #[derive(Clone)]
 pub(crate) enum Conns {
     Pool(AnyPool),
@@ -35,7 +32,6 @@ pub(crate) enum Conns {
 /// Up to `size` SQLite connections, opened when first needed.
 pub(crate) struct Local {
     options: AnyConnectOptions,
-    setup: Setup,
     permits: Arc<Semaphore>,
     size: u32,
     free: Mutex<Vec<Slot>>,
@@ -62,7 +58,16 @@ pub(crate) struct LocalConn {
 impl Local {
     async fn open(&self) -> Result<Slot> {
         let mut conn = AnyConnection::connect_with(&self.options).await?;
-        (self.setup)(&mut conn).await?;
+        // WAL (readers never block the writer), a generous busy timeout, NORMAL sync (durable
+        // at checkpoints, safe with WAL) and enforced foreign keys.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA busy_timeout = 10000").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        // 64 MiB of page cache per connection (the default is 2 MiB): large imports touch many
+        // index pages in one transaction, and spilling them to the WAL mid-transaction is slow.
+        conn.execute("PRAGMA cache_size = -65536").await?;
+        conn.execute("PRAGMA temp_store = MEMORY").await?;
         Ok(Slot { conn, open: false })
     }
 }
@@ -86,12 +91,11 @@ impl Conn {
 }
 
 impl Conns {
-    /// Up to `size` SQLite connections from `options`, each set up with `setup`. The first is
-    /// opened now, so that a wrong path fails here.
-    pub(crate) async fn local(options: AnyConnectOptions, size: u32, setup: Setup) -> Result<Self> {
+    /// Up to `size` SQLite connections from `options`, each with Palisade's settings. The first
+    /// is opened now, so that a wrong path fails here.
+    pub(crate) async fn local(options: AnyConnectOptions, size: u32) -> Result<Self> {
         let local = Arc::new(Local {
             options,
-            setup,
             permits: Arc::new(Semaphore::new(size as usize)),
             size,
             free: Mutex::new(Vec::new()),
@@ -130,14 +134,12 @@ impl Conns {
         }))
     }
 
-    /// A transaction begun with `begin` (such as `BEGIN IMMEDIATE`), or the engine's default.
-    pub(crate) async fn begin(&self, begin: Option<&'static str>) -> Result<Tx> {
-        match (self, begin) {
-            (Conns::Pool(pool), Some(sql)) => {
-                Ok(Tx(Some(TxConn::Pool(pool.begin_with(sql).await?))))
-            }
-            (Conns::Pool(pool), None) => Ok(Tx(Some(TxConn::Pool(pool.begin().await?)))),
-            (Conns::Local(_), _) => {
+    /// A transaction: on SQLite's list with `BEGIN IMMEDIATE`, which takes the write lock at
+    /// once, so a transaction that reads and then writes never fails on upgrading its lock.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        match self {
+            Conns::Pool(pool) => Ok(Tx(Some(TxConn::Pool(pool.begin().await?)))),
+            Conns::Local(_) => {
                 let Conn::Local(mut conn) = self.acquire().await? else {
                     unreachable!("local connections come from a local list");
                 };
@@ -145,7 +147,7 @@ impl Conns {
                 // Marked open before it is sent: if this future is dropped mid-way, the next
                 // user rolls back whatever began.
                 slot.open = true;
-                if let Err(e) = slot.conn.execute(begin.unwrap_or("BEGIN")).await {
+                if let Err(e) = slot.conn.execute("BEGIN IMMEDIATE").await {
                     conn.note(&e);
                     return Err(e.into());
                 }

@@ -3,7 +3,7 @@ use crate::{Result, StoreError};
 use palisade_domain::page::PageRequest;
 use palisade_domain::policy::Scope;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, Executor};
+use sqlx::{Any, AnyConnection};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -56,24 +56,6 @@ impl std::fmt::Debug for SqlStore {
     }
 }
 
-/// Settings every SQLite connection gets: WAL (readers never block the writer), a generous busy
-/// timeout, NORMAL sync (durable at checkpoints, safe with WAL) and enforced foreign keys.
-fn sqlite_pragmas(
-    conn: &mut sqlx::AnyConnection,
-) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        conn.execute("PRAGMA journal_mode = WAL").await?;
-        conn.execute("PRAGMA busy_timeout = 10000").await?;
-        conn.execute("PRAGMA synchronous = NORMAL").await?;
-        conn.execute("PRAGMA foreign_keys = ON").await?;
-        // 64 MiB of page cache per connection (the default is 2 MiB): large imports touch many
-        // index pages in one transaction, and spilling them to the WAL mid-transaction is slow.
-        conn.execute("PRAGMA cache_size = -65536").await?;
-        conn.execute("PRAGMA temp_store = MEMORY").await?;
-        Ok(())
-    })
-}
-
 /// Adds `mode=rwc` to an SQLite URL so the file is created when missing.
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {
@@ -120,8 +102,8 @@ impl SqlStore {
                 let opts = AnyConnectOptions::from_str(&sqlite_url(url))?;
                 // The writer first, so the file and WAL mode exist before readers open it. Both
                 // are lists of our own (see `conns`): one connection for the one writer.
-                let write = Conns::local(opts.clone(), 1, sqlite_pragmas).await?;
-                let read = Conns::local(opts, max_connections.max(1), sqlite_pragmas).await?;
+                let write = Conns::local(opts.clone(), 1).await?;
+                let read = Conns::local(opts, max_connections.max(1)).await?;
                 Ok(Self {
                     engine,
                     read,
@@ -220,16 +202,13 @@ impl SqlStore {
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
     /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        Ok(match self.engine {
-            Engine::Sqlite => self.write.begin(Some("BEGIN IMMEDIATE")).await?,
-            Engine::Postgres => {
-                let mut tx = self.write.begin(None).await?;
-                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-                    .execute(&mut *tx)
-                    .await?;
-                tx
-            }
-        })
+        let mut tx = self.write.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 }
 
@@ -238,12 +217,7 @@ impl SqlStore {
     /// read (replacing a session): on PostgreSQL it does not queue behind the audit head's lock,
     /// so sign-ins and session rotation never wait for a long import.
     pub(crate) async fn begin_unserialised(&self) -> Result<Tx> {
-        self.write
-            .begin(match self.engine {
-                Engine::Sqlite => Some("BEGIN IMMEDIATE"),
-                Engine::Postgres => None,
-            })
-            .await
+        self.write.begin().await
     }
 }
 
