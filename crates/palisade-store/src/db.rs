@@ -130,18 +130,11 @@ impl SqlStore {
     /// keys were kept, and counts the national figures and the response boards again. Safe to
     /// run at every start.
     pub async fn migrate(&self) -> Result<()> {
-        match self.engine {
-            Engine::Sqlite => {
-                SQLITE_MIGRATIONS
-                    .run(&mut *self.write.acquire().await?)
-                    .await?
-            }
-            Engine::Postgres => {
-                POSTGRES_MIGRATIONS
-                    .run(&mut *self.write.acquire().await?)
-                    .await?
-            }
-        }
+        let migrations = match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrations.run(&mut *self.write.acquire().await?).await?;
         self.fill_search_keys().await?;
         self.recount_figures().await?;
         self.recount_boards().await
