@@ -49,10 +49,7 @@ async fn append_many_then(
             .bind(n)
             .fetch_one(&mut *conn)
             .await?;
-    if drafts.is_empty() {
-        if let Some(then) = then {
-            run_alone(conn, then).await?;
-        }
+    if drafts.is_empty() && then.is_none() {
         return Ok(last);
     }
     // On SQLite the head's new hash (and the caller's next statement) are set by more
