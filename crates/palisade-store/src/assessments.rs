@@ -1,5 +1,6 @@
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
 use crate::audit::{append, append_many, append_then};
+use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
 use crate::error::corrupt;
@@ -327,7 +328,7 @@ pub(crate) async fn record_publication(
 /// `updated_at`): one round trip on SQLite. The record is `assessment` as read in this
 /// transaction, so its new revision is known without reading it back.
 async fn append_and_bump(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     audit: &AuditDraft,
     assessment: AssessmentRecord,
     at: i64,

@@ -1,3 +1,4 @@
+use crate::conns::Tx;
 use crate::db::{Arg, Sql};
 use crate::model::{AuditFilter, AuditRecord};
 use crate::{AuditStore, Result, SqlStore};
@@ -8,7 +9,7 @@ use palisade_domain::policy::Scope;
 use sqlx::{AnyConnection, FromRow};
 
 /// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
-pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i64> {
+pub(crate) async fn append(conn: &mut Tx, d: &AuditDraft) -> Result<i64> {
     append_many_then(conn, std::slice::from_ref(d), None).await
 }
 
@@ -16,17 +17,14 @@ pub(crate) async fn append(conn: &mut AnyConnection, d: &AuditDraft) -> Result<i
 /// the entries' text (see [`append_then`]).
 pub(crate) type Then<'a> = &'a (dyn Fn(&mut Sql) + Sync);
 
-/// [`append`], then the statement `then` writes (one without rows to return): on SQLite in the
-/// same text as the entry, so that one round trip to the connection's thread runs both.
-pub(crate) async fn append_then(
-    conn: &mut AnyConnection,
-    d: &AuditDraft,
-    then: Then<'_>,
-) -> Result<i64> {
+/// [`append`], then the statement `then` writes, in the same round trip as the entry: a plain
+/// `INSERT`, `UPDATE` or `DELETE` with no `WITH` of its own and no rows to return, that leaves
+/// the audit tables alone (on PostgreSQL the entry's writes become its `WITH` clauses).
+pub(crate) async fn append_then(conn: &mut Tx, d: &AuditDraft, then: Then<'_>) -> Result<i64> {
     append_many_then(conn, std::slice::from_ref(d), Some(then)).await
 }
 
-pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft]) -> Result<i64> {
+pub(crate) async fn append_many(conn: &mut Tx, drafts: &[AuditDraft]) -> Result<i64> {
     append_many_then(conn, drafts, None).await
 }
 
@@ -35,32 +33,44 @@ pub(crate) async fn append_many(conn: &mut AnyConnection, drafts: &[AuditDraft])
 const AUDIT_BATCH: usize = 20;
 
 /// Appends drafts in order inside the caller's transaction; returns the last sequence number.
-/// Taking the head row with an `UPDATE` first locks it (row lock on PostgreSQL, the write lock on
-/// SQLite), so concurrent appends queue up and every entry links to exactly one predecessor. The
-/// chain is computed in memory and written in batches, so a large import appends quickly.
+/// The head row is locked before it is read (by the transaction's begin on PostgreSQL, which
+/// read it then; otherwise by taking it with an `UPDATE` here: a row lock on PostgreSQL, the
+/// write lock on SQLite), so concurrent appends queue up and every entry links to exactly one
+/// predecessor. The chain is computed in memory and written in batches, so a large import
+/// appends quickly.
 async fn append_many_then(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     drafts: &[AuditDraft],
     then: Option<Then<'_>>,
 ) -> Result<i64> {
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
-    let (last, mut prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?;
-    if drafts.is_empty() && then.is_none() {
-        return Ok(last);
-    }
-    // On SQLite the head's new hash (and the caller's next statement) are set by more
-    // statements in the last batch's text: the connection's thread runs them for one round
-    // trip, and every change appends here. (sqlx binds `$n` by number in each statement;
-    // PostgreSQL prepares one statement at a time.)
+    // The head's new sequence number is set again with its new hash, below: when the head was
+    // known, that is where it is first set.
+    let (last, mut prev_hash) = match &conn.audit_head {
+        Some((seq, hash)) => (seq + n, hash.clone()),
+        None => {
+            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(n)
+                .fetch_one(&mut **conn)
+                .await?
+        }
+    };
+    // The head's new hash and the caller's next statement go in the last batch's text, so the
+    // last round trip writes all three (and every change appends here). SQLite's thread runs
+    // statements separated by `;`; PostgreSQL prepares one statement at a time, so there the
+    // batch's `INSERT` and the head's `UPDATE` become data-modifying `WITH` clauses of the
+    // caller's statement, or of the head's own `UPDATE` when there is none.
     let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
     let mut seq = last - n;
     let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
     while let Some(chunk) = chunks.next() {
-        let mut sql = Sql::new(
+        let final_chunk = chunks.peek().is_none();
+        let mut sql = Sql::new(if final_chunk && !sqlite {
+            "WITH logged AS ("
+        } else {
+            ""
+        });
+        sql.push(
             "INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, entity_id, org_id, summary, prev_hash, hash) VALUES ",
         );
         for (i, d) in chunk.iter().enumerate() {
@@ -100,25 +110,45 @@ async fn append_many_then(
             sql.text(&prev_hash).push(", ").text(&hash).push(")");
             prev_hash = hash;
         }
-        if sqlite && chunks.peek().is_none() {
-            sql.push("; UPDATE audit_head SET hash = ")
-                .text(&prev_hash)
-                .push(" WHERE id = 1");
-            if let Some(then) = then {
-                sql.push("; ");
-                then(&mut sql);
+        if final_chunk {
+            let head = |sql: &mut Sql| {
+                sql.push("UPDATE audit_head SET seq = ")
+                    .i64(last)
+                    .push(", hash = ")
+                    .text(&prev_hash)
+                    .push(" WHERE id = 1");
+            };
+            match (sqlite, then) {
+                (true, then) => {
+                    sql.push("; ");
+                    head(&mut sql);
+                    if let Some(then) = then {
+                        sql.push("; ");
+                        then(&mut sql);
+                    }
+                }
+                (false, None) => {
+                    sql.push(") ");
+                    head(&mut sql);
+                }
+                (false, Some(then)) => {
+                    sql.push("), head AS (");
+                    head(&mut sql);
+                    sql.push(") ");
+                    then(&mut sql);
+                }
             }
-            sql.execute(&mut *conn).await?;
-            return Ok(last);
         }
-        sql.execute(&mut *conn).await?;
+        sql.execute(conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(prev_hash)
-        .execute(&mut *conn)
-        .await?;
-    if let Some(then) = then {
-        run_alone(conn, then).await?;
+    if drafts.is_empty() {
+        // Only the caller's statement is left: the head is unchanged.
+        if let Some(then) = then {
+            run_alone(conn, then).await?;
+        }
+    }
+    if conn.audit_head.is_some() {
+        conn.audit_head = Some((last, prev_hash));
     }
     Ok(last)
 }

@@ -138,7 +138,7 @@ impl Conns {
     /// once, so a transaction that reads and then writes never fails on upgrading its lock.
     pub(crate) async fn begin(&self) -> Result<Tx> {
         match self {
-            Conns::Pool(pool) => Ok(Tx(Some(TxConn::Pool(pool.begin().await?)))),
+            Conns::Pool(pool) => Ok(Tx::new(TxConn::Pool(pool.begin().await?))),
             Conns::Local(_) => {
                 let Conn::Local(mut conn) = self.acquire().await? else {
                     unreachable!("local connections come from a local list");
@@ -151,7 +151,7 @@ impl Conns {
                     conn.note(&e);
                     return Err(e.into());
                 }
-                Ok(Tx(Some(TxConn::Local(conn))))
+                Ok(Tx::new(TxConn::Local(conn)))
             }
         }
     }
@@ -212,7 +212,12 @@ impl DerefMut for Conn {
 /// A write transaction. Dropped without [`Tx::commit`], it is rolled back: by sqlx on the pool;
 /// on SQLite by a task that keeps the connection until it is done (or, with no runtime left to
 /// run one, by the connection's next user).
-pub(crate) struct Tx(Option<TxConn>);
+pub(crate) struct Tx {
+    conn: Option<TxConn>,
+    /// The audit chain's head (sequence number and hash) when this transaction holds its lock
+    /// and knows it, so an append need not read it again; kept current by the appends.
+    pub(crate) audit_head: Option<(i64, String)>,
+}
 
 enum TxConn {
     Pool(Transaction<'static, Any>),
@@ -220,8 +225,15 @@ enum TxConn {
 }
 
 impl Tx {
+    fn new(conn: TxConn) -> Self {
+        Self {
+            conn: Some(conn),
+            audit_head: None,
+        }
+    }
+
     pub(crate) async fn commit(mut self) -> Result<()> {
-        match self.0.take().expect("a transaction ends once") {
+        match self.conn.take().expect("a transaction ends once") {
             TxConn::Pool(tx) => tx.commit().await?,
             TxConn::Local(mut conn) => end(&mut conn, "COMMIT").await?,
         }
@@ -229,7 +241,7 @@ impl Tx {
     }
 
     pub(crate) async fn rollback(mut self) -> Result<()> {
-        match self.0.take().expect("a transaction ends once") {
+        match self.conn.take().expect("a transaction ends once") {
             TxConn::Pool(tx) => tx.rollback().await?,
             TxConn::Local(mut conn) => end(&mut conn, "ROLLBACK").await?,
         }
@@ -251,7 +263,7 @@ async fn end(conn: &mut LocalConn, sql: &'static str) -> Result<()> {
 
 impl Drop for Tx {
     fn drop(&mut self) {
-        if let Some(TxConn::Local(mut conn)) = self.0.take()
+        if let Some(TxConn::Local(mut conn)) = self.conn.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             runtime.spawn(async move { end(&mut conn, "ROLLBACK").await.ok() });
@@ -262,7 +274,11 @@ impl Drop for Tx {
 impl Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        match self.0.as_ref().expect("a transaction in use has not ended") {
+        match self
+            .conn
+            .as_ref()
+            .expect("a transaction in use has not ended")
+        {
             TxConn::Pool(tx) => tx,
             TxConn::Local(c) => &c.slot.as_ref().expect("a connection in use").conn,
         }
@@ -271,7 +287,11 @@ impl Deref for Tx {
 
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        match self.0.as_mut().expect("a transaction in use has not ended") {
+        match self
+            .conn
+            .as_mut()
+            .expect("a transaction in use has not ended")
+        {
             TxConn::Pool(tx) => tx,
             TxConn::Local(c) => &mut c.slot.as_mut().expect("a connection in use").conn,
         }

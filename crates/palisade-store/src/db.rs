@@ -193,13 +193,17 @@ impl SqlStore {
     /// engines: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL, a lock on the audit chain's head row,
     /// which an audited change appends to anyway. Read-check-write logic (parent loops, the last
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
-    /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead.
+    /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead. On PostgreSQL the
+    /// lock's statement also reads the head, so an append in the transaction writes it without
+    /// reading it again.
     pub(crate) async fn begin(&self) -> Result<Tx> {
         let mut tx = self.write.begin().await?;
         if self.engine == Engine::Postgres {
-            sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-                .execute(&mut *tx)
-                .await?;
+            let head: (i64, String) =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.audit_head = Some(head);
         }
         Ok(tx)
     }

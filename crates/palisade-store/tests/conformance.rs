@@ -614,6 +614,30 @@ async fn audit_chain_detects_tampering_in_the_database() {
     }
 }
 
+/// Audited changes made at once take the audit head in turn: each gets the next sequence
+/// number and links to the entry before it, whichever transaction wrote that (on PostgreSQL the
+/// head is read by the statement that locks it).
+#[tokio::test]
+async fn audited_changes_at_once_keep_one_chain() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let writes = (0..24).map(|i| {
+            let mut d = draft("test.event", "thing");
+            d.entity_id = i.to_string();
+            s.append_audit(d)
+        });
+        let mut seqs: Vec<i64> = futures_util::future::join_all(writes)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=24).collect::<Vec<i64>>());
+        assert_eq!(verify_chain(s).await.unwrap(), 24);
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn large_import_spans_batches_and_keeps_the_chain() {
     for db in TestDb::all().await {
