@@ -57,6 +57,7 @@ struct FileConfig {
     /// A file for the exposure index between starts (each server its own).
     exposure_index_snapshot: Option<String>,
     max_client_connections: Option<i64>,
+    national_figures_at_once: Option<i64>,
     rate_limit_per_second: Option<i64>,
     rate_limit_burst: Option<i64>,
     token_rate_limit_per_second: Option<i64>,
@@ -179,6 +180,8 @@ pub struct Settings {
     /// Longest a request may take before it is answered 503.
     pub request_timeout: std::time::Duration,
     pub connections: palisade_web::ConnectionLimits,
+    /// Requests for the national figures one server works on at once.
+    pub figures_at_once: usize,
     pub inventory: palisade_app::inventory::InventorySettings,
     pub rate_limits: palisade_web::RateLimits,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
@@ -294,6 +297,7 @@ impl Settings {
             fc.max_components_per_organisation,
         )?;
         positive("max_client_connections", fc.max_client_connections)?;
+        positive("national_figures_at_once", fc.national_figures_at_once)?;
         positive("reminder_every_minutes", fc.reminder_every_minutes)?;
         positive("feed_refresh_minutes", fc.feed_refresh_minutes)?;
         let rd = palisade_app::reminders::ReminderSettings::default();
@@ -540,6 +544,11 @@ impl Settings {
             request_timeout: std::time::Duration::from_secs(
                 fc.request_timeout_seconds.map_or(60, |s| s as u64),
             ),
+            figures_at_once: fc
+                .national_figures_at_once
+                .map_or(palisade_web::WebConfig::default().figures_at_once, |n| {
+                    n as usize
+                }),
             rate_limits,
             metrics_token: fc
                 .metrics_token
@@ -634,6 +643,7 @@ mod tests {
             "PALISADE_CLIENT_IP_HEADER" => Some("X-Forwarded-For".to_string()),
             "PALISADE_REQUEST_TIMEOUT_SECONDS" => Some("15".to_string()),
             "PALISADE_MAX_CLIENT_CONNECTIONS" => Some("20".to_string()),
+            "PALISADE_NATIONAL_FIGURES_AT_ONCE" => Some("3".to_string()),
             "PALISADE_MAX_COMPONENTS_PER_ORGANISATION" => Some("5000".to_string()),
             "PALISADE_EXPOSURE_INDEX_SNAPSHOT" => Some("/var/lib/palisade/index".to_string()),
             _ => None,
@@ -653,6 +663,7 @@ mod tests {
         );
         assert_eq!(s.request_timeout, std::time::Duration::from_secs(15));
         assert_eq!(s.connections.max_connections, 20);
+        assert_eq!(s.figures_at_once, 3);
         assert_eq!(s.inventory.max_components, 5000);
         assert_eq!(
             s.inventory.index_snapshot.as_deref(),
@@ -671,6 +682,7 @@ mod tests {
             ("PALISADE_RATE_LIMIT_BURST", "-3"),
             ("PALISADE_TOKEN_RATE_LIMIT_PER_SECOND", "99999999999"),
             ("PALISADE_REQUEST_TIMEOUT_SECONDS", "0"),
+            ("PALISADE_NATIONAL_FIGURES_AT_ONCE", "0"),
             ("PALISADE_CLIENT_IP_HEADER", "not a header"),
         ] {
             let env = move |k: &str| (k == key).then(|| bad.to_string());

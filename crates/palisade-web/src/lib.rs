@@ -96,6 +96,8 @@ pub struct WebConfig {
     pub metrics_token: Option<Secret>,
     /// Time to send headers (and to idle between requests) and connections held at once.
     pub connections: ConnectionLimits,
+    /// Requests for the national figures worked on at once; more wait their turn (at least 1).
+    pub figures_at_once: usize,
 }
 
 /// A configured secret: compared, never printed (its `Debug` says only that it is set).
@@ -117,6 +119,8 @@ impl Default for WebConfig {
             rate_limits: Some(RateLimits::default()),
             metrics_token: None,
             connections: ConnectionLimits::default(),
+            // One per core: the figures can use the machine, never more of it.
+            figures_at_once: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -132,6 +136,7 @@ pub struct Shared {
     pub cfg: WebConfig,
     pub metrics: Metrics,
     limiter: Option<kit::limits::Limiter>,
+    figures_gate: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -146,6 +151,10 @@ impl AppState {
         Self(Arc::new(Shared {
             app,
             limiter: cfg.rate_limits.as_ref().map(kit::limits::Limiter::new),
+            figures_gate: Arc::new(tokio::sync::Semaphore::new(
+                cfg.figures_at_once
+                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             cfg,
             metrics: Metrics::default(),
         }))

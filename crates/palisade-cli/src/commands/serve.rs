@@ -80,6 +80,7 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
         cookie_secure,
         request_timeout: settings.request_timeout,
         connections: settings.connections.clone(),
+        figures_at_once: settings.figures_at_once,
         rate_limits: Some(settings.rate_limits.clone()),
         metrics_token: settings.metrics_token.clone(),
         ..Default::default()

@@ -211,6 +211,31 @@ pub(crate) async fn limit_token(
     next.run(req).await
 }
 
+/// A turn at the national figures, taken by their handlers before anything else: at most
+/// [`crate::WebConfig::figures_at_once`] are worked on at once in this server, and further
+/// requests for them wait (within the request time limit, then 503). A few analysts read the
+/// figures, often in a loop, while the many organisation users' requests must not queue behind
+/// them: each figures request is cheap, but eight at once took a quarter of a server's
+/// throughput.
+pub(crate) struct FiguresTurn(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+
+impl axum::extract::FromRequestParts<AppState> for FiguresTurn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        _: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let turn = state
+            .figures_gate
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the figures' gate is never closed");
+        Ok(Self(turn))
+    }
+}
+
 /// The bearer token a request presents, if any.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -260,6 +285,46 @@ mod tests {
             Key::Client("10.0.0.9".parse().unwrap()),
             "the proxy appends the address it saw: the last entry is the one it vouches for"
         );
+    }
+
+    async fn turn(state: &AppState) -> FiguresTurn {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        let Ok(turn) =
+            <FiguresTurn as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+                &mut parts, state,
+            )
+            .await;
+        turn
+    }
+
+    #[tokio::test]
+    async fn the_figures_wait_for_a_turn() {
+        let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
+        let app = palisade_app::App::new(
+            std::sync::Arc::new(db.store.clone()),
+            std::sync::Arc::new(palisade_domain::clock::SystemClock),
+            palisade_app::AuthSettings::default(),
+        );
+        let at_once = |n| crate::WebConfig {
+            figures_at_once: n,
+            ..Default::default()
+        };
+        let state = AppState::new(app.clone(), at_once(2));
+        let (first, second) = (turn(&state).await, turn(&state).await);
+        let third = tokio::time::timeout(Duration::from_millis(50), turn(&state)).await;
+        assert!(third.is_err(), "a third waits while two are worked on");
+        drop(first);
+        let third = tokio::time::timeout(Duration::from_secs(5), turn(&state)).await;
+        assert!(third.is_ok(), "and goes on when one of them ends");
+        drop(second);
+
+        // Nothing set to none at once: one at a time, never none at all.
+        let state = AppState::new(app, at_once(0));
+        let only = turn(&state).await;
+        let next = tokio::time::timeout(Duration::from_millis(50), turn(&state)).await;
+        assert!(next.is_err());
+        drop(only);
+        db.cleanup().await;
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::kit::error::ErrorBody;
 use crate::kit::extract::{ApiQuery, ApiResult};
 use crate::kit::files::{csv_download, csv_stream};
 use crate::kit::identity::ApiUser;
+use crate::kit::limits::FiguresTurn;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -180,6 +181,7 @@ pub(crate) async fn national_report(
     State(s): State<AppState>,
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<ReportQuery>,
+    _turn: FiguresTurn,
 ) -> ApiResult<Response> {
     let year = q.year.unwrap_or_else(|| s.app.current_year());
     let report = s.app.national_report(&actor, year).await?;

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::kit::identity::PageUser;
+use crate::kit::limits::FiguresTurn;
 use crate::kit::views::{Layout, Options, PageResult, render};
 use crate::reports::public_register::{chosen_year, year_options};
 use askama::Template;
@@ -190,6 +191,7 @@ pub(crate) async fn national(
     State(s): State<AppState>,
     u: PageUser,
     Query(q): Query<YearQuery>,
+    _turn: FiguresTurn,
 ) -> PageResult {
     u.0.actor.require(GlobalAction::ViewNationalReport)?;
     let year = chosen_year(&s, q.year.as_deref())?;
@@ -254,6 +256,7 @@ pub(crate) async fn national_csv(
     State(s): State<AppState>,
     u: PageUser,
     Query(q): Query<YearQuery>,
+    _turn: FiguresTurn,
 ) -> PageResult {
     let year = chosen_year(&s, q.year.as_deref())?;
     let report = s.app.national_report(&u.0.actor, year).await?;
