@@ -325,7 +325,7 @@ pub(crate) async fn record_publication(
 }
 
 /// Appends the change's audit entry and marks the assessment changed (a new revision and
-/// `updated_at`): one round trip on SQLite. The record is `assessment` as read in this
+/// `updated_at`) in the audit entry's last round trip. The record is `assessment` as read in this
 /// transaction, so its new revision is known without reading it back.
 async fn append_and_bump(
     conn: &mut Tx,

@@ -17,9 +17,10 @@ pub(crate) async fn append(conn: &mut Tx, d: &AuditDraft) -> Result<i64> {
 /// the entries' text (see [`append_then`]).
 pub(crate) type Then<'a> = &'a (dyn Fn(&mut Sql) + Sync);
 
-/// [`append`], then the statement `then` writes, in the same round trip as the entry: a plain
+/// [`append`], then the statement `then` writes, in the same round trip as the entry: one plain
 /// `INSERT`, `UPDATE` or `DELETE` with no `WITH` of its own and no rows to return, that leaves
-/// the audit tables alone (on PostgreSQL the entry's writes become its `WITH` clauses).
+/// the audit tables alone (on PostgreSQL the entry's writes become its `WITH` clauses), its
+/// values bound through the [`Sql`] it is given (which numbers them after the entry's).
 pub(crate) async fn append_then(conn: &mut Tx, d: &AuditDraft, then: Then<'_>) -> Result<i64> {
     append_many_then(conn, std::slice::from_ref(d), Some(then)).await
 }
