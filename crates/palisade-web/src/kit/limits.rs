@@ -211,28 +211,40 @@ pub(crate) async fn limit_token(
     next.run(req).await
 }
 
-/// A turn at the national figures, taken by their handlers before anything else: at most
-/// [`crate::WebConfig::figures_at_once`] are worked on at once in this server, and further
-/// requests for them wait (within the request time limit, then 503). A few analysts read the
-/// figures, often in a loop, while the many organisation users' requests must not queue behind
-/// them: each figures request is cheap, but eight at once took a quarter of a server's
-/// throughput.
-pub(crate) struct FiguresTurn(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+/// A turn at the national figures, taken by their handlers once the caller and the query are
+/// checked: at most [`crate::WebConfig::figures_at_once`] are worked on at once in this server,
+/// and further requests for them wait (within the request time limit, then 503). A few
+/// analysts read the figures, often in a loop, while the many organisation users' requests
+/// must not queue behind them: each figures request is cheap, but eight at once took a quarter
+/// of a server's organisation reads. A caller who may not read the figures takes no turn: the
+/// handler refuses them (the app checks the permission) without waiting behind those who may.
+pub(crate) struct FiguresTurn(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
 
 impl axum::extract::FromRequestParts<AppState> for FiguresTurn {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
-        _: &mut axum::http::request::Parts,
+        parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let actor = match parts.extensions.get::<Identity>() {
+            Some(Identity::Session(s)) => Some(&s.actor),
+            Some(Identity::Api(a)) => Some(a.as_ref()),
+            None => None,
+        };
+        if !actor.is_some_and(|a| {
+            a.principal
+                .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport)
+        }) {
+            return Ok(Self(None));
+        }
         let turn = state
             .figures_gate
             .clone()
             .acquire_owned()
             .await
             .expect("the figures' gate is never closed");
-        Ok(Self(turn))
+        Ok(Self(Some(turn)))
     }
 }
 
@@ -249,6 +261,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_domain::people::Role;
 
     fn request(headers: &[(&str, &str)], peer: Option<&str>) -> Request {
         let mut b = Request::builder().uri("/api/v1/anything");
@@ -287,43 +300,95 @@ mod tests {
         );
     }
 
-    async fn turn(state: &AppState) -> FiguresTurn {
-        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
-        let Ok(turn) =
-            <FiguresTurn as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-                &mut parts, state,
-            )
-            .await;
-        turn
+    /// A token for a new person with `role` (at `org`, if any).
+    async fn token(app: &palisade_app::App, email: &str, role: Role, org: Option<&str>) -> String {
+        let cli = palisade_app::Actor::cli();
+        let input = palisade_app::people::NewPersonInput {
+            email: email.into(),
+            name: "Pat".into(),
+            password: "a long enough password".into(),
+        };
+        let person = app.create_person(&cli, &input, role, org).await.unwrap();
+        app.create_token_for(&cli, person.id, "test")
+            .await
+            .unwrap()
+            .1
     }
 
     #[tokio::test]
-    async fn the_figures_wait_for_a_turn() {
+    async fn the_national_figures_wait_for_a_turn_and_a_refusal_does_not() {
         let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
         let app = palisade_app::App::new(
             std::sync::Arc::new(db.store.clone()),
             std::sync::Arc::new(palisade_domain::clock::SystemClock),
             palisade_app::AuthSettings::default(),
         );
-        let at_once = |n| crate::WebConfig {
-            figures_at_once: n,
-            ..Default::default()
+        let org = palisade_domain::org::OrgInput {
+            code: "RX1".into(),
+            name: "An acute trust".into(),
+            org_type: "acute_trust".into(),
+            category: String::new(),
+            region: "London".into(),
+            parent_code: String::new(),
         };
-        let state = AppState::new(app.clone(), at_once(2));
-        let (first, second) = (turn(&state).await, turn(&state).await);
-        let third = tokio::time::timeout(Duration::from_millis(50), turn(&state)).await;
-        assert!(third.is_err(), "a third waits while two are worked on");
-        drop(first);
-        let third = tokio::time::timeout(Duration::from_secs(5), turn(&state)).await;
-        assert!(third.is_ok(), "and goes on when one of them ends");
-        drop(second);
+        let cli = palisade_app::Actor::cli();
+        app.create_org(&cli, &org).await.unwrap();
+        let analyst = token(&app, "analyst@x.nhs.uk", Role::NationalAnalyst, None).await;
+        let lead = token(&app, "lead@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
+        let state = AppState::new(
+            app,
+            crate::WebConfig {
+                figures_at_once: 1,
+                rate_limits: None,
+                ..Default::default()
+            },
+        );
+        let router = crate::router(state.clone());
+        let report = |token: &str| {
+            let req = Request::get("/api/v1/reports/national?year=2026")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            tower::ServiceExt::oneshot(router.clone(), req)
+        };
+        let soon = Duration::from_millis(200);
+        assert_eq!(report(&analyst).await.unwrap().status(), StatusCode::OK);
 
-        // Nothing set to none at once: one at a time, never none at all.
-        let state = AppState::new(app, at_once(0));
-        let only = turn(&state).await;
-        let next = tokio::time::timeout(Duration::from_millis(50), turn(&state)).await;
-        assert!(next.is_err());
-        drop(only);
+        // The one turn is taken: the analyst waits, the lead is refused at once.
+        let held = state.figures_gate.clone().acquire_owned().await.unwrap();
+        let waiting = tokio::spawn(report(&analyst));
+        tokio::time::sleep(soon).await;
+        assert!(!waiting.is_finished(), "the analyst waits for the turn");
+        let refused = tokio::time::timeout(soon, report(&lead)).await;
+        assert_eq!(
+            refused
+                .expect("a refusal waits for no turn")
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        drop(held);
+        let answered = tokio::time::timeout(Duration::from_secs(10), waiting).await;
+        assert_eq!(answered.unwrap().unwrap().unwrap().status(), StatusCode::OK);
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn the_gate_lets_at_least_one_through() {
+        let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
+        let app = palisade_app::App::new(
+            std::sync::Arc::new(db.store.clone()),
+            std::sync::Arc::new(palisade_domain::clock::SystemClock),
+            palisade_app::AuthSettings::default(),
+        );
+        let state = AppState::new(
+            app,
+            crate::WebConfig {
+                figures_at_once: 0,
+                ..Default::default()
+            },
+        );
+        assert_eq!(state.figures_gate.available_permits(), 1);
         db.cleanup().await;
     }
 
