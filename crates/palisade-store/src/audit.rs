@@ -34,35 +34,27 @@ pub(crate) async fn append_many(conn: &mut Tx, drafts: &[AuditDraft]) -> Result<
 const AUDIT_BATCH: usize = 20;
 
 /// Appends drafts in order inside the caller's transaction; returns the last sequence number.
-/// The head row is locked before it is read (by the transaction's begin on PostgreSQL, which
-/// read it then; otherwise by taking it with an `UPDATE` here: a row lock on PostgreSQL, the
-/// write lock on SQLite), so concurrent appends queue up and every entry links to exactly one
-/// predecessor. The chain is computed in memory and written in batches, so a large import
-/// appends quickly.
+/// The transaction's begin ([`SqlStore::begin`]) locked the head row and read it (a row lock
+/// on PostgreSQL, the write lock on SQLite), so concurrent appends queue up and every entry
+/// links to exactly one predecessor. The chain is computed in memory and written in batches,
+/// so a large import appends quickly.
 async fn append_many_then(
     conn: &mut Tx,
     drafts: &[AuditDraft],
     then: Option<Then<'_>>,
 ) -> Result<i64> {
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
-    // The head's new sequence number is set again with its new hash, below: when the head was
-    // known, that is where it is first set.
-    let (last, mut prev_hash) = match &conn.audit_head {
-        Some((seq, hash)) => (seq + n, hash.clone()),
-        None => {
-            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-                .bind(n)
-                .fetch_one(&mut **conn)
-                .await?
-        }
-    };
+    let (mut seq, mut prev_hash) = conn
+        .audit_head
+        .clone()
+        .expect("an audited change begins with SqlStore::begin, which reads the audit head");
+    let last = seq + n;
     // The head's new hash and the caller's next statement go in the last batch's text, so the
     // last round trip writes all three (and every change appends here). SQLite's thread runs
     // statements separated by `;`; PostgreSQL prepares one statement at a time, so there the
     // batch's `INSERT` and the head's `UPDATE` become data-modifying `WITH` clauses of the
     // caller's statement, or of the head's own `UPDATE` when there is none.
     let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
-    let mut seq = last - n;
     let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
     while let Some(chunk) = chunks.next() {
         let final_chunk = chunks.peek().is_none();
@@ -148,9 +140,7 @@ async fn append_many_then(
             run_alone(conn, then).await?;
         }
     }
-    if conn.audit_head.is_some() {
-        conn.audit_head = Some((last, prev_hash));
-    }
+    conn.audit_head = Some((last, prev_hash));
     Ok(last)
 }
 

@@ -137,8 +137,30 @@ impl Conns {
     /// A transaction: on SQLite's list with `BEGIN IMMEDIATE`, which takes the write lock at
     /// once, so a transaction that reads and then writes never fails on upgrading its lock.
     pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(self.begin_with(None).await?.0)
+    }
+
+    /// [`Conns::begin`], then the first row `read` (one statement) returns inside the
+    /// transaction: on SQLite's list in the same message as the begin, one round trip.
+    pub(crate) async fn begin_reading(&self, read: &str) -> Result<(Tx, AnyRow)> {
+        let (tx, row) = self.begin_with(Some(read)).await?;
+        Ok((tx, row.ok_or(sqlx::Error::RowNotFound)?))
+    }
+
+    async fn begin_with(&self, read: Option<&str>) -> Result<(Tx, Option<AnyRow>)> {
         match self {
-            Conns::Pool(pool) => Ok(Tx::new(TxConn::Pool(pool.begin().await?))),
+            Conns::Pool(pool) => {
+                let mut tx = pool.begin().await?;
+                let row = match read {
+                    Some(read) => Some(
+                        sqlx::query(sqlx::AssertSqlSafe(read))
+                            .fetch_one(&mut *tx)
+                            .await?,
+                    ),
+                    None => None,
+                };
+                Ok((Tx::new(TxConn::Pool(tx)), row))
+            }
             Conns::Local(_) => {
                 let Conn::Local(mut conn) = self.acquire().await? else {
                     unreachable!("local connections come from a local list");
@@ -147,11 +169,25 @@ impl Conns {
                 // Marked open before it is sent: if this future is dropped mid-way, the next
                 // user rolls back whatever began.
                 slot.open = true;
-                if let Err(e) = slot.conn.execute("BEGIN IMMEDIATE").await {
-                    conn.note(&e);
-                    return Err(e.into());
+                let begun = match read {
+                    Some(read) => {
+                        let text = format!("BEGIN IMMEDIATE; {read}");
+                        // To the end of the text: sqlx's single-row reads stop at the first
+                        // statement's end, before the read has run.
+                        sqlx::query(sqlx::AssertSqlSafe(text))
+                            .fetch_all(&mut slot.conn)
+                            .await
+                            .map(|rows| rows.into_iter().next())
+                    }
+                    None => slot.conn.execute("BEGIN IMMEDIATE").await.map(|_| None),
+                };
+                match begun {
+                    Ok(row) => Ok((Tx::new(TxConn::Local(conn)), row)),
+                    Err(e) => {
+                        conn.note(&e);
+                        Err(e.into())
+                    }
                 }
-                Ok(Tx::new(TxConn::Local(conn)))
             }
         }
     }
@@ -214,8 +250,8 @@ impl DerefMut for Conn {
 /// run one, by the connection's next user).
 pub(crate) struct Tx {
     conn: Option<TxConn>,
-    /// The audit chain's head (sequence number and hash) when this transaction holds its lock
-    /// and knows it, so an append need not read it again; kept current by the appends.
+    /// The audit chain's head (sequence number and hash), read under its lock as an audited
+    /// transaction began ([`crate::SqlStore::begin`]) and kept current by the appends.
     pub(crate) audit_head: Option<(i64, String)>,
 }
 

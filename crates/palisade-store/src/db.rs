@@ -193,18 +193,16 @@ impl SqlStore {
     /// engines: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL, a lock on the audit chain's head row,
     /// which an audited change appends to anyway. Read-check-write logic (parent loops, the last
     /// national administrator, duplicate grants, imports) therefore behaves the same on both.
-    /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead. On PostgreSQL the
-    /// lock's statement also reads the head, so an append in the transaction writes it without
-    /// reading it again.
+    /// Unaudited bookkeeping uses [`SqlStore::begin_unserialised`] instead. The begin also reads
+    /// the audit head, so an append in the transaction writes it without reading it again: on
+    /// PostgreSQL in the lock's own statement, on SQLite in the begin's message.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        let mut tx = self.write.begin().await?;
-        if self.engine == Engine::Postgres {
-            let head: (i64, String) =
-                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.audit_head = Some(head);
-        }
+        let read = match self.engine {
+            Engine::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            Engine::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        };
+        let (mut tx, row) = self.write.begin_reading(read).await?;
+        tx.audit_head = Some(<(i64, String) as sqlx::FromRow<_>>::from_row(&row)?);
         Ok(tx)
     }
 }
