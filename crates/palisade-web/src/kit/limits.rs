@@ -215,8 +215,8 @@ pub(crate) async fn limit_token(
 /// checked: at most [`crate::WebConfig::figures_at_once`] are worked on at once in this server,
 /// and further requests for them wait (within the request time limit, then 503). A few
 /// analysts read the figures, often in a loop, while the many organisation users' requests
-/// must not queue behind them: each figures request is cheap, but eight at once took a quarter
-/// of a server's organisation reads. A caller who may not read the figures takes no turn: the
+/// must not queue behind them: each figures request is cheap, but eight at once took 30% of a
+/// server's organisation reads. A caller who may not read the figures takes no turn: the
 /// handler refuses them (the app checks the permission) without waiting behind those who may.
 pub(crate) struct FiguresTurn(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
 
