@@ -315,14 +315,26 @@ mod tests {
             .1
     }
 
-    #[tokio::test]
-    async fn the_national_figures_wait_for_a_turn_and_a_refusal_does_not() {
+    /// A server on a fresh SQLite database that works on `figures_at_once` national figures
+    /// requests at once.
+    async fn server(figures_at_once: usize) -> (palisade_store::testkit::TestDb, AppState) {
         let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
         let app = palisade_app::App::new(
             std::sync::Arc::new(db.store.clone()),
             std::sync::Arc::new(palisade_domain::clock::SystemClock),
             palisade_app::AuthSettings::default(),
         );
+        let cfg = crate::WebConfig {
+            figures_at_once,
+            rate_limits: None,
+            ..Default::default()
+        };
+        (db, AppState::new(app, cfg))
+    }
+
+    #[tokio::test]
+    async fn the_national_figures_wait_for_a_turn_and_a_refusal_does_not() {
+        let (db, state) = server(1).await;
         let org = palisade_domain::org::OrgInput {
             code: "RX1".into(),
             name: "An acute trust".into(),
@@ -331,21 +343,15 @@ mod tests {
             region: "London".into(),
             parent_code: String::new(),
         };
-        let cli = palisade_app::Actor::cli();
-        app.create_org(&cli, &org).await.unwrap();
-        let analyst = token(&app, "analyst@x.nhs.uk", Role::NationalAnalyst, None).await;
-        let lead = token(&app, "lead@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
-        let state = AppState::new(
-            app,
-            crate::WebConfig {
-                figures_at_once: 1,
-                rate_limits: None,
-                ..Default::default()
-            },
-        );
+        let app = &state.app;
+        app.create_org(&palisade_app::Actor::cli(), &org)
+            .await
+            .unwrap();
+        let analyst = token(app, "analyst@x.nhs.uk", Role::NationalAnalyst, None).await;
+        let lead = token(app, "lead@x.nhs.uk", Role::OrgLead, Some("RX1")).await;
         let router = crate::router(state.clone());
         let report = |token: &str| {
-            let req = Request::get("/api/v1/reports/national?year=2026")
+            let req = Request::get("/api/v1/reports/national")
                 .header(header::AUTHORIZATION, format!("Bearer {token}"))
                 .body(axum::body::Body::empty())
                 .unwrap();
@@ -375,19 +381,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_gate_lets_at_least_one_through() {
-        let db = palisade_store::testkit::TestDb::sqlite().await.unwrap();
-        let app = palisade_app::App::new(
-            std::sync::Arc::new(db.store.clone()),
-            std::sync::Arc::new(palisade_domain::clock::SystemClock),
-            palisade_app::AuthSettings::default(),
-        );
-        let state = AppState::new(
-            app,
-            crate::WebConfig {
-                figures_at_once: 0,
-                ..Default::default()
-            },
-        );
+        let (db, state) = server(0).await;
         assert_eq!(state.figures_gate.available_permits(), 1);
         db.cleanup().await;
     }
