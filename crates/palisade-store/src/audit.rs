@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use palisade_domain::audit::{AuditDraft, AuditEntry, entry_hash};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::Scope;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 
 /// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
 pub(crate) async fn append(conn: &mut Tx, d: &AuditDraft) -> Result<i64> {
@@ -43,10 +43,12 @@ async fn append_many_then(
     drafts: &[AuditDraft],
     then: Option<Then<'_>>,
 ) -> Result<i64> {
+    // A next statement comes with its one entry (`append_then`), in whose text it is written.
+    debug_assert!(then.is_none() || !drafts.is_empty());
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
     let (mut seq, mut prev_hash) = conn
         .audit_head
-        .clone()
+        .take()
         .expect("an audited change begins with SqlStore::begin, which reads the audit head");
     let last = seq + n;
     // The head's new hash and the caller's next statement go in the last batch's text, so the
@@ -111,44 +113,27 @@ async fn append_many_then(
                     .text(&prev_hash)
                     .push(" WHERE id = 1");
             };
-            match (sqlite, then) {
-                (true, then) => {
+            if sqlite {
+                sql.push("; ");
+                head(&mut sql);
+                if let Some(then) = then {
                     sql.push("; ");
-                    head(&mut sql);
-                    if let Some(then) = then {
-                        sql.push("; ");
-                        then(&mut sql);
-                    }
-                }
-                (false, None) => {
-                    sql.push(") ");
-                    head(&mut sql);
-                }
-                (false, Some(then)) => {
-                    sql.push("), head AS (");
-                    head(&mut sql);
-                    sql.push(") ");
                     then(&mut sql);
                 }
+            } else if let Some(then) = then {
+                sql.push("), head AS (");
+                head(&mut sql);
+                sql.push(") ");
+                then(&mut sql);
+            } else {
+                sql.push(") ");
+                head(&mut sql);
             }
         }
         sql.execute(conn).await?;
     }
-    if drafts.is_empty() {
-        // Only the caller's statement is left: the head is unchanged.
-        if let Some(then) = then {
-            run_alone(conn, then).await?;
-        }
-    }
     conn.audit_head = Some((last, prev_hash));
     Ok(last)
-}
-
-async fn run_alone(conn: &mut AnyConnection, then: Then<'_>) -> Result<()> {
-    let mut sql = Sql::new("");
-    then(&mut sql);
-    sql.execute(conn).await?;
-    Ok(())
 }
 
 #[derive(FromRow)]
