@@ -1198,6 +1198,11 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .unwrap();
         assert_eq!(changed, vec!["1.1.2"]);
         assert_eq!(s.assessment_parts(a.id).await.unwrap().answers.len(), 1);
+        // Each save wrote its entry, the head and the assessment's revision in one round
+        // trip: the head names the last entry, and the chain holds.
+        verify_chain(s)
+            .await
+            .expect("the head ends the chain after saves");
 
         // Publishing needs the revision the status was decided from.
         let current = s.get_assessment(gp.id, 2026).await.unwrap().unwrap();
