@@ -232,10 +232,12 @@ impl axum::extract::FromRequestParts<AppState> for FiguresTurn {
             Some(Identity::Api(a)) => Some(a.as_ref()),
             None => None,
         };
-        if !actor.is_some_and(|a| {
-            a.principal
-                .may_global(palisade_domain::policy::GlobalAction::ViewNationalReport)
-        }) {
+        // The app's own check, asked early: the handler still refuses through the app.
+        let may_read = |a: &palisade_app::Actor| {
+            a.require(palisade_domain::policy::GlobalAction::ViewNationalReport)
+                .is_ok()
+        };
+        if !actor.is_some_and(may_read) {
             return Ok(Self(None));
         }
         let turn = state
