@@ -141,17 +141,6 @@ async fn frameworks_where(conn: &mut AnyConnection, sql: &Sql) -> Result<Vec<Fra
         .collect()
 }
 
-async fn assessment_by_id(conn: &mut AnyConnection, id: i64) -> Result<AssessmentRecord> {
-    sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?
-    .try_into()
-}
-
 /// An organisation's assessment for a year, if it has one.
 async fn assessment_by_key<'e>(
     exec: impl Executor<'e, Database = Any>,
@@ -310,18 +299,28 @@ pub(crate) async fn record_publication(
     late: bool,
     stamp: Stamp,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(assessment_id)
-    .bind(status.as_str())
-    .bind(stamp.at)
-    .bind(stamp.user_id)
-    .bind(flag(late))
-    .execute(&mut *conn)
-    .await?;
+    let mut sql = Sql::default();
+    publication_insert(&mut sql, assessment_id, status, late, stamp);
+    sql.execute(conn).await?;
     Ok(())
+}
+
+/// Writes [`record_publication`]'s statement into `sql`, for a caller that sends it with others.
+fn publication_insert(sql: &mut Sql, assessment_id: i64, status: Status, late: bool, stamp: Stamp) {
+    sql.push(
+        "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
+         VALUES (",
+    )
+    .i64(assessment_id)
+    .push(", ")
+    .text(status.as_str())
+    .push(", ")
+    .i64(stamp.at)
+    .push(", ")
+    .arg(Arg::OptI64(stamp.user_id))
+    .push(", ")
+    .i64(flag(late))
+    .push(")");
 }
 
 /// Appends the change's audit entry and marks the assessment changed (a new revision and
@@ -347,17 +346,19 @@ async fn append_and_bump(
     })
 }
 
-/// Records an evidence document of an assessment (its object already stored); returns its id.
+/// Records an evidence document of an assessment (its object already stored); returns it as a
+/// read of it would, its uploader's email included, without a second statement.
 async fn insert_evidence(
     conn: &mut AnyConnection,
     assessment_id: i64,
     e: &NewEvidence,
     stamp: Stamp,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+) -> Result<EvidenceRecord> {
+    Ok(sqlx::query_as(
         "INSERT INTO evidence (assessment_id, ref, filename, content_type, size, sha256, \
          object_key, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING id",
+         RETURNING id, ref AS reference, filename, content_type, size, sha256, object_key, \
+         uploaded_at, (SELECT u.email FROM users u WHERE u.id = evidence.uploaded_by) AS uploaded_by",
     )
     .bind(assessment_id)
     .bind(e.reference.clone())
@@ -505,15 +506,9 @@ impl AssessmentStore for SqlStore {
     ) -> Result<(AssessmentRecord, EvidenceRecord)> {
         let mut tx = self.begin().await?;
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
-        let id = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
+        let evidence = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
         audit.entity_id = assessment.id.to_string();
         let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
-        let evidence: EvidenceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{EVIDENCE_SELECT} WHERE e.id = $1"
-        )))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok((record, evidence))
     }
@@ -801,23 +796,29 @@ impl AssessmentStore for SqlStore {
         }
         let mut figures = FiguresDelta::default();
         figures.assessments(&mut tx, &[assessment.id], -1).await?;
-        sqlx::query(
-            "UPDATE assessments SET submitted = 1, status = $1, published_at = $2, \
-             late = CASE WHEN published_at IS NULL THEN $3 ELSE late END, \
-             revision = revision + 1, updated_at = $2 WHERE id = $4",
-        )
-        .bind(status.as_str())
-        .bind(stamp.at)
-        .bind(flag(late))
-        .bind(assessment.id)
-        .execute(&mut *tx)
-        .await?;
+        // The row as it is now comes back from its update; nothing later in this transaction
+        // changes it.
+        let record: AssessmentRecord =
+            sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
+                "UPDATE assessments SET submitted = 1, status = $1, published_at = $2, \
+                 late = CASE WHEN published_at IS NULL THEN $3 ELSE late END, \
+                 revision = revision + 1, updated_at = $2 WHERE id = $4 \
+                 RETURNING {ASSESSMENT_COLUMNS}"
+            )))
+            .bind(status.as_str())
+            .bind(stamp.at)
+            .bind(flag(late))
+            .bind(assessment.id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_into()?;
         figures.assessments(&mut tx, &[assessment.id], 1).await?;
         figures.apply(&mut tx).await?;
-        record_publication(&mut tx, assessment.id, status, late, stamp).await?;
         audit.entity_id = assessment.id.to_string();
-        append(&mut tx, &audit).await?;
-        let record = assessment_by_id(&mut tx, assessment.id).await?;
+        append_then(&mut tx, &audit, &|sql: &mut Sql| {
+            publication_insert(sql, assessment.id, status, late, stamp);
+        })
+        .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -829,24 +830,23 @@ impl AssessmentStore for SqlStore {
         mut audit: AuditDraft,
     ) -> Result<AssessmentRecord> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query(
+        let row = sqlx::query_as::<_, AssessmentRow>(sqlx::AssertSqlSafe(format!(
             "UPDATE assessments SET submitted = 0, revision = revision + 1, updated_at = $1 \
-             WHERE id = $2 AND submitted = 1",
-        )
+             WHERE id = $2 AND submitted = 1 RETURNING {ASSESSMENT_COLUMNS}"
+        )))
         .bind(stamp.at)
         .bind(assessment_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
             return Err(StoreError::conflict(
                 "assessment",
                 "the assessment is not submitted",
             ));
-        }
+        };
+        let record = AssessmentRecord::try_from(row)?;
         audit.entity_id = assessment_id.to_string();
         append(&mut tx, &audit).await?;
-        let record = assessment_by_id(&mut tx, assessment_id).await?;
         tx.commit().await?;
         Ok(record)
     }
