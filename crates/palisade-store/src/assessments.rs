@@ -1,5 +1,5 @@
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
-use crate::audit::{append, append_many, append_then};
+use crate::audit::{Then, append, append_many, append_then};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
@@ -275,20 +275,31 @@ async fn insert_answers(
     if rows.is_empty() {
         return Ok(());
     }
-    let json = serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))?;
-    let unpack = unpack_rows(engine, &[Int, Text, Text, Int], "$1, $2", 3);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) {unpack} \
-         ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
-         version = excluded.version, updated_at = excluded.updated_at, \
-         updated_by = excluded.updated_by"
-    )))
-    .bind(stamp.at)
-    .bind(stamp.user_id)
-    .bind(json)
-    .execute(&mut *conn)
-    .await?;
+    let mut sql = Sql::default();
+    answers_upsert(&mut sql, engine, answers_json(rows)?, stamp);
+    sql.execute(conn).await?;
     Ok(())
+}
+
+/// The rows for [`answers_upsert`], as its one JSON parameter.
+fn answers_json(rows: &[(i64, &str, &str, i64)]) -> Result<String> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))
+}
+
+/// Writes [`insert_answers`]'s statement into `sql`, for a caller that sends it with others.
+fn answers_upsert(sql: &mut Sql, engine: Engine, json: String, stamp: Stamp) {
+    sql.push("INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) ")
+        .unpack_rows(
+            engine,
+            &[Int, Text, Text, Int],
+            vec![Arg::I64(stamp.at), Arg::OptI64(stamp.user_id)],
+            json,
+        )
+        .push(
+            " ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
+             version = excluded.version, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        );
 }
 
 /// Adds a publication to an assessment's history (its current status is set by the caller).
@@ -323,22 +334,25 @@ fn publication_insert(sql: &mut Sql, assessment_id: i64, status: Status, late: b
     .push(")");
 }
 
-/// Appends the change's audit entry and marks the assessment changed (a new revision and
-/// `updated_at`) in the audit entry's last round trip. The record is `assessment` as read in this
-/// transaction, so its new revision is known without reading it back.
+/// Appends the change's audit entry, then the statements `with` (see [`append_then`]), and marks
+/// the assessment changed (a new revision and `updated_at`), all in the audit entry's last round
+/// trip. The record is `assessment` as read in this transaction, so its new revision is known
+/// without reading it back.
 async fn append_and_bump(
     conn: &mut Tx,
     audit: &AuditDraft,
+    with: &[Then<'_>],
     assessment: AssessmentRecord,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    append_then(conn, audit, &|sql: &mut Sql| {
+    let bump = |sql: &mut Sql| {
         sql.push("UPDATE assessments SET revision = revision + 1, updated_at = ")
             .i64(at)
             .push(" WHERE id = ")
             .i64(assessment.id);
-    })
-    .await?;
+    };
+    let statements: Vec<Then<'_>> = with.iter().copied().chain([&bump as Then<'_>]).collect();
+    append_then(conn, audit, &statements).await?;
     Ok(AssessmentRecord {
         revision: assessment.revision + 1,
         updated_at: at,
@@ -508,7 +522,7 @@ impl AssessmentStore for SqlStore {
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
         let evidence = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
         audit.entity_id = assessment.id.to_string();
-        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
         tx.commit().await?;
         Ok((record, evidence))
     }
@@ -532,7 +546,7 @@ impl AssessmentStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -577,11 +591,6 @@ impl AssessmentStore for SqlStore {
         if !conflicts.is_empty() {
             return Err(StoreError::Stale(conflicts));
         }
-        let rows: Vec<(i64, &str, &str, i64)> = upserts
-            .iter()
-            .map(|(r, v, n)| (assessment.id, *r, *v, *n))
-            .collect();
-        insert_answers(&mut tx, self.engine, &rows, stamp).await?;
         for chunk in deletes.chunks(REFS_PER_STATEMENT) {
             let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
             sql.i64(assessment.id)
@@ -604,7 +613,16 @@ impl AssessmentStore for SqlStore {
                 "changed": upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
                 "cleared": deletes,
             });
-            append_and_bump(&mut tx, &audit, assessment, stamp.at).await?
+            // The new answers go in the audit entry's text: one round trip fewer while the
+            // writer is held. They touch references the deletes above did not.
+            let rows: Vec<(i64, &str, &str, i64)> = upserts
+                .iter()
+                .map(|(r, v, n)| (assessment.id, *r, *v, *n))
+                .collect();
+            let json = answers_json(&rows)?;
+            let upsert = |sql: &mut Sql| answers_upsert(sql, self.engine, json.clone(), stamp);
+            let with: &[Then<'_>] = if rows.is_empty() { &[] } else { &[&upsert] };
+            append_and_bump(&mut tx, &audit, with, assessment, stamp.at).await?
         };
         tx.commit().await?;
         Ok((record, changed))
@@ -772,7 +790,7 @@ impl AssessmentStore for SqlStore {
             .await?;
         }
         audit.entity_id = assessment.id.to_string();
-        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -815,9 +833,13 @@ impl AssessmentStore for SqlStore {
         figures.assessments(&mut tx, &[assessment.id], 1).await?;
         figures.apply(&mut tx).await?;
         audit.entity_id = assessment.id.to_string();
-        append_then(&mut tx, &audit, &|sql: &mut Sql| {
-            publication_insert(sql, assessment.id, status, late, stamp);
-        })
+        append_then(
+            &mut tx,
+            &audit,
+            &[&|sql: &mut Sql| {
+                publication_insert(sql, assessment.id, status, late, stamp);
+            }],
+        )
         .await?;
         tx.commit().await?;
         Ok(record)

@@ -10,23 +10,25 @@ use sqlx::FromRow;
 
 /// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
 pub(crate) async fn append(conn: &mut Tx, d: &AuditDraft) -> Result<i64> {
-    append_many_then(conn, std::slice::from_ref(d), None).await
+    append_many_then(conn, std::slice::from_ref(d), &[]).await
 }
 
 /// A statement that follows an audit entry in the same transaction, written by the caller into
 /// the entries' text (see [`append_then`]).
 pub(crate) type Then<'a> = &'a (dyn Fn(&mut Sql) + Sync);
 
-/// [`append`], then the statement `then` writes, in the same round trip as the entry: one plain
-/// `INSERT`, `UPDATE` or `DELETE` with no `WITH` of its own and no rows to return, that leaves
-/// the audit tables alone (on PostgreSQL the entry's writes become its `WITH` clauses), its
-/// values bound through the [`Sql`] it is given (which numbers them after the entry's).
-pub(crate) async fn append_then(conn: &mut Tx, d: &AuditDraft, then: Then<'_>) -> Result<i64> {
-    append_many_then(conn, std::slice::from_ref(d), Some(then)).await
+/// [`append`], then the statements `then` writes, in order, in the same round trip as the entry.
+/// Each is one plain `INSERT`, `UPDATE` or `DELETE` with no `WITH` of its own and no rows to
+/// return, that leaves the audit tables alone, its values bound through the [`Sql`] it is given
+/// (which numbers them after those before it). On PostgreSQL the entry's writes and every
+/// statement but the last become `WITH` clauses of the last, which all see the database as it
+/// was before the text: no statement may depend on what another of them writes.
+pub(crate) async fn append_then(conn: &mut Tx, d: &AuditDraft, then: &[Then<'_>]) -> Result<i64> {
+    append_many_then(conn, std::slice::from_ref(d), then).await
 }
 
 pub(crate) async fn append_many(conn: &mut Tx, drafts: &[AuditDraft]) -> Result<i64> {
-    append_many_then(conn, drafts, None).await
+    append_many_then(conn, drafts, &[]).await
 }
 
 /// Rows per multi-row `INSERT` (11 values each): about 220 parameters a statement, because
@@ -38,24 +40,21 @@ const AUDIT_BATCH: usize = 20;
 /// on PostgreSQL, the write lock on SQLite), so concurrent appends queue up and every entry
 /// links to exactly one predecessor. The chain is computed in memory and written in batches,
 /// so a large import appends quickly.
-async fn append_many_then(
-    conn: &mut Tx,
-    drafts: &[AuditDraft],
-    then: Option<Then<'_>>,
-) -> Result<i64> {
-    // A next statement comes with its one entry (`append_then`), in whose text it is written.
-    debug_assert!(then.is_none() || !drafts.is_empty());
+async fn append_many_then(conn: &mut Tx, drafts: &[AuditDraft], then: &[Then<'_>]) -> Result<i64> {
+    // Next statements come with their one entry (`append_then`), in whose text they are written.
+    debug_assert!(then.is_empty() || !drafts.is_empty());
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
     let (mut seq, mut prev_hash) = conn
         .audit_head
         .take()
         .expect("an audited change begins with SqlStore::begin, which reads the audit head");
     let last = seq + n;
-    // The head's new hash and the caller's next statement go in the last batch's text, so the
-    // last round trip writes all three (and every change appends here). SQLite's thread runs
+    // The head's new hash and the caller's next statements go in the last batch's text, so the
+    // last round trip writes them all (and every change appends here). SQLite's thread runs
     // statements separated by `;`; PostgreSQL prepares one statement at a time, so there the
-    // batch's `INSERT` and the head's `UPDATE` become data-modifying `WITH` clauses of the
-    // caller's statement, or of the head's own `UPDATE` when there is none.
+    // batch's `INSERT`, the head's `UPDATE` and all but the caller's last statement become
+    // data-modifying `WITH` clauses of that last one, or of the head's own `UPDATE` when there
+    // is none.
     let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
     let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
     while let Some(chunk) = chunks.next() {
@@ -116,15 +115,21 @@ async fn append_many_then(
             if sqlite {
                 sql.push("; ");
                 head(&mut sql);
-                if let Some(then) = then {
+                for statement in then {
                     sql.push("; ");
-                    then(&mut sql);
+                    statement(&mut sql);
                 }
-            } else if let Some(then) = then {
+            } else if let Some((last_statement, before)) = then.split_last() {
                 sql.push("), head AS (");
                 head(&mut sql);
-                sql.push(") ");
-                then(&mut sql);
+                sql.push(")");
+                for (i, statement) in before.iter().enumerate() {
+                    sql.push(&format!(", then{i} AS ("));
+                    statement(&mut sql);
+                    sql.push(")");
+                }
+                sql.push(" ");
+                last_statement(&mut sql);
             } else {
                 sql.push(") ");
                 head(&mut sql);

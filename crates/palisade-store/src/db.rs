@@ -406,6 +406,25 @@ impl Sql {
         self.arg(Arg::I64(v))
     }
 
+    /// [`unpack_rows`] of the JSON array `json`, each row followed by the values `extra`, all
+    /// bound as parameters numbered after those already here.
+    pub fn unpack_rows(
+        &mut self,
+        engine: Engine,
+        cols: &[JsonCol],
+        extra: Vec<Arg>,
+        json: String,
+    ) -> &mut Self {
+        let first = self.args.len() + 1;
+        let extra_text: Vec<String> = (first..first + extra.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        let n = first + extra.len();
+        self.args.extend(extra);
+        self.args.push(Arg::Text(json));
+        self.push(&unpack_rows(engine, cols, &extra_text.join(", "), n))
+    }
+
     /// `head`, the ids as a list of parameters, then `tail`: the start of a statement about
     /// many rows at once (at most [`IDS_PER_STATEMENT`] ids a statement).
     pub fn with_ids(head: &str, ids: &[i64], tail: &str) -> Self {
