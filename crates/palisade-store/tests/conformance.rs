@@ -983,7 +983,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
             ("2.1", "c.txt"),
             ("2.1", "d.txt"),
         ] {
-            let (_, e) = s
+            let (record, e) = s
                 .add_evidence(
                     key,
                     &doc(reference, filename),
@@ -992,6 +992,14 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
                 )
                 .await
                 .unwrap();
+            // The upload answers with the row as a later read gives it, uploader and all.
+            assert_eq!(
+                s.evidence_item(record.id, e.id).await.unwrap().as_ref(),
+                Some(&e),
+                "{:?}",
+                db.engine()
+            );
+            assert_eq!(e.uploaded_by.as_deref(), Some("parts@example.nhs.uk"));
             ids.push(e.id);
         }
         s.remove_evidence(key, ids[2], STAMP, draft("evidence.remove", "evidence"))
@@ -1007,19 +1015,27 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
                 .unwrap()
                 .unwrap()
                 .revision;
-            s.publish(
-                key,
-                revision,
-                status,
-                late,
-                by_user,
-                draft("assessment.submit", "assessment"),
-            )
-            .await
-            .unwrap();
-            s.reopen(a.id, STAMP, draft("assessment.reopen", "assessment"))
+            let published = s
+                .publish(
+                    key,
+                    revision,
+                    status,
+                    late,
+                    by_user,
+                    draft("assessment.submit", "assessment"),
+                )
                 .await
                 .unwrap();
+            // Each change answers with the assessment as a later read gives it.
+            let read = || async { s.get_assessment(key.org_id, 2026).await.unwrap() };
+            assert_eq!(Some(&published), read().await.as_ref());
+            assert!(published.submitted && published.status == status);
+            let reopened = s
+                .reopen(a.id, STAMP, draft("assessment.reopen", "assessment"))
+                .await
+                .unwrap();
+            assert_eq!(Some(&reopened), read().await.as_ref());
+            assert!(!reopened.submitted && reopened.revision == published.revision + 1);
         }
 
         let parts = s.assessment_parts(a.id).await.unwrap();
