@@ -10,7 +10,9 @@ use sqlx::FromRow;
 
 /// Appends `draft` to the chain inside the caller's transaction; returns its sequence number.
 pub(crate) async fn append(conn: &mut Tx, d: &AuditDraft) -> Result<i64> {
-    append_many_then(conn, std::slice::from_ref(d), &[]).await
+    Ok(append_many_then(conn, std::slice::from_ref(d), &[])
+        .await?
+        .0)
 }
 
 /// A statement that follows an audit entry in the same transaction, written by the caller into
@@ -19,28 +21,47 @@ pub(crate) type Then<'a> = &'a (dyn Fn(&mut Sql) + Sync);
 
 /// [`append`], then the statements `then` writes, in order, in the same round trip as the entry.
 /// Each is one plain `INSERT`, `UPDATE` or `DELETE` with no `WITH` of its own and no rows to
-/// return, that leaves the audit tables alone, its values bound through the [`Sql`] it is given
-/// (which numbers them after those before it). On PostgreSQL the entry's writes and every
-/// statement but the last become `WITH` clauses of the last, which all see the database as it
-/// was before the text: no statement may depend on what another of them writes.
+/// return (but the last, with [`append_then_returning`]), that leaves the audit tables alone,
+/// its values bound through the [`Sql`] it is given (which numbers them after those before
+/// it). On PostgreSQL the entry's writes and every statement but the last become `WITH` clauses
+/// of the last, which all see the database as it was before the text: no statement may depend
+/// on what another of them writes.
 pub(crate) async fn append_then(conn: &mut Tx, d: &AuditDraft, then: &[Then<'_>]) -> Result<i64> {
-    append_many_then(conn, std::slice::from_ref(d), then).await
+    Ok(append_many_then(conn, std::slice::from_ref(d), then)
+        .await?
+        .0)
+}
+
+/// [`append_then`] whose last statement may return rows (`RETURNING`): how many it returned.
+pub(crate) async fn append_then_returning(
+    conn: &mut Tx,
+    d: &AuditDraft,
+    then: &[Then<'_>],
+) -> Result<usize> {
+    Ok(append_many_then(conn, std::slice::from_ref(d), then)
+        .await?
+        .1)
 }
 
 pub(crate) async fn append_many(conn: &mut Tx, drafts: &[AuditDraft]) -> Result<i64> {
-    append_many_then(conn, drafts, &[]).await
+    Ok(append_many_then(conn, drafts, &[]).await?.0)
 }
 
 /// Rows per multi-row `INSERT` (11 values each): about 220 parameters a statement, because
 /// SQLite's parameter binding cost grows with the square of the parameter count.
 const AUDIT_BATCH: usize = 20;
 
-/// Appends drafts in order inside the caller's transaction; returns the last sequence number.
+/// Appends drafts in order inside the caller's transaction; returns the last sequence number and
+/// how many rows the last round trip returned (only a caller's last statement returns any).
 /// The transaction's begin ([`SqlStore::begin`]) locked the head row and read it (a row lock
 /// on PostgreSQL, the write lock on SQLite), so concurrent appends queue up and every entry
 /// links to exactly one predecessor. The chain is computed in memory and written in batches,
 /// so a large import appends quickly.
-async fn append_many_then(conn: &mut Tx, drafts: &[AuditDraft], then: &[Then<'_>]) -> Result<i64> {
+async fn append_many_then(
+    conn: &mut Tx,
+    drafts: &[AuditDraft],
+    then: &[Then<'_>],
+) -> Result<(i64, usize)> {
     // Next statements come with their one entry (`append_then`), in whose text they are written.
     debug_assert!(then.is_empty() || !drafts.is_empty());
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
@@ -56,6 +77,7 @@ async fn append_many_then(conn: &mut Tx, drafts: &[AuditDraft], then: &[Then<'_>
     // data-modifying `WITH` clauses of that last one, or of the head's own `UPDATE` when there
     // is none.
     let sqlite = conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
+    let mut returned = 0;
     let mut chunks = drafts.chunks(AUDIT_BATCH).peekable();
     while let Some(chunk) = chunks.next() {
         let final_chunk = chunks.peek().is_none();
@@ -135,10 +157,14 @@ async fn append_many_then(conn: &mut Tx, drafts: &[AuditDraft], then: &[Then<'_>
                 head(&mut sql);
             }
         }
-        sql.execute(conn).await?;
+        if final_chunk {
+            returned = sql.returned(conn).await?;
+        } else {
+            sql.execute(conn).await?;
+        }
     }
     conn.audit_head = Some((last, prev_hash));
-    Ok(last)
+    Ok((last, returned))
 }
 
 #[derive(FromRow)]

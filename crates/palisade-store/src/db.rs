@@ -507,6 +507,12 @@ impl Sql {
         sqlx::query_as_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments())
     }
 
+    /// Runs the statement (or, on SQLite, the statements) and counts the rows returned.
+    pub async fn returned(&self, conn: &mut sqlx::AnyConnection) -> Result<usize> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments());
+        Ok(q.fetch_all(conn).await?.len())
+    }
+
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<u64> {
         let q = sqlx::query_with(sqlx::AssertSqlSafe(self.text.clone()), self.arguments());
         Ok(q.execute(conn).await?.rows_affected())

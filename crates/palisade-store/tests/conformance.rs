@@ -1138,6 +1138,46 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
 }
 
 #[tokio::test]
+async fn saves_of_one_assessment_at_once_each_count_once() {
+    // A save reads the answers before it takes the writer and keeps its writes only if the
+    // assessment has not moved on since; one that finds it moved reads again under the writer.
+    // Sixteen saves at once of one answer, each to a value of its own: every one must raise its
+    // version by one, and none may write over another with a version it read too early.
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let (_, key) = gp_with_framework(s).await;
+        s.save_answers(
+            key,
+            &[change("1.1.2", Some("v0"), None)],
+            STAMP,
+            draft("assessment.answers", "assessment"),
+        )
+        .await
+        .unwrap();
+        let changes: Vec<[AnswerChange; 1]> = (1..=16)
+            .map(|i| [change("1.1.2", Some(&format!("v{i}")), None)])
+            .collect();
+        let saves = changes
+            .iter()
+            .map(|c| s.save_answers(key, c, STAMP, draft("assessment.answers", "assessment")));
+        for saved in futures_util::future::join_all(saves).await {
+            assert_eq!(saved.unwrap().1, vec!["1.1.2"], "{:?}", db.engine());
+        }
+        let a = s.get_assessment(key.org_id, 2026).await.unwrap().unwrap();
+        assert_eq!(a.revision, 17, "{:?}", db.engine());
+        let parts = s.assessment_parts(a.id).await.unwrap();
+        let answer = parts
+            .answers
+            .iter()
+            .find(|x| x.reference == "1.1.2")
+            .unwrap();
+        assert_eq!(answer.version, 17, "{:?}", db.engine());
+        verify_chain(s).await.unwrap();
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn answers_are_versioned_locked_on_submission_and_counted() {
     use palisade_domain::assessment::Status;
     for db in TestDb::all().await {
