@@ -1,8 +1,9 @@
+use crate::answer_saves::{self, insert_answers};
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
-use crate::audit::{Then, append, append_many, append_then, append_then_returning};
+use crate::audit::{Then, append, append_many, append_then};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
-use crate::db::{Arg, Sql, Window, flag, json_rows, parse_rows, unpack_rows};
+use crate::db::{Arg, Sql, Window, flag, unpack_rows};
 use crate::error::corrupt;
 use crate::figures::FiguresDelta;
 use crate::model::*;
@@ -15,10 +16,6 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::{OrgId, Scope};
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 use std::collections::HashMap;
-
-/// References in one `IN (...)` list of cleared answers deleted (see the import batch note in
-/// orgs.rs).
-const REFS_PER_STATEMENT: usize = 160;
 
 /// Rows a seeding statement writes, at most nine values each: about 250 parameters a statement
 /// (see `IMPORT_BATCH` in orgs.rs: binding costs grow with the square of the parameters).
@@ -178,7 +175,7 @@ async fn open_assessment(
 }
 
 /// A new assessment for `key`, open.
-async fn insert_assessment(
+pub(crate) async fn insert_assessment(
     conn: &mut AnyConnection,
     key: AssessmentKey,
     at: i64,
@@ -197,7 +194,7 @@ async fn insert_assessment(
 }
 
 /// The assessment, refused if it is submitted (locked until reopened).
-fn unlocked(row: AssessmentRow) -> Result<AssessmentRecord> {
+pub(crate) fn unlocked(row: AssessmentRow) -> Result<AssessmentRecord> {
     let row: AssessmentRecord = row.try_into()?;
     if row.submitted {
         return Err(StoreError::conflict(
@@ -206,166 +203,6 @@ fn unlocked(row: AssessmentRow) -> Result<AssessmentRecord> {
         ));
     }
     Ok(row)
-}
-
-/// The value and version of an answer as it stands, by reference.
-type CurrentAnswers = HashMap<String, (String, i64)>;
-
-/// The assessment for `key` as [`open_assessment`] opens it, with the value and version of each
-/// answer `changes` touch (see [`with_answers`]); created when missing.
-async fn open_with_answers(
-    conn: &mut AnyConnection,
-    engine: Engine,
-    key: AssessmentKey,
-    at: i64,
-    changes: &[AnswerChange],
-) -> Result<(AssessmentRecord, CurrentAnswers)> {
-    match with_answers(&mut *conn, engine, key, changes).await? {
-        Some((row, current)) => Ok((unlocked(row)?, current)),
-        None => Ok((insert_assessment(conn, key, at).await?, HashMap::new())),
-    }
-}
-
-/// The assessment for `key`, if it exists, with the value and version of each answer `changes`
-/// touch, in one statement (a save of answers is the writer's most frequent transaction, and on
-/// SQLite each statement is a round trip to a connection's thread). The references travel as
-/// one JSON parameter and are looked up by key, however many they are.
-async fn with_answers<'e>(
-    exec: impl Executor<'e, Database = Any>,
-    engine: Engine,
-    key: AssessmentKey,
-    changes: &[AnswerChange],
-) -> Result<Option<(AssessmentRow, CurrentAnswers)>> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        assessment: AssessmentRow,
-        current: String,
-    }
-    let refs: Vec<[&str; 1]> = changes.iter().map(|c| [c.reference.as_str()]).collect();
-    let refs = serde_json::to_string(&refs).map_err(|e| StoreError::Unsupported(e.to_string()))?;
-    let current = json_rows(
-        engine,
-        "x.ref, x.value, x.version",
-        &format!(
-            "FROM answers x WHERE x.assessment_id = assessments.id AND x.ref IN \
-             (SELECT c0 FROM ({}) r)",
-            unpack_rows(engine, &[Text], "", 3)
-        ),
-        "x.ref",
-    );
-    let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ASSESSMENT_COLUMNS}, {current} AS current FROM assessments \
-         WHERE org_id = $1 AND year = $2"
-    )))
-    .bind(key.org_id)
-    .bind(i64::from(key.year))
-    .bind(refs)
-    .fetch_optional(exec)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let current = parse_rows::<(String, String, i64)>("answers", &row.current)?
-        .into_iter()
-        .map(|(r, v, n)| (r, (v, n)))
-        .collect();
-    Ok(Some((row.assessment, current)))
-}
-
-/// What a save does to the answers as they stand.
-#[derive(Debug, Default)]
-struct SavePlan<'c> {
-    /// The answers to write: reference, value and new version.
-    upserts: Vec<(&'c str, &'c str, i64)>,
-    /// The references to clear.
-    deletes: Vec<&'c str>,
-}
-
-impl SavePlan<'_> {
-    fn is_empty(&self) -> bool {
-        self.upserts.is_empty() && self.deletes.is_empty()
-    }
-}
-
-/// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each answer,
-/// when one was changed by someone else since the caller read it.
-fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Result<SavePlan<'c>> {
-    let mut conflicts = palisade_domain::FieldErrors::default();
-    let mut plan = SavePlan::default();
-    for c in changes {
-        let (old_value, old_version) = current
-            .get(&c.reference)
-            .map(|(v, n)| (Some(v.as_str()), *n))
-            .unwrap_or((None, 0));
-        if let Some(expected) = c.expected_version
-            && expected != old_version
-        {
-            conflicts.push(
-                format!("answers.{}", c.reference),
-                format!(
-                    "was changed by someone else since you opened it (now: {}); review it and save again",
-                    old_value.unwrap_or("unanswered")
-                ),
-            );
-            continue;
-        }
-        match (&c.value, old_value) {
-            (Some(new), Some(old)) if new == old => {}
-            (Some(new), _) => {
-                plan.upserts
-                    .push((c.reference.as_str(), new.as_str(), old_version + 1))
-            }
-            (None, Some(_)) => plan.deletes.push(c.reference.as_str()),
-            (None, None) => {}
-        }
-    }
-    if !conflicts.is_empty() {
-        return Err(StoreError::Stale(conflicts));
-    }
-    Ok(plan)
-}
-
-/// Writes answers (assessment id, reference, value, version), of one assessment or of many, in
-/// one statement whatever their number, replacing any already there for the same assessment and
-/// reference. The rows travel as one JSON array parameter that the engine unpacks
-/// ([`unpack_rows`]: binary JSON on SQLite, `json_array_elements` on PostgreSQL): a multi-row
-/// `VALUES` list would bind six parameters a row, and SQLite's cost of binding grows with the
-/// square of a statement's parameter count.
-async fn insert_answers(
-    conn: &mut AnyConnection,
-    engine: Engine,
-    rows: &[(i64, &str, &str, i64)],
-    stamp: Stamp,
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut sql = Sql::default();
-    answers_upsert(&mut sql, engine, answers_json(rows)?, stamp);
-    sql.execute(conn).await?;
-    Ok(())
-}
-
-/// The rows for [`answers_upsert`], as its one JSON parameter.
-fn answers_json(rows: &[(i64, &str, &str, i64)]) -> Result<String> {
-    serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))
-}
-
-/// Writes [`insert_answers`]'s statement into `sql`, for a caller that sends it with others.
-fn answers_upsert(sql: &mut Sql, engine: Engine, json: String, stamp: Stamp) {
-    sql.push("INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) ")
-        .unpack_rows(
-            engine,
-            &[Int, Text, Text, Int],
-            vec![Arg::I64(stamp.at), Arg::OptI64(stamp.user_id)],
-            json,
-        )
-        .push(
-            " ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
-             version = excluded.version, updated_at = excluded.updated_at, \
-             updated_by = excluded.updated_by",
-        );
 }
 
 /// Adds a publication to an assessment's history (its current status is set by the caller).
@@ -423,75 +260,11 @@ async fn append_and_bump(
 
 /// Writes the statement marking assessment `id` changed (a new revision and `updated_at`) into
 /// `sql`.
-fn bump(sql: &mut Sql, id: i64, at: i64) {
+pub(crate) fn bump(sql: &mut Sql, id: i64, at: i64) {
     sql.push("UPDATE assessments SET revision = revision + 1, updated_at = ")
         .i64(at)
         .push(" WHERE id = ")
         .i64(id);
-}
-
-/// Writes a save that [`plan_save`] planned on `assessment` as read: clears the answers to
-/// clear, then, in the audit entry's round trip, writes the new ones and marks the assessment
-/// changed, if it is still open at the revision read. Returns `None` when it is not (someone
-/// changed it since): the caller then rolls back what this wrote.
-async fn write_save(
-    tx: &mut Tx,
-    engine: Engine,
-    year: i32,
-    assessment: AssessmentRecord,
-    plan: &SavePlan<'_>,
-    stamp: Stamp,
-    mut audit: AuditDraft,
-) -> Result<Option<(AssessmentRecord, Vec<String>)>> {
-    let SavePlan { upserts, deletes } = plan;
-    for chunk in deletes.chunks(REFS_PER_STATEMENT) {
-        let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
-        sql.i64(assessment.id)
-            .push(" AND ref IN (")
-            .text_list(chunk)
-            .push(")");
-        sql.execute(tx).await?;
-    }
-    audit.entity_id = assessment.id.to_string();
-    audit.summary = serde_json::json!({
-        "year": year,
-        "changed": upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
-        "cleared": deletes,
-    });
-    // The new answers go in the audit entry's text; they touch references the deletes did not.
-    let rows: Vec<(i64, &str, &str, i64)> = upserts
-        .iter()
-        .map(|(r, v, n)| (assessment.id, *r, *v, *n))
-        .collect();
-    let json = answers_json(&rows)?;
-    let upsert = |sql: &mut Sql| answers_upsert(sql, engine, json.clone(), stamp);
-    let guarded_bump = |sql: &mut Sql| {
-        bump(sql, assessment.id, stamp.at);
-        sql.push(" AND revision = ")
-            .i64(assessment.revision)
-            .push(" AND submitted = 0 RETURNING id");
-    };
-    let statements: Vec<Then<'_>> = if rows.is_empty() {
-        vec![&guarded_bump]
-    } else {
-        vec![&upsert, &guarded_bump]
-    };
-    if append_then_returning(tx, &audit, &statements).await? == 0 {
-        return Ok(None);
-    }
-    let changed = upserts
-        .iter()
-        .map(|(r, _, _)| r.to_string())
-        .chain(deletes.iter().map(|r| r.to_string()))
-        .collect();
-    Ok(Some((
-        AssessmentRecord {
-            revision: assessment.revision + 1,
-            updated_at: stamp.at,
-            ..assessment
-        },
-        changed,
-    )))
 }
 
 /// Records an evidence document of an assessment (its object already stored); returns it as a
@@ -692,59 +465,7 @@ impl AssessmentStore for SqlStore {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<(AssessmentRecord, Vec<String>)> {
-        // Read on a read connection first, so that the writer is held for the writes alone;
-        // they are kept only if the assessment is still at the revision read (every change to
-        // it moves the revision on). When it has moved, or there is no assessment yet, the save
-        // reads again under the writer, where nothing can change it.
-        if let Some((row, current)) = with_answers(&self.read, self.engine, key, changes).await? {
-            let assessment = unlocked(row)?;
-            let plan = plan_save(&current, changes)?;
-            if plan.is_empty() {
-                return Ok((assessment, Vec::new()));
-            }
-            let mut tx = self.begin().await?;
-            let saved = write_save(
-                &mut tx,
-                self.engine,
-                key.year,
-                assessment,
-                &plan,
-                stamp,
-                audit.clone(),
-            )
-            .await?;
-            if let Some(saved) = saved {
-                tx.commit().await?;
-                return Ok(saved);
-            }
-            tx.rollback().await?;
-        }
-        let mut tx = self.begin().await?;
-        let (assessment, current) =
-            open_with_answers(&mut tx, self.engine, key, stamp.at, changes).await?;
-        let plan = plan_save(&current, changes)?;
-        let saved = if plan.is_empty() {
-            (assessment, Vec::new())
-        } else {
-            write_save(
-                &mut tx,
-                self.engine,
-                key.year,
-                assessment,
-                &plan,
-                stamp,
-                audit,
-            )
-            .await?
-            .ok_or_else(|| {
-                StoreError::conflict(
-                    "assessment",
-                    "the assessment changed while the answers were being saved; save them again",
-                )
-            })?
-        };
-        tx.commit().await?;
-        Ok(saved)
+        answer_saves::save(self, key, changes, stamp, audit).await
     }
 
     async fn seed_assessments(&self, batch: &[SeededAssessment], stamp: Stamp) -> Result<usize> {

@@ -11,6 +11,7 @@
 //! read-then-write transaction can never fail with `SQLITE_BUSY` on upgrade; reads use a pool.
 
 mod alerts;
+mod answer_saves;
 mod assessment_parts;
 mod assessments;
 mod audit;
