@@ -219,22 +219,29 @@ pub(crate) async fn record_publication(
     Ok(())
 }
 
+/// The start of an insert of publications, their rows to follow ([`publication_row`]).
+const PUBLICATIONS_INSERT: &str =
+    "INSERT INTO publications (assessment_id, status, published_at, published_by, late) VALUES ";
+
 /// Writes [`record_publication`]'s statement into `sql`, for a caller that sends it with others.
 fn publication_insert(sql: &mut Sql, assessment_id: i64, status: Status, late: bool, stamp: Stamp) {
-    sql.push(
-        "INSERT INTO publications (assessment_id, status, published_at, published_by, late) \
-         VALUES (",
-    )
-    .i64(assessment_id)
-    .push(", ")
-    .text(status.as_str())
-    .push(", ")
-    .i64(stamp.at)
-    .push(", ")
-    .arg(Arg::OptI64(stamp.user_id))
-    .push(", ")
-    .i64(flag(late))
-    .push(")");
+    sql.push(PUBLICATIONS_INSERT);
+    publication_row(sql, assessment_id, status, late, stamp);
+}
+
+/// Writes one row of [`PUBLICATIONS_INSERT`] into `sql`.
+fn publication_row(sql: &mut Sql, assessment_id: i64, status: Status, late: bool, stamp: Stamp) {
+    sql.push("(")
+        .i64(assessment_id)
+        .push(", ")
+        .text(status.as_str())
+        .push(", ")
+        .i64(stamp.at)
+        .push(", ")
+        .arg(Arg::OptI64(stamp.user_id))
+        .push(", ")
+        .i64(flag(late))
+        .push(")");
 }
 
 /// Appends the change's audit entry, then the statements `with` (see [`append_then`]), and marks
@@ -567,20 +574,12 @@ impl AssessmentStore for SqlStore {
             .filter_map(|(id, a)| a.publish.map(|status| (*id, status)))
             .collect();
         for chunk in published.chunks(SEED_ROWS) {
-            let mut sql = Sql::new(
-                "INSERT INTO publications (assessment_id, status, published_at, published_by, \
-                 late) VALUES ",
-            );
+            let mut sql = Sql::new(PUBLICATIONS_INSERT);
             for (i, (id, status)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .i64(*id)
-                    .push(", ")
-                    .text(status.as_str())
-                    .push(", ")
-                    .i64(stamp.at)
-                    .push(", ")
-                    .arg(Arg::OptI64(stamp.user_id))
-                    .push(", 0)");
+                if i > 0 {
+                    sql.push(", ");
+                }
+                publication_row(&mut sql, *id, *status, false, stamp);
             }
             sql.execute(&mut tx).await?;
         }
