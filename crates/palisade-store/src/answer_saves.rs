@@ -1,7 +1,9 @@
 //! A save of answers: the assessment and the answers it touches read, the changes planned
 //! against them, then written with the audit entry while the writer is held.
 
-use crate::assessments::{ASSESSMENT_COLUMNS, AssessmentRow, bump, insert_assessment, unlocked};
+use crate::assessments::{
+    ASSESSMENT_COLUMNS, AssessmentRow, bump, bumped, insert_assessment, unlocked,
+};
 use crate::audit::{Then, append_then_returning};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
@@ -276,12 +278,5 @@ async fn write_save(
         .map(|(r, _, _)| r.to_string())
         .chain(deletes.iter().map(|r| r.to_string()))
         .collect();
-    Ok(Some((
-        AssessmentRecord {
-            revision: assessment.revision + 1,
-            updated_at: stamp.at,
-            ..assessment
-        },
-        changed,
-    )))
+    Ok(Some((bumped(assessment, stamp.at), changed)))
 }

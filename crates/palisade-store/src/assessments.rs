@@ -1,6 +1,6 @@
 use crate::answer_saves::{self, insert_answers};
 use crate::assessment_parts::{self as parts, EVIDENCE_SELECT};
-use crate::audit::{Then, append, append_many, append_then};
+use crate::audit::{append, append_many, append_then};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, Window, flag, unpack_rows};
@@ -244,25 +244,31 @@ fn publication_row(sql: &mut Sql, assessment_id: i64, status: Status, late: bool
         .push(")");
 }
 
-/// Appends the change's audit entry, then the statements `with` (see [`append_then`]), and marks
-/// the assessment changed (a new revision and `updated_at`), all in the audit entry's last round
-/// trip. The record is `assessment` as read in this transaction, so its new revision is known
-/// without reading it back.
+/// Appends the change's audit entry and marks the assessment changed (a new revision and
+/// `updated_at`) in the audit entry's last round trip. The record is `assessment` as read in this
+/// transaction, so its new revision is known without reading it back.
 async fn append_and_bump(
     conn: &mut Tx,
     audit: &AuditDraft,
-    with: &[Then<'_>],
     assessment: AssessmentRecord,
     at: i64,
 ) -> Result<AssessmentRecord> {
-    let bump = |sql: &mut Sql| bump(sql, assessment.id, at);
-    let statements: Vec<Then<'_>> = with.iter().copied().chain([&bump as Then<'_>]).collect();
-    append_then(conn, audit, &statements).await?;
-    Ok(AssessmentRecord {
+    append_then(
+        conn,
+        audit,
+        &[&|sql: &mut Sql| bump(sql, assessment.id, at)],
+    )
+    .await?;
+    Ok(bumped(assessment, at))
+}
+
+/// `assessment` as [`bump`] leaves it.
+pub(crate) fn bumped(assessment: AssessmentRecord, at: i64) -> AssessmentRecord {
+    AssessmentRecord {
         revision: assessment.revision + 1,
         updated_at: at,
         ..assessment
-    })
+    }
 }
 
 /// Writes the statement marking assessment `id` changed (a new revision and `updated_at`) into
@@ -436,7 +442,7 @@ impl AssessmentStore for SqlStore {
         let assessment = open_assessment(&mut tx, key, stamp.at).await?;
         let evidence = insert_evidence(&mut tx, assessment.id, e, stamp).await?;
         audit.entity_id = assessment.id.to_string();
-        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         tx.commit().await?;
         Ok((record, evidence))
     }
@@ -460,7 +466,7 @@ impl AssessmentStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -629,7 +635,7 @@ impl AssessmentStore for SqlStore {
             .await?;
         }
         audit.entity_id = assessment.id.to_string();
-        let record = append_and_bump(&mut tx, &audit, &[], assessment, stamp.at).await?;
+        let record = append_and_bump(&mut tx, &audit, assessment, stamp.at).await?;
         tx.commit().await?;
         Ok(record)
     }
