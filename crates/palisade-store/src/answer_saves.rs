@@ -136,9 +136,23 @@ impl SavePlan<'_> {
     }
 }
 
-/// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each answer,
-/// when one was changed by someone else since the caller read it.
+/// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each
+/// answer, when one was changed by someone else since the caller read it, or when a reference
+/// comes twice (its clearing and its writing would otherwise depend on their order).
 fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Result<SavePlan<'c>> {
+    let mut twice = palisade_domain::FieldErrors::default();
+    let mut seen = std::collections::HashSet::new();
+    for c in changes {
+        if !seen.insert(c.reference.as_str()) {
+            twice.push(
+                format!("answers.{}", c.reference),
+                "is answered twice in one call",
+            );
+        }
+    }
+    if !twice.is_empty() {
+        return Err(StoreError::Invalid(twice));
+    }
     let mut conflicts = palisade_domain::FieldErrors::default();
     let mut plan = SavePlan::default();
     for c in changes {

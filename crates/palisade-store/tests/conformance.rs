@@ -1165,6 +1165,19 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
         }
         let a = s.get_assessment(key.org_id, 2026).await.unwrap().unwrap();
         assert_eq!(a.revision, 17, "{:?}", db.engine());
+        // A reference twice in one save is refused: which of the two would stand is not clear.
+        let twice = s
+            .save_answers(
+                key,
+                &[
+                    change("1.1.2", Some("w"), None),
+                    change("1.1.2", None, None),
+                ],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await;
+        assert!(matches!(twice, Err(StoreError::Invalid(_))), "{twice:?}");
         let parts = s.assessment_parts(a.id).await.unwrap();
         let answer = parts
             .answers
