@@ -48,10 +48,10 @@ pub(crate) async fn save(
         open_with_answers(&mut tx, store.engine, key, stamp.at, changes).await?;
     let plan = plan_save(&current, changes)?;
     let saved = write_save(tx, store.engine, key.year, assessment, &plan, stamp, &audit);
+    // Under the writer nothing else changes the assessment: a failed condition here is a bug.
     saved.await?.ok_or_else(|| {
-        StoreError::conflict(
-            "assessment",
-            "the assessment changed while the answers were being saved; save them again",
+        StoreError::Unsupported(
+            "an assessment changed under the writer while its answers were saved".into(),
         )
     })
 }
