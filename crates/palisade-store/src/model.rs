@@ -232,6 +232,10 @@ pub struct AssessmentRecord {
     pub submitted: bool,
     pub status: palisade_domain::assessment::Status,
     pub published_at: Option<i64>,
+    /// Moved on by every change to the assessment, its answers, evidence or certificates, and
+    /// by submitting and reopening it. A save of answers reads before it takes the writer and
+    /// keeps its writes only if this has not moved since, so a write that changes any of these
+    /// without moving it would let a save overwrite it.
     pub revision: i64,
     pub created_at: i64,
     pub updated_at: i64,
