@@ -402,10 +402,13 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
     while c.running() {
         c.get("GET assessment", &path).await;
         for k in 0..3 {
+            // The lead's answers in turn, each given the opposite value at each visit, so that
+            // every save changes what it sends (one answered as it stands is a save of nothing).
             let answers: Vec<Value> = (0..5)
                 .map(|i| {
-                    let r = &a.yes_no[(round * 15 + k * 5 + i) % a.yes_no.len()];
-                    json!({"ref": r, "value": (round + k + i).is_multiple_of(2)})
+                    let n = round * 15 + k * 5 + i;
+                    let r = &a.yes_no[n % a.yes_no.len()];
+                    json!({"ref": r, "value": (n / a.yes_no.len()).is_multiple_of(2)})
                 })
                 .collect();
             let req = c
