@@ -134,12 +134,23 @@ impl Client {
         req: reqwest::RequestBuilder,
         expected: StatusCode,
     ) -> bool {
+        self.call_checked(name, req, expected, |_| Ok(())).await
+    }
+
+    /// [`Client::call`], counting an `expected` answer whose body `check` refuses as an error.
+    async fn call_checked(
+        &mut self,
+        name: &'static str,
+        req: reqwest::RequestBuilder,
+        expected: StatusCode,
+        check: impl FnOnce(&[u8]) -> Result<(), String>,
+    ) -> bool {
         let t = Instant::now();
         let outcome = match req.send().await {
             Ok(res) => {
                 let status = res.status();
                 match res.bytes().await {
-                    Ok(_) if status == expected => Ok(()),
+                    Ok(body) if status == expected => check(&body),
                     Ok(body) => Err(format!(
                         "{status}: {}",
                         String::from_utf8_lossy(&body[..body.len().min(300)])
@@ -404,9 +415,11 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
         for k in 0..3 {
             // The lead's answers in turn, each given the opposite value at each visit, so that
             // every save changes what it sends (one answered as it stands is a save of nothing).
-            let answers: Vec<Value> = (0..5)
-                .map(|i| {
-                    let n = round * 15 + k * 5 + i;
+            // Once each has been sent before, a save that changes fewer than all five counts as
+            // an error: the first visit may find the value already there.
+            let first = round * 15 + k * 5;
+            let answers: Vec<Value> = (first..first + 5)
+                .map(|n| {
                     let r = &a.yes_no[n % a.yes_no.len()];
                     json!({"ref": r, "value": (n / a.yes_no.len()).is_multiple_of(2)})
                 })
@@ -414,7 +427,18 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
             let req = c
                 .request(Method::PUT, &format!("{path}/answers"))
                 .json(&json!({ "answers": answers }));
-            c.call("PUT answers", req, StatusCode::OK).await;
+            let revisit = first >= a.yes_no.len();
+            c.call_checked("PUT answers", req, StatusCode::OK, |body| {
+                let changed = serde_json::from_slice::<Value>(body)
+                    .ok()
+                    .and_then(|v| v["changed"].as_array().map(Vec::len));
+                match changed {
+                    Some(5) => Ok(()),
+                    Some(_) if !revisit => Ok(()),
+                    other => Err(format!("the save changed {other:?} of 5 answers")),
+                }
+            })
+            .await;
         }
         if let Some(doc) = &a.document {
             let file = reqwest::multipart::Part::bytes(
