@@ -31,6 +31,7 @@ pub(crate) async fn save(
     stamp: Stamp,
     audit: AuditDraft,
 ) -> Result<(AssessmentRecord, Vec<String>)> {
+    refuse_twice(changes)?;
     if let Some((row, current)) = with_answers(&store.read, store.engine, key, changes).await? {
         let assessment = unlocked(row)?;
         let plan = plan_save(&current, changes)?;
@@ -136,10 +137,9 @@ impl SavePlan<'_> {
     }
 }
 
-/// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each
-/// answer, when one was changed by someone else since the caller read it, or when a reference
-/// comes twice (its clearing and its writing would otherwise depend on their order).
-fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Result<SavePlan<'c>> {
+/// Refuses a save that names a reference twice, naming each: its clearing and its writing would
+/// otherwise depend on their order.
+fn refuse_twice(changes: &[AnswerChange]) -> Result<()> {
     let mut twice = palisade_domain::FieldErrors::default();
     let mut seen = std::collections::HashSet::new();
     for c in changes {
@@ -150,9 +150,16 @@ fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Resul
             );
         }
     }
-    if !twice.is_empty() {
-        return Err(StoreError::Invalid(twice));
+    if twice.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(twice))
     }
+}
+
+/// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each
+/// answer, when one was changed by someone else since the caller read it.
+fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Result<SavePlan<'c>> {
     let mut conflicts = palisade_domain::FieldErrors::default();
     let mut plan = SavePlan::default();
     for c in changes {

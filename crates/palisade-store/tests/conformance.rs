@@ -1178,6 +1178,21 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
             )
             .await;
         assert!(matches!(twice, Err(StoreError::Invalid(_))), "{twice:?}");
+        // Refused for a year not yet started too, and nothing of it is left behind.
+        let next_year = AssessmentKey { year: 2027, ..key };
+        let twice = s
+            .save_answers(
+                next_year,
+                &[
+                    change("1.1.2", Some("w"), None),
+                    change("1.1.2", None, None),
+                ],
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await;
+        assert!(matches!(twice, Err(StoreError::Invalid(_))), "{twice:?}");
+        assert!(s.get_assessment(key.org_id, 2027).await.unwrap().is_none());
         let parts = s.assessment_parts(a.id).await.unwrap();
         let answer = parts
             .answers
