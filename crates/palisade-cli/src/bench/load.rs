@@ -415,8 +415,8 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
         for k in 0..3 {
             // The lead's answers in turn, each given the opposite value at each visit, so that
             // every save changes what it sends (one answered as it stands is a save of nothing).
-            // Once each has been sent before, a save that changes fewer than all five counts as
-            // an error: the first visit may find the value already there.
+            // A save that changes fewer than those of its answers sent before counts as an
+            // error: a first visit may find the value already there.
             let first = round * 15 + k * 5;
             let answers: Vec<Value> = (first..first + 5)
                 .map(|n| {
@@ -427,15 +427,17 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
             let req = c
                 .request(Method::PUT, &format!("{path}/answers"))
                 .json(&json!({ "answers": answers }));
-            let revisit = first >= a.yes_no.len();
+            let revisits = (first..first + 5).filter(|n| *n >= a.yes_no.len()).count();
             c.call_checked("PUT answers", req, StatusCode::OK, |body| {
                 let changed = serde_json::from_slice::<Value>(body)
                     .ok()
                     .and_then(|v| v["changed"].as_array().map(Vec::len));
                 match changed {
-                    Some(5) => Ok(()),
-                    Some(_) if !revisit => Ok(()),
-                    other => Err(format!("the save changed {other:?} of 5 answers")),
+                    Some(n) if n >= revisits => Ok(()),
+                    Some(n) => Err(format!(
+                        "the save changed {n} of the {revisits} answers sent before"
+                    )),
+                    None => Err("the save's answer has no list of changed answers".into()),
                 }
             })
             .await;
