@@ -400,11 +400,12 @@ pub trait AssessmentStore: Send + Sync {
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<AssessmentRecord>;
-    /// Writes many answers at once (creating the assessment if needed), each reference at most
-    /// once. The answers are read before the writer is taken and written only if the assessment
-    /// has not changed since; otherwise the save is done again with its read under the writer.
-    /// Answers whose `expected_version` is stale are refused as a conflict naming each, and
-    /// nothing is written. Returns the assessment and the references that actually changed.
+    /// Writes many answers at once (creating the assessment if needed). A reference named twice
+    /// is refused ([`StoreError::Invalid`]). The answers are read before the writer is taken and
+    /// written only if the assessment has not changed since; otherwise the save is done again
+    /// with its read under the writer. Answers whose `expected_version` is stale are refused
+    /// ([`StoreError::Stale`], naming each), and nothing is written. Returns the assessment and
+    /// the references that actually changed.
     async fn save_answers(
         &self,
         key: AssessmentKey,

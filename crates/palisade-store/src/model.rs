@@ -233,9 +233,11 @@ pub struct AssessmentRecord {
     pub status: palisade_domain::assessment::Status,
     pub published_at: Option<i64>,
     /// Moved on by every change to the assessment, its answers, evidence or certificates, and
-    /// by submitting and reopening it. A save of answers reads before it takes the writer and
-    /// keeps its writes only if this has not moved since, so a write that changes any of these
-    /// without moving it would let a save overwrite it.
+    /// by submitting and reopening it. A save of answers plans from a read made before it takes
+    /// the writer and keeps its writes only if this has not moved since, so a change to the
+    /// answers or the submitted flag that did not move it could be overwritten; a submission
+    /// publishes only at the revision it evaluated, so one to evidence or certificates could
+    /// be left out of its status.
     pub revision: i64,
     pub created_at: i64,
     pub updated_at: i64,
