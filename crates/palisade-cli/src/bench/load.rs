@@ -429,16 +429,7 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
                 .json(&json!({ "answers": answers }));
             let revisits = (first..first + 5).filter(|n| *n >= a.yes_no.len()).count();
             c.call_checked("PUT answers", req, StatusCode::OK, |body| {
-                let changed = serde_json::from_slice::<Value>(body)
-                    .ok()
-                    .and_then(|v| v["changed"].as_array().map(Vec::len));
-                match changed {
-                    Some(n) if n >= revisits => Ok(()),
-                    Some(n) => Err(format!(
-                        "the save changed {n} of the {revisits} answers sent before"
-                    )),
-                    None => Err("the save's answer has no list of changed answers".into()),
-                }
+                changed_enough(body, revisits)
             })
             .await;
         }
@@ -467,6 +458,21 @@ async fn lead_round(mut c: Client, a: Assessment, year: i32) -> Tally {
         round += 1;
     }
     c.tally
+}
+
+/// Whether the answer to a save (`body`) changed at least `revisits` answers: those it sent that
+/// the lead had sent before, each now the opposite of what it was.
+fn changed_enough(body: &[u8], revisits: usize) -> Result<(), String> {
+    let changed = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["changed"].as_array().map(Vec::len));
+    match changed {
+        Some(n) if n >= revisits => Ok(()),
+        Some(n) => Err(format!(
+            "the save changed {n} of the {revisits} answers sent before"
+        )),
+        None => Err("the save's answer has no list of changed answers".into()),
+    }
 }
 
 /// A national analyst: the national report, the dashboard, a status search and the report as
@@ -656,6 +662,18 @@ fn memory(pid: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_save_must_change_each_answer_sent_before() {
+        let body = |changed: &str| format!(r#"{{"code":"R41","changed":{changed}}}"#);
+        assert!(super::changed_enough(body(r#"["a","b"]"#).as_bytes(), 2).is_ok());
+        assert!(super::changed_enough(body(r#"["a","b","c"]"#).as_bytes(), 2).is_ok());
+        assert!(super::changed_enough(body("[]").as_bytes(), 0).is_ok());
+        let short = super::changed_enough(body(r#"["a"]"#).as_bytes(), 2).unwrap_err();
+        assert!(short.contains("changed 1 of the 2"), "{short}");
+        assert!(super::changed_enough(br#"{"code":"R41"}"#, 0).is_err());
+        assert!(super::changed_enough(b"not json", 0).is_err());
+    }
+
     use super::spread;
 
     #[test]
