@@ -1,7 +1,7 @@
 use crate::conns::Tx;
 use crate::db::{Arg, Sql};
 use crate::model::{AuditFilter, AuditRecord};
-use crate::{AuditStore, Result, SqlStore};
+use crate::{AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use palisade_domain::audit::{AuditDraft, AuditEntry, entry_hash};
 use palisade_domain::page::{Page, PageRequest};
@@ -65,10 +65,11 @@ async fn append_many_then(
     // Next statements come with their one entry (`append_then`), in whose text they are written.
     debug_assert!(then.is_empty() || !drafts.is_empty());
     let n = i64::try_from(drafts.len()).unwrap_or(i64::MAX);
-    let (mut seq, mut prev_hash) = conn
-        .audit_head
-        .take()
-        .expect("an audited change begins with SqlStore::begin, which reads the audit head");
+    let (mut seq, mut prev_hash) = conn.audit_head.take().ok_or_else(|| {
+        StoreError::Unsupported(
+            "an audited change must begin with SqlStore::begin, which reads the audit head".into(),
+        )
+    })?;
     let last = seq + n;
     // The head's new hash and the caller's next statements go in the last batch's text, so the
     // last round trip writes them all (and every change appends here). SQLite's thread runs
