@@ -546,9 +546,7 @@ impl Settings {
             ),
             figures_at_once: fc
                 .national_figures_at_once
-                .map_or(palisade_web::WebConfig::default().figures_at_once, |n| {
-                    n as usize
-                }),
+                .map_or(palisade_web::default_figures_at_once(), |n| n as usize),
             rate_limits,
             metrics_token: fc
                 .metrics_token

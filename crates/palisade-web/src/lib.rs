@@ -100,6 +100,12 @@ pub struct WebConfig {
     pub figures_at_once: usize,
 }
 
+/// [`WebConfig::figures_at_once`] unless configured: one per core, so the figures can use the
+/// machine, never more of it.
+pub fn default_figures_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A configured secret: compared, never printed (its `Debug` says only that it is set).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -119,8 +125,7 @@ impl Default for WebConfig {
             rate_limits: Some(RateLimits::default()),
             metrics_token: None,
             connections: ConnectionLimits::default(),
-            // One per core: the figures can use the machine, never more of it.
-            figures_at_once: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            figures_at_once: default_figures_at_once(),
         }
     }
 }
