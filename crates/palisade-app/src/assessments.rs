@@ -318,6 +318,16 @@ impl App {
     pub(crate) async fn context(&self, org: OrgView, year: i32) -> Result<Context> {
         check_year(year)?;
         let record = self.store.get_assessment(org.org.id, year).await?;
+        self.context_of(org, year, record).await
+    }
+
+    /// The context around `record`, the assessment of `org` in `year` as the caller read it.
+    async fn context_of(
+        &self,
+        org: OrgView,
+        year: i32,
+        record: Option<AssessmentRecord>,
+    ) -> Result<Context> {
         let (framework, tree) = self.framework_for(&org, year, record.as_ref()).await?;
         Ok(Context {
             org,
@@ -400,7 +410,13 @@ impl App {
                 format!("at most {MAX_ANSWERS_PER_CALL} answers per call"),
             ));
         }
-        let mut ctx = self.context(org, year).await?;
+        check_year(year)?;
+        // The assessment and the answers the save touches, in one read that the store's save
+        // plans against (it reads again if the assessment changes before it writes).
+        let refs: Vec<&str> = inputs.iter().map(|i| i.reference.as_str()).collect();
+        let read = self.store.read_for_save(org.org.id, year, &refs).await?;
+        let record = read.as_ref().map(|r| r.record.clone());
+        let mut ctx = self.context_of(org, year, record).await?;
         ctx.refuse_if_locked()?;
         let mut errs = FieldErrors::default();
         let mut seen = std::collections::HashSet::new();
@@ -438,7 +454,7 @@ impl App {
         );
         let (record, changed) = self
             .store
-            .save_answers(ctx.key(), &changes, self.stamp(actor), draft)
+            .save_answers(ctx.key(), &changes, read, self.stamp(actor), draft)
             .await?;
         ctx.record = Some(record);
         Ok((self.view(actor, ctx).await?, changed))

@@ -2,15 +2,16 @@
 //! against them, then written with the audit entry while the writer is held.
 
 use crate::assessments::{
-    ASSESSMENT_COLUMNS, AssessmentRow, bump, bumped, insert_assessment, unlocked,
+    ASSESSMENT_COLUMNS, AssessmentRow, bump, bumped, insert_assessment, refuse_submitted,
 };
 use crate::audit::{Then, append_then_returning};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, json_rows, parse_rows, unpack_rows};
-use crate::model::{AnswerChange, AssessmentKey, AssessmentRecord, Stamp};
+use crate::model::{AnswerChange, AnswersRead, AssessmentKey, AssessmentRecord, Stamp};
 use crate::{Engine, Result, SqlStore, StoreError};
 use palisade_domain::audit::AuditDraft;
+use palisade_domain::policy::OrgId;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 use std::collections::HashMap;
 
@@ -19,21 +20,38 @@ use std::collections::HashMap;
 const REFS_PER_STATEMENT: usize = 160;
 
 /// Saves `changes` to the answers of the assessment `key` (see
-/// [`crate::AssessmentStore::save_answers`]). The answers are read on a read connection first,
-/// so that the writer is held for the writes alone; they are kept only if the assessment is
-/// still at the revision read (every change to it moves the revision on). When it has moved,
-/// or there is no assessment yet, the save reads again under the writer, where nothing can
-/// change it.
+/// [`crate::AssessmentStore::save_answers`]). The answers are read on a read connection first
+/// (`read`, when the caller's read covers every change; otherwise here), so that the writer is
+/// held for the writes alone; they are kept only if the assessment is still at the revision
+/// read (every change to it moves the revision on). When it has moved, or there is no
+/// assessment yet, the save reads again under the writer, where nothing can change it.
 pub(crate) async fn save(
     store: &SqlStore,
     key: AssessmentKey,
     changes: &[AnswerChange],
+    read: Option<AnswersRead>,
     stamp: Stamp,
     audit: AuditDraft,
 ) -> Result<(AssessmentRecord, Vec<String>)> {
     refuse_twice(changes)?;
-    if let Some((row, current)) = with_answers(&store.read, store.engine, key, changes).await? {
-        let assessment = unlocked(row)?;
+    let read = match read.filter(|r| r.covers(key, changes)) {
+        Some(read) => Some(read),
+        None => {
+            self::read(
+                &store.read,
+                store.engine,
+                key.org_id,
+                key.year,
+                &refs(changes),
+            )
+            .await?
+        }
+    };
+    if let Some(AnswersRead {
+        record, current, ..
+    }) = read
+    {
+        let assessment = refuse_submitted(record)?;
         let plan = plan_save(&current, changes)?;
         if plan.is_empty() {
             return Ok((assessment, Vec::new()));
@@ -46,7 +64,13 @@ pub(crate) async fn save(
     }
     let mut tx = store.begin().await?;
     let (assessment, current) =
-        open_with_answers(&mut tx, store.engine, key, stamp.at, changes).await?;
+        match self::read(&mut *tx, store.engine, key.org_id, key.year, &refs(changes)).await? {
+            Some(read) => (refuse_submitted(read.record)?, read.current),
+            None => (
+                insert_assessment(&mut tx, key, stamp.at).await?,
+                HashMap::new(),
+            ),
+        };
     let plan = plan_save(&current, changes)?;
     let saved = write_save(tx, store.engine, key.year, assessment, &plan, stamp, &audit);
     // Under the writer nothing else changes the assessment: a failed condition here is a bug.
@@ -57,42 +81,31 @@ pub(crate) async fn save(
     })
 }
 
-/// The value and version of an answer as it stands, by reference.
-type CurrentAnswers = HashMap<String, (String, i64)>;
-
-/// The assessment for `key`, refused if it is submitted and created (open) when missing, with
-/// the value and version of each answer `changes` touch (see [`with_answers`]).
-async fn open_with_answers(
-    conn: &mut AnyConnection,
-    engine: Engine,
-    key: AssessmentKey,
-    at: i64,
-    changes: &[AnswerChange],
-) -> Result<(AssessmentRecord, CurrentAnswers)> {
-    match with_answers(&mut *conn, engine, key, changes).await? {
-        Some((row, current)) => Ok((unlocked(row)?, current)),
-        None => Ok((insert_assessment(conn, key, at).await?, HashMap::new())),
-    }
+/// The references `changes` touch.
+fn refs(changes: &[AnswerChange]) -> Vec<&str> {
+    changes.iter().map(|c| c.reference.as_str()).collect()
 }
 
-/// The assessment for `key`, if it exists, with the value and version of each answer `changes`
-/// touch, in one statement (a save of answers is the writer's most frequent transaction, and on
-/// SQLite each statement is a round trip to a connection's thread). The references travel as
-/// one JSON parameter and are looked up by key, however many they are.
-async fn with_answers<'e>(
+/// The assessment of `org_id` in `year`, if it exists, with the value and version of each
+/// answer `refs` name, in one statement (a save of answers is the writer's most frequent
+/// transaction, and on SQLite each statement is a round trip to a connection's thread). The
+/// references travel as one JSON parameter and are looked up by key, however many they are.
+pub(crate) async fn read<'e>(
     exec: impl Executor<'e, Database = Any>,
     engine: Engine,
-    key: AssessmentKey,
-    changes: &[AnswerChange],
-) -> Result<Option<(AssessmentRow, CurrentAnswers)>> {
+    org_id: OrgId,
+    year: i32,
+    refs: &[&str],
+) -> Result<Option<AnswersRead>> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         assessment: AssessmentRow,
         current: String,
     }
-    let refs: Vec<[&str; 1]> = changes.iter().map(|c| [c.reference.as_str()]).collect();
-    let refs = serde_json::to_string(&refs).map_err(|e| StoreError::Unsupported(e.to_string()))?;
+    let wanted: Vec<[&str; 1]> = refs.iter().map(|r| [*r]).collect();
+    let wanted =
+        serde_json::to_string(&wanted).map_err(|e| StoreError::Unsupported(e.to_string()))?;
     let current = json_rows(
         engine,
         "x.ref, x.value, x.version",
@@ -107,9 +120,9 @@ async fn with_answers<'e>(
         "SELECT {ASSESSMENT_COLUMNS}, {current} AS current FROM assessments \
          WHERE org_id = $1 AND year = $2"
     )))
-    .bind(key.org_id)
-    .bind(i64::from(key.year))
-    .bind(refs)
+    .bind(org_id)
+    .bind(i64::from(year))
+    .bind(wanted)
     .fetch_optional(exec)
     .await?;
     let Some(row) = row else {
@@ -119,7 +132,11 @@ async fn with_answers<'e>(
         .into_iter()
         .map(|(r, v, n)| (r, (v, n)))
         .collect();
-    Ok(Some((row.assessment, current)))
+    Ok(Some(AnswersRead {
+        record: row.assessment.try_into()?,
+        refs: refs.iter().map(|r| r.to_string()).collect(),
+        current,
+    }))
 }
 
 /// What a save does to the answers as they stand.
@@ -159,7 +176,10 @@ fn refuse_twice(changes: &[AnswerChange]) -> Result<()> {
 
 /// What a save of `changes` does to answers as they stand. Refuses the whole save, naming each
 /// answer, when one was changed by someone else since the caller read it.
-fn plan_save<'c>(current: &CurrentAnswers, changes: &'c [AnswerChange]) -> Result<SavePlan<'c>> {
+fn plan_save<'c>(
+    current: &HashMap<String, (String, i64)>,
+    changes: &'c [AnswerChange],
+) -> Result<SavePlan<'c>> {
     let mut conflicts = palisade_domain::FieldErrors::default();
     let mut plan = SavePlan::default();
     for c in changes {

@@ -195,14 +195,18 @@ pub(crate) async fn insert_assessment(
 
 /// The assessment, refused if it is submitted (locked until reopened).
 pub(crate) fn unlocked(row: AssessmentRow) -> Result<AssessmentRecord> {
-    let row: AssessmentRecord = row.try_into()?;
-    if row.submitted {
+    refuse_submitted(row.try_into()?)
+}
+
+/// `record`, refused if it is submitted (locked until reopened).
+pub(crate) fn refuse_submitted(record: AssessmentRecord) -> Result<AssessmentRecord> {
+    if record.submitted {
         return Err(StoreError::conflict(
             "assessment",
             "the assessment has been submitted and is locked; reopen it to make changes",
         ));
     }
-    Ok(row)
+    Ok(record)
 }
 
 /// Adds a publication to an assessment's history (its current status is set by the caller).
@@ -471,14 +475,24 @@ impl AssessmentStore for SqlStore {
         Ok(record)
     }
 
+    async fn read_for_save(
+        &self,
+        org_id: OrgId,
+        year: i32,
+        refs: &[&str],
+    ) -> Result<Option<AnswersRead>> {
+        answer_saves::read(&self.read, self.engine, org_id, year, refs).await
+    }
+
     async fn save_answers(
         &self,
         key: AssessmentKey,
         changes: &[AnswerChange],
+        read: Option<AnswersRead>,
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<(AssessmentRecord, Vec<String>)> {
-        answer_saves::save(self, key, changes, stamp, audit).await
+        answer_saves::save(self, key, changes, read, stamp, audit).await
     }
 
     async fn seed_assessments(&self, batch: &[SeededAssessment], stamp: Stamp) -> Result<usize> {

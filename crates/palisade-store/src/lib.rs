@@ -379,6 +379,14 @@ pub trait AssessmentStore: Send + Sync {
     ) -> Result<Option<FrameworkRecord>>;
 
     async fn get_assessment(&self, org_id: OrgId, year: i32) -> Result<Option<AssessmentRecord>>;
+    /// The assessment for `org_id` and `year`, if there is one, with the answers `refs` name,
+    /// in one statement: what a save of those answers reads first ([`Self::save_answers`]).
+    async fn read_for_save(
+        &self,
+        org_id: OrgId,
+        year: i32,
+        refs: &[&str],
+    ) -> Result<Option<AnswersRead>>;
     /// What is recorded under an assessment: its answers, certificates, documents (not those
     /// removed) and publications (newest first), read in one statement.
     async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts>;
@@ -401,15 +409,17 @@ pub trait AssessmentStore: Send + Sync {
         audit: AuditDraft,
     ) -> Result<AssessmentRecord>;
     /// Writes many answers at once (creating the assessment if needed). A reference named twice
-    /// is refused ([`StoreError::Invalid`]). The answers are read before the writer is taken and
-    /// written only if the assessment has not changed since; otherwise the save is done again
-    /// with its read under the writer. Answers whose `expected_version` is stale are refused
-    /// ([`StoreError::Stale`], naming each), and nothing is written. Returns the assessment and
-    /// the references that actually changed.
+    /// is refused ([`StoreError::Invalid`]). The answers are read before the writer is taken
+    /// (`read`, when the caller read them with [`Self::read_for_save`] and that read covers
+    /// every change; otherwise here) and written only if the assessment has not changed since;
+    /// otherwise the save is done again with its read under the writer. Answers whose
+    /// `expected_version` is stale are refused ([`StoreError::Stale`], naming each), and
+    /// nothing is written. Returns the assessment and the references that actually changed.
     async fn save_answers(
         &self,
         key: AssessmentKey,
         changes: &[AnswerChange],
+        read: Option<AnswersRead>,
         stamp: Stamp,
         audit: AuditDraft,
     ) -> Result<(AssessmentRecord, Vec<String>)>;

@@ -280,6 +280,28 @@ pub struct AnswerChange {
     pub expected_version: Option<i64>,
 }
 
+/// An assessment as a save of answers reads it before taking the writer
+/// ([`crate::AssessmentStore::read_for_save`]), with the value and version of each answer it
+/// looked up, in one statement: the caller decides with it what the save may do (the framework,
+/// whether the assessment is locked), and the save plans against it.
+#[derive(Debug, Clone)]
+pub struct AnswersRead {
+    pub record: AssessmentRecord,
+    /// The references looked up.
+    pub refs: Vec<String>,
+    /// The value and version of each of those answered, by reference.
+    pub current: std::collections::HashMap<String, (String, i64)>,
+}
+
+impl AnswersRead {
+    /// Whether the read is of the assessment `key` and looked up every answer `changes` touch.
+    pub fn covers(&self, key: AssessmentKey, changes: &[AnswerChange]) -> bool {
+        self.record.org_id == key.org_id
+            && self.record.year == key.year
+            && changes.iter().all(|c| self.refs.contains(&c.reference))
+    }
+}
+
 /// One component of an organisation's current inventory, with its position in the upload's
 /// file order (from 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -874,6 +874,7 @@ async fn a_save_of_many_answers_checks_each_version() {
                 s.save_answers(
                     key,
                     &changes,
+                    None,
                     STAMP,
                     draft("assessment.answers", "assessment"),
                 )
@@ -926,6 +927,7 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
             s.save_answers(
                 key,
                 &changes,
+                None,
                 stamp,
                 draft("assessment.answers", "assessment"),
             )
@@ -1149,6 +1151,7 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
         s.save_answers(
             key,
             &[change("1.1.2", Some("v0"), None)],
+            None,
             STAMP,
             draft("assessment.answers", "assessment"),
         )
@@ -1157,9 +1160,15 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
         let changes: Vec<[AnswerChange; 1]> = (1..=16)
             .map(|i| [change("1.1.2", Some(&format!("v{i}")), None)])
             .collect();
-        let saves = changes
-            .iter()
-            .map(|c| s.save_answers(key, c, STAMP, draft("assessment.answers", "assessment")));
+        let saves = changes.iter().map(|c| {
+            s.save_answers(
+                key,
+                c,
+                None,
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+        });
         for saved in futures_util::future::join_all(saves).await {
             assert_eq!(saved.unwrap().1, vec!["1.1.2"], "{:?}", db.engine());
         }
@@ -1176,6 +1185,7 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
                 .save_answers(
                     key,
                     &twice,
+                    None,
                     STAMP,
                     draft("assessment.answers", "assessment"),
                 )
@@ -1199,6 +1209,81 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
 }
 
 #[tokio::test]
+async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
+    // A caller may pass the read it made with `read_for_save`. The save keeps that read's
+    // plan only while the assessment is still at the revision read, and ignores a read that
+    // did not look up every answer it changes.
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let (_, key) = gp_with_framework(s).await;
+        let save = |changes: Vec<AnswerChange>, read: Option<AnswersRead>| async move {
+            s.save_answers(
+                key,
+                &changes,
+                read,
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+        };
+        save(vec![change("1.1.1", Some("yes"), None)], None)
+            .await
+            .unwrap();
+        let read = s
+            .read_for_save(key.org_id, 2026, &["1.1.1"])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.current["1.1.1"], ("yes".to_string(), 1));
+        // Someone else answers "no" after the read; the same save with the old read finds the
+        // answer already "no" and changes nothing.
+        let (_, changed) = save(vec![change("1.1.1", Some("no"), None)], None)
+            .await
+            .unwrap();
+        assert_eq!(changed, vec!["1.1.1"]);
+        let (a, changed) = save(vec![change("1.1.1", Some("no"), None)], Some(read.clone()))
+            .await
+            .unwrap();
+        assert!(changed.is_empty(), "{:?} {changed:?}", db.engine());
+        assert_eq!(a.revision, 2, "{:?}", db.engine());
+        // A read that did not look up 1.1.2 does not stand for it: 1.1.2 is answered, so a
+        // save expecting it unanswered is refused.
+        save(vec![change("1.1.2", Some("Jo"), None)], None)
+            .await
+            .unwrap();
+        let read = s.read_for_save(key.org_id, 2026, &["1.1.1"]).await.unwrap();
+        let stale = save(vec![change("1.1.2", Some("Sam"), Some(0))], read).await;
+        assert!(matches!(stale, Err(StoreError::Stale(_))), "{stale:?}");
+        // A fresh read that covers the change is used as it is.
+        let read = s.read_for_save(key.org_id, 2026, &["1.1.2"]).await.unwrap();
+        let (a, changed) = save(vec![change("1.1.2", Some("Sam"), Some(1))], read)
+            .await
+            .unwrap();
+        assert_eq!(changed, vec!["1.1.2"]);
+        assert_eq!(a.revision, 4, "{:?}", db.engine());
+        // Nor does a read of another year's assessment, however fresh: the save makes that
+        // year's own and leaves the other as it was.
+        let read = s.read_for_save(key.org_id, 2026, &["1.1.2"]).await.unwrap();
+        let next = AssessmentKey { year: 2027, ..key };
+        let (a, _) = s
+            .save_answers(
+                next,
+                &[change("1.1.2", Some("Ali"), None)],
+                read,
+                STAMP,
+                draft("assessment.answers", "assessment"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((a.year, a.revision), (2027, 1), "{:?}", db.engine());
+        let this_year = s.get_assessment(key.org_id, 2026).await.unwrap().unwrap();
+        assert_eq!(this_year.revision, 4, "{:?}", db.engine());
+        verify_chain(s).await.unwrap();
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn answers_are_versioned_locked_on_submission_and_counted() {
     use palisade_domain::assessment::Status;
     for db in TestDb::all().await {
@@ -1214,6 +1299,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
                     change("1.1.1", Some("yes"), None),
                     change("1.1.2", Some("Jo"), Some(0)),
                 ],
+                None,
                 STAMP,
                 draft("assessment.answers", "assessment"),
             )
@@ -1229,6 +1315,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .save_answers(
                 key,
                 &[change("1.1.1", Some("yes"), None)],
+                None,
                 STAMP,
                 draft("assessment.answers", "assessment"),
             )
@@ -1244,6 +1331,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
                     change("1.1.2", Some("Sam"), Some(0)),
                     change("1.1.3", Some("no"), None),
                 ],
+                None,
                 STAMP,
                 draft("assessment.answers", "assessment"),
             )
@@ -1268,6 +1356,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .save_answers(
                 key,
                 &[change("1.1.2", None, Some(1))],
+                None,
                 STAMP,
                 draft("assessment.answers", "assessment"),
             )
@@ -1312,6 +1401,7 @@ async fn answers_are_versioned_locked_on_submission_and_counted() {
             .save_answers(
                 key,
                 &[change("1.1.3", Some("no"), None)],
+                None,
                 STAMP,
                 draft("assessment.answers", "assessment"),
             )
