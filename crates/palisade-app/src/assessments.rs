@@ -82,7 +82,7 @@ impl Context {
 }
 
 /// Why a submitted assessment refuses a change.
-pub fn locked() -> AppError {
+pub(crate) fn locked() -> AppError {
     AppError::Conflict {
         field: "assessment".into(),
         message: "the assessment has been submitted and is locked; reopen it to make changes"

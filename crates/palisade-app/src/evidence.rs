@@ -206,8 +206,18 @@ impl App {
             .map_or(DEFAULT_MAX_EVIDENCE_BYTES, |o| o.max_bytes)
     }
 
+    /// Refuses an upload before its document is read: the actor must be allowed to answer the
+    /// assessment, and it must be open. [`Self::upload_evidence`] checks both again.
+    pub async fn check_evidence_upload(&self, actor: &Actor, code: &str, year: i32) -> Result<()> {
+        let org = self
+            .org_for(actor, code, OrgAction::AnswerAssessment)
+            .await?;
+        self.context(org, year).await?.refuse_if_locked()
+    }
+
     /// Uploads an evidence document for a document item. The object is written first and the
-    /// database row after; if the row cannot be written the object is removed again.
+    /// database row after; if the row cannot be written the object is removed again. Returns the
+    /// document's row and the section its item is in.
     pub async fn upload_evidence(
         &self,
         actor: &Actor,
@@ -216,13 +226,13 @@ impl App {
         reference: &str,
         filename: &str,
         bytes: bytes::Bytes,
-    ) -> Result<(AssessmentView, EvidenceRecord)> {
+    ) -> Result<(EvidenceRecord, String)> {
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
         // Storage must be there before anything is read.
         self.objects()?;
-        let mut ctx = self.context(org, year).await?;
+        let ctx = self.context(org, year).await?;
         ctx.refuse_if_locked()?;
         match ctx.tree.node(reference) {
             Some(Node::Item(item))
@@ -283,7 +293,7 @@ impl App {
             sha256,
             object_key: key.clone(),
         };
-        let (record, evidence) = match self
+        let (_, evidence) = match self
             .store
             .add_evidence(ctx.key(), &new, self.stamp(actor), draft)
             .await
@@ -294,8 +304,8 @@ impl App {
                 return Err(e.into());
             }
         };
-        ctx.record = Some(record);
-        Ok((self.view(actor, ctx).await?, evidence))
+        let section = ctx.tree.section_of(reference).unwrap_or_default();
+        Ok((evidence, section.to_string()))
     }
 
     /// Removes a document from the assessment. The stored object is kept, so the audit log's

@@ -9,7 +9,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use palisade_app::AppError;
 use palisade_app::assessments::{AnswerInput, AssessmentView, CertificateInput};
 use palisade_domain::assessment::{Evaluation, answer_json, year_label};
 use palisade_domain::clock::{from_unix, rfc3339, rfc3339_opt};
@@ -316,16 +315,13 @@ pub(crate) async fn upload_evidence(
     Path((code, year)): Path<(String, i32)>,
     form: axum::extract::Multipart,
 ) -> ApiResult<Response> {
-    // Permission before the file is read.
-    let view = s.app.assessment(&actor, &code, year).await?;
-    if !view.may_answer {
-        return Err(AppError::Forbidden.into());
-    }
+    // Permission and an open assessment before the file is read.
+    s.app.check_evidence_upload(&actor, &code, year).await?;
     let up = crate::kit::files::read_upload(form, "the document is larger than the upload limit")
         .await?;
     let reference = up.field("ref").to_string();
     let (filename, bytes) = up.file.unwrap_or_default();
-    let (_, e) = s
+    let (e, _) = s
         .app
         .upload_evidence(&actor, &code, year, &reference, &filename, bytes)
         .await?;

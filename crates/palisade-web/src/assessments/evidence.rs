@@ -56,13 +56,7 @@ pub(crate) async fn upload_evidence(
 ) -> PageResult {
     let year = year_param(&year)?;
     // Permission and an open assessment before the file is read.
-    let view = s.app.assessment(&u.0.actor, &code, year).await?;
-    if !view.may_answer {
-        return Err(AppError::Forbidden.into());
-    }
-    if view.submitted() {
-        return Err(palisade_app::assessments::locked().into());
-    }
+    s.app.check_evidence_upload(&u.0.actor, &code, year).await?;
     let upload =
         crate::kit::files::read_upload(form, "the document is larger than the upload limit")
             .await?;
@@ -73,13 +67,10 @@ pub(crate) async fn upload_evidence(
         .upload_evidence(&u.0.actor, &code, year, &reference, &filename, bytes)
         .await
     {
-        Ok((view, _)) => {
-            let section = view.tree.section_of(&reference).unwrap_or_default();
-            Ok(crate::kit::views::see_other(&format!(
-                "{}?uploaded=1#item-{reference}",
-                section_url(&code, year, section)
-            )))
-        }
+        Ok((_, section)) => Ok(crate::kit::views::see_other(&format!(
+            "{}?uploaded=1#item-{reference}",
+            section_url(&code, year, &section)
+        ))),
         Err(e) => section_with_errors(&s, &u, &code, year, &reference, e).await,
     }
 }
