@@ -576,10 +576,13 @@ impl App {
                 "framework_id": view.framework.id, "still_needed_for_met": e.needed_for_met.len(),
             }),
         );
-        self.store
+        let record = self
+            .store
             .publish(key, revision, status, late, self.stamp(actor), draft)
             .await?;
-        let ctx = self.context(view.org, year).await?;
+        // The assessment as the publication left it; its parts are read again for the new
+        // publication.
+        let ctx = self.context_of(view.org, year, Some(record)).await?;
         self.view(actor, ctx).await
     }
 
