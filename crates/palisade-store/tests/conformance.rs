@@ -1229,6 +1229,19 @@ async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
         save(vec![change("1.1.1", Some("yes"), None)], None)
             .await
             .unwrap();
+        // A read that covers the save is planned against as it is: one made to say "no" turns
+        // a save of "no" into a save of nothing, and the answer stays "yes".
+        let mut told = s
+            .read_for_save(key.org_id, 2026, &["1.1.1"])
+            .await
+            .unwrap()
+            .unwrap();
+        told.current.insert("1.1.1".into(), ("no".into(), 1));
+        let (a, changed) = save(vec![change("1.1.1", Some("no"), None)], Some(told))
+            .await
+            .unwrap();
+        assert!(changed.is_empty(), "{:?} {changed:?}", db.engine());
+        assert_eq!(a.revision, 1, "{:?}", db.engine());
         let read = s
             .read_for_save(key.org_id, 2026, &["1.1.1"])
             .await
