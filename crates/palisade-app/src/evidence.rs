@@ -206,9 +206,11 @@ impl App {
             .map_or(DEFAULT_MAX_EVIDENCE_BYTES, |o| o.max_bytes)
     }
 
-    /// Refuses an upload before its document is read: the actor must be allowed to answer the
-    /// assessment, and it must be open. [`Self::upload_evidence`] checks both again.
+    /// Refuses an upload before its document is read: storage must be configured, the actor must
+    /// be allowed to answer the assessment, and it must be open. [`Self::upload_evidence`] checks
+    /// all three again.
     pub async fn check_evidence_upload(&self, actor: &Actor, code: &str, year: i32) -> Result<()> {
+        self.objects()?;
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
