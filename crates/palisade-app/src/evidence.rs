@@ -2,7 +2,7 @@
 //! store (a local directory by default, any S3-compatible service at scale), recorded with their
 //! SHA-256 in the assessment and the audit log.
 
-use crate::assessments::AssessmentView;
+use crate::assessments::{AssessmentView, Context};
 use crate::auth::random_hex;
 use crate::{Actor, App, AppError, Result};
 use palisade_domain::FieldError;
@@ -210,11 +210,19 @@ impl App {
     /// be allowed to answer the assessment, and it must be open. [`Self::upload_evidence`] checks
     /// all three again.
     pub async fn check_evidence_upload(&self, actor: &Actor, code: &str, year: i32) -> Result<()> {
+        self.upload_context(actor, code, year).await.map(drop)
+    }
+
+    /// The assessment an upload goes to, refused unless storage is configured, the actor may
+    /// answer it and it is open; nothing is read before storage is known to be there.
+    async fn upload_context(&self, actor: &Actor, code: &str, year: i32) -> Result<Context> {
         self.objects()?;
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
-        self.context(org, year).await?.refuse_if_locked()
+        let ctx = self.context(org, year).await?;
+        ctx.refuse_if_locked()?;
+        Ok(ctx)
     }
 
     /// Uploads an evidence document for a document item. The object is written first and the
@@ -229,13 +237,7 @@ impl App {
         filename: &str,
         bytes: bytes::Bytes,
     ) -> Result<(EvidenceRecord, String)> {
-        let org = self
-            .org_for(actor, code, OrgAction::AnswerAssessment)
-            .await?;
-        // Storage must be there before anything is read.
-        self.objects()?;
-        let ctx = self.context(org, year).await?;
-        ctx.refuse_if_locked()?;
+        let ctx = self.upload_context(actor, code, year).await?;
         match ctx.tree.node(reference) {
             Some(Node::Item(item))
                 if item.answer_type == AnswerType::Document
