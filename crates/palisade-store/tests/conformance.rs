@@ -1216,7 +1216,9 @@ async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
     for db in TestDb::all().await {
         let s = &db.store;
         let (_, key) = gp_with_framework(s).await;
-        let save = |changes: Vec<AnswerChange>, read: Option<AnswersRead>| async move {
+        let save_to = |key: AssessmentKey,
+                       changes: Vec<AnswerChange>,
+                       read: Option<AnswersRead>| async move {
             s.save_answers(
                 key,
                 &changes,
@@ -1226,6 +1228,7 @@ async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
             )
             .await
         };
+        let save = |changes, read| save_to(key, changes, read);
         save(vec![change("1.1.1", Some("yes"), None)], None)
             .await
             .unwrap();
@@ -1278,14 +1281,7 @@ async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
         // year's own and leaves the other as it was.
         let read = s.read_for_save(key.org_id, 2026, &["1.1.2"]).await.unwrap();
         let next = AssessmentKey { year: 2027, ..key };
-        let (a, _) = s
-            .save_answers(
-                next,
-                &[change("1.1.2", Some("Ali"), None)],
-                read,
-                STAMP,
-                draft("assessment.answers", "assessment"),
-            )
+        let (a, _) = save_to(next, vec![change("1.1.2", Some("Ali"), None)], read)
             .await
             .unwrap();
         assert_eq!((a.year, a.revision), (2027, 1), "{:?}", db.engine());
