@@ -55,11 +55,41 @@ pub fn entry_hash(
     org_id: Option<i64>,
     summary: &str,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut bytes = Vec::new();
+    push_field(&mut bytes, prev_hash);
+    push_field(&mut bytes, &seq.to_string());
+    bytes.extend(entry_fields(
+        at,
+        actor_user_id,
+        actor,
+        action,
+        entity_type,
+        entity_id,
+        org_id,
+        summary,
+    ));
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// What [`entry_hash`] hashes after `prev_hash` and `seq`: the entry's own fields, each
+/// length-prefixed. A store that learns the previous hash and the sequence number only as it
+/// writes (PostgreSQL, in the statement that locks the chain's head) prefixes those two itself,
+/// each as its length in eight big-endian bytes followed by its UTF-8 text, and hashes the
+/// whole with SHA-256.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_fields(
+    at: i64,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    org_id: Option<i64>,
+    summary: &str,
+) -> Vec<u8> {
     let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+    let mut bytes = Vec::new();
     for part in [
-        prev_hash,
-        &seq.to_string(),
         &at.to_string(),
         &opt(actor_user_id),
         actor,
@@ -69,10 +99,15 @@ pub fn entry_hash(
         &opt(org_id),
         summary,
     ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+        push_field(&mut bytes, part);
     }
-    hex::encode(h.finalize())
+    bytes
+}
+
+/// `part` as [`entry_hash`] hashes it: its length in eight big-endian bytes, then its bytes.
+fn push_field(bytes: &mut Vec<u8>, part: &str) {
+    bytes.extend((part.len() as u64).to_be_bytes());
+    bytes.extend(part.as_bytes());
 }
 
 impl AuditEntry {
@@ -246,6 +281,28 @@ mod tests {
         let c = chain(5);
         let head = c[4].hash.clone();
         assert_eq!(verify(&c[..3], (5, &head)).unwrap_err().seq, 4);
+    }
+
+    /// The hashed bytes are a format: PostgreSQL's append works them out in SQL from the same
+    /// description, so a change here must be made there too, and breaks every stored chain.
+    #[test]
+    fn the_hash_is_sha256_of_length_prefixed_utf8_fields() {
+        let hash = entry_hash(
+            "abc",
+            7,
+            1_700_000_000,
+            None,
+            "Zoë",
+            "answers.save",
+            "assessment",
+            "42",
+            None,
+            "{\"x\":1}",
+        );
+        assert_eq!(
+            hash,
+            "ea1caae601148900c58139d8cd69453fa44fe1e5d06722427f4ffa4c56fa5888"
+        );
     }
 
     #[test]
