@@ -4,7 +4,7 @@
 use crate::assessments::{
     ASSESSMENT_COLUMNS, AssessmentRow, bump, bumped, insert_assessment, refuse_submitted,
 };
-use crate::audit::{Then, append_then_returning};
+use crate::audit::{Then, append_guarded, append_then_returning};
 use crate::conns::Tx;
 use crate::db::JsonCol::{Int, Text};
 use crate::db::{Arg, Sql, json_rows, parse_rows, unpack_rows};
@@ -56,9 +56,16 @@ pub(crate) async fn save(
         if plan.is_empty() {
             return Ok((assessment, Vec::new()));
         }
-        let tx = store.begin().await?;
-        let saved = write_save(tx, store.engine, key.year, assessment, &plan, stamp, &audit);
-        if let Some(saved) = saved.await? {
+        let saved = match store.engine {
+            Engine::Postgres => {
+                write_at_once(store, key.year, assessment, &plan, stamp, &audit).await?
+            }
+            Engine::Sqlite => {
+                let tx = store.begin().await?;
+                write_save(tx, store.engine, key.year, assessment, &plan, stamp, &audit).await?
+            }
+        };
+        if let Some(saved) = saved {
             return Ok(saved);
         }
     }
@@ -231,7 +238,7 @@ pub(crate) async fn insert_answers(
         return Ok(());
     }
     let mut sql = Sql::default();
-    answers_upsert(&mut sql, engine, answers_json(rows)?, stamp);
+    answers_upsert(&mut sql, engine, answers_json(rows)?, stamp, "");
     sql.execute(conn).await?;
     Ok(())
 }
@@ -241,8 +248,9 @@ fn answers_json(rows: &[(i64, &str, &str, i64)]) -> Result<String> {
     serde_json::to_string(rows).map_err(|e| StoreError::Unsupported(e.to_string()))
 }
 
-/// Writes [`insert_answers`]'s statement into `sql`, for a caller that sends it with others.
-fn answers_upsert(sql: &mut Sql, engine: Engine, json: String, stamp: Stamp) {
+/// Writes [`insert_answers`]'s statement into `sql`, for a caller that sends it with others;
+/// `when` (empty, or a `WHERE` on PostgreSQL) limits the rows it writes.
+fn answers_upsert(sql: &mut Sql, engine: Engine, json: String, stamp: Stamp, when: &str) {
     sql.push("INSERT INTO answers (assessment_id, ref, value, version, updated_at, updated_by) ")
         .unpack_rows(
             engine,
@@ -250,6 +258,7 @@ fn answers_upsert(sql: &mut Sql, engine: Engine, json: String, stamp: Stamp) {
             vec![Arg::I64(stamp.at), Arg::OptI64(stamp.user_id)],
             json,
         )
+        .push(when)
         .push(
             " ON CONFLICT (assessment_id, ref) DO UPDATE SET value = excluded.value, \
              version = excluded.version, updated_at = excluded.updated_at, \
@@ -275,49 +284,244 @@ async fn write_save(
         tx.commit().await?;
         return Ok(Some((assessment, Vec::new())));
     }
-    let SavePlan { upserts, deletes } = plan;
-    for chunk in deletes.chunks(REFS_PER_STATEMENT) {
-        let mut sql = Sql::new("DELETE FROM answers WHERE assessment_id = ");
-        sql.i64(assessment.id)
-            .push(" AND ref IN (")
-            .text_list(chunk)
-            .push(")");
+    for chunk in plan.deletes.chunks(REFS_PER_STATEMENT) {
+        let mut sql = Sql::default();
+        delete(&mut sql, assessment.id, chunk);
         sql.execute(&mut tx).await?;
     }
-    let mut audit = audit.clone();
-    audit.entity_id = assessment.id.to_string();
-    audit.summary = serde_json::json!({
-        "year": year,
-        "changed": upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
-        "cleared": deletes,
-    });
     // The new answers go in the audit entry's text; they touch references the deletes did not.
-    let rows: Vec<(i64, &str, &str, i64)> = upserts
-        .iter()
-        .map(|(r, v, n)| (assessment.id, *r, *v, *n))
-        .collect();
-    let json = answers_json(&rows)?;
-    let upsert = |sql: &mut Sql| answers_upsert(sql, engine, json.clone(), stamp);
+    let json = upserts_json(assessment.id, plan)?;
+    let upsert = |sql: &mut Sql| answers_upsert(sql, engine, json.clone(), stamp, "");
     let guarded_bump = |sql: &mut Sql| {
         bump(sql, assessment.id, stamp.at);
         sql.push(" AND revision = ")
             .i64(assessment.revision)
             .push(" AND submitted = 0 RETURNING id");
     };
-    let statements: Vec<Then<'_>> = if rows.is_empty() {
+    let statements: Vec<Then<'_>> = if plan.upserts.is_empty() {
         vec![&guarded_bump]
     } else {
         vec![&upsert, &guarded_bump]
     };
-    if append_then_returning(&mut tx, &audit, &statements).await? == 0 {
+    let entry = save_entry(audit, &assessment, year, plan);
+    if append_then_returning(&mut tx, &entry, &statements).await? == 0 {
         tx.rollback().await?;
         return Ok(None);
     }
     tx.commit().await?;
-    let changed = upserts
+    Ok(Some(saved(assessment, plan, stamp)))
+}
+
+/// [`write_save`] on PostgreSQL for a plan made from a read outside the writer: the cleared
+/// answers, the new ones, the assessment's new revision and the audit entry in one statement
+/// outside any transaction ([`append_guarded`]), so that the audit head is locked for that
+/// statement alone. It writes only if the assessment is still open at the revision read;
+/// `None` when it is not. The plan is not empty.
+async fn write_at_once(
+    store: &SqlStore,
+    year: i32,
+    assessment: AssessmentRecord,
+    plan: &SavePlan<'_>,
+    stamp: Stamp,
+    audit: &AuditDraft,
+) -> Result<Option<(AssessmentRecord, Vec<String>)>> {
+    const WHEN_GUARDED: &str = " WHERE EXISTS (SELECT 1 FROM guard)";
+    let guard = |sql: &mut Sql| {
+        bump(sql, assessment.id, stamp.at);
+        sql.push(" AND revision = ")
+            .i64(assessment.revision)
+            .push(" AND submitted = 0 AND EXISTS (SELECT 1 FROM head) RETURNING id");
+    };
+    let json = upserts_json(assessment.id, plan)?;
+    let upsert = |sql: &mut Sql| {
+        answers_upsert(sql, Engine::Postgres, json.clone(), stamp, WHEN_GUARDED);
+    };
+    let deletes: Vec<_> = plan
+        .deletes
+        .chunks(REFS_PER_STATEMENT)
+        .map(|chunk| {
+            move |sql: &mut Sql| {
+                delete(sql, assessment.id, chunk);
+                sql.push(" AND EXISTS (SELECT 1 FROM guard)");
+            }
+        })
+        .collect();
+    let mut statements: Vec<Then<'_>> = deletes.iter().map(|d| d as Then<'_>).collect();
+    if !plan.upserts.is_empty() {
+        statements.push(&upsert);
+    }
+    let entry = save_entry(audit, &assessment, year, plan);
+    if !append_guarded(&store.write, &entry, &guard, &statements).await? {
+        return Ok(None);
+    }
+    Ok(Some(saved(assessment, plan, stamp)))
+}
+
+/// `DELETE` of the answers `refs` of the assessment `assessment_id`, its `WHERE` left open.
+fn delete(sql: &mut Sql, assessment_id: i64, refs: &[&str]) {
+    sql.push("DELETE FROM answers WHERE assessment_id = ")
+        .i64(assessment_id)
+        .push(" AND ref IN (")
+        .text_list(refs)
+        .push(")");
+}
+
+/// The answers `plan` writes to the assessment `assessment_id`, as [`answers_upsert`]'s
+/// parameter.
+fn upserts_json(assessment_id: i64, plan: &SavePlan<'_>) -> Result<String> {
+    let rows: Vec<(i64, &str, &str, i64)> = plan
+        .upserts
+        .iter()
+        .map(|(r, v, n)| (assessment_id, *r, *v, *n))
+        .collect();
+    answers_json(&rows)
+}
+
+/// The audit entry of a save of `plan` to `assessment`: `audit`, naming the assessment and the
+/// answers changed and cleared.
+fn save_entry(
+    audit: &AuditDraft,
+    assessment: &AssessmentRecord,
+    year: i32,
+    plan: &SavePlan<'_>,
+) -> AuditDraft {
+    let mut entry = audit.clone();
+    entry.entity_id = assessment.id.to_string();
+    entry.summary = serde_json::json!({
+        "year": year,
+        "changed": plan.upserts.iter().map(|(r, _, _)| *r).collect::<Vec<_>>(),
+        "cleared": plan.deletes,
+    });
+    entry
+}
+
+/// What a written save returns: the assessment as it now stands, and the references changed
+/// and cleared.
+fn saved(
+    assessment: AssessmentRecord,
+    plan: &SavePlan<'_>,
+    stamp: Stamp,
+) -> (AssessmentRecord, Vec<String>) {
+    let changed = plan
+        .upserts
         .iter()
         .map(|(r, _, _)| r.to_string())
-        .chain(deletes.iter().map(|r| r.to_string()))
+        .chain(plan.deletes.iter().map(|r| r.to_string()))
         .collect();
-    Ok(Some((bumped(assessment, stamp.at), changed)))
+    (bumped(assessment, stamp.at), changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{AnswerChange, AssessmentKey, NewFramework, Stamp};
+    use crate::testkit::TestDb;
+    use crate::{AssessmentStore, OrgStore};
+    use palisade_domain::audit::AuditDraft;
+    use palisade_domain::org::OrgInput;
+    use std::time::Duration;
+
+    fn draft(action: &str) -> AuditDraft {
+        AuditDraft {
+            at: 1_700_000_000,
+            actor_user_id: None,
+            actor: "test".into(),
+            action: action.into(),
+            entity_type: "assessment".into(),
+            entity_id: "x".into(),
+            org_id: None,
+            summary: serde_json::json!({}),
+        }
+    }
+
+    /// A save sent in one statement on PostgreSQL locks the audit head before the assessment's
+    /// row, as a transaction does when it begins. Here a transaction holds the head while the
+    /// save waits, then changes the same assessment: in the other order the two would deadlock.
+    /// The save must wait, find the assessment moved on, and save on the writer after it.
+    #[tokio::test]
+    async fn a_save_in_one_statement_queues_behind_a_transaction_on_the_same_assessment() {
+        let Some(db) = TestDb::postgres().await.unwrap() else {
+            return;
+        };
+        let s = &db.store;
+        let fields = OrgInput {
+            code: "A81001".into(),
+            name: "Organisation A81001".into(),
+            org_type: "gp_practice".into(),
+            category: String::new(),
+            region: "London".into(),
+            parent_code: String::new(),
+        }
+        .validate("")
+        .unwrap();
+        let org = s
+            .create_org(&fields, draft("organisation.create"))
+            .await
+            .unwrap();
+        let framework = NewFramework {
+            key: "ten".into(),
+            year: 2026,
+            version: "1".into(),
+            kind: palisade_domain::framework::FrameworkKind::TenStandard,
+            name: "Framework ten".into(),
+            deadline: "2027-06-30".into(),
+            categories: vec![4.try_into().unwrap()],
+            content_hash: "h1".into(),
+            document: "{}".into(),
+        };
+        let (fw, _) = s
+            .import_framework(&framework, draft("framework.import"))
+            .await
+            .unwrap();
+        let key = AssessmentKey {
+            org_id: org.id,
+            year: 2026,
+            framework_id: fw.id,
+        };
+        let stamp = Stamp {
+            at: 1_700_000_100,
+            user_id: None,
+        };
+        let save = |value: &str| {
+            let changes = [AnswerChange {
+                reference: "1.1.1".into(),
+                value: Some(value.into()),
+                expected_version: None,
+            }];
+            async move {
+                s.save_answers(key, &changes, None, stamp, draft("assessment.answers"))
+                    .await
+            }
+        };
+        let (a, _) = save("yes").await.unwrap();
+
+        let mut tx = s.begin().await.unwrap();
+        let waiting = async {
+            // Until the save's statement waits for a lock (the head's, which `tx` holds).
+            loop {
+                let waits: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                     AND datname = current_database()",
+                )
+                .fetch_one(&s.read)
+                .await
+                .unwrap();
+                if waits > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let mut sql = crate::db::Sql::default();
+            crate::assessments::bump(&mut sql, a.id, stamp.at);
+            sql.execute(&mut tx).await.unwrap();
+            tx.commit().await.unwrap();
+        };
+        let (saved, ()) = tokio::join!(save("no"), waiting);
+        let (a, changed) = saved.unwrap();
+        assert_eq!(changed, vec!["1.1.1"]);
+        assert_eq!(
+            a.revision, 3,
+            "the first save, the transaction's change, this save"
+        );
+        db.cleanup().await;
+    }
 }

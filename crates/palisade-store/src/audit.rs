@@ -1,9 +1,9 @@
-use crate::conns::Tx;
+use crate::conns::{Conns, Tx};
 use crate::db::{Arg, Sql};
 use crate::model::{AuditFilter, AuditRecord};
 use crate::{AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use palisade_domain::audit::{AuditDraft, AuditEntry, entry_hash};
+use palisade_domain::audit::{AuditDraft, AuditEntry, entry_fields, entry_hash};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::Scope;
 use sqlx::FromRow;
@@ -166,6 +166,85 @@ async fn append_many_then(
     }
     conn.audit_head = Some((last, prev_hash));
     Ok((last, returned))
+}
+
+/// On PostgreSQL: appends `d` and writes `then`, all in one statement sent outside any
+/// transaction, provided the statement `guard` changes a row; returns whether it did (when it
+/// does not, nothing is written). An audited write in a transaction ([`SqlStore::begin`]) holds
+/// the audit head's lock across its round trips (`BEGIN`, the lock, its statements, `COMMIT`);
+/// here the lock is held for this statement and its commit alone, so concurrent changes queue
+/// for far less time. The entry's hash is worked out by PostgreSQL from the head it locked: the
+/// previous hash and the sequence number length-prefixed as [`entry_fields`] describes, then
+/// the entry's own fields, hashed with `sha256`.
+///
+/// The statement names the locked head `head` and the guard's rows `guard`, and locks the head
+/// before any row it changes, as every [`SqlStore::begin`] does (so the two never deadlock):
+/// `guard` is one `UPDATE ... RETURNING` whose `WHERE` ends in `AND EXISTS (SELECT 1 FROM head)`,
+/// so it changes its row only once the head is locked; each of `then` is one plain `INSERT ...
+/// SELECT`, `UPDATE` or `DELETE` that leaves the audit tables alone and changes nothing unless
+/// the guard returned a row (`EXISTS (SELECT 1 FROM guard)` in its `WHERE`). As in
+/// [`append_then`], all of them see the database as it was before the statement.
+pub(crate) async fn append_guarded(
+    conns: &Conns,
+    d: &AuditDraft,
+    guard: Then<'_>,
+    then: &[Then<'_>],
+) -> Result<bool> {
+    let summary = d.summary.to_string();
+    let fields = entry_fields(
+        d.at,
+        d.actor_user_id,
+        &d.actor,
+        &d.action,
+        &d.entity_type,
+        &d.entity_id,
+        d.org_id,
+        &summary,
+    );
+    let mut sql = Sql::new(
+        "WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), guard AS (",
+    );
+    guard(&mut sql);
+    sql.push(
+        "), entry AS (SELECT seq + 1 AS seq, hash AS prev_hash, encode(sha256(\
+         int8send(octet_length(hash)::bigint) || convert_to(hash, 'UTF8') || \
+         int8send(octet_length((seq + 1)::text)::bigint) || convert_to((seq + 1)::text, 'UTF8') \
+         || decode(",
+    )
+    .text(&hex::encode(fields))
+    .push(
+        ", 'hex')), 'hex') AS hash FROM head WHERE EXISTS (SELECT 1 FROM guard)), \
+         logged AS (INSERT INTO audit_log (seq, at, actor_user_id, actor, action, entity_type, \
+         entity_id, org_id, summary, prev_hash, hash) SELECT seq, ",
+    )
+    .i64(d.at)
+    .push(", ")
+    .arg(Arg::OptI64(d.actor_user_id))
+    .push(", ")
+    .text(&d.actor)
+    .push(", ")
+    .text(&d.action)
+    .push(", ")
+    .text(&d.entity_type)
+    .push(", ")
+    .text(&d.entity_id)
+    .push(", ")
+    .arg(Arg::OptI64(d.org_id))
+    .push(", ")
+    .text(&summary)
+    .push(
+        ", prev_hash, hash FROM entry), moved AS (UPDATE audit_head SET seq = entry.seq, \
+         hash = entry.hash FROM entry WHERE audit_head.id = 1)",
+    );
+    for (i, statement) in then.iter().enumerate() {
+        sql.push(&format!(", then{i} AS ("));
+        statement(&mut sql);
+        sql.push(")");
+    }
+    sql.push(" SELECT COUNT(*) FROM guard");
+    let mut conn = conns.acquire().await?;
+    let changed: i64 = sql.query_scalar().fetch_one(&mut *conn).await?;
+    Ok(changed > 0)
 }
 
 #[derive(FromRow)]

@@ -1209,6 +1209,89 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
 }
 
 #[tokio::test]
+async fn saves_and_other_changes_at_once_keep_one_chain() {
+    // On PostgreSQL a save of answers read beforehand appends its entry in one statement, the
+    // entry's hash worked out by the database; other changes append in transactions. Both at
+    // once, with text beyond ASCII in what is hashed, must leave one unbroken chain, every
+    // entry in it, and every save's answers as saved.
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let (_, key) = gp_with_framework(s).await;
+        let actor = |n: usize| AuditDraft {
+            actor: format!("Zoë Ångström {n}"),
+            summary: serde_json::json!({ "note": format!("naïve café ✓ {n}") }),
+            ..draft("assessment.answers", "assessment")
+        };
+        s.save_answers(
+            key,
+            &[
+                change("1.1.1", Some("yes"), None),
+                change("1.1.2", Some("Jo"), None),
+            ],
+            None,
+            STAMP,
+            actor(0),
+        )
+        .await
+        .unwrap();
+        let before = verify_chain(s).await.unwrap();
+        let saves = (1..=8).map(|n| async move {
+            // Each clears or writes one answer of its own, the first two clearing one already
+            // there.
+            let reference = format!("1.1.{n}");
+            let value = (n > 2).then(|| format!("v{n}"));
+            s.save_answers(
+                key,
+                &[change(&reference, value.as_deref(), None)],
+                None,
+                STAMP,
+                actor(n),
+            )
+            .await
+            .map(|(_, changed)| changed)
+        });
+        let others = (1..=8).map(|n| s.append_audit(actor(100 + n)));
+        let (saved, appended) = tokio::join!(
+            futures_util::future::join_all(saves),
+            futures_util::future::join_all(others)
+        );
+        for (n, changed) in (1..=8).zip(saved) {
+            assert_eq!(
+                changed.unwrap(),
+                vec![format!("1.1.{n}")],
+                "{:?}",
+                db.engine()
+            );
+        }
+        for seq in appended {
+            seq.unwrap();
+        }
+        assert_eq!(
+            verify_chain(s).await.unwrap(),
+            before + 16,
+            "{:?}",
+            db.engine()
+        );
+        let a = s.get_assessment(key.org_id, 2026).await.unwrap().unwrap();
+        assert_eq!(a.revision, 9, "{:?}", db.engine());
+        let mut answers: Vec<_> = s
+            .assessment_parts(a.id)
+            .await
+            .unwrap()
+            .answers
+            .into_iter()
+            .map(|x| (x.reference, x.value))
+            .collect();
+        answers.sort();
+        let expected: Vec<_> = (3..=8)
+            .map(|n| (format!("1.1.{n}"), format!("v{n}")))
+            .collect();
+        assert_eq!(answers, expected, "{:?}", db.engine());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn a_save_plans_against_the_callers_read_only_while_it_holds() {
     // A caller may pass the read it made with `read_for_save`. The save keeps that read's
     // plan only while the assessment is still at the revision read, and ignores a read that
