@@ -309,8 +309,14 @@ impl App {
 
     pub async fn assessment(&self, actor: &Actor, code: &str, year: i32) -> Result<AssessmentView> {
         let org = self.org_for(actor, code, OrgAction::ViewAssessment).await?;
-        let ctx = self.context(org, year).await?;
-        self.view(actor, ctx).await
+        check_year(year)?;
+        // The row and its parts in one read.
+        let (record, parts) = match self.store.assessment_with_parts(org.org.id, year).await? {
+            Some((record, parts)) => (Some(record), parts),
+            None => (None, AssessmentParts::default()),
+        };
+        let ctx = self.context_of(org, year, record).await?;
+        Ok(self.view_with(actor, ctx, parts))
     }
 
     /// What a change needs to know: the assessment row (if started) and its framework. Reads
@@ -341,15 +347,21 @@ impl App {
     /// The whole picture: answers, certificates, evidence and publications, and the evaluation
     /// on today's date.
     pub(crate) async fn view(&self, actor: &Actor, ctx: Context) -> Result<AssessmentView> {
+        let parts = match &ctx.record {
+            Some(r) => self.store.assessment_parts(r.id).await?,
+            None => AssessmentParts::default(),
+        };
+        Ok(self.view_with(actor, ctx, parts))
+    }
+
+    /// [`Self::view`] of `parts`, read with the context's row.
+    fn view_with(&self, actor: &Actor, ctx: Context, parts: AssessmentParts) -> AssessmentView {
         let AssessmentParts {
             answers,
             certificates,
             evidence,
             publications,
-        } = match &ctx.record {
-            Some(r) => self.store.assessment_parts(r.id).await?,
-            None => AssessmentParts::default(),
-        };
+        } = parts;
         let today = self.today();
         let facts = facts_of(&answers, &certificates, &evidence);
         let org = &ctx.org;
@@ -361,7 +373,7 @@ impl App {
         let may_submit = actor
             .principal
             .may(OrgAction::SubmitAssessment, &org.ancestry);
-        Ok(AssessmentView {
+        AssessmentView {
             org: ctx.org,
             year: ctx.year,
             framework: ctx.framework,
@@ -379,7 +391,7 @@ impl App {
             today,
             may_answer,
             may_submit,
-        })
+        }
     }
 
     pub(crate) fn stamp(&self, actor: &Actor) -> Stamp {

@@ -425,6 +425,14 @@ impl AssessmentStore for SqlStore {
         parts::read(&self.read, self.engine, assessment_id).await
     }
 
+    async fn assessment_with_parts(
+        &self,
+        org_id: OrgId,
+        year: i32,
+    ) -> Result<Option<(AssessmentRecord, AssessmentParts)>> {
+        parts::read_with_row(&self.read, self.engine, org_id, year).await
+    }
+
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{EVIDENCE_SELECT} WHERE e.assessment_id = $1 AND e.id = $2 AND e.removed = 0"

@@ -390,6 +390,13 @@ pub trait AssessmentStore: Send + Sync {
     /// What is recorded under an assessment: its answers, certificates, documents (not those
     /// removed) and publications (newest first), read in one statement.
     async fn assessment_parts(&self, assessment_id: i64) -> Result<AssessmentParts>;
+    /// The assessment for `org_id` and `year`, if there is one, with its parts, in one
+    /// statement: [`Self::get_assessment`] and [`Self::assessment_parts`] together, for a view.
+    async fn assessment_with_parts(
+        &self,
+        org_id: OrgId,
+        year: i32,
+    ) -> Result<Option<(AssessmentRecord, AssessmentParts)>>;
     /// One document of an assessment (not one that was removed).
     async fn evidence_item(&self, assessment_id: i64, id: i64) -> Result<Option<EvidenceRecord>>;
     /// Records an uploaded document (creating the assessment if needed).

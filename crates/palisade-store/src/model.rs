@@ -262,7 +262,7 @@ pub struct AnswerRecord {
 }
 
 /// What is recorded under one assessment (see [`crate::AssessmentStore::assessment_parts`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssessmentParts {
     pub answers: Vec<AnswerRecord>,
     pub certificates: Vec<CertificateRecord>,

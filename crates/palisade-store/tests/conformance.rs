@@ -1135,6 +1135,32 @@ async fn an_assessment_s_parts_read_back_whole_and_in_order() {
                 ),
             ]
         );
+        // Read with the assessment's row, the parts are the same, and so is the row.
+        let (row, with_row) = s
+            .assessment_with_parts(key.org_id, 2026)
+            .await
+            .unwrap()
+            .unwrap();
+        let alone = s.get_assessment(key.org_id, 2026).await.unwrap().unwrap();
+        assert_eq!((row, with_row), (alone, parts), "{:?}", db.engine());
+        let none = s.assessment_with_parts(key.org_id, 2030).await.unwrap();
+        assert!(none.is_none(), "{:?}", db.engine());
+        // Another organisation's, whose id is not its assessment's, comes with its own parts.
+        create(s, "A81003", "gp_practice", "").await;
+        let another = create(s, "A81004", "gp_practice", "").await;
+        let theirs = AssessmentKey {
+            org_id: another.id,
+            ..key
+        };
+        save(theirs, vec![change("1.1", Some("no"), None)], STAMP).await;
+        let (row, parts) = s
+            .assessment_with_parts(another.id, 2026)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(row.id, another.id, "{:?}", db.engine());
+        let values: Vec<_> = parts.answers.iter().map(|a| a.value.as_str()).collect();
+        assert_eq!(values, vec!["no"], "{:?}", db.engine());
         db.cleanup().await;
     }
 }
