@@ -402,7 +402,8 @@ impl App {
     }
 
     /// Saves many answers in one transaction. Every answer is checked first; one bad answer
-    /// refuses the whole call, naming each problem.
+    /// refuses the whole call, naming each problem. Returns the assessment as it now stands and
+    /// the references changed.
     pub async fn save_answers(
         &self,
         actor: &Actor,
@@ -410,6 +411,31 @@ impl App {
         year: i32,
         inputs: &[AnswerInput],
     ) -> Result<(AssessmentView, Vec<String>)> {
+        let (ctx, changed) = self.write_answers(actor, code, year, inputs).await?;
+        Ok((self.view(actor, ctx).await?, changed))
+    }
+
+    /// [`Self::save_answers`] for a caller that shows the assessment by reading it again (a
+    /// page's redirect): the references changed, without reading the assessment's parts and
+    /// evaluating them for a view no one would see.
+    pub async fn save_answers_without_view(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        inputs: &[AnswerInput],
+    ) -> Result<Vec<String>> {
+        Ok(self.write_answers(actor, code, year, inputs).await?.1)
+    }
+
+    /// The save of [`Self::save_answers`]: the context after it, and the references changed.
+    async fn write_answers(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        inputs: &[AnswerInput],
+    ) -> Result<(Context, Vec<String>)> {
         let org = self
             .org_for(actor, code, OrgAction::AnswerAssessment)
             .await?;
@@ -469,7 +495,7 @@ impl App {
             .save_answers(ctx.key(), &changes, read, self.stamp(actor), draft)
             .await?;
         ctx.record = Some(record);
-        Ok((self.view(actor, ctx).await?, changed))
+        Ok((ctx, changed))
     }
 
     /// Replaces the assessment's certificates (Cyber Essentials Plus and the like).

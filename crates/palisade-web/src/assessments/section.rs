@@ -411,8 +411,11 @@ pub(crate) async fn save_section(
     if inputs.is_empty() {
         return Ok(crate::kit::views::see_other(&format!("{url}?saved=0")));
     }
-    match s.app.save_answers(&u.0.actor, &code, year, &inputs).await {
-        Ok((_, changed)) => Ok(crate::kit::views::see_other(&format!(
+    let saved = s
+        .app
+        .save_answers_without_view(&u.0.actor, &code, year, &inputs);
+    match saved.await {
+        Ok(changed) => Ok(crate::kit::views::see_other(&format!(
             "{url}?saved={}",
             changed.len()
         ))),
