@@ -24,6 +24,22 @@ pub struct AuditDraft {
     pub summary: serde_json::Value,
 }
 
+impl AuditDraft {
+    /// [`entry_fields`] of the entry this draft becomes, its summary written as `summary`.
+    pub fn fields(&self, summary: &str) -> Vec<u8> {
+        entry_fields(
+            self.at,
+            self.actor_user_id,
+            &self.actor,
+            &self.action,
+            &self.entity_type,
+            &self.entity_id,
+            self.org_id,
+            summary,
+        )
+    }
+}
+
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
@@ -55,10 +71,7 @@ pub fn entry_hash(
     org_id: Option<i64>,
     summary: &str,
 ) -> String {
-    let mut bytes = Vec::new();
-    push_field(&mut bytes, prev_hash);
-    push_field(&mut bytes, &seq.to_string());
-    bytes.extend(entry_fields(
+    let fields = entry_fields(
         at,
         actor_user_id,
         actor,
@@ -67,7 +80,16 @@ pub fn entry_hash(
         entity_id,
         org_id,
         summary,
-    ));
+    );
+    chain_hash(prev_hash, seq, &fields)
+}
+
+/// [`entry_hash`] of an entry whose own fields are `fields` ([`entry_fields`]).
+pub fn chain_hash(prev_hash: &str, seq: i64, fields: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(fields.len() + 100);
+    push_field(&mut bytes, prev_hash);
+    push_field(&mut bytes, &seq.to_string());
+    bytes.extend_from_slice(fields);
     hex::encode(Sha256::digest(&bytes))
 }
 

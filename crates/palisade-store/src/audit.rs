@@ -3,7 +3,7 @@ use crate::db::{Arg, Sql};
 use crate::model::{AuditFilter, AuditRecord};
 use crate::{AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use palisade_domain::audit::{AuditDraft, AuditEntry, entry_fields, entry_hash};
+use palisade_domain::audit::{AuditDraft, AuditEntry, chain_hash};
 use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::policy::Scope;
 use sqlx::FromRow;
@@ -93,18 +93,7 @@ async fn append_many_then(
         for (i, d) in chunk.iter().enumerate() {
             seq += 1;
             let summary = d.summary.to_string();
-            let hash = entry_hash(
-                &prev_hash,
-                seq,
-                d.at,
-                d.actor_user_id,
-                &d.actor,
-                &d.action,
-                &d.entity_type,
-                &d.entity_id,
-                d.org_id,
-                &summary,
-            );
+            let hash = chain_hash(&prev_hash, seq, &d.fields(&summary));
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.i64(seq)
                 .push(", ")
@@ -174,8 +163,9 @@ async fn append_many_then(
 /// the audit head's lock across its round trips (`BEGIN`, the lock, its statements, `COMMIT`);
 /// here the lock is held for this statement and its commit alone, so concurrent changes queue
 /// for far less time. The entry's hash is worked out by PostgreSQL from the head it locked: the
-/// previous hash and the sequence number length-prefixed as [`entry_fields`] describes, then
-/// the entry's own fields, hashed with `sha256`.
+/// previous hash and the sequence number length-prefixed as
+/// [`palisade_domain::audit::entry_fields`] describes, then the entry's own fields, hashed with
+/// `sha256`.
 ///
 /// The statement names the locked head `head` and the guard's rows `guard`, and locks the head
 /// before any row it changes, as every [`SqlStore::begin`] does (so the two never deadlock):
@@ -191,16 +181,7 @@ pub(crate) async fn append_guarded(
     then: &[Then<'_>],
 ) -> Result<bool> {
     let summary = d.summary.to_string();
-    let fields = entry_fields(
-        d.at,
-        d.actor_user_id,
-        &d.actor,
-        &d.action,
-        &d.entity_type,
-        &d.entity_id,
-        d.org_id,
-        &summary,
-    );
+    let fields = d.fields(&summary);
     let mut sql = Sql::new(
         "WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), guard AS (",
     );
