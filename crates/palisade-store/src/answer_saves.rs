@@ -496,20 +496,26 @@ mod tests {
 
         let mut tx = s.begin().await.unwrap();
         let waiting = async {
-            // Until the save's statement waits for a lock (the head's, which `tx` holds).
-            loop {
-                let waits: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                     AND datname = current_database()",
-                )
-                .fetch_one(&s.read)
-                .await
-                .unwrap();
-                if waits > 0 {
-                    break;
+            // Until the save's one statement waits for a lock (the head's, which `tx` holds);
+            // a save that never gets there (it failed, or took another way) fails the test.
+            let waited = tokio::time::timeout(Duration::from_secs(10), async {
+                loop {
+                    let waits: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                         AND datname = current_database() AND query LIKE 'WITH head AS%'",
+                    )
+                    .fetch_one(&s.read)
+                    .await
+                    .unwrap();
+                    if waits > 0 {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            });
+            waited
+                .await
+                .expect("the save's statement waits for the head");
             let mut sql = crate::db::Sql::default();
             crate::assessments::bump(&mut sql, a.id, stamp.at);
             sql.execute(&mut tx).await.unwrap();
