@@ -185,7 +185,12 @@ pub(crate) async fn append_guarded(
     let mut sql = Sql::new(
         "WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), guard AS (",
     );
+    let start = sql.text.len();
     guard(&mut sql);
+    debug_assert!(
+        sql.text[start..].contains("EXISTS (SELECT 1 FROM head)"),
+        "the guard changes its row only once the head is locked"
+    );
     sql.push(
         "), entry AS (SELECT seq + 1 AS seq, hash AS prev_hash, encode(sha256(\
          int8send(octet_length(hash)::bigint) || convert_to(hash, 'UTF8') || \
@@ -219,7 +224,12 @@ pub(crate) async fn append_guarded(
     );
     for (i, statement) in then.iter().enumerate() {
         sql.push(&format!(", then{i} AS ("));
+        let start = sql.text.len();
         statement(&mut sql);
+        debug_assert!(
+            sql.text[start..].contains("EXISTS (SELECT 1 FROM guard)"),
+            "every statement writes only when the guard did"
+        );
         sql.push(")");
     }
     sql.push(" SELECT COUNT(*) FROM guard");
