@@ -1238,13 +1238,18 @@ async fn saves_of_one_assessment_at_once_each_count_once() {
 async fn saves_and_other_changes_at_once_keep_one_chain() {
     // On PostgreSQL a save of answers read beforehand appends its entry in one statement, the
     // entry's hash worked out by the database; other changes append in transactions. Both at
-    // once, with text beyond ASCII in what is hashed, must leave one unbroken chain, every
-    // entry in it, and every save's answers as saved.
+    // once, with a person and an organisation named in each entry and text beyond ASCII in its
+    // actor, must leave one unbroken chain (each hash checked against the one worked out here),
+    // every entry in it, and every save's answers as saved. The first save waits for no one and
+    // so takes the one statement; of those at once, some find the assessment moved on and save
+    // again in a transaction.
     for db in TestDb::all().await {
         let s = &db.store;
         let (_, key) = gp_with_framework(s).await;
         let actor = |n: usize| AuditDraft {
             actor: format!("Zoë Ångström {n}"),
+            actor_user_id: Some(1_000 + n as i64),
+            org_id: Some(key.org_id),
             summary: serde_json::json!({ "note": format!("naïve café ✓ {n}") }),
             ..draft("assessment.answers", "assessment")
         };
