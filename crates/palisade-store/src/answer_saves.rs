@@ -293,10 +293,8 @@ async fn write_save(
     let json = upserts_json(assessment.id, plan)?;
     let upsert = |sql: &mut Sql| answers_upsert(sql, engine, json.clone(), stamp, "");
     let guarded_bump = |sql: &mut Sql| {
-        bump(sql, assessment.id, stamp.at);
-        sql.push(" AND revision = ")
-            .i64(assessment.revision)
-            .push(" AND submitted = 0 RETURNING id");
+        bump_if_unchanged(sql, &assessment, stamp.at);
+        sql.push(" RETURNING id");
     };
     let statements: Vec<Then<'_>> = if plan.upserts.is_empty() {
         vec![&guarded_bump]
@@ -325,16 +323,20 @@ async fn write_at_once(
     stamp: Stamp,
     audit: &AuditDraft,
 ) -> Result<Option<(AssessmentRecord, Vec<String>)>> {
-    const WHEN_GUARDED: &str = " WHERE EXISTS (SELECT 1 FROM guard)";
+    const GUARDED: &str = "EXISTS (SELECT 1 FROM guard)";
     let guard = |sql: &mut Sql| {
-        bump(sql, assessment.id, stamp.at);
-        sql.push(" AND revision = ")
-            .i64(assessment.revision)
-            .push(" AND submitted = 0 AND EXISTS (SELECT 1 FROM head) RETURNING id");
+        bump_if_unchanged(sql, &assessment, stamp.at);
+        sql.push(" AND EXISTS (SELECT 1 FROM head) RETURNING id");
     };
     let json = upserts_json(assessment.id, plan)?;
     let upsert = |sql: &mut Sql| {
-        answers_upsert(sql, Engine::Postgres, json.clone(), stamp, WHEN_GUARDED);
+        answers_upsert(
+            sql,
+            Engine::Postgres,
+            json.clone(),
+            stamp,
+            &format!(" WHERE {GUARDED}"),
+        );
     };
     let deletes: Vec<_> = plan
         .deletes
@@ -342,7 +344,7 @@ async fn write_at_once(
         .map(|chunk| {
             move |sql: &mut Sql| {
                 delete(sql, assessment.id, chunk);
-                sql.push(" AND EXISTS (SELECT 1 FROM guard)");
+                sql.push(" AND ").push(GUARDED);
             }
         })
         .collect();
@@ -355,6 +357,15 @@ async fn write_at_once(
         return Ok(None);
     }
     Ok(Some(saved(assessment, plan, stamp)))
+}
+
+/// The bump of `assessment`'s revision that matches only while it is still open at the
+/// revision read, its `WHERE` left open: the condition every save's writes stand on.
+fn bump_if_unchanged(sql: &mut Sql, assessment: &AssessmentRecord, at: i64) {
+    bump(sql, assessment.id, at);
+    sql.push(" AND revision = ")
+        .i64(assessment.revision)
+        .push(" AND submitted = 0");
 }
 
 /// `DELETE` of the answers `refs` of the assessment `assessment_id`, its `WHERE` left open.
