@@ -145,7 +145,7 @@ impl App {
     /// A person acting with the roles they hold now.
     pub async fn actor_of(&self, user: &User) -> Result<Actor> {
         let grants = self.store.grants_of(user.id, &Scope::All).await?;
-        Ok(actor(user, &grants))
+        Ok(actor(user, &grants, None))
     }
 
     pub async fn sign_in(
@@ -188,6 +188,7 @@ impl App {
                 let actor = Actor {
                     user_id: Some(user.id),
                     label: user.email.clone(),
+                    register_version: None,
                     principal: Principal {
                         user_id: user.id,
                         grants: vec![],
@@ -306,7 +307,7 @@ impl App {
         organisations.sort();
         organisations.dedup();
         Ok(Some(SessionContext {
-            actor: actor(&user, &grants),
+            actor: actor(&user, &grants, Some(s.register_version)),
             user,
             csrf_token: s.csrf_token,
             rotated_token,
@@ -352,19 +353,24 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Ok(None);
         }
-        let Some((t, user, grants)) = self
+        let Some(found) = self
             .store
             .find_token(&sha256_hex(token))
             .await?
-            .filter(|(_, u, _)| u.active)
+            .filter(|found| found.user.active)
         else {
             return Ok(None);
         };
         let now = self.now();
+        let t = &found.token;
         if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
             self.store.touch_token(t.id, now).await?;
         }
-        Ok(Some(actor(&user, &grants)))
+        Ok(Some(actor(
+            &found.user,
+            &found.grants,
+            Some(found.register_version),
+        )))
     }
 
     /// Makes an API token for the acting person. The plain token is returned once, never stored.
@@ -453,11 +459,14 @@ impl App {
 }
 
 /// A person acting with these roles.
-fn actor(user: &User, grants: &[GrantRecord]) -> Actor {
+/// The person `user` holding `grants`, as read at the register's `register_version` (see
+/// [`Actor::register_version`]).
+fn actor(user: &User, grants: &[GrantRecord], register_version: Option<i64>) -> Actor {
     Actor {
         user_id: Some(user.id),
         label: user.email.clone(),
         principal: principal(user.id, grants),
+        register_version,
     }
 }
 

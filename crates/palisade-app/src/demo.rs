@@ -816,6 +816,7 @@ fn demo_lead(org_id: i64) -> Actor {
     Actor {
         user_id: None,
         label: "demo".into(),
+        register_version: None,
         principal: Principal {
             user_id: 0,
             grants: vec![Grant {

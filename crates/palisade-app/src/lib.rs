@@ -108,6 +108,8 @@ pub struct App {
     /// The national posture as last worked out.
     pub(crate) posture_cache: Arc<posture::PostureCache>,
     pub(crate) report_cache: Arc<report::ReportCache>,
+    /// Organisations and their chains by the register's version, for [`App::org_for`].
+    pub(crate) org_cache: Arc<orgs::OrgCache>,
     /// The identity providers people may sign in with, and where passwords are switched off.
     pub(crate) sso: Arc<sso::SsoSettings>,
 }
@@ -119,6 +121,11 @@ pub struct Actor {
     /// As written in the audit log: the person's email, or `cli`.
     pub label: String,
     pub principal: Principal,
+    /// The version of the register of organisations as the actor's credentials were read, in
+    /// the same statement: organisations held at that version are taken as they stand, without
+    /// reading them again ([`orgs::OrgCache`]). `None` (the command line, the worker) reads
+    /// them every time.
+    pub register_version: Option<i64>,
 }
 
 impl Actor {
@@ -127,6 +134,7 @@ impl Actor {
         Self {
             user_id: None,
             label: "cli".into(),
+            register_version: None,
             principal: Principal {
                 user_id: 0,
                 grants: vec![Grant {
@@ -144,6 +152,7 @@ impl Actor {
         Self {
             user_id: None,
             label: "system".into(),
+            register_version: None,
             principal: Principal {
                 user_id: 0,
                 grants: Vec::new(),
@@ -182,6 +191,7 @@ impl App {
             unmitigated_cache: Arc::default(),
             posture_cache: Arc::default(),
             report_cache: Arc::default(),
+            org_cache: Arc::default(),
             sso: Arc::default(),
         }
     }

@@ -6,12 +6,65 @@ use palisade_domain::page::{Page, PageRequest};
 use palisade_domain::people::{AlertChannels, ContactFields, ContactInput, ContactRole};
 use palisade_domain::policy::{GlobalAction, OrgAction, OrgId};
 use palisade_store::{Contact, OrgFilter, Organisation};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An organisation the actor may see, with its ancestry for further policy questions.
 #[derive(Debug, Clone)]
 pub struct OrgView {
     pub org: Organisation,
     pub ancestry: Vec<OrgId>,
+}
+
+/// How many organisations [`OrgCache`] holds before it starts again: the whole register
+/// (about 56,000) with room to spare, at a few hundred bytes each.
+const ORG_CACHE_LIMIT: usize = 100_000;
+
+/// Organisations and their chains by code, each as read at a version of the register
+/// ([`palisade_store::FoundOrg`]). Nearly every request about an organisation starts by
+/// reading it and its chain, to check the actor's grants against them. Every change to an
+/// organisation moves the register's version on in the change's own transaction, and each
+/// request reads the version in the statement that checks its credentials
+/// ([`Actor::register_version`]); a request that saw the version an entry was read at takes
+/// the entry as it stands. One that saw another version reads the organisation again.
+#[derive(Default)]
+pub(crate) struct OrgCache {
+    held: Mutex<HashMap<String, (i64, OrgView)>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl OrgCache {
+    /// The organisation `code` as read at `version`, if held.
+    fn get(&self, code: &str, version: i64) -> Option<OrgView> {
+        let held = self.held.lock().ok()?;
+        held.get(code)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, view)| view.clone())
+    }
+
+    /// Keeps `view`, read at `version`, unless a later read is held already.
+    fn put(&self, code: &str, version: i64, view: &OrgView) {
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        if held.get(code).is_some_and(|(at, _)| *at > version) {
+            return;
+        }
+        if held.len() >= ORG_CACHE_LIMIT && !held.contains_key(code) {
+            held.clear();
+        }
+        held.insert(code.to_string(), (version, view.clone()));
+    }
+
+    /// How many look-ups it answered, and how many it sent to the database.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// A partial change as typed: absent fields stay as they are; `parent_code: Some(None)` (or an
@@ -56,18 +109,46 @@ impl App {
     /// reported as not found, so codes cannot be probed.
     pub async fn org_for(&self, actor: &Actor, code: &str, action: OrgAction) -> Result<OrgView> {
         let code = OrgCode::parse("code", code).map_err(|_| AppError::NotFound)?;
-        let (org, ancestry) = self
-            .store
-            .find_org(&code)
+        let view = self
+            .org_as_seen_by(actor, &code)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !actor.principal.may(OrgAction::View, &ancestry) {
+        if !actor.principal.may(OrgAction::View, &view.ancestry) {
             return Err(AppError::NotFound);
         }
-        if !actor.principal.may(action, &ancestry) {
+        if !actor.principal.may(action, &view.ancestry) {
             return Err(AppError::Forbidden);
         }
-        Ok(OrgView { org, ancestry })
+        Ok(view)
+    }
+
+    /// The organisation `code` and its chain as they stood when the actor's credentials were
+    /// read: from [`OrgCache`] when it holds them at that version of the register, otherwise
+    /// from the database (and kept for the next request). Checks nothing about the actor.
+    async fn org_as_seen_by(&self, actor: &Actor, code: &OrgCode) -> Result<Option<OrgView>> {
+        let cache = &self.org_cache;
+        if let Some(view) = actor
+            .register_version
+            .and_then(|version| cache.get(code.as_str(), version))
+        {
+            cache.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some(view));
+        }
+        cache.misses.fetch_add(1, Ordering::Relaxed);
+        let Some(found) = self.store.find_org_as_of(code).await? else {
+            return Ok(None);
+        };
+        let view = OrgView {
+            org: found.org,
+            ancestry: found.ancestry,
+        };
+        cache.put(code.as_str(), found.register_version, &view);
+        Ok(Some(view))
+    }
+
+    /// How many organisations [`App::org_for`] took from its cache, and how many it read.
+    pub fn org_cache_counts(&self) -> (u64, u64) {
+        self.org_cache.counts()
     }
 
     pub async fn list_orgs(

@@ -95,7 +95,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// The organisation with this code, with its ancestry (its own id first, then its parent's...).
-    async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>>;
+    async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>> {
+        Ok(self
+            .find_org_as_of(code)
+            .await?
+            .map(|found| (found.org, found.ancestry)))
+    }
+    /// [`OrgStore::find_org`], with the register's version the same statement read: the two
+    /// stand together for as long as the register stays at that version.
+    async fn find_org_as_of(&self, code: &OrgCode) -> Result<Option<FoundOrg>>;
     /// The organisations with these codes (unknown codes are simply not there), by code.
     async fn orgs_by_codes(&self, codes: &[OrgCode]) -> Result<Vec<Organisation>>;
     /// The organisations with these ids (unknown ids are left out).
@@ -214,12 +222,10 @@ pub trait SessionStore: Send + Sync {
     async fn create_token(&self, t: &NewToken, audit: AuditDraft) -> Result<ApiToken>;
     async fn list_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
     async fn revoke_token(&self, user_id: i64, id: i64, now: i64, audit: AuditDraft) -> Result<()>;
-    /// The unrevoked token with this hash, its owner, and the owner's roles everywhere. The owner
-    /// may have been made inactive since: callers check `active`.
-    async fn find_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(ApiToken, User, Vec<GrantRecord>)>>;
+    /// The unrevoked token with this hash, its owner, the owner's roles everywhere, and the
+    /// register's version, all read in one statement. The owner may have been made inactive
+    /// since: callers check `active`.
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenOwner>>;
     async fn touch_token(&self, id: i64, now: i64) -> Result<()>;
 }
 

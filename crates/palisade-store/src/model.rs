@@ -145,6 +145,8 @@ pub struct SessionRecord {
     pub idp: Option<IdpSession>,
     /// The person, read in the same query (one read per request, not two).
     pub user: User,
+    /// The register's version as the session was read ([`FoundOrg`]).
+    pub register_version: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +167,28 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// An API token as every request reads it: the token, its owner, the owner's roles everywhere,
+/// and the register's version ([`OrgStore::find_org_as_of`]) at the moment they were read.
+///
+/// [`OrgStore::find_org_as_of`]: crate::OrgStore::find_org_as_of
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub token: ApiToken,
+    pub user: User,
+    pub grants: Vec<GrantRecord>,
+    pub register_version: i64,
+}
+
+/// An organisation, its ancestry (its own id first, then its parent's...) and the version of
+/// the register they were read at. Every change to an organisation moves the version on in the
+/// change's own transaction, so the three stand together while the version stays.
+#[derive(Debug, Clone)]
+pub struct FoundOrg {
+    pub org: Organisation,
+    pub ancestry: Vec<OrgId>,
+    pub register_version: i64,
 }
 
 #[derive(Debug, Clone, Default)]

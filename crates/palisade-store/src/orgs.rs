@@ -27,6 +27,10 @@ const PARENT_BATCH: usize = 80;
 /// Past this many ids, [`OrgStore::org_page_by_code`] walks the register in code order.
 const CODES_WHOLE: usize = 5_000;
 
+/// The register's version (migration 0035), as a column of a statement that reads something
+/// that stands only while the register does.
+pub(crate) const REGISTER_VERSION: &str = "(SELECT version FROM register_version WHERE id = 1)";
+
 pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.org_type, o.category, o.region, o.parent_id, \
      p.code AS parent_code, o.active, o.created_at, o.updated_at \
      FROM organisations o LEFT JOIN organisations p ON p.id = o.parent_id";
@@ -221,20 +225,22 @@ fn fields_of(o: &Organisation) -> Option<OrgFields> {
 
 #[async_trait]
 impl OrgStore for SqlStore {
-    async fn find_org(&self, code: &OrgCode) -> Result<Option<(Organisation, Vec<OrgId>)>> {
-        // The organisation and its chain in one statement: nearly every request about an
-        // organisation starts here, and on SQLite each statement is a round trip to a
-        // connection's thread.
+    async fn find_org_as_of(&self, code: &OrgCode) -> Result<Option<FoundOrg>> {
+        // The organisation, its chain and the register's version in one statement: a request
+        // about an organisation starts here unless it holds them at its version already, and on
+        // SQLite each statement is a round trip to a connection's thread.
         #[derive(FromRow)]
         struct Row {
             #[sqlx(flatten)]
             org: OrgRow,
             chain: String,
+            register_version: i64,
         }
         let chain = json_rows(self.engine, "anc.id", "FROM anc", "anc.depth");
         let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "WITH RECURSIVE {} \
-             SELECT q.*, {chain} AS chain FROM (SELECT {ORG_COLUMNS} WHERE o.code = $1) q",
+             SELECT q.*, {chain} AS chain, {REGISTER_VERSION} AS register_version \
+             FROM (SELECT {ORG_COLUMNS} WHERE o.code = $1) q",
             ancestry_from("code = $1")
         )))
         .bind(code.as_str())
@@ -243,11 +249,15 @@ impl OrgStore for SqlStore {
         let Some(row) = row else {
             return Ok(None);
         };
-        let chain = parse_rows::<(i64,)>("ancestry", &row.chain)?
+        let ancestry = parse_rows::<(i64,)>("ancestry", &row.chain)?
             .into_iter()
             .map(|(id,)| id)
             .collect();
-        Ok(Some((Organisation::try_from(row.org)?, chain)))
+        Ok(Some(FoundOrg {
+            org: Organisation::try_from(row.org)?,
+            ancestry,
+            register_version: row.register_version,
+        }))
     }
 
     async fn get_org(&self, id: OrgId) -> Result<Option<Organisation>> {

@@ -1,5 +1,6 @@
 use crate::audit::append;
 use crate::model::*;
+use crate::orgs::REGISTER_VERSION;
 use crate::people::{USER_COLUMNS, UserRow, grants_column, grants_from_json};
 use crate::{Result, SessionStore, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ struct SessionRow {
     idp_sid: Option<String>,
     #[sqlx(flatten)]
     user: UserRow,
+    register_version: i64,
 }
 
 #[derive(FromRow)]
@@ -83,7 +85,8 @@ impl SessionStore for SqlStore {
         let row = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
             "SELECT s.id_hash, s.csrf_token, s.auth_version AS session_auth_version, \
              s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
-             s.idp_issuer, s.idp_subject, s.idp_sid, {USER_COLUMNS} \
+             s.idp_issuer, s.idp_subject, s.idp_sid, {USER_COLUMNS}, \
+             {REGISTER_VERSION} AS register_version \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         )))
         .bind(id_hash.to_string())
@@ -105,6 +108,7 @@ impl SessionStore for SqlStore {
                 _ => None,
             },
             user: r.user.into(),
+            register_version: r.register_version,
         }))
     }
 
@@ -205,10 +209,7 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn find_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(ApiToken, User, Vec<GrantRecord>)>> {
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenOwner>> {
         // The owner and the owner's roles come in the same statement: every API request
         // starts here.
         #[derive(FromRow)]
@@ -222,10 +223,12 @@ impl SessionStore for SqlStore {
             #[sqlx(flatten)]
             user: UserRow,
             grants: String,
+            register_version: i64,
         }
         let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT t.id AS token_id, t.label, t.prefix, t.created_at AS token_created_at, \
-             t.last_used_at, t.revoked_at, {USER_COLUMNS}, {} AS grants \
+             t.last_used_at, t.revoked_at, {USER_COLUMNS}, {} AS grants, \
+             {REGISTER_VERSION} AS register_version \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             grants_column(self.engine)
@@ -247,7 +250,12 @@ impl SessionStore for SqlStore {
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
         };
-        Ok(Some((token, user, grants)))
+        Ok(Some(TokenOwner {
+            token,
+            user,
+            grants,
+            register_version: r.register_version,
+        }))
     }
 
     async fn touch_token(&self, id: i64, now: i64) -> Result<()> {

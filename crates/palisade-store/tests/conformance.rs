@@ -109,6 +109,122 @@ async fn an_organisation_s_chain_runs_nearest_first() {
     }
 }
 
+/// Every change to an organisation moves the register's version on, whichever way it is made
+/// (created, renamed, moved under another parent, made inactive, imported), and nothing else
+/// does. The organisation, a token's owner and a session each come with the version they were
+/// read at, so a server may hold an organisation for as long as the version stands.
+#[tokio::test]
+async fn the_register_s_version_moves_with_every_change_to_an_organisation() {
+    for db in TestDb::all().await {
+        let s = &db.store;
+        let version = || async { s.find_org_as_of(&code("A81001")).await.unwrap().unwrap() };
+        create(s, "QWE", "icb", "").await;
+        create(s, "QAA", "icb", "").await;
+        let gp = create(s, "A81001", "gp_practice", "QWE").await;
+        let start = version().await;
+        assert_eq!(start.org.id, gp.id);
+
+        // Credentials come with the version, read in their own statement.
+        let u = person(s, "reader@example.nhs.uk").await;
+        s.create_token(
+            &NewToken {
+                user_id: u.id,
+                label: "t".into(),
+                token_hash: "th-register".into(),
+                prefix: "pal_ab".into(),
+                now: 5,
+            },
+            draft("token.create", "api_token"),
+        )
+        .await
+        .unwrap();
+        s.create_session(
+            &NewSession {
+                id_hash: "h-register".into(),
+                user_id: u.id,
+                csrf_token: "c".into(),
+                auth_version: u.auth_version,
+                now: 10,
+                expires_at: 100,
+                idp: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let token = s.find_token("th-register").await.unwrap().unwrap();
+        let session = s.get_session("h-register").await.unwrap().unwrap();
+        assert_eq!(
+            (token.register_version, session.register_version),
+            (start.register_version, start.register_version),
+            "people, tokens and sessions are not the register"
+        );
+
+        let mut seen = start.register_version;
+        let mut moved_on = |found: FoundOrg, what: &str| {
+            assert!(found.register_version > seen, "{what} moves the version on");
+            seen = found.register_version;
+            found
+        };
+        s.update_org(
+            gp.id,
+            &OrgFields {
+                name: "Renamed practice".into(),
+                ..org("A81001", "gp_practice", "QWE")
+            },
+            true,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        let renamed = moved_on(version().await, "a new name");
+        assert_eq!(renamed.org.name, "Renamed practice");
+        s.update_org(
+            gp.id,
+            &org("A81001", "gp_practice", "QAA"),
+            true,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        let moved = moved_on(version().await, "a new parent");
+        assert_eq!(
+            moved.ancestry[1],
+            s.find_org(&code("QAA")).await.unwrap().unwrap().0.id
+        );
+        s.update_org(
+            gp.id,
+            &org("A81001", "gp_practice", "QAA"),
+            false,
+            draft("organisation.update", "organisation"),
+        )
+        .await
+        .unwrap();
+        assert!(!moved_on(version().await, "made inactive").org.active);
+        let who = ImportAudit {
+            at: 1_700_000_000,
+            actor_user_id: None,
+            actor: "cli".into(),
+        };
+        let row = ImportRow {
+            line: 2,
+            fields: org("A81001", "gp_practice", "QWE"),
+            active: true,
+        };
+        s.import_orgs(&[row], who).await.unwrap();
+        let imported = moved_on(version().await, "an import");
+        assert!(imported.org.active);
+        create(s, "B82001", "gp_practice", "QWE").await;
+        moved_on(version().await, "a new organisation");
+        let token = s.find_token("th-register").await.unwrap().unwrap();
+        assert_eq!(
+            token.register_version, seen,
+            "a token read now sees the version now"
+        );
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn organisations_scope_and_hierarchy() {
     for db in TestDb::all().await {
@@ -510,9 +626,12 @@ async fn people_grants_sessions_and_tokens() {
             .create_token(&token(u.id, "th"), draft("token.create", "api_token"))
             .await
             .unwrap();
-        let (found, owner, roles) = s.find_token("th").await.unwrap().unwrap();
-        assert_eq!((found.id, owner.id), (t.id, u.id));
-        assert_eq!(roles, grants, "the owner's roles come with the token");
+        let found = s.find_token("th").await.unwrap().unwrap();
+        assert_eq!((found.token.id, found.user.id), (t.id, u.id));
+        assert_eq!(
+            found.grants, grants,
+            "the owner's roles come with the token"
+        );
         // Someone with no role at all: a token, and no roles with it.
         let nobody = person(s, "nobody@example.nhs.uk").await;
         s.create_token(
@@ -521,8 +640,8 @@ async fn people_grants_sessions_and_tokens() {
         )
         .await
         .unwrap();
-        let (_, owner, roles) = s.find_token("th-nobody").await.unwrap().unwrap();
-        assert_eq!((owner.id, roles), (nobody.id, vec![]));
+        let found = s.find_token("th-nobody").await.unwrap().unwrap();
+        assert_eq!((found.user.id, found.grants), (nobody.id, vec![]));
         assert!(matches!(
             s.revoke_token(u.id + 99, t.id, 6, draft("token.revoke", "api_token"))
                 .await,

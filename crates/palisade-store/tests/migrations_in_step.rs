@@ -45,7 +45,9 @@ struct Allowance {
 
 /// The two trees differ beyond spelling only in how each engine indexes organisations for a
 /// search by any part of a code or name (0032): SQLite's FTS5 trigram table, which the store
-/// keeps, and PostgreSQL's pg_trgm index on the table itself. (Everywhere else both use TEXT for
+/// keeps, and PostgreSQL's pg_trgm index on the table itself; and in how each counts changes to
+/// the register (0035): SQLite's triggers run once a row and hold their statement inline,
+/// PostgreSQL's run a function once a statement. (Everywhere else both use TEXT for
 /// strings, days and JSON, the same indexes and the same constraints; 0003 drops columns with
 /// ALTER TABLE on both, which SQLite supports since 3.35, so no table rebuild is needed.)
 const ALLOWANCES: &[Allowance] = &[
@@ -75,6 +77,60 @@ const ALLOWANCES: &[Allowance] = &[
         statement: "create index organisations_search on organisations using gin ( lower ( code ) \
                     gin_trgm_ops , search_name gin_trgm_ops )",
         why: "PostgreSQL indexes the table itself, so nothing else is kept",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Sqlite,
+        statement: "create trigger organisations_inserted after insert on organisations begin update register_version set version = version + 1 where id = 1",
+        why: "SQLite's triggers run once a row, their statement inline",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Sqlite,
+        statement: "create trigger organisations_updated after update on organisations begin update register_version set version = version + 1 where id = 1",
+        why: "SQLite's triggers run once a row, their statement inline",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Sqlite,
+        statement: "create trigger organisations_deleted after delete on organisations begin update register_version set version = version + 1 where id = 1",
+        why: "SQLite's triggers run once a row, their statement inline",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Sqlite,
+        statement: "end",
+        why: "the end of each SQLite trigger's body",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Postgres,
+        statement: "create function register_changed ( ) returns trigger language plpgsql as $ $ begin update register_version set version = version + 1 where id = 1",
+        why: "PostgreSQL's triggers call a function",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Postgres,
+        statement: "return null",
+        why: "the function's result, which an AFTER trigger ignores",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Postgres,
+        statement: "end",
+        why: "the end of the function's body",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Postgres,
+        statement: "$ $",
+        why: "the end of the function's text",
+    },
+    Allowance {
+        file: "0035_register_version.sql",
+        engine: Engine::Postgres,
+        statement: "create trigger organisations_changed after insert or update or delete or truncate on organisations for each statement execute function register_changed ( )",
+        why: "once a statement, however many organisations it changed",
     },
 ];
 

@@ -52,6 +52,7 @@ impl App {
                 Actor {
                     user_id: None,
                     label: demo.label.clone(),
+                    register_version: None,
                     principal: Principal {
                         user_id: 0,
                         grants: vec![Grant {

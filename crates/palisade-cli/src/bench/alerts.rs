@@ -181,6 +181,7 @@ pub async fn alerts(app: App, engine: &str, b: AlertBench) -> Result<()> {
         let lead = Actor {
             user_id: None,
             label: "bench".into(),
+            register_version: None,
             principal: Principal {
                 user_id: 0,
                 grants: chunk

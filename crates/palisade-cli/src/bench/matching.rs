@@ -309,6 +309,7 @@ pub async fn inventory(
     let lead = palisade_app::Actor {
         user_id: None,
         label: "bench".into(),
+        register_version: None,
         principal: Principal {
             user_id: 0,
             grants: vec![Grant {

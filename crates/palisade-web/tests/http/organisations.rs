@@ -495,3 +495,65 @@ async fn every_csv_disarms_formulas_in_what_people_typed(h: H) {
         .json();
     assert_eq!(org["name"], hostile);
 }
+
+per_engine!(
+    a_change_to_the_register_is_seen_by_the_next_request,
+    a_change_to_the_register_is_seen_by_the_next_request_sqlite,
+    a_change_to_the_register_is_seen_by_the_next_request_postgres
+);
+
+/// A request takes an organisation and its chain from the server's cache while the register
+/// stands, and the very next request after a change to the register sees the change: the lead
+/// of a group loses a practice moved to another group at once, and the other group's lead
+/// gains it.
+async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
+    h.org("QAA", "icb", "").await;
+    h.org("QBB", "icb", "").await;
+    h.org("A81001", "gp_practice", "QAA").await;
+    let (_, old_lead) = h
+        .person("lead@qaa.nhs.uk", Role::OrgLead, Some("QAA"))
+        .await;
+    let (_, new_lead) = h
+        .person("lead@qbb.nhs.uk", Role::OrgLead, Some("QBB"))
+        .await;
+    let get = |token: &str| {
+        let token = token.to_string();
+        let h = &h;
+        async move {
+            h.api(
+                Method::GET,
+                "/api/v1/organisations/A81001",
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+    assert_eq!(get(&old_lead).await.status, StatusCode::OK);
+    let (hits, _) = h.app.org_cache_counts();
+    let r = get(&old_lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["parent_code"], "QAA");
+    assert!(
+        h.app.org_cache_counts().0 > hits,
+        "the second request takes the practice from the cache"
+    );
+    assert_eq!(get(&new_lead).await.status, StatusCode::NOT_FOUND);
+
+    let moved = palisade_app::orgs::OrgPatch {
+        parent_code: Some(Some("QBB".into())),
+        ..Default::default()
+    };
+    h.app
+        .update_org(&Actor::cli(), "A81001", &moved)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&old_lead).await.status,
+        StatusCode::NOT_FOUND,
+        "the old group's lead no longer sees the practice"
+    );
+    let r = get(&new_lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["parent_code"], "QBB");
+}
