@@ -44,14 +44,13 @@ impl OrgCache {
             .map(|(_, view)| view.clone())
     }
 
-    /// Keeps `view`, read at `version`, unless a later read is held already.
+    /// Keeps `view`, read at `version`, in place of whatever was held for `code`: a read just
+    /// made is never wrong, whereas a version held may belong to a history the database has
+    /// since gone back on (a restore). Two reads racing cost a hit at worst, never a wrong one.
     fn put(&self, code: &str, version: i64, view: &OrgView) {
         let Ok(mut held) = self.held.lock() else {
             return;
         };
-        if held.get(code).is_some_and(|(at, _)| *at > version) {
-            return;
-        }
         if held.len() >= ORG_CACHE_LIMIT && !held.contains_key(code) {
             held.clear();
         }

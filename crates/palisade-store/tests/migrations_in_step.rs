@@ -81,19 +81,19 @@ const ALLOWANCES: &[Allowance] = &[
     Allowance {
         file: "0035_register_version.sql",
         engine: Engine::Sqlite,
-        statement: "create trigger organisations_inserted after insert on organisations begin update register_version set version = version + 1 where id = 1",
+        statement: "create trigger organisations_inserted after insert on organisations begin update register_version set version = version + 1 + abs ( random ( ) % 1000000000 ) where id = 1",
         why: "SQLite's triggers run once a row, their statement inline",
     },
     Allowance {
         file: "0035_register_version.sql",
         engine: Engine::Sqlite,
-        statement: "create trigger organisations_updated after update on organisations begin update register_version set version = version + 1 where id = 1",
+        statement: "create trigger organisations_updated after update on organisations begin update register_version set version = version + 1 + abs ( random ( ) % 1000000000 ) where id = 1",
         why: "SQLite's triggers run once a row, their statement inline",
     },
     Allowance {
         file: "0035_register_version.sql",
         engine: Engine::Sqlite,
-        statement: "create trigger organisations_deleted after delete on organisations begin update register_version set version = version + 1 where id = 1",
+        statement: "create trigger organisations_deleted after delete on organisations begin update register_version set version = version + 1 + abs ( random ( ) % 1000000000 ) where id = 1",
         why: "SQLite's triggers run once a row, their statement inline",
     },
     Allowance {
@@ -105,7 +105,7 @@ const ALLOWANCES: &[Allowance] = &[
     Allowance {
         file: "0035_register_version.sql",
         engine: Engine::Postgres,
-        statement: "create function register_changed ( ) returns trigger language plpgsql as $ $ begin update register_version set version = version + 1 where id = 1",
+        statement: "create function register_changed ( ) returns trigger language plpgsql as $ $ begin update register_version set version = version + 1 + floor ( random ( ) * 1e9 ) :: <int64> where id = 1",
         why: "PostgreSQL's triggers call a function",
     },
     Allowance {

@@ -1,8 +1,11 @@
--- A number every change to the register of organisations adds one to, in the change's own
+-- A number every change to the register of organisations moves on, in the change's own
 -- transaction. Each request reads it in the statement that checks its credentials; a server
 -- that holds an organisation and its chain read at the same number knows they still stand,
 -- and answers from them without reading them again. A trigger does the counting, so no write
--- to the register, now or later, can forget it.
+-- to the register, now or later, can forget it. Each change moves the version on by one and a
+-- random stride (below a billion), so a database put back to an earlier point (a restore, a
+-- failover that lost its last commits) does not come back to a version a server holds with
+-- other contents.
 CREATE TABLE register_version (
     id      BIGINT PRIMARY KEY,
     version BIGINT NOT NULL
@@ -11,7 +14,7 @@ INSERT INTO register_version (id, version) VALUES (1, 0);
 
 CREATE FUNCTION register_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE register_version SET version = version + 1 WHERE id = 1;
+    UPDATE register_version SET version = version + 1 + floor(random() * 1e9)::bigint WHERE id = 1;
     RETURN NULL;
 END;
 $$;
