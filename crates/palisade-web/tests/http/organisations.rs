@@ -503,9 +503,10 @@ per_engine!(
 );
 
 /// A request takes an organisation and its chain from the server's cache while the register
-/// stands, and the very next request after a change to the register sees the change: the lead
-/// of a group loses a practice moved to another group at once, and the other group's lead
-/// gains it.
+/// stands, and the very next request after a change to the register sees the change, through a
+/// token or a session alike: the lead of a group loses a practice moved to another group at
+/// once, the other group's lead gains it, and so does the lead of a body the other group is
+/// then put under (a change to an ancestor, not to the practice).
 async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
     h.org("QAA", "icb", "").await;
     h.org("QBB", "icb", "").await;
@@ -539,6 +540,10 @@ async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
         "the second request takes the practice from the cache"
     );
     assert_eq!(get(&new_lead).await.status, StatusCode::NOT_FOUND);
+    let (session, _) = h.sign_in("lead@qaa.nhs.uk", PASSWORD).await.unwrap();
+    let page = || h.page(Method::GET, "/organisations/A81001", &session, None);
+    assert_eq!(page().await.status, StatusCode::OK);
+    assert_eq!(page().await.status, StatusCode::OK);
 
     let moved = palisade_app::orgs::OrgPatch {
         parent_code: Some(Some("QBB".into())),
@@ -553,7 +558,35 @@ async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
         StatusCode::NOT_FOUND,
         "the old group's lead no longer sees the practice"
     );
+    assert_eq!(
+        page().await.status,
+        StatusCode::NOT_FOUND,
+        "nor does the old group's lead's session"
+    );
     let r = get(&new_lead).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["parent_code"], "QBB");
+
+    // The practice's group is put under another body: the practice's chain changes with it.
+    h.org("QZZ", "icb", "").await;
+    let (_, top_lead) = h
+        .person("lead@qzz.nhs.uk", Role::OrgLead, Some("QZZ"))
+        .await;
+    assert_eq!(get(&top_lead).await.status, StatusCode::NOT_FOUND);
+    let (hits, _) = h.app.org_cache_counts();
+    assert_eq!(get(&top_lead).await.status, StatusCode::NOT_FOUND);
+    assert!(h.app.org_cache_counts().0 > hits, "held again once read");
+    let group_moved = palisade_app::orgs::OrgPatch {
+        parent_code: Some(Some("QZZ".into())),
+        ..Default::default()
+    };
+    h.app
+        .update_org(&Actor::cli(), "QBB", &group_moved)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&top_lead).await.status,
+        StatusCode::OK,
+        "the body's lead sees the practice as soon as its group is put under it"
+    );
 }
