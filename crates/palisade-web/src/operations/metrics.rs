@@ -19,6 +19,7 @@ const JOB_LAST_SUCCESS: &str = "palisade_job_last_success_timestamp_seconds";
 const JOB_FAILURES: &str = "palisade_job_consecutive_failures";
 const JOB_FAILURES_TOTAL: &str = "palisade_job_failures_total";
 const JOB_RUNNING: &str = "palisade_job_running";
+const ORG_CACHE: &str = "palisade_organisation_cache_lookups_total";
 
 /// The process's metrics registry, rendered as Prometheus text at `/metrics`.
 pub struct Metrics {
@@ -64,6 +65,11 @@ impl Default for Metrics {
                 "Failed runs of each background job, by every server (as the database keeps them)."
             );
             metrics::describe_gauge!(JOB_RUNNING, "Whether a server is running the job now.");
+            metrics::describe_counter!(
+                ORG_CACHE,
+                "Organisations a request was checked against, by whether the server held them \
+                 at the register's version (hit) or read them (miss)."
+            );
             metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             handle
         });
@@ -77,10 +83,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The Prometheus text, with the database's state and the jobs' as just read. The jobs are
+    /// The Prometheus text, with the database's state and the jobs' as just read, and the
+    /// organisation cache's (hits, misses) so far. The jobs are
     /// shared by every server, so each server reports the same figures for them.
-    pub fn render(&self, db_up: bool, jobs: &[JobRecord]) -> String {
+    pub fn render(&self, db_up: bool, jobs: &[JobRecord], org_cache: (u64, u64)) -> String {
         metrics::gauge!(DATABASE_UP).set(f64::from(u8::from(db_up)));
+        let (hits, misses) = org_cache;
+        metrics::counter!(ORG_CACHE, "outcome" => "hit").absolute(hits);
+        metrics::counter!(ORG_CACHE, "outcome" => "miss").absolute(misses);
         for j in jobs {
             let job = j.name.clone();
             let last = j.last_success_at.unwrap_or(0) as f64;

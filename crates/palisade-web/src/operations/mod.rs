@@ -67,7 +67,7 @@ pub(crate) async fn metrics(State(s): State<AppState>, headers: axum::http::Head
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(up, &jobs),
+        s.metrics.render(up, &jobs, s.app.org_cache_counts()),
     )
         .into_response()
 }

@@ -360,7 +360,8 @@ async fn tokens_health_metrics_and_headers() {
             && m.contains("palisade_database_up 1")
             && m.contains("# TYPE palisade_http_request_duration_seconds histogram")
             && m.contains("palisade_http_request_duration_seconds_bucket{le=\"0.1\"}")
-            && m.contains("palisade_build_info{version="),
+            && m.contains("palisade_build_info{version=")
+            && m.contains("palisade_organisation_cache_lookups_total{outcome=\"hit\"}"),
         "{m}"
     );
     let css = h.api(Method::GET, "/assets/palisade.css", None, None).await;
