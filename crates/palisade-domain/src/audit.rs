@@ -56,35 +56,9 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-/// The hash of an entry's content chained to `prev_hash`. Every field is length-prefixed so no two
+/// The hash of an entry chained to `prev_hash`: the previous hash and the entry's sequence
+/// number, then its own fields (`fields`, from [`entry_fields`]), each length-prefixed so no two
 /// different entries can serialise to the same bytes.
-#[allow(clippy::too_many_arguments)]
-pub fn entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    at: i64,
-    actor_user_id: Option<i64>,
-    actor: &str,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    org_id: Option<i64>,
-    summary: &str,
-) -> String {
-    let fields = entry_fields(
-        at,
-        actor_user_id,
-        actor,
-        action,
-        entity_type,
-        entity_id,
-        org_id,
-        summary,
-    );
-    chain_hash(prev_hash, seq, &fields)
-}
-
-/// [`entry_hash`] of an entry whose own fields are `fields` ([`entry_fields`]).
 pub fn chain_hash(prev_hash: &str, seq: i64, fields: &[u8]) -> String {
     let mut bytes = Vec::with_capacity(fields.len() + 100);
     push_field(&mut bytes, prev_hash);
@@ -93,7 +67,7 @@ pub fn chain_hash(prev_hash: &str, seq: i64, fields: &[u8]) -> String {
     hex::encode(Sha256::digest(&bytes))
 }
 
-/// What [`entry_hash`] hashes after `prev_hash` and `seq`: the entry's own fields, each
+/// What [`chain_hash`] hashes after `prev_hash` and `seq`: the entry's own fields, each
 /// length-prefixed. A store that learns the previous hash and the sequence number only as it
 /// writes (PostgreSQL, in the statement that locks the chain's head) prefixes those two itself,
 /// each as its length in eight big-endian bytes followed by its UTF-8 text, and hashes the
@@ -126,7 +100,7 @@ pub fn entry_fields(
     bytes
 }
 
-/// `part` as [`entry_hash`] hashes it: its length in eight big-endian bytes, then its bytes.
+/// `part` as [`chain_hash`] hashes it: its length in eight big-endian bytes, then its bytes.
 fn push_field(bytes: &mut Vec<u8>, part: &str) {
     bytes.extend((part.len() as u64).to_be_bytes());
     bytes.extend(part.as_bytes());
@@ -134,9 +108,7 @@ fn push_field(bytes: &mut Vec<u8>, part: &str) {
 
 impl AuditEntry {
     pub fn compute_hash(&self) -> String {
-        entry_hash(
-            &self.prev_hash,
-            self.seq,
+        let fields = entry_fields(
             self.at,
             self.actor_user_id,
             &self.actor,
@@ -145,7 +117,8 @@ impl AuditEntry {
             &self.entity_id,
             self.org_id,
             &self.summary,
-        )
+        );
+        chain_hash(&self.prev_hash, self.seq, &fields)
     }
 }
 
@@ -309,9 +282,7 @@ mod tests {
     /// description, so a change here must be made there too, and breaks every stored chain.
     #[test]
     fn the_hash_is_sha256_of_length_prefixed_utf8_fields() {
-        let hash = entry_hash(
-            "abc",
-            7,
+        let fields = entry_fields(
             1_700_000_000,
             None,
             "Zoë",
@@ -321,6 +292,7 @@ mod tests {
             None,
             "{\"x\":1}",
         );
+        let hash = chain_hash("abc", 7, &fields);
         assert_eq!(
             hash,
             "ea1caae601148900c58139d8cd69453fa44fe1e5d06722427f4ffa4c56fa5888"
@@ -329,8 +301,16 @@ mod tests {
 
     #[test]
     fn field_boundaries_matter() {
-        let a = entry_hash("p", 1, 1, None, "ab", "c", "e", "i", None, "s");
-        let b = entry_hash("p", 1, 1, None, "a", "bc", "e", "i", None, "s");
+        let a = chain_hash(
+            "p",
+            1,
+            &entry_fields(1, None, "ab", "c", "e", "i", None, "s"),
+        );
+        let b = chain_hash(
+            "p",
+            1,
+            &entry_fields(1, None, "a", "bc", "e", "i", None, "s"),
+        );
         assert_ne!(a, b);
     }
 }
