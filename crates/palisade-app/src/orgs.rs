@@ -17,7 +17,7 @@ pub struct OrgView {
     pub ancestry: Vec<OrgId>,
 }
 
-/// How many organisations [`OrgCache`] holds before it starts again: the whole register
+/// How many organisations an [`OrgCache`] holds before it starts again: the whole register
 /// (about 56,000) with room to spare, at a few hundred bytes each.
 const ORG_CACHE_LIMIT: usize = 100_000;
 
@@ -28,20 +28,46 @@ const ORG_CACHE_LIMIT: usize = 100_000;
 /// request reads the version in the statement that checks its credentials
 /// ([`Actor::register_version`]); a request that saw the version an entry was read at takes
 /// the entry as it stands. One that saw another version reads the organisation again.
-#[derive(Default)]
 pub(crate) struct OrgCache {
     held: Mutex<HashMap<String, (i64, OrgView)>>,
+    limit: usize,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
+impl Default for OrgCache {
+    fn default() -> Self {
+        Self::holding(ORG_CACHE_LIMIT)
+    }
+}
+
 impl OrgCache {
-    /// The organisation `code` as read at `version`, if held.
-    fn get(&self, code: &str, version: i64) -> Option<OrgView> {
-        let held = self.held.lock().ok()?;
-        held.get(code)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, view)| view.clone())
+    /// An empty cache that holds at most `limit` organisations.
+    fn holding(limit: usize) -> Self {
+        Self {
+            held: Mutex::default(),
+            limit,
+            hits: AtomicU64::default(),
+            misses: AtomicU64::default(),
+        }
+    }
+
+    /// The organisation `code` as read at `version`, if held; counted as a hit or a miss (an
+    /// actor with no version always misses).
+    fn get(&self, code: &str, version: Option<i64>) -> Option<OrgView> {
+        let found = version.and_then(|version| {
+            let held = self.held.lock().ok()?;
+            held.get(code)
+                .filter(|(at, _)| *at == version)
+                .map(|(_, view)| view.clone())
+        });
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
     /// Keeps `view`, read at `version`, in place of whatever was held for `code`: a read just
@@ -51,7 +77,7 @@ impl OrgCache {
         let Ok(mut held) = self.held.lock() else {
             return;
         };
-        if held.len() >= ORG_CACHE_LIMIT && !held.contains_key(code) {
+        if held.len() >= self.limit && !held.contains_key(code) {
             held.clear();
         }
         held.insert(code.to_string(), (version, view.clone()));
@@ -126,14 +152,9 @@ impl App {
     /// from the database (and kept for the next request). Checks nothing about the actor.
     async fn org_as_seen_by(&self, actor: &Actor, code: &OrgCode) -> Result<Option<OrgView>> {
         let cache = &self.org_cache;
-        if let Some(view) = actor
-            .register_version
-            .and_then(|version| cache.get(code.as_str(), version))
-        {
-            cache.hits.fetch_add(1, Ordering::Relaxed);
+        if let Some(view) = cache.get(code.as_str(), actor.register_version) {
             return Ok(Some(view));
         }
-        cache.misses.fetch_add(1, Ordering::Relaxed);
         let Some(found) = self.store.find_org_as_of(code).await? else {
             return Ok(None);
         };
@@ -359,5 +380,72 @@ impl App {
             serde_json::json!({"before": contact_json(&before)}),
         );
         Ok(self.store.delete_contact(view.org.id, id, audit).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_domain::org::OrgType;
+
+    fn view(code: &str, name: &str) -> OrgView {
+        OrgView {
+            org: Organisation {
+                id: 1,
+                code: code.into(),
+                name: name.into(),
+                org_type: OrgType::GpPractice,
+                category: OrgType::GpPractice.default_category(),
+                region: "London".into(),
+                parent_id: None,
+                parent_code: None,
+                active: true,
+                created_at: 0,
+                updated_at: 0,
+            },
+            ancestry: vec![1],
+        }
+    }
+
+    /// An entry answers only a request that saw the version it was read at; anything else,
+    /// and an actor with no version, misses and is counted so.
+    #[test]
+    fn an_entry_answers_only_its_own_version() {
+        let cache = OrgCache::default();
+        cache.put("A81001", 7, &view("A81001", "Practice"));
+        assert_eq!(cache.get("A81001", Some(7)).unwrap().org.name, "Practice");
+        assert!(cache.get("A81001", Some(8)).is_none(), "a later version");
+        assert!(cache.get("A81001", Some(6)).is_none(), "an earlier version");
+        assert!(cache.get("A81001", None).is_none(), "no version");
+        assert!(cache.get("B82001", Some(7)).is_none(), "another code");
+        assert_eq!(cache.counts(), (1, 4));
+    }
+
+    /// A fresh read replaces what was held, even at a lower version (a database put back to an
+    /// earlier point): the entry from the lost history answers nobody afterwards.
+    #[test]
+    fn a_fresh_read_replaces_what_was_held() {
+        let cache = OrgCache::default();
+        cache.put("A81001", 9, &view("A81001", "Lost"));
+        cache.put("A81001", 5, &view("A81001", "Restored"));
+        assert!(cache.get("A81001", Some(9)).is_none());
+        assert_eq!(cache.get("A81001", Some(5)).unwrap().org.name, "Restored");
+    }
+
+    /// Full, the cache starts again for a new code, and keeps replacing a code it holds.
+    #[test]
+    fn a_full_cache_starts_again() {
+        let cache = OrgCache::holding(2);
+        cache.put("A1", 1, &view("A1", "One"));
+        cache.put("A2", 1, &view("A2", "Two"));
+        cache.put("A2", 2, &view("A2", "Two again"));
+        assert!(
+            cache.get("A1", Some(1)).is_some(),
+            "a held code replaced in place"
+        );
+        cache.put("A3", 2, &view("A3", "Three"));
+        assert!(cache.get("A1", Some(1)).is_none(), "cleared to make room");
+        assert!(cache.get("A2", Some(2)).is_none(), "cleared to make room");
+        assert_eq!(cache.get("A3", Some(2)).unwrap().org.name, "Three");
     }
 }
