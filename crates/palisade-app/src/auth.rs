@@ -458,9 +458,8 @@ impl App {
     }
 }
 
-/// A person acting with these roles.
-/// The person `user` holding `grants`, as read at the register's `register_version` (see
-/// [`Actor::register_version`]).
+/// The person `user` acting with `grants`, their credentials read at the register's
+/// `register_version` (see [`Actor::register_version`]).
 fn actor(user: &User, grants: &[GrantRecord], register_version: Option<i64>) -> Actor {
     Actor {
         user_id: Some(user.id),

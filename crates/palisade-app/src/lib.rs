@@ -123,8 +123,8 @@ pub struct Actor {
     pub principal: Principal,
     /// The version of the register of organisations as the actor's credentials were read, in
     /// the same statement: organisations held at that version are taken as they stand, without
-    /// reading them again ([`orgs::OrgCache`]). `None` (the command line, the worker) reads
-    /// them every time.
+    /// reading them again ([`orgs::OrgCache`]). `None` for an actor not made from a token or
+    /// a session (the command line, the worker, the demo, sign-in), which reads them every time.
     pub register_version: Option<i64>,
 }
 

@@ -84,8 +84,8 @@ impl Default for Metrics {
 
 impl Metrics {
     /// The Prometheus text, with the database's state and the jobs' as just read, and the
-    /// organisation cache's (hits, misses) so far. The jobs are
-    /// shared by every server, so each server reports the same figures for them.
+    /// organisation cache's (hits, misses) so far. The jobs are shared by every server, so each
+    /// server reports the same figures for them.
     pub fn render(&self, db_up: bool, jobs: &[JobRecord], org_cache: (u64, u64)) -> String {
         metrics::gauge!(DATABASE_UP).set(f64::from(u8::from(db_up)));
         let (hits, misses) = org_cache;
