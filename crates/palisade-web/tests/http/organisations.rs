@@ -545,14 +545,7 @@ async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
     assert_eq!(page().await.status, StatusCode::OK);
     assert_eq!(page().await.status, StatusCode::OK);
 
-    let moved = palisade_app::orgs::OrgPatch {
-        parent_code: Some(Some("QBB".into())),
-        ..Default::default()
-    };
-    h.app
-        .update_org(&Actor::cli(), "A81001", &moved)
-        .await
-        .unwrap();
+    h.set_parent("A81001", "QBB").await;
     assert_eq!(
         get(&old_lead).await.status,
         StatusCode::NOT_FOUND,
@@ -576,14 +569,7 @@ async fn a_change_to_the_register_is_seen_by_the_next_request(h: H) {
     let (hits, _) = h.app.org_cache_counts();
     assert_eq!(get(&top_lead).await.status, StatusCode::NOT_FOUND);
     assert!(h.app.org_cache_counts().0 > hits, "held again once read");
-    let group_moved = palisade_app::orgs::OrgPatch {
-        parent_code: Some(Some("QZZ".into())),
-        ..Default::default()
-    };
-    h.app
-        .update_org(&Actor::cli(), "QBB", &group_moved)
-        .await
-        .unwrap();
+    h.set_parent("QBB", "QZZ").await;
     assert_eq!(
         get(&top_lead).await.status,
         StatusCode::OK,

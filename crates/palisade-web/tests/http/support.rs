@@ -317,6 +317,18 @@ impl H {
             .unwrap();
     }
 
+    /// Puts the organisation under another, as the register's keeper would.
+    pub async fn set_parent(&self, code: &str, parent: &str) {
+        let patch = palisade_app::orgs::OrgPatch {
+            parent_code: Some(Some(parent.into())),
+            ..Default::default()
+        };
+        self.app
+            .update_org(&Actor::cli(), code, &patch)
+            .await
+            .unwrap();
+    }
+
     pub async fn contact(&self, code: &str) -> i64 {
         let c = ContactInput {
             name: "Sam Patel".into(),
