@@ -37,6 +37,13 @@ pub(crate) struct Local {
     free: Mutex<Vec<Slot>>,
 }
 
+impl Local {
+    /// Whether [`Conns::close`] has let the last connection out.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.permits.is_closed()
+    }
+}
+
 /// A connection and whether a write left a transaction open on it.
 struct Slot {
     conn: AnyConnection,
@@ -68,6 +75,11 @@ impl Local {
         // index pages in one transaction, and spilling them to the WAL mid-transaction is slow.
         conn.execute("PRAGMA cache_size = -65536").await?;
         conn.execute("PRAGMA temp_store = MEMORY").await?;
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "PRAGMA wal_autocheckpoint = {}",
+            crate::wal::WRITER_AUTOCHECKPOINT
+        )))
+        .await?;
         Ok(Slot { conn, open: false })
     }
 }

@@ -103,6 +103,9 @@ impl SqlStore {
                 // The writer first, so the file and WAL mode exist before readers open it. Both
                 // are lists of our own (see `conns`): one connection for the one writer.
                 let write = Conns::local(opts.clone(), 1).await?;
+                if sqlite_path(url).is_some() {
+                    crate::wal::start(&write, Conns::local(opts.clone(), 1).await?);
+                }
                 let read = Conns::local(opts, max_connections.max(1)).await?;
                 Ok(Self {
                     engine,

@@ -45,6 +45,7 @@ mod supplier_sboms;
 mod suppliers;
 pub mod testkit;
 pub mod volume;
+mod wal;
 mod worklist;
 
 pub use alerts::{AlertSave, stale_alert};
