@@ -95,7 +95,8 @@ impl LocalConn {
 }
 
 impl Conn {
-    fn note(&mut self, e: &sqlx::Error) {
+    /// [`LocalConn::note`]: a connection whose thread has stopped is not given back.
+    pub(crate) fn note(&mut self, e: &sqlx::Error) {
         if let Conn::Local(c) = self {
             c.note(e);
         }

@@ -45,6 +45,9 @@ pub struct SqlStore {
     pub(crate) engine: Engine,
     pub(crate) read: Conns,
     pub(crate) write: Conns,
+    /// SQLite's connection that copies the write-ahead log back (`wal.rs`), closed with the
+    /// store.
+    checkpointer: Option<Conns>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -90,6 +93,7 @@ impl SqlStore {
             engine: Engine::Sqlite,
             read: Conns::Pool(pool.clone()),
             write: Conns::Pool(pool),
+            checkpointer: None,
         })
     }
 
@@ -103,14 +107,21 @@ impl SqlStore {
                 // The writer first, so the file and WAL mode exist before readers open it. Both
                 // are lists of our own (see `conns`): one connection for the one writer.
                 let write = Conns::local(opts.clone(), 1).await?;
-                if sqlite_path(url).is_some() {
-                    crate::wal::start(&write, Conns::local(opts.clone(), 1).await?);
-                }
+                // A file the server may write to: a read-only one cannot be checkpointed.
+                let checkpointer = match sqlite_path(url) {
+                    Some(_) if !url.contains("mode=ro") => {
+                        let checkpointer = Conns::local(opts.clone(), 1).await?;
+                        crate::wal::start(&write, checkpointer.clone());
+                        Some(checkpointer)
+                    }
+                    _ => None,
+                };
                 let read = Conns::local(opts, max_connections.max(1)).await?;
                 Ok(Self {
                     engine,
                     read,
                     write,
+                    checkpointer,
                 })
             }
             Engine::Postgres => {
@@ -124,6 +135,7 @@ impl SqlStore {
                     engine,
                     read: Conns::Pool(pool.clone()),
                     write: Conns::Pool(pool),
+                    checkpointer: None,
                 })
             }
         }
@@ -190,6 +202,11 @@ impl SqlStore {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+        // Last, so that SQLite's own checkpoint as the file's last connection closes is done
+        // when this returns.
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
+        }
     }
 
     /// A write transaction that holds the database's one write lock until it ends, on both
