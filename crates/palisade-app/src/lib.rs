@@ -211,6 +211,12 @@ impl App {
         Ok(self.store.ping().await?)
     }
 
+    /// Closes the store's connections, for a process about to exit: what it wrote is then in
+    /// the database file alone. Nothing may use the store after it.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// An audit entry for `actor` doing `action` now.
     pub(crate) fn draft(
         &self,

@@ -639,8 +639,6 @@ async fn frameworks_import_and_the_national_report() {
     }
 }
 
-/// A service manager stops Palisade with SIGTERM: it stops accepting, finishes what is in flight
-/// and exits 0, as with Ctrl+C, instead of dying as if it had crashed.
 #[cfg(unix)]
 /// `palisade serve` on `url` and a free local port, once it listens (its log on stderr, piped).
 fn spawn_server(url: &str) -> std::process::Child {
@@ -695,6 +693,10 @@ async fn restore_is_refused_while_a_server_runs() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A service manager stops Palisade with SIGTERM: it stops accepting, finishes what is in flight
+/// and exits 0, as with Ctrl+C, instead of dying as if it had crashed.
+/// The store is closed last, so the SQLite file alone holds what was written: no write-ahead
+/// log is left beside it.
 #[tokio::test]
 async fn serve_stops_cleanly_on_sigterm() {
     let dir = temp_dir("sigterm");
@@ -725,4 +727,7 @@ async fn serve_stops_cleanly_on_sigterm() {
         "a clean exit, not death by signal: {err}"
     );
     assert!(err.contains("shutting down"), "{err}");
+    let log = dir.join("p.db-wal");
+    assert!(!log.exists(), "{} was left behind", log.display());
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -621,6 +621,10 @@ impl crate::AdminStore for SqlStore {
         Ok(())
     }
 
+    async fn close(&self) {
+        SqlStore::close(self).await;
+    }
+
     async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
         if self.engine != Engine::Sqlite {
             return Err(StoreError::Unsupported(

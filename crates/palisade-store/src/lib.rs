@@ -499,6 +499,9 @@ pub trait AssessmentStore: Send + Sync {
 pub trait AdminStore: Send + Sync {
     fn engine(&self) -> Engine;
     async fn ping(&self) -> Result<()>;
+    /// Closes every connection and waits for them to go. On SQLite the last one copies the
+    /// write-ahead log back into the database file and removes it. Calls after it fail.
+    async fn close(&self);
     /// A consistent online copy of an SQLite database to `path` (SQLite only).
     async fn backup_to(&self, path: &std::path::Path) -> Result<()>;
 }

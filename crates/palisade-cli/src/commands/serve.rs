@@ -173,6 +173,9 @@ pub async fn serve(app: App, settings: &Settings, cookie_secure: bool) -> Result
             "a background job did not finish within the grace period; its lease runs out and another server takes it"
         );
     }
+    // Last: on SQLite the write-ahead log is copied back and removed, so the file alone holds
+    // everything (for a copy taken after the stop, or a restore).
+    saver.close().await;
     Ok(())
 }
 
