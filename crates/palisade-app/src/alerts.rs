@@ -584,7 +584,7 @@ impl App {
         }
         let alert = self.readable_alert(actor, reference).await?;
         let now = self.now();
-        let today = self.clock.now().date();
+        let today = self.today();
         let step = request.step();
         let action = match request {
             StepRequest::AddAction {
@@ -760,7 +760,7 @@ impl App {
             ));
         }
         let now = self.now();
-        let today = self.clock.now().date();
+        let today = self.today();
         let f = &alert.fields;
         let notice = Notice {
             key: format!("chase:{}:{today}", alert.reference),

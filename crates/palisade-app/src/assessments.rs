@@ -159,8 +159,11 @@ impl AssessmentView {
 }
 
 impl App {
+    /// Today as the UK calendar has it. Every day Palisade keeps (deadlines, plan actions,
+    /// certificates, a charter's days) is one people in England write, so at 00:30 BST on
+    /// 1 July the 30 June deadline has passed, although it is still 30 June in UTC.
     pub fn today(&self) -> Date {
-        self.clock.now().date()
+        palisade_domain::clock::uk_local(self.now()).0.date()
     }
 
     /// The assessment year running today.

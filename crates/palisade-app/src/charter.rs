@@ -85,14 +85,6 @@ pub struct CertificateInput {
     pub expires_on: String,
 }
 
-impl App {
-    /// Today as the UK calendar has it: a charter's days (signed, expiring, valid until) are the
-    /// days people in the UK write, so at 00:30 BST the new day has begun.
-    pub fn uk_today(&self) -> Date {
-        palisade_domain::clock::uk_local(self.now()).0.date()
-    }
-}
-
 /// How far back the live checks look.
 const LIVE_WINDOW_SECS: i64 = 365 * 86_400;
 
@@ -166,7 +158,7 @@ impl App {
     /// imported ahead of its day asks no one to sign again until then. Anyone signed in may
     /// read it.
     pub async fn charter(&self) -> Result<CharterView> {
-        let today = self.uk_today();
+        let today = self.today();
         for (record, document) in self.store.charters().await? {
             let charter: Charter = serde_json::from_str(&document)
                 .map_err(|e| AppError::Internal(format!("stored charter: {e}")))?;
@@ -222,7 +214,7 @@ impl App {
             ));
         }
         let current = self.charter().await?;
-        let today = self.uk_today();
+        let today = self.today();
         let mut e = FieldErrors::default();
         let name = e.take(bounded_text(
             "signatory_name",
@@ -319,7 +311,7 @@ impl App {
     /// reaffirmation), by name. Needs no sign-in.
     pub async fn charter_signatories(&self) -> Result<Vec<SignatoryView>> {
         let current = self.charter().await?.charter.version;
-        let today = self.uk_today();
+        let today = self.today();
         Ok(self
             .store
             .signatories()
@@ -522,7 +514,7 @@ impl App {
         input: &CommitmentInput,
     ) -> Result<CommitmentView> {
         let (org, key) = self.evidence_target(actor, code, key).await?;
-        let today = self.uk_today();
+        let today = self.today();
         let mut e = FieldErrors::default();
         let statement = e.take(long_text("statement", &input.statement, 1, 4000));
         let not_past = |field: &str, raw: &str, e: &mut FieldErrors| {

@@ -251,7 +251,7 @@ impl App {
         let view = self
             .org_for(actor, code, OrgAction::ManageSuppliers)
             .await?;
-        let fields = input.validate("", self.uk_today())?;
+        let fields = input.validate("", self.today())?;
         let link = self
             .resolve_links(&[(0, fields)], |_| String::new())
             .await?
@@ -306,7 +306,7 @@ impl App {
         let view = self
             .org_for(actor, code, OrgAction::ManageSuppliers)
             .await?;
-        let rows = parse_link_csv(data, self.uk_today())?;
+        let rows = parse_link_csv(data, self.today())?;
         let links = self
             .resolve_links(&rows, |line| format!("line {line}: "))
             .await?;

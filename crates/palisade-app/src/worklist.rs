@@ -216,18 +216,9 @@ impl NeededCache {
     }
 }
 
-/// The last second of a day (UTC), as a due time.
+/// The last second of a UK day, as a due time: every day Palisade keeps is the UK's, so a
+/// deadline of 30 June is due at 23:59:59 BST.
 fn end_of(day: Date) -> i64 {
-    day.next_day()
-        .unwrap_or(day)
-        .midnight()
-        .assume_utc()
-        .unix_timestamp()
-        - 1
-}
-
-/// The last second of a UK day, as a due time: the charter's days are the UK's.
-fn end_of_uk(day: Date) -> i64 {
     palisade_domain::clock::from_uk_local(day.next_day().unwrap_or(day).midnight()) - 1
 }
 
@@ -495,7 +486,7 @@ impl App {
                 let due = standing
                     .expires_on
                     .filter(|_| standing.state != SignatureState::Withdrawn)
-                    .map(end_of_uk);
+                    .map(end_of);
                 let (title, late) = match standing.state {
                     SignatureState::Signed => continue,
                     SignatureState::ReaffirmationDue => ("Reaffirm the supplier charter", false),
@@ -695,11 +686,11 @@ mod tests {
 
     #[test]
     fn a_due_day_ends_at_its_last_second() {
+        // 23:59:59 UTC on 30 June 2027 is 1_814_399_999; in British Summer Time the UK day
+        // ends an hour before the UTC one, in winter with it.
         let day = time::macros::date!(2027 - 06 - 30);
-        assert_eq!(end_of(day), 1_814_399_999);
-        // In British Summer Time the UK day ends an hour before the UTC one; in winter, with it.
-        assert_eq!(end_of_uk(day), 1_814_399_999 - 3600);
+        assert_eq!(end_of(day), 1_814_399_999 - 3600);
         let winter = time::macros::date!(2027 - 01 - 15);
-        assert_eq!(end_of_uk(winter), end_of(winter));
+        assert_eq!(end_of(winter), 1_800_057_599);
     }
 }

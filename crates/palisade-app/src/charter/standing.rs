@@ -41,7 +41,7 @@ impl App {
         suppliers: &[Organisation],
         charter: Option<&Charter>,
     ) -> Result<Vec<Standing>> {
-        let (today, now) = (self.uk_today(), self.now());
+        let (today, now) = (self.today(), self.now());
         let year = self.current_year();
         let ids: Vec<i64> = suppliers.iter().map(|o| o.id).collect();
         let mut all = self

@@ -572,8 +572,11 @@ async fn assessment_deadline_edges_and_request_limits(h: H) {
     assert_eq!(national_2026(&h, analyst).await["days_to_deadline"], 0);
     assert_eq!(national_2026(&h, analyst).await["as_of"], "2027-06-30");
 
-    // 1 July 2027: the republication is refused and the published status stands.
-    h.clock.advance(time::Duration::days(1));
+    // 00:30 BST on 1 July 2027, still 30 June in UTC: the deadline is England's, so the day
+    // has turned, the republication is refused and the published status stands.
+    let now = palisade_domain::clock::Clock::now(&*h.clock).unix_timestamp();
+    h.clock
+        .advance(time::Duration::seconds(1_814_398_200 - now));
     let rep = national_2026(&h, analyst).await;
     assert_eq!(
         (rep["days_to_deadline"].clone(), rep["as_of"].clone()),

@@ -83,10 +83,11 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
         ]
     );
     let a = first_of(&list, "assessment", "A81001");
+    // The deadline is England's 30 June: it ends at 23:59:59 BST.
     assert_eq!(
         (&a["due_at"], &a["late"], &a["url"]),
         (
-            &json!("2027-06-30T23:59:59Z"),
+            &json!("2027-06-30T22:59:59Z"),
             &json!(false),
             &json!("/organisations/A81001/assessments/2026")
         )
