@@ -263,7 +263,7 @@ impl App {
     async fn assessment_posture(&self, now: i64) -> Result<AssessmentPosture> {
         let year = self.current_year();
         let today = self.today();
-        let year_ago = now - 365 * 86_400;
+        let year_ago = palisade_domain::clock::a_year_before(now);
         let this_year = self.store.assessment_progress(year, now).await?;
         let last_year = self.store.assessment_progress(year - 1, year_ago).await?;
         let deadline = self.year_deadline(year).await?;
@@ -299,7 +299,7 @@ impl App {
             year_label: year_label(year),
             deadline: deadline.map(date_text),
             days_to_deadline: deadline.map(|d| days_left(d, today)),
-            last_year_as_of: date_text(palisade_domain::clock::from_unix(year_ago).date()),
+            last_year_as_of: date_text(palisade_domain::clock::uk_local(year_ago).0.date()),
             overall: progress("all", "All organisations", &|_| true),
             by_type,
         })

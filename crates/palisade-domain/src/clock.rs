@@ -132,6 +132,16 @@ pub fn uk_local(secs: i64) -> (time::PrimitiveDateTime, &'static str) {
     )
 }
 
+/// The same UK wall-clock reading a calendar year before `secs` (28 February for 29 February):
+/// "the same point last year" beside a figure.
+pub fn a_year_before(secs: i64) -> i64 {
+    let t = uk_local(secs).0;
+    from_uk_local(time::PrimitiveDateTime::new(
+        crate::dates::years_on(t.date(), -1),
+        t.time(),
+    ))
+}
+
 /// The instant a UK wall-clock reading names. In the hour repeated when the clocks go back the
 /// earlier (summer) reading is taken; a reading in the hour skipped in spring is read as GMT.
 pub fn from_uk_local(t: time::PrimitiveDateTime) -> i64 {
@@ -171,6 +181,16 @@ mod tests {
         // 01:30 on 26 October 2025 happens twice: the summer one is 00:30 UTC.
         assert_eq!(from_uk_local(local("2025-10-26T01:30")), end - 1800);
         assert_eq!(uk_local(end - 1800).1, "BST");
+    }
+
+    #[test]
+    fn a_year_before_is_the_calendar_year_not_365_days() {
+        // 30 June 2028 12:00 BST, with 29 February 2028 in between: 30 June 2027 12:00 BST.
+        assert_eq!(a_year_before(1_845_975_600), 1_814_353_200);
+        // 29 February 2028 09:00 GMT: 28 February 2027 09:00 GMT.
+        assert_eq!(a_year_before(1_835_427_600), 1_803_805_200);
+        // 00:30 BST on 1 July 2027 (23:30 UTC on 30 June): 00:30 BST on 1 July 2026.
+        assert_eq!(a_year_before(1_814_398_200), 1_782_862_200);
     }
 
     #[test]

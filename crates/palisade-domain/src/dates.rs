@@ -21,6 +21,15 @@ pub fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// The same day `years` years on (earlier when negative), 28 February for 29 February in a year
+/// without one: a year after 29 February 2028 is 28 February 2029.
+pub fn years_on(d: Date, years: i32) -> Date {
+    let year = d.year() + years;
+    Date::from_calendar_date(year, d.month(), d.day()).unwrap_or_else(|_| {
+        Date::from_calendar_date(year, time::Month::February, 28).expect("28 February exists")
+    })
+}
+
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(field: &str, raw: &str) -> Result<Date, FieldError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
