@@ -235,8 +235,8 @@ impl App {
     async fn remind_charter(&self, round: &mut ReminderRound) -> Result<()> {
         let today = self.today();
         for mut window in day_windows(&self.reminders.charter_days, today, self.reminders.batch) {
-            window.after = window.after.as_deref().map(year_before);
-            window.until = year_before(&window.until);
+            window.after = window.after.as_deref().map(signed_expiring_by);
+            window.until = signed_expiring_by(&window.until);
             self.drain(
                 round,
                 "charter",
@@ -301,17 +301,10 @@ fn day_windows(offsets: &[i64], today: time::Date, batch: i64) -> Vec<ReminderWi
         .collect()
 }
 
-/// The same day a year earlier (`YYYY-MM-DD`); 28 February for 29 February.
-fn year_before(day: &str) -> String {
+/// The last signing day whose signature expires by `day` (`YYYY-MM-DD`).
+fn signed_expiring_by(day: &str) -> String {
     match palisade_domain::dates::parse_date("day", day) {
-        Ok(d) => {
-            let earlier = d.replace_year(d.year() - 1).unwrap_or_else(|_| {
-                d.replace_day(28)
-                    .and_then(|d| d.replace_year(d.year() - 1))
-                    .unwrap_or(d)
-            });
-            date_text(earlier)
-        }
+        Ok(d) => date_text(palisade_domain::charter::last_signed_expiring_by(d)),
         Err(_) => day.to_string(),
     }
 }
@@ -473,9 +466,11 @@ mod tests {
     }
 
     #[test]
-    fn a_year_before_keeps_the_day_or_falls_to_28_february() {
-        assert_eq!(year_before("2027-01-05"), "2026-01-05");
-        assert_eq!(year_before("2028-02-29"), "2027-02-28");
+    fn charter_windows_map_expiry_days_to_signing_days() {
+        assert_eq!(signed_expiring_by("2027-01-05"), "2026-01-05");
+        assert_eq!(signed_expiring_by("2028-02-29"), "2027-02-28");
+        // A signature of 29 February 2028 expires on 28 February 2029: its window's day.
+        assert_eq!(signed_expiring_by("2029-02-28"), "2028-02-29");
     }
 
     #[test]

@@ -192,10 +192,19 @@ pub const REAFFIRM_DAYS: i64 = 30;
 /// When a signature made on `signed_on` expires: the same day a year on (28 February for one
 /// made on 29 February).
 pub fn expires_on(signed_on: Date) -> Date {
-    let year = signed_on.year() + SIGNATURE_MONTHS / 12;
-    Date::from_calendar_date(year, signed_on.month(), signed_on.day()).unwrap_or_else(|_| {
-        Date::from_calendar_date(year, Month::February, 28).expect("28 February exists")
-    })
+    crate::dates::years_on(signed_on, SIGNATURE_MONTHS / 12)
+}
+
+/// The last day a signature could be made and expire on or before `day`: [`expires_on`] run
+/// backwards, so that a window of expiry days maps onto the window of signing days. After a
+/// leap year, 28 February takes 29 February with it (both expire on the 28th).
+pub fn last_signed_expiring_by(day: Date) -> Date {
+    let signed = crate::dates::years_on(day, -(SIGNATURE_MONTHS / 12));
+    let leap_day = Date::from_calendar_date(signed.year(), Month::February, 29);
+    match leap_day {
+        Ok(leap) if signed.next_day() == Some(leap) && expires_on(leap) <= day => leap,
+        _ => signed,
+    }
 }
 
 /// A signature as its state needs it.
@@ -338,5 +347,32 @@ mod tests {
     #[test]
     fn a_leap_day_signature_expires_on_the_last_day_of_february() {
         assert_eq!(expires_on(date!(2028 - 02 - 29)), date!(2029 - 02 - 28));
+    }
+
+    #[test]
+    fn expiry_days_map_back_onto_exactly_the_signatures_expiring_by_them() {
+        // Every signing day from 2027 to 2030 against every expiry bound in the years after:
+        // a signature expires by `day` exactly when it was made by the day mapped back.
+        let first = date!(2027 - 01 - 01);
+        let signed: Vec<Date> = (0..4 * 366).map(|n| first + Duration::days(n)).collect();
+        for n in 360..5 * 366 {
+            let day = first + Duration::days(n);
+            let by = last_signed_expiring_by(day);
+            for s in &signed {
+                assert_eq!(
+                    expires_on(*s) <= day,
+                    *s <= by,
+                    "signed {s}, expiring by {day}"
+                );
+            }
+        }
+        assert_eq!(
+            last_signed_expiring_by(date!(2029 - 02 - 28)),
+            date!(2028 - 02 - 29)
+        );
+        assert_eq!(
+            last_signed_expiring_by(date!(2028 - 02 - 29)),
+            date!(2027 - 02 - 28)
+        );
     }
 }
