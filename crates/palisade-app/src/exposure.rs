@@ -624,8 +624,9 @@ impl App {
                 (tally, held.org_upload.keys().copied().collect())
             })
             .await?;
-        // Take out the systems under a running extended-support agreement.
-        let mut covered = 0;
+        // Take out the systems under a running extended-support agreement, counted by
+        // organisation so that the filter below applies to them too.
+        let mut covered: BTreeMap<OrgId, usize> = BTreeMap::new();
         let mut agreements: BTreeMap<OrgId, Vec<palisade_domain::eol::Mitigation>> =
             BTreeMap::new();
         for (org, m) in self.store.extended_support().await? {
@@ -649,7 +650,7 @@ impl App {
                     if let Some(per_org) = tally.get_mut(&key)
                         && let Some(n) = per_org.get_mut(&org)
                     {
-                        covered += 1;
+                        *covered.entry(org).or_insert(0) += 1;
                         *n -= 1;
                         if *n == 0 {
                             per_org.remove(&org);
@@ -721,7 +722,11 @@ impl App {
             estates: orgs.len(),
             organisations: per_org.len(),
             devices,
-            covered,
+            covered: covered
+                .iter()
+                .filter(|(org, _)| orgs.contains_key(org))
+                .map(|(_, n)| n)
+                .sum(),
             releases,
             by_type,
             by_region,

@@ -609,10 +609,19 @@ async fn the_national_estate_counts_releases_types_and_regions(h: H) {
     let acute = get("/api/v1/estate?org_type=acute_trust", &w.analyst.1)
         .await
         .json();
+    // The agreement is A81001's, a GP practice's: the acute trusts' figures leave it out.
     assert_eq!(
-        (&acute["organisations"], &acute["devices"]),
-        (&json!(1), &json!(1))
+        (
+            &acute["organisations"],
+            &acute["devices"],
+            &acute["covered_by_extended_support"]
+        ),
+        (&json!(1), &json!(1), &json!(0))
     );
+    let gp = get("/api/v1/estate?org_type=gp_practice", &w.analyst.1)
+        .await
+        .json();
+    assert_eq!(gp["covered_by_extended_support"], 1, "{gp}");
     assert_eq!(
         get("/api/v1/estate?org_type=castle", &w.analyst.1)
             .await
