@@ -611,18 +611,43 @@ impl App {
             .await?)
     }
 
-    /// Unlinks one of a person's identities, ending the sessions it began.
+    /// Unlinks one of a person's identities, ending the sessions it began and taking back the
+    /// roles its provider's claims granted (each audited as `role.revoke`).
     pub async fn unlink_identity(&self, actor: &Actor, user_id: i64, id: i64) -> Result<()> {
         actor.require(GlobalAction::ManageAllPeople)?;
+        // Read first, so that the entry names what went (the row goes with the unlink).
+        let identity = self
+            .store
+            .identities_of(user_id)
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or(AppError::NotFound)?;
         let audit = self.draft(
             actor,
             "identity.unlink",
             "user",
             user_id.to_string(),
             None,
-            serde_json::json!({"identity": id}),
+            serde_json::json!({
+                "identity": id, "issuer": identity.issuer, "subject": identity.subject,
+            }),
         );
-        Ok(self.store.unlink_identity(user_id, id, audit).await?)
+        let issuer = identity.issuer;
+        let revoke_of = |g: ClaimGrant| {
+            self.draft(
+                actor,
+                "role.revoke",
+                "user",
+                user_id.to_string(),
+                g.org_id,
+                serde_json::json!({"role": g.role.as_str(), "via": "unlink", "issuer": issuer}),
+            )
+        };
+        Ok(self
+            .store
+            .unlink_identity(user_id, id, audit, &revoke_of)
+            .await?)
     }
 
     /// Invites a person to link their first single sign-on to this account (matched by the

@@ -2,6 +2,7 @@
 //! tokens seen, the sessions a provider session holds, and roles granted by claims.
 
 use crate::audit::append;
+use crate::error::corrupt;
 use crate::people::{bump_auth_version, keep_an_admin};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -92,8 +93,16 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<IdentityRecord>;
     async fn touch_identity(&self, issuer: &str, subject: &str, now: i64) -> Result<()>;
     async fn identities_of(&self, user_id: i64) -> Result<Vec<IdentityRecord>>;
-    /// Unlinks an identity of a person and ends the sessions it began.
-    async fn unlink_identity(&self, user_id: i64, id: i64, audit: AuditDraft) -> Result<()>;
+    /// Unlinks an identity of a person, ends the sessions it began and takes back the roles its
+    /// provider's claims granted, each with its entry (`role.revoke` from `revoke_of`) after
+    /// `audit`'s.
+    async fn unlink_identity(
+        &self,
+        user_id: i64,
+        id: i64,
+        audit: AuditDraft,
+        revoke_of: &(dyn Fn(ClaimGrant) -> AuditDraft + Send + Sync),
+    ) -> Result<()>;
     /// Invites a person to link the identity of their first single sign-on (by their email),
     /// or renews their invitation.
     async fn invite_identity(&self, user_id: i64, by: Option<i64>, audit: AuditDraft)
@@ -289,7 +298,13 @@ impl IdentityStore for SqlStore {
         .await?)
     }
 
-    async fn unlink_identity(&self, user_id: i64, id: i64, audit: AuditDraft) -> Result<()> {
+    async fn unlink_identity(
+        &self,
+        user_id: i64,
+        id: i64,
+        audit: AuditDraft,
+        revoke_of: &(dyn Fn(ClaimGrant) -> AuditDraft + Send + Sync),
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let gone: Option<(String, String)> = sqlx::query_as(
             "DELETE FROM identities WHERE id = $1 AND user_id = $2 RETURNING issuer, subject",
@@ -311,20 +326,32 @@ impl IdentityStore for SqlStore {
         .await?;
         // The roles that provider's claims granted go with the link: nothing would renew them,
         // and they must not outlive it.
-        let revoked: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM role_grants WHERE user_id = $1 AND claimed_by = $2 RETURNING role",
+        let revoked: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM role_grants WHERE user_id = $1 AND claimed_by = $2 \
+             RETURNING role, org_id",
         )
         .bind(user_id)
         .bind(issuer)
         .fetch_all(&mut *tx)
         .await?;
-        if revoked.iter().any(|r| r == Role::NationalAdmin.as_str()) {
+        if revoked
+            .iter()
+            .any(|(r, _)| r == Role::NationalAdmin.as_str())
+        {
             keep_an_admin(&mut tx).await?;
         }
         if !revoked.is_empty() {
             bump_auth_version(&mut tx, user_id, audit.at).await?;
         }
         append(&mut tx, &audit).await?;
+        // Each role taken back in the log of the organisation it was held at, as any other
+        // removal of a role is.
+        for (role, org_id) in revoked {
+            let role = role
+                .parse()
+                .map_err(|_| corrupt("role_grants.role", &role))?;
+            append(&mut tx, &revoke_of(ClaimGrant { role, org_id })).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -268,16 +268,22 @@ async fn single_sign_on_storage() {
             .await
             .unwrap();
         let id1 = ids.iter().find(|i| i.issuer == "https://id").unwrap().id;
-        s.unlink_identity(person.id, id1, draft("identity.unlink", "user"))
+        let revoked = std::sync::Mutex::new(Vec::new());
+        let revoke_of = |g: ClaimGrant| {
+            revoked.lock().unwrap().push((g.role, g.org_id));
+            draft("role.revoke", "user")
+        };
+        s.unlink_identity(person.id, id1, draft("identity.unlink", "user"), &revoke_of)
             .await
             .unwrap();
+        assert_eq!(*revoked.lock().unwrap(), [(Role::OrgLead, Some(rx1.id))]);
         assert!(s.get_session("e").await.unwrap().is_none());
         assert_eq!(
             held(s.grants_of(person.id, &Scope::All).await.unwrap()),
             [(Role::OrgMember, Some(r17.id))]
         );
         assert!(matches!(
-            s.unlink_identity(person.id, id1, draft("identity.unlink", "user"))
+            s.unlink_identity(person.id, id1, draft("identity.unlink", "user"), &revoke_of)
                 .await,
             Err(StoreError::NotFound)
         ));
