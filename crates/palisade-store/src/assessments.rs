@@ -330,6 +330,26 @@ impl AssessmentStore for SqlStore {
         let (id, created) = match existing {
             Some(id) => (id, false),
             None => {
+                // A year has one deadline: a new version that moved it would leave the
+                // assessments started on earlier versions (which keep theirs) on another.
+                let held: Option<String> = sqlx::query_scalar(
+                    "SELECT deadline FROM frameworks WHERE key = $1 AND year = $2 \
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .bind(new.key.clone())
+                .bind(i64::from(new.year))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(held) = held.filter(|d| *d != new.deadline) {
+                    return Err(StoreError::conflict(
+                        "deadline",
+                        format!(
+                            "{} for {} has the deadline {held}; a new version must keep it \
+                             (assessments already started keep their version)",
+                            new.key, new.year
+                        ),
+                    ));
+                }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO frameworks (key, year, version, kind, name, deadline, content_hash, \
                      document, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

@@ -93,6 +93,25 @@ async fn assessment_cycle_through_the_api_with_tenant_checks(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("is not under assertion"), "{}", r.text());
+    // A new version may change the items but not the year's deadline: the assessments already
+    // started keep their version, and would keep the old one.
+    let moved = TEN_STANDARD.replacen("deadline: 2027-06-30", "deadline: 2027-07-31", 1);
+    assert_ne!(moved, TEN_STANDARD);
+    let r = h
+        .raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            admin,
+            "application/yaml",
+            &moved,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(
+        r.text().contains("has the deadline 2027-06-30"),
+        "{}",
+        r.text()
+    );
 
     let list = h
         .api(Method::GET, "/api/v1/frameworks", Some(member), None)
