@@ -42,15 +42,7 @@ per_engine!(
 
 async fn assessment_pages_answer_submit_and_publish(h: H) {
     let w = world(&h).await;
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            &w.admin.1,
-            "application/yaml",
-            TEN_STANDARD,
-        )
-        .await;
+    let r = h.import_framework(&w.admin.1, TEN_STANDARD).await;
     let ten_id = r.json()["framework"]["id"].as_i64().unwrap();
     let ten = h
         .api(

@@ -36,76 +36,28 @@ async fn assessment_cycle_through_the_api_with_tenant_checks(h: H) {
     );
 
     // Frameworks: only national admins import; importing the same file twice changes nothing.
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            lead,
-            "application/yaml",
-            TEN_STANDARD,
-        )
-        .await;
+    let r = h.import_framework(lead, TEN_STANDARD).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            TEN_STANDARD,
-        )
-        .await;
+    let r = h.import_framework(admin, TEN_STANDARD).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let ten_id = r.json()["framework"]["id"].as_i64().unwrap();
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            TEN_STANDARD,
-        )
-        .await;
+    let r = h.import_framework(admin, TEN_STANDARD).await;
     assert_eq!(
         (r.status, r.json()["created"].clone()),
         (StatusCode::OK, json!(false))
     );
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            CAF,
-        )
-        .await;
+    let r = h.import_framework(admin, CAF).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let caf_id = r.json()["framework"]["id"].as_i64().unwrap();
     let broken = TEN_STANDARD.replacen("ref: \"1.1.1\"", "ref: \"2.1.1\"", 1);
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            &broken,
-        )
-        .await;
+    let r = h.import_framework(admin, &broken).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("is not under assertion"), "{}", r.text());
     // A new version may change the items but not the year's deadline: the assessments already
     // started keep their version, and would keep the old one.
     let moved = TEN_STANDARD.replacen("deadline: 2027-06-30", "deadline: 2027-07-31", 1);
     assert_ne!(moved, TEN_STANDARD);
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            &moved,
-        )
-        .await;
+    let r = h.import_framework(admin, &moved).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert!(
         r.text().contains("has the deadline 2027-06-30"),
@@ -493,25 +445,10 @@ async fn assessment_deadline_edges_and_request_limits(h: H) {
         (analyst, StatusCode::FORBIDDEN),
         (admin, StatusCode::CREATED),
     ] {
-        let r = h
-            .raw(
-                Method::POST,
-                "/api/v1/frameworks",
-                token,
-                "application/yaml",
-                TEN_STANDARD,
-            )
-            .await;
+        let r = h.import_framework(token, TEN_STANDARD).await;
         assert_eq!(r.status, status, "{}", r.text());
     }
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        admin,
-        "application/yaml",
-        CAF,
-    )
-    .await;
+    h.import_framework(admin, CAF).await;
 
     // Years: none published for 2030; outside the accepted range at all.
     for year in [2030, 1999] {
@@ -652,14 +589,7 @@ async fn assessment_deadline_edges_and_request_limits(h: H) {
 async fn oscal_and_xlsx_exports() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
     let w = world(&h).await;
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        &w.admin.1,
-        "application/yaml",
-        TEN_STANDARD,
-    )
-    .await;
+    h.import_framework(&w.admin.1, TEN_STANDARD).await;
     let base = "/api/v1/organisations/A81001/assessments/2026";
     let one = json!({"answers": [{"ref": "1.1.2", "value": true}]});
     h.api(

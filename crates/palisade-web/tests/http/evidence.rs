@@ -18,15 +18,7 @@ async fn evidence_documents_are_checked_stored_audited_and_kept_to_their_organis
         &w.auditor.1,
         &w.foreign.1,
     );
-    let r = h
-        .raw(
-            Method::POST,
-            "/api/v1/frameworks",
-            admin,
-            "application/yaml",
-            TEN_STANDARD,
-        )
-        .await;
+    let r = h.import_framework(admin, TEN_STANDARD).await;
     let ten_id = r.json()["framework"]["id"].as_i64().unwrap();
     let ten = h
         .api(

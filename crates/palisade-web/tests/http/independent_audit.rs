@@ -17,22 +17,8 @@ async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued(h: H)
         &w.auditor.1,
         &w.foreign.1,
     );
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        admin,
-        "application/yaml",
-        CAF,
-    )
-    .await;
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        admin,
-        "application/yaml",
-        TEN_STANDARD,
-    )
-    .await;
+    h.import_framework(admin, CAF).await;
+    h.import_framework(admin, TEN_STANDARD).await;
     let base = "/api/v1/organisations/QAA/assessments/2026";
     let url = format!("{base}/independent-audit");
     let report = |rev: i64, findings: Value, issue: bool| {
@@ -260,14 +246,7 @@ async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued(h: H)
 async fn the_auditor_works_through_the_audit_page() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
     let w = world(&h).await;
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        &w.admin.1,
-        "application/yaml",
-        CAF,
-    )
-    .await;
+    h.import_framework(&w.admin.1, CAF).await;
     let base = "/api/v1/organisations/QAA/assessments/2026";
     let one = json!({"answers": [{"ref": "A1.a.6", "value": true}]});
     h.api(

@@ -338,15 +338,7 @@ async fn fixtures(h: &H) -> Fixtures {
 
     let mut ten_id = 0;
     for yaml in [TEN_STANDARD, CAF] {
-        let r = h
-            .raw(
-                Method::POST,
-                "/api/v1/frameworks",
-                &admin,
-                "application/yaml",
-                yaml,
-            )
-            .await;
+        let r = h.import_framework(&admin, yaml).await;
         let id = ok(r, "a framework")["framework"]["id"].as_i64().unwrap();
         if yaml == TEN_STANDARD {
             ten_id = id;

@@ -17,14 +17,7 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
         &w.member.1,
         &w.foreign.1,
     );
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        admin,
-        "application/yaml",
-        TEN_STANDARD,
-    )
-    .await;
+    h.import_framework(admin, TEN_STANDARD).await;
     let base = "/api/v1/organisations/A81001/assessments/2026";
     let plan_url = format!("{base}/plan");
     // Nothing answered: the lead submits and Standards Not Met is published.
@@ -332,14 +325,7 @@ async fn improvement_plans_are_signed_off_reviewed_and_agree_the_status(h: H) {
 async fn the_plan_page_saves_signs_off_and_names_its_errors() {
     let h = H::new(TestDb::sqlite().await.unwrap()).await;
     let w = world(&h).await;
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        &w.admin.1,
-        "application/yaml",
-        TEN_STANDARD,
-    )
-    .await;
+    h.import_framework(&w.admin.1, TEN_STANDARD).await;
     let one = json!({"answers": [{"ref": "1.1.2", "value": false}]});
     h.api(
         Method::PUT,

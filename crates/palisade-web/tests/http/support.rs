@@ -269,18 +269,22 @@ impl H {
         }
     }
 
+    /// Imports a framework file (YAML) as `token`.
+    pub async fn import_framework(&self, token: &str, yaml: &str) -> Resp {
+        self.raw(
+            Method::POST,
+            "/api/v1/frameworks",
+            token,
+            "application/yaml",
+            yaml.to_string(),
+        )
+        .await
+    }
+
     /// Imports the shipped 2026-27 frameworks (ten-standard and CAF-aligned) as `token`.
     pub async fn import_frameworks(&self, token: &str) {
         for file in [TEN_STANDARD, CAF] {
-            let r = self
-                .raw(
-                    Method::POST,
-                    "/api/v1/frameworks",
-                    token,
-                    "application/yaml",
-                    file,
-                )
-                .await;
+            let r = self.import_framework(token, file).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         }
     }

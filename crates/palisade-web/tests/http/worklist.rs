@@ -589,14 +589,7 @@ async fn the_home_page_shows_the_worklist_to_those_who_act() {
         .person("admin2@x.nhs.uk", Role::NationalAdmin, None)
         .await
         .1;
-    h.raw(
-        Method::POST,
-        "/api/v1/frameworks",
-        &admin,
-        "application/yaml",
-        TEN_STANDARD,
-    )
-    .await;
+    h.import_framework(&admin, TEN_STANDARD).await;
     h.create_alert(&admin, high_alert(true)).await;
     let (session, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
     let page = h.page(Method::GET, "/", &session, None).await.text();
