@@ -141,31 +141,44 @@ impl App {
         let year = self.current_year();
         let today = self.today();
         // The frameworks in force this year, with the categories each applies to.
-        let mut frameworks: Vec<(i64, Vec<i64>)> = Vec::new();
+        let mut frameworks: Vec<(i64, Vec<Category>)> = Vec::new();
         for category in Category::ALL {
             if let Some(f) = self.store.current_framework(year, category).await? {
                 match frameworks.iter_mut().find(|(id, _)| *id == f.id) {
-                    Some((_, cats)) => cats.push(i64::from(category.number())),
-                    None => frameworks.push((f.id, vec![i64::from(category.number())])),
+                    Some((_, cats)) => cats.push(category),
+                    None => frameworks.push((f.id, vec![category])),
                 }
             }
         }
-        for (id, categories) in frameworks {
+        for (id, in_force) in frameworks {
             let (_, tree) = self.framework(id).await?;
+            let numbers = |keep: &dyn Fn(Category) -> bool| -> Vec<i64> {
+                in_force
+                    .iter()
+                    .filter(|c| keep(**c))
+                    .map(|c| i64::from(c.number()))
+                    .collect()
+            };
+            // The interim baseline only for the large organisations that record one.
             let dates = [
                 (
                     "assessment",
                     Some(tree.deadline),
+                    numbers(&|_| true),
                     &self.reminders.assessment_days,
                 ),
                 (
                     "baseline",
                     tree.interim_baseline,
+                    numbers(&Category::records_interim_baseline),
                     &self.reminders.baseline_days,
                 ),
             ];
-            for (kind, date, offsets) in dates {
+            for (kind, date, categories, offsets) in dates {
                 let Some(date) = date else { continue };
+                if categories.is_empty() {
+                    continue;
+                }
                 let Some(offset) = offset_for(offsets, days_left(date, today)) else {
                     continue;
                 };

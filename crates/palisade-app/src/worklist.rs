@@ -615,7 +615,10 @@ impl App {
                 0 => "Everything Standards Met asks for is in: submit it.".to_string(),
                 _ => format!("Standards Met still needs: {}.", needed.text()),
             };
-            if let Some(baseline) = tree.interim_baseline.filter(|b| *b >= today) {
+            if let Some(baseline) = tree
+                .interim_baseline_for(org.category)
+                .filter(|b| *b >= today)
+            {
                 detail.push_str(&format!(
                     " Interim baseline: {}.",
                     assessment::days_left_text(baseline, today)

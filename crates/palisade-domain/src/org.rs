@@ -211,6 +211,13 @@ impl Category {
     pub fn needs_independent_audit(self) -> bool {
         matches!(self, Category::One | Category::Two)
     }
+
+    /// Large organisations (categories 1 and 2: NHS bodies, key and larger IT suppliers) record
+    /// an interim baseline before the deadline; GP practices, care providers and pharmacies do
+    /// not.
+    pub fn records_interim_baseline(self) -> bool {
+        matches!(self, Category::One | Category::Two)
+    }
 }
 
 impl TryFrom<u8> for Category {

@@ -575,3 +575,21 @@ fn a_framework_carried_to_a_later_cycle_moves_its_dates_and_label() {
     assert_eq!(carried.deadline, date!(2029 - 02 - 28));
     assert_eq!(carried.interim_baseline, Some(date!(2027 - 12 - 31)));
 }
+
+#[test]
+fn only_large_organisations_record_an_interim_baseline() {
+    let ten = ten();
+    assert_eq!(ten.interim_baseline, Some(date!(2026 - 12 - 31)));
+    for (category, records) in [
+        (Category::One, true),
+        (Category::Two, true),
+        (Category::Three, false),
+        (Category::Four, false),
+    ] {
+        assert_eq!(
+            ten.interim_baseline_for(category),
+            records.then_some(date!(2026 - 12 - 31)),
+            "{category:?}"
+        );
+    }
+}

@@ -254,6 +254,13 @@ impl<'a> Node<'a> {
 }
 
 impl Framework {
+    /// The interim baseline an organisation of `category` records, if any: the framework's,
+    /// for large organisations only.
+    pub fn interim_baseline_for(&self, category: Category) -> Option<Date> {
+        self.interim_baseline
+            .filter(|_| category.records_interim_baseline())
+    }
+
     /// The same framework for the cycle starting in `year`: the deadline and interim baseline
     /// moved by as many years, and the cycle's label ("2026-27") in the version and the name
     /// replaced. For the demonstration, which answers the current cycle whatever year it runs

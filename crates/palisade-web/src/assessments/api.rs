@@ -150,7 +150,10 @@ pub(crate) fn assessment_dto(v: AssessmentView, changed: Option<Vec<String>>) ->
         published_at: rfc3339_opt(v.published_at()),
         submitted: v.submitted(),
         deadline: date_text(v.tree.deadline),
-        interim_baseline: v.tree.interim_baseline.map(date_text),
+        interim_baseline: v
+            .tree
+            .interim_baseline_for(v.org.org.category)
+            .map(date_text),
         days_left: v.days_left(),
         answers: v
             .answers

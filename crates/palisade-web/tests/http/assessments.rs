@@ -157,6 +157,8 @@ async fn assessment_cycle_through_the_api_with_tenant_checks(h: H) {
             > 10
     );
     assert_eq!(gp_view["days_left"], 745);
+    // A practice records no interim baseline; the trust below (category 1) does.
+    assert_eq!(gp_view["interim_baseline"], Value::Null);
 
     // Bad answers are refused, naming the item, and change nothing.
     let not_for_gp = ten["standards"]
@@ -286,6 +288,7 @@ async fn assessment_cycle_through_the_api_with_tenant_checks(h: H) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["progress"]["met"], true);
+    assert_eq!(r.json()["interim_baseline"], "2026-12-31");
     let r = h
         .api(Method::POST, &format!("{rx1}/submit"), Some(foreign), None)
         .await;

@@ -92,12 +92,19 @@ async fn a_worklist_holds_what_its_organisations_must_do(h: H) {
             &json!("/organisations/A81001/assessments/2026")
         )
     );
+    // Only large organisations record an interim baseline: the ICB (category 1), not the
+    // practice (category 4).
     assert!(
-        a["detail"]
+        !a["detail"].as_str().unwrap().contains("Interim baseline"),
+        "{a}"
+    );
+    let icb = first_of(&list, "assessment", "QAA");
+    assert!(
+        icb["detail"]
             .as_str()
             .unwrap()
             .contains("Interim baseline: 59 days left."),
-        "{a}"
+        "{icb}"
     );
     assert_eq!(
         worklist(&h, member).await,
