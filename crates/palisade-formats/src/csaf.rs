@@ -48,6 +48,19 @@ struct Document {
     #[serde(default)]
     notes: Vec<Note>,
     publisher: Publisher,
+    #[serde(default)]
+    distribution: Option<Distribution>,
+}
+
+#[derive(Deserialize)]
+struct Distribution {
+    #[serde(default)]
+    tlp: Option<TlpLabel>,
+}
+
+#[derive(Deserialize)]
+struct TlpLabel {
+    label: String,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +205,24 @@ pub fn alert_from_csaf(
         return Err(FieldErrors::one(
             "document.csaf_version",
             format!("'{}' is not 2.0", d.csaf_version),
+        ));
+    }
+    // What is imported reaches every organisation, and an alert made of it is published to
+    // anyone: a document marked for a narrower audience is refused, not relabelled.
+    if let Some(tlp) = d.distribution.as_ref().and_then(|x| x.tlp.as_ref())
+        && !matches!(
+            tlp.label.trim().to_ascii_uppercase().as_str(),
+            "WHITE" | "CLEAR"
+        )
+    {
+        return Err(FieldErrors::one(
+            "document.distribution.tlp.label",
+            format!(
+                "the advisory is marked TLP:{}; only TLP:WHITE (CLEAR) advisories can be \
+                 imported, as what Palisade imports is shared with every organisation and \
+                 published alerts with anyone",
+                one_line(&tlp.label, 20)
+            ),
         ));
     }
     let mut notes = Vec::new();
@@ -756,6 +787,26 @@ mod tests {
         assert_eq!(severity(None, &[3.9]), "low");
         assert_eq!(severity(None, &[0.1]), "low");
         assert_eq!(severity(None, &[]), "information_only");
+    }
+
+    #[test]
+    fn only_advisories_anyone_may_read_are_imported() {
+        let marked = |label: &str| {
+            let mut d: serde_json::Value = serde_json::from_slice(&doc(None, &[9.0])).unwrap();
+            d["document"]["distribution"] = serde_json::json!({"tlp": {"label": label}});
+            alert_from_csaf(&serde_json::to_vec(&d).unwrap())
+        };
+        for open in ["WHITE", "CLEAR"] {
+            assert!(marked(open).is_ok(), "{open}");
+        }
+        for narrower in ["GREEN", "AMBER", "AMBER+STRICT", "RED"] {
+            let errs = marked(narrower)
+                .err()
+                .unwrap_or_else(|| panic!("{narrower}"));
+            assert_eq!(errs.0[0].field, "document.distribution.tlp.label");
+            assert!(errs.0[0].message.contains(narrower), "{errs:?}");
+        }
+        assert!(alert_from_csaf(&doc(None, &[9.0])).is_ok(), "no marking");
     }
 
     #[test]
