@@ -190,20 +190,29 @@ impl App {
             })
             .collect();
         let disagreements = findings.iter().filter(|f| !f.agrees).count();
+        // The organisation reads its audit log, and a report is the auditor's alone until it
+        // is issued: a save records only that the draft moved, the issue what it says.
+        let (action, summary_of_change) = if issue {
+            (
+                "independent_audit.issue",
+                serde_json::json!({
+                    "year": year, "rating": rating, "veracity": veracity.map(|v| v.as_str()),
+                    "findings": findings.len(), "disagreements": disagreements,
+                }),
+            )
+        } else {
+            (
+                "independent_audit.save",
+                serde_json::json!({"year": year, "findings": findings.len()}),
+            )
+        };
         let draft = self.draft(
             actor,
-            if issue {
-                "independent_audit.issue"
-            } else {
-                "independent_audit.save"
-            },
+            action,
             "independent_audit",
             "",
             Some(a.org.org.id),
-            serde_json::json!({
-                "year": year, "rating": rating, "veracity": veracity.map(|v| v.as_str()),
-                "findings": findings.len(), "disagreements": disagreements,
-            }),
+            summary_of_change,
         );
         let report = AuditReport {
             rating,

@@ -152,6 +152,12 @@ async fn independent_audit_is_recorded_by_the_auditor_and_read_once_issued(h: H)
         StatusCode::CONFLICT,
         "a stale revision"
     );
+    // The organisation's own audit log says that the draft moved, not what it says.
+    let saved = h.audit_summary(lead, "independent_audit.save").await;
+    assert!(saved["findings"].is_number(), "{saved}");
+    for hidden in ["rating", "veracity", "disagreements"] {
+        assert!(saved[hidden].is_null(), "{hidden} in {saved}");
+    }
     let r = issue(2).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["state"], "issued");
