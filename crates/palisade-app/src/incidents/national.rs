@@ -412,11 +412,14 @@ impl App {
         };
         let mut changes = Map::new();
         changes.insert("alert".into(), json!([Value::Null, alert.reference]));
-        let audit = self.incident_audit(
+        // A draft made of a case is the national team's until published: the entry is theirs
+        // too, not in the organisation's log (the case's answers leave its reference out).
+        let audit = self.draft(
             actor,
             "incident.alert",
-            Some(id),
-            org.org.id,
+            "incident",
+            incident_reference(id),
+            None,
             json!({ "alert": alert.reference }),
         );
         let entry = NewEntry {

@@ -953,6 +953,22 @@ async fn a_case_drafts_an_alert_and_texts_its_organisations(h: H) {
         "a TLP:CLEAR indicator is carried over: {text}"
     );
     assert!(!text.contains("198.51.100.4"), "a TLP:RED one is not");
+    // The draft is the national team's: the organisation's audit log does not name it.
+    let lead_log = h
+        .api(
+            Method::GET,
+            "/api/v1/audit?per_page=200",
+            Some(&w.lead.1),
+            None,
+        )
+        .await;
+    assert_eq!(lead_log.status, StatusCode::OK);
+    assert!(!lead_log.text().contains(&alert), "{}", lead_log.text());
+    assert!(
+        h.audit_actions(admin)
+            .await
+            .contains(&"incident.alert".to_string())
+    );
     assert!(
         !text.contains("QAA"),
         "the alert does not name the reporting organisation"

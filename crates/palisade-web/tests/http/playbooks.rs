@@ -157,6 +157,11 @@ async fn a_playbook_becomes_tasks_each_side_sees_and_marks(h: H) {
         )
     );
     assert_eq!(done["done_at"], "2025-06-15T15:06:40Z");
+    // The organisation's audit log says a national step moved, not what its note says.
+    assert_eq!(
+        h.audit_summary(&w.lead.1, "incident.task").await,
+        json!({"state": "done", "length": 9})
+    );
     let r = send(
         &h,
         Method::POST,
