@@ -333,7 +333,8 @@ const TEXT_MAX_CHARS: usize = crate::alerts::RELAY_MAX_CHARS;
 
 impl App {
     /// Drafts a cyber alert from a case (national admins who manage alerts): its title, a
-    /// summary, and the indicators anyone may see (TLP:CLEAR and TLP:GREEN) carried over; the
+    /// summary, and the indicators anyone may see (TLP:CLEAR: a published alert goes out in
+    /// the public feeds, where TLP:GREEN may not) carried over; the
     /// case keeps the alert's reference, so the board finds the cases of an alert. The draft is
     /// edited and published as any other.
     pub async fn draft_alert_from_incident(
@@ -368,7 +369,7 @@ impl App {
             .into_iter()
             .filter(|i| {
                 i.tlp
-                    .visible_to(palisade_domain::indicator::Audience::Community)
+                    .visible_to(palisade_domain::indicator::Audience::Public)
             })
             .map(|i| {
                 format!(

@@ -927,6 +927,7 @@ async fn a_case_drafts_an_alert_and_texts_its_organisations(h: H) {
     let case = format!("/api/v1/incidents/{reference}");
     for (kind, value, tlp) in [
         ("domain", "c2.example", "clear"),
+        ("domain", "community.example", "green"),
         ("ipv4", "198.51.100.4", "red"),
     ] {
         let body = json!({"type": kind, "value": value, "tlp": tlp});
@@ -953,6 +954,10 @@ async fn a_case_drafts_an_alert_and_texts_its_organisations(h: H) {
         "a TLP:CLEAR indicator is carried over: {text}"
     );
     assert!(!text.contains("198.51.100.4"), "a TLP:RED one is not");
+    assert!(
+        !text.contains("community.example"),
+        "nor a TLP:GREEN one: a published alert is public"
+    );
     // The draft is the national team's: the organisation's audit log does not name it.
     let lead_log = h
         .api(
