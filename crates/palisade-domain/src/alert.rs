@@ -289,6 +289,11 @@ impl AlertInput {
             if non_empty(&p.cpe).is_none() && non_empty(&p.purl).is_none() {
                 e.push(f("cpe"), "give a CPE 2.3 name or a package URL");
             }
+            if let (Some(cpe), None) = (&cpe, &vers)
+                && cpe.version_is_pattern()
+            {
+                e.push(f("cpe"), crate::exposure::pattern_refused(cpe));
+            }
             if let (Some(purl), Some(_)) = (&purl, &vers)
                 && purl.has_version()
             {
@@ -652,6 +657,18 @@ mod tests {
                 name: "W".into(),
                 ..Default::default()
             },
+            ProductInput {
+                name: "V".into(),
+                cpe: Some("cpe:2.3:a:apache:http_server:2.4.*:*:*:*:*:*:*:*".into()),
+                ..Default::default()
+            },
+            // A pattern beside a range is read by the range.
+            ProductInput {
+                name: "U".into(),
+                cpe: Some("cpe:2.3:a:apache:http_server:2.4.*:*:*:*:*:*:*:*".into()),
+                vers: Some("vers:generic/>=2.4.0|<2.5.0".into()),
+                ..Default::default()
+            },
         ];
         i.categories = vec![7];
         i.org_types = vec!["castle".into()];
@@ -668,6 +685,7 @@ mod tests {
                 "products[1].vers",
                 "products[2].vers",
                 "products[3].cpe",
+                "products[4].cpe",
                 "org_types[0]",
                 "categories[0]"
             ]

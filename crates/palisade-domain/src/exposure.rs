@@ -96,13 +96,11 @@ impl Rule {
     }
 }
 
-/// A CPE version attribute that names one version (not `*` any or `-` not applicable).
+/// A CPE version attribute that names one version (not `*` any, `-` not applicable or a
+/// pattern).
 fn cpe_version(c: &Cpe23) -> Option<Version> {
-    let a = c.attributes();
-    let v = a[3].replace('\\', "");
-    (v != "*" && v != "-")
-        .then(|| Version::parse(Scheme::Generic, &v).ok())
-        .flatten()
+    c.version()
+        .and_then(|v| Version::parse(Scheme::Generic, &v).ok())
 }
 
 /// The rules an alert's product gives: by package URL in the package's order, and by CPE in the
@@ -120,6 +118,9 @@ pub fn rules_for_product(p: &AffectedProduct) -> Result<Vec<Rule>, String> {
         rules.push(Rule { identity, affects });
     }
     if let Some(cpe) = &p.cpe {
+        if p.vers.is_none() && cpe.version_is_pattern() {
+            return Err(pattern_refused(cpe));
+        }
         let affects = match (&p.vers, cpe_version(cpe)) {
             (Some(v), _) => Affects::Range(generic_range(v)?),
             (None, Some(exact)) => Affects::Exactly(exact),
@@ -131,6 +132,16 @@ pub fn rules_for_product(p: &AffectedProduct) -> Result<Vec<Rule>, String> {
         });
     }
     Ok(rules)
+}
+
+/// Why a CPE whose version is a pattern names no rule: read as one version it would match
+/// none of those it stands for.
+pub fn pattern_refused(cpe: &Cpe23) -> String {
+    format!(
+        "the version in {} is a pattern; give the CPE with * as its version and the versions \
+         as a vers range",
+        cpe.as_str()
+    )
 }
 
 fn generic_range(v: &Vers) -> Result<VersionRange, String> {
@@ -598,6 +609,15 @@ mod tests {
         let alpm = Identity::of_purl(&Purl::parse("pkg:alpm/arch/pacman").unwrap());
         assert!(ix.insert(&alpm, Some("6.0"), 9).is_err());
         assert!(ix.insert(&alpm, None, 9).is_err(), "no order, no entry");
+    }
+
+    #[test]
+    fn a_cpe_version_pattern_is_an_error_not_one_version() {
+        let cpe = "cpe:2.3:a:apache:http_server:2.4.*:*:*:*:*:*:*:*";
+        let e = rules_for_product(&product(Some(cpe), None, None)).unwrap_err();
+        assert!(e.contains("is a pattern"), "{e}");
+        let ranged = product(Some(cpe), None, Some("vers:generic/>=2.4.0|<2.5.0"));
+        assert_eq!(rules_for_product(&ranged).unwrap().len(), 1);
     }
 
     #[test]

@@ -143,6 +143,39 @@ impl Cpe23 {
     pub fn attributes(&self) -> Vec<String> {
         split_unescaped(&self.text["cpe:2.3:".len()..], ':').unwrap_or_default()
     }
+
+    /// The one version the name gives, unescaped: `None` for `*` (any), `-` (not applicable)
+    /// or a pattern (see [`Cpe23::version_is_pattern`]).
+    pub fn version(&self) -> Option<String> {
+        let raw = self.attributes().into_iter().nth(3)?;
+        if raw == "*" || raw == "-" || wildcards_in(&raw) {
+            return None;
+        }
+        Some(raw.replace('\\', ""))
+    }
+
+    /// Whether the version is a pattern such as `2.4.*`: CPE 2.3 reads an unescaped `*` or `?`
+    /// inside a value as a wildcard, which no one version is.
+    pub fn version_is_pattern(&self) -> bool {
+        self.attributes()
+            .get(3)
+            .is_some_and(|v| v != "*" && wildcards_in(v))
+    }
+}
+
+/// Whether an escaped CPE attribute value holds an unescaped `*` or `?`.
+fn wildcards_in(value: &str) -> bool {
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '*' | '?' => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Splits on `sep` except where it is escaped with a backslash.
@@ -459,6 +492,26 @@ mod tests {
         assert!(Cpe23::parse("cpe:2.3:a:ms::1:*:*:*:*:*:*:*").is_err());
         assert!(Cpe23::parse("cpe:2.3:a:ms:w x:1:*:*:*:*:*:*:*").is_err());
         assert!(Cpe23::parse(r"cpe:2.3:a:ms:w:1:*:*:*:*:*:*:\").is_err());
+    }
+
+    #[test]
+    fn a_cpe_version_is_one_version_or_none() {
+        let version = |v: &str| {
+            let c =
+                Cpe23::parse(&format!("cpe:2.3:a:apache:http_server:{v}:*:*:*:*:*:*:*")).unwrap();
+            (c.version(), c.version_is_pattern())
+        };
+        assert_eq!(version("2.4.49"), (Some("2.4.49".into()), false));
+        assert_eq!(version(r"1.0\-beta"), (Some("1.0-beta".into()), false));
+        assert_eq!(
+            version(r"5\*"),
+            (Some("5*".into()), false),
+            "escaped: no wildcard"
+        );
+        assert_eq!(version("*"), (None, false));
+        assert_eq!(version("-"), (None, false));
+        assert_eq!(version("2.4.*"), (None, true));
+        assert_eq!(version("2.?"), (None, true));
     }
 
     #[test]
