@@ -216,6 +216,11 @@ impl ComponentInput {
                 _ => {}
             }
         }
+        // A CPE that names one version gives it, where the row does not (a version written
+        // in both may be spelt differently, as vendors' CPEs often are).
+        if version.is_none() {
+            version = cpe.as_ref().and_then(Cpe23::version);
+        }
         if let (Some(product), None, None) = (&product, &cpe, &purl)
             && product.is_empty()
         {
@@ -447,6 +452,23 @@ mod tests {
         .unwrap();
         assert_eq!(c.version.as_deref(), Some("2.14.1"));
         assert_eq!(c.identity().scheme().unwrap(), Scheme::Maven);
+    }
+
+    #[test]
+    fn a_cpe_gives_its_version_where_the_row_gives_none() {
+        let cpe = "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*";
+        let c = input("server", "", "", cpe, "").validate("").unwrap();
+        assert_eq!(c.version.as_deref(), Some("2.4.49"));
+        // The row's own spelling stands; a pattern or `*` gives none.
+        let c = input("server", "", "2.4.49-r1", cpe, "")
+            .validate("")
+            .unwrap();
+        assert_eq!(c.version.as_deref(), Some("2.4.49-r1"));
+        for any in ["*", "2.4.*"] {
+            let cpe = format!("cpe:2.3:a:apache:http_server:{any}:*:*:*:*:*:*:*");
+            let c = input("server", "", "", &cpe, "").validate("").unwrap();
+            assert_eq!(c.version, None, "{any}");
+        }
     }
 
     #[test]
