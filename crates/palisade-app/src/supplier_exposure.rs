@@ -238,10 +238,14 @@ impl App {
                     .filter(|v| v.product_id == key.0 && v.version == key.1)
                     .cloned()
                     .collect();
-                if asked
-                    .iter()
-                    .all(|cve| about.iter().any(|v| &v.cve == cve && v.status.suppresses()))
-                {
+                // Suppressed only when the supplier says so of every CVE asked, and nothing it
+                // says of one contradicts that: a statement that it is affected (say, of
+                // another component of the same version) keeps the version in.
+                let settled = |cve: &String| {
+                    let of_cve = || about.iter().filter(|v| &v.cve == cve);
+                    of_cve().next().is_some() && of_cve().all(|v| v.status.suppresses())
+                };
+                if asked.iter().all(settled) {
                     versions.remove(&key);
                     users_of.remove(&key);
                     covered.push((key, about));

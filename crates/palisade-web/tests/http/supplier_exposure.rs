@@ -272,6 +272,24 @@ async fn a_supplier_sbom_exposes_the_customers_of_its_product_version(h: H) {
         (&json!("RX1"), &json!([])),
         "{e}"
     );
+    // Statements that disagree about the CVE keep the version in: one component not
+    // affected says nothing of another that is.
+    let split = format!(
+        r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "vulnerabilities": [
+          {{"id": "CVE-2017-0144", "analysis": {{"state": "not_affected",
+            "justification": "code_not_reachable"}}, "affects": [{{"ref": "{LOG4J}"}}]}},
+          {{"id": "CVE-2017-0144", "analysis": {{"state": "exploitable"}},
+            "affects": [{{"ref": "{LOG4J}"}}]}}]}}"#
+    );
+    let r = put(vex_uri("4.2"), supplier.clone(), CDX, split).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["statements"], 2);
+    let e = exposed("/api/v1/exposure?cve=CVE-2017-0144".into()).await;
+    assert_eq!(
+        (&e["items"][0]["org_code"], &e["suppressed"]),
+        (&json!("RX1"), &json!([])),
+        "{e}"
+    );
     // Under investigation (OpenVEX) replaces it: exposed again.
     let openvex = format!(
         r#"{{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://ygm.example/vex/2",
