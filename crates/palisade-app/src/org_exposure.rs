@@ -109,7 +109,11 @@ impl App {
             }
         };
         for set in self.rule_sets().await?.iter().flat_map(|s| s.iter()) {
-            covered.extend(set.cves.iter().cloned());
+            // Only a source that names products covers its CVEs: one that names none (a
+            // bulletin) leaves them to the catalogue's product, as a CVE question does.
+            if !set.rules.is_empty() {
+                covered.extend(set.cves.iter().cloned());
+            }
             add(set.source.clone(), set.cves.clone(), &set.rules);
         }
         for e in kev.iter().filter(|e| !covered.contains(&e.cve)) {

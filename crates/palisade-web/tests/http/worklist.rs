@@ -762,6 +762,38 @@ async fn known_exploited_vulnerabilities_follow_the_catalogue_feeds_and_uploads(
         exploited(&worklist(&h, &w.foreign.1).await),
         ["RX1: 2 known exploited vulnerabilities name what your estate runs"]
     );
+    // An alert naming SMBGhost but no products (a bulletin) leaves it to the catalogue's
+    // product, as a question about the CVE does.
+    let mut bulletin = high_alert(true);
+    bulletin["cves"] = json!(["CVE-2020-0796"]);
+    bulletin["products"] = json!([]);
+    h.create_alert(admin, bulletin).await;
+    assert_eq!(
+        exploited(&worklist(&h, &w.foreign.1).await),
+        ["RX1: 2 known exploited vulnerabilities name what your estate runs"]
+    );
+    let own = |code: &'static str, token: String| {
+        let h = &h;
+        async move {
+            h.api(
+                Method::GET,
+                &format!("/api/v1/organisations/{code}/exposure"),
+                Some(&token),
+                None,
+            )
+            .await
+            .json()
+        }
+    };
+    let rx1 = own("RX1", w.foreign.1.clone()).await;
+    assert!(
+        rx1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["known_exploited"] == true && m["cves"] == json!(["CVE-2020-0796"])),
+        "{rx1}"
+    );
     // An alert giving versions for SMBGhost takes it over: the catalogue entry no longer
     // counts by its product, and the alert names another Windows than the one RX1 runs.
     let mut smbghost = high_alert(true);
