@@ -123,15 +123,26 @@ impl App {
             // the caller learns nothing more (neither that they existed, nor their other roles,
             // nor is their password or name changed). The password above was still hashed, so
             // both answers take as long.
+            // The grant was checked above (`grant_target`); `grant_role`'s own check, that the
+            // caller already sees the person, would answer "not found" for someone outside the
+            // caller's organisations and so tell whether the address has an account.
             Err(palisade_store::StoreError::Conflict { field, .. }) if field == "email" => {
                 let user = self
                     .store
                     .find_user_by_email(&email)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                match self.grant_role(actor, user.id, role, org_code).await {
-                    Ok(()) | Err(AppError::Conflict { .. }) => Ok(user),
-                    Err(e) => Err(e),
+                let audit = self.draft(
+                    actor,
+                    "role.grant",
+                    "user",
+                    user.id.to_string(),
+                    org_id,
+                    serde_json::json!({"role": role.as_str(), "email": user.email}),
+                );
+                match self.store.add_grant(user.id, role, org_id, audit).await {
+                    Ok(()) | Err(palisade_store::StoreError::Conflict { .. }) => Ok(user),
+                    Err(e) => Err(e.into()),
                 }
             }
             Err(e) => Err(e.into()),

@@ -68,6 +68,41 @@ async fn leads_see_people_only_through_their_organisations(h: H) {
         json!([{"role": "org_member", "org_code": "QAA"}]),
         "no word of RX1"
     );
+
+    // Adding someone by an address that has an account elsewhere answers as for someone new,
+    // so the lead cannot tell that it had one: they are invited to the role.
+    let (elsewhere, _) = h
+        .person("elsewhere@rx1.nhs.uk", Role::OrgMember, Some("RX1"))
+        .await;
+    let add = |email: &str| json!({"email": email, "name": "Pat Doe", "role": "org_member", "org_code": "QAA"});
+    let fresh = h
+        .api(
+            Method::POST,
+            "/api/v1/people",
+            Some(lead),
+            Some(add("new@qaa.nhs.uk")),
+        )
+        .await;
+    let known = h
+        .api(
+            Method::POST,
+            "/api/v1/people",
+            Some(lead),
+            Some(add("elsewhere@rx1.nhs.uk")),
+        )
+        .await;
+    assert_eq!(
+        (fresh.status, known.status),
+        (StatusCode::CREATED, StatusCode::CREATED),
+        "{}",
+        known.text()
+    );
+    assert_eq!(known.json()["id"], elsewhere);
+    assert_eq!(
+        known.json()["roles"],
+        json!([{"role": "org_member", "org_code": "QAA"}]),
+        "still no word of RX1"
+    );
 }
 
 #[tokio::test]
