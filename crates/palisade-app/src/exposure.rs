@@ -838,16 +838,19 @@ pub struct Suggestion {
     /// Suppliers' product versions it uses whose SBOMs the alert's products name: it applies
     /// through them too.
     pub through: Vec<crate::supplier_exposure::SupplierPath>,
+    /// Its components of a product the alert names but without a version, which no range can
+    /// place: while nothing matches, they leave the answer open.
+    pub unversioned: usize,
 }
 
 impl Suggestion {
     /// Whether the alert applies, as far as Palisade can tell: `None` with no inventory and no
     /// supplier path.
     pub fn applies(&self) -> Option<bool> {
-        if !self.through.is_empty() {
+        if !self.through.is_empty() || !self.components.is_empty() {
             return Some(true);
         }
-        self.has_inventory.then_some(!self.components.is_empty())
+        (self.has_inventory && self.unversioned == 0).then_some(false)
     }
 }
 
@@ -868,12 +871,21 @@ impl App {
         let alert = self.readable_alert(actor, reference).await?;
         let rules = rules_of(&alert.fields.products);
         let org = view.org.id;
-        let (has_inventory, matches) = self
+        let (has_inventory, matches, unversioned) = self
             .with_index_held(|held| {
                 let mut n = 0usize;
                 held.index
                     .for_each_match_of_any(&rules, |_, o| n += usize::from(o == org));
-                (held.org_upload.contains_key(&org), n)
+                let mut identities: Vec<&palisade_domain::exposure::Identity> =
+                    rules.iter().map(|r| &r.identity).collect();
+                identities.sort_unstable();
+                identities.dedup();
+                let mut unversioned = 0usize;
+                for identity in identities {
+                    held.index
+                        .for_each_unversioned(identity, |o| unversioned += usize::from(o == org));
+                }
+                (held.org_upload.contains_key(&org), n, unversioned)
             })
             .await?;
         let mut suppliers = self.supplier_matches(&rules, &alert.fields.cves).await?;
@@ -896,6 +908,7 @@ impl App {
             has_inventory,
             components,
             through,
+            unversioned,
         }))
     }
 }

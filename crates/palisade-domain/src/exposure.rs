@@ -388,6 +388,17 @@ impl<K: Copy + PartialEq> ExposureIndex<K> {
     }
 
     /// The keys of every component the rule names.
+    /// Calls `found` for every component of `identity` whose version is not known: the product
+    /// a rule names, in a version no range can place.
+    pub fn for_each_unversioned(&self, identity: &Identity, found: impl FnMut(K))
+    where
+        K: Copy,
+    {
+        if let Some(slot) = self.by_identity.get(identity) {
+            slot.unknown.iter().copied().for_each(found);
+        }
+    }
+
     pub fn matches(&self, rule: &Rule) -> Vec<K> {
         let mut out = Vec::new();
         self.for_each_match(rule, |_, k| out.push(k));

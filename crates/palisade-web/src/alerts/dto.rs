@@ -391,11 +391,14 @@ pub struct ResponseDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuggestionDto {
     /// `true` when components match, `false` when none of an uploaded inventory's does, null
-    /// when the organisation has no inventory.
+    /// when the organisation has no inventory, or when nothing matches but `unversioned`
+    /// components leave it open.
     pub applies: Option<bool>,
     pub components: Vec<crate::inventory::api::ComponentFields>,
     /// Suppliers' product versions the organisation uses whose SBOMs the alert names.
     pub through: Vec<crate::exposure::api::SupplierPathDto>,
+    /// How many of the inventory's components are a product the alert names without a version.
+    pub unversioned: usize,
 }
 
 impl From<palisade_app::exposure::Suggestion> for SuggestionDto {
@@ -404,6 +407,7 @@ impl From<palisade_app::exposure::Suggestion> for SuggestionDto {
             applies: s.applies(),
             components: s.components.into_iter().map(Into::into).collect(),
             through: s.through.into_iter().map(Into::into).collect(),
+            unversioned: s.unversioned,
         }
     }
 }

@@ -36,8 +36,9 @@ pub struct ResponsePage {
     pub reference: String,
     pub title: String,
     pub r: ResponseRow,
-    /// What the inventory suggests: (has an inventory, matching components as text).
-    pub suggestion: Option<(bool, Vec<String>)>,
+    /// What the inventory suggests: (has an inventory, components of a named product without a
+    /// version, matching components as text).
+    pub suggestion: Option<(bool, usize, Vec<String>)>,
     pub acknowledged: String,
     pub applies: Option<bool>,
     pub reason: String,
@@ -85,7 +86,7 @@ pub(crate) async fn response_page(
                 .iter()
                 .flat_map(crate::exposure::pages::through_lines),
         );
-        (sg.applies().is_some(), shown)
+        (sg.has_inventory, sg.unversioned, shown)
     });
     let now = s.app.now();
     // A refused reason is shown as typed; otherwise the one recorded.

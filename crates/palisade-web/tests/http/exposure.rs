@@ -370,6 +370,41 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
         page.contains("Suggested: <strong>it does not apply</strong>"),
         "{page}"
     );
+    // Log4j without a version: no range can place it, so nothing is suggested either way.
+    upload(
+        "A81001",
+        w.lead.1.clone(),
+        format!("{header}\napp-1,library,,,,,pkg:maven/org.apache.logging.log4j/log4j-core,no\n"),
+    )
+    .await;
+    let response = ask(
+        format!("/api/v1/alerts/{alert}/responses/A81001"),
+        w.member.1.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            &response["suggestion"]["applies"],
+            &response["suggestion"]["unversioned"]
+        ),
+        (&Value::Null, &json!(1)),
+        "{response}"
+    );
+    let page = h
+        .page(
+            Method::GET,
+            &format!("/alerts/{alert}/responses/A81001"),
+            &lead,
+            None,
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("No suggestion: 1 of the components")
+            && !page.contains("does not apply</strong>"),
+        "{page}"
+    );
 
     // A large estate: every matching component is counted, the first 50 listed in inventory
     // order (the page shows ten), from an inventory that is read, not held.
