@@ -132,15 +132,7 @@ impl App {
                     .find_user_by_email(&email)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                let audit = self.draft(
-                    actor,
-                    "role.grant",
-                    "user",
-                    user.id.to_string(),
-                    org_id,
-                    serde_json::json!({"role": role.as_str(), "email": user.email}),
-                );
-                match self.store.add_grant(user.id, role, org_id, audit).await {
+                match self.add_grant(actor, &user, role, org_id).await {
                     Ok(()) | Err(palisade_store::StoreError::Conflict { .. }) => Ok(user),
                     Err(e) => Err(e.into()),
                 }
@@ -206,6 +198,17 @@ impl App {
         // Only people the actor can already see: no pulling strangers into an organisation.
         let (user, _) = self.get_person(actor, user_id).await?;
         let org_id = self.grant_target(actor, role, org_code).await?;
+        Ok(self.add_grant(actor, &user, role, org_id).await?)
+    }
+
+    /// Grants a role already checked (`grant_target`) with its audit entry.
+    async fn add_grant(
+        &self,
+        actor: &Actor,
+        user: &User,
+        role: Role,
+        org_id: Option<OrgId>,
+    ) -> palisade_store::Result<()> {
         let audit = self.draft(
             actor,
             "role.grant",
@@ -214,7 +217,7 @@ impl App {
             org_id,
             serde_json::json!({"role": role.as_str(), "email": user.email}),
         );
-        Ok(self.store.add_grant(user.id, role, org_id, audit).await?)
+        self.store.add_grant(user.id, role, org_id, audit).await
     }
 
     pub async fn revoke_role(

@@ -153,15 +153,11 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
         .collect();
     assert_eq!(suggested, ["app-1"]);
     let (lead, _) = h.sign_in("lead@x.nhs.uk", PASSWORD).await.unwrap();
-    let page = h
-        .page(
-            Method::GET,
-            &format!("/alerts/{alert}/responses/A81001"),
-            &lead,
-            None,
-        )
-        .await
-        .text();
+    let response_page = || {
+        let (h, uri, lead) = (&h, format!("/alerts/{alert}/responses/A81001"), &lead);
+        async move { h.page(Method::GET, &uri, lead, None).await.text() }
+    };
+    let page = response_page().await;
     assert!(
         page.contains("Suggested: <strong>it applies</strong>")
             && page.contains("app-1: pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
@@ -357,15 +353,7 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
     .await
     .json();
     assert_eq!(response["suggestion"]["applies"], false, "{response}");
-    let page = h
-        .page(
-            Method::GET,
-            &format!("/alerts/{alert}/responses/A81001"),
-            &lead,
-            None,
-        )
-        .await
-        .text();
+    let page = response_page().await;
     assert!(
         page.contains("Suggested: <strong>it does not apply</strong>"),
         "{page}"
@@ -391,15 +379,7 @@ async fn exposure_follows_alerts_kev_and_every_upload(h: H) {
         (&Value::Null, &json!(1)),
         "{response}"
     );
-    let page = h
-        .page(
-            Method::GET,
-            &format!("/alerts/{alert}/responses/A81001"),
-            &lead,
-            None,
-        )
-        .await
-        .text();
+    let page = response_page().await;
     assert!(
         page.contains("No suggestion: 1 of the components")
             && !page.contains("does not apply</strong>"),
