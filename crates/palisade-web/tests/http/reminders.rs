@@ -204,7 +204,10 @@ async fn each_reminder_goes_once_at_its_offset(h: H) {
             .contains(&format!("{plan_key}:overdue:{siro}:email"))
     );
 
-    // The interim baseline (31 December): at 30 days, to each organisation not submitted.
+    // The interim baseline (31 December): at 30 days, to each large organisation not
+    // submitted. A care home (category 3) with a SIRO records none.
+    h.org("VN1", "adult_social_care", "").await;
+    let c_home = h.contact("VN1").await;
     advance_to(&h, evening_of("2026-11-30"));
     assert_eq!(remind(&h.app).await, (0, 0));
     advance_to(&h, evening_of("2026-12-01"));
@@ -213,6 +216,13 @@ async fn each_reminder_goes_once_at_its_offset(h: H) {
         reminder_keys(&h)
             .await
             .contains(&format!("reminder:baseline:RX1/2026:30d:{}:email", w.c_rx1))
+    );
+    assert!(
+        !reminder_keys(&h)
+            .await
+            .iter()
+            .any(|k| k.starts_with("reminder:baseline:VN1")),
+        "no baseline for a care home"
     );
     assert_eq!(remind(&h.app).await, (0, 0));
     // Down for three weeks across the 7-day offset: one reminder, the 1-day one.
@@ -228,12 +238,17 @@ async fn each_reminder_goes_once_at_its_offset(h: H) {
     advance_to(&h, evening_of("2027-04-30"));
     assert_eq!(remind(&h.app).await, (0, 0));
     advance_to(&h, evening_of("2027-05-01"));
-    assert_eq!(remind(&h.app).await, (2, 2));
+    assert_eq!(
+        remind(&h.app).await,
+        (3, 4),
+        "the care home too: its SIRO by email and text, as RX1's"
+    );
     let keys = reminder_keys(&h).await;
     assert!(keys.contains(&format!(
         "reminder:assessment:RX1/2026:60d:{}:email",
         w.c_rx1
     )));
+    assert!(keys.contains(&format!("reminder:assessment:VN1/2026:60d:{c_home}:email")));
     assert!(
         !keys
             .iter()
