@@ -147,8 +147,8 @@ impl Cpe23 {
     /// The one version the name gives, unescaped: `None` for `*` (any), `-` (not applicable)
     /// or a pattern (see [`Cpe23::version_is_pattern`]).
     pub fn version(&self) -> Option<String> {
-        let raw = self.attributes().into_iter().nth(3)?;
-        if raw == "*" || raw == "-" || wildcards_in(&raw) {
+        let raw = self.version_attribute();
+        if raw == "*" || raw == "-" || wildcards_in(raw) {
             return None;
         }
         Some(raw.replace('\\', ""))
@@ -157,9 +157,32 @@ impl Cpe23 {
     /// Whether the version is a pattern such as `2.4.*`: CPE 2.3 reads an unescaped `*` or `?`
     /// inside a value as a wildcard, which no one version is.
     pub fn version_is_pattern(&self) -> bool {
-        self.attributes()
-            .get(3)
-            .is_some_and(|v| v != "*" && wildcards_in(v))
+        let raw = self.version_attribute();
+        raw != "*" && wildcards_in(raw)
+    }
+
+    /// The version attribute as written (still escaped), found without splitting the others:
+    /// an inventory row asks for it, and an upload has up to a million rows.
+    fn version_attribute(&self) -> &str {
+        let rest = &self.text["cpe:2.3:".len()..];
+        let (mut separators, mut start, mut escaped) = (0, 0, false);
+        for (i, c) in rest.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                ':' => {
+                    separators += 1;
+                    match separators {
+                        3 => start = i + 1,
+                        4 => return &rest[start..i],
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A parsed name has eleven attributes, so the fourth always ends at a separator.
+        &rest[start..]
     }
 }
 
@@ -512,6 +535,9 @@ mod tests {
         assert_eq!(version("-"), (None, false));
         assert_eq!(version("2.4.*"), (None, true));
         assert_eq!(version("2.?"), (None, true));
+        // An escaped separator in the product does not move the version.
+        let c = Cpe23::parse(r"cpe:2.3:a:foo\:bar:baz:1.0:*:*:*:*:*:*:*").unwrap();
+        assert_eq!(c.version().as_deref(), Some("1.0"));
     }
 
     #[test]
